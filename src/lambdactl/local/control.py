@@ -1,0 +1,393 @@
+"""Start, find, stop and inspect the embedded sandbox (``--target local``).
+
+The sandbox is a background ``python -m lambdactl.local.server`` process (moto's
+server plus lambdactl's local Lambda runtime) on 127.0.0.1. Its pid and port live
+in ``$LAMBDACTL_HOME/sandbox.json`` (default ``~/.lambdactl``), its output in
+``sandbox.log`` next to it.
+
+This module must import fast: moto and boto3 are imported only where used.
+
+    info, started_now = start()          # or ensure_running()
+    ... boto3 clients with endpoint_url=info.endpoint and DUMMY_CREDENTIALS ...
+    stop()
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from lambdactl.errors import LambdactlError
+
+DEFAULT_PORT = 4577
+DEFAULT_REGION = "us-east-1"
+STATE_NAME = "sandbox.json"
+LOG_NAME = "sandbox.log"
+DUMMY_CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
+SERVER_MODULE = "lambdactl.local.server"
+
+# Variables that could carry real credentials or redirect botocore to them.
+_CREDENTIAL_VARS = (
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_ROLE_ARN",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+    "AWS_ENDPOINT_URL",
+)
+
+# Popen objects of sandboxes this process started, so that stop() can reap them.
+_children: dict[int, subprocess.Popen[bytes]] = {}
+
+
+@dataclass(frozen=True)
+class SandboxInfo:
+    pid: int
+    port: int
+    endpoint: str  # "http://127.0.0.1:<port>"
+    started_at: float  # epoch seconds
+    log_file: str  # the server's own stdout/stderr
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SandboxInfo:
+        return cls(
+            pid=int(data["pid"]),
+            port=int(data["port"]),
+            endpoint=str(data["endpoint"]),
+            started_at=float(data["started_at"]),
+            log_file=str(data["log_file"]),
+        )
+
+
+class SandboxError(LambdactlError):
+    """The sandbox could not be started or reached; one line for the user."""
+
+
+# -- paths and the state file -------------------------------------------------
+def home() -> Path:
+    """$LAMBDACTL_HOME, else ~/.lambdactl."""
+    configured = os.environ.get("LAMBDACTL_HOME")
+    return Path(configured).expanduser() if configured else Path.home() / ".lambdactl"
+
+
+def state_path() -> Path:
+    return home() / STATE_NAME
+
+
+def log_path() -> Path:
+    return home() / LOG_NAME
+
+
+def write_state(path: Path, info: SandboxInfo) -> None:
+    """Write atomically: readers never see a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(info.to_json() + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def remove_state(path: Path, pid: int | None = None) -> None:
+    """Remove the state file (only if it names ``pid``, when given)."""
+    if pid is not None:
+        info = _load(path)
+        if info is None or info.pid != pid:
+            return
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+
+
+def _load(path: Path) -> SandboxInfo | None:
+    try:
+        return SandboxInfo.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+# -- processes and ports --------------------------------------------------------
+def _pid_alive(pid: int) -> bool:
+    child = _children.get(pid)
+    if child is not None:
+        return child.poll() is None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie still answers kill(0)
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return stat.rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def _is_sandbox(pid: int) -> bool:
+    """Guards against a recycled pid: is it really our server process?"""
+    try:
+        return SERVER_MODULE.encode() in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except FileNotFoundError:
+        return not Path("/proc/self").exists()  # no procfs (macOS): trust the pid
+    except OSError:
+        return True
+
+
+def _port_answers(port: int, timeout: float = 0.5) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def port_free(port: int) -> bool:
+    """Can a server listen on 127.0.0.1:port? (SO_REUSEADDR, as werkzeug binds)"""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+@contextlib.contextmanager
+def _locked() -> Iterator[None]:
+    """One start/stop at a time across lambdactl processes."""
+    home().mkdir(parents=True, exist_ok=True)
+    with open(home() / "sandbox.lock", "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def sandbox_environment(role_delay: float | None = None) -> dict[str, str]:
+    """The server's environment: never any real AWS credentials or config."""
+    env = {k: v for k, v in os.environ.items() if k not in _CREDENTIAL_VARS}
+    env.update(
+        {
+            "AWS_ACCESS_KEY_ID": DUMMY_CREDENTIALS["aws_access_key_id"],
+            "AWS_SECRET_ACCESS_KEY": DUMMY_CREDENTIALS["aws_secret_access_key"],
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    env.setdefault("AWS_DEFAULT_REGION", os.environ.get("AWS_REGION") or DEFAULT_REGION)
+    if role_delay is not None:
+        env["LAMBDACTL_SANDBOX_ROLE_DELAY"] = str(role_delay)
+    return env
+
+
+# -- the public API -------------------------------------------------------------
+def read_state() -> SandboxInfo | None:
+    """The running sandbox, or None (a state file of a dead process is removed)."""
+    path = state_path()
+    info = _load(path)
+    if info is None:
+        return None
+    if not _pid_alive(info.pid) or not _is_sandbox(info.pid):
+        remove_state(path, pid=info.pid)
+        return None
+    if not _port_answers(info.port):
+        return None
+    return info
+
+
+def start(
+    port: int = DEFAULT_PORT, role_delay: float | None = None, wait: float = 20.0
+) -> tuple[SandboxInfo, bool]:
+    """Start the sandbox in the background; ``(info, started_now)``. port=0: any free port."""
+    with _locked():
+        running = read_state()
+        if running is not None:
+            return running, False
+        if port and not port_free(port):
+            raise SandboxError(
+                f"port {port} is already in use by another process",
+                "pick another with --port, or 0 for any free port",
+            )
+        remove_state(state_path())
+        proc = _spawn(port, role_delay)
+        return _wait_for_state(proc, wait), True
+
+
+def _spawn(port: int, role_delay: float | None) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", SERVER_MODULE, "--port", str(port)]
+    command += ["--state-file", str(state_path())]
+    if role_delay is not None:
+        command += ["--role-delay", str(role_delay)]
+    with open(log_path(), "wb") as log:
+        proc = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=home(),
+            env=sandbox_environment(role_delay),
+            start_new_session=True,  # survives the CLI; its own process group for stop()
+        )
+    _children[proc.pid] = proc
+    return proc
+
+
+def _wait_for_state(proc: subprocess.Popen[bytes], wait: float) -> SandboxInfo:
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        info = _load(state_path())
+        if info is not None and info.pid == proc.pid:
+            return info
+        if proc.poll() is not None:
+            raise SandboxError(
+                f"sandbox failed to start (exit {proc.returncode}): {_log_tail()}",
+                f"full log: {log_path()}",
+            )
+        time.sleep(0.02)
+    _signal_group(proc.pid, signal.SIGKILL)
+    proc.wait()
+    raise SandboxError(f"sandbox did not start within {wait:.0f} s", f"see {log_path()}")
+
+
+def _log_tail(lines: int = 3) -> str:
+    try:
+        text = log_path().read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return "no log"
+    tail = [line.strip() for line in text.splitlines() if line.strip()][-lines:]
+    return " | ".join(tail) or "empty log"
+
+
+def _signal_group(pid: int, sig: signal.Signals) -> None:
+    """Signal the server and its runtime children (they share its process group)."""
+    try:
+        os.killpg(pid, sig)
+    except ProcessLookupError:
+        pass
+    except PermissionError:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, sig)
+
+
+def _wait_gone(pid: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not _pid_alive(pid):
+            break
+        time.sleep(0.02)
+    else:
+        return False
+    child = _children.pop(pid, None)
+    if child is not None:
+        child.wait()
+    return True
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def stop(timeout: float = 10.0) -> bool:
+    """Stop the sandbox and its runtime children; True if it was running."""
+    with _locked():
+        path = state_path()
+        info = _load(path)
+        if info is None:
+            return False
+        if not _pid_alive(info.pid) or not _is_sandbox(info.pid):
+            remove_state(path)
+            return False
+        _signal_group(info.pid, signal.SIGTERM)
+        if not _wait_gone(info.pid, timeout):
+            _signal_group(info.pid, signal.SIGKILL)
+            _wait_gone(info.pid, 2.0)
+        # Runtime children that outlived their server (SIGTERM ignored, say).
+        if _group_alive(info.pid):
+            _signal_group(info.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 2.0
+        while not port_free(info.port) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        remove_state(path)
+        return True
+
+
+def ensure_running() -> SandboxInfo:
+    """The running sandbox, started if needed (any free port if 4577 is taken)."""
+    info = read_state()
+    if info is not None:
+        return info
+    port = DEFAULT_PORT if port_free(DEFAULT_PORT) else 0
+    try:
+        return start(port)[0]
+    except SandboxError:
+        if port == 0 or port_free(port):
+            raise
+        return start(0)[0]  # lost a race for the default port
+
+
+def client(info: SandboxInfo, service: str, region: str | None = None) -> Any:
+    """A boto3 client for the sandbox; dummy credentials, no ~/.aws files read."""
+    import boto3
+    import botocore.session
+    from botocore.config import Config
+
+    core = botocore.session.Session(session_vars={"profile": (None, None, None, None)})
+    core.set_config_variable("config_file", os.devnull)
+    core.set_config_variable("credentials_file", os.devnull)
+    region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    session = boto3.session.Session(
+        botocore_session=core, region_name=region or DEFAULT_REGION, **DUMMY_CREDENTIALS
+    )
+    config = Config(retries={"max_attempts": 2}, connect_timeout=2, read_timeout=30)
+    return session.client(service, endpoint_url=info.endpoint, config=config)
+
+
+def contents(info: SandboxInfo, region: str | None = None) -> dict[str, list[str]]:
+    """What the sandbox holds: function, bucket, role and log group names."""
+    lam = client(info, "lambda", region)
+    functions = [
+        f["FunctionName"]
+        for page in lam.get_paginator("list_functions").paginate()
+        for f in page["Functions"]
+    ]
+    buckets = [b["Name"] for b in client(info, "s3", region).list_buckets().get("Buckets", [])]
+    roles = [
+        r["RoleName"]
+        for page in client(info, "iam", region).get_paginator("list_roles").paginate()
+        for r in page["Roles"]
+    ]
+    groups = [
+        g["logGroupName"]
+        for page in client(info, "logs", region).get_paginator("describe_log_groups").paginate()
+        for g in page["logGroups"]
+    ]
+    return {
+        "functions": sorted(functions),
+        "buckets": sorted(buckets),
+        "roles": sorted(roles),
+        "log_groups": sorted(groups),
+    }

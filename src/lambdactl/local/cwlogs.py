@@ -1,0 +1,58 @@
+"""Function logs written straight into the sandbox's CloudWatch Logs backend.
+
+The runtime lives in the moto server process, so it writes to moto's logs
+backend in memory: an event is visible to FilterLogEvents / GetLogEvents the
+moment it is put, which is what ``logs --follow`` relies on.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from datetime import UTC, datetime
+
+
+def stream_name(version: str, now: datetime | None = None) -> str:
+    """A log stream name shaped like Lambda's: ``2024/05/01/[$LATEST]<32 hex>``."""
+    now = now or datetime.now(UTC)
+    return f"{now:%Y/%m/%d}/[{version}]{secrets.token_hex(16)}"
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class LogSink:
+    """Puts events into moto's logs backend for one account and region at a time.
+
+    One lock serialises writers: moto's LogStream.put_log_events is not thread-safe.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def put(
+        self,
+        account_id: str,
+        region: str,
+        group: str,
+        stream: str,
+        messages: list[str],
+        timestamp_ms: int | None = None,
+    ) -> None:
+        if not messages:
+            return
+        from moto.logs.models import logs_backends
+
+        stamp = timestamp_ms if timestamp_ms is not None else now_ms()
+        events = [{"timestamp": stamp, "message": m} for m in messages]
+        backend = logs_backends[account_id][region]
+        with self._lock:
+            # Lambda (re)creates its log group and stream on first write, also
+            # after someone deleted them while the environment stayed warm.
+            backend.ensure_log_group(group)
+            log_group = backend.groups[group]
+            if stream not in log_group.streams:
+                log_group.create_log_stream(stream)
+            backend.put_log_events(group, stream, events)

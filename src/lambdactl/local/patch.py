@@ -1,0 +1,176 @@
+"""Replace moto's Docker-only Lambda execution with lambdactl's local runtime.
+
+``moto.awslambda.models.LambdaFunction.invoke(self, body, request_headers,
+response_headers)`` is the one method that moto's Invoke / InvokeAsync APIs and
+its S3, SNS, SQS, EventBridge and Logs triggers all call. ``install()`` swaps
+it (and applies the strictness patches of ``strict.py``) in the server process.
+tests/local/test_contract.py guards the patch point against moto upgrades.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from lambdactl.local.runtime import FunctionSpec, LocalRuntime
+
+EXPECTED_PARAMS = ["self", "body", "request_headers", "response_headers"]
+SUPPORTED_MOTO = "5.2."
+
+# Callers (function names in moto) that invoke asynchronously on AWS: S3, SNS,
+# EventBridge and Logs subscriptions push events and do not wait for the handler.
+# Poll-based sources (SQS, Kinesis, DynamoDB streams) and Secrets Manager
+# rotation invoke synchronously and read the result, so they stay synchronous.
+_ASYNC_CALLERS = frozenset(
+    {"_invoke_awslambda", "_invoke_lambda", "send_sns_message", "send_log_event"}
+)
+
+_runtime: LocalRuntime | None = None
+_original_invoke: Any = None
+
+
+class PatchError(RuntimeError):
+    """The installed moto does not have the patch point lambdactl expects."""
+
+
+def check_patch_point() -> None:
+    """Raise PatchError unless moto's LambdaFunction.invoke looks as expected."""
+    import moto
+    from moto.awslambda import models
+
+    method = getattr(getattr(models, "LambdaFunction", None), "invoke", None)
+    if method is None:
+        raise PatchError(
+            f"moto {moto.__version__} has no LambdaFunction.invoke; "
+            f"lambdactl's sandbox needs moto {SUPPORTED_MOTO}x"
+        )
+    params = list(inspect.signature(method).parameters)
+    if params != EXPECTED_PARAMS:
+        raise PatchError(
+            f"moto {moto.__version__}: LambdaFunction.invoke{tuple(params)} differs from the "
+            f"expected {tuple(EXPECTED_PARAMS)}; lambdactl's sandbox needs moto {SUPPORTED_MOTO}x"
+        )
+
+
+def install(
+    sandbox_endpoint: str,
+    *,
+    work_dir: Path | None = None,
+    role_delay: float | None = None,
+) -> LocalRuntime:
+    """Patch moto in this process; returns the runtime (call ``shutdown()`` at exit)."""
+    global _runtime, _original_invoke
+    from moto.awslambda.models import LambdaFunction
+
+    from lambdactl.local import strict
+
+    check_patch_point()
+    if _runtime is not None:
+        _runtime.shutdown()
+    if work_dir is None:
+        import tempfile
+
+        work_dir = Path(tempfile.mkdtemp(prefix="lambdactl-runtime-"))
+    _runtime = LocalRuntime(work_dir, sandbox_endpoint)
+    if _original_invoke is None:
+        _original_invoke = LambdaFunction.invoke
+    LambdaFunction.invoke = _invoke  # type: ignore[method-assign]
+    strict.install(role_delay=role_delay)
+    return _runtime
+
+
+def uninstall() -> None:
+    """Restore moto's own invoke (tests) and stop the runtime."""
+    global _runtime, _original_invoke
+    from moto.awslambda.models import LambdaFunction
+
+    from lambdactl.local import strict
+
+    if _original_invoke is not None:
+        LambdaFunction.invoke = _original_invoke  # type: ignore[method-assign]
+        _original_invoke = None
+    strict.uninstall()
+    if _runtime is not None:
+        _runtime.shutdown()
+        _runtime = None
+
+
+def spec_from_moto(fn: Any) -> FunctionSpec:
+    """The parts of a moto LambdaFunction that decide how it runs."""
+    variables = fn.environment_vars or {}
+    return FunctionSpec(
+        name=fn.function_name,
+        arn=fn.function_arn,
+        version=str(fn.version),
+        account_id=fn.account_id,
+        region=fn.region,
+        handler=fn.handler or "",
+        runtime=fn.run_time or "",
+        memory_mb=int(fn.memory_size or 128),
+        timeout_s=float(fn.timeout or 3),
+        environment=tuple(sorted((str(k), str(v)) for k, v in variables.items())),
+        code_sha=getattr(fn, "code_sha_256", "") or "",
+        package_type=fn.package_type or "Zip",
+        # moto keeps the deployed zip (from ZipFile or S3) on the function object.
+        code=getattr(fn, "code_bytes", b"") or b"",
+    )
+
+
+def _invocation_type(request_headers: Any) -> str:
+    headers = {str(k).lower(): v for k, v in dict(request_headers or {}).items()}
+    explicit = headers.get("x-amz-invocation-type")
+    if explicit:
+        return str(explicit)
+    # moto's internal triggers pass a plain empty dict and no invocation type.
+    if isinstance(request_headers, dict) and not request_headers and _called_by_push_source():
+        return "Event"
+    return "RequestResponse"
+
+
+def _called_by_push_source(depth: int = 6) -> bool:
+    frame = sys._getframe(2)
+    for _ in range(depth):
+        if frame is None:
+            return False
+        if frame.f_code.co_name in _ASYNC_CALLERS:
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _payload(body: Any) -> bytes:
+    from moto.awslambda.exceptions import LambdaClientError
+
+    raw = body.encode() if isinstance(body, str) else bytes(body or b"")
+    if not raw.strip():
+        return b"{}"
+    try:
+        json.loads(raw)
+    except ValueError as exc:
+        # Lambda rejects a payload that is not JSON before running anything.
+        raise LambdaClientError(
+            "InvalidRequestContentException", f"Could not parse request body into json: {exc}"
+        ) from exc
+    return raw
+
+
+def _invoke(self: Any, body: Any, request_headers: Any, response_headers: Any) -> bytes:
+    """Replacement for moto's LambdaFunction.invoke; runs the handler locally."""
+    assert _runtime is not None, "lambdactl.local.patch.install() was not called"
+    inv_type = _invocation_type(request_headers)
+    response_headers["x-amz-executed-version"] = str(self.version)
+    if inv_type == "DryRun":  # validates the request only; never runs code
+        return b""
+    payload = _payload(body)
+    spec = spec_from_moto(self)
+    if inv_type == "Event":
+        _runtime.invoke_async(spec, payload)
+        return b""
+    result = _runtime.invoke(spec, payload)
+    if result.function_error:
+        response_headers["x-amz-function-error"] = result.function_error
+    response_headers["x-amz-log-result"] = result.log_result
+    return result.payload

@@ -1,0 +1,159 @@
+"""The Lambda Runtime API for one execution environment, as awslambdaric speaks it.
+
+Routes (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html):
+
+    GET  /2018-06-01/runtime/invocation/next            blocks until an event
+    POST /2018-06-01/runtime/invocation/<id>/response   the handler's result
+    POST /2018-06-01/runtime/invocation/<id>/error      an unhandled exception
+    POST /2018-06-01/runtime/init/error                 import / handler lookup failed
+
+The server only moves bytes; what they mean is decided by its ``RuntimeHost``.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Protocol
+
+PREFIX = "/2018-06-01/runtime"
+ERROR_TYPE_HEADER = "Lambda-Runtime-Function-Error-Type"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One event handed to the runtime client by ``/invocation/next``."""
+
+    request_id: str
+    payload: bytes
+    deadline_ms: int
+    function_arn: str
+    trace_id: str
+
+
+class RuntimeHost(Protocol):
+    def next_invocation(self) -> Delivery | None: ...
+
+    def invocation_response(self, request_id: str, body: bytes) -> bool: ...
+
+    def invocation_error(self, request_id: str, body: bytes, error_type: str) -> bool: ...
+
+    def init_error(self, body: bytes, error_type: str) -> None: ...
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    host: RuntimeHost
+
+
+class _Handler(BaseHTTPRequestHandler):
+    # HTTP/1.1 so that curl's "Expect: 100-continue" on larger posts is answered
+    # at once instead of costing the runtime client a one-second wait.
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body leave in two writes; with Nagle and delayed ACKs the
+        # second one would wait ~40 ms on every warm invocation.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def log_message(self, format: str, *args: object) -> None:
+        return  # one line per request would drown the sandbox log
+
+    def do_GET(self) -> None:
+        if self.path != f"{PREFIX}/invocation/next":
+            self._reply(404, {"errorType": "NotFound", "errorMessage": self.path})
+            return
+        delivery = self.server.host.next_invocation()
+        if delivery is None:  # the environment is shutting down
+            self._reply(410, {"errorType": "EnvironmentShutdown", "errorMessage": "gone"})
+            self.close_connection = True
+            return
+        self._send(
+            200,
+            delivery.payload,
+            {
+                "Content-Type": "application/json",
+                "Lambda-Runtime-Aws-Request-Id": delivery.request_id,
+                "Lambda-Runtime-Deadline-Ms": str(delivery.deadline_ms),
+                "Lambda-Runtime-Invoked-Function-Arn": delivery.function_arn,
+                "Lambda-Runtime-Trace-Id": delivery.trace_id,
+            },
+        )
+
+    def do_POST(self) -> None:
+        body = self._read_body()
+        parts = self.path.removeprefix(PREFIX).strip("/").split("/")
+        host = self.server.host
+        error_type = self.headers.get(ERROR_TYPE_HEADER, "")
+        if parts == ["init", "error"]:
+            host.init_error(body, error_type)
+            self._reply(202, {"status": "OK"})
+        elif len(parts) == 3 and parts[0] == "invocation" and parts[2] in ("response", "error"):
+            if parts[2] == "response":
+                accepted = host.invocation_response(parts[1], body)
+            else:
+                accepted = host.invocation_error(parts[1], body, error_type)
+            if accepted:
+                self._reply(202, {"status": "OK"})
+            else:
+                self._reply(400, {"errorType": "InvalidRequestID", "errorMessage": parts[1]})
+        else:
+            self._reply(404, {"errorType": "NotFound", "errorMessage": self.path})
+
+    def _read_body(self) -> bytes:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            chunks = []
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    self.rfile.readline()
+                    return b"".join(chunks)
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+    def _reply(self, status: int, doc: dict[str, str]) -> None:
+        self._send(status, json.dumps(doc).encode(), {"Content-Type": "application/json"})
+
+    def _send(self, status: int, body: bytes, headers: dict[str, str]) -> None:
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+class RuntimeApiServer:
+    """A threaded HTTP server on 127.0.0.1 (free port) serving one host."""
+
+    def __init__(self, host: RuntimeHost) -> None:
+        self._server = _Server(("127.0.0.1", 0), _Handler)
+        self._server.host = host
+        self.port: int = self._server.server_address[1]
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.5},
+            name=f"runtime-api-{self.port}",
+            daemon=True,
+        )
+        self._thread.start()
+
+    @property
+    def address(self) -> str:
+        """The value of AWS_LAMBDA_RUNTIME_API for the child."""
+        return f"127.0.0.1:{self.port}"
+
+    def close(self) -> None:
+        """Stop serving, without waiting for the poll loop to notice."""
+
+        def _shutdown() -> None:
+            self._server.shutdown()
+            self._server.server_close()
+
+        threading.Thread(target=_shutdown, daemon=True).start()

@@ -1,0 +1,205 @@
+"""Make the sandbox as strict as AWS where moto is laxer, so lambdactl's AWS
+error paths run for real against it.
+
+- S3 refuses a Lambda notification unless the function's resource policy lets
+  s3.amazonaws.com invoke it for that bucket (moto accepts it).
+- S3 accepts ``Prefix``/``Suffix`` filter rule names in any case (moto 5.2
+  asserts lowercase and answers HTTP 500).
+- A new IAM role is not assumable by Lambda for a few seconds
+  (``LAMBDACTL_SANDBOX_ROLE_DELAY``), and never when its trust policy does not
+  name lambda.amazonaws.com (moto only checks that the role exists).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+import re
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+ROLE_DELAY_ENV = "LAMBDACTL_SANDBOX_ROLE_DELAY"
+ROLE_MESSAGE = "The role defined for the function cannot be assumed by Lambda."
+DESTINATION_MESSAGE = "Unable to validate the following destination configurations"
+
+_originals: dict[tuple[Any, str], Callable[..., Any]] = {}
+_FILTER_NAME = re.compile(r"<Name>\s*(prefix|suffix)\s*</Name>", re.IGNORECASE)
+
+
+def install(role_delay: float | None = None) -> None:
+    from moto.awslambda.models import LambdaBackend
+    from moto.s3.models import S3Backend
+    from moto.s3.responses import S3Response
+
+    if role_delay is None:
+        role_delay = float(os.environ.get(ROLE_DELAY_ENV) or 0)
+    _wrap(S3Response, "_notification_config_from_body", _lowercase_filter_names)
+    _wrap(S3Backend, "put_bucket_notification_configuration", _require_s3_permission)
+    _wrap(LambdaBackend, "create_function", _require_assumable_role(role_delay))
+
+
+def uninstall() -> None:
+    for (owner, name), original in list(_originals.items()):
+        setattr(owner, name, original)
+    _originals.clear()
+
+
+def _wrap(owner: Any, name: str, make: Callable[[Callable[..., Any]], Callable[..., Any]]) -> None:
+    original = _originals.setdefault((owner, name), getattr(owner, name))
+    setattr(owner, name, make(original))
+
+
+# -- S3 notification filter rule names ------------------------------------------
+def normalise_filter_names(body: str | bytes) -> str | bytes:
+    """``<Name>Prefix</Name>`` -> ``<Name>prefix</Name>`` (the only <Name> in the document)."""
+    if isinstance(body, bytes):
+        text = body.decode("utf-8")
+        return _FILTER_NAME.sub(lambda m: f"<Name>{m.group(1).lower()}</Name>", text).encode()
+    return _FILTER_NAME.sub(lambda m: f"<Name>{m.group(1).lower()}</Name>", body)
+
+
+def _lowercase_filter_names(original: Callable[..., Any]) -> Callable[..., Any]:
+    def parse(self: Any) -> Any:
+        # moto 5.2 asserts lowercase rule names (HTTP 500 on "Prefix"); S3 accepts both.
+        self.body = normalise_filter_names(self.body)
+        return original(self)
+
+    return parse
+
+
+# -- S3 -> Lambda permission ------------------------------------------------------
+def _require_s3_permission(original: Callable[..., Any]) -> Callable[..., Any]:
+    def put(self: Any, bucket_name: str, notification_config: dict[str, Any]) -> Any:
+        bucket = self.get_bucket(bucket_name)
+        for entry in (notification_config or {}).get("CloudFunctionConfiguration") or []:
+            arn = entry.get("CloudFunction", "")
+            if not s3_may_invoke(arn, bucket.arn, bucket.account_id):
+                # S3 test-invokes every Lambda destination before saving the config.
+                raise _destination_error(arn)
+        return original(self, bucket_name, notification_config)
+
+    return put
+
+
+def _destination_error(function_arn: str) -> Exception:
+    from moto.s3.exceptions import InvalidArgumentError
+
+    return InvalidArgumentError(
+        DESTINATION_MESSAGE, function_arn, f"Not authorized to invoke function [{function_arn}]"
+    )
+
+
+def s3_may_invoke(function_arn: str, bucket_arn: str, bucket_account: str) -> bool:
+    """Does the function's resource policy let S3 invoke it for this bucket?"""
+    statements = _policy_statements(function_arn)
+    return any(_allows_s3(s, bucket_arn, bucket_account) for s in statements)
+
+
+def _policy_statements(function_arn: str) -> list[dict[str, Any]]:
+    from moto.awslambda.exceptions import LambdaClientError
+    from moto.awslambda.utils import get_backend
+
+    parts = function_arn.split(":")
+    if len(parts) < 7 or parts[2] != "lambda":
+        return []
+    try:
+        fn = get_backend(parts[4], parts[3]).get_function(function_arn)
+    except (LambdaClientError, KeyError):  # unknown function or region: S3 cannot validate it
+        return []
+    return list(getattr(fn.policy, "statements", []) or [])
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _allows_s3(statement: dict[str, Any], bucket_arn: str, bucket_account: str) -> bool:
+    if statement.get("Effect", "Allow") != "Allow":
+        return False
+    principal = statement.get("Principal", {})
+    services = _as_list(principal.get("Service", [])) if isinstance(principal, dict) else []
+    if principal != "*" and "s3.amazonaws.com" not in services:
+        return False
+    actions = _as_list(statement.get("Action", []))
+    if not any(a in ("lambda:InvokeFunction", "lambda:*", "*") for a in actions):
+        return False
+    return _conditions_hold(statement.get("Condition") or {}, bucket_arn, bucket_account)
+
+
+def _conditions_hold(condition: dict[str, Any], bucket_arn: str, bucket_account: str) -> bool:
+    """SourceArn (ArnLike/ArnEquals) and SourceAccount, matched as IAM does."""
+    for operator, clauses in condition.items():
+        for key, wanted in (clauses or {}).items():
+            name = key.lower()
+            if name == "aws:sourcearn":
+                actual = bucket_arn
+            elif name == "aws:sourceaccount":
+                actual = bucket_account
+            else:
+                continue
+            values = [str(v) for v in _as_list(wanted)]
+            if operator.lower().endswith("like"):
+                matched = any(fnmatch.fnmatchcase(actual, v) for v in values)
+            else:
+                matched = actual in values
+            if not matched:
+                return False
+    return True
+
+
+# -- IAM role propagation ---------------------------------------------------------
+def _require_assumable_role(delay: float) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def wrap(original: Callable[..., Any]) -> Callable[..., Any]:
+        def create_function(self: Any, spec: dict[str, Any]) -> Any:
+            role = _find_role(self.account_id, self.partition, str(spec.get("Role", "")))
+            if role is not None and not _assumable(role, delay):
+                from moto.awslambda.exceptions import InvalidParameterValueException
+
+                # A new role is not assumable until IAM has propagated it.
+                raise InvalidParameterValueException(ROLE_MESSAGE)
+            return original(self, spec)
+
+        return create_function
+
+    return wrap
+
+
+def _find_role(account_id: str, partition: str, arn: str) -> Any:
+    from moto.iam.exceptions import NotFoundException
+    from moto.iam.models import iam_backends
+
+    try:
+        return iam_backends[account_id][partition].get_role_by_arn(arn)
+    except NotFoundException:  # moto itself answers for roles that do not exist
+        return None
+
+
+def _assumable(role: Any, delay: float) -> bool:
+    from moto.core.utils import utcnow
+
+    if delay > 0 and utcnow() - role.create_date < timedelta(seconds=delay):
+        return False
+    return trusts_lambda(role.assume_role_policy_document)
+
+
+def trusts_lambda(document: Any) -> bool:
+    """Does a trust policy let lambda.amazonaws.com call sts:AssumeRole?"""
+    try:
+        policy = json.loads(document) if isinstance(document, str) else dict(document)
+    except (ValueError, TypeError):
+        return False
+    for statement in _as_list(policy.get("Statement", [])):
+        if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
+            continue
+        actions = _as_list(statement.get("Action", []))
+        if not any(a in ("sts:AssumeRole", "sts:*", "*") for a in actions):
+            continue
+        principal = statement.get("Principal", {})
+        if principal == "*":
+            return True
+        services = _as_list(principal.get("Service", [])) if isinstance(principal, dict) else []
+        if "lambda.amazonaws.com" in services:
+            return True
+    return False
