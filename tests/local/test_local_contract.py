@@ -1,0 +1,82 @@
+"""Contract with moto: the patch point lambdactl's sandbox relies on.
+
+If one of these fails after a moto upgrade, re-read
+moto/awslambda/models.py (LambdaFunction.invoke) and moto/s3/notifications.py
+(_invoke_awslambda) before moving the pin in pyproject.toml.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from collections.abc import Callable
+from typing import Any
+
+import moto
+import pytest
+from moto.awslambda.models import LambdaFunction
+
+from lambdactl.local import patch
+
+
+def test_moto_is_the_pinned_minor_version() -> None:
+    assert moto.__version__.startswith("5.2.")
+
+
+def test_lambda_function_invoke_signature() -> None:
+    params = list(inspect.signature(LambdaFunction.invoke).parameters)
+    assert params == ["self", "body", "request_headers", "response_headers"]
+    patch.check_patch_point()
+
+
+def test_s3_notifications_call_invoke_with_empty_headers() -> None:
+    from moto.s3 import notifications
+
+    source = inspect.getsource(notifications._invoke_awslambda)
+    assert "func.invoke(json.dumps(event_body), {}, {})" in source
+
+
+def test_strict_patch_points_exist() -> None:
+    from moto.awslambda.models import LambdaBackend
+    from moto.s3.models import S3Backend
+    from moto.s3.responses import S3Response
+
+    assert list(inspect.signature(S3Response._notification_config_from_body).parameters) == ["self"]
+    assert list(inspect.signature(S3Backend.put_bucket_notification_configuration).parameters) == [
+        "self",
+        "bucket_name",
+        "notification_config",
+    ]
+    assert list(inspect.signature(LambdaBackend.create_function).parameters) == ["self", "spec"]
+
+
+def test_check_patch_point_names_the_moto_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(LambdaFunction, "invoke", lambda self, body: None)
+    with pytest.raises(patch.PatchError, match=f"moto {moto.__version__}"):
+        patch.check_patch_point()
+
+
+def test_s3_put_object_runs_the_handler_into_the_log_group(
+    aws: Callable[[str], Any], make_function: Any, wait_for_log: Any
+) -> None:
+    bucket, name = "contract-bucket", make_function("app.on_upload")
+    aws("s3").create_bucket(Bucket=bucket)
+    arn = aws("lambda").add_permission(
+        FunctionName=name,
+        StatementId="s3",
+        Action="lambda:InvokeFunction",
+        Principal="s3.amazonaws.com",
+        SourceArn=f"arn:aws:s3:::{bucket}",
+    )
+    assert "s3.amazonaws.com" in json.loads(arn["Statement"])["Principal"]["Service"]
+    function_arn = aws("lambda").get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+    aws("s3").put_bucket_notification_configuration(
+        Bucket=bucket,
+        NotificationConfiguration={
+            "LambdaFunctionConfigurations": [
+                {"LambdaFunctionArn": function_arn, "Events": ["s3:ObjectCreated:*"]}
+            ]
+        },
+    )
+    aws("s3").put_object(Bucket=bucket, Key="contract.txt", Body=b"x")
+    wait_for_log(f"/aws/lambda/{name}", f"uploaded {bucket}/contract.txt")

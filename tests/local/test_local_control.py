@@ -1,0 +1,192 @@
+"""Starting, finding and stopping the sandbox process."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from lambdactl.local import control
+
+TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "lambda.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ],
+}
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A private LAMBDACTL_HOME; whatever sandbox a test starts there is stopped."""
+    monkeypatch.setenv("LAMBDACTL_HOME", str(tmp_path))
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-such-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-such-credentials"))
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    yield tmp_path
+    control.stop()
+
+
+@pytest.fixture
+def busy_port() -> Iterator[int]:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        yield int(listener.getsockname()[1])
+
+
+def _children_of(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def _deploy_echo(info: control.SandboxInfo, name: str = "echo") -> Any:
+    iam, lam = control.client(info, "iam"), control.client(info, "lambda")
+    role = iam.create_role(RoleName="r", AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"]
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("app.py", "def handler(event, context):\n    return event\n")
+    lam.create_function(
+        FunctionName=name,
+        Runtime="python3.11",
+        Role=role,
+        Handler="app.handler",
+        Code={"ZipFile": buf.getvalue()},
+    )
+    return lam
+
+
+def test_control_imports_neither_moto_nor_boto3() -> None:
+    code = (
+        "import sys, lambdactl.local.control; print(sorted({'moto', 'boto3'} & set(sys.modules)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_start_stop_lifecycle(home: Path) -> None:
+    assert control.read_state() is None
+    info, started = control.start(port=0)
+    assert started and info.endpoint == f"http://127.0.0.1:{info.port}"
+    assert control.read_state() == info
+    assert control.start(port=0) == (info, False)
+    assert json.loads((home / "sandbox.json").read_text())["pid"] == info.pid
+    assert Path(info.log_file) == home / "sandbox.log"
+
+    lam = _deploy_echo(info)
+    assert json.loads(lam.invoke(FunctionName="echo", Payload=b'{"a": 1}')["Payload"].read()) == {
+        "a": 1
+    }
+    children = _children_of(info.pid)
+    assert children, "the warm runtime environment is a child of the server"
+    assert control.contents(info)["functions"] == ["echo"]
+
+    assert control.stop() is True
+    assert not _alive(info.pid)
+    assert not any(_alive(pid) for pid in children)
+    assert control.port_free(info.port)
+    assert not (home / "sandbox.json").exists()
+    assert control.read_state() is None
+    assert control.stop() is False
+
+
+def test_port_in_use_is_a_one_line_error(home: Path, busy_port: int) -> None:
+    with pytest.raises(control.SandboxError, match=f"port {busy_port} is already in use"):
+        control.start(port=busy_port)
+
+
+def test_ensure_running_avoids_a_taken_default_port(
+    home: Path, busy_port: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(control, "DEFAULT_PORT", busy_port)
+    info = control.ensure_running()
+    assert info.port != busy_port
+    assert control.ensure_running() == info
+
+
+def test_stale_state_file_is_removed(home: Path) -> None:
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = control.SandboxInfo(dead.pid, 1, "http://127.0.0.1:1", time.time(), "x.log")
+    control.write_state(home / "sandbox.json", stale)
+    assert control.read_state() is None
+    assert not (home / "sandbox.json").exists()
+
+
+def test_failed_start_reports_the_log(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(control, "SERVER_MODULE", "lambdactl.local.no_such_module")
+    with pytest.raises(control.SandboxError) as err:
+        control.start(port=0, wait=10)
+    assert "sandbox failed to start" in str(err.value)
+    assert "No module named lambdactl.local.no_such_module" in str(err.value)
+
+
+def test_server_environment_never_carries_real_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAREALREALREAL")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "real-secret")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "real-token")
+    monkeypatch.setenv("AWS_PROFILE", "prod")
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    env = control.sandbox_environment(role_delay=2)
+    assert env["AWS_ACCESS_KEY_ID"] == env["AWS_SECRET_ACCESS_KEY"] == "test"
+    assert "AWS_SESSION_TOKEN" not in env and "AWS_PROFILE" not in env
+    assert env["AWS_DEFAULT_REGION"] == "us-east-1"
+    assert env["AWS_CONFIG_FILE"] == env["AWS_SHARED_CREDENTIALS_FILE"] == os.devnull
+    assert env["LAMBDACTL_SANDBOX_ROLE_DELAY"] == "2"
+
+
+def test_role_delay_makes_new_roles_unassumable_for_a_while(home: Path) -> None:
+    info, _ = control.start(port=0, role_delay=1.5)
+    with pytest.raises(ClientError) as err:
+        _deploy_echo(info)
+    error = err.value.response["Error"]
+    assert error["Code"] == "InvalidParameterValueException"
+    assert error["Message"] == "The role defined for the function cannot be assumed by Lambda."
+    time.sleep(1.6)  # the role was created just before the failed call
+    lam = control.client(info, "lambda")
+    role = control.client(info, "iam").get_role(RoleName="r")["Role"]["Arn"]
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("app.py", "def handler(event, context):\n    return 1\n")
+    lam.create_function(
+        FunctionName="late",
+        Runtime="python3.11",
+        Role=role,
+        Handler="app.handler",
+        Code={"ZipFile": buf.getvalue()},
+    )

@@ -1,0 +1,148 @@
+"""The sandbox's pure pieces, without a server."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import subprocess
+import sys
+from datetime import UTC, datetime
+
+from lambdactl.local import patch, strict
+from lambdactl.local.cwlogs import stream_name
+from lambdactl.local.output import OutputReader
+from lambdactl.local.runtime import FunctionSpec, InvokeResult, sandbox_error, unsupported
+
+
+def test_filter_rule_names_are_lowercased_in_bytes_and_text() -> None:
+    xml = "<FilterRule><Name>Prefix</Name><Value>Prefix/</Value></FilterRule>"
+    xml += "<FilterRule><Name> SUFFIX </Name><Value>.txt</Value></FilterRule>"
+    expected = "<FilterRule><Name>prefix</Name><Value>Prefix/</Value></FilterRule>"
+    expected += "<FilterRule><Name>suffix</Name><Value>.txt</Value></FilterRule>"
+    assert strict.normalise_filter_names(xml) == expected
+    assert strict.normalise_filter_names(xml.encode()) == expected.encode()
+
+
+def test_trust_policy_must_name_lambda() -> None:
+    lambda_trust = {
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": ["lambda.amazonaws.com"]},
+                "Action": ["sts:AssumeRole"],
+            }
+        ]
+    }
+    ec2_trust = json.loads(json.dumps(lambda_trust).replace("lambda", "ec2"))
+    assert strict.trusts_lambda(json.dumps(lambda_trust))
+    assert not strict.trusts_lambda(json.dumps(ec2_trust))
+    assert not strict.trusts_lambda("not json")
+
+
+def test_s3_statement_matching() -> None:
+    bucket = "arn:aws:s3:::uploads"
+    base = {
+        "Effect": "Allow",
+        "Principal": {"Service": "s3.amazonaws.com"},
+        "Action": "lambda:InvokeFunction",
+    }
+    arn_like = {"ArnLike": {"AWS:SourceArn": "arn:aws:s3:::upl*"}}
+    account = {"StringEquals": {"AWS:SourceAccount": "123456789012"}}
+    assert strict._allows_s3(base, bucket, "123456789012")  # no condition: any bucket
+    assert strict._allows_s3(base | {"Condition": arn_like | account}, bucket, "123456789012")
+    other = {"ArnLike": {"AWS:SourceArn": "arn:aws:s3:::other"}}
+    assert not strict._allows_s3(base | {"Condition": other}, bucket, "123456789012")
+    assert not strict._allows_s3(base | {"Condition": account}, bucket, "999999999999")
+    sns = base | {"Principal": {"Service": "sns.amazonaws.com"}}
+    assert not strict._allows_s3(sns, bucket, "123456789012")
+    assert not strict._allows_s3(base | {"Effect": "Deny"}, bucket, "123456789012")
+
+
+def test_invocation_type_of_http_and_internal_calls() -> None:
+    class Headers(dict):  # stands in for werkzeug's headers object
+        pass
+
+    assert patch._invocation_type(Headers({"X-Amz-Invocation-Type": "Event"})) == "Event"
+    assert patch._invocation_type(Headers()) == "RequestResponse"
+    assert patch._invocation_type({}) == "RequestResponse"  # not from a push source
+
+    def _invoke_awslambda() -> str:  # named like moto's S3 notification helper
+        return patch._invocation_type({})
+
+    assert _invoke_awslambda() == "Event"
+
+
+def test_log_tail_is_the_last_4_kb() -> None:
+    lines = [f"line {i:04d} " + "x" * 90 for i in range(100)]
+    result = InvokeResult("rid", b"{}", None, lines)
+    tail = base64.b64decode(result.log_result).decode()
+    assert len(tail.encode()) == 4096
+    assert tail.endswith(lines[-1] + "\n")
+
+
+def test_stream_name_looks_like_lambdas() -> None:
+    name = stream_name("$LATEST", datetime(2024, 5, 1, tzinfo=UTC))
+    assert re.fullmatch(r"2024/05/01/\[\$LATEST\][0-9a-f]{32}", name)
+
+
+def test_sandbox_error_payload() -> None:
+    body = json.loads(sandbox_error("abc", "Sandbox.Timedout", "Task timed out after 1.00 seconds"))
+    assert body == {
+        "errorType": "Sandbox.Timedout",
+        "errorMessage": "RequestId: abc Error: Task timed out after 1.00 seconds",
+    }
+
+
+def test_unsupported_functions() -> None:
+    spec = FunctionSpec(
+        "f", "arn", "$LATEST", "1", "us-east-1", "a.b", "python3.11", 128, 3, code=b"z"
+    )
+    assert unsupported(spec) is None
+    node = FunctionSpec("f", "arn", "$LATEST", "1", "us-east-1", "a.b", "nodejs20.x", 128, 3)
+    assert "Python functions only" in (unsupported(node) or "")
+
+
+CHILD = """
+import sys
+for i in range(3):
+    print(i)
+print("no newline", end="")
+sys.stdout.flush()
+sys.stderr.write("written\\n")
+sys.stderr.flush()
+input()
+"""
+
+
+def test_output_reader_drain_is_a_barrier() -> None:
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert child.stdout is not None and child.stderr is not None and child.stdin is not None
+    lines: list[str] = []
+    reader = OutputReader(child.stdout, lines.append, "test-reader")
+    assert child.stderr.readline() == b"written\n"  # stdout has been written by now
+    reader.drain()
+    assert lines == ["0", "1", "2", "no newline"]
+    child.stdin.close()
+    child.wait()
+    child.stderr.close()
+    reader.join()
+    reader.drain()  # after end of file: returns at once
+
+
+def test_error_report_lines_stay_one_event() -> None:
+    child = subprocess.Popen(
+        [sys.executable, "-c", "print('[ERROR] X: y\\rTraceback\\r  line')"],
+        stdout=subprocess.PIPE,
+    )
+    lines: list[str] = []
+    assert child.stdout is not None
+    reader = OutputReader(child.stdout, lines.append, "test-reader")
+    child.wait()
+    reader.join()
+    assert lines == ["[ERROR] X: y\nTraceback\n  line"]
