@@ -201,3 +201,41 @@ def test_invalid_json_payload_is_rejected(aws: Aws, make_function: Any) -> None:
     with pytest.raises(ClientError) as err:
         aws("lambda").invoke(FunctionName=name, Payload=b"{not json")
     assert err.value.response["Error"]["Code"] == "InvalidRequestContentException"
+
+
+def test_role_must_trust_lambda(aws: Aws, zip_handlers: Any) -> None:
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "ec2.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    role = aws("iam").create_role(RoleName="ec2-only", AssumeRolePolicyDocument=json.dumps(trust))
+    with pytest.raises(ClientError, match="cannot be assumed by Lambda"):
+        aws("lambda").create_function(
+            FunctionName="untrusted",
+            Runtime="python3.11",
+            Role=role["Role"]["Arn"],
+            Handler="app.echo",
+            Code={"ZipFile": zip_handlers("app.py")},
+        )
+
+
+def test_recreated_function_starts_cold(aws: Aws, make_function: Any, zip_handlers: Any) -> None:
+    name = make_function("app.echo")
+    invoke(aws, name)
+    config = aws("lambda").get_function(FunctionName=name)["Configuration"]
+    aws("lambda").delete_function(FunctionName=name)
+    aws("lambda").create_function(
+        FunctionName=name,
+        Runtime=config["Runtime"],
+        Role=config["Role"],
+        Handler="app.echo",
+        Code={"ZipFile": zip_handlers("app.py")},
+    )
+    _, body, tail = invoke(aws, name)
+    assert body["count"] == 1 and "Init Duration" in tail

@@ -12,6 +12,7 @@ from __future__ import annotations
 import inspect
 import json
 import sys
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -114,6 +115,8 @@ def spec_from_moto(fn: Any) -> FunctionSpec:
         environment=tuple(sorted((str(k), str(v)) for k, v in variables.items())),
         code_sha=getattr(fn, "code_sha_256", "") or "",
         package_type=fn.package_type or "Zip",
+        # A re-created function must not reuse the old one's warm environments.
+        instance=fn.__dict__.setdefault("_lambdactl_instance", uuid.uuid4().hex),
         # moto keeps the deployed zip (from ZipFile or S3) on the function object.
         code=getattr(fn, "code_bytes", b"") or b"",
     )

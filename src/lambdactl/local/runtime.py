@@ -69,6 +69,7 @@ class FunctionSpec:
     environment: tuple[tuple[str, str], ...] = ()
     code_sha: str = ""
     package_type: str = "Zip"
+    instance: str = ""  # differs when a function is deleted and created again
     code: bytes = field(default=b"", compare=False, repr=False)
 
     @property
@@ -76,6 +77,7 @@ class FunctionSpec:
         return (
             self.arn,
             self.version,
+            self.instance,
             self.code_sha,
             self.handler,
             self.runtime,
