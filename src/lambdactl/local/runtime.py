@@ -46,6 +46,7 @@ INIT_LIMIT_S = 10.0  # Lambda's limit on the init phase of an on-demand environm
 IDLE_TTL_S = 300.0
 TAIL_BYTES = 4096
 MONITOR_INTERVAL_S = 0.02
+IDLE_MONITOR_INTERVAL_S = 0.25
 DUMMY_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "test",
     "AWS_SECRET_ACCESS_KEY": "test",
@@ -652,9 +653,13 @@ class LocalRuntime:
 
     def _watch(self) -> None:
         last_reap = time.monotonic()
-        while not self._stop.wait(MONITOR_INTERVAL_S):
-            for env in self.pool.busy():
+        interval = MONITOR_INTERVAL_S
+        while not self._stop.wait(interval):
+            busy = self.pool.busy()
+            for env in busy:
                 env.sample_memory()
+            # Idle: poll slowly; a spike missed here is still caught by VmHWM at the end.
+            interval = MONITOR_INTERVAL_S if busy else IDLE_MONITOR_INTERVAL_S
             if time.monotonic() - last_reap > min(10.0, self.idle_ttl):
                 last_reap = time.monotonic()
                 self.pool.reap(self.idle_ttl)
