@@ -122,6 +122,17 @@ def test_event_invoke_is_asynchronous(aws: Aws, make_function: Any, wait_for_log
     wait_for_log(f"/aws/lambda/{name}", "REPORT RequestId")
 
 
+def test_deprecated_invoke_async_api_is_asynchronous(
+    aws: Aws, make_function: Any, wait_for_log: Any
+) -> None:
+    name = make_function("app.sleep")
+    started = time.monotonic()
+    response = aws("lambda").invoke_async(FunctionName=name, InvokeArgs=b'{"seconds": 1}')
+    assert response["Status"] == 202
+    assert time.monotonic() - started < 0.8
+    wait_for_log(f"/aws/lambda/{name}", "going to sleep")
+
+
 def test_dry_run_does_not_run_code(aws: Aws, make_function: Any) -> None:
     name = make_function("app.echo")
     response = aws("lambda").invoke(FunctionName=name, InvocationType="DryRun")

@@ -226,9 +226,21 @@ def start(
                 f"port {port} is already in use by another process",
                 "pick another with --port, or 0 for any free port",
             )
+        _require_extras()
         remove_state(state_path())
         proc = _spawn(port, role_delay)
         return _wait_for_state(proc, wait), True
+
+
+def _require_extras() -> None:
+    import importlib.util
+
+    missing = [m for m in ("moto", "awslambdaric") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise SandboxError(
+            f"the local sandbox needs {' and '.join(missing)}, which are not installed",
+            "pip install 'lambdactl[local]'",
+        )
 
 
 def _spawn(port: int, role_delay: float | None) -> subprocess.Popen[bytes]:

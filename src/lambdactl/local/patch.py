@@ -22,11 +22,12 @@ EXPECTED_PARAMS = ["self", "body", "request_headers", "response_headers"]
 SUPPORTED_MOTO = "5.2."
 
 # Callers (function names in moto) that invoke asynchronously on AWS: S3, SNS,
-# EventBridge and Logs subscriptions push events and do not wait for the handler.
-# Poll-based sources (SQS, Kinesis, DynamoDB streams) and Secrets Manager
-# rotation invoke synchronously and read the result, so they stay synchronous.
+# EventBridge and Logs subscriptions push events without waiting for the handler,
+# and the deprecated InvokeAsync API returns 202 at once. Poll-based sources
+# (SQS, Kinesis, DynamoDB streams) and Secrets Manager rotation invoke
+# synchronously and read the result, so they stay synchronous.
 _ASYNC_CALLERS = frozenset(
-    {"_invoke_awslambda", "_invoke_lambda", "send_sns_message", "send_log_event"}
+    {"_invoke_awslambda", "_invoke_lambda", "send_sns_message", "send_log_event", "invoke_async"}
 )
 
 _runtime: LocalRuntime | None = None
@@ -127,13 +128,11 @@ def _invocation_type(request_headers: Any) -> str:
     explicit = headers.get("x-amz-invocation-type")
     if explicit:
         return str(explicit)
-    # moto's internal triggers pass a plain empty dict and no invocation type.
-    if isinstance(request_headers, dict) and not request_headers and _called_by_push_source():
-        return "Event"
-    return "RequestResponse"
+    # moto's triggers and InvokeAsync name no invocation type; who called decides.
+    return "Event" if _called_by_async_source() else "RequestResponse"
 
 
-def _called_by_push_source(depth: int = 6) -> bool:
+def _called_by_async_source(depth: int = 6) -> bool:
     frame = sys._getframe(2)
     for _ in range(depth):
         if frame is None:
