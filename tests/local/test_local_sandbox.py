@@ -104,6 +104,7 @@ def test_memory_limit_kills_the_environment(aws: Aws, make_function: Any) -> Non
     assert body["errorType"] == "Runtime.OutOfMemory"
     assert "Runtime exited with error: signal: killed" in body["errorMessage"]
     assert "Error Type: Runtime.OutOfMemory" in tail
+    assert "Max Memory Used: 128 MB" in tail
     _, body, tail = invoke(aws, name, {"mb": 1})
     assert body == 1 << 20
     used = int(tail.split("Max Memory Used: ")[1].split(" ")[0])

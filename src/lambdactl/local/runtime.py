@@ -435,7 +435,8 @@ class Environment:
         else:
             start = inv.delivered_at or inv.finished_at or 0.0
             duration = max(((inv.finished_at or start) - start) * 1000, 0.0)
-        used_mb = math.ceil(self.peak_kb / 1024)
+        # Lambda never reports more than MemorySize, even for the invocation it killed.
+        used_mb = min(math.ceil(self.peak_kb / 1024), self.spec.memory_mb)
         parts = [
             f"REPORT RequestId: {inv.request_id}",
             f"Duration: {duration:.2f} ms",
@@ -642,7 +643,8 @@ class LocalRuntime:
 
     def _task_root(self, spec: FunctionSpec) -> Path:
         """The package unzipped once per code hash (Lambda's /var/task)."""
-        root = self.work_dir / "code" / hashlib.sha256(spec.code).hexdigest()
+        # Short paths: they show up in every stack trace (Lambda's is /var/task).
+        root = self.work_dir / "code" / hashlib.sha256(spec.code).hexdigest()[:16]
         with self._code_lock:
             if not root.is_dir():
                 tmp = Path(tempfile.mkdtemp(dir=root.parent, prefix=".unzip-"))
