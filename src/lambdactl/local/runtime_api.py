@@ -13,11 +13,15 @@ The server only moves bytes; what they mean is decided by its ``RuntimeHost``.
 from __future__ import annotations
 
 import json
+import logging
 import socket
+import sys
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Protocol
+
+log = logging.getLogger("lambdactl.sandbox")
 
 PREFIX = "/2018-06-01/runtime"
 ERROR_TYPE_HEADER = "Lambda-Runtime-Function-Error-Type"
@@ -47,6 +51,12 @@ class RuntimeHost(Protocol):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     host: RuntimeHost
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, TimeoutError)):
+            return  # the environment was killed mid-request (timeout, memory, stop)
+        log.warning("runtime API: %s: %s", type(exc).__name__, exc)
 
 
 class _Handler(BaseHTTPRequestHandler):
