@@ -92,3 +92,34 @@ def test_uppercase_filter_rule_names_are_accepted(
     # Keys arrive URL-encoded in S3 events (moto encodes "/" too).
     _, messages = wait_for_log(f"/aws/lambda/{name}", "in%2Ftake.txt")
     assert not any("skip.txt" in m for m in messages)
+
+
+def test_overlapping_rules_are_rejected(aws: Aws, make_function: Any) -> None:
+    bucket, name = _bucket(aws), make_function("app.on_upload")
+    _allow_s3(aws, name, bucket)
+    arn = aws("lambda").get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+
+    def entry(ident: str, prefix: str) -> dict[str, Any]:
+        rules = [{"Name": "prefix", "Value": prefix}]
+        return {
+            "Id": ident,
+            "LambdaFunctionArn": arn,
+            "Events": ["s3:ObjectCreated:*"],
+            "Filter": {"Key": {"FilterRules": rules}},
+        }
+
+    with pytest.raises(ClientError) as err:
+        aws("s3").put_bucket_notification_configuration(
+            Bucket=bucket,
+            NotificationConfiguration={
+                "LambdaFunctionConfigurations": [entry("a", "in/"), entry("b", "in/sub/")]
+            },
+        )
+    assert err.value.response["Error"]["Code"] == "InvalidArgument"
+    assert "overlapping" in err.value.response["Error"]["Message"]
+    aws("s3").put_bucket_notification_configuration(
+        Bucket=bucket,
+        NotificationConfiguration={
+            "LambdaFunctionConfigurations": [entry("a", "in/"), entry("b", "out/")]
+        },
+    )

@@ -146,3 +146,26 @@ def test_error_report_lines_stay_one_event() -> None:
     child.wait()
     reader.join()
     assert lines == ["[ERROR] X: y\nTraceback\n  line"]
+
+
+def _rule(events: list[str], prefix: str = "", suffix: str = "") -> dict[str, object]:
+    rules = [{"Name": n, "Value": v} for n, v in (("prefix", prefix), ("suffix", suffix)) if v]
+    return (
+        {"Event": events, "Filter": {"S3Key": {"FilterRule": rules}}}
+        if rules
+        else {"Event": events}
+    )
+
+
+def test_overlapping_notification_rules() -> None:
+    def check(first: dict[str, object], second: dict[str, object]) -> str | None:
+        return strict.overlap_problem({"CloudFunctionConfiguration": [first, second]})
+
+    created, put = ["s3:ObjectCreated:*"], ["s3:ObjectCreated:Put"]
+    assert check(_rule(created), _rule(put)) == strict.OVERLAP_SAME
+    assert check(_rule(created, "a/"), _rule(put, "a/b/")) == strict.OVERLAP_AMBIGUOUS
+    assert check(_rule(created, "a/"), _rule(created, "b/")) is None
+    assert check(_rule(created, "a/", ".jpg"), _rule(created, "a/", ".png")) is None
+    assert check(_rule(created), _rule(["s3:ObjectRemoved:*"])) is None
+    topic = {"TopicConfiguration": [_rule(created)], "QueueConfiguration": [_rule(put)]}
+    assert strict.overlap_problem(topic) == strict.OVERLAP_SAME

@@ -1,6 +1,8 @@
 """Make the sandbox as strict as AWS where moto is laxer, so lambdactl's AWS
 error paths run for real against it.
 
+- S3 refuses notification rules that overlap (same event type, overlapping
+  prefix and suffix); moto stores them and fires both.
 - S3 refuses a Lambda notification unless the function's resource policy lets
   s3.amazonaws.com invoke it for that bucket (moto accepts it).
 - S3 accepts ``Prefix``/``Suffix`` filter rule names in any case (moto 5.2
@@ -73,6 +75,12 @@ def _lowercase_filter_names(original: Callable[..., Any]) -> Callable[..., Any]:
 def _require_s3_permission(original: Callable[..., Any]) -> Callable[..., Any]:
     def put(self: Any, bucket_name: str, notification_config: dict[str, Any]) -> Any:
         bucket = self.get_bucket(bucket_name)
+        problem = overlap_problem(notification_config or {})
+        if problem:
+            # S3 rejects two rules that could both match one event; moto stores them.
+            from moto.s3.exceptions import InvalidArgumentError
+
+            raise InvalidArgumentError(problem, "NotificationConfiguration", "overlap")
         for entry in (notification_config or {}).get("CloudFunctionConfiguration") or []:
             arn = entry.get("CloudFunction", "")
             if not s3_may_invoke(arn, bucket.arn, bucket.account_id):
@@ -81,6 +89,53 @@ def _require_s3_permission(original: Callable[..., Any]) -> Callable[..., Any]:
         return original(self, bucket_name, notification_config)
 
     return put
+
+
+OVERLAP_SAME = (
+    "Configurations overlap. Configurations on the same bucket cannot share a common event type."
+)
+OVERLAP_AMBIGUOUS = (
+    "Configuration is ambiguously defined. Cannot have overlapping suffixes in two rules "
+    "if the prefixes are overlapping for the same event type."
+)
+
+
+def _rules(entry: dict[str, Any]) -> tuple[str, str]:
+    rules = ((entry.get("Filter") or {}).get("S3Key") or {}).get("FilterRule") or []
+    values = {str(r.get("Name", "")).lower(): str(r.get("Value") or "") for r in _as_list(rules)}
+    return values.get("prefix", ""), values.get("suffix", "")
+
+
+def _event_matches(first: str, second: str) -> bool:
+    """s3:ObjectCreated:* covers s3:ObjectCreated:Put; equal names match."""
+    family_a, _, kind_a = first.removeprefix("s3:").rpartition(":")
+    family_b, _, kind_b = second.removeprefix("s3:").rpartition(":")
+    if (family_a, kind_a) == (family_b, kind_b):
+        return True
+    return family_a == family_b and "*" in (kind_a, kind_b)
+
+
+def _events_overlap(first: list[str], second: list[str]) -> bool:
+    return any(_event_matches(a, b) for a in first for b in second)
+
+
+def overlap_problem(config: dict[str, Any]) -> str | None:
+    """S3's check that no two notification rules can match the same event."""
+    entries = [
+        e
+        for key in ("TopicConfiguration", "QueueConfiguration", "CloudFunctionConfiguration")
+        for e in _as_list(config.get(key) or [])
+    ]
+    for i, first in enumerate(entries):
+        for second in entries[i + 1 :]:
+            if not _events_overlap(_as_list(first["Event"]), _as_list(second["Event"])):
+                continue
+            (p1, s1), (p2, s2) = _rules(first), _rules(second)
+            prefixes = p1.startswith(p2) or p2.startswith(p1)
+            suffixes = s1.endswith(s2) or s2.endswith(s1)
+            if prefixes and suffixes:
+                return OVERLAP_SAME if (p1, s1) == (p2, s2) else OVERLAP_AMBIGUOUS
+    return None
 
 
 def _destination_error(function_arn: str) -> Exception:
