@@ -110,6 +110,7 @@ def measure(runs: int) -> dict[str, Any]:
     started = time.monotonic()
     info, _ = control.start(port=0)
     results: dict[str, Any] = {"start_s": round(time.monotonic() - started, 3)}
+    results["server_rss_at_start_mb"] = round(_rss_mb(info.pid), 1)
     try:
         lam, iam = control.client(info, "lambda"), control.client(info, "iam")
         s3, logs = control.client(info, "s3"), control.client(info, "logs")

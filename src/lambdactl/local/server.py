@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         pass
     log.info("stopping: ending runtime environments")
     runtime.shutdown()
-    server.stop()
+    # No server.stop(): it waits out werkzeug's 0.5 s poll; exiting closes the socket.
     remove_state(args.state_file, pid=info.pid)
     log.info("stopped")
     return 0
