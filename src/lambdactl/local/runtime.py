@@ -202,16 +202,22 @@ class Environment:
         if banner:
             self._log(banner)
         self.api = RuntimeApiServer(self)
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "awslambdaric", spec.handler],
-            cwd=task_root,
-            env=self._child_env(task_root, sandbox_endpoint),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
-        assert self.proc.stdout is not None
-        self.reader = OutputReader(self.proc.stdout, self._on_output, f"out-{self.proc.pid}")
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "awslambdaric", spec.handler],
+                cwd=task_root,
+                env=self._child_env(task_root, sandbox_endpoint),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+            )
+        except OSError:
+            self.api.close()
+            raise
+        stdout = self.proc.stdout
+        if stdout is None:  # pragma: no cover - stdout=PIPE always gives a pipe
+            raise OSError("runtime child has no stdout pipe")
+        self.reader = OutputReader(stdout, self._on_output, f"out-{self.proc.pid}")
         self._watcher = threading.Thread(
             target=self._watch, name=f"env-{self.proc.pid}", daemon=True
         )
