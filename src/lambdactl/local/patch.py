@@ -161,7 +161,8 @@ def _payload(body: Any) -> bytes:
 
 def _invoke(self: Any, body: Any, request_headers: Any, response_headers: Any) -> bytes:
     """Replacement for moto's LambdaFunction.invoke; runs the handler locally."""
-    assert _runtime is not None, "lambdactl.local.patch.install() was not called"
+    if _runtime is None:
+        raise PatchError("lambdactl.local.patch.install() was not called")
     inv_type = _invocation_type(request_headers)
     response_headers["x-amz-executed-version"] = str(self.version)
     if inv_type == "DryRun":  # validates the request only; never runs code
