@@ -1,0 +1,212 @@
+"""The one place that builds boto3 sessions and clients.
+
+Every other module receives clients from :class:`Aws`; nothing else imports
+boto3 at module level. The target (AWS or the local sandbox) decides the
+endpoint and the credentials: the sandbox always gets dummy credentials, so
+real ones are never sent to it.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from lambdactl.errors import AwsError, LambdactlError
+
+READ_PREFIXES = ("Get", "List", "Describe", "Head")
+LOCAL_CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where lambdactl points: real AWS (kind "aws") or the sandbox (kind "local")."""
+
+    kind: str = "aws"
+    region: str | None = None
+    profile: str | None = None
+    endpoint_url: str | None = None
+
+    @property
+    def is_local(self) -> bool:
+        return self.kind == "local"
+
+
+def is_write(operation: str) -> bool:
+    """True for API operations that change something (used to count writes)."""
+    return not operation.startswith(READ_PREFIXES) and operation != "Invoke"
+
+
+class CallCounter:
+    """Counts API calls by operation; thread-safe. Attached to every client."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.calls: Counter[str] = Counter()
+
+    def __call__(self, model: Any = None, **_: Any) -> None:
+        with self._lock:
+            self.calls[model.name] += 1
+
+    @property
+    def reads(self) -> int:
+        return sum(n for op, n in self.calls.items() if not is_write(op))
+
+    @property
+    def writes(self) -> int:
+        return sum(n for op, n in self.calls.items() if is_write(op))
+
+
+class Aws:
+    """Lazily creates and caches one client per service for a target."""
+
+    def __init__(
+        self,
+        target: Target,
+        *,
+        max_attempts: int = 8,
+        hooks: list[tuple[str, Callable[..., Any]]] | None = None,
+    ) -> None:
+        self.target = target
+        self.counter = CallCounter()
+        self._hooks = list(hooks or [])
+        self._max_attempts = max_attempts
+        self._lock = threading.Lock()
+        self._session: Any = None
+        self._clients: dict[str, Any] = {}
+        self._account_id: str | None = None
+
+    # -- construction -------------------------------------------------------
+    def _make_session(self) -> Any:
+        import boto3
+        import botocore.exceptions
+
+        kwargs: dict[str, Any] = {}
+        if self.target.is_local:
+            kwargs.update(LOCAL_CREDENTIALS)
+        elif self.target.profile:
+            kwargs["profile_name"] = self.target.profile
+        if self.target.region:
+            kwargs["region_name"] = self.target.region
+        try:
+            return boto3.session.Session(**kwargs)
+        except botocore.exceptions.ProfileNotFound as exc:
+            raise LambdactlError(
+                f"AWS profile {self.target.profile!r} not found",
+                "list profiles with `aws configure list-profiles` or drop --profile",
+            ) from exc
+
+    def client(self, service: str) -> Any:
+        with self._lock:
+            if service in self._clients:
+                return self._clients[service]
+            from botocore.config import Config
+
+            if self._session is None:
+                self._session = self._make_session()
+            region = self._session.region_name
+            if not region:
+                raise LambdactlError(
+                    "no AWS region configured",
+                    "set region in lambdactl.toml, pass --region, or export AWS_REGION",
+                )
+            # Standard retry mode: throttling and 5xx retried with jittered backoff.
+            config = Config(
+                retries={"mode": "standard", "max_attempts": self._max_attempts},
+                connect_timeout=10,
+                read_timeout=70,
+                max_pool_connections=32,
+            )
+            client = self._session.client(
+                service, endpoint_url=self.target.endpoint_url, config=config
+            )
+            client.meta.events.register("before-call.*.*", self.counter)
+            for event, handler in self._hooks:
+                client.meta.events.register(event, handler)
+            self._clients[service] = client
+            return client
+
+    @property
+    def region(self) -> str:
+        return str(self.client("sts").meta.region_name)
+
+    @property
+    def account_id(self) -> str:
+        if self._account_id is None:
+            ident = self.client("sts").get_caller_identity()
+            self._account_id = str(ident["Account"])
+        return self._account_id
+
+    @property
+    def partition(self) -> str:
+        region = self.region
+        if region.startswith("cn-"):
+            return "aws-cn"
+        if region.startswith("us-gov-"):
+            return "aws-us-gov"
+        return "aws"
+
+    @property
+    def target_key(self) -> str:
+        """Key of this target in the state journal: account, region, endpoint."""
+        where = self.target.endpoint_url or "aws"
+        return f"{self.account_id}/{self.region}/{where}"
+
+
+def error_code(exc: BaseException) -> str:
+    """The AWS error code of a botocore ClientError, or "" for anything else."""
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        return str(response.get("Error", {}).get("Code", ""))
+    return ""
+
+
+def error_message(exc: BaseException) -> str:
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        return str(response.get("Error", {}).get("Message", "")) or str(exc)
+    return str(exc)
+
+
+def translate(exc: BaseException) -> LambdactlError | None:
+    """Turn a botocore failure into one user-facing line; None if it is not one.
+
+    The only place that knows botocore's exception classes: the CLI calls it for
+    whatever escapes a command, so step modules only catch the ClientError codes
+    they expect.
+    """
+    import botocore.exceptions as bex
+
+    if isinstance(exc, (bex.NoCredentialsError, bex.PartialCredentialsError)):
+        return AwsError(
+            "no AWS credentials found",
+            "run `aws configure` (or set AWS_PROFILE / AWS_ACCESS_KEY_ID), "
+            "or use the local sandbox with --target local",
+        )
+    if isinstance(exc, bex.EndpointConnectionError):
+        where = exc.kwargs.get("endpoint_url", "the AWS endpoint")
+        return AwsError(
+            f"cannot reach {where}",
+            "check --endpoint-url and your network; for the sandbox run `lambdactl local status`",
+        )
+    if isinstance(exc, (bex.SSOTokenLoadError, bex.UnauthorizedSSOTokenError, bex.TokenRetrievalError)):
+        return AwsError("your AWS SSO session has expired", "run `aws sso login` and try again")
+    if isinstance(exc, bex.ClientError):
+        code = error_code(exc)
+        op = getattr(exc, "operation_name", "an AWS call")
+        hint = None
+        if code in {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"}:
+            hint = "the credentials in use lack this permission; see the policy in README.md"
+        elif code in {"ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId"}:
+            hint = "refresh your AWS credentials"
+        return AwsError(f"{op} failed: {code}: {error_message(exc)}", hint, code=code)
+    if isinstance(exc, bex.BotoCoreError):
+        return AwsError(str(exc))
+    return None
+
+
+def env_region() -> str | None:
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or None

@@ -1,0 +1,235 @@
+"""The root click group: global options, the App object, error translation.
+
+Commands live one per module under ``lambdactl.commands`` and are imported only
+when invoked, so ``lambdactl --help`` never imports boto3, moto or rich.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from lambdactl import __version__
+from lambdactl.errors import ConfigError, LambdactlError
+
+if TYPE_CHECKING:
+    from lambdactl.aws import Aws
+    from lambdactl.config import Project
+    from lambdactl.plan import Context
+    from lambdactl.ui import Terminal
+
+# name -> (module, one-line help). The help is here so `--help` imports nothing.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "package": ("package", "Build the deterministic zip of a function; print its size and CodeSha256."),
+    "role": ("role", "Create or update a function's execution role and inline policy."),
+    "deploy": ("deploy", "Create or update the Lambda function and its log group."),
+    "wire": ("wire", "Connect a function's S3 triggers: bucket, permission, notification."),
+    "up": ("up", "Package, role, deploy and wire every function; a no-op when nothing changed."),
+    "plan": ("plan", "Show what `up` would change, using read calls only."),
+    "destroy": ("destroy", "Remove everything lambdactl created for this project, and nothing else."),
+    "invoke": ("invoke", "Invoke a function and show its result, log tail and cost."),
+    "logs": ("logs", "Show a function's CloudWatch logs; --follow to watch them live."),
+    "upload": ("upload", "Put a file into a function's trigger bucket, to see it fire."),
+    "event": ("event", "Print a sample event (s3-put, s3-delete) for local testing."),
+    "status": ("status", "What is deployed, and how it drifts from the config."),
+    "local": ("local", "Start, stop or inspect the embedded local sandbox."),
+}
+
+
+@dataclass
+class App:
+    """Global options and lazily built shared objects, passed to every command."""
+
+    config_path: str | None = None
+    profile: str | None = None
+    region: str | None = None
+    endpoint_url: str | None = None
+    target: str | None = None
+    output: str = "text"
+    verbose: bool = False
+    _project: Any = None
+    _aws: Any = None
+    _term: Any = None
+    _cache: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def term(self) -> Terminal:
+        if self._term is None:
+            from lambdactl.ui import Terminal
+
+            self._term = Terminal(self.output, self.verbose)
+        return self._term
+
+    @property
+    def project(self) -> Project:
+        if self._project is None:
+            from lambdactl import config
+
+            self._project = config.load(self.config_path)
+        return self._project
+
+    def project_or_none(self) -> Project | None:
+        try:
+            return self.project
+        except ConfigError:
+            if self.config_path:
+                raise
+            return None
+
+    @property
+    def target_kind(self) -> str:
+        if self.target:
+            return self.target
+        project = self.project_or_none()
+        if project and project.target:
+            return project.target
+        return "aws"
+
+    @property
+    def aws(self) -> Aws:
+        if self._aws is None:
+            from lambdactl.aws import Aws, Target, env_region
+
+            project = self.project_or_none()
+            region = self.region or (project.region if project else None) or env_region()
+            kind = self.target_kind
+            endpoint = self.endpoint_url
+            if kind == "local":
+                endpoint = self.sandbox_endpoint()
+                region = region or "us-east-1"
+            self._aws = Aws(Target(kind, region, None if kind == "local" else self.profile, endpoint))
+        return self._aws
+
+    def sandbox_endpoint(self) -> str:
+        try:
+            from lambdactl.local import control
+        except ImportError as exc:  # the [local] extra is not installed
+            raise ConfigError(
+                "the local sandbox needs moto and awslambdaric",
+                "install them with: pip install 'lambdactl[local]'",
+            ) from exc
+        info = control.read_state()
+        if info is None:
+            with self.term.status("starting the local sandbox…"):
+                info = control.ensure_running()
+            self.term.info(f"[dim]local sandbox running at {info.endpoint} (pid {info.pid})[/dim]")
+        return info.endpoint
+
+    @property
+    def context(self) -> Context:
+        if "context" not in self._cache:
+            from lambdactl.plan import Context
+
+            root = self.project.root / ".lambdactl"
+            self._cache["context"] = Context(
+                aws=self.aws, project=self.project, build_dir=root / "build",
+                journal_path=root / "state.json",
+            )
+        return self._cache["context"]  # type: ignore[no-any-return]
+
+
+class LazyGroup(click.Group):
+    """Imports a command's module only when that command runs."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module = importlib.import_module(f"lambdactl.commands.{COMMANDS[name][0]}")
+        return module.command  # type: ignore[no-any-return]
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, help_) for name, (_, help_) in COMMANDS.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "--version", prog_name="lambdactl")
+@click.option("--config", "config_path", metavar="PATH", envvar="LAMBDACTL_CONFIG",
+              help="Project file [default: ./lambdactl.toml; env LAMBDACTL_CONFIG].")
+@click.option("--profile", metavar="NAME", envvar="AWS_PROFILE", help="AWS profile [env AWS_PROFILE].")
+@click.option("--region", metavar="REGION",
+              help="AWS region [default: lambdactl.toml, then AWS_REGION / AWS_DEFAULT_REGION, then the profile].")
+@click.option("--endpoint-url", metavar="URL", envvar="AWS_ENDPOINT_URL",
+              help="Send every AWS call to this endpoint, e.g. a moto server [env AWS_ENDPOINT_URL].")
+@click.option("--target", type=click.Choice(["aws", "local"]), envvar="LAMBDACTL_TARGET",
+              help="aws, or local: the embedded sandbox, no account needed [env LAMBDACTL_TARGET; default: lambdactl.toml's target, else aws].")
+@click.option("--output", "-o", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text for people, json for scripts (one document on stdout).")
+@click.option("-v", "--verbose", is_flag=True, help="Show API call counts, debug lines and tracebacks.")
+@click.pass_context
+def root(ctx: click.Context, **opts: Any) -> None:
+    """Provision AWS Lambda functions end to end with boto3.
+
+    \b
+    lambdactl up            package, role, deploy and wire every function
+    lambdactl invoke hello  run it and see the result, logs and cost
+    lambdactl logs -f       follow its CloudWatch logs
+    lambdactl destroy       remove everything it created
+
+    No AWS account? `--target local` (or target = "local" in lambdactl.toml)
+    runs everything in an embedded sandbox on this machine.
+    """
+    ctx.obj = App(**opts)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI, turning every expected failure into one line."""
+    verbose = any(a in ("-v", "--verbose") for a in (argv if argv is not None else sys.argv[1:]))
+    try:
+        root.main(args=argv, prog_name="lambdactl", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2 if isinstance(exc, click.UsageError) else exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - the one place errors become exit codes
+        err = to_user_error(exc)
+        if err is None or verbose:
+            if err is None:
+                raise
+            import traceback
+
+            traceback.print_exc()
+        click.echo(f"error: {err}", err=True)
+        sys.exit(err.exit_code)
+    sys.exit(0)
+
+
+def to_user_error(exc: BaseException) -> LambdactlError | None:
+    if isinstance(exc, LambdactlError):
+        return exc
+    if isinstance(exc, (FileNotFoundError, PermissionError, IsADirectoryError)):
+        return LambdactlError(str(exc))
+    if type(exc).__module__.startswith("botocore"):
+        from lambdactl.aws import translate
+
+        return translate(exc)
+    return None
+
+
+def output_json(app: App) -> bool:
+    return app.output == "json"
+
+
+def env_flag(name: str) -> bool:
+    return os.environ.get(name, "").lower() in ("1", "true", "yes")
+
+
+def project_path(app: App, *parts: str) -> Path:
+    return app.project.root.joinpath(*parts)

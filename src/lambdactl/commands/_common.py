@@ -1,0 +1,127 @@
+"""Options and the step runner shared by role / deploy / wire / up / plan."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from lambdactl.cli import App
+    from lambdactl.config import Function
+    from lambdactl.package import Package
+    from lambdactl.plan import Step
+
+fn_argument = click.argument("fn", required=False, metavar="[FN]")
+
+
+@dataclass
+class FunctionResult:
+    fn: Function
+    steps: list[Step] = field(default_factory=list)
+    error: str | None = None
+    package: Package | None = None
+
+    @property
+    def changed(self) -> bool:
+        return any(s.writes for s in self.steps)
+
+
+def plan_steps(app: App, kinds: tuple[str, ...], key: str | None) -> list[FunctionResult]:
+    """Package (if deploying), read the current state, decide every step. No writes."""
+    from lambdactl import plan
+
+    ctx = app.context
+    fns = ctx.project.select(key)
+    results = [FunctionResult(fn) for fn in fns]
+    if "function" in kinds:
+        for r in results:
+            r.package = plan.package_for(ctx, r.fn)
+    with app.term.status("reading the current state…"):
+        observed = plan.observe(ctx, fns, kinds)
+    for r in results:
+        r.steps = plan.decide(ctx, r.fn, observed[r.fn.key], kinds, r.package)
+    return results
+
+
+def apply_steps(app: App, kinds: tuple[str, ...], key: str | None) -> list[FunctionResult]:
+    """Plan, then execute every function's chain; functions side by side."""
+    from lambdactl import plan
+    from lambdactl.cli import to_user_error
+
+    ctx = app.context
+    results = plan_steps(app, kinds, key)
+    term = app.term
+
+    def on_step(step: Step, phase: str) -> None:
+        if phase == "done":
+            term.step("✓", f"{step.function}: {step.describe()}")
+
+    def run(r: FunctionResult) -> None:
+        try:
+            plan.execute(ctx, r.fn, r.steps, r.package, on_step)
+        except Exception as exc:  # noqa: BLE001 - one function's failure must not stop the others
+            err = to_user_error(exc)
+            if err is None:
+                raise
+            r.error = str(err)
+            term.step("✗", f"{r.fn.key}: {err}", style="red")
+
+    todo = [r for r in results if r.changed]
+    started = time.monotonic()
+    if todo:
+        with term.status(f"applying changes to {len(todo)} function(s)…"):
+            with ThreadPoolExecutor(max_workers=min(8, len(todo))) as pool:
+                list(pool.map(run, todo))
+    term.debug(
+        f"{time.monotonic() - started:.2f} s; API calls: {ctx.aws.counter.reads} reads, "
+        f"{ctx.aws.counter.writes} writes"
+    )
+    return results
+
+
+def summary_rows(app: App, results: list[FunctionResult]) -> list[dict[str, Any]]:
+    ctx = app.context
+    rows = []
+    for r in results:
+        fn = r.fn
+        rows.append({
+            "function": fn.key,
+            "name": fn.name,
+            "arn": ctx.function_arn(fn),
+            "role": fn.role_name,
+            "triggers": [f"s3://{t.bucket}/{t.prefix}*{t.suffix}" for t in fn.triggers],
+            "log_group": fn.log_group,
+            "status": "failed" if r.error else ("changed" if r.changed else "unchanged"),
+            "error": r.error,
+            "steps": [s.as_json() for s in r.steps],
+        })
+    return rows
+
+
+def render_summary(app: App, title: str, results: list[FunctionResult],
+                   extra: Callable[[dict[str, Any]], None] | None = None) -> int:
+    """Print the summary (table or JSON); return the exit code."""
+    rows = summary_rows(app, results)
+    calls = app.context.aws.counter
+    if app.term.json:
+        doc = {"functions": rows, "api_calls": {"reads": calls.reads, "writes": calls.writes}}
+        if extra:
+            extra(doc)
+        app.term.print_json(doc)
+    else:
+        app.term.table(
+            title, ["function", "ARN", "role", "trigger", "log group", "status"],
+            [[r["function"], r["arn"], r["role"], "\n".join(r["triggers"]) or "-", r["log_group"], r["status"]]
+             for r in rows],
+        )
+    failed = [r for r in results if r.error]
+    if failed:
+        names = ", ".join(r.fn.key for r in failed)
+        app.term.error(f"{len(failed)} of {len(results)} function(s) failed: {names}; fix the cause and run the command again")
+        return 1
+    return 0

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import click
+
+from lambdactl.cli import App
+
+
+@click.command("destroy")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_obj
+def command(app: App, yes: bool) -> None:
+    """Remove everything lambdactl created for this project, and nothing else.
+
+    In reverse order: our notification entries (other entries untouched), our
+    permissions, the functions, their log groups, inline policies and roles,
+    then the buckets lambdactl created, only if empty. Safe to run twice.
+
+    Example: lambdactl destroy --yes
+    """
+    from lambdactl import plan
+
+    ctx = app.context
+    targets = plan.destroy_targets(ctx)
+    if not yes:
+        if not app.term.interactive:
+            raise click.UsageError("destroy needs --yes when not run from a terminal")
+        names = ", ".join(t.name for t in targets)
+        click.confirm(f"Remove {names} and everything lambdactl created for them"
+                      f" ({ctx.aws.target.kind}, {ctx.aws.region})?", abort=True, err=True)
+
+    def on_step(step: plan.Step, _: str) -> None:
+        symbol = "-" if step.action == "delete" else "·"
+        app.term.step(symbol, f"{step.function or 'project'}: {step.describe()}",
+                      style="green" if step.action == "delete" else "yellow")
+
+    with app.term.status("destroying…"), ThreadPoolExecutor(max_workers=max(1, min(8, len(targets)))) as pool:
+        done = [s for steps in pool.map(lambda t: plan.destroy_function(ctx, t, on_step), targets) for s in steps]
+    buckets = {b for t in targets for b in t.buckets}
+    for step in plan.destroy_buckets(ctx, buckets):
+        on_step(step, "done")
+        done.append(step)
+    deleted = [s for s in done if s.action == "delete"]
+    calls = ctx.aws.counter
+    if app.term.json:
+        app.term.print_json({"deleted": [s.as_json() for s in deleted],
+                             "kept": [s.as_json() for s in done if s.action != "delete"],
+                             "api_calls": {"reads": calls.reads, "writes": calls.writes}})
+    else:
+        app.term.info(f"removed {len(deleted)} resource(s)" if deleted else "nothing to remove")
+    app.term.debug(f"API calls: {calls.reads} reads, {calls.writes} writes")

@@ -1,0 +1,445 @@
+"""lambdactl.toml -> frozen dataclasses, with every check made before any AWS call.
+
+Each problem is one line naming the file, the field and the fix. ``load``
+collects all problems and reports the first (the rest follow on extra lines)
+so a user fixes their config in one pass.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import json
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lambdactl.errors import ConfigError
+
+DEFAULT_CONFIG = "lambdactl.toml"
+OWNER_TAG = "lambdactl:project"
+
+# Lambda's Python runtimes that accept new functions (python3.9 was deprecated in 2025).
+PYTHON_RUNTIMES = ("python3.10", "python3.11", "python3.12", "python3.13", "python3.14")
+ARCHITECTURES = ("x86_64", "arm64")
+# CloudWatch Logs accepts only these retention values (days).
+RETENTION_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192,
+    2557, 2922, 3288, 3653,
+)
+S3_EVENTS = (
+    "s3:ObjectCreated:*", "s3:ObjectCreated:Put", "s3:ObjectCreated:Post",
+    "s3:ObjectCreated:Copy", "s3:ObjectCreated:CompleteMultipartUpload",
+    "s3:ObjectRemoved:*", "s3:ObjectRemoved:Delete", "s3:ObjectRemoved:DeleteMarkerCreated",
+    "s3:ObjectRestore:*", "s3:ObjectRestore:Post", "s3:ObjectRestore:Completed",
+    "s3:ObjectRestore:Delete", "s3:ReducedRedundancyLostObject",
+    "s3:Replication:*", "s3:Replication:OperationFailedReplication",
+    "s3:Replication:OperationMissedThreshold", "s3:Replication:OperationReplicatedAfterThreshold",
+    "s3:Replication:OperationNotTracked", "s3:LifecycleExpiration:*",
+    "s3:LifecycleExpiration:Delete", "s3:LifecycleExpiration:DeleteMarkerCreated",
+    "s3:LifecycleTransition", "s3:IntelligentTiering", "s3:ObjectTagging:*",
+    "s3:ObjectTagging:Put", "s3:ObjectTagging:Delete", "s3:ObjectAcl:Put",
+)
+# Lambda sets these itself; a function may not define them.
+RESERVED_ENV = {
+    "_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_EXECUTION_ENV",
+    "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
+    "AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+    "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR",
+}
+PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
+LAYER_ARN = re.compile(r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]+:\d+$")
+PROJECT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")
+FUNCTION_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+ENV_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+PROJECT_KEYS = {"name", "region", "target"}
+FUNCTION_KEYS = {
+    "source", "handler", "runtime", "memory", "timeout", "architecture", "policy",
+    "environment", "layers", "log_retention_days", "description", "triggers",
+}
+TRIGGER_KEYS = {"type", "bucket", "events", "prefix", "suffix", "allow_recursive"}
+
+
+@dataclass(frozen=True)
+class Trigger:
+    bucket: str
+    events: tuple[str, ...] = ("s3:ObjectCreated:*",)
+    prefix: str = ""
+    suffix: str = ""
+    allow_recursive: bool = False
+    type: str = "s3"
+
+
+@dataclass(frozen=True)
+class Function:
+    key: str                      # the name in [functions.KEY]
+    name: str                     # the AWS function name: <project>-<key>
+    source: Path                  # absolute
+    handler: str
+    runtime: str = "python3.12"
+    memory: int = 128
+    timeout: int = 30
+    architecture: str = "x86_64"
+    policy: Path | None = None    # absolute
+    environment: tuple[tuple[str, str], ...] = ()
+    layers: tuple[str, ...] = ()
+    log_retention_days: int = 14
+    description: str = ""
+    triggers: tuple[Trigger, ...] = ()
+
+    @property
+    def role_name(self) -> str:
+        return f"{self.name}-role"
+
+    @property
+    def log_group(self) -> str:
+        return f"/aws/lambda/{self.name}"
+
+    @property
+    def env(self) -> dict[str, str]:
+        return dict(self.environment)
+
+
+@dataclass(frozen=True)
+class Project:
+    name: str
+    root: Path
+    path: Path
+    region: str | None = None
+    target: str | None = None
+    functions: tuple[Function, ...] = field(default_factory=tuple)
+
+    @property
+    def tags(self) -> dict[str, str]:
+        return {OWNER_TAG: self.name}
+
+    def function(self, key: str | None) -> Function:
+        """The function named KEY, or the only one when KEY is None."""
+        keys = [f.key for f in self.functions]
+        if key is None:
+            if len(self.functions) == 1:
+                return self.functions[0]
+            raise ConfigError(
+                f"{self.path.name} declares {len(keys)} functions",
+                f"name one: {', '.join(keys)}",
+            )
+        for fn in self.functions:
+            if key in (fn.key, fn.name):
+                return fn
+        raise ConfigError(f"no function {key!r} in {self.path.name}", _known(key, keys))
+
+    def select(self, key: str | None) -> tuple[Function, ...]:
+        """All functions, or just KEY."""
+        return self.functions if key is None else (self.function(key),)
+
+
+def _known(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1)
+    known = ", ".join(choices) or "none"
+    return f"did you mean {close[0]!r}? known: {known}" if close else f"known: {known}"
+
+
+class _Problems:
+    """Collects config problems; ``raise_if_any`` reports them all at once."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.items: list[str] = []
+
+    def add(self, where: str, message: str) -> None:
+        self.items.append(f"{self.path.name}: {where}: {message}" if where else f"{self.path.name}: {message}")
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            more = self.items[1:]
+            extra = ("\n" + "\n".join(more)) if more else ""
+            raise ConfigError(self.items[0] + extra)
+
+
+def _check_keys(p: _Problems, where: str, table: dict[str, Any], allowed: set[str]) -> None:
+    for key in table:
+        if key not in allowed:
+            p.add(where, f"unknown key {key!r}; {_known(key, sorted(allowed))}")
+
+
+def _typed(p: _Problems, where: str, value: Any, kind: type | tuple[type, ...], what: str) -> bool:
+    if isinstance(value, bool) and kind is not bool:
+        ok = False
+    else:
+        ok = isinstance(value, kind)
+    if not ok:
+        p.add(where, f"must be {what}, got {value!r}")
+    return ok
+
+
+def find_config(path: str | Path | None) -> Path:
+    cfg = Path(path) if path else Path.cwd() / DEFAULT_CONFIG
+    if not cfg.is_file():
+        raise ConfigError(
+            f"no config file at {cfg}",
+            "run lambdactl in a project directory or pass --config PATH",
+        )
+    return cfg.resolve()
+
+
+def load(path: str | Path | None = None) -> Project:
+    """Read and validate lambdactl.toml (every check that needs no AWS call)."""
+    cfg = find_config(path)
+    try:
+        data = tomllib.loads(cfg.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{cfg.name} is not valid TOML: {exc}") from exc
+    return parse(data, cfg)
+
+
+def parse(data: dict[str, Any], cfg: Path) -> Project:
+    p = _Problems(cfg)
+    root = cfg.parent
+    _check_keys(p, "", data, {"project", "functions"})
+    proj = data.get("project")
+    if not isinstance(proj, dict):
+        p.add("[project]", "missing; add [project] with name = \"my-app\"")
+        p.raise_if_any()
+        raise AssertionError  # unreachable
+    _check_keys(p, "project", proj, PROJECT_KEYS)
+    name = proj.get("name")
+    if not isinstance(name, str) or not PROJECT_NAME.fullmatch(name) or len(name) > 40:
+        p.add("project.name", f"{name!r} must be 1-40 letters, digits or '-', starting with a letter or digit")
+        name = "invalid"
+    region = proj.get("region")
+    if region is not None and not (isinstance(region, str) and re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d", region)):
+        p.add("project.region", f"{region!r} is not an AWS region name like \"us-east-1\"")
+        region = None
+    target = proj.get("target")
+    if target is not None and target not in ("aws", "local"):
+        p.add("project.target", f"{target!r} must be \"aws\" or \"local\"")
+        target = None
+
+    functions_tbl = data.get("functions", {})
+    if not isinstance(functions_tbl, dict) or not functions_tbl:
+        p.add("[functions]", "no functions declared; add a [functions.NAME] table")
+        functions_tbl = {}
+    functions = []
+    for key, tbl in functions_tbl.items():
+        fn = _parse_function(p, root, name, key, tbl)
+        if fn is not None:
+            functions.append(fn)
+    _check_trigger_overlaps(p, functions)
+    p.raise_if_any()
+    return Project(
+        name=name, root=root, path=cfg, region=region, target=target, functions=tuple(functions)
+    )
+
+
+def _parse_function(p: _Problems, root: Path, project: str, key: str, tbl: Any) -> Function | None:
+    where = f"functions.{key}"
+    if not isinstance(tbl, dict):
+        p.add(where, "must be a table")
+        return None
+    if not FUNCTION_KEY.fullmatch(key):
+        p.add(where, "function names use letters, digits, '-' and '_'")
+    _check_keys(p, where, tbl, FUNCTION_KEYS)
+    fname = f"{project}-{key}"
+    if len(fname) > 64:
+        p.add(where, f"function name {fname!r} is {len(fname)} chars; Lambda allows 64: shorten the project or function name")
+    if len(fname) + len("-role") > 64:
+        p.add(where, f"role name {fname}-role exceeds IAM's 64 chars: shorten the project or function name")
+
+    n_before = len(p.items)
+    source = tbl.get("source")
+    src_path = root
+    if not isinstance(source, str):
+        p.add(f"{where}.source", "missing; set source = \"functions/<dir>\" (the handler's directory)")
+    else:
+        src_path = (root / source).resolve()
+        if not src_path.is_dir():
+            p.add(f"{where}.source", f"directory {source!r} does not exist")
+
+    runtime = tbl.get("runtime", "python3.12")
+    if runtime not in PYTHON_RUNTIMES:
+        p.add(f"{where}.runtime", f"{runtime!r} is not a supported Lambda Python runtime; use one of {', '.join(PYTHON_RUNTIMES)}")
+    memory = tbl.get("memory", 128)
+    if _typed(p, f"{where}.memory", memory, int, "an integer (MB)") and not 128 <= memory <= 10240:
+        p.add(f"{where}.memory", f"{memory} MB is out of range; Lambda allows 128-10240 MB")
+    timeout = tbl.get("timeout", 30)
+    if _typed(p, f"{where}.timeout", timeout, int, "an integer (seconds)") and not 1 <= timeout <= 900:
+        p.add(f"{where}.timeout", f"{timeout} s is out of range; Lambda allows 1-900 seconds")
+    arch = tbl.get("architecture", "x86_64")
+    if arch not in ARCHITECTURES:
+        p.add(f"{where}.architecture", f"{arch!r} must be \"x86_64\" or \"arm64\"")
+    retention = tbl.get("log_retention_days", 14)
+    if retention not in RETENTION_DAYS or isinstance(retention, bool):
+        p.add(f"{where}.log_retention_days", f"{retention!r} is not a CloudWatch retention; use one of 1, 3, 5, 7, 14, 30, 60, 90, 180, 365, ...")
+    description = tbl.get("description", "")
+    if _typed(p, f"{where}.description", description, str, "a string") and len(description) > 256:
+        p.add(f"{where}.description", "is longer than Lambda's 256 characters")
+
+    env = tbl.get("environment", {})
+    env_items: list[tuple[str, str]] = []
+    if _typed(p, f"{where}.environment", env, dict, "a table of strings"):
+        for k, v in env.items():
+            if not ENV_KEY.fullmatch(k):
+                p.add(f"{where}.environment.{k}", "keys must start with a letter and use letters, digits and '_'")
+            elif k in RESERVED_ENV:
+                p.add(f"{where}.environment.{k}", "is reserved by Lambda; choose another name")
+            if not isinstance(v, str):
+                p.add(f"{where}.environment.{k}", f"must be a string, got {v!r}; quote it")
+            else:
+                env_items.append((k, v))
+        size = len(json.dumps(dict(env_items), separators=(",", ":")))
+        if size > 4096:
+            p.add(f"{where}.environment", f"is {size} bytes; Lambda allows 4 KB in total")
+
+    layers = tbl.get("layers", [])
+    if _typed(p, f"{where}.layers", layers, list, "a list of layer version ARNs"):
+        for arn in layers:
+            if not isinstance(arn, str) or not LAYER_ARN.fullmatch(arn):
+                p.add(f"{where}.layers", f"{arn!r} is not a layer version ARN (arn:aws:lambda:REGION:ACCOUNT:layer:NAME:VERSION)")
+        if len(layers) > 5:
+            p.add(f"{where}.layers", "Lambda allows at most 5 layers")
+
+    triggers = _parse_triggers(p, where, tbl.get("triggers", []))
+
+    handler = tbl.get("handler")
+    if not isinstance(handler, str) or not re.fullmatch(r"[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)+", handler):
+        p.add(f"{where}.handler", f"{handler!r} must be <module>.<function>, e.g. \"app.lambda_handler\"")
+        handler = "invalid.invalid"
+    elif isinstance(source, str) and src_path.is_dir():
+        problem = check_handler(src_path, handler)
+        if problem:
+            p.add(f"{where}.handler", problem)
+
+    policy = tbl.get("policy")
+    policy_path: Path | None = None
+    if policy is not None:
+        if not isinstance(policy, str):
+            p.add(f"{where}.policy", "must be a path to a JSON policy file")
+        else:
+            policy_path = (root / policy).resolve()
+            if not policy_path.is_file():
+                p.add(f"{where}.policy", f"file {policy!r} does not exist")
+            else:
+                from lambdactl.iam import check_policy_file
+
+                for problem in check_policy_file(policy_path, allowed_placeholders(env_items, triggers)):
+                    p.add(f"{where}.policy", f"{policy}: {problem}")
+    if len(p.items) > n_before:
+        return None
+    fn = Function(
+        key=key, name=fname, source=src_path, handler=handler, runtime=runtime, memory=memory,
+        timeout=timeout, architecture=arch, policy=policy_path, environment=tuple(env_items),
+        layers=tuple(layers), log_retention_days=retention, description=description,
+        triggers=tuple(triggers),
+    )
+    if policy_path is not None:
+        from lambdactl.iam import recursive_trigger_problems
+
+        for problem in recursive_trigger_problems(fn):
+            p.add(f"{where}.triggers", problem)
+    return fn
+
+
+def _parse_triggers(p: _Problems, where: str, raw: Any) -> list[Trigger]:
+    out: list[Trigger] = []
+    if not _typed(p, f"{where}.triggers", raw, list, "an array of tables ([[functions.NAME.triggers]])"):
+        return out
+    for i, t in enumerate(raw):
+        tw = f"{where}.triggers[{i}]"
+        if not isinstance(t, dict):
+            p.add(tw, "must be a table")
+            continue
+        _check_keys(p, tw, t, TRIGGER_KEYS)
+        if t.get("type", "s3") != "s3":
+            p.add(f"{tw}.type", f"{t.get('type')!r} is not supported; only \"s3\"")
+            continue
+        bucket = t.get("bucket")
+        if not isinstance(bucket, str) or not BUCKET_NAME.fullmatch(bucket) or ".." in bucket:
+            p.add(f"{tw}.bucket", f"{bucket!r} is not a valid S3 bucket name (3-63 lowercase letters, digits, '.', '-')")
+            continue
+        events = t.get("events", ["s3:ObjectCreated:*"])
+        if not isinstance(events, list) or not events:
+            p.add(f"{tw}.events", "must be a non-empty list like [\"s3:ObjectCreated:*\"]")
+            continue
+        bad = [e for e in events if e not in S3_EVENTS]
+        for e in bad:
+            p.add(f"{tw}.events", f"{e!r} is not an S3 event; {_known(str(e), list(S3_EVENTS))}")
+        prefix, suffix = t.get("prefix", ""), t.get("suffix", "")
+        if not isinstance(prefix, str) or not isinstance(suffix, str):
+            p.add(tw, "prefix and suffix must be strings")
+            continue
+        allow = t.get("allow_recursive", False)
+        if not isinstance(allow, bool):
+            p.add(f"{tw}.allow_recursive", "must be true or false")
+            continue
+        if not bad:
+            out.append(Trigger(bucket=bucket, events=tuple(events), prefix=prefix, suffix=suffix, allow_recursive=allow))
+    return out
+
+
+def allowed_placeholders(env: list[tuple[str, str]], triggers: list[Trigger]) -> set[str]:
+    names = {"region", "account_id", "function_name", "partition"} | {k for k, _ in env}
+    if triggers:
+        names.add("bucket")
+    return names
+
+
+def check_handler(source: Path, handler: str) -> str | None:
+    """Statically check that <module>.<function> exists in source (no import)."""
+    module, func = handler.rsplit(".", 1)
+    rel = Path(*module.split("."))
+    candidates = [source / rel.with_suffix(".py"), source / rel / "__init__.py"]
+    path = next((c for c in candidates if c.is_file()), None)
+    if path is None:
+        return f"module {module!r} not found: expected {candidates[0].relative_to(source.parent)}"
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    except SyntaxError as exc:
+        return f"{path.name} line {exc.lineno}: syntax error: {exc.msg}"
+    names = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+    if func not in names:
+        defined = sorted(n for n in names if not n.startswith("_"))
+        return f"{path.name} defines no function {func!r}; {_known(func, defined)}"
+    return None
+
+
+def events_overlap(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    def covers(x: str, y: str) -> bool:
+        return x == y or (x.endswith(":*") and y.startswith(x[:-1]))
+
+    return any(covers(x, y) or covers(y, x) for x in a for y in b)
+
+
+def rules_overlap(events_a: tuple[str, ...], prefix_a: str, suffix_a: str,
+                  events_b: tuple[str, ...], prefix_b: str, suffix_b: str) -> bool:
+    """S3 rejects two rules on one bucket whose events, prefixes and suffixes overlap."""
+    return (
+        events_overlap(events_a, events_b)
+        and (prefix_a.startswith(prefix_b) or prefix_b.startswith(prefix_a))
+        and (suffix_a.endswith(suffix_b) or suffix_b.endswith(suffix_a))
+    )
+
+
+def _check_trigger_overlaps(p: _Problems, functions: list[Function]) -> None:
+    seen: list[tuple[str, Trigger]] = []
+    for fn in functions:
+        for i, t in enumerate(fn.triggers):
+            for other_where, o in seen:
+                if o.bucket == t.bucket and rules_overlap(t.events, t.prefix, t.suffix, o.events, o.prefix, o.suffix):
+                    p.add(
+                        f"functions.{fn.key}.triggers[{i}]",
+                        f"overlaps {other_where} on bucket {t.bucket!r} (same events and prefix/suffix); "
+                        "S3 rejects overlapping rules: give them disjoint prefixes or suffixes",
+                    )
+            seen.append((f"functions.{fn.key}.triggers[{i}]", t))

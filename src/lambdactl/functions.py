@@ -1,0 +1,245 @@
+"""The Lambda function and its log group: observe, decide what differs, apply."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from lambdactl.aws import error_code, error_message
+from lambdactl.errors import AwsError
+from lambdactl.iam import check_owner
+
+if TYPE_CHECKING:
+    from lambdactl.config import Function
+
+ROLE_NOT_ASSUMABLE = "cannot be assumed by Lambda"
+# Configuration fields we manage, as named in GetFunctionConfiguration.
+CONFIG_FIELDS = (
+    "Runtime", "Handler", "MemorySize", "Timeout", "Role", "Environment", "Layers",
+    "Description",
+)
+
+
+def desired_config(fn: Function, role_arn: str) -> dict[str, Any]:
+    """UpdateFunctionConfiguration parameters (also used for CreateFunction)."""
+    return {
+        "Runtime": fn.runtime,
+        "Handler": fn.handler,
+        "MemorySize": fn.memory,
+        "Timeout": fn.timeout,
+        "Role": role_arn,
+        "Environment": {"Variables": fn.env},
+        "Layers": list(fn.layers),
+        "Description": fn.description,
+    }
+
+
+@dataclass(frozen=True)
+class FunctionState:
+    arn: str
+    code_sha256: str
+    config: dict[str, Any]   # normalised like desired_config
+    architecture: str
+    tags: dict[str, str]
+    state: str
+    last_update: str
+    last_modified: str
+
+
+def _normalise(cfg: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "Runtime": cfg.get("Runtime"),
+        "Handler": cfg.get("Handler"),
+        "MemorySize": cfg.get("MemorySize"),
+        "Timeout": cfg.get("Timeout"),
+        "Role": cfg.get("Role"),
+        "Environment": {"Variables": dict((cfg.get("Environment") or {}).get("Variables") or {})},
+        "Layers": [layer["Arn"] for layer in cfg.get("Layers") or []],
+        "Description": cfg.get("Description") or "",
+    }
+
+
+def observe(lam: Any, name: str) -> FunctionState | None:
+    try:
+        resp = lam.get_function(FunctionName=name)
+    except Exception as exc:
+        if error_code(exc) == "ResourceNotFoundException":
+            return None
+        raise
+    cfg = resp["Configuration"]
+    return FunctionState(
+        arn=cfg["FunctionArn"],
+        code_sha256=cfg["CodeSha256"],
+        config=_normalise(cfg),
+        architecture=(cfg.get("Architectures") or ["x86_64"])[0],
+        tags=dict(resp.get("Tags") or {}),
+        state=cfg.get("State", "Active"),
+        last_update=cfg.get("LastUpdateStatus", "Successful"),
+        last_modified=cfg.get("LastModified", ""),
+    )
+
+
+def decide(
+    observed: FunctionState | None, fn: Function, role_arn: str, code_sha: str, project: str
+) -> tuple[str, list[str]]:
+    """-> (action, fields): create, update [code, <config fields>], recreate, or keep."""
+    if observed is None:
+        return "create", []
+    check_owner("Lambda function", fn.name, observed.tags, project)
+    fields = []
+    if observed.code_sha256 != code_sha:
+        fields.append("code")
+    if observed.architecture != fn.architecture:
+        fields.append("architecture")  # set through UpdateFunctionCode
+    want = desired_config(fn, role_arn)
+    fields += [k for k in CONFIG_FIELDS if observed.config.get(k) != want[k]]
+    return ("update" if fields else "keep"), fields
+
+
+def _retry(
+    action: Callable[[], Any],
+    retryable: Callable[[Exception], bool],
+    *,
+    budget: float,
+    sleep: Callable[[float], None],
+    clock: Callable[[], float],
+    first: float = 0.25,
+    cap: float = 1.0,
+) -> Any:
+    """Bounded exponential backoff with jitter; re-raises once the budget is spent."""
+    deadline = clock() + budget
+    delay = first
+    while True:
+        try:
+            return action()
+        except Exception as exc:
+            if not retryable(exc) or clock() + delay > deadline:
+                raise
+            sleep(delay * random.uniform(0.8, 1.0))
+            delay = min(delay * 2, cap)
+
+
+def create(
+    lam: Any,
+    fn: Function,
+    role_arn: str,
+    zip_bytes: bytes,
+    tags: dict[str, str],
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+    role_budget: float = 60.0,
+) -> dict[str, Any]:
+    params = desired_config(fn, role_arn)
+    params.update(
+        FunctionName=fn.name,
+        Code={"ZipFile": zip_bytes},
+        Architectures=[fn.architecture],
+        Tags=tags,
+        PackageType="Zip",
+    )
+
+    # A new role is not assumable by Lambda for a few seconds (IAM propagation):
+    # CreateFunction fails with InvalidParameterValueException "...cannot be assumed
+    # by Lambda". Retry with short capped backoff rather than a blind sleep.
+    def not_yet_assumable(exc: Exception) -> bool:
+        return error_code(exc) == "InvalidParameterValueException" and ROLE_NOT_ASSUMABLE in error_message(exc)
+
+    try:
+        resp = _retry(
+            lambda: lam.create_function(**params), not_yet_assumable,
+            budget=role_budget, sleep=sleep, clock=clock,
+        )
+    except Exception as exc:
+        if not_yet_assumable(exc):
+            raise AwsError(
+                f"role {role_arn} was still not assumable by Lambda after {role_budget:.0f} s",
+                "check its trust policy allows lambda.amazonaws.com, then run `lambdactl up` again",
+            ) from exc
+        raise
+    # Calls on a function that is still Pending fail with ResourceConflictException.
+    if resp.get("State", "Active") != "Active":
+        lam.get_waiter("function_active_v2").wait(
+            FunctionName=fn.name, WaiterConfig={"Delay": 1, "MaxAttempts": 300}
+        )
+    return dict(resp)
+
+
+def _wait_updated(lam: Any, name: str, resp: dict[str, Any]) -> None:
+    # The next update while LastUpdateStatus is InProgress fails with ResourceConflictException.
+    if resp.get("LastUpdateStatus", "Successful") != "Successful":
+        lam.get_waiter("function_updated_v2").wait(
+            FunctionName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 300}
+        )
+
+
+def update(lam: Any, fn: Function, role_arn: str, zip_bytes: bytes, fields: list[str]) -> None:
+    if "code" in fields or "architecture" in fields:
+        resp = lam.update_function_code(
+            FunctionName=fn.name, ZipFile=zip_bytes, Architectures=[fn.architecture]
+        )
+        _wait_updated(lam, fn.name, resp)
+    config_fields = [f for f in fields if f in CONFIG_FIELDS]
+    if config_fields:
+        want = desired_config(fn, role_arn)
+        resp = lam.update_function_configuration(
+            FunctionName=fn.name, **{k: want[k] for k in config_fields}
+        )
+        _wait_updated(lam, fn.name, resp)
+
+
+def delete(lam: Any, name: str) -> bool:
+    try:
+        lam.delete_function(FunctionName=name)
+        return True
+    except Exception as exc:
+        if error_code(exc) == "ResourceNotFoundException":
+            return False
+        raise
+
+
+# -- the log group ------------------------------------------------------------
+@dataclass(frozen=True)
+class LogGroupState:
+    name: str
+    retention: int | None
+
+
+def observe_log_group(logs: Any, name: str) -> LogGroupState | None:
+    resp = logs.describe_log_groups(logGroupNamePrefix=name, limit=5)
+    for group in resp.get("logGroups", []):
+        if group["logGroupName"] == name:
+            return LogGroupState(name, group.get("retentionInDays"))
+    return None
+
+
+def decide_log_group(observed: LogGroupState | None, retention: int) -> tuple[str, list[str]]:
+    if observed is None:
+        return "create", ["retention"]
+    if observed.retention != retention:
+        return "update", ["retention"]
+    return "keep", []
+
+
+def ensure_log_group(logs: Any, name: str, retention: int, tags: dict[str, str], create: bool) -> None:
+    if create:
+        try:
+            logs.create_log_group(logGroupName=name, tags=tags)
+        except Exception as exc:
+            # Lambda creates the group itself on first run: adopt it, that is ours too.
+            if error_code(exc) != "ResourceAlreadyExistsException":
+                raise
+    logs.put_retention_policy(logGroupName=name, retentionInDays=retention)
+
+
+def delete_log_group(logs: Any, name: str) -> bool:
+    try:
+        logs.delete_log_group(logGroupName=name)
+        return True
+    except Exception as exc:
+        if error_code(exc) == "ResourceNotFoundException":
+            return False
+        raise

@@ -1,0 +1,250 @@
+"""The execution role and its one inline policy: render, check, observe, decide, apply."""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lambdactl.aws import error_code
+from lambdactl.config import OWNER_TAG, PLACEHOLDER
+from lambdactl.errors import ConfigError, OwnershipError
+
+if TYPE_CHECKING:
+    from lambdactl.config import Function
+
+POLICY_NAME = "lambdactl"
+TRUST_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "lambda.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ],
+}
+
+
+# -- policy files (pure) ------------------------------------------------------
+def check_policy_file(path: Path, placeholders: set[str]) -> list[str]:
+    """Problems with a policy file: JSON shape and unknown placeholders."""
+    text = path.read_text(encoding="utf-8")
+    problems = [
+        f"unknown placeholder ${{{name}}}; known: {', '.join(sorted(placeholders))}"
+        for name in sorted(set(PLACEHOLDER.findall(text)))
+        if name not in placeholders
+    ]
+    try:
+        doc = json.loads(PLACEHOLDER.sub("x", text))
+    except json.JSONDecodeError as exc:
+        return problems + [f"not valid JSON (line {exc.lineno}: {exc.msg})"]
+    if not isinstance(doc, dict) or not isinstance(doc.get("Statement"), list) or not doc["Statement"]:
+        return problems + ["must be an IAM policy: {\"Version\": \"2012-10-17\", \"Statement\": [...]}"]
+    if doc.get("Version") not in ("2012-10-17", None):
+        problems.append("Version must be \"2012-10-17\"")
+    for i, st in enumerate(doc["Statement"]):
+        if not isinstance(st, dict):
+            problems.append(f"Statement[{i}] must be an object")
+            continue
+        if st.get("Effect") not in ("Allow", "Deny"):
+            problems.append(f"Statement[{i}].Effect must be \"Allow\" or \"Deny\"")
+        if "Action" not in st and "NotAction" not in st:
+            problems.append(f"Statement[{i}] has no Action")
+        if "Resource" not in st and "NotResource" not in st:
+            problems.append(f"Statement[{i}] has no Resource")
+        if "Principal" in st:
+            problems.append(f"Statement[{i}] has a Principal; identity policies may not")
+    return problems
+
+
+def render_values(fn: Function, region: str, account_id: str, partition: str = "aws") -> dict[str, str]:
+    values = dict(fn.environment)
+    values.update(
+        region=region, account_id=account_id, function_name=fn.name, partition=partition
+    )
+    if fn.triggers:
+        values["bucket"] = fn.triggers[0].bucket
+    return values
+
+
+def _render_text(text: str, values: dict[str, str]) -> str:
+    def sub(m: Any) -> str:
+        name = m.group(1)
+        if name not in values:
+            raise ConfigError(f"unknown placeholder ${{{name}}}")
+        # Values go inside JSON strings: escape them as JSON would.
+        return json.dumps(values[name])[1:-1]
+
+    return PLACEHOLDER.sub(sub, text)
+
+
+def logs_statement(fn: Function, region: str, account_id: str, partition: str = "aws") -> dict[str, Any]:
+    """Write access to the function's own log group only (never Resource "*")."""
+    arn = f"arn:{partition}:logs:{region}:{account_id}:log-group:{fn.log_group}:*"
+    return {
+        "Sid": "LambdactlOwnLogGroup",
+        "Effect": "Allow",
+        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": arn,
+    }
+
+
+def user_statements(fn: Function, values: dict[str, str]) -> list[dict[str, Any]]:
+    if fn.policy is None:
+        return []
+    doc = json.loads(_render_text(fn.policy.read_text(encoding="utf-8"), values))
+    return list(doc["Statement"])
+
+
+def render_policy(fn: Function, region: str, account_id: str, partition: str = "aws") -> dict[str, Any]:
+    """The one inline policy: the user's statements plus our log statement."""
+    values = render_values(fn, region, account_id, partition)
+    statements = user_statements(fn, values)
+    statements.append(logs_statement(fn, region, account_id, partition))
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def canonical(doc: Any) -> str:
+    if isinstance(doc, str):
+        from urllib.parse import unquote
+
+        doc = json.loads(unquote(doc) if doc.startswith("%7B") else doc)
+    return json.dumps(doc, sort_keys=True, separators=(",", ":"))
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def recursive_trigger_problems(fn: Function) -> list[str]:
+    """A function whose policy can write where its own trigger fires loops forever."""
+    values = render_values(fn, "region", "123456789012")
+    try:
+        statements = user_statements(fn, values)
+    except (ValueError, ConfigError):
+        return []
+    problems = []
+    for i, trig in enumerate(fn.triggers):
+        if trig.allow_recursive:
+            continue
+        if not any(e.startswith("s3:ObjectCreated") for e in trig.events):
+            continue
+        for st in statements:
+            if st.get("Effect") != "Allow":
+                continue
+            actions = _as_list(st.get("Action", []))
+            if not any(fnmatch.fnmatchcase("s3:putobject", a.lower()) for a in actions if isinstance(a, str)):
+                continue
+            for res in _as_list(st.get("Resource", [])):
+                if isinstance(res, str) and _resource_overlaps(res, trig.bucket, trig.prefix, trig.suffix):
+                    problems.append(
+                        f"[{i}] the function's policy allows s3:PutObject on {res!r}, where its own "
+                        f"trigger on s3://{trig.bucket}/{trig.prefix}*{trig.suffix} fires: an infinite "
+                        "invocation loop. Write elsewhere, narrow prefix/suffix, or set allow_recursive = true"
+                    )
+                    break
+    return problems
+
+
+def _resource_overlaps(resource: str, bucket: str, prefix: str, suffix: str) -> bool:
+    key_space = f"arn:aws:s3:::{bucket}/{prefix}"
+    literal = resource
+    for i, ch in enumerate(resource):
+        if ch in "*?":
+            literal = resource[:i]
+            break
+    else:  # no wildcard: one exact object
+        return resource.startswith(key_space) and resource.endswith(suffix)
+    literal = literal.replace("arn:*:", "arn:aws:", 1)
+    return literal.startswith(key_space) or key_space.startswith(literal)
+
+
+# -- observe / decide / apply -------------------------------------------------
+@dataclass(frozen=True)
+class RoleState:
+    arn: str
+    tags: dict[str, str]
+    trust: str          # canonical JSON
+    policy: str | None  # canonical JSON of our inline policy, None if absent
+
+
+def observe(iam: Any, role_name: str) -> RoleState | None:
+    try:
+        role = iam.get_role(RoleName=role_name)["Role"]
+    except Exception as exc:
+        if error_code(exc) == "NoSuchEntity":
+            return None
+        raise
+    try:
+        doc = iam.get_role_policy(RoleName=role_name, PolicyName=POLICY_NAME)["PolicyDocument"]
+        policy: str | None = canonical(doc)
+    except Exception as exc:
+        if error_code(exc) != "NoSuchEntity":
+            raise
+        policy = None
+    tags = {t["Key"]: t["Value"] for t in role.get("Tags", [])}
+    return RoleState(role["Arn"], tags, canonical(role["AssumeRolePolicyDocument"]), policy)
+
+
+def check_owner(kind: str, name: str, tags: dict[str, str], project: str) -> None:
+    owner = tags.get(OWNER_TAG)
+    if owner != project:
+        who = f"lambdactl project {owner!r}" if owner else "someone else (no lambdactl:project tag)"
+        raise OwnershipError(
+            f"{kind} {name!r} already exists and belongs to {who}; lambdactl will not modify it",
+            "rename the function in lambdactl.toml or remove that resource yourself",
+        )
+
+
+def decide(observed: RoleState | None, policy: dict[str, Any], project: str) -> tuple[str, list[str]]:
+    """-> (action, fields) for the role: create / update [trust, policy] / keep."""
+    if observed is None:
+        return "create", ["trust", "policy"]
+    check_owner("IAM role", observed.arn.rsplit("/", 1)[-1], observed.tags, project)
+    fields = []
+    if observed.trust != canonical(TRUST_POLICY):
+        fields.append("trust")
+    if observed.policy != canonical(policy):
+        fields.append("policy")
+    return ("update" if fields else "keep"), fields
+
+
+def create_role(iam: Any, role_name: str, tags: dict[str, str]) -> str:
+    resp = iam.create_role(
+        RoleName=role_name,
+        AssumeRolePolicyDocument=json.dumps(TRUST_POLICY),
+        Description="Execution role managed by lambdactl",
+        Tags=[{"Key": k, "Value": v} for k, v in tags.items()],
+    )
+    return str(resp["Role"]["Arn"])
+
+
+def put_trust(iam: Any, role_name: str) -> None:
+    iam.update_assume_role_policy(RoleName=role_name, PolicyDocument=json.dumps(TRUST_POLICY))
+
+
+def put_policy(iam: Any, role_name: str, policy: dict[str, Any]) -> None:
+    iam.put_role_policy(
+        RoleName=role_name, PolicyName=POLICY_NAME, PolicyDocument=json.dumps(policy)
+    )
+
+
+def delete(iam: Any, role_name: str) -> list[str]:
+    """Delete our inline policy, then the role (IAM refuses a role that still has policies)."""
+    done = []
+    try:
+        iam.delete_role_policy(RoleName=role_name, PolicyName=POLICY_NAME)
+        done.append("policy")
+    except Exception as exc:
+        if error_code(exc) != "NoSuchEntity":
+            raise
+    try:
+        iam.delete_role(RoleName=role_name)
+        done.append("role")
+    except Exception as exc:
+        if error_code(exc) != "NoSuchEntity":
+            raise
+    return done

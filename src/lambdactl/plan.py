@@ -1,0 +1,357 @@
+"""Desired vs actual -> ordered steps; and the executor that carries them out.
+
+``observe`` makes the read calls (side by side: a round trip is the unit of
+cost), ``decide_*`` are pure functions from (config, observed) to steps, and
+``execute`` only does what the steps say. ``plan`` prints the steps, ``up``
+executes them: one planner for both.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lambdactl import functions as fnmod
+from lambdactl import iam
+from lambdactl.aws import Aws, error_code
+from lambdactl.config import Function, Project
+from lambdactl.errors import LambdactlError
+from lambdactl.package import Package, package_function
+from lambdactl.state import Journal
+from lambdactl.triggers import s3 as s3mod
+
+ALL_KINDS = ("role", "log_group", "function", "bucket", "permission", "notification")
+STEP_KINDS = {
+    "role": ("role",),
+    "deploy": ("log_group", "function"),
+    "wire": ("bucket", "permission", "notification"),
+    "up": ALL_KINDS,
+}
+
+
+@dataclass(frozen=True)
+class Step:
+    function: str            # config key of the function
+    kind: str                # one of ALL_KINDS
+    name: str                # the resource's name
+    action: str              # create | update | delete | keep | skip
+    fields: tuple[str, ...] = ()
+    detail: str = ""
+    data: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def writes(self) -> bool:
+        return self.action in ("create", "update", "delete")
+
+    def describe(self) -> str:
+        what = f"{self.action} {self.kind.replace('_', ' ')} {self.name}"
+        if self.fields and self.action == "update":
+            what += f" ({', '.join(self.fields)})"
+        if self.detail:
+            what += f": {self.detail}"
+        return what
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "function": self.function, "kind": self.kind, "name": self.name,
+            "action": self.action, "fields": list(self.fields), "detail": self.detail,
+        }
+
+
+@dataclass
+class Observed:
+    role: iam.RoleState | None = None
+    log_group: fnmod.LogGroupState | None = None
+    function: fnmod.FunctionState | None = None
+    permissions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    buckets: dict[str, s3mod.BucketState] = field(default_factory=dict)
+
+
+@dataclass
+class Context:
+    """What every step needs: clients, the project, the journal, and time."""
+
+    aws: Aws
+    project: Project
+    build_dir: Path
+    journal_path: Path
+    sleep: Callable[[float], None] = time.sleep
+    _journal: Journal | None = None
+
+    @property
+    def journal(self) -> Journal:
+        if self._journal is None:
+            self._journal = Journal(self.journal_path, self.aws.target_key)
+        return self._journal
+
+    @property
+    def tags(self) -> dict[str, str]:
+        return self.project.tags
+
+    def function_arn(self, fn: Function) -> str:
+        a = self.aws
+        return f"arn:{a.partition}:lambda:{a.region}:{a.account_id}:function:{fn.name}"
+
+    def role_arn(self, fn: Function) -> str:
+        return f"arn:{self.aws.partition}:iam::{self.aws.account_id}:role/{fn.role_name}"
+
+    def policy(self, fn: Function) -> dict[str, Any]:
+        return iam.render_policy(fn, self.aws.region, self.aws.account_id, self.aws.partition)
+
+
+# -- observe ------------------------------------------------------------------
+def observe(ctx: Context, fns: tuple[Function, ...], kinds: tuple[str, ...]) -> dict[str, Observed]:
+    """All the reads for FNS, side by side (plus GetCallerIdentity)."""
+    a = ctx.aws
+    out = {fn.key: Observed() for fn in fns}
+    jobs: list[tuple[Callable[[], Any], Callable[[Any], None]]] = []
+
+    def add(read: Callable[[], Any], store: Callable[[Any], None]) -> None:
+        jobs.append((read, store))
+
+    add(lambda: a.account_id, lambda _: None)
+    buckets = sorted({t.bucket for fn in fns for t in fn.triggers})
+    bucket_states: dict[str, s3mod.BucketState] = {}
+    for fn in fns:
+        o = out[fn.key]
+        if {"role", "function"} & set(kinds):
+            add(lambda fn=fn: iam.observe(a.client("iam"), fn.role_name), lambda v, o=o: setattr(o, "role", v))
+        if "log_group" in kinds:
+            add(lambda fn=fn: fnmod.observe_log_group(a.client("logs"), fn.log_group), lambda v, o=o: setattr(o, "log_group", v))
+        if {"function", "permission", "notification"} & set(kinds):
+            add(lambda fn=fn: fnmod.observe(a.client("lambda"), fn.name), lambda v, o=o: setattr(o, "function", v))
+        if "permission" in kinds and fn.triggers:
+            add(lambda fn=fn: s3mod.observe_permissions(a.client("lambda"), fn.name), lambda v, o=o: setattr(o, "permissions", v))
+    if {"bucket", "notification"} & set(kinds):
+        for b in buckets:
+            add(lambda b=b: s3mod.observe_bucket(a.client("s3"), b), lambda v, b=b: bucket_states.__setitem__(b, v))
+    run_parallel([j[0] for j in jobs], [j[1] for j in jobs])
+    for fn in fns:
+        out[fn.key].buckets = {t.bucket: bucket_states[t.bucket] for t in fn.triggers if t.bucket in bucket_states}
+    return out
+
+
+def run_parallel(reads: list[Callable[[], Any]], stores: list[Callable[[Any], None]]) -> None:
+    """Run independent calls side by side; re-raise the first failure."""
+    if not reads:
+        return
+    # Aws.client() holds a lock while creating: boto3 client creation is not thread-safe.
+    with ThreadPoolExecutor(max_workers=min(16, len(reads))) as pool:
+        futures = [pool.submit(r) for r in reads]
+        for fut, store in zip(futures, stores):
+            store(fut.result())
+
+
+# -- decide (pure given observed) --------------------------------------------
+def decide(
+    ctx: Context, fn: Function, observed: Observed, kinds: tuple[str, ...], pkg: Package | None
+) -> list[Step]:
+    steps: list[Step] = []
+    project = ctx.project.name
+    role_arn = observed.role.arn if observed.role else ctx.role_arn(fn)
+    if "role" in kinds:
+        action, fields = iam.decide(observed.role, ctx.policy(fn), project)
+        steps.append(Step(fn.key, "role", fn.role_name, action, tuple(fields)))
+    elif observed.role is None and "function" in kinds:
+        raise LambdactlError(
+            f"role {fn.role_name} does not exist", f"run `lambdactl role {fn.key}` or `lambdactl up` first"
+        )
+    if "log_group" in kinds:
+        action, fields = fnmod.decide_log_group(observed.log_group, fn.log_retention_days)
+        steps.append(Step(fn.key, "log_group", fn.log_group, action, tuple(fields)))
+    if "function" in kinds:
+        assert pkg is not None
+        action, fields = fnmod.decide(observed.function, fn, role_arn, pkg.sha256, project)
+        steps.append(Step(fn.key, "function", fn.name, action, tuple(fields),
+                          detail=f"code {pkg.sha256[:12]}…" if "code" in fields or action == "create" else ""))
+    elif {"permission", "notification"} & set(kinds) and fn.triggers:
+        if observed.function is None:
+            raise LambdactlError(
+                f"function {fn.name} is not deployed", f"run `lambdactl deploy {fn.key}` or `lambdactl up` first"
+            )
+        iam.check_owner("Lambda function", fn.name, observed.function.tags, project)
+    steps += decide_triggers(ctx, fn, observed, kinds)
+    return steps
+
+
+def decide_triggers(ctx: Context, fn: Function, observed: Observed, kinds: tuple[str, ...]) -> list[Step]:
+    steps: list[Step] = []
+    fn_arn = ctx.function_arn(fn)
+    ours = [s3mod.our_entry(fn, i, t, fn_arn) for i, t in enumerate(fn.triggers)]
+    for bucket in sorted({t.bucket for t in fn.triggers}):
+        state = observed.buckets.get(bucket)
+        if "bucket" in kinds:
+            action = "keep" if state and state.exists else "create"
+            steps.append(Step(fn.key, "bucket", bucket, action))
+        if "permission" in kinds:
+            want = s3mod.desired_permission(bucket, ctx.aws.account_id, ctx.aws.partition)
+            have = observed.permissions.get(want["StatementId"])
+            if s3mod.permission_matches(have, want):
+                action = "keep"
+            else:
+                action = "update" if have else "create"
+            steps.append(Step(fn.key, "permission", want["StatementId"], action, data={"want": want, "replace": bool(have)}))
+        if "notification" in kinds:
+            mine = [o for o, t in zip(ours, fn.triggers) if t.bucket == bucket]
+            current = state.notification if state else {}
+            if state and state.exists:
+                s3mod.merge(current, mine, fn.name, bucket)  # raises on overlap/squatting, before any write
+            action = "keep" if s3mod.ours_match(current, mine, fn.name) else (
+                "update" if s3mod.our_entries_in(current, fn.name) else "create")
+            ids = ", ".join(o["Id"] for o in mine)
+            steps.append(Step(fn.key, "notification", f"s3://{bucket}", action, detail=ids, data={"ours": mine}))
+    return steps
+
+
+# -- execute ------------------------------------------------------------------
+def execute(ctx: Context, fn: Function, steps: list[Step], pkg: Package | None,
+            on_step: Callable[[Step, str], None] | None = None) -> None:
+    """Carry out STEPS for FN in order, journaling every create."""
+    a, j = ctx.aws, ctx.journal
+    for step in steps:
+        if not step.writes:
+            continue
+        if on_step:
+            on_step(step, "start")
+        if step.kind == "role":
+            if step.action == "create":
+                j.record("role", fn.role_name, "creating", function=fn.key)
+                iam.create_role(a.client("iam"), fn.role_name, ctx.tags)
+                j.record("role", fn.role_name, "created", function=fn.key, arn=ctx.role_arn(fn))
+            elif "trust" in step.fields:
+                iam.put_trust(a.client("iam"), fn.role_name)
+            if "policy" in step.fields:
+                iam.put_policy(a.client("iam"), fn.role_name, ctx.policy(fn))
+        elif step.kind == "log_group":
+            if step.action == "create":
+                j.record("log_group", fn.log_group, "creating", function=fn.key)
+            fnmod.ensure_log_group(a.client("logs"), fn.log_group, fn.log_retention_days, ctx.tags,
+                                   create=step.action == "create")
+            if step.action == "create":
+                j.record("log_group", fn.log_group, "created", function=fn.key)
+        elif step.kind == "function":
+            assert pkg is not None
+            if step.action == "create":
+                j.record("function", fn.name, "creating", function=fn.key)
+                resp = fnmod.create(a.client("lambda"), fn, ctx.role_arn(fn), pkg.read(), ctx.tags, sleep=ctx.sleep)
+                j.record("function", fn.name, "created", function=fn.key, arn=resp.get("FunctionArn"))
+            else:
+                fnmod.update(a.client("lambda"), fn, ctx.role_arn(fn), pkg.read(), list(step.fields))
+        elif step.kind == "bucket":
+            with s3mod.bucket_lock(step.name):
+                prior = j.get("bucket", step.name)
+                if prior is None:
+                    j.record("bucket", step.name, "creating", function=fn.key)
+                if s3mod.create_bucket(a.client("s3"), step.name, a.region, ctx.tags):
+                    j.record("bucket", step.name, "created", function=fn.key)
+                elif prior is None:
+                    j.forget("bucket", step.name)  # it existed already: not ours to delete
+        elif step.kind == "permission":
+            s3mod.add_permission(a.client("lambda"), fn.name, step.data["want"], step.data["replace"])
+        elif step.kind == "notification":
+            bucket = step.name.removeprefix("s3://")
+            j.record("notification", f"{bucket}#{fn.name}", "created", function=fn.key, bucket=bucket)
+            s3mod.update_notification(a.client("s3"), bucket, fn.name, step.data["ours"], sleep=ctx.sleep)
+        if on_step:
+            on_step(step, "done")
+
+
+def package_for(ctx: Context, fn: Function) -> Package:
+    return package_function(fn.source, ctx.build_dir, fn.name)
+
+
+# -- destroy ------------------------------------------------------------------
+@dataclass(frozen=True)
+class Target:
+    """A function to take down: from the config, or only known from the journal."""
+
+    key: str
+    name: str
+    role_name: str
+    log_group: str
+    buckets: tuple[str, ...]
+
+
+def destroy_targets(ctx: Context) -> list[Target]:
+    out: dict[str, Target] = {}
+    for fn in ctx.project.functions:
+        out[fn.name] = Target(fn.key, fn.name, fn.role_name, fn.log_group,
+                              tuple(sorted({t.bucket for t in fn.triggers})))
+    for key, entries in ctx.journal.by_function().items():
+        for e in entries:
+            if e["kind"] == "function" and e["name"] not in out:
+                name = e["name"]
+                buckets = tuple(sorted({x["bucket"] for x in entries if x["kind"] == "notification"}))
+                out[name] = Target(key, name, f"{name}-role", f"/aws/lambda/{name}", buckets)
+    return list(out.values())
+
+
+def destroy_function(ctx: Context, t: Target, on_step: Callable[[Step, str], None] | None = None) -> list[Step]:
+    """Remove, in reverse order of creation, what lambdactl made for one function."""
+    a, j, project = ctx.aws, ctx.journal, ctx.project.name
+    done: list[Step] = []
+
+    def report(kind: str, name: str, action: str, detail: str = "") -> None:
+        step = Step(t.key, kind, name, action, detail=detail)
+        done.append(step)
+        if on_step:
+            on_step(step, "done")
+
+    fstate = fnmod.observe(a.client("lambda"), t.name)
+    ours_fn = fstate is not None and fstate.tags.get(iam.OWNER_TAG) == project
+    for bucket in t.buckets:
+        with s3mod.bucket_lock(bucket):
+            state = s3mod.observe_bucket(a.client("s3"), bucket)
+            if state.exists and s3mod.our_entries_in(state.notification, t.name):
+                s3mod.put_notification(a.client("s3"), bucket, s3mod.merge(state.notification, [], t.name, bucket))
+                report("notification", f"s3://{bucket}", "delete")
+        j.forget("notification", f"{bucket}#{t.name}")
+        if ours_fn and s3mod.remove_permission(a.client("lambda"), t.name, s3mod.permission_sid(bucket)):
+            report("permission", s3mod.permission_sid(bucket), "delete")
+    if fstate is not None and not ours_fn:
+        report("function", t.name, "skip", "not created by lambdactl; left alone")
+    elif fstate is not None and fnmod.delete(a.client("lambda"), t.name):
+        report("function", t.name, "delete")
+    j.forget("function", t.name)
+    if fstate is not None and not ours_fn:
+        return done  # its log group and role are not ours either
+    if fnmod.delete_log_group(a.client("logs"), t.log_group):
+        report("log_group", t.log_group, "delete")
+    j.forget("log_group", t.log_group)
+    role = iam.observe(a.client("iam"), t.role_name)
+    if role is not None:
+        if role.tags.get(iam.OWNER_TAG) != project:
+            report("role", t.role_name, "skip", "not created by lambdactl; left alone")
+        elif iam.delete(a.client("iam"), t.role_name):
+            report("role", t.role_name, "delete")
+    j.forget("role", t.role_name)
+    return done
+
+
+def destroy_buckets(ctx: Context, buckets: set[str]) -> list[Step]:
+    """Buckets last, after every function's notification is gone; only ours and empty."""
+    out = []
+    journal = ctx.journal.resources()
+    for e in journal.values():
+        if e["kind"] == "bucket":
+            buckets.add(e["name"])
+    for bucket in sorted(buckets):
+        entry = journal.get(f"bucket:{bucket}")
+        result = s3mod.delete_bucket_if_ours(
+            ctx.aws.client("s3"), bucket, ctx.project.name, created_by_us=bool(entry)
+        )
+        if result == "deleted":
+            out.append(Step("", "bucket", bucket, "delete"))
+        elif result.startswith("kept") and (entry or "not created" not in result):
+            out.append(Step("", "bucket", bucket, "skip", detail=result))
+        if result in ("deleted", "already gone"):
+            ctx.journal.forget("bucket", bucket)
+    return out
+
+
+def is_not_found(exc: Exception) -> bool:
+    return error_code(exc) in ("ResourceNotFoundException", "NoSuchEntity", "NoSuchBucket")

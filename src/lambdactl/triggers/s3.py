@@ -1,0 +1,339 @@
+"""S3 triggers: the bucket, Lambda's permission for S3, and the notification merge.
+
+PutBucketNotificationConfiguration replaces the WHOLE configuration, so every
+write here is read-merge-write, keeping each foreign entry exactly as read.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from lambdactl.aws import error_code, error_message
+from lambdactl.config import OWNER_TAG, rules_overlap
+from lambdactl.errors import AwsError, OwnershipError
+
+if TYPE_CHECKING:
+    from lambdactl.config import Function, Trigger
+
+UNABLE_TO_VALIDATE = "Unable to validate the following destination configurations"
+ENTRY_KINDS = ("TopicConfigurations", "QueueConfigurations", "LambdaFunctionConfigurations")
+# One lock per bucket: functions deploy in parallel, and two read-merge-writes of
+# the same bucket's configuration must not interleave (the second would drop the first).
+_bucket_locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
+
+
+def bucket_lock(bucket: str) -> threading.Lock:
+    return _bucket_locks[bucket]
+
+
+def notification_id(fn: Function, index: int) -> str:
+    return f"lambdactl-{fn.name}-{index}"
+
+
+def permission_sid(bucket: str) -> str:
+    return f"lambdactl-s3-{bucket}"
+
+
+def bucket_arn(bucket: str, partition: str = "aws") -> str:
+    return f"arn:{partition}:s3:::{bucket}"
+
+
+# -- the notification configuration (pure) ------------------------------------
+def our_entry(fn: Function, index: int, trig: Trigger, function_arn: str) -> dict[str, Any]:
+    rules = []
+    # moto 5.2 answers HTTP 500 to "Prefix"/"Suffix" (real S3 accepts any case):
+    # always write the rule names lowercase.
+    if trig.prefix:
+        rules.append({"Name": "prefix", "Value": trig.prefix})
+    if trig.suffix:
+        rules.append({"Name": "suffix", "Value": trig.suffix})
+    entry: dict[str, Any] = {
+        "Id": notification_id(fn, index),
+        "LambdaFunctionArn": function_arn,
+        "Events": sorted(trig.events),
+    }
+    if rules:
+        entry["Filter"] = {"Key": {"FilterRules": rules}}
+    return entry
+
+
+def _normalise_rules(entry: dict[str, Any]) -> dict[str, Any]:
+    """S3 returns rule names as "Prefix"/"Suffix"; write them back lowercase (see our_entry)."""
+    rules = entry.get("Filter", {}).get("Key", {}).get("FilterRules")
+    if not rules:
+        return entry
+    out = dict(entry)
+    out["Filter"] = {"Key": {"FilterRules": [{"Name": r["Name"].lower(), "Value": r["Value"]} for r in rules]}}
+    return out
+
+
+def _rule(entry: dict[str, Any], name: str) -> str:
+    for r in entry.get("Filter", {}).get("Key", {}).get("FilterRules", []):
+        if r["Name"].lower() == name:
+            return str(r["Value"])
+    return ""
+
+
+def clean(config: dict[str, Any]) -> dict[str, Any]:
+    """Drop response metadata and empty lists from a GetBucketNotificationConfiguration answer."""
+    out = {k: v for k, v in config.items() if k != "ResponseMetadata" and v not in ([], None)}
+    return out
+
+
+def is_ours(entry: dict[str, Any], fn_name: str) -> bool:
+    return str(entry.get("Id", "")).startswith(f"lambdactl-{fn_name}-")
+
+
+def merge(
+    current: dict[str, Any], ours: list[dict[str, Any]], fn_name: str, bucket: str
+) -> dict[str, Any]:
+    """Replace our entries (by Id prefix) with OURS, keep every foreign entry as read.
+
+    Raises OwnershipError if one of our Ids points elsewhere, and AwsError if one of
+    ours overlaps a foreign rule (S3 would reject the whole configuration).
+    """
+    current = clean(current)
+    merged: dict[str, Any] = {k: v for k, v in current.items() if k not in ENTRY_KINDS}
+    foreign: list[dict[str, Any]] = []
+    for kind in ENTRY_KINDS:
+        keep = []
+        for entry in current.get(kind, []):
+            if kind == "LambdaFunctionConfigurations" and is_ours(entry, fn_name):
+                mine = {o["Id"]: o for o in ours}
+                if entry["Id"] in mine and entry.get("LambdaFunctionArn") != mine[entry["Id"]]["LambdaFunctionArn"]:
+                    raise OwnershipError(
+                        f"bucket {bucket}: notification {entry['Id']!r} exists but targets "
+                        f"{entry.get('LambdaFunctionArn')}; lambdactl will not modify it",
+                        "remove it from the bucket or rename the function",
+                    )
+                continue
+            keep.append(_normalise_rules(entry))
+            foreign.append(entry)
+        if kind == "LambdaFunctionConfigurations":
+            keep.extend(ours)
+        if keep:
+            merged[kind] = keep
+    for o in ours:
+        for f in foreign:
+            if rules_overlap(
+                tuple(o["Events"]), _rule(o, "prefix"), _rule(o, "suffix"),
+                tuple(f.get("Events", [])), _rule(f, "prefix"), _rule(f, "suffix"),
+            ):
+                target = f.get("LambdaFunctionArn") or f.get("QueueArn") or f.get("TopicArn")
+                raise AwsError(
+                    f"bucket {bucket}: our trigger {o['Id']!r} overlaps the existing notification "
+                    f"{f.get('Id', '?')!r} -> {target} (same events and prefix/suffix); S3 rejects overlapping rules",
+                    "give the trigger a disjoint prefix or suffix in lambdactl.toml",
+                )
+    return merged
+
+
+def canonical(config: dict[str, Any]) -> str:
+    return json.dumps(clean(config), sort_keys=True)
+
+
+def our_entries_in(config: dict[str, Any], fn_name: str) -> list[dict[str, Any]]:
+    return [e for e in config.get("LambdaFunctionConfigurations", []) if is_ours(e, fn_name)]
+
+
+def ours_match(current: dict[str, Any], ours: list[dict[str, Any]], fn_name: str) -> bool:
+    have = sorted((_normalise_rules(e) for e in our_entries_in(current, fn_name)), key=lambda e: e["Id"])
+    want = sorted(ours, key=lambda e: e["Id"])
+    return json.dumps(have, sort_keys=True) == json.dumps(want, sort_keys=True)
+
+
+# -- observe ------------------------------------------------------------------
+@dataclass(frozen=True)
+class BucketState:
+    name: str
+    exists: bool
+    notification: dict[str, Any]
+
+
+def observe_bucket(s3: Any, bucket: str) -> BucketState:
+    """One read tells both whether the bucket exists and what it notifies."""
+    try:
+        resp = s3.get_bucket_notification_configuration(Bucket=bucket)
+    except Exception as exc:
+        code = error_code(exc)
+        if code == "NoSuchBucket":
+            return BucketState(bucket, False, {})
+        if code in ("AccessDenied", "403"):
+            raise AwsError(
+                f"bucket {bucket!r} exists but this account cannot read it (it may belong to another account)",
+                "bucket names are global: choose another bucket name in lambdactl.toml",
+            ) from exc
+        raise
+    return BucketState(bucket, True, clean(resp))
+
+
+def observe_permissions(lam: Any, fn_name: str) -> dict[str, dict[str, Any]]:
+    """Statements of the function's resource policy, by Sid."""
+    try:
+        policy = json.loads(lam.get_policy(FunctionName=fn_name)["Policy"])
+    except Exception as exc:
+        if error_code(exc) == "ResourceNotFoundException":
+            return {}
+        raise
+    return {st.get("Sid", ""): st for st in policy.get("Statement", [])}
+
+
+def desired_permission(bucket: str, account_id: str, partition: str = "aws") -> dict[str, Any]:
+    return {
+        "StatementId": permission_sid(bucket),
+        "Action": "lambda:InvokeFunction",
+        "Principal": "s3.amazonaws.com",
+        "SourceArn": bucket_arn(bucket, partition),
+        "SourceAccount": account_id,
+    }
+
+
+def permission_matches(statement: dict[str, Any] | None, want: dict[str, Any]) -> bool:
+    if not statement:
+        return False
+    cond = statement.get("Condition", {})
+    source_arn = cond.get("ArnLike", {}).get("AWS:SourceArn")
+    account = cond.get("StringEquals", {}).get("AWS:SourceAccount")
+    principal = statement.get("Principal", {})
+    service = principal.get("Service") if isinstance(principal, dict) else principal
+    return (
+        source_arn == want["SourceArn"]
+        and account == want["SourceAccount"]
+        and service == want["Principal"]
+        and statement.get("Action") == want["Action"]
+    )
+
+
+# -- apply --------------------------------------------------------------------
+def create_bucket(s3: Any, bucket: str, region: str, tags: dict[str, str]) -> bool:
+    """Create and tag the bucket; False if it already existed (and is ours to use)."""
+    params: dict[str, Any] = {"Bucket": bucket}
+    if region != "us-east-1":  # us-east-1 rejects an explicit LocationConstraint
+        params["CreateBucketConfiguration"] = {"LocationConstraint": region}
+    try:
+        s3.create_bucket(**params)
+    except Exception as exc:
+        code = error_code(exc)
+        if code == "BucketAlreadyOwnedByYou":
+            return False
+        if code == "BucketAlreadyExists":
+            raise AwsError(
+                f"bucket name {bucket!r} is taken by another AWS account",
+                "bucket names are global: choose another in lambdactl.toml",
+            ) from exc
+        raise
+    s3.put_bucket_tagging(
+        Bucket=bucket, Tagging={"TagSet": [{"Key": k, "Value": v} for k, v in tags.items()]}
+    )
+    return True
+
+
+def add_permission(lam: Any, fn_name: str, want: dict[str, Any], replace: bool) -> None:
+    if replace:
+        remove_permission(lam, fn_name, want["StatementId"])
+    try:
+        lam.add_permission(FunctionName=fn_name, **want)
+    except Exception as exc:
+        # A statement with this Sid already there (a concurrent run): it is ours.
+        if error_code(exc) != "ResourceConflictException":
+            raise
+
+
+def remove_permission(lam: Any, fn_name: str, sid: str) -> bool:
+    try:
+        lam.remove_permission(FunctionName=fn_name, StatementId=sid)
+        return True
+    except Exception as exc:
+        if error_code(exc) == "ResourceNotFoundException":
+            return False
+        raise
+
+
+def put_notification(
+    s3: Any,
+    bucket: str,
+    config: dict[str, Any],
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    budget: float = 20.0,
+) -> None:
+    # S3 checks it may invoke the function; a just-added permission may not have
+    # propagated yet: "Unable to validate the following destination configurations".
+    delay, waited = 0.25, 0.0
+    while True:
+        try:
+            s3.put_bucket_notification_configuration(
+                Bucket=bucket, NotificationConfiguration=config
+            )
+            return
+        except Exception as exc:
+            if UNABLE_TO_VALIDATE not in error_message(exc) or waited + delay > budget:
+                if UNABLE_TO_VALIDATE in error_message(exc):
+                    raise AwsError(
+                        f"S3 could not validate the notification of bucket {bucket} after {budget:.0f} s",
+                        "check that the function exists and allows s3.amazonaws.com to invoke it "
+                        "(`lambdactl wire` adds that permission)",
+                        code=error_code(exc),
+                    ) from exc
+                raise
+            sleep(delay * random.uniform(0.8, 1.0))
+            waited += delay
+            delay = min(delay * 2, 2.0)
+
+
+def update_notification(
+    s3: Any,
+    bucket: str,
+    fn_name: str,
+    ours: list[dict[str, Any]],
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+) -> bool:
+    """Read, merge ours, write if it changed. Returns True if it wrote."""
+    with bucket_lock(bucket):
+        current = observe_bucket(s3, bucket).notification
+        if ours_match(current, ours, fn_name):
+            return False
+        put_notification(s3, bucket, merge(current, ours, fn_name, bucket), sleep=sleep)
+        return True
+
+
+def bucket_tags(s3: Any, bucket: str) -> dict[str, str]:
+    try:
+        tagset = s3.get_bucket_tagging(Bucket=bucket)["TagSet"]
+    except Exception as exc:
+        if error_code(exc) in ("NoSuchTagSet", "NoSuchBucket", "NoSuchTagSetError"):
+            return {}
+        raise
+    return {t["Key"]: t["Value"] for t in tagset}
+
+
+def delete_bucket_if_ours(s3: Any, bucket: str, project: str, created_by_us: bool) -> str:
+    """Delete an empty bucket lambdactl created. Returns what happened, for the summary."""
+    try:
+        if not created_by_us and bucket_tags(s3, bucket).get(OWNER_TAG) != project:
+            return "kept (not created by lambdactl)"
+        listing = s3.list_object_versions(Bucket=bucket, MaxKeys=1)
+    except Exception as exc:
+        if error_code(exc) == "NoSuchBucket":
+            return "already gone"
+        raise
+    if listing.get("Versions") or listing.get("DeleteMarkers"):
+        return "kept (not empty: delete its objects first to remove it)"
+    try:
+        s3.delete_bucket(Bucket=bucket)
+    except Exception as exc:
+        code = error_code(exc)
+        if code == "NoSuchBucket":
+            return "already gone"
+        if code == "BucketNotEmpty":
+            return "kept (not empty: delete its objects first to remove it)"
+        raise
+    return "deleted"
