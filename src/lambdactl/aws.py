@@ -86,7 +86,11 @@ class Aws:
 
         kwargs: dict[str, Any] = {}
         if self.target.is_local:
-            kwargs.update(LOCAL_CREDENTIALS)
+            # The sandbox: dummy credentials, and no profile or ~/.aws lookups at all.
+            import botocore.session
+
+            core = botocore.session.Session(session_vars={"profile": (None, None, None, None)})
+            kwargs.update(LOCAL_CREDENTIALS, botocore_session=core)
         elif self.target.profile:
             kwargs["profile_name"] = self.target.profile
         if self.target.region:
@@ -152,7 +156,8 @@ class Aws:
     @property
     def target_key(self) -> str:
         """Key of this target in the state journal: account, region, endpoint."""
-        where = self.target.endpoint_url or "aws"
+        # The sandbox may come back on another port: it is one target, "local".
+        where = "local" if self.target.is_local else (self.target.endpoint_url or "aws")
         return f"{self.account_id}/{self.region}/{where}"
 
 

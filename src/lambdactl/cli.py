@@ -7,10 +7,7 @@ when invoked, so ``lambdactl --help`` never imports boto3, moto or rich.
 from __future__ import annotations
 
 import importlib
-import os
-import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -146,6 +143,24 @@ class LazyGroup(click.Group):
         module = importlib.import_module(f"lambdactl.commands.{COMMANDS[name][0]}")
         return module.command  # type: ignore[no-any-return]
 
+    def invoke(self, ctx: click.Context) -> Any:
+        """The one place where failures become one line and an exit code."""
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except KeyboardInterrupt:
+            raise SystemExit(130) from None
+        except Exception as exc:
+            err = to_user_error(exc)
+            if err is None:
+                raise  # a bug: show the traceback
+            if isinstance(ctx.obj, App) and ctx.obj.verbose:
+                import traceback
+
+                traceback.print_exc()
+            raise UserError(err) from exc
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, help_) for name, (_, help_) in COMMANDS.items()]
         with formatter.section("Commands"):
@@ -182,33 +197,20 @@ def root(ctx: click.Context, **opts: Any) -> None:
     ctx.obj = App(**opts)
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the CLI, turning every expected failure into one line."""
-    verbose = any(a in ("-v", "--verbose") for a in (argv if argv is not None else sys.argv[1:]))
-    try:
-        root.main(args=argv, prog_name="lambdactl", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("aborted", err=True)
-        sys.exit(130)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(2 if isinstance(exc, click.UsageError) else exc.exit_code)
-    except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
-        sys.exit(130)
-    except Exception as exc:  # noqa: BLE001 - the one place errors become exit codes
-        err = to_user_error(exc)
-        if err is None or verbose:
-            if err is None:
-                raise
-            import traceback
+class UserError(click.ClickException):
+    """A LambdactlError on its way out: one line on stderr, its exit code."""
 
-            traceback.print_exc()
-        click.echo(f"error: {err}", err=True)
-        sys.exit(err.exit_code)
-    sys.exit(0)
+    def __init__(self, err: LambdactlError) -> None:
+        super().__init__(str(err))
+        self.exit_code = err.exit_code
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"error: {self.message}", err=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the console script."""
+    root.main(args=argv, prog_name="lambdactl")
 
 
 def to_user_error(exc: BaseException) -> LambdactlError | None:
@@ -221,15 +223,3 @@ def to_user_error(exc: BaseException) -> LambdactlError | None:
 
         return translate(exc)
     return None
-
-
-def output_json(app: App) -> bool:
-    return app.output == "json"
-
-
-def env_flag(name: str) -> bool:
-    return os.environ.get(name, "").lower() in ("1", "true", "yes")
-
-
-def project_path(app: App, *parts: str) -> Path:
-    return app.project.root.joinpath(*parts)

@@ -113,12 +113,18 @@ def render_summary(app: App, title: str, results: list[FunctionResult],
         if extra:
             extra(doc)
         app.term.print_json(doc)
-    else:
-        app.term.table(
-            title, ["function", "ARN", "role", "trigger", "log group", "status"],
-            [[r["function"], r["arn"], r["role"], "\n".join(r["triggers"]) or "-", r["log_group"], r["status"]]
-             for r in rows],
-        )
+    elif app.term.out.is_terminal:
+        # One block per function, one resource a line: ARNs stay readable at 80 columns.
+        table_rows = []
+        for r in rows:
+            resources = [("function", r["arn"]), ("role", r["role"]),
+                         *(("trigger", t) for t in r["triggers"]), ("log group", r["log_group"])]
+            for i, (kind, name) in enumerate(resources):
+                table_rows.append([r["function"] if i == 0 else "", r["status"] if i == 0 else "", kind, name])
+        app.term.table(title, ["function", "status", "resource", "name"], table_rows)
+    else:  # a pipe: one tab-separated line per function
+        app.term.table(title, [], [[r["function"], r["arn"], r["role"], ",".join(r["triggers"]) or "-",
+                                    r["log_group"], r["status"]] for r in rows])
     failed = [r for r in results if r.error]
     if failed:
         names = ", ".join(r.fn.key for r in failed)

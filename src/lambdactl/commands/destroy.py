@@ -21,11 +21,11 @@ def command(app: App, yes: bool) -> None:
     """
     from lambdactl import plan
 
+    if not yes and not app.term.interactive:
+        raise click.UsageError("destroy needs --yes when not run from a terminal")
     ctx = app.context
     targets = plan.destroy_targets(ctx)
     if not yes:
-        if not app.term.interactive:
-            raise click.UsageError("destroy needs --yes when not run from a terminal")
         names = ", ".join(t.name for t in targets)
         click.confirm(f"Remove {names} and everything lambdactl created for them"
                       f" ({ctx.aws.target.kind}, {ctx.aws.region})?", abort=True, err=True)

@@ -12,7 +12,7 @@ from lambdactl.plan import ALL_KINDS
 def command(app: App) -> None:
     """Show what `lambdactl up` would change, with read calls only.
 
-    Example: lambdactl plan --output json
+    Example: lambdactl --output json plan
     """
     results = plan_steps(app, ALL_KINDS, None)
     steps = [s for r in results for s in r.steps]

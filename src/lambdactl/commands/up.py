@@ -14,7 +14,7 @@ def command(app: App) -> None:
 
     Idempotent: a second run with nothing changed makes no write call.
 
-    Example: lambdactl up --output json
+    Example: lambdactl --output json up
     """
     results = apply_steps(app, ALL_KINDS, None)
     if not any(r.changed for r in results):

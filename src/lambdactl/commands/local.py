@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import time
+
+import click
+
+from lambdactl.cli import App
+
+
+@click.group("local")
+def command() -> None:
+    """Start, stop or inspect the embedded local sandbox.
+
+    The sandbox is a moto server on 127.0.0.1 plus a local Lambda runtime
+    (awslambdaric), so `--target local` runs handlers for real with no AWS
+    account. Commands start it on demand; state lives in $LAMBDACTL_HOME
+    (default ~/.lambdactl).
+
+    Example: lambdactl local start --port 4577
+    """
+
+
+@command.command("start")
+@click.option("--port", type=int, default=4577, show_default=True, help="Port on 127.0.0.1; 0 picks a free one.")
+@click.option("--role-delay", type=float, default=None, metavar="SECONDS",
+              help="Make new IAM roles unassumable for SECONDS, as IAM propagation does on AWS.")
+@click.pass_obj
+def start(app: App, port: int, role_delay: float | None) -> None:
+    """Start the sandbox in the background.
+
+    Example: lambdactl local start
+    """
+    from lambdactl.local import control
+
+    t0 = time.monotonic()
+    with app.term.status("starting the local sandbox…"):
+        info, started = control.start(port=port, role_delay=role_delay)
+    _show(app, info, "started" if started else "already running", time.monotonic() - t0 if started else None)
+
+
+@command.command("stop")
+@click.pass_obj
+def stop(app: App) -> None:
+    """Stop the sandbox and every function environment it runs (its data is lost).
+
+    Example: lambdactl local stop
+    """
+    from lambdactl.local import control
+
+    was = control.stop()
+    if app.term.json:
+        app.term.print_json({"stopped": was})
+    else:
+        app.term.info("sandbox stopped" if was else "sandbox was not running")
+
+
+@command.command("status")
+@click.pass_obj
+def status(app: App) -> None:
+    """Say whether the sandbox runs, where, and what it holds.
+
+    Example: lambdactl --output json local status
+    """
+    from lambdactl.local import control
+
+    info = control.read_state()
+    if info is None:
+        if app.term.json:
+            app.term.print_json({"running": False})
+        else:
+            app.term.write("sandbox: not running (it starts on the first --target local command, or `lambdactl local start`)")
+        raise SystemExit(3)
+    _show(app, info, "running", None, contents=control.contents(info))
+
+
+def _show(app: App, info: object, state: str, seconds: float | None, contents: dict | None = None) -> None:
+    from dataclasses import asdict
+
+    data = asdict(info)  # type: ignore[call-overload]
+    if app.term.json:
+        doc = {"running": True, "state": state, **data}
+        if seconds is not None:
+            doc["start_seconds"] = round(seconds, 3)
+        if contents is not None:
+            doc["contents"] = contents
+        app.term.print_json(doc)
+        return
+    took = f" in {seconds:.2f} s" if seconds is not None else ""
+    app.term.write(f"sandbox: {state}{took} at {data['endpoint']} (pid {data['pid']}, log {data['log_file']})")
+    for kind, names in (contents or {}).items():
+        app.term.write(f"  {kind}: {', '.join(names) if names else '-'}")

@@ -1,0 +1,146 @@
+"""Config validation: pure, no AWS. Every bad input is one line naming field and fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lambdactl import config
+from lambdactl.errors import ConfigError
+
+BASE = """
+[project]
+name = "demo"
+
+[functions.hello]
+source = "functions/hello"
+handler = "app.lambda_handler"
+policy = "policies/hello.json"
+{extra}
+
+[[functions.hello.triggers]]
+bucket = "demo-bucket"
+{trigger}
+"""
+
+
+def write(project: Path, extra: str = "", trigger: str = "", body: str | None = None) -> Path:
+    path = project / "lambdactl.toml"
+    path.write_text(body if body is not None else BASE.format(extra=extra, trigger=trigger))
+    return path
+
+
+def test_repo_example_loads(project: Path) -> None:
+    proj = config.load(project / "lambdactl.toml")
+    assert [f.key for f in proj.functions] == ["hello", "list-buckets"]
+    hello = proj.function("hello")
+    assert hello.name == "lambdactl-demo-hello"
+    assert hello.role_name == "lambdactl-demo-hello-role"
+    assert hello.triggers[0].events == ("s3:ObjectCreated:*",)
+
+
+@pytest.mark.parametrize(
+    ("extra", "trigger", "needle"),
+    [
+        ("memory = 64", "", "memory: 64 MB is out of range"),
+        ("memory = \"big\"", "", "memory: must be an integer"),
+        ("timeout = 901", "", "timeout: 901 s is out of range"),
+        ("runtime = \"python2.7\"", "", "runtime: 'python2.7' is not a supported"),
+        ("architecture = \"arm\"", "", "architecture: 'arm' must be"),
+        ("log_retention_days = 15", "", "log_retention_days: 15 is not a CloudWatch retention"),
+        ("memroy = 256", "", "unknown key 'memroy'; did you mean 'memory'"),
+        ("environment = { AWS_REGION = \"x\" }", "", "reserved by Lambda"),
+        ("environment = { N = 1 }", "", "must be a string, got 1; quote it"),
+        ("environment = { BIG = \"" + "x" * 5000 + "\" }", "", "Lambda allows 4 KB"),
+        ("layers = [\"not-an-arn\"]", "", "is not a layer version ARN"),
+        ("", "events = [\"s3:ObjectCreated:Putt\"]", "not an S3 event; did you mean 's3:ObjectCreated:Put'"),
+        ("", "type = \"sqs\"", "only \"s3\""),
+        ("", "prefx = \"a/\"", "unknown key 'prefx'; did you mean 'prefix'"),
+    ],
+)
+def test_bad_fields(project: Path, extra: str, trigger: str, needle: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        config.load(write(project, extra, trigger))
+    assert needle in str(err.value)
+    assert err.value.exit_code == 2
+
+
+def test_bad_bucket_name(project: Path) -> None:
+    body = BASE.format(extra="", trigger="").replace("demo-bucket", "Demo_Bucket")
+    with pytest.raises(ConfigError, match="not a valid S3 bucket name"):
+        config.load(write(project, body=body))
+
+
+def test_handler_checked_statically(project: Path) -> None:
+    body = BASE.format(extra="", trigger="").replace("app.lambda_handler", "app.handler")
+    with pytest.raises(ConfigError, match="defines no function 'handler'; did you mean 'lambda_handler'"):
+        config.load(write(project, body=body))
+    body = BASE.format(extra="", trigger="").replace("app.lambda_handler", "main.lambda_handler")
+    with pytest.raises(ConfigError, match="module 'main' not found"):
+        config.load(write(project, body=body))
+
+
+def test_handler_module_is_not_imported(project: Path) -> None:
+    (project / "functions/hello/app.py").write_text("raise SystemExit('imported!')\ndef lambda_handler(e, c):\n    pass\n")
+    assert config.load(write(project)).function("hello").handler == "app.lambda_handler"
+
+
+def test_unknown_placeholder_in_policy(project: Path) -> None:
+    (project / "policies/hello.json").write_text(
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "${bukket}"}]}'
+    )
+    with pytest.raises(ConfigError, match=r"unknown placeholder \$\{bukket\}"):
+        config.load(write(project))
+
+
+def test_policy_must_be_json(project: Path) -> None:
+    (project / "policies/hello.json").write_text("{nope")
+    with pytest.raises(ConfigError, match="not valid JSON"):
+        config.load(write(project))
+
+
+def test_recursive_trigger_refused_unless_allowed(project: Path) -> None:
+    (project / "policies/hello.json").write_text(
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:PutObject", '
+        '"Resource": "arn:aws:s3:::${bucket}/out/*"}]}'
+    )
+    with pytest.raises(ConfigError, match="infinite invocation loop"):
+        config.load(write(project))
+    # A trigger on another prefix does not loop.
+    assert config.load(write(project, trigger='prefix = "in/"'))
+    assert config.load(write(project, trigger="allow_recursive = true"))
+
+
+def test_overlapping_triggers_refused(project: Path) -> None:
+    body = BASE.format(extra="", trigger='prefix = "a/"') + '\n[[functions.hello.triggers]]\nbucket = "demo-bucket"\nprefix = "a/b/"\n'
+    with pytest.raises(ConfigError, match="overlaps functions.hello.triggers\\[0\\]"):
+        config.load(write(project, body=body))
+
+
+def test_name_length_validated(project: Path) -> None:
+    body = BASE.format(extra="", trigger="").replace('name = "demo"', f'name = "{"p" * 40}"').replace(
+        "[functions.hello", f"[functions.{'h' * 22}")
+    with pytest.raises(ConfigError, match="exceeds IAM's 64 chars"):
+        config.load(write(project, body=body))
+
+
+def test_missing_config_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no config file"):
+        config.load(tmp_path / "nope.toml")
+
+
+def test_function_resolution(project: Path) -> None:
+    proj = config.load(project / "lambdactl.toml")
+    with pytest.raises(ConfigError, match="did you mean 'hello'"):
+        proj.function("helo")
+    with pytest.raises(ConfigError, match="declares 2 functions"):
+        proj.function(None)
+
+
+def test_rules_overlap() -> None:
+    ev = ("s3:ObjectCreated:*",)
+    assert config.rules_overlap(ev, "", "", ("s3:ObjectCreated:Put",), "x/", "")
+    assert not config.rules_overlap(ev, "a/", "", ev, "b/", "")
+    assert not config.rules_overlap(ev, "", ".jpg", ev, "", ".png")
+    assert not config.rules_overlap(ev, "", "", ("s3:ObjectRemoved:*",), "", "")

@@ -1,0 +1,75 @@
+"""The notification merge is pure: ours replaced by Id, foreign entries kept as read."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+
+from lambdactl.config import Function, Trigger
+from lambdactl.errors import AwsError, OwnershipError
+from lambdactl.triggers import s3
+
+ARN = "arn:aws:lambda:us-east-1:123456789012:function:demo-hello"
+FOREIGN = {
+    "TopicConfigurations": [{"Id": "t", "TopicArn": "arn:aws:sns:us-east-1:1:t", "Events": ["s3:ObjectRemoved:*"]}],
+    "QueueConfigurations": [{"Id": "q", "QueueArn": "arn:aws:sqs:us-east-1:1:q", "Events": ["s3:ObjectCreated:*"],
+                             "Filter": {"Key": {"FilterRules": [{"Name": "Prefix", "Value": "queue/"}]}}}],
+    "LambdaFunctionConfigurations": [{"Id": "other", "LambdaFunctionArn": "arn:aws:lambda:us-east-1:1:function:x",
+                                      "Events": ["s3:ObjectCreated:*"],
+                                      "Filter": {"Key": {"FilterRules": [{"Name": "Prefix", "Value": "x/"}]}}}],
+    "EventBridgeConfiguration": {},
+}
+
+
+def fn(prefix: str = "in/") -> Function:
+    return Function(key="hello", name="demo-hello", source=Path("."), handler="app.h",
+                    triggers=(Trigger(bucket="b", prefix=prefix),))
+
+
+def ours(f: Function) -> list[dict]:
+    return [s3.our_entry(f, i, t, ARN) for i, t in enumerate(f.triggers)]
+
+
+def test_merge_keeps_foreign_and_adds_ours() -> None:
+    current = copy.deepcopy(FOREIGN)
+    merged = s3.merge(current, ours(fn()), "demo-hello", "b")
+    assert merged["TopicConfigurations"] == FOREIGN["TopicConfigurations"]
+    assert merged["EventBridgeConfiguration"] == {}
+    lambdas = merged["LambdaFunctionConfigurations"]
+    assert lambdas[0]["Id"] == "other" and lambdas[1]["Id"] == "lambdactl-demo-hello-0"
+    assert lambdas[1]["Filter"] == {"Key": {"FilterRules": [{"Name": "prefix", "Value": "in/"}]}}
+    # Rule names read back as "Prefix" are written lowercase (moto 5.2 rejects "Prefix").
+    assert merged["QueueConfigurations"][0]["Filter"]["Key"]["FilterRules"][0]["Name"] == "prefix"
+    assert current == FOREIGN  # input untouched
+
+
+def test_merge_replaces_ours_and_removal() -> None:
+    first = s3.merge(FOREIGN, ours(fn("in/")), "demo-hello", "b")
+    second = s3.merge(first, ours(fn("new/")), "demo-hello", "b")
+    entries = [e for e in second["LambdaFunctionConfigurations"] if s3.is_ours(e, "demo-hello")]
+    assert len(entries) == 1 and entries[0]["Filter"]["Key"]["FilterRules"][0]["Value"] == "new/"
+    removed = s3.merge(second, [], "demo-hello", "b")
+    assert [e["Id"] for e in removed["LambdaFunctionConfigurations"]] == ["other"]
+
+
+def test_overlap_with_foreign_rule_refused() -> None:
+    with pytest.raises(AwsError, match="overlaps the existing notification 'other'"):
+        s3.merge(FOREIGN, ours(fn("x/sub/")), "demo-hello", "b")
+
+
+def test_our_id_pointing_elsewhere_is_not_ours() -> None:
+    squatter = {"LambdaFunctionConfigurations": [
+        {"Id": "lambdactl-demo-hello-0", "LambdaFunctionArn": "arn:aws:lambda:us-east-1:1:function:evil",
+         "Events": ["s3:ObjectCreated:*"]}]}
+    with pytest.raises(OwnershipError, match="will not modify it"):
+        s3.merge(squatter, ours(fn()), "demo-hello", "b")
+
+
+def test_ours_match_ignores_rule_name_case() -> None:
+    mine = ours(fn())
+    read_back = {"LambdaFunctionConfigurations": [
+        {**mine[0], "Filter": {"Key": {"FilterRules": [{"Name": "Prefix", "Value": "in/"}]}}}]}
+    assert s3.ours_match(read_back, mine, "demo-hello")
+    assert not s3.ours_match(read_back, ours(fn("other/")), "demo-hello")
