@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+import click
+
+from lambdactl.cli import App
+from lambdactl.commands._common import fn_argument
+
+
+@click.command("logs")
+@fn_argument
+@click.option("-f", "--follow", is_flag=True, help="Keep printing new events until Ctrl-C.")
+@click.option("--since", default="10m", show_default=True, metavar="10m|1h|2d|ISO8601",
+              help="Start this long ago, or at this time (UTC unless it says otherwise).")
+@click.option("--filter", "pattern", metavar="PATTERN", help="CloudWatch Logs filter pattern, e.g. ERROR.")
+@click.option("--format", "fmt", type=click.Choice(["short", "detailed", "json"]), default=None,
+              help="short: time and message [default]; detailed: ISO time and stream; json: one object a line.")
+@click.pass_obj
+def command(app: App, fn: str | None, follow: bool, since: str, pattern: str | None, fmt: str | None) -> None:
+    """Show a function's CloudWatch logs, interleaved across streams; -f to follow them live.
+
+    On AWS, --follow uses Live Tail; elsewhere (the sandbox) it polls about once a second.
+
+    Example: lambdactl logs hello --follow --since 1h
+    """
+    from lambdactl import logs as core
+
+    function = app.project.function(fn)
+    now = core.utcnow()
+    start = core.parse_since(since, now)
+    fmt = fmt or ("json" if app.term.json else "short")
+    color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    render = core.Formatter(sys.stdout, fmt, color)
+    client = app.aws.client("logs")
+    group = function.log_group
+    if not follow:
+        events = core.history(client, group, start, pattern)
+        for ev in events:
+            render(ev)
+        if not events:
+            app.term.info(f"[dim]no events in {group} since {start:%Y-%m-%d %H:%M:%S} UTC[/dim]")
+        return
+    aws = app.aws
+    live_arn = None
+    if aws.target.kind == "aws" and not aws.target.endpoint_url:
+        live_arn = core.group_arn(group, aws.region, aws.account_id, aws.partition)
+    app.term.info(f"[dim]following {group} (Ctrl-C to stop)[/dim]")
+
+    def note(message: str) -> None:
+        app.term.info(f"[dim]{message}[/dim]")
+
+    try:
+        for ev in core.follow(client, group, start, pattern, sleep=time.sleep, now=core.utcnow,
+                              live_arn=live_arn, on_wait=note, on_fallback=note):
+            render(ev)
+    except KeyboardInterrupt:
+        pass  # Ctrl-C is how a follow ends: exit 0
+    except BrokenPipeError:
+        pass  # `lambdactl logs -f | head`

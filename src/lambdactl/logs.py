@@ -1,0 +1,315 @@
+"""CloudWatch Logs for a function: history, follow (live tail or polling), formatting.
+
+Shaped like aws-cli's ``logs tail``: event generators that take ``sleep`` and
+``now`` as arguments (so tests drive them with a fake clock), and formatters
+that only render to an injected stream. Timestamps are timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, TextIO
+
+from lambdactl.errors import ConfigError
+
+POLL_INTERVAL = 1.0      # s between polls; aws-cli sleeps 5 s
+MAX_BACKOFF = 10.0       # s, the longest wait after throttling
+OVERLAP_MS = 2000        # re-read this much before the newest event: late writers are not lost
+
+
+@dataclass(frozen=True)
+class LogEvent:
+    timestamp: datetime   # UTC, aware
+    message: str
+    stream: str = ""
+    event_id: str = ""
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """Identity for de-duplication (eventId, per stream: moto numbers them per stream)."""
+        return (self.stream, self.event_id or f"{self.timestamp.timestamp()}:{self.message}")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def to_ms(when: datetime) -> int:
+    return int(when.timestamp() * 1000)
+
+
+def from_ms(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, UTC)
+
+
+_RELATIVE = re.compile(r"^(\d+)\s*(s|m|h|d|w)$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_since(text: str, now: datetime) -> datetime:
+    """"10m", "1h", "2d", "1w" before now, or an ISO 8601 time (naive means UTC)."""
+    text = text.strip()
+    m = _RELATIVE.match(text)
+    if m:
+        return now - timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ConfigError(
+            f"--since {text!r} is not a duration or a time",
+            "use e.g. 30s, 10m, 1h, 2d or 2024-05-01T12:00:00Z",
+        ) from exc
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+# -- event generators ---------------------------------------------------------
+def _code(exc: BaseException) -> str:
+    response = getattr(exc, "response", None)
+    return str(response.get("Error", {}).get("Code", "")) if isinstance(response, dict) else ""
+
+
+def fetch(logs: Any, group: str, start_ms: int, end_ms: int | None = None,
+          pattern: str | None = None, limit: int | None = None) -> list[LogEvent]:
+    """Every event in [start, end] across streams, all pages, in time order.
+
+    Raises ResourceNotFoundException when the group does not exist.
+    """
+    kwargs: dict[str, Any] = {"logGroupName": group, "startTime": start_ms}
+    if end_ms is not None:
+        kwargs["endTime"] = end_ms
+    if pattern:
+        kwargs["filterPattern"] = pattern
+    if limit:
+        kwargs["limit"] = limit
+    out: list[LogEvent] = []
+    while True:
+        resp = logs.filter_log_events(**kwargs)
+        for e in resp.get("events", []):
+            out.append(LogEvent(from_ms(int(e["timestamp"])), str(e.get("message", "")),
+                                str(e.get("logStreamName", "")), str(e.get("eventId", ""))))
+        token = resp.get("nextToken")
+        if not token or token == kwargs.get("nextToken"):
+            break
+        kwargs["nextToken"] = token
+    # Stable: same-millisecond events keep the order the service returned them in.
+    out.sort(key=lambda ev: ev.timestamp)
+    return out
+
+
+def history(logs: Any, group: str, start: datetime, pattern: str | None = None,
+            end: datetime | None = None, limit: int | None = None) -> list[LogEvent]:
+    """Past events; an empty list when the group does not exist yet."""
+    try:
+        return fetch(logs, group, to_ms(start), to_ms(end) if end else None, pattern, limit)
+    except Exception as exc:
+        if _code(exc) == "ResourceNotFoundException":
+            return []
+        raise
+
+
+def poll(logs: Any, group: str, start: datetime, pattern: str | None = None, *,
+         sleep: Callable[[float], None], interval: float = POLL_INTERVAL,
+         overlap_ms: int = OVERLAP_MS, limit: int | None = None,
+         on_wait: Callable[[str], None] | None = None) -> Iterator[LogEvent]:
+    """Follow by polling FilterLogEvents; yields each event once, forever.
+
+    Each poll restarts ``overlap_ms`` before the newest timestamp seen and drops
+    events whose id was already yielded, so neither several events in one
+    millisecond (across pages or polls) nor a writer that stamped its event a
+    moment before another's is lost or doubled. A missing group is waited for;
+    throttling backs off up to MAX_BACKOFF.
+    """
+    start_ms = to_ms(start)
+    newest = start_ms
+    seen: dict[tuple[str, str], int] = {}   # key -> timestamp, pruned below the window
+    wait = interval
+    waiting_said = False
+    while True:
+        window = max(start_ms, newest - overlap_ms)
+        try:
+            events = fetch(logs, group, window, None, pattern, limit)
+        except Exception as exc:
+            code = _code(exc)
+            if code == "ResourceNotFoundException":
+                if on_wait and not waiting_said:
+                    on_wait(f"waiting for log group {group} (the function has not run yet)")
+                    waiting_said = True
+                sleep(interval)
+                continue
+            if code in ("ThrottlingException", "Throttling", "TooManyRequestsException"):
+                wait = min(wait * 2, MAX_BACKOFF)
+                sleep(wait)
+                continue
+            raise
+        wait = interval
+        for ev in events:
+            if ev.key in seen:
+                continue
+            ms = to_ms(ev.timestamp)
+            seen[ev.key] = ms
+            newest = max(newest, ms)
+            yield ev
+        floor = max(start_ms, newest - overlap_ms)
+        for k in [k for k, ms in seen.items() if ms < floor]:
+            del seen[k]
+        sleep(interval)
+
+
+def group_arn(group: str, region: str, account_id: str, partition: str = "aws") -> str:
+    return f"arn:{partition}:logs:{region}:{account_id}:log-group:{group}"
+
+
+class LiveTailUnavailable(Exception):
+    """StartLiveTail cannot be used here: poll instead."""
+
+
+def start_live(logs: Any, arn: str, pattern: str | None = None) -> Any:
+    """Start a live tail session; LiveTailUnavailable on any error (no permission,
+    UnknownOperation on LocalStack/moto, LimitExceededException, ...)."""
+    kwargs: dict[str, Any] = {"logGroupIdentifiers": [arn]}
+    if pattern:
+        kwargs["logEventFilterPattern"] = pattern
+    try:
+        return logs.start_live_tail(**kwargs)
+    except Exception as exc:
+        raise LiveTailUnavailable(_code(exc) or type(exc).__name__) from exc
+
+
+def live_tail(logs: Any, arn: str, pattern: str | None = None, *, sleep: Callable[[float], None],
+              first: Any = None, max_reconnects: int = 1000) -> Iterator[LogEvent]:
+    """Events of live tail sessions; reconnects when a session times out (3 h) or its
+    stream breaks (SessionTimeoutException, SessionStreamingException)."""
+    resp = first if first is not None else start_live(logs, arn, pattern)
+    reconnects = 0
+    while True:
+        try:
+            for item in resp["responseStream"]:
+                update = item.get("sessionUpdate")
+                if not update:
+                    continue  # sessionStart
+                for r in update.get("sessionResults", []):
+                    yield LogEvent(from_ms(int(r["timestamp"])), str(r.get("message", "")),
+                                   str(r.get("logStreamName", "")))
+            # The stream ended without an error: the session is over; reconnect.
+        except Exception as exc:
+            code = _code(exc) or type(exc).__name__
+            if "SessionTimeout" not in code and "SessionStreaming" not in code:
+                raise
+        reconnects += 1
+        if reconnects > max_reconnects:
+            return
+        sleep(min(reconnects, 5))
+        resp = start_live(logs, arn, pattern)
+
+
+def follow(logs: Any, group: str, start: datetime, pattern: str | None = None, *,
+           sleep: Callable[[float], None], now: Callable[[], datetime] = utcnow,
+           live_arn: str | None = None, interval: float = POLL_INTERVAL,
+           on_wait: Callable[[str], None] | None = None,
+           on_fallback: Callable[[str], None] | None = None) -> Iterator[LogEvent]:
+    """History since ``start``, then new events as they come, forever.
+
+    With ``live_arn`` (real AWS) live tail is tried first. It has no backfill, so
+    the session starts before history is read, and live events already shown
+    from history are dropped. Any error starting it: poll instead.
+    """
+    if live_arn:
+        try:
+            resp = start_live(logs, live_arn, pattern)
+        except LiveTailUnavailable as exc:
+            if on_fallback:
+                on_fallback(f"live tail unavailable ({exc}); polling every {interval:g} s")
+        else:
+            past = history(logs, group, start, pattern, end=now())
+            shown = {(ev.stream, to_ms(ev.timestamp), ev.message) for ev in past}
+            yield from past
+            for ev in live_tail(logs, live_arn, pattern, sleep=sleep, first=resp):
+                if (ev.stream, to_ms(ev.timestamp), ev.message) not in shown:
+                    yield ev
+            return
+    yield from poll(logs, group, start, pattern, sleep=sleep, interval=interval, on_wait=on_wait)
+
+
+# -- formatting -----------------------------------------------------------------
+DIM, RED, BOLD, RESET = "\x1b[2m", "\x1b[31m", "\x1b[1m", "\x1b[0m"
+_START = re.compile(r"^START RequestId: (\S+)(?: Version: (\S+))?")
+_END = re.compile(r"^END RequestId: (\S+)")
+_REPORT = re.compile(r"^REPORT RequestId: (\S+)")
+_ERROR = re.compile(r"Traceback \(most recent call last\)|\[ERROR\]|Task timed out|\bError: Runtime|errorMessage")
+
+
+def kind_of(message: str) -> str:
+    if message.startswith("START RequestId:"):
+        return "start"
+    if message.startswith("END RequestId:"):
+        return "end"
+    if message.startswith("REPORT RequestId:"):
+        return "report"
+    if message.startswith("INIT_START") or message.startswith("INIT_REPORT"):
+        return "platform"
+    if _ERROR.search(message):
+        return "error"
+    return "output"
+
+
+def compact(message: str) -> str:
+    """START/END/REPORT in a few words; everything else as is."""
+    if m := _START.match(message):
+        return f"START {m.group(1)[:8]}" + (f" ({m.group(2)})" if m.group(2) else "")
+    if m := _END.match(message):
+        return f"END   {m.group(1)[:8]}"
+    if m := _REPORT.match(message):
+        fields = dict(re.findall(r"([A-Za-z ]+): ([^\t]+)", message.split("\t", 1)[1] if "\t" in message else ""))
+        fields = {k.strip(): v.strip() for k, v in fields.items()}
+        parts = [f"REPORT {m.group(1)[:8]}"]
+        if "Duration" in fields:
+            parts.append(f"{fields['Duration']} (billed {fields.get('Billed Duration', '?')})")
+        if "Max Memory Used" in fields:
+            parts.append(f"{fields['Max Memory Used']} of {fields.get('Memory Size', '?')}")
+        if "Init Duration" in fields:
+            parts.append(f"init {fields['Init Duration']}")
+        if "Status" in fields:
+            parts.append(f"status {fields['Status']}")
+        return "  ".join(parts)
+    return message
+
+
+class Formatter:
+    """Renders events to a stream: short, detailed or json; colour only when asked."""
+
+    def __init__(self, stream: TextIO, fmt: str = "short", color: bool = False) -> None:
+        if fmt not in ("short", "detailed", "json"):
+            raise ConfigError(f"unknown format {fmt!r}", "use short, detailed or json")
+        self.stream = stream
+        self.fmt = fmt
+        self.color = color
+
+    def __call__(self, ev: LogEvent) -> None:
+        message = ev.message.replace("\r", "\n").rstrip("\n")
+        kind = kind_of(message)
+        if self.fmt == "json":
+            line = json.dumps({
+                "timestamp": ev.timestamp.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+                "stream": ev.stream, "event_id": ev.event_id, "kind": kind, "message": message,
+            })
+        elif self.fmt == "detailed":
+            stamp = ev.timestamp.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+            line = f"{stamp} {ev.stream} {self._paint(kind, message)}"
+        else:
+            stamp = ev.timestamp.strftime("%H:%M:%S.") + f"{ev.timestamp.microsecond // 1000:03d}"
+            line = f"{stamp} {self._paint(kind, compact(message))}"
+        self.stream.write(line + "\n")
+        self.stream.flush()
+
+    def _paint(self, kind: str, text: str) -> str:
+        if not self.color:
+            return text
+        if kind in ("report", "platform", "start", "end"):
+            return f"{DIM}{text}{RESET}"
+        if kind == "error":
+            return f"{BOLD}{RED}{text}{RESET}"
+        return text
