@@ -64,3 +64,83 @@ def test_upload_puts_the_file(aws: None, project: Path) -> None:
     doc = json.loads(run("-o", "json", "upload", str(f), "hello", "--key", "k.txt").stdout)
     assert doc == {"bucket": BUCKET, "key": "k.txt", "bytes": 5, "fires": "lambdactl-demo-hello"}
     assert "no S3 trigger" in run("upload", str(f), "list-buckets", code=2).stderr
+
+
+# -- end to end: the real CLI against the sandbox -----------------------------------
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_upload_fires_and_logs_follow_shows_it_on_the_sandbox(tmp_path: Path) -> None:
+    """lambdactl up; logs -f in one process; upload and invoke in others (bounded: ~30 s)."""
+    pytest.importorskip("awslambdaric")
+    import os
+    import queue
+    import shutil
+    import signal
+    import subprocess
+    import sys
+    import threading
+    import time
+
+    for name in ("functions", "policies", "lambdactl.toml"):
+        src = REPO / name
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, tmp_path / name)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "LAMBDACTL_"))}
+    env.update(LAMBDACTL_HOME=str(tmp_path / "home"), AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test",
+               AWS_CONFIG_FILE=str(tmp_path / "none"), AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
+               PYTHONUNBUFFERED="1")
+    cli = [sys.executable, "-m", "lambdactl"]
+
+    def lambdactl(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*cli, *args], cwd=tmp_path, env=env, input=stdin, capture_output=True,
+                              text=True, timeout=30)
+
+    started = lambdactl("local", "start", "--port", "0")
+    assert started.returncode == 0, started.stderr
+    follower = None
+    try:
+        assert lambdactl("up").returncode == 0
+        follower = subprocess.Popen([*cli, "logs", "hello", "--follow", "--since", "1m"], cwd=tmp_path, env=env,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        lines: queue.Queue[str] = queue.Queue()
+        out = follower.stdout
+        assert out is not None
+        threading.Thread(target=lambda: [lines.put(ln) for ln in out], daemon=True).start()
+
+        def wait_for(needle: str, timeout: float = 15.0) -> str:
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                try:
+                    line = lines.get(timeout=0.2)
+                except queue.Empty:
+                    continue
+                if needle in line:
+                    return line
+            raise AssertionError(f"{needle!r} not shown by logs --follow within {timeout} s")
+
+        (tmp_path / "hello world.txt").write_text("hi there")
+        up = lambdactl("upload", "hello world.txt", "hello")
+        assert up.returncode == 0, up.stderr
+        assert up.stdout.strip() == (
+            "uploaded s3://lambdactl-demo-uploads/hello world.txt (8 bytes): fires lambdactl-demo-hello")
+        wait_for("New object s3://lambdactl-demo-uploads/hello world.txt (8 bytes)")
+        assert "REPORT" in wait_for("REPORT")
+
+        res = lambdactl("invoke", "hello", "--payload", '{"Records": []}')
+        assert res.returncode == 0, res.stderr
+        assert json.loads(res.stdout) == {"statusCode": 200, "objects": 0}
+        assert "Billed Duration:" in res.stderr and "Cost: $" in res.stderr
+
+        res = lambdactl("invoke", "hello", "--async", "--payload", "-", stdin='{"marker": "async-e2e"}')
+        assert res.returncode == 0, res.stderr
+        wait_for("async-e2e")
+
+        res = lambdactl("invoke", "hello", "--dry-run")
+        assert res.returncode == 0 and "dry run" in res.stderr
+
+        follower.send_signal(signal.SIGINT)
+        assert follower.wait(timeout=10) == 0
+    finally:
+        if follower and follower.poll() is None:
+            follower.kill()
+        lambdactl("local", "stop")
