@@ -92,6 +92,12 @@ class Context:
     def tags(self) -> dict[str, str]:
         return self.project.tags
 
+    def lock(self, command: str, on_wait: Callable[[dict[str, Any]], None] | None = None) -> Any:
+        """The project+target write lock (see lock.py)."""
+        from lambdactl.lock import hold, lock_path
+
+        return hold(lock_path(self.journal_path.parent, self.aws.target_key), command, on_wait=on_wait)
+
     def function_arn(self, fn: Function) -> str:
         a = self.aws
         return f"arn:{a.partition}:lambda:{a.region}:{a.account_id}:function:{fn.name}"
@@ -319,7 +325,11 @@ def destroy_function(ctx: Context, t: Target, on_step: Callable[[Step, str], Non
     j.forget("function", t.name)
     if fstate is not None and not ours_fn:
         return done  # its log group and role are not ours either
-    if fnmod.delete_log_group(a.client("logs"), t.log_group):
+    # Only a function that existed (or our journal) can have left a log group: a
+    # second destroy then makes no write call at all.
+    if (fstate is not None or j.get("log_group", t.log_group)) and fnmod.delete_log_group(
+        a.client("logs"), t.log_group
+    ):
         report("log_group", t.log_group, "delete")
     j.forget("log_group", t.log_group)
     role = iam.observe(a.client("iam"), t.role_name)

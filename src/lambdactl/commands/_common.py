@@ -50,12 +50,27 @@ def plan_steps(app: App, kinds: tuple[str, ...], key: str | None) -> list[Functi
 
 def apply_steps(app: App, kinds: tuple[str, ...], key: str | None) -> list[FunctionResult]:
     """Plan, then execute every function's chain; functions side by side."""
+
+    ctx = app.context
+    term = app.term
+    with ctx.lock(kinds_name(kinds), lambda h: term.info(
+            f"waiting for another lambdactl (pid {h.get('pid', '?')}) to finish…")):
+        return _apply(app, kinds, key)
+
+
+def kinds_name(kinds: tuple[str, ...]) -> str:
+    from lambdactl.plan import STEP_KINDS
+
+    return next((name for name, ks in STEP_KINDS.items() if ks == kinds), "up")
+
+
+def _apply(app: App, kinds: tuple[str, ...], key: str | None) -> list[FunctionResult]:
     from lambdactl import plan
     from lambdactl.cli import to_user_error
 
     ctx = app.context
-    results = plan_steps(app, kinds, key)
     term = app.term
+    results = plan_steps(app, kinds, key)
 
     def on_step(step: Step, phase: str) -> None:
         if phase == "done":

@@ -35,12 +35,12 @@ def command(app: App, yes: bool) -> None:
         app.term.step(symbol, f"{step.function or 'project'}: {step.describe()}",
                       style="green" if step.action == "delete" else "yellow")
 
-    with app.term.status("destroying…"), ThreadPoolExecutor(max_workers=max(1, min(8, len(targets)))) as pool:
+    with ctx.lock("destroy", lambda h: app.term.info(f"waiting for another lambdactl (pid {h.get('pid', '?')})…")), \
+            app.term.status("destroying…"), ThreadPoolExecutor(max_workers=max(1, min(8, len(targets)))) as pool:
         done = [s for steps in pool.map(lambda t: plan.destroy_function(ctx, t, on_step), targets) for s in steps]
-    buckets = {b for t in targets for b in t.buckets}
-    for step in plan.destroy_buckets(ctx, buckets):
-        on_step(step, "done")
-        done.append(step)
+        for step in plan.destroy_buckets(ctx, {b for t in targets for b in t.buckets}):
+            on_step(step, "done")
+            done.append(step)
     deleted = [s for s in done if s.action == "delete"]
     calls = ctx.aws.counter
     if app.term.json:

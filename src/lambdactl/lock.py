@@ -1,0 +1,76 @@
+"""One writer per project and target: `up` and `destroy` never interleave writes.
+
+An flock on .lambdactl/lock-<target>.json: the kernel drops it when its process
+dies, so a crashed run's lock is never stale. The file also says who holds it
+(pid, host, since, command) so the waiting run can tell the user.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import socket
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from lambdactl.errors import LambdactlError
+
+
+class LockedError(LambdactlError):
+    pass
+
+
+def lock_path(state_dir: Path, target_key: str) -> Path:
+    digest = hashlib.sha256(target_key.encode()).hexdigest()[:12]
+    return state_dir / f"lock-{digest}.json"
+
+
+@contextlib.contextmanager
+def hold(
+    path: Path,
+    command: str,
+    *,
+    wait: float = 10.0,
+    on_wait: Callable[[dict[str, object]], None] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + wait
+        told = False
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                holder = _holder(path)
+                if not told and on_wait:
+                    on_wait(holder)
+                    told = True
+                if time.monotonic() >= deadline:
+                    since = time.strftime("%H:%M:%S", time.localtime(float(holder.get("since", 0) or 0)))
+                    raise LockedError(
+                        f"another lambdactl {holder.get('command', '?')} holds this project's lock "
+                        f"(pid {holder.get('pid', '?')} on {holder.get('host', '?')}, since {since})",
+                        "wait for it to finish, then run the command again",
+                    ) from None
+                sleep(0.2)
+        info = {"pid": os.getpid(), "host": socket.gethostname(), "since": time.time(), "command": command}
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps(info).encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # releases the flock
+
+
+def _holder(path: Path) -> dict[str, object]:
+    try:
+        data = json.loads(path.read_text() or "{}")
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}

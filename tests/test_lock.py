@@ -1,0 +1,73 @@
+"""One writer per project and target."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from lambdactl.lock import LockedError, hold
+
+
+def test_second_holder_waits_then_names_the_first(tmp_path: Path) -> None:
+    path = tmp_path / "lock.json"
+    inside, release = threading.Event(), threading.Event()
+
+    def first() -> None:
+        with hold(path, "up"):
+            inside.set()
+            release.wait(5)
+
+    t = threading.Thread(target=first)
+    t.start()
+    inside.wait(5)
+    waited = []
+    with pytest.raises(LockedError) as err:
+        with hold(path, "destroy", wait=0.3, on_wait=waited.append):
+            pass
+    release.set()
+    t.join()
+    assert f"pid {os.getpid()} on {socket.gethostname()}" in str(err.value)
+    assert "another lambdactl up" in str(err.value)
+    assert waited and waited[0]["command"] == "up"
+    with hold(path, "up", wait=0):  # released: free again
+        pass
+
+
+def test_lock_of_a_dead_process_is_taken_over(tmp_path: Path) -> None:
+    path = tmp_path / "lock.json"
+    code = f"from lambdactl.lock import hold\nfrom pathlib import Path\nimport os\nwith hold(Path({str(path)!r}), 'up'):\n    os._exit(9)\n"
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 9  # died holding it
+    assert json.loads(path.read_text())["command"] == "up"
+    with hold(path, "up", wait=0):
+        pass
+
+
+def test_two_concurrent_ups_do_not_interleave(project: Path) -> None:
+    from moto.server import ThreadedMotoServer
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
+    server.start()
+    try:
+        env = dict(os.environ, AWS_ENDPOINT_URL=f"http://127.0.0.1:{port}")
+        cmd = [sys.executable, "-m", "lambdactl", "--target", "aws", "-o", "json", "up"]
+        procs = [subprocess.Popen(cmd, cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True) for _ in range(2)]
+        outs = [p.communicate(timeout=120) for p in procs]
+        assert [p.returncode for p in procs] == [0, 0], outs
+        writes = sorted(json.loads(o)["api_calls"]["writes"] for o, _ in outs)
+        # One run did all the work; the other waited for the lock and found nothing to do.
+        assert writes[0] == 0 and writes[1] > 0
+        again = subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True, timeout=60)
+        assert json.loads(again.stdout)["api_calls"]["writes"] == 0
+    finally:
+        server.stop()
