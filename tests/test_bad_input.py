@@ -1,0 +1,154 @@
+"""The bad-input catalogue: each case is one clear line, exit 1 or 2, no traceback,
+and zero AWS resources created (checked against moto)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import boto3
+import pytest
+from click.testing import CliRunner
+from moto import mock_aws
+
+from lambdactl.cli import root
+
+
+def toml_sub(old: str, new: str) -> Callable[[Path], None]:
+    def edit(p: Path) -> None:
+        f = p / "lambdactl.toml"
+        text = f.read_text()
+        assert old in text, old
+        f.write_text(text.replace(old, new, 1))
+    return edit
+
+
+def write(rel: str, text: str) -> Callable[[Path], None]:
+    def edit(p: Path) -> None:
+        (p / rel).parent.mkdir(parents=True, exist_ok=True)
+        (p / rel).write_text(text)
+    return edit
+
+
+def aws_state(fn: Callable[[], None]) -> Callable[[Path], None]:
+    return lambda p: fn()
+
+
+def foreign_role() -> None:
+    boto3.client("iam").create_role(RoleName="lambdactl-demo-hello-role", AssumeRolePolicyDocument="{}")
+
+
+def foreign_function() -> None:
+    iam = boto3.client("iam")
+    arn = iam.create_role(RoleName="x-role", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    import io
+    import zipfile
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("a.py", "def h(e, c): pass\n")
+    boto3.client("lambda").create_function(FunctionName="lambdactl-demo-list-buckets", Runtime="python3.12",
+                                           Role=arn, Handler="a.h", Code={"ZipFile": buf.getvalue()})
+
+
+def bucket_elsewhere_overlapping() -> None:
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="lambdactl-demo-uploads")
+    boto3.client("sqs").create_queue(QueueName="q")
+    s3.put_bucket_notification_configuration(Bucket="lambdactl-demo-uploads", NotificationConfiguration={
+        "QueueConfigurations": [{"Id": "q", "QueueArn": "arn:aws:sqs:us-east-1:123456789012:q",
+                                 "Events": ["s3:ObjectCreated:Put"]}]})
+
+
+POLICY = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "%s"}]}'
+CASES: list[tuple[str, Callable[[Path], None] | None, list[str], int, str]] = [
+    # -- lambdactl.toml ------------------------------------------------------
+    ("toml-syntax", write("lambdactl.toml", "[project\nname="), ["up"], 2, "is not valid TOML"),
+    ("no-project", write("lambdactl.toml", "[functions.a]\nsource='functions/hello'\nhandler='app.lambda_handler'\n"), ["up"], 2, "[project]: missing"),
+    ("bad-project-name", toml_sub('name = "lambdactl-demo"', 'name = "my app"'), ["up"], 2, "project.name"),
+    ("bad-region", toml_sub('region = "us-east-1"', 'region = "mars"'), ["up"], 2, "project.region: 'mars'"),
+    ("bad-target", toml_sub('\ntarget = "aws"', '\ntarget = "cloud"'), ["up"], 2, "project.target"),
+    ("unknown-top-key", toml_sub("[project]", "[projct]\n[project]"), ["up"], 2, "unknown key 'projct'"),
+    ("unknown-fn-key", toml_sub("memory = 128", "memory = 128\nmemroy = 1"), ["up"], 2, "did you mean 'memory'"),
+    ("no-functions", write("lambdactl.toml", "[project]\nname = 'x'\n"), ["up"], 2, "no functions declared"),
+    ("missing-source", toml_sub('source = "functions/hello"', 'source = "functions/nope"'), ["up"], 2, "source: directory 'functions/nope' does not exist"),
+    ("no-source", toml_sub('source = "functions/hello"\n', ""), ["up"], 2, "source: missing"),
+    ("bad-handler-shape", toml_sub('handler = "app.lambda_handler"', 'handler = "lambda_handler"'), ["up"], 2, "must be <module>.<function>"),
+    ("handler-module-missing", toml_sub('handler = "app.lambda_handler"', 'handler = "main.lambda_handler"'), ["up"], 2, "module 'main' not found"),
+    ("handler-func-missing", toml_sub('handler = "app.lambda_handler"', 'handler = "app.handle"'), ["up"], 2, "defines no function 'handle'"),
+    ("handler-syntax-error", write("functions/hello/app.py", "def lambda_handler(:\n"), ["up"], 2, "syntax error"),
+    ("runtime", toml_sub('runtime = "python3.12"', 'runtime = "nodejs20.x"'), ["up"], 2, "not a supported Lambda Python runtime"),
+    ("memory-low", toml_sub("memory = 128", "memory = 64"), ["up"], 2, "64 MB is out of range"),
+    ("memory-high", toml_sub("memory = 128", "memory = 20000"), ["up"], 2, "20000 MB is out of range"),
+    ("memory-type", toml_sub("memory = 128", 'memory = "128"'), ["up"], 2, "must be an integer"),
+    ("timeout-zero", toml_sub("timeout = 10", "timeout = 0"), ["up"], 2, "0 s is out of range"),
+    ("timeout-high", toml_sub("timeout = 10", "timeout = 1000"), ["up"], 2, "1000 s is out of range"),
+    ("timeout-bool", toml_sub("timeout = 10", "timeout = true"), ["up"], 2, "must be an integer"),
+    ("architecture", toml_sub("memory = 128", 'memory = 128\narchitecture = "amd64"'), ["up"], 2, "architecture: 'amd64'"),
+    ("retention", toml_sub("log_retention_days = 14", "log_retention_days = 10"), ["up"], 2, "not a CloudWatch retention"),
+    ("env-reserved", toml_sub("memory = 128", 'memory = 128\nenvironment = { AWS_REGION = "x" }'), ["up"], 2, "reserved by Lambda"),
+    ("env-number", toml_sub("memory = 128", "memory = 128\nenvironment = { N = 3 }"), ["up"], 2, "quote it"),
+    ("env-too-big", toml_sub("memory = 128", 'memory = 128\nenvironment = { B = "' + "x" * 4100 + '" }'), ["up"], 2, "Lambda allows 4 KB"),
+    ("env-bad-key", toml_sub("memory = 128", 'memory = 128\nenvironment = { "1X" = "x" }'), ["up"], 2, "keys must start with a letter"),
+    ("layer-arn", toml_sub("memory = 128", 'memory = 128\nlayers = ["numpy"]'), ["up"], 2, "not a layer version ARN"),
+    ("name-too-long", toml_sub("[functions.hello]", "[functions." + "h" * 50 + "]"), ["up"], 2, "Lambda allows 64"),
+    ("bucket-name", toml_sub('bucket = "lambdactl-demo-uploads"', 'bucket = "Uploads_Bucket"'), ["up"], 2, "not a valid S3 bucket name"),
+    ("event-name", toml_sub('events = ["s3:ObjectCreated:*"]', 'events = ["ObjectCreated"]'), ["up"], 2, "is not an S3 event"),
+    ("trigger-type", toml_sub('type = "s3"', 'type = "sqs"'), ["up"], 2, 'only "s3"'),
+    ("trigger-key", toml_sub('type = "s3"', 'type = "s3"\nprefx = "a"'), ["up"], 2, "did you mean 'prefix'"),
+    ("trigger-overlap", toml_sub('events = ["s3:ObjectCreated:*"]', 'events = ["s3:ObjectCreated:*"]\n[[functions.hello.triggers]]\nbucket = "lambdactl-demo-uploads"\nprefix = "a/"'), ["up"], 2, "S3 rejects overlapping rules"),
+    # -- policy files ----------------------------------------------------------
+    ("policy-missing", toml_sub('policy = "policies/hello.json"', 'policy = "policies/nope.json"'), ["up"], 2, "file 'policies/nope.json' does not exist"),
+    ("policy-json", write("policies/hello.json", "{"), ["up"], 2, "not valid JSON"),
+    ("policy-shape", write("policies/hello.json", '{"Statement": []}'), ["up"], 2, "must be an IAM policy"),
+    ("policy-placeholder", write("policies/hello.json", POLICY % "${bukket}"), ["up"], 2, "unknown placeholder ${bukket}"),
+    ("policy-effect", write("policies/hello.json", POLICY.replace("Allow", "Permit") % "*"), ["up"], 2, "Effect must be"),
+    ("policy-principal", write("policies/hello.json", '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:*", "Resource": "*"}]}'), ["up"], 2, "has a Principal"),
+    ("policy-recursive", write("policies/hello.json", POLICY.replace("s3:GetObject", "s3:PutObject") % "arn:aws:s3:::${bucket}/*"), ["up"], 2, "infinite invocation loop"),
+    # -- CLI arguments -----------------------------------------------------------
+    ("unknown-function", None, ["deploy", "helo"], 2, "did you mean 'hello'"),
+    ("missing-config", None, ["--config", "nope.toml", "up"], 2, "no config file"),
+    ("bad-output", None, ["--output", "yaml", "up"], 2, "'yaml' is not one of"),
+    ("destroy-needs-yes", None, ["destroy"], 2, "destroy needs --yes"),
+    ("unknown-command", None, ["deplyo"], 2, "No such command 'deplyo'"),
+    # -- AWS state -------------------------------------------------------------
+    ("foreign-role", aws_state(foreign_role), ["up"], 1, "belongs to someone else"),
+    ("foreign-function", aws_state(foreign_function), ["up"], 1, "belongs to someone else"),
+    ("foreign-overlapping-rule", aws_state(bucket_elsewhere_overlapping), ["up"], 1, "overlaps the existing notification 'q'"),
+    ("deploy-before-role", None, ["deploy", "hello"], 1, "run `lambdactl role hello`"),
+    ("wire-before-deploy", None, ["wire", "hello"], 1, "is not deployed"),
+]
+
+
+def inventory() -> str:
+    c = {s: boto3.client(s) for s in ("lambda", "iam", "logs", "s3")}
+    return json.dumps({
+        "functions": sorted(f["FunctionName"] for f in c["lambda"].list_functions()["Functions"]),
+        "roles": sorted(r["RoleName"] for r in c["iam"].list_roles()["Roles"]),
+        "inline": sorted(p for r in c["iam"].list_roles()["Roles"] for p in c["iam"].list_role_policies(RoleName=r["RoleName"])["PolicyNames"]),
+        "logs": sorted(g["logGroupName"] for g in c["logs"].describe_log_groups()["logGroups"]),
+        "buckets": sorted(b["Name"] for b in c["s3"].list_buckets()["Buckets"]),
+        "notifications": {b["Name"]: c["s3"].get_bucket_notification_configuration(Bucket=b["Name"]).get("LambdaFunctionConfigurations", [])
+                          for b in c["s3"].list_buckets()["Buckets"]},
+    }, sort_keys=True, default=str)
+
+
+def test_catalogue_is_big_enough() -> None:
+    assert len(CASES) >= 40
+
+
+@pytest.mark.parametrize(("setup", "args", "code", "needle"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_bad_input(project: Path, setup: Callable[[Path], None] | None, args: list[str], code: int, needle: str) -> None:
+    with mock_aws():
+        if setup:
+            setup(project)
+        before = inventory()
+        result = CliRunner().invoke(root, ["--target", "aws", *args])
+        assert result.exit_code == code, result.output + result.stderr
+        assert needle in result.stderr
+        assert "Traceback" not in result.stderr
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        lines = [line for line in result.stderr.splitlines() if line.strip()]
+        errors = [line for line in lines if line.lower().startswith("error")]
+        assert len(errors) == 1, result.stderr
+        assert inventory() == before  # nothing created, nothing changed
