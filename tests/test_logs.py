@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import binascii
 import io
 import json
+import struct
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -127,25 +129,24 @@ def test_poll_backs_off_when_throttled() -> None:
 
 # -- live tail --------------------------------------------------------------------
 class FakeLogs:
-    """Just enough of a logs client for live tail: scripted sessions and history."""
+    """Just enough of a logs client for live tail: scripted sessions and FilterLogEvents pages."""
 
-    def __init__(self, sessions: list[Any], past: list[dict[str, Any]] | None = None) -> None:
+    def __init__(self, sessions: list[Any], pages: list[list[dict[str, Any]]]) -> None:
         self.sessions = sessions
-        self.past = past or []
-        self.started = 0
-        self.filter_calls = 0
+        self.pages = pages
+        self.calls: list[str] = []
 
     def start_live_tail(self, **kwargs: Any) -> Any:
         assert kwargs["logGroupIdentifiers"] == ["arn:aws:logs:us-east-1:123456789012:log-group:" + GROUP]
-        self.started += 1
+        self.calls.append("live")
         item = self.sessions.pop(0)
         if isinstance(item, Exception):
             raise item
         return {"responseStream": item}
 
     def filter_log_events(self, **kwargs: Any) -> Any:
-        self.filter_calls += 1
-        return {"events": self.past}
+        self.calls.append("filter")
+        return {"events": self.pages.pop(0) if len(self.pages) > 1 else self.pages[0]}
 
 
 def err(code: str) -> ClientError:
@@ -162,40 +163,58 @@ def breaking(items: list[Any], exc: Exception) -> Iterator[Any]:
     raise exc
 
 
+def row(ts: int, message: str, event_id: str) -> dict[str, Any]:
+    return {"logStreamName": "s", "timestamp": ts, "message": message, "eventId": event_id}
+
+
 ARN = core.group_arn(GROUP, "us-east-1", "123456789012")
 
 
-def test_live_tail_history_then_updates_and_reconnect() -> None:
+def test_live_tail_history_reconnect_gap_and_fallback() -> None:
     t = 1_700_000_000_000
     fake = FakeLogs(
         sessions=[
             breaking([{"sessionStart": {"sessionId": "1"}}, update((t, "old"), (t + 5, "new1"))],
                      err("SessionTimeoutException")),
-            iter([{"sessionStart": {"sessionId": "2"}}, update((t + 9, "new2"))]),
+            breaking([{"sessionStart": {"sessionId": "2"}}, update((t + 9, "new2"))], err("SessionTimeoutException")),
             breaking([], err("SessionStreamingException")),
             err("AccessDeniedException"),
         ],
-        past=[{"logStreamName": "s", "timestamp": t, "message": "old", "eventId": "1"}],
+        pages=[
+            [row(t, "old", "1")],                                   # history
+            [row(t + 5, "new1", "2"), row(t + 7, "gap", "3")],      # between sessions 1 and 2
+            [row(t + 9, "new2", "4")],
+            [row(t + 9, "new2", "4"), row(t + 11, "polled", "5")],  # polling after AccessDenied
+        ],
     )
     slept: list[float] = []
 
     def sleep(s: float) -> None:
         slept.append(s)
+        if len(slept) > 3:
+            raise Done
 
-    gen = core.follow(fake, GROUP, core.from_ms(t - 1000), sleep=sleep, live_arn=ARN)
-    got = []
-    with pytest.raises(core.LiveTailUnavailable):
-        for ev in gen:
-            got.append(ev.message)
-    assert got == ["old", "new1", "new2"]   # "old" from history only once
-    assert fake.started == 4 and slept == [1, 2, 3]
+    got = drive(core.follow(fake, GROUP, core.from_ms(t - 1000), sleep=sleep, live_arn=ARN), [])
+    assert got == ["old", "new1", "gap", "new2", "polled"]   # each once, none lost between sessions
+    assert fake.calls == ["live", "filter", "live", "filter", "live", "filter", "live", "filter"]
+    assert slept == [1, 1, 2, 1.0]
+
+
+def test_a_live_session_that_closes_at_once_means_polling() -> None:
+    t = 1_700_000_000_000
+    fake = FakeLogs(sessions=[iter([{"sessionStart": {}}, update()])],
+                    pages=[[row(t, "old", "1")], [row(t, "old", "1"), row(t + 1, "polled", "2")]])
+    notes: list[str] = []
+    gen = core.follow(fake, GROUP, core.from_ms(t - 1000), sleep=scripted_sleep([], []),
+                      live_arn=ARN, on_fallback=notes.append)
+    assert drive(gen, []) == ["old", "polled"]
+    assert fake.calls == ["live", "filter", "filter"] and "closed at once" in notes[0]
 
 
 @pytest.mark.parametrize("code", ["AccessDeniedException", "UnknownOperationException", "LimitExceededException"])
 def test_live_tail_falls_back_to_polling(code: str) -> None:
     t = 1_700_000_000_000
-    fake = FakeLogs(sessions=[err(code)],
-                    past=[{"logStreamName": "s", "timestamp": t, "message": "polled", "eventId": "1"}])
+    fake = FakeLogs(sessions=[err(code)], pages=[[row(t, "polled", "1")]])
     notes: list[str] = []
     gen = core.follow(fake, GROUP, core.from_ms(t - 1000), sleep=scripted_sleep([], []),
                       live_arn=ARN, on_fallback=notes.append)
@@ -279,3 +298,111 @@ def test_logs_follow_ctrl_c_exits_zero(project: Path, logs: Any, monkeypatch: py
     monkeypatch.setattr(time, "sleep", interrupt)
     res = run("logs", "hello", "-f")
     assert res.stdout.split(" ", 1)[1] == "hi\n"
+    assert "live tail unavailable" in res.stderr   # moto has no StartLiveTail: polling
+
+
+# -- live tail on the wire: botocore's own event-stream parser, no fake client -------
+def _header(name: str, value: str) -> bytes:
+    n, v = name.encode(), value.encode()
+    return struct.pack(">B", len(n)) + n + b"\x07" + struct.pack(">H", len(v)) + v
+
+
+def _frame(headers: dict[str, str], payload: dict[str, Any]) -> bytes:
+    """One binary event-stream message (prelude, headers, payload, CRCs)."""
+    h = b"".join(_header(k, v) for k, v in headers.items())
+    body = json.dumps(payload).encode()
+    prelude = struct.pack(">II", 12 + len(h) + len(body) + 4, len(h))
+    prelude += struct.pack(">I", binascii.crc32(prelude) & 0xFFFFFFFF)
+    msg = prelude + h + body
+    return msg + struct.pack(">I", binascii.crc32(msg) & 0xFFFFFFFF)
+
+
+def _event(kind: str, payload: dict[str, Any]) -> bytes:
+    return _frame({":message-type": "event", ":event-type": kind, ":content-type": "application/json"}, payload)
+
+
+def _exception(kind: str) -> bytes:
+    return _frame({":message-type": "exception", ":exception-type": kind,
+                   ":content-type": "application/json"}, {"message": kind})
+
+
+def _session(*parts: bytes) -> bytes:
+    return _event("initial-response", {}) + _event("sessionStart", {"sessionId": "x"}) + b"".join(parts)
+
+
+def _results(*rows: tuple[int, str]) -> bytes:
+    return _event("sessionUpdate", {"sessionMetadata": {"sampled": False}, "sessionResults": [
+        {"logStreamName": "s", "logGroupIdentifier": GROUP, "timestamp": ts, "ingestionTime": ts, "message": m}
+        for ts, m in rows]})
+
+
+class Wire:
+    """Answers a real botocore logs client at HTTP level, from a script per operation."""
+
+    def __init__(self, script: dict[str, list[tuple[int, bytes]]]) -> None:
+        self.script = script
+        self.calls: list[str] = []
+
+    def __call__(self, request: Any, **_: Any) -> Any:
+        from botocore.awsrequest import AWSResponse
+        from urllib3.response import HTTPResponse
+
+        op = request.headers["X-Amz-Target"].decode().split(".")[-1]
+        self.calls.append(op)
+        status, body = self.script[op].pop(0)
+        ctype = "application/vnd.amazon.eventstream" if op == "StartLiveTail" and status == 200 \
+            else "application/x-amz-json-1.1"
+        raw = HTTPResponse(body=io.BytesIO(body), preload_content=False, status=status)
+        return AWSResponse(request.url, status, {"content-type": ctype}, raw)
+
+
+def _wire_client(wire: Wire) -> Any:
+    from botocore.config import Config
+
+    client = boto3.client("logs", region_name="us-east-1", config=Config(retries={"max_attempts": 1}))
+    client.meta.events.register("before-send.cloudwatch-logs", wire)
+    return client
+
+
+def _error(code: str) -> tuple[int, bytes]:
+    return 400, json.dumps({"__type": code, "message": code}).encode()
+
+
+def test_live_tail_on_the_wire_reconnects_then_falls_back() -> None:
+    t = 1_700_000_000_000
+    history_page = json.dumps({"events": [row(t, "old", "1")]}).encode()
+    empty = json.dumps({"events": []}).encode()
+    polled = json.dumps({"events": [row(t + 12, "new3", "9"), row(t + 13, "polled", "10")]}).encode()
+    wire = Wire({
+        "StartLiveTail": [
+            (200, _session(_results((t, "old"), (t + 5, "new1")), _exception("SessionTimeoutException"))),
+            (200, _session(_results((t + 9, "new2")), _exception("SessionStreamingException"))),
+            (200, _session(_results((t + 12, "new3")), _exception("SessionTimeoutException"))),
+            _error("AccessDeniedException"),
+        ],
+        "FilterLogEvents": [(200, history_page), (200, empty), (200, empty), (200, polled)],
+    })
+    slept: list[float] = []
+
+    def sleep(s: float) -> None:
+        slept.append(s)
+        if s == core.POLL_INTERVAL and len(slept) > 3:
+            raise Done
+
+    got = drive(core.follow(_wire_client(wire), GROUP, core.from_ms(t - 1000), sleep=sleep, live_arn=ARN), [])
+    assert got == ["old", "new1", "new2", "new3", "polled"]
+    live, flt = "StartLiveTail", "FilterLogEvents"
+    assert wire.calls == [live, flt, live, flt, live, flt, live, flt]
+    assert slept == [1, 1, 1, 1.0]
+
+
+def test_live_tail_on_the_wire_access_denied_falls_back_to_polling() -> None:
+    t = 1_700_000_000_000
+    page = json.dumps({"events": [{"logStreamName": "s", "timestamp": t, "message": "polled", "eventId": "1"}]})
+    wire = Wire({"StartLiveTail": [_error("AccessDeniedException")],
+                 "FilterLogEvents": [(200, page.encode())]})
+    notes: list[str] = []
+    gen = core.follow(_wire_client(wire), GROUP, core.from_ms(t - 1000), sleep=scripted_sleep([], []),
+                      live_arn=ARN, on_fallback=notes.append)
+    assert drive(gen, []) == ["polled"]
+    assert "AccessDeniedException" in notes[0]

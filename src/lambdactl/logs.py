@@ -179,31 +179,52 @@ def start_live(logs: Any, arn: str, pattern: str | None = None) -> Any:
         raise LiveTailUnavailable(_code(exc) or type(exc).__name__) from exc
 
 
-def live_tail(logs: Any, arn: str, pattern: str | None = None, *, sleep: Callable[[float], None],
-              first: Any = None, max_reconnects: int = 1000) -> Iterator[LogEvent]:
-    """Events of live tail sessions; reconnects when a session times out (3 h) or its
-    stream breaks (SessionTimeoutException, SessionStreamingException)."""
-    resp = first if first is not None else start_live(logs, arn, pattern)
-    reconnects = 0
-    while True:
-        try:
-            for item in resp["responseStream"]:
-                update = item.get("sessionUpdate")
-                if not update:
-                    continue  # sessionStart
-                for r in update.get("sessionResults", []):
-                    yield LogEvent(from_ms(int(r["timestamp"])), str(r.get("message", "")),
-                                   str(r.get("logStreamName", "")))
-            # The stream ended without an error: the session is over; reconnect.
-        except Exception as exc:
-            code = _code(exc) or type(exc).__name__
-            if "SessionTimeout" not in code and "SessionStreaming" not in code:
-                raise
-        reconnects += 1
-        if reconnects > max_reconnects:
-            return
-        sleep(min(reconnects, 5))
-        resp = start_live(logs, arn, pattern)
+def session_events(resp: Any, ended: list[str] | None = None) -> Iterator[LogEvent]:
+    """Events of one live tail session; returns when it ends (SessionTimeoutException
+    after 3 h, SessionStreamingException, or the stream closing), appending the
+    reason ("timeout", "streaming", "closed") to ``ended``."""
+    reason = "closed"
+    try:
+        for item in resp["responseStream"]:
+            update = item.get("sessionUpdate")
+            if not update:
+                continue  # sessionStart
+            for r in update.get("sessionResults", []):
+                yield LogEvent(from_ms(int(r["timestamp"])), str(r.get("message", "")),
+                               str(r.get("logStreamName", "")))
+    except Exception as exc:
+        code = _code(exc) or type(exc).__name__
+        if "SessionTimeout" in code:
+            reason = "timeout"
+        elif "SessionStreaming" in code:
+            reason = "streaming"
+        else:
+            raise
+    if ended is not None:
+        ended.append(reason)
+
+
+class _Shown:
+    """What was printed lately, by (stream, ms, message): live tail events have no eventId."""
+
+    def __init__(self, overlap_ms: int = OVERLAP_MS) -> None:
+        self.keys: dict[tuple[str, int, str], int] = {}
+        self.newest = 0
+        self.overlap_ms = overlap_ms
+
+    def add(self, ev: LogEvent) -> bool:
+        """True if ``ev`` is new (and remember it)."""
+        ms = to_ms(ev.timestamp)
+        key = (ev.stream, ms, ev.message)
+        if key in self.keys:
+            return False
+        self.keys[key] = ms
+        if ms > self.newest:
+            self.newest = ms
+            floor = ms - self.overlap_ms * 4
+            for k in [k for k, t in self.keys.items() if t < floor]:
+                del self.keys[k]
+        return True
 
 
 def follow(logs: Any, group: str, start: datetime, pattern: str | None = None, *,
@@ -213,25 +234,49 @@ def follow(logs: Any, group: str, start: datetime, pattern: str | None = None, *
            on_fallback: Callable[[str], None] | None = None) -> Iterator[LogEvent]:
     """History since ``start``, then new events as they come, forever.
 
-    With ``live_arn`` (real AWS) live tail is tried first. It has no backfill, so
-    the session starts before history is read, and live events already shown
-    from history are dropped. Any error starting it: poll instead.
+    With ``live_arn`` (real AWS) live tail is used. It has no backfill, so each
+    session starts before the history (or the gap since the last session) is
+    read with FilterLogEvents, and events shown twice are dropped. Any error
+    starting a session: poll from where we are instead.
     """
-    if live_arn:
+    if not live_arn:
+        yield from poll(logs, group, start, pattern, sleep=sleep, interval=interval, on_wait=on_wait)
+        return
+    shown = _Shown()
+    since = start
+    reconnects = 0
+    closed_at_once = None
+    while True:
         try:
+            if closed_at_once:
+                raise LiveTailUnavailable(closed_at_once)
             resp = start_live(logs, live_arn, pattern)
+            began = now()
         except LiveTailUnavailable as exc:
             if on_fallback:
                 on_fallback(f"live tail unavailable ({exc}); polling every {interval:g} s")
-        else:
-            past = history(logs, group, start, pattern, end=now())
-            shown = {(ev.stream, to_ms(ev.timestamp), ev.message) for ev in past}
-            yield from past
-            for ev in live_tail(logs, live_arn, pattern, sleep=sleep, first=resp):
-                if (ev.stream, to_ms(ev.timestamp), ev.message) not in shown:
+            for ev in poll(logs, group, since, pattern, sleep=sleep, interval=interval, on_wait=on_wait):
+                if shown.add(ev):
                     yield ev
             return
-    yield from poll(logs, group, start, pattern, sleep=sleep, interval=interval, on_wait=on_wait)
+        for ev in history(logs, group, since, pattern, end=now()):
+            if shown.add(ev):
+                yield ev
+        ended: list[str] = []
+        for ev in session_events(resp, ended):
+            if shown.add(ev):
+                yield ev
+            reconnects = 0
+        if ended == ["closed"] and now() - began < timedelta(seconds=60):
+            # A session that closes at once without SessionTimeoutException is an
+            # emulation (moto answers with one empty update): poll instead.
+            closed_at_once = "the session closed at once"
+        # The session ended: reconnect, and read the gap from just before the newest event.
+        since = max(since, from_ms(shown.newest - OVERLAP_MS)) if shown.newest else since
+        if closed_at_once:
+            continue
+        reconnects += 1
+        sleep(min(reconnects, 5))
 
 
 # -- formatting -----------------------------------------------------------------
