@@ -68,6 +68,29 @@ def test_upload_puts_the_file(aws: None, project: Path) -> None:
 
 # -- end to end: the real CLI against the sandbox -----------------------------------
 REPO = Path(__file__).resolve().parent.parent
+BOOM = """import time
+
+
+def fail(event, context):
+    print("about to fail")
+    raise ValueError("boom: " + str(event.get("why", "no reason")))
+
+
+def slow(event, context):
+    print("sleeping")
+    time.sleep(5)
+"""
+EXTRA_FUNCTIONS = """
+[functions.boom]
+source = "functions/boom"
+handler = "app.fail"
+timeout = 3
+
+[functions.slow]
+source = "functions/boom"
+handler = "app.slow"
+timeout = 1
+"""
 
 
 def test_upload_fires_and_logs_follow_shows_it_on_the_sandbox(tmp_path: Path) -> None:
@@ -85,6 +108,10 @@ def test_upload_fires_and_logs_follow_shows_it_on_the_sandbox(tmp_path: Path) ->
     for name in ("functions", "policies", "lambdactl.toml"):
         src = REPO / name
         (shutil.copytree if src.is_dir() else shutil.copy)(src, tmp_path / name)
+    (tmp_path / "functions" / "boom").mkdir()
+    (tmp_path / "functions" / "boom" / "app.py").write_text(BOOM)
+    with (tmp_path / "lambdactl.toml").open("a") as toml:
+        toml.write(EXTRA_FUNCTIONS)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "LAMBDACTL_"))}
     env.update(LAMBDACTL_HOME=str(tmp_path / "home"), AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test",
                AWS_CONFIG_FILE=str(tmp_path / "none"), AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
@@ -134,6 +161,22 @@ def test_upload_fires_and_logs_follow_shows_it_on_the_sandbox(tmp_path: Path) ->
         res = lambdactl("invoke", "hello", "--async", "--payload", "-", stdin='{"marker": "async-e2e"}')
         assert res.returncode == 0, res.stderr
         wait_for("async-e2e")
+
+        (tmp_path / "event.json").write_text('{"why": "from a file"}')
+        res = lambdactl("invoke", "boom", "--payload", "@event.json")
+        assert res.returncode == 1 and res.stdout == ""
+        assert "ValueError: boom: from a file" in res.stderr and "line 6, in fail" in res.stderr
+        assert "about to fail" in res.stderr   # the log tail
+
+        res = lambdactl("-o", "json", "invoke", "slow")
+        doc = json.loads(res.stdout)
+        assert res.returncode == 1 and doc["error"]["errorType"] == "Sandbox.Timedout"
+        assert doc["report"]["billed_ms"] == 1000 and doc["report"]["memory_mb"] == 128
+        assert doc["cost_usd"] == pytest.approx(1000 / 1000 * 128 / 1024 * 0.0000166667 + 0.2e-6)
+        assert "Task timed out after 1.00 seconds" in doc["log"]
+
+        res = lambdactl("invoke", "hello", "--event", "s3-put", "--key", "red flower.jpg")
+        assert res.returncode == 0 and "New object s3://lambdactl-demo-uploads/red flower.jpg" in res.stderr
 
         res = lambdactl("invoke", "hello", "--dry-run")
         assert res.returncode == 0 and "dry run" in res.stderr
