@@ -282,8 +282,10 @@ def test_logs_command_history(project: Path, logs: Any) -> None:
     lines = run("logs", "hello").stdout.splitlines()
     assert [ln.split(" ", 1)[1] for ln in lines] == ["first", "second", "ERROR third"]
     assert len(run("logs", "hello", "--since", "3h").stdout.splitlines()) == 4
-    docs = [json.loads(x) for x in run("-o", "json", "logs", "hello", "--filter", "ERROR").stdout.splitlines()]
+    docs = [json.loads(x) for x in run("logs", "hello", "--format", "json", "--filter", "ERROR").stdout.splitlines()]
     assert [d["message"] for d in docs] == ["ERROR third"]
+    doc = json.loads(run("-o", "json", "logs", "hello").stdout)
+    assert doc["log_group"] == GROUP and [e["message"] for e in doc["events"]] == ["first", "second", "ERROR third"]
     assert "--since" in run("logs", "hello", "--since", "later", code=2).stderr
 
 

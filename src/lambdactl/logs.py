@@ -323,6 +323,14 @@ def compact(message: str) -> str:
     return message
 
 
+def event_json(ev: LogEvent) -> dict[str, str]:
+    message = ev.message.replace("\r", "\n").rstrip("\n")
+    return {
+        "timestamp": ev.timestamp.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "stream": ev.stream, "event_id": ev.event_id, "kind": kind_of(message), "message": message,
+    }
+
+
 class Formatter:
     """Renders events to a stream: short, detailed or json; colour only when asked."""
 
@@ -337,10 +345,7 @@ class Formatter:
         message = ev.message.replace("\r", "\n").rstrip("\n")
         kind = kind_of(message)
         if self.fmt == "json":
-            line = json.dumps({
-                "timestamp": ev.timestamp.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-                "stream": ev.stream, "event_id": ev.event_id, "kind": kind, "message": message,
-            })
+            line = json.dumps(event_json(ev))
         elif self.fmt == "detailed":
             stamp = ev.timestamp.isoformat(timespec="milliseconds").replace("+00:00", "Z")
             line = f"{stamp} {ev.stream} {self._paint(kind, message)}"

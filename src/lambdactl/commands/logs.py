@@ -14,7 +14,7 @@ from lambdactl.commands._common import fn_argument
 @fn_argument
 @click.option("-f", "--follow", is_flag=True, help="Keep printing new events until Ctrl-C.")
 @click.option("--since", default="10m", show_default=True, metavar="10m|1h|2d|ISO8601",
-              help="Start this long ago, or at this time (UTC unless it says otherwise).")
+              help="Start this long ago, or at this time (UTC unless it says otherwise). Times print in UTC.")
 @click.option("--filter", "pattern", metavar="PATTERN", help="CloudWatch Logs filter pattern, e.g. ERROR.")
 @click.option("--format", "fmt", type=click.Choice(["short", "detailed", "json"]), default=None,
               help="short: time and message [default]; detailed: ISO time and stream; json: one object a line.")
@@ -31,13 +31,17 @@ def command(app: App, fn: str | None, follow: bool, since: str, pattern: str | N
     function = app.project.function(fn)
     now = core.utcnow()
     start = core.parse_since(since, now)
-    fmt = fmt or ("json" if app.term.json else "short")
+    fmt = fmt or ("json" if app.term.json else "short")  # json: one object a line when following
     color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
     render = core.Formatter(sys.stdout, fmt, color)
     client = app.aws.client("logs")
     group = function.log_group
     if not follow:
         events = core.history(client, group, start, pattern)
+        if app.term.json and fmt == "json":  # --output json: one document
+            app.term.print_json({"log_group": group, "since": start.isoformat(),
+                                 "events": [core.event_json(ev) for ev in events]})
+            return
         for ev in events:
             render(ev)
         if not events:
