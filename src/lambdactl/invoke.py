@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -124,11 +124,9 @@ class Result:
     report: Report | None = None
     cost_usd: float | None = None
     version: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         doc = asdict(self)
-        doc.pop("extra")
         doc.pop("payload_is_json")
         doc["report"] = asdict(self.report) if self.report else None
         return doc
