@@ -52,3 +52,24 @@ def test_excludes_and_permissions(tmp_path: Path) -> None:
         modes = {i.filename: (i.external_attr >> 16) & 0o777 for i in zf.infolist()}
         assert modes == {"app.py": 0o644, "pkg/__init__.py": 0o644, "run.sh": 0o755}
         assert {i.date_time for i in zf.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+
+
+def test_parallel_writer_matches_zipfile_bytes(tmp_path: Path) -> None:
+    """The threaded writer gives exactly the bytes zipfile.writestr gives (CodeSha256 is stable)."""
+    from lambdactl.package import _build_zip_parallel, _build_zip_zipfile, collect
+
+    src = tmp_path / "src"
+    files = {"a.py": b"print(1)\n" * 1000, "empty": b"", "d/\u00e9t\u00e9.txt": b"utf-8 name",
+             "d/rand.so": os.urandom(300_000), "exe": b"#!/bin/sh\n"}
+    for name, data in files.items():
+        (src / name).parent.mkdir(parents=True, exist_ok=True)
+        (src / name).write_bytes(data)
+    os.chmod(src / "exe", 0o755)
+    entries = collect(src, ())
+    _build_zip_zipfile(entries, tmp_path / "ref.zip", 6)
+    for workers in (1, 3):
+        _build_zip_parallel(entries, tmp_path / "par.zip", 6, workers)
+        assert (tmp_path / "par.zip").read_bytes() == (tmp_path / "ref.zip").read_bytes()
+    with zipfile.ZipFile(tmp_path / "par.zip") as zf:
+        assert zf.testzip() is None
+        assert {n: zf.read(n) for n in zf.namelist()} == files

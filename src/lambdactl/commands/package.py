@@ -13,23 +13,38 @@ def command(app: App, fn: str | None) -> None:
     """Build the deterministic zip of FN (all functions if omitted).
 
     The same source tree always gives the same bytes and CodeSha256; files in
-    .lambdactlignore, caches, .git, .venv, .env* and keys are left out.
+    .lambdactlignore, caches, .git, .venv, .env* and keys are left out. A
+    requirements.txt is installed for the function's Lambda platform
+    (manylinux2014 of its architecture, its Python version, wheels only) into
+    a build cache, and vendored at the zip root; the table says whether the
+    dependency set came from the cache (hit) or was installed (miss).
 
     Example: lambdactl package hello
     """
-    from lambdactl.package import package_function
+    from lambdactl.package import package_for_function
 
     project = app.project
     rows = []
     for f in project.select(fn):
-        pkg = package_function(f.source, project.root / ".lambdactl" / "build", f.name)
+        pkg = package_for_function(f, project.root / ".lambdactl" / "build")
         rows.append({"function": f.key, "path": str(pkg.path), "size": pkg.size,
-                     "files": pkg.files, "code_sha256": pkg.sha256})
+                     "unzipped": pkg.unzipped, "files": pkg.files, "code_sha256": pkg.sha256,
+                     "architecture": f.architecture, "runtime": f.runtime,
+                     "deps": pkg.deps, "deps_key": pkg.deps_key or None,
+                     "deps_seconds": round(pkg.deps_seconds, 3),
+                     "seconds": round(pkg.seconds, 3)})
     if app.term.json:
         app.term.print_json({"packages": rows})
         return
-    app.term.table("packages", ["function", "zip", "size", "files", "CodeSha256"],
-                   [[r["function"], r["path"], _size(r["size"]), r["files"], r["code_sha256"]] for r in rows])
+    app.term.table("packages", ["function", "zip", "size", "files", "CodeSha256", "deps", "time"],
+                   [[r["function"], r["path"], _size(r["size"]), r["files"], r["code_sha256"],
+                     _deps(r), f"{r['seconds']:.2f} s"] for r in rows])
+
+
+def _deps(r: dict) -> str:
+    if r["deps"] is None:
+        return "-"
+    return f"{r['deps']} ({r['deps_seconds']:.2f} s, {r['architecture']})"
 
 
 def _size(n: int) -> str:

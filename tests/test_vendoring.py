@@ -1,0 +1,248 @@
+"""requirements.txt is vendored for Lambda's platform, cached, and zipped deterministically.
+
+No network: the tests build a wheelhouse by hand (a pure-Python wheel and one
+tagged cp312-cp312-manylinux2014_x86_64) and point pip at it with
+--find-links WHEELHOUSE --no-index.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import subprocess
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from lambdactl import package as pk
+from lambdactl.cli import root
+from lambdactl.config import Function
+from lambdactl.errors import ConfigError
+
+
+def make_wheel(house: Path, name: str, version: str, tag: str, files: dict[str, str]) -> Path:
+    """A minimal valid wheel: the modules, METADATA, WHEEL (with TAG) and RECORD."""
+    house.mkdir(parents=True, exist_ok=True)
+    dist = f"{name}-{version}.dist-info"
+    pure = "true" if tag.endswith("-none-any") else "false"
+    content = dict(files)
+    content[f"{dist}/METADATA"] = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+    content[f"{dist}/WHEEL"] = (f"Wheel-Version: 1.0\nGenerator: hand\nRoot-Is-Purelib: {pure}\n"
+                                f"Tag: {tag}\n")
+    record = []
+    for path, text in content.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=")
+        record.append(f"{path},sha256={digest.decode()},{len(text.encode())}")
+    record.append(f"{dist}/RECORD,,")
+    content[f"{dist}/RECORD"] = "\n".join(record) + "\n"
+    whl = house / f"{name}-{version}-{tag}.whl"
+    with zipfile.ZipFile(whl, "w") as zf:
+        for path, text in content.items():
+            zf.writestr(path, text)
+    return whl
+
+
+@pytest.fixture(scope="module")
+def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    house = tmp_path_factory.mktemp("wheelhouse")
+    make_wheel(house, "purelib", "1.0", "py3-none-any",
+               {"purelib/__init__.py": "VALUE = 'pure'\n"})
+    make_wheel(house, "nativelib", "2.0", "cp312-cp312-manylinux2014_x86_64",
+               {"nativelib/__init__.py": "from ._core import X\n",
+                "nativelib/_core.cpython-312-x86_64-linux-gnu.so": "\x7fELF not really\n"})
+    return house
+
+
+def opts(house: Path) -> tuple[str, ...]:
+    return ("--find-links", str(house), "--no-index")
+
+
+def make_src(root: Path, requirements: str) -> Path:
+    src = root / "fn"
+    src.mkdir(parents=True, exist_ok=True)
+    (src / "app.py").write_text("import nativelib\n\ndef lambda_handler(e, c):\n    return 1\n")
+    (src / "requirements.txt").write_text(requirements)
+    return src
+
+
+class CountingRunner:
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+
+    def __call__(self, cmd: list[str], env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
+        self.calls.append(cmd)
+        return pk.run_pip(cmd, env)
+
+
+# -- the pip command: a pure function ------------------------------------------
+@pytest.mark.parametrize(("runtime", "arch", "platform", "version", "abi"), [
+    ("python3.12", "x86_64", "manylinux2014_x86_64", "3.12", "cp312"),
+    ("python3.12", "arm64", "manylinux2014_aarch64", "3.12", "cp312"),
+    ("python3.11", "arm64", "manylinux2014_aarch64", "3.11", "cp311"),
+    ("python3.13", "x86_64", "manylinux2014_x86_64", "3.13", "cp313"),
+])
+def test_pip_command_targets_lambda_platform(runtime: str, arch: str, platform: str, version: str,
+                                             abi: str) -> None:
+    cmd = pk.pip_install_command(Path("/s/requirements.txt"), Path("/t"), runtime, arch,
+                                 python="py", extra=("--no-index",))
+    assert cmd[:4] == ["py", "-m", "pip", "install"]
+
+    def value(flag: str) -> str:
+        return cmd[cmd.index(flag) + 1]
+
+    assert value("-r") == "/s/requirements.txt"
+    assert value("--target") == "/t"
+    assert value("--platform") == platform
+    assert value("--python-version") == version
+    assert value("--implementation") == "cp"
+    assert value("--abi") == abi
+    for flag in ("--only-binary=:all:", "--no-compile", "--disable-pip-version-check", "--quiet"):
+        assert flag in cmd
+    assert cmd[-1] == "--no-index"
+
+
+def test_unknown_runtime_or_architecture_is_config_error() -> None:
+    with pytest.raises(ConfigError, match="nodejs20.x"):
+        pk.pip_install_command(Path("r"), Path("t"), "nodejs20.x", "x86_64")
+    with pytest.raises(ConfigError, match="sparc"):
+        pk.pip_install_command(Path("r"), Path("t"), "python3.12", "sparc")
+
+
+def test_cache_key_covers_requirements_runtime_architecture() -> None:
+    base = pk.deps_key(b"a==1\n", "python3.12", "x86_64")
+    assert base == pk.deps_key(b"a==1\n", "python3.12", "x86_64")
+    assert len({base, pk.deps_key(b"a==2\n", "python3.12", "x86_64"),
+                pk.deps_key(b"a==1\n", "python3.11", "x86_64"),
+                pk.deps_key(b"a==1\n", "python3.12", "arm64")}) == 4
+
+
+def test_pip_error_parsing() -> None:
+    err = ("ERROR: Could not find a version that satisfies the requirement numpy==1.0 "
+           "(from versions: none)\nERROR: No matching distribution found for numpy==1.0\n")
+    assert pk.no_wheel_requirement(err) == "numpy==1.0"
+    assert pk.no_wheel_requirement("ERROR: something else") is None
+
+
+# -- real pip against the wheelhouse ---------------------------------------------
+def test_vendored_at_root_cached_and_deterministic(tmp_path: Path, wheelhouse: Path) -> None:
+    src = make_src(tmp_path, "nativelib==2.0\npurelib\n")
+    build = tmp_path / "build"
+    runner = CountingRunner()
+    a = pk.package_function(src, build, "fn", runner=runner, pip_options=opts(wheelhouse))
+    assert a.deps == "miss" and len(runner.calls) == 1
+    with zipfile.ZipFile(a.path) as zf:
+        names = zf.namelist()
+        wheel_meta = zf.read("nativelib-2.0.dist-info/WHEEL").decode()
+    assert names == sorted(names)
+    assert "app.py" in names and "requirements.txt" not in names
+    assert "nativelib/__init__.py" in names
+    assert "nativelib/_core.cpython-312-x86_64-linux-gnu.so" in names
+    assert "purelib/__init__.py" in names
+    assert "Tag: cp312-cp312-manylinux2014_x86_64" in wheel_meta
+    assert not [n for n in names if n.endswith(("/RECORD", "/INSTALLER", "direct_url.json"))]
+    assert not [n for n in names if "__pycache__" in n or n.startswith("bin/")]
+
+    b = pk.package_function(src, tmp_path / "build", "fn", runner=runner,
+                            pip_options=opts(wheelhouse))
+    assert b.deps == "hit" and len(runner.calls) == 1       # no second pip run
+    assert b.deps_key == a.deps_key
+    assert b.path.read_bytes() == a.path.read_bytes() and b.sha256 == a.sha256
+
+    # A fresh cache (a fresh checkout) installs again and still gives the same bytes.
+    c = pk.package_function(src, tmp_path / "other", "fn", runner=runner,
+                            pip_options=opts(wheelhouse))
+    assert c.deps == "miss" and len(runner.calls) == 2
+    assert c.sha256 == a.sha256
+
+
+def test_no_wheel_for_arm64_is_clear_error(tmp_path: Path, wheelhouse: Path) -> None:
+    src = make_src(tmp_path, "nativelib==2.0\n")
+    fn = Function(key="f", name="p-f", source=src, handler="app.lambda_handler",
+                  architecture="arm64")
+    with pytest.raises(ConfigError) as exc:
+        pk.package_for_function(fn, tmp_path / "build", pip_options=opts(wheelhouse))
+    msg = str(exc.value)
+    assert "nativelib==2.0" in msg and "manylinux2014_aarch64" in msg
+    assert "layer" in msg and "pure-Python" in msg
+    assert not (tmp_path / "build" / "deps").exists() or not [
+        p for p in (tmp_path / "build" / "deps").iterdir()]   # nothing half-built cached
+
+
+def test_arch_change_is_a_cache_miss(tmp_path: Path, wheelhouse: Path) -> None:
+    src = make_src(tmp_path, "purelib\n")
+    runner = CountingRunner()
+    build = tmp_path / "build"
+    a = pk.package_function(src, build, "fn", runner=runner, pip_options=opts(wheelhouse))
+    b = pk.package_function(src, build, "fn", architecture="arm64", runner=runner,
+                            pip_options=opts(wheelhouse))
+    assert (a.deps, b.deps) == ("miss", "miss") and a.deps_key != b.deps_key
+    assert "manylinux2014_aarch64" in runner.calls[1]
+
+
+def test_own_file_wins_and_empty_requirements(tmp_path: Path) -> None:
+    src = make_src(tmp_path, "# nothing\n\n")
+    runner = CountingRunner()
+    pkg = pk.package_function(src, tmp_path / "b", "fn", runner=runner)
+    assert pkg.deps is None and runner.calls == []
+    with zipfile.ZipFile(pkg.path) as zf:
+        assert zf.namelist() == ["app.py"]
+
+
+def test_pip_failure_other_than_no_wheel(tmp_path: Path) -> None:
+    src = make_src(tmp_path, "x\n")
+
+    def broken(cmd: list[str], env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
+        return subprocess.CompletedProcess(cmd, 1, "", "ERROR: disk full\n")
+
+    with pytest.raises(Exception, match="disk full"):
+        pk.package_function(src, tmp_path / "b", "fn", runner=broken)
+
+
+def test_over_250mb_lists_largest_entries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    src = tmp_path / "src"
+    for name, size in {"big/a.so": 5000, "big/b.so": 3000, "mid.bin": 4000, "small.py": 10,
+                       "tiny/x.py": 5, "other/y": 2000, "z.txt": 1}.items():
+        p = src / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(b"x" * size)
+    monkeypatch.setattr(pk, "UNZIPPED_LIMIT", 10_000)
+    with pytest.raises(ConfigError) as exc:
+        pk.package_function(src, tmp_path / "build", "fn")
+    msg = str(exc.value)
+    assert "exceeds Lambda's" in msg
+    listed = msg.split("largest entries: ")[1].split(";")[0]
+    assert [e.split(" ")[0] for e in listed.split(", ")] == [
+        "big/", "mid.bin", "other/", "small.py", "tiny/"]
+    assert not (tmp_path / "build" / "fn.zip").exists()   # checked before zipping
+
+
+# -- the package command ----------------------------------------------------------
+def test_package_command_reports_cache(project: Path, wheelhouse: Path,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """pip's own environment (PIP_FIND_LINKS, PIP_NO_INDEX) reaches the child."""
+    (project / "functions" / "hello" / "requirements.txt").write_text("purelib==1.0\n")
+    monkeypatch.setenv("PIP_FIND_LINKS", str(wheelhouse))
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+
+    def package() -> dict:
+        res = CliRunner().invoke(root, ["--output", "json", "package", "hello"],
+                                 catch_exceptions=False)
+        assert res.exit_code == 0, res.output
+        return json.loads(res.output)["packages"][0]
+
+    first, second = package(), package()
+    assert (first["deps"], second["deps"]) == ("miss", "hit")
+    assert first["code_sha256"] == second["code_sha256"]
+    assert first["deps_key"] == second["deps_key"] and second["deps_seconds"] < 1
+    with zipfile.ZipFile(first["path"]) as zf:
+        assert "purelib/__init__.py" in zf.namelist()
+
+    monkeypatch.setenv("PIP_FIND_LINKS", str(project / "nowhere"))
+    (project / "functions" / "hello" / "requirements.txt").write_text("missinglib\n")
+    res = CliRunner().invoke(root, ["package", "hello"])
+    assert res.exit_code == 2
+    assert "missinglib" in res.output + res.stderr and "manylinux2014_x86_64" in res.output + res.stderr
