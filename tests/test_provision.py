@@ -246,3 +246,17 @@ def test_status_reports_drift(aws: None) -> None:
     r = run("-o", "json", "status", "hello", code=1)
     (doc,) = json.loads(r.stdout)["functions"]
     assert doc["deployed"] and any("Timeout" in d for d in doc["drift"])
+
+
+def test_functions_sharing_a_bucket_keep_each_others_entries(aws: None, project: Path) -> None:
+    body = '[project]\nname = "shared"\n'
+    for i in range(4):
+        body += (f'[functions.f{i}]\nsource = "functions/hello"\nhandler = "app.lambda_handler"\n'
+                 f'[[functions.f{i}.triggers]]\nbucket = "shared-bucket"\nprefix = "p{i}/"\n')
+    (project / "lambdactl.toml").write_text(body)
+    run("up")  # four chains in parallel, one bucket: no entry may be lost
+    s3 = client("s3")
+    ids = sorted(n["Id"] for n in s3.get_bucket_notification_configuration(Bucket="shared-bucket")["LambdaFunctionConfigurations"])
+    assert ids == [f"lambdactl-shared-f{i}-0" for i in range(4)]
+    run("destroy", "--yes")
+    assert s3.list_buckets()["Buckets"] == []

@@ -96,7 +96,10 @@ class Context:
         """The project+target write lock (see lock.py)."""
         from lambdactl.lock import hold, lock_path
 
-        return hold(lock_path(self.journal_path.parent, self.aws.target_key), command, on_wait=on_wait)
+        # Keyed without the account id: taking the lock must not cost a round trip.
+        t = self.aws.target
+        key = f"{t.kind}/{t.profile or ''}/{t.region or ''}/{'local' if t.is_local else t.endpoint_url or 'aws'}"
+        return hold(lock_path(self.journal_path.parent, key), command, on_wait=on_wait)
 
     def function_arn(self, fn: Function) -> str:
         a = self.aws
@@ -209,61 +212,79 @@ def decide_triggers(ctx: Context, fn: Function, observed: Observed, kinds: tuple
             action = "keep" if s3mod.ours_match(current, mine, fn.name) else (
                 "update" if s3mod.our_entries_in(current, fn.name) else "create")
             ids = ", ".join(o["Id"] for o in mine)
-            steps.append(Step(fn.key, "notification", f"s3://{bucket}", action, detail=ids, data={"ours": mine}))
+            steps.append(Step(fn.key, "notification", f"s3://{bucket}", action, detail=ids,
+                              data={"ours": mine, "current": current}))
     return steps
 
 
 # -- execute ------------------------------------------------------------------
+# Steps of one wave do not depend on each other and run side by side; each wave
+# needs the ones before (the function needs its role; S3 validates the permission
+# when the notification is written). A round trip is the unit of cost.
+WAVES = (("role", "log_group", "bucket"), ("function",), ("permission",), ("notification",))
+
+
 def execute(ctx: Context, fn: Function, steps: list[Step], pkg: Package | None,
             on_step: Callable[[Step, str], None] | None = None) -> None:
-    """Carry out STEPS for FN in order, journaling every create."""
+    """Carry out STEPS for FN wave by wave, journaling every create."""
+    for kinds in WAVES:
+        todo = [s for s in steps if s.writes and s.kind in kinds]
+        if len(todo) == 1:
+            apply_step(ctx, fn, todo[0], pkg, on_step)
+        elif todo:
+            with ThreadPoolExecutor(max_workers=len(todo)) as pool:
+                futures = [pool.submit(apply_step, ctx, fn, s, pkg, on_step) for s in todo]
+            for fut in futures:
+                fut.result()  # the first failure stops the chain, after its wave finished
+
+
+def apply_step(ctx: Context, fn: Function, step: Step, pkg: Package | None,
+               on_step: Callable[[Step, str], None] | None = None) -> None:
     a, j = ctx.aws, ctx.journal
-    for step in steps:
-        if not step.writes:
-            continue
-        if on_step:
-            on_step(step, "start")
-        if step.kind == "role":
-            if step.action == "create":
-                j.record("role", fn.role_name, "creating", function=fn.key)
-                iam.create_role(a.client("iam"), fn.role_name, ctx.tags)
-                j.record("role", fn.role_name, "created", function=fn.key, arn=ctx.role_arn(fn))
-            elif "trust" in step.fields:
-                iam.put_trust(a.client("iam"), fn.role_name)
-            if "policy" in step.fields:
-                iam.put_policy(a.client("iam"), fn.role_name, ctx.policy(fn))
-        elif step.kind == "log_group":
-            if step.action == "create":
-                j.record("log_group", fn.log_group, "creating", function=fn.key)
-            fnmod.ensure_log_group(a.client("logs"), fn.log_group, fn.log_retention_days, ctx.tags,
-                                   create=step.action == "create")
-            if step.action == "create":
-                j.record("log_group", fn.log_group, "created", function=fn.key)
-        elif step.kind == "function":
-            assert pkg is not None
-            if step.action == "create":
-                j.record("function", fn.name, "creating", function=fn.key)
-                resp = fnmod.create(a.client("lambda"), fn, ctx.role_arn(fn), pkg.read(), ctx.tags, sleep=ctx.sleep)
-                j.record("function", fn.name, "created", function=fn.key, arn=resp.get("FunctionArn"))
-            else:
-                fnmod.update(a.client("lambda"), fn, ctx.role_arn(fn), pkg.read(), list(step.fields))
-        elif step.kind == "bucket":
-            with s3mod.bucket_lock(step.name):
-                prior = j.get("bucket", step.name)
-                if prior is None:
-                    j.record("bucket", step.name, "creating", function=fn.key)
-                if s3mod.create_bucket(a.client("s3"), step.name, a.region, ctx.tags):
-                    j.record("bucket", step.name, "created", function=fn.key)
-                elif prior is None:
-                    j.forget("bucket", step.name)  # it existed already: not ours to delete
-        elif step.kind == "permission":
-            s3mod.add_permission(a.client("lambda"), fn.name, step.data["want"], step.data["replace"])
-        elif step.kind == "notification":
-            bucket = step.name.removeprefix("s3://")
-            j.record("notification", f"{bucket}#{fn.name}", "created", function=fn.key, bucket=bucket)
-            s3mod.update_notification(a.client("s3"), bucket, fn.name, step.data["ours"], sleep=ctx.sleep)
-        if on_step:
-            on_step(step, "done")
+    if on_step:
+        on_step(step, "start")
+    if step.kind == "role":
+        if step.action == "create":
+            j.record("role", fn.role_name, "creating", function=fn.key)
+            iam.create_role(a.client("iam"), fn.role_name, ctx.tags)
+            j.record("role", fn.role_name, "created", function=fn.key, arn=ctx.role_arn(fn))
+        elif "trust" in step.fields:
+            iam.put_trust(a.client("iam"), fn.role_name)
+        if "policy" in step.fields:
+            iam.put_policy(a.client("iam"), fn.role_name, ctx.policy(fn))
+    elif step.kind == "log_group":
+        if step.action == "create":
+            j.record("log_group", fn.log_group, "creating", function=fn.key)
+        fnmod.ensure_log_group(a.client("logs"), fn.log_group, fn.log_retention_days, ctx.tags,
+                               create=step.action == "create")
+        if step.action == "create":
+            j.record("log_group", fn.log_group, "created", function=fn.key)
+    elif step.kind == "function":
+        assert pkg is not None
+        if step.action == "create":
+            j.record("function", fn.name, "creating", function=fn.key)
+            resp = fnmod.create(a.client("lambda"), fn, ctx.role_arn(fn), pkg.read(), ctx.tags, sleep=ctx.sleep)
+            j.record("function", fn.name, "created", function=fn.key, arn=resp.get("FunctionArn"))
+        else:
+            fnmod.update(a.client("lambda"), fn, ctx.role_arn(fn), pkg.read(), list(step.fields))
+    elif step.kind == "bucket":
+        with s3mod.bucket_lock(step.name):
+            prior = j.get("bucket", step.name)
+            if prior is None:
+                j.record("bucket", step.name, "creating", function=fn.key)
+            if s3mod.create_bucket(a.client("s3"), step.name, a.region, ctx.tags):
+                j.record("bucket", step.name, "created", function=fn.key)
+            elif prior is None:
+                j.forget("bucket", step.name)  # it existed already: not ours to delete
+    elif step.kind == "permission":
+        s3mod.add_permission(a.client("lambda"), fn.name, step.data["want"], step.data["replace"])
+    elif step.kind == "notification":
+        bucket = step.name.removeprefix("s3://")
+        j.record("notification", f"{bucket}#{fn.name}", "created", function=fn.key, bucket=bucket)
+        s3mod.update_notification(a.client("s3"), bucket, fn.name, step.data["ours"],
+                                  current=step.data.get("current"), sleep=ctx.sleep)
+    if on_step:
+        on_step(step, "done")
 
 
 def package_for(ctx: Context, fn: Function) -> Package:
@@ -297,7 +318,12 @@ def destroy_targets(ctx: Context) -> list[Target]:
 
 
 def destroy_function(ctx: Context, t: Target, on_step: Callable[[Step, str], None] | None = None) -> list[Step]:
-    """Remove, in reverse order of creation, what lambdactl made for one function."""
+    """Remove what lambdactl made for one function: notifications first, then the rest.
+
+    Reads go side by side, then our notification entries; then the function (its
+    resource policy, our S3 permissions included, goes with it), the log group and
+    the role, which do not depend on each other.
+    """
     a, j, project = ctx.aws, ctx.journal, ctx.project.name
     done: list[Step] = []
 
@@ -307,38 +333,56 @@ def destroy_function(ctx: Context, t: Target, on_step: Callable[[Step, str], Non
         if on_step:
             on_step(step, "done")
 
-    fstate = fnmod.observe(a.client("lambda"), t.name)
+    found: dict[str, Any] = {}
+    reads: list[Callable[[], Any]] = [lambda: fnmod.observe(a.client("lambda"), t.name),
+                                      lambda: iam.observe(a.client("iam"), t.role_name)]
+    reads += [lambda b=b: s3mod.observe_bucket(a.client("s3"), b) for b in t.buckets]
+    keys = ["function", "role", *t.buckets]
+    run_parallel(reads, [lambda v, k=k: found.__setitem__(k, v) for k in keys])
+    fstate: fnmod.FunctionState | None = found["function"]
+    role: iam.RoleState | None = found["role"]
     ours_fn = fstate is not None and fstate.tags.get(iam.OWNER_TAG) == project
-    for bucket in t.buckets:
+
+    def unhook(bucket: str) -> None:
         with s3mod.bucket_lock(bucket):
-            state = s3mod.observe_bucket(a.client("s3"), bucket)
-            if state.exists and s3mod.our_entries_in(state.notification, t.name):
-                s3mod.put_notification(a.client("s3"), bucket, s3mod.merge(state.notification, [], t.name, bucket))
+            state = found[bucket]
+            current = s3mod.latest(a.client("s3"), bucket, state.notification)
+            if state.exists and s3mod.our_entries_in(current, t.name):
+                s3mod.put_notification(a.client("s3"), bucket, s3mod.merge(current, [], t.name, bucket))
                 report("notification", f"s3://{bucket}", "delete")
         j.forget("notification", f"{bucket}#{t.name}")
-        if ours_fn and s3mod.remove_permission(a.client("lambda"), t.name, s3mod.permission_sid(bucket)):
-            report("permission", s3mod.permission_sid(bucket), "delete")
+
+    run_parallel([lambda b=b: unhook(b) for b in t.buckets], [lambda _: None for _ in t.buckets])
+
+    def drop_function() -> None:
+        if fstate is not None and not ours_fn:
+            report("function", t.name, "skip", "not created by lambdactl; left alone")
+        elif fstate is not None and fnmod.delete(a.client("lambda"), t.name):
+            report("function", t.name, "delete", "with its S3 permissions" if t.buckets else "")
+        j.forget("function", t.name)
+
+    def drop_log_group() -> None:
+        # Only a function that existed (or our journal) can have left a log group: a
+        # second destroy then makes no write call at all.
+        if (fstate is not None or j.get("log_group", t.log_group)) and fnmod.delete_log_group(
+            a.client("logs"), t.log_group
+        ):
+            report("log_group", t.log_group, "delete")
+        j.forget("log_group", t.log_group)
+
+    def drop_role() -> None:
+        if role is not None:
+            if role.tags.get(iam.OWNER_TAG) != project:
+                report("role", t.role_name, "skip", "not created by lambdactl; left alone")
+            elif iam.delete(a.client("iam"), t.role_name):
+                report("role", t.role_name, "delete")
+        j.forget("role", t.role_name)
+
     if fstate is not None and not ours_fn:
-        report("function", t.name, "skip", "not created by lambdactl; left alone")
-    elif fstate is not None and fnmod.delete(a.client("lambda"), t.name):
-        report("function", t.name, "delete")
-    j.forget("function", t.name)
-    if fstate is not None and not ours_fn:
-        return done  # its log group and role are not ours either
-    # Only a function that existed (or our journal) can have left a log group: a
-    # second destroy then makes no write call at all.
-    if (fstate is not None or j.get("log_group", t.log_group)) and fnmod.delete_log_group(
-        a.client("logs"), t.log_group
-    ):
-        report("log_group", t.log_group, "delete")
-    j.forget("log_group", t.log_group)
-    role = iam.observe(a.client("iam"), t.role_name)
-    if role is not None:
-        if role.tags.get(iam.OWNER_TAG) != project:
-            report("role", t.role_name, "skip", "not created by lambdactl; left alone")
-        elif iam.delete(a.client("iam"), t.role_name):
-            report("role", t.role_name, "delete")
-    j.forget("role", t.role_name)
+        drop_function()  # its log group and role are not ours either
+        return done
+    jobs = [drop_function, drop_log_group, drop_role]
+    run_parallel(jobs, [lambda _: None for _ in jobs])
     return done
 
 

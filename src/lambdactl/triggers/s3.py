@@ -10,6 +10,7 @@ import json
 import random
 import threading
 import time
+import weakref
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +28,9 @@ ENTRY_KINDS = ("TopicConfigurations", "QueueConfigurations", "LambdaFunctionConf
 # One lock per bucket: functions deploy in parallel, and two read-merge-writes of
 # the same bucket's configuration must not interleave (the second would drop the first).
 _bucket_locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
+# What this run (this client) last wrote to each bucket: a later merge in the same
+# run starts from it instead of a read made before that write (which would drop it).
+_last_written: weakref.WeakKeyDictionary[Any, dict[str, dict[str, Any]]] = weakref.WeakKeyDictionary()
 
 
 def bucket_lock(bucket: str) -> threading.Lock:
@@ -272,6 +276,7 @@ def put_notification(
             s3.put_bucket_notification_configuration(
                 Bucket=bucket, NotificationConfiguration=config
             )
+            _last_written.setdefault(s3, {})[bucket] = config
             return
         except Exception as exc:
             if UNABLE_TO_VALIDATE not in error_message(exc) or waited + delay > budget:
@@ -294,15 +299,26 @@ def update_notification(
     fn_name: str,
     ours: list[dict[str, Any]],
     *,
+    current: dict[str, Any] | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> bool:
-    """Read, merge ours, write if it changed. Returns True if it wrote."""
+    """Merge ours into CURRENT (read now if not given), write if it changed.
+
+    Returns True if it wrote.
+    """
     with bucket_lock(bucket):
-        current = observe_bucket(s3, bucket).notification
+        current = latest(s3, bucket, current)
+        if current is None:
+            current = observe_bucket(s3, bucket).notification
         if ours_match(current, ours, fn_name):
             return False
         put_notification(s3, bucket, merge(current, ours, fn_name, bucket), sleep=sleep)
         return True
+
+
+def latest(s3: Any, bucket: str, observed: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The bucket's configuration as this client last wrote it, else OBSERVED."""
+    return _last_written.get(s3, {}).get(bucket, observed)
 
 
 def bucket_tags(s3: Any, bucket: str) -> dict[str, str]:

@@ -1,0 +1,159 @@
+"""Benchmark `lambdactl up` / `destroy` as whole processes against a slow moto.
+
+A moto server runs behind a loopback proxy that adds a fixed delay per request
+(default 40 ms, standing in for an AWS round trip) and counts requests. For 1, 5
+and 20 functions (disjoint prefixes on one bucket) it reports cold `up`, no-op
+`up`, code-change `up` and `destroy`: wall time (median of N) and API calls
+(reads/writes, as lambdactl counts them; the proxy's count includes retries and
+waiters). Also `lambdactl --help` startup (median of 10).
+
+    python benchmarks/provision.py [--runs 5] [--delay 0.04] [--sizes 1,5,20]
+
+A script, not a test: it measures and prints; it asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import http.server
+import json
+import os
+import shutil
+import socket
+import socketserver
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Proxy(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+
+    def __init__(self, port: int, upstream: int, delay: float) -> None:
+        self.upstream, self.delay, self.count, self.lock = upstream, delay, 0, threading.Lock()
+        super().__init__(("127.0.0.1", port), Handler)
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def _forward(self) -> None:
+        server: Proxy = self.server  # type: ignore[assignment]
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else None
+        with server.lock:
+            server.count += 1
+        time.sleep(server.delay)
+        conn = http.client.HTTPConnection("127.0.0.1", server.upstream, timeout=60)
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("connection",)}
+        conn.request(self.command, self.path, body=body, headers=headers)
+        resp = conn.getresponse()
+        data = resp.read()
+        self.send_response(resp.status)
+        for k, v in resp.getheaders():
+            if k.lower() not in ("transfer-encoding", "connection", "content-length"):
+                self.send_header(k, v)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+        conn.close()
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _forward
+
+
+def make_project(root: Path, n: int) -> None:
+    (root / "functions").mkdir(parents=True)
+    shutil.copytree(REPO / "functions" / "hello", root / "functions" / "hello")
+    shutil.copytree(REPO / "policies", root / "policies")
+    lines = ['[project]\nname = "bench"\nregion = "us-east-1"\n']
+    for i in range(n):
+        lines.append(
+            f'[functions.f{i}]\nsource = "functions/hello"\nhandler = "app.lambda_handler"\n'
+            f'policy = "policies/hello.json"\ntimeout = 10\n\n'
+            f'[[functions.f{i}.triggers]]\nbucket = "bench-uploads"\nprefix = "p{i}/"\n'
+        )
+    (root / "lambdactl.toml").write_text("\n".join(lines))
+
+
+def run(root: Path, env: dict[str, str], *args: str) -> tuple[float, dict[str, int]]:
+    t0 = time.perf_counter()
+    p = subprocess.run([sys.executable, "-m", "lambdactl", "--target", "aws", "-o", "json", *args],
+                       cwd=root, env=env, capture_output=True, text=True)
+    took = time.perf_counter() - t0
+    if p.returncode != 0:
+        raise SystemExit(f"lambdactl {' '.join(args)} failed: {p.stderr}")
+    return took, json.loads(p.stdout).get("api_calls", {})
+
+
+def touch_code(root: Path, i: int) -> None:
+    app = root / "functions" / "hello" / "app.py"
+    app.write_text(app.read_text() + f"\n# change {i}\n")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--delay", type=float, default=0.04)
+    ap.add_argument("--sizes", default="1,5,20")
+    opts = ap.parse_args()
+    from moto.server import ThreadedMotoServer
+
+    moto_port, proxy_port = free_port(), free_port()
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port)
+    moto.start()
+    proxy = Proxy(proxy_port, moto_port, opts.delay)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    env = dict(os.environ, AWS_ENDPOINT_URL=f"http://127.0.0.1:{proxy_port}", AWS_ACCESS_KEY_ID="bench",
+               AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1",
+               AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull)
+    env.pop("AWS_PROFILE", None)
+    print(f"moto behind a {opts.delay * 1000:.0f} ms proxy; median of {opts.runs}\n")
+    print(f"{'functions':>9} | {'phase':<11} | {'wall s':>6} | {'reads':>5} | {'writes':>6} | {'requests':>8}")
+    print("-" * 62)
+    for n in [int(x) for x in opts.sizes.split(",")]:
+        samples: dict[str, list[tuple[float, dict[str, int], int]]] = {}
+        for r in range(opts.runs):
+            with tempfile.TemporaryDirectory() as tmp:
+                root = Path(tmp)
+                make_project(root, n)
+                for phase, args in (("cold up", ("up",)), ("no-op up", ("up",)), ("code change", ("up",)),
+                                    ("destroy", ("destroy", "--yes"))):
+                    if phase == "code change":
+                        touch_code(root, r)
+                    before = proxy.count
+                    took, calls = run(root, env, *args)
+                    samples.setdefault(phase, []).append((took, calls, proxy.count - before))
+        for phase, rows in samples.items():
+            wall = statistics.median(t for t, _, _ in rows)
+            reads = statistics.median(c.get("reads", 0) for _, c, _ in rows)
+            writes = statistics.median(c.get("writes", 0) for _, c, _ in rows)
+            reqs = statistics.median(q for _, _, q in rows)
+            print(f"{n:>9} | {phase:<11} | {wall:>6.2f} | {reads:>5.0f} | {writes:>6.0f} | {reqs:>8.0f}")
+    helps = []
+    for _ in range(10):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "lambdactl", "--help"], capture_output=True, check=True)
+        helps.append(time.perf_counter() - t0)
+    print(f"\nlambdactl --help: median {statistics.median(helps):.3f} s of 10")
+    proxy.shutdown()
+    moto.stop()
+
+
+if __name__ == "__main__":
+    main()
