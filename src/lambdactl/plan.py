@@ -20,7 +20,7 @@ from lambdactl import iam
 from lambdactl.aws import Aws, error_code
 from lambdactl.config import Function, Project
 from lambdactl.errors import LambdactlError
-from lambdactl.package import Package, package_function
+from lambdactl.package import Package, package_for_function
 from lambdactl.state import Journal
 from lambdactl.triggers import s3 as s3mod
 
@@ -288,7 +288,7 @@ def apply_step(ctx: Context, fn: Function, step: Step, pkg: Package | None,
 
 
 def package_for(ctx: Context, fn: Function) -> Package:
-    return package_function(fn.source, ctx.build_dir, fn.name)
+    return package_for_function(fn, ctx.build_dir)
 
 
 # -- destroy ------------------------------------------------------------------

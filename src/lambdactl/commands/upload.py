@@ -44,7 +44,9 @@ def command(app: App, file: Path, fn: str | None, key: str | None) -> None:
 
     Example: lambdactl upload photo.jpg hello --key "red flower.jpg"
     """
-    function = app.project.function(fn)
+    triggered = [f for f in app.project.functions if f.triggers]
+    # Without FN, the only function with an S3 trigger is the one meant.
+    function = triggered[0] if fn is None and len(triggered) == 1 else app.project.function(fn)
     trig, obj_key = object_key(function, str(file), key)
     data = file.read_bytes()
     s3 = app.aws.client("s3")
