@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 import subprocess
 import zipfile
 from collections.abc import Mapping
@@ -21,7 +22,7 @@ from click.testing import CliRunner
 from lambdactl import package as pk
 from lambdactl.cli import root
 from lambdactl.config import Function
-from lambdactl.errors import ConfigError
+from lambdactl.errors import ConfigError, LambdactlError
 
 
 def make_wheel(house: Path, name: str, version: str, tag: str, files: dict[str, str]) -> Path:
@@ -145,6 +146,7 @@ def test_vendored_at_root_cached_and_deterministic(tmp_path: Path, wheelhouse: P
     assert "Tag: cp312-cp312-manylinux2014_x86_64" in wheel_meta
     assert not [n for n in names if n.endswith(("/RECORD", "/INSTALLER", "direct_url.json"))]
     assert not [n for n in names if "__pycache__" in n or n.startswith("bin/")]
+    assert not [n for n in names if n.startswith(("tree/", "entries."))]
 
     b = pk.package_function(src, tmp_path / "build", "fn", runner=runner,
                             pip_options=opts(wheelhouse))
@@ -157,6 +159,24 @@ def test_vendored_at_root_cached_and_deterministic(tmp_path: Path, wheelhouse: P
                             pip_options=opts(wheelhouse))
     assert c.deps == "miss" and len(runner.calls) == 2
     assert c.sha256 == a.sha256
+
+
+def test_precompressed_cache_gives_the_same_bytes(tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    for name, data in {"a/x.py": b"x = 1\n" * 500, "b.so": os.urandom(70_000), "e": b""}.items():
+        (tree / name).parent.mkdir(parents=True, exist_ok=True)
+        (tree / name).write_bytes(data)
+    pk.precompress(tree, tmp_path)
+    (tmp_path / "tree" / "a" / "x.py").chmod(0o755)   # mode was recorded at precompress time
+    cached = pk.collect_dependencies(tmp_path)
+    (tmp_path / "tree" / "a" / "x.py").chmod(0o644)
+    assert [rel for rel, _ in cached] == ["a/x.py", "b.so", "e"]
+    direct = pk.build_zip(pk.collect(tree, ()), tmp_path / "direct.zip")
+    via = pk.build_zip(cached, tmp_path / "via.zip")
+    assert via.sha256 == direct.sha256 and via.unzipped == direct.unzipped
+    (tmp_path / pk.ENTRIES).write_text("{")
+    with pytest.raises(LambdactlError, match="damaged"):
+        pk.collect_dependencies(tmp_path)
 
 
 def test_no_wheel_for_arm64_is_clear_error(tmp_path: Path, wheelhouse: Path) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import fnmatch
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -28,7 +29,7 @@ import time
 import zipfile
 import zlib
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,7 +60,7 @@ PLATFORMS = {"x86_64": "manylinux2014_x86_64", "arm64": "manylinux2014_aarch64"}
 DEPS_DROP_FILES = ("RECORD", "INSTALLER", "REQUESTED", "direct_url.json")
 DEPS_DROP_DIRS = ("__pycache__",)
 DEPS_DROP_TOP = ("bin",)
-DEPS_CACHE_VERSION = "1"              # bump when the layout of a cached tree changes
+DEPS_CACHE_VERSION = "2"              # bump when the layout of a cached tree changes
 
 
 @dataclass(frozen=True)
@@ -138,17 +139,57 @@ _MAX_ENTRIES = 0xFFFF - 1             # beyond: zip64 end records; use zipfile
 _MAX_FILE = int((2**31 - 1) / 1.05)   # zipfile switches to zip64 headers above this
 
 
-def _mode(path: Path) -> int:
+@dataclass(frozen=True)
+class Compressed:
+    """An entry already deflated (the dependency cache): CLEN bytes of BLOB at OFFSET."""
+
+    blob: Path
+    offset: int
+    clen: int
+    crc: int
+    size: int
+    mode: int            # external_attr
+    level: int = COMPRESS_LEVEL
+
+
+Source = Path | Compressed
+
+
+def _mode(src: Source) -> int:
+    if isinstance(src, Compressed):
+        return src.mode
     # Normalise permissions: 0755 for executables, 0644 for the rest.
-    perm = 0o755 if path.stat().st_mode & stat.S_IXUSR else 0o644
+    perm = 0o755 if src.stat().st_mode & stat.S_IXUSR else 0o644
     return (stat.S_IFREG | perm) << 16
 
 
-def _deflate(path: Path, level: int) -> tuple[bytes, int, int]:
-    data = path.read_bytes()
+def entry_size(src: Source) -> int:
+    return src.size if isinstance(src, Compressed) else src.stat().st_size
+
+
+def _read_raw(src: Compressed) -> bytes:
+    with src.blob.open("rb") as f:
+        f.seek(src.offset)
+        body = f.read(src.clen)
+    if len(body) != src.clen:
+        raise LambdactlError(f"dependency cache {src.blob} is truncated",
+                             f"delete {src.blob.parent} and package again")
+    return body
+
+
+def _deflate(src: Source, level: int) -> tuple[bytes, int, int]:
+    if isinstance(src, Compressed) and src.level == level:
+        return _read_raw(src), src.crc, src.size
+    data = _data(src)
     c = zlib.compressobj(level, zlib.DEFLATED, -15)
     out = c.compress(data) + c.flush()
     return out, zlib.crc32(data), len(data)
+
+
+def _data(src: Source) -> bytes:
+    if isinstance(src, Compressed):
+        return zlib.decompress(_read_raw(src), -15)
+    return src.read_bytes()
 
 
 def _encode_name(rel: str) -> tuple[bytes, int]:
@@ -158,12 +199,12 @@ def _encode_name(rel: str) -> tuple[bytes, int]:
         return rel.encode("utf-8"), 0x800
 
 
-def build_zip(files: list[tuple[str, Path]], dest: Path, *, workers: int | None = None,
+def build_zip(files: Sequence[tuple[str, Source]], dest: Path, *, workers: int | None = None,
               level: int = COMPRESS_LEVEL) -> Package:
     """Zip FILES (archive name, path; sorted) into DEST, deterministically."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(f"{dest.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    sizes = [p.stat().st_size for _, p in files]
+    sizes = [entry_size(p) for _, p in files]
     try:
         if len(files) > _MAX_ENTRIES or any(s > _MAX_FILE for s in sizes):
             unzipped = _build_zip_zipfile(files, tmp, level)
@@ -176,25 +217,35 @@ def build_zip(files: list[tuple[str, Path]], dest: Path, *, workers: int | None 
     return Package(dest, size, sha, len(files), unzipped)
 
 
-def _build_zip_parallel(files: list[tuple[str, Path]], out: Path, level: int,
-                        workers: int | None) -> int:
+def _deflated(files: Sequence[tuple[str, Source]], level: int, workers: int | None,
+              ) -> Iterator[tuple[str, Source, tuple[bytes, int, int]]]:
+    """(name, source, (deflated, crc, size)) in order; compressed side by side in threads.
+
+    zlib releases the GIL; the read-ahead window keeps memory a few files deep.
+    """
     workers = workers or min(8, os.cpu_count() or 1)
-    central: list[bytes] = []
-    offset = unzipped = 0
-    window = max(4, workers * 4)   # bounded read-ahead: memory stays a few files deep
-    with out.open("wb") as fp, ThreadPoolExecutor(workers) as pool:
-        pending: deque[tuple[str, Path, Future[tuple[bytes, int, int]]]] = deque()
+    window = max(4, workers * 4)
+    with ThreadPoolExecutor(workers) as pool:
+        pending: deque[tuple[str, Source, Future[tuple[bytes, int, int]]]] = deque()
         items = iter(files)
-        for rel, path in items:
-            pending.append((rel, path, pool.submit(_deflate, path, level)))
+        for rel, src in items:
+            pending.append((rel, src, pool.submit(_deflate, src, level)))
             if len(pending) >= window:
                 break
         while pending:
-            rel, path, fut = pending.popleft()
+            rel, src, fut = pending.popleft()
             nxt = next(items, None)
             if nxt is not None:
                 pending.append((nxt[0], nxt[1], pool.submit(_deflate, nxt[1], level)))
-            body, crc, size = fut.result()
+            yield rel, src, fut.result()
+
+
+def _build_zip_parallel(files: Sequence[tuple[str, Source]], out: Path, level: int,
+                        workers: int | None) -> int:
+    central: list[bytes] = []
+    offset = unzipped = 0
+    with out.open("wb") as fp:
+        for rel, path, (body, crc, size) in _deflated(files, level, workers):
             name, flags = _encode_name(rel)
             fp.write(_LOCAL.pack(b"PK\x03\x04", 20, 0, flags, zipfile.ZIP_DEFLATED, _DOSTIME,
                                  _DOSDATE, crc, len(body), size, len(name), 0))
@@ -211,7 +262,7 @@ def _build_zip_parallel(files: list[tuple[str, Path]], out: Path, level: int,
     return unzipped
 
 
-def _build_zip_zipfile(files: list[tuple[str, Path]], out: Path, level: int) -> int:
+def _build_zip_zipfile(files: Sequence[tuple[str, Source]], out: Path, level: int) -> int:
     unzipped = 0
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=level) as zf:
         for rel, path in files:
@@ -219,7 +270,7 @@ def _build_zip_zipfile(files: list[tuple[str, Path]], out: Path, level: int) -> 
             info.external_attr = _mode(path)
             info.create_system = 3  # unix, whatever the host
             info.compress_type = zipfile.ZIP_DEFLATED
-            data = path.read_bytes()
+            data = _data(path)
             unzipped += len(data)
             zf.writestr(info, data, compresslevel=level)
     return unzipped
@@ -347,7 +398,7 @@ def install_dependencies(requirements: Path, build_dir: Path, runtime: str, arch
     key = deps_key(requirements.read_bytes(), runtime, architecture)
     cache = build_dir / "deps"
     tree = cache / key
-    if tree.is_dir():
+    if (tree / ENTRIES).is_file():
         return tree, "hit", key
     cache.mkdir(parents=True, exist_ok=True)
     work = cache / f".{key}.{os.getpid()}.{threading.get_ident()}.tmp"
@@ -368,23 +419,61 @@ def install_dependencies(requirements: Path, build_dir: Path, runtime: str, arch
             raise _pip_error(name or requirements.parent.name, proc.stderr or "", runtime,
                              architecture)
         _scrub(work)
+        site = work / "tree"
+        site.mkdir()
+        for child in list(work.iterdir()):
+            if child != site:
+                child.rename(site / child.name)
+        precompress(site, work)
+        shutil.rmtree(tree, ignore_errors=True)   # an older, incomplete layout
         try:
             os.rename(work, tree)             # atomic: a cached tree is always complete
         except OSError:
-            if not tree.is_dir():             # lost a race to an identical build: fine
+            if not (tree / ENTRIES).is_file():   # lost a race to an identical build: fine
                 raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return tree, "miss", key
 
 
-def collect_dependencies(tree: Path) -> list[tuple[str, Path]]:
-    """Every file of an installed dependency tree (pip's output; no user excludes)."""
-    return collect(tree, ("__pycache__", "*.pyc", "*.pyo"))
+ENTRIES = "entries.json"
+BLOB = "entries.deflate"
+
+
+def precompress(tree: Path, into: Path, level: int = COMPRESS_LEVEL,
+                workers: int | None = None) -> None:
+    """Deflate every file of TREE once, into INTO/entries.deflate + entries.json.
+
+    A cache hit then copies compressed bytes instead of compressing the whole
+    dependency set again (the zip of a 150 MB numpy+pandas set is seconds; this is
+    a copy). The bytes are the same as compressing the files: same zlib, same level.
+    """
+    files = collect(tree, ("__pycache__", "*.pyc", "*.pyo"))
+    index = []
+    offset = 0
+    with (into / BLOB).open("wb") as fp:
+        for rel, path, (body, crc, size) in _deflated(files, level, workers):
+            fp.write(body)
+            index.append([rel, offset, len(body), crc, size, _mode(path)])
+            offset += len(body)
+    (into / ENTRIES).write_text(json.dumps({"level": level, "entries": index}), encoding="utf-8")
+
+
+def collect_dependencies(tree: Path) -> list[tuple[str, Source]]:
+    """Every entry of a cached dependency set (pip's output; no user excludes), sorted."""
+    try:
+        meta = json.loads((tree / ENTRIES).read_text(encoding="utf-8"))
+        blob = tree / BLOB
+        level = int(meta["level"])
+        return [(rel, Compressed(blob, off, clen, crc, size, mode, level))
+                for rel, off, clen, crc, size, mode in meta["entries"]]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise LambdactlError(f"dependency cache {tree} is damaged ({exc})",
+                             f"delete {tree} and package again") from exc
 
 
 # -- limits ------------------------------------------------------------------------
-def largest_entries(files: Iterable[tuple[str, Path]], sizes: Iterable[int],
+def largest_entries(files: Iterable[tuple[str, Source]], sizes: Iterable[int],
                     n: int = 5) -> list[tuple[str, int]]:
     """The N largest top-level entries (a directory counts its whole subtree)."""
     totals: dict[str, int] = {}
@@ -394,9 +483,9 @@ def largest_entries(files: Iterable[tuple[str, Path]], sizes: Iterable[int],
     return sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
 
 
-def check_unzipped(name: str, files: list[tuple[str, Path]], limit: int | None = None) -> int:
+def check_unzipped(name: str, files: Sequence[tuple[str, Source]], limit: int | None = None) -> int:
     limit = UNZIPPED_LIMIT if limit is None else limit
-    sizes = [p.stat().st_size for _, p in files]
+    sizes = [entry_size(p) for _, p in files]
     total = sum(sizes)
     if total > limit:
         top = ", ".join(f"{rel} {size / 2**20:.1f} MB" for rel, size in largest_entries(files, sizes))
@@ -418,7 +507,7 @@ def package_function(source: Path, build_dir: Path, name: str, *, runtime: str =
     start = time.perf_counter()
     if not source.is_dir():
         raise ConfigError(f"source directory {source} does not exist")
-    files = collect(source)
+    files: list[tuple[str, Source]] = list(collect(source))
     deps: str | None = None
     key = ""
     deps_seconds = 0.0
