@@ -248,6 +248,37 @@ def test_status_reports_drift(aws: None) -> None:
     assert doc["deployed"] and any("Timeout" in d for d in doc["drift"])
 
 
+def status_drift(fn: str) -> list[str]:
+    r = run("-o", "json", "status", fn, code=1)
+    (doc,) = json.loads(r.stdout)["functions"]
+    return list(doc["drift"])
+
+
+def test_status_says_what_was_deleted_or_changed_outside(aws: None, calls: Counter[str]) -> None:
+    import io
+    import zipfile
+
+    run("up")
+    client("logs").delete_log_group(logGroupName=f"/aws/lambda/{HELLO}")
+    client("s3").put_bucket_notification_configuration(Bucket=BUCKET, NotificationConfiguration={})
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("app.py", "def lambda_handler(e, c): return 'edited in the console'\n")
+    client("lambda").update_function_code(FunctionName=HELLO, ZipFile=buf.getvalue())
+    calls.clear()
+    drift = status_drift("hello")
+    assert writes(calls) == {}
+    assert any("log group" in d and "deleted outside lambdactl" in d for d in drift), drift
+    assert any("notification" in d for d in drift), drift
+    assert any("code changed outside lambdactl" in d for d in drift), drift
+
+
+def test_status_names_a_foreign_resource_on_our_name(aws: None) -> None:
+    client("iam").create_role(RoleName=f"{HELLO}-role", AssumeRolePolicyDocument="{}")
+    drift = status_drift("hello")
+    assert len(drift) == 1 and "not ours" in drift[0] and f"{HELLO}-role" in drift[0]
+
+
 def test_functions_sharing_a_bucket_keep_each_others_entries(aws: None, project: Path) -> None:
     body = '[project]\nname = "shared"\n'
     for i in range(4):

@@ -136,7 +136,7 @@ class Aws:
                 retries={"mode": "standard", "max_attempts": self._max_attempts},
                 connect_timeout=10,
                 read_timeout=70,
-                max_pool_connections=32,
+                max_pool_connections=64,  # plan.py runs up to 32 reads / 16 chains at once
             )
             # A client is ~100k long-lived objects (its service model): build it
             # without cycle collections and keep later collections off it.

@@ -25,6 +25,10 @@ from lambdactl.package import Package, package_for_function
 from lambdactl.state import Journal
 from lambdactl.triggers import s3 as s3mod
 
+# Bounded pools: reads side by side, function chains side by side (each chain
+# runs its own steps in parallel too). Aws sizes its HTTP connection pools to match.
+PARALLEL_READS = 32
+PARALLEL_FUNCTIONS = 16
 ALL_KINDS = ("role", "log_group", "function", "bucket", "permission", "notification")
 STEP_KINDS = {
     "role": ("role",),
@@ -190,7 +194,7 @@ def run_parallel(reads: list[Callable[[], Any]], stores: list[Callable[[Any], No
     if not reads:
         return
     # Aws.client() holds a lock while creating: boto3 client creation is not thread-safe.
-    with ThreadPoolExecutor(max_workers=min(16, len(reads))) as pool:
+    with ThreadPoolExecutor(max_workers=min(PARALLEL_READS, len(reads))) as pool:
         futures = [pool.submit(r) for r in reads]
         for fut, store in zip(futures, stores):
             store(fut.result())
@@ -350,9 +354,12 @@ def apply_step(ctx: Context, fn: Function, step: Step, pkg: Package | None,
         if step.action == "create":
             j.record("function", fn.name, "creating", function=fn.key)
             resp = fnmod.create(a.client("lambda"), fn, ctx.role_arn(fn), pkg.read(), ctx.tags, sleep=ctx.sleep)
-            j.record("function", fn.name, "created", function=fn.key, arn=resp.get("FunctionArn"))
+            j.record("function", fn.name, "created", function=fn.key, arn=resp.get("FunctionArn"),
+                     code_sha256=pkg.sha256)
         else:
             fnmod.update(a.client("lambda"), fn, ctx.role_arn(fn), pkg.read(), list(step.fields))
+            if "code" in step.fields:
+                j.amend("function", fn.name, code_sha256=pkg.sha256)
     elif step.kind == "bucket":
         with s3mod.bucket_lock(step.name):
             prior = j.get("bucket", step.name)
@@ -416,7 +423,7 @@ def destroy_all(ctx: Context, targets: list[Target],
     buckets |= {e["name"] for e in journal.values() if e["kind"] == "bucket"}
     steps: list[Step] = []
     with ThreadPoolExecutor(max_workers=max(1, min(16, len(buckets)))) as bucket_pool, \
-            ThreadPoolExecutor(max_workers=max(1, min(8, len(targets)))) as fn_pool:
+            ThreadPoolExecutor(max_workers=max(1, min(PARALLEL_FUNCTIONS, len(targets)))) as fn_pool:
         fates = {b: bucket_pool.submit(destroy_bucket, ctx, b, f"bucket:{b}" in journal)
                  for b in sorted(buckets)}
         for fn_steps in fn_pool.map(lambda t: destroy_function(ctx, t, fates, on_step), targets):

@@ -95,7 +95,7 @@ def _apply(app: App, kinds: tuple[str, ...], key: str | None) -> list[FunctionRe
     started = time.monotonic()
     if todo:
         with term.status(f"applying changes to {len(todo)} function(s)…"):
-            with ThreadPoolExecutor(max_workers=min(8, len(todo))) as pool:
+            with ThreadPoolExecutor(max_workers=min(plan.PARALLEL_FUNCTIONS, len(todo))) as pool:
                 list(pool.map(run, todo))
     term.debug(
         f"{time.monotonic() - started:.2f} s; API calls: {ctx.aws.counter.reads} reads, "
