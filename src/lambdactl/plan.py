@@ -17,6 +17,7 @@ from typing import Any
 
 from lambdactl import functions as fnmod
 from lambdactl import iam
+from lambdactl import layers as layermod
 from lambdactl.aws import Aws, error_code
 from lambdactl.config import Function, Project
 from lambdactl.errors import LambdactlError
@@ -24,10 +25,10 @@ from lambdactl.package import Package, package_for_function
 from lambdactl.state import Journal
 from lambdactl.triggers import s3 as s3mod
 
-ALL_KINDS = ("role", "log_group", "function", "bucket", "permission", "notification")
+ALL_KINDS = ("role", "log_group", "layer", "function", "bucket", "permission", "notification")
 STEP_KINDS = {
     "role": ("role",),
-    "deploy": ("log_group", "function"),
+    "deploy": ("log_group", "layer", "function"),
     "wire": ("bucket", "permission", "notification"),
     "up": ALL_KINDS,
 }
@@ -81,6 +82,7 @@ class Context:
     journal_path: Path
     sleep: Callable[[float], None] = time.sleep
     _journal: Journal | None = None
+    layers: layermod.LayerSet = field(default_factory=layermod.LayerSet)   # this run's [layers.NAME]
 
     @property
     def journal(self) -> Journal:
@@ -138,6 +140,10 @@ def observe(ctx: Context, fns: tuple[Function, ...], kinds: tuple[str, ...]) -> 
     if {"bucket", "notification"} & set(kinds):
         for b in buckets:
             add(lambda b=b: s3mod.observe_bucket(a.client("s3"), b), lambda v, b=b: bucket_states.__setitem__(b, v))
+    if "layer" in kinds:
+        for layer in ctx.project.layers_of(fns):
+            add(lambda n=layer.name: layermod.observe(a.client("lambda"), n),
+                lambda v, k=layer.key: ctx.layers.observed.__setitem__(k, v))
     run_parallel([j[0] for j in jobs], [j[1] for j in jobs])
     for fn in fns:
         out[fn.key].buckets = {t.bucket: bucket_states[t.bucket] for t in fn.triggers if t.bucket in bucket_states}
@@ -172,9 +178,13 @@ def decide(
     if "log_group" in kinds:
         action, fields = fnmod.decide_log_group(observed.log_group, fn.log_retention_days)
         steps.append(Step(fn.key, "log_group", fn.log_group, action, tuple(fields)))
+    if "layer" in kinds:
+        steps += [Step(fn.key, "layer", name, action, fields, detail, data={"key": key})
+                  for key, name, action, fields, detail in ctx.layers.decide(ctx.project, ctx.journal, fn)]
     if "function" in kinds:
         assert pkg is not None
-        action, fields = fnmod.decide(observed.function, fn, role_arn, pkg.sha256, project)
+        # A layer about to be published has no ARN yet: PENDING differs, so Layers updates.
+        action, fields = fnmod.decide(observed.function, ctx.layers.planned(fn), role_arn, pkg.sha256, project)
         steps.append(Step(fn.key, "function", fn.name, action, tuple(fields),
                           detail=f"code {pkg.sha256[:12]}…" if "code" in fields or action == "create" else ""))
     elif {"permission", "notification"} & set(kinds) and fn.triggers:
@@ -221,7 +231,7 @@ def decide_triggers(ctx: Context, fn: Function, observed: Observed, kinds: tuple
 # Steps of one wave do not depend on each other and run side by side; each wave
 # needs the ones before (the function needs its role; S3 validates the permission
 # when the notification is written). A round trip is the unit of cost.
-WAVES = (("role", "log_group", "bucket"), ("function",), ("permission",), ("notification",))
+WAVES = (("role", "log_group", "bucket", "layer"), ("function",), ("permission",), ("notification",))
 
 
 def execute(ctx: Context, fn: Function, steps: list[Step], pkg: Package | None,
@@ -259,8 +269,11 @@ def apply_step(ctx: Context, fn: Function, step: Step, pkg: Package | None,
                                create=step.action == "create")
         if step.action == "create":
             j.record("log_group", fn.log_group, "created", function=fn.key)
+    elif step.kind == "layer":
+        ctx.layers.ensure(a.client("lambda"), j, ctx.project, step.data["key"])
     elif step.kind == "function":
         assert pkg is not None
+        fn = ctx.layers.resolved(a.client("lambda"), j, ctx.project, fn)  # [layers.NAME] -> version ARNs
         if step.action == "create":
             j.record("function", fn.name, "creating", function=fn.key)
             resp = fnmod.create(a.client("lambda"), fn, ctx.role_arn(fn), pkg.read(), ctx.tags, sleep=ctx.sleep)
@@ -405,6 +418,12 @@ def destroy_buckets(ctx: Context, buckets: set[str]) -> list[Step]:
         if result in ("deleted", "already gone"):
             ctx.journal.forget("bucket", bucket)
     return out
+
+
+def destroy_layers(ctx: Context) -> list[Step]:
+    """After the functions: every layer version lambdactl published for the project."""
+    return [Step("", "layer", name, action, detail=detail)
+            for name, action, detail in layermod.destroy(ctx.aws.client("lambda"), ctx.journal, ctx.project)]
 
 
 def is_not_found(exc: Exception) -> bool:

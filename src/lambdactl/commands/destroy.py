@@ -15,7 +15,8 @@ def command(app: App, yes: bool) -> None:
 
     In reverse order: our notification entries (other entries untouched), our
     permissions, the functions, their log groups, inline policies and roles,
-    then the buckets lambdactl created, only if empty. Safe to run twice.
+    then the buckets lambdactl created, only if empty, and the layer versions
+    it published. Safe to run twice.
 
     Example: lambdactl destroy --yes
     """
@@ -38,7 +39,8 @@ def command(app: App, yes: bool) -> None:
     with ctx.lock("destroy", lambda h: app.term.info(f"waiting for another lambdactl (pid {h.get('pid', '?')})…")), \
             app.term.status("destroying…"), ThreadPoolExecutor(max_workers=max(1, min(8, len(targets)))) as pool:
         done = [s for steps in pool.map(lambda t: plan.destroy_function(ctx, t, on_step), targets) for s in steps]
-        for step in plan.destroy_buckets(ctx, {b for t in targets for b in t.buckets}):
+        for step in [*plan.destroy_buckets(ctx, {b for t in targets for b in t.buckets}),
+                     *plan.destroy_layers(ctx)]:
             on_step(step, "done")
             done.append(step)
     deleted = [s for s in done if s.action == "delete"]
