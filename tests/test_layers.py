@@ -12,7 +12,9 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
+import botocore.client
 import pytest
+from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from lambdactl import layers as lm
@@ -302,6 +304,26 @@ def test_destroy_deletes_our_versions_only_and_twice_is_a_no_op(aws: None, proj:
     r = run("destroy", "--yes")
     assert "nothing to remove" in r.stderr
     assert writes(calls) == {}
+
+
+def test_failure_after_the_publish_converges_without_republishing(
+        aws: None, calls: Counter[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    counted = botocore.client.BaseClient._make_api_call
+
+    def create_fails(self, operation, params):  # type: ignore[no-untyped-def]
+        if operation == "CreateFunction":
+            raise ClientError({"Error": {"Code": "ServiceException", "Message": "boom"}}, operation)
+        return counted(self, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", create_fails)
+    r = run("up", code=1)
+    assert "CreateFunction failed: ServiceException: boom" in r.stderr
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", counted)
+    calls.clear()
+    run("up")
+    assert writes(calls) == {"CreateFunction": 1}
+    (v,) = versions()
+    assert layer_arns() == [v["LayerVersionArn"]]
 
 
 def test_destroy_finds_a_version_published_before_a_crash(aws: None, proj: Path) -> None:
