@@ -254,6 +254,16 @@ def test_changed_requirements_republish_and_update_the_function(aws: None, proj:
     assert layer_arns() == [first[:-1] + "2"]
 
 
+def test_package_builds_the_layer_up_publishes(aws: None, proj: Path) -> None:
+    out = json.loads(run("-o", "json", "package", "plot").stdout)
+    (layer,) = out["layers"]
+    assert (layer["layer"], layer["deps"], layer["runtimes"]) == ("plotting", "miss", ["python3.12"])
+    run("up")
+    (v,) = versions()
+    published = client("lambda").get_layer_version(LayerName=LAYER, VersionNumber=v["Version"])
+    assert published["Content"]["CodeSha256"] == layer["code_sha256"]
+
+
 def test_layer_names_and_arns_mix_in_order(aws: None, proj: Path) -> None:
     other = foreign_version("someone-elses")
     edit(proj, 'layers = ["plotting"]', f'layers = ["{other}", "plotting"]')
