@@ -1,10 +1,18 @@
-"""Every test: dummy credentials, a fixed region, no ~/.aws, an isolated LAMBDACTL_HOME."""
+"""Every test: dummy credentials, a fixed region, no ~/.aws, an isolated LAMBDACTL_HOME.
+
+Shared fixtures: the example project, an API call counter, an offline wheelhouse.
+"""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import shutil
+import zipfile
+from collections import Counter
 from pathlib import Path
 
+import botocore.client
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
@@ -42,3 +50,55 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "lambdactl.toml").write_text(text)
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+@pytest.fixture
+def calls(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """Every API call, counted below lambdactl (at botocore's client), by operation."""
+    seen: Counter[str] = Counter()
+    original = botocore.client.BaseClient._make_api_call
+
+    def counting(self, operation_name, api_params):  # type: ignore[no-untyped-def]
+        seen[operation_name] += 1
+        return original(self, operation_name, api_params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", counting)
+    return seen
+
+
+def make_wheel(house: Path, name: str, version: str, tag: str, files: dict[str, str]) -> Path:
+    """A minimal valid wheel: the modules, METADATA, WHEEL (with TAG) and RECORD."""
+    house.mkdir(parents=True, exist_ok=True)
+    dist = f"{name}-{version}.dist-info"
+    pure = "true" if tag.endswith("-none-any") else "false"
+    content = dict(files)
+    content[f"{dist}/METADATA"] = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+    content[f"{dist}/WHEEL"] = (f"Wheel-Version: 1.0\nGenerator: hand\nRoot-Is-Purelib: {pure}\n"
+                                f"Tag: {tag}\n")
+    record = []
+    for path, text in content.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=")
+        record.append(f"{path},sha256={digest.decode()},{len(text.encode())}")
+    record.append(f"{dist}/RECORD,,")
+    content[f"{dist}/RECORD"] = "\n".join(record) + "\n"
+    whl = house / f"{name}-{version}-{tag}.whl"
+    with zipfile.ZipFile(whl, "w") as zf:
+        for path, text in content.items():
+            zf.writestr(path, text)
+    return whl
+
+
+@pytest.fixture(scope="session")
+def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Wheels built by hand, for pip --find-links WHEELHOUSE --no-index: no network."""
+    house = tmp_path_factory.mktemp("wheelhouse")
+    make_wheel(house, "purelib", "1.0", "py3-none-any",
+               {"purelib/__init__.py": "VALUE = 'pure'\n"})
+    for version in ("1.0", "1.1"):   # a layer's dependency, upgraded by a test
+        make_wheel(house, "plotlib", version, "py3-none-any",
+                   {"plotlib/__init__.py": f"VERSION = {version!r}\n",
+                    "plotlib/fonts.dat": "f" * 6000})
+    make_wheel(house, "nativelib", "2.0", "cp312-cp312-manylinux2014_x86_64",
+               {"nativelib/__init__.py": "from ._core import X\n",
+                "nativelib/_core.cpython-312-x86_64-linux-gnu.so": "\x7fELF not really\n"})
+    return house

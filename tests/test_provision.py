@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
-import botocore.client
 import pytest
 from click.testing import CliRunner, Result
 from moto import mock_aws
@@ -24,20 +23,6 @@ HELLO = "lambdactl-demo-hello"
 def aws(project: Path) -> Iterator[None]:
     with mock_aws():
         yield
-
-
-@pytest.fixture
-def calls(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
-    """Every API call, counted below lambdactl (at botocore's client), by operation."""
-    seen: Counter[str] = Counter()
-    original = botocore.client.BaseClient._make_api_call
-
-    def counting(self, operation_name, api_params):  # type: ignore[no-untyped-def]
-        seen[operation_name] += 1
-        return original(self, operation_name, api_params)
-
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", counting)
-    return seen
 
 
 def run(*args: str, code: int = 0) -> Result:

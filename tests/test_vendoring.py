@@ -7,8 +7,6 @@ tagged cp312-cp312-manylinux2014_x86_64) and point pip at it with
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import os
 import subprocess
@@ -23,39 +21,6 @@ from lambdactl import package as pk
 from lambdactl.cli import root
 from lambdactl.config import Function
 from lambdactl.errors import ConfigError, LambdactlError
-
-
-def make_wheel(house: Path, name: str, version: str, tag: str, files: dict[str, str]) -> Path:
-    """A minimal valid wheel: the modules, METADATA, WHEEL (with TAG) and RECORD."""
-    house.mkdir(parents=True, exist_ok=True)
-    dist = f"{name}-{version}.dist-info"
-    pure = "true" if tag.endswith("-none-any") else "false"
-    content = dict(files)
-    content[f"{dist}/METADATA"] = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
-    content[f"{dist}/WHEEL"] = (f"Wheel-Version: 1.0\nGenerator: hand\nRoot-Is-Purelib: {pure}\n"
-                                f"Tag: {tag}\n")
-    record = []
-    for path, text in content.items():
-        digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=")
-        record.append(f"{path},sha256={digest.decode()},{len(text.encode())}")
-    record.append(f"{dist}/RECORD,,")
-    content[f"{dist}/RECORD"] = "\n".join(record) + "\n"
-    whl = house / f"{name}-{version}-{tag}.whl"
-    with zipfile.ZipFile(whl, "w") as zf:
-        for path, text in content.items():
-            zf.writestr(path, text)
-    return whl
-
-
-@pytest.fixture(scope="module")
-def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    house = tmp_path_factory.mktemp("wheelhouse")
-    make_wheel(house, "purelib", "1.0", "py3-none-any",
-               {"purelib/__init__.py": "VALUE = 'pure'\n"})
-    make_wheel(house, "nativelib", "2.0", "cp312-cp312-manylinux2014_x86_64",
-               {"nativelib/__init__.py": "from ._core import X\n",
-                "nativelib/_core.cpython-312-x86_64-linux-gnu.so": "\x7fELF not really\n"})
-    return house
 
 
 def opts(house: Path) -> tuple[str, ...]:

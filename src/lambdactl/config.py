@@ -54,6 +54,7 @@ PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
 LAYER_ARN = re.compile(r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]+:\d+$")
 PROJECT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")
 FUNCTION_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+LAYER_KEY = re.compile(r"^[A-Za-z0-9_-]+$")   # Lambda's LayerName characters
 BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 ENV_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
@@ -63,6 +64,10 @@ FUNCTION_KEYS = {
     "environment", "layers", "log_retention_days", "description", "triggers",
 }
 TRIGGER_KEYS = {"type", "bucket", "events", "prefix", "suffix", "allow_recursive"}
+LAYER_KEYS = {"requirements", "runtimes", "architecture", "description"}
+MAX_LAYERS = 5                 # per function, Lambda's limit
+MAX_COMPATIBLE_RUNTIMES = 15   # PublishLayerVersion's limit
+LAYER_DESCRIPTION_MAX = 256
 
 
 @dataclass(frozen=True)
@@ -106,6 +111,18 @@ class Function:
 
 
 @dataclass(frozen=True)
+class Layer:
+    """A layer lambdactl builds from a requirements file and publishes ([layers.KEY])."""
+
+    key: str                      # the name in [layers.KEY], also what functions list
+    name: str                     # the published LayerName: <project>-<key>
+    requirements: Path            # absolute
+    runtimes: tuple[str, ...]     # CompatibleRuntimes, sorted
+    architecture: str = "x86_64"
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class Project:
     name: str
     root: Path
@@ -113,6 +130,12 @@ class Project:
     region: str | None = None
     target: str | None = None
     functions: tuple[Function, ...] = field(default_factory=tuple)
+    layers: tuple[Layer, ...] = field(default_factory=tuple)
+
+    def layers_of(self, fns: tuple[Function, ...]) -> tuple[Layer, ...]:
+        """The [layers.NAME] that FNS name, in declaration order."""
+        named = {ref for fn in fns for ref in fn.layers}
+        return tuple(layer for layer in self.layers if layer.key in named)
 
     @property
     def tags(self) -> dict[str, str]:
@@ -167,6 +190,23 @@ def _check_keys(p: _Problems, where: str, table: dict[str, Any], allowed: set[st
             p.add(where, f"unknown key {key!r}; {_known(key, sorted(allowed))}")
 
 
+def _table(p: _Problems, where: str, tbl: Any, allowed: set[str], what: str) -> bool:
+    """A [section.KEY] table with only ALLOWED keys (each unknown one reported)."""
+    if not isinstance(tbl, dict):
+        p.add(where, f"must be {what}")
+        return False
+    _check_keys(p, where, tbl, allowed)
+    return True
+
+
+def _path(p: _Problems, where: str, value: Any, root: Path, example: str) -> Path | None:
+    """A required path relative to the config file, resolved; None (reported) when missing."""
+    if not isinstance(value, str):
+        p.add(where, f"missing; set {example}")
+        return None
+    return (root / value).resolve()
+
+
 def _typed(p: _Problems, where: str, value: Any, kind: type | tuple[type, ...], what: str) -> bool:
     if isinstance(value, bool) and kind is not bool:
         ok = False
@@ -200,7 +240,7 @@ def load(path: str | Path | None = None) -> Project:
 def parse(data: dict[str, Any], cfg: Path) -> Project:
     p = _Problems(cfg)
     root = cfg.parent
-    _check_keys(p, "", data, {"project", "functions"})
+    _check_keys(p, "", data, {"project", "functions", "layers"})
     proj = data.get("project")
     if not isinstance(proj, dict):
         p.add("[project]", "missing; add [project] with name = \"my-app\"")
@@ -224,26 +264,31 @@ def parse(data: dict[str, Any], cfg: Path) -> Project:
     if not isinstance(functions_tbl, dict) or not functions_tbl:
         p.add("[functions]", "no functions declared; add a [functions.NAME] table")
         functions_tbl = {}
+    layers_tbl = data.get("layers", {})
+    if not _typed(p, "[layers]", layers_tbl, dict, "tables [layers.NAME]"):
+        layers_tbl = {}
     functions = []
     for key, tbl in functions_tbl.items():
-        fn = _parse_function(p, root, name, key, tbl)
+        fn = _parse_function(p, root, name, key, tbl, sorted(layers_tbl))
         if fn is not None:
             functions.append(fn)
     _check_trigger_overlaps(p, functions)
+    layers = [layer for key, tbl in layers_tbl.items()
+              if (layer := _parse_layer(p, root, name, key, tbl, functions)) is not None]
     p.raise_if_any()
     return Project(
-        name=name, root=root, path=cfg, region=region, target=target, functions=tuple(functions)
+        name=name, root=root, path=cfg, region=region, target=target, functions=tuple(functions),
+        layers=tuple(layers),
     )
 
 
-def _parse_function(p: _Problems, root: Path, project: str, key: str, tbl: Any) -> Function | None:
+def _parse_function(p: _Problems, root: Path, project: str, key: str, tbl: Any,
+                    layer_keys: list[str]) -> Function | None:
     where = f"functions.{key}"
-    if not isinstance(tbl, dict):
-        p.add(where, "must be a table")
+    if not _table(p, where, tbl, FUNCTION_KEYS, "a table"):
         return None
     if not FUNCTION_KEY.fullmatch(key):
         p.add(where, "function names use letters, digits, '-' and '_'")
-    _check_keys(p, where, tbl, FUNCTION_KEYS)
     fname = f"{project}-{key}"
     if len(fname) > 64:
         p.add(where, f"function name {fname!r} is {len(fname)} chars; Lambda allows 64: shorten the project or function name")
@@ -252,13 +297,10 @@ def _parse_function(p: _Problems, root: Path, project: str, key: str, tbl: Any) 
 
     n_before = len(p.items)
     source = tbl.get("source")
-    src_path = root
-    if not isinstance(source, str):
-        p.add(f"{where}.source", "missing; set source = \"functions/<dir>\" (the handler's directory)")
-    else:
-        src_path = (root / source).resolve()
-        if not src_path.is_dir():
-            p.add(f"{where}.source", f"directory {source!r} does not exist")
+    src_path = _path(p, f"{where}.source", source, root, "source = \"functions/<dir>\" (the handler's directory)")
+    if src_path is not None and not src_path.is_dir():
+        p.add(f"{where}.source", f"directory {source!r} does not exist")
+    src_path = src_path or root
 
     runtime = tbl.get("runtime", "python3.12")
     if runtime not in PYTHON_RUNTIMES:
@@ -296,12 +338,16 @@ def _parse_function(p: _Problems, root: Path, project: str, key: str, tbl: Any) 
             p.add(f"{where}.environment", f"is {size} bytes; Lambda allows 4 KB in total")
 
     layers = tbl.get("layers", [])
-    if _typed(p, f"{where}.layers", layers, list, "a list of layer version ARNs"):
-        for arn in layers:
-            if not isinstance(arn, str) or not LAYER_ARN.fullmatch(arn):
-                p.add(f"{where}.layers", f"{arn!r} is not a layer version ARN (arn:aws:lambda:REGION:ACCOUNT:layer:NAME:VERSION)")
-        if len(layers) > 5:
-            p.add(f"{where}.layers", "Lambda allows at most 5 layers")
+    if _typed(p, f"{where}.layers", layers, list, "a list of layer version ARNs and [layers.NAME] names"):
+        for ref in layers:
+            if isinstance(ref, str) and (LAYER_ARN.fullmatch(ref) or ref in layer_keys):
+                continue
+            p.add(f"{where}.layers", f"{ref!r} is not a layer version ARN (arn:aws:lambda:REGION:ACCOUNT:layer:NAME:VERSION) "
+                  f"nor a layer of this file; known layers: {', '.join(layer_keys) or 'none (declare [layers.NAME])'}")
+        if len(set(layers)) != len(layers):
+            p.add(f"{where}.layers", "names a layer twice; list each once")
+        if len(layers) > MAX_LAYERS:
+            p.add(f"{where}.layers", f"Lambda allows at most {MAX_LAYERS} layers")
 
     triggers = _parse_triggers(p, where, tbl.get("triggers", []))
 
@@ -342,6 +388,73 @@ def _parse_function(p: _Problems, root: Path, project: str, key: str, tbl: Any) 
         for problem in recursive_trigger_problems(fn):
             p.add(f"{where}.triggers", problem)
     return fn
+
+
+def _parse_layer(p: _Problems, root: Path, project: str, key: str, tbl: Any,
+                 functions: list[Function]) -> Layer | None:
+    """[layers.KEY]: a layer built from a requirements file; defaults from the functions naming it."""
+    from lambdactl.layers import marker_length
+    from lambdactl.package import has_requirements
+
+    where = f"layers.{key}"
+    n_before = len(p.items)
+    if not _table(p, where, tbl, LAYER_KEYS, "a table with requirements = \"path/requirements.txt\""):
+        return None
+    lname = f"{project}-{key}"
+    if not LAYER_KEY.fullmatch(key):
+        p.add(where, "layer names use letters, digits, '-' and '_' (Lambda's rule)")
+    elif len(lname) > 64:
+        p.add(where, f"layer name {lname!r} is {len(lname)} chars; lambdactl allows 64: shorten the project or layer name")
+    users = [fn for fn in functions if key in fn.layers]
+
+    req = tbl.get("requirements")
+    req_path = _path(p, f"{where}.requirements", req, root,
+                     "requirements = \"layers/<name>/requirements.txt\" (relative to this file)")
+    if req_path is not None and not req_path.is_file():
+        p.add(f"{where}.requirements", f"file {req!r} does not exist (paths are relative to {p.path.name})")
+    elif req_path is not None and not has_requirements(req_path.read_text(encoding="utf-8", errors="replace")):
+        p.add(f"{where}.requirements", f"{req!r} lists no packages; add some or remove [layers.{key}]")
+
+    declared = tbl.get("runtimes")
+    runtimes: list[str] = sorted({fn.runtime for fn in users})
+    if declared is not None and _typed(p, f"{where}.runtimes", declared, list, "a list of runtimes like [\"python3.12\"]"):
+        bad = [r for r in declared if r not in PYTHON_RUNTIMES]
+        for r in bad:
+            p.add(f"{where}.runtimes", f"{r!r} is not a supported Lambda Python runtime; use one of {', '.join(PYTHON_RUNTIMES)}")
+        if not declared:
+            p.add(f"{where}.runtimes", "is empty; list the runtimes of the functions using it, or leave it out")
+        runtimes = sorted(set(declared))
+        for fn in users:
+            if not bad and fn.runtime not in runtimes:
+                p.add(f"{where}.runtimes", f"lacks {fn.runtime}, the runtime of functions.{fn.key}; add it")
+    if len(runtimes) > MAX_COMPATIBLE_RUNTIMES:
+        p.add(f"{where}.runtimes", f"Lambda allows at most {MAX_COMPATIBLE_RUNTIMES} compatible runtimes")
+
+    arch = tbl.get("architecture")
+    archs = sorted({fn.architecture for fn in users})
+    if arch is None:
+        if len(archs) > 1:
+            names = ", ".join(f"functions.{fn.key} ({fn.architecture})" for fn in users)
+            p.add(f"{where}.architecture", f"the functions using it disagree: {names}; "
+                  "set architecture in both the layer and the functions, or use two layers")
+        arch = archs[0] if archs else "x86_64"
+    elif arch not in ARCHITECTURES:
+        p.add(f"{where}.architecture", f"{arch!r} must be \"x86_64\" or \"arm64\"")
+    else:
+        for fn in users:
+            if fn.architecture != arch:
+                p.add(f"{where}.architecture", f"is {arch} but functions.{fn.key} is {fn.architecture}: "
+                      "native wheels differ; make them agree or use two layers")
+
+    description = tbl.get("description", "")
+    room = LAYER_DESCRIPTION_MAX - marker_length(project)
+    if _typed(p, f"{where}.description", description, str, "a string") and len(description) > room:
+        p.add(f"{where}.description", f"is {len(description)} chars; {room} fit next to lambdactl's marker in Lambda's 256")
+    if len(p.items) > n_before:
+        return None
+    assert req_path is not None
+    return Layer(key=key, name=lname, requirements=req_path, runtimes=tuple(runtimes),
+                 architecture=arch, description=description)
 
 
 def _parse_triggers(p: _Problems, where: str, raw: Any) -> list[Trigger]:

@@ -18,6 +18,7 @@ from typing import Any
 
 from lambdactl import functions as fnmod
 from lambdactl import iam
+from lambdactl import layers as layermod
 from lambdactl.aws import Aws, error_code
 from lambdactl.config import Function, Project
 from lambdactl.errors import LambdactlError
@@ -29,10 +30,10 @@ from lambdactl.triggers import s3 as s3mod
 # runs its own steps in parallel too). Aws sizes its HTTP connection pools to match.
 PARALLEL_READS = 32
 PARALLEL_FUNCTIONS = 16
-ALL_KINDS = ("role", "log_group", "function", "bucket", "permission", "notification")
+ALL_KINDS = ("role", "log_group", "layer", "function", "bucket", "permission", "notification")
 STEP_KINDS = {
     "role": ("role",),
-    "deploy": ("log_group", "function"),
+    "deploy": ("log_group", "layer", "function"),
     "wire": ("bucket", "permission", "notification"),
     "up": ALL_KINDS,
 }
@@ -86,6 +87,7 @@ class Context:
     journal_path: Path
     sleep: Callable[[float], None] = time.sleep
     _journal: Journal | None = None
+    layers: layermod.LayerSet = field(default_factory=layermod.LayerSet)   # this run's [layers.NAME]
 
     @property
     def journal(self) -> Journal:
@@ -166,6 +168,10 @@ def observe(ctx: Context, fns: tuple[Function, ...], kinds: tuple[str, ...],
     if {"bucket", "notification"} & set(kinds):
         for b in buckets:
             add(lambda b=b: s3mod.observe_bucket(a.client("s3"), b), lambda v, b=b: bucket_states.__setitem__(b, v))
+    if "layer" in kinds:
+        for layer in ctx.project.layers_of(fns):
+            add(lambda n=layer.name: layermod.observe(a.client("lambda"), n),
+                lambda v, k=layer.key: ctx.layers.observed.__setitem__(k, v))
     run_parallel([j[0] for j in jobs], [j[1] for j in jobs])
 
     # Second round, rare: something the journal did not know of exists after all.
@@ -217,9 +223,13 @@ def decide(
     if "log_group" in kinds:
         action, fields = fnmod.decide_log_group(observed.log_group, fn.log_retention_days)
         steps.append(Step(fn.key, "log_group", fn.log_group, action, tuple(fields)))
+    if "layer" in kinds:
+        steps += [Step(fn.key, "layer", name, action, fields, detail, data={"key": key})
+                  for key, name, action, fields, detail in ctx.layers.decide(ctx.project, ctx.journal, fn)]
     if "function" in kinds:
         assert pkg is not None
-        action, fields = fnmod.decide(observed.function, fn, role_arn, pkg.sha256, project)
+        # A layer about to be published has no ARN yet: PENDING differs, so Layers updates.
+        action, fields = fnmod.decide(observed.function, ctx.layers.planned(fn), role_arn, pkg.sha256, project)
         steps.append(Step(fn.key, "function", fn.name, action, tuple(fields),
                           detail=f"code {pkg.sha256[:12]}…" if "code" in fields or action == "create" else ""))
     elif {"permission", "notification"} & set(kinds) and fn.triggers:
@@ -264,11 +274,11 @@ def decide_triggers(ctx: Context, fn: Function, observed: Observed, kinds: tuple
 
 # -- execute ------------------------------------------------------------------
 # What each kind of step waits for. The function needs its role to exist (not its
-# policy: that is written alongside); S3 validates the permission when the
+# policy: that is written alongside) and its layers published; S3 validates the permission when the
 # notification is written, so the notification waits for the permission and the
 # bucket. Everything else starts at once. A round trip is the unit of cost: the
 # chain of dependent calls is role -> function -> permission -> notification.
-NEEDS = {"function": ("role",), "permission": ("function",), "notification": ("permission", "bucket")}
+NEEDS = {"function": ("role", "layer"), "permission": ("function",), "notification": ("permission", "bucket")}
 
 
 def execute(ctx: Context, fn: Function, steps: list[Step], pkg: Package | None,
@@ -349,8 +359,11 @@ def apply_step(ctx: Context, fn: Function, step: Step, pkg: Package | None,
                                create=step.action == "create")
         if step.action == "create":
             j.record("log_group", fn.log_group, "created", function=fn.key)
+    elif step.kind == "layer":
+        ctx.layers.ensure(a.client("lambda"), j, ctx.project, step.data["key"])
     elif step.kind == "function":
         assert pkg is not None
+        fn = ctx.layers.resolved(a.client("lambda"), j, ctx.project, fn)  # [layers.NAME] -> version ARNs
         if step.action == "create":
             j.record("function", fn.name, "creating", function=fn.key)
             resp = fnmod.create(a.client("lambda"), fn, ctx.role_arn(fn), pkg.read(), ctx.tags, sleep=ctx.sleep)
@@ -520,6 +533,12 @@ def destroy_function(ctx: Context, t: Target, fates: dict[str, Any],
     jobs = [drop_function, drop_log_group, drop_role]
     run_parallel(jobs, [lambda _: None for _ in jobs])
     return done
+
+
+def destroy_layers(ctx: Context) -> list[Step]:
+    """After the functions: every layer version lambdactl published for the project."""
+    return [Step("", "layer", name, action, detail=detail)
+            for name, action, detail in layermod.destroy(ctx.aws.client("lambda"), ctx.journal, ctx.project)]
 
 
 def is_not_found(exc: Exception) -> bool:

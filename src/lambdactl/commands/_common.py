@@ -43,9 +43,12 @@ def plan_steps(app: App, kinds: tuple[str, ...], key: str | None,
     ctx = app.context
     fns = ctx.project.select(key)
     results = [FunctionResult(fn) for fn in fns]
+    if "layer" in kinds:
+        ctx.layers.build_all(ctx.project, fns, ctx.build_dir)
     if "function" in kinds:
         for r in results:
             r.package = plan.package_for(ctx, r.fn)
+            ctx.layers.check_sizes(ctx.project, r.fn, r.package)  # with its layers, before any write
     with app.term.status("reading the current state…"):
         observed = plan.observe(ctx, fns, kinds, journal_hints=journal_hints)
     for r in results:
@@ -116,6 +119,7 @@ def summary_rows(app: App, results: list[FunctionResult]) -> list[dict[str, Any]
             "role": fn.role_name,
             "triggers": [f"s3://{t.bucket}/{t.prefix}*{t.suffix}" for t in fn.triggers],
             "log_group": fn.log_group,
+            "layers": ctx.layers.arns_of(fn),
             "status": "failed" if r.error else ("changed" if r.changed else "unchanged"),
             "error": r.error,
             "steps": [s.as_json() for s in r.steps],
@@ -138,7 +142,8 @@ def render_summary(app: App, title: str, results: list[FunctionResult],
         table_rows = []
         for r in rows:
             resources = [("function", r["arn"]), ("role", r["role"]),
-                         *(("trigger", t) for t in r["triggers"]), ("log group", r["log_group"])]
+                         *(("trigger", t) for t in r["triggers"]), ("log group", r["log_group"]),
+                         *(("layer", a) for a in r["layers"])]
             for i, (kind, name) in enumerate(resources):
                 table_rows.append([r["function"] if i == 0 else "", r["status"] if i == 0 else "", kind, name])
         app.term.table(title, ["function", "status", "resource", "name"], table_rows)

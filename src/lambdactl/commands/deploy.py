@@ -4,6 +4,7 @@ import click
 
 from lambdactl.cli import App
 from lambdactl.commands._common import apply_steps, fn_argument, render_summary
+from lambdactl.plan import STEP_KINDS
 
 
 @click.command("deploy")
@@ -14,8 +15,9 @@ def command(app: App, fn: str | None) -> None:
 
     Uploads the code only if its CodeSha256 differs, updates only the
     configuration fields that differ, and waits until the function is ready.
+    Builds and publishes the [layers.NAME] it uses when their content changed.
     Needs the role (`lambdactl role`).
 
     Example: lambdactl deploy hello
     """
-    raise SystemExit(render_summary(app, "functions", apply_steps(app, ("log_group", "function"), fn)))
+    raise SystemExit(render_summary(app, "functions", apply_steps(app, STEP_KINDS["deploy"], fn)))

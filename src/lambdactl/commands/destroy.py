@@ -14,7 +14,8 @@ def command(app: App, yes: bool) -> None:
     Our notification entries (other entries untouched) first, then our
     permissions, the functions, their log groups, inline policies and roles.
     A bucket lambdactl created goes only if it is empty (with its notification
-    configuration); any other bucket is kept. Safe to run twice.
+    configuration); any other bucket is kept. Then the layer versions
+    lambdactl published. Safe to run twice.
 
     Example: lambdactl destroy --yes
     """
@@ -37,6 +38,9 @@ def command(app: App, yes: bool) -> None:
     with ctx.lock("destroy", lambda h: app.term.info(f"waiting for another lambdactl (pid {h.get('pid', '?')})…")), \
             app.term.status("destroying…"):
         done = plan.destroy_all(ctx, targets, on_step)
+        for step in plan.destroy_layers(ctx):
+            on_step(step, "done")
+            done.append(step)
     deleted = [s for s in done if s.action == "delete"]
     calls = ctx.aws.counter
     if app.term.json:

@@ -17,28 +17,41 @@ def command(app: App, fn: str | None) -> None:
     requirements.txt is installed for the function's Lambda platform
     (manylinux2014 of its architecture, its Python version, wheels only) into
     a build cache, and vendored at the zip root; the table says whether the
-    dependency set came from the cache (hit) or was installed (miss).
+    dependency set came from the cache (hit) or was installed (miss). The
+    [layers.NAME] that FN uses are built too (python/ prefix), as `up` would.
 
     Example: lambdactl package hello
     """
+    from lambdactl.layers import build
     from lambdactl.package import package_for_function
 
     project = app.project
+    build_dir = project.root / ".lambdactl" / "build"
     rows = []
     for f in project.select(fn):
-        pkg = package_for_function(f, project.root / ".lambdactl" / "build")
+        pkg = package_for_function(f, build_dir)
         rows.append({"function": f.key, "path": str(pkg.path), "size": pkg.size,
                      "unzipped": pkg.unzipped, "files": pkg.files, "code_sha256": pkg.sha256,
                      "architecture": f.architecture, "runtime": f.runtime,
                      "deps": pkg.deps, "deps_key": pkg.deps_key or None,
                      "deps_seconds": round(pkg.deps_seconds, 3),
                      "seconds": round(pkg.seconds, 3)})
+    layers = []
+    for layer in project.layers_of(project.select(fn)):
+        pkg = build(layer, build_dir)
+        layers.append({"layer": layer.key, "name": layer.name, "path": str(pkg.path), "size": pkg.size,
+                       "unzipped": pkg.unzipped, "files": pkg.files, "code_sha256": pkg.sha256,
+                       "architecture": layer.architecture, "runtimes": list(layer.runtimes),
+                       "deps": pkg.deps, "deps_seconds": round(pkg.deps_seconds, 3),
+                       "seconds": round(pkg.seconds, 3)})
     if app.term.json:
-        app.term.print_json({"packages": rows})
+        app.term.print_json({"packages": rows, "layers": layers})
         return
     app.term.table("packages", ["function", "zip", "size", "files", "CodeSha256", "deps", "time"],
-                   [[r["function"], r["path"], _size(r["size"]), r["files"], r["code_sha256"],
-                     _deps(r), f"{r['seconds']:.2f} s"] for r in rows])
+                   [[name, r["path"], _size(r["size"]), r["files"], r["code_sha256"], _deps(r),
+                     f"{r['seconds']:.2f} s"]
+                    for name, r in [*((r["function"], r) for r in rows),
+                                    *((f"layers.{r['layer']}", r) for r in layers)]])
 
 
 def _deps(r: dict) -> str:

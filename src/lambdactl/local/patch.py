@@ -103,6 +103,7 @@ def uninstall() -> None:
 def spec_from_moto(fn: Any) -> FunctionSpec:
     """The parts of a moto LambdaFunction that decide how it runs."""
     variables = fn.environment_vars or {}
+    arns = [layer["Arn"] for layer in getattr(fn, "layers", None) or []]
     return FunctionSpec(
         name=fn.function_name,
         arn=fn.function_arn,
@@ -120,7 +121,18 @@ def spec_from_moto(fn: Any) -> FunctionSpec:
         instance=fn.__dict__.setdefault("_lambdactl_instance", uuid.uuid4().hex),
         # moto keeps the deployed zip (from ZipFile or S3) on the function object.
         code=getattr(fn, "code_bytes", b"") or b"",
+        layer_arns=tuple(arns),
+        layers=tuple(_layer_zips(fn, arns)),
     )
+
+
+def _layer_zips(fn: Any, arns: list[str]) -> list[bytes]:
+    """The zips of the function's layer versions, in order, from moto's layer storage."""
+    from moto.awslambda.models import lambda_backends
+
+    backend = lambda_backends[fn.account_id][fn.region]
+    versions = [backend.layers_versions_by_arn(arn) for arn in arns]
+    return [v.code_bytes for v in versions if v is not None and v.code_bytes]
 
 
 def _invocation_type(request_headers: Any) -> str:

@@ -72,6 +72,8 @@ class FunctionSpec:
     package_type: str = "Zip"
     instance: str = ""  # differs when a function is deleted and created again
     code: bytes = field(default=b"", compare=False, repr=False)
+    layer_arns: tuple[str, ...] = ()
+    layers: tuple[bytes, ...] = field(default=(), compare=False, repr=False)  # zips, in order
 
     @property
     def key(self) -> tuple[object, ...]:
@@ -85,6 +87,7 @@ class FunctionSpec:
             self.memory_mb,
             self.timeout_s,
             self.environment,
+            self.layer_arns,
         )
 
     @property
@@ -182,8 +185,10 @@ class Environment:
         sandbox_endpoint: str,
         sink: LogSink,
         banner: list[str] | None = None,
+        opt_root: Path | None = None,
     ) -> None:
         self.spec = spec
+        self.opt_root = opt_root  # the layers, unzipped (Lambda's /opt)
         self.key = spec.key
         self.stream = stream_name(spec.version)
         self._sink = sink
@@ -251,13 +256,20 @@ class Environment:
                 "AWS_REGION": spec.region,
                 "AWS_DEFAULT_REGION": spec.region,
                 "LAMBDA_TASK_ROOT": str(task_root),
-                "PYTHONPATH": str(task_root),
+                "PYTHONPATH": os.pathsep.join([str(task_root), *self._layer_paths()]),
                 "PYTHONUNBUFFERED": "1",
                 "PYTHONDONTWRITEBYTECODE": "1",  # /var/task is read-only on Lambda
                 **DUMMY_CREDENTIALS,
             }
         )
         return env
+
+    def _layer_paths(self) -> list[str]:
+        """Where Lambda's Python looks in /opt, after /var/task."""
+        if self.opt_root is None:
+            return []
+        site = self.opt_root / "python" / "lib" / self.spec.runtime / "site-packages"
+        return [str(site), str(self.opt_root / "python")]
 
     @property
     def alive(self) -> bool:
@@ -632,7 +644,8 @@ class LocalRuntime:
     # -- internals ------------------------------------------------------------
     def _new_environment(self, spec: FunctionSpec) -> Environment:
         root = self._task_root(spec)
-        return Environment(spec, root, self.endpoint, self.sink, self._banner(spec))
+        opt = self._unzipped([*spec.layers], "opt-") if spec.layers else None
+        return Environment(spec, root, self.endpoint, self.sink, self._banner(spec), opt)
 
     def _banner(self, spec: FunctionSpec) -> list[str]:
         """A one-time warning when the declared runtime is not the host's Python."""
@@ -649,13 +662,19 @@ class LocalRuntime:
 
     def _task_root(self, spec: FunctionSpec) -> Path:
         """The package unzipped once per code hash (Lambda's /var/task)."""
+        return self._unzipped([spec.code])
+
+    def _unzipped(self, zips: list[bytes], prefix: str = "") -> Path:
+        """ZIPS unzipped into one directory, later ones over earlier ones (as Lambda layers /opt)."""
         # Short paths: they show up in every stack trace (Lambda's is /var/task).
-        root = self.work_dir / "code" / hashlib.sha256(spec.code).hexdigest()[:16]
+        digest = hashlib.sha256(b"".join(hashlib.sha256(z).digest() for z in zips)).hexdigest()
+        root = self.work_dir / "code" / f"{prefix}{digest[:16]}"
         with self._code_lock:
             if not root.is_dir():
                 tmp = Path(tempfile.mkdtemp(dir=root.parent, prefix=".unzip-"))
-                with zipfile.ZipFile(io.BytesIO(spec.code)) as package:
-                    package.extractall(tmp)
+                for data in zips:
+                    with zipfile.ZipFile(io.BytesIO(data)) as package:
+                        package.extractall(tmp)
                 os.replace(tmp, root)
         return root
 
