@@ -11,12 +11,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from lambdactl import functions as fnmod
 from lambdactl import iam
+from lambdactl import staging as stagemod
 from lambdactl.aws import Aws, error_code
 from lambdactl.config import Function, Project
 from lambdactl.errors import LambdactlError
@@ -69,6 +70,7 @@ class Observed:
     function: fnmod.FunctionState | None = None
     permissions: dict[str, dict[str, Any]] = field(default_factory=dict)
     buckets: dict[str, s3mod.BucketState] = field(default_factory=dict)
+    staging: stagemod.StagingState | None = None   # read only when a package is over 50 MB
 
 
 @dataclass
@@ -80,6 +82,7 @@ class Context:
     build_dir: Path
     journal_path: Path
     sleep: Callable[[float], None] = time.sleep
+    progress: stagemod.Progress | None = None     # (label, bytes sent, total) of a staging upload
     _journal: Journal | None = None
 
     @property
@@ -113,7 +116,8 @@ class Context:
 
 
 # -- observe ------------------------------------------------------------------
-def observe(ctx: Context, fns: tuple[Function, ...], kinds: tuple[str, ...]) -> dict[str, Observed]:
+def observe(ctx: Context, fns: tuple[Function, ...], kinds: tuple[str, ...],
+            packages: dict[str, Package] | None = None) -> dict[str, Observed]:
     """All the reads for FNS, side by side (plus GetCallerIdentity)."""
     a = ctx.aws
     out = {fn.key: Observed() for fn in fns}
@@ -135,6 +139,9 @@ def observe(ctx: Context, fns: tuple[Function, ...], kinds: tuple[str, ...]) -> 
             add(lambda fn=fn: fnmod.observe(a.client("lambda"), fn.name), lambda v, o=o: setattr(o, "function", v))
         if "permission" in kinds and fn.triggers:
             add(lambda fn=fn: s3mod.observe_permissions(a.client("lambda"), fn.name), lambda v, o=o: setattr(o, "permissions", v))
+    staged = [out[fn.key] for fn in fns if "function" in kinds and stagemod.needed((packages or {}).get(fn.key))]
+    if staged:
+        add(lambda: stagemod.observe(ctx), lambda v: [setattr(o, "staging", v) for o in staged])
     if {"bucket", "notification"} & set(kinds):
         for b in buckets:
             add(lambda b=b: s3mod.observe_bucket(a.client("s3"), b), lambda v, b=b: bucket_states.__setitem__(b, v))
@@ -175,8 +182,12 @@ def decide(
     if "function" in kinds:
         assert pkg is not None
         action, fields = fnmod.decide(observed.function, fn, role_arn, pkg.sha256, project)
-        steps.append(Step(fn.key, "function", fn.name, action, tuple(fields),
-                          detail=f"code {pkg.sha256[:12]}…" if "code" in fields or action == "create" else ""))
+        step = Step(fn.key, "function", fn.name, action, tuple(fields),
+                    detail=f"code {pkg.sha256[:12]}…" if "code" in fields or action == "create" else "")
+        if stagemod.needs_code(step):  # over 50 MB: via the staging bucket (refused if foreign)
+            step = replace(step, detail=step.detail + stagemod.detail(pkg, observed.staging),
+                           data={"staging": observed.staging})
+        steps.append(step)
     elif {"permission", "notification"} & set(kinds) and fn.triggers:
         if observed.function is None:
             raise LambdactlError(
@@ -261,12 +272,14 @@ def apply_step(ctx: Context, fn: Function, step: Step, pkg: Package | None,
             j.record("log_group", fn.log_group, "created", function=fn.key)
     elif step.kind == "function":
         assert pkg is not None
+        code = stagemod.code_for(ctx, fn, pkg, step, step.data.get("staging"))  # bytes, or a staged S3 object
         if step.action == "create":
             j.record("function", fn.name, "creating", function=fn.key)
-            resp = fnmod.create(a.client("lambda"), fn, ctx.role_arn(fn), pkg.read(), ctx.tags, sleep=ctx.sleep)
+            resp = fnmod.create(a.client("lambda"), fn, ctx.role_arn(fn), code, ctx.tags, sleep=ctx.sleep)
             j.record("function", fn.name, "created", function=fn.key, arn=resp.get("FunctionArn"))
         else:
-            fnmod.update(a.client("lambda"), fn, ctx.role_arn(fn), pkg.read(), list(step.fields))
+            fnmod.update(a.client("lambda"), fn, ctx.role_arn(fn), code, list(step.fields))
+        stagemod.prune(ctx, fn, code)
     elif step.kind == "bucket":
         with s3mod.bucket_lock(step.name):
             prior = j.get("bucket", step.name)

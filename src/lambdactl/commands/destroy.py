@@ -15,11 +15,12 @@ def command(app: App, yes: bool) -> None:
 
     In reverse order: our notification entries (other entries untouched), our
     permissions, the functions, their log groups, inline policies and roles,
-    then the buckets lambdactl created, only if empty. Safe to run twice.
+    then the buckets lambdactl created, only if empty, and the staged packages
+    (over 50 MB) with their staging bucket. Safe to run twice.
 
     Example: lambdactl destroy --yes
     """
-    from lambdactl import plan
+    from lambdactl import plan, staging
 
     if not yes and not app.term.interactive:
         raise click.UsageError("destroy needs --yes when not run from a terminal")
@@ -38,7 +39,8 @@ def command(app: App, yes: bool) -> None:
     with ctx.lock("destroy", lambda h: app.term.info(f"waiting for another lambdactl (pid {h.get('pid', '?')})…")), \
             app.term.status("destroying…"), ThreadPoolExecutor(max_workers=max(1, min(8, len(targets)))) as pool:
         done = [s for steps in pool.map(lambda t: plan.destroy_function(ctx, t, on_step), targets) for s in steps]
-        for step in plan.destroy_buckets(ctx, {b for t in targets for b in t.buckets}):
+        for step in [*plan.destroy_buckets(ctx, {b for t in targets for b in t.buckets}),
+                     *staging.destroy(ctx, [t.name for t in targets])]:
             on_step(step, "done")
             done.append(step)
     deleted = [s for s in done if s.action == "delete"]
