@@ -80,6 +80,7 @@ def test_create_goes_through_staging(aws: None, big: Path, params: dict[str, lis
     assert "staging" not in details[LIST]
 
     run("up")
+    assert len(params["GetCallerIdentity"]) == 2   # one a command: the staging read waits for it
     codes = {p["FunctionName"]: p["Code"] for p in params["CreateFunction"]}
     key = f"{HELLO}/{base64.b64decode(hello_zip_sha(big)).hex()}.zip"
     assert codes[HELLO] == {"S3Bucket": STAGING, "S3Key": key}

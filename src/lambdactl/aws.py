@@ -78,6 +78,7 @@ class Aws:
         self._session: Any = None
         self._clients: dict[str, Any] = {}
         self._account_id: str | None = None
+        self._account_lock = threading.Lock()   # reads side by side ask once, not each
 
     # -- construction -------------------------------------------------------
     def _make_session(self) -> Any:
@@ -139,10 +140,11 @@ class Aws:
 
     @property
     def account_id(self) -> str:
-        if self._account_id is None:
-            ident = self.client("sts").get_caller_identity()
-            self._account_id = str(ident["Account"])
-        return self._account_id
+        with self._account_lock:
+            if self._account_id is None:
+                ident = self.client("sts").get_caller_identity()
+                self._account_id = str(ident["Account"])
+            return self._account_id
 
     @property
     def partition(self) -> str:
