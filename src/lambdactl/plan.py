@@ -140,8 +140,8 @@ def observe(ctx: Context, fns: tuple[Function, ...], kinds: tuple[str, ...],
         if "permission" in kinds and fn.triggers:
             add(lambda fn=fn: s3mod.observe_permissions(a.client("lambda"), fn.name), lambda v, o=o: setattr(o, "permissions", v))
     staged = [out[fn.key] for fn in fns if "function" in kinds and stagemod.needed((packages or {}).get(fn.key))]
-    if staged:
-        add(lambda: stagemod.observe(ctx), lambda v: [setattr(o, "staging", v) for o in staged])
+    if staged:  # a package over 50 MB: its staging bucket
+        add(lambda: stagemod.observe(ctx), lambda v: stagemod.store(staged, v))
     if {"bucket", "notification"} & set(kinds):
         for b in buckets:
             add(lambda b=b: s3mod.observe_bucket(a.client("s3"), b), lambda v, b=b: bucket_states.__setitem__(b, v))

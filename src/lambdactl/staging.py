@@ -102,6 +102,11 @@ def _read(ctx: Context, s3: Any, bucket: str) -> StagingState:
     return StagingState(bucket, True, {t["Key"]: t["Value"] for t in resp["TagSet"]}, journaled)
 
 
+def store(observed: list[Any], state: StagingState) -> None:
+    for o in observed:
+        o.staging = state
+
+
 def detail(pkg: Package, state: StagingState | None) -> str:
     """Plan text for a function step that sends PKG; refuses a foreign staging bucket."""
     if not needed(pkg):
@@ -166,7 +171,7 @@ def code_for(ctx: Context, fn: Function, pkg: Package, step: Step,
 def ensure_bucket(ctx: Context, s3: Any, state: StagingState) -> None:
     """Create (journaled) and tag the staging bucket when missing; re-tag a half-made one."""
     a, j, bucket = ctx.aws, ctx.journal, state.bucket
-    tags = dict(ctx.tags)
+    tags = ctx.tags
     if state.exists:
         if OWNER_TAG not in state.tags:   # journaled but untagged: a crash between create and tag
             s3.put_bucket_tagging(Bucket=bucket, ExpectedBucketOwner=a.account_id,
