@@ -97,7 +97,7 @@ def test_unchanged_makes_no_upload(aws: None, big: Path, calls: Counter[str]) ->
     calls.clear()
     r = run("up")
     assert writes(calls) == {}
-    assert "uploading" not in r.stderr
+    assert "upload to" not in r.stderr
 
 
 def test_update_goes_through_staging(aws: None, big: Path, params: dict[str, list[dict[str, Any]]],
@@ -116,7 +116,8 @@ def test_update_goes_through_staging(aws: None, big: Path, params: dict[str, lis
     assert (update["S3Bucket"], update["S3Key"]) == (STAGING, new) and "ZipFile" not in update
     assert staged_keys() == [new] and new != old   # the older package is pruned
     assert client("lambda").get_function(FunctionName=HELLO)["Configuration"]["CodeSha256"] == hello_zip_sha(big)
-    assert f"hello: uploading 0.0 MB to s3://{STAGING}: done" in r.stderr   # progress, start and end
+    assert f"hello: upload to s3://{STAGING}: 0.0 MB" in r.stderr   # progress: start and end
+    assert f"hello: upload to s3://{STAGING}: done" in r.stderr
 
 
 def test_destroy_removes_objects_and_bucket(aws: None, big: Path, calls: Counter[str]) -> None:

@@ -150,7 +150,7 @@ def code_for(ctx: Context, fn: Function, pkg: Package, step: Step,
     j.record(OBJECT_KIND, name, "creating", function=fn.key, bucket=bucket, key=key)
     sent = 0
     sent_lock = threading.Lock()
-    label = f"{fn.key}: uploading {pkg.size / 2**20:.1f} MB to s3://{bucket}"
+    label = f"{fn.key}: upload to s3://{bucket}"
 
     def on_bytes(n: int) -> None:
         nonlocal sent

@@ -107,7 +107,7 @@ def upload_progress(term: Terminal, status: Any) -> Callable[[str, int, int], No
 
     def progress(label: str, sent: int, total: int) -> None:
         if sent == 0 or sent >= total:
-            term.step("↑", f"{label}{'' if sent == 0 else ': done'}", style="cyan")
+            term.step("↑", f"{label}: {'done' if sent else f'{total / 2**20:.1f} MB'}", style="cyan")
         shown[label] = f"{label}: {sent / 2**20:.1f} / {total / 2**20:.1f} MB"
         status.update("; ".join(shown.values()))
 
