@@ -5,9 +5,16 @@ A moto server runs behind a loopback proxy that adds a fixed delay per request
 and 20 functions (disjoint prefixes on one bucket) it reports cold `up`, no-op
 `up`, code-change `up` and `destroy`: wall time (median of N) and API calls
 (reads/writes, as lambdactl counts them; the proxy's count includes retries and
-waiters). Also `lambdactl --help` startup (median of 10).
+waiters). Also `lambdactl --help` startup (median of 10), and a cold `up` of one
+function while IAM propagation is slow: the proxy refuses CreateFunction with
+AWS's "cannot be assumed by Lambda" until the role is --role-delay seconds old
+(moto's roles are assumable at once).
 
-    python benchmarks/provision.py [--runs 5] [--delay 0.04] [--sizes 1,5,20]
+    python benchmarks/provision.py [--runs 5] [--delay 0.04] [--sizes 1,5,20] [--role-delay 8]
+
+Child processes run with bytecode caching on (PYTHONDONTWRITEBYTECODE removed),
+as an installed lambdactl does. The account id is cached after the first run
+(see Aws.account_id), as it is for a user after their first command.
 
 A script, not a test: it measures and prints; it asserts nothing.
 """
@@ -29,6 +36,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from urllib.parse import parse_qs
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -44,7 +52,22 @@ class Proxy(socketserver.ThreadingMixIn, http.server.HTTPServer):
 
     def __init__(self, port: int, upstream: int, delay: float) -> None:
         self.upstream, self.delay, self.count, self.lock = upstream, delay, 0, threading.Lock()
+        self.role_delay = 0.0
+        self.roles_born: dict[str, float] = {}
         super().__init__(("127.0.0.1", port), Handler)
+
+    def refuse(self, method: str, path: str, body: bytes | None) -> bool:
+        """True if this is a CreateFunction whose role is younger than role_delay."""
+        if not self.role_delay or not body:
+            return False
+        if method == "POST" and b"Action=CreateRole" in body:
+            name = parse_qs(body.decode()).get("RoleName", [""])[0]
+            self.roles_born.setdefault(name, time.monotonic())
+        elif method == "POST" and path.rstrip("/").endswith("/2015-03-31/functions"):
+            role = json.loads(body).get("Role", "").rsplit("/", 1)[-1]
+            born = self.roles_born.get(role)
+            return born is not None and time.monotonic() - born < self.role_delay
+        return False
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -60,6 +83,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         with server.lock:
             server.count += 1
         time.sleep(server.delay)
+        if server.refuse(self.command, self.path, body):
+            msg = json.dumps({"Type": "User", "message": "The role defined for the function cannot be assumed by Lambda."})
+            self.send_response(400)
+            self.send_header("x-amzn-ErrorType", "InvalidParameterValueException")
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(msg)))
+            self.end_headers()
+            self.wfile.write(msg.encode())
+            return
         conn = http.client.HTTPConnection("127.0.0.1", server.upstream, timeout=60)
         headers = {k: v for k, v in self.headers.items() if k.lower() not in ("connection",)}
         conn.request(self.command, self.path, body=body, headers=headers)
@@ -111,8 +143,13 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--delay", type=float, default=0.04)
     ap.add_argument("--sizes", default="1,5,20")
+    ap.add_argument("--role-delay", type=float, default=8.0, help="0 to skip that scenario")
     opts = ap.parse_args()
+    import logging
+
     from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
 
     moto_port, proxy_port = free_port(), free_port()
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port)
@@ -123,6 +160,8 @@ def main() -> None:
                AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1",
                AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull)
     env.pop("AWS_PROFILE", None)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["LAMBDACTL_HOME"] = tempfile.mkdtemp(prefix="lambdactl-bench-home-")
     print(f"moto behind a {opts.delay * 1000:.0f} ms proxy; median of {opts.runs}\n")
     print(f"{'functions':>9} | {'phase':<11} | {'wall s':>6} | {'reads':>5} | {'writes':>6} | {'requests':>8}")
     print("-" * 62)
@@ -145,6 +184,17 @@ def main() -> None:
             writes = statistics.median(c.get("writes", 0) for _, c, _ in rows)
             reqs = statistics.median(q for _, _, q in rows)
             print(f"{n:>9} | {phase:<11} | {wall:>6.2f} | {reads:>5.0f} | {writes:>6.0f} | {reqs:>8.0f}")
+    if opts.role_delay:
+        proxy.role_delay = opts.role_delay
+        with tempfile.TemporaryDirectory() as tmp:
+            root = Path(tmp)
+            make_project(root, 1)
+            before = proxy.count
+            took, calls = run(root, env, "up")
+            print(f"\ncold up, role assumable after {opts.role_delay:.0f} s: {took:.2f} s, "
+                  f"{proxy.count - before} requests")
+            proxy.role_delay = 0.0
+            run(root, env, "destroy", "--yes")
     helps = []
     for _ in range(10):
         t0 = time.perf_counter()

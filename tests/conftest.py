@@ -10,6 +10,15 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(autouse=True, scope="session")
+def moto_backends_imported() -> None:
+    """moto (in process) imports a backend on first use; lambdactl's parallel calls
+    would do so from several threads at once, which can deadlock imports."""
+    from lambdactl.local.server import preload_backends
+
+    preload_backends()
+
+
 @pytest.fixture(autouse=True)
 def aws_isolation(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
     home = tmp_path_factory.getbasetemp() / "lambdactl-home"

@@ -248,6 +248,37 @@ def test_status_reports_drift(aws: None) -> None:
     assert doc["deployed"] and any("Timeout" in d for d in doc["drift"])
 
 
+def status_drift(fn: str) -> list[str]:
+    r = run("-o", "json", "status", fn, code=1)
+    (doc,) = json.loads(r.stdout)["functions"]
+    return list(doc["drift"])
+
+
+def test_status_says_what_was_deleted_or_changed_outside(aws: None, calls: Counter[str]) -> None:
+    import io
+    import zipfile
+
+    run("up")
+    client("logs").delete_log_group(logGroupName=f"/aws/lambda/{HELLO}")
+    client("s3").put_bucket_notification_configuration(Bucket=BUCKET, NotificationConfiguration={})
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("app.py", "def lambda_handler(e, c): return 'edited in the console'\n")
+    client("lambda").update_function_code(FunctionName=HELLO, ZipFile=buf.getvalue())
+    calls.clear()
+    drift = status_drift("hello")
+    assert writes(calls) == {}
+    assert any("log group" in d and "deleted outside lambdactl" in d for d in drift), drift
+    assert any("notification" in d for d in drift), drift
+    assert any("code changed outside lambdactl" in d for d in drift), drift
+
+
+def test_status_names_a_foreign_resource_on_our_name(aws: None) -> None:
+    client("iam").create_role(RoleName=f"{HELLO}-role", AssumeRolePolicyDocument="{}")
+    drift = status_drift("hello")
+    assert len(drift) == 1 and "not ours" in drift[0] and f"{HELLO}-role" in drift[0]
+
+
 def test_functions_sharing_a_bucket_keep_each_others_entries(aws: None, project: Path) -> None:
     body = '[project]\nname = "shared"\n'
     for i in range(4):
@@ -260,3 +291,66 @@ def test_functions_sharing_a_bucket_keep_each_others_entries(aws: None, project:
     assert ids == [f"lambdactl-shared-f{i}-0" for i in range(4)]
     run("destroy", "--yes")
     assert s3.list_buckets()["Buckets"] == []
+
+
+# -- round trips: reads the journal makes unnecessary, account id cache --------
+def test_cold_up_reads_only_what_could_refuse(aws: None, calls: Counter[str]) -> None:
+    run("up")
+    run("destroy", "--yes")  # the account id is cached now; the journal is empty
+    calls.clear()
+    run("up")
+    reads = {op: n for op, n in calls.items() if not is_write(op)}
+    # Role, function and bucket could belong to someone else: read before any write.
+    # Policies and the log group are only read when the journal knows them.
+    assert reads == {"GetRole": 2, "GetFunction": 2, "GetBucketNotificationConfiguration": 1}
+    assert writes(calls) == {
+        "CreateRole": 2, "PutRolePolicy": 2, "CreateLogGroup": 2, "PutRetentionPolicy": 2,
+        "CreateFunction": 2, "CreateBucket": 1, "PutBucketTagging": 1, "AddPermission": 1,
+        "PutBucketNotificationConfiguration": 1,
+    }
+
+
+def test_account_id_is_asked_once_per_access_key(aws: None, calls: Counter[str],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import uuid
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", f"AKIA{uuid.uuid4().hex[:16].upper()}")  # never seen
+    run("up")
+    assert calls["GetCallerIdentity"] == 1
+    calls.clear()
+    run("up")
+    assert calls["GetCallerIdentity"] == 0
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", f"AKIA{uuid.uuid4().hex[:16].upper()}")
+    run("up")
+    assert calls["GetCallerIdentity"] == 1  # another key may be another account
+
+
+def test_deployed_from_elsewhere_no_op_makes_no_writes(aws: None, calls: Counter[str], project: Path) -> None:
+    """CI on a fresh clone: no journal, everything deployed and converged."""
+    run("up")
+    (project / ".lambdactl" / "state.json").unlink()
+    calls.clear()
+    out = json.loads(run("-o", "json", "up").stdout)
+    assert writes(calls) == {}
+    assert {f["status"] for f in out["functions"]} == {"unchanged"}
+    assert calls["GetPolicy"] == 1 and calls["DescribeLogGroups"] == 2  # read in the second round
+
+
+def test_destroy_drops_our_empty_bucket_without_unhooking(aws: None, calls: Counter[str]) -> None:
+    run("up")
+    calls.clear()
+    run("destroy", "--yes")
+    assert "PutBucketNotificationConfiguration" not in calls  # it goes with the bucket
+    assert calls["DeleteBucket"] == 1
+    assert client("s3").list_buckets()["Buckets"] == []
+
+
+def test_destroy_keeps_our_bucket_with_objects_and_unhooks(aws: None) -> None:
+    run("up")
+    s3 = client("s3")
+    s3.put_object(Bucket=BUCKET, Key="elsewhere/user.txt", Body=b"user data")
+    r = run("destroy", "--yes")
+    assert "kept" in r.stderr and "not empty" in r.stderr
+    assert s3.get_object(Bucket=BUCKET, Key="elsewhere/user.txt")["Body"].read() == b"user data"
+    left = s3.get_bucket_notification_configuration(Bucket=BUCKET)
+    assert left.get("LambdaFunctionConfigurations", []) == []

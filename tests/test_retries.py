@@ -67,7 +67,7 @@ def test_role_propagation_gives_up_within_budget() -> None:
     lam = boto3.client("lambda", region_name="us-east-1")
     clock = FakeClock()
     with Stubber(lam) as stub:
-        for _ in range(100):
+        for _ in range(200):
             not_assumable(stub)
         with pytest.raises(AwsError, match="still not assumable by Lambda after 60 s"):
             functions.create(lam, FN, ROLE, b"zip", {}, sleep=clock.sleep, clock=clock)

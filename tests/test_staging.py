@@ -73,14 +73,17 @@ def test_names() -> None:
     assert staging.object_key("fn", sha) == f"fn/{bytes(range(32)).hex()}.zip"
 
 
-def test_create_goes_through_staging(aws: None, big: Path, params: dict[str, list[dict[str, Any]]]) -> None:
+def test_create_goes_through_staging(aws: None, big: Path, params: dict[str, list[dict[str, Any]]],
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LAMBDACTL_HOME", str(big / "home"))   # no account id cached yet
     plan = json.loads(run("-o", "json", "plan").stdout)
     details = {s["name"]: s["detail"] for s in plan["steps"] if s["kind"] == "function"}
     assert details[HELLO].endswith(f"via staging s3://{STAGING} (new bucket)")
     assert "staging" not in details[LIST]
 
     run("up")
-    assert len(params["GetCallerIdentity"]) == 2   # one a command: the staging read waits for it
+    # Asked once (then cached): the staging read, side by side with it, waits for the answer.
+    assert len(params["GetCallerIdentity"]) == 1
     codes = {p["FunctionName"]: p["Code"] for p in params["CreateFunction"]}
     key = f"{HELLO}/{base64.b64decode(hello_zip_sha(big)).hex()}.zip"
     assert codes[HELLO] == {"S3Bucket": STAGING, "S3Key": key}
@@ -118,6 +121,14 @@ def test_update_goes_through_staging(aws: None, big: Path, params: dict[str, lis
     assert client("lambda").get_function(FunctionName=HELLO)["Configuration"]["CodeSha256"] == hello_zip_sha(big)
     assert f"hello: upload to s3://{STAGING}: 0.0 MB" in r.stderr   # progress: start and end
     assert f"hello: upload to s3://{STAGING}: done" in r.stderr
+
+
+def test_status_shows_code_drift_via_staging(aws: None, big: Path) -> None:
+    run("up")
+    (big / "functions/hello/app.py").write_text((big / "functions/hello/app.py").read_text() + "\n# changed\n")
+    r = run("-o", "json", "status", "hello", code=1)
+    (doc,) = json.loads(r.stdout)["functions"]
+    assert doc["drift"] == [f"update function {HELLO} (code): code {hello_zip_sha(big)[:12]}… via staging s3://{STAGING}"]
 
 
 def test_destroy_removes_objects_and_bucket(aws: None, big: Path, calls: Counter[str]) -> None:

@@ -8,6 +8,7 @@ real ones are never sent to it.
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 from collections import Counter
@@ -59,6 +60,10 @@ class CallCounter:
     def writes(self) -> int:
         return sum(n for op, n in self.calls.items() if is_write(op))
 
+    def as_json(self) -> dict[str, Any]:
+        """For --output json: totals and the count of each operation."""
+        return {"reads": self.reads, "writes": self.writes, "operations": dict(sorted(self.calls.items()))}
+
 
 class Aws:
     """Lazily creates and caches one client per service for a target."""
@@ -84,16 +89,19 @@ class Aws:
     def _make_session(self) -> Any:
         import boto3
         import botocore.exceptions
+        import botocore.session
 
         kwargs: dict[str, Any] = {}
         if self.target.is_local:
             # The sandbox: dummy credentials, and no profile or ~/.aws lookups at all.
-            import botocore.session
-
             core = botocore.session.Session(session_vars={"profile": (None, None, None, None)})
-            kwargs.update(LOCAL_CREDENTIALS, botocore_session=core)
-        elif self.target.profile:
-            kwargs["profile_name"] = self.target.profile
+            kwargs.update(LOCAL_CREDENTIALS)
+        else:
+            core = botocore.session.Session()
+            if self.target.profile:
+                kwargs["profile_name"] = self.target.profile
+        core.register_component("data_loader", _quick_loader())
+        kwargs["botocore_session"] = core
         if self.target.region:
             kwargs["region_name"] = self.target.region
         try:
@@ -103,6 +111,12 @@ class Aws:
                 f"AWS profile {self.target.profile!r} not found",
                 "list profiles with `aws configure list-profiles` or drop --profile",
             ) from exc
+
+    def _get_session(self) -> Any:
+        with self._lock:
+            if self._session is None:
+                self._session = self._make_session()
+            return self._session
 
     def client(self, service: str) -> Any:
         with self._lock:
@@ -123,11 +137,20 @@ class Aws:
                 retries={"mode": "standard", "max_attempts": self._max_attempts},
                 connect_timeout=10,
                 read_timeout=70,
-                max_pool_connections=32,
+                max_pool_connections=64,  # plan.py runs up to 32 reads / 16 chains at once
             )
-            client = self._session.client(
-                service, endpoint_url=self.target.endpoint_url, config=config
-            )
+            # A client is ~100k long-lived objects (its service model): build it
+            # without cycle collections and keep later collections off it.
+            collecting = gc.isenabled()
+            gc.disable()
+            try:
+                client = self._session.client(
+                    service, endpoint_url=self.target.endpoint_url, config=config
+                )
+            finally:
+                gc.freeze()
+                if collecting:
+                    gc.enable()
             client.meta.events.register("before-call.*.*", self.counter)
             for event, handler in self._hooks:
                 client.meta.events.register(event, handler)
@@ -136,15 +159,51 @@ class Aws:
 
     @property
     def region(self) -> str:
-        return str(self.client("sts").meta.region_name)
+        region = self._get_session().region_name
+        if not region:
+            raise LambdactlError(
+                "no AWS region configured",
+                "set region in lambdactl.toml, pass --region, or export AWS_REGION",
+            )
+        return str(region)
 
     @property
     def account_id(self) -> str:
+        """The account of the credentials in use; GetCallerIdentity once per access key.
+
+        An access key id belongs to one account for its whole life, so the answer
+        is cached in $LAMBDACTL_HOME/accounts.json (keyed with the endpoint): a
+        round trip saved on every later command. Reads side by side that need it
+        wait for one answer rather than each asking.
+        """
         with self._account_lock:
             if self._account_id is None:
-                ident = self.client("sts").get_caller_identity()
-                self._account_id = str(ident["Account"])
+                key = self._account_cache_key()
+                cached = _read_accounts().get(key) if key else None
+                if cached:
+                    self._account_id = cached
+                else:
+                    ident = self.client("sts").get_caller_identity()
+                    self._account_id = str(ident["Account"])
+                    if key:
+                        _remember_account(key, self._account_id)
             return self._account_id
+
+    def account_known(self) -> bool:
+        """True if account_id will not cost a round trip."""
+        if self._account_id is None and not self.target.is_local:
+            key = self._account_cache_key()
+            self._account_id = _read_accounts().get(key) if key else None
+        return self._account_id is not None
+
+    def _account_cache_key(self) -> str | None:
+        if self.target.is_local:
+            return None  # the sandbox answers in a millisecond; nothing to save
+        creds = self._get_session().get_credentials()
+        access_key = getattr(creds, "access_key", None) if creds else None
+        if not access_key:
+            return None
+        return f"{self.target.endpoint_url or 'aws'} {access_key}"
 
     @property
     def partition(self) -> str:
@@ -161,6 +220,36 @@ class Aws:
         # The sandbox may come back on another port: it is one target, "local".
         where = "local" if self.target.is_local else (self.target.endpoint_url or "aws")
         return f"{self.account_id}/{self.region}/{where}"
+
+
+def _quick_loader() -> Any:
+    """botocore's data loader without two costs it pays on every process (~50 ms).
+
+    Upstream checks a service name against a listing of ~400 service directories
+    in three search paths (~900 listdir calls), and parses its JSON models into
+    OrderedDicts (twice as slow as dicts, which keep order anyway). lambdactl names
+    its few services itself: an unknown one still fails, when its model is loaded.
+    """
+    import json
+
+    from botocore import loaders
+
+    class Everything:
+        def __contains__(self, _: object) -> bool:
+            return True
+
+    class FileLoader(loaders.JSONFileLoader):
+        def _load_file(self, full_path: str, open_method: Any) -> Any:
+            if not os.path.isfile(full_path):
+                return None
+            with open_method(full_path, "rb") as fp:
+                return json.loads(fp.read().decode("utf-8"))
+
+    class Loader(loaders.Loader):
+        def list_available_services(self, type_name: str) -> Any:
+            return Everything()
+
+    return Loader(file_loader=FileLoader())
 
 
 def error_code(exc: BaseException) -> str:
@@ -213,6 +302,37 @@ def translate(exc: BaseException) -> LambdactlError | None:
     if isinstance(exc, bex.BotoCoreError):
         return AwsError(str(exc))
     return None
+
+
+def _accounts_path() -> Any:
+    from lambdactl.local.control import home
+
+    return home() / "accounts.json"
+
+
+def _read_accounts() -> dict[str, str]:
+    import json
+
+    try:
+        data = json.loads(_accounts_path().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def _remember_account(key: str, account: str) -> None:
+    import json
+
+    path = _accounts_path()
+    data = _read_accounts()
+    data[key] = account
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a cache: failing to write it only costs a round trip next time
 
 
 def env_region() -> str | None:

@@ -210,7 +210,14 @@ class UserError(click.ClickException):
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the console script."""
-    root.main(args=argv, prog_name="lambdactl")
+    import gc
+
+    try:
+        root.main(args=argv, prog_name="lambdactl")
+    finally:
+        # A command's objects (botocore's service models above all) live until it
+        # ends: let the interpreter's teardown skip collecting them (~70 ms).
+        gc.freeze()
 
 
 def to_user_error(exc: BaseException) -> LambdactlError | None:

@@ -107,9 +107,13 @@ def _retry(
     sleep: Callable[[float], None],
     clock: Callable[[], float],
     first: float = 0.25,
-    cap: float = 1.0,
+    cap: float = 0.5,
 ) -> Any:
-    """Bounded exponential backoff with jitter; re-raises once the budget is spent."""
+    """Bounded exponential backoff with jitter; re-raises once the budget is spent.
+
+    The cap is short: a waiting chain costs at most that much past the moment the
+    resource becomes usable (IAM propagation takes ~5-10 s; a call is cheap).
+    """
     deadline = clock() + budget
     delay = first
     while True:

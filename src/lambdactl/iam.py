@@ -171,22 +171,37 @@ class RoleState:
     policy: str | None  # canonical JSON of our inline policy, None if absent
 
 
-def observe(iam: Any, role_name: str) -> RoleState | None:
+def read_role(iam: Any, role_name: str) -> dict[str, Any] | None:
     try:
-        role = iam.get_role(RoleName=role_name)["Role"]
+        return dict(iam.get_role(RoleName=role_name)["Role"])
     except Exception as exc:
         if error_code(exc) == "NoSuchEntity":
             return None
         raise
+
+
+def read_policy(iam: Any, role_name: str) -> str | None:
+    """Canonical JSON of our inline policy; None if it (or the role) is absent."""
     try:
         doc = iam.get_role_policy(RoleName=role_name, PolicyName=POLICY_NAME)["PolicyDocument"]
-        policy: str | None = canonical(doc)
     except Exception as exc:
         if error_code(exc) != "NoSuchEntity":
             raise
-        policy = None
+        return None
+    return canonical(doc)
+
+
+def role_state(role: dict[str, Any] | None, policy: str | None) -> RoleState | None:
+    if role is None:
+        return None
     tags = {t["Key"]: t["Value"] for t in role.get("Tags", [])}
     return RoleState(role["Arn"], tags, canonical(role["AssumeRolePolicyDocument"]), policy)
+
+
+def observe(iam: Any, role_name: str, *, policy: bool = True) -> RoleState | None:
+    """The role and (if POLICY) our inline policy, one after the other."""
+    role = read_role(iam, role_name)
+    return role_state(role, read_policy(iam, role_name) if role is not None and policy else None)
 
 
 def check_owner(kind: str, name: str, tags: dict[str, str], project: str) -> None:

@@ -8,6 +8,7 @@ executes them: one planner for both.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -25,6 +26,10 @@ from lambdactl.package import Package, package_for_function
 from lambdactl.state import Journal
 from lambdactl.triggers import s3 as s3mod
 
+# Bounded pools: reads side by side, function chains side by side (each chain
+# runs its own steps in parallel too). Aws sizes its HTTP connection pools to match.
+PARALLEL_READS = 32
+PARALLEL_FUNCTIONS = 16
 ALL_KINDS = ("role", "log_group", "function", "bucket", "permission", "notification")
 STEP_KINDS = {
     "role": ("role",),
@@ -117,27 +122,51 @@ class Context:
 
 # -- observe ------------------------------------------------------------------
 def observe(ctx: Context, fns: tuple[Function, ...], kinds: tuple[str, ...],
-            packages: dict[str, Package] | None = None) -> dict[str, Observed]:
-    """All the reads for FNS, side by side (plus GetCallerIdentity)."""
+            packages: dict[str, Package] | None = None, *,
+            journal_hints: bool = False) -> dict[str, Observed]:
+    """All the reads for FNS, side by side.
+
+    With JOURNAL_HINTS (`up`), reads that cannot make the run refuse are skipped
+    when the journal says lambdactl never created the resource here: the role's
+    inline policy, the function's resource policy and its log group. They are read
+    in a second round if the role or the function turns out to exist (deployed from
+    another machine); otherwise they are created (creating the log group adopts one
+    that exists). Reads that can refuse (a foreign role, function or bucket rule)
+    always happen, before any write; so does the staging bucket's, for PACKAGES
+    over 50 MB.
+    """
     a = ctx.aws
     out = {fn.key: Observed() for fn in fns}
     jobs: list[tuple[Callable[[], Any], Callable[[Any], None]]] = []
+    known: dict[str, Any] | None = None
+    if journal_hints and a.account_known():
+        known = ctx.journal.resources()
 
     def add(read: Callable[[], Any], store: Callable[[Any], None]) -> None:
         jobs.append((read, store))
 
+    def expected(kind: str, name: str) -> bool:
+        return known is None or f"{kind}:{name}" in known
+
     add(lambda: a.account_id, lambda _: None)
     buckets = sorted({t.bucket for fn in fns for t in fn.triggers})
     bucket_states: dict[str, s3mod.BucketState] = {}
+    roles: dict[str, Any] = {}
+    policies: dict[str, str | None] = {}
+    want_role = {"role", "function"} & set(kinds)
+    want_perms = "permission" in kinds
     for fn in fns:
         o = out[fn.key]
-        if {"role", "function"} & set(kinds):
-            add(lambda fn=fn: iam.observe(a.client("iam"), fn.role_name), lambda v, o=o: setattr(o, "role", v))
-        if "log_group" in kinds:
+        if want_role:
+            add(lambda fn=fn: iam.read_role(a.client("iam"), fn.role_name), lambda v, fn=fn: roles.__setitem__(fn.key, v))
+            if expected("role", fn.role_name):
+                add(lambda fn=fn: iam.read_policy(a.client("iam"), fn.role_name),
+                    lambda v, fn=fn: policies.__setitem__(fn.key, v))
+        if "log_group" in kinds and expected("log_group", fn.log_group):
             add(lambda fn=fn: fnmod.observe_log_group(a.client("logs"), fn.log_group), lambda v, o=o: setattr(o, "log_group", v))
         if {"function", "permission", "notification"} & set(kinds):
             add(lambda fn=fn: fnmod.observe(a.client("lambda"), fn.name), lambda v, o=o: setattr(o, "function", v))
-        if "permission" in kinds and fn.triggers:
+        if want_perms and fn.triggers and expected("function", fn.name):
             add(lambda fn=fn: s3mod.observe_permissions(a.client("lambda"), fn.name), lambda v, o=o: setattr(o, "permissions", v))
     staged = [out[fn.key] for fn in fns if "function" in kinds and stagemod.needed((packages or {}).get(fn.key))]
     if staged:  # a package over 50 MB: its staging bucket
@@ -146,7 +175,24 @@ def observe(ctx: Context, fns: tuple[Function, ...], kinds: tuple[str, ...],
         for b in buckets:
             add(lambda b=b: s3mod.observe_bucket(a.client("s3"), b), lambda v, b=b: bucket_states.__setitem__(b, v))
     run_parallel([j[0] for j in jobs], [j[1] for j in jobs])
+
+    # Second round, rare: something the journal did not know of exists after all.
+    jobs = []
     for fn in fns:
+        o = out[fn.key]
+        if want_role and roles.get(fn.key) is not None and fn.key not in policies:
+            add(lambda fn=fn: iam.read_policy(a.client("iam"), fn.role_name), lambda v, fn=fn: policies.__setitem__(fn.key, v))
+        if o.function is not None and not expected("function", fn.name):
+            # Deployed from elsewhere (CI, another machine): read what round one skipped,
+            # so that a converged project makes no write here either.
+            if want_perms and fn.triggers:
+                add(lambda fn=fn: s3mod.observe_permissions(a.client("lambda"), fn.name), lambda v, o=o: setattr(o, "permissions", v))
+            if "log_group" in kinds and not expected("log_group", fn.log_group):
+                add(lambda fn=fn: fnmod.observe_log_group(a.client("logs"), fn.log_group), lambda v, o=o: setattr(o, "log_group", v))
+    run_parallel([j[0] for j in jobs], [j[1] for j in jobs])
+
+    for fn in fns:
+        out[fn.key].role = iam.role_state(roles.get(fn.key), policies.get(fn.key))
         out[fn.key].buckets = {t.bucket: bucket_states[t.bucket] for t in fn.triggers if t.bucket in bucket_states}
     return out
 
@@ -156,7 +202,7 @@ def run_parallel(reads: list[Callable[[], Any]], stores: list[Callable[[Any], No
     if not reads:
         return
     # Aws.client() holds a lock while creating: boto3 client creation is not thread-safe.
-    with ThreadPoolExecutor(max_workers=min(16, len(reads))) as pool:
+    with ThreadPoolExecutor(max_workers=min(PARALLEL_READS, len(reads))) as pool:
         futures = [pool.submit(r) for r in reads]
         for fut, store in zip(futures, stores):
             store(fut.result())
@@ -229,28 +275,71 @@ def decide_triggers(ctx: Context, fn: Function, observed: Observed, kinds: tuple
 
 
 # -- execute ------------------------------------------------------------------
-# Steps of one wave do not depend on each other and run side by side; each wave
-# needs the ones before (the function needs its role; S3 validates the permission
-# when the notification is written). A round trip is the unit of cost.
-WAVES = (("role", "log_group", "bucket"), ("function",), ("permission",), ("notification",))
+# What each kind of step waits for. The function needs its role to exist (not its
+# policy: that is written alongside); S3 validates the permission when the
+# notification is written, so the notification waits for the permission and the
+# bucket. Everything else starts at once. A round trip is the unit of cost: the
+# chain of dependent calls is role -> function -> permission -> notification.
+NEEDS = {"function": ("role",), "permission": ("function",), "notification": ("permission", "bucket")}
 
 
 def execute(ctx: Context, fn: Function, steps: list[Step], pkg: Package | None,
             on_step: Callable[[Step, str], None] | None = None) -> None:
-    """Carry out STEPS for FN wave by wave, journaling every create."""
-    for kinds in WAVES:
-        todo = [s for s in steps if s.writes and s.kind in kinds]
-        if len(todo) == 1:
-            apply_step(ctx, fn, todo[0], pkg, on_step)
-        elif todo:
-            with ThreadPoolExecutor(max_workers=len(todo)) as pool:
-                futures = [pool.submit(apply_step, ctx, fn, s, pkg, on_step) for s in todo]
-            for fut in futures:
-                fut.result()  # the first failure stops the chain, after its wave finished
+    """Carry out STEPS for FN, each as soon as what it needs is there.
+
+    The first failure stops the chain: steps that have not started are skipped
+    (those in flight finish), and the failure is raised.
+    """
+    todo = [s for s in steps if s.writes]
+    if not todo:
+        return
+    pending = {k: sum(1 for s in todo if s.kind == k) for k in ALL_KINDS}
+    ready = {k: threading.Event() for k in ALL_KINDS}
+    lock = threading.Lock()
+    failures: list[BaseException] = []
+    for k, n in pending.items():
+        if n == 0:
+            ready[k].set()
+
+    def finished(kind: str) -> None:
+        with lock:
+            pending[kind] -= 1
+            if pending[kind] == 0:
+                ready[kind].set()
+
+    def run(step: Step) -> None:
+        released = False
+
+        def release() -> None:  # the role exists: the function may start
+            nonlocal released
+            if not released:
+                released = True
+                finished(step.kind)
+
+        for need in NEEDS.get(step.kind, ()):
+            ready[need].wait()
+        try:
+            if not failures:
+                apply_step(ctx, fn, step, pkg, on_step, on_ready=release)
+        except BaseException as exc:  # noqa: BLE001 - re-raised below, after the others
+            failures.append(exc)
+        finally:
+            release()
+
+    if len(todo) == 1:
+        run(todo[0])
+    else:
+        with ThreadPoolExecutor(max_workers=len(todo)) as pool:
+            list(pool.map(run, todo))
+    if failures:
+        raise failures[0]
 
 
 def apply_step(ctx: Context, fn: Function, step: Step, pkg: Package | None,
-               on_step: Callable[[Step, str], None] | None = None) -> None:
+               on_step: Callable[[Step, str], None] | None = None,
+               on_ready: Callable[[], None] | None = None) -> None:
+    """One step's calls. ON_READY is called once the resource exists (before the
+    role's policy is written: the function can be created meanwhile)."""
     a, j = ctx.aws, ctx.journal
     if on_step:
         on_step(step, "start")
@@ -261,6 +350,8 @@ def apply_step(ctx: Context, fn: Function, step: Step, pkg: Package | None,
             j.record("role", fn.role_name, "created", function=fn.key, arn=ctx.role_arn(fn))
         elif "trust" in step.fields:
             iam.put_trust(a.client("iam"), fn.role_name)
+        if on_ready:
+            on_ready()
         if "policy" in step.fields:
             iam.put_policy(a.client("iam"), fn.role_name, ctx.policy(fn))
     elif step.kind == "log_group":
@@ -276,9 +367,12 @@ def apply_step(ctx: Context, fn: Function, step: Step, pkg: Package | None,
         if step.action == "create":
             j.record("function", fn.name, "creating", function=fn.key)
             resp = fnmod.create(a.client("lambda"), fn, ctx.role_arn(fn), code, ctx.tags, sleep=ctx.sleep)
-            j.record("function", fn.name, "created", function=fn.key, arn=resp.get("FunctionArn"))
+            j.record("function", fn.name, "created", function=fn.key, arn=resp.get("FunctionArn"),
+                     code_sha256=pkg.sha256)
         else:
             fnmod.update(a.client("lambda"), fn, ctx.role_arn(fn), code, list(step.fields))
+            if "code" in step.fields:
+                j.amend("function", fn.name, code_sha256=pkg.sha256)
         stagemod.prune(ctx, fn, code)
     elif step.kind == "bucket":
         with s3mod.bucket_lock(step.name):
@@ -330,12 +424,53 @@ def destroy_targets(ctx: Context) -> list[Target]:
     return list(out.values())
 
 
-def destroy_function(ctx: Context, t: Target, on_step: Callable[[Step, str], None] | None = None) -> list[Step]:
+def destroy_all(ctx: Context, targets: list[Target],
+                on_step: Callable[[Step, str], None] | None = None) -> list[Step]:
+    """Take down every target and the buckets lambdactl created for them.
+
+    A bucket lambdactl created that is empty is deleted with its notification
+    configuration, side by side with the functions: no need to unhook us from a
+    bucket that goes. Any other bucket keeps everything but our entries.
+    """
+    journal = ctx.journal.resources()
+    buckets = {b for t in targets for b in t.buckets}
+    buckets |= {e["name"] for e in journal.values() if e["kind"] == "bucket"}
+    steps: list[Step] = []
+    with ThreadPoolExecutor(max_workers=max(1, min(16, len(buckets)))) as bucket_pool, \
+            ThreadPoolExecutor(max_workers=max(1, min(PARALLEL_FUNCTIONS, len(targets)))) as fn_pool:
+        fates = {b: bucket_pool.submit(destroy_bucket, ctx, b, f"bucket:{b}" in journal)
+                 for b in sorted(buckets)}
+        for fn_steps in fn_pool.map(lambda t: destroy_function(ctx, t, fates, on_step), targets):
+            steps += fn_steps
+        for fate in fates.values():
+            step = fate.result()
+            if step is not None:
+                steps.append(step)
+                if on_step:
+                    on_step(step, "done")
+    return steps
+
+
+def destroy_bucket(ctx: Context, bucket: str, created_by_us: bool) -> Step | None:
+    """Delete BUCKET if lambdactl created it and it is empty; a Step saying what happened."""
+    result = s3mod.delete_bucket_if_ours(ctx.aws.client("s3"), bucket, ctx.project.name, created_by_us)
+    if result in ("deleted", "already gone"):
+        ctx.journal.forget("bucket", bucket)
+    if result == "deleted":
+        return Step("", "bucket", bucket, "delete")
+    if result.startswith("kept") and (created_by_us or "not created" not in result):
+        return Step("", "bucket", bucket, "skip", detail=result)
+    return None
+
+
+def destroy_function(ctx: Context, t: Target, fates: dict[str, Any],
+                     on_step: Callable[[Step, str], None] | None = None) -> list[Step]:
     """Remove what lambdactl made for one function: notifications first, then the rest.
 
-    Reads go side by side, then our notification entries; then the function (its
-    resource policy, our S3 permissions included, goes with it), the log group and
-    the role, which do not depend on each other.
+    Reads go side by side, then our notification entries in the buckets that stay
+    (FATES: bucket -> future of destroy_bucket); then the function (its resource
+    policy, our S3 permissions included, goes with it), the log group and the
+    role, which do not depend on each other.
     """
     a, j, project = ctx.aws, ctx.journal, ctx.project.name
     done: list[Step] = []
@@ -348,21 +483,23 @@ def destroy_function(ctx: Context, t: Target, on_step: Callable[[Step, str], Non
 
     found: dict[str, Any] = {}
     reads: list[Callable[[], Any]] = [lambda: fnmod.observe(a.client("lambda"), t.name),
-                                      lambda: iam.observe(a.client("iam"), t.role_name)]
-    reads += [lambda b=b: s3mod.observe_bucket(a.client("s3"), b) for b in t.buckets]
-    keys = ["function", "role", *t.buckets]
-    run_parallel(reads, [lambda v, k=k: found.__setitem__(k, v) for k in keys])
+                                      lambda: iam.observe(a.client("iam"), t.role_name, policy=False)]
+    run_parallel(reads, [lambda v, k=k: found.__setitem__(k, v) for k in ("function", "role")])
     fstate: fnmod.FunctionState | None = found["function"]
     role: iam.RoleState | None = found["role"]
     ours_fn = fstate is not None and fstate.tags.get(iam.OWNER_TAG) == project
 
     def unhook(bucket: str) -> None:
-        with s3mod.bucket_lock(bucket):
-            state = found[bucket]
-            current = s3mod.latest(a.client("s3"), bucket, state.notification)
-            if state.exists and s3mod.our_entries_in(current, t.name):
-                s3mod.put_notification(a.client("s3"), bucket, s3mod.merge(current, [], t.name, bucket))
-                report("notification", f"s3://{bucket}", "delete")
+        fate = fates[bucket].result()
+        if fate is None or fate.action != "delete":  # the bucket stays: take our entries out
+            with s3mod.bucket_lock(bucket):
+                current = s3mod.latest(a.client("s3"), bucket, None)
+                state = s3mod.observe_bucket(a.client("s3"), bucket) if current is None else None
+                if current is None and state is not None:
+                    current = state.notification if state.exists else {}
+                if current and s3mod.our_entries_in(current, t.name):
+                    s3mod.put_notification(a.client("s3"), bucket, s3mod.merge(current, [], t.name, bucket))
+                    report("notification", f"s3://{bucket}", "delete")
         j.forget("notification", f"{bucket}#{t.name}")
 
     run_parallel([lambda b=b: unhook(b) for b in t.buckets], [lambda _: None for _ in t.buckets])
@@ -397,27 +534,6 @@ def destroy_function(ctx: Context, t: Target, on_step: Callable[[Step, str], Non
     jobs = [drop_function, drop_log_group, drop_role]
     run_parallel(jobs, [lambda _: None for _ in jobs])
     return done
-
-
-def destroy_buckets(ctx: Context, buckets: set[str]) -> list[Step]:
-    """Buckets last, after every function's notification is gone; only ours and empty."""
-    out = []
-    journal = ctx.journal.resources()
-    for e in journal.values():
-        if e["kind"] == "bucket":
-            buckets.add(e["name"])
-    for bucket in sorted(buckets):
-        entry = journal.get(f"bucket:{bucket}")
-        result = s3mod.delete_bucket_if_ours(
-            ctx.aws.client("s3"), bucket, ctx.project.name, created_by_us=bool(entry)
-        )
-        if result == "deleted":
-            out.append(Step("", "bucket", bucket, "delete"))
-        elif result.startswith("kept") and (entry or "not created" not in result):
-            out.append(Step("", "bucket", bucket, "skip", detail=result))
-        if result in ("deleted", "already gone"):
-            ctx.journal.forget("bucket", bucket)
-    return out
 
 
 def is_not_found(exc: Exception) -> bool:

@@ -67,6 +67,16 @@ class Journal:
             entry.update(attrs, kind=kind, name=name, status=status, updated=time.time())
             self._write_all(data)
 
+    def amend(self, kind: str, name: str, **attrs: Any) -> None:
+        """Update the attributes of a recorded resource; nothing if it is not recorded."""
+        with self._lock:
+            data = self._read_all()
+            entry = data["targets"].get(self.target_key, {}).get("resources", {}).get(f"{kind}:{name}")
+            if entry is None:
+                return
+            entry.update(attrs, updated=time.time())
+            self._write_all(data)
+
     def forget(self, kind: str, name: str) -> None:
         with self._lock:
             data = self._read_all()

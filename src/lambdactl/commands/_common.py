@@ -32,8 +32,13 @@ class FunctionResult:
         return any(s.writes for s in self.steps)
 
 
-def plan_steps(app: App, kinds: tuple[str, ...], key: str | None) -> list[FunctionResult]:
-    """Package (if deploying), read the current state, decide every step. No writes."""
+def plan_steps(app: App, kinds: tuple[str, ...], key: str | None,
+               *, journal_hints: bool = False) -> list[FunctionResult]:
+    """Package (if deploying), read the current state, decide every step. No writes.
+
+    JOURNAL_HINTS lets the state journal spare reads (see plan.observe): `up` uses
+    it, `plan` reads everything.
+    """
     from lambdactl import plan
 
     ctx = app.context
@@ -43,7 +48,8 @@ def plan_steps(app: App, kinds: tuple[str, ...], key: str | None) -> list[Functi
         for r in results:
             r.package = plan.package_for(ctx, r.fn)
     with app.term.status("reading the current state…"):
-        observed = plan.observe(ctx, fns, kinds, {r.fn.key: r.package for r in results if r.package})
+        observed = plan.observe(ctx, fns, kinds, {r.fn.key: r.package for r in results if r.package},
+                                journal_hints=journal_hints)
     for r in results:
         r.steps = plan.decide(ctx, r.fn, observed[r.fn.key], kinds, r.package)
     return results
@@ -71,7 +77,7 @@ def _apply(app: App, kinds: tuple[str, ...], key: str | None) -> list[FunctionRe
 
     ctx = app.context
     term = app.term
-    results = plan_steps(app, kinds, key)
+    results = plan_steps(app, kinds, key, journal_hints=True)
 
     def on_step(step: Step, phase: str) -> None:
         if phase == "done":
@@ -92,7 +98,7 @@ def _apply(app: App, kinds: tuple[str, ...], key: str | None) -> list[FunctionRe
     if todo:
         with term.status(f"applying changes to {len(todo)} function(s)…") as status:
             ctx.progress = upload_progress(term, status)
-            with ThreadPoolExecutor(max_workers=min(8, len(todo))) as pool:
+            with ThreadPoolExecutor(max_workers=min(plan.PARALLEL_FUNCTIONS, len(todo))) as pool:
                 list(pool.map(run, todo))
     term.debug(
         f"{time.monotonic() - started:.2f} s; API calls: {ctx.aws.counter.reads} reads, "
@@ -139,7 +145,7 @@ def render_summary(app: App, title: str, results: list[FunctionResult],
     rows = summary_rows(app, results)
     calls = app.context.aws.counter
     if app.term.json:
-        doc = {"functions": rows, "api_calls": {"reads": calls.reads, "writes": calls.writes}}
+        doc = {"functions": rows, "api_calls": calls.as_json()}
         if extra:
             extra(doc)
         app.term.print_json(doc)

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import click
 
 from lambdactl.cli import App
@@ -13,10 +11,11 @@ from lambdactl.cli import App
 def command(app: App, yes: bool) -> None:
     """Remove everything lambdactl created for this project, and nothing else.
 
-    In reverse order: our notification entries (other entries untouched), our
-    permissions, the functions, their log groups, inline policies and roles,
-    then the buckets lambdactl created, only if empty, and the staged packages
-    (over 50 MB) with their staging bucket. Safe to run twice.
+    Our notification entries (other entries untouched) first, then our
+    permissions, the functions, their log groups, inline policies and roles.
+    A bucket lambdactl created goes only if it is empty (with its notification
+    configuration); any other bucket is kept. Then the staged packages (over
+    50 MB) and the staging bucket if nothing else is in it. Safe to run twice.
 
     Example: lambdactl destroy --yes
     """
@@ -37,10 +36,9 @@ def command(app: App, yes: bool) -> None:
                       style="green" if step.action == "delete" else "yellow")
 
     with ctx.lock("destroy", lambda h: app.term.info(f"waiting for another lambdactl (pid {h.get('pid', '?')})…")), \
-            app.term.status("destroying…"), ThreadPoolExecutor(max_workers=max(1, min(8, len(targets)))) as pool:
-        done = [s for steps in pool.map(lambda t: plan.destroy_function(ctx, t, on_step), targets) for s in steps]
-        for step in [*plan.destroy_buckets(ctx, {b for t in targets for b in t.buckets}),
-                     *staging.destroy(ctx, [t.name for t in targets])]:
+            app.term.status("destroying…"):
+        done = plan.destroy_all(ctx, targets, on_step)
+        for step in staging.destroy(ctx, [t.name for t in targets]):
             on_step(step, "done")
             done.append(step)
     deleted = [s for s in done if s.action == "delete"]
@@ -48,7 +46,7 @@ def command(app: App, yes: bool) -> None:
     if app.term.json:
         app.term.print_json({"deleted": [s.as_json() for s in deleted],
                              "kept": [s.as_json() for s in done if s.action != "delete"],
-                             "api_calls": {"reads": calls.reads, "writes": calls.writes}})
+                             "api_calls": calls.as_json()})
     else:
         app.term.info(f"removed {len(deleted)} resource(s)" if deleted else "nothing to remove")
     app.term.debug(f"API calls: {calls.reads} reads, {calls.writes} writes")

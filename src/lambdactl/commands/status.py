@@ -1,43 +1,71 @@
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from lambdactl.cli import App
-from lambdactl.commands._common import fn_argument, plan_steps
-from lambdactl.plan import ALL_KINDS
+from lambdactl.commands._common import fn_argument
 
 
 @click.command("status")
 @fn_argument
 @click.pass_obj
 def command(app: App, fn: str | None) -> None:
-    """Show what is deployed for FN (all functions if omitted) and its drift from the config.
+    """Show what is deployed for FN (all functions if omitted) and its drift.
 
-    Drift is whatever `lambdactl up` would change: a resource deleted or edited
-    outside lambdactl, our notification entry missing from the bucket. Exit 0
-    when everything matches, 1 when something drifted.
+    Drift is whatever `lambdactl up` would change (a resource deleted or edited
+    outside lambdactl, our notification entry missing from a bucket, local code
+    not deployed yet), code changed outside lambdactl since its last deploy, and
+    a resource with our name that lambdactl did not create. Read calls only.
+    Exit 0 when everything matches, 1 when something drifted.
 
     Example: lambdactl status hello
     """
-    from lambdactl import functions as fnmod
+    from lambdactl import plan
+    from lambdactl.errors import LambdactlError, OwnershipError
 
-    results = plan_steps(app, ALL_KINDS, fn)
-    lam = app.context.aws.client("lambda")
-    journal = app.context.journal
+    ctx = app.context
+    fns = ctx.project.select(fn)
+    packages = {f.key: plan.package_for(ctx, f) for f in fns}
+    with app.term.status("reading the current state…"):
+        observed = plan.observe(ctx, fns, plan.ALL_KINDS, packages)
+    journal = ctx.journal.resources()
     docs = []
-    for r in results:
-        state = fnmod.observe(lam, r.fn.name)
-        drift = [s.describe() for s in r.steps if s.writes]
+    for f in fns:
+        o = observed[f.key]
+        state = o.function
+        drift: list[str] = []
+        try:
+            steps = plan.decide(ctx, f, o, plan.ALL_KINDS, packages[f.key])
+        except OwnershipError as exc:
+            steps = []
+            drift.append(f"not ours: {exc.message}")
+        except LambdactlError as exc:  # e.g. a foreign rule overlapping ours
+            steps = []
+            drift.append(f"up would refuse: {exc}")
+        for step in steps:
+            if not step.writes:
+                continue
+            line = step.describe()
+            if step.action == "create" and f"{step.kind}:{step.name}" in journal:
+                line += " (lambdactl created it; it was deleted outside lambdactl)"
+            drift.append(line)
+        recorded: dict[str, Any] = journal.get(f"function:{f.name}") or {}
+        if state and recorded.get("code_sha256") and recorded["code_sha256"] != state.code_sha256:
+            drift.append(f"code changed outside lambdactl: deployed {state.code_sha256[:12]}…, "
+                         f"lambdactl last deployed {recorded['code_sha256'][:12]}…")
         docs.append({
-            "function": r.fn.key,
+            "function": f.key,
             "deployed": state is not None,
             "arn": state.arn if state else None,
             "code_sha256": state.code_sha256 if state else None,
+            "local_code_sha256": packages[f.key].sha256,
             "last_modified": state.last_modified if state else None,
             "state": state.state if state else None,
-            "role": r.fn.role_name,
-            "triggers": [f"s3://{t.bucket}/{t.prefix}*{t.suffix}" for t in r.fn.triggers],
-            "in_journal": journal.get("function", r.fn.name) is not None,
+            "role": f.role_name,
+            "triggers": [f"s3://{t.bucket}/{t.prefix}*{t.suffix}" for t in f.triggers],
+            "in_journal": bool(recorded),
             "drift": drift,
         })
     if app.term.json:

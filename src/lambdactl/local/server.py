@@ -51,6 +51,23 @@ def _die_if_server_thread_fails(args: Any) -> None:
     sys.__excepthook__(args.exc_type, args.exc_value, args.exc_traceback)
 
 
+# The services lambdactl and its tutorials' handlers use.
+BACKENDS = ("s3", "iam", "logs", "sts", "awslambda", "sqs", "sns", "events")
+
+
+def preload_backends() -> None:
+    """Import moto's backends now, in one thread.
+
+    moto imports a service's backend on its first request; lambdactl sends its
+    first requests side by side, and concurrent first imports of modules that
+    import each other can deadlock Python's import locks (_DeadlockError).
+    """
+    import importlib
+
+    for name in BACKENDS:
+        importlib.import_module(f"moto.{name}.models")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     logging.basicConfig(
@@ -73,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     from lambdactl.local.patch import install
 
     threading.excepthook = _die_if_server_thread_fails
+    preload_backends()
     runtime = install(endpoint, work_dir=work_dir, role_delay=args.role_delay)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     stop = threading.Event()
