@@ -457,7 +457,7 @@ def destroy_bucket(ctx: Context, bucket: str, created_by_us: bool) -> Step | Non
     if result in ("deleted", "already gone"):
         ctx.journal.forget("bucket", bucket)
     if result == "deleted":
-        return Step("", "bucket", bucket, "delete")
+        return Step("", "bucket", bucket, "delete", detail="empty; its notification configuration went with it")
     if result.startswith("kept") and (created_by_us or "not created" not in result):
         return Step("", "bucket", bucket, "skip", detail=result)
     return None

@@ -73,3 +73,50 @@ def test_ours_match_ignores_rule_name_case() -> None:
         {**mine[0], "Filter": {"Key": {"FilterRules": [{"Name": "Prefix", "Value": "in/"}]}}}]}
     assert s3.ours_match(read_back, mine, "demo-hello")
     assert not s3.ours_match(read_back, ours(fn("other/")), "demo-hello")
+
+
+def test_functions_arriving_together_share_one_write() -> None:
+    """Group commit against moto: every entry lands, in fewer PUTs than functions."""
+    import json
+    import threading
+
+    import boto3
+    from moto import mock_aws
+
+    BKT = "lambdactl-shared-bucket"
+    with mock_aws():
+        client = boto3.client("s3", region_name="us-east-1")
+        client.create_bucket(Bucket=BKT)
+        foreign = json.loads(json.dumps(FOREIGN).replace('"Prefix"', '"prefix"'))  # moto: lowercase
+        client.put_bucket_notification_configuration(Bucket=BKT, NotificationConfiguration=foreign)
+        puts: list[int] = []
+        client.meta.events.register("before-call.s3.PutBucketNotificationConfiguration",
+                                    lambda **_: puts.append(1))
+        start = threading.Barrier(8)
+        results: dict[str, bool] = {}
+
+        def deploy(i: int) -> None:
+            f = Function(key=f"f{i}", name=f"demo-f{i}", source=Path("."), handler="app.h",
+                         triggers=(Trigger(bucket=BKT, prefix=f"p{i}/"),))
+            entries = [s3.our_entry(f, 0, f.triggers[0], ARN.replace("demo-hello", f.name))]
+            start.wait()
+            results[f.name] = s3.update_notification(client, BKT, f.name, entries)
+
+        threads = [threading.Thread(target=deploy, args=(i,)) for i in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        config = client.get_bucket_notification_configuration(Bucket=BKT)
+        ids = {c["Id"] for c in config["LambdaFunctionConfigurations"]}
+        assert ids == {"other"} | {f"lambdactl-demo-f{i}-0" for i in range(8)}
+        assert config["QueueConfigurations"][0]["Id"] == "q" and config["TopicConfigurations"][0]["Id"] == "t"
+        assert results == {f"demo-f{i}": True for i in range(8)}
+        assert 1 <= len(puts) < 8
+        # Unchanged entries: nothing to write.
+        puts.clear()
+        f0 = Function(key="f0", name="demo-f0", source=Path("."), handler="app.h",
+                      triggers=(Trigger(bucket=BKT, prefix="p0/"),))
+        entries = [s3.our_entry(f0, 0, f0.triggers[0], ARN.replace("demo-hello", "demo-f0"))]
+        assert s3.update_notification(client, BKT, "demo-f0", entries) is False
+        assert puts == []
