@@ -1,8 +1,9 @@
 """requirements.txt is vendored for Lambda's platform, cached, and zipped deterministically.
 
 No network: the tests build a wheelhouse by hand (a pure-Python wheel and one
-tagged cp312-cp312-manylinux2014_x86_64) and point pip at it with
---find-links WHEELHOUSE --no-index.
+tagged cp312-cp312-manylinux2014_x86_64; and one of a package for both
+architectures, with wheels Lambda cannot use beside them) and point pip at it
+with --find-links WHEELHOUSE --no-index.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from lambdactl import package as pk
 from lambdactl.cli import root
 from lambdactl.config import Function
 from lambdactl.errors import ConfigError, LambdactlError
+from tests.conftest import make_wheel
 
 
 def opts(house: Path) -> tuple[str, ...]:
@@ -124,6 +126,42 @@ def test_vendored_at_root_cached_and_deterministic(tmp_path: Path, wheelhouse: P
                             pip_options=opts(wheelhouse))
     assert c.deps == "miss" and len(runner.calls) == 2
     assert c.sha256 == a.sha256
+
+
+@pytest.fixture(scope="module")
+def both_arches(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """dual 1.0 for both Lambda architectures, plus wheels pip must not pick for Lambda:
+    a pure fallback and manylinux_2_28 (newer than Lambda's glibc 2.17 baseline)."""
+    house = tmp_path_factory.mktemp("both")
+    for tag, so in [("cp312-cp312-manylinux2014_x86_64", "x86_64"),
+                    ("cp312-cp312-manylinux2014_aarch64", "aarch64"),
+                    ("cp312-cp312-manylinux_2_28_x86_64", "x86_64"),
+                    ("cp312-cp312-manylinux_2_28_aarch64", "aarch64"),
+                    ("py3-none-any", None)]:
+        files = {"dual/__init__.py": f"TAG = {tag!r}\n"}
+        if so:
+            files[f"dual/_core.cpython-312-{so}-linux-gnu.so"] = "\x7fELF not really\n"
+        make_wheel(house / tag, "dual", "1.0", tag, files)   # one dir each: same file name rules
+    return house
+
+
+@pytest.mark.parametrize(("arch", "tag", "so"), [
+    ("x86_64", "cp312-cp312-manylinux2014_x86_64", "x86_64"),
+    ("arm64", "cp312-cp312-manylinux2014_aarch64", "aarch64"),
+])
+def test_native_wheel_for_the_declared_architecture(tmp_path: Path, both_arches: Path,
+                                                    arch: str, tag: str, so: str) -> None:
+    """The Done-when of the issue: the WHEEL tags inside the zip name the function's architecture."""
+    src = make_src(tmp_path, "dual==1.0\n")
+    links = [o for d in sorted(both_arches.iterdir()) for o in ("--find-links", str(d))]
+    fn = Function(key="f", name="p-f", source=src, handler="app.lambda_handler", architecture=arch)
+    pkg = pk.package_for_function(fn, tmp_path / "build", pip_options=(*links, "--no-index"))
+    with zipfile.ZipFile(pkg.path) as zf:
+        tags = [line.removeprefix("Tag: ") for line in zf.read("dual-1.0.dist-info/WHEEL").decode().splitlines()
+                if line.startswith("Tag: ")]
+        names = zf.namelist()
+    assert tags == [tag]
+    assert [n for n in names if n.endswith(".so")] == [f"dual/_core.cpython-312-{so}-linux-gnu.so"]
 
 
 def test_precompressed_cache_gives_the_same_bytes(tmp_path: Path) -> None:

@@ -83,6 +83,7 @@ class Aws:
         self._session: Any = None
         self._clients: dict[str, Any] = {}
         self._account_id: str | None = None
+        self._account_lock = threading.Lock()   # reads side by side ask once, not each
 
     # -- construction -------------------------------------------------------
     def _make_session(self) -> Any:
@@ -172,19 +173,21 @@ class Aws:
 
         An access key id belongs to one account for its whole life, so the answer
         is cached in $LAMBDACTL_HOME/accounts.json (keyed with the endpoint): a
-        round trip saved on every later command.
+        round trip saved on every later command. Reads side by side that need it
+        wait for one answer rather than each asking.
         """
-        if self._account_id is None:
-            key = self._account_cache_key()
-            cached = _read_accounts().get(key) if key else None
-            if cached:
-                self._account_id = cached
-            else:
-                ident = self.client("sts").get_caller_identity()
-                self._account_id = str(ident["Account"])
-                if key:
-                    _remember_account(key, self._account_id)
-        return self._account_id
+        with self._account_lock:
+            if self._account_id is None:
+                key = self._account_cache_key()
+                cached = _read_accounts().get(key) if key else None
+                if cached:
+                    self._account_id = cached
+                else:
+                    ident = self.client("sts").get_caller_identity()
+                    self._account_id = str(ident["Account"])
+                    if key:
+                        _remember_account(key, self._account_id)
+            return self._account_id
 
     def account_known(self) -> bool:
         """True if account_id will not cost a round trip."""

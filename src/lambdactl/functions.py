@@ -126,11 +126,16 @@ def _retry(
             delay = min(delay * 2, cap)
 
 
+def as_code(code: bytes | dict[str, str]) -> dict[str, Any]:
+    """CODE: the zip's bytes (up to 50 MB), or {"S3Bucket", "S3Key"} of a staged object."""
+    return {"ZipFile": code} if isinstance(code, bytes) else dict(code)
+
+
 def create(
     lam: Any,
     fn: Function,
     role_arn: str,
-    zip_bytes: bytes,
+    code: bytes | dict[str, str],
     tags: dict[str, str],
     *,
     sleep: Callable[[float], None] = time.sleep,
@@ -140,7 +145,7 @@ def create(
     params = desired_config(fn, role_arn)
     params.update(
         FunctionName=fn.name,
-        Code={"ZipFile": zip_bytes},
+        Code=as_code(code),
         Architectures=[fn.architecture],
         Tags=tags,
         PackageType="Zip",
@@ -180,10 +185,10 @@ def _wait_updated(lam: Any, name: str, resp: dict[str, Any]) -> None:
         )
 
 
-def update(lam: Any, fn: Function, role_arn: str, zip_bytes: bytes, fields: list[str]) -> None:
+def update(lam: Any, fn: Function, role_arn: str, code: bytes | dict[str, str], fields: list[str]) -> None:
     if "code" in fields or "architecture" in fields:
         resp = lam.update_function_code(
-            FunctionName=fn.name, ZipFile=zip_bytes, Architectures=[fn.architecture]
+            FunctionName=fn.name, **as_code(code), Architectures=[fn.architecture]
         )
         _wait_updated(lam, fn.name, resp)
     config_fields = [f for f in fields if f in CONFIG_FIELDS]

@@ -12,13 +12,14 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from lambdactl import functions as fnmod
 from lambdactl import iam
 from lambdactl import layers as layermod
+from lambdactl import staging as stagemod
 from lambdactl.aws import Aws, error_code
 from lambdactl.config import Function, Project
 from lambdactl.errors import LambdactlError
@@ -75,6 +76,7 @@ class Observed:
     function: fnmod.FunctionState | None = None
     permissions: dict[str, dict[str, Any]] = field(default_factory=dict)
     buckets: dict[str, s3mod.BucketState] = field(default_factory=dict)
+    staging: stagemod.StagingState | None = None   # read only when a package is over 50 MB
 
 
 @dataclass
@@ -86,6 +88,7 @@ class Context:
     build_dir: Path
     journal_path: Path
     sleep: Callable[[float], None] = time.sleep
+    progress: stagemod.Progress | None = None     # (label, bytes sent, total) of a staging upload
     _journal: Journal | None = None
     layers: layermod.LayerSet = field(default_factory=layermod.LayerSet)   # this run's [layers.NAME]
 
@@ -121,7 +124,8 @@ class Context:
 
 # -- observe ------------------------------------------------------------------
 def observe(ctx: Context, fns: tuple[Function, ...], kinds: tuple[str, ...],
-            *, journal_hints: bool = False) -> dict[str, Observed]:
+            packages: dict[str, Package] | None = None, *,
+            journal_hints: bool = False) -> dict[str, Observed]:
     """All the reads for FNS, side by side.
 
     With JOURNAL_HINTS (`up`), reads that cannot make the run refuse are skipped
@@ -130,7 +134,8 @@ def observe(ctx: Context, fns: tuple[Function, ...], kinds: tuple[str, ...],
     in a second round if the role or the function turns out to exist (deployed from
     another machine); otherwise they are created (creating the log group adopts one
     that exists). Reads that can refuse (a foreign role, function or bucket rule)
-    always happen, before any write.
+    always happen, before any write; so does the staging bucket's, for PACKAGES
+    over 50 MB.
     """
     a = ctx.aws
     out = {fn.key: Observed() for fn in fns}
@@ -165,6 +170,9 @@ def observe(ctx: Context, fns: tuple[Function, ...], kinds: tuple[str, ...],
             add(lambda fn=fn: fnmod.observe(a.client("lambda"), fn.name), lambda v, o=o: setattr(o, "function", v))
         if want_perms and fn.triggers and expected("function", fn.name):
             add(lambda fn=fn: s3mod.observe_permissions(a.client("lambda"), fn.name), lambda v, o=o: setattr(o, "permissions", v))
+    staged = [out[fn.key] for fn in fns if "function" in kinds and stagemod.needed((packages or {}).get(fn.key))]
+    if staged:  # a package over 50 MB: its staging bucket
+        add(lambda: stagemod.observe(ctx), lambda v: stagemod.store(staged, v))
     if {"bucket", "notification"} & set(kinds):
         for b in buckets:
             add(lambda b=b: s3mod.observe_bucket(a.client("s3"), b), lambda v, b=b: bucket_states.__setitem__(b, v))
@@ -230,8 +238,12 @@ def decide(
         assert pkg is not None
         # A layer about to be published has no ARN yet: PENDING differs, so Layers updates.
         action, fields = fnmod.decide(observed.function, ctx.layers.planned(fn), role_arn, pkg.sha256, project)
-        steps.append(Step(fn.key, "function", fn.name, action, tuple(fields),
-                          detail=f"code {pkg.sha256[:12]}…" if "code" in fields or action == "create" else ""))
+        step = Step(fn.key, "function", fn.name, action, tuple(fields),
+                    detail=f"code {pkg.sha256[:12]}…" if "code" in fields or action == "create" else "")
+        if stagemod.needs_code(step):  # over 50 MB: via the staging bucket (refused if foreign)
+            step = replace(step, detail=step.detail + stagemod.detail(pkg, observed.staging),
+                           data={"staging": observed.staging})
+        steps.append(step)
     elif {"permission", "notification"} & set(kinds) and fn.triggers:
         if observed.function is None:
             raise LambdactlError(
@@ -364,15 +376,17 @@ def apply_step(ctx: Context, fn: Function, step: Step, pkg: Package | None,
     elif step.kind == "function":
         assert pkg is not None
         fn = ctx.layers.resolved(a.client("lambda"), j, ctx.project, fn)  # [layers.NAME] -> version ARNs
+        code = stagemod.code_for(ctx, fn, pkg, step, step.data.get("staging"))  # bytes, or a staged S3 object
         if step.action == "create":
             j.record("function", fn.name, "creating", function=fn.key)
-            resp = fnmod.create(a.client("lambda"), fn, ctx.role_arn(fn), pkg.read(), ctx.tags, sleep=ctx.sleep)
+            resp = fnmod.create(a.client("lambda"), fn, ctx.role_arn(fn), code, ctx.tags, sleep=ctx.sleep)
             j.record("function", fn.name, "created", function=fn.key, arn=resp.get("FunctionArn"),
                      code_sha256=pkg.sha256)
         else:
-            fnmod.update(a.client("lambda"), fn, ctx.role_arn(fn), pkg.read(), list(step.fields))
+            fnmod.update(a.client("lambda"), fn, ctx.role_arn(fn), code, list(step.fields))
             if "code" in step.fields:
                 j.amend("function", fn.name, code_sha256=pkg.sha256)
+        stagemod.prune(ctx, fn, code)
     elif step.kind == "bucket":
         with s3mod.bucket_lock(step.name):
             prior = j.get("bucket", step.name)

@@ -47,13 +47,16 @@ class Terminal:
         self.err.print(f"[bold red]error:[/bold red] {message}", markup=True)
 
     @contextlib.contextmanager
-    def status(self, message: str) -> Iterator[None]:
-        """A spinner on stderr while waiting, only when stderr is a terminal."""
+    def status(self, message: str) -> Iterator[Any]:
+        """A spinner on stderr while waiting, only when stderr is a terminal.
+
+        Yields something with ``update(text)`` (a no-op without a spinner).
+        """
         if self.interactive and not self.quiet:
-            with self.err.status(message):
-                yield
+            with self.err.status(message) as spinner:
+                yield spinner
         else:
-            yield
+            yield _NoStatus()
 
     def step(self, symbol: str, message: str, style: str = "green") -> None:
         if not self.quiet:
@@ -82,6 +85,11 @@ class Terminal:
         for row in rows:
             table.add_row(*("" if c is None else str(c) for c in row))
         self.out.print(table)
+
+
+class _NoStatus:
+    def update(self, *_: Any, **__: Any) -> None:
+        pass
 
 
 def escape(text: str) -> str:

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from lambdactl.config import Function
     from lambdactl.package import Package
     from lambdactl.plan import Step
+    from lambdactl.ui import Terminal
 
 fn_argument = click.argument("fn", required=False, metavar="[FN]")
 
@@ -50,7 +51,8 @@ def plan_steps(app: App, kinds: tuple[str, ...], key: str | None,
             r.package = plan.package_for(ctx, r.fn)
             ctx.layers.check_sizes(ctx.project, r.fn, r.package)  # with its layers, before any write
     with app.term.status("reading the current state…"):
-        observed = plan.observe(ctx, fns, kinds, journal_hints=journal_hints)
+        observed = plan.observe(ctx, fns, kinds, {r.fn.key: r.package for r in results if r.package},
+                                journal_hints=journal_hints)
     for r in results:
         r.steps = plan.decide(ctx, r.fn, observed[r.fn.key], kinds, r.package)
     return results
@@ -97,7 +99,8 @@ def _apply(app: App, kinds: tuple[str, ...], key: str | None) -> list[FunctionRe
     todo = [r for r in results if r.changed]
     started = time.monotonic()
     if todo:
-        with term.status(f"applying changes to {len(todo)} function(s)…"):
+        with term.status(f"applying changes to {len(todo)} function(s)…") as status:
+            ctx.progress = upload_progress(term, status)
             with ThreadPoolExecutor(max_workers=min(plan.PARALLEL_FUNCTIONS, len(todo))) as pool:
                 list(pool.map(run, todo))
     term.debug(
@@ -105,6 +108,19 @@ def _apply(app: App, kinds: tuple[str, ...], key: str | None) -> list[FunctionRe
         f"{ctx.aws.counter.writes} writes"
     )
     return results
+
+
+def upload_progress(term: Terminal, status: Any) -> Callable[[str, int, int], None]:
+    """Staging uploads: MB sent on the spinner line; a line at start and end for logs."""
+    shown: dict[str, str] = {}
+
+    def progress(label: str, sent: int, total: int) -> None:
+        if sent == 0 or sent >= total:
+            term.step("↑", f"{label}: {'done' if sent else f'{total / 2**20:.1f} MB'}", style="cyan")
+        shown[label] = f"{label}: {sent / 2**20:.1f} / {total / 2**20:.1f} MB"
+        status.update("; ".join(shown.values()))
+
+    return progress
 
 
 def summary_rows(app: App, results: list[FunctionResult]) -> list[dict[str, Any]]:

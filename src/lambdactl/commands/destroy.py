@@ -15,11 +15,12 @@ def command(app: App, yes: bool) -> None:
     permissions, the functions, their log groups, inline policies and roles.
     A bucket lambdactl created goes only if it is empty (with its notification
     configuration); any other bucket is kept. Then the layer versions
-    lambdactl published. Safe to run twice.
+    lambdactl published, the staged packages (over 50 MB) and the staging
+    bucket if nothing else is in it. Safe to run twice.
 
     Example: lambdactl destroy --yes
     """
-    from lambdactl import plan
+    from lambdactl import plan, staging
 
     if not yes and not app.term.interactive:
         raise click.UsageError("destroy needs --yes when not run from a terminal")
@@ -38,7 +39,7 @@ def command(app: App, yes: bool) -> None:
     with ctx.lock("destroy", lambda h: app.term.info(f"waiting for another lambdactl (pid {h.get('pid', '?')})…")), \
             app.term.status("destroying…"):
         done = plan.destroy_all(ctx, targets, on_step)
-        for step in plan.destroy_layers(ctx):
+        for step in [*plan.destroy_layers(ctx), *staging.destroy(ctx, [t.name for t in targets])]:
             on_step(step, "done")
             done.append(step)
     deleted = [s for s in done if s.action == "delete"]

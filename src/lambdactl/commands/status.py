@@ -29,7 +29,7 @@ def command(app: App, fn: str | None) -> None:
     fns = ctx.project.select(fn)
     packages = {f.key: plan.package_for(ctx, f) for f in fns}
     with app.term.status("reading the current state…"):
-        observed = plan.observe(ctx, fns, plan.ALL_KINDS)
+        observed = plan.observe(ctx, fns, plan.ALL_KINDS, packages)
     journal = ctx.journal.resources()
     docs = []
     for f in fns:
