@@ -264,13 +264,14 @@ def test_status_names_a_foreign_resource_on_our_name(aws: None) -> None:
     assert len(drift) == 1 and "not ours" in drift[0] and f"{HELLO}-role" in drift[0]
 
 
-def test_functions_sharing_a_bucket_keep_each_others_entries(aws: None, project: Path) -> None:
+def test_functions_sharing_a_bucket_keep_each_others_entries(aws: None, project: Path, calls: Counter[str]) -> None:
     body = '[project]\nname = "shared"\n'
     for i in range(4):
         body += (f'[functions.f{i}]\nsource = "functions/hello"\nhandler = "app.lambda_handler"\n'
                  f'[[functions.f{i}.triggers]]\nbucket = "shared-bucket"\nprefix = "p{i}/"\n')
     (project / "lambdactl.toml").write_text(body)
     run("up")  # four chains in parallel, one bucket: no entry may be lost
+    assert calls["CreateBucket"] == 1 and calls["PutBucketTagging"] == 1  # the first chain makes it
     s3 = client("s3")
     ids = sorted(n["Id"] for n in s3.get_bucket_notification_configuration(Bucket="shared-bucket")["LambdaFunctionConfigurations"])
     assert ids == [f"lambdactl-shared-f{i}-0" for i in range(4)]

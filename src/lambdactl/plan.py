@@ -90,6 +90,7 @@ class Context:
     sleep: Callable[[float], None] = time.sleep
     progress: stagemod.Progress | None = None     # (label, bytes sent, total) of a staging upload
     _journal: Journal | None = None
+    buckets_made: set[str] = field(default_factory=set)  # this run's bucket steps done
     layers: layermod.LayerSet = field(default_factory=layermod.LayerSet)   # this run's [layers.NAME]
 
     @property
@@ -389,13 +390,18 @@ def apply_step(ctx: Context, fn: Function, step: Step, pkg: Package | None,
         stagemod.prune(ctx, fn, code)
     elif step.kind == "bucket":
         with s3mod.bucket_lock(step.name):
-            prior = j.get("bucket", step.name)
-            if prior is None:
-                j.record("bucket", step.name, "creating", function=fn.key)
-            if s3mod.create_bucket(a.client("s3"), step.name, a.region, ctx.tags):
-                j.record("bucket", step.name, "created", function=fn.key)
-            elif prior is None:
-                j.forget("bucket", step.name)  # it existed already: not ours to delete
+            # Functions sharing a bucket each plan its creation: the first one does it.
+            # (Asking again would succeed in us-east-1, which answers 200 to your own
+            # bucket, and cost two round trips a function.)
+            if step.name not in ctx.buckets_made:
+                ctx.buckets_made.add(step.name)
+                prior = j.get("bucket", step.name)
+                if prior is None:
+                    j.record("bucket", step.name, "creating", function=fn.key)
+                if s3mod.create_bucket(a.client("s3"), step.name, a.region, ctx.tags):
+                    j.record("bucket", step.name, "created", function=fn.key)
+                elif prior is None:
+                    j.forget("bucket", step.name)  # it existed already: not ours to delete
     elif step.kind == "permission":
         s3mod.add_permission(a.client("lambda"), fn.name, step.data["want"], step.data["replace"])
     elif step.kind == "notification":
