@@ -88,6 +88,20 @@ def test_cache_key_covers_requirements_runtime_architecture() -> None:
                 pk.deps_key(b"a==1\n", "python3.12", "arm64")}) == 4
 
 
+def test_cache_key_covers_nested_requirement_files(tmp_path: Path) -> None:
+    (tmp_path / "base").mkdir()
+    (tmp_path / "base" / "common.txt").write_text("a==1\n")
+    (tmp_path / "constraints.txt").write_text("b<3\n")
+    req = tmp_path / "requirements.txt"
+    req.write_text("-r base/common.txt  # shared\n--constraint=constraints.txt\nc\n")
+    before = pk.requirements_bytes(req)
+    assert b"a==1" in before and b"b<3" in before
+    (tmp_path / "base" / "common.txt").write_text("a==2\n")
+    assert pk.requirements_bytes(req) != before  # an edit in a nested file is a cache miss
+    (tmp_path / "base" / "common.txt").write_text("-r ../requirements.txt\n")  # a cycle ends
+    assert pk.requirements_bytes(req).count(b"c\n") >= 1
+
+
 def test_pip_error_parsing() -> None:
     err = ("ERROR: Could not find a version that satisfies the requirement numpy==1.0 "
            "(from versions: none)\nERROR: No matching distribution found for numpy==1.0\n")

@@ -329,6 +329,28 @@ def deps_key(requirements: bytes, runtime: str, architecture: str) -> str:
     return h.hexdigest()[:32]
 
 
+def requirements_bytes(path: Path, _seen: frozenset[Path] = frozenset()) -> bytes:
+    """REQUIREMENTS and every file it pulls in with -r/-c (the cache key covers them all)."""
+    path = path.resolve()
+    data = path.read_bytes()
+    out = [data]
+    for line in data.decode("utf-8", "replace").splitlines():
+        words = line.split("#", 1)[0].split()
+        for i, word in enumerate(words):
+            name = None
+            if word in ("-r", "-c", "--requirement", "--constraint") and i + 1 < len(words):
+                name = words[i + 1]
+            elif word.startswith(("--requirement=", "--constraint=")):
+                name = word.split("=", 1)[1]
+            elif word.startswith(("-r", "-c")) and len(word) > 2 and not word.startswith("--"):
+                name = word[2:]
+            if name:
+                nested = (path.parent / name).resolve()
+                if nested not in _seen and nested.is_file():
+                    out.append(name.encode() + b"\0" + requirements_bytes(nested, _seen | {path}))
+    return b"\0".join(out)
+
+
 def has_requirements(text: str) -> bool:
     return any(line.split("#", 1)[0].strip() for line in text.splitlines())
 
@@ -395,7 +417,7 @@ def install_dependencies(requirements: Path, build_dir: Path, runtime: str, arch
                          pip_options: Sequence[str] = (),
                          env: Mapping[str, str] | None = None) -> tuple[Path, str, str]:
     """The cached dependency tree for REQUIREMENTS: (path, "hit"|"miss", key)."""
-    key = deps_key(requirements.read_bytes(), runtime, architecture)
+    key = deps_key(requirements_bytes(requirements), runtime, architecture)
     cache = build_dir / "deps"
     tree = cache / key
     if (tree / ENTRIES).is_file():
