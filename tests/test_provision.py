@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
+import botocore.client
 import pytest
 from click.testing import CliRunner, Result
 from moto import mock_aws
@@ -340,3 +341,29 @@ def test_destroy_keeps_our_bucket_with_objects_and_unhooks(aws: None) -> None:
     assert s3.get_object(Bucket=BUCKET, Key="elsewhere/user.txt")["Body"].read() == b"user data"
     left = s3.get_bucket_notification_configuration(Bucket=BUCKET)
     assert left.get("LambdaFunctionConfigurations", []) == []
+
+
+def test_permanent_error_stops_one_chain_the_others_finish(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    from botocore.exceptions import ClientError
+
+    original = botocore.client.BaseClient._make_api_call
+
+    def refuse_hello(self, operation_name, api_params):  # type: ignore[no-untyped-def]
+        if operation_name == "CreateFunction" and api_params.get("FunctionName") == HELLO:
+            raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "not allowed here"}},
+                              operation_name)
+        return original(self, operation_name, api_params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", refuse_hello)
+    r = run("-o", "json", "up", code=1)
+    by_fn = {f["function"]: f for f in json.loads(r.stdout)["functions"]}
+    assert by_fn["hello"]["status"] == "failed"
+    assert "CreateFunction failed: AccessDeniedException: not allowed here" in by_fn["hello"]["error"]
+    assert by_fn["list-buckets"]["status"] == "changed" and by_fn["list-buckets"]["error"] is None
+    assert "1 of 2 function(s) failed: hello" in r.stderr
+    names = [f["FunctionName"] for f in client("lambda").list_functions()["Functions"]]
+    assert names == ["lambdactl-demo-list-buckets"]  # hello's chain stopped; the other finished
+    assert not client("s3").get_bucket_notification_configuration(Bucket=BUCKET).get("LambdaFunctionConfigurations")
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", original)
+    run("up")  # the cause fixed: the next up converges
+    assert client("s3").get_bucket_notification_configuration(Bucket=BUCKET)["LambdaFunctionConfigurations"]
