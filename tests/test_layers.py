@@ -5,12 +5,14 @@ pip pointed at the offline wheelhouse (conftest.py): no network.
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import zipfile
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import botocore.client
 import pytest
@@ -21,7 +23,10 @@ from lambdactl import layers as lm
 from lambdactl import package as pk
 from lambdactl.config import Layer, load
 from lambdactl.errors import ConfigError, OwnershipError
+from tests import test_staging
 from tests.test_provision import client, run, writes
+
+params = test_staging.params   # every API call's parameters, by operation
 
 LAYER = "lambdactl-demo-plotting"
 PLOT = "lambdactl-demo-plot"
@@ -316,16 +321,22 @@ def test_destroy_deletes_our_versions_only_and_twice_is_a_no_op(aws: None, proj:
     assert writes(calls) == {}
 
 
+def failing(monkeypatch: pytest.MonkeyPatch, failed: str) -> Callable[..., Any]:
+    """Make every FAILED call raise a ServiceException; return the original, to restore it."""
+    original = botocore.client.BaseClient._make_api_call
+
+    def fails(self, operation, params):  # type: ignore[no-untyped-def]
+        if operation == failed:
+            raise ClientError({"Error": {"Code": "ServiceException", "Message": "boom"}}, operation)
+        return original(self, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", fails)
+    return original
+
+
 def test_failure_after_the_publish_converges_without_republishing(
         aws: None, calls: Counter[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    counted = botocore.client.BaseClient._make_api_call
-
-    def create_fails(self, operation, params):  # type: ignore[no-untyped-def]
-        if operation == "CreateFunction":
-            raise ClientError({"Error": {"Code": "ServiceException", "Message": "boom"}}, operation)
-        return counted(self, operation, params)
-
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", create_fails)
+    counted = failing(monkeypatch, "CreateFunction")
     r = run("up", code=1)
     assert "CreateFunction failed: ServiceException: boom" in r.stderr
     monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", counted)
@@ -358,6 +369,119 @@ def test_over_250mb_with_layers_lists_largest_entries(aws: None, proj: Path, cal
     r = run("up", code=2)
     assert r.stderr.startswith("error: layers.plotting: 0.0 MB unzipped exceeds")
     assert "largest entries: plotlib/ 0.0 MB, plotlib-1.0.dist-info/ 0.0 MB" in r.stderr
+
+
+# -- over 50 MB zipped: published from the staging bucket -------------------------------
+STAGING = test_staging.STAGING
+
+
+@pytest.fixture
+def big_layer(proj: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The layer's zip (~730 B) is over the lowered limit; the function's (~180 B) is not."""
+    monkeypatch.setattr(pk, "ZIP_LIMIT", 500)
+    return proj
+
+
+def layer_zip_sha(proj: Path) -> str:
+    return pk.file_sha256(proj / ".lambdactl/build/layers" / f"{LAYER}.zip")
+
+
+def staged_layer_key(proj: Path) -> str:
+    return f"layers/{LAYER}/{base64.b64decode(layer_zip_sha(proj)).hex()}.zip"
+
+
+def staging_buckets() -> list[str]:
+    return [b["Name"] for b in client("s3").list_buckets()["Buckets"] if b["Name"] == STAGING]
+
+
+def test_big_layer_is_published_from_staging_then_the_object_deleted(
+        aws: None, big_layer: Path, params: dict[str, list[dict[str, Any]]]) -> None:
+    plan = json.loads(run("-o", "json", "plan").stdout)
+    (step,) = [s for s in plan["steps"] if s["kind"] == "layer"]
+    assert step["detail"].endswith(f"via staging s3://{STAGING} (new bucket)")
+    (fn_step,) = [s for s in plan["steps"] if s["kind"] == "function"]
+    assert "staging" not in fn_step["detail"]
+
+    r = run("up")
+    (publish,) = params["PublishLayerVersion"]
+    assert publish["Content"] == {"S3Bucket": STAGING, "S3Key": staged_layer_key(big_layer)}
+    (put,) = params["PutObject"]
+    assert put["ExpectedBucketOwner"] == "123456789012"
+    assert set(params["CreateFunction"][0]["Code"]) == {"ZipFile"}   # the function's stays inline
+    (v,) = versions()
+    body = client("lambda").get_layer_version(LayerName=LAYER, VersionNumber=v["Version"])
+    assert body["Content"]["CodeSha256"] == layer_zip_sha(big_layer)
+    assert layer_arns() == [v["LayerVersionArn"]]
+    # The version is Lambda's copy: the staged object is gone, the (tagged, journaled) bucket stays.
+    assert client("s3").list_objects_v2(Bucket=STAGING).get("KeyCount", 0) == 0
+    assert client("s3").get_bucket_tagging(Bucket=STAGING)["TagSet"] == [
+        {"Key": "lambdactl:project", "Value": "lambdactl-demo"}]
+    assert test_staging.journal_kinds()["staging_bucket"] == 1
+    assert test_staging.journal_kinds()["staging_object"] == 0
+    assert f"layers.plotting: upload to s3://{STAGING}: done" in r.stderr
+
+
+def test_unchanged_big_layer_zero_writes_changed_one_restaged(aws: None, big_layer: Path,
+                                                               calls: Counter[str]) -> None:
+    run("up")
+    calls.clear()
+    r = run("up")
+    assert writes(calls) == {}
+    assert "upload to" not in r.stderr
+    (big_layer / "layers/plotting/requirements.txt").write_text("plotlib==1.1\n")
+    calls.clear()
+    run("up")
+    assert writes(calls) == {"PutObject": 1, "PublishLayerVersion": 1, "DeleteObjects": 1,
+                             "UpdateFunctionConfiguration": 1}
+    assert versions()[0]["Version"] == 2
+    assert client("s3").list_objects_v2(Bucket=STAGING).get("KeyCount", 0) == 0
+
+
+def test_foreign_staging_bucket_refused_before_any_write(aws: None, big_layer: Path,
+                                                         calls: Counter[str]) -> None:
+    client("s3").create_bucket(Bucket=STAGING)   # same name, no lambdactl tag
+    calls.clear()
+    r = run("up", code=1)
+    assert f"staging bucket '{STAGING}' exists but was not created by lambdactl" in r.stderr
+    assert writes(calls) == {}
+    assert versions() == [] and client("lambda").list_functions()["Functions"] == []
+    assert client("iam").list_roles()["Roles"] == []
+    run("destroy", "--yes")
+    assert staging_buckets() == [STAGING]   # left alone
+
+
+def test_destroy_leaves_no_staging_bucket(aws: None, big_layer: Path) -> None:
+    run("up")
+    out = json.loads(run("-o", "json", "destroy", "--yes").stdout)
+    assert ("staging_bucket", STAGING) in {(s["kind"], s["name"]) for s in out["deleted"]}
+    assert staging_buckets() == [] and versions() == []
+    assert not (big_layer / ".lambdactl/state.json").exists() or not test_staging.journal_kinds()
+
+
+def test_big_function_and_layer_share_one_staging_bucket(aws: None, big_layer: Path, calls: Counter[str],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pk, "ZIP_LIMIT", 100)   # the function's zip is over it too
+    run("up")
+    assert writes(calls)["CreateBucket"] == 1 and writes(calls)["PutObject"] == 2
+    (key,) = [o["Key"] for o in client("s3").list_objects_v2(Bucket=STAGING)["Contents"]]
+    assert key.startswith(f"{PLOT}/")   # the function's package stays (pruned on its next deploy)
+    assert versions()[0]["Version"] == 1
+    run("destroy", "--yes")
+    assert staging_buckets() == []
+
+
+def test_failed_publish_leaves_the_object_for_destroy(aws: None, big_layer: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    original = failing(monkeypatch, "PublishLayerVersion")
+    run("up", code=1)
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", original)
+    s3 = client("s3")
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=STAGING)["Contents"]] == [staged_layer_key(big_layer)]
+    assert test_staging.journal_kinds()["staging_object"] == 1
+    out = json.loads(run("-o", "json", "destroy", "--yes").stdout)
+    assert ("staging_object", f"s3://{STAGING}/{staged_layer_key(big_layer)}") in {
+        (s["kind"], s["name"]) for s in out["deleted"]}
+    assert staging_buckets() == []
 
 
 def test_readme_layer_example_is_valid(tmp_path: Path) -> None:

@@ -6,7 +6,8 @@ runtime when it serves several), zipped deterministically; its CodeSha256
 decides. Lambda layers cannot be tagged, so each version lambdactl publishes
 ends its Description with ``[lambdactl:<project> sha256:<CodeSha256>]``, and the
 journal records the version numbers: together they say which versions are ours.
-ListLayerVersions does not return the content hash, hence the marker.
+ListLayerVersions does not return the content hash, hence the marker. A zip
+over 50 MB is published from the staging bucket (staging.py), like a function's.
 """
 
 from __future__ import annotations
@@ -16,13 +17,15 @@ import re
 import threading
 import time
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from lambdactl import package as pk
+from lambdactl import staging as stagemod
 from lambdactl.aws import error_code
 from lambdactl.errors import ConfigError, OwnershipError
 
@@ -72,12 +75,6 @@ def build(layer: Layer, build_dir: Path, **kwargs: Any) -> pk.Package:
                 "drop unneeded packages from its requirements, or split it into two layers")
     seconds = time.perf_counter() - start
     out = pk.build_zip(files, build_dir / "layers" / f"{layer.name}.zip")
-    if out.size > pk.ZIP_LIMIT:
-        raise ConfigError(
-            f"layers.{layer.key}: the zip is {out.size / 2**20:.1f} MB; lambdactl uploads layers "
-            f"directly, which Lambda allows up to {pk.ZIP_LIMIT / 2**20:.0f} MB",
-            "split the requirements into two layers",
-        )
     return dataclasses.replace(out, deps="miss" if any(misses) else "hit", deps_seconds=seconds,
                                seconds=time.perf_counter() - start)
 
@@ -200,12 +197,23 @@ def decide(layer: Layer, sha: str, versions: list[Version], project: str, record
 
 
 # -- publish / delete ----------------------------------------------------------------
-def publish(lam: Any, layer: Layer, pkg: pk.Package, project: str) -> dict[str, Any]:
-    return dict(lam.publish_layer_version(
-        LayerName=layer.name, Description=description(layer, project, pkg.sha256),
-        Content={"ZipFile": pkg.read()}, CompatibleRuntimes=list(layer.runtimes),
-        CompatibleArchitectures=[layer.architecture],
-    ))
+# PublishLayerVersion's Content for a layer's zip, held while the call is made.
+Content = Callable[["Layer", pk.Package], AbstractContextManager[dict[str, Any]]]
+
+
+@contextmanager
+def inline(layer: Layer, pkg: pk.Package) -> Iterator[dict[str, Any]]:
+    yield {"ZipFile": pkg.read()}
+
+
+def publish(lam: Any, layer: Layer, pkg: pk.Package, project: str,
+            content: Content = inline) -> dict[str, Any]:
+    with content(layer, pkg) as body:
+        return dict(lam.publish_layer_version(
+            LayerName=layer.name, Description=description(layer, project, pkg.sha256),
+            Content=body, CompatibleRuntimes=list(layer.runtimes),
+            CompatibleArchitectures=[layer.architecture],
+        ))
 
 
 def delete_version(lam: Any, name: str, number: int) -> None:
@@ -259,6 +267,7 @@ class LayerSet:
     decisions: dict[str, Decision] = field(default_factory=dict)
     owners: dict[str, str] = field(default_factory=dict)   # layer key -> function key that shows the step
     arns: dict[str, str] = field(default_factory=dict)     # published or kept, at execute time
+    staging: stagemod.StagingState | None = None   # read only when a built layer is over 50 MB
     _locks: dict[str, threading.Lock] = field(default_factory=dict)
     _guard: threading.Lock = field(default_factory=threading.Lock)
 
@@ -288,7 +297,10 @@ class LayerSet:
                                                    journaled(journal, layer.name))
             d = self.decisions[layer.key]
             if self.owners.get(layer.key, fn.key) == fn.key:
-                rows.append((layer.key, layer.name, d.action, d.fields, d.detail))
+                # over 50 MB: via the staging bucket (refused if foreign)
+                pkg = self.builds[layer.key]
+                via = stagemod.detail(pkg, self.staging) if d.action == "create" else ""
+                rows.append((layer.key, layer.name, d.action, d.fields, d.detail + via))
             else:
                 rows.append((layer.key, layer.name, "keep", (), f"published with {self.owners[layer.key]}"))
         return rows
@@ -298,8 +310,9 @@ class LayerSet:
         return dataclasses.replace(fn, layers=tuple(
             self.decisions[ref].arn if ref in self.decisions else ref for ref in fn.layers))
 
-    def ensure(self, lam: Any, journal: Journal, project: Project, key: str) -> str:
-        """The ARN for layer KEY, publishing it first (once) when the plan said so."""
+    def ensure(self, lam: Any, journal: Journal, project: Project, key: str,
+               content: Content = inline) -> str:
+        """The ARN for layer KEY, publishing it first (once) when the plan said so, with CONTENT."""
         with self._guard:
             lock = self._locks.setdefault(key, threading.Lock())
         with lock:
@@ -312,16 +325,17 @@ class LayerSet:
             layer = next(x for x in project.layers if x.key == key)
             prior = sorted(journaled(journal, layer.name))
             journal.record("layer", layer.name, "creating", layer=key, versions=prior)
-            resp = publish(lam, layer, self.builds[key], project.name)
+            resp = publish(lam, layer, self.builds[key], project.name, content)
             journal.record("layer", layer.name, "created", layer=key,
                            versions=[*prior, int(resp["Version"])], arn=resp["LayerArn"])
             self.arns[key] = resp["LayerVersionArn"]
             return self.arns[key]
 
-    def resolved(self, lam: Any, journal: Journal, project: Project, fn: Function) -> Function:
+    def resolved(self, lam: Any, journal: Journal, project: Project, fn: Function,
+                 content: Content = inline) -> Function:
         """FN with its layer names replaced by real version ARNs (publishing if needed)."""
         return dataclasses.replace(fn, layers=tuple(
-            self.ensure(lam, journal, project, ref) if ref in self.decisions else ref
+            self.ensure(lam, journal, project, ref, content) if ref in self.decisions else ref
             for ref in fn.layers))
 
     def arns_of(self, fn: Function) -> list[str]:

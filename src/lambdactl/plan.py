@@ -136,7 +136,7 @@ def observe(ctx: Context, fns: tuple[Function, ...], kinds: tuple[str, ...],
     another machine); otherwise they are created (creating the log group adopts one
     that exists). Reads that can refuse (a foreign role, function or bucket rule)
     always happen, before any write; so does the staging bucket's, for PACKAGES
-    over 50 MB.
+    or built layers over 50 MB.
     """
     a = ctx.aws
     out = {fn.key: Observed() for fn in fns}
@@ -171,8 +171,10 @@ def observe(ctx: Context, fns: tuple[Function, ...], kinds: tuple[str, ...],
             add(lambda fn=fn: fnmod.observe(a.client("lambda"), fn.name), lambda v, o=o: setattr(o, "function", v))
         if want_perms and fn.triggers and expected("function", fn.name):
             add(lambda fn=fn: s3mod.observe_permissions(a.client("lambda"), fn.name), lambda v, o=o: setattr(o, "permissions", v))
-    staged = [out[fn.key] for fn in fns if "function" in kinds and stagemod.needed((packages or {}).get(fn.key))]
-    if staged:  # a package over 50 MB: its staging bucket
+    staged: list[Any] = [out[fn.key] for fn in fns if "function" in kinds and stagemod.needed((packages or {}).get(fn.key))]
+    if "layer" in kinds and any(stagemod.needed(ctx.layers.builds.get(x.key)) for x in ctx.project.layers_of(fns)):
+        staged.append(ctx.layers)   # a built layer over 50 MB: the same staging bucket
+    if staged:  # a package or layer over 50 MB: its staging bucket
         add(lambda: stagemod.observe(ctx), lambda v: stagemod.store(staged, v))
     if {"bucket", "notification"} & set(kinds):
         for b in buckets:
@@ -373,10 +375,11 @@ def apply_step(ctx: Context, fn: Function, step: Step, pkg: Package | None,
         if step.action == "create":
             j.record("log_group", fn.log_group, "created", function=fn.key)
     elif step.kind == "layer":
-        ctx.layers.ensure(a.client("lambda"), j, ctx.project, step.data["key"])
+        ctx.layers.ensure(a.client("lambda"), j, ctx.project, step.data["key"], stagemod.layer_content(ctx))
     elif step.kind == "function":
         assert pkg is not None
-        fn = ctx.layers.resolved(a.client("lambda"), j, ctx.project, fn)  # [layers.NAME] -> version ARNs
+        fn = ctx.layers.resolved(a.client("lambda"), j, ctx.project, fn,   # [layers.NAME] -> version ARNs
+                                 stagemod.layer_content(ctx))
         code = stagemod.code_for(ctx, fn, pkg, step, step.data.get("staging"))  # bytes, or a staged S3 object
         if step.action == "create":
             j.record("function", fn.name, "creating", function=fn.key)

@@ -6,9 +6,10 @@ of the same account and region, and Lambda reads it from there (``S3Bucket`` /
 ``S3Key``). The bucket name is deterministic, one per account and region, and
 shared by the lambdactl projects there: any bucket carrying the lambdactl
 owner tag is ours, an untagged one is refused. Objects are content-addressed
-under the function's name (``<function>/<sha256 hex>.zip``); the bucket and
-every object are journaled "creating" before the write, so ``destroy`` removes
-what an interrupted ``up`` left behind.
+under the function's name (``<function>/<sha256 hex>.zip``), a layer's under
+``layers/<layer>/``; the bucket and every object are journaled "creating" before
+the write, so ``destroy`` removes what an interrupted ``up`` left behind. A
+layer's object is deleted once its version is published (Lambda keeps a copy).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ import base64
 import re
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -28,12 +30,13 @@ from lambdactl.errors import AwsError, LambdactlError, OwnershipError
 from lambdactl.triggers import s3 as s3mod
 
 if TYPE_CHECKING:
-    from lambdactl.config import Function
+    from lambdactl.config import Function, Layer
     from lambdactl.package import Package
     from lambdactl.plan import Context, Step
 
 BUCKET_KIND = "staging_bucket"
 OBJECT_KIND = "staging_object"
+LAYER_PREFIX = "layers/"   # layers' objects: layers/<layer name>/<sha256 hex>.zip
 _BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9-]{1,61}[a-z0-9]")
 # Buckets this client created or checked in this run: a sibling function of the
 # same `up` then neither creates it again nor re-tags it.
@@ -51,6 +54,10 @@ def bucket_name(account_id: str, region: str) -> str:
 def object_key(fn_name: str, code_sha256: str) -> str:
     """<function>/<sha256 as hex>.zip: CodeSha256 is base64, whose '/' and '+' make poor keys."""
     return f"{fn_name}/{base64.b64decode(code_sha256).hex()}.zip"
+
+
+def layer_key(layer_name: str, code_sha256: str) -> str:
+    return object_key(f"{LAYER_PREFIX}{layer_name}", code_sha256)
 
 
 def needed(pkg: Package | None) -> bool:
@@ -108,7 +115,7 @@ def store(observed: list[Any], state: StagingState) -> None:
 
 
 def detail(pkg: Package, state: StagingState | None) -> str:
-    """Plan text for a function step that sends PKG; refuses a foreign staging bucket."""
+    """Plan text for a function or layer step that sends PKG; refuses a foreign staging bucket."""
     if not needed(pkg):
         return ""
     if state is None:
@@ -136,8 +143,36 @@ def code_for(ctx: Context, fn: Function, pkg: Package, step: Step,
     if not needed(pkg):
         return pkg.read()
     assert state is not None
+    return _stage(ctx, ctx.aws.client("s3"), state, pkg, object_key(fn.name, pkg.sha256), fn.key,
+                  function=fn.key)
+
+
+def layer_content(ctx: Context) -> Callable[[Layer, Package], AbstractContextManager[dict[str, Any]]]:
+    """PublishLayerVersion's Content: inline, or over 50 MB a staged object, deleted once published.
+
+    The staging bucket is the one observed into ctx.layers.staging. A failed publish
+    leaves the object (journaled): the next `up` overwrites it, `destroy` removes it.
+    """
+    @contextmanager
+    def content(layer: Layer, pkg: Package) -> Iterator[dict[str, Any]]:
+        if not needed(pkg):
+            yield {"ZipFile": pkg.read()}
+            return
+        state = ctx.layers.staging
+        assert state is not None
+        s3 = ctx.aws.client("s3")
+        staged = _stage(ctx, s3, state, pkg, layer_key(layer.name, pkg.sha256), f"layers.{layer.key}",
+                        function="", layer=layer.key)
+        yield staged
+        _delete(ctx, s3, staged["S3Bucket"], [staged["S3Key"]])   # Lambda keeps its own copy of a version
+
+    return content
+
+
+def _stage(ctx: Context, s3: Any, state: StagingState, pkg: Package, key: str, who: str,
+           **owner: str) -> dict[str, str]:
+    """Upload PKG to the staging bucket (created or re-tagged first when needed) under KEY, journaled."""
     a, j = ctx.aws, ctx.journal
-    s3 = a.client("s3")
     bucket = state.bucket
     with s3mod.bucket_lock(bucket):   # two functions of one `up` share the bucket
         with _ready_lock:
@@ -145,12 +180,11 @@ def code_for(ctx: Context, fn: Function, pkg: Package, step: Step,
         if bucket not in ready:
             ensure_bucket(ctx, s3, state)
             ready.add(bucket)
-    key = object_key(fn.name, pkg.sha256)
     name = f"{bucket}/{key}"
-    j.record(OBJECT_KIND, name, "creating", function=fn.key, bucket=bucket, key=key)
+    j.record(OBJECT_KIND, name, "creating", bucket=bucket, key=key, **owner)
     sent = 0
     sent_lock = threading.Lock()
-    label = f"{fn.key}: upload to s3://{bucket}"
+    label = f"{who}: upload to s3://{bucket}"
 
     def on_bytes(n: int) -> None:
         nonlocal sent
@@ -164,7 +198,7 @@ def code_for(ctx: Context, fn: Function, pkg: Package, step: Step,
     # Managed transfer: multipart with parallel parts above 8 MB.
     s3.upload_file(str(pkg.path), bucket, key, Callback=on_bytes,
                    ExtraArgs={"ExpectedBucketOwner": a.account_id, "ContentType": "application/zip"})
-    j.record(OBJECT_KIND, name, "created", function=fn.key, bucket=bucket, key=key)
+    j.record(OBJECT_KIND, name, "created", bucket=bucket, key=key, **owner)
     return {"S3Bucket": bucket, "S3Key": key}
 
 
@@ -212,7 +246,7 @@ def _delete(ctx: Context, s3: Any, bucket: str, keys: list[str]) -> None:
 
 # -- destroy ------------------------------------------------------------------
 def destroy(ctx: Context, fn_names: list[str]) -> list[Step]:
-    """Our staged objects, then the staging bucket if ours and empty.
+    """Our staged objects (of FN_NAMES and the project's layers), then the staging bucket if ours and empty.
 
     Only when the journal says we staged something: a project that never went
     through staging (and a second destroy) makes no call at all.
@@ -234,7 +268,8 @@ def destroy(ctx: Context, fn_names: list[str]) -> list[Step]:
         if not state.ours:
             out.append(Step("", BUCKET_KIND, bucket, "skip", detail="not created by lambdactl; left alone"))
             continue
-        keys = sorted({k for n in fn_names for k in _keys(s3, bucket, f"{n}/")}
+        prefixes = [f"{n}/" for n in fn_names] + [f"{LAYER_PREFIX}{x.name}/" for x in ctx.project.layers]
+        keys = sorted({k for p in prefixes for k in _keys(s3, bucket, p)}
                       | {e["key"] for e in mine if e["kind"] == OBJECT_KIND})
         _delete(ctx, s3, bucket, keys)
         out += [Step("", OBJECT_KIND, f"s3://{bucket}/{k}", "delete") for k in keys]
