@@ -244,6 +244,15 @@ def test_unchanged_layer_is_reused_with_zero_writes(aws: None, calls: Counter[st
     assert {(s["kind"], s["action"]) for s in plan["steps"]} >= {("layer", "keep")}
 
 
+def test_status_with_a_layer(aws: None, proj: Path) -> None:
+    run("up")
+    (doc,) = json.loads(run("-o", "json", "status").stdout)["functions"]
+    assert doc["deployed"] and doc["drift"] == []
+    (proj / "layers/plotting/requirements.txt").write_text("plotlib==1.1\n")
+    (doc,) = json.loads(run("-o", "json", "status", code=1).stdout)["functions"]
+    assert any(d.startswith(f"create layer {LAYER}") for d in doc["drift"]), doc["drift"]
+
+
 def test_changed_requirements_republish_and_update_the_function(aws: None, proj: Path,
                                                                 calls: Counter[str]) -> None:
     run("up")

@@ -41,6 +41,17 @@ def plan_steps(app: App, kinds: tuple[str, ...], key: str | None,
     """
     from lambdactl import plan
 
+    results, observed = observe_all(app, kinds, key, journal_hints=journal_hints)
+    for r in results:
+        r.steps = plan.decide(app.context, r.fn, observed[r.fn.key], kinds, r.package)
+    return results
+
+
+def observe_all(app: App, kinds: tuple[str, ...], key: str | None,
+                *, journal_hints: bool = False) -> tuple[list[FunctionResult], dict[str, Any]]:
+    """Build what `decide` compares (packages, layers) and read the current state."""
+    from lambdactl import plan
+
     ctx = app.context
     fns = ctx.project.select(key)
     results = [FunctionResult(fn) for fn in fns]
@@ -53,9 +64,7 @@ def plan_steps(app: App, kinds: tuple[str, ...], key: str | None,
     with app.term.status("reading the current state…"):
         observed = plan.observe(ctx, fns, kinds, {r.fn.key: r.package for r in results if r.package},
                                 journal_hints=journal_hints)
-    for r in results:
-        r.steps = plan.decide(ctx, r.fn, observed[r.fn.key], kinds, r.package)
-    return results
+    return results, observed
 
 
 def apply_steps(app: App, kinds: tuple[str, ...], key: str | None) -> list[FunctionResult]:

@@ -5,7 +5,7 @@ from typing import Any
 import click
 
 from lambdactl.cli import App
-from lambdactl.commands._common import fn_argument
+from lambdactl.commands._common import fn_argument, observe_all
 
 
 @click.command("status")
@@ -26,13 +26,11 @@ def command(app: App, fn: str | None) -> None:
     from lambdactl.errors import LambdactlError, OwnershipError
 
     ctx = app.context
-    fns = ctx.project.select(fn)
-    packages = {f.key: plan.package_for(ctx, f) for f in fns}
-    with app.term.status("reading the current state…"):
-        observed = plan.observe(ctx, fns, plan.ALL_KINDS, packages)
+    results, observed = observe_all(app, plan.ALL_KINDS, fn)
+    packages = {r.fn.key: r.package for r in results}
     journal = ctx.journal.resources()
     docs = []
-    for f in fns:
+    for f in (r.fn for r in results):
         o = observed[f.key]
         state = o.function
         drift: list[str] = []
