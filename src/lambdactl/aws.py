@@ -190,8 +190,10 @@ class Aws:
             return self._account_id
 
     def account_known(self) -> bool:
-        """True if account_id will not cost a round trip."""
-        if self._account_id is None and not self.target.is_local:
+        """True if account_id will not cost a round trip (the sandbox's costs a millisecond)."""
+        if self.target.is_local:
+            return bool(self.account_id)
+        if self._account_id is None:
             key = self._account_cache_key()
             self._account_id = _read_accounts().get(key) if key else None
         return self._account_id is not None
