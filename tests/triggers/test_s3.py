@@ -120,3 +120,49 @@ def test_functions_arriving_together_share_one_write() -> None:
         entries = [s3.our_entry(f0, 0, f0.triggers[0], ARN.replace("demo-hello", "demo-f0"))]
         assert s3.update_notification(client, BKT, "demo-f0", entries) is False
         assert puts == []
+
+
+def test_one_bad_entry_in_a_batch_fails_only_its_function() -> None:
+    """The shared PUT fails (S3 rejects one destination); each entry is retried alone."""
+    import threading
+    import time
+
+    import boto3
+    from moto import mock_aws
+
+    bkt = "lambdactl-batch-bucket"
+    with mock_aws():
+        client = boto3.client("s3", region_name="us-east-1")
+        client.create_bucket(Bucket=bkt)
+
+        def reject_bad(params, **_):  # type: ignore[no-untyped-def]
+            arns = [c["LambdaFunctionArn"] for c in params["NotificationConfiguration"].get("LambdaFunctionConfigurations", [])]
+            if any(a.endswith(":bad") for a in arns):
+                raise s3.AwsError("InvalidArgument: the destination ARN is not valid (test)")
+
+        client.meta.events.register("provide-client-params.s3.PutBucketNotificationConfiguration", reject_bad)
+        held = s3.bucket_lock(bkt)
+        held.acquire()  # as if another run's write were in flight: all four join one batch
+        outcome: dict[str, object] = {}
+
+        def deploy(name: str) -> None:
+            f = Function(key=name, name=name, source=Path("."), handler="app.h",
+                         triggers=(Trigger(bucket=bkt, prefix=f"{name}/"),))
+            entries = [s3.our_entry(f, 0, f.triggers[0], ARN.rsplit(":", 1)[0] + ":" + name)]
+            try:
+                outcome[name] = s3.update_notification(client, bkt, name, entries)
+            except Exception as exc:  # noqa: BLE001
+                outcome[name] = exc
+
+        threads = [threading.Thread(target=deploy, args=(n,)) for n in ("good1", "good2", "good3", "bad")]
+        for t in threads:
+            t.start()
+        while len(getattr(s3._batches.get((id(client), bkt)), "entries", {})) < 4:
+            time.sleep(0.01)
+        held.release()
+        for t in threads:
+            t.join()
+        assert isinstance(outcome.pop("bad"), s3.AwsError)
+        assert outcome == {"good1": True, "good2": True, "good3": True}
+        ids = {c["Id"] for c in client.get_bucket_notification_configuration(Bucket=bkt)["LambdaFunctionConfigurations"]}
+        assert ids == {"lambdactl-good1-0", "lambdactl-good2-0", "lambdactl-good3-0"}

@@ -299,7 +299,7 @@ class _Batch:
     def __init__(self) -> None:
         self.entries: dict[str, list[dict[str, Any]]] = {}
         self.done = threading.Event()
-        self.error: BaseException | None = None
+        self.errors: dict[str, BaseException] = {}
         self.changed: set[str] = set()
 
 
@@ -336,24 +336,43 @@ def update_notification(
                 mine = False
         if mine:
             try:
-                config = latest(s3, bucket, current)
-                if config is None:
-                    config = observe_bucket(s3, bucket).notification
-                merged = config
-                for name, entries in sorted(batch.entries.items()):
-                    if not ours_match(merged, entries, name):
-                        merged = merge(merged, entries, name, bucket)
-                        batch.changed.add(name)
-                if batch.changed:
-                    put_notification(s3, bucket, merged, sleep=sleep)
-            except BaseException as exc:
-                batch.error = exc
+                _write_batch(s3, bucket, batch, current, sleep)
+            except BaseException as exc:  # interrupted: nobody in the batch may think it is done
+                for name in set(batch.entries) - batch.changed:
+                    batch.errors.setdefault(name, exc)
+                raise
             finally:
                 batch.done.set()
     batch.done.wait()
-    if batch.error is not None:
-        raise batch.error
+    if fn_name in batch.errors:
+        raise batch.errors[fn_name]
     return fn_name in batch.changed
+
+
+def _write_batch(s3: Any, bucket: str, batch: _Batch, current: dict[str, Any] | None,
+                 sleep: Callable[[float], None]) -> None:
+    """One PUT for the whole batch; if it fails, one PUT each, so that one
+    function's bad entry fails that function only."""
+    groups = [sorted(batch.entries)]
+    while groups:
+        names = groups.pop(0)
+        try:
+            config = latest(s3, bucket, current)
+            if config is None:
+                config = observe_bucket(s3, bucket).notification
+            merged, changed = config, set()
+            for name in names:
+                if not ours_match(merged, batch.entries[name], name):
+                    merged = merge(merged, batch.entries[name], name, bucket)
+                    changed.add(name)
+            if changed:
+                put_notification(s3, bucket, merged, sleep=sleep)
+            batch.changed |= changed
+        except Exception as exc:
+            if len(names) > 1:
+                groups += [[name] for name in names]
+            else:
+                batch.errors[names[0]] = exc
 
 
 def latest(s3: Any, bucket: str, observed: dict[str, Any] | None) -> dict[str, Any] | None:
