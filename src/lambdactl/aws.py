@@ -119,19 +119,14 @@ class Aws:
             return self._session
 
     def client(self, service: str) -> Any:
+        if service in self._clients:
+            return self._clients[service]
+        self.region  # noqa: B018 - builds the session; no region is one clear error
         with self._lock:
             if service in self._clients:
                 return self._clients[service]
             from botocore.config import Config
 
-            if self._session is None:
-                self._session = self._make_session()
-            region = self._session.region_name
-            if not region:
-                raise LambdactlError(
-                    "no AWS region configured",
-                    "set region in lambdactl.toml, pass --region, or export AWS_REGION",
-                )
             # Standard retry mode: throttling and 5xx retried with jittered backoff.
             config = Config(
                 retries={"mode": "standard", "max_attempts": self._max_attempts},
@@ -260,6 +255,18 @@ def error_code(exc: BaseException) -> str:
     if isinstance(response, dict):
         return str(response.get("Error", {}).get("Code", ""))
     return ""
+
+
+def deleted(call: Callable[[], Any], *gone: str) -> bool:
+    """Run a delete CALL: True if it deleted, False if AWS answers one of the GONE
+    codes (it was not there: a second destroy is not an error)."""
+    try:
+        call()
+    except Exception as exc:
+        if error_code(exc) in gone:
+            return False
+        raise
+    return True
 
 
 def error_message(exc: BaseException) -> str:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from lambdactl.aws import error_code, error_message
+from lambdactl.aws import deleted, error_code, error_message
 from lambdactl.errors import AwsError
 from lambdactl.iam import check_owner
 
@@ -201,13 +201,7 @@ def update(lam: Any, fn: Function, role_arn: str, code: bytes | dict[str, str], 
 
 
 def delete(lam: Any, name: str) -> bool:
-    try:
-        lam.delete_function(FunctionName=name)
-        return True
-    except Exception as exc:
-        if error_code(exc) == "ResourceNotFoundException":
-            return False
-        raise
+    return deleted(lambda: lam.delete_function(FunctionName=name), "ResourceNotFoundException")
 
 
 # -- the log group ------------------------------------------------------------
@@ -245,10 +239,4 @@ def ensure_log_group(logs: Any, name: str, retention: int, tags: dict[str, str],
 
 
 def delete_log_group(logs: Any, name: str) -> bool:
-    try:
-        logs.delete_log_group(logGroupName=name)
-        return True
-    except Exception as exc:
-        if error_code(exc) == "ResourceNotFoundException":
-            return False
-        raise
+    return deleted(lambda: logs.delete_log_group(logGroupName=name), "ResourceNotFoundException")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lambdactl.aws import error_code
+from lambdactl.aws import deleted, error_code
 from lambdactl.config import OWNER_TAG, PLACEHOLDER
 from lambdactl.errors import ConfigError, OwnershipError
 
@@ -250,16 +250,8 @@ def put_policy(iam: Any, role_name: str, policy: dict[str, Any]) -> None:
 def delete(iam: Any, role_name: str) -> list[str]:
     """Delete our inline policy, then the role (IAM refuses a role that still has policies)."""
     done = []
-    try:
-        iam.delete_role_policy(RoleName=role_name, PolicyName=POLICY_NAME)
+    if deleted(lambda: iam.delete_role_policy(RoleName=role_name, PolicyName=POLICY_NAME), "NoSuchEntity"):
         done.append("policy")
-    except Exception as exc:
-        if error_code(exc) != "NoSuchEntity":
-            raise
-    try:
-        iam.delete_role(RoleName=role_name)
+    if deleted(lambda: iam.delete_role(RoleName=role_name), "NoSuchEntity"):
         done.append("role")
-    except Exception as exc:
-        if error_code(exc) != "NoSuchEntity":
-            raise
     return done

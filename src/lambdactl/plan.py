@@ -20,7 +20,7 @@ from lambdactl import functions as fnmod
 from lambdactl import iam
 from lambdactl import layers as layermod
 from lambdactl import staging as stagemod
-from lambdactl.aws import Aws, error_code
+from lambdactl.aws import Aws
 from lambdactl.config import Function, Project
 from lambdactl.errors import LambdactlError
 from lambdactl.package import Package, package_for_function
@@ -515,11 +515,8 @@ def destroy_function(ctx: Context, t: Target, fates: dict[str, Any],
         fate = fates[bucket].result()
         if fate is None or fate.action != "delete":  # the bucket stays: take our entries out
             with s3mod.bucket_lock(bucket):
-                current = s3mod.latest(a.client("s3"), bucket, None)
-                state = s3mod.observe_bucket(a.client("s3"), bucket) if current is None else None
-                if current is None and state is not None:
-                    current = state.notification if state.exists else {}
-                if current and s3mod.our_entries_in(current, t.name):
+                current = s3mod.latest(a.client("s3"), bucket)
+                if s3mod.our_entries_in(current, t.name):
                     s3mod.put_notification(a.client("s3"), bucket, s3mod.merge(current, [], t.name, bucket))
                     report("notification", f"s3://{bucket}", "delete")
         j.forget("notification", f"{bucket}#{t.name}")
@@ -563,6 +560,3 @@ def destroy_layers(ctx: Context) -> list[Step]:
     return [Step("", "layer", name, action, detail=detail)
             for name, action, detail in layermod.destroy(ctx.aws.client("lambda"), ctx.journal, ctx.project)]
 
-
-def is_not_found(exc: Exception) -> bool:
-    return error_code(exc) in ("ResourceNotFoundException", "NoSuchEntity", "NoSuchBucket")

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from lambdactl.aws import error_code, error_message
+from lambdactl.aws import deleted, error_code, error_message
 from lambdactl.config import OWNER_TAG, rules_overlap
 from lambdactl.errors import AwsError, OwnershipError
 
@@ -251,13 +251,8 @@ def add_permission(lam: Any, fn_name: str, want: dict[str, Any], replace: bool) 
 
 
 def remove_permission(lam: Any, fn_name: str, sid: str) -> bool:
-    try:
-        lam.remove_permission(FunctionName=fn_name, StatementId=sid)
-        return True
-    except Exception as exc:
-        if error_code(exc) == "ResourceNotFoundException":
-            return False
-        raise
+    return deleted(lambda: lam.remove_permission(FunctionName=fn_name, StatementId=sid),
+                   "ResourceNotFoundException")
 
 
 def put_notification(
@@ -357,10 +352,7 @@ def _write_batch(s3: Any, bucket: str, batch: _Batch, current: dict[str, Any] | 
     while groups:
         names = groups.pop(0)
         try:
-            config = latest(s3, bucket, current)
-            if config is None:
-                config = observe_bucket(s3, bucket).notification
-            merged, changed = config, set()
+            merged, changed = latest(s3, bucket, current), set()
             for name in names:
                 if not ours_match(merged, batch.entries[name], name):
                     merged = merge(merged, batch.entries[name], name, bucket)
@@ -375,9 +367,11 @@ def _write_batch(s3: Any, bucket: str, batch: _Batch, current: dict[str, Any] | 
                 batch.errors[names[0]] = exc
 
 
-def latest(s3: Any, bucket: str, observed: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The bucket's configuration as this client last wrote it, else OBSERVED."""
-    return _last_written.get(s3, {}).get(bucket, observed)
+def latest(s3: Any, bucket: str, observed: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The bucket's configuration as this client last wrote it, else OBSERVED,
+    else as read now ({} for a bucket that does not exist)."""
+    config = _last_written.get(s3, {}).get(bucket, observed)
+    return observe_bucket(s3, bucket).notification if config is None else config
 
 
 def bucket_tags(s3: Any, bucket: str) -> dict[str, str]:
