@@ -28,16 +28,6 @@ def handler(event, context):
         print("uploaded", record["s3"]["object"]["key"])
     return {"ok": True}
 """
-TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "lambda.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
 
 
 def _isolate(home: str) -> None:
@@ -105,6 +95,7 @@ def _wait_for(logs: Any, group: str, needle: str, timeout: float = 10.0) -> None
 
 
 def measure(runs: int) -> dict[str, Any]:
+    from lambdactl.iam import TRUST_POLICY
     from lambdactl.local import control
 
     started = time.monotonic()
@@ -114,7 +105,7 @@ def measure(runs: int) -> dict[str, Any]:
     try:
         lam, iam = control.client(info, "lambda"), control.client(info, "iam")
         s3, logs = control.client(info, "s3"), control.client(info, "logs")
-        role = iam.create_role(RoleName="bench", AssumeRolePolicyDocument=json.dumps(TRUST))
+        role = iam.create_role(RoleName="bench", AssumeRolePolicyDocument=json.dumps(TRUST_POLICY))
         lam.create_function(
             FunctionName="bench",
             Runtime="python3.11",

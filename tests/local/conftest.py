@@ -17,19 +17,10 @@ from typing import Any
 
 import pytest
 
+from lambdactl.iam import TRUST_POLICY
 from lambdactl.local import control
 
 HANDLERS = Path(__file__).parent / "handlers"
-TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "lambda.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
 
 
 def isolated_env(home: Path) -> dict[str, str | None]:
@@ -83,7 +74,7 @@ def aws(sandbox: control.SandboxInfo) -> Callable[[str], Any]:
 @pytest.fixture(scope="session")
 def role_arn(aws: Callable[[str], Any]) -> str:
     role = aws("iam").create_role(
-        RoleName="sandbox-test", AssumeRolePolicyDocument=json.dumps(TRUST)
+        RoleName="sandbox-test", AssumeRolePolicyDocument=json.dumps(TRUST_POLICY)
     )
     return str(role["Role"]["Arn"])
 

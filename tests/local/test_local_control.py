@@ -17,18 +17,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from lambdactl.iam import TRUST_POLICY
 from lambdactl.local import control
-
-TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "lambda.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
 
 
 @pytest.fixture
@@ -76,7 +66,7 @@ def _alive(pid: int) -> bool:
 
 def _deploy_echo(info: control.SandboxInfo, name: str = "echo") -> Any:
     iam, lam = control.client(info, "iam"), control.client(info, "lambda")
-    role = iam.create_role(RoleName="r", AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"]
+    role = iam.create_role(RoleName="r", AssumeRolePolicyDocument=json.dumps(TRUST_POLICY))["Role"]["Arn"]
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         zf.writestr("app.py", "def handler(event, context):\n    return event\n")
