@@ -149,7 +149,10 @@ def main() -> None:
 
     from moto.server import ThreadedMotoServer
 
+    from lambdactl.local import strict
+
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
+    strict.install_features()  # S3's tags at CreateBucket (moto 5.2 ignores them)
 
     moto_port, proxy_port = free_port(), free_port()
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port)

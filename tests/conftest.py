@@ -21,10 +21,13 @@ REPO = Path(__file__).resolve().parent.parent
 @pytest.fixture(autouse=True, scope="session")
 def moto_backends_imported() -> None:
     """moto (in process) imports a backend on first use; lambdactl's parallel calls
-    would do so from several threads at once, which can deadlock imports."""
+    would do so from several threads at once, which can deadlock imports. And moto
+    gets the AWS features lambdactl uses that it lacks (see local/strict.py)."""
+    from lambdactl.local import strict
     from lambdactl.local.server import preload_backends
 
     preload_backends()
+    strict.install_features()  # S3's tags at CreateBucket, which moto 5.2 lacks
 
 
 @pytest.fixture(autouse=True)

@@ -272,8 +272,9 @@ def test_functions_sharing_a_bucket_keep_each_others_entries(aws: None, project:
                  f'[[functions.f{i}.triggers]]\nbucket = "shared-bucket"\nprefix = "p{i}/"\n')
     (project / "lambdactl.toml").write_text(body)
     run("up")  # four chains in parallel, one bucket: no entry may be lost
-    assert calls["CreateBucket"] == 1 and calls["PutBucketTagging"] == 1  # the first chain makes it
+    assert calls["CreateBucket"] == 1 and "PutBucketTagging" not in calls  # the first chain makes it
     s3 = client("s3")
+    assert s3.get_bucket_tagging(Bucket="shared-bucket")["TagSet"] == [{"Key": "lambdactl:project", "Value": "shared"}]
     ids = sorted(n["Id"] for n in s3.get_bucket_notification_configuration(Bucket="shared-bucket")["LambdaFunctionConfigurations"])
     assert ids == [f"lambdactl-shared-f{i}-0" for i in range(4)]
     run("destroy", "--yes")
@@ -287,14 +288,86 @@ def test_cold_up_reads_only_what_could_refuse(aws: None, calls: Counter[str]) ->
     calls.clear()
     run("up")
     reads = {op: n for op, n in calls.items() if not is_write(op)}
-    # Role, function and bucket could belong to someone else: read before any write.
+    # Roles, functions and the bucket could belong to someone else: read before any write.
     # Policies and the log group are only read when the journal knows them.
     assert reads == {"GetRole": 2, "GetFunction": 2, "GetBucketNotificationConfiguration": 1}
     assert writes(calls) == {
         "CreateRole": 2, "PutRolePolicy": 2, "CreateLogGroup": 2, "PutRetentionPolicy": 2,
-        "CreateFunction": 2, "CreateBucket": 1, "PutBucketTagging": 1, "AddPermission": 1,
+        "CreateFunction": 2, "CreateBucket": 1, "AddPermission": 1,
         "PutBucketNotificationConfiguration": 1,
     }
+
+
+ONE_FUNCTION = """
+[project]
+name = "solo"
+
+[functions.hello]
+source = "functions/hello"
+handler = "app.lambda_handler"
+policy = "policies/hello.json"
+
+[[functions.hello.triggers]]
+bucket = "solo-uploads"
+"""
+SOLO_ROLE = "solo-hello-role"
+
+
+@pytest.fixture
+def solo(aws: None, project: Path) -> Path:
+    (project / "lambdactl.toml").write_text(ONE_FUNCTION)
+    run("plan")  # the account id is cached, as after a user's first command
+    return project
+
+
+def test_one_function_cold_up_claims_its_role_in_ten_calls(solo: Path, calls: Counter[str]) -> None:
+    """The only role the journal does not know is not read: CreateRole claims it."""
+    run("up")
+    assert {op: n for op, n in calls.items() if not is_write(op)} == {
+        "GetFunction": 1, "GetBucketNotificationConfiguration": 1}
+    assert writes(calls) == {
+        "CreateRole": 1, "PutRolePolicy": 1, "CreateLogGroup": 1, "PutRetentionPolicy": 1,
+        "CreateFunction": 1, "CreateBucket": 1, "AddPermission": 1,
+        "PutBucketNotificationConfiguration": 1,
+    }
+    assert sum(calls.values()) == 10
+    role = client("iam").get_role(RoleName=SOLO_ROLE)["Role"]
+    assert {"Key": "lambdactl:project", "Value": "solo"} in role["Tags"]
+    calls.clear()
+    run("up")
+    assert writes(calls) == {} and calls["GetRole"] == 1  # the journal knows it now: read
+
+
+def test_claimed_role_taken_by_a_foreign_role_refuses_with_nothing_written(solo: Path, calls: Counter[str]) -> None:
+    iam = client("iam")
+    iam.create_role(RoleName=SOLO_ROLE, AssumeRolePolicyDocument="{}", Description="theirs")
+    calls.clear()
+    r = run("up", code=1)
+    assert "belongs to someone else" in r.stderr and SOLO_ROLE in r.stderr
+    # The refused CreateRole changed nothing, and nothing else was sent.
+    assert writes(calls) == {"CreateRole": 1}
+    role = iam.get_role(RoleName=SOLO_ROLE)["Role"]
+    assert role["Description"] == "theirs" and not role.get("Tags")
+    assert iam.list_role_policies(RoleName=SOLO_ROLE)["PolicyNames"] == []
+    assert client("lambda").list_functions()["Functions"] == []
+    assert client("s3").list_buckets()["Buckets"] == []
+    assert client("logs").describe_log_groups()["logGroups"] == []
+    assert "role" not in (solo / ".lambdactl" / "state.json").read_text()
+    run("destroy", "--yes")
+    assert iam.get_role(RoleName=SOLO_ROLE)["Role"]["Description"] == "theirs"
+
+
+def test_claimed_role_that_is_ours_without_a_journal_is_adopted(solo: Path, calls: Counter[str]) -> None:
+    """A crash after CreateRole, then the journal lost: the role carries our tag."""
+    run("role", "hello")
+    client("iam").delete_role_policy(RoleName=SOLO_ROLE, PolicyName="lambdactl")
+    (solo / ".lambdactl" / "state.json").unlink()
+    calls.clear()
+    run("up")
+    assert calls["CreateRole"] == 1 and calls["GetRole"] == 1 and calls["PutRolePolicy"] == 1
+    assert client("lambda").get_function(FunctionName="solo-hello")["Configuration"]["Role"].endswith(SOLO_ROLE)
+    run("destroy", "--yes")
+    assert [r for r in client("iam").list_roles()["Roles"] if r["RoleName"] == SOLO_ROLE] == []
 
 
 def test_account_id_is_asked_once_per_access_key(aws: None, calls: Counter[str],

@@ -15,7 +15,7 @@ from typing import Any
 
 import botocore.client
 import pytest
-from botocore.exceptions import EndpointConnectionError
+from botocore.exceptions import ClientError, EndpointConnectionError
 from click.testing import CliRunner
 
 from lambdactl import package as pk
@@ -177,15 +177,22 @@ def fail_at(monkeypatch: pytest.MonkeyPatch) -> dict[str, BaseException]:
     def failing(self, operation_name, api_params):  # type: ignore[no-untyped-def]
         if operation_name in faults and api_params.get("Bucket", STAGING) == STAGING:
             raise faults[operation_name]
+        if operation_name == "CreateBucket" and "PutBucketTagging" in faults \
+                and "Tags" in api_params.get("CreateBucketConfiguration", {}):
+            # An endpoint without tags at CreateBucket: lambdactl creates, then tags.
+            raise ClientError(
+                {"Error": {"Code": "MalformedXML", "Message": "The XML you provided was not well-formed"}},
+                operation_name)
         return original(self, operation_name, api_params)
 
     monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", failing)
     return faults
 
 
-# Killed between CreateBucket and its tagging, or after the upload; or the upload
+# Killed as the staging bucket is created; or, on an endpoint that takes no tags at
+# CreateBucket, between the create and the tagging; or after the upload; or the upload
 # fails (in s3transfer's threads, where only an error, not a kill, can be injected).
-INTERRUPTIONS = [("PutBucketTagging", Crash()), ("CreateFunction", Crash()),
+INTERRUPTIONS = [("CreateBucket", Crash()), ("PutBucketTagging", Crash()), ("CreateFunction", Crash()),
                  ("PutObject", EndpointConnectionError(endpoint_url="https://s3"))]
 
 
@@ -197,7 +204,7 @@ def interrupted_up(fail_at: dict[str, BaseException], op: str, exc: BaseExceptio
     else:
         run("up", code=1)
     fail_at.clear()
-    assert STAGING in [b["Name"] for b in client("s3").list_buckets()["Buckets"]]
+    assert (STAGING in [b["Name"] for b in client("s3").list_buckets()["Buckets"]]) == (op != "CreateBucket")
 
 
 @pytest.mark.parametrize(("op", "exc"), INTERRUPTIONS)

@@ -20,7 +20,7 @@ from lambdactl import functions as fnmod
 from lambdactl import iam
 from lambdactl import layers as layermod
 from lambdactl import staging as stagemod
-from lambdactl.aws import Aws
+from lambdactl.aws import Aws, error_code
 from lambdactl.config import Function, Project
 from lambdactl.errors import LambdactlError
 from lambdactl.package import Package, package_for_function
@@ -77,6 +77,7 @@ class Observed:
     permissions: dict[str, dict[str, Any]] = field(default_factory=dict)
     buckets: dict[str, s3mod.BucketState] = field(default_factory=dict)
     staging: stagemod.StagingState | None = None   # read only when a package is over 50 MB
+    role_unread: bool = False   # `up` will claim the role by creating it (see claim_role)
 
 
 @dataclass
@@ -134,7 +135,10 @@ def observe(ctx: Context, fns: tuple[Function, ...], kinds: tuple[str, ...],
     inline policy, the function's resource policy and its log group. They are read
     in a second round if the role or the function turns out to exist (deployed from
     another machine); otherwise they are created (creating the log group adopts one
-    that exists). Reads that can refuse (a foreign role, function or bucket rule)
+    that exists). The role itself is not read either, when the journal does not
+    know it, the function does not exist and it is the run's only such role: `up`
+    claims it by creating it before any other write (claim_role); IAM refuses a
+    name that is taken without touching it. Reads that can refuse (a foreign function or bucket rule)
     always happen, before any write; so does the staging bucket's, for PACKAGES
     or built layers over 50 MB.
     """
@@ -158,9 +162,12 @@ def observe(ctx: Context, fns: tuple[Function, ...], kinds: tuple[str, ...],
     policies: dict[str, str | None] = {}
     want_role = {"role", "function"} & set(kinds)
     want_perms = "permission" in kinds
+    # One role the journal does not know may go unread: `up` claims it (claim_role).
+    unknown = [fn.key for fn in fns if not expected("role", fn.role_name)]
+    claim = journal_hints and known is not None and "role" in kinds and len(unknown) == 1
     for fn in fns:
         o = out[fn.key]
-        if want_role:
+        if want_role and not (claim and fn.key in unknown):
             add(lambda fn=fn: iam.read_role(a.client("iam"), fn.role_name), lambda v, fn=fn: roles.__setitem__(fn.key, v))
             if expected("role", fn.role_name):
                 add(lambda fn=fn: iam.read_policy(a.client("iam"), fn.role_name),
@@ -189,7 +196,11 @@ def observe(ctx: Context, fns: tuple[Function, ...], kinds: tuple[str, ...],
     jobs = []
     for fn in fns:
         o = out[fn.key]
-        if want_role and roles.get(fn.key) is not None and fn.key not in policies:
+        if want_role and fn.key not in roles and o.function is not None:
+            # A function the journal does not know: its role is read, not claimed.
+            add(lambda fn=fn: iam.read_role(a.client("iam"), fn.role_name), lambda v, fn=fn: roles.__setitem__(fn.key, v))
+            add(lambda fn=fn: iam.read_policy(a.client("iam"), fn.role_name), lambda v, fn=fn: policies.__setitem__(fn.key, v))
+        elif want_role and roles.get(fn.key) is not None and fn.key not in policies:
             add(lambda fn=fn: iam.read_policy(a.client("iam"), fn.role_name), lambda v, fn=fn: policies.__setitem__(fn.key, v))
         if o.function is not None and not expected("function", fn.name):
             # Deployed from elsewhere (CI, another machine): read what round one skipped,
@@ -202,6 +213,7 @@ def observe(ctx: Context, fns: tuple[Function, ...], kinds: tuple[str, ...],
 
     for fn in fns:
         out[fn.key].role = iam.role_state(roles.get(fn.key), policies.get(fn.key))
+        out[fn.key].role_unread = bool(want_role) and fn.key not in roles
         out[fn.key].buckets = {t.bucket: bucket_states[t.bucket] for t in fn.triggers if t.bucket in bucket_states}
     return out
 
@@ -226,7 +238,8 @@ def decide(
     role_arn = observed.role.arn if observed.role else ctx.role_arn(fn)
     if "role" in kinds:
         action, fields = iam.decide(observed.role, ctx.policy(fn), project)
-        steps.append(Step(fn.key, "role", fn.role_name, action, tuple(fields)))
+        steps.append(Step(fn.key, "role", fn.role_name, action, tuple(fields),
+                          data={"claim": True} if observed.role_unread else {}))
     elif observed.role is None and "function" in kinds:
         raise LambdactlError(
             f"role {fn.role_name} does not exist", f"run `lambdactl role {fn.key}` or `lambdactl up` first"
@@ -285,6 +298,39 @@ def decide_triggers(ctx: Context, fn: Function, observed: Observed, kinds: tuple
             steps.append(Step(fn.key, "notification", f"s3://{bucket}", action, detail=ids,
                               data={"ours": mine, "current": current}))
     return steps
+
+
+# -- claim --------------------------------------------------------------------
+def claim_role(ctx: Context, fn: Function, steps: list[Step]) -> list[Step]:
+    """Create the role `up` did not read, before any other write; STEPS with it done.
+
+    CreateRole either makes the role, with our tag, or fails on a taken name
+    without touching it: the read it replaces. A taken name is then read: a role
+    of ours (the journal was lost) is updated as usual; a foreign one refuses the
+    run, as the read would have, with nothing written. observe() leaves at most
+    one role unread per run: with two, the second could be refused after the
+    first was made.
+    """
+    i = next((i for i, s in enumerate(steps) if s.kind == "role" and s.data.get("claim")), None)
+    if i is None:
+        return steps
+    j, client = ctx.journal, ctx.aws.client("iam")
+    j.record("role", fn.role_name, "creating", function=fn.key)
+    try:
+        iam.create_role(client, fn.role_name, ctx.tags)
+        step = replace(steps[i], data={"claimed": True})
+    except Exception as exc:
+        if error_code(exc) != "EntityAlreadyExists":
+            raise
+        # Taken; or made by an earlier attempt of this very call, whose answer was lost.
+        try:
+            action, fields = iam.decide(iam.observe(client, fn.role_name), ctx.policy(fn), ctx.project.name)
+        except LambdactlError:
+            j.forget("role", fn.role_name)
+            raise
+        step = replace(steps[i], action=action, fields=tuple(fields), data={})
+    j.record("role", fn.role_name, "created", function=fn.key, arn=ctx.role_arn(fn))
+    return [*steps[:i], step, *steps[i + 1:]]
 
 
 # -- execute ------------------------------------------------------------------
@@ -358,9 +404,10 @@ def apply_step(ctx: Context, fn: Function, step: Step, pkg: Package | None,
         on_step(step, "start")
     if step.kind == "role":
         if step.action == "create":
-            j.record("role", fn.role_name, "creating", function=fn.key)
-            iam.create_role(a.client("iam"), fn.role_name, ctx.tags)
-            j.record("role", fn.role_name, "created", function=fn.key, arn=ctx.role_arn(fn))
+            if not step.data.get("claimed"):  # claim_role made it already
+                j.record("role", fn.role_name, "creating", function=fn.key)
+                iam.create_role(a.client("iam"), fn.role_name, ctx.tags)
+                j.record("role", fn.role_name, "created", function=fn.key, arn=ctx.role_arn(fn))
         elif "trust" in step.fields:
             iam.put_trust(a.client("iam"), fn.role_name)
         if on_ready:

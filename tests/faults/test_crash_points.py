@@ -38,7 +38,7 @@ bucket = "crash-uploads"
 # Writes of a clean cold `up` of HELLO_ONLY (checked by test_write_count).
 WRITES = [
     "CreateRole", "PutRolePolicy", "CreateLogGroup", "PutRetentionPolicy", "CreateFunction",
-    "CreateBucket", "PutBucketTagging", "AddPermission", "PutBucketNotificationConfiguration",
+    "CreateBucket", "AddPermission", "PutBucketNotificationConfiguration",
 ]
 
 

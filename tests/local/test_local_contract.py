@@ -48,6 +48,41 @@ def test_strict_patch_points_exist() -> None:
         "notification_config",
     ]
     assert list(inspect.signature(LambdaBackend.create_function).parameters) == ["self", "spec"]
+    assert list(inspect.signature(S3Response._bucket_response_put).parameters) == [
+        "self", "request", "bucket_name", "querystring"]
+
+
+def test_moto_still_ignores_tags_at_create_bucket() -> None:
+    """When this fails, moto tags buckets at CreateBucket itself: drop strict._tags_at_create."""
+    import boto3
+    from moto import mock_aws
+
+    from lambdactl.local import strict
+
+    strict.uninstall()
+    try:
+        with mock_aws():
+            s3 = boto3.client("s3", region_name="us-east-1")
+            s3.create_bucket(Bucket="plain", CreateBucketConfiguration={"Tags": [{"Key": "k", "Value": "v"}]})
+            with pytest.raises(s3.exceptions.ClientError, match="NoSuchTagSet"):
+                s3.get_bucket_tagging(Bucket="plain")
+    finally:
+        strict.install_features()
+
+
+def test_tags_at_create_bucket_with_the_feature_installed() -> None:
+    import boto3
+    from moto import mock_aws
+
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="eu-west-1")
+        s3.create_bucket(Bucket="tagged", CreateBucketConfiguration={
+            "LocationConstraint": "eu-west-1", "Tags": [{"Key": "k", "Value": "v"}, {"Key": "e", "Value": ""}]})
+        assert s3.get_bucket_tagging(Bucket="tagged")["TagSet"] == [
+            {"Key": "k", "Value": "v"}, {"Key": "e", "Value": ""}]
+        s3.create_bucket(Bucket="untagged", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+        with pytest.raises(s3.exceptions.ClientError, match="NoSuchTagSet"):
+            s3.get_bucket_tagging(Bucket="untagged")
 
 
 def test_check_patch_point_names_the_moto_version(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -166,3 +166,45 @@ def test_one_bad_entry_in_a_batch_fails_only_its_function() -> None:
         assert outcome == {"good1": True, "good2": True, "good3": True}
         ids = {c["Id"] for c in client.get_bucket_notification_configuration(Bucket=bkt)["LambdaFunctionConfigurations"]}
         assert ids == {"lambdactl-good1-0", "lambdactl-good2-0", "lambdactl-good3-0"}
+
+
+# -- create_bucket: Stubber, because moto (even patched) cannot answer as an older endpoint does
+TAGS = {"lambdactl:project": "demo"}
+TAG_SET = [{"Key": "lambdactl:project", "Value": "demo"}]
+
+
+def stubbed_s3():  # type: ignore[no-untyped-def]
+    import boto3
+    from botocore.stub import Stubber
+
+    client = boto3.client("s3", region_name="eu-west-1")
+    return client, Stubber(client)
+
+
+@pytest.mark.parametrize("tags_rejected", [False, True], ids=["tags-in-create", "endpoint-without-tags-at-create"])
+def test_create_bucket_tags_it(tags_rejected: bool) -> None:
+    client, stub = stubbed_s3()
+    where = {"LocationConstraint": "eu-west-1"}
+    if tags_rejected:  # an older endpoint: create, then tag
+        stub.add_client_error("create_bucket", "MalformedXML", http_status_code=400)
+        stub.add_response("create_bucket", {}, {"Bucket": "b", "CreateBucketConfiguration": where})
+        stub.add_response("put_bucket_tagging", {}, {"Bucket": "b", "Tagging": {"TagSet": TAG_SET}})
+    else:
+        stub.add_response("create_bucket", {}, {"Bucket": "b", "CreateBucketConfiguration": {**where, "Tags": TAG_SET}})
+    with stub:
+        assert s3.create_bucket(client, "b", "eu-west-1", TAGS) is True
+    stub.assert_no_pending_responses()
+
+
+def test_create_bucket_already_ours_or_taken() -> None:
+    client, stub = stubbed_s3()
+    stub.add_client_error("create_bucket", "BucketAlreadyOwnedByYou", http_status_code=409)
+    stub.add_client_error("create_bucket", "BucketAlreadyExists", http_status_code=409)
+    stub.add_client_error("create_bucket", "AccessDenied", http_status_code=403)
+    with stub:
+        assert s3.create_bucket(client, "b", "eu-west-1", TAGS) is False  # nothing written, ours to use
+        with pytest.raises(AwsError, match="taken by another AWS account"):
+            s3.create_bucket(client, "b", "eu-west-1", TAGS)
+        with pytest.raises(Exception, match="AccessDenied"):  # not a "no tags here" answer: no fallback
+            s3.create_bucket(client, "b", "eu-west-1", TAGS)
+    stub.assert_no_pending_responses()

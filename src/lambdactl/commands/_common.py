@@ -86,6 +86,7 @@ def kinds_name(kinds: tuple[str, ...]) -> str:
 def _apply(app: App, kinds: tuple[str, ...], key: str | None) -> list[FunctionResult]:
     from lambdactl import plan
     from lambdactl.cli import to_user_error
+    from lambdactl.errors import OwnershipError
 
     ctx = app.context
     term = app.term
@@ -95,22 +96,33 @@ def _apply(app: App, kinds: tuple[str, ...], key: str | None) -> list[FunctionRe
         if phase == "done":
             term.step("✓", f"{step.function}: {step.describe()}")
 
+    def fail(r: FunctionResult, exc: Exception) -> None:
+        err = to_user_error(exc)
+        if err is None:
+            raise exc
+        r.error = str(err)
+        term.step("✗", f"{r.fn.key}: {err}", style="red")
+
     def run(r: FunctionResult) -> None:
         try:
             plan.execute(ctx, r.fn, r.steps, r.package, on_step)
         except Exception as exc:  # noqa: BLE001 - one function's failure must not stop the others
-            err = to_user_error(exc)
-            if err is None:
-                raise
-            r.error = str(err)
-            term.step("✗", f"{r.fn.key}: {err}", style="red")
+            fail(r, exc)
 
     todo = [r for r in results if r.changed]
     started = time.monotonic()
     if todo:
         with term.status(f"applying changes to {len(todo)} function(s)…") as status:
+            for r in todo:  # a role left unread: created first; a taken name refuses the run
+                try:
+                    r.steps = plan.claim_role(ctx, r.fn, r.steps)
+                except OwnershipError:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - stops this function's chain only
+                    fail(r, exc)
+            todo = [r for r in todo if r.error is None]
             ctx.progress = upload_progress(term, status)
-            with ThreadPoolExecutor(max_workers=min(plan.PARALLEL_FUNCTIONS, len(todo))) as pool:
+            with ThreadPoolExecutor(max_workers=max(1, min(plan.PARALLEL_FUNCTIONS, len(todo)))) as pool:
                 list(pool.map(run, todo))
     term.debug(
         f"{time.monotonic() - started:.2f} s; API calls: {ctx.aws.counter.reads} reads, "

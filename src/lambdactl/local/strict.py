@@ -10,6 +10,11 @@ error paths run for real against it.
 - A new IAM role is not assumable by Lambda for a few seconds
   (``LAMBDACTL_SANDBOX_ROLE_DELAY``), and never when its trust policy does not
   name lambda.amazonaws.com (moto only checks that the role exists).
+
+And as capable as AWS where moto lags (``install_features``, which in-process
+tests and the benchmark's plain moto server install too):
+- S3 tags a bucket created with ``CreateBucketConfiguration.Tags``; moto 5.2
+  ignores the element.
 """
 
 from __future__ import annotations
@@ -40,6 +45,14 @@ def install(role_delay: float | None = None) -> None:
     _wrap(S3Response, "_notification_config_from_body", _lowercase_filter_names)
     _wrap(S3Backend, "put_bucket_notification_configuration", _require_s3_permission)
     _wrap(LambdaBackend, "create_function", _require_assumable_role(role_delay))
+    install_features()
+
+
+def install_features() -> None:
+    """Only what AWS has and moto lacks: nothing here makes moto stricter."""
+    from moto.s3.responses import S3Response
+
+    _wrap(S3Response, "_bucket_response_put", _tags_at_create)
 
 
 def uninstall() -> None:
@@ -69,6 +82,33 @@ def _lowercase_filter_names(original: Callable[..., Any]) -> Callable[..., Any]:
         return original(self)
 
     return parse
+
+
+# -- S3 CreateBucket with tags ------------------------------------------------------
+def _tags_at_create(original: Callable[..., Any]) -> Callable[..., Any]:
+    def put(self: Any, request: Any, bucket_name: str, querystring: dict[str, Any]) -> Any:
+        new = not querystring and bucket_name not in self.backend.buckets
+        result = original(self, request, bucket_name, querystring)
+        tags = bucket_tags_in(self.body) if new else {}
+        if tags:
+            self.backend.put_bucket_tagging(bucket_name, tags)
+        return result
+
+    return put
+
+
+def bucket_tags_in(body: str | bytes | None) -> dict[str, str]:
+    """The tags of a CreateBucketConfiguration document ({} if none)."""
+    if not body:
+        return {}
+    import xmltodict
+
+    try:
+        config = xmltodict.parse(body).get("CreateBucketConfiguration") or {}
+    except Exception:  # noqa: BLE001 - not ours to judge: moto answers for the body
+        return {}
+    tags = (config.get("Tags") or {}).get("Tag") or []
+    return {str(t["Key"]): str(t.get("Value") or "") for t in _as_list(tags) if isinstance(t, dict)}
 
 
 # -- S3 -> Lambda permission ------------------------------------------------------

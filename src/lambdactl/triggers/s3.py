@@ -217,12 +217,28 @@ def permission_matches(statement: dict[str, Any] | None, want: dict[str, Any]) -
 
 # -- apply --------------------------------------------------------------------
 def create_bucket(s3: Any, bucket: str, region: str, tags: dict[str, str]) -> bool:
-    """Create and tag the bucket; False if it already existed (and is ours to use)."""
-    params: dict[str, Any] = {"Bucket": bucket}
+    """Create the bucket with our tags; False if it already existed (and is ours to use).
+
+    The tags go in the CreateBucket request itself: one round trip, and no moment
+    when the bucket exists untagged (a crash there used to leave a bucket that
+    nothing marked as ours).
+    """
+    tag_set = [{"Key": k, "Value": v} for k, v in tags.items()]
+    config: dict[str, Any] = {"Tags": tag_set}
     if region != "us-east-1":  # us-east-1 rejects an explicit LocationConstraint
-        params["CreateBucketConfiguration"] = {"LocationConstraint": region}
+        config["LocationConstraint"] = region
     try:
-        s3.create_bucket(**params)
+        try:
+            s3.create_bucket(Bucket=bucket, CreateBucketConfiguration=config)
+        except Exception as exc:
+            # S3 took tags at CreateBucket only from 2025: an endpoint that predates it
+            # (an S3-compatible store, a partition not yet updated) rejects the element.
+            # Create without it, then tag: the two-call way.
+            if error_code(exc) not in TAGS_REJECTED:
+                raise
+            config.pop("Tags")
+            s3.create_bucket(Bucket=bucket, **({"CreateBucketConfiguration": config} if config else {}))
+            s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": tag_set})
     except Exception as exc:
         code = error_code(exc)
         if code == "BucketAlreadyOwnedByYou":
@@ -233,10 +249,11 @@ def create_bucket(s3: Any, bucket: str, region: str, tags: dict[str, str]) -> bo
                 "bucket names are global: choose another in lambdactl.toml",
             ) from exc
         raise
-    s3.put_bucket_tagging(
-        Bucket=bucket, Tagging={"TagSet": [{"Key": k, "Value": v} for k, v in tags.items()]}
-    )
     return True
+
+
+# What an endpoint without CreateBucketConfiguration.Tags answers to it.
+TAGS_REJECTED = frozenset({"MalformedXML", "InvalidArgument", "NotImplemented", "InvalidRequest"})
 
 
 def add_permission(lam: Any, fn_name: str, want: dict[str, Any], replace: bool) -> None:
