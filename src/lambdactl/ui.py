@@ -8,20 +8,26 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import sys
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+# rich's markup tag: [style], [/style] or [/]; a backslash before it makes it literal.
+_TAG = re.compile(r"(\\*)\[([a-z#/@][^[]*?)]")
+
 
 class Terminal:
-    def __init__(self, output: str = "text", verbose: bool = False, quiet: bool = False) -> None:
-        from rich.console import Console
+    """Messages use rich markup. A stream that is a terminal gets a rich Console;
+    one that is not (CI, a pipe, a file) gets the text with the markup removed,
+    and the command never imports rich (about 30 ms)."""
 
+    def __init__(self, output: str = "text", verbose: bool = False, quiet: bool = False) -> None:
         self.output = output
         self.verbose = verbose
         self.quiet = quiet
-        self.err = Console(stderr=True, highlight=False, soft_wrap=True)
-        self.out = Console(highlight=False, soft_wrap=True)
+        self.err = _console("stderr")
+        self.out = _console("stdout")
 
     @property
     def json(self) -> bool:
@@ -41,10 +47,10 @@ class Terminal:
             self.err.print(f"[dim]{message}[/dim]")
 
     def warn(self, message: str) -> None:
-        self.err.print(f"[yellow]warning:[/yellow] {message}")
+        self.err.print(f"[yellow]warning:[/yellow] {escape(message)}")
 
     def error(self, message: str) -> None:
-        self.err.print(f"[bold red]error:[/bold red] {message}", markup=True)
+        self.err.print(f"[bold red]error:[/bold red] {escape(message)}")
 
     @contextlib.contextmanager
     def status(self, message: str) -> Iterator[Any]:
@@ -59,8 +65,9 @@ class Terminal:
             yield _NoStatus()
 
     def step(self, symbol: str, message: str, style: str = "green") -> None:
+        """One line of progress; MESSAGE is plain text (a bucket prefix "[x]" stays)."""
         if not self.quiet:
-            self.err.print(f"[{style}]{symbol}[/{style}] {message}")
+            self.err.print(f"[{style}]{symbol}[/{style}] {escape(message)}")
 
     # -- data (stdout) --------------------------------------------------------
     def print_json(self, data: Any) -> None:
@@ -92,7 +99,45 @@ class _NoStatus:
         pass
 
 
-def escape(text: str) -> str:
-    from rich.markup import escape as _escape
+def _console(stream: str) -> Any:
+    try:
+        tty = getattr(sys, stream).isatty()
+    except (AttributeError, ValueError):  # no stream, or a closed one
+        tty = False
+    if not tty:
+        return _Plain(stream)
+    from rich.console import Console
 
-    return _escape(text)
+    return Console(stderr=stream == "stderr", highlight=False, soft_wrap=True)
+
+
+class _Plain:
+    """What lambdactl uses of rich's Console, for a stream that is not a terminal:
+    the text, markup removed, no colour, no wrapping."""
+
+    is_terminal = False
+
+    def __init__(self, stream: str) -> None:
+        self.stream = stream   # looked up at each write, as rich does (tests swap sys.stderr)
+
+    def print(self, *objects: Any, style: str | None = None, markup: bool = True) -> None:
+        text = " ".join(str(o) for o in objects)
+        out = getattr(sys, self.stream)
+        out.write((plain(text) if markup else text) + "\n")
+        out.flush()
+
+
+def escape(text: str) -> str:
+    """TEXT, made to print literally through markup: "[x]" becomes "\\[x]"."""
+    escaped = _TAG.sub(lambda m: f"{m.group(1) * 2}\\[{m.group(2)}]", text)
+    # A trailing backslash would escape the closing tag a caller puts after it.
+    return escaped + "\\" if escaped.endswith("\\") and not escaped.endswith("\\\\") else escaped
+
+
+def plain(markup: str) -> str:
+    """MARKUP as rich would print it without colour: tags dropped, escapes undone."""
+    def tag(m: re.Match[str]) -> str:
+        slashes, name = m.group(1), m.group(2)
+        return "\\" * (len(slashes) // 2) + (f"[{name}]" if len(slashes) % 2 else "")
+
+    return _TAG.sub(tag, markup)
