@@ -1,7 +1,7 @@
-"""The one place that builds boto3 sessions and clients.
+"""The one place that builds AWS sessions and clients (botocore's; boto3's API).
 
 Every other module receives clients from :class:`Aws`; nothing else imports
-boto3 at module level. The target (AWS or the local sandbox) decides the
+boto3 or botocore at module level. The target (AWS or the local sandbox) decides the
 endpoint and the credentials: the sandbox always gets dummy credentials, so
 real ones are never sent to it.
 """
@@ -19,7 +19,7 @@ from typing import Any
 from lambdactl.errors import AwsError, LambdactlError
 
 READ_PREFIXES = ("Get", "List", "Describe", "Head")
-LOCAL_CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
+LOCAL_CREDENTIALS = ("test", "test")   # access key id, secret: the sandbox's dummy credentials
 
 
 @dataclass(frozen=True)
@@ -87,30 +87,29 @@ class Aws:
 
     # -- construction -------------------------------------------------------
     def _make_session(self) -> Any:
-        import boto3
+        # botocore's session, not boto3's: boto3 adds nothing lambdactl uses but its
+        # import (s3transfer and resources: ~70 ms on every command). Staging's one
+        # managed upload borrows boto3's upload_file when it happens (staging.py).
         import botocore.exceptions
         import botocore.session
 
-        kwargs: dict[str, Any] = {}
         if self.target.is_local:
             # The sandbox: dummy credentials, and no profile or ~/.aws lookups at all.
             core = botocore.session.Session(session_vars={"profile": (None, None, None, None)})
-            kwargs.update(LOCAL_CREDENTIALS)
+            core.set_credentials(*LOCAL_CREDENTIALS)
         else:
-            core = botocore.session.Session()
-            if self.target.profile:
-                kwargs["profile_name"] = self.target.profile
+            core = botocore.session.Session(profile=self.target.profile)
         core.register_component("data_loader", _quick_loader())
-        kwargs["botocore_session"] = core
         if self.target.region:
-            kwargs["region_name"] = self.target.region
+            core.set_config_variable("region", self.target.region)
         try:
-            return boto3.session.Session(**kwargs)
+            core.get_scoped_config()  # an unknown --profile fails here, not mid-run
         except botocore.exceptions.ProfileNotFound as exc:
             raise LambdactlError(
                 f"AWS profile {self.target.profile!r} not found",
                 "list profiles with `aws configure list-profiles` or drop --profile",
             ) from exc
+        return core
 
     def _get_session(self) -> Any:
         with self._lock:
@@ -139,7 +138,7 @@ class Aws:
             collecting = gc.isenabled()
             gc.disable()
             try:
-                client = self._session.client(
+                client = self._session.create_client(
                     service, endpoint_url=self.target.endpoint_url, config=config
                 )
             finally:
@@ -154,7 +153,7 @@ class Aws:
 
     @property
     def region(self) -> str:
-        region = self._get_session().region_name
+        region = self._get_session().get_config_variable("region")
         if not region:
             raise LambdactlError(
                 "no AWS region configured",

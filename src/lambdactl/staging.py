@@ -195,9 +195,11 @@ def _stage(ctx: Context, s3: Any, state: StagingState, pkg: Package, key: str, w
 
     if ctx.progress:
         ctx.progress(label, 0, pkg.size)
-    # Managed transfer: multipart with parallel parts above 8 MB.
-    s3.upload_file(str(pkg.path), bucket, key, Callback=on_bytes,
-                   ExtraArgs={"ExpectedBucketOwner": a.account_id, "ContentType": "application/zip"})
+    # boto3's managed transfer (multipart, parallel parts above 8 MB), on our botocore client.
+    from boto3.s3.inject import upload_file
+
+    upload_file(s3, str(pkg.path), bucket, key, Callback=on_bytes,
+                ExtraArgs={"ExpectedBucketOwner": a.account_id, "ContentType": "application/zip"})
     j.record(OBJECT_KIND, name, "created", bucket=bucket, key=key, **owner)
     return {"S3Bucket": bucket, "S3Key": key}
 
@@ -207,7 +209,7 @@ def ensure_bucket(ctx: Context, s3: Any, state: StagingState) -> None:
     a, j, bucket = ctx.aws, ctx.journal, state.bucket
     tags = ctx.tags
     if state.exists:
-        if OWNER_TAG not in state.tags:   # journaled but untagged: a crash between create and tag
+        if OWNER_TAG not in state.tags:   # journaled but untagged: created, then tagging failed
             s3.put_bucket_tagging(Bucket=bucket, ExpectedBucketOwner=a.account_id,
                                   Tagging={"TagSet": [{"Key": k, "Value": v} for k, v in tags.items()]})
         return
