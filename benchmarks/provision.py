@@ -49,6 +49,10 @@ def free_port() -> int:
 
 class Proxy(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
+    # socketserver's default listen backlog is 5: 32 connections opened at once
+    # overflowed it, and a dropped SYN is retried after a timeout (runs of 20
+    # functions took 0.6 s longer at random). werkzeug's (moto's) is 128 too.
+    request_queue_size = 128
 
     def __init__(self, port: int, upstream: int, delay: float) -> None:
         self.upstream, self.delay, self.count, self.lock = upstream, delay, 0, threading.Lock()
