@@ -139,9 +139,9 @@ def observe(ctx: Context, fns: tuple[Function, ...], kinds: tuple[str, ...],
     that exists). The role itself is not read either, when the journal does not
     know it, the function does not exist and it is the run's only such role: `up`
     claims it by creating it before any other write (claim_role); IAM refuses a
-    name that is taken without touching it. Reads that can refuse (a foreign function or bucket rule)
-    always happen, before any write; so does the staging bucket's, for PACKAGES
-    or built layers over 50 MB.
+    name that is taken without touching it. The other reads that can refuse (a
+    foreign function or bucket rule) always happen, before any write; so does the
+    staging bucket's, for PACKAGES or built layers over 50 MB.
     """
     a = ctx.aws
     out = {fn.key: Observed() for fn in fns}
