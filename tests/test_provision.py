@@ -357,6 +357,33 @@ def test_claimed_role_taken_by_a_foreign_role_refuses_with_nothing_written(solo:
     assert iam.get_role(RoleName=SOLO_ROLE)["Role"]["Description"] == "theirs"
 
 
+def test_claim_whose_answer_was_lost_is_retried_and_adopted(solo: Path, calls: Counter[str],
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """CreateRole succeeds but its answer is lost (a 500 after the fact): botocore retries,
+    IAM answers EntityAlreadyExists, and the role, tagged ours, is used."""
+    import botocore.endpoint
+    from botocore.awsrequest import AWSResponse
+
+    original = botocore.endpoint.Endpoint._do_get_response
+    lost: list[str] = []
+
+    def lose_first_create_role(self, request, operation_model, context):  # type: ignore[no-untyped-def]
+        result = original(self, request, operation_model, context)
+        if operation_model.name == "CreateRole" and not lost:
+            lost.append("CreateRole")
+            parsed = {"Error": {"Code": "InternalFailure", "Message": "lost"},
+                      "ResponseMetadata": {"HTTPStatusCode": 500, "HTTPHeaders": {}}}
+            return (AWSResponse(request.url, 500, {}, result[0][0].raw), parsed), None  # raw: read already
+        return result
+
+    monkeypatch.setattr(botocore.endpoint.Endpoint, "_do_get_response", lose_first_create_role)
+    run("up")
+    assert lost and calls["CreateRole"] == 1 and calls["GetRole"] == 1  # one call, two attempts
+    assert client("lambda").get_function(FunctionName="solo-hello")["Configuration"]["Role"].endswith(SOLO_ROLE)
+    run("destroy", "--yes")
+    assert [r for r in client("iam").list_roles()["Roles"] if r["RoleName"] == SOLO_ROLE] == []
+
+
 def test_claimed_role_that_is_ours_without_a_journal_is_adopted(solo: Path, calls: Counter[str]) -> None:
     """A crash after CreateRole, then the journal lost: the role carries our tag."""
     run("role", "hello")
