@@ -16,6 +16,7 @@ import socket
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from lambdactl.errors import LambdactlError
 
@@ -68,7 +69,7 @@ def hold(
         os.close(fd)  # releases the flock
 
 
-def _holder(path: Path) -> dict[str, object]:
+def _holder(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text() or "{}")
         return data if isinstance(data, dict) else {}

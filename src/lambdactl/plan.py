@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -163,34 +164,37 @@ def observe(ctx: Context, fns: tuple[Function, ...], kinds: tuple[str, ...],
     policies: dict[str, str | None] = {}
     want_role = {"role", "function"} & set(kinds)
     want_perms = "permission" in kinds
+
+    def via(service: str, read: Callable[..., Any], name: str) -> Callable[[], Any]:
+        """READ(client, NAME), its client made in the thread that reads."""
+        return lambda: read(a.client(service), name)
+
     # One role the journal does not know may go unread: `up` claims it (claim_role).
     unknown = [fn.key for fn in fns if not expected("role", fn.role_name)]
     claim = journal_hints and known is not None and "role" in kinds and len(unknown) == 1
     for fn in fns:
         o = out[fn.key]
         if want_role and not (claim and fn.key in unknown):
-            add(lambda fn=fn: iam.read_role(a.client("iam"), fn.role_name), lambda v, fn=fn: roles.__setitem__(fn.key, v))
+            add(via("iam", iam.read_role, fn.role_name), partial(roles.__setitem__, fn.key))
             if expected("role", fn.role_name):
-                add(lambda fn=fn: iam.read_policy(a.client("iam"), fn.role_name),
-                    lambda v, fn=fn: policies.__setitem__(fn.key, v))
+                add(via("iam", iam.read_policy, fn.role_name), partial(policies.__setitem__, fn.key))
         if "log_group" in kinds and expected("log_group", fn.log_group):
-            add(lambda fn=fn: fnmod.observe_log_group(a.client("logs"), fn.log_group), lambda v, o=o: setattr(o, "log_group", v))
+            add(via("logs", fnmod.observe_log_group, fn.log_group), partial(setattr, o, "log_group"))
         if {"function", "permission", "notification"} & set(kinds):
-            add(lambda fn=fn: fnmod.observe(a.client("lambda"), fn.name), lambda v, o=o: setattr(o, "function", v))
+            add(via("lambda", fnmod.observe, fn.name), partial(setattr, o, "function"))
         if want_perms and fn.triggers and expected("function", fn.name):
-            add(lambda fn=fn: s3mod.observe_permissions(a.client("lambda"), fn.name), lambda v, o=o: setattr(o, "permissions", v))
+            add(via("lambda", s3mod.observe_permissions, fn.name), partial(setattr, o, "permissions"))
     staged: list[Any] = [out[fn.key] for fn in fns if "function" in kinds and stagemod.needed((packages or {}).get(fn.key))]
     if "layer" in kinds and any(stagemod.needed(ctx.layers.builds.get(x.key)) for x in ctx.project.layers_of(fns)):
         staged.append(ctx.layers)   # a built layer over 50 MB: the same staging bucket
     if staged:  # a package or layer over 50 MB: its staging bucket
-        add(lambda: stagemod.observe(ctx), lambda v: stagemod.store(staged, v))
+        add(partial(stagemod.observe, ctx), partial(stagemod.store, staged))
     if {"bucket", "notification"} & set(kinds):
         for b in buckets:
-            add(lambda b=b: s3mod.observe_bucket(a.client("s3"), b), lambda v, b=b: bucket_states.__setitem__(b, v))
+            add(via("s3", s3mod.observe_bucket, b), partial(bucket_states.__setitem__, b))
     if "layer" in kinds:
         for layer in ctx.project.layers_of(fns):
-            add(lambda n=layer.name: layermod.observe(a.client("lambda"), n),
-                lambda v, k=layer.key: ctx.layers.observed.__setitem__(k, v))
+            add(via("lambda", layermod.observe, layer.name), partial(ctx.layers.observed.__setitem__, layer.key))
     # `up` writes next: its clients are built while these reads are in flight.
     writers = ("lambda", "s3", "iam", "logs") if journal_hints else ()
     run_parallel([j[0] for j in jobs], [j[1] for j in jobs], warm_clients(a, writers))
@@ -201,17 +205,17 @@ def observe(ctx: Context, fns: tuple[Function, ...], kinds: tuple[str, ...],
         o = out[fn.key]
         if want_role and fn.key not in roles and o.function is not None:
             # A function the journal does not know: its role is read, not claimed.
-            add(lambda fn=fn: iam.read_role(a.client("iam"), fn.role_name), lambda v, fn=fn: roles.__setitem__(fn.key, v))
-            add(lambda fn=fn: iam.read_policy(a.client("iam"), fn.role_name), lambda v, fn=fn: policies.__setitem__(fn.key, v))
+            add(via("iam", iam.read_role, fn.role_name), partial(roles.__setitem__, fn.key))
+            add(via("iam", iam.read_policy, fn.role_name), partial(policies.__setitem__, fn.key))
         elif want_role and roles.get(fn.key) is not None and fn.key not in policies:
-            add(lambda fn=fn: iam.read_policy(a.client("iam"), fn.role_name), lambda v, fn=fn: policies.__setitem__(fn.key, v))
+            add(via("iam", iam.read_policy, fn.role_name), partial(policies.__setitem__, fn.key))
         if o.function is not None and not expected("function", fn.name):
             # Deployed from elsewhere (CI, another machine): read what round one skipped,
             # so that a converged project makes no write here either.
             if want_perms and fn.triggers:
-                add(lambda fn=fn: s3mod.observe_permissions(a.client("lambda"), fn.name), lambda v, o=o: setattr(o, "permissions", v))
+                add(via("lambda", s3mod.observe_permissions, fn.name), partial(setattr, o, "permissions"))
             if "log_group" in kinds and not expected("log_group", fn.log_group):
-                add(lambda fn=fn: fnmod.observe_log_group(a.client("logs"), fn.log_group), lambda v, o=o: setattr(o, "log_group", v))
+                add(via("logs", fnmod.observe_log_group, fn.log_group), partial(setattr, o, "log_group"))
     run_parallel([j[0] for j in jobs], [j[1] for j in jobs])
 
     for fn in fns:
@@ -577,7 +581,7 @@ def destroy_function(ctx: Context, t: Target, fates: dict[str, Any],
     found: dict[str, Any] = {}
     reads: list[Callable[[], Any]] = [lambda: fnmod.observe(a.client("lambda"), t.name),
                                       lambda: iam.observe(a.client("iam"), t.role_name, policy=False)]
-    run_parallel(reads, [lambda v, k=k: found.__setitem__(k, v) for k in ("function", "role")])
+    run_parallel(reads, [partial(found.__setitem__, k) for k in ("function", "role")])
     fstate: fnmod.FunctionState | None = found["function"]
     role: iam.RoleState | None = found["role"]
     ours_fn = fstate is not None and fstate.tags.get(iam.OWNER_TAG) == project
@@ -592,7 +596,7 @@ def destroy_function(ctx: Context, t: Target, fates: dict[str, Any],
                     report("notification", f"s3://{bucket}", "delete")
         j.forget("notification", f"{bucket}#{t.name}")
 
-    run_parallel([lambda b=b: unhook(b) for b in t.buckets], [lambda _: None for _ in t.buckets])
+    run_parallel([partial(unhook, b) for b in t.buckets], [lambda _: None for _ in t.buckets])
 
     def drop_function() -> None:
         if fstate is not None and not ours_fn:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from lambdactl.cli import App
@@ -27,7 +29,7 @@ def command(app: App, fn: str | None) -> None:
 
     project = app.project
     build_dir = project.root / ".lambdactl" / "build"
-    rows = []
+    rows: list[dict[str, Any]] = []
     for f in project.select(fn):
         pkg = package_for_function(f, build_dir)
         rows.append({"function": f.key, "path": str(pkg.path), "size": pkg.size,
@@ -36,7 +38,7 @@ def command(app: App, fn: str | None) -> None:
                      "deps": pkg.deps, "deps_key": pkg.deps_key or None,
                      "deps_seconds": round(pkg.deps_seconds, 3),
                      "seconds": round(pkg.seconds, 3)})
-    layers = []
+    layers: list[dict[str, Any]] = []
     for layer in project.layers_of(project.select(fn)):
         pkg = build(layer, build_dir)
         layers.append({"layer": layer.key, "name": layer.name, "path": str(pkg.path), "size": pkg.size,

@@ -27,15 +27,15 @@ def command(app: App, fn: str | None) -> None:
 
     ctx = app.context
     results, observed = observe_all(app, plan.ALL_KINDS, fn)
-    packages = {r.fn.key: r.package for r in results}
+    packages = {r.fn.key: r.package for r in results if r.package is not None}  # all: ALL_KINDS packages
     journal = ctx.journal.resources()
-    docs = []
+    docs: list[dict[str, Any]] = []
     for f in (r.fn for r in results):
         o = observed[f.key]
         state = o.function
         drift: list[str] = []
         try:
-            steps = plan.decide(ctx, f, o, plan.ALL_KINDS, packages[f.key])
+            steps = plan.decide(ctx, f, o, plan.ALL_KINDS, packages.get(f.key))
         except OwnershipError as exc:
             steps = []
             drift.append(f"not ours: {exc.message}")

@@ -14,6 +14,7 @@ import json
 import sys
 import uuid
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from lambdactl.local.runtime import FunctionSpec, LocalRuntime
@@ -145,7 +146,7 @@ def _invocation_type(request_headers: Any) -> str:
 
 
 def _called_by_async_source(depth: int = 6) -> bool:
-    frame = sys._getframe(2)
+    frame: FrameType | None = sys._getframe(2)
     for _ in range(depth):
         if frame is None:
             return False
