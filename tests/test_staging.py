@@ -145,6 +145,22 @@ def test_destroy_removes_objects_and_bucket(aws: None, big: Path, calls: Counter
     assert writes(calls) == {}
 
 
+def test_destroy_without_a_journal_finds_staged_packages_by_name(aws: None, big: Path, calls: Counter[str]) -> None:
+    """The journal deleted, or the project deployed from elsewhere: the staging bucket's
+    name and our tag still lead destroy to what we staged."""
+    run("up")
+    client("s3").put_object(Bucket=STAGING, Key="other-project-fn/x.zip", Body=b"zip")
+    Path(".lambdactl/state.json").unlink()
+    out = json.loads(run("-o", "json", "destroy", "--yes").stdout)
+    assert any(s["kind"] == "staging_object" and s["name"].startswith(f"s3://{STAGING}/{HELLO}/") for s in out["deleted"])
+    assert staged_keys() == ["other-project-fn/x.zip"]   # another project's: kept, and the bucket with it
+    client("s3").delete_object(Bucket=STAGING, Key="other-project-fn/x.zip")
+    calls.clear()
+    out = json.loads(run("-o", "json", "destroy", "--yes").stdout)   # no journal now either
+    assert ("staging_bucket", STAGING) in {(s["kind"], s["name"]) for s in out["deleted"]}
+    assert client("s3").list_buckets()["Buckets"] == []
+
+
 def test_foreign_staging_bucket_refused(aws: None, big: Path, calls: Counter[str]) -> None:
     s3 = client("s3")
     s3.create_bucket(Bucket=STAGING)   # same name, no lambdactl tag

@@ -247,17 +247,27 @@ def _delete(ctx: Context, s3: Any, bucket: str, keys: list[str]) -> None:
 
 
 # -- destroy ------------------------------------------------------------------
-def destroy(ctx: Context, fn_names: list[str]) -> list[Step]:
+def destroy(ctx: Context, fn_names: list[str], journal_lost: bool = False) -> list[Step]:
     """Our staged objects (of FN_NAMES and the project's layers), then the staging bucket if ours and empty.
 
-    Only when the journal says we staged something: a project that never went
-    through staging (and a second destroy) makes no call at all.
+    When the journal says we staged something; or, when it knows nothing of this
+    project (JOURNAL_LOST: deleted, or the project was deployed from elsewhere),
+    after one read of the staging bucket, found by its name. A project the journal
+    knows that never went through staging makes no call here.
     """
     from lambdactl.plan import Step
 
     entries = [e for e in ctx.journal.resources().values() if e["kind"] in (BUCKET_KIND, OBJECT_KIND)]
     if not entries:
-        return []
+        if not journal_lost:
+            return []
+        try:
+            state = observe(ctx)
+        except AwsError:   # a bucket of that name we cannot read: we staged nothing there
+            return []
+        if not (state.exists and state.ours):
+            return []
+        entries = [{"kind": BUCKET_KIND, "name": state.bucket}]
     s3 = ctx.aws.client("s3")
     out: list[Step] = []
     for bucket in sorted({e.get("bucket", e["name"]) for e in entries}):

@@ -26,6 +26,7 @@ def command(app: App, yes: bool) -> None:
         raise click.UsageError("destroy needs --yes when not run from a terminal")
     ctx = app.context
     targets = plan.destroy_targets(ctx)
+    journal_lost = not ctx.journal.resources()   # lost, or deployed from elsewhere
     if not yes:
         names = ", ".join(t.name for t in targets)
         click.confirm(f"Remove {names} and everything lambdactl created for them"
@@ -39,7 +40,7 @@ def command(app: App, yes: bool) -> None:
     with ctx.lock("destroy", lambda h: app.term.info(f"waiting for another lambdactl (pid {h.get('pid', '?')})…")), \
             app.term.status("destroying…"):
         done = plan.destroy_all(ctx, targets, on_step)
-        for step in [*plan.destroy_layers(ctx), *staging.destroy(ctx, [t.name for t in targets])]:
+        for step in [*plan.destroy_layers(ctx), *staging.destroy(ctx, [t.name for t in targets], journal_lost)]:
             on_step(step, "done")
             done.append(step)
     deleted = [s for s in done if s.action == "delete"]
