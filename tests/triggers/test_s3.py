@@ -181,12 +181,13 @@ def stubbed_s3():  # type: ignore[no-untyped-def]
     return client, Stubber(client)
 
 
-@pytest.mark.parametrize("tags_rejected", [False, True], ids=["tags-in-create", "endpoint-without-tags-at-create"])
-def test_create_bucket_tags_it(tags_rejected: bool) -> None:
+@pytest.mark.parametrize("tags_rejected", [None, "MalformedXML", "AccessDenied"],
+                         ids=["tags-in-create", "endpoint-without-tags-at-create", "no-s3-TagResource"])
+def test_create_bucket_tags_it(tags_rejected: str | None) -> None:
     client, stub = stubbed_s3()
     where = {"LocationConstraint": "eu-west-1"}
-    if tags_rejected:  # an older endpoint: create, then tag
-        stub.add_client_error("create_bucket", "MalformedXML", http_status_code=400)
+    if tags_rejected:  # create, then tag
+        stub.add_client_error("create_bucket", tags_rejected, http_status_code=400)
         stub.add_response("create_bucket", {}, {"Bucket": "b", "CreateBucketConfiguration": where})
         stub.add_response("put_bucket_tagging", {}, {"Bucket": "b", "Tagging": {"TagSet": TAG_SET}})
     else:
@@ -200,11 +201,12 @@ def test_create_bucket_already_ours_or_taken() -> None:
     client, stub = stubbed_s3()
     stub.add_client_error("create_bucket", "BucketAlreadyOwnedByYou", http_status_code=409)
     stub.add_client_error("create_bucket", "BucketAlreadyExists", http_status_code=409)
-    stub.add_client_error("create_bucket", "AccessDenied", http_status_code=403)
+    stub.add_client_error("create_bucket", "AccessDenied", http_status_code=403)   # no CreateBucket at all:
+    stub.add_client_error("create_bucket", "AccessDenied", http_status_code=403)   # denied with and without tags
     with stub:
         assert s3.create_bucket(client, "b", "eu-west-1", TAGS) is False  # nothing written, ours to use
         with pytest.raises(AwsError, match="taken by another AWS account"):
             s3.create_bucket(client, "b", "eu-west-1", TAGS)
-        with pytest.raises(Exception, match="AccessDenied"):  # not a "no tags here" answer: no fallback
+        with pytest.raises(Exception, match="AccessDenied"):
             s3.create_bucket(client, "b", "eu-west-1", TAGS)
     stub.assert_no_pending_responses()

@@ -232,8 +232,10 @@ def create_bucket(s3: Any, bucket: str, region: str, tags: dict[str, str]) -> bo
             s3.create_bucket(Bucket=bucket, CreateBucketConfiguration=config)
         except Exception as exc:
             # S3 took tags at CreateBucket only from 2025: an endpoint that predates it
-            # (an S3-compatible store, a partition not yet updated) rejects the element.
-            # Create without it, then tag: the two-call way.
+            # (an S3-compatible store, a partition not yet updated) rejects the element,
+            # and a policy written before then may allow s3:PutBucketTagging but not the
+            # s3:TagResource that tags at create need. Create without them, then tag:
+            # the two-call way. (No CreateBucket permission at all fails again, below.)
             if error_code(exc) not in TAGS_REJECTED:
                 raise
             config.pop("Tags")
@@ -252,8 +254,9 @@ def create_bucket(s3: Any, bucket: str, region: str, tags: dict[str, str]) -> bo
     return True
 
 
-# What an endpoint without CreateBucketConfiguration.Tags answers to it.
-TAGS_REJECTED = frozenset({"MalformedXML", "InvalidArgument", "NotImplemented", "InvalidRequest"})
+# What an endpoint without CreateBucketConfiguration.Tags, or a caller without
+# s3:TagResource, gets for it.
+TAGS_REJECTED = frozenset({"MalformedXML", "InvalidArgument", "NotImplemented", "InvalidRequest", "AccessDenied"})
 
 
 def add_permission(lam: Any, fn_name: str, want: dict[str, Any], replace: bool) -> None:
