@@ -26,6 +26,17 @@ class FunctionResult:
     steps: list[Step] = field(default_factory=list)
     error: str | None = None
     package: Package | None = None
+    done: list[Step] = field(default_factory=list)   # the write steps carried out
+
+    def step_json(self, step: Step) -> dict[str, Any]:
+        """A step, and whether it is carried out (a step with nothing to write is)."""
+        return {**step.as_json(), "done": not step.writes or step in self.done}
+
+    def progress(self) -> str:
+        """What a failed function's chain got done: "2 of 5 changes made (role, log group)"."""
+        writes = [s for s in self.steps if s.writes]
+        made = ", ".join(s.kind.replace("_", " ") for s in writes if s in self.done)
+        return f"{len(self.done)} of {len(writes)} changes made" + (f" ({made})" if made else "")
 
     @property
     def changed(self) -> bool:
@@ -92,8 +103,11 @@ def _apply(app: App, kinds: tuple[str, ...], key: str | None) -> list[FunctionRe
     term = app.term
     results = plan_steps(app, kinds, key, journal_hints=True)
 
+    by_key = {r.fn.key: r for r in results}
+
     def on_step(step: Step, phase: str) -> None:
         if phase == "done":
+            by_key[step.function].done.append(step)
             term.step("✓", f"{step.function}: {step.describe()}")
 
     def fail(r: FunctionResult, exc: Exception) -> None:
@@ -159,7 +173,7 @@ def summary_rows(app: App, results: list[FunctionResult]) -> list[dict[str, Any]
             "layers": ctx.layers.arns_of(fn),
             "status": "failed" if r.error else ("changed" if r.changed else "unchanged"),
             "error": r.error,
-            "steps": [s.as_json() for s in r.steps],
+            "steps": [r.step_json(s) for s in r.steps],
         })
     return rows
 
@@ -189,7 +203,7 @@ def render_summary(app: App, title: str, results: list[FunctionResult],
                                     r["log_group"], r["status"]] for r in rows])
     failed = [r for r in results if r.error]
     if failed:
-        names = ", ".join(r.fn.key for r in failed)
+        names = "; ".join(f"{r.fn.key} ({r.progress()})" for r in failed)
         app.term.error(f"{len(failed)} of {len(results)} function(s) failed: {names}; fix the cause and run the command again")
         return 1
     return 0
