@@ -303,7 +303,7 @@ def translate(exc: BaseException) -> LambdactlError | None:
         op = getattr(exc, "operation_name", "an AWS call")
         hint = None
         if code in {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"}:
-            hint = "the credentials in use lack this permission; see the policy in README.md"
+            hint = "the credentials in use lack this permission; see \"Permissions lambdactl needs on AWS\" in README.md"
         elif code in {"ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId"}:
             hint = "refresh your AWS credentials"
         return AwsError(f"{op} failed: {code}: {error_message(exc)}", hint, code=code)
