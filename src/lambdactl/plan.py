@@ -171,7 +171,7 @@ def observe(ctx: Context, fns: tuple[Function, ...], kinds: tuple[str, ...],
 
     # One role the journal does not know may go unread: `up` claims it (claim_role).
     unknown = [fn.key for fn in fns if not expected("role", fn.role_name)]
-    claim = journal_hints and known is not None and "role" in kinds and len(unknown) == 1
+    claim = known is not None and "role" in kinds and len(unknown) == 1   # known: only with hints
     for fn in fns:
         o = out[fn.key]
         if want_role and not (claim and fn.key in unknown):
@@ -342,23 +342,31 @@ def claim_role(ctx: Context, fn: Function, steps: list[Step]) -> list[Step]:
     i = next((i for i, s in enumerate(steps) if s.kind == "role" and s.data.get("claim")), None)
     if i is None:
         return steps
-    j, client = ctx.journal, ctx.aws.client("iam")
-    j.record("role", fn.role_name, "creating", function=fn.key)
     try:
-        iam.create_role(client, fn.role_name, ctx.tags)
+        create_role(ctx, fn)
         step = replace(steps[i], data={"claimed": True})
     except Exception as exc:
         if error_code(exc) != "EntityAlreadyExists":
             raise
         # Taken; or made by an earlier attempt of this very call, whose answer was lost.
+        j = ctx.journal
         try:
-            action, fields = iam.decide(iam.observe(client, fn.role_name), ctx.policy(fn), ctx.project.name)
+            state = iam.observe(ctx.aws.client("iam"), fn.role_name)
+            action, fields = iam.decide(state, ctx.policy(fn), ctx.project.name)
         except LambdactlError:
             j.forget("role", fn.role_name)
             raise
+        j.record("role", fn.role_name, "created", function=fn.key, arn=ctx.role_arn(fn))  # ours
         step = replace(steps[i], action=action, fields=tuple(fields), data={})
-    j.record("role", fn.role_name, "created", function=fn.key, arn=ctx.role_arn(fn))
     return [*steps[:i], step, *steps[i + 1:]]
+
+
+def create_role(ctx: Context, fn: Function) -> None:
+    """CreateRole between the journal's "creating" (a lost answer is still found) and "created"."""
+    j = ctx.journal
+    j.record("role", fn.role_name, "creating", function=fn.key)
+    iam.create_role(ctx.aws.client("iam"), fn.role_name, ctx.tags)
+    j.record("role", fn.role_name, "created", function=fn.key, arn=ctx.role_arn(fn))
 
 
 # -- execute ------------------------------------------------------------------
@@ -433,9 +441,7 @@ def apply_step(ctx: Context, fn: Function, step: Step, pkg: Package | None,
     if step.kind == "role":
         if step.action == "create":
             if not step.data.get("claimed"):  # claim_role made it already
-                j.record("role", fn.role_name, "creating", function=fn.key)
-                iam.create_role(a.client("iam"), fn.role_name, ctx.tags)
-                j.record("role", fn.role_name, "created", function=fn.key, arn=ctx.role_arn(fn))
+                create_role(ctx, fn)
         elif "trust" in step.fields:
             iam.put_trust(a.client("iam"), fn.role_name)
         if on_ready:

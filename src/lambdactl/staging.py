@@ -258,6 +258,7 @@ def destroy(ctx: Context, fn_names: list[str], journal_lost: bool = False) -> li
     from lambdactl.plan import Step
 
     entries = [e for e in ctx.journal.resources().values() if e["kind"] in (BUCKET_KIND, OBJECT_KIND)]
+    read: dict[str, StagingState] = {}   # what was read already, not to read it twice
     if not entries:
         if not journal_lost:
             return []
@@ -268,10 +269,11 @@ def destroy(ctx: Context, fn_names: list[str], journal_lost: bool = False) -> li
         if not (state.exists and state.ours):
             return []
         entries = [{"kind": BUCKET_KIND, "name": state.bucket}]
+        read[state.bucket] = state
     s3 = ctx.aws.client("s3")
     out: list[Step] = []
     for bucket in sorted({e.get("bucket", e["name"]) for e in entries}):
-        state = _read(ctx, s3, bucket)
+        state = read.get(bucket) or _read(ctx, s3, bucket)
         mine = [e for e in entries if e.get("bucket", e["name"]) == bucket]
         if not state.exists:
             for e in mine:
