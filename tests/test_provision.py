@@ -15,6 +15,7 @@ from moto import mock_aws
 
 from lambdactl.aws import is_write
 from lambdactl.cli import root
+from tests.faults.test_crash_points import HELLO_ONLY
 
 BUCKET = "lambdactl-demo-uploads"
 HELLO = "lambdactl-demo-hello"
@@ -298,24 +299,13 @@ def test_cold_up_reads_only_what_could_refuse(aws: None, calls: Counter[str]) ->
     }
 
 
-ONE_FUNCTION = """
-[project]
-name = "solo"
-
-[functions.hello]
-source = "functions/hello"
-handler = "app.lambda_handler"
-policy = "policies/hello.json"
-
-[[functions.hello.triggers]]
-bucket = "solo-uploads"
-"""
-SOLO_ROLE = "solo-hello-role"
+SOLO = "crash-hello"          # HELLO_ONLY's function (project "crash")
+SOLO_ROLE = f"{SOLO}-role"
 
 
 @pytest.fixture
 def solo(aws: None, project: Path) -> Path:
-    (project / "lambdactl.toml").write_text(ONE_FUNCTION)
+    (project / "lambdactl.toml").write_text(HELLO_ONLY)   # hello alone, as in the crash tests
     run("plan")  # the account id is cached, as after a user's first command
     return project
 
@@ -332,7 +322,7 @@ def test_one_function_cold_up_claims_its_role_in_ten_calls(solo: Path, calls: Co
     }
     assert sum(calls.values()) == 10
     role = client("iam").get_role(RoleName=SOLO_ROLE)["Role"]
-    assert {"Key": "lambdactl:project", "Value": "solo"} in role["Tags"]
+    assert {"Key": "lambdactl:project", "Value": "crash"} in role["Tags"]
     calls.clear()
     run("up")
     assert writes(calls) == {} and calls["GetRole"] == 1  # the journal knows it now: read
@@ -379,7 +369,7 @@ def test_claim_whose_answer_was_lost_is_retried_and_adopted(solo: Path, calls: C
     monkeypatch.setattr(botocore.endpoint.Endpoint, "_do_get_response", lose_first_create_role)
     run("up")
     assert lost and calls["CreateRole"] == 1 and calls["GetRole"] == 1  # one call, two attempts
-    assert client("lambda").get_function(FunctionName="solo-hello")["Configuration"]["Role"].endswith(SOLO_ROLE)
+    assert client("lambda").get_function(FunctionName=SOLO)["Configuration"]["Role"].endswith(SOLO_ROLE)
     run("destroy", "--yes")
     assert [r for r in client("iam").list_roles()["Roles"] if r["RoleName"] == SOLO_ROLE] == []
 
@@ -392,7 +382,7 @@ def test_claimed_role_that_is_ours_without_a_journal_is_adopted(solo: Path, call
     calls.clear()
     run("up")
     assert calls["CreateRole"] == 1 and calls["GetRole"] == 1 and calls["PutRolePolicy"] == 1
-    assert client("lambda").get_function(FunctionName="solo-hello")["Configuration"]["Role"].endswith(SOLO_ROLE)
+    assert client("lambda").get_function(FunctionName=SOLO)["Configuration"]["Role"].endswith(SOLO_ROLE)
     run("destroy", "--yes")
     assert [r for r in client("iam").list_roles()["Roles"] if r["RoleName"] == SOLO_ROLE] == []
 
