@@ -63,13 +63,45 @@ class App:
             self._term = Terminal(self.output, self.verbose)
         return self._term
 
+    lenient: bool = False          # destroy: names are enough (config.load's lenient)
+    project_name: str | None = None   # destroy --project, when there is no lambdactl.toml
+
     @property
     def project(self) -> Project:
         if self._project is None:
             from lambdactl import config
 
-            self._project = config.load(self.config_path)
+            self._project = self._names_only() if self.lenient else config.load(self.config_path)
         return self._project
+
+    def _names_only(self) -> Project:
+        """destroy's project: from lambdactl.toml if it parses at all, else from the
+        journal in this directory (or --project)."""
+        from pathlib import Path
+
+        from lambdactl import config, state
+
+        if self.project_name and not config.PROJECT_NAME.fullmatch(self.project_name):
+            raise ConfigError(f"--project {self.project_name!r} is not a project name",
+                              "use the [project] name of lambdactl.toml: letters, digits and '-'")
+        try:
+            project = config.load(self.config_path, lenient=True)
+        except ConfigError as exc:
+            root = Path(self.config_path).resolve().parent if self.config_path else Path.cwd()
+            known = state.projects(root / ".lambdactl" / "state.json")
+            name = self.project_name or (known[0] if len(known) == 1 else None)
+            if name is None:
+                raise ConfigError(
+                    f"{exc.message}; and the journal here names {'projects ' + ', '.join(known) if known else 'no project'}",
+                    "name the project to remove: lambdactl destroy --project NAME",
+                ) from exc
+            if not self.project_name:
+                self.term.warn(f"{exc.message}: removing project {name} as the journal in {root} knows it")
+            return config.names_only(root, name)
+        if self.project_name and self.project_name != project.name:
+            raise ConfigError(f"{project.path.name} is project {project.name!r}, not {self.project_name!r}",
+                              "drop --project, or run from that project's directory")
+        return project
 
     def project_or_none(self) -> Project | None:
         try:
@@ -126,7 +158,7 @@ class App:
             root = self.project.root / ".lambdactl"
             self._cache["context"] = Context(
                 aws=self.aws, project=self.project, build_dir=root / "build",
-                journal_path=root / "state.json",
+                journal_path=root / "state.json", warn=self.term.warn,
             )
         return self._cache["context"]
 

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lambdactl.core.ownership import OWNER_TAG
 from lambdactl.errors import ConfigError
 
 DEFAULT_CONFIG = "lambdactl.toml"
-OWNER_TAG = "lambdactl:project"
 
 # Lambda's Python runtimes that accept new functions (python3.9 was deprecated in 2025).
 PYTHON_RUNTIMES = ("python3.10", "python3.11", "python3.12", "python3.13", "python3.14")
@@ -170,15 +170,16 @@ def _known(word: str, choices: list[str]) -> str:
 class _Problems:
     """Collects config problems; ``raise_if_any`` reports them all at once."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, lenient: bool = False) -> None:
         self.path = path
         self.items: list[str] = []
+        self.lenient = lenient   # names only (destroy): report nothing, check no file
 
     def add(self, where: str, message: str) -> None:
         self.items.append(f"{self.path.name}: {where}: {message}" if where else f"{self.path.name}: {message}")
 
     def raise_if_any(self) -> None:
-        if self.items:
+        if self.items and not self.lenient:
             more = self.items[1:]
             extra = ("\n" + "\n".join(more)) if more else ""
             raise ConfigError(self.items[0] + extra)
@@ -217,6 +218,12 @@ def _typed(p: _Problems, where: str, value: Any, kind: type | tuple[type, ...], 
     return ok
 
 
+def names_only(root: Path, name: str) -> Project:
+    """A project known by its name alone (destroy with no lambdactl.toml): the
+    journal and the resources' tags say the rest."""
+    return Project(name=name, root=root, path=root / DEFAULT_CONFIG)
+
+
 def find_config(path: str | Path | None) -> Path:
     cfg = Path(path) if path else Path.cwd() / DEFAULT_CONFIG
     if not cfg.is_file():
@@ -227,29 +234,34 @@ def find_config(path: str | Path | None) -> Path:
     return cfg.resolve()
 
 
-def load(path: str | Path | None = None) -> Project:
-    """Read and validate lambdactl.toml (every check that needs no AWS call)."""
+def load(path: str | Path | None = None, *, lenient: bool = False) -> Project:
+    """Read and validate lambdactl.toml (every check that needs no AWS call).
+
+    LENIENT (destroy): only the names matter; a missing source directory, a policy
+    file or a field out of range is no reason to keep resources up.
+    """
     cfg = find_config(path)
     try:
         data = tomllib.loads(cfg.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{cfg.name} is not valid TOML: {exc}") from exc
-    return parse(data, cfg)
+    return parse(data, cfg, lenient=lenient)
 
 
-def parse(data: dict[str, Any], cfg: Path) -> Project:
-    p = _Problems(cfg)
+def parse(data: dict[str, Any], cfg: Path, *, lenient: bool = False) -> Project:
+    p = _Problems(cfg, lenient)
     root = cfg.parent
     _check_keys(p, "", data, {"project", "functions", "layers"})
     proj = data.get("project")
     if not isinstance(proj, dict):
         p.add("[project]", "missing; add [project] with name = \"my-app\"")
-        p.raise_if_any()
-        raise AssertionError  # unreachable
+        raise ConfigError(p.items[0])
     _check_keys(p, "project", proj, PROJECT_KEYS)
     name = proj.get("name")
     if not isinstance(name, str) or not PROJECT_NAME.fullmatch(name) or len(name) > 40:
         p.add("project.name", f"{name!r} must be 1-40 letters, digits or '-', starting with a letter or digit")
+        if lenient:  # every resource name derives from it: nothing can be found without it
+            raise ConfigError(p.items[-1])
         name = "invalid"
     region = proj.get("region")
     if region is not None and not (isinstance(region, str) and re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d", region)):
@@ -355,7 +367,7 @@ def _parse_function(p: _Problems, root: Path, project: str, key: str, tbl: Any,
     if not isinstance(handler, str) or not re.fullmatch(r"[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)+", handler):
         p.add(f"{where}.handler", f"{handler!r} must be <module>.<function>, e.g. \"app.lambda_handler\"")
         handler = "invalid.invalid"
-    elif isinstance(source, str) and src_path.is_dir():
+    elif isinstance(source, str) and src_path.is_dir() and not p.lenient:
         problem = check_handler(src_path, handler)
         if problem:
             p.add(f"{where}.handler", problem)
@@ -367,14 +379,16 @@ def _parse_function(p: _Problems, root: Path, project: str, key: str, tbl: Any,
             p.add(f"{where}.policy", "must be a path to a JSON policy file")
         else:
             policy_path = (root / policy).resolve()
-            if not policy_path.is_file():
+            if p.lenient:
+                pass
+            elif not policy_path.is_file():
                 p.add(f"{where}.policy", f"file {policy!r} does not exist")
             else:
                 from lambdactl.iam import check_policy_file
 
                 for problem in check_policy_file(policy_path, allowed_placeholders(env_items, triggers)):
                     p.add(f"{where}.policy", f"{policy}: {problem}")
-    if len(p.items) > n_before:
+    if len(p.items) > n_before and not p.lenient:
         return None
     fn = Function(
         key=key, name=fname, source=src_path, handler=handler, runtime=runtime, memory=memory,
@@ -382,7 +396,7 @@ def _parse_function(p: _Problems, root: Path, project: str, key: str, tbl: Any,
         layers=tuple(layers), log_retention_days=retention, description=description,
         triggers=tuple(triggers),
     )
-    if policy_path is not None:
+    if policy_path is not None and not p.lenient:
         from lambdactl.iam import recursive_trigger_problems
 
         for problem in recursive_trigger_problems(fn):
@@ -450,10 +464,9 @@ def _parse_layer(p: _Problems, root: Path, project: str, key: str, tbl: Any,
     room = LAYER_DESCRIPTION_MAX - marker_length(project)
     if _typed(p, f"{where}.description", description, str, "a string") and len(description) > room:
         p.add(f"{where}.description", f"is {len(description)} chars; {room} fit next to lambdactl's marker in Lambda's 256")
-    if len(p.items) > n_before:
+    if len(p.items) > n_before and not p.lenient:
         return None
-    assert req_path is not None
-    return Layer(key=key, name=lname, requirements=req_path, runtimes=tuple(runtimes),
+    return Layer(key=key, name=lname, requirements=req_path or root, runtimes=tuple(runtimes),
                  architecture=arch, description=description)
 
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from lambdactl.aws import deleted, error_code, error_message
+from lambdactl.core.ownership import check_owner
 from lambdactl.errors import AwsError
-from lambdactl.iam import check_owner
 
 if TYPE_CHECKING:
     from lambdactl.config import Function

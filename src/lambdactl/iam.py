@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lambdactl.aws import deleted, error_code
-from lambdactl.config import OWNER_TAG, PLACEHOLDER
-from lambdactl.errors import ConfigError, OwnershipError
+from lambdactl.config import PLACEHOLDER
+from lambdactl.core.ownership import check_owner
+from lambdactl.errors import ConfigError
 
 if TYPE_CHECKING:
     from lambdactl.config import Function
@@ -202,16 +203,6 @@ def observe(iam: Any, role_name: str, *, policy: bool = True) -> RoleState | Non
     """The role and (if POLICY) our inline policy, one after the other."""
     role = read_role(iam, role_name)
     return role_state(role, read_policy(iam, role_name) if role is not None and policy else None)
-
-
-def check_owner(kind: str, name: str, tags: dict[str, str], project: str) -> None:
-    owner = tags.get(OWNER_TAG)
-    if owner != project:
-        who = f"lambdactl project {owner!r}" if owner else "someone else (no lambdactl:project tag)"
-        raise OwnershipError(
-            f"{kind} {name!r} already exists and belongs to {who}; lambdactl will not modify it",
-            "rename the function in lambdactl.toml or remove that resource yourself",
-        )
 
 
 def decide(observed: RoleState | None, policy: dict[str, Any], project: str) -> tuple[str, list[str]]:

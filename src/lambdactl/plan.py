@@ -24,6 +24,9 @@ from lambdactl import layers as layermod
 from lambdactl import staging as stagemod
 from lambdactl.aws import Aws, error_code
 from lambdactl.config import Function, Project
+from lambdactl.core import ownership
+from lambdactl.core.executor import run_parallel
+from lambdactl.core.step import Step
 from lambdactl.errors import LambdactlError
 from lambdactl.package import Package, package_for_function
 from lambdactl.state import Journal
@@ -40,35 +43,6 @@ STEP_KINDS = {
     "wire": ("bucket", "permission", "notification"),
     "up": ALL_KINDS,
 }
-
-
-@dataclass(frozen=True)
-class Step:
-    function: str            # config key of the function
-    kind: str                # one of ALL_KINDS
-    name: str                # the resource's name
-    action: str              # create | update | delete | keep | skip
-    fields: tuple[str, ...] = ()
-    detail: str = ""
-    data: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
-
-    @property
-    def writes(self) -> bool:
-        return self.action in ("create", "update", "delete")
-
-    def describe(self) -> str:
-        what = f"{self.action} {self.kind.replace('_', ' ')} {self.name}"
-        if self.fields and self.action == "update":
-            what += f" ({', '.join(self.fields)})"
-        if self.detail:
-            what += f": {self.detail}"
-        return what
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "function": self.function, "kind": self.kind, "name": self.name,
-            "action": self.action, "fields": list(self.fields), "detail": self.detail,
-        }
 
 
 @dataclass
@@ -96,10 +70,17 @@ class Context:
     buckets_made: set[str] = field(default_factory=set)  # this run's bucket steps done
     layers: layermod.LayerSet = field(default_factory=layermod.LayerSet)   # this run's [layers.NAME]
 
+    warn: Callable[[str], None] | None = None    # one line to the user (a journal ignored)
+
     @property
     def journal(self) -> Journal:
         if self._journal is None:
-            self._journal = Journal(self.journal_path, self.aws.target_key)
+            j = Journal(self.journal_path, self.aws.target_key, self.project.name)
+            others = j.other_projects()
+            if others and self.warn:
+                self.warn(f"{self.journal_path} holds entries of project {', '.join(others)}, not "
+                          f"{self.project.name} (a copied project directory?): ignored")
+            self._journal = j
         return self._journal
 
     @property
@@ -225,22 +206,6 @@ def observe(ctx: Context, fns: tuple[Function, ...], kinds: tuple[str, ...],
     return out
 
 
-def run_parallel(reads: list[Callable[[], Any]], stores: list[Callable[[Any], None]],
-                 meanwhile: Callable[[], None] | None = None) -> None:
-    """Run independent calls side by side; re-raise the first failure.
-
-    MEANWHILE runs in this thread while the calls are in flight."""
-    if not reads:
-        return
-    # Aws.client() holds a lock while creating: boto3 client creation is not thread-safe.
-    with ThreadPoolExecutor(max_workers=min(PARALLEL_READS, len(reads))) as pool:
-        futures = [pool.submit(r) for r in reads]
-        if meanwhile:
-            meanwhile()
-        for fut, store in zip(futures, stores):
-            store(fut.result())
-
-
 def warm_clients(a: Aws, services: tuple[str, ...]) -> Callable[[], None]:
     """Build the clients the writes will need while the reads wait on the network.
 
@@ -293,7 +258,7 @@ def decide(
             raise LambdactlError(
                 f"function {fn.name} is not deployed", f"run `lambdactl deploy {fn.key}` or `lambdactl up` first"
             )
-        iam.check_owner("Lambda function", fn.name, observed.function.tags, project)
+        ownership.check_owner("Lambda function", fn.name, observed.function.tags, project)
     steps += decide_triggers(ctx, fn, observed, kinds)
     return steps
 
@@ -324,7 +289,7 @@ def decide_triggers(ctx: Context, fn: Function, observed: Observed, kinds: tuple
                 "update" if s3mod.our_entries_in(current, fn.name) else "create")
             ids = ", ".join(o["Id"] for o in mine)
             steps.append(Step(fn.key, "notification", f"s3://{bucket}", action, detail=ids,
-                              data={"ours": mine, "current": current}))
+                              data={"ours": mine, "observed": state}))
     return steps
 
 
@@ -492,7 +457,7 @@ def apply_step(ctx: Context, fn: Function, step: Step, pkg: Package | None,
         bucket = step.name.removeprefix("s3://")
         j.record("notification", f"{bucket}#{fn.name}", "created", function=fn.key, bucket=bucket)
         s3mod.update_notification(a.client("s3"), bucket, fn.name, step.data["ours"],
-                                  current=step.data.get("current"), sleep=ctx.sleep)
+                                  observed=step.data.get("observed"), sleep=ctx.sleep)
     if on_step:
         on_step(step, "done")
 
@@ -501,141 +466,7 @@ def package_for(ctx: Context, fn: Function) -> Package:
     return package_for_function(fn, ctx.build_dir)
 
 
-# -- destroy ------------------------------------------------------------------
-@dataclass(frozen=True)
-class Target:
-    """A function to take down: from the config, or only known from the journal."""
-
-    key: str
-    name: str
-    role_name: str
-    log_group: str
-    buckets: tuple[str, ...]
-
-
-def destroy_targets(ctx: Context) -> list[Target]:
-    out: dict[str, Target] = {}
-    for fn in ctx.project.functions:
-        out[fn.name] = Target(fn.key, fn.name, fn.role_name, fn.log_group,
-                              tuple(sorted({t.bucket for t in fn.triggers})))
-    for key, entries in ctx.journal.by_function().items():
-        for e in entries:
-            if e["kind"] == "function" and e["name"] not in out:
-                name = e["name"]
-                buckets = tuple(sorted({x["bucket"] for x in entries if x["kind"] == "notification"}))
-                out[name] = Target(key, name, f"{name}-role", f"/aws/lambda/{name}", buckets)
-    return list(out.values())
-
-
-def destroy_all(ctx: Context, targets: list[Target],
-                on_step: Callable[[Step, str], None] | None = None) -> list[Step]:
-    """Take down every target and the buckets lambdactl created for them.
-
-    A bucket lambdactl created that is empty is deleted with its notification
-    configuration, side by side with the functions: no need to unhook us from a
-    bucket that goes. Any other bucket keeps everything but our entries.
-    """
-    journal = ctx.journal.resources()
-    buckets = {b for t in targets for b in t.buckets}
-    buckets |= {e["name"] for e in journal.values() if e["kind"] == "bucket"}
-    steps: list[Step] = []
-    with ThreadPoolExecutor(max_workers=max(1, min(16, len(buckets)))) as bucket_pool, \
-            ThreadPoolExecutor(max_workers=max(1, min(PARALLEL_FUNCTIONS, len(targets)))) as fn_pool:
-        fates = {b: bucket_pool.submit(destroy_bucket, ctx, b, f"bucket:{b}" in journal)
-                 for b in sorted(buckets)}
-        for fn_steps in fn_pool.map(lambda t: destroy_function(ctx, t, fates, on_step), targets):
-            steps += fn_steps
-        for fate in fates.values():
-            step = fate.result()
-            if step is not None:
-                steps.append(step)
-                if on_step:
-                    on_step(step, "done")
-    return steps
-
-
-def destroy_bucket(ctx: Context, bucket: str, created_by_us: bool) -> Step | None:
-    """Delete BUCKET if lambdactl created it and it is empty; a Step saying what happened."""
-    result = s3mod.delete_bucket_if_ours(ctx.aws.client("s3"), bucket, ctx.project.name, created_by_us)
-    if result in ("deleted", "already gone"):
-        ctx.journal.forget("bucket", bucket)
-    if result == "deleted":
-        return Step("", "bucket", bucket, "delete", detail="empty; its notification configuration went with it")
-    if result.startswith("kept") and (created_by_us or "not created" not in result):
-        return Step("", "bucket", bucket, "skip", detail=result)
-    return None
-
-
-def destroy_function(ctx: Context, t: Target, fates: dict[str, Any],
-                     on_step: Callable[[Step, str], None] | None = None) -> list[Step]:
-    """Remove what lambdactl made for one function: notifications first, then the rest.
-
-    Reads go side by side, then our notification entries in the buckets that stay
-    (FATES: bucket -> future of destroy_bucket); then the function (its resource
-    policy, our S3 permissions included, goes with it), the log group and the
-    role, which do not depend on each other.
-    """
-    a, j, project = ctx.aws, ctx.journal, ctx.project.name
-    done: list[Step] = []
-
-    def report(kind: str, name: str, action: str, detail: str = "") -> None:
-        step = Step(t.key, kind, name, action, detail=detail)
-        done.append(step)
-        if on_step:
-            on_step(step, "done")
-
-    found: dict[str, Any] = {}
-    reads: list[Callable[[], Any]] = [lambda: fnmod.observe(a.client("lambda"), t.name),
-                                      lambda: iam.observe(a.client("iam"), t.role_name, policy=False)]
-    run_parallel(reads, [partial(found.__setitem__, k) for k in ("function", "role")])
-    fstate: fnmod.FunctionState | None = found["function"]
-    role: iam.RoleState | None = found["role"]
-    ours_fn = fstate is not None and fstate.tags.get(iam.OWNER_TAG) == project
-
-    def unhook(bucket: str) -> None:
-        fate = fates[bucket].result()
-        if fate is None or fate.action != "delete":  # the bucket stays: take our entries out
-            with s3mod.bucket_lock(bucket):
-                current = s3mod.latest(a.client("s3"), bucket)
-                if s3mod.our_entries_in(current, t.name):
-                    s3mod.put_notification(a.client("s3"), bucket, s3mod.merge(current, [], t.name, bucket))
-                    report("notification", f"s3://{bucket}", "delete")
-        j.forget("notification", f"{bucket}#{t.name}")
-
-    run_parallel([partial(unhook, b) for b in t.buckets], [lambda _: None for _ in t.buckets])
-
-    def drop_function() -> None:
-        if fstate is not None and not ours_fn:
-            report("function", t.name, "skip", "not created by lambdactl; left alone")
-        elif fstate is not None and fnmod.delete(a.client("lambda"), t.name):
-            report("function", t.name, "delete", "with its S3 permissions" if t.buckets else "")
-        j.forget("function", t.name)
-
-    def drop_log_group() -> None:
-        # Only a function that existed (or our journal) can have left a log group: a
-        # second destroy then makes no write call at all.
-        if (fstate is not None or j.get("log_group", t.log_group)) and fnmod.delete_log_group(
-            a.client("logs"), t.log_group
-        ):
-            report("log_group", t.log_group, "delete")
-        j.forget("log_group", t.log_group)
-
-    def drop_role() -> None:
-        if role is not None:
-            if role.tags.get(iam.OWNER_TAG) != project:
-                report("role", t.role_name, "skip", "not created by lambdactl; left alone")
-            elif iam.delete(a.client("iam"), t.role_name):
-                report("role", t.role_name, "delete")
-        j.forget("role", t.role_name)
-
-    if fstate is not None and not ours_fn:
-        drop_function()  # its log group and role are not ours either
-        return done
-    jobs = [drop_function, drop_log_group, drop_role]
-    run_parallel(jobs, [lambda _: None for _ in jobs])
-    return done
-
-
+# -- destroy (teardown.py plans the rest) ----------------------------------------
 def destroy_layers(ctx: Context) -> list[Step]:
     """After the functions: every layer version lambdactl published for the project."""
     return [Step("", "layer", name, action, detail=detail)

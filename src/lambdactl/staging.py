@@ -25,14 +25,15 @@ from typing import TYPE_CHECKING, Any
 
 from lambdactl import package as pkgmod
 from lambdactl.aws import error_code
-from lambdactl.config import OWNER_TAG
+from lambdactl.core.ownership import OWNER_TAG
+from lambdactl.core.step import Step
 from lambdactl.errors import AwsError, LambdactlError, OwnershipError
 from lambdactl.triggers import s3 as s3mod
 
 if TYPE_CHECKING:
     from lambdactl.config import Function, Layer
     from lambdactl.package import Package
-    from lambdactl.plan import Context, Step
+    from lambdactl.plan import Context
 
 BUCKET_KIND = "staging_bucket"
 OBJECT_KIND = "staging_object"
@@ -255,8 +256,6 @@ def destroy(ctx: Context, fn_names: list[str], journal_lost: bool = False) -> li
     after one read of the staging bucket, found by its name. A project the journal
     knows that never went through staging makes no call here.
     """
-    from lambdactl.plan import Step
-
     entries = [e for e in ctx.journal.resources().values() if e["kind"] in (BUCKET_KIND, OBJECT_KIND)]
     read: dict[str, StagingState] = {}   # what was read already, not to read it twice
     if not entries:

@@ -1,7 +1,9 @@
 """The journal of what lambdactl created: .lambdactl/state.json.
 
 Each resource is recorded "creating" before its create call and "created"
-after, keyed by target (account/region/endpoint) so targets never mix. Writes
+after, in a section of its own for each project and target (account/region/
+endpoint): targets never mix, and a journal that came along with a copied
+project directory is never acted on by the copy (it is another project's). Writes
 are atomic (temp file + rename) so a crash never leaves a torn journal.
 Writes from the threads of one run are serialised by a lock; runs are
 serialised by the project lock (lock.py).
@@ -21,9 +23,12 @@ VERSION = 1
 
 
 class Journal:
-    def __init__(self, path: Path, target_key: str) -> None:
+    def __init__(self, path: Path, target_key: str, project: str = "") -> None:
         self.path = path
         self.target_key = target_key
+        self.project = project
+        # "<account>/<region>/<endpoint>#<project>": what this journal acts on
+        self.key = f"{target_key}#{project}" if project else target_key
         self._lock = threading.Lock()
 
     # -- file ---------------------------------------------------------------
@@ -37,7 +42,21 @@ class Journal:
             self.path.rename(self.path.with_suffix(f".broken-{int(time.time())}.json"))
             return {"version": VERSION, "targets": {}}
         data.setdefault("targets", {})
+        if self.key != self.target_key and self.key not in data["targets"] and self.target_key in data["targets"]:
+            # A journal from before sections had projects: adopted by the project that
+            # reads it (destroy still checks each resource's own tags before deleting).
+            data["targets"][self.key] = data["targets"].pop(self.target_key)
         return data
+
+    def other_projects(self) -> list[str]:
+        """Projects with entries for this target when this one has none: a copied
+        project directory brought the original's journal along. Those are ignored."""
+        with self._lock:
+            targets = self._read_all()["targets"]
+        if targets.get(self.key, {}).get("resources"):
+            return []
+        prefix = f"{self.target_key}#"
+        return sorted(k[len(prefix):] for k, v in targets.items() if k.startswith(prefix) and v.get("resources"))
 
     def _write_all(self, data: dict[str, Any]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -58,7 +77,7 @@ class Journal:
     # -- resources ----------------------------------------------------------
     def resources(self) -> dict[str, dict[str, Any]]:
         with self._lock:
-            return dict(self._read_all()["targets"].get(self.target_key, {}).get("resources", {}))
+            return dict(self._read_all()["targets"].get(self.key, {}).get("resources", {}))
 
     def get(self, kind: str, name: str) -> dict[str, Any] | None:
         return self.resources().get(f"{kind}:{name}")
@@ -66,16 +85,19 @@ class Journal:
     def record(self, kind: str, name: str, status: str, **attrs: Any) -> None:
         with self._lock:
             data = self._read_all()
-            target = data["targets"].setdefault(self.target_key, {"resources": {}})
+            target = data["targets"].setdefault(self.key, {"resources": {}})
+            account, region, _ = (self.target_key.split("/", 2) + ["", ""])[:3]
+            target.update(project=self.project, account=account, region=region)
             entry = target["resources"].setdefault(f"{kind}:{name}", {})
-            entry.update(attrs, kind=kind, name=name, status=status, updated=time.time())
+            entry.update(attrs, kind=kind, name=name, status=status, updated=time.time(),
+                         project=self.project, account=account, region=region)
             self._write_all(data)
 
     def amend(self, kind: str, name: str, **attrs: Any) -> None:
         """Update the attributes of a recorded resource; nothing if it is not recorded."""
         with self._lock:
             data = self._read_all()
-            entry = data["targets"].get(self.target_key, {}).get("resources", {}).get(f"{kind}:{name}")
+            entry = data["targets"].get(self.key, {}).get("resources", {}).get(f"{kind}:{name}")
             if entry is None:
                 return
             entry.update(attrs, updated=time.time())
@@ -84,11 +106,11 @@ class Journal:
     def forget(self, kind: str, name: str) -> None:
         with self._lock:
             data = self._read_all()
-            target = data["targets"].get(self.target_key)
+            target = data["targets"].get(self.key)
             if not target or target["resources"].pop(f"{kind}:{name}", None) is None:
                 return
             if not target["resources"]:
-                del data["targets"][self.target_key]
+                del data["targets"][self.key]
             self._write_all(data)
 
     def by_function(self) -> dict[str, list[dict[str, Any]]]:
@@ -96,3 +118,13 @@ class Journal:
         for entry in self.resources().values():
             out.setdefault(entry.get("function", ""), []).append(entry)
         return out
+
+
+def projects(path: Path) -> list[str]:
+    """The projects a journal file holds entries for (destroy with no lambdactl.toml)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        targets = data.get("targets", {})
+        return sorted({v.get("project") or k.partition("#")[2] for k, v in targets.items()} - {""})
+    except (OSError, ValueError, AttributeError):
+        return []

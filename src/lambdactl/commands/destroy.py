@@ -7,8 +7,12 @@ from lambdactl.cli import App
 
 @click.command("destroy")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--project", "project_name", metavar="NAME",
+              help="The project to remove when there is no lambdactl.toml (else read from the journal).")
+@click.option("--dry-run", is_flag=True,
+              help="Show what would be removed and why each is ours (read calls only); remove nothing.")
 @click.pass_obj
-def command(app: App, yes: bool) -> None:
+def command(app: App, yes: bool, project_name: str | None, dry_run: bool) -> None:
     """Remove everything lambdactl created for this project, and nothing else.
 
     Our notification entries (other entries untouched) first, then our
@@ -18,28 +22,37 @@ def command(app: App, yes: bool) -> None:
     lambdactl published, the staged packages (over 50 MB) and the staging
     bucket if nothing else is in it. Safe to run twice.
 
-    Example: lambdactl destroy --yes
-    """
-    from lambdactl import plan, staging
+    Works from names alone: a missing source directory, an invalid field or no
+    lambdactl.toml at all (then from the journal in this directory) is no reason
+    to keep resources up. Ownership is checked on each resource before deleting.
 
+    Example: lambdactl destroy --dry-run
+    """
+    from lambdactl import plan, staging, teardown
+    from lambdactl.core.step import Step
+
+    app.lenient, app.project_name = True, project_name
+    if dry_run:
+        return dry(app)
     if not yes and not app.term.interactive:
         raise click.UsageError("destroy needs --yes when not run from a terminal")
     ctx = app.context
-    targets = plan.destroy_targets(ctx)
+    targets = teardown.targets(ctx)
     journal_lost = not ctx.journal.resources()   # lost, or deployed from elsewhere
     if not yes:
         names = ", ".join(t.name for t in targets)
         click.confirm(f"Remove {names} and everything lambdactl created for them"
                       f" ({ctx.aws.target.kind}, {ctx.aws.region})?", abort=True, err=True)
 
-    def on_step(step: plan.Step, _: str) -> None:
+    def on_step(step: Step, _: str) -> None:
         symbol = "-" if step.action == "delete" else "·"
         app.term.step(symbol, f"{step.function or 'project'}: {step.describe()}",
                       style="green" if step.action == "delete" else "yellow")
 
     with ctx.lock("destroy", lambda h: app.term.info(f"waiting for another lambdactl (pid {h.get('pid', '?')})…")), \
             app.term.status("destroying…"):
-        done = plan.destroy_all(ctx, targets, on_step)
+        found = teardown.observe(ctx, targets)
+        done = teardown.execute(ctx, targets, found, teardown.plan(targets, found, ctx.project.name), on_step)
         for step in [*plan.destroy_layers(ctx), *staging.destroy(ctx, [t.name for t in targets], journal_lost)]:
             on_step(step, "done")
             done.append(step)
@@ -52,3 +65,20 @@ def command(app: App, yes: bool) -> None:
     else:
         app.term.info(f"removed {len(deleted)} resource(s)" if deleted else "nothing to remove")
     app.term.debug(f"API calls: {calls.reads} reads, {calls.writes} writes")
+
+
+def dry(app: App) -> None:
+    """destroy --dry-run: the same plan, displayed."""
+    from lambdactl import layers
+    from lambdactl.commands import _teardown
+    from lambdactl.core.step import Step
+
+    ctx = app.context
+    with app.term.status("reading what is deployed…"):
+        _, _, steps = _teardown.planned(app, orphans=False)
+        steps += [Step("", "layer", name, action, detail=detail) for name, action, detail in
+                  layers.plan_destroy(ctx.aws.client("lambda"), ctx.journal, ctx.project)]
+    staged = [e for e in ctx.journal.resources().values() if e["kind"].startswith("staging")]
+    _teardown.show(app, steps, {"staging": [e["name"] for e in staged]})
+    if staged and not app.term.json:
+        app.term.info(f"and {len(staged)} staged package object(s) or bucket(s) over 50 MB, if still ours")

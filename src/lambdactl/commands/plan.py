@@ -8,20 +8,38 @@ from lambdactl.plan import ALL_KINDS
 
 
 @click.command("plan")
+@click.option("--destroy", is_flag=True, help="Show what `lambdactl destroy` would remove instead.")
 @click.pass_obj
-def command(app: App) -> None:
+def command(app: App, destroy: bool) -> None:
     """Show what `lambdactl up` would change, with read calls only.
+
+    Functions deployed before and since removed from lambdactl.toml are shown
+    as orphans: `lambdactl up --prune` removes them.
 
     Example: lambdactl --output json plan
     """
+    from lambdactl.commands import _teardown
+
+    if destroy:
+        from lambdactl.commands.destroy import dry
+
+        app.lenient = True
+        return dry(app)
     results = plan_steps(app, ALL_KINDS, None)
     steps = [s for r in results for s in r.steps]
     changes = [s for s in steps if s.writes]
+    orphans = [s for s in _teardown.planned(app, orphans=True)[2] if s.writes]
     if app.term.json:
-        app.term.print_json({"changes": len(changes), "steps": [s.as_json() for s in steps]})
+        app.term.print_json({"changes": len(changes), "steps": [s.as_json() for s in steps],
+                             "orphans": [s.as_json() for s in orphans]})
         return
     for s in steps:
         symbol = {"create": "+", "update": "~", "delete": "-"}.get(s.action, " ")
         if s.writes or app.verbose:
             app.term.write(f"{symbol} {s.function}: {s.describe()}")
-    app.term.info(f"{len(changes)} change(s)" if changes else "no changes: everything is up to date")
+    for line in _teardown.orphan_lines(orphans):
+        app.term.write(f"- {line}")
+    summary = f"{len(changes)} change(s)" if changes else "no changes: everything is up to date"
+    if orphans:
+        summary = f"{len(changes)} change(s); {len(orphans)} orphan resource(s): `lambdactl up --prune` removes them"
+    app.term.info(summary)

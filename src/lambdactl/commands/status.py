@@ -66,8 +66,11 @@ def command(app: App, fn: str | None) -> None:
             "in_journal": bool(recorded),
             "drift": drift,
         })
+    from lambdactl.commands import _teardown
+
+    orphans = _teardown.orphan_lines(_teardown.planned(app, orphans=True)[2])
     if app.term.json:
-        app.term.print_json({"functions": docs})
+        app.term.print_json({"functions": docs, "orphans": orphans})
     else:
         for d in docs:
             head = "deployed" if d["deployed"] else "not deployed"
@@ -75,4 +78,6 @@ def command(app: App, fn: str | None) -> None:
                                                           f"modified {d['last_modified']})" if d["deployed"] else ""))
             for line in d["drift"] or ["in sync with lambdactl.toml"]:
                 app.term.write(f"  {line}")
-    raise SystemExit(1 if any(d["drift"] for d in docs) else 0)
+        for line in orphans:
+            app.term.write(line)
+    raise SystemExit(1 if orphans or any(d["drift"] for d in docs) else 0)

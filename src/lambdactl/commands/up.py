@@ -8,15 +8,25 @@ from lambdactl.plan import ALL_KINDS
 
 
 @click.command("up")
+@click.option("--prune", is_flag=True,
+              help="Also remove functions deployed before and since removed from lambdactl.toml "
+                   "(their role, log group, permissions and bucket entries), as destroy would.")
 @click.pass_obj
-def command(app: App) -> None:
+def command(app: App, prune: bool) -> None:
     """Package, role, deploy and wire every function in lambdactl.toml.
 
     Idempotent: a second run with nothing changed makes no write call.
 
     Example: lambdactl --output json up
     """
+    from lambdactl.commands import _teardown
+
     results = apply_steps(app, ALL_KINDS, None)
-    if not any(r.changed for r in results):
+    pruned = [s.as_json() for s in _teardown.prune(app)] if prune else None
+    if not prune:
+        for line in _teardown.orphan_lines(_teardown.planned(app, orphans=True)[2]):
+            app.term.warn(line.replace("will be removed by", "kept; removed by"))
+    if not any(r.changed for r in results) and not pruned:
         app.term.info("no changes: everything is up to date")
-    raise SystemExit(render_summary(app, "deployed", results))
+    raise SystemExit(render_summary(app, "deployed", results,
+                                    extra=None if pruned is None else lambda doc: doc.update(pruned=pruned)))

@@ -17,20 +17,23 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from lambdactl.aws import deleted, error_code, error_message
-from lambdactl.config import OWNER_TAG, rules_overlap
+from lambdactl.config import rules_overlap
+from lambdactl.core.ownership import ENTRY_KINDS, entry_is_ours
 from lambdactl.errors import AwsError, OwnershipError
+from lambdactl.triggers import machine_lock
 
 if TYPE_CHECKING:
     from lambdactl.config import Function, Trigger
 
 UNABLE_TO_VALIDATE = "Unable to validate the following destination configurations"
-ENTRY_KINDS = ("TopicConfigurations", "QueueConfigurations", "LambdaFunctionConfigurations")
 # One lock per bucket: functions deploy in parallel, and two read-merge-writes of
 # the same bucket's configuration must not interleave (the second would drop the first).
 _bucket_locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
-# What this run (this client) last wrote to each bucket: a later merge in the same
-# run starts from it instead of a read made before that write (which would drop it).
-_last_written: weakref.WeakKeyDictionary[Any, dict[str, dict[str, Any]]] = weakref.WeakKeyDictionary()
+# What this run (this client) last wrote to each bucket, and the write generation
+# it made (machine_lock): a later merge in the same run starts from it instead of a
+# read made before that write (which would drop it).
+_last_written: weakref.WeakKeyDictionary[Any, dict[str, tuple[dict[str, Any], int]]] = weakref.WeakKeyDictionary()
+VERIFY_ATTEMPTS = 3
 
 
 def bucket_lock(bucket: str) -> threading.Lock:
@@ -92,7 +95,7 @@ def clean(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def is_ours(entry: dict[str, Any], fn_name: str) -> bool:
-    return str(entry.get("Id", "")).startswith(f"lambdactl-{fn_name}-")
+    return entry_is_ours(entry, [fn_name])
 
 
 def merge(
@@ -159,23 +162,25 @@ class BucketState:
     name: str
     exists: bool
     notification: dict[str, Any]
+    generation: int = 0   # machine_lock's write generation when it was read
 
 
 def observe_bucket(s3: Any, bucket: str) -> BucketState:
     """One read tells both whether the bucket exists and what it notifies."""
+    gen = machine_lock.generation(s3, bucket)   # before the read: a write after it moves it
     try:
         resp = s3.get_bucket_notification_configuration(Bucket=bucket)
     except Exception as exc:
         code = error_code(exc)
         if code == "NoSuchBucket":
-            return BucketState(bucket, False, {})
+            return BucketState(bucket, False, {}, gen)
         if code in ("AccessDenied", "403"):
             raise AwsError(
                 f"bucket {bucket!r} exists but this account cannot read it (it may belong to another account)",
                 "bucket names are global: choose another bucket name in lambdactl.toml",
             ) from exc
         raise
-    return BucketState(bucket, True, clean(resp))
+    return BucketState(bucket, True, clean(resp), gen)
 
 
 def observe_permissions(lam: Any, fn_name: str) -> dict[str, dict[str, Any]]:
@@ -291,7 +296,6 @@ def put_notification(
             s3.put_bucket_notification_configuration(
                 Bucket=bucket, NotificationConfiguration=config
             )
-            _last_written.setdefault(s3, {})[bucket] = config
             return
         except Exception as exc:
             if UNABLE_TO_VALIDATE not in error_message(exc) or waited + delay > budget:
@@ -328,10 +332,10 @@ def update_notification(
     fn_name: str,
     ours: list[dict[str, Any]],
     *,
-    current: dict[str, Any] | None = None,
+    observed: BucketState | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> bool:
-    """Merge ours into CURRENT (read now if not given), write if it changed.
+    """Merge ours into the configuration (OBSERVED if still current), write if it changed.
 
     Functions deploy side by side and often share a bucket: whoever holds the
     bucket's lock writes the entries of every function that arrived meanwhile in
@@ -351,7 +355,7 @@ def update_notification(
                 mine = False
         if mine:
             try:
-                _write_batch(s3, bucket, batch, current, sleep)
+                _write_batch(s3, bucket, batch, observed, sleep)
             except BaseException as exc:  # interrupted: nobody in the batch may think it is done
                 for name in set(batch.entries) - batch.changed:
                     batch.errors.setdefault(name, exc)
@@ -364,21 +368,25 @@ def update_notification(
     return fn_name in batch.changed
 
 
-def _write_batch(s3: Any, bucket: str, batch: _Batch, current: dict[str, Any] | None,
+def _write_batch(s3: Any, bucket: str, batch: _Batch, observed: BucketState | None,
                  sleep: Callable[[float], None]) -> None:
     """One PUT for the whole batch; if it fails, one PUT each, so that one
     function's bad entry fails that function only."""
     groups = [sorted(batch.entries)]
     while groups:
         names = groups.pop(0)
-        try:
-            merged, changed = latest(s3, bucket, current), set()
+        changed: set[str] = set()
+
+        def change(current: dict[str, Any], names: list[str] = names, changed: set[str] = changed) -> dict[str, Any]:
+            changed.clear()
             for name in names:
-                if not ours_match(merged, batch.entries[name], name):
-                    merged = merge(merged, batch.entries[name], name, bucket)
+                if not ours_match(current, batch.entries[name], name):
+                    current = merge(current, batch.entries[name], name, bucket)
                     changed.add(name)
-            if changed:
-                put_notification(s3, bucket, merged, sleep=sleep)
+            return current
+
+        try:
+            rewrite(s3, bucket, change, observed, sleep=sleep)
             batch.changed |= changed
         except Exception as exc:
             if len(names) > 1:
@@ -387,11 +395,50 @@ def _write_batch(s3: Any, bucket: str, batch: _Batch, current: dict[str, Any] | 
                 batch.errors[names[0]] = exc
 
 
-def latest(s3: Any, bucket: str, observed: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The bucket's configuration as this client last wrote it, else OBSERVED,
-    else as read now ({} for a bucket that does not exist)."""
-    config = _last_written.get(s3, {}).get(bucket, observed)
-    return observe_bucket(s3, bucket).notification if config is None else config
+def rewrite(s3: Any, bucket: str, change: Callable[[dict[str, Any]], dict[str, Any]],
+            observed: BucketState | None, *, sleep: Callable[[float], None] = time.sleep) -> bool:
+    """Read-merge-write BUCKET's configuration, one lambdactl at a time on this machine
+    (the caller holds bucket_lock: one thread at a time in this run). CHANGE(current)
+    gives the new configuration; it is written if it differs. True if written.
+
+    When another writer was about (the generation moved since OBSERVED, or the lock
+    was held), the write is read back: an entry we wrote that is missing, ours or
+    not, means a writer from elsewhere raced us; merge again (bounded).
+    """
+    with machine_lock.hold(s3, bucket) as held:
+        current, raced = _current(s3, bucket, observed, held)
+        raced = raced or held.waited
+        for _ in range(VERIFY_ATTEMPTS):
+            merged = change(current)
+            if canonical(merged) == canonical(current):
+                return False
+            put_notification(s3, bucket, merged, sleep=sleep)
+            held.bump()
+            _last_written.setdefault(s3, {})[bucket] = (merged, held.generation)
+            if not raced:
+                return True
+            current = observe_bucket(s3, bucket).notification
+            if not _missing(merged, current):
+                return True
+        raise AwsError(f"bucket {bucket}: its notification configuration kept changing while lambdactl wrote it",
+                       "another tool is writing it at the same time; run the command again")
+
+
+def _current(s3: Any, bucket: str, observed: BucketState | None,
+             held: machine_lock.Held) -> tuple[dict[str, Any], bool]:
+    """The configuration as it is now, without a read when nothing wrote since it was
+    last seen; -> (configuration, whether a write from elsewhere had to be read)."""
+    last = _last_written.get(s3, {}).get(bucket)
+    if last is not None and last[1] == held.generation:
+        return last[0], False
+    if last is None and observed is not None and observed.generation == held.generation:
+        return observed.notification, False
+    return observe_bucket(s3, bucket).notification, last is not None or observed is not None
+
+
+def _missing(wrote: dict[str, Any], now: dict[str, Any]) -> list[str]:
+    have = {e.get("Id") for kind in ENTRY_KINDS for e in now.get(kind) or []}
+    return [str(e.get("Id")) for kind in ENTRY_KINDS for e in wrote.get(kind) or [] if e.get("Id") not in have]
 
 
 def bucket_tags(s3: Any, bucket: str) -> dict[str, str]:
@@ -404,25 +451,15 @@ def bucket_tags(s3: Any, bucket: str) -> dict[str, str]:
     return {t["Key"]: t["Value"] for t in tagset}
 
 
-def delete_bucket_if_ours(s3: Any, bucket: str, project: str, created_by_us: bool) -> str:
-    """Delete an empty bucket lambdactl created. Returns what happened, for the summary."""
-    try:
-        if not created_by_us and bucket_tags(s3, bucket).get(OWNER_TAG) != project:
-            return "kept (not created by lambdactl)"
-        listing = s3.list_object_versions(Bucket=bucket, MaxKeys=1)
-    except Exception as exc:
-        if error_code(exc) == "NoSuchBucket":
-            return "already gone"
-        raise
-    if listing.get("Versions") or listing.get("DeleteMarkers"):
-        return "kept (not empty: delete its objects first to remove it)"
+def delete_bucket(s3: Any, bucket: str) -> bool:
+    """Delete BUCKET; False if it is not empty (any more). A bucket already gone is deleted."""
     try:
         s3.delete_bucket(Bucket=bucket)
     except Exception as exc:
         code = error_code(exc)
         if code == "NoSuchBucket":
-            return "already gone"
+            return True
         if code == "BucketNotEmpty":
-            return "kept (not empty: delete its objects first to remove it)"
+            return False
         raise
-    return "deleted"
+    return True

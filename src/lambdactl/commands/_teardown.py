@@ -1,0 +1,65 @@
+"""Showing and running teardown plans: destroy --dry-run, plan --destroy, orphans in
+plan / status, and up --prune."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from lambdactl.cli import App
+    from lambdactl.core.step import Step
+    from lambdactl.teardown import Found, Target
+
+SYMBOL = {"delete": "-", "skip": "·"}
+
+
+def line(step: Step) -> str:
+    return f"{SYMBOL.get(step.action, ' ')} {step.function or 'project'}: {step.describe()}"
+
+
+def planned(app: App, *, orphans: bool) -> tuple[list[Target], Found | None, list[Step]]:
+    """The teardown plan: of the whole project, or of its ORPHANS (functions deployed,
+    then removed from lambdactl.toml); read calls only, none at all without orphans."""
+    from lambdactl import teardown
+
+    ctx = app.context
+    tgts = [t for t in teardown.targets(ctx) if t.orphan or not orphans]
+    if orphans and not tgts:
+        return [], None, []
+    found = teardown.observe(ctx, tgts, prune=orphans)
+    return tgts, found, teardown.plan(tgts, found, ctx.project.name)
+
+
+def orphan_lines(steps: list[Step]) -> list[str]:
+    """What plan and status say of orphans."""
+    return [f"orphan: {s.describe()}: will be removed by `lambdactl up --prune` (or destroy)"
+            for s in steps if s.writes]
+
+
+def show(app: App, steps: list[Step], extra: dict[str, Any] | None = None) -> None:
+    """destroy --dry-run: every step, with why each is ours (or why it is kept)."""
+    deletes = [s for s in steps if s.writes]
+    if app.term.json:
+        app.term.print_json({"would_delete": [s.as_json() for s in deletes],
+                             "would_keep": [s.as_json() for s in steps if not s.writes], **(extra or {})})
+        return
+    for s in steps:
+        app.term.write(line(s))
+    app.term.info(f"would remove {len(deletes)} resource(s) (dry run: nothing removed)" if deletes
+                  else "nothing to remove")
+
+
+def prune(app: App) -> list[Step]:
+    """up --prune: remove the orphans, as destroy would. Returns what was done."""
+    from lambdactl import teardown
+
+    tgts, found, steps = planned(app, orphans=True)
+    if found is None:
+        return []
+
+    def on_step(step: Step, _: str) -> None:
+        app.term.step(SYMBOL.get(step.action, "·"), f"{step.function or 'project'}: {step.describe()} (orphan)",
+                      style="green" if step.action == "delete" else "yellow")
+
+    with app.context.lock("up"):
+        return teardown.execute(app.context, tgts, found, steps, on_step)

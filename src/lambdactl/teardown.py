@@ -1,0 +1,250 @@
+"""destroy, planned like up: read what is there, decide (pure) what is ours to
+remove and why, then carry it out, or only show it (`destroy --dry-run`).
+
+Ownership is confirmed on each resource (core/ownership.py), never from the
+journal alone: the journal says where to look. Each bucket's notification
+configuration is written once, whatever the number of our functions on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from lambdactl import functions as fnmod
+from lambdactl import iam
+from lambdactl.aws import error_code
+from lambdactl.core import ownership
+from lambdactl.core.executor import run_graph, run_parallel
+from lambdactl.core.step import Step
+from lambdactl.triggers import s3 as s3mod
+
+if TYPE_CHECKING:
+    from lambdactl.plan import Context
+
+
+@dataclass(frozen=True)
+class Target:
+    """A function to take down: from the config, or only known from the journal."""
+
+    key: str
+    name: str
+    role_name: str
+    log_group: str
+    buckets: tuple[str, ...]
+    orphan: bool = False     # deployed, then removed from lambdactl.toml
+
+
+def targets(ctx: Context, *, config: bool = True) -> list[Target]:
+    """The config's functions (unless not CONFIG) and those only the journal knows (orphans)."""
+    out: dict[str, Target] = {}
+    if config:
+        for fn in ctx.project.functions:
+            out[fn.name] = Target(fn.key, fn.name, fn.role_name, fn.log_group,
+                                  tuple(sorted({t.bucket for t in fn.triggers})))
+    for key, entries in ctx.journal.by_function().items():
+        for e in entries:
+            if e["kind"] == "function" and e["name"] not in out:
+                name = e["name"]
+                buckets = tuple(sorted({x["bucket"] for x in entries if x["kind"] == "notification"}))
+                out[name] = Target(key, name, f"{name}-role", f"/aws/lambda/{name}", buckets, orphan=True)
+    return list(out.values())
+
+
+@dataclass(frozen=True)
+class BucketFacts:
+    name: str
+    exists: bool
+    tags: dict[str, str] = field(default_factory=dict)
+    empty: bool = False
+    notification: dict[str, Any] = field(default_factory=dict)
+    journaled: bool = False
+    generation: int = 0      # of the notification configuration (triggers/machine_lock.py)
+
+    def observed(self) -> s3mod.BucketState:
+        return s3mod.BucketState(self.name, self.exists, self.notification, self.generation)
+
+
+@dataclass
+class Found:
+    """What destroy read: each target's function and role, each bucket."""
+
+    functions: dict[str, fnmod.FunctionState | None] = field(default_factory=dict)
+    roles: dict[str, iam.RoleState | None] = field(default_factory=dict)
+    buckets: dict[str, BucketFacts] = field(default_factory=dict)
+    journal: dict[str, dict[str, Any]] = field(default_factory=dict)
+    in_use: set[str] = field(default_factory=set)   # buckets that stay whatever they hold
+
+
+def read_bucket(s3: Any, bucket: str, journaled: bool) -> BucketFacts:
+    """Whether it exists, its tags, whether it is empty, its notification configuration."""
+    parts: dict[str, Any] = {}
+    try:
+        run_parallel([lambda: s3mod.observe_bucket(s3, bucket), lambda: s3mod.bucket_tags(s3, bucket),
+                      lambda: s3.list_object_versions(Bucket=bucket, MaxKeys=1)],
+                     [partial(parts.__setitem__, k) for k in ("state", "tags", "listing")])
+    except Exception as exc:
+        if error_code(exc) == "NoSuchBucket":
+            return BucketFacts(bucket, False, journaled=journaled)
+        raise
+    state, listing = parts["state"], parts["listing"]
+    if not state.exists:
+        return BucketFacts(bucket, False, journaled=journaled)
+    empty = not (listing.get("Versions") or listing.get("DeleteMarkers"))
+    return BucketFacts(bucket, True, parts["tags"], empty, state.notification, journaled, state.generation)
+
+
+def observe(ctx: Context, tgts: list[Target], *, prune: bool = False) -> Found:
+    """Every read destroy needs, side by side: one round trip.
+
+    PRUNE (orphans only): the buckets of the config's functions are not candidates."""
+    a = ctx.aws
+    found = Found(journal=ctx.journal.resources())
+    buckets = {b for t in tgts for b in t.buckets}
+    if prune:   # the config's functions still use these: our orphans' entries go, the bucket stays
+        found.in_use = {t.bucket for fn in ctx.project.functions for t in fn.triggers}
+    else:
+        buckets |= {e["name"] for e in found.journal.values() if e["kind"] == "bucket"}
+    reads: list[Callable[[], Any]] = []
+    stores: list[Callable[[Any], None]] = []
+    for t in tgts:
+        reads += [partial(fnmod.observe, a.client("lambda"), t.name),
+                  partial(iam.observe, a.client("iam"), t.role_name, policy=False)]
+        stores += [partial(found.functions.__setitem__, t.name), partial(found.roles.__setitem__, t.name)]
+    for b in sorted(buckets):
+        reads.append(partial(read_bucket, a.client("s3"), b, f"bucket:{b}" in found.journal))
+        stores.append(partial(found.buckets.__setitem__, b))
+    run_parallel(reads, stores)
+    return found
+
+
+# -- decide (pure) ------------------------------------------------------------
+def plan(tgts: list[Target], found: Found, project: str) -> list[Step]:
+    """What destroy removes, and why each is ours; what it keeps, and why.
+
+    Notification entries go first (one write a bucket); a function after the
+    entries that point at it; log groups, roles and buckets meanwhile.
+    """
+    steps: list[Step] = []
+    ours_fns: list[Target] = []
+    for t in tgts:
+        fstate, role = found.functions.get(t.name), found.roles.get(t.name)
+        if fstate is not None and not ownership.is_ours(fstate.tags, project):
+            # Not ours: nor are its log group, role or notification entries.
+            steps.append(Step(t.key, "function", t.name, "skip",
+                              detail=f"belongs to {ownership.whose(fstate.tags)}; left alone"))
+            continue
+        ours_fns.append(t)
+    unhooks = plan_buckets(ours_fns, found, project, steps)
+    for t in ours_fns:
+        fstate, role = found.functions.get(t.name), found.roles.get(t.name)
+        orphan = "; no longer in lambdactl.toml" if t.orphan else ""
+        if fstate is not None:
+            steps.append(Step(t.key, "function", t.name, "delete",
+                              detail=ownership.why_ours(project) + (", with its S3 permissions" if t.buckets else "") + orphan,
+                              data={"needs": [u for u in unhooks if u.name.removeprefix("s3://") in t.buckets]}))
+        # Only a function that existed (or our journal) can have left a log group: a
+        # second destroy then makes no write call at all.
+        if fstate is not None or f"log_group:{t.log_group}" in found.journal:
+            steps.append(Step(t.key, "log_group", t.log_group, "delete",
+                              detail="log group of our function" if fstate else "created by lambdactl (journal)"))
+        if role is not None:
+            if ownership.is_ours(role.tags, project):
+                steps.append(Step(t.key, "role", t.role_name, "delete", detail=ownership.why_ours(project)))
+            else:
+                steps.append(Step(t.key, "role", t.role_name, "skip",
+                                  detail=f"belongs to {ownership.whose(role.tags)}; left alone"))
+    return steps
+
+
+def plan_buckets(ours: list[Target], found: Found, project: str, steps: list[Step]) -> list[Step]:
+    """Per bucket: delete it (ours, empty, nothing foreign in it) or take our entries out
+    (one write for all our functions). Appends to STEPS; returns the unhook steps."""
+    unhooks = []
+    for b, facts in sorted(found.buckets.items()):
+        if not facts.exists:
+            continue
+        names = [t.name for t in ours if b in t.buckets or facts.journaled]
+        mine = [e for e in facts.notification.get("LambdaFunctionConfigurations", [])
+                if ownership.entry_is_ours(e, names)]
+        delete, why = ownership.bucket_verdict(
+            facts.tags, facts.empty, ownership.foreign_entries(facts.notification, names), project)
+        if delete and b not in found.in_use:
+            steps.append(Step("", "bucket", b, "delete", detail=f"{why}; its notification configuration goes with it",
+                              data={"functions": names, "observed": facts.observed()}))
+            continue
+        if mine:
+            users = sorted({n for n in names if any(ownership.entry_is_ours(e, [n]) for e in mine)})
+            key = next((t.key for t in ours if t.name == users[0]), "") if len(users) == 1 else ""
+            step = Step(key, "notification", f"s3://{b}", "delete",
+                        detail=f"our entries for {', '.join(users)} (other entries kept)",
+                        data={"bucket": b, "functions": users, "observed": facts.observed()})
+            unhooks.append(step)
+            steps.append(step)
+        if (ownership.is_ours(facts.tags, project) or facts.journaled) and b not in found.in_use:
+            steps.append(Step("", "bucket", b, "skip", detail=why))
+    return unhooks
+
+
+# -- execute ------------------------------------------------------------------
+def execute(ctx: Context, tgts: list[Target], found: Found, steps: list[Step],
+            on_step: Callable[[Step, str], None] | None = None) -> list[Step]:
+    """Carry out STEPS (notifications before the functions they point at); forget
+    in the journal what is gone. Raises the first failure, after the others."""
+    a, j = ctx.aws, ctx.journal
+    todo = sorted((s for s in steps if s.writes), key=lambda s: s.kind != "notification")  # needed first
+    done: list[Step] = []
+
+    def report(step: Step) -> None:
+        done.append(step)
+        if on_step:
+            on_step(step, "done")
+
+    def apply(step: Step) -> None:
+        if step.kind == "notification":
+            unhook(ctx, step.data["bucket"], step.data["functions"], step.data.get("observed"))
+        elif step.kind == "function":
+            fnmod.delete(a.client("lambda"), step.name)
+        elif step.kind == "log_group":
+            fnmod.delete_log_group(a.client("logs"), step.name)
+        elif step.kind == "role":
+            iam.delete(a.client("iam"), step.name)
+        elif step.kind == "bucket" and not s3mod.delete_bucket(a.client("s3"), step.name):
+            # Someone put an object in it since it was read: it stays, without our entries.
+            unhook(ctx, step.name, step.data["functions"], step.data.get("observed"))
+            step = Step("", "bucket", step.name, "skip", detail="kept (an object arrived meanwhile)")
+        report(step)
+
+    for step in steps:
+        if not step.writes:
+            report(step)
+    failures = run_graph(todo, lambda s: s.data.get("needs", ()), apply)
+    failed = {s.function for s in todo if s not in done}
+    for t in tgts:
+        if t.key in failed:
+            continue
+        for kind, name in (("function", t.name), ("log_group", t.log_group), ("role", t.role_name)):
+            j.forget(kind, name)
+        for b in t.buckets:
+            j.forget("notification", f"{b}#{t.name}")
+    gone = {b for b, f in found.buckets.items() if not f.exists}
+    gone |= {s.name for s in done if s.kind == "bucket" and s.action == "delete"}
+    for b in sorted(gone):
+        j.forget("bucket", b)
+    if failures:
+        raise failures[0]
+    return [s for s in done if s.writes or s.action == "skip"]
+
+
+def unhook(ctx: Context, bucket: str, fn_names: list[str], observed: s3mod.BucketState | None) -> None:
+    """Take FN_NAMES' entries out of BUCKET's notification configuration: one write."""
+
+    def without(current: dict[str, Any]) -> dict[str, Any]:
+        for name in fn_names:
+            current = s3mod.merge(current, [], name, bucket)
+        return current
+
+    with s3mod.bucket_lock(bucket):
+        s3mod.rewrite(ctx.aws.client("s3"), bucket, without, observed)

@@ -1,0 +1,243 @@
+"""Ownership decided on the resource itself (core/ownership.py), and destroy planned
+like up (teardown.py): the cases issue 11 lists under "Why", against moto."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from moto import mock_aws
+
+from lambdactl.core import ownership
+from tests.test_provision import BUCKET, HELLO, client, run, writes
+
+
+@pytest.fixture
+def aws(project: Path) -> Iterator[None]:
+    with mock_aws():
+        yield
+
+
+FOREIGN_QUEUE = "arn:aws:sqs:us-east-1:123456789012:theirs"
+
+
+def add_foreign_queue_entry(bucket: str) -> None:
+    s3 = client("s3")
+    config = s3.get_bucket_notification_configuration(Bucket=bucket)
+    config.pop("ResponseMetadata", None)
+    config["QueueConfigurations"] = [{"Id": "theirs", "QueueArn": FOREIGN_QUEUE, "Events": ["s3:ObjectRemoved:*"]}]
+    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=config)
+
+
+def test_destroy_keeps_our_empty_bucket_holding_a_foreign_entry(aws: None) -> None:
+    run("up")
+    add_foreign_queue_entry(BUCKET)
+    r = run("destroy", "--yes")
+    assert "lambdactl did not create" in r.stderr and "theirs" in r.stderr
+    s3 = client("s3")
+    left = s3.get_bucket_notification_configuration(Bucket=BUCKET)
+    assert [q["Id"] for q in left["QueueConfigurations"]] == ["theirs"]   # their entry survives
+    assert not left.get("LambdaFunctionConfigurations")                   # ours are gone
+    assert client("lambda").list_functions()["Functions"] == []
+
+
+def test_copied_and_renamed_project_never_touches_the_original(aws: None, project: Path,
+                                                               tmp_path_factory: pytest.TempPathFactory,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    run("up")
+    copy = tmp_path_factory.mktemp("copy") / "proj"
+    shutil.copytree(project, copy)   # .lambdactl/state.json comes along
+    toml = copy / "lambdactl.toml"
+    toml.write_text(toml.read_text().replace('name = "lambdactl-demo"', 'name = "the-copy"'))
+    monkeypatch.chdir(copy)
+    r = run("destroy", "--yes")
+    assert "holds entries of project lambdactl-demo" in r.stderr and "ignored" in r.stderr
+    names = sorted(f["FunctionName"] for f in client("lambda").list_functions()["Functions"])
+    assert names == ["lambdactl-demo-hello", "lambdactl-demo-list-buckets"]
+    s3 = client("s3")
+    entries = s3.get_bucket_notification_configuration(Bucket=BUCKET)["LambdaFunctionConfigurations"]
+    assert [e["Id"] for e in entries] == [f"lambdactl-{HELLO}-0"]
+    # The copy's own journal never acted on the original's entries; the original still can.
+    monkeypatch.chdir(project)
+    run("destroy", "--yes")
+    assert client("lambda").list_functions()["Functions"] == []
+    assert s3.list_buckets()["Buckets"] == []
+
+
+def test_copied_journal_without_project_records_is_adopted_but_tags_still_decide(
+        aws: None, project: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A journal written before entries named their project: the copy adopts it, and
+    each resource's own tags keep the copy from deleting the original's."""
+    run("up")
+    state = project / ".lambdactl" / "state.json"
+    doc = json.loads(state.read_text())
+    doc["targets"] = {k.split("#")[0]: v for k, v in doc["targets"].items()}   # the old shape
+    copy = tmp_path_factory.mktemp("copy") / "proj"
+    shutil.copytree(project, copy)
+    (copy / ".lambdactl" / "state.json").write_text(json.dumps(doc))
+    toml = copy / "lambdactl.toml"
+    toml.write_text(toml.read_text().replace('name = "lambdactl-demo"', 'name = "the-copy"'))
+    monkeypatch.chdir(copy)
+    run("destroy", "--yes")
+    assert len(client("lambda").list_functions()["Functions"]) == 2
+    assert [b["Name"] for b in client("s3").list_buckets()["Buckets"]] == [BUCKET]
+    entries = client("s3").get_bucket_notification_configuration(Bucket=BUCKET)["LambdaFunctionConfigurations"]
+    assert [e["Id"] for e in entries] == [f"lambdactl-{HELLO}-0"]
+
+
+FIVE = '[project]\nname = "five"\n' + "".join(
+    f'[functions.f{i}]\nsource = "functions/hello"\nhandler = "app.lambda_handler"\n'
+    f'[[functions.f{i}.triggers]]\nbucket = "five-shared"\nprefix = "p{i}/"\n' for i in range(5))
+
+
+def test_destroy_of_five_functions_writes_a_kept_buckets_configuration_once(
+        aws: None, project: Path, calls: Counter[str]) -> None:
+    (project / "lambdactl.toml").write_text(FIVE)
+    run("up")
+    client("s3").put_object(Bucket="five-shared", Key="user/data.txt", Body=b"keep me")
+    calls.clear()
+    r = run("destroy", "--yes")
+    assert calls["PutBucketNotificationConfiguration"] == 1
+    assert "not empty" in r.stderr
+    assert not client("s3").get_bucket_notification_configuration(Bucket="five-shared").get(
+        "LambdaFunctionConfigurations")
+    assert client("lambda").list_functions()["Functions"] == []
+
+
+def test_destroy_of_five_functions_on_our_empty_bucket_writes_no_configuration(
+        aws: None, project: Path, calls: Counter[str]) -> None:
+    (project / "lambdactl.toml").write_text(FIVE)
+    run("up")
+    calls.clear()
+    run("destroy", "--yes")
+    assert "PutBucketNotificationConfiguration" not in calls and calls["DeleteBucket"] == 1
+    assert writes(calls)["DeleteFunction"] == 5
+
+
+def test_destroy_leaves_a_foreign_function_and_its_entries(aws: None, project: Path) -> None:
+    """A function with our name that is not ours: its bucket entries are not ours to remove."""
+    run("up")
+    lam = client("lambda")
+    lam.tag_resource(Resource=lam.get_function(FunctionName=HELLO)["Configuration"]["FunctionArn"],
+                     Tags={ownership.OWNER_TAG: "someone-else"})
+    r = run("destroy", "--yes")
+    assert "belongs to lambdactl project 'someone-else'" in r.stderr
+    assert [f["FunctionName"] for f in lam.list_functions()["Functions"]] == [HELLO]
+    entries = client("s3").get_bucket_notification_configuration(Bucket=BUCKET)["LambdaFunctionConfigurations"]
+    assert [e["Id"] for e in entries] == [f"lambdactl-{HELLO}-0"]
+
+
+# -- the decisions, pure -------------------------------------------------------
+@pytest.mark.parametrize(("tags", "empty", "foreign", "delete", "why"), [
+    ({ownership.OWNER_TAG: "p"}, True, [], True, "tagged lambdactl:project=p"),
+    ({ownership.OWNER_TAG: "p"}, False, [], False, "not empty"),
+    ({ownership.OWNER_TAG: "p"}, True, ["q -> arn:sqs"], False, "did not create: q -> arn:sqs"),
+    ({ownership.OWNER_TAG: "other"}, True, [], False, "lambdactl project 'other'"),
+    ({}, True, [], False, "no lambdactl:project tag"),
+])
+def test_bucket_verdict(tags: dict[str, str], empty: bool, foreign: list[str], delete: bool, why: str) -> None:
+    verdict, reason = ownership.bucket_verdict(tags, empty, foreign, "p")
+    assert verdict is delete and why in reason
+
+
+def test_foreign_entries_are_everything_not_named_by_our_functions() -> None:
+    config = {
+        "LambdaFunctionConfigurations": [{"Id": "lambdactl-p-a-0", "LambdaFunctionArn": "arn:a"},
+                                         {"Id": "lambdactl-p-ab-0", "LambdaFunctionArn": "arn:ab"}],
+        "TopicConfigurations": [{"Id": "t", "TopicArn": "arn:t"}],
+        "EventBridgeConfiguration": {},
+    }
+    assert ownership.foreign_entries(config, ["p-a"]) == ["t -> arn:t", "lambdactl-p-ab-0 -> arn:ab",
+                                                          "EventBridge delivery"]
+    # function p's entries are lambdactl-p-<digits>: p-a's are not p's
+    assert not ownership.entry_is_ours({"Id": "lambdactl-p-a-0"}, ["p"])
+    assert ownership.foreign_entries(config, ["p-a", "p-ab"]) == ["t -> arn:t", "EventBridge delivery"]
+
+
+# -- destroy from names alone ----------------------------------------------------
+def everything_gone() -> None:
+    assert client("lambda").list_functions()["Functions"] == []
+    assert [r for r in client("iam").list_roles()["Roles"] if r["RoleName"].startswith("lambdactl-demo")] == []
+    assert client("logs").describe_log_groups()["logGroups"] == []
+    assert client("s3").list_buckets()["Buckets"] == []
+
+
+@pytest.mark.parametrize("breakage", ["source dir gone", "memory = 12", "policy file gone", "not TOML"])
+def test_destroy_works_when_the_config_no_longer_validates(aws: None, project: Path, breakage: str) -> None:
+    run("up")
+    toml = project / "lambdactl.toml"
+    if breakage == "source dir gone":
+        shutil.rmtree(project / "functions" / "hello")
+    elif breakage == "memory = 12":
+        toml.write_text(toml.read_text().replace("[functions.hello]\n", "[functions.hello]\nmemory = 12\n"))
+    elif breakage == "policy file gone":
+        for f in (project / "policies").iterdir():
+            f.unlink()
+    else:
+        toml.write_text("this is [not toml\n")
+    assert run("plan", code=2).exit_code == 2   # everything else still refuses it
+    run("destroy", "--yes")
+    everything_gone()
+
+
+def test_destroy_with_no_config_uses_the_journal(aws: None, project: Path) -> None:
+    run("up")
+    (project / "lambdactl.toml").unlink()
+    r = run("destroy", "--yes")
+    assert "removing project lambdactl-demo as the journal" in r.stderr
+    everything_gone()
+
+
+def test_destroy_with_no_config_and_no_journal_asks_for_the_project(aws: None, project: Path) -> None:
+    (project / "lambdactl.toml").unlink()
+    r = run("destroy", "--yes", code=2)
+    assert "lambdactl destroy --project NAME" in r.stderr and "Traceback" not in r.stderr
+    r = run("destroy", "--yes", "--project", "bad name!", code=2)
+    assert "is not a project name" in r.stderr
+
+
+# -- orphans: deployed, then removed from lambdactl.toml ------------------------------
+def drop_hello(project: Path) -> None:
+    toml = project / "lambdactl.toml"
+    text = toml.read_text()
+    start, end = text.index("[functions.hello]"), text.index("# Returns the names")
+    toml.write_text(text[:start] + text[end:])
+
+
+def test_a_function_removed_from_the_config_is_an_orphan_until_up_prune(aws: None, project: Path) -> None:
+    run("up")
+    drop_hello(project)
+    r = run("plan")
+    assert f"orphan: delete function {HELLO}" in r.stdout and "up --prune" in r.stderr
+    assert "no changes" not in r.stderr
+    doc = json.loads(run("-o", "json", "plan").stdout)
+    assert {(o["kind"], o["name"]) for o in doc["orphans"]} >= {("function", HELLO), ("role", f"{HELLO}-role")}
+    r = run("status", code=1)
+    assert f"orphan: delete function {HELLO}" in r.stdout
+    r = run("up")
+    assert "kept; removed by `lambdactl up --prune`" in r.stderr
+    assert HELLO in [f["FunctionName"] for f in client("lambda").list_functions()["Functions"]]
+    r = run("-o", "json", "up", "--prune")
+    assert {(s["kind"], s["action"]) for s in json.loads(r.stdout)["pruned"]} >= {
+        ("function", "delete"), ("role", "delete"), ("log_group", "delete"), ("bucket", "delete")}
+    assert [f["FunctionName"] for f in client("lambda").list_functions()["Functions"]] == [
+        "lambdactl-demo-list-buckets"]
+    assert client("s3").list_buckets()["Buckets"] == []
+    assert "no changes" in run("plan").stderr
+    run("status")
+
+
+def test_prune_keeps_a_bucket_the_config_still_uses_but_takes_the_orphans_entry_out(
+        aws: None, project: Path) -> None:
+    toml = project / "lambdactl.toml"
+    toml.write_text(toml.read_text() + '\n[[functions.list-buckets.triggers]]\nbucket = "lambdactl-demo-uploads"\n'
+                    'events = ["s3:ObjectRemoved:*"]\n')
+    run("up")
+    drop_hello(project)
+    run("up", "--prune")
+    entries = client("s3").get_bucket_notification_configuration(Bucket=BUCKET)["LambdaFunctionConfigurations"]
+    assert [e["Id"] for e in entries] == ["lambdactl-lambdactl-demo-list-buckets-0"]
