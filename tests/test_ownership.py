@@ -241,3 +241,60 @@ def test_prune_keeps_a_bucket_the_config_still_uses_but_takes_the_orphans_entry_
     run("up", "--prune")
     entries = client("s3").get_bucket_notification_configuration(Bucket=BUCKET)["LambdaFunctionConfigurations"]
     assert [e["Id"] for e in entries] == ["lambdactl-lambdactl-demo-list-buckets-0"]
+
+
+# -- one project, two regions: a role is global -----------------------------------
+TWO_REGIONS = ('[project]\nname = "regions"\n[functions.fn]\nsource = "functions/hello"\n'
+               'handler = "app.lambda_handler"\n')
+ROLE = "regions-fn-role"
+
+
+def policies(role: str = ROLE) -> dict[str, str]:
+    iam = client("iam")
+    return {n: json.dumps(iam.get_role_policy(RoleName=role, PolicyName=n)["PolicyDocument"])
+            for n in iam.list_role_policies(RoleName=role)["PolicyNames"]}
+
+
+def test_two_regions_share_the_role_without_rewriting_or_removing_each_other(
+        aws: None, project: Path, calls: Counter[str]) -> None:
+    (project / "lambdactl.toml").write_text(TWO_REGIONS)
+    run("--region", "us-east-1", "up")
+    run("--region", "us-west-2", "up")
+    have = policies()
+    assert sorted(have) == ["lambdactl-us-east-1", "lambdactl-us-west-2"]
+    assert "us-west-2" in have["lambdactl-us-west-2"] and "us-west-2" not in have["lambdactl-us-east-1"]
+    calls.clear()
+    run("--region", "us-east-1", "up")
+    run("--region", "us-west-2", "up")
+    assert writes(calls) == {}    # neither rewrites the other's policy any more
+    r = run("--region", "us-west-2", "destroy", "--yes")
+    assert "still used in us-east-1" in r.stderr
+    assert sorted(policies()) == ["lambdactl-us-east-1"]
+    east = __import__("boto3").client("lambda", region_name="us-east-1")
+    assert [f["FunctionName"] for f in east.list_functions()["Functions"]] == ["regions-fn"]
+    run("--region", "us-east-1", "destroy", "--yes")
+    assert [r["RoleName"] for r in client("iam").list_roles()["Roles"]] == []
+
+
+def to_legacy_policy() -> None:
+    """The role as lambdactl left it before policies were per region."""
+    iam = client("iam")
+    doc = iam.get_role_policy(RoleName=ROLE, PolicyName="lambdactl-us-east-1")["PolicyDocument"]
+    iam.put_role_policy(RoleName=ROLE, PolicyName="lambdactl", PolicyDocument=json.dumps(doc))
+    iam.delete_role_policy(RoleName=ROLE, PolicyName="lambdactl-us-east-1")
+
+
+def test_a_role_with_the_old_shared_policy_is_migrated_by_up(aws: None, project: Path) -> None:
+    (project / "lambdactl.toml").write_text(TWO_REGIONS)
+    run("up")
+    to_legacy_policy()
+    run("up")
+    assert sorted(policies()) == ["lambdactl-us-east-1"]
+
+
+def test_a_role_with_the_old_shared_policy_is_removed_by_destroy(aws: None, project: Path) -> None:
+    (project / "lambdactl.toml").write_text(TWO_REGIONS)
+    run("up")
+    to_legacy_policy()
+    run("destroy", "--yes")
+    assert client("iam").list_roles()["Roles"] == []

@@ -51,7 +51,7 @@ def test_up_creates_everything(aws: None) -> None:
     assert cfg["Tags"]["lambdactl:project"] == "lambdactl-demo"
     role = iam.get_role(RoleName=f"{HELLO}-role")["Role"]
     assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {"Service": "lambda.amazonaws.com"}
-    policy = iam.get_role_policy(RoleName=f"{HELLO}-role", PolicyName="lambdactl")["PolicyDocument"]
+    policy = iam.get_role_policy(RoleName=f"{HELLO}-role", PolicyName="lambdactl-us-east-1")["PolicyDocument"]
     resources = [st["Resource"] for st in policy["Statement"]]
     assert "arn:aws:s3:::lambdactl-demo-uploads/*" in resources
     assert f"arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/{HELLO}:*" in resources
@@ -377,7 +377,7 @@ def test_claim_whose_answer_was_lost_is_retried_and_adopted(solo: Path, calls: C
 def test_claimed_role_that_is_ours_without_a_journal_is_adopted(solo: Path, calls: Counter[str]) -> None:
     """A crash after CreateRole, then the journal lost: the role carries our tag."""
     run("role", "hello")
-    client("iam").delete_role_policy(RoleName=SOLO_ROLE, PolicyName="lambdactl")
+    client("iam").delete_role_policy(RoleName=SOLO_ROLE, PolicyName="lambdactl-us-east-1")
     (solo / ".lambdactl" / "state.json").unlink()
     calls.clear()
     run("up")

@@ -16,7 +16,15 @@ from lambdactl.errors import ConfigError
 if TYPE_CHECKING:
     from lambdactl.config import Function
 
-POLICY_NAME = "lambdactl"
+# A role is global, its function regional: each region the project is deployed to
+# keeps its own inline policy on the role (its ARNs name that region), and the role
+# goes with the last one. Before that, one policy named "lambdactl" served every
+# region (each `up` rewrote the others'); it is replaced on the next `up`.
+LEGACY_POLICY = "lambdactl"
+
+
+def policy_name(region: str) -> str:
+    return f"lambdactl-{region}"
 TRUST_POLICY = {
     "Version": "2012-10-17",
     "Statement": [
@@ -181,10 +189,10 @@ def read_role(iam: Any, role_name: str) -> dict[str, Any] | None:
         raise
 
 
-def read_policy(iam: Any, role_name: str) -> str | None:
-    """Canonical JSON of our inline policy; None if it (or the role) is absent."""
+def read_policy(iam: Any, role_name: str, region: str) -> str | None:
+    """Canonical JSON of our inline policy for REGION; None if it (or the role) is absent."""
     try:
-        doc = iam.get_role_policy(RoleName=role_name, PolicyName=POLICY_NAME)["PolicyDocument"]
+        doc = iam.get_role_policy(RoleName=role_name, PolicyName=policy_name(region))["PolicyDocument"]
     except Exception as exc:
         if error_code(exc) != "NoSuchEntity":
             raise
@@ -199,10 +207,10 @@ def role_state(role: dict[str, Any] | None, policy: str | None) -> RoleState | N
     return RoleState(role["Arn"], tags, canonical(role["AssumeRolePolicyDocument"]), policy)
 
 
-def observe(iam: Any, role_name: str, *, policy: bool = True) -> RoleState | None:
-    """The role and (if POLICY) our inline policy, one after the other."""
+def observe(iam: Any, role_name: str, region: str, *, policy: bool = True) -> RoleState | None:
+    """The role and (if POLICY) our inline policy for REGION, one after the other."""
     role = read_role(iam, role_name)
-    return role_state(role, read_policy(iam, role_name) if role is not None and policy else None)
+    return role_state(role, read_policy(iam, role_name, region) if role is not None and policy else None)
 
 
 def decide(observed: RoleState | None, policy: dict[str, Any], project: str) -> tuple[str, list[str]]:
@@ -232,17 +240,30 @@ def put_trust(iam: Any, role_name: str) -> None:
     iam.update_assume_role_policy(RoleName=role_name, PolicyDocument=json.dumps(TRUST_POLICY))
 
 
-def put_policy(iam: Any, role_name: str, policy: dict[str, Any]) -> None:
+def put_policy(iam: Any, role_name: str, region: str, policy: dict[str, Any], *, migrate: bool = False) -> None:
+    """REGION's inline policy; with MIGRATE (a role that existed), the legacy one goes."""
     iam.put_role_policy(
-        RoleName=role_name, PolicyName=POLICY_NAME, PolicyDocument=json.dumps(policy)
+        RoleName=role_name, PolicyName=policy_name(region), PolicyDocument=json.dumps(policy)
     )
+    if migrate:
+        deleted(lambda: iam.delete_role_policy(RoleName=role_name, PolicyName=LEGACY_POLICY), "NoSuchEntity")
 
 
-def delete(iam: Any, role_name: str) -> list[str]:
-    """Delete our inline policy, then the role (IAM refuses a role that still has policies)."""
-    done = []
-    if deleted(lambda: iam.delete_role_policy(RoleName=role_name, PolicyName=POLICY_NAME), "NoSuchEntity"):
-        done.append("policy")
-    if deleted(lambda: iam.delete_role(RoleName=role_name), "NoSuchEntity"):
-        done.append("role")
-    return done
+def delete(iam: Any, role_name: str, region: str) -> str | None:
+    """Delete REGION's inline policy, then the role unless another region's policy is
+    still on it. -> None, or why the role was kept."""
+    deleted(lambda: iam.delete_role_policy(RoleName=role_name, PolicyName=policy_name(region)), "NoSuchEntity")
+    for _ in range(2):
+        try:
+            deleted(lambda: iam.delete_role(RoleName=role_name), "NoSuchEntity")
+            return None
+        except Exception as exc:
+            # IAM refuses to delete a role that still has inline policies.
+            if error_code(exc) != "DeleteConflict":
+                raise
+        names = iam.list_role_policies(RoleName=role_name)["PolicyNames"]
+        others = sorted(n.removeprefix("lambdactl-") for n in names if n != LEGACY_POLICY)
+        if others:
+            return f"kept: still used in {', '.join(others)} (its policy there stays)"
+        deleted(lambda: iam.delete_role_policy(RoleName=role_name, PolicyName=LEGACY_POLICY), "NoSuchEntity")
+    return None

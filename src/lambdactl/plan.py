@@ -158,7 +158,7 @@ def observe(ctx: Context, fns: tuple[Function, ...], kinds: tuple[str, ...],
         if want_role and not (claim and fn.key in unknown):
             add(via("iam", iam.read_role, fn.role_name), partial(roles.__setitem__, fn.key))
             if expected("role", fn.role_name):
-                add(via("iam", iam.read_policy, fn.role_name), partial(policies.__setitem__, fn.key))
+                add(via("iam", partial(iam.read_policy, region=a.region), fn.role_name), partial(policies.__setitem__, fn.key))
         if "log_group" in kinds and expected("log_group", fn.log_group):
             add(via("logs", fnmod.observe_log_group, fn.log_group), partial(setattr, o, "log_group"))
         if {"function", "permission", "notification"} & set(kinds):
@@ -187,9 +187,9 @@ def observe(ctx: Context, fns: tuple[Function, ...], kinds: tuple[str, ...],
         if want_role and fn.key not in roles and o.function is not None:
             # A function the journal does not know: its role is read, not claimed.
             add(via("iam", iam.read_role, fn.role_name), partial(roles.__setitem__, fn.key))
-            add(via("iam", iam.read_policy, fn.role_name), partial(policies.__setitem__, fn.key))
+            add(via("iam", partial(iam.read_policy, region=a.region), fn.role_name), partial(policies.__setitem__, fn.key))
         elif want_role and roles.get(fn.key) is not None and fn.key not in policies:
-            add(via("iam", iam.read_policy, fn.role_name), partial(policies.__setitem__, fn.key))
+            add(via("iam", partial(iam.read_policy, region=a.region), fn.role_name), partial(policies.__setitem__, fn.key))
         if o.function is not None and not expected("function", fn.name):
             # Deployed from elsewhere (CI, another machine): read what round one skipped,
             # so that a converged project makes no write here either.
@@ -231,8 +231,11 @@ def decide(
     role_arn = observed.role.arn if observed.role else ctx.role_arn(fn)
     if "role" in kinds:
         action, fields = iam.decide(observed.role, ctx.policy(fn), project)
+        # A role without this region's policy: a new region, or a policy from before
+        # policies were per region (iam.LEGACY_POLICY), which goes when ours is written.
+        migrate = observed.role is not None and observed.role.policy is None
         steps.append(Step(fn.key, "role", fn.role_name, action, tuple(fields),
-                          data={"claim": True} if observed.role_unread else {}))
+                          data={"claim": True} if observed.role_unread else {"migrate": migrate}))
     elif observed.role is None and "function" in kinds:
         raise LambdactlError(
             f"role {fn.role_name} does not exist", f"run `lambdactl role {fn.key}` or `lambdactl up` first"
@@ -316,13 +319,13 @@ def claim_role(ctx: Context, fn: Function, steps: list[Step]) -> list[Step]:
         # Taken; or made by an earlier attempt of this very call, whose answer was lost.
         j = ctx.journal
         try:
-            state = iam.observe(ctx.aws.client("iam"), fn.role_name)
+            state = iam.observe(ctx.aws.client("iam"), fn.role_name, ctx.aws.region)
             action, fields = iam.decide(state, ctx.policy(fn), ctx.project.name)
         except LambdactlError:
             j.forget("role", fn.role_name)
             raise
         j.record("role", fn.role_name, "created", function=fn.key, arn=ctx.role_arn(fn))  # ours
-        step = replace(steps[i], action=action, fields=tuple(fields), data={})
+        step = replace(steps[i], action=action, fields=tuple(fields), data={"migrate": state is not None and state.policy is None})
     return [*steps[:i], step, *steps[i + 1:]]
 
 
@@ -412,7 +415,7 @@ def apply_step(ctx: Context, fn: Function, step: Step, pkg: Package | None,
         if on_ready:
             on_ready()
         if "policy" in step.fields:
-            iam.put_policy(a.client("iam"), fn.role_name, ctx.policy(fn))
+            iam.put_policy(a.client("iam"), fn.role_name, a.region, ctx.policy(fn), migrate=step.data.get("migrate", False))
     elif step.kind == "log_group":
         if step.action == "create":
             j.record("log_group", fn.log_group, "creating", function=fn.key)

@@ -111,7 +111,7 @@ def observe(ctx: Context, tgts: list[Target], *, prune: bool = False) -> Found:
     stores: list[Callable[[Any], None]] = []
     for t in tgts:
         reads += [partial(fnmod.observe, a.client("lambda"), t.name),
-                  partial(iam.observe, a.client("iam"), t.role_name, policy=False)]
+                  partial(iam.observe, a.client("iam"), t.role_name, a.region, policy=False)]
         stores += [partial(found.functions.__setitem__, t.name), partial(found.roles.__setitem__, t.name)]
     for b in sorted(buckets):
         reads.append(partial(read_bucket, a.client("s3"), b, f"bucket:{b}" in found.journal))
@@ -209,8 +209,8 @@ def execute(ctx: Context, tgts: list[Target], found: Found, steps: list[Step],
             fnmod.delete(a.client("lambda"), step.name)
         elif step.kind == "log_group":
             fnmod.delete_log_group(a.client("logs"), step.name)
-        elif step.kind == "role":
-            iam.delete(a.client("iam"), step.name)
+        elif step.kind == "role" and (kept := iam.delete(a.client("iam"), step.name, a.region)):
+            step = Step(step.function, "role", step.name, "skip", detail=kept)
         elif step.kind == "bucket" and not s3mod.delete_bucket(a.client("s3"), step.name):
             # Someone put an object in it since it was read: it stays, without our entries.
             unhook(ctx, step.name, step.data["functions"], step.data.get("observed"))

@@ -82,7 +82,7 @@ def snapshot() -> dict:
         "functions": sorted((f["FunctionName"], f["CodeSha256"], f["MemorySize"]) for f in fns),
         "roles": sorted(r["RoleName"] for r in c["iam"].list_roles()["Roles"]),
         "policies": sorted(
-            json.dumps(c["iam"].get_role_policy(RoleName=r["RoleName"], PolicyName="lambdactl")["PolicyDocument"], sort_keys=True)
+            json.dumps(c["iam"].get_role_policy(RoleName=r["RoleName"], PolicyName="lambdactl-us-east-1")["PolicyDocument"], sort_keys=True)
             for r in c["iam"].list_roles()["Roles"]),
         "log_groups": sorted((g["logGroupName"], g.get("retentionInDays")) for g in c["logs"].describe_log_groups()["logGroups"]),
         "buckets": sorted(b["Name"] for b in c["s3"].list_buckets()["Buckets"]),
