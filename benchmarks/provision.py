@@ -5,7 +5,10 @@ A moto server runs behind a loopback proxy that adds a fixed delay per request
 and 20 functions (disjoint prefixes on one bucket) it reports cold `up`, no-op
 `up`, code-change `up` and `destroy`: wall time (median of N) and API calls
 (reads/writes, as lambdactl counts them; the proxy's count includes retries and
-waiters). Also `lambdactl --help` startup (median of 10), and a cold `up` of one
+waiters; "notif" counts the bucket's PutBucketNotificationConfiguration). Then a
+cold `up` of one function from an empty LAMBDACTL_HOME (no cached account id),
+and `destroy` of 5 functions whose shared bucket holds a user's object (kept:
+our entries are taken out of it). Also `lambdactl --help` startup (median of 10), and a cold `up` of one
 function while IAM propagation is slow: the proxy refuses CreateFunction with
 AWS's "cannot be assumed by Lambda" until the role is --role-delay seconds old
 (moto's roles are assumable at once).
@@ -147,6 +150,38 @@ def touch_code(root: Path, i: int) -> None:
     app.write_text(app.read_text() + f"\n# change {i}\n")
 
 
+NOTIF = "PutBucketNotificationConfiguration"
+
+
+def extra_scenarios(runs: int, env: dict[str, str], proxy: Proxy) -> None:
+    """Cold up with nothing cached; destroy that keeps a shared bucket (a user's object in it)."""
+    import boto3
+
+    cold, kept = [], []
+    for r in range(runs):
+        with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory() as home:
+            root = Path(tmp)
+            make_project(root, 1)
+            cold.append(run(root, {**env, "LAMBDACTL_HOME": home}, "up")[0])
+            run(root, env, "destroy", "--yes")
+        with tempfile.TemporaryDirectory() as tmp:
+            root = Path(tmp)
+            make_project(root, 5)
+            run(root, env, "up")
+            s3 = boto3.client("s3", endpoint_url=env["AWS_ENDPOINT_URL"], region_name="us-east-1",
+                              aws_access_key_id="bench", aws_secret_access_key="bench")
+            s3.put_object(Bucket="bench-uploads", Key=f"user/{r}.txt", Body=b"x")
+            took, calls = run(root, env, "destroy", "--yes")
+            kept.append((took, calls.get("operations", {}).get(NOTIF, 0)))
+            s3.delete_object(Bucket="bench-uploads", Key=f"user/{r}.txt")
+            s3.delete_bucket(Bucket="bench-uploads")
+    print(f"\n1 function, cold up from an empty LAMBDACTL_HOME (account id not cached): "
+          f"{statistics.median(cold):.2f} s")
+    print(f"5 functions, destroy keeping their shared bucket (a user's object in it): "
+          f"{statistics.median(t for t, _ in kept):.2f} s, {statistics.median(n for _, n in kept):.0f} "
+          "notification write(s)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
@@ -175,8 +210,9 @@ def main() -> None:
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["LAMBDACTL_HOME"] = tempfile.mkdtemp(prefix="lambdactl-bench-home-")
     print(f"moto behind a {opts.delay * 1000:.0f} ms proxy; median of {opts.runs}\n")
-    print(f"{'functions':>9} | {'phase':<11} | {'wall s':>6} | {'reads':>5} | {'writes':>6} | {'requests':>8}")
-    print("-" * 62)
+    print(f"{'functions':>9} | {'phase':<11} | {'wall s':>6} | {'reads':>5} | {'writes':>6} | {'requests':>8}"
+          f" | {'notif':>5}")
+    print("-" * 70)
     for n in [int(x) for x in opts.sizes.split(",")]:
         samples: dict[str, list[tuple[float, dict[str, int], int]]] = {}
         for r in range(opts.runs):
@@ -195,7 +231,10 @@ def main() -> None:
             reads = statistics.median(c.get("reads", 0) for _, c, _ in rows)
             writes = statistics.median(c.get("writes", 0) for _, c, _ in rows)
             reqs = statistics.median(q for _, _, q in rows)
-            print(f"{n:>9} | {phase:<11} | {wall:>6.2f} | {reads:>5.0f} | {writes:>6.0f} | {reqs:>8.0f}")
+            notif = statistics.median(c.get("operations", {}).get(NOTIF, 0) for _, c, _ in rows)
+            print(f"{n:>9} | {phase:<11} | {wall:>6.2f} | {reads:>5.0f} | {writes:>6.0f} | {reqs:>8.0f}"
+                  f" | {notif:>5.0f}")
+    extra_scenarios(opts.runs, env, proxy)
     if opts.role_delay:
         proxy.role_delay = opts.role_delay
         with tempfile.TemporaryDirectory() as tmp:

@@ -16,7 +16,7 @@ from botocore.stub import ANY, Stubber
 from lambdactl import functions
 from lambdactl.config import Function
 from lambdactl.errors import AwsError
-from lambdactl.triggers import s3
+from lambdactl.triggers import s3_write
 
 ROLE = "arn:aws:iam::123456789012:role/demo-hello-role"
 FN = Function(key="hello", name="demo-hello", source=Path("."), handler="app.lambda_handler")
@@ -92,7 +92,7 @@ def test_unable_to_validate_retried_then_succeeds() -> None:
             stub.add_client_error("put_bucket_notification_configuration", "InvalidArgument",
                                   "Unable to validate the following destination configurations")
         stub.add_response("put_bucket_notification_configuration", {})
-        s3.put_notification(client, "b", {"LambdaFunctionConfigurations": []}, sleep=clock.sleep)
+        s3_write.put_notification(client, "b", {"LambdaFunctionConfigurations": []}, sleep=clock.sleep)
         stub.assert_no_pending_responses()
     assert len(clock.sleeps) == 3
 
@@ -105,5 +105,5 @@ def test_unable_to_validate_gives_up_with_a_clear_message() -> None:
             stub.add_client_error("put_bucket_notification_configuration", "InvalidArgument",
                                   "Unable to validate the following destination configurations")
         with pytest.raises(AwsError, match="allows s3.amazonaws.com to invoke it"):
-            s3.put_notification(client, "b", {}, sleep=clock.sleep, budget=5)
+            s3_write.put_notification(client, "b", {}, sleep=clock.sleep, budget=5)
     assert clock.now <= 5

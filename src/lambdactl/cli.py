@@ -18,7 +18,7 @@ from lambdactl.errors import ConfigError, LambdactlError
 if TYPE_CHECKING:
     from lambdactl.aws import Aws
     from lambdactl.config import Project
-    from lambdactl.plan import Context
+    from lambdactl.core.context import Context
     from lambdactl.ui import Terminal
 
 # name -> (module, one-line help). The help is here so `--help` imports nothing.
@@ -153,7 +153,7 @@ class App:
     @property
     def context(self) -> Context:
         if "context" not in self._cache:
-            from lambdactl.plan import Context
+            from lambdactl.core.context import Context
 
             root = self.project.root / ".lambdactl"
             self._cache["context"] = Context(

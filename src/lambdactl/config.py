@@ -18,6 +18,7 @@ from typing import Any
 
 from lambdactl.core.ownership import OWNER_TAG
 from lambdactl.errors import ConfigError
+from lambdactl.triggers.rules import rules_overlap
 
 DEFAULT_CONFIG = "lambdactl.toml"
 
@@ -50,7 +51,6 @@ RESERVED_ENV = {
     "AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
     "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR",
 }
-PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
 LAYER_ARN = re.compile(r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]+:\d+$")
 PROJECT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")
 FUNCTION_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
@@ -538,23 +538,6 @@ def check_handler(source: Path, handler: str) -> str | None:
         defined = sorted(n for n in names if not n.startswith("_"))
         return f"{path.name} defines no function {func!r}; {_known(func, defined)}"
     return None
-
-
-def events_overlap(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
-    def covers(x: str, y: str) -> bool:
-        return x == y or (x.endswith(":*") and y.startswith(x[:-1]))
-
-    return any(covers(x, y) or covers(y, x) for x in a for y in b)
-
-
-def rules_overlap(events_a: tuple[str, ...], prefix_a: str, suffix_a: str,
-                  events_b: tuple[str, ...], prefix_b: str, suffix_b: str) -> bool:
-    """S3 rejects two rules on one bucket whose events, prefixes and suffixes overlap."""
-    return (
-        events_overlap(events_a, events_b)
-        and (prefix_a.startswith(prefix_b) or prefix_b.startswith(prefix_a))
-        and (suffix_a.endswith(suffix_b) or suffix_b.endswith(suffix_a))
-    )
 
 
 def _check_trigger_overlaps(p: _Problems, functions: list[Function]) -> None:

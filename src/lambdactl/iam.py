@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lambdactl.aws import deleted, error_code
-from lambdactl.config import PLACEHOLDER
 from lambdactl.core.ownership import check_owner
 from lambdactl.errors import ConfigError
 
 if TYPE_CHECKING:
     from lambdactl.config import Function
 
+PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")   # ${name} in a policy file
 # A role is global, its function regional: each region the project is deployed to
 # keeps its own inline policy on the role (its ARNs name that region), and the role
 # goes with the last one. Before that, one policy named "lambdactl" served every

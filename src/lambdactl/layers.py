@@ -31,7 +31,7 @@ from lambdactl.errors import ConfigError, OwnershipError
 
 if TYPE_CHECKING:
     from lambdactl.config import Function, Layer, Project
-    from lambdactl.state import Journal
+    from lambdactl.state import Journal, Reader
 
 MARKER = re.compile(r"\[lambdactl:(?P<project>[A-Za-z0-9-]+) sha256:(?P<sha>[A-Za-z0-9+/]{43}=)\]$")
 SHA_LEN = 44          # CodeSha256: base64 of 32 bytes
@@ -149,7 +149,7 @@ def observe(lam: Any, name: str) -> list[Version]:
     return sorted(out, key=lambda v: -v.number)
 
 
-def journaled(journal: Journal, name: str) -> set[int]:
+def journaled(journal: Reader, name: str) -> set[int]:
     entry = journal.get("layer", name) or {}
     return {int(n) for n in entry.get("versions", [])}
 
@@ -302,7 +302,7 @@ class LayerSet:
         check_total(fn, pkg, [(layer, self.builds[layer.key]) for layer in project.layers_of((fn,))
                               if layer.key in self.builds])
 
-    def decide(self, project: Project, journal: Journal, fn: Function,
+    def decide(self, project: Project, journal: Reader, fn: Function,
                ) -> list[tuple[str, str, str, tuple[str, ...], str]]:
         """(layer key, layer name, action, fields, detail) for each built layer FN names."""
         rows = []

@@ -17,9 +17,15 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 VERSION = 1
+
+
+class Reader(Protocol):
+    """What reads the journal: the Journal itself, or a snapshot of it (core.context.Facts)."""
+
+    def get(self, kind: str, name: str) -> dict[str, Any] | None: ...
 
 
 class Journal:

@@ -19,10 +19,12 @@ from lambdactl.aws import error_code
 from lambdactl.core import ownership
 from lambdactl.core.executor import run_graph, run_parallel
 from lambdactl.core.step import Step
+from lambdactl.kinds import KINDS
+from lambdactl.kinds import bucket as bucket_kind
 from lambdactl.triggers import s3 as s3mod
 
 if TYPE_CHECKING:
-    from lambdactl.plan import Context
+    from lambdactl.core.context import Context
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,7 @@ def read_bucket(s3: Any, bucket: str, journaled: bool) -> BucketFacts:
     """Whether it exists, its tags, whether it is empty, its notification configuration."""
     parts: dict[str, Any] = {}
     try:
-        run_parallel([lambda: s3mod.observe_bucket(s3, bucket), lambda: s3mod.bucket_tags(s3, bucket),
+        run_parallel([lambda: s3mod.observe_bucket(s3, bucket), lambda: bucket_kind.bucket_tags(s3, bucket),
                       lambda: s3.list_object_versions(Bucket=bucket, MaxKeys=1)],
                      [partial(parts.__setitem__, k) for k in ("state", "tags", "listing")])
     except Exception as exc:
@@ -193,7 +195,7 @@ def execute(ctx: Context, tgts: list[Target], found: Found, steps: list[Step],
             on_step: Callable[[Step, str], None] | None = None) -> list[Step]:
     """Carry out STEPS (notifications before the functions they point at); forget
     in the journal what is gone. Raises the first failure, after the others."""
-    a, j = ctx.aws, ctx.journal
+    j = ctx.journal
     todo = sorted((s for s in steps if s.writes), key=lambda s: s.kind != "notification")  # needed first
     done: list[Step] = []
 
@@ -202,20 +204,8 @@ def execute(ctx: Context, tgts: list[Target], found: Found, steps: list[Step],
         if on_step:
             on_step(step, "done")
 
-    def apply(step: Step) -> None:
-        if step.kind == "notification":
-            unhook(ctx, step.data["bucket"], step.data["functions"], step.data.get("observed"))
-        elif step.kind == "function":
-            fnmod.delete(a.client("lambda"), step.name)
-        elif step.kind == "log_group":
-            fnmod.delete_log_group(a.client("logs"), step.name)
-        elif step.kind == "role" and (kept := iam.delete(a.client("iam"), step.name, a.region)):
-            step = Step(step.function, "role", step.name, "skip", detail=kept)
-        elif step.kind == "bucket" and not s3mod.delete_bucket(a.client("s3"), step.name):
-            # Someone put an object in it since it was read: it stays, without our entries.
-            unhook(ctx, step.name, step.data["functions"], step.data.get("observed"))
-            step = Step("", "bucket", step.name, "skip", detail="kept (an object arrived meanwhile)")
-        report(step)
+    def apply(step: Step, _: Callable[[], None]) -> None:
+        report(KINDS[step.kind].delete(ctx, step))
 
     for step in steps:
         if not step.writes:
@@ -236,15 +226,3 @@ def execute(ctx: Context, tgts: list[Target], found: Found, steps: list[Step],
     if failures:
         raise failures[0]
     return [s for s in done if s.writes or s.action == "skip"]
-
-
-def unhook(ctx: Context, bucket: str, fn_names: list[str], observed: s3mod.BucketState | None) -> None:
-    """Take FN_NAMES' entries out of BUCKET's notification configuration: one write."""
-
-    def without(current: dict[str, Any]) -> dict[str, Any]:
-        for name in fn_names:
-            current = s3mod.merge(current, [], name, bucket)
-        return current
-
-    with s3mod.bucket_lock(bucket):
-        s3mod.rewrite(ctx.aws.client("s3"), bucket, without, observed)

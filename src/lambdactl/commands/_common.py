@@ -13,11 +13,14 @@ import click
 if TYPE_CHECKING:
     from lambdactl.cli import App
     from lambdactl.config import Function
+    from lambdactl.core.step import Step
     from lambdactl.package import Package
-    from lambdactl.plan import Step
     from lambdactl.ui import Terminal
 
 fn_argument = click.argument("fn", required=False, metavar="[FN]")
+# Function chains side by side (each runs its own steps in parallel too); Aws sizes
+# its HTTP connection pools to match.
+PARALLEL_FUNCTIONS = 16
 
 
 @dataclass
@@ -47,21 +50,22 @@ def plan_steps(app: App, kinds: tuple[str, ...], key: str | None,
                *, journal_hints: bool = False) -> list[FunctionResult]:
     """Package (if deploying), read the current state, decide every step. No writes.
 
-    JOURNAL_HINTS lets the state journal spare reads (see plan.observe): `up` uses
+    JOURNAL_HINTS lets the state journal spare reads (see core/observe.py): `up` uses
     it, `plan` reads everything.
     """
-    from lambdactl import plan
+    from lambdactl.core import graph
 
     results, observed = observe_all(app, kinds, key, journal_hints=journal_hints)
     for r in results:
-        r.steps = plan.decide(app.context, r.fn, observed[r.fn.key], kinds, r.package)
+        r.steps = graph.decide(app.context, r.fn, observed[r.fn.key], kinds, r.package)
     return results
 
 
 def observe_all(app: App, kinds: tuple[str, ...], key: str | None,
                 *, journal_hints: bool = False) -> tuple[list[FunctionResult], dict[str, Any]]:
     """Build what `decide` compares (packages, layers) and read the current state."""
-    from lambdactl import plan
+    from lambdactl.core.observe import observe
+    from lambdactl.package import package_for_function
 
     ctx = app.context
     fns = ctx.project.select(key)
@@ -70,10 +74,10 @@ def observe_all(app: App, kinds: tuple[str, ...], key: str | None,
         ctx.layers.build_all(ctx.project, fns, ctx.build_dir)
     if "function" in kinds:
         for r in results:
-            r.package = plan.package_for(ctx, r.fn)
+            r.package = package_for_function(r.fn, ctx.build_dir)
             ctx.layers.check_sizes(ctx.project, r.fn, r.package)  # with its layers, before any write
     with app.term.status("reading the current state…"):
-        observed = plan.observe(ctx, fns, kinds, {r.fn.key: r.package for r in results if r.package},
+        observed = observe(ctx, fns, kinds, {r.fn.key: r.package for r in results if r.package},
                                 journal_hints=journal_hints)
     return results, observed
 
@@ -89,14 +93,14 @@ def apply_steps(app: App, kinds: tuple[str, ...], key: str | None) -> list[Funct
 
 
 def kinds_name(kinds: tuple[str, ...]) -> str:
-    from lambdactl.plan import STEP_KINDS
+    from lambdactl.kinds import BY_COMMAND
 
-    return next((name for name, ks in STEP_KINDS.items() if ks == kinds), "up")
+    return next((name for name, ks in BY_COMMAND.items() if ks == kinds), "up")
 
 
 def _apply(app: App, kinds: tuple[str, ...], key: str | None) -> list[FunctionResult]:
-    from lambdactl import plan
     from lambdactl.cli import to_user_error
+    from lambdactl.core import graph
     from lambdactl.errors import OwnershipError
 
     ctx = app.context
@@ -119,7 +123,7 @@ def _apply(app: App, kinds: tuple[str, ...], key: str | None) -> list[FunctionRe
 
     def run(r: FunctionResult) -> None:
         try:
-            plan.execute(ctx, r.fn, r.steps, r.package, on_step)
+            graph.execute(ctx, r.fn, r.steps, r.package, on_step)
         except Exception as exc:  # noqa: BLE001 - one function's failure must not stop the others
             fail(r, exc)
 
@@ -129,14 +133,14 @@ def _apply(app: App, kinds: tuple[str, ...], key: str | None) -> list[FunctionRe
         with term.status(f"applying changes to {len(todo)} function(s)…") as status:
             for r in todo:  # a role left unread: created first; a taken name refuses the run
                 try:
-                    r.steps = plan.claim_role(ctx, r.fn, r.steps)
+                    r.steps = graph.claim(ctx, r.fn, r.steps)
                 except OwnershipError:
                     raise
                 except Exception as exc:  # noqa: BLE001 - stops this function's chain only
                     fail(r, exc)
             todo = [r for r in todo if r.error is None]
             ctx.progress = upload_progress(term, status)
-            with ThreadPoolExecutor(max_workers=max(1, min(plan.PARALLEL_FUNCTIONS, len(todo)))) as pool:
+            with ThreadPoolExecutor(max_workers=max(1, min(PARALLEL_FUNCTIONS, len(todo)))) as pool:
                 list(pool.map(run, todo))
     term.debug(
         f"{time.monotonic() - started:.2f} s; API calls: {ctx.aws.counter.reads} reads, "

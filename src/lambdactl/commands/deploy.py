@@ -4,7 +4,7 @@ import click
 
 from lambdactl.cli import App
 from lambdactl.commands._common import apply_steps, fn_argument, render_summary
-from lambdactl.plan import STEP_KINDS
+from lambdactl.kinds import BY_COMMAND
 
 
 @click.command("deploy")
@@ -20,4 +20,4 @@ def command(app: App, fn: str | None) -> None:
 
     Example: lambdactl deploy hello
     """
-    raise SystemExit(render_summary(app, "functions", apply_steps(app, STEP_KINDS["deploy"], fn)))
+    raise SystemExit(render_summary(app, "functions", apply_steps(app, BY_COMMAND["deploy"], fn)))

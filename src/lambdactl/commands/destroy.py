@@ -28,8 +28,9 @@ def command(app: App, yes: bool, project_name: str | None, dry_run: bool) -> Non
 
     Example: lambdactl destroy --dry-run
     """
-    from lambdactl import plan, staging, teardown
+    from lambdactl import staging, teardown
     from lambdactl.core.step import Step
+    from lambdactl.kinds import layer
 
     app.lenient, app.project_name = True, project_name
     if dry_run:
@@ -53,7 +54,7 @@ def command(app: App, yes: bool, project_name: str | None, dry_run: bool) -> Non
             app.term.status("destroying…"):
         found = teardown.observe(ctx, targets)
         done = teardown.execute(ctx, targets, found, teardown.plan(targets, found, ctx.project.name), on_step)
-        for step in [*plan.destroy_layers(ctx), *staging.destroy(ctx, [t.name for t in targets], journal_lost)]:
+        for step in [*layer.destroy(ctx), *staging.destroy(ctx, [t.name for t in targets], journal_lost)]:
             on_step(step, "done")
             done.append(step)
     deleted = [s for s in done if s.action == "delete"]
@@ -69,15 +70,13 @@ def command(app: App, yes: bool, project_name: str | None, dry_run: bool) -> Non
 
 def dry(app: App) -> None:
     """destroy --dry-run: the same plan, displayed."""
-    from lambdactl import layers
     from lambdactl.commands import _teardown
-    from lambdactl.core.step import Step
+    from lambdactl.kinds import layer
 
     ctx = app.context
     with app.term.status("reading what is deployed…"):
         _, _, steps = _teardown.planned(app, orphans=False)
-        steps += [Step("", "layer", name, action, detail=detail) for name, action, detail in
-                  layers.plan_destroy(ctx.aws.client("lambda"), ctx.journal, ctx.project)]
+        steps += layer.plan_destroy(ctx)
     staged = [e for e in ctx.journal.resources().values() if e["kind"].startswith("staging")]
     _teardown.show(app, steps, {"staging": [e["name"] for e in staged]})
     if staged and not app.term.json:

@@ -4,7 +4,7 @@ import click
 
 from lambdactl.cli import App
 from lambdactl.commands._common import plan_steps
-from lambdactl.plan import ALL_KINDS
+from lambdactl.kinds import ALL as ALL_KINDS
 
 
 @click.command("plan")

@@ -1,11 +1,17 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from lambdactl.cli import App
 from lambdactl.commands._common import fn_argument, observe_all
+
+if TYPE_CHECKING:
+    from lambdactl.config import Function
+    from lambdactl.core.context import Context
+    from lambdactl.core.observe import Observed
+    from lambdactl.package import Package
 
 
 @click.command("status")
@@ -16,58 +22,20 @@ def command(app: App, fn: str | None) -> None:
 
     Drift is whatever `lambdactl up` would change (a resource deleted or edited
     outside lambdactl, our notification entry missing from a bucket, local code
-    not deployed yet), code changed outside lambdactl since its last deploy, and
-    a resource with our name that lambdactl did not create. Read calls only.
+    not deployed yet), code changed outside lambdactl since its last deploy, a
+    resource with our name that lambdactl did not create, and functions deployed
+    but since removed from lambdactl.toml (orphans). Read calls only.
     Exit 0 when everything matches, 1 when something drifted.
 
     Example: lambdactl status hello
     """
-    from lambdactl import plan
-    from lambdactl.errors import LambdactlError, OwnershipError
+    from lambdactl.commands import _teardown
+    from lambdactl.kinds import ALL
 
     ctx = app.context
-    results, observed = observe_all(app, plan.ALL_KINDS, fn)
-    packages = {r.fn.key: r.package for r in results if r.package is not None}  # all: ALL_KINDS packages
+    results, observed = observe_all(app, ALL, fn)
     journal = ctx.journal.resources()
-    docs: list[dict[str, Any]] = []
-    for f in (r.fn for r in results):
-        o = observed[f.key]
-        state = o.function
-        drift: list[str] = []
-        try:
-            steps = plan.decide(ctx, f, o, plan.ALL_KINDS, packages.get(f.key))
-        except OwnershipError as exc:
-            steps = []
-            drift.append(f"not ours: {exc.message}")
-        except LambdactlError as exc:  # e.g. a foreign rule overlapping ours
-            steps = []
-            drift.append(f"up would refuse: {exc}")
-        for step in steps:
-            if not step.writes:
-                continue
-            line = step.describe()
-            if step.action == "create" and f"{step.kind}:{step.name}" in journal:
-                line += " (lambdactl created it; it was deleted outside lambdactl)"
-            drift.append(line)
-        recorded: dict[str, Any] = journal.get(f"function:{f.name}") or {}
-        if state and recorded.get("code_sha256") and recorded["code_sha256"] != state.code_sha256:
-            drift.append(f"code changed outside lambdactl: deployed {state.code_sha256[:12]}…, "
-                         f"lambdactl last deployed {recorded['code_sha256'][:12]}…")
-        docs.append({
-            "function": f.key,
-            "deployed": state is not None,
-            "arn": state.arn if state else None,
-            "code_sha256": state.code_sha256 if state else None,
-            "local_code_sha256": packages[f.key].sha256,
-            "last_modified": state.last_modified if state else None,
-            "state": state.state if state else None,
-            "role": f.role_name,
-            "triggers": [f"s3://{t.bucket}/{t.prefix}*{t.suffix}" for t in f.triggers],
-            "in_journal": bool(recorded),
-            "drift": drift,
-        })
-    from lambdactl.commands import _teardown
-
+    docs = [describe(ctx, r.fn, observed[r.fn.key], r.package, journal) for r in results]
     orphans = _teardown.orphan_lines(_teardown.planned(app, orphans=True)[2])
     if app.term.json:
         app.term.print_json({"functions": docs, "orphans": orphans})
@@ -81,3 +49,49 @@ def command(app: App, fn: str | None) -> None:
         for line in orphans:
             app.term.write(line)
     raise SystemExit(1 if orphans or any(d["drift"] for d in docs) else 0)
+
+
+def describe(ctx: Context, f: Function, o: Observed, pkg: Package | None,
+             journal: dict[str, Any]) -> dict[str, Any]:
+    """One function's status document: what is deployed, and each drift in a line."""
+    state = o.function
+    recorded: dict[str, Any] = journal.get(f"function:{f.name}") or {}
+    drift = drift_lines(ctx, f, o, pkg, journal)
+    if state and recorded.get("code_sha256") and recorded["code_sha256"] != state.code_sha256:
+        drift.append(f"code changed outside lambdactl: deployed {state.code_sha256[:12]}…, "
+                     f"lambdactl last deployed {recorded['code_sha256'][:12]}…")
+    return {
+        "function": f.key,
+        "deployed": state is not None,
+        "arn": state.arn if state else None,
+        "code_sha256": state.code_sha256 if state else None,
+        "local_code_sha256": pkg.sha256 if pkg else None,
+        "last_modified": state.last_modified if state else None,
+        "state": state.state if state else None,
+        "role": f.role_name,
+        "triggers": [f"s3://{t.bucket}/{t.prefix}*{t.suffix}" for t in f.triggers],
+        "in_journal": bool(recorded),
+        "drift": drift,
+    }
+
+
+def drift_lines(ctx: Context, f: Function, o: Observed, pkg: Package | None,
+                journal: dict[str, Any]) -> list[str]:
+    """Whatever `up` would change, or why it would refuse."""
+    from lambdactl.core import graph
+    from lambdactl.errors import LambdactlError, OwnershipError
+    from lambdactl.kinds import ALL
+
+    try:
+        steps = graph.decide(ctx, f, o, ALL, pkg)
+    except OwnershipError as exc:
+        return [f"not ours: {exc.message}"]
+    except LambdactlError as exc:  # e.g. a foreign rule overlapping ours
+        return [f"up would refuse: {exc}"]
+    lines = []
+    for step in (s for s in steps if s.writes):
+        line = step.describe()
+        if step.action == "create" and f"{step.kind}:{step.name}" in journal:
+            line += " (lambdactl created it; it was deleted outside lambdactl)"
+        lines.append(line)
+    return lines

@@ -4,7 +4,7 @@ import click
 
 from lambdactl.cli import App
 from lambdactl.commands._common import apply_steps, render_summary
-from lambdactl.plan import ALL_KINDS
+from lambdactl.kinds import ALL as ALL_KINDS
 
 
 @click.command("up")

@@ -17,12 +17,15 @@ T = TypeVar("T")
 MAX_THREADS = 32
 
 
-def run_graph(steps: Sequence[T], needs: Callable[[T], Sequence[T]], apply: Callable[[T], Any],
-              *, threads: int = MAX_THREADS) -> list[BaseException]:
+def run_graph(steps: Sequence[T], needs: Callable[[T], Sequence[T]],
+              apply: Callable[[T, Callable[[], None]], Any], *, threads: int = MAX_THREADS) -> list[BaseException]:
     """Apply every step of STEPS after the steps NEEDS names; -> the failures.
 
-    STEPS must be in an order where each step comes after what it needs: threads
-    take steps in that order, so a waiting step never holds back what it waits for.
+    APPLY(step, ready) may call READY before it finishes, to let what needs the
+    step start early (the role exists: the function may be created while the
+    role's policy is written). STEPS must be in an order where each step comes
+    after what it needs: threads take steps in that order, so a waiting step
+    never holds back what it waits for.
     """
     done = {id(s): threading.Event() for s in steps}
     failures: list[BaseException] = []
@@ -32,7 +35,7 @@ def run_graph(steps: Sequence[T], needs: Callable[[T], Sequence[T]], apply: Call
             for need in needs(step):
                 done[id(need)].wait()
             if not failures:
-                apply(step)
+                apply(step, done[id(step)].set)
         except BaseException as exc:  # noqa: BLE001 - returned to the caller, after the others
             failures.append(exc)
         finally:

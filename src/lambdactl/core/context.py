@@ -1,0 +1,101 @@
+"""Context: what a run's steps share (clients, project, journal, time); Facts: the
+part of it a kind's pure plan may see."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lambdactl import layers as layermod
+from lambdactl.state import Journal
+
+if TYPE_CHECKING:
+    from lambdactl import staging as stagemod
+    from lambdactl.aws import Aws
+    from lambdactl.config import Function, Project
+
+
+@dataclass
+class Context:
+    """What every step needs: clients, the project, the journal, and time."""
+
+    aws: Aws
+    project: Project
+    build_dir: Path
+    journal_path: Path
+    sleep: Callable[[float], None] = time.sleep
+    progress: stagemod.Progress | None = None     # (label, bytes sent, total) of a staging upload
+    _journal: Journal | None = None
+    buckets_made: set[str] = field(default_factory=set)  # this run's bucket steps done
+    layers: layermod.LayerSet = field(default_factory=layermod.LayerSet)   # this run's [layers.NAME]
+    warn: Callable[[str], None] | None = None    # one line to the user (a journal ignored)
+
+    @property
+    def journal(self) -> Journal:
+        if self._journal is None:
+            j = Journal(self.journal_path, self.aws.target_key, self.project.name)
+            others = j.other_projects()
+            if others and self.warn:
+                self.warn(f"{self.journal_path} holds entries of project {', '.join(others)}, not "
+                          f"{self.project.name} (a copied project directory?): ignored")
+            self._journal = j
+        return self._journal
+
+    @property
+    def tags(self) -> dict[str, str]:
+        return self.project.tags
+
+    def lock(self, command: str, on_wait: Callable[[dict[str, Any]], None] | None = None) -> Any:
+        """The project+target write lock (see lock.py)."""
+        from lambdactl.lock import hold, lock_path
+
+        # Keyed without the account id: taking the lock must not cost a round trip.
+        t = self.aws.target
+        key = f"{t.kind}/{t.profile or ''}/{t.region or ''}/{'local' if t.is_local else t.endpoint_url or 'aws'}"
+        return hold(lock_path(self.journal_path.parent, key), command, on_wait=on_wait)
+
+    def facts(self, kinds: tuple[str, ...]) -> Facts:
+        a = self.aws
+        return Facts(self.project.name, a.account_id, a.region, a.partition, kinds,
+                     self.journal.resources(), self.layers, self.project)
+
+    def function_arn(self, fn: Function) -> str:
+        a = self.aws
+        return f"arn:{a.partition}:lambda:{a.region}:{a.account_id}:function:{fn.name}"
+
+    def role_arn(self, fn: Function) -> str:
+        return f"arn:{self.aws.partition}:iam::{self.aws.account_id}:role/{fn.role_name}"
+
+    def policy(self, fn: Function) -> dict[str, Any]:
+        from lambdactl import iam
+
+        return iam.render_policy(fn, self.aws.region, self.aws.account_id, self.aws.partition)
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Everything a kind's plan knows besides the config and what was read: no
+    clock, no AWS, no journal reads (JOURNAL is a snapshot)."""
+
+    project: str
+    account_id: str
+    region: str
+    partition: str
+    kinds: tuple[str, ...]                      # the kinds this command plans
+    journal: Mapping[str, Any]
+    layers: layermod.LayerSet                   # shared by every function of the run
+    config: Project                             # the whole project (layers are the project's)
+
+    def get(self, kind: str, name: str) -> dict[str, Any] | None:
+        """The journal's entry, as recorded when the plan began."""
+        entry = self.journal.get(f"{kind}:{name}")
+        return dict(entry) if entry is not None else None
+
+    def function_arn(self, fn: Function) -> str:
+        return f"arn:{self.partition}:lambda:{self.region}:{self.account_id}:function:{fn.name}"
+
+    def role_arn(self, fn: Function) -> str:
+        return f"arn:{self.partition}:iam::{self.account_id}:role/{fn.role_name}"

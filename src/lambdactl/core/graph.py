@@ -1,0 +1,67 @@
+"""A project's plan: for each function, what each kind wants (Desired), planned
+against what was read (Observed), and executed as a dependency graph.
+
+Within a function's chain each step starts as soon as what its kind NEEDS exists:
+the role, the log group and the bucket at once; the function once its role
+exists; the S3 permission once the function exists; the notification once the
+permission and the bucket exist. A round trip is the unit of cost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from lambdactl.core.executor import run_graph
+from lambdactl.core.kind import Desired
+from lambdactl.kinds import KINDS, role
+
+if TYPE_CHECKING:
+    from lambdactl.config import Function
+    from lambdactl.core.context import Context
+    from lambdactl.core.observe import Observed
+    from lambdactl.core.step import Step
+    from lambdactl.package import Package
+
+
+def desired(ctx: Context, fn: Function, kinds: tuple[str, ...], pkg: Package | None) -> Desired:
+    """What the config wants of FN (its policy rendered only when its role is planned)."""
+    return Desired(fn, pkg, ctx.policy(fn) if role.NAME in kinds else None)
+
+
+def decide(ctx: Context, fn: Function, observed: Observed, kinds: tuple[str, ...],
+           pkg: Package | None) -> list[Step]:
+    """Every kind's plan for FN, in the order of KINDS (each after what it needs)."""
+    facts = ctx.facts(kinds)
+    want = desired(ctx, fn, kinds, pkg)
+    return [step for kind in KINDS.values() for step in kind.plan(facts, want, observed)]
+
+
+def claim(ctx: Context, fn: Function, steps: list[Step]) -> list[Step]:
+    """`up` creates a role it did not read before any other write (kinds.role.claim)."""
+    return role.claim(ctx, Desired(fn), steps)
+
+
+def execute(ctx: Context, fn: Function, steps: list[Step], pkg: Package | None,
+            on_step: Callable[[Step, str], None] | None = None) -> None:
+    """Carry out STEPS for FN, each as soon as what its kind needs is there.
+
+    The first failure stops the chain: steps that have not started are skipped
+    (those in flight finish), and the failure is raised.
+    """
+    todo = [s for s in steps if s.writes]
+    want = Desired(fn, pkg)
+
+    def needs(step: Step) -> list[Step]:
+        return [s for s in todo if s.kind in KINDS[step.kind].NEEDS]
+
+    def apply(step: Step, ready: Callable[[], None]) -> None:
+        if on_step:
+            on_step(step, "start")
+        KINDS[step.kind].apply(ctx, want, step, ready)
+        if on_step:
+            on_step(step, "done")
+
+    failures = run_graph(todo, needs, apply)
+    if failures:
+        raise failures[0]

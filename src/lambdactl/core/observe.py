@@ -1,0 +1,173 @@
+"""Observe: every read a plan needs, side by side (a round trip is the unit of cost).
+
+The reads of all kinds for all functions go out together, so they are gathered
+here rather than in each kind: which reads the journal makes unnecessary, and
+which role `up` claims instead of reading, are decisions across kinds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from lambdactl import functions as fnmod
+from lambdactl import iam
+from lambdactl import layers as layermod
+from lambdactl import staging as stagemod
+from lambdactl.core.executor import run_parallel
+from lambdactl.kinds import log_group, s3_permission
+from lambdactl.triggers import s3 as s3mod
+
+if TYPE_CHECKING:
+    from lambdactl.aws import Aws
+    from lambdactl.config import Function
+    from lambdactl.core.context import Context
+    from lambdactl.package import Package
+
+
+@dataclass
+class Observed:
+    """What was read for one function."""
+
+    role: iam.RoleState | None = None
+    log_group: log_group.LogGroupState | None = None
+    function: fnmod.FunctionState | None = None
+    permissions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    buckets: dict[str, s3mod.BucketState] = field(default_factory=dict)
+    staging: stagemod.StagingState | None = None   # read only when a package is over 50 MB
+    role_unread: bool = False   # `up` will claim the role by creating it (kinds.role.claim)
+
+
+def observe(ctx: Context, fns: tuple[Function, ...], kinds: tuple[str, ...],
+            packages: dict[str, Package] | None = None, *,
+            journal_hints: bool = False) -> dict[str, Observed]:
+    """All the reads for FNS, side by side.
+
+    With JOURNAL_HINTS (`up`), reads that cannot make the run refuse are skipped
+    when the journal says lambdactl never created the resource here: the role's
+    inline policy, the function's resource policy and its log group. They are read
+    in a second round if the role or the function turns out to exist (deployed from
+    another machine); otherwise they are created (creating the log group adopts one
+    that exists). The role itself is not read either, when the journal does not
+    know it, the function does not exist and it is the run's only such role: `up`
+    claims it by creating it before any other write; IAM refuses a name that is
+    taken without touching it. The other reads that can refuse (a foreign function
+    or bucket rule) always happen, before any write; so does the staging bucket's,
+    for PACKAGES or built layers over 50 MB.
+    """
+    reads = _Reads(ctx, fns, kinds, journal_hints)
+    reads.first_round(packages or {})
+    # `up` writes next: its clients are built while these reads are in flight.
+    reads.run(warm_clients(ctx.aws, ("lambda", "s3", "iam", "logs") if journal_hints else ()))
+    reads.second_round()
+    reads.run()
+    return reads.result()
+
+
+class _Reads:
+    def __init__(self, ctx: Context, fns: tuple[Function, ...], kinds: tuple[str, ...], hints: bool) -> None:
+        self.ctx, self.a, self.fns, self.kinds = ctx, ctx.aws, fns, set(kinds)
+        self.out = {fn.key: Observed() for fn in fns}
+        self.jobs: list[tuple[Callable[[], Any], Callable[[Any], None]]] = []
+        self.known = ctx.journal.resources() if hints and self.a.account_known() else None
+        self.roles: dict[str, Any] = {}
+        self.policies: dict[str, str | None] = {}
+        self.bucket_states: dict[str, s3mod.BucketState] = {}
+        self.want_role = bool({"role", "function"} & self.kinds)
+
+    def expected(self, kind: str, name: str) -> bool:
+        return self.known is None or f"{kind}:{name}" in self.known
+
+    def add(self, service: str, read: Callable[..., Any], name: str, store: Callable[[Any], None]) -> None:
+        """READ(client, NAME), its client made in the thread that reads."""
+        self.jobs.append((lambda: read(self.a.client(service), name), store))
+
+    def run(self, meanwhile: Callable[[], None] | None = None) -> None:
+        jobs, self.jobs = self.jobs, []
+        run_parallel([j[0] for j in jobs], [j[1] for j in jobs], meanwhile)
+
+    def role(self, fn: Function, policy: bool) -> None:
+        self.add("iam", iam.read_role, fn.role_name, partial(self.roles.__setitem__, fn.key))
+        if policy:
+            self.add("iam", partial(iam.read_policy, region=self.a.region), fn.role_name,
+                     partial(self.policies.__setitem__, fn.key))
+
+    def first_round(self, packages: dict[str, Package]) -> None:
+        a, kinds = self.a, self.kinds
+        self.jobs.append((lambda: a.account_id, lambda _: None))
+        # One role the journal does not know may go unread: `up` claims it.
+        unknown = [fn.key for fn in self.fns if not self.expected("role", fn.role_name)]
+        claim = self.known is not None and "role" in kinds and len(unknown) == 1   # known: only with hints
+        for fn in self.fns:
+            o = self.out[fn.key]
+            if self.want_role and not (claim and fn.key in unknown):
+                self.role(fn, self.expected("role", fn.role_name))
+            if "log_group" in kinds and self.expected("log_group", fn.log_group):
+                self.add("logs", log_group.observe, fn.log_group, partial(setattr, o, "log_group"))
+            if {"function", "permission", "notification"} & kinds:
+                self.add("lambda", fnmod.observe, fn.name, partial(setattr, o, "function"))
+            if "permission" in kinds and fn.triggers and self.expected("function", fn.name):
+                self.add("lambda", s3_permission.observe_permissions, fn.name, partial(setattr, o, "permissions"))
+        self.shared(packages)
+
+    def shared(self, packages: dict[str, Package]) -> None:
+        """Reads of what several functions share: buckets, layers, the staging bucket."""
+        ctx, kinds = self.ctx, self.kinds
+        staged: list[Any] = [self.out[fn.key] for fn in self.fns
+                             if "function" in kinds and stagemod.needed(packages.get(fn.key))]
+        if "layer" in kinds and any(stagemod.needed(ctx.layers.builds.get(x.key))
+                                    for x in ctx.project.layers_of(self.fns)):
+            staged.append(ctx.layers)   # a built layer over 50 MB: the same staging bucket
+        if staged:  # a package or layer over 50 MB: its staging bucket
+            self.jobs.append((partial(stagemod.observe, ctx), partial(stagemod.store, staged)))
+        if {"bucket", "notification"} & kinds:
+            for b in sorted({t.bucket for fn in self.fns for t in fn.triggers}):
+                self.add("s3", s3mod.observe_bucket, b, partial(self.bucket_states.__setitem__, b))
+        if "layer" in kinds:
+            for layer in ctx.project.layers_of(self.fns):
+                self.add("lambda", layermod.observe, layer.name, partial(ctx.layers.observed.__setitem__, layer.key))
+
+    def second_round(self) -> None:
+        """Rare: something the journal did not know of exists after all."""
+        for fn in self.fns:
+            o = self.out[fn.key]
+            if self.want_role and fn.key not in self.roles and o.function is not None:
+                self.role(fn, True)   # a function the journal does not know: its role is read, not claimed
+            elif self.want_role and self.roles.get(fn.key) is not None and fn.key not in self.policies:
+                self.add("iam", partial(iam.read_policy, region=self.a.region), fn.role_name,
+                         partial(self.policies.__setitem__, fn.key))
+            if o.function is not None and not self.expected("function", fn.name):
+                # Deployed from elsewhere (CI, another machine): read what round one skipped,
+                # so that a converged project makes no write here either.
+                if "permission" in self.kinds and fn.triggers:
+                    self.add("lambda", s3_permission.observe_permissions, fn.name, partial(setattr, o, "permissions"))
+                if "log_group" in self.kinds and not self.expected("log_group", fn.log_group):
+                    self.add("logs", log_group.observe, fn.log_group, partial(setattr, o, "log_group"))
+
+    def result(self) -> dict[str, Observed]:
+        for fn in self.fns:
+            o = self.out[fn.key]
+            o.role = iam.role_state(self.roles.get(fn.key), self.policies.get(fn.key))
+            o.role_unread = self.want_role and fn.key not in self.roles
+            o.buckets = {t.bucket: self.bucket_states[t.bucket] for t in fn.triggers if t.bucket in self.bucket_states}
+        return self.out
+
+
+def warm_clients(a: Aws, services: tuple[str, ...]) -> Callable[[], None]:
+    """Build the clients the writes will need while the reads wait on the network.
+
+    A client costs 10-30 ms of CPU; built after the reads, each sits on the critical
+    path (and starves the other chains of the GIL). The short sleeps let a read
+    thread that waits for the client lock take it first: its call goes out sooner.
+    """
+    def warm() -> None:
+        for service in services:
+            time.sleep(0.001)
+            with contextlib.suppress(Exception):  # any failure shows up again where it matters
+                a.client(service)
+
+    return warm

@@ -1,0 +1,53 @@
+"""Kind: our entries in a bucket's notification configuration (Id
+lambdactl-<function>-<n>), merged with everything else in it (triggers/s3.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from lambdactl.core.step import Step
+from lambdactl.triggers import s3 as s3mod
+from lambdactl.triggers import s3_write
+
+if TYPE_CHECKING:
+    from lambdactl.core.context import Context, Facts
+    from lambdactl.core.kind import Desired
+    from lambdactl.core.observe import Observed
+
+NAME = "notification"
+# S3 validates the permission when the configuration is written.
+NEEDS: tuple[str, ...] = ("permission", "bucket")
+
+
+def plan(facts: Facts, want: Desired, have: Observed) -> list[Step]:
+    if NAME not in facts.kinds:
+        return []
+    fn = want.fn
+    arn = facts.function_arn(fn)
+    ours = [s3mod.our_entry(fn, i, t, arn) for i, t in enumerate(fn.triggers)]
+    steps = []
+    for bucket in sorted({t.bucket for t in fn.triggers}):
+        state = have.buckets.get(bucket)
+        mine = [o for o, t in zip(ours, fn.triggers) if t.bucket == bucket]
+        current = state.notification if state else {}
+        if state and state.exists:
+            s3mod.merge(current, mine, fn.name, bucket)  # raises on overlap/squatting, before any write
+        action = "keep" if s3mod.ours_match(current, mine, fn.name) else (
+            "update" if s3mod.our_entries_in(current, fn.name) else "create")
+        steps.append(Step(fn.key, NAME, f"s3://{bucket}", action, detail=", ".join(o["Id"] for o in mine),
+                          data={"ours": mine, "observed": state}))
+    return steps
+
+
+def apply(ctx: Context, want: Desired, step: Step, ready: Callable[[], None]) -> None:
+    bucket, fn = step.name.removeprefix("s3://"), want.fn
+    ctx.journal.record(NAME, f"{bucket}#{fn.name}", "created", function=fn.key, bucket=bucket)
+    s3_write.update_notification(ctx.aws.client("s3"), bucket, fn.name, step.data["ours"],
+                              observed=step.data.get("observed"), sleep=ctx.sleep)
+
+
+def delete(ctx: Context, step: Step) -> Step:
+    s3_write.remove_entries(ctx.aws.client("s3"), step.data["bucket"], step.data["functions"],
+                         step.data.get("observed"))
+    return step

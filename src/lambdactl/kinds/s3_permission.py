@@ -1,0 +1,104 @@
+"""Kind: the statement in a function's resource policy that lets S3 invoke it (one
+per bucket, SourceArn and SourceAccount set). It goes with the function."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from lambdactl.aws import deleted, error_code
+from lambdactl.core.step import Step
+
+if TYPE_CHECKING:
+    from lambdactl.core.context import Context, Facts
+    from lambdactl.core.kind import Desired
+    from lambdactl.core.observe import Observed
+
+NAME = "permission"
+NEEDS: tuple[str, ...] = ("function",)
+
+
+def plan(facts: Facts, want: Desired, have: Observed) -> list[Step]:
+    if NAME not in facts.kinds:
+        return []
+    steps = []
+    for bucket in sorted({t.bucket for t in want.fn.triggers}):
+        wanted = desired_permission(bucket, facts.account_id, facts.partition)
+        present = have.permissions.get(wanted["StatementId"])
+        if permission_matches(present, wanted):
+            action = "keep"
+        else:
+            action = "update" if present else "create"
+        steps.append(Step(want.fn.key, NAME, wanted["StatementId"], action,
+                          data={"want": wanted, "replace": bool(present)}))
+    return steps
+
+
+def apply(ctx: Context, want: Desired, step: Step, ready: Callable[[], None]) -> None:
+    add_permission(ctx.aws.client("lambda"), want.fn.name, step.data["want"], step.data["replace"])
+
+
+def delete(ctx: Context, step: Step) -> Step:
+    return step   # deleted with the function's resource policy
+
+
+def permission_sid(bucket: str) -> str:
+    return f"lambdactl-s3-{bucket}"
+
+
+def bucket_arn(bucket: str, partition: str = "aws") -> str:
+    return f"arn:{partition}:s3:::{bucket}"
+
+
+def observe_permissions(lam: Any, fn_name: str) -> dict[str, dict[str, Any]]:
+    """Statements of the function's resource policy, by Sid."""
+    try:
+        policy = json.loads(lam.get_policy(FunctionName=fn_name)["Policy"])
+    except Exception as exc:
+        if error_code(exc) == "ResourceNotFoundException":
+            return {}
+        raise
+    return {st.get("Sid", ""): st for st in policy.get("Statement", [])}
+
+
+def desired_permission(bucket: str, account_id: str, partition: str = "aws") -> dict[str, Any]:
+    return {
+        "StatementId": permission_sid(bucket),
+        "Action": "lambda:InvokeFunction",
+        "Principal": "s3.amazonaws.com",
+        "SourceArn": bucket_arn(bucket, partition),
+        "SourceAccount": account_id,
+    }
+
+
+def permission_matches(statement: dict[str, Any] | None, want: dict[str, Any]) -> bool:
+    if not statement:
+        return False
+    cond = statement.get("Condition", {})
+    source_arn = cond.get("ArnLike", {}).get("AWS:SourceArn")
+    account = cond.get("StringEquals", {}).get("AWS:SourceAccount")
+    principal = statement.get("Principal", {})
+    service = principal.get("Service") if isinstance(principal, dict) else principal
+    return (
+        source_arn == want["SourceArn"]
+        and account == want["SourceAccount"]
+        and service == want["Principal"]
+        and statement.get("Action") == want["Action"]
+    )
+
+
+def add_permission(lam: Any, fn_name: str, want: dict[str, Any], replace: bool) -> None:
+    if replace:
+        remove_permission(lam, fn_name, want["StatementId"])
+    try:
+        lam.add_permission(FunctionName=fn_name, **want)
+    except Exception as exc:
+        # A statement with this Sid already there (a concurrent run): it is ours.
+        if error_code(exc) != "ResourceConflictException":
+            raise
+
+
+def remove_permission(lam: Any, fn_name: str, sid: str) -> bool:
+    return deleted(lambda: lam.remove_permission(FunctionName=fn_name, StatementId=sid),
+                   "ResourceNotFoundException")

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+import pytest
+
+from lambdactl.kinds import s3_permission
+from tests.kinds import ACCOUNT, Trigger, desired, facts, function, observed
+
+FN = function(triggers=(Trigger("b-one"),))
+SID = "lambdactl-s3-b-one"
+
+
+def statement(account: str = ACCOUNT, bucket: str = "b-one") -> dict[str, object]:
+    return {"Sid": SID, "Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"},
+            "Action": "lambda:InvokeFunction",
+            "Condition": {"ArnLike": {"AWS:SourceArn": s3_permission.bucket_arn(bucket)},
+                          "StringEquals": {"AWS:SourceAccount": account}}}
+
+
+@pytest.mark.parametrize(("have", "action", "replace"), [
+    ({}, "create", False),
+    ({SID: statement()}, "keep", True),
+    ({SID: statement(account="999999999999")}, "update", True),
+    ({SID: statement(bucket="b-other")}, "update", True),
+])
+def test_plan(have: dict[str, object], action: str, replace: bool) -> None:
+    [step] = s3_permission.plan(facts(), desired(FN), observed(permissions=have))
+    assert (step.name, step.action) == (SID, action)
+    assert step.data["want"]["SourceAccount"] == ACCOUNT and step.data["replace"] is replace
