@@ -16,7 +16,7 @@ MAX_LINES, MAX_FUNCTION = 350, 60
 # Older modules and functions still over the bar, at their size when the bar came:
 # they may shrink, not grow. Everything else (the resource core among it) meets it.
 KNOWN_BIG = {"config.py": 560, "package.py": 560, "local/runtime.py": 692, "local/control.py": 405,
-             "logs.py": 365, "layers.py": 360}
+             "logs.py": 365}
 KNOWN_LONG = {("config.py", "_parse_function"): 108, ("config.py", "_parse_layer"): 64}
 
 

@@ -212,14 +212,15 @@ def test_a_function_removed_from_the_config_is_an_orphan_until_up_prune(aws: Non
     run("up")
     drop_hello(project)
     r = run("plan")
-    assert f"orphan: delete function {HELLO}" in r.stdout and "up --prune" in r.stderr
+    assert f"orphan hello (no longer in lambdactl.toml): function {HELLO}, log group" in r.stdout
+    assert "up --prune" in r.stderr
     assert "no changes" not in r.stderr
     doc = json.loads(run("-o", "json", "plan").stdout)
     assert {(o["kind"], o["name"]) for o in doc["orphans"]} >= {("function", HELLO), ("role", f"{HELLO}-role")}
     r = run("status", code=1)
-    assert f"orphan: delete function {HELLO}" in r.stdout
+    assert f"orphan hello (no longer in lambdactl.toml): function {HELLO}" in r.stdout
     r = run("up")
-    assert "kept; removed by `lambdactl up --prune`" in r.stderr
+    assert "orphan hello" in r.stderr and "`lambdactl up --prune` removes it" in r.stderr
     assert HELLO in [f["FunctionName"] for f in client("lambda").list_functions()["Functions"]]
     r = run("-o", "json", "up", "--prune")
     assert {(s["kind"], s["action"]) for s in json.loads(r.stdout)["pruned"]} >= {
@@ -298,3 +299,20 @@ def test_a_role_with_the_old_shared_policy_is_removed_by_destroy(aws: None, proj
     to_legacy_policy()
     run("destroy", "--yes")
     assert client("iam").list_roles()["Roles"] == []
+
+
+def test_destroy_with_no_config_and_no_journal_finds_the_project_by_name_and_tags(
+        aws: None, project: Path) -> None:
+    run("up")
+    theirs = client("lambda")   # someone else's function whose name starts like ours
+    theirs.create_function(FunctionName="lambdactl-demo-theirs", Runtime="python3.12", Handler="a.b",
+                           Role=client("iam").create_role(RoleName="theirs", AssumeRolePolicyDocument="{}")["Role"]["Arn"],
+                           Code={"ZipFile": (project / "functions" / "hello" / "app.py").read_bytes()})
+    (project / "lambdactl.toml").unlink()
+    shutil.rmtree(project / ".lambdactl")
+    r = run("destroy", "--yes", "--project", "lambdactl-demo")
+    assert "lambdactl-demo-theirs" in r.stderr and "left alone" in r.stderr
+    assert [f["FunctionName"] for f in theirs.list_functions()["Functions"]] == ["lambdactl-demo-theirs"]
+    assert [r["RoleName"] for r in client("iam").list_roles()["Roles"]] == ["theirs"]
+    assert client("logs").describe_log_groups()["logGroups"] == []
+    assert client("s3").list_buckets()["Buckets"] == []   # found through our S3 permission's Sid

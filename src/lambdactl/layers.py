@@ -225,50 +225,6 @@ def delete_version(lam: Any, name: str, number: int) -> None:
             raise
 
 
-def plan_destroy(lam: Any, journal: Journal, project: Project) -> list[tuple[str, str, str]]:
-    """Every version lambdactl published for PROJECT: (name:number, "delete", why) rows,
-    and a "skip" row for a layer's foreign versions. Read calls only.
-
-    The layers of the config and of the journal; a version is ours by its marker
-    or the journal. Foreign versions are left alone (and reported).
-    """
-    names = {layer.name for layer in project.layers}
-    names |= {e["name"] for e in journal.resources().values() if e["kind"] == "layer"}
-    rows: list[tuple[str, str, str]] = []
-    lock = threading.Lock()
-
-    def one(name: str) -> None:
-        ours, foreign = split(observe(lam, name), project.name, journaled(journal, name))
-        with lock:
-            rows.extend((f"{name}:{v.number}", "delete", "lambdactl's marker" if v.project == project.name
-                         else "published by lambdactl (journal)") for v in ours)
-            if foreign:
-                rows.append((name, "skip", f"{len(foreign)} version(s) not published by lambdactl; left alone"))
-
-    if names:
-        with ThreadPoolExecutor(max_workers=min(8, len(names))) as pool:
-            list(pool.map(one, sorted(names)))
-    return sorted(rows)
-
-
-def destroy(lam: Any, journal: Journal, project: Project) -> list[tuple[str, str, str]]:
-    """Delete every version plan_destroy finds ours; the same rows, for the summary."""
-    rows = plan_destroy(lam, journal, project)
-    deletes = [r for r in rows if r[1] == "delete"]
-
-    def one(row: tuple[str, str, str]) -> None:
-        name, _, number = row[0].rpartition(":")
-        delete_version(lam, name, int(number))
-
-    if deletes:
-        with ThreadPoolExecutor(max_workers=min(8, len(deletes))) as pool:
-            list(pool.map(one, deletes))
-    for name in {layer.name for layer in project.layers} | {
-            e["name"] for e in journal.resources().values() if e["kind"] == "layer"}:
-        journal.forget("layer", name)
-    return [(n, a, "") if a == "delete" else (n, a, d) for n, a, d in rows]
-
-
 # -- one run: builds, decisions and the ARNs functions get ---------------------------
 @dataclass
 class LayerSet:

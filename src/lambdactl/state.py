@@ -80,6 +80,18 @@ class Journal:
             Path(tmp).unlink(missing_ok=True)
             raise
 
+    def elsewhere(self) -> list[str]:
+        """Other targets ("region us-west-2 of account 1234…") this project has entries for."""
+        with self._lock:
+            targets = self._read_all()["targets"]
+        out = []
+        for key, section in targets.items():
+            target, _, project = key.partition("#")
+            if project == self.project and target != self.target_key and section.get("resources"):
+                account, region, where = (target.split("/", 2) + ["", ""])[:3]
+                out.append(f"region {region} of account {account}" + ("" if where == "aws" else f" at {where}"))
+        return sorted(out)
+
     # -- resources ----------------------------------------------------------
     def resources(self) -> dict[str, dict[str, Any]]:
         with self._lock:

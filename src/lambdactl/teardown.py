@@ -21,6 +21,7 @@ from lambdactl.core.executor import run_graph, run_parallel
 from lambdactl.core.step import Step
 from lambdactl.kinds import KINDS
 from lambdactl.kinds import bucket as bucket_kind
+from lambdactl.kinds.s3_notification import Unhook
 from lambdactl.triggers import s3 as s3mod
 
 if TYPE_CHECKING:
@@ -40,7 +41,8 @@ class Target:
 
 
 def targets(ctx: Context, *, config: bool = True) -> list[Target]:
-    """The config's functions (unless not CONFIG) and those only the journal knows (orphans)."""
+    """The config's functions (unless not CONFIG) and those only the journal knows
+    (orphans); with neither (no lambdactl.toml, no journal), what discover() finds."""
     out: dict[str, Target] = {}
     if config:
         for fn in ctx.project.functions:
@@ -52,7 +54,26 @@ def targets(ctx: Context, *, config: bool = True) -> list[Target]:
                 name = e["name"]
                 buckets = tuple(sorted({x["bucket"] for x in entries if x["kind"] == "notification"}))
                 out[name] = Target(key, name, f"{name}-role", f"/aws/lambda/{name}", buckets, orphan=True)
+    if not out and not ctx.project.functions:
+        return discover(ctx)
     return list(out.values())
+
+
+def discover(ctx: Context) -> list[Target]:
+    """The project's functions found by name (<project>-*) when nothing else knows them;
+    their buckets from our S3 permissions (Sid lambdactl-s3-<bucket>). plan() then asks
+    each one's tags: a name is where to look, not proof."""
+    from lambdactl.kinds.s3_permission import observe_permissions
+
+    lam, prefix = ctx.aws.client("lambda"), f"{ctx.project.name}-"
+    names = [f["FunctionName"] for page in lam.get_paginator("list_functions").paginate()
+             for f in page.get("Functions", []) if f["FunctionName"].startswith(prefix)]
+    sids: dict[str, dict[str, Any]] = {}
+    run_parallel([partial(observe_permissions, lam, n) for n in names],
+                 [partial(sids.__setitem__, n) for n in names])
+    return [Target(n.removeprefix(prefix), n, f"{n}-role", f"/aws/lambda/{n}",
+                   tuple(sorted(sid.removeprefix("lambdactl-s3-") for sid in sids[n] if sid.startswith("lambdactl-s3-"))),
+                   orphan=True) for n in names]
 
 
 @dataclass(frozen=True)
@@ -139,14 +160,13 @@ def plan(tgts: list[Target], found: Found, project: str) -> list[Step]:
                               detail=f"belongs to {ownership.whose(fstate.tags)}; left alone"))
             continue
         ours_fns.append(t)
-    unhooks = plan_buckets(ours_fns, found, project, steps)
+    plan_buckets(ours_fns, found, project, steps)
     for t in ours_fns:
         fstate, role = found.functions.get(t.name), found.roles.get(t.name)
         orphan = "; no longer in lambdactl.toml" if t.orphan else ""
         if fstate is not None:
             steps.append(Step(t.key, "function", t.name, "delete",
-                              detail=ownership.why_ours(project) + (", with its S3 permissions" if t.buckets else "") + orphan,
-                              data={"needs": [u for u in unhooks if u.name.removeprefix("s3://") in t.buckets]}))
+                              detail=ownership.why_ours(project) + (", with its S3 permissions" if t.buckets else "") + orphan))
         # Only a function that existed (or our journal) can have left a log group: a
         # second destroy then makes no write call at all.
         if fstate is not None or f"log_group:{t.log_group}" in found.journal:
@@ -161,10 +181,9 @@ def plan(tgts: list[Target], found: Found, project: str) -> list[Step]:
     return steps
 
 
-def plan_buckets(ours: list[Target], found: Found, project: str, steps: list[Step]) -> list[Step]:
+def plan_buckets(ours: list[Target], found: Found, project: str, steps: list[Step]) -> None:
     """Per bucket: delete it (ours, empty, nothing foreign in it) or take our entries out
-    (one write for all our functions). Appends to STEPS; returns the unhook steps."""
-    unhooks = []
+    (one write for all our functions). Appends to STEPS."""
     for b, facts in sorted(found.buckets.items()):
         if not facts.exists:
             continue
@@ -175,19 +194,17 @@ def plan_buckets(ours: list[Target], found: Found, project: str, steps: list[Ste
             facts.tags, facts.empty, ownership.foreign_entries(facts.notification, names), project)
         if delete and b not in found.in_use:
             steps.append(Step("", "bucket", b, "delete", detail=f"{why}; its notification configuration goes with it",
-                              data={"functions": names, "observed": facts.observed()}))
+                              data=Unhook(b, names, facts.observed())))
             continue
         if mine:
             users = sorted({n for n in names if any(ownership.entry_is_ours(e, [n]) for e in mine)})
             key = next((t.key for t in ours if t.name == users[0]), "") if len(users) == 1 else ""
             step = Step(key, "notification", f"s3://{b}", "delete",
                         detail=f"our entries for {', '.join(users)} (other entries kept)",
-                        data={"bucket": b, "functions": users, "observed": facts.observed()})
-            unhooks.append(step)
+                        data=Unhook(b, users, facts.observed()))
             steps.append(step)
         if (ownership.is_ours(facts.tags, project) or facts.journaled) and b not in found.in_use:
             steps.append(Step("", "bucket", b, "skip", detail=why))
-    return unhooks
 
 
 # -- execute ------------------------------------------------------------------
@@ -210,7 +227,16 @@ def execute(ctx: Context, tgts: list[Target], found: Found, steps: list[Step],
     for step in steps:
         if not step.writes:
             report(step)
-    failures = run_graph(todo, lambda s: s.data.get("needs", ()), apply)
+    unhooks = {s.name.removeprefix("s3://"): s for s in todo if s.kind == "notification"}
+    buckets = {t.name: t.buckets for t in tgts}
+
+    def needs(step: Step) -> list[Step]:
+        """A function goes after our entries that point at it."""
+        if step.kind != "function":
+            return []
+        return [unhooks[b] for b in buckets.get(step.name, ()) if b in unhooks]
+
+    failures = run_graph(todo, needs, apply)
     failed = {s.function for s in todo if s not in done}
     for t in tgts:
         if t.key in failed:

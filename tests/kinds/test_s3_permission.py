@@ -25,4 +25,5 @@ def statement(account: str = ACCOUNT, bucket: str = "b-one") -> dict[str, object
 def test_plan(have: dict[str, object], action: str, replace: bool) -> None:
     [step] = s3_permission.plan(facts(), desired(FN), observed(permissions=have))
     assert (step.name, step.action) == (SID, action)
-    assert step.data["want"]["SourceAccount"] == ACCOUNT and step.data["replace"] is replace
+    assert isinstance(step.data, s3_permission.PermissionData)
+    assert step.data.want["SourceAccount"] == ACCOUNT and step.data.replace is replace

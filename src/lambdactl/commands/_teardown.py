@@ -31,9 +31,13 @@ def planned(app: App, *, orphans: bool) -> tuple[list[Target], Found | None, lis
 
 
 def orphan_lines(steps: list[Step]) -> list[str]:
-    """What plan and status say of orphans."""
-    return [f"orphan: {s.describe()}: will be removed by `lambdactl up --prune` (or destroy)"
-            for s in steps if s.writes]
+    """What plan, status and up say of orphans: a line per function."""
+    by_function: dict[str, list[str]] = {}
+    for s in steps:
+        if s.writes:
+            by_function.setdefault(s.function or "project", []).append(f"{s.kind.replace('_', ' ')} {s.name}")
+    return [f"orphan {key} (no longer in lambdactl.toml): {', '.join(what)}; `lambdactl up --prune` removes it"
+            for key, what in by_function.items()]
 
 
 def show(app: App, steps: list[Step], extra: dict[str, Any] | None = None) -> None:

@@ -65,6 +65,8 @@ def command(app: App, yes: bool, project_name: str | None, dry_run: bool) -> Non
                              "api_calls": calls.as_json()})
     else:
         app.term.info(f"removed {len(deleted)} resource(s)" if deleted else "nothing to remove")
+        if not done and (where := ctx.journal.elsewhere()):
+            app.term.info(f"the journal knows {ctx.project.name} in {'; '.join(where)}: pass --region or --target")
     app.term.debug(f"API calls: {calls.reads} reads, {calls.writes} writes")
 
 

@@ -25,7 +25,7 @@ def command(app: App, prune: bool) -> None:
     pruned = [s.as_json() for s in _teardown.prune(app)] if prune else None
     if not prune:
         for line in _teardown.orphan_lines(_teardown.planned(app, orphans=True)[2]):
-            app.term.warn(line.replace("will be removed by", "kept; removed by"))
+            app.term.warn(line)
     if not any(r.changed for r in results) and not pruned:
         app.term.info("no changes: everything is up to date")
     raise SystemExit(render_summary(app, "deployed", results,

@@ -14,7 +14,8 @@ class Step:
     action: str              # create | update | delete | keep | skip
     fields: tuple[str, ...] = ()
     detail: str = ""
-    data: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    # The kind's own frozen payload for apply/delete (kinds/*.py: RoleData, ...), or None.
+    data: object = field(default=None, compare=False, repr=False)
 
     @property
     def writes(self) -> bool:

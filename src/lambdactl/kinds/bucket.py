@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from lambdactl.aws import error_code
 from lambdactl.core.step import Step
+from lambdactl.kinds.s3_notification import Unhook
 from lambdactl.triggers import s3 as s3mod
 from lambdactl.triggers import s3_write
 
@@ -53,7 +54,9 @@ def delete(ctx: Context, step: Step) -> Step:
     s3 = ctx.aws.client("s3")
     if delete_bucket(s3, step.name):
         return step
-    s3_write.remove_entries(s3, step.name, step.data["functions"], step.data.get("observed"))
+    data = step.data
+    assert isinstance(data, Unhook)
+    s3_write.remove_entries(s3, step.name, data.functions, data.observed)
     return Step("", NAME, step.name, "skip", detail="kept (an object arrived meanwhile)")
 
 

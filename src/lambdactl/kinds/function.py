@@ -39,7 +39,7 @@ def plan(facts: Facts, want: Desired, have: Observed) -> list[Step]:
                 detail=f"code {pkg.sha256[:12]}…" if "code" in fields or action == "create" else "")
     if stagemod.needs_code(step):  # over 50 MB: via the staging bucket (refused if foreign)
         step = replace(step, detail=step.detail + stagemod.detail(pkg, have.staging),
-                       data={"staging": have.staging})
+                       data=have.staging)
     return [step]
 
 
@@ -48,7 +48,7 @@ def apply(ctx: Context, want: Desired, step: Step, ready: Callable[[], None]) ->
     assert pkg is not None
     fn = ctx.layers.resolved(a.client("lambda"), j, ctx.project, want.fn,   # [layers.NAME] -> version ARNs
                              stagemod.layer_content(ctx))
-    code = stagemod.code_for(ctx, fn, pkg, step, step.data.get("staging"))  # bytes, or a staged S3 object
+    code = stagemod.code_for(ctx, fn, pkg, step, step.data if isinstance(step.data, stagemod.StagingState) else None)  # bytes, or a staged S3 object
     if step.action == "create":
         j.record(NAME, fn.name, "creating", function=fn.key)
         resp = fnmod.create(a.client("lambda"), fn, ctx.role_arn(fn), code, ctx.tags, sleep=ctx.sleep)

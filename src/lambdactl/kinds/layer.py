@@ -4,10 +4,13 @@ builds, decides and publishes them, once per run for every function that names o
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
+from functools import partial
 from typing import TYPE_CHECKING
 
 from lambdactl import layers as layermod
 from lambdactl import staging as stagemod
+from lambdactl.core.executor import run_parallel
 from lambdactl.core.step import Step
 
 if TYPE_CHECKING:
@@ -22,12 +25,12 @@ NEEDS: tuple[str, ...] = ()
 def plan(facts: Facts, want: Desired, have: Observed) -> list[Step]:
     if NAME not in facts.kinds:
         return []
-    return [Step(want.fn.key, NAME, name, action, fields, detail, data={"key": key})
+    return [Step(want.fn.key, NAME, name, action, fields, detail, data=key)
             for key, name, action, fields, detail in facts.layers.decide(facts.config, facts, want.fn)]
 
 
 def apply(ctx: Context, want: Desired, step: Step, ready: Callable[[], None]) -> None:
-    ctx.layers.ensure(ctx.aws.client("lambda"), ctx.journal, ctx.project, step.data["key"],
+    ctx.layers.ensure(ctx.aws.client("lambda"), ctx.journal, ctx.project, str(step.data),
                       stagemod.layer_content(ctx))
 
 
@@ -38,12 +41,35 @@ def delete(ctx: Context, step: Step) -> Step:
 
 
 def plan_destroy(ctx: Context) -> list[Step]:
-    """Every version lambdactl published for the project (read calls only)."""
-    return [Step("", NAME, name, action, detail=detail) for name, action, detail in
-            layermod.plan_destroy(ctx.aws.client("lambda"), ctx.journal, ctx.project)]
+    """Every version lambdactl published for the project, to delete; a skip step for a
+    layer's foreign versions. Read calls only.
+
+    The layers of the config and of the journal; a version is ours by the marker
+    in its description: the journal says where to look, the version whose it is.
+    """
+    lam, project = ctx.aws.client("lambda"), ctx.project
+    names = {x.name for x in project.layers}
+    names |= {e["name"] for e in ctx.journal.resources().values() if e["kind"] == NAME}
+    steps: list[Step] = []
+
+    def one(name: str) -> list[Step]:
+        ours, foreign = layermod.split(layermod.observe(lam, name), project.name, set())
+        out = [Step("", NAME, f"{name}:{v.number}", "delete", detail="lambdactl's marker") for v in ours]
+        if foreign:
+            out.append(Step("", NAME, name, "skip", detail=f"{len(foreign)} version(s) without lambdactl's "
+                                                           f"marker for {project.name}; left alone"))
+        return out
+
+    run_parallel([partial(one, n) for n in sorted(names)], [steps.extend for _ in names])
+    return sorted(steps, key=lambda s: s.name)
 
 
 def destroy(ctx: Context) -> list[Step]:
-    """After the functions: every layer version lambdactl published for the project."""
-    return [Step("", NAME, name, action, detail=detail)
-            for name, action, detail in layermod.destroy(ctx.aws.client("lambda"), ctx.journal, ctx.project)]
+    """After the functions: every layer version plan_destroy finds ours."""
+    steps = plan_destroy(ctx)
+    deletes = [s for s in steps if s.writes]
+    run_parallel([partial(delete, ctx, s) for s in deletes], [lambda _: None for _ in deletes])
+    for name in {x.name for x in ctx.project.layers} | {
+            e["name"] for e in ctx.journal.resources().values() if e["kind"] == NAME}:
+        ctx.journal.forget(NAME, name)
+    return [replace(s, detail="") if s.writes else s for s in steps]

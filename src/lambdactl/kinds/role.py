@@ -4,7 +4,7 @@ and makes the calls)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from lambdactl import iam
@@ -22,6 +22,13 @@ NAME = "role"
 NEEDS: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class RoleData:
+    claim: bool = False     # not read: `up` creates it first (claim)
+    claimed: bool = False   # claim() created it already
+    migrate: bool = False   # no policy for this region: the old shared one (iam.LEGACY_POLICY) goes
+
+
 def plan(facts: Facts, want: Desired, have: Observed) -> list[Step]:
     fn = want.fn
     if NAME not in facts.kinds:
@@ -35,7 +42,7 @@ def plan(facts: Facts, want: Desired, have: Observed) -> list[Step]:
     # policies were per region (iam.LEGACY_POLICY), which goes when ours is written.
     migrate = have.role is not None and have.role.policy is None
     return [Step(fn.key, NAME, fn.role_name, action, tuple(fields),
-                 data={"claim": True} if have.role_unread else {"migrate": migrate})]
+                 data=RoleData(claim=True) if have.role_unread else RoleData(migrate=migrate))]
 
 
 def claim(ctx: Context, want: Desired, steps: list[Step]) -> list[Step]:
@@ -48,13 +55,13 @@ def claim(ctx: Context, want: Desired, steps: list[Step]) -> list[Step]:
     one role unread per run: with two, the second could be refused after the
     first was made.
     """
-    i = next((i for i, s in enumerate(steps) if s.kind == NAME and s.data.get("claim")), None)
+    i = next((i for i, s in enumerate(steps) if s.kind == NAME and isinstance(s.data, RoleData) and s.data.claim), None)
     if i is None:
         return steps
     fn = want.fn
     try:
         create(ctx, fn)
-        step = replace(steps[i], data={"claimed": True})
+        step = replace(steps[i], data=RoleData(claimed=True))
     except Exception as exc:
         if error_code(exc) != "EntityAlreadyExists":
             raise
@@ -68,7 +75,7 @@ def claim(ctx: Context, want: Desired, steps: list[Step]) -> list[Step]:
             raise
         j.record(NAME, fn.role_name, "created", function=fn.key, arn=ctx.role_arn(fn))  # ours
         step = replace(steps[i], action=action, fields=tuple(fields),
-                       data={"migrate": state is not None and state.policy is None})
+                       data=RoleData(migrate=state is not None and state.policy is None))
     return [*steps[:i], step, *steps[i + 1:]]
 
 
@@ -82,16 +89,17 @@ def create(ctx: Context, fn: Function) -> None:
 
 def apply(ctx: Context, want: Desired, step: Step, ready: Callable[[], None]) -> None:
     """READY once the role exists: the function can be created while the policy is written."""
-    a, fn = ctx.aws, want.fn
+    a, fn, data = ctx.aws, want.fn, step.data
+    assert isinstance(data, RoleData)
     if step.action == "create":
-        if not step.data.get("claimed"):  # claim() made it already
+        if not data.claimed:  # claim() made it already
             create(ctx, fn)
     elif "trust" in step.fields:
         iam.put_trust(a.client("iam"), fn.role_name)
     ready()
     if "policy" in step.fields:
         iam.put_policy(a.client("iam"), fn.role_name, a.region, ctx.policy(fn),
-                       migrate=step.data.get("migrate", False))
+                       migrate=data.migrate)
 
 
 def delete(ctx: Context, step: Step) -> Step:

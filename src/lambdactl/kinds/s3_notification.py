@@ -4,7 +4,8 @@ lambdactl-<function>-<n>), merged with everything else in it (triggers/s3.py).""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from lambdactl.core.step import Step
 from lambdactl.triggers import s3 as s3mod
@@ -18,6 +19,21 @@ if TYPE_CHECKING:
 NAME = "notification"
 # S3 validates the permission when the configuration is written.
 NEEDS: tuple[str, ...] = ("permission", "bucket")
+
+
+@dataclass(frozen=True)
+class NotificationData:
+    ours: list[dict[str, Any]]            # our entries for the bucket
+    observed: s3mod.BucketState | None    # as read (used if nothing wrote since)
+
+
+@dataclass(frozen=True)
+class Unhook:
+    """destroy: FUNCTIONS' entries come out of BUCKET (or go with it)."""
+
+    bucket: str
+    functions: list[str]
+    observed: s3mod.BucketState | None
 
 
 def plan(facts: Facts, want: Desired, have: Observed) -> list[Step]:
@@ -36,18 +52,20 @@ def plan(facts: Facts, want: Desired, have: Observed) -> list[Step]:
         action = "keep" if s3mod.ours_match(current, mine, fn.name) else (
             "update" if s3mod.our_entries_in(current, fn.name) else "create")
         steps.append(Step(fn.key, NAME, f"s3://{bucket}", action, detail=", ".join(o["Id"] for o in mine),
-                          data={"ours": mine, "observed": state}))
+                          data=NotificationData(mine, state)))
     return steps
 
 
 def apply(ctx: Context, want: Desired, step: Step, ready: Callable[[], None]) -> None:
-    bucket, fn = step.name.removeprefix("s3://"), want.fn
+    bucket, fn, data = step.name.removeprefix("s3://"), want.fn, step.data
+    assert isinstance(data, NotificationData)
     ctx.journal.record(NAME, f"{bucket}#{fn.name}", "created", function=fn.key, bucket=bucket)
-    s3_write.update_notification(ctx.aws.client("s3"), bucket, fn.name, step.data["ours"],
-                              observed=step.data.get("observed"), sleep=ctx.sleep)
+    s3_write.update_notification(ctx.aws.client("s3"), bucket, fn.name, data.ours,
+                                 observed=data.observed, sleep=ctx.sleep)
 
 
 def delete(ctx: Context, step: Step) -> Step:
-    s3_write.remove_entries(ctx.aws.client("s3"), step.data["bucket"], step.data["functions"],
-                         step.data.get("observed"))
+    data = step.data
+    assert isinstance(data, Unhook)
+    s3_write.remove_entries(ctx.aws.client("s3"), data.bucket, data.functions, data.observed)
     return step

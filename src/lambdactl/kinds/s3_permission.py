@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from lambdactl.aws import deleted, error_code
@@ -19,6 +20,12 @@ NAME = "permission"
 NEEDS: tuple[str, ...] = ("function",)
 
 
+@dataclass(frozen=True)
+class PermissionData:
+    want: dict[str, Any]    # AddPermission's parameters
+    replace: bool           # a statement with our Sid differs: removed first
+
+
 def plan(facts: Facts, want: Desired, have: Observed) -> list[Step]:
     if NAME not in facts.kinds:
         return []
@@ -31,12 +38,14 @@ def plan(facts: Facts, want: Desired, have: Observed) -> list[Step]:
         else:
             action = "update" if present else "create"
         steps.append(Step(want.fn.key, NAME, wanted["StatementId"], action,
-                          data={"want": wanted, "replace": bool(present)}))
+                          data=PermissionData(wanted, bool(present))))
     return steps
 
 
 def apply(ctx: Context, want: Desired, step: Step, ready: Callable[[], None]) -> None:
-    add_permission(ctx.aws.client("lambda"), want.fn.name, step.data["want"], step.data["replace"])
+    data = step.data
+    assert isinstance(data, PermissionData)
+    add_permission(ctx.aws.client("lambda"), want.fn.name, data.want, data.replace)
 
 
 def delete(ctx: Context, step: Step) -> Step:
