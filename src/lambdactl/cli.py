@@ -36,6 +36,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "event": ("event", "Print a sample event (s3-put, s3-delete) for local testing."),
     "status": ("status", "What is deployed, and how it drifts from the config."),
     "local": ("local", "Start, stop or inspect the embedded local sandbox."),
+    "completion": ("completion", "Print the shell completion script for bash, zsh or fish."),
 }
 
 
