@@ -26,6 +26,7 @@ ARGS: dict[str, list[str]] = {
     "invoke": ["hello"], "logs": ["hello"], "upload": ["{file}"], "status": [],
     "event": ["s3-put", "--bucket", "b", "--key", "k"],
     "local start": [], "local stop": [], "local status": [],
+    "completion": ["bash"], "init": ["--list"],
 }
 
 # (option as typed, App attribute, value it must reach the App as)
