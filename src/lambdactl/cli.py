@@ -128,7 +128,7 @@ class App:
             root = self.project.root / ".lambdactl"
             self._cache["context"] = Context(
                 aws=self.aws, project=self.project, build_dir=root / "build",
-                journal_path=root / "state.json",
+                journal_path=root / "state.json", build_progress=self.term.activity,
             )
         return self._cache["context"]
 

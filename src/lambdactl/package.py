@@ -14,6 +14,7 @@ tree is zipped at the package root next to the handler code.
 from __future__ import annotations
 
 import base64
+import contextlib
 import fnmatch
 import hashlib
 import json
@@ -412,10 +413,31 @@ def _scrub(tree: Path) -> None:
                 (Path(dirpath) / f).unlink(missing_ok=True)
 
 
+# A long step's progress, for the UI: (what, phase), phase "start" before the step
+# and "end" or "failed" after it. The core only calls it; it never renders.
+BuildProgress = Callable[[str, str], None]
+
+
+@contextlib.contextmanager
+def reporting(progress: BuildProgress | None, what: str) -> Iterator[None]:
+    """Tell PROGRESS that WHAT starts, then that it ended or failed."""
+    if progress is None:
+        yield
+        return
+    progress(what, "start")
+    try:
+        yield
+    except BaseException:
+        progress(what, "failed")
+        raise
+    progress(what, "end")
+
+
 def install_dependencies(requirements: Path, build_dir: Path, runtime: str, architecture: str, *,
                          name: str = "", runner: Runner = run_pip,
                          pip_options: Sequence[str] = (),
-                         env: Mapping[str, str] | None = None) -> tuple[Path, str, str]:
+                         env: Mapping[str, str] | None = None,
+                         progress: BuildProgress | None = None) -> tuple[Path, str, str]:
     """The cached dependency tree for REQUIREMENTS: (path, "hit"|"miss", key)."""
     key = deps_key(requirements_bytes(requirements), runtime, architecture)
     cache = build_dir / "deps"
@@ -426,27 +448,29 @@ def install_dependencies(requirements: Path, build_dir: Path, runtime: str, arch
     work = cache / f".{key}.{os.getpid()}.{threading.get_ident()}.tmp"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir()
+    who = name or requirements.parent.name
+    what = f"{who}: pip install -r {requirements.name} ({runtime}, {architecture})"
     try:
-        cmd = pip_install_command(requirements, work, runtime, architecture, extra=pip_options)
-        child_env = dict(os.environ if env is None else env)
-        child_env.setdefault("PIP_DISABLE_PIP_VERSION_CHECK", "1")
-        child_env.pop("PIP_USER", None)       # --user conflicts with --target
-        child_env.pop("PIP_REQUIRE_VIRTUALENV", None)
-        try:
-            proc = runner(cmd, child_env)
-        except FileNotFoundError as exc:
-            raise LambdactlError(f"{name}: cannot run pip ({exc})",
-                                 "install pip in lambdactl's Python environment") from exc
-        if proc.returncode != 0:
-            raise _pip_error(name or requirements.parent.name, proc.stderr or "", runtime,
-                             architecture)
-        _scrub(work)
-        site = work / "tree"
-        site.mkdir()
-        for child in list(work.iterdir()):
-            if child != site:
-                child.rename(site / child.name)
-        precompress(site, work)
+        with reporting(progress, what):
+            cmd = pip_install_command(requirements, work, runtime, architecture, extra=pip_options)
+            child_env = dict(os.environ if env is None else env)
+            child_env.setdefault("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+            child_env.pop("PIP_USER", None)       # --user conflicts with --target
+            child_env.pop("PIP_REQUIRE_VIRTUALENV", None)
+            try:
+                proc = runner(cmd, child_env)
+            except FileNotFoundError as exc:
+                raise LambdactlError(f"{name}: cannot run pip ({exc})",
+                                     "install pip in lambdactl's Python environment") from exc
+            if proc.returncode != 0:
+                raise _pip_error(who, proc.stderr or "", runtime, architecture)
+            _scrub(work)
+            site = work / "tree"
+            site.mkdir()
+            for child in list(work.iterdir()):
+                if child != site:
+                    child.rename(site / child.name)
+            precompress(site, work)
         shutil.rmtree(tree, ignore_errors=True)   # an older, incomplete layout
         try:
             os.rename(work, tree)             # atomic: a cached tree is always complete
@@ -524,7 +548,8 @@ def check_unzipped(name: str, files: Sequence[tuple[str, Source]], limit: int | 
 def package_function(source: Path, build_dir: Path, name: str, *, runtime: str = "python3.12",
                      architecture: str = "x86_64", runner: Runner = run_pip,
                      pip_options: Sequence[str] = (),
-                     env: Mapping[str, str] | None = None) -> Package:
+                     env: Mapping[str, str] | None = None,
+                     progress: BuildProgress | None = None) -> Package:
     """Zip SOURCE (plus its vendored requirements) into BUILD_DIR/<name>.zip, deterministically."""
     start = time.perf_counter()
     if not source.is_dir():
@@ -540,7 +565,7 @@ def package_function(source: Path, build_dir: Path, name: str, *, runtime: str =
             t0 = time.perf_counter()
             tree, deps, key = install_dependencies(
                 req, build_dir, runtime, architecture, name=name, runner=runner,
-                pip_options=pip_options, env=env)
+                pip_options=pip_options, env=env, progress=progress)
             deps_seconds = time.perf_counter() - t0
             mine = {rel for rel, _ in files}
             # The function's own files win over a dependency's file of the same name.

@@ -25,7 +25,7 @@ from lambdactl import staging as stagemod
 from lambdactl.aws import Aws, error_code
 from lambdactl.config import Function, Project
 from lambdactl.errors import LambdactlError
-from lambdactl.package import Package, package_for_function
+from lambdactl.package import BuildProgress, Package, package_for_function
 from lambdactl.state import Journal
 from lambdactl.triggers import s3 as s3mod
 
@@ -92,6 +92,7 @@ class Context:
     journal_path: Path
     sleep: Callable[[float], None] = time.sleep
     progress: stagemod.Progress | None = None     # (label, bytes sent, total) of a staging upload
+    build_progress: BuildProgress | None = None    # (what, phase) of a dependency install
     _journal: Journal | None = None
     buckets_made: set[str] = field(default_factory=set)  # this run's bucket steps done
     layers: layermod.LayerSet = field(default_factory=layermod.LayerSet)   # this run's [layers.NAME]
@@ -498,7 +499,7 @@ def apply_step(ctx: Context, fn: Function, step: Step, pkg: Package | None,
 
 
 def package_for(ctx: Context, fn: Function) -> Package:
-    return package_for_function(fn, ctx.build_dir)
+    return package_for_function(fn, ctx.build_dir, progress=ctx.build_progress)
 
 
 # -- destroy ------------------------------------------------------------------

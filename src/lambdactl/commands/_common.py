@@ -67,7 +67,7 @@ def observe_all(app: App, kinds: tuple[str, ...], key: str | None,
     fns = ctx.project.select(key)
     results = [FunctionResult(fn) for fn in fns]
     if "layer" in kinds:
-        ctx.layers.build_all(ctx.project, fns, ctx.build_dir)
+        ctx.layers.build_all(ctx.project, fns, ctx.build_dir, progress=ctx.build_progress)
     if "function" in kinds:
         for r in results:
             r.package = plan.package_for(ctx, r.fn)
