@@ -126,3 +126,10 @@ def test_after_the_subcommand_in_the_real_cli(tmp_path: Path) -> None:
                           cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 3, proc.stderr  # 3: not running
     assert json.loads(proc.stdout) == {"running": False}
+
+
+def test_subcommand_help_says_global_options_may_follow() -> None:
+    for args in (["invoke", "--help"], ["local", "start", "--help"]):
+        out = CliRunner().invoke(root, args, catch_exceptions=False).output
+        assert "Global options (lambdactl --help) may also follow the command:" in out
+        assert "--output/-o" in " ".join(out.split())

@@ -196,6 +196,10 @@ def global_options(f: Any) -> Any:
     return f
 
 
+GLOBAL_EPILOG = "Global options (lambdactl --help) may also follow the command: " + ", ".join(
+    "/".join(d for d in decls if d.startswith("-")) for decls, _ in GLOBAL_OPTIONS) + "."
+
+
 class GlobalOption(click.Option):
     """A global option given after a subcommand: it writes into the App the root
     made. No env var and no default here, so the root's value (from the command
@@ -222,6 +226,7 @@ def with_global_options(cmd: click.Command) -> click.Command:
             raise RuntimeError(f"command {cmd.name!r} has its own {', '.join(sorted(clash))}, "
                                "which is a global option")
         cmd.params.extend(GlobalOption(decls, kwargs) for decls, kwargs in GLOBAL_OPTIONS)
+        cmd.epilog = cmd.epilog or GLOBAL_EPILOG
     for sub in getattr(cmd, "commands", {}).values():
         with_global_options(sub)
     return cmd
