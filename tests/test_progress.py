@@ -50,23 +50,42 @@ def fake_pip(code: int):  # type: ignore[no-untyped-def]
 def test_install_reports_start_end_failed_and_nothing_on_a_cache_hit(tmp_path: Path, wheelhouse: Path) -> None:
     req = tmp_path / "requirements.txt"
     req.write_text("purelib==1.0\n")
-    seen: list[tuple[str, str]] = []
+    seen: list[tuple[str, str, str]] = []
+    what = "fn: pip install -r requirements.txt (python3.12, x86_64)"
 
     def install(**kw: object) -> str:
         return pk.install_dependencies(req, tmp_path / "build", "python3.12", "x86_64", name="fn",
-                                       progress=lambda what, phase: seen.append((what, phase)),
+                                       progress=lambda *event: seen.append(event),
                                        **kw)[1]  # type: ignore[arg-type]
 
     with pytest.raises(LambdactlError):
         install(runner=fake_pip(1))
-    assert seen == [("fn: pip install -r requirements.txt (python3.12, x86_64)", "start"),
-                    ("fn: pip install -r requirements.txt (python3.12, x86_64)", "failed")]
+    assert seen == [(what, "start", ""), (what, "failed", "")]
     seen.clear()
     assert install(pip_options=("--find-links", str(wheelhouse), "--no-index")) == "miss"
-    assert [phase for _, phase in seen] == ["start", "end"]
+    assert [(w, phase) for w, phase, _ in seen if phase != "detail"] == [(what, "start"), (what, "end")]
+    # What pip is fetching and installing, line by line, for the live line.
+    details = [d for _, phase, d in seen if phase == "detail"]
+    assert any(d.startswith("Processing ") and "purelib-1.0" in d for d in details), details
+    assert "Installing collected packages: purelib" in details
     seen.clear()
     assert install() == "hit"
     assert seen == []
+
+
+def test_a_failing_pip_still_names_the_missing_wheel_when_reporting(tmp_path: Path, wheelhouse: Path) -> None:
+    (tmp_path / "requirements.txt").write_text("nosuchlib==1.0\n")
+    with pytest.raises(LambdactlError, match="no wheel of nosuchlib==1.0 for Lambda's platform"):
+        pk.install_dependencies(tmp_path / "requirements.txt", tmp_path / "build", "python3.12", "x86_64",
+                                progress=lambda *_: None,
+                                pip_options=("--find-links", str(wheelhouse), "--no-index"))
+
+
+def test_detail_moves_the_live_line_only(capsys: pytest.CaptureFixture[str]) -> None:
+    term = Terminal()
+    term.activity("fn: pip", "start")
+    term.activity("fn: pip", "detail", "Downloading numpy-2.2.6.whl (14.3 MB)")   # a pipe: no line
+    assert capsys.readouterr().err == "▸ building fn: pip…\n"
 
 
 @pytest.mark.parametrize("command", ["plan", "up"])

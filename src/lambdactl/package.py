@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import fnmatch
+import functools
 import hashlib
 import json
 import os
@@ -297,7 +298,7 @@ def pip_platform(architecture: str) -> str:
 
 def pip_install_command(requirements: Path, target: Path, runtime: str, architecture: str, *,
                         python: str = sys.executable,
-                        extra: Sequence[str] = ()) -> list[str]:
+                        extra: Sequence[str] = (), quiet: bool = True) -> list[str]:
     """The pip command that installs REQUIREMENTS for Lambda's platform into TARGET.
 
     Index settings come from pip's own environment (PIP_INDEX_URL, PIP_EXTRA_INDEX_URL,
@@ -317,7 +318,7 @@ def pip_install_command(requirements: Path, target: Path, runtime: str, architec
         "--no-compile",
         "--disable-pip-version-check",
         "--no-input",
-        "--quiet",
+        *(["--quiet"] if quiet else ["--progress-bar", "off"]),
         *extra,
     ]
 
@@ -361,6 +362,27 @@ Runner = Callable[[list[str], Mapping[str, str]], "subprocess.CompletedProcess[s
 
 def run_pip(cmd: list[str], env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(cmd, env=dict(env), capture_output=True, text=True, check=False)
+
+
+# The lines of pip's (not quiet) output that say what it is fetching or installing.
+PIP_NEWS = re.compile(r"^(Collecting|Downloading|Using cached|Processing|Installing collected packages)\b")
+
+
+def run_pip_reporting(cmd: list[str], env: Mapping[str, str],
+                      on_line: Callable[[str], None]) -> subprocess.CompletedProcess[str]:
+    """run_pip, passing each line of pip's output that says what it fetches to ON_LINE."""
+    proc = subprocess.Popen(cmd, env=dict(env), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    err: list[str] = []
+    reader = threading.Thread(target=lambda: err.append(proc.stderr.read() if proc.stderr else ""))
+    reader.start()
+    out = []
+    for line in proc.stdout or ():
+        out.append(line)
+        if PIP_NEWS.match(line.strip()):
+            on_line(line.strip())
+    reader.join()
+    return subprocess.CompletedProcess(cmd, proc.wait(), "".join(out), "".join(err))
 
 
 _NO_MATCH = (
@@ -413,9 +435,10 @@ def _scrub(tree: Path) -> None:
                 (Path(dirpath) / f).unlink(missing_ok=True)
 
 
-# A long step's progress, for the UI: (what, phase), phase "start" before the step
-# and "end" or "failed" after it. The core only calls it; it never renders.
-BuildProgress = Callable[[str, str], None]
+# A long step's progress, for the UI: (what, phase, detail), phase "start" before the
+# step, "detail" for what it is doing now (detail: a line of pip's), "end" or "failed"
+# after it. The core only calls it; it never renders.
+BuildProgress = Callable[[str, str, str], None]
 
 
 @contextlib.contextmanager
@@ -424,13 +447,13 @@ def reporting(progress: BuildProgress | None, what: str) -> Iterator[None]:
     if progress is None:
         yield
         return
-    progress(what, "start")
+    progress(what, "start", "")
     try:
         yield
     except BaseException:
-        progress(what, "failed")
+        progress(what, "failed", "")
         raise
-    progress(what, "end")
+    progress(what, "end", "")
 
 
 def install_dependencies(requirements: Path, build_dir: Path, runtime: str, architecture: str, *,
@@ -452,7 +475,14 @@ def install_dependencies(requirements: Path, build_dir: Path, runtime: str, arch
     what = f"{who}: pip install -r {requirements.name} ({runtime}, {architecture})"
     try:
         with reporting(progress, what):
-            cmd = pip_install_command(requirements, work, runtime, architecture, extra=pip_options)
+            quiet = True
+            if progress is not None and runner is run_pip:   # (tests inject their own runner)
+                report = progress
+                runner = functools.partial(run_pip_reporting,
+                                           on_line=lambda line: report(what, "detail", line))
+                quiet = False
+            cmd = pip_install_command(requirements, work, runtime, architecture, extra=pip_options,
+                                      quiet=quiet)
             child_env = dict(os.environ if env is None else env)
             child_env.setdefault("PIP_DISABLE_PIP_VERSION_CHECK", "1")
             child_env.pop("PIP_USER", None)       # --user conflicts with --target

@@ -75,16 +75,21 @@ class Terminal:
         if not self.quiet:
             self.err.print(f"[{style}]{symbol}[/{style}] {escape(message)}")
 
-    def activity(self, what: str, phase: str) -> None:
-        """A long step (a pip install) starts ("start") or ends ("end", "failed").
+    def activity(self, what: str, phase: str, detail: str = "") -> None:
+        """A long step (a pip install) starts ("start"), says what it does now
+        ("detail", e.g. "Downloading numpy-….whl (14.3 MB)"), or ends ("end", "failed").
 
-        On a terminal: a live line per running step, with its elapsed time, and a
-        line when it ends. Elsewhere (CI, a pipe): a line when it starts and one
-        when it ends. Safe to call from several threads.
+        On a terminal: a live line per running step, with its elapsed time and
+        its latest detail, and a line when it ends. Elsewhere (CI, a pipe): a line
+        when it starts and one when it ends. Safe to call from several threads.
         """
         if self.quiet:
             return
         with self._lock:
+            if phase == "detail":
+                if self._live is not None and what in self._tasks:
+                    self._live.update(self._tasks[what], description=escape(f"{what}: {detail}"))
+                return
             if phase == "start":
                 self._started[what] = time.monotonic()
                 if self.interactive:
@@ -104,9 +109,12 @@ class Terminal:
         if add:
             if self._live is None:
                 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+                from rich.table import Column
 
-                self._live = Progress(SpinnerColumn(), TimeElapsedColumn(), TextColumn("building {task.description}"),
-                                      console=self.err, transient=True)
+                text = TextColumn("building {task.description}",
+                                  table_column=Column(no_wrap=True, overflow="ellipsis", ratio=1))
+                self._live = Progress(SpinnerColumn(), TimeElapsedColumn(), text, console=self.err,
+                                      transient=True, expand=True)
                 self._live.start()
             self._tasks[what] = self._live.add_task(escape(what), total=None)
             return
