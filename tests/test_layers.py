@@ -370,13 +370,14 @@ def test_over_250mb_with_layers_lists_largest_entries(aws: None, proj: Path, cal
     (proj / "functions/plot/data.bin").write_bytes(b"d" * 3000)
     monkeypatch.setattr(pk, "UNZIPPED_LIMIT", 7000)   # each fits alone (6 KB layer), not together
     r = run("up", code=2)
-    assert r.stderr.startswith("error: functions.plot with its layers: 0.0 MB unzipped exceeds Lambda's")
+    # stderr: the layer's build (progress lines), then the error
+    assert r.stderr.splitlines()[-1].startswith("error: functions.plot with its layers: 0.0 MB unzipped exceeds Lambda's")
     assert "largest entries: layer plotting: plotlib/ 0.0 MB, data.bin 0.0 MB, " in r.stderr
     assert sum(calls.values()) == 0   # found while packaging, before the first call
 
     monkeypatch.setattr(pk, "UNZIPPED_LIMIT", 5000)   # the layer alone is too big
     r = run("up", code=2)
-    assert r.stderr.startswith("error: layers.plotting: 0.0 MB unzipped exceeds")
+    assert r.stderr.splitlines()[-1].startswith("error: layers.plotting: 0.0 MB unzipped exceeds")
     assert "largest entries: plotlib/ 0.0 MB, plotlib-1.0.dist-info/ 0.0 MB" in r.stderr
 
 

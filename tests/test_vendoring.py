@@ -269,7 +269,7 @@ def test_package_command_reports_cache(project: Path, wheelhouse: Path,
         res = CliRunner().invoke(root, ["--output", "json", "package", "hello"],
                                  catch_exceptions=False)
         assert res.exit_code == 0, res.output
-        return json.loads(res.output)["packages"][0]
+        return json.loads(res.stdout)["packages"][0]
 
     first, second = package(), package()
     assert (first["deps"], second["deps"]) == ("miss", "hit")

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 # name -> (module, one-line help). The help is here so `--help` imports nothing.
 COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("init", "Start a project from a template (s3-logger, bucket-lister); --list shows them."),
     "package": ("package", "Build the deterministic zip of a function; print its size and CodeSha256."),
     "role": ("role", "Create or update a function's execution role and inline policy."),
     "deploy": ("deploy", "Create or update the Lambda function and its log group."),
@@ -36,6 +37,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "event": ("event", "Print a sample event (s3-put, s3-delete) for local testing."),
     "status": ("status", "What is deployed, and how it drifts from the config."),
     "local": ("local", "Start, stop or inspect the embedded local sandbox."),
+    "completion": ("completion", "Print the shell completion script for bash, zsh or fish."),
 }
 
 
@@ -159,6 +161,7 @@ class App:
             self._cache["context"] = Context(
                 aws=self.aws, project=self.project, build_dir=root / "build",
                 journal_path=root / "state.json", warn=self.term.warn,
+                build_progress=self.term.activity,
             )
         return self._cache["context"]
 
@@ -173,7 +176,7 @@ class LazyGroup(click.Group):
         if name not in COMMANDS:
             return None
         module = importlib.import_module(f"lambdactl.commands.{COMMANDS[name][0]}")
-        return module.command
+        return with_global_options(module.command)
 
     def invoke(self, ctx: click.Context) -> Any:
         """The one place where failures become one line and an exit code."""
@@ -199,20 +202,72 @@ class LazyGroup(click.Group):
             formatter.write_dl(rows)
 
 
+# The global options, defined once. The root takes them with their environment
+# variables; every subcommand takes them too, so that, as in the AWS CLI, they may
+# follow it (`lambdactl invoke hello --output json`); there the later one wins.
+GLOBAL_OPTIONS: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = (
+    (("--config", "config_path"), dict(metavar="PATH", envvar="LAMBDACTL_CONFIG",
+                                       help="Project file [default: ./lambdactl.toml; env LAMBDACTL_CONFIG].")),
+    (("--profile",), dict(metavar="NAME", envvar="AWS_PROFILE", help="AWS profile [env AWS_PROFILE].")),
+    (("--region",), dict(metavar="REGION", help="AWS region [default: lambdactl.toml, then AWS_REGION / "
+                                                "AWS_DEFAULT_REGION, then the profile].")),
+    (("--endpoint-url",), dict(metavar="URL", envvar="AWS_ENDPOINT_URL",
+                               help="Send every AWS call to this endpoint, e.g. a moto server [env AWS_ENDPOINT_URL].")),
+    (("--target",), dict(type=click.Choice(["aws", "local"]), envvar="LAMBDACTL_TARGET",
+                         help="aws, or local: the embedded sandbox, no account needed "
+                              "[env LAMBDACTL_TARGET; default: lambdactl.toml's target, else aws].")),
+    (("--output", "-o"), dict(type=click.Choice(["text", "json"]), default="text", show_default=True,
+                              help="text for people, json for scripts (one document on stdout).")),
+    (("-v", "--verbose"), dict(is_flag=True, help="Show API call counts, debug lines and tracebacks.")),
+)
+
+
+def global_options(f: Any) -> Any:
+    """The root's global options, in the order --help lists them."""
+    for decls, kwargs in reversed(GLOBAL_OPTIONS):
+        f = click.option(*decls, **kwargs)(f)
+    return f
+
+
+GLOBAL_EPILOG = "Global options (lambdactl --help) may also follow the command: " + ", ".join(
+    "/".join(d for d in decls if d.startswith("-")) for decls, _ in GLOBAL_OPTIONS) + "."
+
+
+class GlobalOption(click.Option):
+    """A global option given after a subcommand: it writes into the App the root
+    made. No env var and no default here, so the root's value (from the command
+    line before the subcommand, or the env) stands unless this one is given."""
+
+    def __init__(self, decls: tuple[str, ...], kwargs: dict[str, Any]) -> None:
+        own = {k: v for k, v in kwargs.items() if k not in ("envvar", "default", "show_default")}
+        super().__init__(list(decls), expose_value=False, hidden=True, callback=_set_on_app, **own)
+
+
+def _set_on_app(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    app = ctx.find_object(App)
+    if app is not None and value not in (None, False) and param.name:
+        setattr(app, param.name, value)
+
+
+def with_global_options(cmd: click.Command) -> click.Command:
+    """CMD (and a group's subcommands) taking the global options too. An option of
+    the command's own that a global one would shadow is a bug: raise, do not hide it."""
+    if not any(isinstance(p, GlobalOption) for p in cmd.params):
+        names = {opt for decls, _ in GLOBAL_OPTIONS for opt in decls if opt.startswith("-")}
+        clash = names.intersection(o for p in cmd.params for o in p.opts + p.secondary_opts)
+        if clash:
+            raise RuntimeError(f"command {cmd.name!r} has its own {', '.join(sorted(clash))}, "
+                               "which is a global option")
+        cmd.params.extend(GlobalOption(decls, kwargs) for decls, kwargs in GLOBAL_OPTIONS)
+        cmd.epilog = cmd.epilog or GLOBAL_EPILOG
+    for sub in getattr(cmd, "commands", {}).values():
+        with_global_options(sub)
+    return cmd
+
+
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "--version", prog_name="lambdactl")
-@click.option("--config", "config_path", metavar="PATH", envvar="LAMBDACTL_CONFIG",
-              help="Project file [default: ./lambdactl.toml; env LAMBDACTL_CONFIG].")
-@click.option("--profile", metavar="NAME", envvar="AWS_PROFILE", help="AWS profile [env AWS_PROFILE].")
-@click.option("--region", metavar="REGION",
-              help="AWS region [default: lambdactl.toml, then AWS_REGION / AWS_DEFAULT_REGION, then the profile].")
-@click.option("--endpoint-url", metavar="URL", envvar="AWS_ENDPOINT_URL",
-              help="Send every AWS call to this endpoint, e.g. a moto server [env AWS_ENDPOINT_URL].")
-@click.option("--target", type=click.Choice(["aws", "local"]), envvar="LAMBDACTL_TARGET",
-              help="aws, or local: the embedded sandbox, no account needed [env LAMBDACTL_TARGET; default: lambdactl.toml's target, else aws].")
-@click.option("--output", "-o", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="text for people, json for scripts (one document on stdout).")
-@click.option("-v", "--verbose", is_flag=True, help="Show API call counts, debug lines and tracebacks.")
+@global_options
 @click.pass_context
 def root(ctx: click.Context, **opts: Any) -> None:
     """Provision AWS Lambda functions end to end with boto3.
@@ -225,6 +280,9 @@ def root(ctx: click.Context, **opts: Any) -> None:
 
     No AWS account? `--target local` (or target = "local" in lambdactl.toml)
     runs everything in an embedded sandbox on this machine.
+
+    The options below may also follow the subcommand, as in the AWS CLI:
+    `lambdactl invoke hello --output json`.
     """
     ctx.obj = App(**opts)
 

@@ -14,41 +14,47 @@ tree is zipped at the package root next to the handler code.
 from __future__ import annotations
 
 import base64
+import contextlib
 import fnmatch
+import functools
 import hashlib
 import json
 import os
 import re
 import shutil
-import stat
-import struct
 import subprocess
 import sys
 import threading
 import time
-import zipfile
-import zlib
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lambdactl.errors import ConfigError, LambdactlError
+from lambdactl.zipwriter import (  # noqa: F401 - tests reach the zip writer through package
+    _MAX_ENTRIES,
+    _MAX_FILE,
+    COMPRESS_LEVEL,
+    FIXED_TIME,
+    Compressed,
+    Source,
+    _build_zip_parallel,
+    _build_zip_zipfile,
+    _deflated,
+    _mode,
+    entry_size,
+)
 
 if TYPE_CHECKING:
     from lambdactl.config import Function
 
-# 1980-01-01 00:00:00, the earliest zip timestamp: fixed so builds are reproducible.
-FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 DEFAULT_EXCLUDES = (
     "__pycache__", "*.pyc", "*.pyo", ".git", ".venv", "venv", ".env*", "*.pem", ".aws",
     ".lambdactlignore", ".DS_Store", ".pytest_cache", ".mypy_cache",
 )
 ZIP_LIMIT = 50 * 1024 * 1024          # direct upload limit of CreateFunction
 UNZIPPED_LIMIT = 250 * 1024 * 1024    # function + layers, unzipped
-COMPRESS_LEVEL = 6                    # zlib's and Info-ZIP's default
 REQUIREMENTS = "requirements.txt"
 
 # Lambda's platform per architecture (manylinux2014 = glibc 2.17, which both
@@ -126,79 +132,7 @@ def collect(source: Path, patterns: tuple[str, ...] | None = None) -> list[tuple
     return out
 
 
-# -- the zip writer -------------------------------------------------------------
-# The bytes are exactly what zipfile.ZipFile.writestr writes for our ZipInfo
-# (tests pin that), but entries are compressed side by side in threads (zlib
-# releases the GIL) and written in sorted order as they complete.
-_LOCAL = struct.Struct("<4s2B4HL2L2H")
-_CENTRAL = struct.Struct("<4s4B4HL2L5H2L")
-_END = struct.Struct("<4s4H2LH")
-_DOSTIME = FIXED_TIME[3] << 11 | FIXED_TIME[4] << 5 | FIXED_TIME[5] // 2
-_DOSDATE = (FIXED_TIME[0] - 1980) << 9 | FIXED_TIME[1] << 5 | FIXED_TIME[2]
-_MAX_ENTRIES = 0xFFFF - 1             # beyond: zip64 end records; use zipfile
-_MAX_FILE = int((2**31 - 1) / 1.05)   # zipfile switches to zip64 headers above this
-
-
-@dataclass(frozen=True)
-class Compressed:
-    """An entry already deflated (the dependency cache): CLEN bytes of BLOB at OFFSET."""
-
-    blob: Path
-    offset: int
-    clen: int
-    crc: int
-    size: int
-    mode: int            # external_attr
-    level: int = COMPRESS_LEVEL
-
-
-Source = Path | Compressed
-
-
-def _mode(src: Source) -> int:
-    if isinstance(src, Compressed):
-        return src.mode
-    # Normalise permissions: 0755 for executables, 0644 for the rest.
-    perm = 0o755 if src.stat().st_mode & stat.S_IXUSR else 0o644
-    return (stat.S_IFREG | perm) << 16
-
-
-def entry_size(src: Source) -> int:
-    return src.size if isinstance(src, Compressed) else src.stat().st_size
-
-
-def _read_raw(src: Compressed) -> bytes:
-    with src.blob.open("rb") as f:
-        f.seek(src.offset)
-        body = f.read(src.clen)
-    if len(body) != src.clen:
-        raise LambdactlError(f"dependency cache {src.blob} is truncated",
-                             f"delete {src.blob.parent} and package again")
-    return body
-
-
-def _deflate(src: Source, level: int) -> tuple[bytes, int, int]:
-    if isinstance(src, Compressed) and src.level == level:
-        return _read_raw(src), src.crc, src.size
-    data = _data(src)
-    c = zlib.compressobj(level, zlib.DEFLATED, -15)
-    out = c.compress(data) + c.flush()
-    return out, zlib.crc32(data), len(data)
-
-
-def _data(src: Source) -> bytes:
-    if isinstance(src, Compressed):
-        return zlib.decompress(_read_raw(src), -15)
-    return src.read_bytes()
-
-
-def _encode_name(rel: str) -> tuple[bytes, int]:
-    try:
-        return rel.encode("ascii"), 0
-    except UnicodeEncodeError:
-        return rel.encode("utf-8"), 0x800
-
-
+# -- the zip (zipwriter.py writes it) ------------------------------------------------
 def build_zip(files: Sequence[tuple[str, Source]], dest: Path, *, workers: int | None = None,
               level: int = COMPRESS_LEVEL) -> Package:
     """Zip FILES (archive name, path; sorted) into DEST, deterministically."""
@@ -216,64 +150,6 @@ def build_zip(files: Sequence[tuple[str, Source]], dest: Path, *, workers: int |
         tmp.unlink(missing_ok=True)
     return Package(dest, size, sha, len(files), unzipped)
 
-
-def _deflated(files: Sequence[tuple[str, Source]], level: int, workers: int | None,
-              ) -> Iterator[tuple[str, Source, tuple[bytes, int, int]]]:
-    """(name, source, (deflated, crc, size)) in order; compressed side by side in threads.
-
-    zlib releases the GIL; the read-ahead window keeps memory a few files deep.
-    """
-    workers = workers or min(8, os.cpu_count() or 1)
-    window = max(4, workers * 4)
-    with ThreadPoolExecutor(workers) as pool:
-        pending: deque[tuple[str, Source, Future[tuple[bytes, int, int]]]] = deque()
-        items = iter(files)
-        for rel, src in items:
-            pending.append((rel, src, pool.submit(_deflate, src, level)))
-            if len(pending) >= window:
-                break
-        while pending:
-            rel, src, fut = pending.popleft()
-            nxt = next(items, None)
-            if nxt is not None:
-                pending.append((nxt[0], nxt[1], pool.submit(_deflate, nxt[1], level)))
-            yield rel, src, fut.result()
-
-
-def _build_zip_parallel(files: Sequence[tuple[str, Source]], out: Path, level: int,
-                        workers: int | None) -> int:
-    central: list[bytes] = []
-    offset = unzipped = 0
-    with out.open("wb") as fp:
-        for rel, path, (body, crc, size) in _deflated(files, level, workers):
-            name, flags = _encode_name(rel)
-            fp.write(_LOCAL.pack(b"PK\x03\x04", 20, 0, flags, zipfile.ZIP_DEFLATED, _DOSTIME,
-                                 _DOSDATE, crc, len(body), size, len(name), 0))
-            fp.write(name)
-            fp.write(body)
-            central.append(_CENTRAL.pack(
-                b"PK\x01\x02", 20, 3, 20, 0, flags, zipfile.ZIP_DEFLATED, _DOSTIME, _DOSDATE,
-                crc, len(body), size, len(name), 0, 0, 0, 0, _mode(path), offset) + name)
-            offset += _LOCAL.size + len(name) + len(body)
-            unzipped += size
-        cd = b"".join(central)
-        fp.write(cd)
-        fp.write(_END.pack(b"PK\x05\x06", 0, 0, len(central), len(central), len(cd), offset, 0))
-    return unzipped
-
-
-def _build_zip_zipfile(files: Sequence[tuple[str, Source]], out: Path, level: int) -> int:
-    unzipped = 0
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=level) as zf:
-        for rel, path in files:
-            info = zipfile.ZipInfo(rel, date_time=FIXED_TIME)
-            info.external_attr = _mode(path)
-            info.create_system = 3  # unix, whatever the host
-            info.compress_type = zipfile.ZIP_DEFLATED
-            data = _data(path)
-            unzipped += len(data)
-            zf.writestr(info, data, compresslevel=level)
-    return unzipped
 
 
 # -- dependencies for Lambda's platform ----------------------------------------
@@ -296,7 +172,7 @@ def pip_platform(architecture: str) -> str:
 
 def pip_install_command(requirements: Path, target: Path, runtime: str, architecture: str, *,
                         python: str = sys.executable,
-                        extra: Sequence[str] = ()) -> list[str]:
+                        extra: Sequence[str] = (), quiet: bool = True) -> list[str]:
     """The pip command that installs REQUIREMENTS for Lambda's platform into TARGET.
 
     Index settings come from pip's own environment (PIP_INDEX_URL, PIP_EXTRA_INDEX_URL,
@@ -316,7 +192,7 @@ def pip_install_command(requirements: Path, target: Path, runtime: str, architec
         "--no-compile",
         "--disable-pip-version-check",
         "--no-input",
-        "--quiet",
+        *(["--quiet"] if quiet else ["--progress-bar", "off"]),
         *extra,
     ]
 
@@ -360,6 +236,27 @@ Runner = Callable[[list[str], Mapping[str, str]], "subprocess.CompletedProcess[s
 
 def run_pip(cmd: list[str], env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(cmd, env=dict(env), capture_output=True, text=True, check=False)
+
+
+# The lines of pip's (not quiet) output that say what it is fetching or installing.
+PIP_NEWS = re.compile(r"^(Collecting|Downloading|Using cached|Processing|Installing collected packages)\b")
+
+
+def run_pip_reporting(cmd: list[str], env: Mapping[str, str],
+                      on_line: Callable[[str], None]) -> subprocess.CompletedProcess[str]:
+    """run_pip, passing each line of pip's output that says what it fetches to ON_LINE."""
+    proc = subprocess.Popen(cmd, env=dict(env), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    err: list[str] = []
+    reader = threading.Thread(target=lambda: err.append(proc.stderr.read() if proc.stderr else ""))
+    reader.start()
+    out = []
+    for line in proc.stdout or ():
+        out.append(line)
+        if PIP_NEWS.match(line.strip()):
+            on_line(line.strip())
+    reader.join()
+    return subprocess.CompletedProcess(cmd, proc.wait(), "".join(out), "".join(err))
 
 
 _NO_MATCH = (
@@ -412,10 +309,32 @@ def _scrub(tree: Path) -> None:
                 (Path(dirpath) / f).unlink(missing_ok=True)
 
 
+# A long step's progress, for the UI: (what, phase, detail), phase "start" before the
+# step, "detail" for what it is doing now (detail: a line of pip's), "end" or "failed"
+# after it. The core only calls it; it never renders.
+BuildProgress = Callable[[str, str, str], None]
+
+
+@contextlib.contextmanager
+def reporting(progress: BuildProgress | None, what: str) -> Iterator[None]:
+    """Tell PROGRESS that WHAT starts, then that it ended or failed."""
+    if progress is None:
+        yield
+        return
+    progress(what, "start", "")
+    try:
+        yield
+    except BaseException:
+        progress(what, "failed", "")
+        raise
+    progress(what, "end", "")
+
+
 def install_dependencies(requirements: Path, build_dir: Path, runtime: str, architecture: str, *,
                          name: str = "", runner: Runner = run_pip,
                          pip_options: Sequence[str] = (),
-                         env: Mapping[str, str] | None = None) -> tuple[Path, str, str]:
+                         env: Mapping[str, str] | None = None,
+                         progress: BuildProgress | None = None) -> tuple[Path, str, str]:
     """The cached dependency tree for REQUIREMENTS: (path, "hit"|"miss", key)."""
     key = deps_key(requirements_bytes(requirements), runtime, architecture)
     cache = build_dir / "deps"
@@ -426,27 +345,36 @@ def install_dependencies(requirements: Path, build_dir: Path, runtime: str, arch
     work = cache / f".{key}.{os.getpid()}.{threading.get_ident()}.tmp"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir()
+    who = name or requirements.parent.name
+    what = f"{who}: pip install -r {requirements.name} ({runtime}, {architecture})"
     try:
-        cmd = pip_install_command(requirements, work, runtime, architecture, extra=pip_options)
-        child_env = dict(os.environ if env is None else env)
-        child_env.setdefault("PIP_DISABLE_PIP_VERSION_CHECK", "1")
-        child_env.pop("PIP_USER", None)       # --user conflicts with --target
-        child_env.pop("PIP_REQUIRE_VIRTUALENV", None)
-        try:
-            proc = runner(cmd, child_env)
-        except FileNotFoundError as exc:
-            raise LambdactlError(f"{name}: cannot run pip ({exc})",
-                                 "install pip in lambdactl's Python environment") from exc
-        if proc.returncode != 0:
-            raise _pip_error(name or requirements.parent.name, proc.stderr or "", runtime,
-                             architecture)
-        _scrub(work)
-        site = work / "tree"
-        site.mkdir()
-        for child in list(work.iterdir()):
-            if child != site:
-                child.rename(site / child.name)
-        precompress(site, work)
+        with reporting(progress, what):
+            quiet = True
+            if progress is not None and runner is run_pip:   # (tests inject their own runner)
+                report = progress
+                runner = functools.partial(run_pip_reporting,
+                                           on_line=lambda line: report(what, "detail", line))
+                quiet = False
+            cmd = pip_install_command(requirements, work, runtime, architecture, extra=pip_options,
+                                      quiet=quiet)
+            child_env = dict(os.environ if env is None else env)
+            child_env.setdefault("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+            child_env.pop("PIP_USER", None)       # --user conflicts with --target
+            child_env.pop("PIP_REQUIRE_VIRTUALENV", None)
+            try:
+                proc = runner(cmd, child_env)
+            except FileNotFoundError as exc:
+                raise LambdactlError(f"{name}: cannot run pip ({exc})",
+                                     "install pip in lambdactl's Python environment") from exc
+            if proc.returncode != 0:
+                raise _pip_error(who, proc.stderr or "", runtime, architecture)
+            _scrub(work)
+            site = work / "tree"
+            site.mkdir()
+            for child in list(work.iterdir()):
+                if child != site:
+                    child.rename(site / child.name)
+            precompress(site, work)
         shutil.rmtree(tree, ignore_errors=True)   # an older, incomplete layout
         try:
             os.rename(work, tree)             # atomic: a cached tree is always complete
@@ -524,7 +452,8 @@ def check_unzipped(name: str, files: Sequence[tuple[str, Source]], limit: int | 
 def package_function(source: Path, build_dir: Path, name: str, *, runtime: str = "python3.12",
                      architecture: str = "x86_64", runner: Runner = run_pip,
                      pip_options: Sequence[str] = (),
-                     env: Mapping[str, str] | None = None) -> Package:
+                     env: Mapping[str, str] | None = None,
+                     progress: BuildProgress | None = None) -> Package:
     """Zip SOURCE (plus its vendored requirements) into BUILD_DIR/<name>.zip, deterministically."""
     start = time.perf_counter()
     if not source.is_dir():
@@ -540,7 +469,7 @@ def package_function(source: Path, build_dir: Path, name: str, *, runtime: str =
             t0 = time.perf_counter()
             tree, deps, key = install_dependencies(
                 req, build_dir, runtime, architecture, name=name, runner=runner,
-                pip_options=pip_options, env=env)
+                pip_options=pip_options, env=env, progress=progress)
             deps_seconds = time.perf_counter() - t0
             mine = {rel for rel, _ in files}
             # The function's own files win over a dependency's file of the same name.

@@ -10,6 +10,8 @@ import contextlib
 import json
 import re
 import sys
+import threading
+import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -28,6 +30,10 @@ class Terminal:
         self.quiet = quiet
         self.err = _console("stderr")
         self.out = _console("stdout")
+        self._lock = threading.Lock()            # activity() is called from build threads
+        self._started: dict[str, float] = {}     # running activities: what -> start time
+        self._live: Any = None                   # rich Progress while one runs on a terminal
+        self._tasks: dict[str, Any] = {}
 
     @property
     def json(self) -> bool:
@@ -68,6 +74,55 @@ class Terminal:
         """One line of progress; MESSAGE is plain text (a bucket prefix "[x]" stays)."""
         if not self.quiet:
             self.err.print(f"[{style}]{symbol}[/{style}] {escape(message)}")
+
+    def activity(self, what: str, phase: str, detail: str = "") -> None:
+        """A long step (a pip install) starts ("start"), says what it does now
+        ("detail", e.g. "Downloading numpy-….whl (14.3 MB)"), or ends ("end", "failed").
+
+        On a terminal: a live line per running step, with its elapsed time and
+        its latest detail, and a line when it ends. Elsewhere (CI, a pipe): a line
+        when it starts and one when it ends. Safe to call from several threads.
+        """
+        if self.quiet:
+            return
+        with self._lock:
+            if phase == "detail":
+                if self._live is not None and what in self._tasks:
+                    self._live.update(self._tasks[what], description=escape(f"{what}: {detail}"))
+                return
+            if phase == "start":
+                self._started[what] = time.monotonic()
+                if self.interactive:
+                    self._live_task(what, add=True)
+                else:
+                    self.step("▸", f"building {what}…", style="cyan")
+                return
+            seconds = time.monotonic() - self._started.pop(what, time.monotonic())
+            if self.interactive:
+                self._live_task(what, add=False)
+            if phase == "end":
+                self.step("✓", f"built {what} in {seconds:.1f} s")
+            else:
+                self.step("✗", f"failed: {what} after {seconds:.1f} s", style="red")
+
+    def _live_task(self, what: str, add: bool) -> None:
+        if add:
+            if self._live is None:
+                from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+                from rich.table import Column
+
+                text = TextColumn("building {task.description}",
+                                  table_column=Column(no_wrap=True, overflow="ellipsis", ratio=1))
+                self._live = Progress(SpinnerColumn(), TimeElapsedColumn(), text, console=self.err,
+                                      transient=True, expand=True)
+                self._live.start()
+            self._tasks[what] = self._live.add_task(escape(what), total=None)
+            return
+        if what in self._tasks:
+            self._live.remove_task(self._tasks.pop(what))
+        if not self._tasks and self._live is not None:
+            self._live.stop()
+            self._live = None
 
     # -- data (stdout) --------------------------------------------------------
     def print_json(self, data: Any) -> None:

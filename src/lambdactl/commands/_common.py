@@ -71,10 +71,10 @@ def observe_all(app: App, kinds: tuple[str, ...], key: str | None,
     fns = ctx.project.select(key)
     results = [FunctionResult(fn) for fn in fns]
     if "layer" in kinds:
-        ctx.layers.build_all(ctx.project, fns, ctx.build_dir)
+        ctx.layers.build_all(ctx.project, fns, ctx.build_dir, progress=ctx.build_progress)
     if "function" in kinds:
         for r in results:
-            r.package = package_for_function(r.fn, ctx.build_dir)
+            r.package = package_for_function(r.fn, ctx.build_dir, progress=ctx.build_progress)
             ctx.layers.check_sizes(ctx.project, r.fn, r.package)  # with its layers, before any write
     with app.term.status("reading the current state…"):
         observed = observe(ctx, fns, kinds, {r.fn.key: r.package for r in results if r.package},

@@ -31,7 +31,7 @@ def command(app: App, fn: str | None) -> None:
     build_dir = project.root / ".lambdactl" / "build"
     rows: list[dict[str, Any]] = []
     for f in project.select(fn):
-        pkg = package_for_function(f, build_dir)
+        pkg = package_for_function(f, build_dir, progress=app.term.activity)
         rows.append({"function": f.key, "path": str(pkg.path), "size": pkg.size,
                      "unzipped": pkg.unzipped, "files": pkg.files, "code_sha256": pkg.sha256,
                      "architecture": f.architecture, "runtime": f.runtime,
@@ -40,7 +40,7 @@ def command(app: App, fn: str | None) -> None:
                      "seconds": round(pkg.seconds, 3)})
     layers: list[dict[str, Any]] = []
     for layer in project.layers_of(project.select(fn)):
-        pkg = build(layer, build_dir)
+        pkg = build(layer, build_dir, progress=app.term.activity)
         layers.append({"layer": layer.key, "name": layer.name, "path": str(pkg.path), "size": pkg.size,
                        "unzipped": pkg.unzipped, "files": pkg.files, "code_sha256": pkg.sha256,
                        "architecture": layer.architecture, "runtimes": list(layer.runtimes),

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from lambdactl import staging as stagemod
     from lambdactl.aws import Aws
     from lambdactl.config import Function, Project
+    from lambdactl.package import BuildProgress
 
 
 @dataclass
@@ -28,6 +29,7 @@ class Context:
     journal_path: Path
     sleep: Callable[[float], None] = time.sleep
     progress: stagemod.Progress | None = None     # (label, bytes sent, total) of a staging upload
+    build_progress: BuildProgress | None = None    # (what, phase) of a dependency install
     _journal: Journal | None = None
     buckets_made: set[str] = field(default_factory=set)  # this run's bucket steps done
     layers: layermod.LayerSet = field(default_factory=layermod.LayerSet)   # this run's [layers.NAME]

@@ -1,0 +1,135 @@
+"""Global options work before or after the subcommand, with the same meaning (issue 17).
+
+Every subcommand (nested ones included) runs with each global option in both
+places; its body is swapped for a recorder, so what is checked is exactly what
+the command would see: the App the root built, after parsing.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from lambdactl.cli import COMMANDS, App, root, with_global_options
+
+# The arguments each command needs to parse; a new command must be added here.
+ARGS: dict[str, list[str]] = {
+    "package": [], "role": [], "deploy": [], "wire": [], "up": [], "plan": [], "destroy": [],
+    "invoke": ["hello"], "logs": ["hello"], "upload": ["{file}"], "status": [],
+    "event": ["s3-put", "--bucket", "b", "--key", "k"],
+    "local start": [], "local stop": [], "local status": [],
+    "completion": ["bash"], "init": ["--list"],
+}
+
+# (option as typed, App attribute, value it must reach the App as)
+OPTIONS: list[tuple[list[str], str, Any]] = [
+    (["--config", "other.toml"], "config_path", "other.toml"),
+    (["--profile", "dev"], "profile", "dev"),
+    (["--region", "eu-west-2"], "region", "eu-west-2"),
+    (["--endpoint-url", "http://127.0.0.1:9"], "endpoint_url", "http://127.0.0.1:9"),
+    (["--target", "local"], "target", "local"),
+    (["--output", "json"], "output", "json"),
+    (["-o", "json"], "output", "json"),
+    (["-v"], "verbose", True),
+    (["--verbose"], "verbose", True),
+]
+
+
+def leaf_commands(group: click.Group, ctx: click.Context, prefix: str = "") -> Iterator[tuple[str, click.Command]]:
+    for name in group.list_commands(ctx):
+        cmd = group.get_command(ctx, name)
+        assert cmd is not None
+        if isinstance(cmd, click.Group):
+            yield from leaf_commands(cmd, ctx, f"{prefix}{name} ")
+        else:
+            yield f"{prefix}{name}", cmd
+
+
+@pytest.fixture
+def recorded(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, Any]:
+    """Each command's body replaced by one that records the App it gets."""
+    seen: dict[str, Any] = {"file": str(tmp_path / "x.txt")}
+    (tmp_path / "x.txt").write_text("x")
+    with click.Context(root) as ctx:
+        for path, cmd in leaf_commands(root, ctx):
+            def record(*_: Any, _path: str = path, **__: Any) -> None:
+                seen[_path] = click.get_current_context().find_object(App)
+            monkeypatch.setattr(cmd, "callback", record)
+    return seen
+
+
+def run(*args: str) -> None:
+    result = CliRunner().invoke(root, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+
+
+def test_every_command_is_covered() -> None:
+    with click.Context(root) as ctx:
+        assert {path for path, _ in leaf_commands(root, ctx)} == set(ARGS)
+    assert set(COMMANDS) == {p.split()[0] for p in ARGS}
+
+
+@pytest.mark.parametrize("path", list(ARGS))
+@pytest.mark.parametrize("option,attr,value", OPTIONS, ids=[" ".join(o[0]) for o in OPTIONS])
+def test_global_option_before_and_after(recorded: dict[str, Any], path: str, option: list[str],
+                                        attr: str, value: Any) -> None:
+    args = [a.format(file=recorded["file"]) for a in ARGS[path]]
+    default = getattr(App(), attr)
+    run(*path.split(), *args)
+    assert getattr(recorded.pop(path), attr) == default
+    run(*option, *path.split(), *args)
+    assert getattr(recorded.pop(path), attr) == value
+    run(*path.split(), *args, *option)
+    assert getattr(recorded.pop(path), attr) == value
+
+
+def test_env_vars_still_work_and_the_command_line_wins(recorded: dict[str, Any],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_PROFILE", "from-env")
+    monkeypatch.setenv("LAMBDACTL_TARGET", "local")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://env:1")
+    monkeypatch.setenv("LAMBDACTL_CONFIG", "env.toml")
+    run("status")
+    app = recorded.pop("status")
+    assert (app.profile, app.target, app.endpoint_url, app.config_path) == (
+        "from-env", "local", "http://env:1", "env.toml")
+    run("status", "--profile", "cli", "--target", "aws")
+    app = recorded.pop("status")
+    assert (app.profile, app.target, app.endpoint_url) == ("cli", "aws", "http://env:1")
+    # Given both before and after the subcommand: the later one wins.
+    run("-o", "json", "--region", "us-west-1", "status", "-o", "text")
+    app = recorded.pop("status")
+    assert (app.output, app.region) == ("text", "us-west-1")
+
+
+def test_a_command_option_shadowing_a_global_one_is_refused() -> None:
+    @click.command("clash")
+    @click.option("--output", "-o")
+    def clash(output: str) -> None:
+        """A command with its own --output."""
+
+    with pytest.raises(RuntimeError, match="'clash' has its own --output, -o"):
+        with_global_options(clash)
+
+
+def test_after_the_subcommand_in_the_real_cli(tmp_path: Path) -> None:
+    """The issue's complaint, end to end: --output json after the subcommand."""
+    proc = subprocess.run([sys.executable, "-m", "lambdactl", "local", "status", "--output", "json"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 3, proc.stderr  # 3: not running
+    assert json.loads(proc.stdout) == {"running": False}
+
+
+def test_subcommand_help_says_global_options_may_follow() -> None:
+    for args in (["invoke", "--help"], ["local", "start", "--help"]):
+        out = CliRunner().invoke(root, args, catch_exceptions=False).output
+        assert "Global options (lambdactl --help) may also follow the command:" in out
+        assert "--output/-o" in " ".join(out.split())

@@ -1,0 +1,45 @@
+"""`lambdactl completion SHELL` prints click's script, and the script really completes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from lambdactl.cli import root
+
+BIN = str(Path(sys.executable).parent)   # where the lambdactl console script is installed
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_prints_the_script_for_the_shell(shell: str) -> None:
+    result = CliRunner().invoke(root, ["completion", shell], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert f"_LAMBDACTL_COMPLETE={shell}_complete" in result.output
+
+
+def test_an_unknown_shell_is_a_usage_error() -> None:
+    result = CliRunner().invoke(root, ["completion", "tcsh"])
+    assert result.exit_code == 2
+    assert "'tcsh' is not one of 'bash', 'zsh', 'fish'" in result.output
+
+
+@pytest.mark.skipif(shutil.which("bash") is None or not Path(BIN, "lambdactl").exists(),
+                    reason="needs bash and the installed console script")
+@pytest.mark.parametrize("words,cword,expected", [
+    ("lambdactl lo", 1, "logs local"),
+    ("lambdactl local s", 2, "start status stop"),
+    ("lambdactl --target ''", 2, "aws local"),
+])
+def test_bash_sources_it_and_completes(words: str, cword: int, expected: str) -> None:
+    script = (f'source <(lambdactl completion bash); COMP_WORDS=({words}); COMP_CWORD={cword}; '
+              '_lambdactl_completion lambdactl; echo "${COMPREPLY[@]}"')
+    env = dict(os.environ, PATH=BIN + os.pathsep + os.environ["PATH"])
+    proc = subprocess.run(["bash", "-c", script], env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(proc.stdout.split()) == sorted(expected.split())

@@ -1,0 +1,153 @@
+"""`lambdactl init`: templates are shipped, valid, never overwrite, and really work.
+
+Each template is deployed on a sandbox with the real CLI in a subprocess, and the
+smoke test its README gives returns what its README promises.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+import time
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+from click.testing import CliRunner
+
+from lambdactl import config
+from lambdactl.cli import root
+
+REPO = Path(__file__).resolve().parent.parent
+TEMPLATES = ["bucket-lister", "s3-logger"]
+
+
+def init(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(root, ["init", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_list_shows_every_template() -> None:
+    code, out, _ = init("--list")
+    assert code == 0
+    assert [line.split()[0] for line in out.splitlines()] == TEMPLATES
+    assert "s3://<project>-uploads" in out
+    code, out, _ = init("--list", "-o", "json")
+    assert [t["template"] for t in json.loads(out)] == TEMPLATES
+
+
+@pytest.mark.parametrize("name", TEMPLATES)
+def test_each_template_is_a_valid_project(name: str, tmp_path: Path) -> None:
+    code, _, err = init(str(tmp_path / "my-app"), "--template", name)
+    assert code == 0, err
+    made = tmp_path / "my-app"
+    assert ".lambdactl/" in (made / ".gitignore").read_text().splitlines()
+    assert len((made / "README.md").read_text().splitlines()) == 3
+    assert "{{project}}" not in "".join(p.read_text() for p in made.rglob("*") if p.is_file())
+    project = config.load(str(made / "lambdactl.toml"))   # every check lambdactl.toml gets
+    assert project.name == "my-app"
+    for fn in project.functions:
+        assert (made / "policies").joinpath(Path(fn.policy or "").name).is_file()
+
+
+def test_refuses_to_overwrite_and_writes_nothing(tmp_path: Path) -> None:
+    (tmp_path / "lambdactl.toml").write_text("mine")
+    code, _, err = init(str(tmp_path), "--name", "app")
+    assert code == 2
+    assert err.count("\n") == 1 and "lambdactl.toml already exists" in err and "never overwrites" in err
+    assert (tmp_path / "lambdactl.toml").read_text() == "mine"
+    assert [p.name for p in tmp_path.iterdir()] == ["lambdactl.toml"]
+
+
+@pytest.mark.parametrize("args,message", [
+    (["My_App"], "project name 'My_App' (from the directory name 'My_App') must be 1-40 lowercase"),
+    (["ok", "--name", "-bad"], "project name '-bad' (from --name)"),
+    (["ok", "--name", "a" * 41], "must be 1-40"),
+    (["ok", "--template", "http-api"], "no template 'http-api'; pick one of: bucket-lister, s3-logger"),
+])
+def test_bad_input_is_one_line_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
+    code, _, err = init(*[str(tmp_path / args[0]), *args[1:]])
+    assert code == 2
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err
+    assert not any(tmp_path.iterdir())
+
+
+def test_the_wheel_ships_the_templates(tmp_path: Path) -> None:
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q",
+                    "-w", str(tmp_path), str(REPO)], check=True, capture_output=True, timeout=300)
+    (wheel,) = tmp_path.glob("lambdactl-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for name in TEMPLATES:
+        shipped = {n for n in names if n.startswith(f"lambdactl/templates/{name}/")}
+        here = {f"lambdactl/{p.relative_to(REPO / 'src/lambdactl').as_posix()}"
+                for p in (REPO / "src/lambdactl/templates" / name).rglob("*")
+                if p.is_file() and "__pycache__" not in p.parts}
+        assert shipped == here and f"lambdactl/templates/{name}/gitignore" in shipped
+
+
+# -- deployed on the sandbox ---------------------------------------------------
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, str], str]]:
+    home = tmp_path_factory.mktemp("init-home")
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("AWS_PROFILE", "AWS_REGION", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL",
+                        "LAMBDACTL_TARGET", "LAMBDACTL_CONFIG")}
+    env.update(LAMBDACTL_HOME=str(home), AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test",
+               AWS_DEFAULT_REGION="us-east-1", AWS_CONFIG_FILE=str(home / "none"),
+               AWS_SHARED_CREDENTIALS_FILE=str(home / "none"))
+    started = json.loads(cli(home, env, "local", "start", "--port", "0", "-o", "json").stdout)
+    yield env, started["endpoint"]
+    cli(home, env, "local", "stop")
+
+
+def cli(cwd: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run([sys.executable, "-m", "lambdactl", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+    return proc
+
+
+def promise(readme: str) -> tuple[list[str], str]:
+    """The README's smoke-test command (argv after `lambdactl`) and the result it promises."""
+    smoke = re.search(r"smoke test: `lambdactl ([^`]+)`", readme)
+    returns = re.search(r"It returns `([^`]+)`", readme)
+    assert smoke and returns, readme
+    return shlex.split(smoke.group(1)), returns.group(1)
+
+
+@pytest.mark.parametrize("name", TEMPLATES)
+def test_template_deploys_and_its_smoke_test_returns_what_its_readme_says(
+        name: str, tmp_path: Path, sandbox: tuple[dict[str, str], str]) -> None:
+    env, endpoint = sandbox
+    project = tmp_path / f"smoke-{name}"
+    cli(tmp_path, env, "init", str(project), "--template", name)
+    args, promised = promise((project / "README.md").read_text())
+    cli(project, env, "up")
+
+    proc = cli(project, env, *args)
+    got = json.loads(proc.stdout)
+    s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
+                      aws_access_key_id="test", aws_secret_access_key="test")
+    if "[...]" in promised:   # "the name of every bucket": compare with the sandbox's
+        assert json.loads(promised.replace("[...]", "null")).keys() == got.keys()
+        assert got["buckets"] == [b["Name"] for b in s3.list_buckets()["Buckets"]]
+        assert f"{len(got['buckets'])} bucket(s)" in proc.stderr      # "its log says how many"
+    else:
+        assert got == json.loads(promised)
+    if name == "s3-logger":   # the README's second promise: upload FILE, and logs shows it
+        assert "New object s3://smoke-s3-logger-uploads/hello.txt" in proc.stderr
+        (project / "photo.txt").write_text("hi")
+        cli(project, env, "upload", "photo.txt")
+        deadline = time.monotonic() + 20
+        while "New object s3://smoke-s3-logger-uploads/photo.txt" not in cli(project, env, "logs", "logger").stdout:
+            assert time.monotonic() < deadline, "the upload never showed in the logs"
+            time.sleep(0.5)
+    cli(project, env, "destroy", "--yes")
