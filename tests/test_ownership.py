@@ -316,3 +316,19 @@ def test_destroy_with_no_config_and_no_journal_finds_the_project_by_name_and_tag
     assert [r["RoleName"] for r in client("iam").list_roles()["Roles"]] == ["theirs"]
     assert client("logs").describe_log_groups()["logGroups"] == []
     assert client("s3").list_buckets()["Buckets"] == []   # found through our S3 permission's Sid
+
+
+@pytest.mark.parametrize(("owner", "deleted"), [("lambdactl-demo", True), (None, True), ("someone-else", False)])
+def test_a_journaled_log_group_without_its_function_goes_only_if_its_tags_allow(
+        aws: None, owner: str | None, deleted: bool) -> None:
+    run("up")
+    logs, group = client("logs"), f"/aws/lambda/{HELLO}"
+    client("lambda").delete_function(FunctionName=HELLO)   # gone outside lambdactl
+    logs.untag_log_group(logGroupName=group, tags=["lambdactl:project"])
+    if owner:
+        logs.tag_log_group(logGroupName=group, tags={"lambdactl:project": owner})
+    r = run("destroy", "--yes")
+    names = [g["logGroupName"] for g in logs.describe_log_groups()["logGroups"]]
+    assert (group not in names) is deleted
+    if not deleted:
+        assert "belongs to lambdactl project 'someone-else'" in r.stderr

@@ -99,6 +99,8 @@ class Found:
     buckets: dict[str, BucketFacts] = field(default_factory=dict)
     journal: dict[str, dict[str, Any]] = field(default_factory=dict)
     in_use: set[str] = field(default_factory=set)   # buckets that stay whatever they hold
+    # Log groups of functions that are gone but in the journal: their tags (None: no such group).
+    log_groups: dict[str, dict[str, str] | None] = field(default_factory=dict)
 
 
 def read_bucket(s3: Any, bucket: str, journaled: bool) -> BucketFacts:
@@ -140,7 +142,21 @@ def observe(ctx: Context, tgts: list[Target], *, prune: bool = False) -> Found:
         reads.append(partial(read_bucket, a.client("s3"), b, f"bucket:{b}" in found.journal))
         stores.append(partial(found.buckets.__setitem__, b))
     run_parallel(reads, stores)
+    # Rare: a function gone, its log group in the journal. The group's tags say whose it is.
+    orphaned = [t.log_group for t in tgts if found.functions.get(t.name) is None
+                and f"log_group:{t.log_group}" in found.journal]
+    run_parallel([partial(log_group_tags, a.client("logs"), g) for g in orphaned],
+                 [partial(found.log_groups.__setitem__, g) for g in orphaned])
     return found
+
+
+def log_group_tags(logs: Any, name: str) -> dict[str, str] | None:
+    try:
+        return dict(logs.list_tags_log_group(logGroupName=name).get("tags") or {})
+    except Exception as exc:
+        if error_code(exc) == "ResourceNotFoundException":
+            return None
+        raise
 
 
 # -- decide (pure) ------------------------------------------------------------
@@ -167,11 +183,7 @@ def plan(tgts: list[Target], found: Found, project: str) -> list[Step]:
         if fstate is not None:
             steps.append(Step(t.key, "function", t.name, "delete",
                               detail=ownership.why_ours(project) + (", with its S3 permissions" if t.buckets else "") + orphan))
-        # Only a function that existed (or our journal) can have left a log group: a
-        # second destroy then makes no write call at all.
-        if fstate is not None or f"log_group:{t.log_group}" in found.journal:
-            steps.append(Step(t.key, "log_group", t.log_group, "delete",
-                              detail="log group of our function" if fstate else "created by lambdactl (journal)"))
+        steps += plan_log_group(t, fstate is not None, found, project)
         if role is not None:
             if ownership.is_ours(role.tags, project):
                 steps.append(Step(t.key, "role", t.role_name, "delete", detail=ownership.why_ours(project)))
@@ -179,6 +191,24 @@ def plan(tgts: list[Target], found: Found, project: str) -> list[Step]:
                 steps.append(Step(t.key, "role", t.role_name, "skip",
                                   detail=f"belongs to {ownership.whose(role.tags)}; left alone"))
     return steps
+
+
+def plan_log_group(t: Target, function_was_ours: bool, found: Found, project: str) -> list[Step]:
+    """Our function's log group goes with it. Without the function, the group's own
+    tags decide: ours, or untagged (Lambda made it for our function, which we
+    adopted); another owner's tag keeps it. No function and no journal entry: no
+    call, so a second destroy writes nothing."""
+    if function_was_ours:
+        return [Step(t.key, "log_group", t.log_group, "delete", detail="log group of our function")]
+    if t.log_group not in found.log_groups:
+        return []
+    tags = found.log_groups[t.log_group]
+    if tags is None:
+        return []
+    if ownership.owner(tags) not in (None, project):
+        return [Step(t.key, "log_group", t.log_group, "skip", detail=f"belongs to {ownership.whose(tags)}; left alone")]
+    why = ownership.why_ours(project) if ownership.is_ours(tags, project) else "untagged, named for our function"
+    return [Step(t.key, "log_group", t.log_group, "delete", detail=f"{why} (journal)")]
 
 
 def plan_buckets(ours: list[Target], found: Found, project: str, steps: list[Step]) -> None:
