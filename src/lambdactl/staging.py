@@ -29,7 +29,6 @@ from lambdactl.core.ownership import OWNER_TAG
 from lambdactl.core.step import Step
 from lambdactl.errors import AwsError, LambdactlError, OwnershipError
 from lambdactl.triggers import s3 as s3mod
-from lambdactl.triggers import s3_write
 
 if TYPE_CHECKING:
     from lambdactl.config import Function, Layer
@@ -176,7 +175,7 @@ def _stage(ctx: Context, s3: Any, state: StagingState, pkg: Package, key: str, w
     """Upload PKG to the staging bucket (created or re-tagged first when needed) under KEY, journaled."""
     a, j = ctx.aws, ctx.journal
     bucket = state.bucket
-    with s3_write.bucket_lock(bucket):   # two functions of one `up` share the bucket
+    with ctx.s3_writes.lock(bucket):   # two functions of one `up` share the bucket
         with _ready_lock:
             ready = _ready.setdefault(s3, set())
         if bucket not in ready:

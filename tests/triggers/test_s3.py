@@ -87,6 +87,7 @@ def test_functions_arriving_together_share_one_write() -> None:
     with mock_aws():
         client = boto3.client("s3", region_name="us-east-1")
         client.create_bucket(Bucket=BKT)
+        writes = s3_write.Writes()   # one run's
         foreign = json.loads(json.dumps(FOREIGN).replace('"Prefix"', '"prefix"'))  # moto: lowercase
         client.put_bucket_notification_configuration(Bucket=BKT, NotificationConfiguration=foreign)
         puts: list[int] = []
@@ -100,7 +101,7 @@ def test_functions_arriving_together_share_one_write() -> None:
                          triggers=(Trigger(bucket=BKT, prefix=f"p{i}/"),))
             entries = [s3.our_entry(f, 0, f.triggers[0], ARN.replace("demo-hello", f.name))]
             start.wait()
-            results[f.name] = s3_write.update_notification(client, BKT, f.name, entries)
+            results[f.name] = writes.update(client, BKT, f.name, entries)
 
         threads = [threading.Thread(target=deploy, args=(i,)) for i in range(8)]
         for t in threads:
@@ -118,7 +119,7 @@ def test_functions_arriving_together_share_one_write() -> None:
         f0 = Function(key="f0", name="demo-f0", source=Path("."), handler="app.h",
                       triggers=(Trigger(bucket=BKT, prefix="p0/"),))
         entries = [s3.our_entry(f0, 0, f0.triggers[0], ARN.replace("demo-hello", "demo-f0"))]
-        assert s3_write.update_notification(client, BKT, "demo-f0", entries) is False
+        assert writes.update(client, BKT, "demo-f0", entries) is False
         assert puts == []
 
 
@@ -134,6 +135,7 @@ def test_one_bad_entry_in_a_batch_fails_only_its_function() -> None:
     with mock_aws():
         client = boto3.client("s3", region_name="us-east-1")
         client.create_bucket(Bucket=bkt)
+        writes = s3_write.Writes()   # one run's
 
         def reject_bad(params, **_):  # type: ignore[no-untyped-def]
             arns = [c["LambdaFunctionArn"] for c in params["NotificationConfiguration"].get("LambdaFunctionConfigurations", [])]
@@ -141,7 +143,7 @@ def test_one_bad_entry_in_a_batch_fails_only_its_function() -> None:
                 raise s3.AwsError("InvalidArgument: the destination ARN is not valid (test)")
 
         client.meta.events.register("provide-client-params.s3.PutBucketNotificationConfiguration", reject_bad)
-        held = s3_write.bucket_lock(bkt)
+        held = writes.lock(bkt)
         held.acquire()  # as if another run's write were in flight: all four join one batch
         outcome: dict[str, object] = {}
 
@@ -150,14 +152,14 @@ def test_one_bad_entry_in_a_batch_fails_only_its_function() -> None:
                          triggers=(Trigger(bucket=bkt, prefix=f"{name}/"),))
             entries = [s3.our_entry(f, 0, f.triggers[0], ARN.rsplit(":", 1)[0] + ":" + name)]
             try:
-                outcome[name] = s3_write.update_notification(client, bkt, name, entries)
+                outcome[name] = writes.update(client, bkt, name, entries)
             except Exception as exc:  # noqa: BLE001
                 outcome[name] = exc
 
         threads = [threading.Thread(target=deploy, args=(n,)) for n in ("good1", "good2", "good3", "bad")]
         for t in threads:
             t.start()
-        while len(getattr(s3_write._batches.get((id(client), bkt)), "entries", {})) < 4:
+        while len(getattr(writes._batches.get(bkt), "entries", {})) < 4:
             time.sleep(0.01)
         held.release()
         for t in threads:

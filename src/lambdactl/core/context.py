@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from lambdactl import layers as layermod
 from lambdactl.state import Journal
+from lambdactl.triggers.s3_write import Writes
 
 if TYPE_CHECKING:
     from lambdactl import staging as stagemod
@@ -32,6 +33,7 @@ class Context:
     build_progress: BuildProgress | None = None    # (what, phase) of a dependency install
     _journal: Journal | None = None
     buckets_made: set[str] = field(default_factory=set)  # this run's bucket steps done
+    s3_writes: Writes = field(default_factory=Writes)      # this run's notification writes
     layers: layermod.LayerSet = field(default_factory=layermod.LayerSet)   # this run's [layers.NAME]
     warn: Callable[[str], None] | None = None    # one line to the user (a journal ignored)
 

@@ -9,7 +9,6 @@ from lambdactl.aws import error_code
 from lambdactl.core.step import Step
 from lambdactl.kinds.s3_notification import Unhook
 from lambdactl.triggers import s3 as s3mod
-from lambdactl.triggers import s3_write
 
 if TYPE_CHECKING:
     from lambdactl.core.context import Context, Facts
@@ -32,7 +31,7 @@ def plan(facts: Facts, want: Desired, have: Observed) -> list[Step]:
 
 def apply(ctx: Context, want: Desired, step: Step, ready: Callable[[], None]) -> None:
     a, j = ctx.aws, ctx.journal
-    with s3_write.bucket_lock(step.name):
+    with ctx.s3_writes.lock(step.name):
         # Functions sharing a bucket each plan its creation: the first one does it.
         # (Asking again would succeed in us-east-1, which answers 200 to your own
         # bucket, and cost two round trips a function.)
@@ -56,7 +55,7 @@ def delete(ctx: Context, step: Step) -> Step:
         return step
     data = step.data
     assert isinstance(data, Unhook)
-    s3_write.remove_entries(s3, step.name, data.functions, data.observed)
+    ctx.s3_writes.remove_entries(s3, step.name, data.functions, data.observed)
     return Step("", NAME, step.name, "skip", detail="kept (an object arrived meanwhile)")
 
 

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 
 from lambdactl.core.step import Step
 from lambdactl.triggers import s3 as s3mod
-from lambdactl.triggers import s3_write
 
 if TYPE_CHECKING:
     from lambdactl.core.context import Context, Facts
@@ -60,12 +59,12 @@ def apply(ctx: Context, want: Desired, step: Step, ready: Callable[[], None]) ->
     bucket, fn, data = step.name.removeprefix("s3://"), want.fn, step.data
     assert isinstance(data, NotificationData)
     ctx.journal.record(NAME, f"{bucket}#{fn.name}", "created", function=fn.key, bucket=bucket)
-    s3_write.update_notification(ctx.aws.client("s3"), bucket, fn.name, data.ours,
-                                 observed=data.observed, sleep=ctx.sleep)
+    ctx.s3_writes.update(ctx.aws.client("s3"), bucket, fn.name, data.ours,
+                         observed=data.observed, sleep=ctx.sleep)
 
 
 def delete(ctx: Context, step: Step) -> Step:
     data = step.data
     assert isinstance(data, Unhook)
-    s3_write.remove_entries(ctx.aws.client("s3"), data.bucket, data.functions, data.observed)
+    ctx.s3_writes.remove_entries(ctx.aws.client("s3"), data.bucket, data.functions, data.observed)
     return step

@@ -12,7 +12,6 @@ from __future__ import annotations
 import random
 import threading
 import time
-import weakref
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
@@ -24,19 +23,7 @@ from lambdactl.triggers import machine_lock
 from lambdactl.triggers.s3 import BucketState, canonical, merge, observe_bucket, ours_match
 
 UNABLE_TO_VALIDATE = "Unable to validate the following destination configurations"
-# One lock per bucket: functions deploy in parallel, and two read-merge-writes of
-# the same bucket's configuration must not interleave (the second would drop the first).
-_bucket_locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
-# What this run (this client) last wrote to each bucket, and the write generation
-# it made (machine_lock): a later merge in the same run starts from it instead of a
-# read made before that write (which would drop it).
-_last_written: weakref.WeakKeyDictionary[Any, dict[str, tuple[dict[str, Any], int]]] = weakref.WeakKeyDictionary()
 VERIFY_ATTEMPTS = 3
-
-
-def bucket_lock(bucket: str) -> threading.Lock:
-    return _bucket_locks[bucket]
-
 
 
 def put_notification(
@@ -81,130 +68,129 @@ class _Batch:
         self.changed: set[str] = set()
 
 
-_batches: dict[tuple[int, str], _Batch] = {}
-_batches_lock = threading.Lock()
+class Writes:
+    """One run's writes to bucket notification configurations (Context.s3_writes)."""
 
+    def __init__(self) -> None:
+        # One lock per bucket: functions deploy in parallel, and two read-merge-writes of
+        # the same bucket's configuration must not interleave (the second would drop the first).
+        self._locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
+        # What this run last wrote to each bucket, and the write generation it made
+        # (machine_lock): a later merge starts from it instead of a read made before
+        # that write (which would drop it).
+        self._last: dict[str, tuple[dict[str, Any], int]] = {}
+        self._batches: dict[str, _Batch] = {}
+        self._batches_lock = threading.Lock()
 
-def update_notification(
-    s3: Any,
-    bucket: str,
-    fn_name: str,
-    ours: list[dict[str, Any]],
-    *,
-    observed: BucketState | None = None,
-    sleep: Callable[[float], None] = time.sleep,
-) -> bool:
-    """Merge ours into the configuration (OBSERVED if still current), write if it changed.
+    def lock(self, bucket: str) -> threading.Lock:
+        return self._locks[bucket]
 
-    Functions deploy side by side and often share a bucket: whoever holds the
-    bucket's lock writes the entries of every function that arrived meanwhile in
-    one PUT (a group commit), so N functions cost a few writes, not N round trips
-    in a row. Returns True if our entries changed.
-    """
-    key = (id(s3), bucket)
-    with _batches_lock:
-        batch = _batches.setdefault(key, _Batch())
-        batch.entries[fn_name] = ours
-    with bucket_lock(bucket):
-        with _batches_lock:
-            if _batches.get(key) is batch:
-                del _batches[key]  # ours to write; later arrivals start a new batch
-                mine = True
-            else:
-                mine = False
-        if mine:
+    def update(self, s3: Any, bucket: str, fn_name: str, ours: list[dict[str, Any]], *,
+               observed: BucketState | None = None, sleep: Callable[[float], None] = time.sleep) -> bool:
+        """Merge ours into the configuration (OBSERVED if still current), write if it changed.
+
+        Functions deploy side by side and often share a bucket: whoever holds the
+        bucket's lock writes the entries of every function that arrived meanwhile in
+        one PUT (a group commit), so N functions cost a few writes, not N round trips
+        in a row. Returns True if our entries changed.
+        """
+        with self._batches_lock:
+            batch = self._batches.setdefault(bucket, _Batch())
+            batch.entries[fn_name] = ours
+        with self.lock(bucket):
+            with self._batches_lock:
+                mine = self._batches.get(bucket) is batch
+                if mine:
+                    del self._batches[bucket]  # ours to write; later arrivals start a new batch
+            if mine:
+                try:
+                    self._write_batch(s3, bucket, batch, observed, sleep)
+                except BaseException as exc:  # interrupted: nobody in the batch may think it is done
+                    for name in set(batch.entries) - batch.changed:
+                        batch.errors.setdefault(name, exc)
+                    raise
+                finally:
+                    batch.done.set()
+        batch.done.wait()
+        if fn_name in batch.errors:
+            raise batch.errors[fn_name]
+        return fn_name in batch.changed
+
+    def _write_batch(self, s3: Any, bucket: str, batch: _Batch, observed: BucketState | None,
+                     sleep: Callable[[float], None]) -> None:
+        """One PUT for the whole batch; if it fails, one PUT each, so that one
+        function's bad entry fails that function only."""
+        groups = [sorted(batch.entries)]
+        while groups:
+            names = groups.pop(0)
+            changed: set[str] = set()
+
+            def change(current: dict[str, Any], names: list[str] = names, changed: set[str] = changed) -> dict[str, Any]:
+                changed.clear()
+                for name in names:
+                    if not ours_match(current, batch.entries[name], name):
+                        current = merge(current, batch.entries[name], name, bucket)
+                        changed.add(name)
+                return current
+
             try:
-                _write_batch(s3, bucket, batch, observed, sleep)
-            except BaseException as exc:  # interrupted: nobody in the batch may think it is done
-                for name in set(batch.entries) - batch.changed:
-                    batch.errors.setdefault(name, exc)
-                raise
-            finally:
-                batch.done.set()
-    batch.done.wait()
-    if fn_name in batch.errors:
-        raise batch.errors[fn_name]
-    return fn_name in batch.changed
+                self.rewrite(s3, bucket, change, observed, sleep=sleep)
+                batch.changed |= changed
+            except Exception as exc:
+                if len(names) > 1:
+                    groups += [[name] for name in names]
+                else:
+                    batch.errors[names[0]] = exc
 
+    def rewrite(self, s3: Any, bucket: str, change: Callable[[dict[str, Any]], dict[str, Any]],
+                observed: BucketState | None, *, sleep: Callable[[float], None] = time.sleep) -> bool:
+        """Read-merge-write BUCKET's configuration, one lambdactl at a time on this machine
+        (the caller holds lock(bucket): one thread at a time in this run). CHANGE(current)
+        gives the new configuration; it is written if it differs. True if written.
 
-def _write_batch(s3: Any, bucket: str, batch: _Batch, observed: BucketState | None,
-                 sleep: Callable[[float], None]) -> None:
-    """One PUT for the whole batch; if it fails, one PUT each, so that one
-    function's bad entry fails that function only."""
-    groups = [sorted(batch.entries)]
-    while groups:
-        names = groups.pop(0)
-        changed: set[str] = set()
+        When another writer was about (the generation moved since OBSERVED, or the lock
+        was held), the write is read back: an entry we wrote that is missing, ours or
+        not, means a writer from elsewhere raced us; merge again (bounded).
+        """
+        with machine_lock.hold(s3, bucket) as held:
+            current, raced = self._current(s3, bucket, observed, held)
+            raced = raced or held.waited
+            for _ in range(VERIFY_ATTEMPTS):
+                merged = change(current)
+                if canonical(merged) == canonical(current):
+                    return False
+                put_notification(s3, bucket, merged, sleep=sleep)
+                held.bump()
+                self._last[bucket] = (merged, held.generation)
+                if not raced:
+                    return True
+                current = observe_bucket(s3, bucket).notification
+                if not _missing(merged, current):
+                    return True
+            raise AwsError(f"bucket {bucket}: its notification configuration kept changing while lambdactl wrote it",
+                           "another tool is writing it at the same time; run the command again")
 
-        def change(current: dict[str, Any], names: list[str] = names, changed: set[str] = changed) -> dict[str, Any]:
-            changed.clear()
-            for name in names:
-                if not ours_match(current, batch.entries[name], name):
-                    current = merge(current, batch.entries[name], name, bucket)
-                    changed.add(name)
+    def remove_entries(self, s3: Any, bucket: str, fn_names: list[str], observed: BucketState | None) -> None:
+        """Take FN_NAMES' entries out of BUCKET's notification configuration: one write."""
+
+        def without(current: dict[str, Any]) -> dict[str, Any]:
+            for name in fn_names:
+                current = merge(current, [], name, bucket)
             return current
 
-        try:
-            rewrite(s3, bucket, change, observed, sleep=sleep)
-            batch.changed |= changed
-        except Exception as exc:
-            if len(names) > 1:
-                groups += [[name] for name in names]
-            else:
-                batch.errors[names[0]] = exc
+        with self.lock(bucket):
+            self.rewrite(s3, bucket, without, observed)
 
-
-def rewrite(s3: Any, bucket: str, change: Callable[[dict[str, Any]], dict[str, Any]],
-            observed: BucketState | None, *, sleep: Callable[[float], None] = time.sleep) -> bool:
-    """Read-merge-write BUCKET's configuration, one lambdactl at a time on this machine
-    (the caller holds bucket_lock: one thread at a time in this run). CHANGE(current)
-    gives the new configuration; it is written if it differs. True if written.
-
-    When another writer was about (the generation moved since OBSERVED, or the lock
-    was held), the write is read back: an entry we wrote that is missing, ours or
-    not, means a writer from elsewhere raced us; merge again (bounded).
-    """
-    with machine_lock.hold(s3, bucket) as held:
-        current, raced = _current(s3, bucket, observed, held)
-        raced = raced or held.waited
-        for _ in range(VERIFY_ATTEMPTS):
-            merged = change(current)
-            if canonical(merged) == canonical(current):
-                return False
-            put_notification(s3, bucket, merged, sleep=sleep)
-            held.bump()
-            _last_written.setdefault(s3, {})[bucket] = (merged, held.generation)
-            if not raced:
-                return True
-            current = observe_bucket(s3, bucket).notification
-            if not _missing(merged, current):
-                return True
-        raise AwsError(f"bucket {bucket}: its notification configuration kept changing while lambdactl wrote it",
-                       "another tool is writing it at the same time; run the command again")
-
-
-def remove_entries(s3: Any, bucket: str, fn_names: list[str], observed: BucketState | None) -> None:
-    """Take FN_NAMES' entries out of BUCKET's notification configuration: one write."""
-
-    def without(current: dict[str, Any]) -> dict[str, Any]:
-        for name in fn_names:
-            current = merge(current, [], name, bucket)
-        return current
-
-    with bucket_lock(bucket):
-        rewrite(s3, bucket, without, observed)
-
-
-def _current(s3: Any, bucket: str, observed: BucketState | None,
-             held: machine_lock.Held) -> tuple[dict[str, Any], bool]:
-    """The configuration as it is now, without a read when nothing wrote since it was
-    last seen; -> (configuration, whether a write from elsewhere had to be read)."""
-    last = _last_written.get(s3, {}).get(bucket)
-    if last is not None and last[1] == held.generation:
-        return last[0], False
-    if last is None and observed is not None and observed.generation == held.generation:
-        return observed.notification, False
-    return observe_bucket(s3, bucket).notification, last is not None or observed is not None
+    def _current(self, s3: Any, bucket: str, observed: BucketState | None,
+                 held: machine_lock.Held) -> tuple[dict[str, Any], bool]:
+        """The configuration as it is now, without a read when nothing wrote since it was
+        last seen; -> (configuration, whether a write from elsewhere had to be read)."""
+        last = self._last.get(bucket)
+        if last is not None and last[1] == held.generation:
+            return last[0], False
+        if last is None and observed is not None and observed.generation == held.generation:
+            return observed.notification, False
+        return observe_bucket(s3, bucket).notification, last is not None or observed is not None
 
 
 def _missing(wrote: dict[str, Any], now: dict[str, Any]) -> list[str]:
