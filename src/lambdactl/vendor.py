@@ -20,18 +20,12 @@ from pathlib import Path
 
 from lambdactl.errors import ConfigError, LambdactlError
 from lambdactl.sources import collect
-from lambdactl.zipwriter import (  # noqa: F401 - tests reach the zip writer through package
-    _MAX_ENTRIES,
-    _MAX_FILE,
+from lambdactl.zipwriter import (
     COMPRESS_LEVEL,
-    FIXED_TIME,
     Compressed,
     Source,
-    _build_zip_parallel,
-    _build_zip_zipfile,
     _deflated,
     _mode,
-    entry_size,
 )
 
 REQUIREMENTS = "requirements.txt"
