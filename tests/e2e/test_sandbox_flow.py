@@ -40,9 +40,12 @@ def sandbox_project(tmp_path: Path):  # type: ignore[no-untyped-def]
                    capture_output=True, timeout=60)
 
 
-def client(endpoint: str, service: str):  # type: ignore[no-untyped-def]
+def client(endpoint: str, service: str, home: Path):  # type: ignore[no-untyped-def]
+    """A client signing with the sandbox's own credentials (it refuses any other)."""
+    state = json.loads((home / "sandbox.json").read_text())
     return boto3.client(service, endpoint_url=endpoint, region_name="us-east-1",
-                        aws_access_key_id="test", aws_secret_access_key="test")
+                        aws_access_key_id=state["access_key_id"],
+                        aws_secret_access_key=state["secret_access_key"])
 
 
 def wait_for_line(logs, group: str, needle: str, timeout: float = 15) -> str:  # type: ignore[no-untyped-def]
@@ -68,7 +71,8 @@ def test_up_upload_logs_invoke_destroy(sandbox_project) -> None:  # type: ignore
     again = json.loads(cli(root, env, "-o", "json", "up").stdout)
     assert again["api_calls"]["writes"] == 0
 
-    s3, logs, lam = client(endpoint, "s3"), client(endpoint, "logs"), client(endpoint, "lambda")
+    home = Path(env["LAMBDACTL_HOME"])
+    s3, logs, lam = (client(endpoint, s, home) for s in ("s3", "logs", "lambda"))
     s3.put_object(Bucket="lambdactl-demo-uploads", Key="hello.txt", Body=b"hi there")
     line = wait_for_line(logs, "/aws/lambda/lambdactl-demo-hello", "New object s3://lambdactl-demo-uploads/hello.txt")
     assert "(8 bytes)" in line

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 import click
 
 from lambdactl.cli import App
+
+if TYPE_CHECKING:
+    from lambdactl.local.control import SandboxInfo
 
 
 @click.group("local")
@@ -54,6 +58,34 @@ def stop(app: App) -> None:
         app.term.info("sandbox stopped" if was else "sandbox was not running")
 
 
+@command.command("env")
+@click.pass_obj
+def env(app: App) -> None:
+    """Print the sandbox's endpoint and credentials as shell exports, for other tools.
+
+    The sandbox refuses requests signed with any other credentials.
+
+    Example: eval "$(lambdactl local env)" && aws s3 ls
+    """
+    from lambdactl.local import control
+
+    info = control.read_state()
+    if info is None:
+        app.term.error("the sandbox is not running; start it with `lambdactl local start`")
+        raise SystemExit(3)
+    variables = {
+        "AWS_ENDPOINT_URL": info.endpoint,
+        "AWS_ACCESS_KEY_ID": info.access_key_id,
+        "AWS_SECRET_ACCESS_KEY": info.secret_access_key,
+        "AWS_REGION": control.DEFAULT_REGION,
+    }
+    if app.term.json:
+        app.term.print_json(variables)
+        return
+    for name, value in variables.items():
+        app.term.write(f"export {name}={value}")
+
+
 @command.command("status")
 @click.pass_obj
 def status(app: App) -> None:
@@ -73,10 +105,8 @@ def status(app: App) -> None:
     _show(app, info, "running", None, contents=control.contents(info))
 
 
-def _show(app: App, info: object, state: str, seconds: float | None, contents: dict | None = None) -> None:
-    from dataclasses import asdict
-
-    data = asdict(info)  # type: ignore[call-overload]
+def _show(app: App, info: SandboxInfo, state: str, seconds: float | None, contents: dict | None = None) -> None:
+    data = info.public()
     if app.term.json:
         doc = {"running": True, "state": state, **data}
         if seconds is not None:

@@ -8,7 +8,7 @@ in ``$LAMBDACTL_HOME/sandbox.json`` (default ``~/.lambdactl``), its output in
 This module must import fast: moto and boto3 are imported only where used.
 
     info, started_now = start()          # or ensure_running()
-    ... boto3 clients with endpoint_url=info.endpoint and DUMMY_CREDENTIALS ...
+    ... boto3 clients with endpoint_url=info.endpoint and **info.credentials ...
     stop()
 """
 
@@ -24,7 +24,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -62,9 +62,25 @@ class SandboxInfo:
     endpoint: str  # "http://127.0.0.1:<port>"
     started_at: float  # epoch seconds
     log_file: str  # the server's own stdout/stderr
+    # The only credentials the sandbox accepts, made at start (the file is 0600).
+    access_key_id: str = ""
+    secret_access_key: str = field(default="", repr=False)
+    session_token: str = field(default="", repr=False)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2)
+
+    def public(self) -> dict[str, Any]:
+        """What `local start/status` show: everything but the secrets."""
+        data = asdict(self)
+        del data["secret_access_key"], data["session_token"]
+        return data
+
+    @property
+    def credentials(self) -> dict[str, str]:
+        """boto3 keyword arguments that sign requests the sandbox accepts."""
+        return {"aws_access_key_id": self.access_key_id,
+                "aws_secret_access_key": self.secret_access_key}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SandboxInfo:
@@ -74,6 +90,9 @@ class SandboxInfo:
             endpoint=str(data["endpoint"]),
             started_at=float(data["started_at"]),
             log_file=str(data["log_file"]),
+            access_key_id=str(data.get("access_key_id", "")),
+            secret_access_key=str(data.get("secret_access_key", "")),
+            session_token=str(data.get("session_token", "")),
         )
 
 
@@ -97,10 +116,14 @@ def log_path() -> Path:
 
 
 def write_state(path: Path, info: SandboxInfo) -> None:
-    """Write atomically: readers never see a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write atomically (readers never see half a file), readable by its owner only."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(info.to_json() + "\n", encoding="utf-8")
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(info.to_json() + "\n")
     os.replace(tmp, path)
 
 
@@ -361,8 +384,18 @@ def ensure_running() -> SandboxInfo:
         return start(0)[0]  # lost a race for the default port
 
 
+def credentials() -> tuple[str, str]:
+    """The running sandbox's access key id and secret, from its state file."""
+    info = _load(state_path())
+    if info is None or not info.access_key_id:
+        raise SandboxError(
+            f"no sandbox credentials in {state_path()}", "start it with `lambdactl local start`"
+        )
+    return info.access_key_id, info.secret_access_key
+
+
 def client(info: SandboxInfo, service: str, region: str | None = None) -> Any:
-    """A boto3 client for the sandbox; dummy credentials, no ~/.aws files read."""
+    """A boto3 client for the sandbox, signing with its credentials; no ~/.aws files read."""
     import boto3
     import botocore.session
     from botocore.config import Config
@@ -372,7 +405,7 @@ def client(info: SandboxInfo, service: str, region: str | None = None) -> Any:
     core.set_config_variable("credentials_file", os.devnull)
     region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
     session = boto3.session.Session(
-        botocore_session=core, region_name=region or DEFAULT_REGION, **DUMMY_CREDENTIALS
+        botocore_session=core, region_name=region or DEFAULT_REGION, **info.credentials
     )
     config = Config(retries={"max_attempts": 2}, connect_timeout=2, read_timeout=30)
     return session.client(service, endpoint_url=info.endpoint, config=config)

@@ -17,6 +17,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from lambdactl.local.auth import Credentials
 from lambdactl.local.runtime import FunctionSpec, LocalRuntime
 
 EXPECTED_PARAMS = ["self", "body", "request_headers", "response_headers"]
@@ -63,6 +64,7 @@ def install(
     *,
     work_dir: Path | None = None,
     role_delay: float | None = None,
+    credentials: Credentials | None = None,
 ) -> LocalRuntime:
     """Patch moto in this process; returns the runtime (call ``shutdown()`` at exit)."""
     global _runtime, _original_invoke
@@ -77,7 +79,7 @@ def install(
         import tempfile
 
         work_dir = Path(tempfile.mkdtemp(prefix="lambdactl-runtime-"))
-    _runtime = LocalRuntime(work_dir, sandbox_endpoint)
+    _runtime = LocalRuntime(work_dir, sandbox_endpoint, credentials=credentials)
     if _original_invoke is None:
         _original_invoke = LambdaFunction.invoke
     LambdaFunction.invoke = _invoke  # type: ignore[method-assign]

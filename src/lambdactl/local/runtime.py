@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from lambdactl.local.auth import Credentials
 from lambdactl.local.cwlogs import LogSink, stream_name
 from lambdactl.local.output import OutputReader
 from lambdactl.local.runtime_api import Delivery, RuntimeApiServer
@@ -47,11 +48,6 @@ IDLE_TTL_S = 300.0
 TAIL_BYTES = 4096
 MONITOR_INTERVAL_S = 0.02
 IDLE_MONITOR_INTERVAL_S = 0.25
-DUMMY_CREDENTIALS = {
-    "AWS_ACCESS_KEY_ID": "test",
-    "AWS_SECRET_ACCESS_KEY": "test",
-    "AWS_SESSION_TOKEN": "test",
-}
 
 
 @dataclass(frozen=True)
@@ -182,7 +178,7 @@ class Environment:
         self,
         spec: FunctionSpec,
         task_root: Path,
-        sandbox_endpoint: str,
+        sandbox_env: dict[str, str],
         sink: LogSink,
         banner: list[str] | None = None,
         opt_root: Path | None = None,
@@ -211,7 +207,7 @@ class Environment:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "awslambdaric", spec.handler],
                 cwd=task_root,
-                env=self._child_env(task_root, sandbox_endpoint),
+                env=self._child_env(task_root, sandbox_env),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
@@ -229,7 +225,7 @@ class Environment:
         self._watcher.start()
 
     # -- the child ------------------------------------------------------------
-    def _child_env(self, task_root: Path, endpoint: str) -> dict[str, str]:
+    def _child_env(self, task_root: Path, sandbox_env: dict[str, str]) -> dict[str, str]:
         spec = self.spec
         env = {
             "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
@@ -238,7 +234,6 @@ class Environment:
             # Without these, botocore would read the host user's ~/.aws files.
             "AWS_CONFIG_FILE": os.devnull,
             "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-            "AWS_ENDPOINT_URL": endpoint,
         }
         env.update(dict(spec.environment))
         # Reserved variables: Lambda sets these over anything the function defines.
@@ -259,7 +254,8 @@ class Environment:
                 "PYTHONPATH": os.pathsep.join([str(task_root), *self._layer_paths()]),
                 "PYTHONUNBUFFERED": "1",
                 "PYTHONDONTWRITEBYTECODE": "1",  # /var/task is read-only on Lambda
-                **DUMMY_CREDENTIALS,
+                # The sandbox's endpoint and credentials: the handler's boto3 lands there.
+                **sandbox_env,
             }
         )
         return env
@@ -582,9 +578,17 @@ class LocalRuntime:
         *,
         idle_ttl: float = IDLE_TTL_S,
         sink: LogSink | None = None,
+        credentials: Credentials | None = None,
     ) -> None:
         self.work_dir = work_dir
         self.endpoint = sandbox_endpoint
+        creds = credentials or Credentials.generate()
+        self.sandbox_env = {
+            "AWS_ENDPOINT_URL": sandbox_endpoint,
+            "AWS_ACCESS_KEY_ID": creds.access_key_id,
+            "AWS_SECRET_ACCESS_KEY": creds.secret_access_key,
+            "AWS_SESSION_TOKEN": creds.session_token,
+        }
         self.idle_ttl = idle_ttl
         self.sink = sink or LogSink()
         self.pool = Pool()
@@ -645,7 +649,7 @@ class LocalRuntime:
     def _new_environment(self, spec: FunctionSpec) -> Environment:
         root = self._task_root(spec)
         opt = self._unzipped([*spec.layers], "opt-") if spec.layers else None
-        return Environment(spec, root, self.endpoint, self.sink, self._banner(spec), opt)
+        return Environment(spec, root, self.sandbox_env, self.sink, self._banner(spec), opt)
 
     def _banner(self, spec: FunctionSpec) -> list[str]:
         """A one-time warning when the declared runtime is not the host's Python."""

@@ -43,12 +43,21 @@ def reserve_port(port: int) -> int:
         return int(probe.getsockname()[1])
 
 
-def _die_if_server_thread_fails(args: Any) -> None:
-    # ThreadedMotoServer.start() waits forever when its thread cannot bind.
-    if args.thread is not None and "_server_entry" in args.thread.name:
-        print(f"sandbox: moto server failed: {args.exc_value}", file=sys.stderr, flush=True)
-        os._exit(3)
-    sys.__excepthook__(args.exc_type, args.exc_value, args.exc_traceback)
+def serve(port: int, creds: Any) -> None:
+    """moto's WSGI app behind the signature check, served from a daemon thread."""
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from werkzeug.serving import make_server
+
+    from lambdactl.local.auth import Guard
+
+    app = Guard(DomainDispatcherApplication(create_backend_app), creds)
+    # Bound here, in the caller's thread: a port taken meanwhile is an OSError, not a hang.
+    server = make_server("127.0.0.1", port, app, True, request_handler=MotoRequestHandler)
+    threading.Thread(target=server.serve_forever, name="moto-server", daemon=True).start()
 
 
 # The services lambdactl and its tutorials' handlers use.
@@ -85,24 +94,30 @@ def main(argv: list[str] | None = None) -> int:
     shutil.rmtree(work_dir, ignore_errors=True)  # leftovers of a killed sandbox
 
     import moto
-    from moto.server import ThreadedMotoServer
 
+    from lambdactl.local.auth import Credentials
     from lambdactl.local.patch import install
 
-    threading.excepthook = _die_if_server_thread_fails
+    creds = Credentials.generate()
     preload_backends()
-    runtime = install(endpoint, work_dir=work_dir, role_delay=args.role_delay)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    runtime = install(endpoint, work_dir=work_dir, role_delay=args.role_delay, credentials=creds)
+    try:
+        serve(port, creds)
+    except OSError as exc:
+        print(f"sandbox: cannot listen on 127.0.0.1:{port}: {exc.strerror}", file=sys.stderr)
+        return 2
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    server.start()
     info = SandboxInfo(
         pid=os.getpid(),
         port=port,
         endpoint=endpoint,
         started_at=time.time(),
         log_file=str(home / "sandbox.log"),
+        access_key_id=creds.access_key_id,
+        secret_access_key=creds.secret_access_key,
+        session_token=creds.session_token,
     )
     write_state(args.state_file, info)
     log.info("sandbox listening on %s (moto %s, pid %d)", endpoint, moto.__version__, info.pid)

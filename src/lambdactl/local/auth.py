@@ -1,0 +1,185 @@
+"""Only requests signed with the sandbox's own credentials reach moto.
+
+The sandbox makes a random access key and secret when it starts and keeps them
+in its 0600 state file; lambdactl and the handlers sign with them. ``Guard``
+wraps moto's WSGI application and recomputes each request's SigV4 signature
+with botocore's own signer (the key id alone proves nothing): anything else
+gets HTTP 403 in the error shape of the service that was called.
+
+    app = Guard(moto_app, Credentials.generate())
+"""
+
+from __future__ import annotations
+
+import hmac
+import io
+import secrets
+import string
+import time
+from calendar import timegm
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+from xml.sax.saxutils import escape
+
+# Services whose errors botocore reads from a JSON body; the others answer XML.
+JSON_SERVICES = frozenset({"lambda", "logs", "events", "sqs", "dynamodb", "kinesis", "ssm",
+                           "secretsmanager", "states", "kms"})
+MAX_SKEW_S = 15 * 60  # AWS refuses a request signed more than 15 minutes off
+ALGORITHM = "AWS4-HMAC-SHA256"
+_ALNUM = string.ascii_uppercase + string.digits
+
+
+@dataclass(frozen=True)
+class Credentials:
+    access_key_id: str
+    secret_access_key: str
+    session_token: str
+
+    @classmethod
+    def generate(cls) -> Credentials:
+        # Shaped like AWS's (20-character key id, 40-character secret).
+        key = "LKIA" + "".join(secrets.choice(_ALNUM) for _ in range(16))
+        return cls(key, secrets.token_urlsafe(30), secrets.token_urlsafe(48))
+
+
+class Refused(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+HINT = ("the sandbox accepts only requests signed with its own credentials; lambdactl reads them "
+        "from the sandbox state file, and `lambdactl local env` prints them for other tools")
+
+
+def _header(environ: dict[str, Any], name: str) -> str | None:
+    key = name.upper().replace("-", "_")
+    raw = environ.get(key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else f"HTTP_{key}")
+    # WSGI hands header values over as latin-1; botocore signed their UTF-8 bytes.
+    return None if raw is None else str(raw).encode("latin-1").decode("utf-8", "replace")
+
+
+def _parse_authorization(value: str) -> dict[str, str]:
+    if not value.startswith(ALGORITHM + " "):
+        raise Refused("IncompleteSignature", f"only {ALGORITHM} signatures are accepted; {HINT}")
+    parts = dict(
+        item.strip().split("=", 1) for item in value[len(ALGORITHM):].split(",") if "=" in item
+    )
+    if not {"Credential", "SignedHeaders", "Signature"} <= parts.keys():
+        raise Refused("IncompleteSignature", f"the Authorization header is incomplete; {HINT}")
+    return parts
+
+
+def _check_clock(amz_date: str) -> None:
+    try:
+        signed_at = timegm(time.strptime(amz_date, "%Y%m%dT%H%M%SZ"))
+    except ValueError as exc:
+        raise Refused("IncompleteSignature", f"bad X-Amz-Date {amz_date!r}; {HINT}") from exc
+    if abs(time.time() - signed_at) > MAX_SKEW_S:
+        raise Refused("RequestTimeTooSkewed", "the request was signed more than 15 minutes ago "
+                      "or ahead; check the clock")
+
+
+def expected_signature(environ: dict[str, Any], body: bytes, creds: Credentials,
+                       scope: list[str], signed: list[str], amz_date: str) -> str:
+    """What botocore would have signed for this request with CREDS."""
+    from botocore.auth import S3SigV4Auth, SigV4Auth
+    from botocore.awsrequest import AWSRequest, HTTPHeaders
+    from botocore.credentials import Credentials as BotoCredentials
+
+    headers = {name: _header(environ, name) or "" for name in signed}
+    for name in ("X-Amz-Content-SHA256",):
+        value = _header(environ, name)
+        if value is not None:
+            headers[name] = value
+    query = environ.get("QUERY_STRING", "")
+    path = str(environ.get("RAW_URI") or environ.get("PATH_INFO", "/")).split("?", 1)[0]
+    url = f"http://{_header(environ, 'host')}{path}" + (f"?{query}" if query else "")
+    request = AWSRequest(method=environ["REQUEST_METHOD"], url=url, headers=headers, data=body)
+    request.context["timestamp"] = amz_date
+    _, region, service = scope[0], scope[1], scope[2]
+    cls = S3SigV4Auth if service == "s3" else SigV4Auth
+
+    class Verifier(cls):  # type: ignore[valid-type, misc]
+        def headers_to_sign(self, req: Any) -> Any:
+            # Exactly the headers the client signed, not the ones botocore would pick.
+            chosen = HTTPHeaders()
+            for name in signed:
+                chosen[name] = req.headers.get(name, "")
+            return chosen
+
+    signer = Verifier(BotoCredentials(creds.access_key_id, creds.secret_access_key), service, region)
+    canonical = signer.canonical_request(request)
+    return str(signer.signature(signer.string_to_sign(request, canonical), request))
+
+
+def verify(environ: dict[str, Any], creds: Credentials) -> bytes:
+    """Raise Refused unless the request is signed with CREDS; returns the body it read."""
+    auth = _header(environ, "authorization")
+    if not auth:
+        raise Refused("MissingAuthenticationToken", f"the request is not signed; {HINT}")
+    parts = _parse_authorization(auth)
+    key_id, _, rest = parts["Credential"].partition("/")
+    scope = rest.split("/")
+    if not hmac.compare_digest(key_id, creds.access_key_id):
+        raise Refused("InvalidClientTokenId", f"unknown access key {key_id!r}; {HINT}")
+    token = _header(environ, "x-amz-security-token")
+    if token is not None and not hmac.compare_digest(token, creds.session_token):
+        raise Refused("InvalidClientTokenId", f"unknown session token; {HINT}")
+    amz_date = _header(environ, "x-amz-date") or ""
+    if len(scope) != 4 or not amz_date.startswith(scope[0]):
+        raise Refused("IncompleteSignature", f"the credential scope does not match X-Amz-Date; {HINT}")
+    _check_clock(amz_date)
+    body = b""
+    if _header(environ, "X-Amz-Content-SHA256") is None:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+    signed = [name.strip() for name in parts["SignedHeaders"].split(";")]
+    expected = expected_signature(environ, body, creds, scope, signed, amz_date)
+    if not hmac.compare_digest(expected, parts["Signature"]):
+        raise Refused("SignatureDoesNotMatch", "the signature does not match: the request was "
+                      f"signed with another secret key; {HINT}")
+    return body
+
+
+def _service(environ: dict[str, Any]) -> str:
+    scope = (_header(environ, "authorization") or "").split("Credential=", 1)[-1].split("/")
+    return scope[3] if len(scope) > 3 else ""
+
+
+def refusal(environ: dict[str, Any], refused: Refused) -> tuple[str, list[tuple[str, str]], bytes]:
+    """An HTTP 403 that botocore parses into the right error code and message."""
+    import json
+
+    service = _service(environ)
+    if service in JSON_SERVICES or _header(environ, "x-amz-target"):
+        body = json.dumps({"__type": refused.code, "message": refused.message}).encode()
+        ctype = "application/x-amz-json-1.1"
+    else:
+        code, message = escape(refused.code), escape(refused.message)
+        inner = f"<Code>{code}</Code><Message>{message}</Message>"
+        body = (f"<ErrorResponse><Error>{inner}</Error></ErrorResponse>" if service != "s3"
+                else f"<Error>{inner}</Error>").encode()
+        ctype = "text/xml"
+    headers = [("Content-Type", ctype), ("Content-Length", str(len(body))),
+               ("x-amzn-ErrorType", refused.code)]
+    return "403 Forbidden", headers, body
+
+
+class Guard:
+    """WSGI middleware: verify, then hand the request (body restored) to moto."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]], creds: Credentials) -> None:
+        self.app, self.creds = app, creds
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        try:
+            body = verify(environ, self.creds)
+        except Refused as refused:
+            status, headers, payload = refusal(environ, refused)
+            start_response(status, headers)
+            return [payload]
+        if body:
+            environ["wsgi.input"] = io.BytesIO(body)
+        return self.app(environ, start_response)
