@@ -21,6 +21,8 @@ from lambdactl.iam import TRUST_POLICY
 from lambdactl.local import control
 
 HANDLERS = Path(__file__).parent / "handlers"
+# In the environment the session's sandbox is started from; no handler may see it.
+PLANTED = {"LAMBDACTL_PLANTED_TOKEN": "planted-secret-4f1d", "GITHUB_TOKEN": "ghp_planted-4f1d"}
 
 
 def isolated_env(home: Path) -> dict[str, str | None]:
@@ -47,6 +49,8 @@ def sandbox_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
                 mp.delenv(key, raising=False)
             else:
                 mp.setenv(key, value)
+        for key, value in PLANTED.items():
+            mp.setenv(key, value)
         yield home
 
 

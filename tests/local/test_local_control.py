@@ -152,9 +152,14 @@ def test_server_environment_never_carries_real_credentials(monkeypatch: pytest.M
     monkeypatch.setenv("AWS_PROFILE", "prod")
     monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
     monkeypatch.delenv("AWS_REGION", raising=False)
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_secret")
     env = control.sandbox_environment(role_delay=2)
-    assert env["AWS_ACCESS_KEY_ID"] == env["AWS_SECRET_ACCESS_KEY"] == "test"
+    assert "AWS_ACCESS_KEY_ID" not in env and "AWS_SECRET_ACCESS_KEY" not in env
     assert "AWS_SESSION_TOKEN" not in env and "AWS_PROFILE" not in env
+    assert "GITHUB_TOKEN" not in env and "HOME" not in env
+    assert set(env) <= {"PATH", "LANG", "LC_ALL", "TZ", "TMPDIR", "PYTHONPATH", "PYTHONUNBUFFERED",
+                        "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_DEFAULT_REGION",
+                        "LAMBDACTL_SANDBOX_ROLE_DELAY"}
     assert env["AWS_DEFAULT_REGION"] == "us-east-1"
     assert env["AWS_CONFIG_FILE"] == env["AWS_SHARED_CREDENTIALS_FILE"] == os.devnull
     assert env["LAMBDACTL_SANDBOX_ROLE_DELAY"] == "2"

@@ -34,22 +34,10 @@ DEFAULT_PORT = 4577
 DEFAULT_REGION = "us-east-1"
 STATE_NAME = "sandbox.json"
 LOG_NAME = "sandbox.log"
-DUMMY_CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
 SERVER_MODULE = "lambdactl.local.server"
 
-# Variables that could carry real credentials or redirect botocore to them.
-_CREDENTIAL_VARS = (
-    "AWS_PROFILE",
-    "AWS_DEFAULT_PROFILE",
-    "AWS_SESSION_TOKEN",
-    "AWS_SECURITY_TOKEN",
-    "AWS_ROLE_ARN",
-    "AWS_WEB_IDENTITY_TOKEN_FILE",
-    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
-    "AWS_ENDPOINT_URL",
-)
+# What the server keeps of the environment it is started from: nothing secret.
+_INHERITED = ("PATH", "LANG", "LC_ALL", "TZ", "TMPDIR")
 
 # Popen objects of sandboxes this process started, so that stop() can reap them.
 _children: dict[int, subprocess.Popen[bytes]] = {}
@@ -204,18 +192,27 @@ def _locked() -> Iterator[None]:
 
 
 def sandbox_environment(role_delay: float | None = None) -> dict[str, str]:
-    """The server's environment: never any real AWS credentials or config."""
-    env = {k: v for k, v in os.environ.items() if k not in _CREDENTIAL_VARS}
+    """The server's environment, built from nothing: no tokens, no HOME, no AWS keys.
+
+    Handlers can read it (/proc/<their parent>/environ), so it holds only what
+    the server needs to run: PATH, the locale, where lambdactl is importable.
+    """
+    import lambdactl
+
+    env = {k: os.environ[k] for k in _INHERITED if k in os.environ}
+    env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
     env.update(
         {
-            "AWS_ACCESS_KEY_ID": DUMMY_CREDENTIALS["aws_access_key_id"],
-            "AWS_SECRET_ACCESS_KEY": DUMMY_CREDENTIALS["aws_secret_access_key"],
+            # The package, however it is installed (editable, PYTHONPATH, site-packages).
+            "PYTHONPATH": str(Path(lambdactl.__file__).resolve().parent.parent),
             "AWS_CONFIG_FILE": os.devnull,
             "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            "AWS_DEFAULT_REGION": os.environ.get("AWS_REGION")
+            or os.environ.get("AWS_DEFAULT_REGION")
+            or DEFAULT_REGION,
             "PYTHONUNBUFFERED": "1",
         }
     )
-    env.setdefault("AWS_DEFAULT_REGION", os.environ.get("AWS_REGION") or DEFAULT_REGION)
     if role_delay is not None:
         env["LAMBDACTL_SANDBOX_ROLE_DELAY"] = str(role_delay)
     return env

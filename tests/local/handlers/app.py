@@ -65,3 +65,10 @@ def on_upload(event, context):
     for record in event["Records"]:
         print(f"uploaded {record['s3']['bucket']['name']}/{record['s3']['object']['key']}")
     return "ok"
+
+
+def snoop(event, context):
+    """What a hostile handler can read: its parent's environment and its own."""
+    with open(f"/proc/{os.getppid()}/environ", "rb") as f:
+        parent = [item.decode(errors="replace") for item in f.read().split(b"\0") if item]
+    return {"parent": parent, "own": dict(os.environ)}
