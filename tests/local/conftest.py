@@ -88,6 +88,15 @@ def zip_handlers() -> Callable[..., bytes]:
     return package
 
 
+def alive(pid: int) -> bool:
+    """Is PID a running process (not gone, not a zombie)?"""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
 def package(*names: str) -> bytes:
     """A zip of handler files from tests/local/handlers, at the package root."""
     buf = io.BytesIO()

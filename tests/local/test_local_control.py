@@ -19,6 +19,7 @@ from botocore.exceptions import ClientError
 
 from lambdactl.iam import TRUST_POLICY
 from lambdactl.local import control
+from tests.local.conftest import alive
 
 
 @pytest.fixture
@@ -54,14 +55,6 @@ def _children_of(pid: int) -> list[int]:
             if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
                 found.append(int(entry.name))
     return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def _deploy_echo(info: control.SandboxInfo, name: str = "echo") -> Any:
@@ -106,8 +99,8 @@ def test_start_stop_lifecycle(home: Path) -> None:
     assert control.contents(info)["functions"] == ["echo"]
 
     assert control.stop() is True
-    assert not _alive(info.pid)
-    assert not any(_alive(pid) for pid in children)
+    assert not alive(info.pid)
+    assert not any(alive(pid) for pid in children)
     assert control.port_free(info.port)
     assert not (home / "sandbox.json").exists()
     assert control.read_state() is None

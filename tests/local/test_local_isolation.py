@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import pytest
+
+from lambdactl.iam import TRUST_POLICY
 from lambdactl.local import control
-from tests.local.conftest import PLANTED
+from tests.local.conftest import PLANTED, alive, package
 
 Aws = Callable[[str], Any]
 
@@ -24,6 +30,10 @@ LAMBDA_VARIABLES = {
     # Set by the interpreter itself (python -m, the locale coercion of PEP 538).
     "LC_CTYPE", "_X_AMZN_TRACE_ID",
 }
+
+
+def _tail(response: dict[str, Any]) -> list[str]:
+    return base64.b64decode(response["LogResult"]).decode().splitlines()
 
 
 def invoke(aws: Aws, name: str, payload: dict[str, Any] | None = None) -> Any:
@@ -52,3 +62,55 @@ def test_server_state_file_is_the_only_place_with_credentials(sandbox: control.S
         environ = f.read()
     assert sandbox.secret_access_key.encode() not in environ
     assert b"AWS_ACCESS_KEY_ID" not in environ
+
+
+def _gone(pids: list[int], timeout: float = 3.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not any(alive(pid) for pid in pids):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_memory_of_child_processes_counts_and_ends_in_oom(aws: Aws, make_function: Any) -> None:
+    name = make_function("app.child_hog", MemorySize=128, Timeout=10)
+    response = aws("lambda").invoke(FunctionName=name, Payload=b'{"mb": 600}', LogType="Tail")
+    body = json.loads(response["Payload"].read())
+    assert response["FunctionError"] == "Unhandled"
+    assert body["errorType"] == "Runtime.OutOfMemory"
+    report = [line for line in _tail(response) if line.startswith("REPORT")][0]
+    # The tree went over 128 MB: Lambda reports the limit for the invocation it killed.
+    assert "Max Memory Used: 128 MB" in report and "Error Type: Runtime.OutOfMemory" in report
+
+
+def test_setsid_children_do_not_survive_the_timeout(
+    aws: Aws, make_function: Any, tmp_path: Path
+) -> None:
+    name = make_function("app.escape", Timeout=1)
+    pidfile = tmp_path / "pids"
+    payload = json.dumps({"pidfile": str(pidfile), "seconds": 5}).encode()
+    response = aws("lambda").invoke(FunctionName=name, Payload=payload)
+    assert json.loads(response["Payload"].read())["errorType"] == "Sandbox.Timedout"
+    pids = [int(p) for p in pidfile.read_text().split()]
+    assert _gone(pids), [p for p in pids if alive(p)]
+
+
+def test_setsid_children_do_not_survive_local_stop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, role_arn: str
+) -> None:
+    monkeypatch.setenv("LAMBDACTL_HOME", str(tmp_path / "home"))
+    info, _ = control.start(port=0)
+    try:
+        iam, lam = control.client(info, "iam"), control.client(info, "lambda")
+        role = iam.create_role(RoleName="r", AssumeRolePolicyDocument=json.dumps(TRUST_POLICY))
+        lam.create_function(FunctionName="esc", Runtime="python3.11", Role=role["Role"]["Arn"],
+                            Handler="app.escape", Code={"ZipFile": package("app.py")})
+        pidfile = tmp_path / "pids"
+        response = lam.invoke(FunctionName="esc", Payload=json.dumps({"pidfile": str(pidfile)}))
+        assert json.loads(response["Payload"].read()) == "still here"
+        pids = [int(p) for p in pidfile.read_text().split()]
+        assert all(alive(pid) for pid in pids)  # the environment is warm: they live on
+    finally:
+        control.stop()
+    assert _gone(pids), [p for p in pids if alive(p)]

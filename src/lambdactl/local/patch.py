@@ -65,6 +65,7 @@ def install(
     work_dir: Path | None = None,
     role_delay: float | None = None,
     credentials: Credentials | None = None,
+    sweep: bool = False,
 ) -> LocalRuntime:
     """Patch moto in this process; returns the runtime (call ``shutdown()`` at exit)."""
     global _runtime, _original_invoke
@@ -79,7 +80,7 @@ def install(
         import tempfile
 
         work_dir = Path(tempfile.mkdtemp(prefix="lambdactl-runtime-"))
-    _runtime = LocalRuntime(work_dir, sandbox_endpoint, credentials=credentials)
+    _runtime = LocalRuntime(work_dir, sandbox_endpoint, credentials=credentials, sweep=sweep)
     if _original_invoke is None:
         _original_invoke = LambdaFunction.invoke
     LambdaFunction.invoke = _invoke  # type: ignore[method-assign]

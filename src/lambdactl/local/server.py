@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from lambdactl.local.control import SandboxInfo, remove_state, write_state
+from lambdactl.local.proctree import set_subreaper
 
 log = logging.getLogger("lambdactl.sandbox")
 
@@ -100,7 +101,11 @@ def main(argv: list[str] | None = None) -> int:
 
     creds = Credentials.generate()
     preload_backends()
-    runtime = install(endpoint, work_dir=work_dir, role_delay=args.role_delay, credentials=creds)
+    # Descendants that escape an environment's tree become ours, to be swept.
+    subreaper = set_subreaper()
+    runtime = install(
+        endpoint, work_dir=work_dir, role_delay=args.role_delay, credentials=creds, sweep=subreaper
+    )
     try:
         serve(port, creds)
     except OSError as exc:

@@ -72,3 +72,33 @@ def snoop(event, context):
     with open(f"/proc/{os.getppid()}/environ", "rb") as f:
         parent = [item.decode(errors="replace") for item in f.read().split(b"\0") if item]
     return {"parent": parent, "own": dict(os.environ)}
+
+
+def child_hog(event, context):
+    """A child process allocates what the function's memory does not allow."""
+    import subprocess
+    import sys
+
+    mb = int(event.get("mb", 600))
+    code = f"import time; data = b'x' * ({mb} << 20); time.sleep(3)"
+    return subprocess.run([sys.executable, "-c", code]).returncode
+
+
+def escape(event, context):
+    """Children that try to outlive the environment: setsid, and setsid after a double fork."""
+    import subprocess
+
+    direct = subprocess.Popen(["sleep", "300"], start_new_session=True).pid
+    read, write = os.pipe()
+    if os.fork() == 0:  # the intermediate: setsid, fork the sleeper, exit at once
+        os.setsid()
+        pid = os.fork()
+        if pid == 0:
+            os.execvp("sleep", ["sleep", "301"])
+        os.write(write, str(pid).encode())
+        os._exit(0)
+    orphan = int(os.read(read, 32))
+    with open(event["pidfile"], "w") as f:
+        f.write(f"{direct} {orphan}")
+    time.sleep(float(event.get("seconds", 0)))
+    return "still here"
