@@ -114,3 +114,20 @@ def test_setsid_children_do_not_survive_local_stop(
     finally:
         control.stop()
     assert _gone(pids), [p for p in pids if alive(p)]
+
+
+def test_a_function_cannot_change_what_another_runs(aws: Aws, make_function: Any) -> None:
+    victim = make_function("victim.handler", files=("victim.py",))
+    assert invoke(aws, victim) == {"result": "original", "tampered_on_disk": False}
+    attacker = make_function("app.tamper")
+    attack = invoke(aws, attacker, {"file": "victim.py"})
+    assert attack["written"], "the attacker found no code to rewrite"
+    assert attack["modes"] == ["0o444"] * len(attack["written"])  # unzipped read-only
+    # Warm: the environment is retired, the code unzipped again from the function's zip.
+    assert invoke(aws, victim) == {"result": "original", "tampered_on_disk": False}
+    invoke(aws, attacker, {"file": "victim.py"})
+    # Cold (a new configuration): the tree is verified before a new environment uses it.
+    aws("lambda").update_function_configuration(
+        FunctionName=victim, Environment={"Variables": {"X": "1"}}
+    )
+    assert invoke(aws, victim) == {"result": "original", "tampered_on_disk": False}

@@ -55,6 +55,7 @@ class Environment:
         self.spec = spec
         self._spawner = spawner or Spawner()
         self.opt_root = opt_root  # the layers, unzipped (Lambda's /opt)
+        self.trees: list[tuple[Path, str]] = []  # (code tree, its fingerprint) it was built on
         self.key = spec.key
         self.stream = stream_name(spec.version)
         self._sink = sink

@@ -8,14 +8,9 @@ retires environments of an older deployment and reaps idle ones.
 
 from __future__ import annotations
 
-import hashlib
-import io
 import logging
-import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -24,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from lambdactl.local.auth import Credentials
+from lambdactl.local.codecache import CodeCache
 from lambdactl.local.cwlogs import LogSink
 from lambdactl.local.environment import Environment
 from lambdactl.local.invocation import FunctionSpec, Invocation, InvokeResult, sandbox_error
@@ -49,28 +45,39 @@ class Pool:
         self._current_key: dict[tuple[str, str], tuple[object, ...]] = {}
 
     def acquire(
-        self, spec: FunctionSpec, create: Callable[[FunctionSpec], Environment]
+        self,
+        spec: FunctionSpec,
+        create: Callable[[FunctionSpec], Environment],
+        usable: Callable[[Environment], bool] = lambda env: True,
     ) -> tuple[Environment, bool]:
-        with self._lock:
-            stale = self._retire_stale(spec)
-            idle = self._idle.get(spec.key, [])
-            env = None
-            while idle and env is None:
-                candidate = idle.pop()  # most recently used first, as Lambda does
-                if candidate.alive and not candidate.retired:
-                    env = candidate
-                else:
-                    stale.append(candidate)
-            if env is not None:
-                self._busy.add(env)
-        for old in stale:
-            old.kill("retired")
-        if env is not None:
-            return env, False
+        """A warm environment for SPEC that is still USABLE, else a new one (cold)."""
+        while True:
+            with self._lock:
+                stale = self._retire_stale(spec)
+                env = self._pop_idle(spec.key, stale)
+                if env is not None:
+                    self._busy.add(env)
+            for old in stale:
+                old.kill("retired")
+            if env is None:
+                break
+            if usable(env):  # outside the lock: it may read the disk
+                return env, False
+            env.retired = True
+            self.release(env)
         env = create(spec)
         with self._lock:
             self._busy.add(env)
         return env, True
+
+    def _pop_idle(self, key: tuple[object, ...], stale: list[Environment]) -> Environment | None:
+        idle = self._idle.get(key, [])
+        while idle:
+            candidate = idle.pop()  # most recently used first, as Lambda does
+            if candidate.alive and not candidate.retired:
+                return candidate
+            stale.append(candidate)
+        return None
 
     def _retire_stale(self, spec: FunctionSpec) -> list[Environment]:
         """A new deployment (code or configuration) retires the older environments."""
@@ -162,10 +169,9 @@ class LocalRuntime:
         self.pool = Pool()
         self.spawner = Spawner()
         self._sweep = sweep
-        self._code_lock = threading.Lock()
         self._warned: set[tuple[str, str]] = set()
         self._stop = threading.Event()
-        (work_dir / "code").mkdir(parents=True, exist_ok=True)
+        self.code = CodeCache(work_dir / "code")
         self._monitor = threading.Thread(target=self._watch, name="env-monitor", daemon=True)
         self._monitor.start()
 
@@ -176,7 +182,7 @@ class LocalRuntime:
         problem = unsupported(spec)
         if problem is None:
             try:
-                env, cold = self.pool.acquire(spec, self._new_environment)
+                env, cold = self.pool.acquire(spec, self._new_environment, self._intact)
             except (OSError, zipfile.BadZipFile) as exc:
                 problem = f"cannot start the environment: {exc}"
         if problem is not None:
@@ -215,15 +221,28 @@ class LocalRuntime:
                 pass
         if self._sweep:
             self.spawner.sweep()
-        shutil.rmtree(self.work_dir / "code", ignore_errors=True)
+        self.code.close()
 
     # -- internals ------------------------------------------------------------
     def _new_environment(self, spec: FunctionSpec) -> Environment:
-        root = self._task_root(spec)
-        opt = self._unzipped([*spec.layers], "opt-") if spec.layers else None
-        return Environment(
-            spec, root, self.sandbox_env, self.sink, self._banner(spec), opt, self.spawner
+        # Lambda's /var/task and /opt: unzipped once per content, re-verified at each use.
+        trees = [self.code.tree([spec.code])]
+        if spec.layers:
+            trees.append(self.code.tree([*spec.layers], "opt-"))
+        opt = trees[1][0] if spec.layers else None
+        env = Environment(
+            spec, trees[0][0], self.sandbox_env, self.sink, self._banner(spec), opt, self.spawner
         )
+        env.trees = trees
+        return env
+
+    def _intact(self, env: Environment) -> bool:
+        """Is the code the environment was built on untouched? (else it is retired)"""
+        if all(self.code.intact(root, stamp) for root, stamp in env.trees):
+            return True
+        log.warning("%s: its code or layers changed on disk; starting a new environment",
+                    env.spec.name)
+        return False
 
     def _banner(self, spec: FunctionSpec) -> list[str]:
         """A one-time warning when the declared runtime is not the host's Python."""
@@ -237,24 +256,6 @@ class LocalRuntime:
         )
         log.warning("%s", message)
         return [message]
-
-    def _task_root(self, spec: FunctionSpec) -> Path:
-        """The package unzipped once per code hash (Lambda's /var/task)."""
-        return self._unzipped([spec.code])
-
-    def _unzipped(self, zips: list[bytes], prefix: str = "") -> Path:
-        """ZIPS unzipped into one directory, later ones over earlier ones (as Lambda layers /opt)."""
-        # Short paths: they show up in every stack trace (Lambda's is /var/task).
-        digest = hashlib.sha256(b"".join(hashlib.sha256(z).digest() for z in zips)).hexdigest()
-        root = self.work_dir / "code" / f"{prefix}{digest[:16]}"
-        with self._code_lock:
-            if not root.is_dir():
-                tmp = Path(tempfile.mkdtemp(dir=root.parent, prefix=".unzip-"))
-                for data in zips:
-                    with zipfile.ZipFile(io.BytesIO(data)) as package:
-                        package.extractall(tmp)
-                os.replace(tmp, root)
-        return root
 
     def _watch(self) -> None:
         last_reap = last_sweep = time.monotonic()

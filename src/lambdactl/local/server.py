@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import shutil
 import signal
 import socket
 import sys
@@ -21,6 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from lambdactl.local.codecache import remove_tree
 from lambdactl.local.control import SandboxInfo, remove_state, write_state
 from lambdactl.local.proctree import set_subreaper
 
@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     endpoint = f"http://127.0.0.1:{port}"
     home = args.state_file.parent
     work_dir = home / "runtime"
-    shutil.rmtree(work_dir, ignore_errors=True)  # leftovers of a killed sandbox
+    remove_tree(work_dir)  # leftovers of a killed sandbox (read-only code trees)
 
     import moto
 

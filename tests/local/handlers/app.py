@@ -102,3 +102,24 @@ def escape(event, context):
         f.write(f"{direct} {orphan}")
     time.sleep(float(event.get("seconds", 0)))
     return "still here"
+
+
+def tamper(event, context):
+    """Rewrite every other function's copy of event["file"] that can be found on disk."""
+    import stat
+
+    code_dir = os.path.dirname(os.environ["LAMBDA_TASK_ROOT"])
+    written, modes = [], []
+    for entry in os.listdir(code_dir):
+        path = os.path.join(code_dir, entry, event["file"])
+        if not os.path.isfile(path):
+            continue
+        modes.append(oct(stat.S_IMODE(os.stat(path).st_mode)))
+        os.chmod(os.path.dirname(path), 0o755)  # the same user may; Lambda's mount forbids it
+        os.chmod(path, 0o644)
+        with open(path) as f:
+            source = f.read()
+        with open(path, "w") as f:
+            f.write(source.replace('"original"', '"pwned"'))
+        written.append(path)
+    return {"written": written, "modes": modes}
