@@ -131,3 +131,14 @@ def test_a_function_cannot_change_what_another_runs(aws: Aws, make_function: Any
         FunctionName=victim, Environment={"Variables": {"X": "1"}}
     )
     assert invoke(aws, victim) == {"result": "original", "tampered_on_disk": False}
+
+
+def test_handlers_never_see_lambdactls_virtualenv(aws: Aws, make_function: Any) -> None:
+    import sys
+
+    name = make_function("app.imports")
+    modules = ["click", "rich", "moto", "flask", "lambdactl", "boto3", "botocore", "app"]
+    seen = invoke(aws, name, {"modules": modules})
+    assert seen["found"] == {m: m in ("boto3", "botocore", "app") for m in modules}
+    assert not any(p.startswith(sys.prefix) for p in seen["sys_path"]), seen["sys_path"]
+    assert not seen["executable"].startswith(sys.prefix)  # not the virtualenv's python

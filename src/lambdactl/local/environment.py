@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -39,6 +40,16 @@ from lambdactl.local.runtime_api import Delivery, RuntimeApiServer
 BOOTSTRAP = (Path(__file__).parent / "bootstrap.py").read_text(encoding="utf-8")
 
 
+@dataclass(frozen=True)
+class Launch:
+    """How an environment's runtime process is started."""
+
+    sandbox_env: dict[str, str]  # the sandbox's endpoint and credentials
+    spawner: Spawner
+    libs: Path | None = None  # the runtime's own libraries; None: the host's sys.path
+    python: str = sys.executable
+
+
 class Environment:
     """One warm sandbox: a runtime client child and its Runtime API server."""
 
@@ -46,14 +57,13 @@ class Environment:
         self,
         spec: FunctionSpec,
         task_root: Path,
-        sandbox_env: dict[str, str],
+        launch: Launch,
         sink: LogSink,
         banner: list[str] | None = None,
         opt_root: Path | None = None,
-        spawner: Spawner | None = None,
     ) -> None:
         self.spec = spec
-        self._spawner = spawner or Spawner()
+        self._launch = launch
         self.opt_root = opt_root  # the layers, unzipped (Lambda's /opt)
         self.trees: list[tuple[Path, str]] = []  # (code tree, its fingerprint) it was built on
         self.key = spec.key
@@ -75,10 +85,10 @@ class Environment:
             self._log(banner)
         self.api = RuntimeApiServer(self)
         try:
-            self.proc = self._spawner.popen(
-                self._command(),
+            self.proc = launch.spawner.popen(
+                self._command(task_root),
                 cwd=task_root,
-                env=self._child_env(task_root, sandbox_env),
+                env=self._child_env(task_root),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
@@ -97,11 +107,22 @@ class Environment:
         self._watcher.start()
 
     # -- the child ------------------------------------------------------------
-    def _command(self) -> list[str]:
-        config = {"server": os.getpid(), "handler": self.spec.handler, "path": None}
-        return [sys.executable, "-c", BOOTSTRAP, json.dumps(config)]
+    def _sys_path(self, task_root: Path) -> list[str]:
+        """Lambda's order: the package, the layers, then the runtime's boto3."""
+        libs = [str(self._launch.libs)] if self._launch.libs else []
+        return [str(task_root), *self._layer_paths(), *libs]
 
-    def _child_env(self, task_root: Path, sandbox_env: dict[str, str]) -> dict[str, str]:
+    def _command(self, task_root: Path) -> list[str]:
+        if self._launch.libs is None:  # in-process tests: the host's sys.path
+            config = {"server": os.getpid(), "handler": self.spec.handler, "path": None}
+            return [self._launch.python, "-c", BOOTSTRAP, json.dumps(config)]
+        config = {"server": os.getpid(), "handler": self.spec.handler,
+                  "path": self._sys_path(task_root)}
+        # -I: no PYTHON* variables, no user site, no current directory; -S: no
+        # site-packages; -B: no __pycache__ in the read-only code; -u: lines as printed.
+        return [self._launch.python, "-I", "-S", "-B", "-u", "-c", BOOTSTRAP, json.dumps(config)]
+
+    def _child_env(self, task_root: Path) -> dict[str, str]:
         spec = self.spec
         env = {
             "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
@@ -127,11 +148,12 @@ class Environment:
                 "AWS_REGION": spec.region,
                 "AWS_DEFAULT_REGION": spec.region,
                 "LAMBDA_TASK_ROOT": str(task_root),
-                "PYTHONPATH": os.pathsep.join([str(task_root), *self._layer_paths()]),
+                # For Python subprocesses of the handler (its own runtime ignores it: -I).
+                "PYTHONPATH": os.pathsep.join(self._sys_path(task_root)),
                 "PYTHONUNBUFFERED": "1",
                 "PYTHONDONTWRITEBYTECODE": "1",  # /var/task is read-only on Lambda
                 # The sandbox's endpoint and credentials: the handler's boto3 lands there.
-                **sandbox_env,
+                **self._launch.sandbox_env,
             }
         )
         return env
@@ -167,7 +189,7 @@ class Environment:
         returncode = self.proc.wait()
         with self._lock:
             self._exit_code = returncode
-            self._spawner.forget(self.proc.pid)
+            self._launch.spawner.forget(self.proc.pid)
             inv = self._current
         if inv is not None:
             self._fail_exited(inv, returncode)

@@ -66,6 +66,7 @@ def install(
     role_delay: float | None = None,
     credentials: Credentials | None = None,
     sweep: bool = False,
+    isolate: bool = False,
 ) -> LocalRuntime:
     """Patch moto in this process; returns the runtime (call ``shutdown()`` at exit)."""
     global _runtime, _original_invoke
@@ -80,7 +81,9 @@ def install(
         import tempfile
 
         work_dir = Path(tempfile.mkdtemp(prefix="lambdactl-runtime-"))
-    _runtime = LocalRuntime(work_dir, sandbox_endpoint, credentials=credentials, sweep=sweep)
+    _runtime = LocalRuntime(
+        work_dir, sandbox_endpoint, credentials=credentials, sweep=sweep, isolate=isolate
+    )
     if _original_invoke is None:
         _original_invoke = LambdaFunction.invoke
     LambdaFunction.invoke = _invoke  # type: ignore[method-assign]

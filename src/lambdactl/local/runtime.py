@@ -10,26 +10,26 @@ from __future__ import annotations
 
 import logging
 import subprocess
-import sys
 import threading
 import time
 import uuid
 import zipfile
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from lambdactl.local.auth import Credentials
 from lambdactl.local.codecache import CodeCache
 from lambdactl.local.cwlogs import LogSink
-from lambdactl.local.environment import Environment
+from lambdactl.local.environment import Environment, Launch
 from lambdactl.local.invocation import FunctionSpec, Invocation, InvokeResult, sandbox_error
 from lambdactl.local.proctree import Spawner
+from lambdactl.local.pythons import interpreter, runtime_libs
 
 __all__ = ["FunctionSpec", "InvokeResult", "LocalRuntime", "Pool", "sandbox_error", "unsupported"]
 
 log = logging.getLogger("lambdactl.sandbox")
 
-HOST_RUNTIME = f"python{sys.version_info.major}.{sys.version_info.minor}"
 IDLE_TTL_S = 300.0
 MONITOR_INTERVAL_S = 0.02
 IDLE_MONITOR_INTERVAL_S = 0.25
@@ -152,22 +152,26 @@ class LocalRuntime:
         sink: LogSink | None = None,
         credentials: Credentials | None = None,
         sweep: bool = False,
+        isolate: bool = False,
     ) -> None:
         """SWEEP: this process is a subreaper, and its children that are not runtimes are
-        escaped descendants of environments, to be killed (the server; never a test process)."""
+        escaped descendants of environments, to be killed (the server; never a test process).
+        ISOLATE: handlers see only their code, layers and the runtime's libraries on sys.path
+        (the server); else the host's sys.path."""
         self.work_dir = work_dir
         self.endpoint = sandbox_endpoint
         creds = credentials or Credentials.generate()
-        self.sandbox_env = {
+        sandbox_env = {
             "AWS_ENDPOINT_URL": sandbox_endpoint,
             "AWS_ACCESS_KEY_ID": creds.access_key_id,
             "AWS_SECRET_ACCESS_KEY": creds.secret_access_key,
             "AWS_SESSION_TOKEN": creds.session_token,
         }
+        libs = runtime_libs(work_dir / "runtime-libs") if isolate else None
+        self.launch = Launch(sandbox_env, Spawner(), libs)
         self.idle_ttl = idle_ttl
         self.sink = sink or LogSink()
         self.pool = Pool()
-        self.spawner = Spawner()
         self._sweep = sweep
         self._warned: set[tuple[str, str]] = set()
         self._stop = threading.Event()
@@ -220,7 +224,7 @@ class LocalRuntime:
             except subprocess.TimeoutExpired:
                 pass
         if self._sweep:
-            self.spawner.sweep()
+            self.launch.spawner.sweep()
         self.code.close()
 
     # -- internals ------------------------------------------------------------
@@ -230,9 +234,10 @@ class LocalRuntime:
         if spec.layers:
             trees.append(self.code.tree([*spec.layers], "opt-"))
         opt = trees[1][0] if spec.layers else None
-        env = Environment(
-            spec, trees[0][0], self.sandbox_env, self.sink, self._banner(spec), opt, self.spawner
-        )
+        python, warning = interpreter(spec.runtime)
+        launch = replace(self.launch, python=python) if self.launch.libs else self.launch
+        banner = self._banner(spec, warning)
+        env = Environment(spec, trees[0][0], launch, self.sink, banner, opt)
         env.trees = trees
         return env
 
@@ -244,16 +249,12 @@ class LocalRuntime:
                     env.spec.name)
         return False
 
-    def _banner(self, spec: FunctionSpec) -> list[str]:
-        """A one-time warning when the declared runtime is not the host's Python."""
-        if spec.runtime == HOST_RUNTIME or (spec.name, spec.runtime) in self._warned:
+    def _banner(self, spec: FunctionSpec, warning: str | None) -> list[str]:
+        """A one-time warning (per function and runtime) when its Python is not the declared one."""
+        if warning is None or (spec.name, spec.runtime) in self._warned:
             return []
         self._warned.add((spec.name, spec.runtime))
-        host = ".".join(map(str, sys.version_info[:3]))
-        message = (
-            f"lambdactl sandbox: {spec.name} declares {spec.runtime} but runs on the "
-            f"host's Python {host}; version-specific behaviour may differ from Lambda"
-        )
+        message = f"lambdactl sandbox: {spec.name}: {warning}"
         log.warning("%s", message)
         return [message]
 
@@ -268,7 +269,7 @@ class LocalRuntime:
             interval = MONITOR_INTERVAL_S if busy else IDLE_MONITOR_INTERVAL_S
             if self._sweep and time.monotonic() - last_sweep >= IDLE_MONITOR_INTERVAL_S:
                 last_sweep = time.monotonic()
-                self.spawner.sweep()
+                self.launch.spawner.sweep()
             if time.monotonic() - last_reap > min(10.0, self.idle_ttl):
                 last_reap = time.monotonic()
                 self.pool.reap(self.idle_ttl)

@@ -104,7 +104,12 @@ def main(argv: list[str] | None = None) -> int:
     # Descendants that escape an environment's tree become ours, to be swept.
     subreaper = set_subreaper()
     runtime = install(
-        endpoint, work_dir=work_dir, role_delay=args.role_delay, credentials=creds, sweep=subreaper
+        endpoint,
+        work_dir=work_dir,
+        role_delay=args.role_delay,
+        credentials=creds,
+        sweep=subreaper,
+        isolate=True,
     )
     try:
         serve(port, creds)

@@ -123,3 +123,18 @@ def tamper(event, context):
             f.write(source.replace('"original"', '"pwned"'))
         written.append(path)
     return {"written": written, "modes": modes}
+
+
+def imports(event, context):
+    """Which of event["modules"] import, and the sys.path they were looked for on."""
+    import importlib
+    import sys
+
+    found = {}
+    for name in event["modules"]:
+        try:
+            importlib.import_module(name)
+            found[name] = True
+        except ImportError:
+            found[name] = False
+    return {"found": found, "sys_path": sys.path, "executable": sys.executable}
