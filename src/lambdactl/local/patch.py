@@ -32,6 +32,11 @@ _ASYNC_CALLERS = frozenset(
     {"_invoke_awslambda", "_invoke_lambda", "send_sns_message", "send_log_event", "invoke_async"}
 )
 
+# Lambda's payload quotas (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
+REQUEST_LIMITS = {"RequestResponse": 6 * 1024 * 1024, "DryRun": 6 * 1024 * 1024,
+                  "Event": 1024 * 1024}
+RESPONSE_LIMIT = 6291556  # the figure Lambda's error message names
+
 _runtime: LocalRuntime | None = None
 _original_invoke: Any = None
 
@@ -162,10 +167,19 @@ def _called_by_async_source(depth: int = 6) -> bool:
     return False
 
 
-def _payload(body: Any) -> bytes:
+def _payload(body: Any, inv_type: str) -> bytes:
     from moto.awslambda.exceptions import LambdaClientError
 
     raw = body.encode() if isinstance(body, str) else bytes(body or b"")
+    limit = REQUEST_LIMITS.get(inv_type, REQUEST_LIMITS["RequestResponse"])
+    if len(raw) > limit:
+        operation = "InvokeAsync" if inv_type == "Event" else "Invoke"
+        error = LambdaClientError(
+            "RequestEntityTooLargeException",
+            f"Request must be smaller than {limit} bytes for the {operation} operation",
+        )
+        error.code = 413  # as Lambda answers it
+        raise error
     if not raw.strip():
         return b"{}"
     try:
@@ -184,14 +198,20 @@ def _invoke(self: Any, body: Any, request_headers: Any, response_headers: Any) -
         raise PatchError("lambdactl.local.patch.install() was not called")
     inv_type = _invocation_type(request_headers)
     response_headers["x-amz-executed-version"] = str(self.version)
+    payload = _payload(body, inv_type)
     if inv_type == "DryRun":  # validates the request only; never runs code
         return b""
-    payload = _payload(body)
     spec = spec_from_moto(self)
     if inv_type == "Event":
         _runtime.invoke_async(spec, payload)
         return b""
     result = _runtime.invoke(spec, payload)
+    if len(result.payload) > RESPONSE_LIMIT:
+        detail = f"Response payload size exceeded maximum allowed payload size ({RESPONSE_LIMIT} bytes)."
+        result.payload = json.dumps(
+            {"errorMessage": detail, "errorType": "Function.ResponseSizeTooLarge"}
+        ).encode()
+        result.function_error = "Unhandled"
     if result.function_error:
         response_headers["x-amz-function-error"] = result.function_error
     response_headers["x-amz-log-result"] = result.log_result

@@ -33,6 +33,8 @@ log = logging.getLogger("lambdactl.sandbox")
 IDLE_TTL_S = 300.0
 MONITOR_INTERVAL_S = 0.02
 IDLE_MONITOR_INTERVAL_S = 0.25
+# Lambda waits about 1 and then 2 minutes; the sandbox keeps the shape, in seconds.
+ASYNC_RETRY_DELAYS_S = (1.0, 2.0)
 
 
 class Pool:
@@ -170,6 +172,7 @@ class LocalRuntime:
         libs = runtime_libs(work_dir / "runtime-libs") if isolate else None
         self.launch = Launch(sandbox_env, Spawner(), libs)
         self.idle_ttl = idle_ttl
+        self.async_retry_delays = ASYNC_RETRY_DELAYS_S
         self.sink = sink or LogSink()
         self.pool = Pool()
         self._sweep = sweep
@@ -207,12 +210,18 @@ class LocalRuntime:
         return rid
 
     def _run_async(self, spec: FunctionSpec, payload: bytes, rid: str) -> None:
-        try:
-            result = self.invoke(spec, payload, rid)
-            if result.function_error:
-                log.info("%s: async invocation %s failed", spec.name, rid)
-        except Exception:  # a background failure must not kill the server
-            log.exception("%s: async invocation %s crashed", spec.name, rid)
+        """Lambda retries a failed Event invocation twice, with the same request id."""
+        for attempt, delay in enumerate([0.0, *self.async_retry_delays]):
+            if delay and self._stop.wait(delay):
+                return  # the sandbox stops: the event is dropped, as on a deleted function
+            try:
+                result = self.invoke(spec, payload, rid)
+            except Exception:  # a background failure must not kill the server
+                log.exception("%s: async invocation %s crashed", spec.name, rid)
+                return
+            if not result.function_error:
+                return
+            log.info("%s: async invocation %s failed (attempt %d)", spec.name, rid, attempt + 1)
 
     def shutdown(self, timeout: float = 5.0) -> None:
         self._stop.set()

@@ -138,3 +138,14 @@ def imports(event, context):
         except ImportError:
             found[name] = False
     return {"found": found, "sys_path": sys.path, "executable": sys.executable}
+
+
+def fail_and_count(event, context):
+    """Fails every time, after leaving one line per attempt in event["file"]."""
+    with open(event["file"], "a") as f:
+        f.write(context.aws_request_id + "\n")
+    raise RuntimeError("try again")
+
+
+def big_response(event, context):
+    return "x" * int(event["bytes"])

@@ -1,0 +1,64 @@
+"""Lambda's payload quotas and async retries in the sandbox (issue 12)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+Aws = Callable[[str], Any]
+MB = 1024 * 1024
+
+
+@pytest.mark.parametrize(("invocation_type", "size"), [("RequestResponse", 7 * MB), ("Event", MB + 10)])
+def test_payload_over_the_quota_is_refused(
+    aws: Aws, make_function: Any, invocation_type: str, size: int
+) -> None:
+    name = make_function("app.echo")
+    payload = json.dumps({"pad": "x" * size}).encode()
+    with pytest.raises(ClientError) as err:
+        aws("lambda").invoke(FunctionName=name, Payload=payload, InvocationType=invocation_type)
+    response = err.value.response
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 413
+    assert response["Error"]["Code"] == "RequestEntityTooLargeException"
+    limit = 6 * MB if invocation_type == "RequestResponse" else MB
+    assert response["Error"]["Message"].startswith(f"Request must be smaller than {limit} bytes")
+
+
+def test_payload_under_the_quota_runs(aws: Aws, make_function: Any) -> None:
+    name = make_function("app.echo")
+    payload = json.dumps({"pad": "x" * (5 * MB)}).encode()
+    response = aws("lambda").invoke(FunctionName=name, Payload=payload)
+    assert "FunctionError" not in response
+
+
+def test_response_over_6_mb_is_a_function_error(aws: Aws, make_function: Any) -> None:
+    name = make_function("app.big_response")
+    response = aws("lambda").invoke(FunctionName=name, Payload=json.dumps({"bytes": 6500000}))
+    body = json.loads(response["Payload"].read())
+    assert response["FunctionError"] == "Unhandled"
+    assert body["errorType"] == "Function.ResponseSizeTooLarge"
+
+
+def test_failed_async_invocation_is_retried_twice(
+    aws: Aws, make_function: Any, tmp_path: Path
+) -> None:
+    name = make_function("app.fail_and_count")
+    attempts = tmp_path / "attempts"
+    payload = json.dumps({"file": str(attempts)}).encode()
+    aws("lambda").invoke(FunctionName=name, Payload=payload, InvocationType="Event")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and len(_lines(attempts)) < 3:
+        time.sleep(0.1)
+    time.sleep(2.2)  # a fourth attempt would have come by now (the last delay is 2 s)
+    lines = _lines(attempts)
+    assert len(lines) == 3 and len(set(lines)) == 1  # three attempts, one request id
+
+
+def _lines(path: Path) -> list[str]:
+    return path.read_text().split() if path.exists() else []
