@@ -97,3 +97,23 @@ def test_up_upload_logs_invoke_destroy(sandbox_project) -> None:  # type: ignore
 
     assert port_free(started["port"])  # a new server could listen there again
     cli(root, env, "local", "status", code=3)
+
+
+def test_architecture_change_converges(sandbox_project) -> None:  # type: ignore[no-untyped-def]
+    root, env, started = sandbox_project
+    cli(root, env, "up")
+    toml = root / "lambdactl.toml"
+    toml.write_text(toml.read_text().replace(
+        'runtime = "python3.12"\nmemory = 128\ntimeout = 10\npolicy = "policies/list_buckets.json"',
+        'runtime = "python3.12"\nmemory = 128\ntimeout = 10\narchitecture = "arm64"\n'
+        'policy = "policies/list_buckets.json"'))
+    lam = client(started["endpoint"], "lambda", Path(env["LAMBDACTL_HOME"]))
+    before = lam.get_function(FunctionName="lambdactl-demo-list-buckets")["Configuration"]
+    changed = json.loads(cli(root, env, "-o", "json", "up").stdout)
+    assert changed["api_calls"]["writes"] > 0
+    after = lam.get_function(FunctionName="lambdactl-demo-list-buckets")["Configuration"]
+    assert after["Architectures"] == ["arm64"]
+    assert after["LastModified"] != before["LastModified"]
+    assert after["RevisionId"] != before["RevisionId"]
+    again = json.loads(cli(root, env, "-o", "json", "up").stdout)
+    assert again["api_calls"]["writes"] == 0, again

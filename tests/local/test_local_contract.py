@@ -50,6 +50,27 @@ def test_strict_patch_points_exist() -> None:
     assert list(inspect.signature(LambdaBackend.create_function).parameters) == ["self", "spec"]
     assert list(inspect.signature(S3Response._bucket_response_put).parameters) == [
         "self", "request", "bucket_name", "querystring"]
+    from moto.awslambda.models import LambdaFunction
+    from moto.events.models import Rule
+
+    assert list(inspect.signature(Rule.send_to_targets).parameters) == [
+        "self", "original_event", "transform_input"]
+    assert list(inspect.signature(LambdaFunction.update_function_code).parameters) == [
+        "self", "updated_spec"]
+    assert list(inspect.signature(LambdaFunction.update_configuration).parameters) == [
+        "self", "config_updates"]
+
+
+def test_moto_still_lacks_what_strict_adds() -> None:
+    """When this fails, moto learned it: drop the matching wrapper in strict.py / eventbridge.py."""
+    from moto.events import models as events
+
+    source = inspect.getsource(events.Rule.send_to_targets)
+    assert 'arn.service == "lambda"' not in source
+    from moto.awslambda.models import LambdaFunction
+
+    assert "Architectures" not in inspect.getsource(LambdaFunction.update_function_code)
+    assert "RevisionId" not in inspect.getsource(LambdaFunction.get_configuration)
 
 
 def test_moto_still_ignores_tags_at_create_bucket() -> None:

@@ -62,3 +62,20 @@ def test_failed_async_invocation_is_retried_twice(
 
 def _lines(path: Path) -> list[str]:
     return path.read_text().split() if path.exists() else []
+
+
+def test_eventbridge_delivers_to_a_lambda_target(
+    aws: Aws, make_function: Any, wait_for_log: Any
+) -> None:
+    name = make_function("app.echo")
+    arn = aws("lambda").get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+    events = aws("events")
+    events.put_rule(Name=f"r-{name}", EventPattern=json.dumps({"source": [f"src.{name}"]}))
+    events.put_targets(Rule=f"r-{name}", Targets=[{"Id": "1", "Arn": arn}])
+    sent = events.put_events(
+        Entries=[{"Source": f"src.{name}", "DetailType": "thing", "Detail": '{"n": 7}'}]
+    )
+    assert sent["FailedEntryCount"] == 0  # moto alone answers HTTP 500 here
+    _, messages = wait_for_log(f"/aws/lambda/{name}", "'detail': {'n': 7}")
+    line = next(m for m in messages if m.startswith("echo 1 "))
+    assert "'detail-type': 'thing'" in line and "'time': '20" in line  # ISO time, as EventBridge
