@@ -106,3 +106,26 @@ def test_local_env_prints_credentials_that_work(
                       aws_access_key_id=exports["AWS_ACCESS_KEY_ID"],
                       aws_secret_access_key=exports["AWS_SECRET_ACCESS_KEY"])
     assert "Buckets" in s3.list_buckets()
+
+
+def test_local_status_lists_every_region(
+    sandbox: control.SandboxInfo, sandbox_home: Path, monkeypatch: pytest.MonkeyPatch,
+    role_arn: str, zip_handlers: Any,
+) -> None:
+    from click.testing import CliRunner
+
+    from lambdactl.cli import root
+
+    lam = control.client(sandbox, "lambda", "eu-west-1")
+    lam.create_function(FunctionName="far-away", Runtime="python3.11", Role=role_arn,
+                        Handler="app.echo", Code={"ZipFile": zip_handlers("app.py")})
+    s3 = control.client(sandbox, "s3", "ap-southeast-2")
+    s3.create_bucket(Bucket="far-bucket",
+                     CreateBucketConfiguration={"LocationConstraint": "ap-southeast-2"})
+    monkeypatch.setenv("LAMBDACTL_HOME", str(sandbox_home))
+    result = CliRunner().invoke(root, ["-o", "json", "local", "status"], catch_exceptions=False)
+    contents = json.loads(result.output)["contents"]
+    assert {"name": "far-away", "region": "eu-west-1"} in contents["functions"]
+    assert {"name": "far-bucket", "region": "ap-southeast-2"} in contents["buckets"]
+    text = CliRunner().invoke(root, ["local", "status"], catch_exceptions=False).output
+    assert "far-away (eu-west-1)" in text and "far-bucket (ap-southeast-2)" in text

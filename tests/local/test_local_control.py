@@ -18,7 +18,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from lambdactl.iam import TRUST_POLICY
-from lambdactl.local import control
+from lambdactl.local import control, inventory
 from tests.local.conftest import alive
 
 
@@ -96,7 +96,7 @@ def test_start_stop_lifecycle(home: Path) -> None:
     }
     children = _children_of(info.pid)
     assert children, "the warm runtime environment is a child of the server"
-    assert control.contents(info)["functions"] == ["echo"]
+    assert inventory.contents(info)["functions"] == [{"name": "echo", "region": "us-east-1"}]
 
     assert control.stop() is True
     assert not alive(info.pid)

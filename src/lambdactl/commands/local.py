@@ -102,7 +102,9 @@ def status(app: App) -> None:
         else:
             app.term.write("sandbox: not running (it starts on the first --target local command, or `lambdactl local start`)")
         raise SystemExit(3)
-    _show(app, info, "running", None, contents=control.contents(info))
+    from lambdactl.local import inventory
+
+    _show(app, info, "running", None, contents=inventory.contents(info))
 
 
 def _show(app: App, info: SandboxInfo, state: str, seconds: float | None, contents: dict | None = None) -> None:
@@ -117,5 +119,7 @@ def _show(app: App, info: SandboxInfo, state: str, seconds: float | None, conten
         return
     took = f" in {seconds:.2f} s" if seconds is not None else ""
     app.term.write(f"sandbox: {state}{took} at {data['endpoint']} (pid {data['pid']}, log {data['log_file']})")
-    for kind, names in (contents or {}).items():
-        app.term.write(f"  {kind}: {', '.join(names) if names else '-'}")
+    from lambdactl.local.inventory import label
+
+    for kind, entries in (contents or {}).items():
+        app.term.write(f"  {kind}: {', '.join(map(label, entries)) if entries else '-'}")

@@ -168,10 +168,16 @@ def refusal(environ: dict[str, Any], refused: Refused) -> tuple[str, list[tuple[
 
 
 class Guard:
-    """WSGI middleware: verify, then hand the request (body restored) to moto."""
+    """WSGI middleware: verify, then hand the request (body restored) to moto, or
+    to one of ROUTES (the sandbox's own signed GET endpoints, answering JSON)."""
 
-    def __init__(self, app: Callable[..., Iterable[bytes]], creds: Credentials) -> None:
-        self.app, self.creds = app, creds
+    def __init__(
+        self,
+        app: Callable[..., Iterable[bytes]],
+        creds: Credentials,
+        routes: dict[str, Callable[[], bytes]] | None = None,
+    ) -> None:
+        self.app, self.creds, self.routes = app, creds, routes or {}
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         try:
@@ -179,6 +185,12 @@ class Guard:
         except Refused as refused:
             status, headers, payload = refusal(environ, refused)
             start_response(status, headers)
+            return [payload]
+        route = self.routes.get(environ.get("PATH_INFO", ""))
+        if route is not None:
+            payload = route()
+            start_response("200 OK", [("Content-Type", "application/json"),
+                                      ("Content-Length", str(len(payload)))])
             return [payload]
         if body:
             environ["wsgi.input"] = io.BytesIO(body)

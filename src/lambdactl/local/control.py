@@ -406,30 +406,3 @@ def client(info: SandboxInfo, service: str, region: str | None = None) -> Any:
     )
     config = Config(retries={"max_attempts": 2}, connect_timeout=2, read_timeout=30)
     return session.client(service, endpoint_url=info.endpoint, config=config)
-
-
-def contents(info: SandboxInfo, region: str | None = None) -> dict[str, list[str]]:
-    """What the sandbox holds: function, bucket, role and log group names."""
-    lam = client(info, "lambda", region)
-    functions = [
-        f["FunctionName"]
-        for page in lam.get_paginator("list_functions").paginate()
-        for f in page["Functions"]
-    ]
-    buckets = [b["Name"] for b in client(info, "s3", region).list_buckets().get("Buckets", [])]
-    roles = [
-        r["RoleName"]
-        for page in client(info, "iam", region).get_paginator("list_roles").paginate()
-        for r in page["Roles"]
-    ]
-    groups = [
-        g["logGroupName"]
-        for page in client(info, "logs", region).get_paginator("describe_log_groups").paginate()
-        for g in page["logGroups"]
-    ]
-    return {
-        "functions": sorted(functions),
-        "buckets": sorted(buckets),
-        "roles": sorted(roles),
-        "log_groups": sorted(groups),
-    }

@@ -22,6 +22,7 @@ from typing import Any
 
 from lambdactl.local.codecache import remove_tree
 from lambdactl.local.control import SandboxInfo, remove_state, write_state
+from lambdactl.local.inventory import REGIONS_PATH, used_regions
 from lambdactl.local.proctree import set_subreaper
 
 log = logging.getLogger("lambdactl.sandbox")
@@ -55,7 +56,8 @@ def serve(port: int, creds: Any) -> None:
 
     from lambdactl.local.auth import Guard
 
-    app = Guard(DomainDispatcherApplication(create_backend_app), creds)
+    routes = {REGIONS_PATH: used_regions}
+    app = Guard(DomainDispatcherApplication(create_backend_app), creds, routes)
     # Bound here, in the caller's thread: a port taken meanwhile is an OSError, not a hang.
     server = make_server("127.0.0.1", port, app, True, request_handler=MotoRequestHandler)
     threading.Thread(target=server.serve_forever, name="moto-server", daemon=True).start()
