@@ -140,6 +140,21 @@ class Spawner:
             except BaseException as exc:  # handed to the caller's thread
                 done.set_exception(exc)
 
+    def output(self, command: list[str], timeout: float = 10.0) -> str | None:
+        """stdout of COMMAND if it exits 0, else None (a short helper, never swept)."""
+        try:
+            proc = self.popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL)
+        except OSError:
+            return None
+        try:
+            out, _ = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, _ = proc.communicate()
+        self.forget(proc.pid)
+        return out.decode(errors="replace") if proc.returncode == 0 else None
+
     def forget(self, pid: int) -> None:
         """PID was reaped: it is no longer ours (and may be reused)."""
         with self._lock:

@@ -10,13 +10,13 @@ Python (``python3.12`` on PATH) and falls back to the host's.
 
 from __future__ import annotations
 
-import functools
 import importlib.metadata as metadata
 import os
 import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 # What the runtime brings: the runtime interface client, and boto3 as Lambda bundles it.
@@ -71,24 +71,32 @@ def runtime_libs(dest: Path) -> Path:
     return dest
 
 
-@functools.cache
-def _version_of(path: str) -> str | None:
+_versions: dict[str, str | None] = {}
+VERSION_PROBE = "import sys; print('%d.%d' % sys.version_info[:2])"
+
+
+def _run(command: list[str]) -> str | None:
     try:
-        out = subprocess.run(
-            [path, "-I", "-S", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-            capture_output=True, text=True, timeout=10, stdin=subprocess.DEVNULL,
-        )
+        out = subprocess.run(command, capture_output=True, text=True, timeout=10,
+                             stdin=subprocess.DEVNULL)
     except (OSError, subprocess.TimeoutExpired):
         return None
-    return out.stdout.strip() if out.returncode == 0 else None
+    return out.stdout if out.returncode == 0 else None
 
 
-def interpreter(runtime: str) -> tuple[str, str | None]:
-    """(the Python to run RUNTIME with, a one-line warning when it is not RUNTIME's)."""
+def interpreter(
+    runtime: str, run: Callable[[list[str]], str | None] = _run
+) -> tuple[str, str | None]:
+    """(the Python to run RUNTIME with, a one-line warning when it is not RUNTIME's).
+
+    RUN runs the version probe (the server's spawner: its sweep must know the probe)."""
     if runtime == HOST_RUNTIME:
         return HOST_PYTHON, None
     path = shutil.which(runtime)  # pyenv shims are found but fail: the probe tells
-    if path and _version_of(path) == runtime.removeprefix("python"):
+    if path and path not in _versions:
+        out = run([path, "-I", "-S", "-c", VERSION_PROBE])
+        _versions[path] = out.strip() if out else None
+    if path and _versions[path] == runtime.removeprefix("python"):
         return path, None
     host = ".".join(map(str, sys.version_info[:3]))
     return HOST_PYTHON, (

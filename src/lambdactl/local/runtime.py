@@ -243,7 +243,7 @@ class LocalRuntime:
         if spec.layers:
             trees.append(self.code.tree([*spec.layers], "opt-"))
         opt = trees[1][0] if spec.layers else None
-        python, warning = interpreter(spec.runtime)
+        python, warning = interpreter(spec.runtime, self.launch.spawner.output)
         launch = replace(self.launch, python=python) if self.launch.libs else self.launch
         banner = self._banner(spec, warning)
         env = Environment(spec, trees[0][0], launch, self.sink, banner, opt)
