@@ -79,3 +79,18 @@ def test_eventbridge_delivers_to_a_lambda_target(
     _, messages = wait_for_log(f"/aws/lambda/{name}", "'detail': {'n': 7}")
     line = next(m for m in messages if m.startswith("echo 1 "))
     assert "'detail-type': 'thing'" in line and "'time': '20" in line  # ISO time, as EventBridge
+
+
+def test_event_invoke_config_limits_the_retries(
+    aws: Aws, make_function: Any, tmp_path: Path
+) -> None:
+    name = make_function("app.fail_and_count")
+    aws("lambda").put_function_event_invoke_config(FunctionName=name, MaximumRetryAttempts=0)
+    attempts = tmp_path / "attempts"
+    payload = json.dumps({"file": str(attempts)}).encode()
+    aws("lambda").invoke(FunctionName=name, Payload=payload, InvocationType="Event")
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not _lines(attempts):
+        time.sleep(0.1)
+    time.sleep(1.5)  # a retry would have come after 1 s
+    assert len(_lines(attempts)) == 1

@@ -35,6 +35,9 @@ class FunctionSpec:
     code: bytes = field(default=b"", compare=False, repr=False)
     layer_arns: tuple[str, ...] = ()
     layers: tuple[bytes, ...] = field(default=(), compare=False, repr=False)  # zips, in order
+    # Its event invoke configuration (PutFunctionEventInvokeConfig), Lambda's defaults.
+    max_retries: int = field(default=2, compare=False)
+    max_event_age_s: float = field(default=21600.0, compare=False)
 
     @property
     def key(self) -> tuple[object, ...]:

@@ -135,7 +135,19 @@ def spec_from_moto(fn: Any) -> FunctionSpec:
         code=getattr(fn, "code_bytes", b"") or b"",
         layer_arns=tuple(arns),
         layers=tuple(_layer_zips(fn, arns)),
+        **_event_invoke_config(fn),
     )
+
+
+def _event_invoke_config(fn: Any) -> dict[str, Any]:
+    configs = getattr(fn, "event_invoke_config", None) or []
+    config = configs[0].config if configs else {}
+    found: dict[str, Any] = {}
+    if "MaximumRetryAttempts" in config:
+        found["max_retries"] = int(config["MaximumRetryAttempts"])
+    if "MaximumEventAgeInSeconds" in config:
+        found["max_event_age_s"] = float(config["MaximumEventAgeInSeconds"])
+    return found
 
 
 def _layer_zips(fn: Any, arns: list[str]) -> list[bytes]:

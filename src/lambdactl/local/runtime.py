@@ -210,10 +210,16 @@ class LocalRuntime:
         return rid
 
     def _run_async(self, spec: FunctionSpec, payload: bytes, rid: str) -> None:
-        """Lambda retries a failed Event invocation twice, with the same request id."""
-        for attempt, delay in enumerate([0.0, *self.async_retry_delays]):
+        """Lambda retries a failed Event invocation (twice by default), with the same
+        request id, until the event is older than the function's maximum event age."""
+        queued = time.monotonic()
+        delays = [0.0, *self.async_retry_delays[: spec.max_retries]]
+        for attempt, delay in enumerate(delays):
             if delay and self._stop.wait(delay):
                 return  # the sandbox stops: the event is dropped, as on a deleted function
+            if time.monotonic() - queued > spec.max_event_age_s:
+                log.info("%s: event %s dropped: older than its maximum age", spec.name, rid)
+                return
             try:
                 result = self.invoke(spec, payload, rid)
             except Exception:  # a background failure must not kill the server
