@@ -142,3 +142,45 @@ def test_handlers_never_see_lambdactls_virtualenv(aws: Aws, make_function: Any) 
     assert seen["found"] == {m: m in ("boto3", "botocore", "app") for m in modules}
     assert not any(p.startswith(sys.prefix) for p in seen["sys_path"]), seen["sys_path"]
     assert not seen["executable"].startswith(sys.prefix)  # not the virtualenv's python
+
+
+def _elf(machine: int) -> bytes:
+    """The first bytes of a 64-bit little-endian shared object for MACHINE."""
+    return b"\x7fELF\x02\x01\x01" + bytes(9) + b"\x03\x00" + machine.to_bytes(2, "little") + bytes(44)
+
+
+def test_native_code_that_cannot_load_here_is_named_before_it_fails(
+    aws: Aws, role_arn: str
+) -> None:
+    import io
+    import uuid
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.write(Path(__file__).parent / "handlers" / "app.py", "app.py")
+        zf.writestr("fastlib/_speedups.cpython-399-x86_64-linux-gnu.so", _elf(0x3E))
+        zf.writestr("armlib/_core.abi3.so", _elf(0xB7))  # an arm64 wheel's extension
+    name = f"t-native-{uuid.uuid4().hex[:6]}"
+    aws("lambda").create_function(FunctionName=name, Runtime="python3.11", Role=role_arn,
+                                  Handler="app.echo", Code={"ZipFile": buf.getvalue()},
+                                  Architectures=["arm64"])
+    response = aws("lambda").invoke(FunctionName=name, Payload=b"{}", LogType="Tail")
+    warning = next(line for line in _tail(response) if line.startswith("lambdactl sandbox"))
+    assert "_speedups.cpython-399-x86_64-linux-gnu.so (and 1 more) is built for Python 3.99" in warning
+    assert "cannot import locally" in warning
+    again = aws("lambda").invoke(FunctionName=name, Payload=b"{}", LogType="Tail")
+    assert not any(line.startswith("lambdactl sandbox") for line in _tail(again))  # once
+
+
+def test_wrong_cpu_is_named(tmp_path: Path) -> None:
+    from lambdactl.local.pythons import HOST_MACHINE, HOST_VERSION, native_mismatch
+
+    other, code = ("arm64", 0xB7) if HOST_MACHINE == "x86_64" else ("x86_64", 0x3E)
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "_c.abi3.so").write_bytes(_elf(code))
+    (tmp_path / "lib" / "plain.py").write_text("x = 1\n")
+    problem = native_mismatch(tmp_path, HOST_VERSION)
+    assert problem and problem.startswith(f"lib/_c.abi3.so is built for {other}, but runs here")
+    (tmp_path / "lib" / "_c.abi3.so").unlink()
+    assert native_mismatch(tmp_path / "lib", HOST_VERSION) is None

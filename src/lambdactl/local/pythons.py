@@ -103,3 +103,59 @@ def interpreter(
         f"no working {runtime} on this machine's PATH: the function runs on the host's "
         f"Python {host} instead; version-specific behaviour may differ from Lambda"
     )
+
+
+# ELF e_machine values of the two CPUs Lambda runs (offset 18, little-endian).
+ELF_MACHINES = {0x3E: "x86_64", 0xB7: "arm64"}
+HOST_MACHINE = {"aarch64": "arm64", "arm64": "arm64"}.get(os.uname().machine, os.uname().machine)
+_TAG = re.compile(r"\.cpython-(\d)(\d+)[a-z]*-[^.]*\.so$")
+_native: dict[tuple[Path, str], str | None] = {}
+
+
+def _elf_machine(path: str) -> str | None:
+    try:
+        with open(path, "rb") as f:
+            head = f.read(20)
+    except OSError:
+        return None
+    if len(head) < 20 or not head.startswith(b"\x7fELF"):
+        return None
+    return ELF_MACHINES.get(int.from_bytes(head[18:20], "little"), "another CPU")
+
+
+def _mismatches(root: Path, version: str) -> list[tuple[str, str]]:
+    """(file, why) for each compiled extension under ROOT that cannot load on VERSION here."""
+    found = []
+    for dirpath, _, filenames in os.walk(root):
+        for name in filenames:
+            if not name.endswith(".so"):
+                continue
+            path = os.path.join(dirpath, name)
+            tag = _TAG.search(name)
+            built_for = f"{tag.group(1)}.{tag.group(2)}" if tag else None
+            machine = _elf_machine(path)
+            if built_for and built_for != version:
+                found.append((os.path.relpath(path, root), f"is built for Python {built_for}"))
+            elif machine and machine != HOST_MACHINE:
+                found.append((os.path.relpath(path, root), f"is built for {machine}"))
+    return found
+
+
+def native_mismatch(root: Path, version: str) -> str | None:
+    """One line when ROOT's compiled extensions cannot load on Python VERSION on this CPU
+    (they would fail inside the library, numpy's "do not import from its source
+    directory", with no word about why). Cached per tree: trees are content-addressed."""
+    key = (root, version)
+    if key not in _native:
+        found = _mismatches(root, version)
+        _native[key] = None
+        if found:
+            path, why = found[0]
+            more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+            _native[key] = (
+                f"{path}{more} {why}, but runs here on Python {version} on {HOST_MACHINE}: "
+                "such modules cannot import locally; on the sandbox use the host's Python and "
+                f"CPU (runtime = \"python{version}\", architecture = \"{HOST_MACHINE}\") "
+                "or run this function on AWS"
+            )
+    return _native[key]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -24,7 +25,13 @@ from lambdactl.local.cwlogs import LogSink
 from lambdactl.local.environment import Environment, Launch
 from lambdactl.local.invocation import FunctionSpec, Invocation, InvokeResult, sandbox_error
 from lambdactl.local.proctree import Spawner
-from lambdactl.local.pythons import interpreter, runtime_libs
+from lambdactl.local.pythons import (
+    HOST_PYTHON,
+    HOST_VERSION,
+    interpreter,
+    native_mismatch,
+    runtime_libs,
+)
 
 __all__ = ["FunctionSpec", "InvokeResult", "LocalRuntime", "Pool", "sandbox_error", "unsupported"]
 
@@ -176,7 +183,7 @@ class LocalRuntime:
         self.sink = sink or LogSink()
         self.pool = Pool()
         self._sweep = sweep
-        self._warned: set[tuple[str, str]] = set()
+        self._warned: set[tuple[str, str]] = set()  # (function, warning) already logged
         self._stop = threading.Event()
         self.code = CodeCache(work_dir / "code")
         self._monitor = threading.Thread(target=self._watch, name="env-monitor", daemon=True)
@@ -251,7 +258,10 @@ class LocalRuntime:
         opt = trees[1][0] if spec.layers else None
         python, warning = interpreter(spec.runtime, self.launch.spawner.output)
         launch = replace(self.launch, python=python) if self.launch.libs else self.launch
-        banner = self._banner(spec, warning)
+        declared = launch.python != HOST_PYTHON and launch.python != sys.executable
+        version = spec.runtime.removeprefix("python") if declared else HOST_VERSION
+        native = [native_mismatch(root, version) for root, _ in trees]
+        banner = self._banner(spec, [w for w in [warning, *native] if w])
         env = Environment(spec, trees[0][0], launch, self.sink, banner, opt)
         env.trees = trees
         return env
@@ -264,14 +274,15 @@ class LocalRuntime:
                     env.spec.name)
         return False
 
-    def _banner(self, spec: FunctionSpec, warning: str | None) -> list[str]:
-        """A one-time warning (per function and runtime) when its Python is not the declared one."""
-        if warning is None or (spec.name, spec.runtime) in self._warned:
-            return []
-        self._warned.add((spec.name, spec.runtime))
-        message = f"lambdactl sandbox: {spec.name}: {warning}"
-        log.warning("%s", message)
-        return [message]
+    def _banner(self, spec: FunctionSpec, warnings: list[str]) -> list[str]:
+        """Warnings about how the function runs here, each once per function."""
+        lines = []
+        for warning in warnings:
+            if (spec.name, warning) not in self._warned:
+                self._warned.add((spec.name, warning))
+                lines.append(f"lambdactl sandbox: {spec.name}: {warning}")
+                log.warning("%s", lines[-1])
+        return lines
 
     def _watch(self) -> None:
         last_reap = last_sweep = time.monotonic()
