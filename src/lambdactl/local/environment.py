@@ -30,6 +30,7 @@ from lambdactl.local.invocation import (
     InvokeResult,
     error_type_of,
     exit_detail,
+    lambda_environment,
     sandbox_error,
 )
 from lambdactl.local.output import OutputReader
@@ -123,40 +124,14 @@ class Environment:
         return [self._launch.python, "-I", "-S", "-B", "-u", "-c", BOOTSTRAP, json.dumps(config)]
 
     def _child_env(self, task_root: Path) -> dict[str, str]:
-        spec = self.spec
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
-            "LANG": "en_US.UTF-8",
-            "TZ": ":UTC",
-            # Without these, botocore would read the host user's ~/.aws files.
-            "AWS_CONFIG_FILE": os.devnull,
-            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-        }
-        env.update(dict(spec.environment))
-        # Reserved variables: Lambda sets these over anything the function defines.
-        env.update(
-            {
-                "_HANDLER": spec.handler,
-                "AWS_LAMBDA_RUNTIME_API": self.api.address,
-                "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime}",
-                "AWS_LAMBDA_FUNCTION_NAME": spec.name,
-                "AWS_LAMBDA_FUNCTION_VERSION": spec.version,
-                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
-                "AWS_LAMBDA_LOG_GROUP_NAME": spec.log_group,
-                "AWS_LAMBDA_LOG_STREAM_NAME": self.stream,
-                "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
-                "AWS_REGION": spec.region,
-                "AWS_DEFAULT_REGION": spec.region,
-                "LAMBDA_TASK_ROOT": str(task_root),
-                # For Python subprocesses of the handler (its own runtime ignores it: -I).
-                "PYTHONPATH": os.pathsep.join(self._sys_path(task_root)),
-                "PYTHONUNBUFFERED": "1",
-                "PYTHONDONTWRITEBYTECODE": "1",  # /var/task is read-only on Lambda
-                # The sandbox's endpoint and credentials: the handler's boto3 lands there.
-                **self._launch.sandbox_env,
-            }
+        return lambda_environment(
+            self.spec,
+            task_root=task_root,
+            api_address=self.api.address,
+            stream=self.stream,
+            sys_path=self._sys_path(task_root),
+            sandbox_env=self._launch.sandbox_env,
         )
-        return env
 
     def _layer_paths(self) -> list[str]:
         """Where Lambda's Python looks in /opt, after /var/task."""

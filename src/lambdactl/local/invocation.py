@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 INIT_LIMIT_S = 10.0  # Lambda's limit on the init phase of an on-demand environment
 TAIL_BYTES = 4096
@@ -118,6 +120,51 @@ def sandbox_error(request_id: str, error_type: str, detail: str) -> bytes:
     """The payload Lambda returns when the platform, not the handler, failed."""
     message = f"RequestId: {request_id} Error: {detail}"
     return json.dumps({"errorType": error_type, "errorMessage": message}).encode()
+
+
+def lambda_environment(
+    spec: FunctionSpec,
+    *,
+    task_root: Path,
+    api_address: str,
+    stream: str,
+    sys_path: list[str],
+    sandbox_env: dict[str, str],
+) -> dict[str, str]:
+    """The runtime process's whole environment: Lambda's variables and the function's."""
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
+        "LANG": "en_US.UTF-8",
+        "TZ": ":UTC",
+        # Without these, botocore would read the host user's ~/.aws files.
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    }
+    env.update(dict(spec.environment))
+    # Reserved variables: Lambda sets these over anything the function defines.
+    env.update(
+        {
+            "_HANDLER": spec.handler,
+            "AWS_LAMBDA_RUNTIME_API": api_address,
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime}",
+            "AWS_LAMBDA_FUNCTION_NAME": spec.name,
+            "AWS_LAMBDA_FUNCTION_VERSION": spec.version,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
+            "AWS_LAMBDA_LOG_GROUP_NAME": spec.log_group,
+            "AWS_LAMBDA_LOG_STREAM_NAME": stream,
+            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "AWS_REGION": spec.region,
+            "AWS_DEFAULT_REGION": spec.region,
+            "LAMBDA_TASK_ROOT": str(task_root),
+            # For Python subprocesses of the handler (its own runtime ignores it: -I).
+            "PYTHONPATH": os.pathsep.join(sys_path),
+            "PYTHONUNBUFFERED": "1",
+            "PYTHONDONTWRITEBYTECODE": "1",  # /var/task is read-only on Lambda
+            # The sandbox's endpoint and credentials: the handler's boto3 lands there.
+            **sandbox_env,
+        }
+    )
+    return env
 
 
 def exit_detail(returncode: int) -> str:
