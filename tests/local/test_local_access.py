@@ -129,3 +129,29 @@ def test_local_status_lists_every_region(
     assert {"name": "far-bucket", "region": "ap-southeast-2"} in contents["buckets"]
     text = CliRunner().invoke(root, ["local", "status"], catch_exceptions=False).output
     assert "far-away (eu-west-1)" in text and "far-bucket (ap-southeast-2)" in text
+
+
+@pytest.mark.parametrize("version", ["s3v4", "s3"])  # s3 (SigV2): boto3's default here
+def test_presigned_urls_verify_and_expire(
+    sandbox: control.SandboxInfo, aws: Aws, version: str
+) -> None:
+    aws("s3").create_bucket(Bucket="presigned")
+    aws("s3").put_object(Bucket="presigned", Key="a b.txt", Body=b"shared")
+
+    def presign(secret: str, expires: int = 60) -> str:
+        s3 = boto3.client("s3", endpoint_url=sandbox.endpoint, region_name="us-east-1",
+                          aws_access_key_id=sandbox.access_key_id, aws_secret_access_key=secret,
+                          config=Config(signature_version=version))
+        return str(s3.generate_presigned_url(
+            "get_object", Params={"Bucket": "presigned", "Key": "a b.txt"}, ExpiresIn=expires))
+
+    url = presign(sandbox.secret_access_key)
+    assert ("X-Amz-Signature=" in url) == (version == "s3v4")
+    with urllib.request.urlopen(url, timeout=5) as response:
+        assert response.read() == b"shared"
+    forged, expired = presign("guess"), presign(sandbox.secret_access_key, expires=-1)
+    for bad, code in ((forged, b"SignatureDoesNotMatch"), (expired, b"Request has expired")):
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(bad, timeout=5)
+        assert err.value.code == 403
+        assert code in err.value.read()

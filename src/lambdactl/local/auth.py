@@ -20,6 +20,7 @@ from calendar import timegm
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 from xml.sax.saxutils import escape
 
 # Services whose errors botocore reads from a JSON body; the others answer XML.
@@ -114,29 +115,104 @@ def expected_signature(environ: dict[str, Any], body: bytes, creds: Credentials,
     return str(signer.signature(signer.string_to_sign(request, canonical), request))
 
 
+def _presigned(environ: dict[str, Any]) -> tuple[dict[str, str], dict[str, Any]] | None:
+    """A presigned URL's signature parts, and the request to recompute them over."""
+    pairs = [pair.partition("=") for pair in str(environ.get("QUERY_STRING", "")).split("&")]
+    params = {key: unquote(value) for key, _, value in pairs}
+    if "X-Amz-Signature" not in params:
+        return None
+    if not {"X-Amz-Credential", "X-Amz-SignedHeaders", "X-Amz-Date"} <= params.keys():
+        raise Refused("AuthorizationQueryParametersError", f"incomplete presigned URL; {HINT}")
+    try:
+        expires = timegm(time.strptime(params["X-Amz-Date"], "%Y%m%dT%H%M%SZ"))
+        expires += int(params.get("X-Amz-Expires", "0"))
+    except ValueError as exc:
+        raise Refused("AuthorizationQueryParametersError", f"bad presigned URL; {HINT}") from exc
+    if time.time() > expires:
+        raise Refused("AccessDenied", "Request has expired")
+    parts = {"Credential": params["X-Amz-Credential"], "SignedHeaders": params["X-Amz-SignedHeaders"],
+             "Signature": params["X-Amz-Signature"], "date": params["X-Amz-Date"],
+             "token": params.get("X-Amz-Security-Token", "")}
+    # Signed over its own query string without the signature, and no payload hash.
+    query = "&".join(f"{k}={v}" for k, _, v in pairs if k != "X-Amz-Signature")
+    canonical = dict(environ, QUERY_STRING=query, HTTP_X_AMZ_CONTENT_SHA256="UNSIGNED-PAYLOAD")
+    return parts, canonical
+
+
+def verify_presigned_v2(environ: dict[str, Any], creds: Credentials) -> bool:
+    """An S3 URL presigned with SigV2 (boto3's default for presigned S3 URLs on a
+    custom endpoint): True if it is for CREDS and unexpired; Refused if not; False if
+    it is no such URL."""
+    from urllib.parse import urlsplit
+
+    from botocore.auth import HmacV1QueryAuth
+    from botocore.awsrequest import HTTPHeaders
+    from botocore.credentials import Credentials as BotoCredentials
+
+    query = str(environ.get("QUERY_STRING", ""))
+    params = {k: unquote(v) for k, _, v in (p.partition("=") for p in query.split("&"))}
+    if not {"AWSAccessKeyId", "Signature", "Expires"} <= params.keys():
+        return False
+    if not hmac.compare_digest(params["AWSAccessKeyId"], creds.access_key_id):
+        raise Refused("InvalidAccessKeyId", f"unknown access key {params['AWSAccessKeyId']!r}; {HINT}")
+    if not params["Expires"].isdigit() or time.time() > int(params["Expires"]):
+        raise Refused("AccessDenied", "Request has expired")
+
+    class Signer(HmacV1QueryAuth):
+        def _get_date(self) -> str:
+            return params["Expires"]
+
+    headers = HTTPHeaders()
+    for name in ("content-md5", "content-type"):
+        if _header(environ, name):
+            headers[name] = _header(environ, name)
+    for key, value in environ.items():
+        if key.startswith("HTTP_X_AMZ_"):
+            headers[key[5:].replace("_", "-").lower()] = str(value)
+    path = str(environ.get("RAW_URI") or environ.get("PATH_INFO", "/"))
+    signer = Signer(BotoCredentials(creds.access_key_id, creds.secret_access_key), expires=0)
+    expected = signer.get_signature(environ["REQUEST_METHOD"], urlsplit(path), headers)
+    if not hmac.compare_digest(expected, params["Signature"]):
+        raise Refused("SignatureDoesNotMatch", "the signature does not match: the URL was "
+                      f"presigned with another secret key; {HINT}")
+    return True
+
+
+def _signature(environ: dict[str, Any]) -> tuple[dict[str, str], dict[str, Any]]:
+    """(Credential, SignedHeaders, Signature, date, token) of a request, and the request
+    its signature covers: from the Authorization header, or a presigned URL's query."""
+    auth = _header(environ, "authorization")
+    if auth:
+        parts = _parse_authorization(auth)
+        parts["date"] = _header(environ, "x-amz-date") or ""
+        parts["token"] = _header(environ, "x-amz-security-token") or ""
+        _check_clock(parts["date"])
+        return parts, environ
+    presigned = _presigned(environ)
+    if presigned is None:
+        raise Refused("MissingAuthenticationToken", f"the request is not signed; {HINT}")
+    return presigned
+
+
 def verify(environ: dict[str, Any], creds: Credentials) -> bytes:
     """Raise Refused unless the request is signed with CREDS; returns the body it read."""
-    auth = _header(environ, "authorization")
-    if not auth:
-        raise Refused("MissingAuthenticationToken", f"the request is not signed; {HINT}")
-    parts = _parse_authorization(auth)
+    if not _header(environ, "authorization") and verify_presigned_v2(environ, creds):
+        return b""
+    parts, signed_request = _signature(environ)
     key_id, _, rest = parts["Credential"].partition("/")
     scope = rest.split("/")
     if not hmac.compare_digest(key_id, creds.access_key_id):
         raise Refused("InvalidClientTokenId", f"unknown access key {key_id!r}; {HINT}")
-    token = _header(environ, "x-amz-security-token")
-    if token is not None and not hmac.compare_digest(token, creds.session_token):
+    if parts["token"] and not hmac.compare_digest(parts["token"], creds.session_token):
         raise Refused("InvalidClientTokenId", f"unknown session token; {HINT}")
-    amz_date = _header(environ, "x-amz-date") or ""
-    if len(scope) != 4 or not amz_date.startswith(scope[0]):
+    if len(scope) != 4 or not parts["date"].startswith(scope[0]):
         raise Refused("IncompleteSignature", f"the credential scope does not match X-Amz-Date; {HINT}")
-    _check_clock(amz_date)
     body = b""
-    if _header(environ, "X-Amz-Content-SHA256") is None:
+    if _header(signed_request, "X-Amz-Content-SHA256") is None:
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length else b""
     signed = [name.strip() for name in parts["SignedHeaders"].split(";")]
-    expected = expected_signature(environ, body, creds, scope, signed, amz_date)
+    expected = expected_signature(signed_request, body, creds, scope, signed, parts["date"])
     if not hmac.compare_digest(expected, parts["Signature"]):
         raise Refused("SignatureDoesNotMatch", "the signature does not match: the request was "
                       f"signed with another secret key; {HINT}")
@@ -144,7 +220,9 @@ def verify(environ: dict[str, Any], creds: Credentials) -> bytes:
 
 
 def _service(environ: dict[str, Any]) -> str:
-    scope = (_header(environ, "authorization") or "").split("Credential=", 1)[-1].split("/")
+    """The service named in the credential scope (header or presigned URL), or ""."""
+    signed = _header(environ, "authorization") or unquote(str(environ.get("QUERY_STRING", "")))
+    scope = signed.split("Credential=", 1)[-1].split("/")
     return scope[3] if len(scope) > 3 else ""
 
 
