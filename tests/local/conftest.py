@@ -21,6 +21,7 @@ from lambdactl.iam import TRUST_POLICY
 from lambdactl.local import control
 
 HANDLERS = Path(__file__).parent / "handlers"
+ALLOW_ALL = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
 # In the environment the session's sandbox is started from; no handler may see it.
 PLANTED = {"LAMBDACTL_PLANTED_TOKEN": "planted-secret-4f1d", "GITHUB_TOKEN": "ghp_planted-4f1d"}
 
@@ -80,6 +81,9 @@ def role_arn(aws: Callable[[str], Any]) -> str:
     role = aws("iam").create_role(
         RoleName="sandbox-test", AssumeRolePolicyDocument=json.dumps(TRUST_POLICY)
     )
+    # The sandbox enforces IAM: the test functions' role may do anything.
+    aws("iam").put_role_policy(RoleName="sandbox-test", PolicyName="all",
+                               PolicyDocument=json.dumps(ALLOW_ALL))
     return str(role["Role"]["Arn"])
 
 

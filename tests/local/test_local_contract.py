@@ -59,6 +59,17 @@ def test_strict_patch_points_exist() -> None:
         "self", "updated_spec"]
     assert list(inspect.signature(LambdaFunction.update_configuration).parameters) == [
         "self", "config_updates"]
+    # IAM enforcement (enforce.py) runs moto's own check for role sessions.
+    from moto.core.authorization import ActionAuthenticatorMixin
+    from moto.iam.access_control import IAMRequest
+    from moto.sts.models import STSBackend
+
+    assert list(inspect.signature(
+        ActionAuthenticatorMixin._authenticate_and_authorize_action).parameters) == [
+        "self", "iam_request_cls", "resource"]
+    assert list(inspect.signature(IAMRequest.__init__).parameters) == [
+        "self", "account_id", "method", "path", "data", "body", "headers", "action"]
+    assert "get_assumed_role_from_access_key" in dir(STSBackend)
 
 
 def test_moto_still_lacks_what_strict_adds() -> None:

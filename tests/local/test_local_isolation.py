@@ -53,7 +53,9 @@ def test_handler_sees_no_secret_of_the_user_who_started_the_sandbox(
         assert key not in parent and value not in parent
         assert key not in seen["own"]
     assert not any(item.startswith("HOME=") for item in seen["parent"])
-    assert seen["own"]["AWS_SECRET_ACCESS_KEY"] == sandbox.secret_access_key
+    # A session of the function's role, not the sandbox's own key (IAM is enforced).
+    assert seen["own"]["AWS_ACCESS_KEY_ID"].startswith("ASIA")
+    assert sandbox.secret_access_key not in seen["own"].values()
     assert set(seen["own"]) - LAMBDA_VARIABLES == {"MINE"}
 
 

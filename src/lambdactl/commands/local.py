@@ -28,8 +28,10 @@ def command() -> None:
 @click.option("--port", type=int, default=4577, show_default=True, help="Port on 127.0.0.1; 0 picks a free one.")
 @click.option("--role-delay", type=float, default=None, metavar="SECONDS",
               help="Make new IAM roles unassumable for SECONDS, as IAM propagation does on AWS.")
+@click.option("--no-iam", is_flag=True,
+              help="Do not enforce IAM: handlers get full access instead of their role's.")
 @click.pass_obj
-def start(app: App, port: int, role_delay: float | None) -> None:
+def start(app: App, port: int, role_delay: float | None, no_iam: bool) -> None:
     """Start the sandbox in the background.
 
     Example: lambdactl local start
@@ -38,7 +40,7 @@ def start(app: App, port: int, role_delay: float | None) -> None:
 
     t0 = time.monotonic()
     with app.term.status("starting the local sandbox…"):
-        info, started = control.start(port=port, role_delay=role_delay)
+        info, started = control.start(port=port, role_delay=role_delay, iam=not no_iam)
     _show(app, info, "started" if started else "already running", time.monotonic() - t0 if started else None)
 
 

@@ -50,6 +50,18 @@ class Refused(Exception):
         self.code, self.message = code, message
 
 
+Resolver = Callable[[str], "Credentials | None"]  # other keys the sandbox accepts (roles)
+
+
+def _credentials_for(key_id: str, creds: Credentials, others: Resolver | None) -> Credentials:
+    if hmac.compare_digest(key_id, creds.access_key_id):
+        return creds
+    found = others(key_id) if others is not None and key_id else None
+    if found is None:
+        raise Refused("InvalidClientTokenId", f"unknown access key {key_id!r}; {HINT}")
+    return found
+
+
 HINT = ("the sandbox accepts only requests signed with its own credentials; lambdactl reads them "
         "from the sandbox state file, and `lambdactl local env` prints them for other tools")
 
@@ -139,7 +151,9 @@ def _presigned(environ: dict[str, Any]) -> tuple[dict[str, str], dict[str, Any]]
     return parts, canonical
 
 
-def verify_presigned_v2(environ: dict[str, Any], creds: Credentials) -> bool:
+def verify_presigned_v2(
+    environ: dict[str, Any], creds: Credentials, others: Resolver | None = None
+) -> bool:
     """An S3 URL presigned with SigV2 (boto3's default for presigned S3 URLs on a
     custom endpoint): True if it is for CREDS and unexpired; Refused if not; False if
     it is no such URL."""
@@ -153,8 +167,7 @@ def verify_presigned_v2(environ: dict[str, Any], creds: Credentials) -> bool:
     params = {k: unquote(v) for k, _, v in (p.partition("=") for p in query.split("&"))}
     if not {"AWSAccessKeyId", "Signature", "Expires"} <= params.keys():
         return False
-    if not hmac.compare_digest(params["AWSAccessKeyId"], creds.access_key_id):
-        raise Refused("InvalidAccessKeyId", f"unknown access key {params['AWSAccessKeyId']!r}; {HINT}")
+    creds = _credentials_for(params["AWSAccessKeyId"], creds, others)
     if not params["Expires"].isdigit() or time.time() > int(params["Expires"]):
         raise Refused("AccessDenied", "Request has expired")
 
@@ -194,15 +207,15 @@ def _signature(environ: dict[str, Any]) -> tuple[dict[str, str], dict[str, Any]]
     return presigned
 
 
-def verify(environ: dict[str, Any], creds: Credentials) -> bytes:
-    """Raise Refused unless the request is signed with CREDS; returns the body it read."""
-    if not _header(environ, "authorization") and verify_presigned_v2(environ, creds):
+def verify(environ: dict[str, Any], creds: Credentials, others: Resolver | None = None) -> bytes:
+    """Raise Refused unless the request is signed with CREDS (or credentials OTHERS
+    knows by key id); returns the body it read."""
+    if not _header(environ, "authorization") and verify_presigned_v2(environ, creds, others):
         return b""
     parts, signed_request = _signature(environ)
     key_id, _, rest = parts["Credential"].partition("/")
     scope = rest.split("/")
-    if not hmac.compare_digest(key_id, creds.access_key_id):
-        raise Refused("InvalidClientTokenId", f"unknown access key {key_id!r}; {HINT}")
+    creds = _credentials_for(key_id, creds, others)
     if parts["token"] and not hmac.compare_digest(parts["token"], creds.session_token):
         raise Refused("InvalidClientTokenId", f"unknown session token; {HINT}")
     if len(scope) != 4 or not parts["date"].startswith(scope[0]):
@@ -254,12 +267,13 @@ class Guard:
         app: Callable[..., Iterable[bytes]],
         creds: Credentials,
         routes: dict[str, Callable[[], bytes]] | None = None,
+        others: Resolver | None = None,
     ) -> None:
-        self.app, self.creds, self.routes = app, creds, routes or {}
+        self.app, self.creds, self.routes, self.others = app, creds, routes or {}, others
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         try:
-            body = verify(environ, self.creds)
+            body = verify(environ, self.creds, self.others)
         except Refused as refused:
             status, headers, payload = refusal(environ, refused)
             start_response(status, headers)

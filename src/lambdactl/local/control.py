@@ -234,7 +234,7 @@ def read_state() -> SandboxInfo | None:
 
 
 def start(
-    port: int = DEFAULT_PORT, role_delay: float | None = None, wait: float = 20.0
+    port: int = DEFAULT_PORT, role_delay: float | None = None, wait: float = 20.0, iam: bool = True
 ) -> tuple[SandboxInfo, bool]:
     """Start the sandbox in the background; ``(info, started_now)``. port=0: any free port."""
     with _locked():
@@ -248,7 +248,7 @@ def start(
             )
         _require_extras()
         remove_state(state_path())
-        proc = _spawn(port, role_delay)
+        proc = _spawn(port, role_delay, iam)
         return _wait_for_state(proc, wait), True
 
 
@@ -263,11 +263,13 @@ def _require_extras() -> None:
         )
 
 
-def _spawn(port: int, role_delay: float | None) -> subprocess.Popen[bytes]:
+def _spawn(port: int, role_delay: float | None, iam: bool = True) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", SERVER_MODULE, "--port", str(port)]
     command += ["--state-file", str(state_path())]
     if role_delay is not None:
         command += ["--role-delay", str(role_delay)]
+    if not iam:
+        command.append("--no-iam")
     with open(log_path(), "wb") as log:
         proc = subprocess.Popen(
             command,

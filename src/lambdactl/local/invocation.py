@@ -34,6 +34,7 @@ class FunctionSpec:
     code_sha: str = ""
     package_type: str = "Zip"
     instance: str = ""  # differs when a function is deleted and created again
+    role: str = ""  # the execution role: its session signs the handler's AWS calls
     code: bytes = field(default=b"", compare=False, repr=False)
     layer_arns: tuple[str, ...] = ()
     layers: tuple[bytes, ...] = field(default=(), compare=False, repr=False)  # zips, in order
@@ -54,6 +55,7 @@ class FunctionSpec:
             self.timeout_s,
             self.environment,
             self.layer_arns,
+            self.role,
         )
 
     @property

@@ -72,6 +72,7 @@ def install(
     credentials: Credentials | None = None,
     sweep: bool = False,
     isolate: bool = False,
+    iam: bool = False,
 ) -> LocalRuntime:
     """Patch moto in this process; returns the runtime (call ``shutdown()`` at exit)."""
     global _runtime, _original_invoke
@@ -87,7 +88,7 @@ def install(
 
         work_dir = Path(tempfile.mkdtemp(prefix="lambdactl-runtime-"))
     _runtime = LocalRuntime(
-        work_dir, sandbox_endpoint, credentials=credentials, sweep=sweep, isolate=isolate
+        work_dir, sandbox_endpoint, credentials=credentials, sweep=sweep, isolate=isolate, iam=iam
     )
     if _original_invoke is None:
         _original_invoke = LambdaFunction.invoke
@@ -131,6 +132,7 @@ def spec_from_moto(fn: Any) -> FunctionSpec:
         package_type=fn.package_type or "Zip",
         # A re-created function must not reuse the old one's warm environments.
         instance=fn.__dict__.setdefault("_lambdactl_instance", uuid.uuid4().hex),
+        role=str(fn.role or ""),
         # moto keeps the deployed zip (from ZipFile or S3) on the function object.
         code=getattr(fn, "code_bytes", b"") or b"",
         layer_arns=tuple(arns),

@@ -149,6 +149,18 @@ def unsupported(spec: FunctionSpec) -> str | None:
     return None
 
 
+def _session_env(spec: FunctionSpec) -> dict[str, str]:
+    """The environment's credentials: a session of the function's role, as on Lambda."""
+    from lambdactl.local.enforce import role_session
+
+    creds = role_session(spec.account_id, spec.role, spec.name)
+    return {
+        "AWS_ACCESS_KEY_ID": creds.access_key_id,
+        "AWS_SECRET_ACCESS_KEY": creds.secret_access_key,
+        "AWS_SESSION_TOKEN": creds.session_token,
+    }
+
+
 class LocalRuntime:
     """Runs Lambda invocations in local environments; lives in the server process."""
 
@@ -162,11 +174,13 @@ class LocalRuntime:
         credentials: Credentials | None = None,
         sweep: bool = False,
         isolate: bool = False,
+        iam: bool = False,
     ) -> None:
         """SWEEP: this process is a subreaper, and its children that are not runtimes are
         escaped descendants of environments, to be killed (the server; never a test process).
         ISOLATE: handlers see only their code, layers and the runtime's libraries on sys.path
-        (the server); else the host's sys.path."""
+        (the server); else the host's sys.path. IAM: handlers act as their execution role
+        (``enforce.py``); else with the sandbox's own credentials."""
         self.work_dir = work_dir
         self.endpoint = sandbox_endpoint
         creds = credentials or Credentials.generate()
@@ -178,6 +192,7 @@ class LocalRuntime:
         }
         libs = runtime_libs(work_dir / "runtime-libs") if isolate else None
         self.launch = Launch(sandbox_env, Spawner(), libs)
+        self.iam = iam
         self.idle_ttl = idle_ttl
         self.async_retry_delays = ASYNC_RETRY_DELAYS_S
         self.sink = sink or LogSink()
@@ -258,6 +273,8 @@ class LocalRuntime:
         opt = trees[1][0] if spec.layers else None
         python, warning = interpreter(spec.runtime, self.launch.spawner.output)
         launch = replace(self.launch, python=python) if self.launch.libs else self.launch
+        if self.iam and spec.role:
+            launch = replace(launch, sandbox_env={**launch.sandbox_env, **_session_env(spec)})
         declared = launch.python != HOST_PYTHON and launch.python != sys.executable
         version = spec.runtime.removeprefix("python") if declared else HOST_VERSION
         native = [native_mismatch(root, version) for root, _ in trees]

@@ -33,6 +33,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=4577, help="0 picks a free port")
     parser.add_argument("--state-file", required=True, type=Path)
     parser.add_argument("--role-delay", type=float, default=None)
+    parser.add_argument("--no-iam", action="store_true", help="handlers get full access")
     return parser.parse_args(argv)
 
 
@@ -55,9 +56,10 @@ def serve(port: int, creds: Any) -> None:
     from werkzeug.serving import make_server
 
     from lambdactl.local.auth import Guard
+    from lambdactl.local.enforce import session_credentials
 
     routes = {REGIONS_PATH: used_regions}
-    app = Guard(DomainDispatcherApplication(create_backend_app), creds, routes)
+    app = Guard(DomainDispatcherApplication(create_backend_app), creds, routes, session_credentials)
     # Bound here, in the caller's thread: a port taken meanwhile is an OSError, not a hang.
     server = make_server("127.0.0.1", port, app, True, request_handler=MotoRequestHandler)
     threading.Thread(target=server.serve_forever, name="moto-server", daemon=True).start()
@@ -112,7 +114,12 @@ def main(argv: list[str] | None = None) -> int:
         credentials=creds,
         sweep=subreaper,
         isolate=True,
+        iam=not args.no_iam,
     )
+    if not args.no_iam:
+        from lambdactl.local import enforce
+
+        enforce.install(creds.access_key_id)
     try:
         serve(port, creds)
     except OSError as exc:

@@ -149,3 +149,25 @@ def fail_and_count(event, context):
 
 def big_response(event, context):
     return "x" * int(event["bytes"])
+
+
+def try_calls(event, context):
+    """The error code (or "ok") of each AWS call the handler's role attempts."""
+    import botocore.exceptions
+
+    s3, logs = boto3.client("s3"), boto3.client("logs")
+    calls = {
+        "get_allowed": lambda: s3.get_object(Bucket=event["allowed"], Key="k"),
+        "get_other": lambda: s3.get_object(Bucket=event["other"], Key="k"),
+        "list_buckets": lambda: s3.list_buckets(),
+        "describe_log_groups": lambda: logs.describe_log_groups(),
+        "whoami": lambda: boto3.client("sts").get_caller_identity(),
+    }
+    found = {}
+    for name, call in calls.items():
+        try:
+            call()
+            found[name] = "ok"
+        except botocore.exceptions.ClientError as exc:
+            found[name] = exc.response["Error"]["Code"]
+    return found
