@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -71,3 +72,25 @@ def test_no_iam_gives_handlers_full_access(
         assert set(call(lam, name).values()) == {"ok"}
     finally:
         control.stop()
+
+
+def test_s3_stops_invoking_when_the_permission_is_removed(
+    aws: Aws, make_function: Any, wait_for_log: Any
+) -> None:
+    name = make_function("app.on_upload")
+    arn = aws("lambda").get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+    bucket = f"perm-{name.lower()}"[:63]
+    aws("s3").create_bucket(Bucket=bucket)
+    aws("lambda").add_permission(FunctionName=name, StatementId="s3", Action="lambda:InvokeFunction",
+                                 Principal="s3.amazonaws.com", SourceArn=f"arn:aws:s3:::{bucket}")
+    aws("s3").put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={
+        "LambdaFunctionConfigurations": [{"LambdaFunctionArn": arn, "Events": ["s3:ObjectCreated:*"]}]})
+    aws("s3").put_object(Bucket=bucket, Key="first", Body=b"1")
+    wait_for_log(f"/aws/lambda/{name}", f"uploaded {bucket}/first")
+    aws("lambda").remove_permission(FunctionName=name, StatementId="s3")
+    aws("s3").put_object(Bucket=bucket, Key="second", Body=b"2")
+    aws("lambda").invoke(FunctionName=name, Payload=json.dumps(
+        {"Records": [{"s3": {"bucket": {"name": bucket}, "object": {"key": "direct"}}}]}))
+    time.sleep(1.0)  # time enough for a (wrongly) delivered S3 event to start and print
+    _, messages = wait_for_log(f"/aws/lambda/{name}", f"uploaded {bucket}/direct")
+    assert not any("second" in m for m in messages)  # S3's delivery was refused

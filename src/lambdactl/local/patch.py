@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import logging
 import sys
 import uuid
 from pathlib import Path
@@ -36,6 +37,9 @@ _ASYNC_CALLERS = frozenset(
 REQUEST_LIMITS = {"RequestResponse": 6 * 1024 * 1024, "DryRun": 6 * 1024 * 1024,
                   "Event": 1024 * 1024}
 RESPONSE_LIMIT = 6291556  # the figure Lambda's error message names
+
+_S3_CALLERS = frozenset({"_invoke_awslambda"})  # moto.s3.notifications
+log = logging.getLogger("lambdactl.sandbox")
 
 _runtime: LocalRuntime | None = None
 _original_invoke: Any = None
@@ -167,18 +171,33 @@ def _invocation_type(request_headers: Any) -> str:
     if explicit:
         return str(explicit)
     # moto's triggers and InvokeAsync name no invocation type; who called decides.
-    return "Event" if _called_by_async_source() else "RequestResponse"
+    return "Event" if _called_by(_ASYNC_CALLERS, start=2) else "RequestResponse"
 
 
-def _called_by_async_source(depth: int = 6) -> bool:
-    frame: FrameType | None = sys._getframe(2)
+def _called_by(names: frozenset[str], start: int, depth: int = 6) -> bool:
+    """Is one of the DEPTH callers above frame START (0: this function) named in NAMES?"""
+    frame: FrameType | None = sys._getframe(start)
     for _ in range(depth):
         if frame is None:
             return False
-        if frame.f_code.co_name in _ASYNC_CALLERS:
+        if frame.f_code.co_name in names:
             return True
         frame = frame.f_back
     return False
+
+
+def _s3_refused(fn: Any, payload: bytes) -> str | None:
+    """Why S3 may not invoke FN with this event (its resource policy), or None."""
+    from lambdactl.local.strict import s3_may_invoke
+
+    try:
+        bucket = json.loads(payload)["Records"][0]["s3"]["bucket"]
+    except (ValueError, KeyError, IndexError, TypeError):
+        return None
+    if s3_may_invoke(fn.function_arn, bucket["arn"], fn.account_id):
+        return None
+    return (f"S3 event for {fn.function_name} dropped: its resource policy does not allow "
+            f"s3.amazonaws.com to invoke it for {bucket['arn']} (lambda add-permission)")
 
 
 def _payload(body: Any, inv_type: str) -> bytes:
@@ -214,6 +233,12 @@ def _invoke(self: Any, body: Any, request_headers: Any, response_headers: Any) -
     response_headers["x-amz-executed-version"] = str(self.version)
     payload = _payload(body, inv_type)
     if inv_type == "DryRun":  # validates the request only; never runs code
+        return b""
+    # S3 checks the function's resource policy at every delivery, not only when the
+    # notification is configured (IAM enforced; --no-iam skips it).
+    refused = _runtime.iam and _called_by(_S3_CALLERS, start=2) and _s3_refused(self, payload)
+    if refused:
+        log.warning("%s", refused)
         return b""
     spec = spec_from_moto(self)
     if inv_type == "Event":
