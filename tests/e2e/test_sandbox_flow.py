@@ -117,3 +117,13 @@ def test_architecture_change_converges(sandbox_project) -> None:  # type: ignore
     assert after["RevisionId"] != before["RevisionId"]
     again = json.loads(cli(root, env, "-o", "json", "up").stdout)
     assert again["api_calls"]["writes"] == 0, again
+
+
+def test_status_after_a_sandbox_restart_says_it_was_reset(sandbox_project) -> None:  # type: ignore[no-untyped-def]
+    root, env, _ = sandbox_project
+    cli(root, env, "up")
+    cli(root, env, "local", "stop")
+    cli(root, env, "local", "start", "--port", "0")
+    status = cli(root, env, "status", code=1).stdout
+    assert "the sandbox was reset; `lambdactl up` recreates it" in status
+    assert "deleted outside lambdactl" not in status

@@ -29,6 +29,7 @@ def command(app: App, fn: str | None) -> None:
     results, observed = observe_all(app, plan.ALL_KINDS, fn)
     packages = {r.fn.key: r.package for r in results if r.package is not None}  # all: ALL_KINDS packages
     journal = ctx.journal.resources()
+    reset_at = _sandbox_started(app)
     docs: list[dict[str, Any]] = []
     for f in (r.fn for r in results):
         o = observed[f.key]
@@ -46,8 +47,12 @@ def command(app: App, fn: str | None) -> None:
             if not step.writes:
                 continue
             line = step.describe()
-            if step.action == "create" and f"{step.kind}:{step.name}" in journal:
-                line += " (lambdactl created it; it was deleted outside lambdactl)"
+            entry = journal.get(f"{step.kind}:{step.name}")
+            if step.action == "create" and entry is not None:
+                if reset_at and entry.get("updated", reset_at) < reset_at:  # before this sandbox
+                    line += " (the sandbox was reset; `lambdactl up` recreates it)"
+                else:
+                    line += " (lambdactl created it; it was deleted outside lambdactl)"
             drift.append(line)
         recorded: dict[str, Any] = journal.get(f"function:{f.name}") or {}
         if state and recorded.get("code_sha256") and recorded["code_sha256"] != state.code_sha256:
@@ -76,3 +81,13 @@ def command(app: App, fn: str | None) -> None:
             for line in d["drift"] or ["in sync with lambdactl.toml"]:
                 app.term.write(f"  {line}")
     raise SystemExit(1 if any(d["drift"] for d in docs) else 0)
+
+
+def _sandbox_started(app: App) -> float | None:
+    """When the running sandbox started (local target only): older records predate it."""
+    if app.target_kind != "local":
+        return None
+    from lambdactl.local.control import read_state
+
+    info = read_state()
+    return info.started_at if info else None
