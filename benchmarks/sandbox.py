@@ -2,8 +2,9 @@
 
     .venv/bin/python benchmarks/sandbox.py [--runs 20] [--json]
 
-Runs against a throwaway sandbox in a temporary LAMBDACTL_HOME with dummy
-credentials; nothing leaves the machine.
+Runs against a throwaway sandbox in a temporary LAMBDACTL_HOME (the sandbox's
+own random credentials); nothing leaves the machine. environment_rss_mb is each
+execution environment's process tree (the runtime and whatever it started).
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import sys
 import tempfile
 import time
 import zipfile
-from pathlib import Path
 from typing import Any
 
 HANDLER = """
@@ -52,26 +52,6 @@ def _zip() -> bytes:
     return buf.getvalue()
 
 
-def _rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry.name))
-    return found
-
-
 def _ms(seconds: list[float]) -> dict[str, float]:
     values = sorted(s * 1000 for s in seconds)
     return {
@@ -97,11 +77,13 @@ def _wait_for(logs: Any, group: str, needle: str, timeout: float = 10.0) -> None
 def measure(runs: int) -> dict[str, Any]:
     from lambdactl.iam import TRUST_POLICY
     from lambdactl.local import control
+    from lambdactl.local.proctree import children as proc_children
+    from lambdactl.local.proctree import rss_kb, tree_rss_kb
 
     started = time.monotonic()
     info, _ = control.start(port=0)
     results: dict[str, Any] = {"start_s": round(time.monotonic() - started, 3)}
-    results["server_rss_at_start_mb"] = round(_rss_mb(info.pid), 1)
+    results["server_rss_at_start_mb"] = round(rss_kb(info.pid) / 1024, 1)
     try:
         lam, iam = control.client(info, "lambda"), control.client(info, "iam")
         s3, logs = control.client(info, "s3"), control.client(info, "logs")
@@ -154,10 +136,10 @@ def measure(runs: int) -> dict[str, Any]:
             to_log.append(time.perf_counter() - t0)
         results["put_object_to_log_line"] = _ms(to_log)
 
-        children = _children(info.pid)
-        results["server_rss_mb"] = round(_rss_mb(info.pid), 1)
+        children = proc_children(info.pid)  # the runtimes: each the root of its tree
+        results["server_rss_mb"] = round(rss_kb(info.pid) / 1024, 1)
         results["environments"] = len(children)
-        results["environment_rss_mb"] = [round(_rss_mb(pid), 1) for pid in children]
+        results["environment_rss_mb"] = [round(tree_rss_kb(pid) / 1024, 1) for pid in children]
     finally:
         t0 = time.monotonic()
         control.stop()

@@ -2,7 +2,7 @@
 
 Every other module receives clients from :class:`Aws`; nothing else imports
 boto3 or botocore at module level. The target (AWS or the local sandbox) decides the
-endpoint and the credentials: the sandbox always gets dummy credentials, so
+endpoint and the credentials: the sandbox gets its own (from its state file), so
 real ones are never sent to it.
 """
 
@@ -19,7 +19,6 @@ from typing import Any
 from lambdactl.errors import AwsError, LambdactlError
 
 READ_PREFIXES = ("Get", "List", "Describe", "Head")
-LOCAL_CREDENTIALS = ("test", "test")   # access key id, secret: the sandbox's dummy credentials
 
 
 @dataclass(frozen=True)
@@ -94,9 +93,11 @@ class Aws:
         import botocore.session
 
         if self.target.is_local:
-            # The sandbox: dummy credentials, and no profile or ~/.aws lookups at all.
+            # The sandbox: its own credentials (state file), no profile or ~/.aws lookups.
+            from lambdactl.local.control import credentials
+
             core = botocore.session.Session(session_vars={"profile": (None, None, None, None)})
-            core.set_credentials(*LOCAL_CREDENTIALS)
+            core.set_credentials(*credentials())
         else:
             core = botocore.session.Session(profile=self.target.profile)
         core.register_component("data_loader", _quick_loader())

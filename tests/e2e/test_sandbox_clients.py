@@ -1,9 +1,9 @@
 """README "Using the sandbox from the AWS CLI and boto3": what it says the sandbox needs
-(its endpoint, any credentials, the project's region) is what a running sandbox needs."""
+(its endpoint, its own credentials from `lambdactl local env`, the project's region) is
+what a running sandbox needs."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -13,13 +13,14 @@ from pathlib import Path
 
 import boto3
 import pytest
-from botocore.exceptions import NoCredentialsError, NoRegionError
+from botocore.exceptions import ClientError, NoCredentialsError, NoRegionError
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
 
 
 @pytest.fixture(scope="module")
-def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def local_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """The variables `lambdactl local env` exports, as `eval "$(lambdactl local env)"` sets them."""
     home = tmp_path_factory.mktemp("clients-home")
     env = dict(os.environ, LAMBDACTL_HOME=str(home))
 
@@ -30,27 +31,34 @@ def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         return proc.stdout
 
     cli("local", "start", "--port", "0")
-    yield json.loads(cli("local", "status", "-o", "json"))["endpoint"]   # as the README says to find it
+    exported = dict(line.removeprefix("export ").split("=", 1) for line in cli("local", "env").splitlines())
+    yield exported
     cli("local", "stop")
 
 
-def test_any_credentials_and_the_projects_region(endpoint: str) -> None:
+def client(env: dict[str, str], service: str, region: str | None = None) -> object:
+    return boto3.client(service, endpoint_url=env["AWS_ENDPOINT_URL"], region_name=region or env["AWS_DEFAULT_REGION"],
+                        aws_access_key_id=env["AWS_ACCESS_KEY_ID"], aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
+
+
+def test_its_own_credentials_and_the_projects_region(local_env: dict[str, str]) -> None:
     text = " ".join(README.split())
-    assert "**any** credentials" in text and "The account id is always `123456789012`" in text
-    s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
-                      aws_access_key_id="anything", aws_secret_access_key="at-all")
-    s3.create_bucket(Bucket="clients-check")
-    assert "clients-check" in [b["Name"] for b in s3.list_buckets()["Buckets"]]
-    sts = boto3.client("sts", endpoint_url=endpoint, region_name="us-east-1",
-                       aws_access_key_id="x", aws_secret_access_key="y")
-    assert sts.get_caller_identity()["Account"] == "123456789012"
-    other = boto3.client("lambda", endpoint_url=endpoint, region_name="eu-west-1",
-                         aws_access_key_id="x", aws_secret_access_key="y")
-    assert other.list_functions()["Functions"] == []   # resources live per region
+    assert "`lambdactl local env` prints all three" in text and "The account id is always `123456789012`" in text
+    s3 = client(local_env, "s3")
+    s3.create_bucket(Bucket="clients-check")  # type: ignore[attr-defined]
+    assert "clients-check" in [b["Name"] for b in s3.list_buckets()["Buckets"]]  # type: ignore[attr-defined]
+    assert client(local_env, "sts").get_caller_identity()["Account"] == "123456789012"  # type: ignore[attr-defined]
+    other = client(local_env, "lambda", "eu-west-1")
+    assert other.list_functions()["Functions"] == []  # type: ignore[attr-defined]   # resources live per region
+    forged = boto3.client("s3", endpoint_url=local_env["AWS_ENDPOINT_URL"], region_name="us-east-1",
+                          aws_access_key_id="anything", aws_secret_access_key="at-all")
+    with pytest.raises(ClientError):
+        forged.list_buckets()
 
 
-def test_without_credentials_or_region_the_client_refuses(endpoint: str,
+def test_without_credentials_or_region_the_client_refuses(local_env: dict[str, str],
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    endpoint = local_env["AWS_ENDPOINT_URL"]
     for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION", "AWS_REGION"):
         monkeypatch.delenv(var, raising=False)
     session = boto3.session.Session()
@@ -61,18 +69,10 @@ def test_without_credentials_or_region_the_client_refuses(endpoint: str,
 
 
 @pytest.mark.skipif(shutil.which("aws") is None, reason="the AWS CLI is not installed")
-def test_the_aws_cli_with_the_readmes_environment(endpoint: str, tmp_path: Path) -> None:
-    exports = README.split("### Using the sandbox from the AWS CLI and boto3", 1)[1].split("```sh", 1)[1]
+def test_the_aws_cli_with_local_env(local_env: dict[str, str], tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    for line in exports.split("```", 1)[0].splitlines():   # the README's own exports
-        if line.startswith("export "):
-            for pair in line.split("#", 1)[0].split()[1:]:
-                key, value = pair.split("=", 1)
-                env[key] = endpoint if key == "AWS_ENDPOINT_URL" else value
-    env.update(AWS_CONFIG_FILE=str(tmp_path / "none"), AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"))
-    boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
-                 aws_access_key_id="t", aws_secret_access_key="t").create_bucket(Bucket="cli-sees-it")
-    proc = subprocess.run(["aws", "s3", "ls"], env=env, capture_output=True, text=True, timeout=60,
-                          cwd=tmp_path)
+    env.update(local_env, AWS_CONFIG_FILE=str(tmp_path / "none"), AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"))
+    client(local_env, "s3").create_bucket(Bucket="cli-sees-it")  # type: ignore[attr-defined]
+    proc = subprocess.run(["aws", "s3", "ls"], env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "cli-sees-it" in proc.stdout

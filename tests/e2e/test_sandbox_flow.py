@@ -40,9 +40,12 @@ def sandbox_project(tmp_path: Path):  # type: ignore[no-untyped-def]
                    capture_output=True, timeout=60)
 
 
-def client(endpoint: str, service: str):  # type: ignore[no-untyped-def]
+def client(endpoint: str, service: str, home: Path):  # type: ignore[no-untyped-def]
+    """A client signing with the sandbox's own credentials (it refuses any other)."""
+    state = json.loads((home / "sandbox.json").read_text())
     return boto3.client(service, endpoint_url=endpoint, region_name="us-east-1",
-                        aws_access_key_id="test", aws_secret_access_key="test")
+                        aws_access_key_id=state["access_key_id"],
+                        aws_secret_access_key=state["secret_access_key"])
 
 
 def wait_for_line(logs, group: str, needle: str, timeout: float = 15) -> str:  # type: ignore[no-untyped-def]
@@ -68,7 +71,8 @@ def test_up_upload_logs_invoke_destroy(sandbox_project) -> None:  # type: ignore
     again = json.loads(cli(root, env, "-o", "json", "up").stdout)
     assert again["api_calls"]["writes"] == 0
 
-    s3, logs, lam = client(endpoint, "s3"), client(endpoint, "logs"), client(endpoint, "lambda")
+    home = Path(env["LAMBDACTL_HOME"])
+    s3, logs, lam = (client(endpoint, s, home) for s in ("s3", "logs", "lambda"))
     s3.put_object(Bucket="lambdactl-demo-uploads", Key="hello.txt", Body=b"hi there")
     line = wait_for_line(logs, "/aws/lambda/lambdactl-demo-hello", "New object s3://lambdactl-demo-uploads/hello.txt")
     assert "(8 bytes)" in line
@@ -93,3 +97,33 @@ def test_up_upload_logs_invoke_destroy(sandbox_project) -> None:  # type: ignore
 
     assert port_free(started["port"])  # a new server could listen there again
     cli(root, env, "local", "status", code=3)
+
+
+def test_architecture_change_converges(sandbox_project) -> None:  # type: ignore[no-untyped-def]
+    root, env, started = sandbox_project
+    cli(root, env, "up")
+    toml = root / "lambdactl.toml"
+    toml.write_text(toml.read_text().replace(
+        'runtime = "python3.12"\nmemory = 128\ntimeout = 10\npolicy = "policies/list_buckets.json"',
+        'runtime = "python3.12"\nmemory = 128\ntimeout = 10\narchitecture = "arm64"\n'
+        'policy = "policies/list_buckets.json"'))
+    lam = client(started["endpoint"], "lambda", Path(env["LAMBDACTL_HOME"]))
+    before = lam.get_function(FunctionName="lambdactl-demo-list-buckets")["Configuration"]
+    changed = json.loads(cli(root, env, "-o", "json", "up").stdout)
+    assert changed["api_calls"]["writes"] > 0
+    after = lam.get_function(FunctionName="lambdactl-demo-list-buckets")["Configuration"]
+    assert after["Architectures"] == ["arm64"]
+    assert after["LastModified"] != before["LastModified"]
+    assert after["RevisionId"] != before["RevisionId"]
+    again = json.loads(cli(root, env, "-o", "json", "up").stdout)
+    assert again["api_calls"]["writes"] == 0, again
+
+
+def test_status_after_a_sandbox_restart_says_it_was_reset(sandbox_project) -> None:  # type: ignore[no-untyped-def]
+    root, env, _ = sandbox_project
+    cli(root, env, "up")
+    cli(root, env, "local", "stop")
+    cli(root, env, "local", "start", "--port", "0")
+    status = cli(root, env, "status", code=1).stdout
+    assert "the sandbox was reset; `lambdactl up` recreates it" in status
+    assert "deleted outside lambdactl" not in status

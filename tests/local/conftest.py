@@ -21,6 +21,9 @@ from lambdactl.iam import TRUST_POLICY
 from lambdactl.local import control
 
 HANDLERS = Path(__file__).parent / "handlers"
+ALLOW_ALL = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+# In the environment the session's sandbox is started from; no handler may see it.
+PLANTED = {"LAMBDACTL_PLANTED_TOKEN": "planted-secret-4f1d", "GITHUB_TOKEN": "ghp_planted-4f1d"}
 
 
 def isolated_env(home: Path) -> dict[str, str | None]:
@@ -47,6 +50,8 @@ def sandbox_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
                 mp.delenv(key, raising=False)
             else:
                 mp.setenv(key, value)
+        for key, value in PLANTED.items():
+            mp.setenv(key, value)
         yield home
 
 
@@ -76,12 +81,24 @@ def role_arn(aws: Callable[[str], Any]) -> str:
     role = aws("iam").create_role(
         RoleName="sandbox-test", AssumeRolePolicyDocument=json.dumps(TRUST_POLICY)
     )
+    # The sandbox enforces IAM: the test functions' role may do anything.
+    aws("iam").put_role_policy(RoleName="sandbox-test", PolicyName="all",
+                               PolicyDocument=json.dumps(ALLOW_ALL))
     return str(role["Role"]["Arn"])
 
 
 @pytest.fixture(scope="session")
 def zip_handlers() -> Callable[..., bytes]:
     return package
+
+
+def alive(pid: int) -> bool:
+    """Is PID a running process (not gone, not a zombie)?"""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def package(*names: str) -> bytes:

@@ -18,7 +18,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from lambdactl.iam import TRUST_POLICY
-from lambdactl.local import control
+from lambdactl.local import control, inventory
+from tests.local.conftest import alive
 
 
 @pytest.fixture
@@ -54,14 +55,6 @@ def _children_of(pid: int) -> list[int]:
             if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
                 found.append(int(entry.name))
     return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def _deploy_echo(info: control.SandboxInfo, name: str = "echo") -> Any:
@@ -103,11 +96,11 @@ def test_start_stop_lifecycle(home: Path) -> None:
     }
     children = _children_of(info.pid)
     assert children, "the warm runtime environment is a child of the server"
-    assert control.contents(info)["functions"] == ["echo"]
+    assert inventory.contents(info)["functions"] == [{"name": "echo", "region": "us-east-1"}]
 
     assert control.stop() is True
-    assert not _alive(info.pid)
-    assert not any(_alive(pid) for pid in children)
+    assert not alive(info.pid)
+    assert not any(alive(pid) for pid in children)
     assert control.port_free(info.port)
     assert not (home / "sandbox.json").exists()
     assert control.read_state() is None
@@ -152,9 +145,14 @@ def test_server_environment_never_carries_real_credentials(monkeypatch: pytest.M
     monkeypatch.setenv("AWS_PROFILE", "prod")
     monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
     monkeypatch.delenv("AWS_REGION", raising=False)
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_secret")
     env = control.sandbox_environment(role_delay=2)
-    assert env["AWS_ACCESS_KEY_ID"] == env["AWS_SECRET_ACCESS_KEY"] == "test"
+    assert "AWS_ACCESS_KEY_ID" not in env and "AWS_SECRET_ACCESS_KEY" not in env
     assert "AWS_SESSION_TOKEN" not in env and "AWS_PROFILE" not in env
+    assert "GITHUB_TOKEN" not in env and "HOME" not in env
+    assert set(env) <= {"PATH", "LANG", "LC_ALL", "TZ", "TMPDIR", "PYTHONPATH", "PYTHONUNBUFFERED",
+                        "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_DEFAULT_REGION",
+                        "LAMBDACTL_SANDBOX_ROLE_DELAY"}
     assert env["AWS_DEFAULT_REGION"] == "us-east-1"
     assert env["AWS_CONFIG_FILE"] == env["AWS_SHARED_CREDENTIALS_FILE"] == os.devnull
     assert env["LAMBDACTL_SANDBOX_ROLE_DELAY"] == "2"

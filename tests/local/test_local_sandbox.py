@@ -153,7 +153,7 @@ def test_handler_environment(aws: Aws, make_function: Any, sandbox: Any) -> None
     assert env["AWS_LAMBDA_LOG_STREAM_NAME"].split("]")[0].endswith("[$LATEST")
     assert env["AWS_REGION"] == env["AWS_DEFAULT_REGION"] == "us-east-1"
     assert env["_HANDLER"] == "app.environment"
-    assert env["AWS_ACCESS_KEY_ID"] == "test"
+    assert env["AWS_ACCESS_KEY_ID"].startswith("ASIA")  # a session of the function's role
     assert env["AWS_PROFILE"] is None
     assert env["GREETING"] == "hi"
     assert 0 < env["remaining_ms"] <= 3000
@@ -170,9 +170,9 @@ def test_handler_boto3_calls_land_in_the_sandbox(aws: Aws, make_function: Any) -
 def test_runtime_version_mismatch_is_logged_once(aws: Aws, make_function: Any) -> None:
     name = make_function("app.echo", Runtime="python3.12")
     _, _, tail = invoke(aws, name)
-    assert "declares python3.12 but runs on the host's Python 3.11" in tail
+    assert "no working python3.12 on this machine's PATH: the function runs on the host's Python 3" in tail
     _, _, tail = invoke(aws, name)
-    assert "declares" not in tail
+    assert "no working" not in tail
 
 
 def test_new_deployment_retires_warm_environments(

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 import click
 
 from lambdactl.cli import App
+
+if TYPE_CHECKING:
+    from lambdactl.local.control import SandboxInfo
 
 
 @click.group("local")
@@ -24,8 +28,10 @@ def command() -> None:
 @click.option("--port", type=int, default=4577, show_default=True, help="Port on 127.0.0.1; 0 picks a free one.")
 @click.option("--role-delay", type=float, default=None, metavar="SECONDS",
               help="Make new IAM roles unassumable for SECONDS, as IAM propagation does on AWS.")
+@click.option("--no-iam", is_flag=True,
+              help="Do not enforce IAM: handlers get full access instead of their role's.")
 @click.pass_obj
-def start(app: App, port: int, role_delay: float | None) -> None:
+def start(app: App, port: int, role_delay: float | None, no_iam: bool) -> None:
     """Start the sandbox in the background.
 
     Example: lambdactl local start
@@ -34,7 +40,7 @@ def start(app: App, port: int, role_delay: float | None) -> None:
 
     t0 = time.monotonic()
     with app.term.status("starting the local sandbox…"):
-        info, started = control.start(port=port, role_delay=role_delay)
+        info, started = control.start(port=port, role_delay=role_delay, iam=not no_iam)
     _show(app, info, "started" if started else "already running", time.monotonic() - t0 if started else None)
 
 
@@ -54,6 +60,35 @@ def stop(app: App) -> None:
         app.term.info("sandbox stopped" if was else "sandbox was not running")
 
 
+@command.command("env")
+@click.pass_obj
+def env(app: App) -> None:
+    """Print the sandbox's endpoint and credentials as shell exports, for other tools.
+
+    The sandbox refuses requests signed with any other credentials.
+
+    Example: eval "$(lambdactl local env)" && aws s3 ls
+    """
+    from lambdactl.local import control
+
+    info = control.read_state()
+    if info is None:
+        app.term.error("the sandbox is not running; start it with `lambdactl local start`")
+        raise SystemExit(3)
+    variables = {
+        "AWS_ENDPOINT_URL": info.endpoint,
+        "AWS_ACCESS_KEY_ID": info.access_key_id,
+        "AWS_SECRET_ACCESS_KEY": info.secret_access_key,
+        "AWS_REGION": control.DEFAULT_REGION,
+        "AWS_DEFAULT_REGION": control.DEFAULT_REGION,   # what botocore and AWS CLI v1 read
+    }
+    if app.term.json:
+        app.term.print_json(variables)
+        return
+    for name, value in variables.items():
+        app.term.write(f"export {name}={value}")
+
+
 @command.command("status")
 @click.pass_obj
 def status(app: App) -> None:
@@ -70,13 +105,13 @@ def status(app: App) -> None:
         else:
             app.term.write("sandbox: not running (it starts on the first --target local command, or `lambdactl local start`)")
         raise SystemExit(3)
-    _show(app, info, "running", None, contents=control.contents(info))
+    from lambdactl.local import inventory
+
+    _show(app, info, "running", None, contents=inventory.contents(info))
 
 
-def _show(app: App, info: object, state: str, seconds: float | None, contents: dict | None = None) -> None:
-    from dataclasses import asdict
-
-    data = asdict(info)  # type: ignore[call-overload]
+def _show(app: App, info: SandboxInfo, state: str, seconds: float | None, contents: dict | None = None) -> None:
+    data = info.public()
     if app.term.json:
         doc = {"running": True, "state": state, **data}
         if seconds is not None:
@@ -87,5 +122,7 @@ def _show(app: App, info: object, state: str, seconds: float | None, contents: d
         return
     took = f" in {seconds:.2f} s" if seconds is not None else ""
     app.term.write(f"sandbox: {state}{took} at {data['endpoint']} (pid {data['pid']}, log {data['log_file']})")
-    for kind, names in (contents or {}).items():
-        app.term.write(f"  {kind}: {', '.join(names) if names else '-'}")
+    from lambdactl.local.inventory import label
+
+    for kind, entries in (contents or {}).items():
+        app.term.write(f"  {kind}: {', '.join(map(label, entries)) if entries else '-'}")

@@ -35,7 +35,8 @@ def command(app: App, fn: str | None) -> None:
     ctx = app.context
     results, observed = observe_all(app, ALL, fn)
     journal = ctx.journal.resources()
-    docs = [describe(ctx, r.fn, observed[r.fn.key], r.package, journal) for r in results]
+    reset_at = _sandbox_started(app)
+    docs = [describe(ctx, r.fn, observed[r.fn.key], r.package, journal, reset_at) for r in results]
     orphans = _teardown.orphan_lines(_teardown.planned(app, orphans=True)[2])
     if app.term.json:
         app.term.print_json({"functions": docs, "orphans": orphans})
@@ -52,11 +53,11 @@ def command(app: App, fn: str | None) -> None:
 
 
 def describe(ctx: Context, f: Function, o: Observed, pkg: Package | None,
-             journal: dict[str, Any]) -> dict[str, Any]:
+             journal: dict[str, Any], reset_at: float | None) -> dict[str, Any]:
     """One function's status document: what is deployed, and each drift in a line."""
     state = o.function
     recorded: dict[str, Any] = journal.get(f"function:{f.name}") or {}
-    drift = drift_lines(ctx, f, o, pkg, journal)
+    drift = drift_lines(ctx, f, o, pkg, journal, reset_at)
     if state and recorded.get("code_sha256") and recorded["code_sha256"] != state.code_sha256:
         drift.append(f"code changed outside lambdactl: deployed {state.code_sha256[:12]}…, "
                      f"lambdactl last deployed {recorded['code_sha256'][:12]}…")
@@ -76,8 +77,9 @@ def describe(ctx: Context, f: Function, o: Observed, pkg: Package | None,
 
 
 def drift_lines(ctx: Context, f: Function, o: Observed, pkg: Package | None,
-                journal: dict[str, Any]) -> list[str]:
-    """Whatever `up` would change, or why it would refuse."""
+                journal: dict[str, Any], reset_at: float | None) -> list[str]:
+    """Whatever `up` would change, or why it would refuse. RESET_AT: when the running
+    sandbox started (what lambdactl recorded before then went with the old one)."""
     from lambdactl.core import graph
     from lambdactl.errors import LambdactlError, OwnershipError
     from lambdactl.kinds import ALL
@@ -91,7 +93,21 @@ def drift_lines(ctx: Context, f: Function, o: Observed, pkg: Package | None,
     lines = []
     for step in (s for s in steps if s.writes):
         line = step.describe()
-        if step.action == "create" and f"{step.kind}:{step.name}" in journal:
-            line += " (lambdactl created it; it was deleted outside lambdactl)"
+        entry = journal.get(f"{step.kind}:{step.name}")
+        if step.action == "create" and entry is not None:
+            if reset_at and entry.get("updated", reset_at) < reset_at:  # before this sandbox
+                line += " (the sandbox was reset; `lambdactl up` recreates it)"
+            else:
+                line += " (lambdactl created it; it was deleted outside lambdactl)"
         lines.append(line)
     return lines
+
+
+def _sandbox_started(app: App) -> float | None:
+    """When the running sandbox started (local target only): older records predate it."""
+    if app.target_kind != "local":
+        return None
+    from lambdactl.local.control import read_state
+
+    info = read_state()
+    return info.started_at if info else None

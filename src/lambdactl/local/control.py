@@ -8,7 +8,7 @@ in ``$LAMBDACTL_HOME/sandbox.json`` (default ``~/.lambdactl``), its output in
 This module must import fast: moto and boto3 are imported only where used.
 
     info, started_now = start()          # or ensure_running()
-    ... boto3 clients with endpoint_url=info.endpoint and DUMMY_CREDENTIALS ...
+    ... boto3 clients with endpoint_url=info.endpoint and **info.credentials ...
     stop()
 """
 
@@ -24,32 +24,21 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from lambdactl.errors import LambdactlError
+from lambdactl.local import proctree
 
 DEFAULT_PORT = 4577
 DEFAULT_REGION = "us-east-1"
 STATE_NAME = "sandbox.json"
 LOG_NAME = "sandbox.log"
-DUMMY_CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
 SERVER_MODULE = "lambdactl.local.server"
 
-# Variables that could carry real credentials or redirect botocore to them.
-_CREDENTIAL_VARS = (
-    "AWS_PROFILE",
-    "AWS_DEFAULT_PROFILE",
-    "AWS_SESSION_TOKEN",
-    "AWS_SECURITY_TOKEN",
-    "AWS_ROLE_ARN",
-    "AWS_WEB_IDENTITY_TOKEN_FILE",
-    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
-    "AWS_ENDPOINT_URL",
-)
+# What the server keeps of the environment it is started from: nothing secret.
+_INHERITED = ("PATH", "LANG", "LC_ALL", "TZ", "TMPDIR")
 
 # Popen objects of sandboxes this process started, so that stop() can reap them.
 _children: dict[int, subprocess.Popen[bytes]] = {}
@@ -62,9 +51,25 @@ class SandboxInfo:
     endpoint: str  # "http://127.0.0.1:<port>"
     started_at: float  # epoch seconds
     log_file: str  # the server's own stdout/stderr
+    # The only credentials the sandbox accepts, made at start (the file is 0600).
+    access_key_id: str = ""
+    secret_access_key: str = field(default="", repr=False)
+    session_token: str = field(default="", repr=False)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2)
+
+    def public(self) -> dict[str, Any]:
+        """What `local start/status` show: everything but the secrets."""
+        data = asdict(self)
+        del data["secret_access_key"], data["session_token"]
+        return data
+
+    @property
+    def credentials(self) -> dict[str, str]:
+        """boto3 keyword arguments that sign requests the sandbox accepts."""
+        return {"aws_access_key_id": self.access_key_id,
+                "aws_secret_access_key": self.secret_access_key}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SandboxInfo:
@@ -74,6 +79,9 @@ class SandboxInfo:
             endpoint=str(data["endpoint"]),
             started_at=float(data["started_at"]),
             log_file=str(data["log_file"]),
+            access_key_id=str(data.get("access_key_id", "")),
+            secret_access_key=str(data.get("secret_access_key", "")),
+            session_token=str(data.get("session_token", "")),
         )
 
 
@@ -97,10 +105,14 @@ def log_path() -> Path:
 
 
 def write_state(path: Path, info: SandboxInfo) -> None:
-    """Write atomically: readers never see a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write atomically (readers never see half a file), readable by its owner only."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(info.to_json() + "\n", encoding="utf-8")
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(info.to_json() + "\n")
     os.replace(tmp, path)
 
 
@@ -181,18 +193,27 @@ def _locked() -> Iterator[None]:
 
 
 def sandbox_environment(role_delay: float | None = None) -> dict[str, str]:
-    """The server's environment: never any real AWS credentials or config."""
-    env = {k: v for k, v in os.environ.items() if k not in _CREDENTIAL_VARS}
+    """The server's environment, built from nothing: no tokens, no HOME, no AWS keys.
+
+    Handlers can read it (/proc/<their parent>/environ), so it holds only what
+    the server needs to run: PATH, the locale, where lambdactl is importable.
+    """
+    import lambdactl
+
+    env = {k: os.environ[k] for k in _INHERITED if k in os.environ}
+    env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
     env.update(
         {
-            "AWS_ACCESS_KEY_ID": DUMMY_CREDENTIALS["aws_access_key_id"],
-            "AWS_SECRET_ACCESS_KEY": DUMMY_CREDENTIALS["aws_secret_access_key"],
+            # The package, however it is installed (editable, PYTHONPATH, site-packages).
+            "PYTHONPATH": str(Path(lambdactl.__file__).resolve().parent.parent),
             "AWS_CONFIG_FILE": os.devnull,
             "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            "AWS_DEFAULT_REGION": os.environ.get("AWS_REGION")
+            or os.environ.get("AWS_DEFAULT_REGION")
+            or DEFAULT_REGION,
             "PYTHONUNBUFFERED": "1",
         }
     )
-    env.setdefault("AWS_DEFAULT_REGION", os.environ.get("AWS_REGION") or DEFAULT_REGION)
     if role_delay is not None:
         env["LAMBDACTL_SANDBOX_ROLE_DELAY"] = str(role_delay)
     return env
@@ -214,7 +235,7 @@ def read_state() -> SandboxInfo | None:
 
 
 def start(
-    port: int = DEFAULT_PORT, role_delay: float | None = None, wait: float = 20.0
+    port: int = DEFAULT_PORT, role_delay: float | None = None, wait: float = 20.0, iam: bool = True
 ) -> tuple[SandboxInfo, bool]:
     """Start the sandbox in the background; ``(info, started_now)``. port=0: any free port."""
     with _locked():
@@ -228,7 +249,7 @@ def start(
             )
         _require_extras()
         remove_state(state_path())
-        proc = _spawn(port, role_delay)
+        proc = _spawn(port, role_delay, iam)
         return _wait_for_state(proc, wait), True
 
 
@@ -243,11 +264,13 @@ def _require_extras() -> None:
         )
 
 
-def _spawn(port: int, role_delay: float | None) -> subprocess.Popen[bytes]:
+def _spawn(port: int, role_delay: float | None, iam: bool = True) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", SERVER_MODULE, "--port", str(port)]
     command += ["--state-file", str(state_path())]
     if role_delay is not None:
         command += ["--role-delay", str(role_delay)]
+    if not iam:
+        command.append("--no-iam")
     with open(log_path(), "wb") as log:
         proc = subprocess.Popen(
             command,
@@ -274,7 +297,7 @@ def _wait_for_state(proc: subprocess.Popen[bytes], wait: float) -> SandboxInfo:
                 f"full log: {log_path()}",
             )
         time.sleep(0.02)
-    _signal_group(proc.pid, signal.SIGKILL)
+    proctree.signal_group(proc.pid, signal.SIGKILL)
     proc.wait()
     raise SandboxError(f"sandbox did not start within {wait:.0f} s", f"see {log_path()}")
 
@@ -286,17 +309,6 @@ def _log_tail(lines: int = 3) -> str:
         return "no log"
     tail = [line.strip() for line in text.splitlines() if line.strip()][-lines:]
     return " | ".join(tail) or "empty log"
-
-
-def _signal_group(pid: int, sig: signal.Signals) -> None:
-    """Signal the server and its runtime children (they share its process group)."""
-    try:
-        os.killpg(pid, sig)
-    except ProcessLookupError:
-        pass
-    except PermissionError:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, sig)
 
 
 def _wait_gone(pid: int, timeout: float) -> bool:
@@ -313,16 +325,6 @@ def _wait_gone(pid: int, timeout: float) -> bool:
     return True
 
 
-def _group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def stop(timeout: float = 10.0) -> bool:
     """Stop the sandbox and its runtime children; True if it was running."""
     with _locked():
@@ -333,13 +335,13 @@ def stop(timeout: float = 10.0) -> bool:
         if not _pid_alive(info.pid) or not _is_sandbox(info.pid):
             remove_state(path)
             return False
-        _signal_group(info.pid, signal.SIGTERM)
+        proctree.signal_group(info.pid, signal.SIGTERM)
         if not _wait_gone(info.pid, timeout):
-            _signal_group(info.pid, signal.SIGKILL)
+            proctree.signal_group(info.pid, signal.SIGKILL)
             _wait_gone(info.pid, 2.0)
         # Runtime children that outlived their server (SIGTERM ignored, say).
-        if _group_alive(info.pid):
-            _signal_group(info.pid, signal.SIGKILL)
+        if proctree.group_alive(info.pid):
+            proctree.signal_group(info.pid, signal.SIGKILL)
         deadline = time.monotonic() + 2.0
         while not port_free(info.port) and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -361,8 +363,18 @@ def ensure_running() -> SandboxInfo:
         return start(0)[0]  # lost a race for the default port
 
 
+def credentials() -> tuple[str, str]:
+    """The running sandbox's access key id and secret, from its state file."""
+    info = _load(state_path())
+    if info is None or not info.access_key_id:
+        raise SandboxError(
+            f"no sandbox credentials in {state_path()}", "start it with `lambdactl local start`"
+        )
+    return info.access_key_id, info.secret_access_key
+
+
 def client(info: SandboxInfo, service: str, region: str | None = None) -> Any:
-    """A boto3 client for the sandbox; dummy credentials, no ~/.aws files read."""
+    """A boto3 client for the sandbox, signing with its credentials; no ~/.aws files read."""
     import boto3
     import botocore.session
     from botocore.config import Config
@@ -372,34 +384,7 @@ def client(info: SandboxInfo, service: str, region: str | None = None) -> Any:
     core.set_config_variable("credentials_file", os.devnull)
     region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
     session = boto3.session.Session(
-        botocore_session=core, region_name=region or DEFAULT_REGION, **DUMMY_CREDENTIALS
+        botocore_session=core, region_name=region or DEFAULT_REGION, **info.credentials
     )
     config = Config(retries={"max_attempts": 2}, connect_timeout=2, read_timeout=30)
     return session.client(service, endpoint_url=info.endpoint, config=config)
-
-
-def contents(info: SandboxInfo, region: str | None = None) -> dict[str, list[str]]:
-    """What the sandbox holds: function, bucket, role and log group names."""
-    lam = client(info, "lambda", region)
-    functions = [
-        f["FunctionName"]
-        for page in lam.get_paginator("list_functions").paginate()
-        for f in page["Functions"]
-    ]
-    buckets = [b["Name"] for b in client(info, "s3", region).list_buckets().get("Buckets", [])]
-    roles = [
-        r["RoleName"]
-        for page in client(info, "iam", region).get_paginator("list_roles").paginate()
-        for r in page["Roles"]
-    ]
-    groups = [
-        g["logGroupName"]
-        for page in client(info, "logs", region).get_paginator("describe_log_groups").paginate()
-        for g in page["logGroups"]
-    ]
-    return {
-        "functions": sorted(functions),
-        "buckets": sorted(buckets),
-        "roles": sorted(roles),
-        "log_groups": sorted(groups),
-    }

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import inspect
 import json
+import logging
 import sys
 import uuid
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from lambdactl.local.auth import Credentials
 from lambdactl.local.runtime import FunctionSpec, LocalRuntime
 
 EXPECTED_PARAMS = ["self", "body", "request_headers", "response_headers"]
@@ -30,6 +32,14 @@ SUPPORTED_MOTO = "5.2."
 _ASYNC_CALLERS = frozenset(
     {"_invoke_awslambda", "_invoke_lambda", "send_sns_message", "send_log_event", "invoke_async"}
 )
+
+# Lambda's payload quotas (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
+REQUEST_LIMITS = {"RequestResponse": 6 * 1024 * 1024, "DryRun": 6 * 1024 * 1024,
+                  "Event": 1024 * 1024}
+RESPONSE_LIMIT = 6291556  # the figure Lambda's error message names
+
+_S3_CALLERS = frozenset({"_invoke_awslambda"})  # moto.s3.notifications
+log = logging.getLogger("lambdactl.sandbox")
 
 _runtime: LocalRuntime | None = None
 _original_invoke: Any = None
@@ -63,6 +73,10 @@ def install(
     *,
     work_dir: Path | None = None,
     role_delay: float | None = None,
+    credentials: Credentials | None = None,
+    sweep: bool = False,
+    isolate: bool = False,
+    iam: bool = False,
 ) -> LocalRuntime:
     """Patch moto in this process; returns the runtime (call ``shutdown()`` at exit)."""
     global _runtime, _original_invoke
@@ -77,7 +91,9 @@ def install(
         import tempfile
 
         work_dir = Path(tempfile.mkdtemp(prefix="lambdactl-runtime-"))
-    _runtime = LocalRuntime(work_dir, sandbox_endpoint)
+    _runtime = LocalRuntime(
+        work_dir, sandbox_endpoint, credentials=credentials, sweep=sweep, isolate=isolate, iam=iam
+    )
     if _original_invoke is None:
         _original_invoke = LambdaFunction.invoke
     LambdaFunction.invoke = _invoke  # type: ignore[method-assign]
@@ -120,11 +136,24 @@ def spec_from_moto(fn: Any) -> FunctionSpec:
         package_type=fn.package_type or "Zip",
         # A re-created function must not reuse the old one's warm environments.
         instance=fn.__dict__.setdefault("_lambdactl_instance", uuid.uuid4().hex),
+        role=str(fn.role or ""),
         # moto keeps the deployed zip (from ZipFile or S3) on the function object.
         code=getattr(fn, "code_bytes", b"") or b"",
         layer_arns=tuple(arns),
         layers=tuple(_layer_zips(fn, arns)),
+        **_event_invoke_config(fn),
     )
+
+
+def _event_invoke_config(fn: Any) -> dict[str, Any]:
+    configs = getattr(fn, "event_invoke_config", None) or []
+    config = configs[0].config if configs else {}
+    found: dict[str, Any] = {}
+    if "MaximumRetryAttempts" in config:
+        found["max_retries"] = int(config["MaximumRetryAttempts"])
+    if "MaximumEventAgeInSeconds" in config:
+        found["max_event_age_s"] = float(config["MaximumEventAgeInSeconds"])
+    return found
 
 
 def _layer_zips(fn: Any, arns: list[str]) -> list[bytes]:
@@ -142,24 +171,48 @@ def _invocation_type(request_headers: Any) -> str:
     if explicit:
         return str(explicit)
     # moto's triggers and InvokeAsync name no invocation type; who called decides.
-    return "Event" if _called_by_async_source() else "RequestResponse"
+    return "Event" if _called_by(_ASYNC_CALLERS, start=2) else "RequestResponse"
 
 
-def _called_by_async_source(depth: int = 6) -> bool:
-    frame: FrameType | None = sys._getframe(2)
+def _called_by(names: frozenset[str], start: int, depth: int = 6) -> bool:
+    """Is one of the DEPTH callers above frame START (0: this function) named in NAMES?"""
+    frame: FrameType | None = sys._getframe(start)
     for _ in range(depth):
         if frame is None:
             return False
-        if frame.f_code.co_name in _ASYNC_CALLERS:
+        if frame.f_code.co_name in names:
             return True
         frame = frame.f_back
     return False
 
 
-def _payload(body: Any) -> bytes:
+def _s3_refused(fn: Any, payload: bytes) -> str | None:
+    """Why S3 may not invoke FN with this event (its resource policy), or None."""
+    from lambdactl.local.strict import s3_may_invoke
+
+    try:
+        bucket = json.loads(payload)["Records"][0]["s3"]["bucket"]
+    except (ValueError, KeyError, IndexError, TypeError):
+        return None
+    if s3_may_invoke(fn.function_arn, bucket["arn"], fn.account_id):
+        return None
+    return (f"S3 event for {fn.function_name} dropped: its resource policy does not allow "
+            f"s3.amazonaws.com to invoke it for {bucket['arn']} (lambda add-permission)")
+
+
+def _payload(body: Any, inv_type: str) -> bytes:
     from moto.awslambda.exceptions import LambdaClientError
 
     raw = body.encode() if isinstance(body, str) else bytes(body or b"")
+    limit = REQUEST_LIMITS.get(inv_type, REQUEST_LIMITS["RequestResponse"])
+    if len(raw) > limit:
+        operation = "InvokeAsync" if inv_type == "Event" else "Invoke"
+        error = LambdaClientError(
+            "RequestEntityTooLargeException",
+            f"Request must be smaller than {limit} bytes for the {operation} operation",
+        )
+        error.code = 413  # as Lambda answers it
+        raise error
     if not raw.strip():
         return b"{}"
     try:
@@ -178,14 +231,26 @@ def _invoke(self: Any, body: Any, request_headers: Any, response_headers: Any) -
         raise PatchError("lambdactl.local.patch.install() was not called")
     inv_type = _invocation_type(request_headers)
     response_headers["x-amz-executed-version"] = str(self.version)
+    payload = _payload(body, inv_type)
     if inv_type == "DryRun":  # validates the request only; never runs code
         return b""
-    payload = _payload(body)
+    # S3 checks the function's resource policy at every delivery, not only when the
+    # notification is configured (IAM enforced; --no-iam skips it).
+    refused = _runtime.iam and _called_by(_S3_CALLERS, start=2) and _s3_refused(self, payload)
+    if refused:
+        log.warning("%s", refused)
+        return b""
     spec = spec_from_moto(self)
     if inv_type == "Event":
         _runtime.invoke_async(spec, payload)
         return b""
     result = _runtime.invoke(spec, payload)
+    if len(result.payload) > RESPONSE_LIMIT:
+        detail = f"Response payload size exceeded maximum allowed payload size ({RESPONSE_LIMIT} bytes)."
+        result.payload = json.dumps(
+            {"errorMessage": detail, "errorType": "Function.ResponseSizeTooLarge"}
+        ).encode()
+        result.function_error = "Unhandled"
     if result.function_error:
         response_headers["x-amz-function-error"] = result.function_error
     response_headers["x-amz-log-result"] = result.log_result

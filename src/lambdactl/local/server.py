@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import shutil
 import signal
 import socket
 import sys
@@ -21,7 +20,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from lambdactl.local.codecache import remove_tree
 from lambdactl.local.control import SandboxInfo, remove_state, write_state
+from lambdactl.local.inventory import REGIONS_PATH, used_regions
+from lambdactl.local.proctree import set_subreaper
 
 log = logging.getLogger("lambdactl.sandbox")
 
@@ -31,6 +33,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=4577, help="0 picks a free port")
     parser.add_argument("--state-file", required=True, type=Path)
     parser.add_argument("--role-delay", type=float, default=None)
+    parser.add_argument("--no-iam", action="store_true", help="handlers get full access")
     return parser.parse_args(argv)
 
 
@@ -43,12 +46,23 @@ def reserve_port(port: int) -> int:
         return int(probe.getsockname()[1])
 
 
-def _die_if_server_thread_fails(args: Any) -> None:
-    # ThreadedMotoServer.start() waits forever when its thread cannot bind.
-    if args.thread is not None and "_server_entry" in args.thread.name:
-        print(f"sandbox: moto server failed: {args.exc_value}", file=sys.stderr, flush=True)
-        os._exit(3)
-    sys.__excepthook__(args.exc_type, args.exc_value, args.exc_traceback)
+def serve(port: int, creds: Any) -> None:
+    """moto's WSGI app behind the signature check, served from a daemon thread."""
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from werkzeug.serving import make_server
+
+    from lambdactl.local.auth import Guard
+    from lambdactl.local.enforce import session_credentials
+
+    routes = {REGIONS_PATH: used_regions}
+    app = Guard(DomainDispatcherApplication(create_backend_app), creds, routes, session_credentials)
+    # Bound here, in the caller's thread: a port taken meanwhile is an OSError, not a hang.
+    server = make_server("127.0.0.1", port, app, True, request_handler=MotoRequestHandler)
+    threading.Thread(target=server.serve_forever, name="moto-server", daemon=True).start()
 
 
 # The services lambdactl and its tutorials' handlers use.
@@ -68,6 +82,22 @@ def preload_backends() -> None:
         importlib.import_module(f"moto.{name}.models")
 
 
+def _install(args: Any, endpoint: str, work_dir: Path, creds: Any) -> Any:
+    """moto's backends, the local Lambda runtime in moto's place, IAM enforcement."""
+    from lambdactl.local.patch import install
+
+    preload_backends()
+    # Descendants that escape an environment's tree become ours, to be swept.
+    subreaper = set_subreaper()
+    runtime = install(endpoint, work_dir=work_dir, role_delay=args.role_delay, credentials=creds,
+                      sweep=subreaper, isolate=True, iam=not args.no_iam)
+    if not args.no_iam:
+        from lambdactl.local import enforce
+
+        enforce.install(creds.access_key_id)
+    return runtime
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     logging.basicConfig(
@@ -82,27 +112,31 @@ def main(argv: list[str] | None = None) -> int:
     endpoint = f"http://127.0.0.1:{port}"
     home = args.state_file.parent
     work_dir = home / "runtime"
-    shutil.rmtree(work_dir, ignore_errors=True)  # leftovers of a killed sandbox
+    remove_tree(work_dir)  # leftovers of a killed sandbox (read-only code trees)
 
     import moto
-    from moto.server import ThreadedMotoServer
 
-    from lambdactl.local.patch import install
+    from lambdactl.local.auth import Credentials
 
-    threading.excepthook = _die_if_server_thread_fails
-    preload_backends()
-    runtime = install(endpoint, work_dir=work_dir, role_delay=args.role_delay)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    creds = Credentials.generate()
+    runtime = _install(args, endpoint, work_dir, creds)
+    try:
+        serve(port, creds)
+    except OSError as exc:
+        print(f"sandbox: cannot listen on 127.0.0.1:{port}: {exc.strerror}", file=sys.stderr)
+        return 2
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    server.start()
     info = SandboxInfo(
         pid=os.getpid(),
         port=port,
         endpoint=endpoint,
         started_at=time.time(),
         log_file=str(home / "sandbox.log"),
+        access_key_id=creds.access_key_id,
+        secret_access_key=creds.secret_access_key,
+        session_token=creds.session_token,
     )
     write_state(args.state_file, info)
     log.info("sandbox listening on %s (moto %s, pid %d)", endpoint, moto.__version__, info.pid)

@@ -10,16 +10,22 @@ error paths run for real against it.
 - A new IAM role is not assumable by Lambda for a few seconds
   (``LAMBDACTL_SANDBOX_ROLE_DELAY``), and never when its trust policy does not
   name lambda.amazonaws.com (moto only checks that the role exists).
+- EventBridge delivers to Lambda targets (``eventbridge.py``; moto raises, so
+  PutEvents answered HTTP 500).
 
 And as capable as AWS where moto lags (``install_features``, which in-process
 tests and the benchmark's plain moto server install too):
 - S3 tags a bucket created with ``CreateBucketConfiguration.Tags``; moto 5.2
   ignores the element.
+- Lambda's UpdateFunctionCode applies ``Architectures``, and every update
+  changes LastModified and RevisionId; moto 5.2 ignores the architecture, keeps
+  the creation time and returns no RevisionId.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import functools
 import json
 import os
 import re
@@ -37,22 +43,30 @@ _FILTER_NAME = re.compile(r"<Name>\s*(prefix|suffix)\s*</Name>", re.IGNORECASE)
 
 def install(role_delay: float | None = None) -> None:
     from moto.awslambda.models import LambdaBackend
+    from moto.events.models import Rule
     from moto.s3.models import S3Backend
     from moto.s3.responses import S3Response
+
+    from lambdactl.local.eventbridge import lambda_targets
 
     if role_delay is None:
         role_delay = float(os.environ.get(ROLE_DELAY_ENV) or 0)
     _wrap(S3Response, "_notification_config_from_body", _lowercase_filter_names)
     _wrap(S3Backend, "put_bucket_notification_configuration", _require_s3_permission)
     _wrap(LambdaBackend, "create_function", _require_assumable_role(role_delay))
+    _wrap(Rule, "send_to_targets", lambda_targets)  # moto answers 500 to Lambda targets
     install_features()
 
 
 def install_features() -> None:
     """Only what AWS has and moto lacks: nothing here makes moto stricter."""
+    from moto.awslambda.models import LambdaFunction
     from moto.s3.responses import S3Response
 
     _wrap(S3Response, "_bucket_response_put", _tags_at_create)
+    _wrap(LambdaFunction, "update_function_code", _updated(code=True))
+    _wrap(LambdaFunction, "update_configuration", _updated(code=False))
+    _wrap(LambdaFunction, "get_configuration", _with_revision)
 
 
 def uninstall() -> None:
@@ -95,6 +109,42 @@ def _tags_at_create(original: Callable[..., Any]) -> Callable[..., Any]:
         return result
 
     return put
+
+
+def _updated(code: bool) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def make(original: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(original)
+        def update(self: Any, spec: dict[str, Any]) -> Any:
+            if spec.get("DryRun"):
+                return original(self, spec)
+            if code and spec.get("Architectures"):
+                self.architectures = spec["Architectures"]  # moto's setter validates it
+            from moto.core.utils import iso_8601_datetime_with_nanoseconds
+
+            self.last_modified = iso_8601_datetime_with_nanoseconds()
+            self._lambdactl_revision = _new_revision()
+            return original(self, spec)
+
+        return update
+
+    return make
+
+
+def _new_revision() -> str:
+    import uuid
+
+    return str(uuid.uuid4())
+
+
+def _with_revision(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def get_configuration(self: Any, *args: Any, **kwargs: Any) -> Any:
+        config = original(self, *args, **kwargs)
+        revision = self.__dict__.setdefault("_lambdactl_revision", _new_revision())
+        config.setdefault("RevisionId", revision)
+        return config
+
+    return get_configuration
 
 
 def bucket_tags_in(body: str | bytes | None) -> dict[str, str]:

@@ -65,3 +65,109 @@ def on_upload(event, context):
     for record in event["Records"]:
         print(f"uploaded {record['s3']['bucket']['name']}/{record['s3']['object']['key']}")
     return "ok"
+
+
+def snoop(event, context):
+    """What a hostile handler can read: its parent's environment and its own."""
+    with open(f"/proc/{os.getppid()}/environ", "rb") as f:
+        parent = [item.decode(errors="replace") for item in f.read().split(b"\0") if item]
+    return {"parent": parent, "own": dict(os.environ)}
+
+
+def child_hog(event, context):
+    """A child process allocates what the function's memory does not allow."""
+    import subprocess
+    import sys
+
+    mb = int(event.get("mb", 600))
+    code = f"import time; data = b'x' * ({mb} << 20); time.sleep(3)"
+    return subprocess.run([sys.executable, "-c", code]).returncode
+
+
+def escape(event, context):
+    """Children that try to outlive the environment: setsid, and setsid after a double fork."""
+    import subprocess
+
+    direct = subprocess.Popen(["sleep", "300"], start_new_session=True).pid
+    read, write = os.pipe()
+    if os.fork() == 0:  # the intermediate: setsid, fork the sleeper, exit at once
+        os.setsid()
+        pid = os.fork()
+        if pid == 0:
+            os.execvp("sleep", ["sleep", "301"])
+        os.write(write, str(pid).encode())
+        os._exit(0)
+    orphan = int(os.read(read, 32))
+    with open(event["pidfile"], "w") as f:
+        f.write(f"{direct} {orphan}")
+    time.sleep(float(event.get("seconds", 0)))
+    return "still here"
+
+
+def tamper(event, context):
+    """Rewrite every other function's copy of event["file"] that can be found on disk."""
+    import stat
+
+    code_dir = os.path.dirname(os.environ["LAMBDA_TASK_ROOT"])
+    written, modes = [], []
+    for entry in os.listdir(code_dir):
+        path = os.path.join(code_dir, entry, event["file"])
+        if not os.path.isfile(path):
+            continue
+        modes.append(oct(stat.S_IMODE(os.stat(path).st_mode)))
+        os.chmod(os.path.dirname(path), 0o755)  # the same user may; Lambda's mount forbids it
+        os.chmod(path, 0o644)
+        with open(path) as f:
+            source = f.read()
+        with open(path, "w") as f:
+            f.write(source.replace('"original"', '"pwned"'))
+        written.append(path)
+    return {"written": written, "modes": modes}
+
+
+def imports(event, context):
+    """Which of event["modules"] import, and the sys.path they were looked for on."""
+    import importlib
+    import sys
+
+    found = {}
+    for name in event["modules"]:
+        try:
+            importlib.import_module(name)
+            found[name] = True
+        except ImportError:
+            found[name] = False
+    return {"found": found, "sys_path": sys.path, "executable": sys.executable}
+
+
+def fail_and_count(event, context):
+    """Fails every time, after leaving one line per attempt in event["file"]."""
+    with open(event["file"], "a") as f:
+        f.write(context.aws_request_id + "\n")
+    raise RuntimeError("try again")
+
+
+def big_response(event, context):
+    return "x" * int(event["bytes"])
+
+
+def try_calls(event, context):
+    """The error code (or "ok") of each AWS call the handler's role attempts."""
+    import botocore.exceptions
+
+    s3, logs = boto3.client("s3"), boto3.client("logs")
+    calls = {
+        "get_allowed": lambda: s3.get_object(Bucket=event["allowed"], Key="k"),
+        "get_other": lambda: s3.get_object(Bucket=event["other"], Key="k"),
+        "list_buckets": lambda: s3.list_buckets(),
+        "describe_log_groups": lambda: logs.describe_log_groups(),
+        "whoami": lambda: boto3.client("sts").get_caller_identity(),
+    }
+    found = {}
+    for name, call in calls.items():
+        try:
+            call()
+            found[name] = "ok"
+        except botocore.exceptions.ClientError as exc:
+            found[name] = exc.response["Error"]["Code"]
+    return found

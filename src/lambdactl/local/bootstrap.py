@@ -1,0 +1,34 @@
+"""The first code of every execution environment, before any of the function's.
+
+Run as ``python -I -S -c <this file's source> <json>`` (``command()`` builds it):
+no site-packages, no PYTHON* variables, no current directory on sys.path.
+It makes the process a child subreaper (its handler's orphans stay in its
+tree), asks for SIGKILL when the sandbox server dies, sets sys.path to the
+function's own list (task root, layers, the runtime client and boto3), and
+runs awslambdaric. Standard library only: it runs on the function's Python.
+"""
+
+import ctypes
+import json
+import os
+import runpy
+import sys
+
+
+def main() -> None:
+    config = json.loads(sys.argv[1])
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+        libc.prctl(1, 9, 0, 0, 0)  # PR_SET_PDEATHSIG: SIGKILL
+    except (OSError, AttributeError):
+        pass  # not Linux: the environment is a process group only
+    if os.getppid() != config["server"]:
+        os._exit(70)  # the server died before PDEATHSIG was armed
+    if config.get("path") is not None:
+        sys.path[:] = config["path"] + [p for p in sys.path if p]
+    sys.argv = ["awslambdaric", config["handler"]]
+    runpy.run_module("awslambdaric", run_name="__main__", alter_sys=True)
+
+
+main()

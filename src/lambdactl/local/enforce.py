@@ -1,0 +1,116 @@
+"""IAM enforced in the sandbox, as on AWS: a handler acts as its execution role.
+
+Each execution environment gets a session of the function's role (an STS
+assumed role in moto: its own access key, secret and token), and every AWS
+call signed with one is decided by moto's policy evaluation
+(``moto.iam.access_control``) against the role's inline and attached
+policies: AccessDenied as AWS words it where they do not allow the call.
+lambdactl's own calls (the sandbox's key) are never checked. moto checks
+nothing by default (it counts requests up to INITIAL_NO_AUTH_ACTION_COUNT);
+``install`` makes its check run for role sessions only, without touching that
+global setting. The signature was verified already (``auth.Guard``).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlparse
+
+from lambdactl.local.auth import JSON_SERVICES, Credentials
+
+SESSION_SECONDS = 12 * 3600
+_KEY = re.compile(r"(?:Credential=|AWSAccessKeyId=|X-Amz-Credential=)([A-Z0-9]+)")
+
+
+def role_session(account_id: str, role_arn: str, session_name: str) -> Credentials:
+    """A session of ROLE_ARN (moto's STS), as Lambda gives a function's environment."""
+    from moto.sts.models import sts_backends
+    from moto.utilities.utils import get_partition
+
+    region = role_arn.split(":")[3] or "us-east-1"
+    backend = sts_backends[account_id][get_partition(region)]
+    role = backend.assume_role(
+        region_name=region,
+        role_session_name=session_name[:64],
+        role_arn=role_arn,
+        policy=None,  # type: ignore[arg-type]  # moto's annotation; None means no session policy
+        duration=SESSION_SECONDS,
+        external_id=None,  # type: ignore[arg-type]
+    )
+    return Credentials(role.access_key_id, role.secret_access_key, role.session_token)
+
+
+def session_credentials(access_key_id: str) -> Credentials | None:
+    """The role session with this access key id, if moto's STS made one."""
+    if not access_key_id.startswith("ASIA"):
+        return None
+    from moto.sts.models import sts_backends
+
+    for account in list(sts_backends.keys()):
+        for backend in list(sts_backends[account].values()):
+            role = backend.get_assumed_role_from_access_key(access_key_id)
+            if role is not None:
+                return Credentials(role.access_key_id, role.secret_access_key, role.session_token)
+    return None
+
+
+def _access_key(response: Any) -> str:
+    signed = f"{response.headers.get('Authorization', '')} {urlparse(response.uri).query}"
+    found = _KEY.search(signed)
+    return found.group(1) if found else ""
+
+
+def _authorize(admin_key: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def make(original: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(original)
+        def authorize(self: Any, iam_request_cls: type, resource: str = "*") -> None:
+            key = _access_key(self)
+            if not key.startswith("ASIA") or key == admin_key:
+                return  # lambdactl itself (or moto's own, unsigned, internal calls)
+            path = self.raw_path
+            query = urlparse(self.uri).query
+            request = iam_request_cls(
+                account_id=self.current_account,
+                method=self.method,
+                path=f"{path}?{query}" if query else path,
+                data=self.data,
+                body=self.raw_body,
+                headers=self.headers,
+                action=self._get_action(),
+            )
+            try:
+                request.check_action_permitted(resource)
+            except Exception as exc:
+                raise _as_aws_words(self, exc) from exc
+
+        return authorize
+
+    return make
+
+
+def _as_aws_words(response: Any, exc: Exception) -> Exception:
+    """moto answers XML everywhere; JSON services' clients need their own shape."""
+    from moto.core.exceptions import JsonRESTError
+
+    json_service = response.service_name in JSON_SERVICES or response.service_name == "awslambda"
+    if getattr(exc, "error_type", "") != "AccessDenied" or not json_service:
+        return exc  # S3's "Access Denied", IAM's and STS's XML: moto's words are AWS's
+    message = str(getattr(exc, "message", exc))
+    action = message.rsplit(" ", 1)[-1]
+    error = JsonRESTError(
+        "AccessDeniedException",
+        f"{message} because no identity-based policy allows the {action} action",
+    )
+    error.code = 403
+    return error
+
+
+def install(admin_key: str) -> None:
+    from moto.core.authorization import ActionAuthenticatorMixin
+
+    from lambdactl.local.strict import _wrap
+
+    _wrap(ActionAuthenticatorMixin, "_authenticate_and_authorize_action", _authorize(admin_key))

@@ -1,0 +1,341 @@
+"""One execution environment: an awslambdaric child and its Runtime API server.
+
+Module-level code runs once per environment. Each invocation writes START / the
+handler's output / END / REPORT to the function's log group, enforces the
+timeout and MemorySize, and returns the payload and error the way the Lambda
+Invoke API does.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import queue
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from lambdactl.local import proctree
+from lambdactl.local.cwlogs import LogSink, stream_name
+from lambdactl.local.invocation import (
+    INIT_LIMIT_S,
+    FunctionSpec,
+    Invocation,
+    InvokeResult,
+    error_type_of,
+    exit_detail,
+    lambda_environment,
+    sandbox_error,
+)
+from lambdactl.local.output import OutputReader
+from lambdactl.local.proctree import Spawner
+from lambdactl.local.runtime_api import Delivery, RuntimeApiServer
+
+# The environment's first code, run with -c (stdlib only; see bootstrap.py).
+BOOTSTRAP = (Path(__file__).parent / "bootstrap.py").read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class Launch:
+    """How an environment's runtime process is started."""
+
+    sandbox_env: dict[str, str]  # the sandbox's endpoint and credentials
+    spawner: Spawner
+    libs: Path | None = None  # the runtime's own libraries; None: the host's sys.path
+    python: str = sys.executable
+
+
+class Environment:
+    """One warm sandbox: a runtime client child and its Runtime API server."""
+
+    def __init__(
+        self,
+        spec: FunctionSpec,
+        task_root: Path,
+        launch: Launch,
+        sink: LogSink,
+        banner: list[str] | None = None,
+        opt_root: Path | None = None,
+    ) -> None:
+        self.spec = spec
+        self._launch = launch
+        self.opt_root = opt_root  # the layers, unzipped (Lambda's /opt)
+        self.trees: list[tuple[Path, str]] = []  # (code tree, its fingerprint) it was built on
+        self.key = spec.key
+        self.stream = stream_name(spec.version)
+        self._sink = sink
+        self._queue: queue.SimpleQueue[Invocation | None] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._current: Invocation | None = None
+        self._started = time.monotonic()
+        self.init_duration_ms: float | None = None
+        self.kill_reason: str | None = None
+        self.retired = False
+        self.last_used = time.monotonic()
+        self.peak_kb = 0
+        self._exit_code: int | None = None
+        self._init_failure: tuple[bytes, str] | None = None
+        self._early: list[str] | None = []  # lines logged before the first invocation
+        if banner:
+            self._log(banner)
+        self.api = RuntimeApiServer(self)
+        try:
+            self.proc = launch.spawner.popen(
+                self._command(task_root),
+                cwd=task_root,
+                env=self._child_env(task_root),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own session: the root of its process tree
+            )
+        except OSError:
+            self.api.close()
+            raise
+        stdout = self.proc.stdout
+        if stdout is None:  # pragma: no cover - stdout=PIPE always gives a pipe
+            raise OSError("runtime child has no stdout pipe")
+        self.reader = OutputReader(stdout, self._on_output, f"out-{self.proc.pid}")
+        self._watcher = threading.Thread(
+            target=self._watch, name=f"env-{self.proc.pid}", daemon=True
+        )
+        self._watcher.start()
+
+    # -- the child ------------------------------------------------------------
+    def _sys_path(self, task_root: Path) -> list[str]:
+        """Lambda's order: the package, the layers, then the runtime's boto3."""
+        libs = [str(self._launch.libs)] if self._launch.libs else []
+        return [str(task_root), *self._layer_paths(), *libs]
+
+    def _command(self, task_root: Path) -> list[str]:
+        if self._launch.libs is None:  # in-process tests: the host's sys.path
+            config = {"server": os.getpid(), "handler": self.spec.handler, "path": None}
+            return [self._launch.python, "-c", BOOTSTRAP, json.dumps(config)]
+        config = {"server": os.getpid(), "handler": self.spec.handler,
+                  "path": self._sys_path(task_root)}
+        # -I: no PYTHON* variables, no user site, no current directory; -S: no
+        # site-packages; -B: no __pycache__ in the read-only code; -u: lines as printed.
+        return [self._launch.python, "-I", "-S", "-B", "-u", "-c", BOOTSTRAP, json.dumps(config)]
+
+    def _child_env(self, task_root: Path) -> dict[str, str]:
+        return lambda_environment(
+            self.spec,
+            task_root=task_root,
+            api_address=self.api.address,
+            stream=self.stream,
+            sys_path=self._sys_path(task_root),
+            sandbox_env=self._launch.sandbox_env,
+        )
+
+    def _layer_paths(self) -> list[str]:
+        """Where Lambda's Python looks in /opt, after /var/task."""
+        if self.opt_root is None:
+            return []
+        site = self.opt_root / "python" / "lib" / self.spec.runtime / "site-packages"
+        return [str(site), str(self.opt_root / "python")]
+
+    @property
+    def alive(self) -> bool:
+        return self.kill_reason is None and self.proc.poll() is None
+
+    def kill(self, reason: str) -> None:
+        """End the environment: its runtime and every process below it."""
+        with self._lock:
+            if self.kill_reason is None:
+                self.kill_reason = reason
+            if self._exit_code is None:  # not reaped yet: the pid is still ours
+                proctree.kill_tree(self.proc.pid)
+
+    def sample_memory(self) -> None:
+        """Track the peak memory of the whole tree; past MemorySize, kill it (Lambda's OOM)."""
+        # VmHWM catches the runtime's own spikes between two samples; the sum, its children.
+        tree = proctree.tree_rss_kb(self.proc.pid)
+        self.peak_kb = max(self.peak_kb, tree, proctree.status_kb(self.proc.pid, "VmHWM"))
+        if self.peak_kb > self.spec.memory_mb * 1024 and self.alive:
+            self.kill("oom")
+
+    def _watch(self) -> None:
+        returncode = self.proc.wait()
+        with self._lock:
+            self._exit_code = returncode
+            self._launch.spawner.forget(self.proc.pid)
+            inv = self._current
+        if inv is not None:
+            self._fail_exited(inv, returncode)
+        self._queue.put(None)  # releases a /next blocked on an empty queue
+        self.api.close()
+
+    def _fail_exited(self, inv: Invocation, returncode: int) -> None:
+        if self.kill_reason == "oom":
+            body = sandbox_error(inv.request_id, "Runtime.OutOfMemory", exit_detail(-9))
+            inv.finish(body, "Unhandled", status="error", error_type="Runtime.OutOfMemory")
+        elif self.kill_reason != "timeout":
+            body = sandbox_error(inv.request_id, "Runtime.ExitError", exit_detail(returncode))
+            inv.finish(body, "Unhandled", status="error", error_type="Runtime.ExitError")
+
+    # -- logging ------------------------------------------------------------
+    def _log(self, messages: list[str]) -> None:
+        spec = self.spec
+        self._sink.put(spec.account_id, spec.region, spec.log_group, self.stream, messages)
+        with self._lock:
+            if self._current is not None:
+                self._current.lines.extend(messages)
+            elif self._early is not None:
+                self._early.extend(messages)
+
+    def _on_output(self, line: str) -> None:
+        self._log([line])
+
+    # -- RuntimeHost (called from the Runtime API server's threads) -----------
+    def next_invocation(self) -> Delivery | None:
+        if self.init_duration_ms is None:
+            self.init_duration_ms = (time.monotonic() - self._started) * 1000
+        inv = self._queue.get()
+        if inv is None:
+            return None
+        self.reader.drain()  # init output, then START, as on Lambda
+        inv.delivered_at = time.monotonic()
+        deadline_ms = int((time.time() + self.spec.timeout_s) * 1000)
+        self._log([f"START RequestId: {inv.request_id} Version: {self.spec.version}"])
+        inv.delivered.set()
+        return Delivery(
+            request_id=inv.request_id,
+            payload=inv.payload,
+            deadline_ms=deadline_ms,
+            function_arn=self.spec.arn,
+            trace_id=f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]};Sampled=0",
+        )
+
+    def _pending(self, request_id: str) -> Invocation | None:
+        with self._lock:
+            inv = self._current
+        if inv is None or inv.request_id != request_id or inv.delivered_at is None:
+            return None
+        return inv
+
+    def invocation_response(self, request_id: str, body: bytes) -> bool:
+        inv = self._pending(request_id)
+        if inv is not None:
+            inv.finish(body)
+        return inv is not None
+
+    def invocation_error(self, request_id: str, body: bytes, error_type: str) -> bool:
+        inv = self._pending(request_id)
+        if inv is not None:
+            inv.finish(body, "Unhandled")
+        return inv is not None
+
+    def init_error(self, body: bytes, error_type: str) -> None:
+        if self.init_duration_ms is None:
+            self.init_duration_ms = (time.monotonic() - self._started) * 1000
+        error_type = error_type or error_type_of(body) or "Runtime.Unknown"
+        with self._lock:
+            inv = self._current
+            # The runtime client exits after reporting; this environment is spent.
+            self.retired = True
+            self._init_failure = (body, error_type)
+        if inv is not None:
+            inv.finish(body, "Unhandled", status="error", error_type=error_type)
+
+    # -- the invocation, on the caller's thread --------------------------------
+    def invoke(self, inv: Invocation, cold: bool) -> InvokeResult:
+        with self._lock:
+            self._current = inv
+            # A cold start's Tail also shows what was logged while it initialised.
+            inv.lines.extend(self._early or [])
+            self._early = None
+            init_failure, exit_code = self._init_failure, self._exit_code
+        # The child may have failed before this invocation was attached to it.
+        if init_failure is not None:
+            inv.finish(init_failure[0], "Unhandled", status="error", error_type=init_failure[1])
+        elif exit_code is not None:
+            self._fail_exited(inv, exit_code)
+        self._queue.put(inv)
+        if not self._await(inv):
+            detail = f"Task timed out after {self.spec.timeout_s:.2f} seconds"
+            body = sandbox_error(inv.request_id, "Sandbox.Timedout", detail)
+            if inv.finish(body, "Unhandled", status="timeout"):
+                self.kill("timeout")
+        self._settle()
+        if self.alive:
+            self.sample_memory()
+        if self.peak_kb > self.spec.memory_mb * 1024 and inv.status is None:
+            # Lambda would have killed it mid-flight: a spike between two samples.
+            self.kill("oom")
+            body = sandbox_error(inv.request_id, "Runtime.OutOfMemory", exit_detail(-9))
+            inv.finish(
+                body, "Unhandled", status="error", error_type="Runtime.OutOfMemory", force=True
+            )
+        self._log(self._closing_lines(inv, cold))
+        with self._lock:
+            self._current = None
+        self.last_used = time.monotonic()
+        return InvokeResult(inv.request_id, inv.body, inv.function_error, inv.lines)
+
+    def _await(self, inv: Invocation) -> bool:
+        """True when the invocation finished in time (init limit, then Timeout)."""
+        if not inv.delivered.wait(INIT_LIMIT_S):
+            return inv.done.is_set()
+        if inv.done.is_set() or inv.delivered_at is None:
+            return True
+        remaining = self.spec.timeout_s - (time.monotonic() - inv.delivered_at)
+        return inv.done.wait(max(remaining, 0.0))
+
+    def _settle(self) -> None:
+        """Make sure every line the child printed so far is in the log."""
+        if self.kill_reason is None:
+            self.reader.drain()
+            return
+        try:
+            self.proc.wait(2.0)
+        except subprocess.TimeoutExpired:
+            pass
+        self.reader.join()
+
+    def _closing_lines(self, inv: Invocation, cold: bool) -> list[str]:
+        rid = inv.request_id
+        lines: list[str] = []
+        if inv.delivered_at is None:  # failed before the handler ever ran
+            init_ms = self.init_duration_ms or 0.0
+            lines.append(
+                f"INIT_REPORT Init Duration: {init_ms:.2f} ms\tPhase: init"
+                f"\tStatus: {inv.status or 'error'}\tError Type: {inv.error_type}"
+            )
+            lines.append(f"START RequestId: {rid} Version: {self.spec.version}")
+        if inv.status == "timeout":
+            stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+            lines.append(f"{stamp} {rid} Task timed out after {self.spec.timeout_s:.2f} seconds")
+        elif inv.error_type in ("Runtime.OutOfMemory", "Runtime.ExitError"):
+            lines.append(f"RequestId: {rid} Error: {exit_detail(self.proc.returncode or -9)}")
+        lines.append(f"END RequestId: {rid}")
+        lines.append(self._report(inv, cold))
+        return lines
+
+    def _report(self, inv: Invocation, cold: bool) -> str:
+        if inv.status == "timeout":
+            duration = self.spec.timeout_s * 1000
+        else:
+            start = inv.delivered_at or inv.finished_at or 0.0
+            duration = max(((inv.finished_at or start) - start) * 1000, 0.0)
+        # Lambda never reports more than MemorySize, even for the invocation it killed.
+        used_mb = min(math.ceil(self.peak_kb / 1024), self.spec.memory_mb)
+        parts = [
+            f"REPORT RequestId: {inv.request_id}",
+            f"Duration: {duration:.2f} ms",
+            f"Billed Duration: {max(math.ceil(duration), 1)} ms",
+            f"Memory Size: {self.spec.memory_mb} MB",
+            f"Max Memory Used: {used_mb} MB",
+        ]
+        if cold and self.init_duration_ms is not None and inv.delivered_at is not None:
+            parts.append(f"Init Duration: {self.init_duration_ms:.2f} ms")
+        if inv.status:
+            parts.append(f"Status: {inv.status}")
+        if inv.error_type:
+            parts.append(f"Error Type: {inv.error_type}")
+        return "\t".join(parts)

@@ -1,0 +1,77 @@
+"""EventBridge rules with Lambda targets, which moto 5.2 does not deliver.
+
+moto's ``Rule.send_to_targets`` knows log groups, archives, SQS and event buses,
+and raises NotImplementedError (HTTP 500 from PutEvents) for anything else.
+``lambda_targets`` wraps it: Lambda targets get the event as EventBridge sends
+it (asynchronously: an Event invocation, with ``Input`` or ``InputTransformer``
+applied), the other targets still go to moto.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+log = logging.getLogger("lambdactl.sandbox")
+
+
+def _is_lambda(target: dict[str, Any]) -> bool:
+    return str(target.get("Arn", "")).startswith("arn:aws:lambda:")
+
+
+def event_for_lambda(target: dict[str, Any], event: dict[str, Any]) -> Any:
+    """What the function receives: the event (ISO time, as EventBridge sends it), or the
+    target's constant Input, or its InputTransformer's output."""
+    from moto.core.utils import iso_8601_datetime_without_milliseconds, utcfromtimestamp
+    from moto.events.utils import EventTemplateParser
+
+    shaped = {k: v for k, v in event.items() if k != "ingestion-time"}
+    if isinstance(shaped.get("time"), (int, float)):
+        shaped["time"] = iso_8601_datetime_without_milliseconds(utcfromtimestamp(shaped["time"]))
+    if "Input" in target:
+        return json.loads(target["Input"])
+    transformer = target.get("InputTransformer")
+    if transformer:
+        return EventTemplateParser.parse(
+            input_template=transformer.get("InputTemplate"),
+            input_paths_map=transformer.get("InputPathsMap", {}),
+            event=shaped,  # type: ignore[arg-type]
+        )
+    return shaped
+
+
+def _invoke(target: dict[str, Any], event: Any) -> None:
+    from moto.awslambda.models import lambda_backends
+
+    parts = target["Arn"].split(":")
+    account, region = parts[4], parts[3]
+    try:
+        fn = lambda_backends[account][region].get_function(target["Arn"])
+    except Exception:  # noqa: BLE001 - EventBridge drops events for a missing function
+        log.warning("EventBridge target %s: no such function; event dropped", target["Arn"])
+        return
+    body = event if isinstance(event, str) else json.dumps(event)
+    fn.invoke(body, {"x-amz-invocation-type": "Event"}, {})
+
+
+def lambda_targets(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def send_to_targets(self: Any, original_event: Any, transform_input: bool = True) -> None:
+        mine = [t for t in self.targets if _is_lambda(t)]
+        if not mine:
+            original(self, original_event, transform_input)
+            return
+        others = copy.copy(self)
+        others.targets = [t for t in self.targets if not _is_lambda(t)]
+        if others.targets:
+            original(others, original_event, transform_input)
+        if not self.event_pattern.matches_event(original_event):
+            return
+        for target in mine:
+            _invoke(target, event_for_lambda(target, original_event))
+
+    return send_to_targets

@@ -1,0 +1,184 @@
+"""What an invocation is made of: the function's spec, one request's progress, the result.
+
+Shared by ``environment`` (which runs invocations) and ``runtime`` (which routes them).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+INIT_LIMIT_S = 10.0  # Lambda's limit on the init phase of an on-demand environment
+TAIL_BYTES = 4096
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """What an environment is built from; ``key`` changes with every deployment."""
+
+    name: str
+    arn: str
+    version: str
+    account_id: str
+    region: str
+    handler: str
+    runtime: str
+    memory_mb: int
+    timeout_s: float
+    environment: tuple[tuple[str, str], ...] = ()
+    code_sha: str = ""
+    package_type: str = "Zip"
+    instance: str = ""  # differs when a function is deleted and created again
+    role: str = ""  # the execution role: its session signs the handler's AWS calls
+    code: bytes = field(default=b"", compare=False, repr=False)
+    layer_arns: tuple[str, ...] = ()
+    layers: tuple[bytes, ...] = field(default=(), compare=False, repr=False)  # zips, in order
+    # Its event invoke configuration (PutFunctionEventInvokeConfig), Lambda's defaults.
+    max_retries: int = field(default=2, compare=False)
+    max_event_age_s: float = field(default=21600.0, compare=False)
+
+    @property
+    def key(self) -> tuple[object, ...]:
+        return (
+            self.arn,
+            self.version,
+            self.instance,
+            self.code_sha,
+            self.handler,
+            self.runtime,
+            self.memory_mb,
+            self.timeout_s,
+            self.environment,
+            self.layer_arns,
+            self.role,
+        )
+
+    @property
+    def log_group(self) -> str:
+        return f"/aws/lambda/{self.name}"
+
+
+@dataclass
+class InvokeResult:
+    request_id: str
+    payload: bytes
+    function_error: str | None = None
+    log_lines: list[str] = field(default_factory=list)
+
+    @property
+    def log_tail(self) -> str:
+        """The last 4 KB of this invocation's log, as Invoke's LogType=Tail returns it."""
+        data = "".join(f"{line}\n" for line in self.log_lines).encode()
+        return data[-TAIL_BYTES:].decode("utf-8", errors="ignore")
+
+    @property
+    def log_result(self) -> str:
+        return base64.b64encode(self.log_tail.encode()).decode()
+
+
+class Invocation:
+    """One request's progress; the first outcome to arrive wins."""
+
+    def __init__(self, request_id: str, payload: bytes) -> None:
+        self.request_id = request_id
+        self.payload = payload
+        self.delivered = threading.Event()  # also set when it finishes undelivered
+        self.done = threading.Event()
+        self.delivered_at: float | None = None
+        self.finished_at: float | None = None
+        self.body = b""
+        self.function_error: str | None = None
+        self.status: str | None = None  # REPORT's "Status: timeout|error"
+        self.error_type: str | None = None  # REPORT's "Error Type: ..."
+        self.lines: list[str] = []
+        self._lock = threading.Lock()
+
+    def finish(
+        self,
+        body: bytes,
+        function_error: str | None = None,
+        *,
+        status: str | None = None,
+        error_type: str | None = None,
+        force: bool = False,
+    ) -> bool:
+        with self._lock:
+            if self.done.is_set() and not force:
+                return False
+            self.finished_at = self.finished_at or time.monotonic()
+            self.body, self.function_error = body, function_error
+            self.status, self.error_type = status, error_type
+            self.done.set()
+            self.delivered.set()
+            return True
+
+
+def sandbox_error(request_id: str, error_type: str, detail: str) -> bytes:
+    """The payload Lambda returns when the platform, not the handler, failed."""
+    message = f"RequestId: {request_id} Error: {detail}"
+    return json.dumps({"errorType": error_type, "errorMessage": message}).encode()
+
+
+def lambda_environment(
+    spec: FunctionSpec,
+    *,
+    task_root: Path,
+    api_address: str,
+    stream: str,
+    sys_path: list[str],
+    sandbox_env: dict[str, str],
+) -> dict[str, str]:
+    """The runtime process's whole environment: Lambda's variables and the function's."""
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
+        "LANG": "en_US.UTF-8",
+        "TZ": ":UTC",
+        # Without these, botocore would read the host user's ~/.aws files.
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    }
+    env.update(dict(spec.environment))
+    # Reserved variables: Lambda sets these over anything the function defines.
+    env.update(
+        {
+            "_HANDLER": spec.handler,
+            "AWS_LAMBDA_RUNTIME_API": api_address,
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime}",
+            "AWS_LAMBDA_FUNCTION_NAME": spec.name,
+            "AWS_LAMBDA_FUNCTION_VERSION": spec.version,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
+            "AWS_LAMBDA_LOG_GROUP_NAME": spec.log_group,
+            "AWS_LAMBDA_LOG_STREAM_NAME": stream,
+            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "AWS_REGION": spec.region,
+            "AWS_DEFAULT_REGION": spec.region,
+            "LAMBDA_TASK_ROOT": str(task_root),
+            # For Python subprocesses of the handler (its own runtime ignores it: -I).
+            "PYTHONPATH": os.pathsep.join(sys_path),
+            "PYTHONUNBUFFERED": "1",
+            "PYTHONDONTWRITEBYTECODE": "1",  # /var/task is read-only on Lambda
+            # The sandbox's endpoint and credentials: the handler's boto3 lands there.
+            **sandbox_env,
+        }
+    )
+    return env
+
+
+def exit_detail(returncode: int) -> str:
+    if returncode == -9:
+        return "Runtime exited with error: signal: killed"
+    if returncode < 0:
+        return f"Runtime exited with error: signal: {-returncode}"
+    return f"Runtime exited with error: exit status {returncode}"
+
+
+def error_type_of(body: bytes) -> str:
+    try:
+        return str(json.loads(body).get("errorType", ""))
+    except (ValueError, AttributeError):
+        return ""

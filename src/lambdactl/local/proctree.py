@@ -1,0 +1,196 @@
+"""Execution environments as process trees (Linux /proc; elsewhere the root alone).
+
+An environment's runtime process is the root of a tree: it runs in its own
+session and is a child subreaper (``bootstrap.py``), so whatever its handler
+starts, ``setsid`` or double fork included, stays below it. Memory is the
+tree's (the sum of RSS), and killing an environment kills the whole tree.
+The server is a subreaper too: a process that escapes its tree (its runtime
+died first) becomes the server's child, and ``sweep`` kills it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any
+
+PR_SET_CHILD_SUBREAPER = 36
+PROC = Path("/proc")
+
+
+def set_subreaper() -> bool:
+    """Make orphaned descendants of this process its children (Linux only)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return int(libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def children(pid: int) -> list[int]:
+    """Direct children of PID, from every thread's children list."""
+    found: list[int] = []
+    try:
+        tasks = list((PROC / str(pid) / "task").iterdir())
+    except OSError:
+        return found
+    for task in tasks:
+        with contextlib.suppress(OSError, ValueError):
+            found += [int(p) for p in (task / "children").read_text().split()]
+    return found
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below PID, parents before their children."""
+    order: list[int] = []
+    todo = children(pid)
+    while todo:
+        child = todo.pop(0)
+        if child not in order:
+            order.append(child)
+            todo += children(child)
+    return order
+
+
+def rss_kb(pid: int) -> int:
+    return status_kb(pid, "VmRSS")
+
+
+def status_kb(pid: int, field_name: str) -> int:
+    """A kB field of /proc/<pid>/status (VmRSS, VmHWM); 0 if gone."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith(field_name + ":"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def tree_rss_kb(pid: int) -> int:
+    """Resident memory of PID and all its descendants, in kB."""
+    return rss_kb(pid) + sum(rss_kb(child) for child in descendants(pid))
+
+
+def _signal(pids: list[int], sig: signal.Signals) -> None:
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, sig)
+
+
+def kill_tree(root: int) -> None:
+    """SIGKILL ROOT and everything below it.
+
+    The tree is frozen first (SIGSTOP, until a walk finds nothing new), so no
+    process forks between the walk and the kill.
+    """
+    seen: list[int] = []
+    for _ in range(20):
+        tree = [root, *descendants(root)]
+        new = [pid for pid in tree if pid not in seen]
+        if not new:
+            break
+        _signal(new, signal.SIGSTOP)
+        seen += new
+    _signal(seen, signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(root, signal.SIGKILL)  # its session's group (start_new_session)
+
+
+class Spawner:
+    """Starts the runtime processes, from one long-lived thread, and knows their pids.
+
+    PR_SET_PDEATHSIG (set by the bootstrap) fires when the *thread* that forked
+    exits, not the process: forking from a request's thread would kill the
+    environment when that request ends.
+    """
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue[tuple[Future[Any], list[str], dict[str, Any]]] = (
+            queue.SimpleQueue()
+        )
+        self._lock = threading.Lock()
+        self._pids: set[int] = set()
+        threading.Thread(target=self._run, name="spawner", daemon=True).start()
+
+    def popen(self, command: list[str], **options: Any) -> subprocess.Popen[bytes]:
+        done: Future[subprocess.Popen[bytes]] = Future()
+        self._jobs.put((done, command, options))
+        return done.result()
+
+    def _run(self) -> None:
+        while True:
+            done, command, options = self._jobs.get()
+            try:
+                with self._lock:  # a sweep never sees a runtime it does not know yet
+                    proc = subprocess.Popen(command, **options)
+                    self._pids.add(proc.pid)
+                done.set_result(proc)
+            except BaseException as exc:  # handed to the caller's thread
+                done.set_exception(exc)
+
+    def output(self, command: list[str], timeout: float = 10.0) -> str | None:
+        """stdout of COMMAND if it exits 0, else None (a short helper, never swept)."""
+        try:
+            proc = self.popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL)
+        except OSError:
+            return None
+        try:
+            out, _ = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, _ = proc.communicate()
+        self.forget(proc.pid)
+        return out.decode(errors="replace") if proc.returncode == 0 else None
+
+    def forget(self, pid: int) -> None:
+        """PID was reaped: it is no longer ours (and may be reused)."""
+        with self._lock:
+            self._pids.discard(pid)
+
+    def sweep(self) -> list[int]:
+        """Kill and reap this process's children that are not runtimes.
+
+        They are descendants of an environment that ended before them, handed to
+        this process (a subreaper) when their parents died.
+        """
+        with self._lock:
+            strays = [pid for pid in children(os.getpid()) if pid not in self._pids]
+        for pid in strays:
+            kill_tree(pid)
+            with contextlib.suppress(ChildProcessError, OSError):
+                os.waitpid(pid, 0)
+        return strays
+
+
+def signal_group(pid: int, sig: signal.Signals) -> None:
+    """Signal the server and its runtime children (they share its process group)."""
+    try:
+        os.killpg(pid, sig)
+    except ProcessLookupError:
+        pass
+    except PermissionError:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, sig)
+
+
+def group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

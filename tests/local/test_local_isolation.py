@@ -1,0 +1,188 @@
+"""A hostile handler against the sandbox (issue 12): what it can read, reach and survive."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lambdactl.iam import TRUST_POLICY
+from lambdactl.local import control
+from tests.local.conftest import PLANTED, alive, package
+
+Aws = Callable[[str], Any]
+
+# Lambda's own variables (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html)
+# plus the sandbox's endpoint: all a handler may find in its environment besides its own.
+LAMBDA_VARIABLES = {
+    "_HANDLER", "AWS_LAMBDA_RUNTIME_API", "AWS_EXECUTION_ENV", "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_LOG_GROUP_NAME",
+    "AWS_LAMBDA_LOG_STREAM_NAME", "AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_REGION",
+    "AWS_DEFAULT_REGION", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR", "PATH", "LANG", "TZ",
+    "LD_LIBRARY_PATH", "PYTHONPATH", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE",
+    "PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE",
+    # Set by the interpreter itself (python -m, the locale coercion of PEP 538).
+    "LC_CTYPE", "_X_AMZN_TRACE_ID",
+}
+
+
+def _tail(response: dict[str, Any]) -> list[str]:
+    return base64.b64decode(response["LogResult"]).decode().splitlines()
+
+
+def invoke(aws: Aws, name: str, payload: dict[str, Any] | None = None) -> Any:
+    response = aws("lambda").invoke(FunctionName=name, Payload=json.dumps(payload or {}).encode())
+    body = json.loads(response["Payload"].read())
+    assert "FunctionError" not in response, body
+    return body
+
+
+def test_handler_sees_no_secret_of_the_user_who_started_the_sandbox(
+    aws: Aws, make_function: Any, sandbox: control.SandboxInfo
+) -> None:
+    name = make_function("app.snoop", Environment={"Variables": {"MINE": "1"}})
+    seen = invoke(aws, name)
+    parent = "\n".join(seen["parent"])
+    for key, value in PLANTED.items():
+        assert key not in parent and value not in parent
+        assert key not in seen["own"]
+    assert not any(item.startswith("HOME=") for item in seen["parent"])
+    # A session of the function's role, not the sandbox's own key (IAM is enforced).
+    assert seen["own"]["AWS_ACCESS_KEY_ID"].startswith("ASIA")
+    assert sandbox.secret_access_key not in seen["own"].values()
+    assert set(seen["own"]) - LAMBDA_VARIABLES == {"MINE"}
+
+
+def test_server_state_file_is_the_only_place_with_credentials(sandbox: control.SandboxInfo) -> None:
+    with open(f"/proc/{sandbox.pid}/environ", "rb") as f:
+        environ = f.read()
+    assert sandbox.secret_access_key.encode() not in environ
+    assert b"AWS_ACCESS_KEY_ID" not in environ
+
+
+def _gone(pids: list[int], timeout: float = 3.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not any(alive(pid) for pid in pids):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_memory_of_child_processes_counts_and_ends_in_oom(aws: Aws, make_function: Any) -> None:
+    name = make_function("app.child_hog", MemorySize=128, Timeout=10)
+    response = aws("lambda").invoke(FunctionName=name, Payload=b'{"mb": 600}', LogType="Tail")
+    body = json.loads(response["Payload"].read())
+    assert response["FunctionError"] == "Unhandled"
+    assert body["errorType"] == "Runtime.OutOfMemory"
+    report = [line for line in _tail(response) if line.startswith("REPORT")][0]
+    # The tree went over 128 MB: Lambda reports the limit for the invocation it killed.
+    assert "Max Memory Used: 128 MB" in report and "Error Type: Runtime.OutOfMemory" in report
+
+
+def test_setsid_children_do_not_survive_the_timeout(
+    aws: Aws, make_function: Any, tmp_path: Path
+) -> None:
+    name = make_function("app.escape", Timeout=1)
+    pidfile = tmp_path / "pids"
+    payload = json.dumps({"pidfile": str(pidfile), "seconds": 5}).encode()
+    response = aws("lambda").invoke(FunctionName=name, Payload=payload)
+    assert json.loads(response["Payload"].read())["errorType"] == "Sandbox.Timedout"
+    pids = [int(p) for p in pidfile.read_text().split()]
+    assert _gone(pids), [p for p in pids if alive(p)]
+
+
+def test_setsid_children_do_not_survive_local_stop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, role_arn: str
+) -> None:
+    monkeypatch.setenv("LAMBDACTL_HOME", str(tmp_path / "home"))
+    info, _ = control.start(port=0)
+    try:
+        iam, lam = control.client(info, "iam"), control.client(info, "lambda")
+        role = iam.create_role(RoleName="r", AssumeRolePolicyDocument=json.dumps(TRUST_POLICY))
+        lam.create_function(FunctionName="esc", Runtime="python3.11", Role=role["Role"]["Arn"],
+                            Handler="app.escape", Code={"ZipFile": package("app.py")})
+        pidfile = tmp_path / "pids"
+        response = lam.invoke(FunctionName="esc", Payload=json.dumps({"pidfile": str(pidfile)}))
+        assert json.loads(response["Payload"].read()) == "still here"
+        pids = [int(p) for p in pidfile.read_text().split()]
+        assert all(alive(pid) for pid in pids)  # the environment is warm: they live on
+    finally:
+        control.stop()
+    assert _gone(pids), [p for p in pids if alive(p)]
+
+
+def test_a_function_cannot_change_what_another_runs(aws: Aws, make_function: Any) -> None:
+    victim = make_function("victim.handler", files=("victim.py",))
+    assert invoke(aws, victim) == {"result": "original", "tampered_on_disk": False}
+    attacker = make_function("app.tamper")
+    attack = invoke(aws, attacker, {"file": "victim.py"})
+    assert attack["written"], "the attacker found no code to rewrite"
+    assert attack["modes"] == ["0o444"] * len(attack["written"])  # unzipped read-only
+    # Warm: the environment is retired, the code unzipped again from the function's zip.
+    assert invoke(aws, victim) == {"result": "original", "tampered_on_disk": False}
+    invoke(aws, attacker, {"file": "victim.py"})
+    # Cold (a new configuration): the tree is verified before a new environment uses it.
+    aws("lambda").update_function_configuration(
+        FunctionName=victim, Environment={"Variables": {"X": "1"}}
+    )
+    assert invoke(aws, victim) == {"result": "original", "tampered_on_disk": False}
+
+
+def test_handlers_never_see_lambdactls_virtualenv(aws: Aws, make_function: Any) -> None:
+    import sys
+
+    name = make_function("app.imports")
+    modules = ["click", "rich", "moto", "flask", "lambdactl", "boto3", "botocore", "app"]
+    seen = invoke(aws, name, {"modules": modules})
+    assert seen["found"] == {m: m in ("boto3", "botocore", "app") for m in modules}
+    assert not any(p.startswith(sys.prefix) for p in seen["sys_path"]), seen["sys_path"]
+    assert not seen["executable"].startswith(sys.prefix)  # not the virtualenv's python
+
+
+def _elf(machine: int) -> bytes:
+    """The first bytes of a 64-bit little-endian shared object for MACHINE."""
+    return b"\x7fELF\x02\x01\x01" + bytes(9) + b"\x03\x00" + machine.to_bytes(2, "little") + bytes(44)
+
+
+def test_native_code_that_cannot_load_here_is_named_before_it_fails(
+    aws: Aws, role_arn: str
+) -> None:
+    import io
+    import uuid
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.write(Path(__file__).parent / "handlers" / "app.py", "app.py")
+        zf.writestr("fastlib/_speedups.cpython-399-x86_64-linux-gnu.so", _elf(0x3E))
+        zf.writestr("armlib/_core.abi3.so", _elf(0xB7))  # an arm64 wheel's extension
+    name = f"t-native-{uuid.uuid4().hex[:6]}"
+    aws("lambda").create_function(FunctionName=name, Runtime="python3.11", Role=role_arn,
+                                  Handler="app.echo", Code={"ZipFile": buf.getvalue()},
+                                  Architectures=["arm64"])
+    response = aws("lambda").invoke(FunctionName=name, Payload=b"{}", LogType="Tail")
+    warning = next(line for line in _tail(response) if line.startswith("lambdactl sandbox"))
+    assert "_speedups.cpython-399-x86_64-linux-gnu.so (and 1 more) is built for Python 3.99" in warning
+    assert "cannot import locally" in warning
+    again = aws("lambda").invoke(FunctionName=name, Payload=b"{}", LogType="Tail")
+    assert not any(line.startswith("lambdactl sandbox") for line in _tail(again))  # once
+
+
+def test_wrong_cpu_is_named(tmp_path: Path) -> None:
+    from lambdactl.local.pythons import HOST_MACHINE, HOST_VERSION, native_mismatch
+
+    other, code = ("arm64", 0xB7) if HOST_MACHINE == "x86_64" else ("x86_64", 0x3E)
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "_c.abi3.so").write_bytes(_elf(code))
+    (tmp_path / "lib" / "plain.py").write_text("x = 1\n")
+    problem = native_mismatch(tmp_path, HOST_VERSION)
+    assert problem and problem.startswith(f"lib/_c.abi3.so is built for {other}, but runs here")
+    (tmp_path / "lib" / "_c.abi3.so").unlink()
+    assert native_mismatch(tmp_path / "lib", HOST_VERSION) is None

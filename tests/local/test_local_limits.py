@@ -1,0 +1,96 @@
+"""Lambda's payload quotas and async retries in the sandbox (issue 12)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+Aws = Callable[[str], Any]
+MB = 1024 * 1024
+
+
+@pytest.mark.parametrize(("invocation_type", "size"), [("RequestResponse", 7 * MB), ("Event", MB + 10)])
+def test_payload_over_the_quota_is_refused(
+    aws: Aws, make_function: Any, invocation_type: str, size: int
+) -> None:
+    name = make_function("app.echo")
+    payload = json.dumps({"pad": "x" * size}).encode()
+    with pytest.raises(ClientError) as err:
+        aws("lambda").invoke(FunctionName=name, Payload=payload, InvocationType=invocation_type)
+    response = err.value.response
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 413
+    assert response["Error"]["Code"] == "RequestEntityTooLargeException"
+    limit = 6 * MB if invocation_type == "RequestResponse" else MB
+    assert response["Error"]["Message"].startswith(f"Request must be smaller than {limit} bytes")
+
+
+def test_payload_under_the_quota_runs(aws: Aws, make_function: Any) -> None:
+    name = make_function("app.echo")
+    payload = json.dumps({"pad": "x" * (5 * MB)}).encode()
+    response = aws("lambda").invoke(FunctionName=name, Payload=payload)
+    assert "FunctionError" not in response
+
+
+def test_response_over_6_mb_is_a_function_error(aws: Aws, make_function: Any) -> None:
+    name = make_function("app.big_response")
+    response = aws("lambda").invoke(FunctionName=name, Payload=json.dumps({"bytes": 6500000}))
+    body = json.loads(response["Payload"].read())
+    assert response["FunctionError"] == "Unhandled"
+    assert body["errorType"] == "Function.ResponseSizeTooLarge"
+
+
+def test_failed_async_invocation_is_retried_twice(
+    aws: Aws, make_function: Any, tmp_path: Path
+) -> None:
+    name = make_function("app.fail_and_count")
+    attempts = tmp_path / "attempts"
+    payload = json.dumps({"file": str(attempts)}).encode()
+    aws("lambda").invoke(FunctionName=name, Payload=payload, InvocationType="Event")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and len(_lines(attempts)) < 3:
+        time.sleep(0.1)
+    time.sleep(2.2)  # a fourth attempt would have come by now (the last delay is 2 s)
+    lines = _lines(attempts)
+    assert len(lines) == 3 and len(set(lines)) == 1  # three attempts, one request id
+
+
+def _lines(path: Path) -> list[str]:
+    return path.read_text().split() if path.exists() else []
+
+
+def test_eventbridge_delivers_to_a_lambda_target(
+    aws: Aws, make_function: Any, wait_for_log: Any
+) -> None:
+    name = make_function("app.echo")
+    arn = aws("lambda").get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+    events = aws("events")
+    events.put_rule(Name=f"r-{name}", EventPattern=json.dumps({"source": [f"src.{name}"]}))
+    events.put_targets(Rule=f"r-{name}", Targets=[{"Id": "1", "Arn": arn}])
+    sent = events.put_events(
+        Entries=[{"Source": f"src.{name}", "DetailType": "thing", "Detail": '{"n": 7}'}]
+    )
+    assert sent["FailedEntryCount"] == 0  # moto alone answers HTTP 500 here
+    _, messages = wait_for_log(f"/aws/lambda/{name}", "'detail': {'n': 7}")
+    line = next(m for m in messages if m.startswith("echo 1 "))
+    assert "'detail-type': 'thing'" in line and "'time': '20" in line  # ISO time, as EventBridge
+
+
+def test_event_invoke_config_limits_the_retries(
+    aws: Aws, make_function: Any, tmp_path: Path
+) -> None:
+    name = make_function("app.fail_and_count")
+    aws("lambda").put_function_event_invoke_config(FunctionName=name, MaximumRetryAttempts=0)
+    attempts = tmp_path / "attempts"
+    payload = json.dumps({"file": str(attempts)}).encode()
+    aws("lambda").invoke(FunctionName=name, Payload=payload, InvocationType="Event")
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not _lines(attempts):
+        time.sleep(0.1)
+    time.sleep(1.5)  # a retry would have come after 1 s
+    assert len(_lines(attempts)) == 1
