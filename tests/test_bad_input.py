@@ -3,7 +3,9 @@ and zero AWS resources created (checked against moto)."""
 
 from __future__ import annotations
 
+import codecs
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -28,6 +30,13 @@ def write(rel: str, text: str) -> Callable[[Path], None]:
     def edit(p: Path) -> None:
         (p / rel).parent.mkdir(parents=True, exist_ok=True)
         (p / rel).write_text(text)
+    return edit
+
+
+def write_bytes(rel: str, data: bytes) -> Callable[[Path], None]:
+    def edit(p: Path) -> None:
+        (p / os.fsdecode(rel)).parent.mkdir(parents=True, exist_ok=True)
+        (p / os.fsdecode(rel)).write_bytes(data)
     return edit
 
 
@@ -105,6 +114,16 @@ CASES: list[tuple[str, Callable[[Path], None] | None, list[str], int, str]] = [
     ("policy-effect", write("policies/hello.json", POLICY.replace("Allow", "Permit") % "*"), ["up"], 2, "Effect must be"),
     ("policy-principal", write("policies/hello.json", '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:*", "Resource": "*"}]}'), ["up"], 2, "has a Principal"),
     ("policy-recursive", write("policies/hello.json", POLICY.replace("s3:GetObject", "s3:PutObject") % "arn:aws:s3:::${bucket}/*"), ["up"], 2, "infinite invocation loop"),
+    # -- encodings ---------------------------------------------------------------
+    ("toml-latin1", write_bytes("lambdactl.toml", "# café\n[project]\nname = 'x'\n".encode("latin-1")), ["up"], 2, "lambdactl.toml is not UTF-8 text: byte 0xe9 on line 1"),
+    ("toml-utf16", write_bytes("lambdactl.toml", "[project]\nname = 'x'\n".encode("utf-16")), ["up"], 2, "lambdactl.toml is UTF-16 text"),
+    ("policy-latin1", write_bytes("policies/hello.json", (POLICY % "*").replace("GetObject", "GetObject\u00e9").encode("latin-1")), ["up"], 2, "policies/hello.json: the file is not UTF-8 text"),
+    ("ignore-latin1", write_bytes("functions/hello/.lambdactlignore", "caf\u00e9/\n".encode("latin-1")), ["up"], 2, "hello/.lambdactlignore is not UTF-8 text"),
+    ("file-name-latin1", write_bytes(b"functions/hello/caf\xe9.txt", b"x"), ["up"], 2, "hello/caf\\xe9.txt: the file name is not UTF-8"),
+    ("handler-latin1-no-coding", write_bytes("functions/hello/app.py", "# café\ndef lambda_handler(e, c):\n    return 1\n".encode("latin-1")), ["up"], 2, "app.py: invalid or missing encoding declaration; save it as UTF-8"),
+    ("handler-wrong-coding", write_bytes("functions/hello/app.py", "# coding: ascii\n# café\ndef lambda_handler(e, c):\n    return 1\n".encode("latin-1")), ["up"], 2, "app.py does not match its declared encoding ascii"),
+    ("payload-latin1", write_bytes("p.json", '{"a": "café"}'.encode("latin-1")), ["invoke", "hello", "--payload", "@p.json"], 2, "payload file p.json is not UTF-8 text"),
+    ("payload-utf16-broken", write_bytes("p.json", codecs.BOM_UTF16_LE + b"{\x00\x00\xd8"), ["invoke", "hello", "--payload", "@p.json"], 2, "payload file p.json is not UTF-16 text"),
     # -- CLI arguments -----------------------------------------------------------
     ("unknown-function", None, ["deploy", "helo"], 2, "did you mean 'hello'"),
     ("missing-config", None, ["--config", "nope.toml", "up"], 2, "no config file"),

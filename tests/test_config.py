@@ -144,3 +144,17 @@ def test_rules_overlap() -> None:
     assert not config.rules_overlap(ev, "a/", "", ev, "b/", "")
     assert not config.rules_overlap(ev, "", ".jpg", ev, "", ".png")
     assert not config.rules_overlap(ev, "", "", ("s3:ObjectRemoved:*",), "", "")
+
+
+def test_latin1_handler_with_a_coding_line_is_valid(project: Path) -> None:
+    """PEP 263: Python (so Lambda) imports it; the handler check must read it the same way."""
+    (project / "functions/hello/app.py").write_bytes(
+        "# -*- coding: latin-1 -*-\nGREETING = 'café'\n\ndef lambda_handler(event, context):\n"
+        "    return GREETING\n".encode("latin-1"))
+    assert config.load(project / "lambdactl.toml").function("hello").handler == "app.lambda_handler"
+
+
+def test_config_with_utf8_bom_loads(project: Path) -> None:
+    path = project / "lambdactl.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert config.load(path).name == "lambdactl-demo"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import importlib.util
 import json
 import re
 import tomllib
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from lambdactl.errors import ConfigError
+from lambdactl.textfile import read_text
 
 DEFAULT_CONFIG = "lambdactl.toml"
 OWNER_TAG = "lambdactl:project"
@@ -231,7 +233,7 @@ def load(path: str | Path | None = None) -> Project:
     """Read and validate lambdactl.toml (every check that needs no AWS call)."""
     cfg = find_config(path)
     try:
-        data = tomllib.loads(cfg.read_text(encoding="utf-8"))
+        data = tomllib.loads(read_text(cfg))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{cfg.name} is not valid TOML: {exc}") from exc
     return parse(data, cfg)
@@ -510,9 +512,14 @@ def check_handler(source: Path, handler: str) -> str | None:
     if path is None:
         return f"module {module!r} not found: expected {candidates[0].relative_to(source.parent)}"
     try:
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        # Decoded as importlib does (PEP 263 coding lines honoured), so as Lambda will.
+        tree = ast.parse(importlib.util.decode_source(path.read_bytes()), filename=str(path))
     except SyntaxError as exc:
+        if exc.lineno is None:  # decode_source: no valid coding line for non-UTF-8 bytes
+            return f"{path.name}: {exc.msg}; save it as UTF-8 or declare its encoding (PEP 263)"
         return f"{path.name} line {exc.lineno}: syntax error: {exc.msg}"
+    except UnicodeDecodeError as exc:
+        return f"{path.name} does not match its declared encoding {exc.encoding}: {exc.reason}; save it as UTF-8"
     names = set()
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):

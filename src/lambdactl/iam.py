@@ -30,8 +30,13 @@ TRUST_POLICY = {
 
 # -- policy files (pure) ------------------------------------------------------
 def check_policy_file(path: Path, placeholders: set[str]) -> list[str]:
-    """Problems with a policy file: JSON shape and unknown placeholders."""
-    text = path.read_text(encoding="utf-8")
+    """Problems with a policy file: its encoding, JSON shape and unknown placeholders."""
+    from lambdactl.textfile import read_text
+
+    try:
+        text = read_text(path, "the file")
+    except ConfigError as exc:
+        return [str(exc)]
     problems = [
         f"unknown placeholder ${{{name}}}; known: {', '.join(sorted(placeholders))}"
         for name in sorted(set(PLACEHOLDER.findall(text)))

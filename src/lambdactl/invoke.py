@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from lambdactl.errors import AwsError, ConfigError
+from lambdactl.textfile import decode
 
 # Lambda's published on-demand prices (us-east-1), USD.
 PRICE_PER_GB_S = {"x86_64": 0.0000166667, "arm64": 0.0000133334}
@@ -69,17 +70,19 @@ def parse_report(log: str) -> Report | None:
     )
 
 
-def load_payload(spec: str | None, stdin: IO[str] | None = None) -> bytes:
-    """--payload JSON | @file | - (stdin) -> bytes; must be JSON (Lambda accepts only JSON)."""
+def load_payload(spec: str | None, stdin: IO[Any] | None = None) -> bytes:
+    """--payload JSON | @file | - (stdin, text or bytes) -> UTF-8 bytes; must be JSON
+    (Lambda accepts only JSON). Files and stdin may be UTF-16/32 marked by a BOM."""
     if spec is None:
         return b"{}"
     if spec == "-":
-        source, text = "stdin", (stdin.read() if stdin is not None else "")
+        source, data = "stdin", (stdin.read() if stdin is not None else "")
+        text = data if isinstance(data, str) else decode(data, source, utf16=True)
     elif spec.startswith("@"):
         path = Path(spec[1:])
         source = f"payload file {path}"
         try:
-            text = path.read_text(encoding="utf-8")
+            text = decode(path.read_bytes(), source, utf16=True)
         except OSError as exc:
             raise ConfigError(f"cannot read {source}: {exc.strerror or exc}") from exc
     else:

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lambdactl.errors import ConfigError, LambdactlError
+from lambdactl.textfile import printable, read_text
 
 if TYPE_CHECKING:
     from lambdactl.config import Function
@@ -97,7 +98,7 @@ def load_ignores(source: Path) -> tuple[str, ...]:
         return DEFAULT_EXCLUDES
     extra = [
         line.strip().rstrip("/")
-        for line in ignore.read_text(encoding="utf-8").splitlines()
+        for line in read_text(ignore, f"{source.name}/.lambdactlignore").splitlines()
         if line.strip() and not line.lstrip().startswith("#")
     ]
     return DEFAULT_EXCLUDES + tuple(extra)
@@ -121,9 +122,21 @@ def collect(source: Path, patterns: tuple[str, ...] | None = None) -> list[tuple
             path = base / name
             if _ignored(rel, name, patterns) or not path.is_file():
                 continue
+            _check_name(source, rel)
             out.append((rel, path))
     out.sort(key=lambda item: item[0])
     return out
+
+
+def _check_name(source: Path, rel: str) -> None:
+    """os.walk decodes undecodable bytes of a name to surrogates: zip names are UTF-8."""
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ConfigError(
+            f"{source.name}/{printable(rel)}: the file name is not UTF-8",
+            "rename it (Lambda's zip names are UTF-8) or list it in .lambdactlignore",
+        ) from None
 
 
 # -- the zip writer -------------------------------------------------------------

@@ -41,7 +41,7 @@ def command(app: App, fn: str | None, payload: str | None, event_kind: str | Non
     if event_kind:
         body = json.dumps(core.trigger_event(function, event_kind, key, app.aws.region)).encode()
     else:
-        body = core.load_payload(payload, sys.stdin)
+        body = core.load_payload(payload, getattr(sys.stdin, "buffer", sys.stdin))
     mode = "async" if is_async else "dry-run" if dry_run else "sync"
     lam = app.aws.client("lambda")
     with app.term.status(f"invoking {function.name}…"):
