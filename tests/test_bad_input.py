@@ -124,6 +124,9 @@ CASES: list[tuple[str, Callable[[Path], None] | None, list[str], int, str]] = [
     ("handler-wrong-coding", write_bytes("functions/hello/app.py", "# coding: ascii\n# café\ndef lambda_handler(e, c):\n    return 1\n".encode("latin-1")), ["up"], 2, "app.py does not match its declared encoding ascii"),
     ("payload-latin1", write_bytes("p.json", '{"a": "café"}'.encode("latin-1")), ["invoke", "hello", "--payload", "@p.json"], 2, "payload file p.json is not UTF-8 text"),
     ("payload-utf16-broken", write_bytes("p.json", codecs.BOM_UTF16_LE + b"{\x00\x00\xd8"), ["invoke", "hello", "--payload", "@p.json"], 2, "payload file p.json is not UTF-16 text"),
+    # -- the journal and its folder -----------------------------------------------
+    ("state-dir-is-file", write(".lambdactl", "x"), ["up"], 1, ".lambdactl: not a directory"),
+    ("state-dir-is-file-package", write(".lambdactl", "x"), ["package", "hello"], 1, ".lambdactl: not a directory"),
     # -- CLI arguments -----------------------------------------------------------
     ("unknown-function", None, ["deploy", "helo"], 2, "did you mean 'hello'"),
     ("missing-config", None, ["--config", "nope.toml", "up"], 2, "no config file"),

@@ -6,6 +6,7 @@ when invoked, so ``lambdactl --help`` never imports boto3, moto or rich.
 
 from __future__ import annotations
 
+import errno
 import importlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -223,10 +224,51 @@ def main(argv: list[str] | None = None) -> None:
 def to_user_error(exc: BaseException) -> LambdactlError | None:
     if isinstance(exc, LambdactlError):
         return exc
-    if isinstance(exc, (FileNotFoundError, PermissionError, IsADirectoryError)):
-        return LambdactlError(str(exc))
+    if isinstance(exc, OSError) and exc.filename is not None:
+        return file_error(exc)
     if type(exc).__module__.startswith("botocore"):
         from lambdactl.aws import translate
 
         return translate(exc)
+    return None
+
+
+# errno -> what to do about it, for the project's own files (.lambdactl/, sources, payloads).
+_OS_HINTS = {
+    errno.EACCES: "check its permissions (ls -ld) or run from a directory you can write",
+    errno.EPERM: "check its permissions (ls -ld) or run from a directory you can write",
+    errno.EROFS: "the file system is read-only; run from a writable copy of the project",
+    errno.ENOSPC: "free some disk space and run it again",
+    errno.EDQUOT: "free some disk space and run it again",
+    errno.EEXIST: "a file is where lambdactl needs a directory: move it aside",
+    errno.ENOTDIR: "a file is where lambdactl needs a directory: move it aside",
+    errno.EISDIR: "a directory is where lambdactl needs a file: move it aside",
+    errno.ENOENT: "check the path",
+    errno.ELOOP: "a symlink loops: fix or remove it",
+    errno.ENAMETOOLONG: "shorten the path",
+}
+
+
+def file_error(exc: OSError) -> LambdactlError:
+    """Any OSError on a named file: one line naming the path (relative when it can) and the fix."""
+    import os
+
+    path = os.fsdecode(exc.filename)
+    rel = os.path.relpath(path) if os.path.isabs(path) else path
+    path = rel if not rel.startswith("..") else path
+    reason = (exc.strerror or type(exc).__name__).lower()
+    if exc.errno in (errno.EEXIST, errno.ENOTDIR):
+        # mkdir / open under a path whose component is a file: name that file.
+        path, reason = _file_in_the_way(path) or (path, reason)
+    from lambdactl.textfile import printable
+
+    return LambdactlError(f"{printable(path)}: {reason}", _OS_HINTS.get(exc.errno or 0))
+
+
+def _file_in_the_way(path: str) -> tuple[str, str] | None:
+    from pathlib import Path
+
+    for part in [Path(path), *Path(path).parents]:
+        if part.is_file() or part.is_symlink() and not part.exists():
+            return str(part), "not a directory"
     return None
