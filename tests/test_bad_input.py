@@ -127,7 +127,10 @@ CASES: list[tuple[str, Callable[[Path], None] | None, list[str], int, str]] = [
     # -- the journal and its folder -----------------------------------------------
     ("state-dir-is-file", write(".lambdactl", "x"), ["up"], 1, ".lambdactl: not a directory"),
     ("state-dir-is-file-package", write(".lambdactl", "x"), ["package", "hello"], 1, ".lambdactl: not a directory"),
-    # -- CLI arguments -----------------------------------------------------------
+    # -- CLI arguments ----------------------------------------------------------
+    ("logs-since-overflow", None, ["logs", "hello", "--since", "99999999d"], 2, "--since '99999999d' reaches back before 1970"),
+    ("logs-since-before-1970", None, ["logs", "hello", "--since", "30000d"], 2, "reaches back before 1970"),
+    ("logs-since-year-1", None, ["logs", "hello", "--since", "0001-01-01T00:00:00Z"], 2, "reaches back before 1970"),
     ("unknown-function", None, ["deploy", "helo"], 2, "did you mean 'hello'"),
     ("missing-config", None, ["--config", "nope.toml", "up"], 2, "no config file"),
     ("bad-output", None, ["--output", "yaml", "up"], 2, "'yaml' is not one of"),
