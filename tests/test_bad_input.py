@@ -40,6 +40,10 @@ def write_bytes(rel: str, data: bytes) -> Callable[[Path], None]:
     return edit
 
 
+def symlink(rel: str, target: str) -> Callable[[Path], None]:
+    return lambda p: (p / rel).symlink_to(target)
+
+
 def aws_state(fn: Callable[[], None]) -> Callable[[Path], None]:
     return lambda p: fn()
 
@@ -124,6 +128,10 @@ CASES: list[tuple[str, Callable[[Path], None] | None, list[str], int, str]] = [
     ("handler-wrong-coding", write_bytes("functions/hello/app.py", "# coding: ascii\n# café\ndef lambda_handler(e, c):\n    return 1\n".encode("latin-1")), ["up"], 2, "app.py does not match its declared encoding ascii"),
     ("payload-latin1", write_bytes("p.json", '{"a": "café"}'.encode("latin-1")), ["invoke", "hello", "--payload", "@p.json"], 2, "payload file p.json is not UTF-8 text"),
     ("payload-utf16-broken", write_bytes("p.json", codecs.BOM_UTF16_LE + b"{\x00\x00\xd8"), ["invoke", "hello", "--payload", "@p.json"], 2, "payload file p.json is not UTF-16 text"),
+    # -- symlinks in a function's directory ----------------------------------------
+    ("symlink-outside", symlink("functions/hello/id_rsa", "/etc/hostname"), ["up"], 2, "hello/id_rsa is a symlink to /etc/hostname, outside hello/"),
+    ("symlink-dir-outside", symlink("functions/hello/lib", "../list_buckets"), ["up"], 2, "hello/lib is a symlink to"),
+    ("symlink-cycle", symlink("functions/hello/again", "."), ["package", "hello"], 2, "a cycle"),
     # -- the journal and its folder -----------------------------------------------
     ("state-dir-is-file", write(".lambdactl", "x"), ["up"], 1, ".lambdactl: not a directory"),
     ("state-dir-is-file-package", write(".lambdactl", "x"), ["package", "hello"], 1, ".lambdactl: not a directory"),
