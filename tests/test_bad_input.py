@@ -33,6 +33,13 @@ def write(rel: str, text: str) -> Callable[[Path], None]:
     return edit
 
 
+def both(*edits: Callable[[Path], None]) -> Callable[[Path], None]:
+    def edit(p: Path) -> None:
+        for e in edits:
+            e(p)
+    return edit
+
+
 def write_bytes(rel: str, data: bytes) -> Callable[[Path], None]:
     def edit(p: Path) -> None:
         (p / os.fsdecode(rel)).parent.mkdir(parents=True, exist_ok=True)
@@ -89,6 +96,8 @@ CASES: list[tuple[str, Callable[[Path], None] | None, list[str], int, str]] = [
     ("bad-handler-shape", toml_sub('handler = "app.lambda_handler"', 'handler = "lambda_handler"'), ["up"], 2, "must be <module>.<function>"),
     ("handler-module-missing", toml_sub('handler = "app.lambda_handler"', 'handler = "main.lambda_handler"'), ["up"], 2, "module 'main' not found"),
     ("handler-func-missing", toml_sub('handler = "app.lambda_handler"', 'handler = "app.handle"'), ["up"], 2, "defines no function 'handle'"),
+    ("handler-module-path", toml_sub('handler = "app.lambda_handler"', 'handler = "missing.lambda_handler"'), ["up"], 2, "expected functions/hello/missing.py or functions/hello/missing/__init__.py"),
+    ("handler-known-functions-only", both(toml_sub('handler = "app.lambda_handler"', 'handler = "app.nothere"'), write("functions/hello/app.py", "import json\nimport os\nN = 1\ndef lambda_handler(e, c):\n    return 1\n")), ["invoke", "hello"], 2, "functions/hello/app.py defines no function 'nothere'; known: lambda_handler"),
     ("handler-syntax-error", write("functions/hello/app.py", "def lambda_handler(:\n"), ["up"], 2, "syntax error"),
     ("runtime", toml_sub('runtime = "python3.12"', 'runtime = "nodejs20.x"'), ["up"], 2, "not a supported Lambda Python runtime"),
     ("memory-low", toml_sub("memory = 128", "memory = 64"), ["up"], 2, "64 MB is out of range"),

@@ -7,9 +7,7 @@ so a user fixes their config in one pass.
 
 from __future__ import annotations
 
-import ast
 import difflib
-import importlib.util
 import json
 import re
 import tomllib
@@ -18,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from lambdactl.errors import ConfigError
+from lambdactl.handler_check import check as check_handler
 from lambdactl.textfile import read_text
 
 DEFAULT_CONFIG = "lambdactl.toml"
@@ -209,6 +208,11 @@ def _path(p: _Problems, where: str, value: Any, root: Path, example: str) -> Pat
     return (root / value).resolve()
 
 
+def _shown(path: Path, root: Path) -> str:
+    """PATH as messages show it: relative to the project when inside it."""
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+
+
 def _typed(p: _Problems, where: str, value: Any, kind: type | tuple[type, ...], what: str) -> bool:
     if isinstance(value, bool) and kind is not bool:
         ok = False
@@ -358,7 +362,7 @@ def _parse_function(p: _Problems, root: Path, project: str, key: str, tbl: Any,
         p.add(f"{where}.handler", f"{handler!r} must be <module>.<function>, e.g. \"app.lambda_handler\"")
         handler = "invalid.invalid"
     elif isinstance(source, str) and src_path.is_dir():
-        problem = check_handler(src_path, handler)
+        problem = check_handler(src_path, handler, _shown(src_path, root))
         if problem:
             p.add(f"{where}.handler", problem)
 
@@ -501,37 +505,6 @@ def allowed_placeholders(env: list[tuple[str, str]], triggers: list[Trigger]) ->
     if triggers:
         names.add("bucket")
     return names
-
-
-def check_handler(source: Path, handler: str) -> str | None:
-    """Statically check that <module>.<function> exists in source (no import)."""
-    module, func = handler.rsplit(".", 1)
-    rel = Path(*module.split("."))
-    candidates = [source / rel.with_suffix(".py"), source / rel / "__init__.py"]
-    path = next((c for c in candidates if c.is_file()), None)
-    if path is None:
-        return f"module {module!r} not found: expected {candidates[0].relative_to(source.parent)}"
-    try:
-        # Decoded as importlib does (PEP 263 coding lines honoured), so as Lambda will.
-        tree = ast.parse(importlib.util.decode_source(path.read_bytes()), filename=str(path))
-    except SyntaxError as exc:
-        if exc.lineno is None:  # decode_source: no valid coding line for non-UTF-8 bytes
-            return f"{path.name}: {exc.msg}; save it as UTF-8 or declare its encoding (PEP 263)"
-        return f"{path.name} line {exc.lineno}: syntax error: {exc.msg}"
-    except UnicodeDecodeError as exc:
-        return f"{path.name} does not match its declared encoding {exc.encoding}: {exc.reason}; save it as UTF-8"
-    names = set()
-    for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            names.add(node.name)
-        elif isinstance(node, ast.Assign):
-            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            names.update((a.asname or a.name).split(".")[0] for a in node.names)
-    if func not in names:
-        defined = sorted(n for n in names if not n.startswith("_"))
-        return f"{path.name} defines no function {func!r}; {_known(func, defined)}"
-    return None
 
 
 def events_overlap(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
