@@ -79,6 +79,7 @@ def stubbed(project: Path, monkeypatch: pytest.MonkeyPatch) -> Stubber:
     def aws(self: App) -> Any:
         a = real_aws.fget(self)  # type: ignore[attr-defined]
         a._clients["lambda"] = lam
+        a.invoke_client = lambda function_timeout, **_: lam  # type: ignore[method-assign]
         return a
 
     monkeypatch.setattr(App, "aws", property(aws))

@@ -19,6 +19,7 @@ from typing import Any
 from lambdactl.errors import AwsError, LambdactlError
 
 READ_PREFIXES = ("Get", "List", "Describe", "Head")
+INVOKE_MARGIN = 30   # s beyond a function's timeout to wait for Invoke's answer (init, network)
 LOCAL_CREDENTIALS = ("test", "test")   # access key id, secret: the sandbox's dummy credentials
 
 
@@ -124,32 +125,45 @@ class Aws:
         with self._lock:
             if service in self._clients:
                 return self._clients[service]
-            from botocore.config import Config
-
             # Standard retry mode: throttling and 5xx retried with jittered backoff.
-            config = Config(
-                retries={"mode": "standard", "max_attempts": self._max_attempts},
-                connect_timeout=10,
-                read_timeout=70,
+            self._clients[service] = self._new_client(
+                service, self._max_attempts, read_timeout=70,
                 max_pool_connections=64,  # plan.py runs up to 32 reads / 16 chains at once
             )
-            # A client is ~100k long-lived objects (its service model): build it
-            # without cycle collections and keep later collections off it.
-            collecting = gc.isenabled()
-            gc.disable()
-            try:
-                client = self._session.create_client(
-                    service, endpoint_url=self.target.endpoint_url, config=config
-                )
-            finally:
-                gc.freeze()
-                if collecting:
-                    gc.enable()
-            client.meta.events.register("before-call.*.*", self.counter)
-            for event, handler in self._hooks:
-                client.meta.events.register(event, handler)
-            self._clients[service] = client
-            return client
+            return self._clients[service]
+
+    def invoke_client(self, function_timeout: int, margin: int = INVOKE_MARGIN) -> Any:
+        """A Lambda client for one RequestResponse Invoke.
+
+        A retried Invoke runs the handler again (with the user's side effects), and a
+        read timeout or 5xx may come after it ran: so one attempt only, and a read
+        timeout above the function's own (MARGIN covers init and the network).
+        invoke.send retries what never reached Lambda: failed connections.
+        """
+        self.region  # noqa: B018 - builds the session; no region is one clear error
+        return self._new_client("lambda", 0, read_timeout=function_timeout + margin)
+
+    def _new_client(self, service: str, retries: int, **config: Any) -> Any:
+        from botocore.config import Config
+
+        # A client is ~100k long-lived objects (its service model): build it
+        # without cycle collections and keep later collections off it.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            client = self._session.create_client(  # built by self.region, under the lock
+                service, endpoint_url=self.target.endpoint_url,
+                config=Config(retries={"mode": "standard", "max_attempts": retries},
+                              connect_timeout=10, **config),
+            )
+        finally:
+            gc.freeze()
+            if collecting:
+                gc.enable()
+        client.meta.events.register("before-call.*.*", self.counter)
+        for event, handler in self._hooks:
+            client.meta.events.register(event, handler)
+        return client
 
     @property
     def region(self) -> str:

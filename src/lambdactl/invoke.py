@@ -142,7 +142,7 @@ def invoke(lam: Any, name: str, payload: bytes, mode: str = "sync",
     if mode == "sync":
         kwargs["LogType"] = "Tail"
     try:
-        resp = lam.invoke(**kwargs)
+        resp = send(lam, kwargs)
     except lam.exceptions.ResourceNotFoundException as exc:
         raise AwsError(f"function {name} is not deployed", "run `lambdactl up` first",
                        code="ResourceNotFoundException") from exc
@@ -165,6 +165,30 @@ def invoke(lam: Any, name: str, payload: bytes, mode: str = "sync",
         result.function_error = str(resp["FunctionError"])
         result.error = result.payload if isinstance(result.payload, dict) else {"errorMessage": str(result.payload)}
     return result
+
+
+def send(lam: Any, kwargs: dict[str, Any], attempts: int = 3, sleep: Any = None) -> Any:
+    """Invoke, retried only where the request never reached Lambda (the connection
+    failed), so a handler never runs twice for one call; a read timeout is one line."""
+    import time
+
+    from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
+
+    for attempt in range(attempts):
+        try:
+            return lam.invoke(**kwargs)
+        except (EndpointConnectionError, ConnectTimeoutError):
+            if attempt == attempts - 1:
+                raise
+            (sleep or time.sleep)(0.5 * 2 ** attempt)
+        except ReadTimeoutError as exc:
+            waited = lam.meta.config.read_timeout
+            raise AwsError(
+                f"{kwargs['FunctionName']} did not answer within {waited} s; not retried, "
+                "since the handler may be running",
+                "see what it did with `lambdactl logs`; raise its timeout if it needs longer",
+            ) from exc
+    raise AssertionError("unreachable")
 
 
 def format_report(r: Report, cost_usd: float | None) -> str:
