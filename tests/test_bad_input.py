@@ -81,6 +81,7 @@ def bucket_elsewhere_overlapping() -> None:
 
 
 POLICY = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "%s"}]}'
+STATEMENT = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", %s}]}'
 CASES: list[tuple[str, Callable[[Path], None] | None, list[str], int, str]] = [
     # -- lambdactl.toml ------------------------------------------------------
     ("toml-syntax", write("lambdactl.toml", "[project\nname="), ["up"], 2, "is not valid TOML"),
@@ -144,6 +145,11 @@ CASES: list[tuple[str, Callable[[Path], None] | None, list[str], int, str]] = [
     # -- the journal and its folder -----------------------------------------------
     ("state-dir-is-file", write(".lambdactl", "x"), ["up"], 1, ".lambdactl: not a directory"),
     ("state-dir-is-file-package", write(".lambdactl", "x"), ["package", "hello"], 1, ".lambdactl: not a directory"),
+    ("policy-recursive-notaction", write("policies/hello.json", STATEMENT % '"NotAction": "iam:*", "Resource": "*"'), ["up"], 2, "allows s3:PutObject on '*'"),
+    ("policy-recursive-notresource", write("policies/hello.json", STATEMENT % '"Action": "s3:*", "NotResource": "arn:aws:s3:::elsewhere/*"'), ["up"], 2, "allows s3:PutObject on every resource but ['arn:aws:s3:::elsewhere/*']"),
+    ("policy-recursive-both-not", write("policies/hello.json", STATEMENT % '"NotAction": ["s3:GetObject"], "NotResource": ["arn:aws:s3:::${bucket}/private/*"]'), ["plan"], 2, "infinite invocation loop"),
+    ("policy-recursive-put-wildcard", write("policies/hello.json", STATEMENT % '"Action": "s3:Put*", "Resource": "arn:*:s3:::lambdactl-demo-*"'), ["up"], 2, "infinite invocation loop"),
+    ("policy-recursive-star", write("policies/hello.json", STATEMENT % '"Action": "*", "Resource": "*"'), ["up"], 2, "infinite invocation loop"),
     # -- CLI arguments ----------------------------------------------------------
     ("logs-since-overflow", None, ["logs", "hello", "--since", "99999999d"], 2, "--since '99999999d' reaches back before 1970"),
     ("logs-since-before-1970", None, ["logs", "hello", "--since", "30000d"], 2, "reaches back before 1970"),

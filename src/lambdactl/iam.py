@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fnmatch
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,12 +119,11 @@ def canonical(doc: Any) -> str:
     return json.dumps(doc, sort_keys=True, separators=(",", ":"))
 
 
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
 def recursive_trigger_problems(fn: Function) -> list[str]:
-    """A function whose policy can write where its own trigger fires loops forever."""
+    """A function whose policy can write where its own trigger fires loops forever
+    (Action / NotAction, Resource / NotResource and wildcards: policy_scan.py)."""
+    from lambdactl.policy_scan import WRITE_ACTION, allows_action, writable_in
+
     values = render_values(fn, "region", "123456789012")
     try:
         statements = user_statements(fn, values)
@@ -138,33 +136,17 @@ def recursive_trigger_problems(fn: Function) -> list[str]:
         if not any(e.startswith("s3:ObjectCreated") for e in trig.events):
             continue
         for st in statements:
-            if st.get("Effect") != "Allow":
+            if not isinstance(st, dict) or st.get("Effect") != "Allow" or not allows_action(st, WRITE_ACTION):
                 continue
-            actions = _as_list(st.get("Action", []))
-            if not any(fnmatch.fnmatchcase("s3:putobject", a.lower()) for a in actions if isinstance(a, str)):
-                continue
-            for res in _as_list(st.get("Resource", [])):
-                if isinstance(res, str) and _resource_overlaps(res, trig.bucket, trig.prefix, trig.suffix):
-                    problems.append(
-                        f"[{i}] the function's policy allows s3:PutObject on {res!r}, where its own "
-                        f"trigger on s3://{trig.bucket}/{trig.prefix}*{trig.suffix} fires: an infinite "
-                        "invocation loop. Write elsewhere, narrow prefix/suffix, or set allow_recursive = true"
-                    )
-                    break
+            where = writable_in(st, trig.bucket, trig.prefix, trig.suffix)
+            if where:
+                problems.append(
+                    f"[{i}] the function's policy allows s3:PutObject on {where}, where its own "
+                    f"trigger on s3://{trig.bucket}/{trig.prefix}*{trig.suffix} fires: an infinite "
+                    "invocation loop. Write elsewhere, narrow prefix/suffix, or set allow_recursive = true"
+                )
+                break
     return problems
-
-
-def _resource_overlaps(resource: str, bucket: str, prefix: str, suffix: str) -> bool:
-    key_space = f"arn:aws:s3:::{bucket}/{prefix}"
-    literal = resource
-    for i, ch in enumerate(resource):
-        if ch in "*?":
-            literal = resource[:i]
-            break
-    else:  # no wildcard: one exact object
-        return resource.startswith(key_space) and resource.endswith(suffix)
-    literal = literal.replace("arn:*:", "arn:aws:", 1)
-    return literal.startswith(key_space) or key_space.startswith(literal)
 
 
 # -- observe / decide / apply -------------------------------------------------
