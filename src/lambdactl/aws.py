@@ -19,6 +19,7 @@ from typing import Any
 from lambdactl.errors import AwsError, LambdactlError
 
 READ_PREFIXES = ("Get", "List", "Describe", "Head")
+LOCAL_READ_TIMEOUT = 10  # s: the sandbox's reads and writes (not Invoke) answer well within it
 INVOKE_MARGIN = 30   # s beyond a function's timeout to wait for Invoke's answer (init, network)
 LOCAL_CREDENTIALS = ("test", "test")   # access key id, secret: the sandbox's dummy credentials
 
@@ -126,8 +127,12 @@ class Aws:
             if service in self._clients:
                 return self._clients[service]
             # Standard retry mode: throttling and 5xx retried with jittered backoff.
+            # The sandbox answers in milliseconds or not at all (a stopped process
+            # still accepts connections): a few seconds, one retry, not minutes.
+            local = self.target.is_local
             self._clients[service] = self._new_client(
-                service, self._max_attempts, read_timeout=70,
+                service, 1 if local else self._max_attempts, read_timeout=LOCAL_READ_TIMEOUT if local else 70,
+                connect_timeout=2 if local else 10,
                 max_pool_connections=64,  # plan.py runs up to 32 reads / 16 chains at once
             )
             return self._clients[service]
@@ -141,7 +146,7 @@ class Aws:
         invoke.send retries what never reached Lambda: failed connections.
         """
         self.region  # noqa: B018 - builds the session; no region is one clear error
-        return self._new_client("lambda", 0, read_timeout=function_timeout + margin)
+        return self._new_client("lambda", 0, read_timeout=function_timeout + margin, connect_timeout=10)
 
     def _new_client(self, service: str, retries: int, **config: Any) -> Any:
         from botocore.config import Config
@@ -153,8 +158,7 @@ class Aws:
         try:
             client = self._session.create_client(  # built by self.region, under the lock
                 service, endpoint_url=self.target.endpoint_url,
-                config=Config(retries={"mode": "standard", "max_attempts": retries},
-                              connect_timeout=10, **config),
+                config=Config(retries={"mode": "standard", "max_attempts": retries}, **config),
             )
         finally:
             gc.freeze()
@@ -304,6 +308,15 @@ def translate(exc: BaseException) -> LambdactlError | None:
             "run `aws configure` (or set AWS_PROFILE / AWS_ACCESS_KEY_ID), "
             "or use the local sandbox with --target local",
         )
+    if isinstance(exc, (bex.ReadTimeoutError, bex.ConnectTimeoutError)):
+        from urllib.parse import urlsplit
+
+        url = urlsplit(str(exc.kwargs.get("endpoint_url", "")))
+        where = f"{url.scheme}://{url.netloc}" if url.netloc else "the AWS endpoint"
+        if url.hostname in ("127.0.0.1", "localhost"):
+            return AwsError(f"the sandbox at {where} does not answer (stopped?)",
+                            "see `lambdactl local status`; restart it with `lambdactl local stop`")
+        return AwsError(f"{where} does not answer", "check --endpoint-url and your network")
     if isinstance(exc, bex.EndpointConnectionError):
         where = exc.kwargs.get("endpoint_url", "the AWS endpoint")
         return AwsError(

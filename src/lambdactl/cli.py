@@ -113,6 +113,11 @@ class App:
                 "install them with: pip install 'lambdactl[local]'",
             ) from exc
         info = control.read_state()
+        if info is not None and control.stopped(info.pid):
+            raise LambdactlError(
+                f"the sandbox at {info.endpoint} does not answer: its process {info.pid} is stopped",
+                f"resume it with `kill -CONT {info.pid}`, or restart it with `lambdactl local stop`",
+            )
         if info is None:
             with self.term.status("starting the local sandbox…"):
                 info = control.ensure_running()
