@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
 import subprocess
 import sys
+import threading
+import time
 from datetime import UTC, datetime
 
 from lambdactl.local import patch, strict
 from lambdactl.local.cwlogs import stream_name
-from lambdactl.local.output import OutputReader
+from lambdactl.local.output import MAX_LINE, OutputReader
 from lambdactl.local.runtime import FunctionSpec, InvokeResult, sandbox_error, unsupported
 
 
@@ -169,3 +172,22 @@ def test_overlapping_notification_rules() -> None:
     assert check(_rule(created), _rule(["s3:ObjectRemoved:*"])) is None
     topic = {"TopicConfiguration": [_rule(created)], "QueueConfiguration": [_rule(put)]}
     assert strict.overlap_problem(topic) == strict.OVERLAP_SAME
+
+
+def test_a_30_mb_line_is_read_in_linear_time_and_capped_like_lambda() -> None:
+    """Re-joining the partial line on every 64 KB read made one 30 MB line take
+    seconds (quadratic); Lambda caps one log event at 256 KB and so does the sandbox."""
+    r, w = os.pipe()
+    lines: list[str] = []
+    reader = OutputReader(os.fdopen(r, "rb"), lines.append, "test-output")
+    big = 30 * 2**20
+
+    def write() -> None:
+        with os.fdopen(w, "wb") as f:
+            f.write(b"x" * big + b"\n" + b"y" * MAX_LINE + b"\nafter\n")
+
+    started = time.monotonic()
+    threading.Thread(target=write).start()
+    reader.join(30)
+    assert time.monotonic() - started < 1.5
+    assert lines == ["x" * MAX_LINE + f" [truncated: {big - MAX_LINE} more bytes]", "y" * MAX_LINE, "after"]
