@@ -138,6 +138,14 @@ CASES: list[tuple[str, Callable[[Path], None] | None, list[str], int, str]] = [
     ("handler-wrong-coding", write_bytes("functions/hello/app.py", "# coding: ascii\n# café\ndef lambda_handler(e, c):\n    return 1\n".encode("latin-1")), ["up"], 2, "app.py does not match its declared encoding ascii"),
     ("payload-latin1", write_bytes("p.json", '{"a": "café"}'.encode("latin-1")), ["invoke", "hello", "--payload", "@p.json"], 2, "payload file p.json is not UTF-8 text"),
     ("payload-utf16-broken", write_bytes("p.json", codecs.BOM_UTF16_LE + b"{\x00\x00\xd8"), ["invoke", "hello", "--payload", "@p.json"], 2, "payload file p.json is not UTF-16 text"),
+    ("policy-utf16", write_bytes("policies/hello.json", (POLICY % "*").encode("utf-16")), ["up"], 2, "policies/hello.json: the file is UTF-16 text"),
+    ("ignore-utf16", write_bytes("functions/hello/.lambdactlignore", "tests/\n".encode("utf-16")), ["package", "hello"], 2, "hello/.lambdactlignore is UTF-16 text"),
+    ("dir-name-latin1", write_bytes(b"functions/hello/caf\xe9/x.py", b""), ["up"], 2, "hello/caf\\xe9/x.py: the file name is not UTF-8"),
+    ("handler-null-bytes", write_bytes("functions/hello/app.py", b"def lambda_handler(e, c):\n    return 1\n\x00"), ["up"], 2, "functions/hello/app.py"),
+    ("handler-annotation-only", write("functions/hello/app.py", "lambda_handler: object\n"), ["up"], 2, "defines no function 'lambda_handler'"),
+    ("handler-nested-def", write("functions/hello/app.py", "def outer():\n    def lambda_handler(e, c):\n        pass\n"), ["up"], 2, "defines no function 'lambda_handler'; known: outer"),
+    ("payload-file-missing", None, ["invoke", "hello", "--payload", "@nope.json"], 2, "cannot read payload file nope.json"),
+    ("logs-since-words", None, ["logs", "hello", "--since", "yesterday"], 2, "is not a duration or a time"),
     # -- symlinks in a function's directory ----------------------------------------
     ("symlink-outside", symlink("functions/hello/id_rsa", "/etc/hostname"), ["up"], 2, "hello/id_rsa is a symlink to /etc/hostname, outside hello/"),
     ("symlink-dir-outside", symlink("functions/hello/lib", "../list_buckets"), ["up"], 2, "hello/lib is a symlink to"),
@@ -183,7 +191,7 @@ def inventory() -> str:
 
 
 def test_catalogue_is_big_enough() -> None:
-    assert len(CASES) >= 40
+    assert len(CASES) >= 80
 
 
 @pytest.mark.parametrize(("setup", "args", "code", "needle"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])

@@ -158,3 +158,14 @@ def test_config_with_utf8_bom_loads(project: Path) -> None:
     path = project / "lambdactl.toml"
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
     assert config.load(path).name == "lambdactl-demo"
+
+
+def test_a_bad_bucket_name_has_no_knock_on_placeholder_error(project: Path) -> None:
+    """The policy's ${bucket} stays known when the trigger's bucket is reported wrong."""
+    toml = project / "lambdactl.toml"
+    toml.write_text(toml.read_text().replace('bucket = "lambdactl-demo-uploads"', 'bucket = "Uploads_Bucket"'))
+    with pytest.raises(ConfigError) as info:
+        config.load(toml)
+    assert str(info.value).splitlines() == [
+        "lambdactl.toml: functions.hello.triggers[0].bucket: 'Uploads_Bucket' is not a valid S3 bucket name "
+        "(3-63 lowercase letters, digits, '.', '-')"]

@@ -378,7 +378,9 @@ def _parse_function(p: _Problems, root: Path, project: str, key: str, tbl: Any,
             else:
                 from lambdactl.iam import check_policy_file
 
-                for problem in check_policy_file(policy_path, allowed_placeholders(env_items, triggers)):
+                # ${bucket} is known if triggers are declared, even one already reported as wrong.
+                declared = bool(triggers) or bool(tbl.get("triggers"))
+                for problem in check_policy_file(policy_path, allowed_placeholders(env_items, declared)):
                     p.add(f"{where}.policy", f"{policy}: {problem}")
     if len(p.items) > n_before:
         return None
@@ -500,7 +502,7 @@ def _parse_triggers(p: _Problems, where: str, raw: Any) -> list[Trigger]:
     return out
 
 
-def allowed_placeholders(env: list[tuple[str, str]], triggers: list[Trigger]) -> set[str]:
+def allowed_placeholders(env: list[tuple[str, str]], triggers: bool) -> set[str]:
     names = {"region", "account_id", "function_name", "partition"} | {k for k, _ in env}
     if triggers:
         names.add("bucket")
