@@ -113,6 +113,7 @@ CASES: list[tuple[str, Callable[[Path], None] | None, list[str], int, str]] = [
     ("env-number", toml_sub("memory = 128", "memory = 128\nenvironment = { N = 3 }"), ["up"], 2, "quote it"),
     ("env-too-big", toml_sub("memory = 128", 'memory = 128\nenvironment = { B = "' + "x" * 4100 + '" }'), ["up"], 2, "Lambda allows 4 KB"),
     ("env-bad-key", toml_sub("memory = 128", 'memory = 128\nenvironment = { "1X" = "x" }'), ["up"], 2, "keys must start with a letter"),
+    ("layers-nested-list", toml_sub("memory = 128", "memory = 128\nlayers = [[]]"), ["up"], 2, "[] is not a layer version ARN"),
     ("layer-arn", toml_sub("memory = 128", 'memory = 128\nlayers = ["numpy"]'), ["up"], 2, "not a layer version ARN"),
     ("name-too-long", toml_sub("[functions.hello]", "[functions." + "h" * 50 + "]"), ["up"], 2, "Lambda allows 64"),
     ("bucket-name", toml_sub('bucket = "lambdactl-demo-uploads"', 'bucket = "Uploads_Bucket"'), ["up"], 2, "not a valid S3 bucket name"),

@@ -350,7 +350,7 @@ def _parse_function(p: _Problems, root: Path, project: str, key: str, tbl: Any,
                 continue
             p.add(f"{where}.layers", f"{ref!r} is not a layer version ARN (arn:aws:lambda:REGION:ACCOUNT:layer:NAME:VERSION) "
                   f"nor a layer of this file; known layers: {', '.join(layer_keys) or 'none (declare [layers.NAME])'}")
-        if len(set(layers)) != len(layers):
+        if len(set(map(repr, layers))) != len(layers):   # repr: [[]] (valid TOML) is unhashable
             p.add(f"{where}.layers", "names a layer twice; list each once")
         if len(layers) > MAX_LAYERS:
             p.add(f"{where}.layers", f"Lambda allows at most {MAX_LAYERS} layers")

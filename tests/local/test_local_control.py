@@ -189,7 +189,7 @@ def test_a_stopped_sandbox_is_one_line_at_once_and_stops(tmp_path: Path) -> None
 
     env = {**os.environ, "LAMBDACTL_HOME": str(tmp_path / "home")}
     lambdactl = [sys.executable, "-m", "lambdactl", "--target", "local"]
-    subprocess.run([*lambdactl, "local", "start"], env=env, check=True, capture_output=True, timeout=60)
+    subprocess.run([*lambdactl, "local", "start", "--port", "0"], env=env, check=True, capture_output=True, timeout=60)
     info = json.loads((tmp_path / "home" / "sandbox.json").read_text())
     os.kill(info["pid"], signal.SIGSTOP)
     try:
