@@ -3,7 +3,9 @@ and zero AWS resources created (checked against moto)."""
 
 from __future__ import annotations
 
+import codecs
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -29,6 +31,24 @@ def write(rel: str, text: str) -> Callable[[Path], None]:
         (p / rel).parent.mkdir(parents=True, exist_ok=True)
         (p / rel).write_text(text)
     return edit
+
+
+def both(*edits: Callable[[Path], None]) -> Callable[[Path], None]:
+    def edit(p: Path) -> None:
+        for e in edits:
+            e(p)
+    return edit
+
+
+def write_bytes(rel: str, data: bytes) -> Callable[[Path], None]:
+    def edit(p: Path) -> None:
+        (p / os.fsdecode(rel)).parent.mkdir(parents=True, exist_ok=True)
+        (p / os.fsdecode(rel)).write_bytes(data)
+    return edit
+
+
+def symlink(rel: str, target: str) -> Callable[[Path], None]:
+    return lambda p: (p / rel).symlink_to(target)
 
 
 def aws_state(fn: Callable[[], None]) -> Callable[[Path], None]:
@@ -61,6 +81,7 @@ def bucket_elsewhere_overlapping() -> None:
 
 
 POLICY = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "%s"}]}'
+STATEMENT = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", %s}]}'
 CASES: list[tuple[str, Callable[[Path], None] | None, list[str], int, str]] = [
     # -- lambdactl.toml ------------------------------------------------------
     ("toml-syntax", write("lambdactl.toml", "[project\nname="), ["up"], 2, "is not valid TOML"),
@@ -76,6 +97,8 @@ CASES: list[tuple[str, Callable[[Path], None] | None, list[str], int, str]] = [
     ("bad-handler-shape", toml_sub('handler = "app.lambda_handler"', 'handler = "lambda_handler"'), ["up"], 2, "must be <module>.<function>"),
     ("handler-module-missing", toml_sub('handler = "app.lambda_handler"', 'handler = "main.lambda_handler"'), ["up"], 2, "module 'main' not found"),
     ("handler-func-missing", toml_sub('handler = "app.lambda_handler"', 'handler = "app.handle"'), ["up"], 2, "defines no function 'handle'"),
+    ("handler-module-path", toml_sub('handler = "app.lambda_handler"', 'handler = "missing.lambda_handler"'), ["up"], 2, "expected functions/hello/missing.py or functions/hello/missing/__init__.py"),
+    ("handler-known-functions-only", both(toml_sub('handler = "app.lambda_handler"', 'handler = "app.nothere"'), write("functions/hello/app.py", "import json\nimport os\nN = 1\ndef lambda_handler(e, c):\n    return 1\n")), ["invoke", "hello"], 2, "functions/hello/app.py defines no function 'nothere'; known: lambda_handler"),
     ("handler-syntax-error", write("functions/hello/app.py", "def lambda_handler(:\n"), ["up"], 2, "syntax error"),
     ("runtime", toml_sub('runtime = "python3.12"', 'runtime = "nodejs20.x"'), ["up"], 2, "not a supported Lambda Python runtime"),
     ("memory-low", toml_sub("memory = 128", "memory = 64"), ["up"], 2, "64 MB is out of range"),
@@ -90,6 +113,7 @@ CASES: list[tuple[str, Callable[[Path], None] | None, list[str], int, str]] = [
     ("env-number", toml_sub("memory = 128", "memory = 128\nenvironment = { N = 3 }"), ["up"], 2, "quote it"),
     ("env-too-big", toml_sub("memory = 128", 'memory = 128\nenvironment = { B = "' + "x" * 4100 + '" }'), ["up"], 2, "Lambda allows 4 KB"),
     ("env-bad-key", toml_sub("memory = 128", 'memory = 128\nenvironment = { "1X" = "x" }'), ["up"], 2, "keys must start with a letter"),
+    ("layers-nested-list", toml_sub("memory = 128", "memory = 128\nlayers = [[]]"), ["up"], 2, "[] is not a layer version ARN"),
     ("layer-arn", toml_sub("memory = 128", 'memory = 128\nlayers = ["numpy"]'), ["up"], 2, "not a layer version ARN"),
     ("name-too-long", toml_sub("[functions.hello]", "[functions." + "h" * 50 + "]"), ["up"], 2, "Lambda allows 64"),
     ("bucket-name", toml_sub('bucket = "lambdactl-demo-uploads"', 'bucket = "Uploads_Bucket"'), ["up"], 2, "not a valid S3 bucket name"),
@@ -105,7 +129,40 @@ CASES: list[tuple[str, Callable[[Path], None] | None, list[str], int, str]] = [
     ("policy-effect", write("policies/hello.json", POLICY.replace("Allow", "Permit") % "*"), ["up"], 2, "Effect must be"),
     ("policy-principal", write("policies/hello.json", '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:*", "Resource": "*"}]}'), ["up"], 2, "has a Principal"),
     ("policy-recursive", write("policies/hello.json", POLICY.replace("s3:GetObject", "s3:PutObject") % "arn:aws:s3:::${bucket}/*"), ["up"], 2, "infinite invocation loop"),
-    # -- CLI arguments -----------------------------------------------------------
+    # -- encodings ---------------------------------------------------------------
+    ("toml-latin1", write_bytes("lambdactl.toml", "# café\n[project]\nname = 'x'\n".encode("latin-1")), ["up"], 2, "lambdactl.toml is not UTF-8 text: byte 0xe9 on line 1"),
+    ("toml-utf16", write_bytes("lambdactl.toml", "[project]\nname = 'x'\n".encode("utf-16")), ["up"], 2, "lambdactl.toml is UTF-16 text"),
+    ("policy-latin1", write_bytes("policies/hello.json", (POLICY % "*").replace("GetObject", "GetObject\u00e9").encode("latin-1")), ["up"], 2, "policies/hello.json: the file is not UTF-8 text"),
+    ("ignore-latin1", write_bytes("functions/hello/.lambdactlignore", "caf\u00e9/\n".encode("latin-1")), ["up"], 2, "hello/.lambdactlignore is not UTF-8 text"),
+    ("file-name-latin1", write_bytes(b"functions/hello/caf\xe9.txt", b"x"), ["up"], 2, "hello/caf\\xe9.txt: the file name is not UTF-8"),
+    ("handler-latin1-no-coding", write_bytes("functions/hello/app.py", "# café\ndef lambda_handler(e, c):\n    return 1\n".encode("latin-1")), ["up"], 2, "app.py: invalid or missing encoding declaration; save it as UTF-8"),
+    ("handler-wrong-coding", write_bytes("functions/hello/app.py", "# coding: ascii\n# café\ndef lambda_handler(e, c):\n    return 1\n".encode("latin-1")), ["up"], 2, "app.py does not match its declared encoding ascii"),
+    ("payload-latin1", write_bytes("p.json", '{"a": "café"}'.encode("latin-1")), ["invoke", "hello", "--payload", "@p.json"], 2, "payload file p.json is not UTF-8 text"),
+    ("payload-utf16-broken", write_bytes("p.json", codecs.BOM_UTF16_LE + b"{\x00\x00\xd8"), ["invoke", "hello", "--payload", "@p.json"], 2, "payload file p.json is not UTF-16 text"),
+    ("policy-utf16", write_bytes("policies/hello.json", (POLICY % "*").encode("utf-16")), ["up"], 2, "policies/hello.json: the file is UTF-16 text"),
+    ("ignore-utf16", write_bytes("functions/hello/.lambdactlignore", "tests/\n".encode("utf-16")), ["package", "hello"], 2, "hello/.lambdactlignore is UTF-16 text"),
+    ("dir-name-latin1", write_bytes(b"functions/hello/caf\xe9/x.py", b""), ["up"], 2, "hello/caf\\xe9/x.py: the file name is not UTF-8"),
+    ("handler-null-bytes", write_bytes("functions/hello/app.py", b"def lambda_handler(e, c):\n    return 1\n\x00"), ["up"], 2, "functions/hello/app.py"),
+    ("handler-annotation-only", write("functions/hello/app.py", "lambda_handler: object\n"), ["up"], 2, "defines no function 'lambda_handler'"),
+    ("handler-nested-def", write("functions/hello/app.py", "def outer():\n    def lambda_handler(e, c):\n        pass\n"), ["up"], 2, "defines no function 'lambda_handler'; known: outer"),
+    ("payload-file-missing", None, ["invoke", "hello", "--payload", "@nope.json"], 2, "cannot read payload file nope.json"),
+    ("logs-since-words", None, ["logs", "hello", "--since", "yesterday"], 2, "is not a duration or a time"),
+    # -- symlinks in a function's directory ----------------------------------------
+    ("symlink-outside", symlink("functions/hello/id_rsa", "/etc/hostname"), ["up"], 2, "hello/id_rsa is a symlink to /etc/hostname, outside hello/"),
+    ("symlink-dir-outside", symlink("functions/hello/lib", "../list_buckets"), ["up"], 2, "hello/lib is a symlink to"),
+    ("symlink-cycle", symlink("functions/hello/again", "."), ["package", "hello"], 2, "a cycle"),
+    # -- the journal and its folder -----------------------------------------------
+    ("state-dir-is-file", write(".lambdactl", "x"), ["up"], 1, ".lambdactl: not a directory"),
+    ("state-dir-is-file-package", write(".lambdactl", "x"), ["package", "hello"], 1, ".lambdactl: not a directory"),
+    ("policy-recursive-notaction", write("policies/hello.json", STATEMENT % '"NotAction": "iam:*", "Resource": "*"'), ["up"], 2, "allows s3:PutObject on '*'"),
+    ("policy-recursive-notresource", write("policies/hello.json", STATEMENT % '"Action": "s3:*", "NotResource": "arn:aws:s3:::elsewhere/*"'), ["up"], 2, "allows s3:PutObject on every resource but ['arn:aws:s3:::elsewhere/*']"),
+    ("policy-recursive-both-not", write("policies/hello.json", STATEMENT % '"NotAction": ["s3:GetObject"], "NotResource": ["arn:aws:s3:::${bucket}/private/*"]'), ["plan"], 2, "infinite invocation loop"),
+    ("policy-recursive-put-wildcard", write("policies/hello.json", STATEMENT % '"Action": "s3:Put*", "Resource": "arn:*:s3:::lambdactl-demo-*"'), ["up"], 2, "infinite invocation loop"),
+    ("policy-recursive-star", write("policies/hello.json", STATEMENT % '"Action": "*", "Resource": "*"'), ["up"], 2, "infinite invocation loop"),
+    # -- CLI arguments ----------------------------------------------------------
+    ("logs-since-overflow", None, ["logs", "hello", "--since", "99999999d"], 2, "--since '99999999d' reaches back before 1970"),
+    ("logs-since-before-1970", None, ["logs", "hello", "--since", "30000d"], 2, "reaches back before 1970"),
+    ("logs-since-year-1", None, ["logs", "hello", "--since", "0001-01-01T00:00:00Z"], 2, "reaches back before 1970"),
     ("unknown-function", None, ["deploy", "helo"], 2, "did you mean 'hello'"),
     ("missing-config", None, ["--config", "nope.toml", "up"], 2, "no config file"),
     ("bad-output", None, ["--output", "yaml", "up"], 2, "'yaml' is not one of"),
@@ -135,7 +192,7 @@ def inventory() -> str:
 
 
 def test_catalogue_is_big_enough() -> None:
-    assert len(CASES) >= 40
+    assert len(CASES) >= 80
 
 
 @pytest.mark.parametrize(("setup", "args", "code", "needle"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])

@@ -25,7 +25,7 @@ ARGS: dict[str, list[str]] = {
     "package": [], "role": [], "deploy": [], "wire": [], "up": [], "plan": [], "destroy": [],
     "invoke": ["hello"], "logs": ["hello"], "upload": ["{file}"], "status": [],
     "event": ["s3-put", "--bucket", "b", "--key", "k"],
-    "local start": [], "local stop": [], "local status": [],
+    "local start": [], "local stop": [], "local status": [], "local env": [],
     "completion": ["bash"], "init": ["--list"],
 }
 

@@ -144,3 +144,28 @@ def test_rules_overlap() -> None:
     assert not config.rules_overlap(ev, "a/", "", ev, "b/", "")
     assert not config.rules_overlap(ev, "", ".jpg", ev, "", ".png")
     assert not config.rules_overlap(ev, "", "", ("s3:ObjectRemoved:*",), "", "")
+
+
+def test_latin1_handler_with_a_coding_line_is_valid(project: Path) -> None:
+    """PEP 263: Python (so Lambda) imports it; the handler check must read it the same way."""
+    (project / "functions/hello/app.py").write_bytes(
+        "# -*- coding: latin-1 -*-\nGREETING = 'café'\n\ndef lambda_handler(event, context):\n"
+        "    return GREETING\n".encode("latin-1"))
+    assert config.load(project / "lambdactl.toml").function("hello").handler == "app.lambda_handler"
+
+
+def test_config_with_utf8_bom_loads(project: Path) -> None:
+    path = project / "lambdactl.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert config.load(path).name == "lambdactl-demo"
+
+
+def test_a_bad_bucket_name_has_no_knock_on_placeholder_error(project: Path) -> None:
+    """The policy's ${bucket} stays known when the trigger's bucket is reported wrong."""
+    toml = project / "lambdactl.toml"
+    toml.write_text(toml.read_text().replace('bucket = "lambdactl-demo-uploads"', 'bucket = "Uploads_Bucket"'))
+    with pytest.raises(ConfigError) as info:
+        config.load(toml)
+    assert str(info.value).splitlines() == [
+        "lambdactl.toml: functions.hello.triggers[0].bucket: 'Uploads_Bucket' is not a valid S3 bucket name "
+        "(3-63 lowercase letters, digits, '.', '-')"]

@@ -103,6 +103,9 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str
                AWS_DEFAULT_REGION="us-east-1", AWS_CONFIG_FILE=str(home / "none"),
                AWS_SHARED_CREDENTIALS_FILE=str(home / "none"))
     started = json.loads(cli(home, env, "local", "start", "--port", "0", "-o", "json").stdout)
+    # The sandbox answers only its own key: clients sign with what `local env` prints.
+    exported = json.loads(cli(home, env, "local", "env", "-o", "json").stdout)
+    env.update(AWS_ACCESS_KEY_ID=exported["AWS_ACCESS_KEY_ID"], AWS_SECRET_ACCESS_KEY=exported["AWS_SECRET_ACCESS_KEY"])
     yield env, started["endpoint"]
     cli(home, env, "local", "stop")
 
@@ -135,7 +138,7 @@ def test_template_deploys_and_its_smoke_test_returns_what_its_readme_says(
     proc = cli(project, env, *args)
     got = json.loads(proc.stdout)
     s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
-                      aws_access_key_id="test", aws_secret_access_key="test")
+                      aws_access_key_id=env["AWS_ACCESS_KEY_ID"], aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
     if "[...]" in promised:   # "the name of every bucket": compare with the sandbox's
         assert json.loads(promised.replace("[...]", "null")).keys() == got.keys()
         assert got["buckets"] == [b["Name"] for b in s3.list_buckets()["Buckets"]]

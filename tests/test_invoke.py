@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import codecs
 import io
 import json
 from pathlib import Path
@@ -78,6 +79,7 @@ def stubbed(project: Path, monkeypatch: pytest.MonkeyPatch) -> Stubber:
     def aws(self: App) -> Any:
         a = real_aws.fget(self)  # type: ignore[attr-defined]
         a._clients["lambda"] = lam
+        a.invoke_client = lambda function_timeout, **_: lam  # type: ignore[method-assign]
         return a
 
     monkeypatch.setattr(App, "aws", property(aws))
@@ -147,3 +149,22 @@ def test_invoke_usage_errors(project: Path) -> None:
     res = run("invoke", "nope", code=2)
     assert "known" in res.stderr
     assert "name one" in run("invoke", code=2).stderr
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-16-be", "utf-32"])
+def test_payload_file_decoded_by_its_byte_order_mark(tmp_path: Path, encoding: str) -> None:
+    f = tmp_path / "e.json"
+    text = '{"city": "Zürich"}'
+    data = text.encode(encoding)
+    if encoding == "utf-16-be":
+        data = codecs.BOM_UTF16_BE + data
+    f.write_bytes(data)
+    assert core.load_payload(f"@{f}") == text.encode("utf-8")
+    assert core.load_payload("-", io.BytesIO(data)) == text.encode("utf-8")
+
+
+def test_payload_without_bom_must_be_utf8(tmp_path: Path) -> None:
+    f = tmp_path / "e.json"
+    f.write_bytes('{"city": "Zürich"}'.encode("utf-16-le"))  # no BOM: not guessable
+    with pytest.raises(ConfigError, match="is not UTF-8 text: byte 0xfc on line 1"):
+        core.load_payload(f"@{f}")

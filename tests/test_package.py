@@ -8,6 +8,9 @@ import os
 import zipfile
 from pathlib import Path
 
+import pytest
+
+from lambdactl.errors import ConfigError
 from lambdactl.package import package_function
 
 
@@ -73,3 +76,36 @@ def test_parallel_writer_matches_zipfile_bytes(tmp_path: Path) -> None:
     with zipfile.ZipFile(tmp_path / "par.zip") as zf:
         assert zf.testzip() is None
         assert {n: zf.read(n) for n in zf.namelist()} == files
+
+
+def test_symlinks_inside_are_packaged_as_their_content(tmp_path: Path) -> None:
+    """A symlinked file or directory pointing inside the function's directory is
+    shipped as what it points to (os.walk alone would leave the directory out)."""
+    src = make_tree(tmp_path)
+    (src / "real").mkdir()
+    (src / "real" / "handlers.py").write_text("def h(e, c):\n    return 3\n")
+    (src / "handlers").symlink_to("real", target_is_directory=True)
+    (src / "alias.py").symlink_to("app.py")
+    pkg = package_function(src, tmp_path / "out", "fn")
+    with zipfile.ZipFile(pkg.path) as zf:
+        assert zf.namelist() == ["alias.py", "app.py", "handlers/handlers.py", "pkg/__init__.py",
+                                 "real/handlers.py", "run.sh"]
+        assert zf.read("alias.py") == zf.read("app.py")
+        assert zf.read("handlers/handlers.py") == b"def h(e, c):\n    return 3\n"
+
+
+@pytest.mark.parametrize(("link", "target", "message"), [
+    ("id_rsa", "../outside/id_rsa", r"src/id_rsa is a symlink to .*/outside/id_rsa, outside src/"),
+    ("lib", "../outside", r"src/lib is a symlink to .*/outside, outside src/: lambdactl does not package it"),
+    ("pkg/loop", "..", r"src/pkg/loop is a symlink to a directory that contains it: a cycle"),
+])
+def test_symlinks_outside_or_in_a_cycle_are_refused(tmp_path: Path, link: str, target: str, message: str) -> None:
+    src = make_tree(tmp_path)
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "id_rsa").write_text("PRIVATE KEY")
+    (src / link).symlink_to(target)
+    with pytest.raises(ConfigError, match=message):
+        package_function(src, tmp_path / "out", "fn")
+    (src / ".lambdactlignore").write_text(f"{link}\n")  # the fix the message names
+    with zipfile.ZipFile(package_function(src, tmp_path / "out", "fn").path) as zf:
+        assert b"PRIVATE KEY" not in b"".join(zf.read(n) for n in zf.namelist())

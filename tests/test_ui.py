@@ -55,4 +55,13 @@ def test_a_pipe_never_imports_rich() -> None:
             "t.table('t', ['a'], [['1']]); sys.exit('rich' in sys.modules)")
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
-    assert p.stderr == "✓ x\nerror: y\n" and p.stdout == "1\n"
+    assert p.stderr == "✓ x\nerror: y\nt\n" and p.stdout == "1\n"   # the table's title: for people
+
+
+def test_a_summary_on_a_pipe_says_its_title_on_stderr(capsys: pytest.CaptureFixture[str]) -> None:
+    """`up | cat` still tells people it deployed; stdout keeps only the rows."""
+    from lambdactl.ui import Terminal
+
+    Terminal("text").table("deployed", ["function", "status"], [["hello", "changed"]])
+    out, err = capsys.readouterr()
+    assert out == "hello\tchanged\n" and err.strip() == "deployed"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -64,6 +65,38 @@ def test_upload_puts_the_file(aws: None, project: Path) -> None:
     doc = json.loads(run("-o", "json", "upload", str(f), "hello", "--key", "k.txt").stdout)
     assert doc == {"bucket": BUCKET, "key": "k.txt", "bytes": 5, "fires": "lambdactl-demo-hello"}
     assert "no S3 trigger" in run("upload", str(f), "list-buckets", code=2).stderr
+
+
+def test_a_large_file_streams_in_parts(aws: None, project: Path, calls: Counter[str]) -> None:
+    """boto3's managed transfer: multipart above 8 MB, the file read part by part
+    (put_object with the whole file's bytes held 1.09 GB of RSS for a 1 GB file)."""
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket=BUCKET)
+    f = project / "big.bin"
+    with f.open("wb") as fh:   # sparse: 20 MB of zeros but one byte
+        fh.truncate(20 * 2**20)
+        fh.seek(15 * 2**20)
+        fh.write(b"x")
+    calls.clear()
+    res = run("upload", str(f), "hello")
+    assert res.stdout.strip() == f"uploaded s3://{BUCKET}/big.bin ({20 * 2**20} bytes): fires lambdactl-demo-hello"
+    assert calls["CreateMultipartUpload"] == 1 and calls["UploadPart"] == 3 and calls["PutObject"] == 0
+    assert calls["CompleteMultipartUpload"] == 1
+    body = s3.get_object(Bucket=BUCKET, Key="big.bin", Range=f"bytes={15 * 2**20}-{15 * 2**20}")["Body"].read()
+    assert body == b"x"
+
+
+def test_no_trigger_anywhere_is_said_first(aws: None, project: Path) -> None:
+    """Not "declares 2 functions; name one", then "has no S3 trigger"."""
+    toml = project / "lambdactl.toml"
+    text = toml.read_text()
+    toml.write_text(text[:text.index("[[functions.hello.triggers]]")] + text[text.index("# Returns"):])
+    (project / "policies/hello.json").write_text((project / "policies/list_buckets.json").read_text())
+    f = project / "a.txt"
+    f.write_text("x")
+    res = run("upload", str(f), code=2)
+    assert res.stderr.strip() == ("error: no function in lambdactl.toml has an S3 trigger; add "
+                                  '[[functions.NAME.triggers]] with bucket = "..." and run `lambdactl up`')
 
 
 # -- end to end: the real CLI against the sandbox -----------------------------------

@@ -16,9 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from lambdactl import accounts
 from lambdactl.errors import AwsError, LambdactlError
 
 READ_PREFIXES = ("Get", "List", "Describe", "Head")
+LOCAL_READ_TIMEOUT = 10  # s: the sandbox's reads and writes (not Invoke) answer well within it
+INVOKE_MARGIN = 30   # s beyond a function's timeout to wait for Invoke's answer (init, network)
 
 
 @dataclass(frozen=True)
@@ -125,32 +128,48 @@ class Aws:
         with self._lock:
             if service in self._clients:
                 return self._clients[service]
-            from botocore.config import Config
-
             # Standard retry mode: throttling and 5xx retried with jittered backoff.
-            config = Config(
-                retries={"mode": "standard", "max_attempts": self._max_attempts},
-                connect_timeout=10,
-                read_timeout=70,
+            # The sandbox answers in milliseconds or not at all (a stopped process
+            # still accepts connections): a few seconds, one retry, not minutes.
+            local = self.target.is_local
+            self._clients[service] = self._new_client(
+                service, 1 if local else self._max_attempts, read_timeout=LOCAL_READ_TIMEOUT if local else 70,
+                connect_timeout=2 if local else 10,
                 max_pool_connections=64,  # plan.py runs up to 32 reads / 16 chains at once
             )
-            # A client is ~100k long-lived objects (its service model): build it
-            # without cycle collections and keep later collections off it.
-            collecting = gc.isenabled()
-            gc.disable()
-            try:
-                client = self._session.create_client(
-                    service, endpoint_url=self.target.endpoint_url, config=config
-                )
-            finally:
-                gc.freeze()
-                if collecting:
-                    gc.enable()
-            client.meta.events.register("before-call.*.*", self.counter)
-            for event, handler in self._hooks:
-                client.meta.events.register(event, handler)
-            self._clients[service] = client
-            return client
+            return self._clients[service]
+
+    def invoke_client(self, function_timeout: int, margin: int = INVOKE_MARGIN) -> Any:
+        """A Lambda client for one RequestResponse Invoke.
+
+        A retried Invoke runs the handler again (with the user's side effects), and a
+        read timeout or 5xx may come after it ran: so one attempt only, and a read
+        timeout above the function's own (MARGIN covers init and the network).
+        invoke.send retries what never reached Lambda: failed connections.
+        """
+        self.region  # noqa: B018 - builds the session; no region is one clear error
+        return self._new_client("lambda", 0, read_timeout=function_timeout + margin, connect_timeout=10)
+
+    def _new_client(self, service: str, retries: int, **config: Any) -> Any:
+        from botocore.config import Config
+
+        # A client is ~100k long-lived objects (its service model): build it
+        # without cycle collections and keep later collections off it.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            client = self._session.create_client(  # built by self.region, under the lock
+                service, endpoint_url=self.target.endpoint_url,
+                config=Config(retries={"mode": "standard", "max_attempts": retries}, **config),
+            )
+        finally:
+            gc.freeze()
+            if collecting:
+                gc.enable()
+        client.meta.events.register("before-call.*.*", self.counter)
+        for event, handler in self._hooks:
+            client.meta.events.register(event, handler)
+        return client
 
     @property
     def region(self) -> str:
@@ -174,14 +193,14 @@ class Aws:
         with self._account_lock:
             if self._account_id is None:
                 key = self._account_cache_key()
-                cached = _read_accounts().get(key) if key else None
+                cached = accounts.read().get(key) if key else None
                 if cached:
                     self._account_id = cached
                 else:
                     ident = self.client("sts").get_caller_identity()
                     self._account_id = str(ident["Account"])
                     if key:
-                        _remember_account(key, self._account_id)
+                        accounts.remember(key, self._account_id)
             return self._account_id
 
     def account_known(self) -> bool:
@@ -190,7 +209,7 @@ class Aws:
             return bool(self.account_id)
         if self._account_id is None:
             key = self._account_cache_key()
-            self._account_id = _read_accounts().get(key) if key else None
+            self._account_id = accounts.read().get(key) if key else None
         return self._account_id is not None
 
     def _account_cache_key(self) -> str | None:
@@ -291,6 +310,15 @@ def translate(exc: BaseException) -> LambdactlError | None:
             "run `aws configure` (or set AWS_PROFILE / AWS_ACCESS_KEY_ID), "
             "or use the local sandbox with --target local",
         )
+    if isinstance(exc, (bex.ReadTimeoutError, bex.ConnectTimeoutError)):
+        from urllib.parse import urlsplit
+
+        url = urlsplit(str(exc.kwargs.get("endpoint_url", "")))
+        where = f"{url.scheme}://{url.netloc}" if url.netloc else "the AWS endpoint"
+        if url.hostname in ("127.0.0.1", "localhost"):
+            return AwsError(f"the sandbox at {where} does not answer (stopped?)",
+                            "see `lambdactl local status`; restart it with `lambdactl local stop`")
+        return AwsError(f"{where} does not answer", "check --endpoint-url and your network")
     if isinstance(exc, bex.EndpointConnectionError):
         where = exc.kwargs.get("endpoint_url", "the AWS endpoint")
         return AwsError(
@@ -311,37 +339,6 @@ def translate(exc: BaseException) -> LambdactlError | None:
     if isinstance(exc, bex.BotoCoreError):
         return AwsError(str(exc))
     return None
-
-
-def _accounts_path() -> Any:
-    from lambdactl.local.control import home
-
-    return home() / "accounts.json"
-
-
-def _read_accounts() -> dict[str, str]:
-    import json
-
-    try:
-        data = json.loads(_accounts_path().read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
-
-
-def _remember_account(key: str, account: str) -> None:
-    import json
-
-    path = _accounts_path()
-    data = _read_accounts()
-    data[key] = account
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError:
-        pass  # a cache: failing to write it only costs a round trip next time
 
 
 def env_region() -> str | None:

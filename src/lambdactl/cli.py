@@ -146,6 +146,11 @@ class App:
                 "install them with: pip install 'lambdactl[local]'",
             ) from exc
         info = control.read_state()
+        if info is not None and control.stopped(info.pid):
+            raise LambdactlError(
+                f"the sandbox at {info.endpoint} does not answer: its process {info.pid} is stopped",
+                f"resume it with `kill -CONT {info.pid}`, or restart it with `lambdactl local stop`",
+            )
         if info is None:
             with self.term.status("starting the local sandbox…"):
                 info = control.ensure_running()
@@ -313,8 +318,10 @@ def main(argv: list[str] | None = None) -> None:
 def to_user_error(exc: BaseException) -> LambdactlError | None:
     if isinstance(exc, LambdactlError):
         return exc
-    if isinstance(exc, (FileNotFoundError, PermissionError, IsADirectoryError)):
-        return LambdactlError(str(exc))
+    if isinstance(exc, OSError) and exc.filename is not None:
+        from lambdactl.textfile import file_error
+
+        return file_error(exc)
     if type(exc).__module__.startswith("botocore"):
         from lambdactl.aws import translate
 

@@ -7,8 +7,6 @@ so a user fixes their config in one pass.
 
 from __future__ import annotations
 
-import ast
-import difflib
 import json
 import re
 import tomllib
@@ -18,6 +16,9 @@ from typing import Any
 
 from lambdactl.core.ownership import OWNER_TAG
 from lambdactl.errors import ConfigError
+from lambdactl.handler_check import check as check_handler
+from lambdactl.suggest import known as _known
+from lambdactl.textfile import read_text
 from lambdactl.triggers.rules import rules_overlap
 
 DEFAULT_CONFIG = "lambdactl.toml"
@@ -161,12 +162,6 @@ class Project:
         return self.functions if key is None else (self.function(key),)
 
 
-def _known(word: str, choices: list[str]) -> str:
-    close = difflib.get_close_matches(word, choices, n=1)
-    known = ", ".join(choices) or "none"
-    return f"did you mean {close[0]!r}? known: {known}" if close else f"known: {known}"
-
-
 class _Problems:
     """Collects config problems; ``raise_if_any`` reports them all at once."""
 
@@ -208,6 +203,11 @@ def _path(p: _Problems, where: str, value: Any, root: Path, example: str) -> Pat
     return (root / value).resolve()
 
 
+def _shown(path: Path, root: Path) -> str:
+    """PATH as messages show it: relative to the project when inside it."""
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+
+
 def _typed(p: _Problems, where: str, value: Any, kind: type | tuple[type, ...], what: str) -> bool:
     if isinstance(value, bool) and kind is not bool:
         ok = False
@@ -242,7 +242,7 @@ def load(path: str | Path | None = None, *, lenient: bool = False) -> Project:
     """
     cfg = find_config(path)
     try:
-        data = tomllib.loads(cfg.read_text(encoding="utf-8"))
+        data = tomllib.loads(read_text(cfg))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{cfg.name} is not valid TOML: {exc}") from exc
     return parse(data, cfg, lenient=lenient)
@@ -314,24 +314,7 @@ def _parse_function(p: _Problems, root: Path, project: str, key: str, tbl: Any,
         p.add(f"{where}.source", f"directory {source!r} does not exist")
     src_path = src_path or root
 
-    runtime = tbl.get("runtime", "python3.12")
-    if runtime not in PYTHON_RUNTIMES:
-        p.add(f"{where}.runtime", f"{runtime!r} is not a supported Lambda Python runtime; use one of {', '.join(PYTHON_RUNTIMES)}")
-    memory = tbl.get("memory", 128)
-    if _typed(p, f"{where}.memory", memory, int, "an integer (MB)") and not 128 <= memory <= 10240:
-        p.add(f"{where}.memory", f"{memory} MB is out of range; Lambda allows 128-10240 MB")
-    timeout = tbl.get("timeout", 30)
-    if _typed(p, f"{where}.timeout", timeout, int, "an integer (seconds)") and not 1 <= timeout <= 900:
-        p.add(f"{where}.timeout", f"{timeout} s is out of range; Lambda allows 1-900 seconds")
-    arch = tbl.get("architecture", "x86_64")
-    if arch not in ARCHITECTURES:
-        p.add(f"{where}.architecture", f"{arch!r} must be \"x86_64\" or \"arm64\"")
-    retention = tbl.get("log_retention_days", 14)
-    if retention not in RETENTION_DAYS or isinstance(retention, bool):
-        p.add(f"{where}.log_retention_days", f"{retention!r} is not a CloudWatch retention; use one of 1, 3, 5, 7, 14, 30, 60, 90, 180, 365, ...")
-    description = tbl.get("description", "")
-    if _typed(p, f"{where}.description", description, str, "a string") and len(description) > 256:
-        p.add(f"{where}.description", "is longer than Lambda's 256 characters")
+    runtime, memory, timeout, arch, retention, description = _parse_settings(p, where, tbl)
 
     env = tbl.get("environment", {})
     env_items: list[tuple[str, str]] = []
@@ -356,7 +339,7 @@ def _parse_function(p: _Problems, root: Path, project: str, key: str, tbl: Any,
                 continue
             p.add(f"{where}.layers", f"{ref!r} is not a layer version ARN (arn:aws:lambda:REGION:ACCOUNT:layer:NAME:VERSION) "
                   f"nor a layer of this file; known layers: {', '.join(layer_keys) or 'none (declare [layers.NAME])'}")
-        if len(set(layers)) != len(layers):
+        if len(set(map(repr, layers))) != len(layers):   # repr: [[]] (valid TOML) is unhashable
             p.add(f"{where}.layers", "names a layer twice; list each once")
         if len(layers) > MAX_LAYERS:
             p.add(f"{where}.layers", f"Lambda allows at most {MAX_LAYERS} layers")
@@ -368,7 +351,7 @@ def _parse_function(p: _Problems, root: Path, project: str, key: str, tbl: Any,
         p.add(f"{where}.handler", f"{handler!r} must be <module>.<function>, e.g. \"app.lambda_handler\"")
         handler = "invalid.invalid"
     elif isinstance(source, str) and src_path.is_dir() and not p.lenient:
-        problem = check_handler(src_path, handler)
+        problem = check_handler(src_path, handler, _shown(src_path, root))
         if problem:
             p.add(f"{where}.handler", problem)
 
@@ -386,7 +369,9 @@ def _parse_function(p: _Problems, root: Path, project: str, key: str, tbl: Any,
             else:
                 from lambdactl.iam import check_policy_file
 
-                for problem in check_policy_file(policy_path, allowed_placeholders(env_items, triggers)):
+                # ${bucket} is known if triggers are declared, even one already reported as wrong.
+                declared = bool(triggers) or bool(tbl.get("triggers"))
+                for problem in check_policy_file(policy_path, allowed_placeholders(env_items, declared)):
                     p.add(f"{where}.policy", f"{policy}: {problem}")
     if len(p.items) > n_before and not p.lenient:
         return None
@@ -402,6 +387,29 @@ def _parse_function(p: _Problems, root: Path, project: str, key: str, tbl: Any,
         for problem in recursive_trigger_problems(fn):
             p.add(f"{where}.triggers", problem)
     return fn
+
+
+def _parse_settings(p: _Problems, where: str, tbl: dict[str, Any]) -> tuple[Any, Any, Any, Any, Any, Any]:
+    """runtime, memory, timeout, architecture, log retention and description, each checked."""
+    runtime = tbl.get("runtime", "python3.12")
+    if runtime not in PYTHON_RUNTIMES:
+        p.add(f"{where}.runtime", f"{runtime!r} is not a supported Lambda Python runtime; use one of {', '.join(PYTHON_RUNTIMES)}")
+    memory = tbl.get("memory", 128)
+    if _typed(p, f"{where}.memory", memory, int, "an integer (MB)") and not 128 <= memory <= 10240:
+        p.add(f"{where}.memory", f"{memory} MB is out of range; Lambda allows 128-10240 MB")
+    timeout = tbl.get("timeout", 30)
+    if _typed(p, f"{where}.timeout", timeout, int, "an integer (seconds)") and not 1 <= timeout <= 900:
+        p.add(f"{where}.timeout", f"{timeout} s is out of range; Lambda allows 1-900 seconds")
+    arch = tbl.get("architecture", "x86_64")
+    if arch not in ARCHITECTURES:
+        p.add(f"{where}.architecture", f"{arch!r} must be \"x86_64\" or \"arm64\"")
+    retention = tbl.get("log_retention_days", 14)
+    if retention not in RETENTION_DAYS or isinstance(retention, bool):
+        p.add(f"{where}.log_retention_days", f"{retention!r} is not a CloudWatch retention; use one of 1, 3, 5, 7, 14, 30, 60, 90, 180, 365, ...")
+    description = tbl.get("description", "")
+    if _typed(p, f"{where}.description", description, str, "a string") and len(description) > 256:
+        p.add(f"{where}.description", "is longer than Lambda's 256 characters")
+    return runtime, memory, timeout, arch, retention, description
 
 
 def _parse_layer(p: _Problems, root: Path, project: str, key: str, tbl: Any,
@@ -507,37 +515,13 @@ def _parse_triggers(p: _Problems, where: str, raw: Any) -> list[Trigger]:
     return out
 
 
-def allowed_placeholders(env: list[tuple[str, str]], triggers: list[Trigger]) -> set[str]:
+def allowed_placeholders(env: list[tuple[str, str]], triggers: bool) -> set[str]:
     names = {"region", "account_id", "function_name", "partition"} | {k for k, _ in env}
     if triggers:
         names.add("bucket")
     return names
 
 
-def check_handler(source: Path, handler: str) -> str | None:
-    """Statically check that <module>.<function> exists in source (no import)."""
-    module, func = handler.rsplit(".", 1)
-    rel = Path(*module.split("."))
-    candidates = [source / rel.with_suffix(".py"), source / rel / "__init__.py"]
-    path = next((c for c in candidates if c.is_file()), None)
-    if path is None:
-        return f"module {module!r} not found: expected {candidates[0].relative_to(source.parent)}"
-    try:
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    except SyntaxError as exc:
-        return f"{path.name} line {exc.lineno}: syntax error: {exc.msg}"
-    names = set()
-    for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            names.add(node.name)
-        elif isinstance(node, ast.Assign):
-            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            names.update((a.asname or a.name).split(".")[0] for a in node.names)
-    if func not in names:
-        defined = sorted(n for n in names if not n.startswith("_"))
-        return f"{path.name} defines no function {func!r}; {_known(func, defined)}"
-    return None
 
 
 def _check_trigger_overlaps(p: _Problems, functions: list[Function]) -> None:

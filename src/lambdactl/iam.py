@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lambdactl import policy_scan
 from lambdactl.aws import deleted, error_code
 from lambdactl.core.ownership import check_owner
 from lambdactl.errors import ConfigError
+from lambdactl.policy_scan import WRITE_ACTION, allows_action, writable_in
 
 if TYPE_CHECKING:
     from lambdactl.config import Function
@@ -40,8 +41,13 @@ TRUST_POLICY = {
 
 # -- policy files (pure) ------------------------------------------------------
 def check_policy_file(path: Path, placeholders: set[str]) -> list[str]:
-    """Problems with a policy file: JSON shape and unknown placeholders."""
-    text = path.read_text(encoding="utf-8")
+    """Problems with a policy file: its encoding, JSON shape and unknown placeholders."""
+    from lambdactl.textfile import read_text
+
+    try:
+        text = read_text(path, "the file")
+    except ConfigError as exc:
+        return [str(exc)]
     problems = [
         f"unknown placeholder ${{{name}}}; known: {', '.join(sorted(placeholders))}"
         for name in sorted(set(PLACEHOLDER.findall(text)))
@@ -125,12 +131,9 @@ def canonical(doc: Any) -> str:
     return json.dumps(doc, sort_keys=True, separators=(",", ":"))
 
 
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
 def recursive_trigger_problems(fn: Function) -> list[str]:
-    """A function whose policy can write where its own trigger fires loops forever."""
+    """A function whose policy can write where its own trigger fires loops forever
+    (Action / NotAction, Resource / NotResource and wildcards: policy_scan.py)."""
     values = render_values(fn, "region", "123456789012")
     try:
         statements = user_statements(fn, values)
@@ -143,33 +146,17 @@ def recursive_trigger_problems(fn: Function) -> list[str]:
         if not any(e.startswith("s3:ObjectCreated") for e in trig.events):
             continue
         for st in statements:
-            if st.get("Effect") != "Allow":
+            if not isinstance(st, dict) or st.get("Effect") != "Allow" or not allows_action(st, WRITE_ACTION):
                 continue
-            actions = _as_list(st.get("Action", []))
-            if not any(fnmatch.fnmatchcase("s3:putobject", a.lower()) for a in actions if isinstance(a, str)):
-                continue
-            for res in _as_list(st.get("Resource", [])):
-                if isinstance(res, str) and _resource_overlaps(res, trig.bucket, trig.prefix, trig.suffix):
-                    problems.append(
-                        f"[{i}] the function's policy allows s3:PutObject on {res!r}, where its own "
-                        f"trigger on s3://{trig.bucket}/{trig.prefix}*{trig.suffix} fires: an infinite "
-                        "invocation loop. Write elsewhere, narrow prefix/suffix, or set allow_recursive = true"
-                    )
-                    break
+            where = writable_in(st, trig.bucket, trig.prefix, trig.suffix)
+            if where:
+                problems.append(
+                    f"[{i}] the function's policy allows s3:PutObject on {where}, where its own "
+                    f"trigger on s3://{trig.bucket}/{trig.prefix}*{trig.suffix} fires: an infinite "
+                    "invocation loop. Write elsewhere, narrow prefix/suffix, or set allow_recursive = true"
+                )
+                break
     return problems
-
-
-def _resource_overlaps(resource: str, bucket: str, prefix: str, suffix: str) -> bool:
-    key_space = f"arn:aws:s3:::{bucket}/{prefix}"
-    literal = resource
-    for i, ch in enumerate(resource):
-        if ch in "*?":
-            literal = resource[:i]
-            break
-    else:  # no wildcard: one exact object
-        return resource.startswith(key_space) and resource.endswith(suffix)
-    literal = literal.replace("arn:*:", "arn:aws:", 1)
-    return literal.startswith(key_space) or key_space.startswith(literal)
 
 
 # -- observe / decide / apply -------------------------------------------------
@@ -268,3 +255,17 @@ def delete(iam: Any, role_name: str, region: str) -> str | None:
             return f"kept: still used in {', '.join(others)} (its policy there stays)"
         deleted(lambda: iam.delete_role_policy(RoleName=role_name, PolicyName=LEGACY_POLICY), "NoSuchEntity")
     return None
+
+
+def broad_grant_warnings(fn: Function) -> list[str]:
+    """One line per statement of FN's policy that grants every action on every resource."""
+    try:
+        statements = user_statements(fn, render_values(fn, "region", "123456789012"))
+    except (ValueError, ConfigError, OSError):
+        return []
+    where = fn.policy.name if fn.policy is not None else "its policy"
+    return [
+        f"{fn.key}: {where} Statement[{i}]{' (' + st['Sid'] + ')' if isinstance(st.get('Sid'), str) else ''} "
+        "allows every action on every resource (\"*\" on \"*\"); grant only what the function needs"
+        for i, st in enumerate(statements) if isinstance(st, dict) and policy_scan.grants_everything(st)
+    ]

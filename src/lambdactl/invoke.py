@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from lambdactl.errors import AwsError, ConfigError
+from lambdactl.textfile import decode
 
 # Lambda's published on-demand prices (us-east-1), USD.
 PRICE_PER_GB_S = {"x86_64": 0.0000166667, "arm64": 0.0000133334}
@@ -69,17 +70,19 @@ def parse_report(log: str) -> Report | None:
     )
 
 
-def load_payload(spec: str | None, stdin: IO[str] | None = None) -> bytes:
-    """--payload JSON | @file | - (stdin) -> bytes; must be JSON (Lambda accepts only JSON)."""
+def load_payload(spec: str | None, stdin: IO[Any] | None = None) -> bytes:
+    """--payload JSON | @file | - (stdin, text or bytes) -> UTF-8 bytes; must be JSON
+    (Lambda accepts only JSON). Files and stdin may be UTF-16/32 marked by a BOM."""
     if spec is None:
         return b"{}"
     if spec == "-":
-        source, text = "stdin", (stdin.read() if stdin is not None else "")
+        source, data = "stdin", (stdin.read() if stdin is not None else "")
+        text = data if isinstance(data, str) else decode(data, source, utf16=True)
     elif spec.startswith("@"):
         path = Path(spec[1:])
         source = f"payload file {path}"
         try:
-            text = path.read_text(encoding="utf-8")
+            text = decode(path.read_bytes(), source, utf16=True)
         except OSError as exc:
             raise ConfigError(f"cannot read {source}: {exc.strerror or exc}") from exc
     else:
@@ -139,7 +142,7 @@ def invoke(lam: Any, name: str, payload: bytes, mode: str = "sync",
     if mode == "sync":
         kwargs["LogType"] = "Tail"
     try:
-        resp = lam.invoke(**kwargs)
+        resp = send(lam, kwargs)
     except lam.exceptions.ResourceNotFoundException as exc:
         raise AwsError(f"function {name} is not deployed", "run `lambdactl up` first",
                        code="ResourceNotFoundException") from exc
@@ -162,6 +165,30 @@ def invoke(lam: Any, name: str, payload: bytes, mode: str = "sync",
         result.function_error = str(resp["FunctionError"])
         result.error = result.payload if isinstance(result.payload, dict) else {"errorMessage": str(result.payload)}
     return result
+
+
+def send(lam: Any, kwargs: dict[str, Any], attempts: int = 3, sleep: Any = None) -> Any:
+    """Invoke, retried only where the request never reached Lambda (the connection
+    failed), so a handler never runs twice for one call; a read timeout is one line."""
+    import time
+
+    from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
+
+    for attempt in range(attempts):
+        try:
+            return lam.invoke(**kwargs)
+        except (EndpointConnectionError, ConnectTimeoutError):
+            if attempt == attempts - 1:
+                raise
+            (sleep or time.sleep)(0.5 * 2 ** attempt)
+        except ReadTimeoutError as exc:
+            waited = lam.meta.config.read_timeout
+            raise AwsError(
+                f"{kwargs['FunctionName']} did not answer within {waited} s; not retried, "
+                "since the handler may be running",
+                "see what it did with `lambdactl logs`; raise its timeout if it needs longer",
+            ) from exc
+    raise AssertionError("unreachable")
 
 
 def format_report(r: Report, cost_usd: float | None) -> str:

@@ -11,10 +11,11 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, TextIO
 
 from lambdactl.errors import ConfigError
+from lambdactl.times import EPOCH, from_ms, parse_since, to_ms, utcnow  # noqa: F401 - the log commands' clock
 
 POLL_INTERVAL = 1.0      # s between polls; aws-cli sleeps 5 s
 MAX_BACKOFF = 10.0       # s, the longest wait after throttling
@@ -34,39 +35,6 @@ class LogEvent:
         return (self.stream, self.event_id or f"{self.timestamp.timestamp()}:{self.message}")
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def to_ms(when: datetime) -> int:
-    return int(when.timestamp() * 1000)
-
-
-def from_ms(ms: int) -> datetime:
-    return datetime.fromtimestamp(ms / 1000, UTC)
-
-
-_RELATIVE = re.compile(r"^(\d+)\s*(s|m|h|d|w)$")
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-
-
-def parse_since(text: str, now: datetime) -> datetime:
-    """"10m", "1h", "2d", "1w" before now, or an ISO 8601 time (naive means UTC)."""
-    text = text.strip()
-    m = _RELATIVE.match(text)
-    if m:
-        return now - timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
-    try:
-        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise ConfigError(
-            f"--since {text!r} is not a duration or a time",
-            "use e.g. 30s, 10m, 1h, 2d or 2024-05-01T12:00:00Z",
-        ) from exc
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
-
-
-# -- event generators ---------------------------------------------------------
 def _code(exc: BaseException) -> str:
     response = getattr(exc, "response", None)
     return str(response.get("Error", {}).get("Code", "")) if isinstance(response, dict) else ""

@@ -7,6 +7,9 @@ import fnmatch
 import os
 from pathlib import Path
 
+from lambdactl.errors import ConfigError
+from lambdactl.textfile import printable, read_text
+
 DEFAULT_EXCLUDES = (
     "__pycache__", "*.pyc", "*.pyo", ".git", ".venv", "venv", ".env*", "*.pem", ".aws",
     ".lambdactlignore", ".DS_Store", ".pytest_cache", ".mypy_cache",
@@ -19,7 +22,7 @@ def load_ignores(source: Path) -> tuple[str, ...]:
         return DEFAULT_EXCLUDES
     extra = [
         line.strip().rstrip("/")
-        for line in ignore.read_text(encoding="utf-8").splitlines()
+        for line in read_text(ignore, f"{source.name}/.lambdactlignore").splitlines()
         if line.strip() and not line.lstrip().startswith("#")
     ]
     return DEFAULT_EXCLUDES + tuple(extra)
@@ -32,17 +35,55 @@ def _ignored(rel: str, name: str, patterns: tuple[str, ...]) -> bool:
 def collect(source: Path, patterns: tuple[str, ...] | None = None) -> list[tuple[str, Path]]:
     """(archive name, path) of every file to package, sorted by archive name."""
     patterns = load_ignores(source) if patterns is None else patterns
+    root = source.resolve()
     out: list[tuple[str, Path]] = []
-    for dirpath, dirnames, filenames in os.walk(source):
+    # Symlinks are packaged as their content (zip entries are files): directories
+    # too, so followlinks, with _check_link refusing cycles and anything outside.
+    for dirpath, dirnames, filenames in os.walk(source, followlinks=True):
         base = Path(dirpath)
         rel_dir = base.relative_to(source).as_posix()
         rel_dir = "" if rel_dir == "." else rel_dir + "/"
         dirnames[:] = [d for d in dirnames if not _ignored(rel_dir + d, d, patterns)]
+        for d in dirnames:
+            _check_link(source, root, base / d, rel_dir + d)
         for name in filenames:
             rel = rel_dir + name
             path = base / name
             if _ignored(rel, name, patterns) or not path.is_file():
                 continue
+            _check_name(source, rel)
+            _check_link(source, root, path, rel)
             out.append((rel, path))
     out.sort(key=lambda item: item[0])
     return out
+
+
+def _check_name(source: Path, rel: str) -> None:
+    """os.walk decodes undecodable bytes of a name to surrogates: zip names are UTF-8."""
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ConfigError(
+            f"{source.name}/{printable(rel)}: the file name is not UTF-8",
+            "rename it (Lambda's zip names are UTF-8) or list it in .lambdactlignore",
+        ) from None
+
+
+def _check_link(source: Path, root: Path, path: Path, rel: str) -> None:
+    """A symlink is packaged as what it points to, if that is inside the function's
+    directory (ROOT, resolved) and not one of its own parents; else refused, never
+    silently shipped (an ~/.ssh key) nor silently left out."""
+    if not path.is_symlink():
+        return
+    target = path.resolve()
+    where = f"{source.name}/{printable(rel)}"
+    if not target.is_relative_to(root):
+        raise ConfigError(
+            f"{where} is a symlink to {printable(str(target))}, outside {source.name}/: lambdactl does not package it",
+            "copy what it points to into the function's directory, or list it in .lambdactlignore",
+        )
+    if path.parent.resolve().is_relative_to(target):
+        raise ConfigError(
+            f"{where} is a symlink to a directory that contains it: a cycle",
+            "remove the link, or list it in .lambdactlignore",
+        )

@@ -43,7 +43,9 @@ class Journal:
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return {"version": VERSION, "targets": {}}
-        except json.JSONDecodeError:
+        except ValueError:  # not JSON, or not UTF-8
+            data = None
+        if not _well_formed(data):
             # A hand-edited, broken journal: keep it aside rather than lose it.
             self.path.rename(self.path.with_suffix(f".broken-{int(time.time())}.json"))
             return {"version": VERSION, "targets": {}}
@@ -146,3 +148,13 @@ def projects(path: Path) -> list[str]:
         return sorted({v.get("project") or k.partition("#")[2] for k, v in targets.items()} - {""})
     except (OSError, ValueError, AttributeError):
         return []
+
+
+def _well_formed(data: Any) -> bool:
+    """{"targets": {KEY: {"resources": {ID: {...}}}}}: the shape every method relies on."""
+    targets = data.get("targets", {}) if isinstance(data, dict) else None
+    return isinstance(targets, dict) and all(
+        isinstance(t, dict) and isinstance(t.get("resources"), dict)
+        and all(isinstance(e, dict) for e in t["resources"].values())
+        for t in targets.values()
+    )

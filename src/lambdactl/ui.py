@@ -136,6 +136,8 @@ class Terminal:
     def table(self, title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         """A summary table on stdout; plain tab-separated lines when stdout is a pipe."""
         if not self.out.is_terminal:
+            if title:   # the people's line, on stderr: stdout keeps only the data rows
+                self.info(title)
             for row in rows:
                 self.write("\t".join("" if c is None else str(c) for c in row))
             return

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -178,3 +179,54 @@ def test_role_delay_makes_new_roles_unassumable_for_a_while(home: Path) -> None:
         Handler="app.handler",
         Code={"ZipFile": buf.getvalue()},
     )
+
+
+def test_a_stopped_sandbox_is_one_line_at_once_and_stops(tmp_path: Path) -> None:
+    """SIGSTOP: the process accepts connections but never answers; `status` said
+    nothing for minutes (70 s read timeout x 9 attempts)."""
+
+    env = {**os.environ, "LAMBDACTL_HOME": str(tmp_path / "home")}
+    lambdactl = [sys.executable, "-m", "lambdactl", "--target", "local"]
+    subprocess.run([*lambdactl, "local", "start", "--port", "0"], env=env, check=True, capture_output=True, timeout=60)
+    info = json.loads((tmp_path / "home" / "sandbox.json").read_text())
+    os.kill(info["pid"], signal.SIGSTOP)
+    try:
+        (tmp_path / "lambdactl.toml").write_text(
+            '[project]\nname = "p"\n[functions.f]\nsource = "."\nhandler = "app.h"\n')
+        (tmp_path / "app.py").write_text("def h(e, c): pass\n")
+        started = time.monotonic()
+        done = subprocess.run([*lambdactl, "status"], env=env, cwd=tmp_path, capture_output=True,
+                              text=True, timeout=60)
+        assert time.monotonic() - started < 5
+        assert done.returncode == 1
+        assert done.stderr.strip().splitlines() == [
+            f"error: the sandbox at http://127.0.0.1:{info['port']} does not answer: its process "
+            f"{info['pid']} is stopped; resume it with `kill -CONT {info['pid']}`, or restart it "
+            "with `lambdactl local stop`"]
+    finally:
+        stopped = subprocess.run([*lambdactl, "local", "stop"], env=env, capture_output=True, timeout=60)
+    assert stopped.returncode == 0
+
+
+def test_a_silent_endpoint_times_out_in_seconds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where procfs cannot tell (macOS) or the sandbox stops mid-command: the local
+    target's short read timeout and single retry, then one line."""
+
+    from lambdactl import aws as aws_mod
+    from lambdactl.cli import to_user_error
+
+    monkeypatch.setattr(aws_mod, "LOCAL_READ_TIMEOUT", 1)
+    # No sandbox runs here: the local target signs with a key as a running one would give.
+    monkeypatch.setattr(control, "credentials", lambda: ("LKIATEST", "secret"))
+    with socket.socket() as listener:   # accepts (the kernel's backlog), never answers
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        endpoint = f"http://127.0.0.1:{listener.getsockname()[1]}"
+        target = aws_mod.Aws(aws_mod.Target("local", "us-east-1", None, endpoint))
+        started = time.monotonic()
+        with pytest.raises(Exception) as info:
+            target.client("lambda").list_functions()
+        assert time.monotonic() - started < 4  # 2 attempts of 1 s
+    assert str(to_user_error(info.value)) == (
+        f"the sandbox at {endpoint} does not answer (stopped?); see `lambdactl local status`; "
+        "restart it with `lambdactl local stop`")

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
 import subprocess
 import sys
+import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,7 +17,7 @@ import pytest
 
 from lambdactl.local import patch, strict
 from lambdactl.local.cwlogs import stream_name
-from lambdactl.local.output import OutputReader
+from lambdactl.local.output import MAX_LINE, OutputReader
 from lambdactl.local.runtime import FunctionSpec, InvokeResult, sandbox_error, unsupported
 
 
@@ -195,3 +198,22 @@ def test_runtime_libs_hold_the_runtime_client_and_boto3_only(tmp_path: Path) -> 
     names = {p.name for p in runtime_libs(tmp_path / "libs").iterdir()}
     assert {"awslambdaric", "boto3", "botocore", "s3transfer", "jmespath", "dateutil"} <= names
     assert not names & {"click", "rich", "moto", "flask", "lambdactl", "pytest"}
+
+
+def test_a_30_mb_line_is_read_in_linear_time_and_capped_like_lambda() -> None:
+    """Re-joining the partial line on every 64 KB read made one 30 MB line take
+    seconds (quadratic); Lambda caps one log event at 256 KB and so does the sandbox."""
+    r, w = os.pipe()
+    lines: list[str] = []
+    reader = OutputReader(os.fdopen(r, "rb"), lines.append, "test-output")
+    big = 30 * 2**20
+
+    def write() -> None:
+        with os.fdopen(w, "wb") as f:
+            f.write(b"x" * big + b"\n" + b"y" * MAX_LINE + b"\nafter\n")
+
+    started = time.monotonic()
+    threading.Thread(target=write).start()
+    reader.join(30)
+    assert time.monotonic() - started < 1.5
+    assert lines == ["x" * MAX_LINE + f" [truncated: {big - MAX_LINE} more bytes]", "y" * MAX_LINE, "after"]

@@ -65,11 +65,14 @@ def observe_all(app: App, kinds: tuple[str, ...], key: str | None,
                 *, journal_hints: bool = False) -> tuple[list[FunctionResult], dict[str, Any]]:
     """Build what `decide` compares (packages, layers) and read the current state."""
     from lambdactl.core.observe import observe
+    from lambdactl.iam import broad_grant_warnings
     from lambdactl.package import package_for_function
 
     ctx = app.context
     fns = ctx.project.select(key)
     results = [FunctionResult(fn) for fn in fns]
+    for warning in (w for fn in fns if "role" in kinds for w in broad_grant_warnings(fn)):
+        app.term.warn(warning)
     if "layer" in kinds:
         ctx.layers.build_all(ctx.project, fns, ctx.build_dir, progress=ctx.build_progress)
     if "function" in kinds:

@@ -14,7 +14,8 @@ from lambdactl.commands._common import fn_argument
 @click.option("--event", "event_kind", type=click.Choice(["s3-put", "s3-delete"]),
               help="Send a sample S3 event for the function's own trigger bucket.")
 @click.option("--key", metavar="KEY", help="Object key for --event [default: PREFIXexampleSUFFIX].")
-@click.option("--async", "is_async", is_flag=True, help="InvocationType=Event: queue it and return (202).")
+@click.option("--async", "is_async", is_flag=True, help="InvocationType=Event: queue it and return (202). Retried on failure, and Lambda "
+              "may run an event twice: make such handlers idempotent. Without it, a sent Invoke is never retried.")
 @click.option("--dry-run", is_flag=True, help="InvocationType=DryRun: check parameters and permissions only.")
 @click.pass_obj
 def command(app: App, fn: str | None, payload: str | None, event_kind: str | None, key: str | None,
@@ -41,9 +42,10 @@ def command(app: App, fn: str | None, payload: str | None, event_kind: str | Non
     if event_kind:
         body = json.dumps(core.trigger_event(function, event_kind, key, app.aws.region)).encode()
     else:
-        body = core.load_payload(payload, sys.stdin)
+        body = core.load_payload(payload, getattr(sys.stdin, "buffer", sys.stdin))
     mode = "async" if is_async else "dry-run" if dry_run else "sync"
-    lam = app.aws.client("lambda")
+    # RequestResponse: a client that never retries a sent Invoke (aws.invoke_client).
+    lam = app.aws.invoke_client(function.timeout) if mode == "sync" else app.aws.client("lambda")
     with app.term.status(f"invoking {function.name}…"):
         result = core.invoke(lam, function.name, body, mode, function.architecture)
 

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
+from lambdactl.aws import error_code, translate
 from lambdactl.cli import App
 from lambdactl.errors import AwsError, ConfigError
 
@@ -45,18 +47,44 @@ def command(app: App, file: Path, fn: str | None, key: str | None) -> None:
     Example: lambdactl upload photo.jpg hello --key "red flower.jpg"
     """
     triggered = [f for f in app.project.functions if f.triggers]
+    if not triggered:
+        raise ConfigError(f"no function in {app.project.path.name} has an S3 trigger",
+                          "add [[functions.NAME.triggers]] with bucket = \"...\" and run `lambdactl up`")
     # Without FN, the only function with an S3 trigger is the one meant.
     function = triggered[0] if fn is None and len(triggered) == 1 else app.project.function(fn)
     trig, obj_key = object_key(function, str(file), key)
-    data = file.read_bytes()
-    s3 = app.aws.client("s3")
-    try:
-        s3.put_object(Bucket=trig.bucket, Key=obj_key, Body=data)
-    except s3.exceptions.NoSuchBucket as exc:
-        raise AwsError(f"bucket {trig.bucket} does not exist", "run `lambdactl up` first",
-                       code="NoSuchBucket") from exc
+    size = put_file(app, file, trig.bucket, obj_key)
     where = f"s3://{trig.bucket}/{obj_key}"
     if app.term.json:
-        app.term.print_json({"bucket": trig.bucket, "key": obj_key, "bytes": len(data), "fires": function.name})
+        app.term.print_json({"bucket": trig.bucket, "key": obj_key, "bytes": size, "fires": function.name})
     else:
-        app.term.write(f"uploaded {where} ({len(data)} bytes): fires {function.name}")
+        app.term.write(f"uploaded {where} ({size} bytes): fires {function.name}")
+
+
+def put_file(app: App, file: Path, bucket: str, key: str) -> int:
+    """Stream FILE to s3://BUCKET/KEY with boto3's managed transfer (multipart above
+    8 MB, never the whole file in memory); MB sent on the spinner line on a terminal."""
+    from boto3.exceptions import S3UploadFailedError
+    from boto3.s3.inject import upload_file
+
+    size = file.stat().st_size
+    sent = 0
+    lock = threading.Lock()
+    s3 = app.aws.client("s3")
+    with app.term.status(f"uploading {file.name}…") as status:
+        def on_bytes(n: int) -> None:   # called from the transfer's threads
+            nonlocal sent
+            with lock:
+                sent += n
+                status.update(f"uploading {file.name}: {sent / 2**20:.1f} / {size / 2**20:.1f} MB")
+
+        try:
+            upload_file(s3, str(file), bucket, key, Callback=on_bytes)
+        except S3UploadFailedError as exc:
+            # boto3 wraps the ClientError (raised inside its `except ClientError`).
+            cause = exc.__context__ or exc
+            if error_code(cause) in ("NoSuchBucket", "404"):
+                raise AwsError(f"bucket {bucket} does not exist", "run `lambdactl up` first",
+                               code="NoSuchBucket") from exc
+            raise translate(cause) or AwsError(str(exc)) from exc
+    return size

@@ -151,6 +151,15 @@ def _pid_alive(pid: int) -> bool:
         return True
 
 
+def stopped(pid: int) -> bool:
+    """True if the process is stopped (SIGSTOP, Ctrl-Z): it accepts connections
+    (the kernel's backlog) but answers nothing. Linux's procfs; elsewhere False."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] in ("T", "t")
+    except (OSError, IndexError):
+        return False
+
+
 def _is_sandbox(pid: int) -> bool:
     """Guards against a recycled pid: is it really our server process?"""
     try:
@@ -336,6 +345,7 @@ def stop(timeout: float = 10.0) -> bool:
             remove_state(path)
             return False
         proctree.signal_group(info.pid, signal.SIGTERM)
+        proctree.signal_group(info.pid, signal.SIGCONT)  # a stopped server acts on SIGTERM only once resumed
         if not _wait_gone(info.pid, timeout):
             proctree.signal_group(info.pid, signal.SIGKILL)
             _wait_gone(info.pid, 2.0)

@@ -14,6 +14,9 @@ import threading
 from collections.abc import Callable
 from typing import IO
 
+# Lambda sends a line of output to CloudWatch as one event, capped at 256 KB.
+MAX_LINE = 256 * 1024
+
 
 def _decode(raw: bytes) -> str:
     text = raw.decode("utf-8", errors="replace").removesuffix("\r")
@@ -29,7 +32,8 @@ class OutputReader:
         self._fd = pipe.fileno()
         self._pipe = pipe
         self._on_line = on_line
-        self._partial = b""
+        self._partial = bytearray()
+        self._dropped = 0   # bytes of the current line beyond MAX_LINE
         self._lock = threading.Lock()
         self._waiters: list[threading.Event] = []
         self._closed = False
@@ -76,14 +80,29 @@ class OutputReader:
             self._release()
 
     def _feed(self, data: bytes) -> None:
-        *lines, self._partial = (self._partial + data).split(b"\n")
-        for raw in lines:
-            self._on_line(_decode(raw))
+        """Split DATA into lines: linear in its size, however long a line grows."""
+        start = 0
+        while (end := data.find(b"\n", start)) >= 0:
+            self._keep(data[start:end])
+            self._emit()
+            start = end + 1
+        self._keep(data[start:])
+
+    def _keep(self, chunk: bytes) -> None:
+        room = max(MAX_LINE - len(self._partial), 0)
+        self._partial += chunk[:room]   # a bytearray: appending is amortised O(1)
+        self._dropped += len(chunk) - min(room, len(chunk))
+
+    def _emit(self) -> None:
+        text = _decode(bytes(self._partial))
+        if self._dropped:
+            text += f" [truncated: {self._dropped} more bytes]"
+        self._partial, self._dropped = bytearray(), 0
+        self._on_line(text)
 
     def _flush_partial(self) -> None:
-        if self._partial:
-            raw, self._partial = self._partial, b""
-            self._on_line(_decode(raw))
+        if self._partial or self._dropped:
+            self._emit()
 
     def _release(self) -> None:
         with self._lock:

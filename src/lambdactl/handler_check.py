@@ -1,0 +1,139 @@
+"""Does the handler "<module>.<function>" exist? Checked statically, as Python reads it.
+
+The module is found as Lambda's runtime imports it (<module>.py or a package's
+__init__.py under the function's directory), decoded as importlib decodes it
+(PEP 263 coding lines honoured) and parsed, never imported. Any module-level
+binding of the name counts: defs, classes, assignments (annotated too), imports,
+loop / with / except targets and walrus targets, inside if / try / with / loops
+as well. When the module can bind names no parser sees (``from x import *``, a
+module ``__getattr__``, ``globals()``) the check accepts what it cannot refute.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+from pathlib import Path
+
+# Nodes whose body is a scope of its own: their names are not the module's.
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+# Values that may well be callables (a factory's result, an alias, a lambda);
+# literals are not.
+_CALLABLE_VALUES = (ast.Call, ast.Name, ast.Attribute, ast.Lambda, ast.Subscript, ast.IfExp)
+
+
+def check(source: Path, handler: str, shown: str | None = None) -> str | None:
+    """A one-line problem with HANDLER in SOURCE, or None. SHOWN is how messages name
+    SOURCE (a path relative to the project) [default: its directory name]."""
+    module, func = handler.rsplit(".", 1)
+    rel = Path(*module.split("."))
+    where = shown or source.name
+    candidates = [source / rel.with_suffix(".py"), source / rel / "__init__.py"]
+    path = next((c for c in candidates if c.is_file()), None)
+    if path is None:
+        return (f"module {module!r} not found: expected {where}/{rel.with_suffix('.py').as_posix()} "
+                f"or {where}/{rel.as_posix()}/__init__.py")
+    name = f"{where}/{path.relative_to(source).as_posix()}"
+    tree = _parse(path, name)
+    if isinstance(tree, str):
+        return tree
+    bindings = Bindings()
+    bindings.visit(tree)
+    if func in bindings.names or bindings.dynamic:
+        return None
+    from lambdactl.suggest import known as _known
+
+    known = sorted(n for n, callable_ in bindings.names.items() if callable_ and not n.startswith("_"))
+    return f"{name} defines no function {func!r}; {_known(func, known)}"
+
+
+def _parse(path: Path, name: str) -> ast.Module | str:
+    """The module's syntax tree, or a one-line problem naming NAME."""
+    try:
+        # Decoded as importlib does (PEP 263 coding lines honoured), so as Lambda will.
+        return ast.parse(importlib.util.decode_source(path.read_bytes()), filename=str(path))
+    except SyntaxError as exc:
+        if exc.lineno is None:  # decode_source: no valid coding line for non-UTF-8 bytes
+            return f"{name}: {exc.msg}; save it as UTF-8 or declare its encoding (PEP 263)"
+        return f"{name} line {exc.lineno}: syntax error: {exc.msg}"
+    except UnicodeDecodeError as exc:
+        return f"{name} does not match its declared encoding {exc.encoding}: {exc.reason}; save it as UTF-8"
+    except ValueError as exc:  # source code string cannot contain null bytes
+        return f"{name}: {exc}"
+
+
+class Bindings(ast.NodeVisitor):
+    """Names bound at module level -> whether each may be a callable."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, bool] = {}
+        self.dynamic = False   # names may exist that no parser sees
+
+    def bind(self, target: ast.AST | None, callable_: bool) -> None:
+        for node in ast.walk(target) if target is not None else ():
+            if isinstance(node, ast.Name):
+                self.bind_name(node.id, callable_)
+
+    def bind_name(self, name: str | None, callable_: bool) -> None:
+        if name:
+            self.names[name] = self.names.get(name, False) or callable_
+
+    def _scope(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> None:
+        self.bind_name(node.name, True)
+        self.dynamic |= node.name == "__getattr__"   # PEP 562: getattr(module, x) may answer
+        for expr in [*node.decorator_list, *getattr(node, "bases", [])]:
+            self.visit(expr)   # evaluated at module level (a walrus there binds here)
+
+    visit_FunctionDef = visit_AsyncFunctionDef = visit_ClassDef = _scope
+
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        pass   # its own scope
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        for target in node.targets:
+            self.bind(target, isinstance(node.value, _CALLABLE_VALUES))
+        self.visit(node.value)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if node.value is not None:   # `x: int` alone binds nothing
+            self.bind(node.target, isinstance(node.value, _CALLABLE_VALUES))
+            self.visit(node.value)
+
+    def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
+        self.bind(node.target, isinstance(node.value, _CALLABLE_VALUES))
+        self.visit(node.value)
+
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:   # modules: bound, but not functions
+            self.bind_name(alias.asname or alias.name.split(".")[0], False)
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        for alias in node.names:
+            self.dynamic |= alias.name == "*"
+            self.bind_name(alias.asname or alias.name, alias.name != "*")
+
+    def visit_Call(self, node: ast.Call) -> None:
+        if isinstance(node.func, ast.Name) and node.func.id in ("globals", "setattr", "exec"):
+            self.dynamic = True
+        self.generic_visit(node)
+
+    def visit_For(self, node: ast.For | ast.AsyncFor) -> None:
+        self.bind(node.target, False)
+        self.generic_visit(node)
+
+    visit_AsyncFor = visit_For
+
+    def visit_withitem(self, node: ast.withitem) -> None:
+        self.bind(node.optional_vars, False)
+        self.generic_visit(node)
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
+        self.bind_name(node.name, False)
+        self.generic_visit(node)
+
+    def visit_MatchAs(self, node: ast.MatchAs) -> None:
+        self.bind_name(node.name, False)
+        self.generic_visit(node)
+
+    def visit_MatchStar(self, node: ast.MatchStar) -> None:
+        self.bind_name(node.name, False)

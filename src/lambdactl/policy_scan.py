@@ -1,0 +1,73 @@
+"""What a function's inline policy grants, read the way IAM reads it (pure).
+
+Action / NotAction and Resource / NotResource, wildcards in both (``s3:Put*``,
+``s3:*``, ``*``, ``arn:aws:s3:::bucket/*``). Two questions: can the function
+write where its own S3 trigger fires (an infinite invocation loop), and does a
+statement grant everything on everything (worth a warning).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from typing import Any
+
+WRITE_ACTION = "s3:putobject"   # the write an ObjectCreated trigger fires on (lowercase: actions are)
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _strings(value: Any) -> list[str]:
+    return [v for v in as_list(value) if isinstance(v, str)]
+
+
+def allows_action(st: dict[str, Any], action: str) -> bool:
+    """True if the statement's Action (or NotAction) covers ACTION (lowercase)."""
+    def matches(patterns: Any) -> bool:
+        return any(fnmatch.fnmatchcase(action, p.lower()) for p in _strings(patterns))
+
+    if "NotAction" in st:
+        return not matches(st["NotAction"])
+    return matches(st.get("Action", []))
+
+
+def _literal(resource: str) -> tuple[str, int | None]:
+    """(the part before the first wildcard, that wildcard's index); arn:*: reads as arn:aws:."""
+    resource = resource.replace("arn:*:", "arn:aws:", 1)
+    cut = next((i for i, ch in enumerate(resource) if ch in "*?"), None)
+    return (resource if cut is None else resource[:cut]), cut
+
+
+def resource_overlaps(resource: str, bucket: str, prefix: str, suffix: str) -> bool:
+    """Can RESOURCE name some object of s3://BUCKET/PREFIX*SUFFIX?"""
+    key_space = f"arn:aws:s3:::{bucket}/{prefix}"
+    literal, cut = _literal(resource)
+    if cut is None:  # one exact object
+        return literal.startswith(key_space) and literal.endswith(suffix)
+    return literal.startswith(key_space) or key_space.startswith(literal)
+
+
+def resource_covers(resource: str, bucket: str, prefix: str) -> bool:
+    """Does RESOURCE name every object of s3://BUCKET/PREFIX*: a literal, then one final *?"""
+    normal = resource.replace("arn:*:", "arn:aws:", 1)
+    literal, cut = _literal(resource)
+    return cut == len(normal) - 1 and normal.endswith("*") and f"arn:aws:s3:::{bucket}/{prefix}".startswith(literal)
+
+
+def writable_in(st: dict[str, Any], bucket: str, prefix: str, suffix: str) -> str | None:
+    """How the statement's Resource / NotResource reaches s3://BUCKET/PREFIX*SUFFIX, or None."""
+    if "NotResource" in st:
+        excluded = _strings(st["NotResource"])
+        if any(resource_covers(r, bucket, prefix) for r in excluded):
+            return None
+        return f"every resource but {excluded!r}" if excluded else "every resource"
+    return next((repr(r) for r in _strings(st.get("Resource", []))
+                 if resource_overlaps(r, bucket, prefix, suffix)), None)
+
+
+def grants_everything(st: dict[str, Any]) -> bool:
+    """An Allow of every action on every resource ("*" on "*", or no NotAction/NotResource limit)."""
+    every_action = "*" in _strings(st.get("Action", [])) or ("NotAction" in st and not _strings(st["NotAction"]))
+    every_resource = "*" in _strings(st.get("Resource", [])) or ("NotResource" in st and not _strings(st["NotResource"]))
+    return st.get("Effect") == "Allow" and every_action and every_resource

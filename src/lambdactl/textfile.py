@@ -1,0 +1,95 @@
+"""Reading the project's own text files: UTF-8, or one clear line saying why not.
+
+lambdactl.toml, policy files and .lambdactlignore are UTF-8 (TOML and IAM
+require it); a payload file may also be UTF-16 or UTF-32 marked by its byte
+order mark, as editors on Windows write them. Handler modules are not read
+here: Python's own rules (PEP 263 coding lines) apply to them (handler_check.py).
+"""
+
+from __future__ import annotations
+
+import codecs
+import errno
+from pathlib import Path
+
+from lambdactl.errors import ConfigError, LambdactlError
+
+# UTF-32 first: its little-endian mark begins with UTF-16's.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def bom_encoding(data: bytes) -> str | None:
+    """The UTF-16/32 encoding DATA's byte order mark names, if it has one."""
+    return next((enc for bom, enc in _BOMS if data.startswith(bom)), None)
+
+
+def decode(data: bytes, name: str, *, utf16: bool = False) -> str:
+    """DATA as UTF-8 (a UTF-8 BOM is dropped); with UTF16, a UTF-16/32 BOM is honoured.
+
+    Anything else is a ConfigError naming NAME, the encoding found and the fix.
+    """
+    marked = bom_encoding(data)
+    try:
+        if marked and utf16:
+            return data.decode(marked)
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if marked and not utf16:
+            found = f"is {marked.upper()} text (it starts with a {marked.upper()} byte order mark)"
+        else:
+            line = data.count(b"\n", 0, exc.start) + 1
+            found = (f"is not {(marked or 'utf-8').upper()} text: byte 0x{data[exc.start]:02x} "
+                     f"on line {line} cannot be decoded")
+        raise ConfigError(f"{name} {found}", "save it as UTF-8 (e.g. iconv -f latin1 -t utf-8 FILE)") from exc
+
+
+def read_text(path: Path, name: str | None = None, *, utf16: bool = False) -> str:
+    """The text of PATH (see decode); NAME is how messages call it [default: its file name]."""
+    return decode(path.read_bytes(), name or path.name, utf16=utf16)
+
+
+def printable(name: str) -> str:
+    """A file name as one can print it: undecodable bytes (os.fsdecode's surrogates) as \\xNN."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+# errno -> what to do about it, for the project's own files (.lambdactl/, sources, payloads).
+_OS_HINTS = {
+    errno.EACCES: "check its permissions (ls -ld) or run from a directory you can write",
+    errno.EPERM: "check its permissions (ls -ld) or run from a directory you can write",
+    errno.EROFS: "the file system is read-only; run from a writable copy of the project",
+    errno.ENOSPC: "free some disk space and run it again",
+    errno.EDQUOT: "free some disk space and run it again",
+    errno.EEXIST: "a file is where lambdactl needs a directory: move it aside",
+    errno.ENOTDIR: "a file is where lambdactl needs a directory: move it aside",
+    errno.EISDIR: "a directory is where lambdactl needs a file: move it aside",
+    errno.ENOENT: "check the path",
+    errno.ELOOP: "a symlink loops: fix or remove it",
+    errno.ENAMETOOLONG: "shorten the path",
+}
+
+
+def file_error(exc: OSError) -> LambdactlError:
+    """Any OSError on a named file: one line naming the path (relative when it can) and the fix."""
+    import os
+
+    path = os.fsdecode(exc.filename)
+    rel = os.path.relpath(path) if os.path.isabs(path) else path
+    path = rel if not rel.startswith("..") else path
+    reason = (exc.strerror or type(exc).__name__).lower()
+    if exc.errno in (errno.EEXIST, errno.ENOTDIR):
+        # mkdir / open under a path whose component is a file: name that file.
+        path, reason = _file_in_the_way(path) or (path, reason)
+    return LambdactlError(f"{printable(path)}: {reason}", _OS_HINTS.get(exc.errno or 0))
+
+
+def _file_in_the_way(path: str) -> tuple[str, str] | None:
+    from pathlib import Path
+
+    for part in [Path(path), *Path(path).parents]:
+        if part.is_file() or part.is_symlink() and not part.exists():
+            return str(part), "not a directory"
+    return None

@@ -1,0 +1,75 @@
+"""The handler check reads the module as Python does: any module-level binding counts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lambdactl.handler_check import check
+
+VALID = {
+    "def": "def handler(e, c):\n    return 1\n",
+    "annotated": "from typing import Callable\ndef make():\n    return print\nhandler: Callable = make()\n",
+    "def-in-try": "try:\n    import ujson\nexcept ImportError:\n    def handler(e, c):\n        return 1\n",
+    "def-in-if": "import os\nif os.environ.get('X'):\n    def handler(e, c): return 1\nelse:\n    def handler(e, c): return 2\n",
+    "for-target": "for handler in [print]:\n    pass\n",
+    "with-target": "import contextlib\nwith contextlib.nullcontext(print) as handler:\n    pass\n",
+    "walrus": "if (handler := print):\n    pass\n",
+    "walrus-in-comprehension": "[handler := f for f in [print]]\n",
+    "import-as": "from json import dumps as handler\n",
+    "module-import-as": "import json as handler\n",
+    "tuple-assign": "other, handler = print, print\n",
+    "class": "class handler:\n    def __init__(self, e, c): pass\n",
+    "async-def-in-while": "while True:\n    async def handler(e, c): return 1\n    break\n",
+    "except-as": "try:\n    1 / 0\nexcept ZeroDivisionError as handler:\n    pass\n",
+    "match-capture": "match print:\n    case handler:\n        pass\n",
+    "star-import": "from os.path import *\n",
+    "module-getattr": "def __getattr__(name):\n    return print\n",
+    "latin1-coding-line": "# -*- coding: latin-1 -*-\nS = 'café'\ndef handler(e, c): return S\n",
+}
+
+
+@pytest.mark.parametrize("source", VALID.values(), ids=VALID.keys())
+def test_valid_handlers_pass(tmp_path: Path, source: str) -> None:
+    encoding = "latin-1" if "latin-1" in source else "utf-8"
+    (tmp_path / "app.py").write_bytes(source.encode(encoding))
+    assert check(tmp_path, "app.handler") is None
+
+
+INVALID = {
+    "annotation-only": ("handler: object\n", "defines no function 'handler'"),
+    "inside-a-def": ("def outer():\n    def handler(e, c): pass\n", "defines no function 'handler'"),
+    "comprehension-variable": ("[handler for handler in [print]]\n", "defines no function 'handler'"),
+    "lambda-argument": ("f = lambda handler: handler\n", "known: f"),
+    "class-attribute": ("class C:\n    handler = print\n", "known: C"),
+}
+
+
+@pytest.mark.parametrize(("source", "needle"), INVALID.values(), ids=INVALID.keys())
+def test_names_not_bound_at_module_level_are_refused(tmp_path: Path, source: str, needle: str) -> None:
+    (tmp_path / "app.py").write_text(source)
+    problem = check(tmp_path, "app.handler")
+    assert problem is not None and needle in problem
+
+
+def test_known_names_are_functions_not_modules_or_constants(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(
+        "import json, os\nimport time as t\nfrom functools import partial\nLIMIT = 3\nNAMES = ['a']\n"
+        "def lambda_handler(e, c): pass\nalias = lambda_handler\nmade = partial(print)\n")
+    assert check(tmp_path, "app.nothere", "functions/hello") == (
+        "functions/hello/app.py defines no function 'nothere'; known: alias, lambda_handler, made, partial")
+
+
+def test_missing_module_is_named_relative_to_the_project(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text("def handler(e, c): pass\n")
+    assert check(tmp_path, "missing.lambda_handler", "functions/hello") == (
+        "module 'missing' not found: expected functions/hello/missing.py or functions/hello/missing/__init__.py")
+    assert check(tmp_path, "pkg.mod.h", "functions/hello") == (
+        "module 'pkg.mod' not found: expected functions/hello/pkg/mod.py or functions/hello/pkg/mod/__init__.py")
+
+
+def test_null_bytes_are_one_line(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_bytes(b"def handler(e, c): pass\n\x00")
+    problem = check(tmp_path, "app.handler", "functions/hello")
+    assert problem is not None and problem.startswith("functions/hello/app.py")
