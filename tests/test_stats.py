@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -83,8 +84,13 @@ def stats_json(*args: str) -> dict[str, Any]:
     return dict(json.loads(result.stdout))
 
 
-def test_stats_of_known_report_lines(known_group: Any) -> None:
+def test_stats_of_known_report_lines(known_group: Any, calls: Counter[str]) -> None:
     doc = stats_json("--since", "1h")
+    # one read of the group, one of the metric; the README's deployer policy allows both
+    assert calls == {"FilterLogEvents": 1, "GetMetricStatistics": 1}
+    from tests.test_permissions import readme_policy
+
+    assert {"logs:FilterLogEvents", "cloudwatch:GetMetricStatistics"} <= readme_policy()
     assert doc["invocations"] == 10
     assert doc["errors"] == 2          # r3 (unhandled), r10 (timeout); r7's own [ERROR] log line is not
     assert doc["timeouts"] == 1
@@ -211,3 +217,18 @@ def test_plot_without_matplotlib_is_a_usage_error(project: Path, monkeypatch: py
 def test_usd_keeps_four_significant_digits() -> None:
     assert [core.usd(v) for v in (0, 2.4812e-06, 0.0017866, 1.78666, 1234.5)] == [
         "$0", "$0.000002481", "$0.001787", "$1.787", "$1234.50"]
+
+
+def test_an_unreadable_throttles_metric_is_said_not_fatal(known_group: Any,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto grants every call: the denial is raised where the metric is read."""
+    from botocore.exceptions import ClientError
+
+    def denied(*_: object) -> int:
+        raise ClientError({"Error": {"Code": "AccessDenied", "Message": "not allowed"}}, "GetMetricStatistics")
+
+    monkeypatch.setattr(core, "throttles", denied)
+    result = CliRunner().invoke(root, ["stats", "hello", "-o", "json"], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["throttles"] is None
+    assert "cannot read the Throttles metric" in result.stderr

@@ -14,6 +14,7 @@ from lambdactl.errors import ConfigError, LambdactlError
 
 if TYPE_CHECKING:
     from lambdactl.stats import Invocation, Stats
+    from lambdactl.tune import Trial
 
 
 def require() -> Any:
@@ -63,5 +64,26 @@ def stats_figure(s: Stats, invs: Sequence[Invocation]) -> Any:
     bottom.set_ylim(0, s.memory_mb * 1.1)
     bottom.legend(loc="center right")
     fig.autofmt_xdate()
+    fig.tight_layout()
+    return fig
+
+
+def tune_figure(function: str, trials: Sequence[Trial], best_mb: int) -> Any:
+    """Average duration and cost per million invocations against memory size."""
+    plt = require()
+    fig, left = plt.subplots(figsize=(8, 5))
+    ordered = sorted(trials, key=lambda t: t.memory_mb)
+    sizes = [t.memory_mb for t in ordered]
+    left.plot(sizes, [t.duration_ms for t in ordered], "o-", color="tab:blue", label="duration")
+    left.set_xlabel("memory (MB)")
+    left.set_ylabel("average duration (ms)", color="tab:blue")
+    right = left.twinx()
+    right.plot(sizes, [t.cost_usd * 1_000_000 for t in ordered], "s--", color="tab:orange", label="cost")
+    right.set_ylabel("cost per 1M invocations (USD)", color="tab:orange")
+    left.axvline(best_mb, color="green", linestyle=":", label=f"best: {best_mb} MB")
+    left.set_xscale("log", base=2)
+    left.set_xticks(sizes, [str(s) for s in sizes])
+    left.set_title(f"{function}: duration and cost by memory (middle 60% of runs)")
+    fig.legend(loc="upper center", bbox_to_anchor=(0.5, 0.9), ncol=3)
     fig.tight_layout()
     return fig

@@ -1,15 +1,19 @@
-"""End to end on the sandbox: invoke a few times, then `stats` (and its --plot) counts them."""
+"""End to end on the sandbox: invoke a few times, then `stats` (and its --plot) counts
+them; `tune` runs, applies, and restores the memory after Ctrl-C."""
 
 from __future__ import annotations
 
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import boto3
 import pytest
 
 from tests.e2e.test_sandbox_flow import REPO, cli
@@ -22,8 +26,9 @@ def deployed(tmp_path: Path) -> Iterator[tuple[Path, dict[str, str]]]:
     for name in ("functions", "policies", "lambdactl.toml"):
         src = REPO / name
         (shutil.copytree if src.is_dir() else shutil.copy)(src, tmp_path / name)
-    env = dict(os.environ, LAMBDACTL_HOME=str(tmp_path / "home"))
-    cli(tmp_path, env, "local", "start", "--port", "0")
+    env = dict(os.environ, LAMBDACTL_HOME=str(tmp_path / "home"), PYTHONUNBUFFERED="1")
+    started = json.loads(cli(tmp_path, env, "-o", "json", "local", "start", "--port", "0").stdout)
+    env["TEST_SANDBOX_ENDPOINT"] = started["endpoint"]
     try:
         cli(tmp_path, env, "up")
         yield tmp_path, env
@@ -66,3 +71,44 @@ def test_stats_plot_writes_a_png(deployed: tuple[Path, dict[str, str]]) -> None:
     assert f"wrote {out}" in proc.stderr
     data = out.read_bytes()
     assert data.startswith(PNG) and 10_000 < len(data) < 2_000_000
+
+
+def lambda_client(env: dict[str, str]) -> Any:
+    return boto3.client("lambda", endpoint_url=env["TEST_SANDBOX_ENDPOINT"], region_name="us-east-1",
+                        aws_access_key_id="test", aws_secret_access_key="test")
+
+
+def test_tune_ranks_applies_and_restores(deployed: tuple[Path, dict[str, str]]) -> None:
+    root, env = deployed
+    proc = cli(root, env, "-o", "json", "tune", "hello", "--memory", "256,512", "--runs", "5",
+               "--payload", "{}", "--apply")
+    doc = json.loads(proc.stdout)
+    assert doc["original_memory_mb"] == 128
+    assert sorted(t["memory_mb"] for t in doc["ranking"]) == [256, 512]
+    assert [t["kept"] for t in doc["ranking"]] == [3, 3]      # 5 runs, one dropped at each end
+    assert doc["best_memory_mb"] == doc["ranking"][0]["memory_mb"] and doc["applied"] is True
+    assert "durations will not reflect memory" in proc.stderr
+    assert lambda_client(env).get_function_configuration(
+        FunctionName="lambdactl-demo-hello")["MemorySize"] == 128        # restored
+    toml = (root / "lambdactl.toml").read_text()
+    assert f"memory = {doc['best_memory_mb']}" in toml and "# The S3 upload logger" in toml
+
+
+def test_tune_restores_the_memory_on_ctrl_c(deployed: tuple[Path, dict[str, str]]) -> None:
+    root, env = deployed
+    proc = subprocess.Popen([sys.executable, "-m", "lambdactl", "tune", "hello", "--memory", "256,512",
+                             "--runs", "1000"], cwd=root, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    assert proc.stderr is not None
+    lines = []
+    for line in proc.stderr:   # the first size has started
+        lines.append(line)
+        if "256 MB: 1000 runs" in line:
+            break
+    lam = lambda_client(env)
+    assert lam.get_function_configuration(FunctionName="lambdactl-demo-hello")["MemorySize"] == 256
+    proc.send_signal(signal.SIGINT)
+    _, rest = proc.communicate(timeout=60)
+    assert proc.returncode == 130, "".join(lines) + rest
+    assert "restoring MemorySize 128 MB" in rest and "Traceback" not in rest
+    assert lam.get_function_configuration(FunctionName="lambdactl-demo-hello")["MemorySize"] == 128
