@@ -9,8 +9,11 @@ happens (an error, a failing invocation, Ctrl-C).
 
 from __future__ import annotations
 
+import contextlib
 import math
-from collections.abc import Callable, Sequence
+import signal
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -133,10 +136,27 @@ def run(lam: Any, name: str, memories: Sequence[int], runs: int, payload: bytes,
             set_memory(lam, name, memory_mb)
             trials.append(measure(lam, name, memory_mb, runs, payload, architecture, progress))
     finally:
-        if on_restore:
-            on_restore(original)
-        set_memory(lam, name, original)
+        with sigint_deferred():
+            if on_restore:
+                on_restore(original)
+            set_memory(lam, name, original)
     return original, trials
+
+
+@contextlib.contextmanager
+def sigint_deferred() -> Iterator[None]:
+    """A Ctrl-C (a second one, typically) waits until the block is done, then raises."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, _frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
 
 
 def apply(config_path: Path, key: str, memory_mb: int) -> bool:

@@ -58,3 +58,21 @@ def test_tune_restores_after_an_interruption(aws: Callable[[str], Any], make_fun
                  on_restore=restored.append)
     assert restored == [256] and memory(aws, name) == 256
     assert report_sizes(aws, name) == {128: 4, 1024: 2}
+
+
+def test_a_second_ctrl_c_waits_for_the_restore(aws: Callable[[str], Any], make_function: Callable[..., str]) -> None:
+    """Ctrl-C mid-run, and again while the memory is being restored: the restore
+    finishes, then the interruption goes on."""
+    import os
+    import signal
+
+    name = make_function("app.echo", MemorySize=256)
+
+    def ctrl_c(memory_mb: int, run: int, runs: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        tune.run(aws("lambda"), name, [512], 3, b"{}", progress=ctrl_c,
+                 on_restore=lambda mb: os.kill(os.getpid(), signal.SIGINT))
+    assert memory(aws, name) == 256
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
