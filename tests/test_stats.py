@@ -183,6 +183,9 @@ def test_stats_bad_since_is_a_usage_error(project: Path) -> None:
     result = CliRunner().invoke(root, ["stats", "hello", "--since", "yesterday"])
     assert result.exit_code == 2
     assert "--since 'yesterday'" in result.output and "Traceback" not in result.output
+    result = CliRunner().invoke(root, ["stats", "hello", "--since", "2999-01-01"])
+    assert result.exit_code == 2
+    assert "error: --since '2999-01-01' is not in the past; use e.g. 1h" in result.output
 
 
 def test_stats_figure_axes_have_units() -> None:

@@ -32,6 +32,10 @@ def command(app: App, fn: str | None, since: str, plot_path: str | None) -> None
     function = app.project.function(fn)
     until = logs.utcnow()
     start = logs.parse_since(since, until)
+    if start >= until:
+        from lambdactl.errors import ConfigError
+
+        raise ConfigError(f"--since {since!r} is not in the past", "use e.g. 1h, 2d or an earlier time")
     if plot_path:
         from lambdactl import plots
 
