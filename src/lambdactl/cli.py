@@ -33,6 +33,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "destroy": ("destroy", "Remove everything lambdactl created for this project, and nothing else."),
     "invoke": ("invoke", "Invoke a function and show its result, log tail and cost."),
     "logs": ("logs", "Show a function's CloudWatch logs; --follow to watch them live."),
+    "stats": ("stats", "Invocations, errors, cold starts, duration, memory and cost from the logs."),
+    "tune": ("tune", "Invoke at several memory sizes; rank them by cost or speed; --apply the best."),
     "upload": ("upload", "Put a file into a function's trigger bucket, to see it fire."),
     "event": ("event", "Print a sample event (s3-put, s3-delete) for local testing."),
     "status": ("status", "What is deployed, and how it drifts from the config."),
