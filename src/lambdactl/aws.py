@@ -18,7 +18,7 @@ from typing import Any
 
 from lambdactl.errors import AwsError, LambdactlError
 
-READ_PREFIXES = ("Get", "List", "Describe", "Head")
+READ_PREFIXES = ("Get", "List", "Describe", "Head", "Scan", "Query")
 LOCAL_CREDENTIALS = ("test", "test")   # access key id, secret: the sandbox's dummy credentials
 
 

@@ -14,11 +14,15 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from lambdactl import refs
 from lambdactl.core.ownership import OWNER_TAG
 from lambdactl.errors import ConfigError
 from lambdactl.triggers.rules import rules_overlap
+
+if TYPE_CHECKING:
+    from lambdactl.kinds.table import Table
 
 DEFAULT_CONFIG = "lambdactl.toml"
 
@@ -131,6 +135,7 @@ class Project:
     target: str | None = None
     functions: tuple[Function, ...] = field(default_factory=tuple)
     layers: tuple[Layer, ...] = field(default_factory=tuple)
+    tables: tuple[Table, ...] = field(default_factory=tuple)   # [tables.NAME] (kinds/table.py)
 
     def layers_of(self, fns: tuple[Function, ...]) -> tuple[Layer, ...]:
         """The [layers.NAME] that FNS name, in declaration order."""
@@ -251,7 +256,7 @@ def load(path: str | Path | None = None, *, lenient: bool = False) -> Project:
 def parse(data: dict[str, Any], cfg: Path, *, lenient: bool = False) -> Project:
     p = _Problems(cfg, lenient)
     root = cfg.parent
-    _check_keys(p, "", data, {"project", "functions", "layers"})
+    _check_keys(p, "", data, {"project", "functions", "layers", "tables"})
     proj = data.get("project")
     if not isinstance(proj, dict):
         p.add("[project]", "missing; add [project] with name = \"my-app\"")
@@ -279,9 +284,12 @@ def parse(data: dict[str, Any], cfg: Path, *, lenient: bool = False) -> Project:
     layers_tbl = data.get("layers", {})
     if not _typed(p, "[layers]", layers_tbl, dict, "tables [layers.NAME]"):
         layers_tbl = {}
+    from lambdactl.kinds import table
+
+    tables = table.parse(p.add, data.get("tables", {}), name)
     functions = []
     for key, tbl in functions_tbl.items():
-        fn = _parse_function(p, root, name, key, tbl, sorted(layers_tbl))
+        fn = _parse_function(p, root, name, key, tbl, sorted(layers_tbl), refs.known(tables))
         if fn is not None:
             functions.append(fn)
     _check_trigger_overlaps(p, functions)
@@ -290,12 +298,12 @@ def parse(data: dict[str, Any], cfg: Path, *, lenient: bool = False) -> Project:
     p.raise_if_any()
     return Project(
         name=name, root=root, path=cfg, region=region, target=target, functions=tuple(functions),
-        layers=tuple(layers),
+        layers=tuple(layers), tables=tables,
     )
 
 
 def _parse_function(p: _Problems, root: Path, project: str, key: str, tbl: Any,
-                    layer_keys: list[str]) -> Function | None:
+                    layer_keys: list[str], known_refs: set[str]) -> Function | None:
     where = f"functions.{key}"
     if not _table(p, where, tbl, FUNCTION_KEYS, "a table"):
         return None
@@ -345,10 +353,10 @@ def _parse_function(p: _Problems, root: Path, project: str, key: str, tbl: Any,
                 p.add(f"{where}.environment.{k}", f"must be a string, got {v!r}; quote it")
             else:
                 env_items.append((k, v))
+                p.items += [f"{p.path.name}: {where}.environment.{k}: {x}" for x in refs.unknown(v, known_refs)]
         size = len(json.dumps(dict(env_items), separators=(",", ":")))
         if size > 4096:
             p.add(f"{where}.environment", f"is {size} bytes; Lambda allows 4 KB in total")
-
     layers = tbl.get("layers", [])
     if _typed(p, f"{where}.layers", layers, list, "a list of layer version ARNs and [layers.NAME] names"):
         for ref in layers:
@@ -386,7 +394,7 @@ def _parse_function(p: _Problems, root: Path, project: str, key: str, tbl: Any,
             else:
                 from lambdactl.iam import check_policy_file
 
-                for problem in check_policy_file(policy_path, allowed_placeholders(env_items, triggers)):
+                for problem in check_policy_file(policy_path, allowed_placeholders(env_items, triggers) | known_refs):
                     p.add(f"{where}.policy", f"{policy}: {problem}")
     if len(p.items) > n_before and not p.lenient:
         return None
@@ -508,10 +516,7 @@ def _parse_triggers(p: _Problems, where: str, raw: Any) -> list[Trigger]:
 
 
 def allowed_placeholders(env: list[tuple[str, str]], triggers: list[Trigger]) -> set[str]:
-    names = {"region", "account_id", "function_name", "partition"} | {k for k, _ in env}
-    if triggers:
-        names.add("bucket")
-    return names
+    return {"region", "account_id", "function_name", "partition", *(k for k, _ in env), *(("bucket",) if triggers else ())}
 
 
 def check_handler(source: Path, handler: str) -> str | None:

@@ -70,8 +70,9 @@ def check_policy_file(path: Path, placeholders: set[str]) -> list[str]:
     return problems
 
 
-def render_values(fn: Function, region: str, account_id: str, partition: str = "aws") -> dict[str, str]:
-    values = dict(fn.environment)
+def render_values(fn: Function, region: str, account_id: str, partition: str = "aws",
+                  refs: dict[str, str] | None = None) -> dict[str, str]:
+    values = {**dict(fn.environment), **(refs or {})}   # refs: ${tables.NAME.arn}, ... (refs.py)
     values.update(
         region=region, account_id=account_id, function_name=fn.name, partition=partition
     )
@@ -109,9 +110,10 @@ def user_statements(fn: Function, values: dict[str, str]) -> list[dict[str, Any]
     return list(doc["Statement"])
 
 
-def render_policy(fn: Function, region: str, account_id: str, partition: str = "aws") -> dict[str, Any]:
+def render_policy(fn: Function, region: str, account_id: str, partition: str = "aws",
+                  refs: dict[str, str] | None = None) -> dict[str, Any]:
     """The one inline policy: the user's statements plus our log statement."""
-    values = render_values(fn, region, account_id, partition)
+    values = render_values(fn, region, account_id, partition, refs)
     statements = user_statements(fn, values)
     statements.append(logs_statement(fn, region, account_id, partition))
     return {"Version": "2012-10-17", "Statement": statements}

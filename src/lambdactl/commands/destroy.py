@@ -11,8 +11,10 @@ from lambdactl.cli import App
               help="The project to remove when there is no lambdactl.toml (else read from the journal).")
 @click.option("--dry-run", is_flag=True,
               help="Show what would be removed and why each is ours (read calls only); remove nothing.")
+@click.option("--delete-data", is_flag=True,
+              help="Also delete the project's tables that hold items (else kept, with their item count).")
 @click.pass_obj
-def command(app: App, yes: bool, project_name: str | None, dry_run: bool) -> None:
+def command(app: App, yes: bool, project_name: str | None, dry_run: bool, delete_data: bool) -> None:
     """Remove everything lambdactl created for this project, and nothing else.
 
     Our notification entries (other entries untouched) first, then our
@@ -20,7 +22,8 @@ def command(app: App, yes: bool, project_name: str | None, dry_run: bool) -> Non
     A bucket lambdactl created goes only if it is empty (with its notification
     configuration); any other bucket is kept. Then the layer versions
     lambdactl published, the staged packages (over 50 MB) and the staging
-    bucket if nothing else is in it. Safe to run twice.
+    bucket if nothing else is in it. The project's [tables.NAME] go if empty, or
+    with their items under --delete-data. Safe to run twice.
 
     Works from names alone: a missing source directory, an invalid field or no
     lambdactl.toml at all (then from the journal in this directory) is no reason
@@ -30,11 +33,11 @@ def command(app: App, yes: bool, project_name: str | None, dry_run: bool) -> Non
     """
     from lambdactl import staging, teardown
     from lambdactl.core.step import Step
-    from lambdactl.kinds import layer
+    from lambdactl.kinds import layer, table
 
     app.lenient, app.project_name = True, project_name
     if dry_run:
-        return dry(app)
+        return dry(app, delete_data)
     if not yes and not app.term.interactive:
         raise click.UsageError("destroy needs --yes when not run from a terminal")
     ctx = app.context
@@ -54,7 +57,8 @@ def command(app: App, yes: bool, project_name: str | None, dry_run: bool) -> Non
             app.term.status("destroying…"):
         found = teardown.observe(ctx, targets)
         done = teardown.execute(ctx, targets, found, teardown.plan(targets, found, ctx.project.name), on_step)
-        for step in [*layer.destroy(ctx), *staging.destroy(ctx, [t.name for t in targets], journal_lost)]:
+        for step in [*layer.destroy(ctx), *staging.destroy(ctx, [t.name for t in targets], journal_lost),
+                     *table.destroy(ctx, delete_data)]:
             on_step(step, "done")
             done.append(step)
     deleted = [s for s in done if s.action == "delete"]
@@ -70,15 +74,15 @@ def command(app: App, yes: bool, project_name: str | None, dry_run: bool) -> Non
     app.term.debug(f"API calls: {calls.reads} reads, {calls.writes} writes")
 
 
-def dry(app: App) -> None:
+def dry(app: App, delete_data: bool = False) -> None:
     """destroy --dry-run: the same plan, displayed."""
     from lambdactl.commands import _teardown
-    from lambdactl.kinds import layer
+    from lambdactl.kinds import layer, table
 
     ctx = app.context
     with app.term.status("reading what is deployed…"):
         _, _, steps = _teardown.planned(app, orphans=False)
-        steps += layer.plan_destroy(ctx)
+        steps += layer.plan_destroy(ctx) + table.plan_destroy(ctx, delete_data)
     staged = [e for e in ctx.journal.resources().values() if e["kind"].startswith("staging")]
     _teardown.show(app, steps, {"staging": [e["name"] for e in staged]})
     if staged and not app.term.json:

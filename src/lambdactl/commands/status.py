@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from lambdactl.config import Function
     from lambdactl.core.context import Context
     from lambdactl.core.observe import Observed
+    from lambdactl.core.step import Step
     from lambdactl.package import Package
 
 
@@ -35,11 +36,14 @@ def command(app: App, fn: str | None) -> None:
     ctx = app.context
     results, observed = observe_all(app, ALL, fn)
     journal = ctx.journal.resources()
+    project = project_drift(ctx, observed[""], journal)
     docs = [describe(ctx, r.fn, observed[r.fn.key], r.package, journal) for r in results]
     orphans = _teardown.orphan_lines(_teardown.planned(app, orphans=True)[2])
     if app.term.json:
-        app.term.print_json({"functions": docs, "orphans": orphans})
+        app.term.print_json({"functions": docs, "project": project, "orphans": orphans})
     else:
+        for line in project:
+            app.term.write(f"project: {line}")
         for d in docs:
             head = "deployed" if d["deployed"] else "not deployed"
             app.term.write(f"{d['function']}: {head}" + (f" {d['arn']} ({d['state']}, code {d['code_sha256']}, "
@@ -48,7 +52,29 @@ def command(app: App, fn: str | None) -> None:
                 app.term.write(f"  {line}")
         for line in orphans:
             app.term.write(line)
-    raise SystemExit(1 if orphans or any(d["drift"] for d in docs) else 0)
+    raise SystemExit(1 if orphans or project or any(d["drift"] for d in docs) else 0)
+
+
+def project_drift(ctx: Context, o: Observed, journal: dict[str, Any]) -> list[str]:
+    """The project's own resources (tables): what `up` would change, or why it would refuse."""
+    from lambdactl.core import graph
+    from lambdactl.errors import LambdactlError
+    from lambdactl.kinds import ALL
+
+    try:
+        return steps_drift(graph.decide_project(ctx, o, ALL), journal)
+    except LambdactlError as exc:   # a key schema changed, a table of someone else's
+        return [f"up would refuse: {exc}"]
+
+
+def steps_drift(steps: list[Step], journal: dict[str, Any]) -> list[str]:
+    lines = []
+    for step in (s for s in steps if s.writes):
+        line = step.describe()
+        if step.action == "create" and f"{step.kind}:{step.name}" in journal:
+            line += " (lambdactl created it; it was deleted outside lambdactl)"
+        lines.append(line)
+    return lines
 
 
 def describe(ctx: Context, f: Function, o: Observed, pkg: Package | None,
@@ -88,10 +114,4 @@ def drift_lines(ctx: Context, f: Function, o: Observed, pkg: Package | None,
         return [f"not ours: {exc.message}"]
     except LambdactlError as exc:  # e.g. a foreign rule overlapping ours
         return [f"up would refuse: {exc}"]
-    lines = []
-    for step in (s for s in steps if s.writes):
-        line = step.describe()
-        if step.action == "create" and f"{step.kind}:{step.name}" in journal:
-            line += " (lambdactl created it; it was deleted outside lambdactl)"
-        lines.append(line)
-    return lines
+    return steps_drift(steps, journal)

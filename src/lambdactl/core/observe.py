@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from lambdactl import dynamodb, iam
 from lambdactl import functions as fnmod
-from lambdactl import iam
 from lambdactl import layers as layermod
 from lambdactl import staging as stagemod
 from lambdactl.core.executor import run_parallel
@@ -40,6 +40,7 @@ class Observed:
     buckets: dict[str, s3mod.BucketState] = field(default_factory=dict)
     staging: stagemod.StagingState | None = None   # read only when a package is over 50 MB
     role_unread: bool = False   # `up` will claim the role by creating it (kinds.role.claim)
+    tables: dict[str, dynamodb.TableState | None] = field(default_factory=dict)   # the project's (shared)
 
 
 def observe(ctx: Context, fns: tuple[Function, ...], kinds: tuple[str, ...],
@@ -77,6 +78,7 @@ class _Reads:
         self.roles: dict[str, Any] = {}
         self.policies: dict[str, str | None] = {}
         self.bucket_states: dict[str, s3mod.BucketState] = {}
+        self.tables: dict[str, dynamodb.TableState | None] = {}
         self.want_role = bool({"role", "function"} & self.kinds)
 
     def expected(self, kind: str, name: str) -> bool:
@@ -127,6 +129,12 @@ class _Reads:
         if {"bucket", "notification"} & kinds:
             for b in sorted({t.bucket for fn in self.fns for t in fn.triggers}):
                 self.add("s3", s3mod.observe_bucket, b, partial(self.bucket_states.__setitem__, b))
+        if "table" in kinds:
+            a = self.a
+            for t in ctx.project.tables:
+                arn = f"arn:{a.partition}:dynamodb:{a.region}:{{}}:table/{t.name}"
+                self.jobs.append((partial(lambda n, arn: dynamodb.observe(a.client("dynamodb"), n, arn.format(a.account_id)),
+                                          t.name, arn), partial(self.tables.__setitem__, t.key)))
         if "layer" in kinds:
             for layer in ctx.project.layers_of(self.fns):
                 self.add("lambda", layermod.observe, layer.name, partial(ctx.layers.observed.__setitem__, layer.key))
@@ -154,6 +162,8 @@ class _Reads:
             o.role = iam.role_state(self.roles.get(fn.key), self.policies.get(fn.key))
             o.role_unread = self.want_role and fn.key not in self.roles
             o.buckets = {t.bucket: self.bucket_states[t.bucket] for t in fn.triggers if t.bucket in self.bucket_states}
+            o.tables = self.tables
+        self.out[""] = Observed(tables=self.tables)   # the project's own: what decide_project compares
         return self.out
 
 

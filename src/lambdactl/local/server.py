@@ -52,7 +52,7 @@ def _die_if_server_thread_fails(args: Any) -> None:
 
 
 # The services lambdactl and its tutorials' handlers use.
-BACKENDS = ("s3", "iam", "logs", "sts", "awslambda", "sqs", "sns", "events")
+BACKENDS = ("s3", "iam", "logs", "sts", "awslambda", "sqs", "sns", "events", "dynamodb")
 
 
 def preload_backends() -> None:

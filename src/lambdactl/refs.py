@@ -1,0 +1,44 @@
+"""References to the project's own resources: ${tables.NAME.arn} and the like, in
+policy files and `environment` values. Checked with the config (an unknown one is
+a config error before any call), resolved when a plan is made."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lambdactl.config import Project
+    from lambdactl.kinds.table import Table
+
+REF = re.compile(r"\$\{((?:tables|buckets|queues)\.[^}]*)\}")
+TABLE_ATTRS = ("name", "arn", "stream_arn")
+UNKNOWN_STREAM = "(known once the table exists)"
+
+
+def known(tables: tuple[Table, ...]) -> set[str]:
+    """Every reference the config's resources define."""
+    return {f"tables.{t.key}.{attr}" for t in tables for attr in TABLE_ATTRS}
+
+
+def unknown(text: str, names: set[str]) -> list[str]:
+    """The references in TEXT that name nothing, each as a one-line problem."""
+    return [f"unknown reference ${{{r}}}; known: {', '.join(sorted(names)) or 'none (declare [tables.NAME])'}"
+            for r in sorted(set(REF.findall(text))) if r not in names]
+
+
+def values(project: Project, region: str, account_id: str, partition: str,
+           streams: dict[str, str]) -> dict[str, str]:
+    """What each reference stands for. STREAMS: the tables' stream ARNs (read or
+    just created); a stream ARN holds its creation time, so it cannot be computed."""
+    out: dict[str, str] = {}
+    for t in project.tables:
+        arn = f"arn:{partition}:dynamodb:{region}:{account_id}:table/{t.name}"
+        out |= {f"tables.{t.key}.name": t.name, f"tables.{t.key}.arn": arn,
+                f"tables.{t.key}.stream_arn": streams.get(f"tables.{t.key}.stream_arn", f"{arn}/stream/{UNKNOWN_STREAM}")}
+    return out
+
+
+def substitute(text: str, vals: dict[str, str]) -> str:
+    """TEXT with each known reference replaced (the config has refused unknown ones)."""
+    return REF.sub(lambda m: vals.get(m.group(1), m.group(0)), text)

@@ -1,0 +1,166 @@
+"""[tables.NAME] against moto: up creates (tagged, settings), plan/status show drift,
+a key change is refused before any write, references resolve, destroy keeps data."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from moto import mock_aws
+
+from tests.test_provision import HELLO, client, run, writes
+
+TABLE = "lambdactl-demo-history"
+HISTORY = """
+[tables.history]
+partition_key = { name = "bucket", type = "S" }
+sort_key = { name = "at", type = "N" }
+ttl = "expires_at"
+stream = "NEW_IMAGE"
+point_in_time_recovery = true
+"""
+
+
+@pytest.fixture
+def aws(project: Path) -> Iterator[None]:
+    with mock_aws():
+        yield
+
+
+def add(project: Path, text: str) -> None:
+    toml = project / "lambdactl.toml"
+    toml.write_text(toml.read_text() + text)
+
+
+def with_env(project: Path, env: str) -> None:
+    """hello's environment (inserted in its [functions.hello] table)."""
+    toml = project / "lambdactl.toml"
+    toml.write_text(toml.read_text().replace('log_retention_days = 14\n', f'log_retention_days = 14\nenvironment = {env}\n', 1))
+
+
+def test_up_creates_the_table_tagged_with_its_settings(aws: None, project: Path) -> None:
+    add(project, HISTORY)
+    out = json.loads(run("-o", "json", "up").stdout)
+    assert [(s["kind"], s["name"], s["action"]) for s in out["project"]] == [("table", TABLE, "create")]
+    ddb = client("dynamodb")
+    t = ddb.describe_table(TableName=TABLE)["Table"]
+    assert t["TableStatus"] == "ACTIVE"
+    assert [(k["AttributeName"], k["KeyType"]) for k in t["KeySchema"]] == [("bucket", "HASH"), ("at", "RANGE")]
+    assert t["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    assert t["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}
+    tags = ddb.list_tags_of_resource(ResourceArn=t["TableArn"])["Tags"]
+    assert {"Key": "lambdactl:project", "Value": "lambdactl-demo"} in tags
+    assert ddb.describe_time_to_live(TableName=TABLE)["TimeToLiveDescription"]["AttributeName"] == "expires_at"
+    pitr = ddb.describe_continuous_backups(TableName=TABLE)["ContinuousBackupsDescription"]
+    assert pitr["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
+
+
+def test_second_up_makes_no_write(aws: None, project: Path, calls: Counter[str]) -> None:
+    add(project, HISTORY)
+    run("up")
+    calls.clear()
+    r = run("up")
+    assert writes(calls) == {}
+    assert "no changes" in r.stderr
+
+
+def test_drift_is_shown_by_plan_and_status_and_fixed_by_up(aws: None, project: Path) -> None:
+    add(project, HISTORY)
+    run("up")
+    ddb = client("dynamodb")
+    ddb.update_continuous_backups(TableName=TABLE, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": False})
+    ddb.update_table(TableName=TABLE, BillingMode="PROVISIONED",
+                     ProvisionedThroughput={"ReadCapacityUnits": 1, "WriteCapacityUnits": 1})
+    r = run("plan")
+    assert f"~ project: update table {TABLE} (billing, point_in_time_recovery)" in r.stdout
+    r = run("status", code=1)
+    assert f"project: update table {TABLE} (billing, point_in_time_recovery)" in r.stdout
+    run("up")
+    assert ddb.describe_table(TableName=TABLE)["Table"]["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    run("status")
+
+
+def test_a_key_schema_change_is_refused_before_any_write(aws: None, project: Path, calls: Counter[str]) -> None:
+    add(project, HISTORY)
+    run("up")
+    toml = project / "lambdactl.toml"
+    toml.write_text(toml.read_text().replace('name = "at", type = "N"', 'name = "when", type = "S"'))
+    calls.clear()
+    r = run("up", code=2)
+    assert writes(calls) == {}
+    [line] = r.stderr.strip().splitlines()
+    assert "DynamoDB cannot change a key schema in place" in line and "bucket (S) + at (N)" in line
+    assert "Traceback" not in r.output
+
+
+def test_a_foreign_table_with_our_name_is_refused(aws: None, project: Path) -> None:
+    add(project, HISTORY)
+    client("dynamodb").create_table(TableName=TABLE, KeySchema=[{"AttributeName": "bucket", "KeyType": "HASH"}],
+                                    AttributeDefinitions=[{"AttributeName": "bucket", "AttributeType": "S"}],
+                                    BillingMode="PAY_PER_REQUEST")
+    r = run("up", code=1)
+    assert "belongs to someone else" in r.stderr
+    assert client("lambda").list_functions()["Functions"] == []
+
+
+def test_references_resolve_in_environment_and_policy(aws: None, project: Path) -> None:
+    add(project, HISTORY)
+    with_env(project, '{ TABLE = "${tables.history.name}", STREAM = "${tables.history.stream_arn}" }')
+    (project / "policies" / "hello.json").write_text(json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "dynamodb:PutItem", "Resource": "${tables.history.arn}"}]}))
+    run("up")
+    env = client("lambda").get_function_configuration(FunctionName=HELLO)["Environment"]["Variables"]
+    stream = client("dynamodb").describe_table(TableName=TABLE)["Table"]["LatestStreamArn"]
+    assert env == {"TABLE": TABLE, "STREAM": stream}
+    doc = client("iam").get_role_policy(RoleName=f"{HELLO}-role", PolicyName="lambdactl-us-east-1")["PolicyDocument"]
+    assert doc["Statement"][0]["Resource"] == f"arn:aws:dynamodb:us-east-1:123456789012:table/{TABLE}"
+
+
+@pytest.mark.parametrize(("where", "text"), [
+    ("environment", '{ TABLE = "${tables.histroy.name}" }'),
+    ("policy", "${tables.history.url}"),
+])
+def test_unknown_references_are_config_errors(aws: None, project: Path, calls: Counter[str],
+                                              where: str, text: str) -> None:
+    add(project, HISTORY)
+    if where == "environment":
+        with_env(project, text)
+    else:
+        (project / "policies" / "hello.json").write_text(json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "dynamodb:PutItem", "Resource": text}]}))
+    r = run("up", code=2)
+    assert "unknown" in r.stderr and "tables.history.arn" in r.stderr   # the known ones are listed
+    assert calls == Counter()
+
+
+def test_destroy_deletes_an_empty_table_and_keeps_one_with_items(aws: None, project: Path) -> None:
+    add(project, HISTORY)
+    run("up")
+    ddb = client("dynamodb")
+    for i in range(3):
+        ddb.put_item(TableName=TABLE, Item={"bucket": {"S": "b"}, "at": {"N": str(i)}})
+    r = run("destroy", "--yes")
+    assert f"table {TABLE}: kept (holds 3 item(s)" in r.stderr and "--delete-data" in r.stderr
+    assert ddb.list_tables()["TableNames"] == [TABLE]
+    assert client("lambda").list_functions()["Functions"] == []
+    r = run("destroy", "--yes", "--delete-data")
+    assert f"delete table {TABLE}: tagged lambdactl:project=lambdactl-demo, with its 3 item(s)" in r.stderr
+    assert ddb.list_tables()["TableNames"] == []
+
+
+def test_destroy_deletes_an_empty_table_and_never_a_foreign_one(aws: None, project: Path) -> None:
+    add(project, HISTORY)
+    run("up")
+    r = run("destroy", "--yes")
+    assert f"delete table {TABLE}" in r.stderr
+    ddb = client("dynamodb")
+    assert ddb.list_tables()["TableNames"] == []
+    ddb.create_table(TableName=TABLE, KeySchema=[{"AttributeName": "bucket", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "bucket", "AttributeType": "S"}],
+                     BillingMode="PAY_PER_REQUEST")
+    r = run("destroy", "--yes", "--delete-data")
+    assert "kept (belongs to someone else" in r.stderr
+    assert ddb.list_tables()["TableNames"] == [TABLE]
