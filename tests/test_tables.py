@@ -164,3 +164,80 @@ def test_destroy_deletes_an_empty_table_and_never_a_foreign_one(aws: None, proje
     r = run("destroy", "--yes", "--delete-data")
     assert "kept (belongs to someone else" in r.stderr
     assert ddb.list_tables()["TableNames"] == [TABLE]
+
+
+# -- [buckets.NAME] -------------------------------------------------------------
+CHARTS = "lambdactl-demo-charts"
+BUCKETS = """
+[buckets.charts]
+versioning = true
+expire_days = 30
+"""
+
+
+def test_up_creates_a_project_bucket_with_its_settings(aws: None, project: Path, calls: Counter[str]) -> None:
+    add(project, BUCKETS)
+    out = json.loads(run("-o", "json", "up").stdout)
+    assert ("project_bucket", CHARTS, "create") in [(s["kind"], s["name"], s["action"]) for s in out["project"]]
+    s3 = client("s3")
+    assert s3.get_bucket_versioning(Bucket=CHARTS)["Status"] == "Enabled"
+    [rule] = s3.get_bucket_lifecycle_configuration(Bucket=CHARTS)["Rules"]
+    assert (rule["ID"], rule["Expiration"]["Days"]) == ("lambdactl-expire", 30)
+    assert all(s3.get_public_access_block(Bucket=CHARTS)["PublicAccessBlockConfiguration"].values())
+    assert {"Key": "lambdactl:project", "Value": "lambdactl-demo"} in s3.get_bucket_tagging(Bucket=CHARTS)["TagSet"]
+    calls.clear()
+    run("up")
+    assert writes(calls) == {}
+
+
+def test_project_bucket_drift_keeps_foreign_lifecycle_rules(aws: None, project: Path) -> None:
+    add(project, BUCKETS)
+    run("up")
+    s3 = client("s3")
+    theirs = {"ID": "theirs", "Status": "Enabled", "Filter": {"Prefix": "tmp/"}, "Expiration": {"Days": 1}}
+    s3.put_bucket_lifecycle_configuration(Bucket=CHARTS, LifecycleConfiguration={"Rules": [theirs]})
+    s3.delete_public_access_block(Bucket=CHARTS)
+    r = run("status", code=1)
+    assert f"project: update project bucket {CHARTS} (expire_days, block_public_access)" in r.stdout
+    run("up")
+    rules = {r["ID"]: r for r in s3.get_bucket_lifecycle_configuration(Bucket=CHARTS)["Rules"]}
+    assert set(rules) == {"theirs", "lambdactl-expire"}
+    run("status")
+
+
+def test_bucket_references_and_a_trigger_naming_a_project_bucket(aws: None, project: Path) -> None:
+    add(project, BUCKETS)
+    toml = project / "lambdactl.toml"
+    toml.write_text(toml.read_text().replace('bucket = "lambdactl-demo-uploads"', 'bucket = "${buckets.charts}"'))
+    with_env(project, '{ OUT = "${buckets.charts}" }')
+    (project / "policies" / "hello.json").write_text(json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "${buckets.charts.arn}/*"}]}))
+    run("up")
+    env = client("lambda").get_function_configuration(FunctionName=HELLO)["Environment"]["Variables"]
+    assert env == {"OUT": CHARTS}
+    doc = client("iam").get_role_policy(RoleName=f"{HELLO}-role", PolicyName="lambdactl-us-east-1")["PolicyDocument"]
+    assert doc["Statement"][0]["Resource"] == f"arn:aws:s3:::{CHARTS}/*"
+    [entry] = client("s3").get_bucket_notification_configuration(Bucket=CHARTS)["LambdaFunctionConfigurations"]
+    assert entry["LambdaFunctionArn"].endswith(HELLO)
+    assert client("s3").list_buckets()["Buckets"][0]["Name"] == CHARTS   # the trigger made no other bucket
+
+
+def test_a_trigger_naming_an_unknown_project_bucket_is_a_config_error(aws: None, project: Path) -> None:
+    toml = project / "lambdactl.toml"
+    toml.write_text(toml.read_text().replace('bucket = "lambdactl-demo-uploads"', 'bucket = "${buckets.chart}"'))
+    r = run("up", code=2)
+    assert "triggers[0].bucket: unknown reference ${buckets.chart}" in r.stderr
+
+
+def test_destroy_keeps_a_project_bucket_with_objects_unless_delete_data(aws: None, project: Path) -> None:
+    add(project, BUCKETS)
+    run("up")
+    s3 = client("s3")
+    for i in range(2):
+        s3.put_object(Bucket=CHARTS, Key="chart.png", Body=b"x" * i)   # versioned: 2 versions
+    r = run("destroy", "--yes")
+    assert f"project bucket {CHARTS}: kept (holds 2 object(s)" in r.stderr
+    assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == [CHARTS]
+    r = run("destroy", "--yes", "--delete-data")
+    assert f"delete project bucket {CHARTS}: tagged lambdactl:project=lambdactl-demo, with its 2 object(s)" in r.stderr
+    assert s3.list_buckets()["Buckets"] == []

@@ -22,6 +22,7 @@ from lambdactl.errors import ConfigError
 from lambdactl.triggers.rules import rules_overlap
 
 if TYPE_CHECKING:
+    from lambdactl.kinds.project_bucket import ProjectBucket
     from lambdactl.kinds.table import Table
 
 DEFAULT_CONFIG = "lambdactl.toml"
@@ -136,6 +137,7 @@ class Project:
     functions: tuple[Function, ...] = field(default_factory=tuple)
     layers: tuple[Layer, ...] = field(default_factory=tuple)
     tables: tuple[Table, ...] = field(default_factory=tuple)   # [tables.NAME] (kinds/table.py)
+    buckets: tuple[ProjectBucket, ...] = field(default_factory=tuple)   # [buckets.NAME]
 
     def layers_of(self, fns: tuple[Function, ...]) -> tuple[Layer, ...]:
         """The [layers.NAME] that FNS name, in declaration order."""
@@ -256,7 +258,7 @@ def load(path: str | Path | None = None, *, lenient: bool = False) -> Project:
 def parse(data: dict[str, Any], cfg: Path, *, lenient: bool = False) -> Project:
     p = _Problems(cfg, lenient)
     root = cfg.parent
-    _check_keys(p, "", data, {"project", "functions", "layers", "tables"})
+    _check_keys(p, "", data, {"project", "functions", "layers", "tables", "buckets"})
     proj = data.get("project")
     if not isinstance(proj, dict):
         p.add("[project]", "missing; add [project] with name = \"my-app\"")
@@ -284,21 +286,18 @@ def parse(data: dict[str, Any], cfg: Path, *, lenient: bool = False) -> Project:
     layers_tbl = data.get("layers", {})
     if not _typed(p, "[layers]", layers_tbl, dict, "tables [layers.NAME]"):
         layers_tbl = {}
-    from lambdactl.kinds import table
-
-    tables = table.parse(p.add, data.get("tables", {}), name)
-    functions = []
-    for key, tbl in functions_tbl.items():
-        fn = _parse_function(p, root, name, key, tbl, sorted(layers_tbl), refs.known(tables))
-        if fn is not None:
-            functions.append(fn)
+    from lambdactl.kinds import project_bucket, table
+    # Before the functions: their references name these, a trigger's bucket too (rewritten).
+    tables, buckets = table.parse(p.add, data.get("tables", {}), name), project_bucket.parse(p.add, data, name)
+    functions = [fn for key, tbl in functions_tbl.items() if (fn := _parse_function(
+        p, root, name, key, tbl, sorted(layers_tbl), refs.known(tables, buckets))) is not None]
     _check_trigger_overlaps(p, functions)
     layers = [layer for key, tbl in layers_tbl.items()
               if (layer := _parse_layer(p, root, name, key, tbl, functions)) is not None]
     p.raise_if_any()
     return Project(
         name=name, root=root, path=cfg, region=region, target=target, functions=tuple(functions),
-        layers=tuple(layers), tables=tables,
+        layers=tuple(layers), tables=tables, buckets=buckets,
     )
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from lambdactl.config import Project
+    from lambdactl.kinds.project_bucket import ProjectBucket
     from lambdactl.kinds.table import Table
 
 REF = re.compile(r"\$\{((?:tables|buckets|queues)\.[^}]*)\}")
@@ -16,14 +17,15 @@ TABLE_ATTRS = ("name", "arn", "stream_arn")
 UNKNOWN_STREAM = "(known once the table exists)"
 
 
-def known(tables: tuple[Table, ...]) -> set[str]:
+def known(tables: tuple[Table, ...], buckets: tuple[ProjectBucket, ...] = ()) -> set[str]:
     """Every reference the config's resources define."""
-    return {f"tables.{t.key}.{attr}" for t in tables for attr in TABLE_ATTRS}
+    return {f"tables.{t.key}.{attr}" for t in tables for attr in TABLE_ATTRS} | {
+        r for b in buckets for r in (f"buckets.{b.key}", f"buckets.{b.key}.arn")}
 
 
 def unknown(text: str, names: set[str]) -> list[str]:
     """The references in TEXT that name nothing, each as a one-line problem."""
-    return [f"unknown reference ${{{r}}}; known: {', '.join(sorted(names)) or 'none (declare [tables.NAME])'}"
+    return [f"unknown reference ${{{r}}}; known: {', '.join(sorted(names)) or 'none (declare [tables.NAME] or [buckets.NAME])'}"
             for r in sorted(set(REF.findall(text))) if r not in names]
 
 
@@ -32,6 +34,8 @@ def values(project: Project, region: str, account_id: str, partition: str,
     """What each reference stands for. STREAMS: the tables' stream ARNs (read or
     just created); a stream ARN holds its creation time, so it cannot be computed."""
     out: dict[str, str] = {}
+    for b in project.buckets:
+        out |= {f"buckets.{b.key}": b.name, f"buckets.{b.key}.arn": f"arn:{partition}:s3:::{b.name}"}
     for t in project.tables:
         arn = f"arn:{partition}:dynamodb:{region}:{account_id}:table/{t.name}"
         out |= {f"tables.{t.key}.name": t.name, f"tables.{t.key}.arn": arn,

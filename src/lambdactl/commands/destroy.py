@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from lambdactl.cli import App
+
+if TYPE_CHECKING:
+    from lambdactl.core.step import Step
 
 
 @click.command("destroy")
@@ -32,8 +37,7 @@ def command(app: App, yes: bool, project_name: str | None, dry_run: bool, delete
     Example: lambdactl destroy --dry-run
     """
     from lambdactl import staging, teardown
-    from lambdactl.core.step import Step
-    from lambdactl.kinds import layer, table
+    from lambdactl.kinds import layer, project_bucket, table
 
     app.lenient, app.project_name = True, project_name
     if dry_run:
@@ -47,6 +51,7 @@ def command(app: App, yes: bool, project_name: str | None, dry_run: bool, delete
         names = ", ".join(t.name for t in targets)
         click.confirm(f"Remove {names} and everything lambdactl created for them"
                       f" ({ctx.aws.target.kind}, {ctx.aws.region})?", abort=True, err=True)
+    data = data_steps(app, delete_data, yes)
 
     def on_step(step: Step, _: str) -> None:
         symbol = "-" if step.action == "delete" else "·"
@@ -58,7 +63,8 @@ def command(app: App, yes: bool, project_name: str | None, dry_run: bool, delete
         found = teardown.observe(ctx, targets)
         done = teardown.execute(ctx, targets, found, teardown.plan(targets, found, ctx.project.name), on_step)
         for step in [*layer.destroy(ctx), *staging.destroy(ctx, [t.name for t in targets], journal_lost),
-                     *table.destroy(ctx, delete_data)]:
+                     *table.destroy(ctx, [s for s in data if s.kind == table.NAME]),
+                     *project_bucket.destroy(ctx, [s for s in data if s.kind == project_bucket.NAME])]:
             on_step(step, "done")
             done.append(step)
     deleted = [s for s in done if s.action == "delete"]
@@ -74,15 +80,32 @@ def command(app: App, yes: bool, project_name: str | None, dry_run: bool, delete
     app.term.debug(f"API calls: {calls.reads} reads, {calls.writes} writes")
 
 
+def data_steps(app: App, delete_data: bool, yes: bool) -> list[Step]:
+    """The project's tables and buckets: deleted if ours and empty, or with their
+    data under DELETE_DATA (asked first on a terminal, each with its count)."""
+    from lambdactl.kinds import project_bucket, table
+
+    ctx = app.context
+    with app.term.status("counting what the project's tables and buckets hold…"):
+        steps = table.plan_destroy(ctx, delete_data) + project_bucket.plan_destroy(ctx, delete_data)
+    losing = [s for s in steps if s.writes and "with its" in s.detail]
+    if losing and not yes:
+        for s in losing:
+            app.term.info(f"  {s.describe()}")
+        click.confirm("Delete these with their data (no undo)?", abort=True, err=True)
+    return steps
+
+
 def dry(app: App, delete_data: bool = False) -> None:
     """destroy --dry-run: the same plan, displayed."""
     from lambdactl.commands import _teardown
-    from lambdactl.kinds import layer, table
+    from lambdactl.kinds import layer, project_bucket, table
 
     ctx = app.context
     with app.term.status("reading what is deployed…"):
         _, _, steps = _teardown.planned(app, orphans=False)
         steps += layer.plan_destroy(ctx) + table.plan_destroy(ctx, delete_data)
+        steps += project_bucket.plan_destroy(ctx, delete_data)
     staged = [e for e in ctx.journal.resources().values() if e["kind"].startswith("staging")]
     _teardown.show(app, steps, {"staging": [e["name"] for e in staged]})
     if staged and not app.term.json:

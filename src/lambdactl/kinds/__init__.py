@@ -15,6 +15,7 @@ from lambdactl.kinds import (
     function,
     layer,
     log_group,
+    project_bucket,
     role,
     s3_notification,
     s3_permission,
@@ -22,7 +23,7 @@ from lambdactl.kinds import (
 )
 
 KINDS: dict[str, Kind] = {cast(Kind, m).NAME: cast(Kind, m) for m in (
-    table, role, log_group, layer, function, bucket, s3_permission, s3_notification)}
+    table, project_bucket, role, log_group, layer, function, bucket, s3_permission, s3_notification)}
 ALL = tuple(KINDS)
 PROJECT_KINDS = tuple(k for k, m in KINDS.items() if getattr(m, "SCOPE", "function") == "project")
 FUNCTION_KINDS = {k: m for k, m in KINDS.items() if k not in PROJECT_KINDS}

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from lambdactl import dynamodb
 from lambdactl.core import ownership
+from lambdactl.core.data import delete_each, plan_each, section
 from lambdactl.core.step import Step
 from lambdactl.errors import ConfigError, OwnershipError
 
@@ -63,11 +64,8 @@ def parse(add: Callable[[str, str], None], tbl: Any, project: str) -> tuple[Tabl
 
 def _parse_one(add: Callable[[str, str], None], key: str, t: Any, project: str) -> Table | None:
     where = f"tables.{key}"
-    if not isinstance(t, dict):
-        add(where, "must be a table with partition_key = { name = \"id\", type = \"S\" }")
+    if not section(add, where, t, KEYS, "a table with partition_key = { name = \"id\", type = \"S\" }"):
         return None
-    for k in sorted(set(t) - KEYS):
-        add(where, f"unknown key {k!r}; known: {', '.join(sorted(KEYS))}")
     name = t.get("name", f"{project}-{key}")
     if not isinstance(name, str) or not TABLE_NAME.fullmatch(name):
         add(f"{where}.name", f"{name!r} is not a DynamoDB table name (3-255 letters, digits, '_', '-', '.')")
@@ -191,10 +189,6 @@ def destroy_step(t_key: str, name: str, s: dynamodb.TableState | None, count: tu
 
 def plan_destroy(ctx: Context, delete_data: bool) -> list[Step]:
     """The config's and the journal's tables: read (with an item count), decided. Reads only."""
-    from functools import partial
-
-    from lambdactl.core.executor import run_parallel
-
     a = ctx.aws
     names = {t.name: t.key for t in ctx.project.tables}
     names |= {e["name"]: e["name"] for e in ctx.journal.resources().values()
@@ -206,16 +200,9 @@ def plan_destroy(ctx: Context, delete_data: bool) -> list[Step]:
         count = dynamodb.count_items(ddb, name, s.item_count) if s and ownership.is_ours(s.tags, ctx.project.name) else (0, False)
         return destroy_step(names[name], name, s, count, ctx.project.name, delete_data)
 
-    steps: list[Step | None] = []
-    run_parallel([partial(one, n) for n in sorted(names)], [steps.append for _ in names])
-    return sorted((s for s in steps if s is not None), key=lambda s: s.name)
+    return plan_each(names, one)
 
 
-def destroy(ctx: Context, delete_data: bool) -> list[Step]:
-    """Delete the tables plan_destroy finds ours (and empty, unless DELETE_DATA)."""
-    steps = plan_destroy(ctx, delete_data)
-    for s in steps:
-        if s.writes:
-            delete(ctx, s)
-            ctx.journal.forget(NAME, s.name)
-    return steps
+def destroy(ctx: Context, steps: list[Step]) -> list[Step]:
+    """Carry out plan_destroy's STEPS (tables ours, and empty unless --delete-data)."""
+    return delete_each(ctx, steps, delete)
