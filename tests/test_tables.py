@@ -3,10 +3,12 @@ a key change is refused before any write, references resolve, destroy keeps data
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from moto import mock_aws
@@ -219,7 +221,15 @@ def test_bucket_references_and_a_trigger_naming_a_project_bucket(aws: None, proj
     assert doc["Statement"][0]["Resource"] == f"arn:aws:s3:::{CHARTS}/*"
     [entry] = client("s3").get_bucket_notification_configuration(Bucket=CHARTS)["LambdaFunctionConfigurations"]
     assert entry["LambdaFunctionArn"].endswith(HELLO)
-    assert client("s3").list_buckets()["Buckets"][0]["Name"] == CHARTS   # the trigger made no other bucket
+    s3 = client("s3")
+    assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == [CHARTS]   # the trigger made no other bucket
+    s3.put_object(Bucket=CHARTS, Key="uploads/a.txt", Body=b"hi")
+    r = run("destroy", "--yes")
+    assert "delete notification" in r.stderr and f"skip bucket {CHARTS}" not in r.stderr   # said once, below
+    assert f"project bucket {CHARTS}: kept (holds 1 object(s)" in r.stderr
+    assert not s3.get_bucket_notification_configuration(Bucket=CHARTS).get("LambdaFunctionConfigurations")
+    run("destroy", "--yes", "--delete-data")
+    assert s3.list_buckets()["Buckets"] == []
 
 
 def test_a_trigger_naming_an_unknown_project_bucket_is_a_config_error(aws: None, project: Path) -> None:
@@ -241,3 +251,55 @@ def test_destroy_keeps_a_project_bucket_with_objects_unless_delete_data(aws: Non
     r = run("destroy", "--yes", "--delete-data")
     assert f"delete project bucket {CHARTS}: tagged lambdactl:project=lambdactl-demo, with its 2 object(s)" in r.stderr
     assert s3.list_buckets()["Buckets"] == []
+
+
+def test_delete_data_asks_on_a_terminal_with_the_counts(aws: None, project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from lambdactl.cli import root
+    from lambdactl.ui import Terminal
+
+    add(project, HISTORY)
+    run("up")
+    ddb = client("dynamodb")
+    for i in range(2):
+        ddb.put_item(TableName=TABLE, Item={"bucket": {"S": "b"}, "at": {"N": str(i)}})
+    # A terminal's prompts, without its spinners (rich needs a real console for those).
+    monkeypatch.setattr(Terminal, "interactive", property(lambda self: True))
+    monkeypatch.setattr(Terminal, "status", lambda self, _: contextlib.nullcontext(SimpleNamespace(update=print)))
+    r = CliRunner().invoke(root, ["--target", "aws", "destroy", "--delete-data"], input="y\nn\n")
+    assert r.exit_code == 1 and "with its 2 item(s)" in r.stderr and "Delete these with their data" in r.stderr
+    assert ddb.list_tables()["TableNames"] == [TABLE]                          # no: nothing deleted
+    r = CliRunner().invoke(root, ["--target", "aws", "destroy", "--delete-data"], input="y\ny\n")
+    assert r.exit_code == 0, r.stderr
+    assert ddb.list_tables()["TableNames"] == []
+
+
+def test_a_stream_view_change_is_made_off_then_on(aws: None, project: Path) -> None:
+    """DynamoDB changes a view type only by disabling the stream and enabling a new
+    one; moto 5.2 refuses the second step unless local/strict.py's patch is in."""
+    add(project, HISTORY)
+    run("up")
+    ddb = client("dynamodb")
+    before = ddb.describe_table(TableName=TABLE)["Table"]["LatestStreamArn"]
+    toml = project / "lambdactl.toml"
+    toml.write_text(toml.read_text().replace('stream = "NEW_IMAGE"', 'stream = "KEYS_ONLY"').replace('ttl = "expires_at"', 'ttl = "gone_at"'))
+    assert f"~ project: update table {TABLE} (stream, ttl)" in run("plan").stdout
+    run("up")
+    t = ddb.describe_table(TableName=TABLE)["Table"]
+    assert t["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"}
+    assert ddb.describe_time_to_live(TableName=TABLE)["TimeToLiveDescription"]["AttributeName"] == "gone_at"
+    assert t["LatestStreamArn"] != before   # a new stream
+    assert "no changes" in run("up").stderr
+
+
+def test_moto_still_needs_the_stream_patch() -> None:
+    """Contract: the method local/strict.py wraps exists and keeps the label without it."""
+    from moto.dynamodb.models.table import Table
+
+    from lambdactl.local import strict
+
+    original = strict._originals[(Table, "set_stream_specification")]
+    t = SimpleNamespace(stream_specification=None, latest_stream_label="old", account_id="123456789012")
+    original(t, {"StreamEnabled": False})
+    assert t.latest_stream_label == "old"

@@ -139,7 +139,9 @@ def plan(facts: Facts, want: object, have: Observed) -> list[Step]:
 
 def _plan_one(facts: Facts, b: ProjectBucket, s: BucketSettings | None) -> Step:
     if s is None:
-        return Step("", NAME, b.name, "create", drift(b, None), data=BucketData(b, None))
+        what = [*(["versioning"] if b.versioning else []), *([f"objects expire after {b.expire_days} days"] if b.expire_days else []),
+                "public access blocked" if b.block_public_access else "public access not blocked"]
+        return Step("", NAME, b.name, "create", drift(b, None), ", ".join(what), data=BucketData(b, None))
     if not ownership.is_ours(s.tags, facts.project):
         raise OwnershipError(f"bucket {b.name!r} already exists and belongs to {ownership.whose(s.tags)}; "
                              "lambdactl will not modify it",

@@ -119,7 +119,7 @@ def _plan_one(facts: Facts, t: Table, state: dynamodb.TableState | None) -> Step
     if state is None:
         fields = tuple(f for f, on in (("stream", t.stream), ("ttl", t.ttl),
                                         ("point_in_time_recovery", t.point_in_time_recovery)) if on)
-        return Step("", NAME, t.name, "create", fields, detail=describe_keys(t.keys), data=TableData(t, None))
+        return Step("", NAME, t.name, "create", fields, detail=settings(t), data=TableData(t, None))
     if not ownership.is_ours(state.tags, facts.project):
         raise OwnershipError(f"DynamoDB table {t.name!r} already exists and belongs to {ownership.whose(state.tags)}; "
                              "lambdactl will not modify it",
@@ -143,6 +143,13 @@ def drift(t: Table, s: dynamodb.TableState) -> tuple[str, ...]:
         "point_in_time_recovery": s.point_in_time_recovery != t.point_in_time_recovery,
     }
     return tuple(f for f in SETTINGS if differs[f])
+
+
+def settings(t: Table) -> str:
+    """A new table's settings, for plan and up: "key id (S), on-demand, stream NEW_IMAGE"."""
+    billing = f"provisioned {t.read_capacity}/{t.write_capacity}" if t.billing == "provisioned" else "on-demand"
+    return ", ".join([f"key {describe_keys(t.keys)}", billing, *([f"stream {t.stream}"] if t.stream else []),
+                      *([f"ttl {t.ttl}"] if t.ttl else []), *(["point-in-time recovery"] if t.point_in_time_recovery else [])])
 
 
 def describe_keys(keys: tuple[tuple[str, str, str], ...]) -> str:

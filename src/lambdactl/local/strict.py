@@ -50,9 +50,21 @@ def install(role_delay: float | None = None) -> None:
 
 def install_features() -> None:
     """Only what AWS has and moto lacks: nothing here makes moto stricter."""
+    from moto.dynamodb.models.table import Table
     from moto.s3.responses import S3Response
 
     _wrap(S3Response, "_bucket_response_put", _tags_at_create)
+    _wrap(Table, "set_stream_specification", _stream_off_forgets_label)
+
+
+def _stream_off_forgets_label(original: Callable[..., Any]) -> Callable[..., Any]:
+    def set_spec(self: Any, streams: dict[str, Any] | None) -> None:
+        original(self, streams)
+        # moto 5.2 keeps the old stream's label when a stream is disabled, then refuses
+        # to enable one again (StreamAlreadyEnabledException); DynamoDB makes a new stream.
+        if not self.stream_specification.get("StreamEnabled"):
+            self.latest_stream_label = None
+    return set_spec
 
 
 def uninstall() -> None:
