@@ -303,3 +303,15 @@ def test_moto_still_needs_the_stream_patch() -> None:
     t = SimpleNamespace(stream_specification=None, latest_stream_label="old", account_id="123456789012")
     original(t, {"StreamEnabled": False})
     assert t.latest_stream_label == "old"
+
+
+def test_a_policy_writing_where_its_project_bucket_trigger_fires_is_refused(aws: None, project: Path,
+                                                                            calls: Counter[str]) -> None:
+    add(project, BUCKETS)
+    toml = project / "lambdactl.toml"
+    toml.write_text(toml.read_text().replace('bucket = "lambdactl-demo-uploads"', 'bucket = "${buckets.charts}"'))
+    (project / "policies" / "hello.json").write_text(json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "${buckets.charts.arn}/*"}]}))
+    r = run("up", code=2)
+    assert "an infinite invocation loop" in r.stderr and CHARTS in r.stderr
+    assert calls == Counter()

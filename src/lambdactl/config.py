@@ -302,7 +302,7 @@ def parse(data: dict[str, Any], cfg: Path, *, lenient: bool = False) -> Project:
 
 
 def _parse_function(p: _Problems, root: Path, project: str, key: str, tbl: Any,
-                    layer_keys: list[str], known_refs: set[str]) -> Function | None:
+                    layer_keys: list[str], known_refs: dict[str, str]) -> Function | None:
     where = f"functions.{key}"
     if not _table(p, where, tbl, FUNCTION_KEYS, "a table"):
         return None
@@ -393,7 +393,7 @@ def _parse_function(p: _Problems, root: Path, project: str, key: str, tbl: Any,
             else:
                 from lambdactl.iam import check_policy_file
 
-                for problem in check_policy_file(policy_path, allowed_placeholders(env_items, triggers) | known_refs):
+                for problem in check_policy_file(policy_path, allowed_placeholders(env_items, triggers) | set(known_refs)):
                     p.add(f"{where}.policy", f"{policy}: {problem}")
     if len(p.items) > n_before and not p.lenient:
         return None
@@ -406,7 +406,7 @@ def _parse_function(p: _Problems, root: Path, project: str, key: str, tbl: Any,
     if policy_path is not None and not p.lenient:
         from lambdactl.iam import recursive_trigger_problems
 
-        for problem in recursive_trigger_problems(fn):
+        for problem in recursive_trigger_problems(fn, known_refs):
             p.add(f"{where}.triggers", problem)
     return fn
 

@@ -131,9 +131,10 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def recursive_trigger_problems(fn: Function) -> list[str]:
-    """A function whose policy can write where its own trigger fires loops forever."""
-    values = render_values(fn, "region", "123456789012")
+def recursive_trigger_problems(fn: Function, refs: dict[str, str] | None = None) -> list[str]:
+    """A function whose policy can write where its own trigger fires loops forever
+    (REFS: what ${buckets.NAME.arn} and the other references stand for)."""
+    values = render_values(fn, "region", "123456789012", refs=refs)
     try:
         statements = user_statements(fn, values)
     except (ValueError, ConfigError):

@@ -78,7 +78,7 @@ class Context:
         from lambdactl import refs
 
         a = self.aws
-        return refs.values(self.project, a.region, a.account_id, a.partition, self.streams)
+        return refs.values(self.project.tables, self.project.buckets, a.region, a.account_id, a.partition, self.streams)
 
     def policy(self, fn: Function) -> dict[str, Any]:
         from lambdactl import iam
