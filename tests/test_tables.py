@@ -315,3 +315,17 @@ def test_a_policy_writing_where_its_project_bucket_trigger_fires_is_refused(aws:
     r = run("up", code=2)
     assert "an infinite invocation loop" in r.stderr and CHARTS in r.stderr
     assert calls == Counter()
+
+
+def test_deploy_alone_resolves_a_stream_arn_reference(aws: None, project: Path) -> None:
+    """`deploy` plans no table, but reads it: the stream's ARN is not computable."""
+    add(project, HISTORY)
+    with_env(project, '{ STREAM = "${tables.history.stream_arn}" }')
+    run("up")
+    ddb = client("dynamodb")
+    ddb.update_table(TableName=TABLE, StreamSpecification={"StreamEnabled": False})
+    ddb.update_table(TableName=TABLE, StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"})
+    stream = ddb.describe_table(TableName=TABLE)["Table"]["LatestStreamArn"]
+    run("deploy", "hello")
+    env = client("lambda").get_function_configuration(FunctionName=HELLO)["Environment"]["Variables"]
+    assert env == {"STREAM": stream}

@@ -131,7 +131,7 @@ class _Reads:
         if {"bucket", "notification"} & kinds:
             for b in sorted({t.bucket for fn in self.fns for t in fn.triggers}):
                 self.add("s3", s3mod.observe_bucket, b, partial(self.bucket_states.__setitem__, b))
-        if "table" in kinds:
+        if {"table", "role", "function"} & kinds:   # a policy or env may name a stream's ARN: read
             for t in ctx.project.tables:
                 self.jobs.append((partial(self.table, t.name), partial(self.tables.__setitem__, t.key)))
         if "project_bucket" in kinds:
