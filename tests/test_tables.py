@@ -283,12 +283,12 @@ def test_a_stream_view_change_is_made_off_then_on(aws: None, project: Path) -> N
     ddb = client("dynamodb")
     before = ddb.describe_table(TableName=TABLE)["Table"]["LatestStreamArn"]
     toml = project / "lambdactl.toml"
-    toml.write_text(toml.read_text().replace('stream = "NEW_IMAGE"', 'stream = "KEYS_ONLY"').replace('ttl = "expires_at"', 'ttl = "gone_at"'))
+    toml.write_text(toml.read_text().replace('stream = "NEW_IMAGE"', 'stream = "KEYS_ONLY"').replace('ttl = "expires_at"\n', ''))
     assert f"~ project: update table {TABLE} (stream, ttl)" in run("plan").stdout
     run("up")
     t = ddb.describe_table(TableName=TABLE)["Table"]
     assert t["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"}
-    assert ddb.describe_time_to_live(TableName=TABLE)["TimeToLiveDescription"]["AttributeName"] == "gone_at"
+    assert ddb.describe_time_to_live(TableName=TABLE)["TimeToLiveDescription"]["TimeToLiveStatus"] == "DISABLED"
     assert t["LatestStreamArn"] != before   # a new stream
     assert "no changes" in run("up").stderr
 

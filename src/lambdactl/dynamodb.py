@@ -149,13 +149,9 @@ def change(ddb: Any, table: Table, have: TableState, fields: tuple[str, ...],
 
 def set_extras(ddb: Any, table: Table, fields: tuple[str, ...], old_ttl: str = "") -> None:
     """TTL and point-in-time recovery: their own calls, not UpdateTable's."""
-    if "ttl" in fields:
-        if old_ttl:  # another attribute: disable first (DynamoDB allows one TTL attribute)
-            ddb.update_time_to_live(TableName=table.name,
-                                    TimeToLiveSpecification={"Enabled": False, "AttributeName": old_ttl})
-        if table.ttl:
-            ddb.update_time_to_live(TableName=table.name,
-                                    TimeToLiveSpecification={"Enabled": True, "AttributeName": table.ttl})
+    if "ttl" in fields:  # on or off: another attribute is refused by the plan (one change an hour)
+        ddb.update_time_to_live(TableName=table.name, TimeToLiveSpecification={
+            "Enabled": bool(table.ttl), "AttributeName": table.ttl or old_ttl})
     if "point_in_time_recovery" in fields:
         ddb.update_continuous_backups(TableName=table.name, PointInTimeRecoverySpecification={
             "PointInTimeRecoveryEnabled": table.point_in_time_recovery})

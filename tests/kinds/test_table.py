@@ -39,7 +39,7 @@ def plan(have: TableState | None, want: table.Table = WANT) -> Any:
     (replace(HAVE, stream=""), "update", ("stream",)),
     (replace(HAVE, ttl=""), "update", ("ttl",)),
     (replace(HAVE, point_in_time_recovery=False), "update", ("point_in_time_recovery",)),
-    (replace(HAVE, ttl="other", point_in_time_recovery=False), "update", ("ttl", "point_in_time_recovery")),
+    (replace(HAVE, ttl="", point_in_time_recovery=False), "update", ("ttl", "point_in_time_recovery")),
 ])
 def test_plan(have: TableState | None, action: str, fields: tuple[str, ...]) -> None:
     step = plan(have)
@@ -58,6 +58,13 @@ def test_key_schema_change_is_refused_with_the_fix(keys: tuple[tuple[str, str, s
     with pytest.raises(ConfigError, match="cannot change a key schema in place") as err:
         plan(replace(HAVE, keys=keys))
     assert 'name = "proj-history-v2"' in str(err.value)
+
+
+def test_another_ttl_attribute_is_refused_with_the_fix() -> None:
+    """DynamoDB takes one TTL change an hour: off-then-on in one run would fail halfway."""
+    with pytest.raises(ConfigError, match="one TTL change an hour") as err:
+        plan(replace(HAVE, ttl="other"))
+    assert "remove ttl and run `lambdactl up`" in str(err.value)
 
 
 def test_a_table_not_ours_is_refused() -> None:

@@ -129,6 +129,12 @@ def _plan_one(facts: Facts, t: Table, state: dynamodb.TableState | None) -> Step
                           f"says {describe_keys(t.keys)}; DynamoDB cannot change a key schema in place",
                           f"restore the key in lambdactl.toml, or set name = \"{t.name}-v2\" for a new table "
                           "and copy the items over")
+    if state.ttl and t.ttl and state.ttl != t.ttl:
+        # DynamoDB takes one UpdateTimeToLive per table an hour (ValidationException):
+        # another attribute (off, then on) cannot be made in one run.
+        raise ConfigError(f"[tables.{t.key}]: table {t.name} expires items by {state.ttl!r}, lambdactl.toml says "
+                          f"{t.ttl!r}; DynamoDB allows one TTL change an hour",
+                          "remove ttl and run `lambdactl up`, then set the new attribute an hour later")
     return Step("", NAME, t.name, "update" if (fields := drift(t, state)) else "keep", fields,
                 data=TableData(t, state))
 
