@@ -86,3 +86,21 @@ def test_up_converges_after_fault(data: Path, monkeypatch: pytest.MonkeyPatch, a
     assert snapshot() == clean
     assert cli("destroy", "--yes", "--delete-data") == 0
     assert snapshot() == {"tables": [], "buckets": [], "env": []}
+
+
+def test_up_and_destroy_of_tables_and_buckets_survive_random_faults(data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """20% of calls throttled or 5xx (as tests/faults/test_throttling.py): botocore's
+    retries carry the new writes and reads (CreateTable, the bucket settings, the waits)."""
+    from tests.faults.test_throttling import Hostile
+
+    h = Hostile(monkeypatch, 20261203)
+    for run in range(8):
+        assert cli("up") == 0, f"run {run}: up"
+        h.on = False
+        assert len(snapshot()["tables"]) == 1
+        h.on = True
+        assert cli("destroy", "--yes", "--delete-data") == 0, f"run {run}: destroy"
+        h.on = False
+        assert snapshot() == {"tables": [], "buckets": [], "env": []}
+        h.on = True
+    assert sum(h.injected.values()) > 20
