@@ -15,7 +15,7 @@ PKG = SRC / "lambdactl"
 MAX_LINES, MAX_FUNCTION = 350, 60
 # Older modules and functions still over the bar, at their size when the bar came:
 # they may shrink, not grow. Everything else (the resource core among it) meets it.
-KNOWN_BIG = {"config.py": 540, "local/control.py": 400}
+KNOWN_BIG = {"config.py": 527, "local/control.py": 400}
 KNOWN_LONG = {("config.py", "_parse_function"): 93, ("config.py", "_parse_layer"): 64}
 
 

@@ -19,7 +19,7 @@ from typing import Any
 from lambdactl import accounts
 from lambdactl.errors import AwsError, LambdactlError
 
-READ_PREFIXES = ("Get", "List", "Describe", "Head")
+READ_PREFIXES = ("Get", "List", "Describe", "Head", "Scan", "Query")
 LOCAL_READ_TIMEOUT = 10  # s: the sandbox's reads and writes (not Invoke) answer well within it
 INVOKE_MARGIN = 30   # s beyond a function's timeout to wait for Invoke's answer (init, network)
 

@@ -12,14 +12,19 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from lambdactl import refs
 from lambdactl.core.ownership import OWNER_TAG
 from lambdactl.errors import ConfigError
 from lambdactl.handler_check import check as check_handler
 from lambdactl.suggest import known as _known
 from lambdactl.textfile import read_text
-from lambdactl.triggers.rules import rules_overlap
+from lambdactl.triggers.rules import rules_overlap, trigger_overlaps  # noqa: F401 - rules_overlap: config's
+
+if TYPE_CHECKING:
+    from lambdactl.kinds.project_bucket import ProjectBucket
+    from lambdactl.kinds.table import Table
 
 DEFAULT_CONFIG = "lambdactl.toml"
 
@@ -132,6 +137,8 @@ class Project:
     target: str | None = None
     functions: tuple[Function, ...] = field(default_factory=tuple)
     layers: tuple[Layer, ...] = field(default_factory=tuple)
+    tables: tuple[Table, ...] = field(default_factory=tuple)   # [tables.NAME] (kinds/table.py)
+    buckets: tuple[ProjectBucket, ...] = field(default_factory=tuple)   # [buckets.NAME]
 
     def layers_of(self, fns: tuple[Function, ...]) -> tuple[Layer, ...]:
         """The [layers.NAME] that FNS name, in declaration order."""
@@ -251,7 +258,7 @@ def load(path: str | Path | None = None, *, lenient: bool = False) -> Project:
 def parse(data: dict[str, Any], cfg: Path, *, lenient: bool = False) -> Project:
     p = _Problems(cfg, lenient)
     root = cfg.parent
-    _check_keys(p, "", data, {"project", "functions", "layers"})
+    _check_keys(p, "", data, {"project", "functions", "layers", "tables", "buckets"})
     proj = data.get("project")
     if not isinstance(proj, dict):
         p.add("[project]", "missing; add [project] with name = \"my-app\"")
@@ -279,23 +286,24 @@ def parse(data: dict[str, Any], cfg: Path, *, lenient: bool = False) -> Project:
     layers_tbl = data.get("layers", {})
     if not _typed(p, "[layers]", layers_tbl, dict, "tables [layers.NAME]"):
         layers_tbl = {}
-    functions = []
-    for key, tbl in functions_tbl.items():
-        fn = _parse_function(p, root, name, key, tbl, sorted(layers_tbl))
-        if fn is not None:
-            functions.append(fn)
-    _check_trigger_overlaps(p, functions)
+    from lambdactl.kinds import project_bucket, table
+    # Before the functions: their references name these, a trigger's bucket too (rewritten).
+    tables, buckets = table.parse(p.add, data.get("tables", {}), name), project_bucket.parse(p.add, data, name)
+    functions = [fn for key, tbl in functions_tbl.items() if (fn := _parse_function(
+        p, root, name, key, tbl, sorted(layers_tbl), refs.known(tables, buckets))) is not None]
+    for where, problem in trigger_overlaps(functions):
+        p.add(where, problem)
     layers = [layer for key, tbl in layers_tbl.items()
               if (layer := _parse_layer(p, root, name, key, tbl, functions)) is not None]
     p.raise_if_any()
     return Project(
         name=name, root=root, path=cfg, region=region, target=target, functions=tuple(functions),
-        layers=tuple(layers),
+        layers=tuple(layers), tables=tables, buckets=buckets,
     )
 
 
 def _parse_function(p: _Problems, root: Path, project: str, key: str, tbl: Any,
-                    layer_keys: list[str]) -> Function | None:
+                    layer_keys: list[str], known_refs: dict[str, str]) -> Function | None:
     where = f"functions.{key}"
     if not _table(p, where, tbl, FUNCTION_KEYS, "a table"):
         return None
@@ -328,10 +336,10 @@ def _parse_function(p: _Problems, root: Path, project: str, key: str, tbl: Any,
                 p.add(f"{where}.environment.{k}", f"must be a string, got {v!r}; quote it")
             else:
                 env_items.append((k, v))
+                p.items += [f"{p.path.name}: {where}.environment.{k}: {x}" for x in refs.unknown(v, known_refs)]
         size = len(json.dumps(dict(env_items), separators=(",", ":")))
         if size > 4096:
             p.add(f"{where}.environment", f"is {size} bytes; Lambda allows 4 KB in total")
-
     layers = tbl.get("layers", [])
     if _typed(p, f"{where}.layers", layers, list, "a list of layer version ARNs and [layers.NAME] names"):
         for ref in layers:
@@ -371,7 +379,7 @@ def _parse_function(p: _Problems, root: Path, project: str, key: str, tbl: Any,
 
                 # ${bucket} is known if triggers are declared, even one already reported as wrong.
                 declared = bool(triggers) or bool(tbl.get("triggers"))
-                for problem in check_policy_file(policy_path, allowed_placeholders(env_items, declared)):
+                for problem in check_policy_file(policy_path, allowed_placeholders(env_items, declared) | set(known_refs)):
                     p.add(f"{where}.policy", f"{policy}: {problem}")
     if len(p.items) > n_before and not p.lenient:
         return None
@@ -384,7 +392,7 @@ def _parse_function(p: _Problems, root: Path, project: str, key: str, tbl: Any,
     if policy_path is not None and not p.lenient:
         from lambdactl.iam import recursive_trigger_problems
 
-        for problem in recursive_trigger_problems(fn):
+        for problem in recursive_trigger_problems(fn, known_refs):
             p.add(f"{where}.triggers", problem)
     return fn
 
@@ -516,23 +524,4 @@ def _parse_triggers(p: _Problems, where: str, raw: Any) -> list[Trigger]:
 
 
 def allowed_placeholders(env: list[tuple[str, str]], triggers: bool) -> set[str]:
-    names = {"region", "account_id", "function_name", "partition"} | {k for k, _ in env}
-    if triggers:
-        names.add("bucket")
-    return names
-
-
-
-
-def _check_trigger_overlaps(p: _Problems, functions: list[Function]) -> None:
-    seen: list[tuple[str, Trigger]] = []
-    for fn in functions:
-        for i, t in enumerate(fn.triggers):
-            for other_where, o in seen:
-                if o.bucket == t.bucket and rules_overlap(t.events, t.prefix, t.suffix, o.events, o.prefix, o.suffix):
-                    p.add(
-                        f"functions.{fn.key}.triggers[{i}]",
-                        f"overlaps {other_where} on bucket {t.bucket!r} (same events and prefix/suffix); "
-                        "S3 rejects overlapping rules: give them disjoint prefixes or suffixes",
-                    )
-            seen.append((f"functions.{fn.key}.triggers[{i}]", t))
+    return {"region", "account_id", "function_name", "partition", *(k for k, _ in env), *(("bucket",) if triggers else ())}

@@ -76,8 +76,9 @@ def check_policy_file(path: Path, placeholders: set[str]) -> list[str]:
     return problems
 
 
-def render_values(fn: Function, region: str, account_id: str, partition: str = "aws") -> dict[str, str]:
-    values = dict(fn.environment)
+def render_values(fn: Function, region: str, account_id: str, partition: str = "aws",
+                  refs: dict[str, str] | None = None) -> dict[str, str]:
+    values = {**dict(fn.environment), **(refs or {})}   # refs: ${tables.NAME.arn}, ... (refs.py)
     values.update(
         region=region, account_id=account_id, function_name=fn.name, partition=partition
     )
@@ -115,9 +116,10 @@ def user_statements(fn: Function, values: dict[str, str]) -> list[dict[str, Any]
     return list(doc["Statement"])
 
 
-def render_policy(fn: Function, region: str, account_id: str, partition: str = "aws") -> dict[str, Any]:
+def render_policy(fn: Function, region: str, account_id: str, partition: str = "aws",
+                  refs: dict[str, str] | None = None) -> dict[str, Any]:
     """The one inline policy: the user's statements plus our log statement."""
-    values = render_values(fn, region, account_id, partition)
+    values = render_values(fn, region, account_id, partition, refs)
     statements = user_statements(fn, values)
     statements.append(logs_statement(fn, region, account_id, partition))
     return {"Version": "2012-10-17", "Statement": statements}
@@ -131,10 +133,11 @@ def canonical(doc: Any) -> str:
     return json.dumps(doc, sort_keys=True, separators=(",", ":"))
 
 
-def recursive_trigger_problems(fn: Function) -> list[str]:
+def recursive_trigger_problems(fn: Function, refs: dict[str, str] | None = None) -> list[str]:
     """A function whose policy can write where its own trigger fires loops forever
-    (Action / NotAction, Resource / NotResource and wildcards: policy_scan.py)."""
-    values = render_values(fn, "region", "123456789012")
+    (Action / NotAction, Resource / NotResource and wildcards: policy_scan.py; REFS:
+    what ${buckets.NAME.arn} and the other references stand for)."""
+    values = render_values(fn, "region", "123456789012", refs=refs)
     try:
         statements = user_statements(fn, values)
     except (ValueError, ConfigError):

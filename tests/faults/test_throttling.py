@@ -34,25 +34,31 @@ class _Raw:
         yield b""
 
 
+class Hostile:
+    """20% of all calls answered with a throttling or 5xx error, below botocore's
+    retries; backoff sleeps recorded, not slept. ON is False while a test looks."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
+        self.rng, self.injected, self.sleeps, self.on = random.Random(seed), Counter[str](), [], True  # type: ignore[var-annotated]
+        original = botocore.endpoint.Endpoint._do_get_response
+        hostile = self
+
+        def flaky(self, request, operation_model, context):  # type: ignore[no-untyped-def]
+            if hostile.on and hostile.rng.random() < 0.2:
+                status, code, message = hostile.rng.choice(ERRORS)
+                hostile.injected[code] += 1
+                http = AWSResponse(request.url, status, {}, _Raw())
+                parsed = {"Error": {"Code": code, "Message": message},
+                          "ResponseMetadata": {"HTTPStatusCode": status, "HTTPHeaders": {}}}
+                return (http, parsed), None
+            return original(self, request, operation_model, context)
+
+        monkeypatch.setattr(botocore.endpoint.Endpoint, "_do_get_response", flaky)
+        monkeypatch.setattr(botocore.endpoint.time, "sleep", self.sleeps.append)
+
+
 def test_up_and_destroy_survive_random_faults(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    rng = random.Random(20261123)
-    injected: Counter[str] = Counter()
-    sleeps: list[float] = []
-    original = botocore.endpoint.Endpoint._do_get_response
-    hostile = [True]  # off while the test itself looks at the account
-
-    def flaky(self, request, operation_model, context):  # type: ignore[no-untyped-def]
-        if hostile[0] and rng.random() < 0.2:
-            status, code, message = rng.choice(ERRORS)
-            injected[code] += 1
-            http = AWSResponse(request.url, status, {}, _Raw())
-            parsed = {"Error": {"Code": code, "Message": message},
-                      "ResponseMetadata": {"HTTPStatusCode": status, "HTTPHeaders": {}}}
-            return (http, parsed), None
-        return original(self, request, operation_model, context)
-
-    monkeypatch.setattr(botocore.endpoint.Endpoint, "_do_get_response", flaky)
-    monkeypatch.setattr(botocore.endpoint.time, "sleep", sleeps.append)
+    h = Hostile(monkeypatch, 20261123)
     runner = CliRunner()
     # Odd runs deploy hello alone: the path where `up` claims its role by CreateRole.
     configs = [(project / "lambdactl.toml").read_text(), HELLO_ONLY]
@@ -62,8 +68,8 @@ def test_up_and_destroy_survive_random_faults(project: Path, monkeypatch: pytest
             for args in (["up"], ["destroy", "--yes"]):
                 result = runner.invoke(root, ["--target", "aws", *args], catch_exceptions=False)
                 assert result.exit_code == 0, f"run {run} {args}: {result.stderr}"
-            hostile[0] = False
+            h.on = False
             assert boto3.client("lambda", region_name="us-east-1").list_functions()["Functions"] == []
-            hostile[0] = True
-    assert sum(injected.values()) > 200  # the loop really was hostile
-    assert len(sleeps) >= sum(injected.values()) * 0.9  # and botocore retried with backoff
+            h.on = True
+    assert sum(h.injected.values()) > 200  # the loop really was hostile
+    assert len(h.sleeps) >= sum(h.injected.values()) * 0.9  # and botocore retried with backoff

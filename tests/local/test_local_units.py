@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from lambdactl.local import patch, strict
+from lambdactl.local import patch, s3_policy, strict
 from lambdactl.local.cwlogs import stream_name
 from lambdactl.local.output import MAX_LINE, OutputReader
 from lambdactl.local.runtime import FunctionSpec, InvokeResult, sandbox_error, unsupported
@@ -55,14 +55,14 @@ def test_s3_statement_matching() -> None:
     }
     arn_like = {"ArnLike": {"AWS:SourceArn": "arn:aws:s3:::upl*"}}
     account = {"StringEquals": {"AWS:SourceAccount": "123456789012"}}
-    assert strict._allows_s3(base, bucket, "123456789012")  # no condition: any bucket
-    assert strict._allows_s3(base | {"Condition": arn_like | account}, bucket, "123456789012")
+    assert s3_policy._allows_s3(base, bucket, "123456789012")  # no condition: any bucket
+    assert s3_policy._allows_s3(base | {"Condition": arn_like | account}, bucket, "123456789012")
     other = {"ArnLike": {"AWS:SourceArn": "arn:aws:s3:::other"}}
-    assert not strict._allows_s3(base | {"Condition": other}, bucket, "123456789012")
-    assert not strict._allows_s3(base | {"Condition": account}, bucket, "999999999999")
+    assert not s3_policy._allows_s3(base | {"Condition": other}, bucket, "123456789012")
+    assert not s3_policy._allows_s3(base | {"Condition": account}, bucket, "999999999999")
     sns = base | {"Principal": {"Service": "sns.amazonaws.com"}}
-    assert not strict._allows_s3(sns, bucket, "123456789012")
-    assert not strict._allows_s3(base | {"Effect": "Deny"}, bucket, "123456789012")
+    assert not s3_policy._allows_s3(sns, bucket, "123456789012")
+    assert not s3_policy._allows_s3(base | {"Effect": "Deny"}, bucket, "123456789012")
 
 
 def test_invocation_type_of_http_and_internal_calls() -> None:

@@ -46,9 +46,12 @@ class FunctionResult:
         return any(s.writes for s in self.steps)
 
 
-def plan_steps(app: App, kinds: tuple[str, ...], key: str | None,
-               *, journal_hints: bool = False) -> list[FunctionResult]:
-    """Package (if deploying), read the current state, decide every step. No writes.
+def plan_steps(app: App, kinds: tuple[str, ...], key: str | None, *, journal_hints: bool = False,
+               project_pass: Callable[[list[Step]], None] | None = None) -> list[FunctionResult]:
+    """Package (if deploying), read the current state, decide every step. No writes
+    but PROJECT_PASS's: `up` carries out the project's steps (tables, in
+    app.context.project_steps) before the functions are planned, since their
+    references resolve from what it makes.
 
     JOURNAL_HINTS lets the state journal spare reads (see core/observe.py): `up` uses
     it, `plan` reads everything.
@@ -56,6 +59,9 @@ def plan_steps(app: App, kinds: tuple[str, ...], key: str | None,
     from lambdactl.core import graph
 
     results, observed = observe_all(app, kinds, key, journal_hints=journal_hints)
+    app.context.project_steps = graph.decide_project(app.context, observed[""], kinds)
+    if project_pass:
+        project_pass(app.context.project_steps)
     for r in results:
         r.steps = graph.decide(app.context, r.fn, observed[r.fn.key], kinds, r.package)
     return results
@@ -108,14 +114,21 @@ def _apply(app: App, kinds: tuple[str, ...], key: str | None) -> list[FunctionRe
 
     ctx = app.context
     term = app.term
-    results = plan_steps(app, kinds, key, journal_hints=True)
-
-    by_key = {r.fn.key: r for r in results}
+    by_key: dict[str, FunctionResult] = {}
 
     def on_step(step: Step, phase: str) -> None:
         if phase == "done":
-            by_key[step.function].done.append(step)
-            term.step("✓", f"{step.function}: {step.describe()}")
+            if step.function:
+                by_key[step.function].done.append(step)
+            term.step("✓", f"{step.function or 'project'}: {step.describe()}")
+
+    def project_pass(steps: list[Step]) -> None:
+        if any(s.writes for s in steps):
+            with term.status("applying the project's resources…"):
+                graph.execute_project(ctx, steps, on_step)
+
+    results = plan_steps(app, kinds, key, journal_hints=True, project_pass=project_pass)
+    by_key.update({r.fn.key: r for r in results})
 
     def fail(r: FunctionResult, exc: Exception) -> None:
         err = to_user_error(exc)
@@ -192,6 +205,8 @@ def render_summary(app: App, title: str, results: list[FunctionResult],
     calls = app.context.aws.counter
     if app.term.json:
         doc = {"functions": rows, "api_calls": calls.as_json()}
+        if app.context.project_steps:   # tables: the project's, not a function's
+            doc["project"] = [s.as_json() for s in app.context.project_steps]
         if extra:
             extra(doc)
         app.term.print_json(doc)

@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from lambdactl.cli import App
+
+if TYPE_CHECKING:
+    from lambdactl.core.step import Step
 
 
 @click.command("destroy")
@@ -11,8 +16,10 @@ from lambdactl.cli import App
               help="The project to remove when there is no lambdactl.toml (else read from the journal).")
 @click.option("--dry-run", is_flag=True,
               help="Show what would be removed and why each is ours (read calls only); remove nothing.")
+@click.option("--delete-data", is_flag=True,
+              help="Also delete the project's tables that hold items (else kept, with their item count).")
 @click.pass_obj
-def command(app: App, yes: bool, project_name: str | None, dry_run: bool) -> None:
+def command(app: App, yes: bool, project_name: str | None, dry_run: bool, delete_data: bool) -> None:
     """Remove everything lambdactl created for this project, and nothing else.
 
     Our notification entries (other entries untouched) first, then our
@@ -20,7 +27,8 @@ def command(app: App, yes: bool, project_name: str | None, dry_run: bool) -> Non
     A bucket lambdactl created goes only if it is empty (with its notification
     configuration); any other bucket is kept. Then the layer versions
     lambdactl published, the staged packages (over 50 MB) and the staging
-    bucket if nothing else is in it. Safe to run twice.
+    bucket if nothing else is in it. The project's [tables.NAME] go if empty, or
+    with their items under --delete-data. Safe to run twice.
 
     Works from names alone: a missing source directory, an invalid field or no
     lambdactl.toml at all (then from the journal in this directory) is no reason
@@ -29,12 +37,11 @@ def command(app: App, yes: bool, project_name: str | None, dry_run: bool) -> Non
     Example: lambdactl destroy --dry-run
     """
     from lambdactl import staging, teardown
-    from lambdactl.core.step import Step
-    from lambdactl.kinds import layer
+    from lambdactl.kinds import layer, project_bucket, table
 
     app.lenient, app.project_name = True, project_name
     if dry_run:
-        return dry(app)
+        return dry(app, delete_data)
     if not yes and not app.term.interactive:
         raise click.UsageError("destroy needs --yes when not run from a terminal")
     ctx = app.context
@@ -44,6 +51,7 @@ def command(app: App, yes: bool, project_name: str | None, dry_run: bool) -> Non
         names = ", ".join(t.name for t in targets)
         click.confirm(f"Remove {names} and everything lambdactl created for them"
                       f" ({ctx.aws.target.kind}, {ctx.aws.region})?", abort=True, err=True)
+    data = data_steps(app, delete_data, yes)
 
     def on_step(step: Step, _: str) -> None:
         symbol = "-" if step.action == "delete" else "·"
@@ -54,7 +62,9 @@ def command(app: App, yes: bool, project_name: str | None, dry_run: bool) -> Non
             app.term.status("destroying…"):
         found = teardown.observe(ctx, targets)
         done = teardown.execute(ctx, targets, found, teardown.plan(targets, found, ctx.project.name), on_step)
-        for step in [*layer.destroy(ctx), *staging.destroy(ctx, [t.name for t in targets], journal_lost)]:
+        for step in [*layer.destroy(ctx), *staging.destroy(ctx, [t.name for t in targets], journal_lost),
+                     *table.destroy(ctx, [s for s in data if s.kind == table.NAME]),
+                     *project_bucket.destroy(ctx, [s for s in data if s.kind == project_bucket.NAME])]:
             on_step(step, "done")
             done.append(step)
     deleted = [s for s in done if s.action == "delete"]
@@ -70,15 +80,32 @@ def command(app: App, yes: bool, project_name: str | None, dry_run: bool) -> Non
     app.term.debug(f"API calls: {calls.reads} reads, {calls.writes} writes")
 
 
-def dry(app: App) -> None:
+def data_steps(app: App, delete_data: bool, yes: bool) -> list[Step]:
+    """The project's tables and buckets: deleted if ours and empty, or with their
+    data under DELETE_DATA (asked first on a terminal, each with its count)."""
+    from lambdactl.kinds import project_bucket, table
+
+    ctx = app.context
+    with app.term.status("counting what the project's tables and buckets hold…"):
+        steps = table.plan_destroy(ctx, delete_data) + project_bucket.plan_destroy(ctx, delete_data)
+    losing = [s for s in steps if s.writes and "with its" in s.detail]
+    if losing and not yes:
+        for s in losing:
+            app.term.info(f"  {s.describe()}")
+        click.confirm("Delete these with their data (no undo)?", abort=True, err=True)
+    return steps
+
+
+def dry(app: App, delete_data: bool = False) -> None:
     """destroy --dry-run: the same plan, displayed."""
     from lambdactl.commands import _teardown
-    from lambdactl.kinds import layer
+    from lambdactl.kinds import layer, project_bucket, table
 
     ctx = app.context
     with app.term.status("reading what is deployed…"):
         _, _, steps = _teardown.planned(app, orphans=False)
-        steps += layer.plan_destroy(ctx)
+        steps += layer.plan_destroy(ctx) + table.plan_destroy(ctx, delete_data)
+        steps += project_bucket.plan_destroy(ctx, delete_data)
     staged = [e for e in ctx.journal.resources().values() if e["kind"].startswith("staging")]
     _teardown.show(app, steps, {"staging": [e["name"] for e in staged]})
     if staged and not app.term.json:

@@ -26,7 +26,7 @@ def command(app: App, destroy: bool) -> None:
         app.lenient = True
         return dry(app)
     results = plan_steps(app, ALL_KINDS, None)
-    steps = [s for r in results for s in r.steps]
+    steps = [*app.context.project_steps, *(s for r in results for s in r.steps)]
     changes = [s for s in steps if s.writes]
     orphans = [s for s in _teardown.planned(app, orphans=True)[2] if s.writes]
     if app.term.json:
@@ -36,7 +36,7 @@ def command(app: App, destroy: bool) -> None:
     for s in steps:
         symbol = {"create": "+", "update": "~", "delete": "-"}.get(s.action, " ")
         if s.writes or app.verbose:
-            app.term.write(f"{symbol} {s.function}: {s.describe()}")
+            app.term.write(f"{symbol} {s.function or 'project'}: {s.describe()}")
     for line in _teardown.orphan_lines(orphans):
         app.term.write(f"- {line}")
     summary = f"{len(changes)} change(s)" if changes else "no changes: everything is up to date"

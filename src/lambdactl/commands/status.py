@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from lambdactl.config import Function
     from lambdactl.core.context import Context
     from lambdactl.core.observe import Observed
+    from lambdactl.core.step import Step
     from lambdactl.package import Package
 
 
@@ -36,11 +37,14 @@ def command(app: App, fn: str | None) -> None:
     results, observed = observe_all(app, ALL, fn)
     journal = ctx.journal.resources()
     reset_at = _sandbox_started(app)
+    project = project_drift(ctx, observed[""], journal, reset_at)
     docs = [describe(ctx, r.fn, observed[r.fn.key], r.package, journal, reset_at) for r in results]
     orphans = _teardown.orphan_lines(_teardown.planned(app, orphans=True)[2])
     if app.term.json:
-        app.term.print_json({"functions": docs, "orphans": orphans})
+        app.term.print_json({"functions": docs, "project": project, "orphans": orphans})
     else:
+        for line in project:
+            app.term.write(f"project: {line}")
         for d in docs:
             head = "deployed" if d["deployed"] else "not deployed"
             app.term.write(f"{d['function']}: {head}" + (f" {d['arn']} ({d['state']}, code {d['code_sha256']}, "
@@ -49,7 +53,45 @@ def command(app: App, fn: str | None) -> None:
                 app.term.write(f"  {line}")
         for line in orphans:
             app.term.write(line)
-    raise SystemExit(1 if orphans or any(d["drift"] for d in docs) else 0)
+    raise SystemExit(1 if orphans or project or any(d["drift"] for d in docs) else 0)
+
+
+def project_drift(ctx: Context, o: Observed, journal: dict[str, Any], reset_at: float | None) -> list[str]:
+    """The project's own resources (tables): what `up` would change, or why it would refuse."""
+    from lambdactl.core import graph
+    from lambdactl.errors import LambdactlError
+    from lambdactl.kinds import ALL
+
+    try:
+        return steps_drift(graph.decide_project(ctx, o, ALL), journal, reset_at)
+    except LambdactlError as exc:   # a key schema changed, a table of someone else's
+        return [f"up would refuse: {exc}"]
+
+
+def steps_drift(steps: list[Step], journal: dict[str, Any], reset_at: float | None) -> list[str]:
+    """A line per change `up` would make. RESET_AT: when the running sandbox started
+    (what lambdactl recorded before then went with the old one)."""
+    lines = []
+    for step in (s for s in steps if s.writes):
+        line = step.describe()
+        entry = journal.get(f"{step.kind}:{step.name}")
+        if step.action == "create" and entry is not None:
+            if reset_at and entry.get("updated", reset_at) < reset_at:  # before this sandbox
+                line += " (the sandbox was reset; `lambdactl up` recreates it)"
+            else:
+                line += " (lambdactl created it; it was deleted outside lambdactl)"
+        lines.append(line)
+    return lines
+
+
+def _sandbox_started(app: App) -> float | None:
+    """When the running sandbox started (local target only): older records predate it."""
+    if app.target_kind != "local":
+        return None
+    from lambdactl.local.control import read_state
+
+    info = read_state()
+    return info.started_at if info else None
 
 
 def describe(ctx: Context, f: Function, o: Observed, pkg: Package | None,
@@ -78,8 +120,7 @@ def describe(ctx: Context, f: Function, o: Observed, pkg: Package | None,
 
 def drift_lines(ctx: Context, f: Function, o: Observed, pkg: Package | None,
                 journal: dict[str, Any], reset_at: float | None) -> list[str]:
-    """Whatever `up` would change, or why it would refuse. RESET_AT: when the running
-    sandbox started (what lambdactl recorded before then went with the old one)."""
+    """Whatever `up` would change, or why it would refuse."""
     from lambdactl.core import graph
     from lambdactl.errors import LambdactlError, OwnershipError
     from lambdactl.kinds import ALL
@@ -90,24 +131,4 @@ def drift_lines(ctx: Context, f: Function, o: Observed, pkg: Package | None,
         return [f"not ours: {exc.message}"]
     except LambdactlError as exc:  # e.g. a foreign rule overlapping ours
         return [f"up would refuse: {exc}"]
-    lines = []
-    for step in (s for s in steps if s.writes):
-        line = step.describe()
-        entry = journal.get(f"{step.kind}:{step.name}")
-        if step.action == "create" and entry is not None:
-            if reset_at and entry.get("updated", reset_at) < reset_at:  # before this sandbox
-                line += " (the sandbox was reset; `lambdactl up` recreates it)"
-            else:
-                line += " (lambdactl created it; it was deleted outside lambdactl)"
-        lines.append(line)
-    return lines
-
-
-def _sandbox_started(app: App) -> float | None:
-    """When the running sandbox started (local target only): older records predate it."""
-    if app.target_kind != "local":
-        return None
-    from lambdactl.local.control import read_state
-
-    info = read_state()
-    return info.started_at if info else None
+    return steps_drift(steps, journal, reset_at)

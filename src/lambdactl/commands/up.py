@@ -26,7 +26,8 @@ def command(app: App, prune: bool) -> None:
     if not prune:
         for line in _teardown.orphan_lines(_teardown.planned(app, orphans=True)[2]):
             app.term.warn(line)
-    if not any(r.changed for r in results) and not pruned:
+    project_changed = any(s.writes for s in app.context.project_steps)
+    if not any(r.changed for r in results) and not project_changed and not pruned:
         app.term.info("no changes: everything is up to date")
     raise SystemExit(render_summary(app, "deployed", results,
                                     extra=None if pruned is None else lambda doc: doc.update(pruned=pruned)))

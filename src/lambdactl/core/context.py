@@ -36,6 +36,8 @@ class Context:
     s3_writes: Writes = field(default_factory=Writes)      # this run's notification writes
     layers: layermod.LayerSet = field(default_factory=layermod.LayerSet)   # this run's [layers.NAME]
     warn: Callable[[str], None] | None = None    # one line to the user (a journal ignored)
+    streams: dict[str, str] = field(default_factory=dict)   # tables' stream ARNs, read or made (refs.py)
+    project_steps: list[Any] = field(default_factory=list)  # this run's project-level plan (tables)
 
     @property
     def journal(self) -> Journal:
@@ -73,10 +75,30 @@ class Context:
     def role_arn(self, fn: Function) -> str:
         return f"arn:{self.aws.partition}:iam::{self.aws.account_id}:role/{fn.role_name}"
 
+    def ref_values(self) -> dict[str, str]:
+        """What ${tables.NAME.arn} and the other references stand for (refs.py)."""
+        from lambdactl import refs
+
+        a = self.aws
+        return refs.values(self.project.tables, self.project.buckets, a.region, a.account_id, a.partition, self.streams)
+
     def policy(self, fn: Function) -> dict[str, Any]:
         from lambdactl import iam
 
-        return iam.render_policy(fn, self.aws.region, self.aws.account_id, self.aws.partition)
+        # Environment values may hold references too, and policies may name env keys.
+        return iam.render_policy(self.resolved(fn), self.aws.region, self.aws.account_id, self.aws.partition,
+                                 self.ref_values())
+
+    def resolved(self, fn: Function) -> Function:
+        """FN with the references in its environment values replaced."""
+        from dataclasses import replace
+
+        from lambdactl import refs
+
+        if not any(refs.REF.search(v) for _, v in fn.environment):
+            return fn
+        vals = self.ref_values()
+        return replace(fn, environment=tuple((k, refs.substitute(v, vals)) for k, v in fn.environment))
 
 
 @dataclass(frozen=True)

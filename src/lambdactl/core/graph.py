@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from lambdactl.core.executor import run_graph
 from lambdactl.core.kind import Desired
-from lambdactl.kinds import KINDS, role
+from lambdactl.kinds import FUNCTION_KINDS, KINDS, PROJECT_KINDS, role
 
 if TYPE_CHECKING:
     from lambdactl.config import Function
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 def desired(ctx: Context, fn: Function, kinds: tuple[str, ...], pkg: Package | None) -> Desired:
     """What the config wants of FN (its policy rendered only when its role is planned)."""
-    return Desired(fn, pkg, ctx.policy(fn) if role.NAME in kinds else None)
+    return Desired(ctx.resolved(fn), pkg, ctx.policy(fn) if role.NAME in kinds else None)
 
 
 def decide(ctx: Context, fn: Function, observed: Observed, kinds: tuple[str, ...],
@@ -34,7 +34,30 @@ def decide(ctx: Context, fn: Function, observed: Observed, kinds: tuple[str, ...
     """Every kind's plan for FN, in the order of KINDS (each after what it needs)."""
     facts = ctx.facts(kinds)
     want = desired(ctx, fn, kinds, pkg)
-    return [step for kind in KINDS.values() for step in kind.plan(facts, want, observed)]
+    return [step for kind in FUNCTION_KINDS.values() for step in kind.plan(facts, want, observed)]
+
+
+def decide_project(ctx: Context, observed: Observed, kinds: tuple[str, ...]) -> list[Step]:
+    """The project-level kinds' plan (tables): once per run, not per function. The
+    stream ARNs read go to the context: references resolve from them."""
+    ctx.streams.update({f"tables.{k}.stream_arn": s.stream_arn for k, s in observed.tables.items() if s and s.stream_arn})
+    facts = ctx.facts(kinds)
+    return [step for k in PROJECT_KINDS for step in KINDS[k].plan(facts, None, observed)]  # type: ignore[arg-type]
+
+
+def execute_project(ctx: Context, steps: list[Step], on_step: Callable[[Step, str], None] | None = None) -> None:
+    """Carry out the project-level STEPS side by side, before any function chain: a
+    function's environment and policy may name what they make (a stream's ARN)."""
+    todo = [s for s in steps if s.writes]
+
+    def apply(step: Step, ready: Callable[[], None]) -> None:
+        KINDS[step.kind].apply(ctx, None, step, ready)  # type: ignore[arg-type]
+        if on_step:
+            on_step(step, "done")
+
+    failures = run_graph(todo, lambda s: [], apply)
+    if failures:
+        raise failures[0]
 
 
 def claim(ctx: Context, fn: Function, steps: list[Step]) -> list[Step]:
@@ -50,7 +73,7 @@ def execute(ctx: Context, fn: Function, steps: list[Step], pkg: Package | None,
     (those in flight finish), and the failure is raised.
     """
     todo = [s for s in steps if s.writes]
-    want = Desired(fn, pkg)
+    want = Desired(ctx.resolved(fn), pkg)
 
     def needs(step: Step) -> list[Step]:
         return [s for s in todo if s.kind in KINDS[step.kind].NEEDS]

@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from lambdactl import dynamodb, iam
 from lambdactl import functions as fnmod
-from lambdactl import iam
 from lambdactl import layers as layermod
 from lambdactl import staging as stagemod
 from lambdactl.core.executor import run_parallel
-from lambdactl.kinds import log_group, s3_permission
+from lambdactl.kinds import log_group, project_bucket, s3_permission
 from lambdactl.triggers import s3 as s3mod
 
 if TYPE_CHECKING:
@@ -40,6 +40,8 @@ class Observed:
     buckets: dict[str, s3mod.BucketState] = field(default_factory=dict)
     staging: stagemod.StagingState | None = None   # read only when a package is over 50 MB
     role_unread: bool = False   # `up` will claim the role by creating it (kinds.role.claim)
+    tables: dict[str, dynamodb.TableState | None] = field(default_factory=dict)   # the project's (shared)
+    project_buckets: dict[str, project_bucket.BucketSettings | None] = field(default_factory=dict)   # the same
 
 
 def observe(ctx: Context, fns: tuple[Function, ...], kinds: tuple[str, ...],
@@ -77,6 +79,8 @@ class _Reads:
         self.roles: dict[str, Any] = {}
         self.policies: dict[str, str | None] = {}
         self.bucket_states: dict[str, s3mod.BucketState] = {}
+        self.tables: dict[str, dynamodb.TableState | None] = {}
+        self.project_buckets: dict[str, project_bucket.BucketSettings | None] = {}
         self.want_role = bool({"role", "function"} & self.kinds)
 
     def expected(self, kind: str, name: str) -> bool:
@@ -127,9 +131,19 @@ class _Reads:
         if {"bucket", "notification"} & kinds:
             for b in sorted({t.bucket for fn in self.fns for t in fn.triggers}):
                 self.add("s3", s3mod.observe_bucket, b, partial(self.bucket_states.__setitem__, b))
+        if {"table", "role", "function"} & kinds:   # a policy or env may name a stream's ARN: read
+            for t in ctx.project.tables:
+                self.jobs.append((partial(self.table, t.name), partial(self.tables.__setitem__, t.key)))
+        if "project_bucket" in kinds:
+            for pb in ctx.project.buckets:
+                self.add("s3", project_bucket.observe, pb.name, partial(self.project_buckets.__setitem__, pb.key))
         if "layer" in kinds:
             for layer in ctx.project.layers_of(self.fns):
                 self.add("lambda", layermod.observe, layer.name, partial(ctx.layers.observed.__setitem__, layer.key))
+
+    def table(self, name: str) -> dynamodb.TableState | None:
+        a = self.a   # its tags are read by ARN: computed, not read first
+        return dynamodb.observe(a.client("dynamodb"), name, f"arn:{a.partition}:dynamodb:{a.region}:{a.account_id}:table/{name}")
 
     def second_round(self) -> None:
         """Rare: something the journal did not know of exists after all."""
@@ -154,6 +168,8 @@ class _Reads:
             o.role = iam.role_state(self.roles.get(fn.key), self.policies.get(fn.key))
             o.role_unread = self.want_role and fn.key not in self.roles
             o.buckets = {t.bucket: self.bucket_states[t.bucket] for t in fn.triggers if t.bucket in self.bucket_states}
+            o.tables, o.project_buckets = self.tables, self.project_buckets
+        self.out[""] = Observed(tables=self.tables, project_buckets=self.project_buckets)   # the project's own: what decide_project compares
         return self.out
 
 

@@ -1,7 +1,8 @@
 """The resource kinds, one module each, in the order a function's plan lists them.
 
 Adding a kind: one module with NAME, NEEDS, plan, apply and delete
-(core/kind.py), registered here.
+(core/kind.py), registered here. A kind with SCOPE = "project" (a table) is
+planned once per run, before the function chains, rather than per function.
 """
 
 from __future__ import annotations
@@ -9,11 +10,23 @@ from __future__ import annotations
 from typing import cast
 
 from lambdactl.core.kind import Kind
-from lambdactl.kinds import bucket, function, layer, log_group, role, s3_notification, s3_permission
+from lambdactl.kinds import (
+    bucket,
+    function,
+    layer,
+    log_group,
+    project_bucket,
+    role,
+    s3_notification,
+    s3_permission,
+    table,
+)
 
 KINDS: dict[str, Kind] = {cast(Kind, m).NAME: cast(Kind, m) for m in (
-    role, log_group, layer, function, bucket, s3_permission, s3_notification)}
+    table, project_bucket, role, log_group, layer, function, bucket, s3_permission, s3_notification)}
 ALL = tuple(KINDS)
+PROJECT_KINDS = tuple(k for k, m in KINDS.items() if getattr(m, "SCOPE", "function") == "project")
+FUNCTION_KINDS = {k: m for k, m in KINDS.items() if k not in PROJECT_KINDS}
 # What each step subcommand plans; `up` plans them all.
 BY_COMMAND = {
     "role": ("role",),

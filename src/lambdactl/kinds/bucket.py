@@ -23,7 +23,8 @@ def plan(facts: Facts, want: Desired, have: Observed) -> list[Step]:
     if NAME not in facts.kinds:
         return []
     steps = []
-    for bucket in sorted({t.bucket for t in want.fn.triggers}):
+    ours = {b.name for b in facts.config.buckets}   # a [buckets.NAME]: kinds/project_bucket.py makes it
+    for bucket in sorted({t.bucket for t in want.fn.triggers} - ours):
         state = have.buckets.get(bucket)
         steps.append(Step(want.fn.key, NAME, bucket, "keep" if state and state.exists else "create"))
     return steps

@@ -188,7 +188,7 @@ def _called_by(names: frozenset[str], start: int, depth: int = 6) -> bool:
 
 def _s3_refused(fn: Any, payload: bytes) -> str | None:
     """Why S3 may not invoke FN with this event (its resource policy), or None."""
-    from lambdactl.local.strict import s3_may_invoke
+    from lambdactl.local.s3_policy import s3_may_invoke
 
     try:
         bucket = json.loads(payload)["Records"][0]["s3"]["bucket"]

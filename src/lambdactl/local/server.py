@@ -66,7 +66,7 @@ def serve(port: int, creds: Any) -> None:
 
 
 # The services lambdactl and its tutorials' handlers use.
-BACKENDS = ("s3", "iam", "logs", "sts", "awslambda", "sqs", "sns", "events")
+BACKENDS = ("s3", "iam", "logs", "sts", "awslambda", "sqs", "sns", "events", "dynamodb")
 
 
 def preload_backends() -> None:

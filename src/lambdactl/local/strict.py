@@ -24,7 +24,6 @@ tests and the benchmark's plain moto server install too):
 
 from __future__ import annotations
 
-import fnmatch
 import functools
 import json
 import os
@@ -32,6 +31,9 @@ import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
+
+from lambdactl.local import s3_policy
+from lambdactl.local.s3_policy import _as_list
 
 ROLE_DELAY_ENV = "LAMBDACTL_SANDBOX_ROLE_DELAY"
 ROLE_MESSAGE = "The role defined for the function cannot be assumed by Lambda."
@@ -61,12 +63,24 @@ def install(role_delay: float | None = None) -> None:
 def install_features() -> None:
     """Only what AWS has and moto lacks: nothing here makes moto stricter."""
     from moto.awslambda.models import LambdaFunction
+    from moto.dynamodb.models.table import Table
     from moto.s3.responses import S3Response
 
     _wrap(S3Response, "_bucket_response_put", _tags_at_create)
     _wrap(LambdaFunction, "update_function_code", _updated(code=True))
     _wrap(LambdaFunction, "update_configuration", _updated(code=False))
     _wrap(LambdaFunction, "get_configuration", _with_revision)
+    _wrap(Table, "set_stream_specification", _stream_off_forgets_label)
+
+
+def _stream_off_forgets_label(original: Callable[..., Any]) -> Callable[..., Any]:
+    def set_spec(self: Any, streams: dict[str, Any] | None) -> None:
+        original(self, streams)
+        # moto 5.2 keeps the old stream's label when a stream is disabled, then refuses
+        # to enable one again (StreamAlreadyEnabledException); DynamoDB makes a new stream.
+        if not self.stream_specification.get("StreamEnabled"):
+            self.latest_stream_label = None
+    return set_spec
 
 
 def uninstall() -> None:
@@ -173,7 +187,7 @@ def _require_s3_permission(original: Callable[..., Any]) -> Callable[..., Any]:
             raise InvalidArgumentError(problem, "NotificationConfiguration", "overlap")
         for entry in (notification_config or {}).get("CloudFunctionConfiguration") or []:
             arn = entry.get("CloudFunction", "")
-            if not s3_may_invoke(arn, bucket.arn, bucket.account_id):
+            if not s3_policy.s3_may_invoke(arn, bucket.arn, bucket.account_id):
                 # S3 test-invokes every Lambda destination before saving the config.
                 raise _destination_error(arn)
         return original(self, bucket_name, notification_config)
@@ -236,65 +250,6 @@ def _destination_error(function_arn: str) -> Exception:
     )
 
 
-def s3_may_invoke(function_arn: str, bucket_arn: str, bucket_account: str) -> bool:
-    """Does the function's resource policy let S3 invoke it for this bucket?"""
-    statements = _policy_statements(function_arn)
-    return any(_allows_s3(s, bucket_arn, bucket_account) for s in statements)
-
-
-def _policy_statements(function_arn: str) -> list[dict[str, Any]]:
-    from moto.awslambda.exceptions import LambdaClientError
-    from moto.awslambda.utils import get_backend
-
-    parts = function_arn.split(":")
-    if len(parts) < 7 or parts[2] != "lambda":
-        return []
-    try:
-        fn = get_backend(parts[4], parts[3]).get_function(function_arn)
-    except (LambdaClientError, KeyError):  # unknown function or region: S3 cannot validate it
-        return []
-    return list(getattr(fn.policy, "statements", []) or [])
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
-def _allows_s3(statement: dict[str, Any], bucket_arn: str, bucket_account: str) -> bool:
-    if statement.get("Effect", "Allow") != "Allow":
-        return False
-    principal = statement.get("Principal", {})
-    services = _as_list(principal.get("Service", [])) if isinstance(principal, dict) else []
-    if principal != "*" and "s3.amazonaws.com" not in services:
-        return False
-    actions = _as_list(statement.get("Action", []))
-    if not any(a in ("lambda:InvokeFunction", "lambda:*", "*") for a in actions):
-        return False
-    return _conditions_hold(statement.get("Condition") or {}, bucket_arn, bucket_account)
-
-
-def _conditions_hold(condition: dict[str, Any], bucket_arn: str, bucket_account: str) -> bool:
-    """SourceArn (ArnLike/ArnEquals) and SourceAccount, matched as IAM does."""
-    for operator, clauses in condition.items():
-        for key, wanted in (clauses or {}).items():
-            name = key.lower()
-            if name == "aws:sourcearn":
-                actual = bucket_arn
-            elif name == "aws:sourceaccount":
-                actual = bucket_account
-            else:
-                continue
-            values = [str(v) for v in _as_list(wanted)]
-            if operator.lower().endswith("like"):
-                matched = any(fnmatch.fnmatchcase(actual, v) for v in values)
-            else:
-                matched = actual in values
-            if not matched:
-                return False
-    return True
-
-
-# -- IAM role propagation ---------------------------------------------------------
 def _require_assumable_role(delay: float) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     def wrap(original: Callable[..., Any]) -> Callable[..., Any]:
         def create_function(self: Any, spec: dict[str, Any]) -> Any:

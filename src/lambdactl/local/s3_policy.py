@@ -1,0 +1,77 @@
+"""May S3 invoke this function for this bucket? A function's resource policy, read
+as Lambda reads it for s3.amazonaws.com (SourceArn, SourceAccount conditions)."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Callable
+from typing import Any
+
+ROLE_DELAY_ENV = "LAMBDACTL_SANDBOX_ROLE_DELAY"
+ROLE_MESSAGE = "The role defined for the function cannot be assumed by Lambda."
+DESTINATION_MESSAGE = "Unable to validate the following destination configurations"
+
+_originals: dict[tuple[Any, str], Callable[..., Any]] = {}
+_FILTER_NAME = re.compile(r"<Name>\s*(prefix|suffix)\s*</Name>", re.IGNORECASE)
+
+
+def s3_may_invoke(function_arn: str, bucket_arn: str, bucket_account: str) -> bool:
+    """Does the function's resource policy let S3 invoke it for this bucket?"""
+    statements = _policy_statements(function_arn)
+    return any(_allows_s3(s, bucket_arn, bucket_account) for s in statements)
+
+
+def _policy_statements(function_arn: str) -> list[dict[str, Any]]:
+    from moto.awslambda.exceptions import LambdaClientError
+    from moto.awslambda.utils import get_backend
+
+    parts = function_arn.split(":")
+    if len(parts) < 7 or parts[2] != "lambda":
+        return []
+    try:
+        fn = get_backend(parts[4], parts[3]).get_function(function_arn)
+    except (LambdaClientError, KeyError):  # unknown function or region: S3 cannot validate it
+        return []
+    return list(getattr(fn.policy, "statements", []) or [])
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _allows_s3(statement: dict[str, Any], bucket_arn: str, bucket_account: str) -> bool:
+    if statement.get("Effect", "Allow") != "Allow":
+        return False
+    principal = statement.get("Principal", {})
+    services = _as_list(principal.get("Service", [])) if isinstance(principal, dict) else []
+    if principal != "*" and "s3.amazonaws.com" not in services:
+        return False
+    actions = _as_list(statement.get("Action", []))
+    if not any(a in ("lambda:InvokeFunction", "lambda:*", "*") for a in actions):
+        return False
+    return _conditions_hold(statement.get("Condition") or {}, bucket_arn, bucket_account)
+
+
+def _conditions_hold(condition: dict[str, Any], bucket_arn: str, bucket_account: str) -> bool:
+    """SourceArn (ArnLike/ArnEquals) and SourceAccount, matched as IAM does."""
+    for operator, clauses in condition.items():
+        for key, wanted in (clauses or {}).items():
+            name = key.lower()
+            if name == "aws:sourcearn":
+                actual = bucket_arn
+            elif name == "aws:sourceaccount":
+                actual = bucket_account
+            else:
+                continue
+            values = [str(v) for v in _as_list(wanted)]
+            if operator.lower().endswith("like"):
+                matched = any(fnmatch.fnmatchcase(actual, v) for v in values)
+            else:
+                matched = actual in values
+            if not matched:
+                return False
+    return True
+
+
+# -- IAM role propagation ---------------------------------------------------------

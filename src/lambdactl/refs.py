@@ -1,0 +1,48 @@
+"""References to the project's own resources: ${tables.NAME.arn} and the like, in
+policy files and `environment` values. Checked with the config (an unknown one is
+a config error before any call), resolved when a plan is made."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lambdactl.kinds.project_bucket import ProjectBucket
+    from lambdactl.kinds.table import Table
+
+REF = re.compile(r"\$\{((?:tables|buckets|queues)\.[^}]*)\}")
+TABLE_ATTRS = ("name", "arn", "stream_arn")
+UNKNOWN_STREAM = "(known once the table exists)"
+
+
+def known(tables: tuple[Table, ...], buckets: tuple[ProjectBucket, ...] = ()) -> dict[str, str]:
+    """Every reference the config's resources define, with a stand-in account and
+    region (the checks made before any call; a bucket's ARN is exact)."""
+    return values(tables, buckets, "region", "123456789012", "aws", {})
+
+
+def unknown(text: str, names: Collection[str]) -> list[str]:
+    """The references in TEXT that name nothing, each as a one-line problem."""
+    return [f"unknown reference ${{{r}}}; known: {', '.join(sorted(names)) or 'none (declare [tables.NAME] or [buckets.NAME])'}"
+            for r in sorted(set(REF.findall(text))) if r not in names]
+
+
+def values(tables: tuple[Table, ...], buckets: tuple[ProjectBucket, ...], region: str, account_id: str,
+           partition: str, streams: dict[str, str]) -> dict[str, str]:
+    """What each reference stands for. STREAMS: the tables' stream ARNs (read or
+    just created); a stream ARN holds its creation time, so it cannot be computed."""
+    out: dict[str, str] = {}
+    for b in buckets:
+        out |= {f"buckets.{b.key}": b.name, f"buckets.{b.key}.arn": f"arn:{partition}:s3:::{b.name}"}
+    for t in tables:
+        arn = f"arn:{partition}:dynamodb:{region}:{account_id}:table/{t.name}"
+        out |= {f"tables.{t.key}.name": t.name, f"tables.{t.key}.arn": arn,
+                f"tables.{t.key}.stream_arn": streams.get(f"tables.{t.key}.stream_arn", f"{arn}/stream/{UNKNOWN_STREAM}")}
+    return out
+
+
+def substitute(text: str, vals: dict[str, str]) -> str:
+    """TEXT with each known reference replaced (the config has refused unknown ones)."""
+    return REF.sub(lambda m: vals.get(m.group(1), m.group(0)), text)
