@@ -463,3 +463,13 @@ def test_permanent_error_stops_one_chain_the_others_finish(aws: None, monkeypatc
     monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", original)
     run("up")  # the cause fixed: the next up converges
     assert client("s3").get_bucket_notification_configuration(Bucket=BUCKET)["LambdaFunctionConfigurations"]
+
+
+def test_verbose_timing_measures_the_whole_command(aws: None) -> None:
+    """-v's "N s; API calls" is the command's time, not the apply phase's (a no-op said 0.00 s)."""
+    import re
+
+    run("up")
+    r = run("-v", "up")
+    seconds = float(re.search(r"([0-9.]+) s; API calls", r.stderr).group(1))  # type: ignore[union-attr]
+    assert seconds >= 0.01

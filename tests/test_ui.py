@@ -65,3 +65,18 @@ def test_a_summary_on_a_pipe_says_its_title_on_stderr(capsys: pytest.CaptureFixt
     Terminal("text").table("deployed", ["function", "status"], [["hello", "changed"]])
     out, err = capsys.readouterr()
     assert out == "hello\tchanged\n" and err.strip() == "deployed"
+
+
+def test_a_bug_says_how_to_report_it_and_shows_the_traceback(tmp_path: pytest.TempPathFactory) -> None:
+    """Not a user's mistake: the traceback stays, with one line on what to do with it."""
+    code = ("import sys; from lambdactl import cli\n"
+            "cli.COMMANDS['boom'] = ('boom', 'x')\n"
+            "import types, click\n"
+            "m = types.ModuleType('lambdactl.commands.boom')\n"
+            "m.command = click.Command('boom', callback=lambda: 1 / 0)\n"
+            "sys.modules['lambdactl.commands.boom'] = m\n"
+            "cli.main(['boom'])\n")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert p.returncode == 1
+    assert "hit a bug (not your mistake): please report it" in p.stderr
+    assert "ZeroDivisionError" in p.stderr and "Traceback" in p.stderr

@@ -7,6 +7,7 @@ when invoked, so ``lambdactl --help`` never imports boto3, moto or rich.
 from __future__ import annotations
 
 import importlib
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -54,6 +55,7 @@ class App:
     target: str | None = None
     output: str = "text"
     verbose: bool = False
+    started: float = field(default_factory=time.monotonic)   # the command's start, for -v timings
     _project: Any = None
     _aws: Any = None
     _term: Any = None
@@ -195,8 +197,11 @@ class LazyGroup(click.Group):
             raise SystemExit(130) from None
         except Exception as exc:
             err = to_user_error(exc)
-            if err is None:
-                raise  # a bug: show the traceback
+            if err is None:  # a bug: the traceback, and where it goes
+                click.echo(f"lambdactl {__version__} hit a bug (not your mistake): please report it to the project's "
+                           "issue tracker with the traceback below, the command you ran and `lambdactl --version`",
+                           err=True)
+                raise
             if isinstance(ctx.obj, App) and ctx.obj.verbose:
                 import traceback
 

@@ -144,7 +144,6 @@ def _apply(app: App, kinds: tuple[str, ...], key: str | None) -> list[FunctionRe
             fail(r, exc)
 
     todo = [r for r in results if r.changed]
-    started = time.monotonic()
     if todo:
         with term.status(f"applying changes to {len(todo)} function(s)…") as status:
             for r in todo:  # a role left unread: created first; a taken name refuses the run
@@ -159,7 +158,7 @@ def _apply(app: App, kinds: tuple[str, ...], key: str | None) -> list[FunctionRe
             with ThreadPoolExecutor(max_workers=max(1, min(PARALLEL_FUNCTIONS, len(todo)))) as pool:
                 list(pool.map(run, todo))
     term.debug(
-        f"{time.monotonic() - started:.2f} s; API calls: {ctx.aws.counter.reads} reads, "
+        f"{time.monotonic() - app.started:.2f} s; API calls: {ctx.aws.counter.reads} reads, "
         f"{ctx.aws.counter.writes} writes"
     )
     return results

@@ -19,7 +19,6 @@ import fcntl
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -30,15 +29,16 @@ from typing import Any
 
 from lambdactl.errors import LambdactlError
 from lambdactl.local import proctree
+from lambdactl.local.cleanenv import DEFAULT_REGION, sandbox_environment
+from lambdactl.local.ports import port_answers, port_free  # noqa: F401 - port_free: control's
+from lambdactl.local.proctree import stopped  # noqa: F401 - control's, for the CLI
 
 DEFAULT_PORT = 4577
-DEFAULT_REGION = "us-east-1"
 STATE_NAME = "sandbox.json"
 LOG_NAME = "sandbox.log"
 SERVER_MODULE = "lambdactl.local.server"
 
 # What the server keeps of the environment it is started from: nothing secret.
-_INHERITED = ("PATH", "LANG", "LC_ALL", "TZ", "TMPDIR")
 
 # Popen objects of sandboxes this process started, so that stop() can reap them.
 _children: dict[int, subprocess.Popen[bytes]] = {}
@@ -151,15 +151,6 @@ def _pid_alive(pid: int) -> bool:
         return True
 
 
-def stopped(pid: int) -> bool:
-    """True if the process is stopped (SIGSTOP, Ctrl-Z): it accepts connections
-    (the kernel's backlog) but answers nothing. Linux's procfs; elsewhere False."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] in ("T", "t")
-    except (OSError, IndexError):
-        return False
-
-
 def _is_sandbox(pid: int) -> bool:
     """Guards against a recycled pid: is it really our server process?"""
     try:
@@ -168,25 +159,6 @@ def _is_sandbox(pid: int) -> bool:
         return not Path("/proc/self").exists()  # no procfs (macOS): trust the pid
     except OSError:
         return True
-
-
-def _port_answers(port: int, timeout: float = 0.5) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=timeout):
-            return True
-    except OSError:
-        return False
-
-
-def port_free(port: int) -> bool:
-    """Can a server listen on 127.0.0.1:port? (SO_REUSEADDR, as werkzeug binds)"""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 @contextlib.contextmanager
@@ -201,33 +173,6 @@ def _locked() -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def sandbox_environment(role_delay: float | None = None) -> dict[str, str]:
-    """The server's environment, built from nothing: no tokens, no HOME, no AWS keys.
-
-    Handlers can read it (/proc/<their parent>/environ), so it holds only what
-    the server needs to run: PATH, the locale, where lambdactl is importable.
-    """
-    import lambdactl
-
-    env = {k: os.environ[k] for k in _INHERITED if k in os.environ}
-    env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
-    env.update(
-        {
-            # The package, however it is installed (editable, PYTHONPATH, site-packages).
-            "PYTHONPATH": str(Path(lambdactl.__file__).resolve().parent.parent),
-            "AWS_CONFIG_FILE": os.devnull,
-            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-            "AWS_DEFAULT_REGION": os.environ.get("AWS_REGION")
-            or os.environ.get("AWS_DEFAULT_REGION")
-            or DEFAULT_REGION,
-            "PYTHONUNBUFFERED": "1",
-        }
-    )
-    if role_delay is not None:
-        env["LAMBDACTL_SANDBOX_ROLE_DELAY"] = str(role_delay)
-    return env
-
-
 # -- the public API -------------------------------------------------------------
 def read_state() -> SandboxInfo | None:
     """The running sandbox, or None (a state file of a dead process is removed)."""
@@ -238,7 +183,7 @@ def read_state() -> SandboxInfo | None:
     if not _pid_alive(info.pid) or not _is_sandbox(info.pid):
         remove_state(path, pid=info.pid)
         return None
-    if not _port_answers(info.port):
+    if not port_answers(info.port):
         return None
     return info
 

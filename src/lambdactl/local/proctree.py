@@ -194,3 +194,12 @@ def group_alive(pgid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def stopped(pid: int) -> bool:
+    """True if the process is stopped (SIGSTOP, Ctrl-Z): it accepts connections
+    (the kernel's backlog) but answers nothing. Linux's procfs; elsewhere False."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] in ("T", "t")
+    except (OSError, IndexError):
+        return False

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from lambdactl.checks import _check_keys, _Problems, _typed
+from lambdactl.spec import BUCKET_NAME, S3_EVENTS, TRIGGER_KEYS, Trigger
+from lambdactl.suggest import known as _known
 
 if TYPE_CHECKING:
-    from lambdactl.config import Function, Trigger
+    from lambdactl.spec import Function
 
 
 def events_overlap(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
@@ -38,4 +42,41 @@ def trigger_overlaps(functions: Iterable[Function]) -> list[tuple[str, str]]:
                     out.append((where, f"overlaps {other_where} on bucket {t.bucket!r} (same events and prefix/suffix); "
                                        "S3 rejects overlapping rules: give them disjoint prefixes or suffixes"))
             seen.append((where, t))
+    return out
+
+
+def parse_triggers(p: _Problems, where: str, raw: Any) -> list[Trigger]:
+    out: list[Trigger] = []
+    if not _typed(p, f"{where}.triggers", raw, list, "an array of tables ([[functions.NAME.triggers]])"):
+        return out
+    for i, t in enumerate(raw):
+        tw = f"{where}.triggers[{i}]"
+        if not isinstance(t, dict):
+            p.add(tw, "must be a table")
+            continue
+        _check_keys(p, tw, t, TRIGGER_KEYS)
+        if t.get("type", "s3") != "s3":
+            p.add(f"{tw}.type", f"{t.get('type')!r} is not supported; only \"s3\"")
+            continue
+        bucket = t.get("bucket")
+        if not isinstance(bucket, str) or not BUCKET_NAME.fullmatch(bucket) or ".." in bucket:
+            p.add(f"{tw}.bucket", f"{bucket!r} is not a valid S3 bucket name (3-63 lowercase letters, digits, '.', '-')")
+            continue
+        events = t.get("events", ["s3:ObjectCreated:*"])
+        if not isinstance(events, list) or not events:
+            p.add(f"{tw}.events", "must be a non-empty list like [\"s3:ObjectCreated:*\"]")
+            continue
+        bad = [e for e in events if e not in S3_EVENTS]
+        for e in bad:
+            p.add(f"{tw}.events", f"{e!r} is not an S3 event; {_known(str(e), list(S3_EVENTS))}")
+        prefix, suffix = t.get("prefix", ""), t.get("suffix", "")
+        if not isinstance(prefix, str) or not isinstance(suffix, str):
+            p.add(tw, "prefix and suffix must be strings")
+            continue
+        allow = t.get("allow_recursive", False)
+        if not isinstance(allow, bool):
+            p.add(f"{tw}.allow_recursive", "must be true or false")
+            continue
+        if not bad:
+            out.append(Trigger(bucket=bucket, events=tuple(events), prefix=prefix, suffix=suffix, allow_recursive=allow))
     return out

@@ -1,0 +1,66 @@
+"""Collecting lambdactl.toml's problems, one line each naming the file, the field
+and the fix; and the small checks every section's parser shares."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from lambdactl.errors import ConfigError
+from lambdactl.suggest import known as _known
+
+
+class _Problems:
+    """Collects config problems; ``raise_if_any`` reports them all at once."""
+
+    def __init__(self, path: Path, lenient: bool = False) -> None:
+        self.path = path
+        self.items: list[str] = []
+        self.lenient = lenient   # names only (destroy): report nothing, check no file
+
+    def add(self, where: str, message: str) -> None:
+        self.items.append(f"{self.path.name}: {where}: {message}" if where else f"{self.path.name}: {message}")
+
+    def raise_if_any(self) -> None:
+        if self.items and not self.lenient:
+            more = self.items[1:]
+            extra = ("\n" + "\n".join(more)) if more else ""
+            raise ConfigError(self.items[0] + extra)
+
+
+def _check_keys(p: _Problems, where: str, table: dict[str, Any], allowed: set[str]) -> None:
+    for key in table:
+        if key not in allowed:
+            p.add(where, f"unknown key {key!r}; {_known(key, sorted(allowed))}")
+
+
+def _table(p: _Problems, where: str, tbl: Any, allowed: set[str], what: str) -> bool:
+    """A [section.KEY] table with only ALLOWED keys (each unknown one reported)."""
+    if not isinstance(tbl, dict):
+        p.add(where, f"must be {what}")
+        return False
+    _check_keys(p, where, tbl, allowed)
+    return True
+
+
+def _path(p: _Problems, where: str, value: Any, root: Path, example: str) -> Path | None:
+    """A required path relative to the config file, resolved; None (reported) when missing."""
+    if not isinstance(value, str):
+        p.add(where, f"missing; set {example}")
+        return None
+    return (root / value).resolve()
+
+
+def _shown(path: Path, root: Path) -> str:
+    """PATH as messages show it: relative to the project when inside it."""
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+
+
+def _typed(p: _Problems, where: str, value: Any, kind: type | tuple[type, ...], what: str) -> bool:
+    if isinstance(value, bool) and kind is not bool:
+        ok = False
+    else:
+        ok = isinstance(value, kind)
+    if not ok:
+        p.add(where, f"must be {what}, got {value!r}")
+    return ok
