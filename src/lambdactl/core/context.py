@@ -70,10 +70,10 @@ class Context:
 
     def function_arn(self, fn: Function) -> str:
         a = self.aws
-        return f"arn:{a.partition}:lambda:{a.region}:{a.account_id}:function:{fn.name}"
+        return function_arn(a.partition, a.region, a.account_id, fn)
 
     def role_arn(self, fn: Function) -> str:
-        return f"arn:{self.aws.partition}:iam::{self.aws.account_id}:role/{fn.role_name}"
+        return role_arn(self.aws.partition, self.aws.account_id, fn)
 
     def ref_values(self) -> dict[str, str]:
         """What ${tables.NAME.arn} and the other references stand for (refs.py)."""
@@ -121,7 +121,15 @@ class Facts:
         return dict(entry) if entry is not None else None
 
     def function_arn(self, fn: Function) -> str:
-        return f"arn:{self.partition}:lambda:{self.region}:{self.account_id}:function:{fn.name}"
+        return function_arn(self.partition, self.region, self.account_id, fn)
 
     def role_arn(self, fn: Function) -> str:
-        return f"arn:{self.partition}:iam::{self.account_id}:role/{fn.role_name}"
+        return role_arn(self.partition, self.account_id, fn)
+
+
+def function_arn(partition: str, region: str, account_id: str, fn: Function) -> str:
+    return f"arn:{partition}:lambda:{region}:{account_id}:function:{fn.name}"
+
+
+def role_arn(partition: str, account_id: str, fn: Function) -> str:
+    return f"arn:{partition}:iam::{account_id}:role/{fn.role_name}"
