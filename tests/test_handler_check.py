@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from lambdactl.handler_check import check
+from lambdactl.handler_check import check, verdict
 
 VALID = {
     "def": "def handler(e, c):\n    return 1\n",
@@ -73,3 +73,38 @@ def test_null_bytes_are_one_line(tmp_path: Path) -> None:
     (tmp_path / "app.py").write_bytes(b"def handler(e, c): pass\n\x00")
     problem = check(tmp_path, "app.handler", "functions/hello")
     assert problem is not None and problem.startswith("functions/hello/app.py")
+
+
+DOUBTFUL = {
+    "star-import": ("from os.path import *\n", "it uses from os.path import *"),
+    "module-getattr": ("def __getattr__(name):\n    return print\n", "it uses a module __getattr__"),
+    "globals": ("globals()['handler'] = print\n", "it uses globals()"),
+}
+
+
+@pytest.mark.parametrize(("source", "why"), DOUBTFUL.values(), ids=DOUBTFUL.keys())
+def test_what_it_cannot_tell_is_accepted_with_a_warning(tmp_path: Path, source: str, why: str) -> None:
+    (tmp_path / "app.py").write_text(source)
+    found = verdict(tmp_path, "app.handler", "functions/f")
+    assert found.problem is None
+    assert found.doubt == (f"functions/f/app.py: cannot tell whether it defines 'handler' ({why}); "
+                           "accepted: `lambdactl invoke` will tell")
+    (tmp_path / "app.py").write_text(source + "def handler(e, c): pass\n")
+    assert verdict(tmp_path, "app.handler").doubt is None   # bound where the parser sees it
+
+
+def test_up_says_the_doubt_on_stderr(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+    from moto import mock_aws
+
+    from lambdactl.cli import root
+
+    (tmp_path / "fn").mkdir()
+    (tmp_path / "fn/app.py").write_text("from os.path import *\n")
+    (tmp_path / "lambdactl.toml").write_text(
+        '[project]\nname = "p"\nregion = "us-east-1"\n[functions.f]\nsource = "fn"\nhandler = "app.handler"\n')
+    with mock_aws():
+        result = CliRunner().invoke(root, ["--config", str(tmp_path / "lambdactl.toml"), "--target", "aws", "plan"])
+    assert result.exit_code == 0, result.output
+    assert ("warning: lambdactl.toml: functions.f.handler: fn/app.py: cannot tell whether it defines 'handler' "
+            "(it uses from os.path import *); accepted: `lambdactl invoke` will tell") in result.stderr.splitlines()

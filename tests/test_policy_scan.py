@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import boto3
 import pytest
 from click.testing import CliRunner
 from moto import mock_aws
@@ -80,3 +81,20 @@ def test_up_and_plan_warn_about_star_on_star(project: Path, command: str) -> Non
     warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
     assert warnings == ['warning: list-buckets: list_buckets.json Statement[0] allows every action on '
                         'every resource ("*" on "*"); grant only what the function needs']
+
+
+@pytest.mark.parametrize("how", [["--strict", "up"], ["up", "--strict"], ["role"]])
+def test_strict_refuses_star_on_star_before_any_write(project: Path, how: list[str],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    (project / "policies/list_buckets.json").write_text(json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+    if how == ["role"]:
+        monkeypatch.setenv("LAMBDACTL_STRICT", "1")
+    with mock_aws():
+        result = CliRunner().invoke(root, ["--target", "aws", *how])
+        roles = boto3.client("iam").list_roles()["Roles"]
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip().splitlines() == [
+        'error: list-buckets: list_buckets.json Statement[0] allows every action on every resource ("*" on "*"); '
+        "grant only what the function needs; refused by --strict"]
+    assert roles == []

@@ -16,10 +16,14 @@ class _Problems:
     def __init__(self, path: Path, lenient: bool = False) -> None:
         self.path = path
         self.items: list[str] = []
+        self.notes: list[str] = []   # accepted, but worth a word (warnings)
         self.lenient = lenient   # names only (destroy): report nothing, check no file
 
     def add(self, where: str, message: str) -> None:
         self.items.append(f"{self.path.name}: {where}: {message}" if where else f"{self.path.name}: {message}")
+
+    def note(self, where: str, message: str) -> None:
+        self.notes.append(f"{self.path.name}: {where}: {message}")
 
     def raise_if_any(self) -> None:
         if self.items and not self.lenient:

@@ -55,6 +55,7 @@ class App:
     target: str | None = None
     output: str = "text"
     verbose: bool = False
+    strict: bool = False
     started: float = field(default_factory=time.monotonic)   # the command's start, for -v timings
     _project: Any = None
     _aws: Any = None
@@ -78,6 +79,8 @@ class App:
             from lambdactl import config
 
             self._project = self._names_only() if self.lenient else config.load(self.config_path)
+            for warning in self._project.warnings:
+                self.term.warn(warning)
         return self._project
 
     def _names_only(self) -> Project:
@@ -231,6 +234,9 @@ GLOBAL_OPTIONS: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = (
     (("--output", "-o"), dict(type=click.Choice(["text", "json"]), default="text", show_default=True,
                               help="text for people, json for scripts (one document on stdout).")),
     (("-v", "--verbose"), dict(is_flag=True, help="Show API call counts, debug lines and tracebacks.")),
+    (("--strict",), dict(is_flag=True, envvar="LAMBDACTL_STRICT",
+                         help="Refuse, before any write, what is otherwise a warning: a policy statement "
+                              "granting \"*\" on \"*\" [env LAMBDACTL_STRICT].")),
 )
 
 

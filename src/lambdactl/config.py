@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from lambdactl import refs
 from lambdactl.checks import _check_keys, _path, _Problems, _shown, _table, _typed
 from lambdactl.errors import ConfigError
-from lambdactl.handler_check import check as check_handler
+from lambdactl.handler_check import verdict as check_handler
 from lambdactl.spec import (  # noqa: F401 - config's names: the schema and its dataclasses
     ARCHITECTURES,
     BUCKET_NAME,
@@ -121,7 +121,7 @@ def parse(data: dict[str, Any], cfg: Path, *, lenient: bool = False) -> Project:
     p.raise_if_any()
     return Project(
         name=name, root=root, path=cfg, region=region, target=target, functions=tuple(functions),
-        layers=tuple(layers), tables=tables, buckets=buckets,
+        layers=tuple(layers), tables=tables, buckets=buckets, warnings=tuple(p.notes),
     )
 
 
@@ -214,9 +214,11 @@ def _parse_handler(p: _Problems, where: str, handler: Any, source: Any, src_path
         p.add(f"{where}.handler", f"{handler!r} must be <module>.<function>, e.g. \"app.lambda_handler\"")
         return "invalid.invalid"
     if isinstance(source, str) and src_path.is_dir() and not p.lenient:
-        problem = check_handler(src_path, handler, _shown(src_path, root))
-        if problem:
-            p.add(f"{where}.handler", problem)
+        found = check_handler(src_path, handler, _shown(src_path, root))
+        if found.problem:
+            p.add(f"{where}.handler", found.problem)
+        elif found.doubt:
+            p.note(f"{where}.handler", found.doubt)
     return handler
 
 

@@ -6,13 +6,15 @@ __init__.py under the function's directory), decoded as importlib decodes it
 binding of the name counts: defs, classes, assignments (annotated too), imports,
 loop / with / except targets and walrus targets, inside if / try / with / loops
 as well. When the module can bind names no parser sees (``from x import *``, a
-module ``__getattr__``, ``globals()``) the check accepts what it cannot refute.
+module ``__getattr__``, ``globals()``) the check accepts what it cannot refute,
+and says so (a warning, not an error).
 """
 
 from __future__ import annotations
 
 import ast
 import importlib.util
+from dataclasses import dataclass
 from pathlib import Path
 
 # Nodes whose body is a scope of its own: their names are not the module's.
@@ -22,29 +24,43 @@ _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 _CALLABLE_VALUES = (ast.Call, ast.Name, ast.Attribute, ast.Lambda, ast.Subscript, ast.IfExp)
 
 
+@dataclass(frozen=True)
+class Verdict:
+    problem: str | None = None   # refused: why, in one line
+    doubt: str | None = None     # accepted without being able to tell: why
+
+
 def check(source: Path, handler: str, shown: str | None = None) -> str | None:
-    """A one-line problem with HANDLER in SOURCE, or None. SHOWN is how messages name
-    SOURCE (a path relative to the project) [default: its directory name]."""
+    """A one-line problem with HANDLER in SOURCE, or None."""
+    return verdict(source, handler, shown).problem
+
+
+def verdict(source: Path, handler: str, shown: str | None = None) -> Verdict:
+    """What the check finds for HANDLER in SOURCE. SHOWN is how messages name SOURCE
+    (a path relative to the project) [default: its directory name]."""
     module, func = handler.rsplit(".", 1)
     rel = Path(*module.split("."))
     where = shown or source.name
     candidates = [source / rel.with_suffix(".py"), source / rel / "__init__.py"]
     path = next((c for c in candidates if c.is_file()), None)
     if path is None:
-        return (f"module {module!r} not found: expected {where}/{rel.with_suffix('.py').as_posix()} "
-                f"or {where}/{rel.as_posix()}/__init__.py")
+        return Verdict(f"module {module!r} not found: expected {where}/{rel.with_suffix('.py').as_posix()} "
+                       f"or {where}/{rel.as_posix()}/__init__.py")
     name = f"{where}/{path.relative_to(source).as_posix()}"
     tree = _parse(path, name)
     if isinstance(tree, str):
-        return tree
+        return Verdict(tree)
     bindings = Bindings()
     bindings.visit(tree)
-    if func in bindings.names or bindings.dynamic:
-        return None
+    if func in bindings.names:
+        return Verdict()
+    if bindings.dynamic:
+        return Verdict(doubt=f"{name}: cannot tell whether it defines {func!r} (it uses {bindings.dynamic}); "
+                             "accepted: `lambdactl invoke` will tell")
     from lambdactl.suggest import known as _known
 
     known = sorted(n for n, callable_ in bindings.names.items() if callable_ and not n.startswith("_"))
-    return f"{name} defines no function {func!r}; {_known(func, known)}"
+    return Verdict(f"{name} defines no function {func!r}; {_known(func, known)}")
 
 
 def _parse(path: Path, name: str) -> ast.Module | str:
@@ -67,7 +83,7 @@ class Bindings(ast.NodeVisitor):
 
     def __init__(self) -> None:
         self.names: dict[str, bool] = {}
-        self.dynamic = False   # names may exist that no parser sees
+        self.dynamic: str | None = None   # why names may exist that no parser sees
 
     def bind(self, target: ast.AST | None, callable_: bool) -> None:
         for node in ast.walk(target) if target is not None else ():
@@ -80,7 +96,8 @@ class Bindings(ast.NodeVisitor):
 
     def _scope(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> None:
         self.bind_name(node.name, True)
-        self.dynamic |= node.name == "__getattr__"   # PEP 562: getattr(module, x) may answer
+        if node.name == "__getattr__":   # PEP 562: getattr(module, x) may answer
+            self.dynamic = "a module __getattr__"
         for expr in [*node.decorator_list, *getattr(node, "bases", [])]:
             self.visit(expr)   # evaluated at module level (a walrus there binds here)
 
@@ -92,6 +109,7 @@ class Bindings(ast.NodeVisitor):
     def visit_Assign(self, node: ast.Assign) -> None:
         for target in node.targets:
             self.bind(target, isinstance(node.value, _CALLABLE_VALUES))
+            self.visit(target)   # globals()["x"] = ... binds what no parser sees
         self.visit(node.value)
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
@@ -109,12 +127,13 @@ class Bindings(ast.NodeVisitor):
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         for alias in node.names:
-            self.dynamic |= alias.name == "*"
+            if alias.name == "*":
+                self.dynamic = f"from {node.module or '.'} import *"
             self.bind_name(alias.asname or alias.name, alias.name != "*")
 
     def visit_Call(self, node: ast.Call) -> None:
         if isinstance(node.func, ast.Name) and node.func.id in ("globals", "setattr", "exec"):
-            self.dynamic = True
+            self.dynamic = f"{node.func.id}()"
         self.generic_visit(node)
 
     def visit_For(self, node: ast.For | ast.AsyncFor) -> None:

@@ -129,6 +129,7 @@ class Project:
     layers: tuple[Layer, ...] = field(default_factory=tuple)
     tables: tuple[Table, ...] = field(default_factory=tuple)   # [tables.NAME] (kinds/table.py)
     buckets: tuple[ProjectBucket, ...] = field(default_factory=tuple)   # [buckets.NAME]
+    warnings: tuple[str, ...] = ()   # accepted, worth a word on stderr (App.project says them)
 
     def layers_of(self, fns: tuple[Function, ...]) -> tuple[Layer, ...]:
         """The [layers.NAME] that FNS name, in declaration order."""

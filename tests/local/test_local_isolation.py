@@ -151,9 +151,11 @@ def _elf(machine: int) -> bytes:
     return b"\x7fELF\x02\x01\x01" + bytes(9) + b"\x03\x00" + machine.to_bytes(2, "little") + bytes(44)
 
 
-def test_native_code_that_cannot_load_here_is_named_before_it_fails(
+def test_native_code_that_cannot_load_here_stays_out_of_the_log_group(
     aws: Aws, role_arn: str
 ) -> None:
+    """The sandbox's notice is its own (`up` says it on stderr, from the zip: see
+    tests/test_sandbox_notes.py); the function's log group holds what it printed."""
     import io
     import uuid
     import zipfile
@@ -168,11 +170,9 @@ def test_native_code_that_cannot_load_here_is_named_before_it_fails(
                                   Handler="app.echo", Code={"ZipFile": buf.getvalue()},
                                   Architectures=["arm64"])
     response = aws("lambda").invoke(FunctionName=name, Payload=b"{}", LogType="Tail")
-    warning = next(line for line in _tail(response) if line.startswith("lambdactl sandbox"))
-    assert "_speedups.cpython-399-x86_64-linux-gnu.so (and 1 more) is built for Python 3.99" in warning
-    assert "cannot import locally" in warning
-    again = aws("lambda").invoke(FunctionName=name, Payload=b"{}", LogType="Tail")
-    assert not any(line.startswith("lambdactl sandbox") for line in _tail(again))  # once
+    tail = _tail(response)
+    assert any(line.startswith("START RequestId") for line in tail)
+    assert not any("lambdactl sandbox" in line or "cannot import locally" in line for line in tail)
 
 
 def test_wrong_cpu_is_named(tmp_path: Path) -> None:

@@ -71,13 +71,18 @@ def observe_all(app: App, kinds: tuple[str, ...], key: str | None,
                 *, journal_hints: bool = False) -> tuple[list[FunctionResult], dict[str, Any]]:
     """Build what `decide` compares (packages, layers) and read the current state."""
     from lambdactl.core.observe import observe
+    from lambdactl.errors import ConfigError
     from lambdactl.iam import broad_grant_warnings
     from lambdactl.package import package_for_function
 
     ctx = app.context
     fns = ctx.project.select(key)
     results = [FunctionResult(fn) for fn in fns]
-    for warning in (w for fn in fns if "role" in kinds for w in broad_grant_warnings(fn)):
+    broad = [w for fn in fns if "role" in kinds for w in broad_grant_warnings(fn)]
+    if broad and app.strict:
+        more = f" (and {len(broad) - 1} more statement(s) like it)" if len(broad) > 1 else ""
+        raise ConfigError(f"{broad[0]}{more}; refused by --strict")
+    for warning in broad:
         app.term.warn(warning)
     if "layer" in kinds:
         ctx.layers.build_all(ctx.project, fns, ctx.build_dir, progress=ctx.build_progress)
@@ -85,10 +90,23 @@ def observe_all(app: App, kinds: tuple[str, ...], key: str | None,
         for r in results:
             r.package = package_for_function(r.fn, ctx.build_dir, progress=ctx.build_progress)
             ctx.layers.check_sizes(ctx.project, r.fn, r.package)  # with its layers, before any write
+        if app.aws.target.is_local:
+            _sandbox_notices(app, results)
     with app.term.status("reading the current state…"):
         observed = observe(ctx, fns, kinds, {r.fn.key: r.package for r in results if r.package},
                                 journal_hints=journal_hints)
     return results, observed
+
+
+def _sandbox_notices(app: App, results: list[FunctionResult]) -> None:
+    from lambdactl.sandbox_notes import notices
+
+    builds = app.context.layers.builds
+    for r in results:
+        zips = [("its package", r.package.path)] if r.package else []
+        zips += [(f"layer {ref}", builds[ref].path) for ref in r.fn.layers if ref in builds]
+        for line in notices(r.fn, zips):
+            app.term.warn(line)
 
 
 def apply_steps(app: App, kinds: tuple[str, ...], key: str | None) -> list[FunctionResult]:

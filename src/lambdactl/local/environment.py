@@ -60,7 +60,6 @@ class Environment:
         task_root: Path,
         launch: Launch,
         sink: LogSink,
-        banner: list[str] | None = None,
         opt_root: Path | None = None,
     ) -> None:
         self.spec = spec
@@ -82,8 +81,6 @@ class Environment:
         self._exit_code: int | None = None
         self._init_failure: tuple[bytes, str] | None = None
         self._early: list[str] | None = []  # lines logged before the first invocation
-        if banner:
-            self._log(banner)
         self.api = RuntimeApiServer(self)
         try:
             self.proc = launch.spawner.popen(

@@ -16,6 +16,7 @@ import re
 import shutil
 import subprocess
 import sys
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -112,15 +113,29 @@ _TAG = re.compile(r"\.cpython-(\d)(\d+)[a-z]*-[^.]*\.so$")
 _native: dict[tuple[Path, str], str | None] = {}
 
 
-def _elf_machine(path: str) -> str | None:
-    try:
-        with open(path, "rb") as f:
-            head = f.read(20)
-    except OSError:
-        return None
+def _elf_machine(head: bytes) -> str | None:
+    """The CPU an ELF file's first 20 bytes name, or None when it is not ELF."""
     if len(head) < 20 or not head.startswith(b"\x7fELF"):
         return None
     return ELF_MACHINES.get(int.from_bytes(head[18:20], "little"), "another CPU")
+
+
+def _verdict(name: str, head: Callable[[], bytes], version: str) -> str | None:
+    """Why the compiled extension NAME (HEAD gives its first bytes) cannot load here, or None."""
+    tag = _TAG.search(name)
+    built_for = f"{tag.group(1)}.{tag.group(2)}" if tag else None
+    if built_for and built_for != version:
+        return f"is built for Python {built_for}"
+    machine = _elf_machine(head())
+    return f"is built for {machine}" if machine and machine != HOST_MACHINE else None
+
+
+def _read_head(path: str) -> bytes:
+    try:
+        with open(path, "rb") as f:
+            return f.read(20)
+    except OSError:
+        return b""
 
 
 def _mismatches(root: Path, version: str) -> list[tuple[str, str]]:
@@ -128,16 +143,26 @@ def _mismatches(root: Path, version: str) -> list[tuple[str, str]]:
     found = []
     for dirpath, _, filenames in os.walk(root):
         for name in filenames:
-            if not name.endswith(".so"):
-                continue
-            path = os.path.join(dirpath, name)
-            tag = _TAG.search(name)
-            built_for = f"{tag.group(1)}.{tag.group(2)}" if tag else None
-            machine = _elf_machine(path)
-            if built_for and built_for != version:
-                found.append((os.path.relpath(path, root), f"is built for Python {built_for}"))
-            elif machine and machine != HOST_MACHINE:
-                found.append((os.path.relpath(path, root), f"is built for {machine}"))
+            if name.endswith(".so"):
+                path = os.path.join(dirpath, name)
+                why = _verdict(name, lambda p=path: _read_head(p), version)  # type: ignore[misc]
+                if why:
+                    found.append((os.path.relpath(path, root), why))
+    return found
+
+
+def zip_mismatches(archive: Path, version: str) -> list[tuple[str, str]]:
+    """The same check on a deployment package or layer zip, before it is deployed."""
+    found = []
+    with zipfile.ZipFile(archive) as zf:
+        for info in zf.infolist():
+            if info.filename.endswith(".so"):
+                def head(i: zipfile.ZipInfo = info) -> bytes:
+                    with zf.open(i) as f:
+                        return f.read(20)
+                why = _verdict(info.filename.rsplit("/", 1)[-1], head, version)
+                if why:
+                    found.append((info.filename, why))
     return found
 
 
@@ -147,15 +172,18 @@ def native_mismatch(root: Path, version: str) -> str | None:
     directory", with no word about why). Cached per tree: trees are content-addressed."""
     key = (root, version)
     if key not in _native:
-        found = _mismatches(root, version)
-        _native[key] = None
-        if found:
-            path, why = found[0]
-            more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
-            _native[key] = (
-                f"{path}{more} {why}, but runs here on Python {version} on {HOST_MACHINE}: "
-                "such modules cannot import locally; on the sandbox use the host's Python and "
-                f"CPU (runtime = \"python{version}\", architecture = \"{HOST_MACHINE}\") "
-                "or run this function on AWS"
-            )
+        _native[key] = mismatch_line(_mismatches(root, version), version)
     return _native[key]
+
+
+def mismatch_line(found: list[tuple[str, str]], version: str) -> str | None:
+    if not found:
+        return None
+    path, why = found[0]
+    more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+    return (
+        f"{path}{more} {why}, but runs here on Python {version} on {HOST_MACHINE}: "
+        "such modules cannot import locally; on the sandbox use the host's Python and "
+        f"CPU (runtime = \"python{version}\", architecture = \"{HOST_MACHINE}\") "
+        "or run this function on AWS"
+    )

@@ -278,8 +278,8 @@ class LocalRuntime:
         declared = launch.python != HOST_PYTHON and launch.python != sys.executable
         version = spec.runtime.removeprefix("python") if declared else HOST_VERSION
         native = [native_mismatch(root, version) for root, _ in trees]
-        banner = self._banner(spec, [w for w in [warning, *native] if w])
-        env = Environment(spec, trees[0][0], launch, self.sink, banner, opt)
+        self._note(spec, [w for w in [warning, *native] if w])
+        env = Environment(spec, trees[0][0], launch, self.sink, opt)
         env.trees = trees
         return env
 
@@ -291,15 +291,13 @@ class LocalRuntime:
                     env.spec.name)
         return False
 
-    def _banner(self, spec: FunctionSpec, warnings: list[str]) -> list[str]:
-        """Warnings about how the function runs here, each once per function."""
-        lines = []
+    def _note(self, spec: FunctionSpec, warnings: list[str]) -> None:
+        """How the function runs here, once per function, in the server's log only: the
+        function's log group holds what it printed (`up` says these on the user's stderr)."""
         for warning in warnings:
             if (spec.name, warning) not in self._warned:
                 self._warned.add((spec.name, warning))
-                lines.append(f"lambdactl sandbox: {spec.name}: {warning}")
-                log.warning("%s", lines[-1])
-        return lines
+                log.warning("lambdactl sandbox: %s: %s", spec.name, warning)
 
     def _watch(self) -> None:
         last_reap = last_sweep = time.monotonic()
