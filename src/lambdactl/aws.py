@@ -21,6 +21,7 @@ from lambdactl.errors import AwsError, LambdactlError
 
 READ_PREFIXES = ("Get", "List", "Describe", "Head", "Scan", "Query")
 LOCAL_READ_TIMEOUT = 10  # s: the sandbox's reads and writes (not Invoke) answer well within it
+TRANSFER_READ_TIMEOUT = 600  # s: the sandbox joins a multipart upload's parts in memory (a 1 GB one took 10+ s)
 INVOKE_MARGIN = 30   # s beyond a function's timeout to wait for Invoke's answer (init, network)
 
 
@@ -149,6 +150,20 @@ class Aws:
         """
         self.region  # noqa: B018 - builds the session; no region is one clear error
         return self._new_client("lambda", 0, read_timeout=function_timeout + margin, connect_timeout=10)
+
+    def transfer_client(self) -> Any:
+        """An S3 client for managed transfers (upload, staging): S3 answers a large
+        CompleteMultipartUpload only once it has joined the parts. On the sandbox that
+        outlasted the shared client's read timeout, whose retry then found the upload
+        gone (moto: 500). AWS keeps the connection alive meanwhile; its default stands."""
+        if not self.target.is_local:
+            return self.client("s3")
+        if "s3-transfer" not in self._clients:
+            self.region  # noqa: B018 - builds the session; no region is one clear error
+            with self._lock:
+                self._clients.setdefault("s3-transfer", self._new_client(
+                    "s3", 0, read_timeout=TRANSFER_READ_TIMEOUT, connect_timeout=2, max_pool_connections=16))
+        return self._clients["s3-transfer"]
 
     def _new_client(self, service: str, retries: int, **config: Any) -> Any:
         from botocore.config import Config

@@ -199,7 +199,7 @@ def _stage(ctx: Context, s3: Any, state: StagingState, pkg: Package, key: str, w
     # boto3's managed transfer (multipart, parallel parts above 8 MB), on our botocore client.
     from boto3.s3.inject import upload_file
 
-    upload_file(s3, str(pkg.path), bucket, key, Callback=on_bytes,
+    upload_file(a.transfer_client(), str(pkg.path), bucket, key, Callback=on_bytes,
                 ExtraArgs={"ExpectedBucketOwner": a.account_id, "ContentType": "application/zip"})
     j.record(OBJECT_KIND, name, "created", bucket=bucket, key=key, **owner)
     return {"S3Bucket": bucket, "S3Key": key}

@@ -70,7 +70,7 @@ def put_file(app: App, file: Path, bucket: str, key: str) -> int:
     size = file.stat().st_size
     sent = 0
     lock = threading.Lock()
-    s3 = app.aws.client("s3")
+    s3 = app.aws.transfer_client()
     with app.term.status(f"uploading {file.name}…") as status:
         def on_bytes(n: int) -> None:   # called from the transfer's threads
             nonlocal sent
