@@ -149,3 +149,36 @@ def test_an_environment_value_a_policy_names_is_a_role_change(dev: Dev) -> None:
     writes = dev.handle("lambdactl.toml")
     assert writes == {"PutRolePolicy": 1, "UpdateFunctionConfiguration": 1}, writes
     assert "rendered policy changed" in dev.said[0]
+
+
+def test_a_save_before_the_watch_is_live_is_caught_up(dev: Dev) -> None:
+    """Between `up` and the watch being live a save has no event: the first batch
+    (the watch is live) makes the loop compare every function's code again."""
+    import threading
+
+    from lambdactl.dev.loop import watch
+
+    edit(dev.root, "functions/hello/app.py", '"statusCode": 200', '"statusCode": 299')
+    stop = threading.Event()
+    ready: list[bool] = []
+    dev.loop.hooks.on_ready = lambda: ready.append(True)
+
+    def source(dirs: list[Path], stop_: threading.Event) -> Iterator[set[Path]]:
+        assert dev.root / "functions/hello" in dirs
+        yield set()          # live, no events
+        yield set()
+        stop.set()
+        yield set()
+
+    dev.calls.clear()
+    dev.said.clear()
+    watch(dev.loop, stop, source)
+    assert ready == [True]
+    assert {op: n for op, n in dev.calls.items() if is_write(op)} == {"UpdateFunctionCode": 1}
+    assert deployed_sha() == built(dev.root)[0]
+    assert [line.split(" in ")[0] for line in dev.said] == ["↻ hello: code updated"]
+    # Nothing changed since: catching up again sends nothing and says nothing.
+    dev.said.clear()
+    dev.calls.clear()
+    dev.loop.catch_up()
+    assert {op: n for op, n in dev.calls.items() if is_write(op)} == {} and dev.said == []

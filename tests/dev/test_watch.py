@@ -11,17 +11,21 @@ from lambdactl.dev.watch import batches, directories
 
 
 def first_batch(dirs: list[Path], act: object) -> set[Path]:
+    """The first batch with changes after ACT, run once the watch said it is live."""
     stop = threading.Event()
+    live = threading.Event()
     found: list[set[Path]] = []
 
     def run() -> None:
         for batch in batches(dirs, stop):
-            found.append(batch)
-            stop.set()
+            live.set()   # the first batch, empty without events: the watch is live
+            if batch:
+                found.append(batch)
+                stop.set()
 
     thread = threading.Thread(target=run)
     thread.start()
-    time.sleep(0.3)   # the watch is set up
+    assert live.wait(10)
     act()  # type: ignore[operator]
     thread.join(10)
     stop.set()

@@ -55,10 +55,16 @@ def command(app: App, fns: tuple[str, ...], no_logs: bool) -> None:
             if tail is not None and (not watched or f.key in watched):
                 tail.follow(f.key, f.log_group)
 
-    hooks.on_full = follow
+    said: list[bool] = []
+
+    def ready() -> None:
+        if not said:   # once, not at each restart of the watch
+            said.append(True)
+            app.term.info(f"[dim]watching {app.project.root} (Ctrl-C to stop)[/dim]")
+
+    hooks.on_full, hooks.on_ready = follow, ready
     try:
-        project = dev.start()
-        app.term.info(f"[dim]watching {project.path.parent} (Ctrl-C to stop)[/dim]")
+        dev.start()
         devloop.watch(dev, stop, batches)
     finally:
         signal.signal(signal.SIGINT, previous)

@@ -42,6 +42,7 @@ class Hooks:
     explain: Callable[[BaseException], str | None] = lambda exc: str(exc) if isinstance(exc, LambdactlError) else None
     clock: Callable[[], float] = time.perf_counter
     on_full: Callable[[Project], None] = lambda project: None   # after each full `up`
+    on_ready: Callable[[], None] = lambda: None                 # each time the watch is live
 
 
 @dataclass
@@ -65,8 +66,16 @@ class DevLoop:
         for batch in batches:
             self.handle(batch)
 
-    def handle(self, changed: set[Path]) -> bool:
-        """Make the project current after CHANGED; False if it could not (said why)."""
+    def catch_up(self) -> bool:
+        """What changed while nothing watched (before the watch was live): every
+        watched function's code rebuilt and compared, the config read again."""
+        assert self.project is not None
+        fns = [fn for fn in self.project.functions if not self.watched or fn.key in self.watched]
+        return self.handle({self.project.path, *(fn.source for fn in fns)}, quiet=True)
+
+    def handle(self, changed: set[Path], *, quiet: bool = False) -> bool:
+        """Make the project current after CHANGED; False if it could not (said why).
+        QUIET: say nothing of code found unchanged."""
         assert self.project is not None
         self.pending |= part_of(self.project, {p.resolve() for p in changed})
         if not self.pending:
@@ -79,7 +88,7 @@ class DevLoop:
             if decision.structural:
                 done = self._full(project, decision.structural)
             else:
-                done = self._apply(ctx, project, decision)
+                done = self._apply(ctx, project, decision, quiet)
         except Exception as exc:  # noqa: BLE001 - one line, and the loop goes on
             line = self.hooks.explain(exc)
             if line is None:
@@ -107,18 +116,18 @@ class DevLoop:
         self.hooks.on_full(project)
         return True
 
-    def _apply(self, ctx: Context, project: Project, decision: Decision) -> bool:
+    def _apply(self, ctx: Context, project: Project, decision: Decision, quiet: bool) -> bool:
         by_key = {fn.key: fn for fn in project.functions}
         ok = True
         for key in sorted({*decision.code, *decision.config}):
-            ok = self._one(ctx, by_key[key], key in decision.code, decision.config.get(key, ())) and ok
+            ok = self._one(ctx, by_key[key], key in decision.code, decision.config.get(key, ()), quiet) and ok
         if ok:
             self.project = project
             if not decision.empty:
                 self.synced += 1
         return ok
 
-    def _one(self, ctx: Context, fn: Function, code: bool, fields: tuple[str, ...]) -> bool:
+    def _one(self, ctx: Context, fn: Function, code: bool, fields: tuple[str, ...], quiet: bool) -> bool:
         start = self.hooks.clock()
         if code:
             memo = self.memos.setdefault(fn.key, DeflateMemo())
@@ -127,7 +136,7 @@ class DevLoop:
                 self.hooks.say("✗", f"{fn.key}: {pkg}; keeping the deployed code")
                 return False
             if pkg.sha256 == self.shas.get(fn.key):
-                if not fields:
+                if not fields and not quiet:
                     self.hooks.say("=", f"{fn.key}: code unchanged (same CodeSha256), nothing sent")
                 code = False
             else:
@@ -145,6 +154,7 @@ class DevLoop:
 def watch(loop: DevLoop, stop: threading.Event,
           source: Callable[[list[Path], threading.Event], Iterable[set[Path]]]) -> None:
     """Feed LOOP the batches SOURCE finds in what the project is made of, until STOP.
+    SOURCE's first batch says it is live: LOOP catches up with what changed before.
     A batch that changes that set (a new function, a new directory) restarts SOURCE
     on the new set."""
     from lambdactl.dev.decide import watched_paths
@@ -153,7 +163,13 @@ def watch(loop: DevLoop, stop: threading.Event,
     while not stop.is_set():
         assert loop.project is not None
         dirs = directories(watched_paths(loop.project))
+        live = False
         for batch in source(dirs, stop):
-            loop.handle(batch)
+            if not live:
+                live = True
+                loop.hooks.on_ready()
+                loop.catch_up()
+            if batch:
+                loop.handle(batch)
             if stop.is_set() or directories(watched_paths(loop.project)) != dirs:
                 break

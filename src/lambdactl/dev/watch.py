@@ -19,6 +19,7 @@ from lambdactl.sources import DEFAULT_EXCLUDES, _ignored
 
 STEP_MS = 50          # quiet time that ends a burst
 DEBOUNCE_MS = 1600    # the longest a burst is grouped
+TICK_MS = 200         # an empty batch this often without events: the watch is live
 # Editors' swap and backup files, and lambdactl's own build output.
 NOISE = (*DEFAULT_EXCLUDES, ".lambdactl", "*.swp", "*.swx", "*~", ".#*", "#*#", "4913")
 
@@ -45,12 +46,14 @@ def relevant(path: Path) -> bool:
 
 def batches(dirs: list[Path], stop: threading.Event, *, step_ms: int = STEP_MS,
             debounce_ms: int = DEBOUNCE_MS) -> Iterator[set[Path]]:
-    """Sets of changed paths in DIRS (each watched one level deep), until STOP is set."""
+    """Sets of changed paths in DIRS (each watched one level deep), until STOP is set;
+    an empty set every TICK_MS without events. The first batch says the watch is
+    live: what changed before it was not seen (the caller catches up)."""
     import watchfiles
 
     for changes in watchfiles.watch(*dirs, watch_filter=None, debounce=debounce_ms, step=step_ms,
-                                    stop_event=stop, recursive=False, rust_timeout=500,
-                                    raise_interrupt=False):
+                                    stop_event=stop, recursive=False, rust_timeout=TICK_MS,
+                                    yield_on_timeout=True, raise_interrupt=False):
         found = {Path(p) for _, p in changes if relevant(Path(p))}
-        if found:
+        if found or not changes:
             yield found
