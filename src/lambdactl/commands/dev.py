@@ -37,8 +37,9 @@ def command(app: App, fns: tuple[str, ...], no_logs: bool) -> None:
     one line; the next save tries again. On the sandbox the next invoke runs the
     new code in a fresh environment (its init runs again). Logs of the watched
     functions stream on stdout, one colour per function; Ctrl-C stops (exit 0).
+    FN...: only these functions' code, configuration and logs [default: all].
 
-    Example: lambdactl dev hello
+    Example: lambdactl dev hello   (then edit functions/hello/app.py and save)
     """
     from lambdactl.dev import loop as devloop
     from lambdactl.dev.watch import batches
