@@ -160,9 +160,9 @@ def sandbox_loop(root: Path, env: dict[str, str], saves: int, up_saves: int) -> 
 
 
 def proxy_loop(root: Path, env: dict[str, str], saves: int, up_saves: int, delay: float) -> None:
-    from moto.server import ThreadedMotoServer
-
     import logging
+
+    from moto.server import ThreadedMotoServer
 
     from lambdactl.local import strict
 
