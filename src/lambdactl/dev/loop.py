@@ -129,12 +129,14 @@ class DevLoop:
 
     def _one(self, ctx: Context, fn: Function, code: bool, fields: tuple[str, ...], quiet: bool) -> bool:
         start = self.hooks.clock()
+        built = ""
         if code:
             memo = self.memos.setdefault(fn.key, DeflateMemo())
             pkg = sync.build(fn, ctx.build_dir, memo, self.pending)
             if isinstance(pkg, str):
                 self.hooks.say("✗", f"{fn.key}: {pkg}; keeping the deployed code")
                 return False
+            built = f" (zip {(self.hooks.clock() - start) * 1000:.0f} ms)"
             if pkg.sha256 == self.shas.get(fn.key):
                 if not fields and not quiet:
                     self.hooks.say("=", f"{fn.key}: code unchanged (same CodeSha256), nothing sent")
@@ -147,7 +149,7 @@ class DevLoop:
         if code or fields:
             what = " and ".join([*(["code"] if code else []), *([f"configuration ({', '.join(fields)})"] if fields else [])])
             ms = (self.hooks.clock() - start) * 1000
-            self.hooks.say("↻", f"{fn.key}: {what} updated in {ms:.0f} ms")
+            self.hooks.say("↻", f"{fn.key}: {what} updated in {ms:.0f} ms{built if code else ''}")
         return True
 
 
