@@ -20,15 +20,17 @@ class _Stopped(Exception):
 
 
 class _Prefixed:
-    """A text stream that puts PREFIX before every line written to OUT, under LOCK."""
+    """A text stream that puts PREFIX() before every line written to OUT, under LOCK
+    (a function followed later may widen the prefixes: they are made per line)."""
 
-    def __init__(self, out: TextIO, prefix: str, lock: threading.Lock) -> None:
+    def __init__(self, out: TextIO, prefix: Callable[[], str], lock: threading.Lock) -> None:
         self.out, self.prefix, self.lock = out, prefix, lock
 
     def write(self, text: str) -> int:
         lines = text.splitlines(keepends=True)
         with self.lock:
-            self.out.write("".join(self.prefix + line for line in lines))
+            prefix = self.prefix()
+            self.out.write("".join(prefix + line for line in lines))
         return len(text)
 
     def flush(self) -> None:
@@ -71,7 +73,7 @@ class Tail:
             raise _Stopped
 
     def _run(self, key: str, group: str) -> None:
-        stream = cast(TextIO, _Prefixed(self.out, self._prefix(key), self._lock))
+        stream = cast(TextIO, _Prefixed(self.out, lambda: self._prefix(key), self._lock))
         render = logmod.Formatter(stream, "short", self.color)
         try:
             for ev in logmod.follow(self.client, group, self.start, sleep=self._sleep,
