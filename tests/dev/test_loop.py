@@ -182,3 +182,15 @@ def test_a_save_before_the_watch_is_live_is_caught_up(dev: Dev) -> None:
     dev.calls.clear()
     dev.loop.catch_up()
     assert {op: n for op, n in dev.calls.items() if is_write(op)} == {} and dev.said == []
+
+
+def test_a_new_requirement_is_vendored_and_sent(dev: Dev, wheelhouse: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """requirements.txt is part of the code: pip installs it for Lambda's platform (from
+    a local wheelhouse here) and the zip that goes carries it."""
+    monkeypatch.setenv("PIP_FIND_LINKS", str(wheelhouse))
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    (dev.root / "functions/hello/requirements.txt").write_text("purelib==1.0\n")
+    assert dev.handle("functions/hello/requirements.txt") == {"UpdateFunctionCode": 1}
+    sha, zipped = built(dev.root)
+    assert deployed_sha() == sha and zipped.read("purelib/__init__.py") == b"VALUE = 'pure'\n"

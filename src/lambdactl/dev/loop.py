@@ -132,7 +132,7 @@ class DevLoop:
         built = ""
         if code:
             memo = self.memos.setdefault(fn.key, DeflateMemo())
-            pkg = sync.build(fn, ctx.build_dir, memo, self.pending)
+            pkg = sync.build(fn, ctx.build_dir, memo, self.pending, ctx.build_progress)
             if isinstance(pkg, str):
                 self.hooks.say("✗", f"{fn.key}: {pkg}; keeping the deployed code")
                 return False

@@ -11,16 +11,18 @@ from typing import TYPE_CHECKING
 from lambdactl import functions as fnmod
 from lambdactl.errors import LambdactlError
 from lambdactl.handler_check import syntax_problem
-from lambdactl.package import DeflateMemo, Package, package_for_function
+from lambdactl.package import BuildProgress, DeflateMemo, Package, package_for_function
 
 if TYPE_CHECKING:
     from lambdactl.config import Function
     from lambdactl.core.context import Context
 
 
-def build(fn: Function, build_dir: Path, memo: DeflateMemo, changed: Iterable[Path]) -> Package | str:
+def build(fn: Function, build_dir: Path, memo: DeflateMemo, changed: Iterable[Path],
+          progress: BuildProgress | None = None) -> Package | str:
     """FN's zip, rebuilt (only changed files deflated again), or why it cannot be
-    (one line): a changed Python file that does not parse, a packaging error."""
+    (one line): a changed Python file that does not parse, a packaging error.
+    PROGRESS: a changed requirements.txt's pip install, as `up` shows it."""
     source = fn.source.resolve()
     for path in sorted(changed):
         if path.suffix == ".py" and path.is_file() and path.is_relative_to(source):
@@ -28,7 +30,7 @@ def build(fn: Function, build_dir: Path, memo: DeflateMemo, changed: Iterable[Pa
             if problem:
                 return problem
     try:
-        return package_for_function(fn, build_dir, memo=memo)
+        return package_for_function(fn, build_dir, memo=memo, progress=progress)
     except LambdactlError as exc:
         return str(exc)
 
