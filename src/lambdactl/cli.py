@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "wire": ("wire", "Connect a function's S3 triggers: bucket, permission, notification."),
     "up": ("up", "Package, role, deploy and wire every function; a no-op when nothing changed."),
     "plan": ("plan", "Show what `up` would change, using read calls only."),
+    "dev": ("dev", "Watch the project; on each save update code or config, or run up; follow logs."),
     "destroy": ("destroy", "Remove everything lambdactl created for this project, and nothing else."),
     "invoke": ("invoke", "Invoke a function and show its result, log tail and cost."),
     "logs": ("logs", "Show a function's CloudWatch logs; --follow to watch them live."),

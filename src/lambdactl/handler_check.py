@@ -63,6 +63,12 @@ def verdict(source: Path, handler: str, shown: str | None = None) -> Verdict:
     return Verdict(f"{name} defines no function {func!r}; {_known(func, known)}")
 
 
+def syntax_problem(path: Path, name: str) -> str | None:
+    """A one-line problem if the Python file at PATH (shown as NAME) does not parse."""
+    tree = _parse(path, name)
+    return tree if isinstance(tree, str) else None
+
+
 def _parse(path: Path, name: str) -> ast.Module | str:
     """The module's syntax tree, or a one-line problem naming NAME."""
     try:

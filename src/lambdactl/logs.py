@@ -131,6 +131,13 @@ def group_arn(group: str, region: str, account_id: str, partition: str = "aws") 
     return f"arn:{partition}:logs:{region}:{account_id}:log-group:{group}"
 
 
+def live_arn(aws: Any, group: str) -> str | None:
+    """The group's ARN for live tail on real AWS; None (poll) on the sandbox or an endpoint."""
+    if aws.target.kind == "aws" and not aws.target.endpoint_url:
+        return group_arn(group, aws.region, aws.account_id, aws.partition)
+    return None
+
+
 class LiveTailUnavailable(Exception):
     """StartLiveTail cannot be used here: poll instead."""
 

@@ -57,6 +57,7 @@ from lambdactl.zipwriter import (  # noqa: F401 - tests reach the zip writer thr
     COMPRESS_LEVEL,
     FIXED_TIME,
     Compressed,
+    DeflateMemo,
     Source,
     _build_zip_parallel,
     _build_zip_zipfile,
@@ -100,8 +101,9 @@ def file_sha256(path: Path) -> str:
 
 # -- the zip (zipwriter.py writes it) ------------------------------------------------
 def build_zip(files: Sequence[tuple[str, Source]], dest: Path, *, workers: int | None = None,
-              level: int = COMPRESS_LEVEL) -> Package:
-    """Zip FILES (archive name, path; sorted) into DEST, deterministically."""
+              level: int = COMPRESS_LEVEL, memo: DeflateMemo | None = None) -> Package:
+    """Zip FILES (archive name, path; sorted) into DEST, deterministically. MEMO
+    (a rebuild): deflate only the entries that changed since its last build."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(f"{dest.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     sizes = [entry_size(p) for _, p in files]
@@ -109,7 +111,9 @@ def build_zip(files: Sequence[tuple[str, Source]], dest: Path, *, workers: int |
         if len(files) > _MAX_ENTRIES or any(s > _MAX_FILE for s in sizes):
             unzipped = _build_zip_zipfile(files, tmp, level)
         else:
-            unzipped = _build_zip_parallel(files, tmp, level, workers)
+            unzipped = _build_zip_parallel(files, tmp, level, workers, memo)
+            if memo is not None:
+                memo.finish()
         size, sha = tmp.stat().st_size, file_sha256(tmp)
         os.replace(tmp, dest)
     finally:
@@ -149,7 +153,8 @@ def package_function(source: Path, build_dir: Path, name: str, *, runtime: str =
                      architecture: str = "x86_64", runner: Runner = run_pip,
                      pip_options: Sequence[str] = (),
                      env: Mapping[str, str] | None = None,
-                     progress: BuildProgress | None = None) -> Package:
+                     progress: BuildProgress | None = None,
+                     memo: DeflateMemo | None = None) -> Package:
     """Zip SOURCE (plus its vendored requirements) into BUILD_DIR/<name>.zip, deterministically."""
     start = time.perf_counter()
     if not source.is_dir():
@@ -174,7 +179,7 @@ def package_function(source: Path, build_dir: Path, name: str, *, runtime: str =
     if not files:
         raise ConfigError(f"source directory {source} has no files to package")
     check_unzipped(name, files)
-    pkg = build_zip(files, build_dir / f"{name}.zip")
+    pkg = build_zip(files, build_dir / f"{name}.zip", memo=memo)
     return Package(pkg.path, pkg.size, pkg.sha256, pkg.files, pkg.unzipped, deps, key,
                    deps_seconds, time.perf_counter() - start)
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 import os
 import stat
 import struct
+import threading
 import zipfile
 import zlib
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,6 +82,46 @@ def _deflate(src: Source, level: int) -> tuple[bytes, int, int]:
     return out, zlib.crc32(data), len(data)
 
 
+Deflated = tuple[bytes, int, int]   # (deflated body, crc32, size)
+
+
+class DeflateMemo:
+    """Deflated entries of the last build, by file identity (path, size, mtime,
+    ctime, inode): a rebuild of the same tree reads and deflates only the files
+    that changed (`lambdactl dev`). Holds what the last build used, no more."""
+
+    def __init__(self) -> None:
+        self._last: dict[tuple[object, ...], Deflated] = {}
+        self._this: dict[tuple[object, ...], Deflated] = {}
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def deflate(self, src: Source, level: int) -> Deflated:
+        key = _identity(src, level)
+        found = self._this.get(key) or self._last.get(key)
+        if found is None:
+            found = _deflate(src, level)
+        with self._lock:
+            if key in self._this or key in self._last:
+                self.hits += 1
+            else:
+                self.misses += 1
+            self._this[key] = found
+        return found
+
+    def finish(self) -> None:
+        """A build is done: keep only what it used."""
+        with self._lock:
+            self._last, self._this = self._this, {}
+
+
+def _identity(src: Source, level: int) -> tuple[object, ...]:
+    if isinstance(src, Compressed):
+        return (str(src.blob), src.offset, src.clen, level)
+    st = src.stat()
+    return (str(src), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, level)
+
+
 def _data(src: Source) -> bytes:
     if isinstance(src, Compressed):
         return zlib.decompress(_read_raw(src), -15)
@@ -95,7 +136,8 @@ def _encode_name(rel: str) -> tuple[bytes, int]:
 
 
 def _deflated(files: Sequence[tuple[str, Source]], level: int, workers: int | None,
-              ) -> Iterator[tuple[str, Source, tuple[bytes, int, int]]]:
+              deflate: Callable[[Source, int], Deflated] = _deflate,
+              ) -> Iterator[tuple[str, Source, Deflated]]:
     """(name, source, (deflated, crc, size)) in order; compressed side by side in threads.
 
     zlib releases the GIL; the read-ahead window keeps memory a few files deep.
@@ -103,26 +145,27 @@ def _deflated(files: Sequence[tuple[str, Source]], level: int, workers: int | No
     workers = workers or min(8, os.cpu_count() or 1)
     window = max(4, workers * 4)
     with ThreadPoolExecutor(workers) as pool:
-        pending: deque[tuple[str, Source, Future[tuple[bytes, int, int]]]] = deque()
+        pending: deque[tuple[str, Source, Future[Deflated]]] = deque()
         items = iter(files)
         for rel, src in items:
-            pending.append((rel, src, pool.submit(_deflate, src, level)))
+            pending.append((rel, src, pool.submit(deflate, src, level)))
             if len(pending) >= window:
                 break
         while pending:
             rel, src, fut = pending.popleft()
             nxt = next(items, None)
             if nxt is not None:
-                pending.append((nxt[0], nxt[1], pool.submit(_deflate, nxt[1], level)))
+                pending.append((nxt[0], nxt[1], pool.submit(deflate, nxt[1], level)))
             yield rel, src, fut.result()
 
 
 def _build_zip_parallel(files: Sequence[tuple[str, Source]], out: Path, level: int,
-                        workers: int | None) -> int:
+                        workers: int | None, memo: DeflateMemo | None = None) -> int:
     central: list[bytes] = []
     offset = unzipped = 0
     with out.open("wb") as fp:
-        for rel, path, (body, crc, size) in _deflated(files, level, workers):
+        deflate = memo.deflate if memo is not None else _deflate
+        for rel, path, (body, crc, size) in _deflated(files, level, workers, deflate):
             name, flags = _encode_name(rel)
             fp.write(_LOCAL.pack(b"PK\x03\x04", 20, 0, flags, zipfile.ZIP_DEFLATED, _DOSTIME,
                                  _DOSDATE, crc, len(body), size, len(name), 0))

@@ -27,8 +27,11 @@ def runs(aws: Callable[[str], Any], name: str, ended: int, timeout: float = 15.0
     """The invocations of NAME (START lines in its log group), once ENDED have ended."""
     deadline = time.monotonic() + timeout
     while True:
-        messages = [e["message"] for e in aws("logs").filter_log_events(
-            logGroupName=f"/aws/lambda/{name}")["events"]]
+        try:
+            messages = [e["message"] for e in aws("logs").filter_log_events(
+                logGroupName=f"/aws/lambda/{name}")["events"]]
+        except aws("logs").exceptions.ResourceNotFoundException:
+            messages = []   # a loaded machine: the cold start has not logged yet
         if sum(m.startswith("END RequestId") for m in messages) >= ended or time.monotonic() > deadline:
             return sum(m.startswith("START RequestId") for m in messages)
         time.sleep(0.1)

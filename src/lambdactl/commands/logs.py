@@ -47,10 +47,7 @@ def command(app: App, fn: str | None, follow: bool, since: str, pattern: str | N
         if not events:
             app.term.info(f"[dim]no events in {group} since {start:%Y-%m-%d %H:%M:%S} UTC[/dim]")
         return
-    aws = app.aws
-    live_arn = None
-    if aws.target.kind == "aws" and not aws.target.endpoint_url:
-        live_arn = core.group_arn(group, aws.region, aws.account_id, aws.partition)
+    live_arn = core.live_arn(app.aws, group)
     app.term.info(f"[dim]following {group} (Ctrl-C to stop)[/dim]")
 
     def note(message: str) -> None:

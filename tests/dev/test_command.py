@@ -1,0 +1,34 @@
+"""`lambdactl dev` refuses bad input in one line, before any AWS call."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import botocore.client
+import pytest
+from click.testing import CliRunner
+
+from lambdactl.cli import root
+
+
+@pytest.fixture
+def no_calls(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_: object) -> None:
+        raise AssertionError("an AWS call was made")
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", refuse)
+
+
+def test_an_unknown_function_is_a_usage_error(project: Path, no_calls: None) -> None:
+    result = CliRunner().invoke(root, ["dev", "helo", "--no-logs"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.count("\n") == 1 and "no function 'helo'" in result.stderr
+    assert "did you mean 'hello'" in result.stderr.lower() or "hello" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_broken_config_at_start_is_a_usage_error(project: Path, no_calls: None) -> None:
+    (project / "lambdactl.toml").write_text((project / "lambdactl.toml").read_text() + "\nmemory = [\n")
+    result = CliRunner().invoke(root, ["dev"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.count("\n") == 1 and "lambdactl.toml" in result.stderr
