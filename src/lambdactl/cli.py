@@ -41,6 +41,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "status": ("status", "What is deployed, and how it drifts from the config."),
     "local": ("local", "Start, stop or inspect the embedded local sandbox."),
     "completion": ("completion", "Print the shell completion script for bash, zsh or fish."),
+    "url": ("url", "Print a function's URL (url = {...} in lambdactl.toml)."),
 }
 
 
