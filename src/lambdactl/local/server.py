@@ -55,11 +55,13 @@ def serve(port: int, creds: Any) -> None:
     )
     from werkzeug.serving import make_server
 
-    from lambdactl.local.auth import Guard
+    from lambdactl.local.auth import Guard, verify
     from lambdactl.local.enforce import session_credentials
+    from lambdactl.local.urls import Router
 
     routes = {REGIONS_PATH: used_regions}
-    app = Guard(DomainDispatcherApplication(create_backend_app), creds, routes, session_credentials)
+    guard = Guard(DomainDispatcherApplication(create_backend_app), creds, routes, session_credentials)
+    app = Router(guard, lambda environ: verify(environ, creds, session_credentials))  # function URLs (local/urls.py)
     # Bound here, in the caller's thread: a port taken meanwhile is an OSError, not a hang.
     server = make_server("127.0.0.1", port, app, True, request_handler=MotoRequestHandler)
     threading.Thread(target=server.serve_forever, name="moto-server", daemon=True).start()
@@ -84,9 +86,11 @@ def preload_backends() -> None:
 
 def _install(args: Any, endpoint: str, work_dir: Path, creds: Any) -> Any:
     """moto's backends, the local Lambda runtime in moto's place, IAM enforcement."""
+    from lambdactl.local import urls
     from lambdactl.local.patch import install
 
     preload_backends()
+    urls.install(endpoint)
     # Descendants that escape an environment's tree become ours, to be swept.
     subreaper = set_subreaper()
     runtime = install(endpoint, work_dir=work_dir, role_delay=args.role_delay, credentials=creds,
