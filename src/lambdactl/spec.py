@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from lambdactl.kinds.project_bucket import ProjectBucket
     from lambdactl.kinds.table import Table
     from lambdactl.spec_url import FunctionUrl
+    from lambdactl.triggers.schedule_spec import Schedule
 
 DEFAULT_CONFIG = "lambdactl.toml"
 
@@ -95,6 +96,7 @@ class Function:
     description: str = ""
     triggers: tuple[Trigger, ...] = ()
     url: FunctionUrl | None = None                   # spec_url.py
+    schedules: tuple[Schedule, ...] = ()             # type = "schedule" triggers (triggers/schedule_spec.py)
 
     @property
     def role_name(self) -> str:

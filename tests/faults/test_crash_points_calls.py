@@ -24,8 +24,13 @@ name = "crash"
 source = "functions/hello"
 handler = "app.lambda_handler"
 url = { auth = "NONE", cors = { allow_origins = ["*"] } }
+
+[[functions.api.triggers]]
+type = "schedule"
+schedule = "rate(5 minutes)"
+input = { job = "tick" }
 """
-WRITES = ["CreateFunctionUrlConfig", "AddPermission"]
+WRITES = ["CreateFunctionUrlConfig", "AddPermission", "PutRule", "PutTargets"]
 
 
 @pytest.fixture
@@ -36,9 +41,11 @@ def calls_project(project: Path) -> Iterator[Path]:
 
 
 def snapshot() -> dict[str, Any]:
-    lam = boto3.client("lambda", region_name="us-east-1")
+    lam, ev = boto3.client("lambda", region_name="us-east-1"), boto3.client("events", region_name="us-east-1")
     fns = [f["FunctionName"] for f in lam.list_functions()["Functions"]]
-    out: dict[str, Any] = {"functions": fns, "urls": [], "statements": []}
+    out: dict[str, Any] = {"functions": fns, "urls": [], "statements": [], "rules": [
+        (r["Name"], r["ScheduleExpression"], [(t["Id"], t.get("Input")) for t in ev.list_targets_by_rule(Rule=r["Name"])["Targets"]])
+        for r in ev.list_rules()["Rules"]]}
     for f in fns:
         try:
             cfg = lam.get_function_url_config(FunctionName=f)
@@ -52,7 +59,7 @@ def snapshot() -> dict[str, Any]:
     return out
 
 
-EMPTY = {"functions": [], "urls": [], "statements": []}
+EMPTY = {"functions": [], "urls": [], "statements": [], "rules": []}
 
 
 def test_write_count(calls_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -69,7 +76,7 @@ CASES = [(w, True) for w in WRITES] + [(w, False) for w in WRITES]
 def test_up_converges_after_fault(calls_project: Path, monkeypatch: pytest.MonkeyPatch, at: str, after: bool) -> None:
     assert cli("up", "--yes") == 0
     clean = snapshot()
-    assert clean["urls"] and len(clean["statements"]) == 2
+    assert clean["urls"] and len(clean["statements"]) == 3 and clean["rules"][0][2] == [("lambdactl", '{"job":"tick"}')]
     assert cli("destroy", "--yes") == 0
     fault = Fault(at, after)
     fault.install(monkeypatch)
@@ -91,7 +98,7 @@ def test_up_and_destroy_survive_random_faults(calls_project: Path, monkeypatch: 
     for run in range(6):
         assert cli("up", "--yes") == 0, f"run {run}: up"
         h.on = False
-        assert len(snapshot()["statements"]) == 2
+        assert len(snapshot()["statements"]) == 3 and len(snapshot()["rules"]) == 1
         h.on = True
         assert cli("destroy", "--yes") == 0, f"run {run}: destroy"
         h.on = False

@@ -190,7 +190,8 @@ def summary_rows(app: App, results: list[FunctionResult]) -> list[dict[str, Any]
             "name": fn.name,
             "arn": ctx.function_arn(fn),
             "role": fn.role_name,
-            "triggers": [f"s3://{t.bucket}/{t.prefix}*{t.suffix}" for t in fn.triggers],
+            "triggers": [f"s3://{t.bucket}/{t.prefix}*{t.suffix}" for t in fn.triggers]
+            + [f"{s.expression} ({s.rule})" for s in fn.schedules],
             "log_group": fn.log_group,
             "layers": ctx.layers.arns_of(fn),
             "status": "failed" if r.error else ("changed" if r.changed else "unchanged"),

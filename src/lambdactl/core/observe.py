@@ -20,6 +20,7 @@ from lambdactl import layers as layermod
 from lambdactl import staging as stagemod
 from lambdactl.core.executor import run_parallel
 from lambdactl.kinds import log_group, project_bucket, s3_permission
+from lambdactl.kinds import schedule as schedule_kind
 from lambdactl.kinds import url as url_kind
 from lambdactl.triggers import s3 as s3mod
 
@@ -45,6 +46,7 @@ class Observed:
     project_buckets: dict[str, project_bucket.BucketSettings | None] = field(default_factory=dict)   # the same
     url: url_kind.UrlState | None = None                                       # kinds/url.py
     url_policy: dict[str, dict[str, Any]] = field(default_factory=dict)   # its resource policy, by Sid
+    schedules: schedule_kind.SchedulesState = field(default_factory=schedule_kind.SchedulesState)
 
 
 def observe(ctx: Context, fns: tuple[Function, ...], kinds: tuple[str, ...],
@@ -124,12 +126,15 @@ class _Reads:
         self.shared(packages)
 
     def url(self, fn: Function, o: Observed) -> None:
-        """The function URL and its policy: when wanted, or journaled (to remove it)."""
+        """The function URL and its policy, the schedules' rules: when wanted, or
+        journaled (to remove them)."""
         if "url" in self.kinds and (fn.url or self.ctx.journal.get("url", fn.name)):
             q = fn.url.qualifier if fn.url else None
             self.add("lambda", partial(url_kind.observe, qualifier=q), fn.name, partial(setattr, o, "url"))
             self.add("lambda", partial(s3_permission.observe_permissions, qualifier=q), fn.name,
                      partial(setattr, o, "url_policy"))
+        if "schedule" in self.kinds and schedule_kind.wanted(self.ctx.journal.resources(), fn):
+            self.jobs.append((partial(schedule_kind.observe, self.ctx, fn), partial(setattr, o, "schedules")))
 
     def shared(self, packages: dict[str, Package]) -> None:
         """Reads of what several functions share: buckets, layers, the staging bucket."""
