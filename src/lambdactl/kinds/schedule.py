@@ -204,14 +204,15 @@ def plan_destroy(ctx: Context, fn_names: list[str]) -> list[Step]:
             return []   # never used EventBridge here, and may not
         raise
     steps = []
-    for _, rules in sorted(found.items()):
+    for fn_name, rules in sorted(found.items()):
+        key = fn_name.removeprefix(f"{ctx.project.name}-")
         for name, rule in sorted(rules.items()):
             if ownership.is_ours(rule.tags, ctx.project.name):
                 others = any(t.get("Id") != TARGET_ID for t in rule.targets)
-                steps.append(Step("", NAME, name, "delete", detail=f"{rule.expression}, {ownership.why_ours(ctx.project.name)}",
+                steps.append(Step(key, NAME, name, "delete", detail=f"{rule.expression}, {ownership.why_ours(ctx.project.name)}",
                                   data=RuleData(name, rule.arn, foreign_targets=others)))
             else:
-                steps.append(Step("", NAME, name, "skip", detail=f"belongs to {ownership.whose(rule.tags)}; left alone"))
+                steps.append(Step(key, NAME, name, "skip", detail=f"belongs to {ownership.whose(rule.tags)}; left alone"))
     return steps
 
 

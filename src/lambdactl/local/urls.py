@@ -128,17 +128,37 @@ def response(payload: bytes, function_error: str | None) -> tuple[int, list[tupl
 
 
 class Router:
-    """WSGI middleware: function URL requests to the function, the rest to INNER."""
+    """WSGI middleware: function URL requests to the function, the schedule clock's
+    signed TICK to the scheduler (local/scheduler.py), the rest to INNER."""
 
-    def __init__(self, inner: Callable[..., Iterable[bytes]], verify: Callable[[dict[str, Any]], bytes]) -> None:
-        self.inner, self.verify = inner, verify
+    def __init__(self, inner: Callable[..., Iterable[bytes]], verify: Callable[[dict[str, Any]], bytes],
+                 tick: Callable[[dict[str, Any]], bytes] | None = None) -> None:
+        self.inner, self.verify, self.tick = inner, verify, tick
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        from lambdactl.local.scheduler import TICK_PATH
+
+        if self.tick is not None and environ.get("PATH_INFO") == TICK_PATH:
+            return self.ticked(environ, start_response)
         found = route(environ)
         if found is None:
             return self.inner(environ, start_response)
         status, headers, body = self.serve(environ, *found)
         start_response(f"{status} {HTTPStatus(status).phrase}", [*headers, ("Content-Length", str(len(body)))])
+        return [body]
+
+    def ticked(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        from lambdactl.local.auth import Refused, refusal
+
+        assert self.tick is not None
+        try:
+            self.verify(environ)
+        except Refused as refused:
+            status, headers, payload = refusal(environ, refused)
+            start_response(status, headers)
+            return [payload]
+        body = self.tick(environ)
+        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
         return [body]
 
     def serve(self, environ: dict[str, Any], ident: str, path: str) -> tuple[int, list[tuple[str, str]], bytes]:
