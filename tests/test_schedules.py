@@ -117,3 +117,15 @@ def test_bad_schedule_is_one_line_naming_the_field(aws: None, project: Path, ent
     assert problem in result.stderr and "triggers[0]" in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
     assert client("lambda").list_functions()["Functions"] == []
+
+
+def test_up_prune_removes_an_orphans_rules(aws: None, project: Path) -> None:
+    with_schedules(project, 'schedule = "rate(1 minute)"')
+    run("up")
+    toml = project / "lambdactl.toml"
+    toml.write_text(toml.read_text().split("\n[functions.list-buckets]")[0])
+    plan = run("plan")
+    assert "4 orphan resource(s)" in plan.stderr and f"schedule {RULE}" in plan.stdout + plan.stderr
+    run("up", "--prune")
+    assert rules() == {}
+    assert client("lambda").list_functions()["Functions"][0]["FunctionName"] == "lambdactl-demo-hello"

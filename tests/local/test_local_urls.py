@@ -7,6 +7,7 @@ import base64
 import inspect
 import io
 import json
+from typing import Any
 
 from lambdactl.local import urls
 
@@ -51,3 +52,38 @@ def test_moto_patch_point() -> None:
     from moto.awslambda.models import FunctionUrlConfig
 
     assert list(inspect.signature(FunctionUrlConfig.__init__).parameters) == ["self", "function", "config"]
+
+
+def test_a_public_url_needs_both_statements(aws: Any, make_function: Any) -> None:
+    """As on AWS since October 2025: auth NONE without lambda:InvokeFunctionUrl and
+    lambda:InvokeFunction for "*" in the function's policy answers 403."""
+    lam = aws("lambda")
+    name = make_function("app.echo")
+    url = lam.create_function_url_config(FunctionName=name, AuthType="NONE")["FunctionUrl"]
+    assert ".lambda-url.us-east-1.localhost:" in url
+    assert get(url + "x")[0] == 403
+    lam.add_permission(FunctionName=name, StatementId="url", Action="lambda:InvokeFunctionUrl", Principal="*",
+                       FunctionUrlAuthType="NONE")
+    assert get(url + "x")[0] == 403
+    lam.add_permission(FunctionName=name, StatementId="invoke", Action="lambda:InvokeFunction", Principal="*",
+                       InvokedViaFunctionUrl=True)
+    status, body = get(url + "x?a=1")
+    assert status == 200 and json.loads(body)["event"]["rawQueryString"] == "a=1"
+    lam.delete_function_url_config(FunctionName=name)
+    assert get(url + "x")[0] == 403
+
+
+def get(url: str) -> tuple[int, bytes]:
+    """GET through the path route (Python does not resolve *.localhost)."""
+    import urllib.error
+    import urllib.request
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    ident = parts.hostname.split(".", 1)[0]  # type: ignore[union-attr]
+    plain = f"http://127.0.0.1:{parts.port}/lambda-url/{ident}{parts.path}" + (f"?{parts.query}" if parts.query else "")
+    try:
+        with urllib.request.urlopen(plain, timeout=30) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()

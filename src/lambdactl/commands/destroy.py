@@ -100,12 +100,11 @@ def data_steps(app: App, delete_data: bool, yes: bool) -> list[Step]:
 def dry(app: App, delete_data: bool = False) -> None:
     """destroy --dry-run: the same plan, displayed."""
     from lambdactl.commands import _teardown
-    from lambdactl.kinds import layer, project_bucket, schedule, table
+    from lambdactl.kinds import layer, project_bucket, table
 
     ctx = app.context
     with app.term.status("reading what is deployed…"):
-        tgts, _, steps = _teardown.planned(app, orphans=False)
-        steps += schedule.plan_destroy(ctx, [t.name for t in tgts])
+        _, _, steps = _teardown.planned(app, orphans=False)   # with the schedules' rules
         steps += layer.plan_destroy(ctx) + table.plan_destroy(ctx, delete_data)
         steps += project_bucket.plan_destroy(ctx, delete_data)
     staged = [e for e in ctx.journal.resources().values() if e["kind"].startswith("staging")]

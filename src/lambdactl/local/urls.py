@@ -127,6 +127,23 @@ def response(payload: bytes, function_error: str | None) -> tuple[int, list[tupl
     return int(value["statusCode"]), headers, raw
 
 
+def public_allowed(function_arn: str) -> bool:
+    """Lambda answers a URL with auth NONE only when the function's resource policy
+    lets anyone ("*") call lambda:InvokeFunctionUrl and, since October 2025,
+    lambda:InvokeFunction too."""
+    from lambdactl.local.s3_policy import _policy_statements
+
+    granted: set[str] = set()
+    for st in _policy_statements(function_arn):
+        principal = st.get("Principal")
+        if st.get("Effect", "Allow") == "Allow" and (principal == "*" or principal == {"AWS": "*"}):
+            actions = st.get("Action")
+            granted.update(str(a) for a in (actions if isinstance(actions, list) else [actions]))
+    if granted & {"*", "lambda:*"}:
+        return True
+    return {"lambda:InvokeFunctionUrl", "lambda:InvokeFunction"} <= granted
+
+
 class Router:
     """WSGI middleware: function URL requests to the function, the schedule clock's
     signed TICK to the scheduler (local/scheduler.py), the rest to INNER."""
@@ -173,6 +190,8 @@ class Router:
                 body = self.verify(environ)   # SigV4 with the sandbox's credentials (or a role's)
             except Refused:
                 return forbidden
+        elif not public_allowed(config.function.function_arn):
+            return forbidden
         else:
             length = int(environ.get("CONTENT_LENGTH") or 0)
             body = bytes(environ["wsgi.input"].read(length)) if length else b""
