@@ -133,3 +133,23 @@ def test_bad_url_is_one_line_before_any_call(aws: None, project: Path, url: str,
     assert problem in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
     assert client("lambda").list_functions()["Functions"] == []
+
+
+@pytest.mark.parametrize(("answer", "code"), [("n\n", 1), ("y\n", 0)])
+def test_public_url_asks_on_a_terminal_the_first_time(aws: None, project: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      answer: str, code: int) -> None:
+    from click.testing import CliRunner
+
+    from lambdactl.cli import root
+    from lambdactl.commands import up
+
+    monkeypatch.setattr(up, "stdin_is_terminal", lambda: True)
+    with_url(project, '{ auth = "NONE" }')
+    result = CliRunner().invoke(root, ["--target", "aws", "up"], input=answer)
+    assert result.exit_code == code, result.stderr
+    assert "Make lambdactl-demo-list-buckets public" in result.stderr
+    made = sorted(f["FunctionName"] for f in client("lambda").list_functions()["Functions"])
+    assert made == ([HELLO, LIST] if code == 0 else [])
+    if code == 0:   # asked once: the journal knows it is public now
+        again = CliRunner().invoke(root, ["--target", "aws", "up"], input="")
+        assert again.exit_code == 0 and "Make" not in again.stderr

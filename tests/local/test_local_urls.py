@@ -87,3 +87,13 @@ def get(url: str) -> tuple[int, bytes]:
             return r.status, r.read()
     except urllib.error.HTTPError as e:
         return e.code, e.read()
+
+
+def test_updates_apply_invoke_mode_and_an_empty_cors(aws: Any, make_function: Any) -> None:
+    """moto 5.2 keeps both; Lambda applies them (else a no-op `up` would update forever)."""
+    lam = aws("lambda")
+    name = make_function("app.echo")
+    lam.create_function_url_config(FunctionName=name, AuthType="AWS_IAM", Cors={"AllowOrigins": ["*"]})
+    lam.update_function_url_config(FunctionName=name, Cors={}, InvokeMode="RESPONSE_STREAM")
+    got = lam.get_function_url_config(FunctionName=name)
+    assert (got.get("Cors") or {}, got["InvokeMode"]) == ({}, "RESPONSE_STREAM")

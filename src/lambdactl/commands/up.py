@@ -40,8 +40,8 @@ def command(app: App, prune: bool, yes: bool) -> None:
 
 
 def confirm_public(app: App, yes: bool) -> None:
-    """A URL with auth NONE makes its function callable by anyone: asked on a terminal
-    the first time (the journal knows it after), refused without --yes elsewhere.
+    """A URL with auth NONE makes its function callable by anyone: asked the first time
+    when stdin is a terminal (the journal knows it after), else refused without --yes.
     The sandbox serves on 127.0.0.1 only: nothing there is public."""
     from lambdactl.kinds import url
 
@@ -52,7 +52,14 @@ def confirm_public(app: App, yes: bool) -> None:
     if not fresh:
         return
     names = ", ".join(fn.name for fn in fresh)
-    if not app.term.interactive:
+    if not stdin_is_terminal():
         raise click.UsageError(f'url auth = "NONE" makes {names} public (anyone can call it): '
                                "run `lambdactl up --yes` to confirm, or use auth = \"AWS_IAM\"")
     click.confirm(f"Make {names} public (a function URL with auth NONE: anyone can call it)?", abort=True, err=True)
+
+
+def stdin_is_terminal() -> bool:
+    """Can the question be answered? (stdin, where the answer comes from, is a terminal)"""
+    import sys
+
+    return sys.stdin.isatty()

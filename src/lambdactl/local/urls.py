@@ -42,6 +42,14 @@ def install(endpoint: str) -> None:
         _configs[ident] = self
 
     FunctionUrlConfig.__init__ = init  # type: ignore[method-assign]
+    original_update = FunctionUrlConfig.update
+
+    def update(self: Any, new_config: dict[str, Any]) -> None:
+        original_update(self, new_config)
+        # moto 5.2 ignores InvokeMode and an empty Cors on update; Lambda applies both.
+        self.config.update({k: new_config[k] for k in ("Cors", "InvokeMode") if k in new_config})
+
+    FunctionUrlConfig.update = update  # type: ignore[method-assign]
 
 
 def _find(ident: str) -> Any | None:
