@@ -122,6 +122,11 @@ class Aws:
                 self._session = self._make_session()
             return self._session
 
+    def credentials(self) -> Any:
+        """The session's credentials (to sign a request that is no API call: a function URL)."""
+        self.region  # noqa: B018 - builds the session
+        return self._get_session().get_credentials()
+
     def client(self, service: str) -> Any:
         if service in self._clients:
             return self._clients[service]

@@ -42,8 +42,10 @@ from lambdactl.spec import (  # noqa: F401 - config's names: the schema and its 
     Project,
     Trigger,
 )
+from lambdactl.spec_url import parse_url
 from lambdactl.textfile import read_text
 from lambdactl.triggers.rules import parse_triggers, rules_overlap, trigger_overlaps  # noqa: F401 - rules_overlap: config's
+from lambdactl.triggers.schedule_spec import parse_schedules
 
 if TYPE_CHECKING:
     pass
@@ -151,6 +153,8 @@ def _parse_function(p: _Problems, root: Path, project: str, key: str, tbl: Any,
     layers = _parse_layer_refs(p, where, tbl.get("layers", []), layer_keys)
 
     triggers = parse_triggers(p, where, tbl.get("triggers", []))
+    url = parse_url(p, where, tbl.get("url"))
+    schedules = parse_schedules(p, where, fname, tbl.get("triggers", []))
 
     handler = _parse_handler(p, where, tbl.get("handler"), source, src_path, root)
 
@@ -163,7 +167,7 @@ def _parse_function(p: _Problems, root: Path, project: str, key: str, tbl: Any,
         key=key, name=fname, source=src_path, handler=handler, runtime=runtime, memory=memory,
         timeout=timeout, architecture=arch, policy=policy_path, environment=tuple(env_items),
         layers=tuple(layers), log_retention_days=retention, description=description,
-        triggers=tuple(triggers),
+        triggers=tuple(triggers), url=url, schedules=tuple(schedules),
     )
     if policy_path is not None and not p.lenient:
         from lambdactl.iam import recursive_trigger_problems

@@ -15,6 +15,8 @@ from lambdactl.suggest import known as _known
 if TYPE_CHECKING:
     from lambdactl.kinds.project_bucket import ProjectBucket
     from lambdactl.kinds.table import Table
+    from lambdactl.spec_url import FunctionUrl
+    from lambdactl.triggers.schedule_spec import Schedule
 
 DEFAULT_CONFIG = "lambdactl.toml"
 
@@ -59,6 +61,7 @@ FUNCTION_KEYS = {
     "source", "handler", "runtime", "memory", "timeout", "architecture", "policy",
     "environment", "layers", "log_retention_days", "description", "triggers",
 }
+FUNCTION_KEYS |= {"url"}     # spec_url.py
 TRIGGER_KEYS = {"type", "bucket", "events", "prefix", "suffix", "allow_recursive"}
 LAYER_KEYS = {"requirements", "runtimes", "architecture", "description"}
 MAX_LAYERS = 5                 # per function, Lambda's limit
@@ -92,6 +95,8 @@ class Function:
     log_retention_days: int = 14
     description: str = ""
     triggers: tuple[Trigger, ...] = ()
+    url: FunctionUrl | None = None                   # spec_url.py
+    schedules: tuple[Schedule, ...] = ()             # type = "schedule" triggers (triggers/schedule_spec.py)
 
     @property
     def role_name(self) -> str:

@@ -21,6 +21,7 @@ from lambdactl.core.executor import run_graph, run_parallel
 from lambdactl.core.step import Step
 from lambdactl.kinds import KINDS
 from lambdactl.kinds import bucket as bucket_kind
+from lambdactl.kinds import url as url_kind
 from lambdactl.kinds.s3_notification import Unhook
 from lambdactl.triggers import s3 as s3mod
 
@@ -191,7 +192,7 @@ def plan(tgts: list[Target], found: Found, project: str) -> list[Step]:
             else:
                 steps.append(Step(t.key, "role", t.role_name, "skip",
                                   detail=f"belongs to {ownership.whose(role.tags)}; left alone"))
-    return steps
+    return steps + url_kind.destroy_steps(found.journal, steps)
 
 
 def plan_log_group(t: Target, function_was_ours: bool, found: Found, project: str) -> list[Step]:

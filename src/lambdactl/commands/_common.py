@@ -196,8 +196,11 @@ def upload_progress(term: Terminal, status: Any) -> Callable[[str, int, int], No
 
 
 def summary_rows(app: App, results: list[FunctionResult]) -> list[dict[str, Any]]:
+    from lambdactl.kinds import url
+
     ctx = app.context
     rows = []
+    journal = ctx.journal.resources()
     for r in results:
         fn = r.fn
         rows.append({
@@ -205,12 +208,15 @@ def summary_rows(app: App, results: list[FunctionResult]) -> list[dict[str, Any]
             "name": fn.name,
             "arn": ctx.function_arn(fn),
             "role": fn.role_name,
-            "triggers": [f"s3://{t.bucket}/{t.prefix}*{t.suffix}" for t in fn.triggers],
+            "triggers": [f"s3://{t.bucket}/{t.prefix}*{t.suffix}" for t in fn.triggers]
+            + [f"{s.expression} ({s.rule})" for s in fn.schedules],
             "log_group": fn.log_group,
             "layers": ctx.layers.arns_of(fn),
             "status": "failed" if r.error else ("changed" if r.changed else "unchanged"),
             "error": r.error,
             "steps": [r.step_json(s) for s in r.steps],
+            "url": url.url_of(journal, r.steps, fn.name) if fn.url else None,
+            "public": bool(fn.url and fn.url.public),
         })
     return rows
 
@@ -233,13 +239,14 @@ def render_summary(app: App, title: str, results: list[FunctionResult],
         for r in rows:
             resources = [("function", r["arn"]), ("role", r["role"]),
                          *(("trigger", t) for t in r["triggers"]), ("log group", r["log_group"]),
-                         *(("layer", a) for a in r["layers"])]
+                         *(("layer", a) for a in r["layers"]),
+                         *([("url", r["url"] + (" (public)" if r["public"] else ""))] if r["url"] else [])]
             for i, (kind, name) in enumerate(resources):
                 table_rows.append([r["function"] if i == 0 else "", r["status"] if i == 0 else "", kind, name])
         app.term.table(title, ["function", "status", "resource", "name"], table_rows)
     else:  # a pipe: one tab-separated line per function
         app.term.table(title, [], [[r["function"], r["arn"], r["role"], ",".join(r["triggers"]) or "-",
-                                    r["log_group"], r["status"]] for r in rows])
+                                    r["log_group"], r["status"], *([r["url"]] if r["url"] else [])] for r in rows])
     failed = [r for r in results if r.error]
     if failed:
         names = "; ".join(f"{r.fn.key} ({r.progress()})" for r in failed)

@@ -27,7 +27,9 @@ def planned(app: App, *, orphans: bool) -> tuple[list[Target], Found | None, lis
     if orphans and not tgts:
         return [], None, []
     found = teardown.observe(ctx, tgts, prune=orphans)
-    return tgts, found, teardown.plan(tgts, found, ctx.project.name)
+    from lambdactl.kinds import schedule
+
+    return tgts, found, teardown.plan(tgts, found, ctx.project.name) + schedule.plan_destroy(ctx, [t.name for t in tgts])
 
 
 def orphan_lines(steps: list[Step]) -> list[str]:

@@ -37,7 +37,7 @@ def command(app: App, yes: bool, project_name: str | None, dry_run: bool, delete
     Example: lambdactl destroy --dry-run
     """
     from lambdactl import staging, teardown
-    from lambdactl.kinds import layer, project_bucket, table
+    from lambdactl.kinds import layer, project_bucket, schedule, table
 
     app.lenient, app.project_name = True, project_name
     if dry_run:
@@ -63,6 +63,7 @@ def command(app: App, yes: bool, project_name: str | None, dry_run: bool, delete
         found = teardown.observe(ctx, targets)
         done = teardown.execute(ctx, targets, found, teardown.plan(targets, found, ctx.project.name), on_step)
         for step in [*layer.destroy(ctx), *staging.destroy(ctx, [t.name for t in targets], journal_lost),
+                     *schedule.destroy(ctx, schedule.plan_destroy(ctx, [t.name for t in targets])),
                      *table.destroy(ctx, [s for s in data if s.kind == table.NAME]),
                      *project_bucket.destroy(ctx, [s for s in data if s.kind == project_bucket.NAME])]:
             on_step(step, "done")
@@ -103,7 +104,7 @@ def dry(app: App, delete_data: bool = False) -> None:
 
     ctx = app.context
     with app.term.status("reading what is deployed…"):
-        _, _, steps = _teardown.planned(app, orphans=False)
+        _, _, steps = _teardown.planned(app, orphans=False)   # with the schedules' rules
         steps += layer.plan_destroy(ctx) + table.plan_destroy(ctx, delete_data)
         steps += project_bucket.plan_destroy(ctx, delete_data)
     staged = [e for e in ctx.journal.resources().values() if e["kind"].startswith("staging")]

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from lambdactl.cli import App
 from lambdactl.commands._common import fn_argument
+
+if TYPE_CHECKING:
+    from lambdactl.config import Function
 
 
 @click.command("invoke")
@@ -17,9 +21,15 @@ from lambdactl.commands._common import fn_argument
 @click.option("--async", "is_async", is_flag=True, help="InvocationType=Event: queue it and return (202). Retried on failure, and Lambda "
               "may run an event twice: make such handlers idempotent. Without it, a sent Invoke is never retried.")
 @click.option("--dry-run", is_flag=True, help="InvocationType=DryRun: check parameters and permissions only.")
+@click.option("--url", "via_url", is_flag=True, help="Call the function's URL over HTTP instead (SigV4-signed when its auth is AWS_IAM).")
+@click.option("--path", "url_path", default="/", show_default=True, help="With --url: the path (and ?query) to request.")
+@click.option("--method", default="GET", show_default=True, help="With --url: the HTTP method.")
+@click.option("--data", metavar="TEXT|@FILE", help="With --url: the request body.")
+@click.option("--header", "headers", multiple=True, metavar="K:V", help="With --url: a request header (repeatable).")
 @click.pass_obj
 def command(app: App, fn: str | None, payload: str | None, event_kind: str | None, key: str | None,
-            is_async: bool, dry_run: bool) -> None:
+            is_async: bool, dry_run: bool, via_url: bool, url_path: str, method: str, data: str | None,
+            headers: tuple[str, ...]) -> None:
     """Invoke a function and show its result, log tail, REPORT numbers and cost.
 
     The returned payload goes to stdout; the log tail and report to stderr.
@@ -39,6 +49,9 @@ def command(app: App, fn: str | None, payload: str | None, event_kind: str | Non
     if key is not None and event_kind is None:
         raise ConfigError("--key only applies to --event", "add --event s3-put")
     function = app.project.function(fn)
+    if via_url or data is not None or headers:
+        return call_url(app, function, url_path, method, data, headers,
+                        clash=not via_url or bool(payload or event_kind or is_async or dry_run))
     if event_kind:
         body = json.dumps(core.trigger_event(function, event_kind, key, app.aws.region)).encode()
     else:
@@ -72,4 +85,34 @@ def command(app: App, fn: str | None, payload: str | None, event_kind: str | Non
     if result.report:
         term.info(f"[dim]{escape(core.format_report(result.report, result.cost_usd))}[/dim]")
     if result.function_error:
+        raise SystemExit(1)
+
+
+def call_url(app: App, function: Function, path: str, method: str, data: str | None, headers: tuple[str, ...],
+             clash: bool) -> None:
+    """invoke --url: status and headers to stderr, the body to stdout; exit 1 on an HTTP error."""
+    from pathlib import Path
+
+    from lambdactl import url_call
+    from lambdactl.errors import ConfigError, LambdactlError
+    from lambdactl.kinds import url
+
+    if clash:
+        raise ConfigError("--data and --header go with --url; --url goes without --payload, --event, --async, --dry-run",
+                          "e.g. lambdactl invoke api --url --path /hello --method POST --data '{}'")
+    state = url.observe(app.aws.client("lambda"), function.name, function.url.qualifier if function.url else None)
+    if state is None:
+        raise LambdactlError(f"{function.name} has no function URL", "add url = {...} to its table and run `lambdactl up`")
+    body = b"" if data is None else Path(data[1:]).read_bytes() if data.startswith("@") else data.encode()
+    signer = url_call.sigv4(app.aws.credentials(), app.aws.region) if state.auth == "AWS_IAM" else None
+    with app.term.status(f"{method.upper()} {state.url.rstrip('/')}/{path.lstrip('/')}…"):
+        answer = url_call.call(state.url, method, path, body, url_call.parse_headers(headers), signer)
+    if app.term.json:
+        app.term.print_json(answer.as_json())
+    else:
+        app.term.info(f"HTTP {answer.status}")
+        for k, v in answer.headers:
+            app.term.info(f"{k}: {v}")
+        app.term.write(answer.body.decode("utf-8", "replace"))
+    if answer.status >= 400:
         raise SystemExit(1)

@@ -89,6 +89,31 @@ def env(app: App) -> None:
         app.term.write(f"export {name}={value}")
 
 
+@command.command("tick")
+@click.option("--minutes", type=click.IntRange(1, 7 * 24 * 60), default=1, show_default=True,
+              help="How far to move the sandbox's schedule clock forward.")
+@click.pass_obj
+def tick(app: App, minutes: int) -> None:
+    """Move the sandbox's schedule clock forward: the schedules due meanwhile fire now.
+
+    Example: lambdactl local tick --minutes 5
+    """
+    from lambdactl.errors import LambdactlError
+    from lambdactl.local import control, inventory
+    from lambdactl.local.scheduler import TICK_PATH
+
+    info = control.read_state()
+    if info is None:
+        raise LambdactlError("the sandbox is not running: no schedule to fire", "start it with `lambdactl up` or `lambdactl local start`")
+    out = inventory.signed_get(info, f"{TICK_PATH}?minutes={minutes}", timeout=120)
+    if app.term.json:
+        app.term.print_json(out)
+        return
+    for f in out["fired"]:
+        app.term.write(f"{f['at']}\t{f['rule']}")
+    app.term.info(f"schedule clock now {out['clock']}: {len(out['fired'])} rule firing(s)")
+
+
 @command.command("status")
 @click.pass_obj
 def status(app: App) -> None:

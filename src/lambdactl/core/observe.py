@@ -20,6 +20,8 @@ from lambdactl import layers as layermod
 from lambdactl import staging as stagemod
 from lambdactl.core.executor import run_parallel
 from lambdactl.kinds import log_group, project_bucket, s3_permission
+from lambdactl.kinds import schedule as schedule_kind
+from lambdactl.kinds import url as url_kind
 from lambdactl.triggers import s3 as s3mod
 
 if TYPE_CHECKING:
@@ -42,6 +44,9 @@ class Observed:
     role_unread: bool = False   # `up` will claim the role by creating it (kinds.role.claim)
     tables: dict[str, dynamodb.TableState | None] = field(default_factory=dict)   # the project's (shared)
     project_buckets: dict[str, project_bucket.BucketSettings | None] = field(default_factory=dict)   # the same
+    url: url_kind.UrlState | None = None                                       # kinds/url.py
+    url_policy: dict[str, dict[str, Any]] = field(default_factory=dict)   # its resource policy, by Sid
+    schedules: schedule_kind.SchedulesState = field(default_factory=schedule_kind.SchedulesState)
 
 
 def observe(ctx: Context, fns: tuple[Function, ...], kinds: tuple[str, ...],
@@ -116,7 +121,20 @@ class _Reads:
                 self.add("lambda", fnmod.observe, fn.name, partial(setattr, o, "function"))
             if "permission" in kinds and fn.triggers and self.expected("function", fn.name):
                 self.add("lambda", s3_permission.observe_permissions, fn.name, partial(setattr, o, "permissions"))
+            if self.expected("function", fn.name):
+                self.url(fn, o)
         self.shared(packages)
+
+    def url(self, fn: Function, o: Observed) -> None:
+        """The function URL and its policy, the schedules' rules: when wanted, or
+        journaled (to remove them)."""
+        if "url" in self.kinds and (fn.url or self.ctx.journal.get("url", fn.name)):
+            q = fn.url.qualifier if fn.url else None
+            self.add("lambda", partial(url_kind.observe, qualifier=q), fn.name, partial(setattr, o, "url"))
+            self.add("lambda", partial(s3_permission.observe_permissions, qualifier=q), fn.name,
+                     partial(setattr, o, "url_policy"))
+        if "schedule" in self.kinds and schedule_kind.wanted(self.ctx.journal.resources(), fn):
+            self.jobs.append((partial(schedule_kind.observe, self.ctx, fn), partial(setattr, o, "schedules")))
 
     def shared(self, packages: dict[str, Package]) -> None:
         """Reads of what several functions share: buckets, layers, the staging bucket."""
@@ -161,6 +179,7 @@ class _Reads:
                     self.add("lambda", s3_permission.observe_permissions, fn.name, partial(setattr, o, "permissions"))
                 if "log_group" in self.kinds and not self.expected("log_group", fn.log_group):
                     self.add("logs", log_group.observe, fn.log_group, partial(setattr, o, "log_group"))
+                self.url(fn, o)
 
     def result(self) -> dict[str, Observed]:
         for fn in self.fns:

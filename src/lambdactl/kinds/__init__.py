@@ -19,11 +19,15 @@ from lambdactl.kinds import (
     role,
     s3_notification,
     s3_permission,
+    schedule,
     table,
+    url,
+    url_permission,
 )
 
 KINDS: dict[str, Kind] = {cast(Kind, m).NAME: cast(Kind, m) for m in (
-    table, project_bucket, role, log_group, layer, function, bucket, s3_permission, s3_notification)}
+    table, project_bucket, role, log_group, layer, function, bucket, s3_permission, s3_notification,
+    url, url_permission, schedule)}
 ALL = tuple(KINDS)
 PROJECT_KINDS = tuple(k for k, m in KINDS.items() if getattr(m, "SCOPE", "function") == "project")
 FUNCTION_KINDS = {k: m for k, m in KINDS.items() if k not in PROJECT_KINDS}

@@ -60,10 +60,10 @@ def bucket_arn(bucket: str, partition: str = "aws") -> str:
     return f"arn:{partition}:s3:::{bucket}"
 
 
-def observe_permissions(lam: Any, fn_name: str) -> dict[str, dict[str, Any]]:
-    """Statements of the function's resource policy, by Sid."""
+def observe_permissions(lam: Any, fn_name: str, qualifier: str | None = None) -> dict[str, dict[str, Any]]:
+    """Statements of the function's (or its alias QUALIFIER's) resource policy, by Sid."""
     try:
-        policy = json.loads(lam.get_policy(FunctionName=fn_name)["Policy"])
+        policy = json.loads(lam.get_policy(FunctionName=fn_name, **({"Qualifier": qualifier} if qualifier else {}))["Policy"])
     except Exception as exc:
         if error_code(exc) == "ResourceNotFoundException":
             return {}
@@ -99,7 +99,7 @@ def permission_matches(statement: dict[str, Any] | None, want: dict[str, Any]) -
 
 def add_permission(lam: Any, fn_name: str, want: dict[str, Any], replace: bool) -> None:
     if replace:
-        remove_permission(lam, fn_name, want["StatementId"])
+        remove_permission(lam, fn_name, want["StatementId"], want.get("Qualifier"))
     try:
         lam.add_permission(FunctionName=fn_name, **want)
     except Exception as exc:
@@ -108,6 +108,7 @@ def add_permission(lam: Any, fn_name: str, want: dict[str, Any], replace: bool) 
             raise
 
 
-def remove_permission(lam: Any, fn_name: str, sid: str) -> bool:
-    return deleted(lambda: lam.remove_permission(FunctionName=fn_name, StatementId=sid),
+def remove_permission(lam: Any, fn_name: str, sid: str, qualifier: str | None = None) -> bool:
+    q = {"Qualifier": qualifier} if qualifier else {}
+    return deleted(lambda: lam.remove_permission(FunctionName=fn_name, StatementId=sid, **q),
                    "ResourceNotFoundException")

@@ -75,3 +75,12 @@ def lambda_targets(original: Callable[..., Any]) -> Callable[..., Any]:
             _invoke(target, event_for_lambda(target, original_event))
 
     return send_to_targets
+
+
+def deliver(target: dict[str, Any], event: dict[str, Any]) -> None:
+    """One event to one rule target, as EventBridge sends it: Lambda targets (the
+    sandbox's scheduler, local/scheduler.py); other kinds of target are not delivered."""
+    if _is_lambda(target):
+        _invoke(target, event_for_lambda(target, event))
+    else:
+        log.warning("scheduled event for %s not delivered: the sandbox delivers to Lambda targets only", target.get("Arn"))

@@ -33,19 +33,24 @@ def used_regions() -> bytes:
     return json.dumps(sorted(found)).encode()
 
 
-def regions(info: SandboxInfo) -> list[str]:
-    """The regions to list: the default one, and every one the sandbox was used in."""
+def signed_get(info: SandboxInfo, path: str, timeout: float = 10) -> Any:
+    """GET one of the sandbox's own endpoints (PATH with its query), signed with its
+    key; -> the JSON it answers."""
     from botocore.auth import SigV4Auth
     from botocore.awsrequest import AWSRequest
     from botocore.credentials import Credentials
 
-    request = AWSRequest(method="GET", url=f"{info.endpoint}{REGIONS_PATH}")
+    request = AWSRequest(method="GET", url=f"{info.endpoint}{path}")
     creds = Credentials(info.access_key_id, info.secret_access_key)
     SigV4Auth(creds, "lambda", DEFAULT_REGION).add_auth(request)
     signed = urllib.request.Request(request.url, headers=dict(request.headers.items()))
-    with urllib.request.urlopen(signed, timeout=10) as response:
-        used = json.loads(response.read())
-    return sorted({DEFAULT_REGION, *used})
+    with urllib.request.urlopen(signed, timeout=timeout) as response:
+        return json.loads(response.read())
+
+
+def regions(info: SandboxInfo) -> list[str]:
+    """The regions to list: the default one, and every one the sandbox was used in."""
+    return sorted({DEFAULT_REGION, *signed_get(info, REGIONS_PATH)})
 
 
 def _regional(info: SandboxInfo, region: str) -> dict[str, list[Entry]]:

@@ -46,7 +46,7 @@ def reserve_port(port: int) -> int:
         return int(probe.getsockname()[1])
 
 
-def serve(port: int, creds: Any) -> None:
+def serve(port: int, creds: Any, tick: Any = None) -> None:
     """moto's WSGI app behind the signature check, served from a daemon thread."""
     from moto.moto_server.werkzeug_app import (
         DomainDispatcherApplication,
@@ -55,11 +55,14 @@ def serve(port: int, creds: Any) -> None:
     )
     from werkzeug.serving import make_server
 
-    from lambdactl.local.auth import Guard
+    from lambdactl.local.auth import Guard, verify
     from lambdactl.local.enforce import session_credentials
+    from lambdactl.local.urls import Router
 
     routes = {REGIONS_PATH: used_regions}
-    app = Guard(DomainDispatcherApplication(create_backend_app), creds, routes, session_credentials)
+    guard = Guard(DomainDispatcherApplication(create_backend_app), creds, routes, session_credentials)
+    # Function URLs (local/urls.py) and the schedule clock (local/scheduler.py).
+    app = Router(guard, lambda environ: verify(environ, creds, session_credentials), tick)
     # Bound here, in the caller's thread: a port taken meanwhile is an OSError, not a hang.
     server = make_server("127.0.0.1", port, app, True, request_handler=MotoRequestHandler)
     threading.Thread(target=server.serve_forever, name="moto-server", daemon=True).start()
@@ -84,9 +87,11 @@ def preload_backends() -> None:
 
 def _install(args: Any, endpoint: str, work_dir: Path, creds: Any) -> Any:
     """moto's backends, the local Lambda runtime in moto's place, IAM enforcement."""
+    from lambdactl.local import urls
     from lambdactl.local.patch import install
 
     preload_backends()
+    urls.install(endpoint)
     # Descendants that escape an environment's tree become ours, to be swept.
     subreaper = set_subreaper()
     runtime = install(endpoint, work_dir=work_dir, role_delay=args.role_delay, credentials=creds,
@@ -120,8 +125,12 @@ def main(argv: list[str] | None = None) -> int:
 
     creds = Credentials.generate()
     runtime = _install(args, endpoint, work_dir, creds)
+    from lambdactl.local.scheduler import Scheduler
+
+    scheduler = Scheduler()
+    scheduler.start()
     try:
-        serve(port, creds)
+        serve(port, creds, scheduler.handle)
     except OSError as exc:
         print(f"sandbox: cannot listen on 127.0.0.1:{port}: {exc.strerror}", file=sys.stderr)
         return 2
@@ -143,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     while not stop.wait(1.0):
         pass
     log.info("stopping: ending runtime environments")
+    scheduler.stop()
     runtime.shutdown()
     # No server.stop(): it waits out werkzeug's 0.5 s poll; exiting closes the socket.
     remove_state(args.state_file, pid=info.pid)

@@ -1,0 +1,212 @@
+"""Function URLs on the sandbox: each served on the sandbox's own port.
+
+moto 5.2 stores a URL config but serves nothing (its URL is an on.aws name that
+resolves nowhere). Here each URL is ``http://<id>.lambda-url.<region>.localhost:<port>/``
+(curl, browsers and systemd resolve *.localhost to 127.0.0.1), also reachable as
+``http://127.0.0.1:<port>/lambda-url/<id>/...`` for clients that do not. ``Router``
+sends such requests to the function with Lambda's payload format 2.0 event and
+maps its answer to the HTTP response as Lambda does; anything else goes on to
+moto (behind the signature check). Auth AWS_IAM: an unsigned or wrongly signed
+request gets 403, as on AWS.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import parse_qsl
+
+HOST = re.compile(r"^([a-z0-9]+)\.lambda-url\.([a-z0-9-]+)\.localhost(?::\d+)?$")
+PATH = re.compile(r"^/lambda-url/([a-z0-9]+)(/.*)?$")
+TEXT_TYPES = ("text/", "json", "xml", "javascript", "x-www-form-urlencoded")
+_configs: dict[str, Any] = {}   # url id -> moto's FunctionUrlConfig
+
+
+def install(endpoint: str) -> None:
+    """moto's URL configs get a sandbox URL (and are registered for Router)."""
+    from moto.awslambda.models import FunctionUrlConfig
+
+    port = endpoint.rsplit(":", 1)[-1]
+    original = FunctionUrlConfig.__init__
+
+    def init(self: Any, function: Any, config: dict[str, Any]) -> None:
+        original(self, function, config)
+        ident = uuid.uuid4().hex
+        self.url = f"http://{ident}.lambda-url.{function.region}.localhost:{port}/"
+        _configs[ident] = self
+
+    FunctionUrlConfig.__init__ = init  # type: ignore[method-assign]
+    original_update = FunctionUrlConfig.update
+
+    def update(self: Any, new_config: dict[str, Any]) -> None:
+        original_update(self, new_config)
+        # moto 5.2 ignores InvokeMode and an empty Cors on update; Lambda applies both.
+        self.config.update({k: new_config[k] for k in ("Cors", "InvokeMode") if k in new_config})
+
+    FunctionUrlConfig.update = update  # type: ignore[method-assign]
+
+
+def _find(ident: str) -> Any | None:
+    """The URL config of a function that still has it (not deleted, not replaced)."""
+    from moto.awslambda.models import lambda_backends
+
+    config = _configs.get(ident)
+    if config is None or config.function.url_config is not config:
+        return None
+    fn = config.function
+    try:
+        lambda_backends[fn.account_id][fn.region].get_function(fn.function_name)
+    except Exception:  # noqa: BLE001 - deleted meanwhile: no such URL
+        return None
+    return config
+
+
+def route(environ: dict[str, Any]) -> tuple[str, str] | None:
+    """(url id, path) if the request is for a function URL, else None."""
+    if m := HOST.fullmatch(str(environ.get("HTTP_HOST", ""))):
+        return m.group(1), str(environ.get("PATH_INFO") or "/")
+    if m := PATH.fullmatch(str(environ.get("PATH_INFO", ""))):
+        return m.group(1), m.group(2) or "/"
+    return None
+
+
+def event(environ: dict[str, Any], ident: str, path: str, body: bytes, region: str, account: str) -> dict[str, Any]:
+    """Lambda's payload format 2.0 for this request."""
+    headers: dict[str, str] = {}
+    for key, value in environ.items():
+        if key.startswith("HTTP_") or key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            name = key.removeprefix("HTTP_").replace("_", "-").lower()
+            if value:
+                headers[name] = f"{headers[name]},{value}" if name in headers else str(value)
+    query = str(environ.get("QUERY_STRING", ""))
+    params: dict[str, str] = {}
+    for k, v in parse_qsl(query, keep_blank_values=True):
+        params[k] = f"{params[k]},{v}" if k in params else v
+    now = time.time()
+    method = str(environ.get("REQUEST_METHOD", "GET"))
+    out: dict[str, Any] = {
+        "version": "2.0", "routeKey": "$default", "rawPath": path, "rawQueryString": query,
+        "headers": {k: v for k, v in headers.items() if k != "cookie"},
+        "requestContext": {
+            "accountId": "anonymous", "apiId": ident, "domainName": headers.get("host", "").split(":")[0],
+            "domainPrefix": ident, "requestId": str(uuid.uuid4()), "routeKey": "$default", "stage": "$default",
+            "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)), "timeEpoch": int(now * 1000),
+            "http": {"method": method, "path": path, "protocol": str(environ.get("SERVER_PROTOCOL", "HTTP/1.1")),
+                     "sourceIp": str(environ.get("REMOTE_ADDR", "127.0.0.1")), "userAgent": headers.get("user-agent", "")},
+        },
+        "isBase64Encoded": False,
+    }
+    if "cookie" in headers:
+        out["cookies"] = [c.strip() for c in headers["cookie"].split(";") if c.strip()]
+    if params:
+        out["queryStringParameters"] = params
+    if body:
+        text = any(t in headers.get("content-type", "") for t in TEXT_TYPES)
+        out["body"] = body.decode("utf-8", "replace") if text else base64.b64encode(body).decode()
+        out["isBase64Encoded"] = not text
+    return out
+
+
+def response(payload: bytes, function_error: str | None) -> tuple[int, list[tuple[str, str]], bytes]:
+    """The HTTP response Lambda makes of a function's answer."""
+    if function_error:
+        return 502, [("Content-Type", "application/json")], b'{"Message":"Internal Server Error"}'
+    try:
+        value = json.loads(payload or b"null")
+    except ValueError:
+        return 502, [("Content-Type", "application/json")], b'{"Message":"Internal Server Error"}'
+    if not (isinstance(value, dict) and "statusCode" in value):
+        # No statusCode: the answer is the body, as JSON, with 200.
+        return 200, [("Content-Type", "application/json")], value.encode() if isinstance(value, str) else payload
+    headers = [(str(k), str(v)) for k, v in (value.get("headers") or {}).items()]
+    headers += [("Set-Cookie", str(c)) for c in value.get("cookies") or []]
+    if not any(k.lower() == "content-type" for k, _ in headers):
+        headers.append(("Content-Type", "application/json"))
+    body: Any = value.get("body")
+    raw = b"" if body is None else (body if isinstance(body, str) else json.dumps(body)).encode()
+    if value.get("isBase64Encoded") and body is not None:
+        raw = base64.b64decode(raw)
+    return int(value["statusCode"]), headers, raw
+
+
+def public_allowed(function_arn: str) -> bool:
+    """Lambda answers a URL with auth NONE only when the function's resource policy
+    lets anyone ("*") call lambda:InvokeFunctionUrl and, since October 2025,
+    lambda:InvokeFunction too."""
+    from lambdactl.local.s3_policy import _policy_statements
+
+    granted: set[str] = set()
+    for st in _policy_statements(function_arn):
+        principal = st.get("Principal")
+        if st.get("Effect", "Allow") == "Allow" and (principal == "*" or principal == {"AWS": "*"}):
+            actions = st.get("Action")
+            granted.update(str(a) for a in (actions if isinstance(actions, list) else [actions]))
+    if granted & {"*", "lambda:*"}:
+        return True
+    return {"lambda:InvokeFunctionUrl", "lambda:InvokeFunction"} <= granted
+
+
+class Router:
+    """WSGI middleware: function URL requests to the function, the schedule clock's
+    signed TICK to the scheduler (local/scheduler.py), the rest to INNER."""
+
+    def __init__(self, inner: Callable[..., Iterable[bytes]], verify: Callable[[dict[str, Any]], bytes],
+                 tick: Callable[[dict[str, Any]], bytes] | None = None) -> None:
+        self.inner, self.verify, self.tick = inner, verify, tick
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        from lambdactl.local.scheduler import TICK_PATH
+
+        if self.tick is not None and environ.get("PATH_INFO") == TICK_PATH:
+            return self.ticked(environ, start_response)
+        found = route(environ)
+        if found is None:
+            return self.inner(environ, start_response)
+        status, headers, body = self.serve(environ, *found)
+        start_response(f"{status} {HTTPStatus(status).phrase}", [*headers, ("Content-Length", str(len(body)))])
+        return [body]
+
+    def ticked(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        from lambdactl.local.auth import Refused, refusal
+
+        assert self.tick is not None
+        try:
+            self.verify(environ)
+        except Refused as refused:
+            status, headers, payload = refusal(environ, refused)
+            start_response(status, headers)
+            return [payload]
+        body = self.tick(environ)
+        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        return [body]
+
+    def serve(self, environ: dict[str, Any], ident: str, path: str) -> tuple[int, list[tuple[str, str]], bytes]:
+        from lambdactl.local.auth import Refused
+
+        config = _find(ident)
+        forbidden = 403, [("Content-Type", "application/json")], b'{"Message":"Forbidden"}'
+        if config is None:
+            return forbidden
+        if config.config.get("AuthType") == "AWS_IAM":
+            try:
+                body = self.verify(environ)   # SigV4 with the sandbox's credentials (or a role's)
+            except Refused:
+                return forbidden
+        elif not public_allowed(config.function.function_arn):
+            return forbidden
+        else:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            body = bytes(environ["wsgi.input"].read(length)) if length else b""
+        fn = config.function
+        payload = json.dumps(event(environ, ident, path, body, fn.region, fn.account_id))
+        answer: dict[str, Any] = {}
+        result = fn.invoke(payload, {"x-amz-invocation-type": "RequestResponse"}, answer)
+        return response(result if isinstance(result, bytes) else str(result).encode(),
+                        answer.get("x-amz-function-error"))
+

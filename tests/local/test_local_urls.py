@@ -1,0 +1,99 @@
+"""The sandbox's function URL mapping, pure: Lambda's answer -> HTTP response, the
+request -> payload format 2.0; and moto's patch point (FunctionUrlConfig)."""
+
+from __future__ import annotations
+
+import base64
+import inspect
+import io
+import json
+from typing import Any
+
+from lambdactl.local import urls
+
+
+def test_structured_answer() -> None:
+    status, headers, body = urls.response(json.dumps({
+        "statusCode": 404, "headers": {"x-a": "1"}, "cookies": ["c=1"], "body": "nope"}).encode(), None)
+    assert (status, body) == (404, b"nope")
+    assert ("x-a", "1") in headers and ("Set-Cookie", "c=1") in headers and ("Content-Type", "application/json") in headers
+
+
+def test_base64_answer_is_decoded() -> None:
+    payload = {"statusCode": 200, "body": base64.b64encode(b"\x00\x01").decode(), "isBase64Encoded": True}
+    assert urls.response(json.dumps(payload).encode(), None)[2] == b"\x00\x01"
+
+
+def test_bare_values_are_json_with_200() -> None:
+    assert urls.response(b'{"a": 1}', None) == (200, [("Content-Type", "application/json")], b'{"a": 1}')
+    assert urls.response(b'"hello"', None)[2] == b"hello"
+    assert urls.response(b"[1, 2]", None)[2] == b"[1, 2]"
+
+
+def test_function_error_is_502() -> None:
+    assert urls.response(b'{"errorMessage": "boom"}', "Unhandled")[0] == 502
+
+
+def test_routes_by_host_or_path() -> None:
+    assert urls.route({"HTTP_HOST": "abc123.lambda-url.us-east-1.localhost:4577", "PATH_INFO": "/x"}) == ("abc123", "/x")
+    assert urls.route({"HTTP_HOST": "127.0.0.1:4577", "PATH_INFO": "/lambda-url/abc123/y/z"}) == ("abc123", "/y/z")
+    assert urls.route({"HTTP_HOST": "127.0.0.1:4577", "PATH_INFO": "/2015-03-31/functions"}) is None
+
+
+def test_event_without_body_or_query() -> None:
+    env = {"REQUEST_METHOD": "GET", "HTTP_HOST": "h", "HTTP_USER_AGENT": "ua", "QUERY_STRING": "",
+           "wsgi.input": io.BytesIO()}
+    e = urls.event(env, "abc", "/", b"", "us-east-1", "123456789012")
+    assert "body" not in e and "queryStringParameters" not in e and e["isBase64Encoded"] is False
+    assert e["requestContext"]["http"]["userAgent"] == "ua"
+
+
+def test_moto_patch_point() -> None:
+    from moto.awslambda.models import FunctionUrlConfig
+
+    assert list(inspect.signature(FunctionUrlConfig.__init__).parameters) == ["self", "function", "config"]
+
+
+def test_a_public_url_needs_both_statements(aws: Any, make_function: Any) -> None:
+    """As on AWS since October 2025: auth NONE without lambda:InvokeFunctionUrl and
+    lambda:InvokeFunction for "*" in the function's policy answers 403."""
+    lam = aws("lambda")
+    name = make_function("app.echo")
+    url = lam.create_function_url_config(FunctionName=name, AuthType="NONE")["FunctionUrl"]
+    assert ".lambda-url.us-east-1.localhost:" in url
+    assert get(url + "x")[0] == 403
+    lam.add_permission(FunctionName=name, StatementId="url", Action="lambda:InvokeFunctionUrl", Principal="*",
+                       FunctionUrlAuthType="NONE")
+    assert get(url + "x")[0] == 403
+    lam.add_permission(FunctionName=name, StatementId="invoke", Action="lambda:InvokeFunction", Principal="*",
+                       InvokedViaFunctionUrl=True)
+    status, body = get(url + "x?a=1")
+    assert status == 200 and json.loads(body)["event"]["rawQueryString"] == "a=1"
+    lam.delete_function_url_config(FunctionName=name)
+    assert get(url + "x")[0] == 403
+
+
+def get(url: str) -> tuple[int, bytes]:
+    """GET through the path route (Python does not resolve *.localhost)."""
+    import urllib.error
+    import urllib.request
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    ident = parts.hostname.split(".", 1)[0]  # type: ignore[union-attr]
+    plain = f"http://127.0.0.1:{parts.port}/lambda-url/{ident}{parts.path}" + (f"?{parts.query}" if parts.query else "")
+    try:
+        with urllib.request.urlopen(plain, timeout=30) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+
+def test_updates_apply_invoke_mode_and_an_empty_cors(aws: Any, make_function: Any) -> None:
+    """moto 5.2 keeps both; Lambda applies them (else a no-op `up` would update forever)."""
+    lam = aws("lambda")
+    name = make_function("app.echo")
+    lam.create_function_url_config(FunctionName=name, AuthType="AWS_IAM", Cors={"AllowOrigins": ["*"]})
+    lam.update_function_url_config(FunctionName=name, Cors={}, InvokeMode="RESPONSE_STREAM")
+    got = lam.get_function_url_config(FunctionName=name)
+    assert (got.get("Cors") or {}, got["InvokeMode"]) == ({}, "RESPONSE_STREAM")
