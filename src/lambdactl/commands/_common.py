@@ -85,10 +85,25 @@ def observe_all(app: App, kinds: tuple[str, ...], key: str | None,
         for r in results:
             r.package = package_for_function(r.fn, ctx.build_dir, progress=ctx.build_progress)
             ctx.layers.check_sizes(ctx.project, r.fn, r.package)  # with its layers, before any write
+    if ctx.aws.target.is_local:
+        sandbox_imports(ctx, results)
     with app.term.status("reading the current state…"):
         observed = observe(ctx, fns, kinds, {r.fn.key: r.package for r in results if r.package},
                                 journal_hints=journal_hints)
     return results, observed
+
+
+def sandbox_imports(ctx: Any, results: list[FunctionResult]) -> None:
+    """On the sandbox, refuse (before any call) native wheels that cannot import here."""
+    from lambdactl.local import native
+
+    for r in results:
+        if r.package:
+            native.check(f"functions.{r.fn.key}", r.package.path, r.fn.runtime, r.fn.architecture)
+        for layer in ctx.project.layers_of((r.fn,)):
+            if layer.key in ctx.layers.builds:
+                native.check(f"layers.{layer.key} (used by {r.fn.key})", ctx.layers.builds[layer.key].path,
+                             r.fn.runtime, layer.architecture)
 
 
 def apply_steps(app: App, kinds: tuple[str, ...], key: str | None) -> list[FunctionResult]:
