@@ -117,7 +117,8 @@ def plotting_deps(tmp_path_factory: pytest.TempPathFactory) -> Path:
     import sys
 
     project = tmp_path_factory.mktemp("plotting") / "size-tracker"
-    shutil.copytree(REPO / "examples" / "size-tracker", project)   # the links copied as files
+    shutil.copytree(REPO / "examples" / "size-tracker", project,   # the links copied as files
+                    ignore=shutil.ignore_patterns(".lambdactl"))
     env = {**os.environ, "LAMBDACTL_HOME": str(project.parent / "home")}
     subprocess.run([sys.executable, "-m", "lambdactl", "package", "plot"], cwd=project, env=env,
                    check=True, capture_output=True, timeout=600)

@@ -11,6 +11,7 @@ import boto3
 import matplotlib
 
 matplotlib.use("Agg")  # no display on Lambda
+import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 from boto3.dynamodb.conditions import Key  # noqa: E402
 
@@ -38,7 +39,9 @@ def lambda_handler(event, context):
     ax.step([p[0] for p in points], [p[1] for p in points], where="post", marker="o")
     ax.set_title(f"s3://{bucket}: total size")
     ax.set_ylabel("bytes")
-    fig.autofmt_xdate()
+    locator = mdates.AutoDateLocator()
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     png = io.BytesIO()
     fig.savefig(png, format="png", dpi=100)
     plt.close(fig)
