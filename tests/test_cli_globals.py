@@ -28,7 +28,7 @@ ARGS: dict[str, list[str]] = {
     "event": ["s3-put", "--bucket", "b", "--key", "k"],
     "local start": [], "local stop": [], "local status": [], "local env": [],
     "completion": ["bash"], "init": ["--list"],
-    "download": ["charts", "k.png"], "rm": ["uploads", "k"],
+    "download": ["charts", "k.png"], "rm": ["uploads", "k"], "policy suggest": ["hello"],
 }
 
 # (option as typed, App attribute, value it must reach the App as)

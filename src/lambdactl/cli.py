@@ -39,6 +39,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "upload": ("upload", "Put a file into a function's trigger bucket, to see it fire."),
     "download": ("download", "Fetch an object from a bucket ([buckets.NAME] or a name) to a file or stdout."),
     "rm": ("rm", "Delete an object from one of the project's buckets."),
+    "policy": ("policy", "Suggest a least-privilege policy for a function from what the config wires."),
     "event": ("event", "Print a sample event (s3-put, s3-delete) for local testing."),
     "status": ("status", "What is deployed, and how it drifts from the config."),
     "local": ("local", "Start, stop or inspect the embedded local sandbox."),
