@@ -12,44 +12,27 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import struct
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 from tests.conftest import seed_deps
+from tests.e2e.example import client, deployed_from
 from tests.e2e.test_sandbox_flow import cli
 
-REPO = Path(__file__).resolve().parents[2]
 PNG = b"\x89PNG\r\n\x1a\n"
 FILES = {"photo.jpg": 1200, "notes.txt": 5000, "todo.txt": 300}
 
 
 @pytest.fixture
 def tracker(tmp_path: Path, plotting_deps: Path) -> Iterator[tuple[Path, dict[str, str], dict[str, Any]]]:
-    project = tmp_path / "size-tracker"
-    shutil.copytree(REPO / "examples" / "size-tracker", project,   # the links copied as files
-                    ignore=shutil.ignore_patterns(".lambdactl"))
-    seed_deps(project, plotting_deps)
-    env = dict(os.environ, LAMBDACTL_HOME=str(tmp_path / "home"))
-    cli(project, env, "local", "start", "--port", "0")
-    exported = json.loads(cli(project, env, "-o", "json", "local", "env").stdout)
-    yield project, env, exported
-    subprocess.run([sys.executable, "-m", "lambdactl", "local", "stop"], cwd=project, env=env,
-                   capture_output=True, timeout=60)
-
-
-def client(exported: dict[str, str], service: str) -> Any:
-    return boto3.client(service, endpoint_url=exported["AWS_ENDPOINT_URL"], region_name="us-east-1",
-                        aws_access_key_id=exported["AWS_ACCESS_KEY_ID"],
-                        aws_secret_access_key=exported["AWS_SECRET_ACCESS_KEY"])
+    with deployed_from(tmp_path, "size-tracker") as (project, env, exported):
+        seed_deps(project, plotting_deps)
+        yield project, env, exported
 
 
 def history(ddb: Any, count: int, timeout: float = 20) -> list[tuple[int, int]]:
