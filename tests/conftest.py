@@ -105,3 +105,28 @@ def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
                {"nativelib/__init__.py": "from ._core import X\n",
                 "nativelib/_core.cpython-312-x86_64-linux-gnu.so": "\x7fELF not really\n"})
     return house
+
+
+@pytest.fixture(scope="session")
+def plotting_deps(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The size-tracker's matplotlib layer installed for Lambda's platform once per
+    session (pip takes 10-30 s here): a dependency cache (.lambdactl/build/deps) that
+    `seed_deps` links into a project, so its `up` builds the layer from the cache."""
+    import os
+    import subprocess
+    import sys
+
+    project = tmp_path_factory.mktemp("plotting") / "size-tracker"
+    shutil.copytree(REPO / "examples" / "size-tracker", project,   # the links copied as files
+                    ignore=shutil.ignore_patterns(".lambdactl"))
+    env = {**os.environ, "LAMBDACTL_HOME": str(project.parent / "home")}
+    subprocess.run([sys.executable, "-m", "lambdactl", "package", "plot"], cwd=project, env=env,
+                   check=True, capture_output=True, timeout=600)
+    return project / ".lambdactl" / "build" / "deps"
+
+
+def seed_deps(project: Path, deps: Path) -> None:
+    """PROJECT's dependency cache seeded with DEPS (hard links: cached trees are never written)."""
+    import os
+
+    shutil.copytree(deps, project / ".lambdactl" / "build" / "deps", copy_function=os.link)

@@ -29,6 +29,7 @@ ARGS: dict[str, list[str]] = {
     "local start": [], "local stop": [], "local status": [], "local env": [],
     "completion": ["bash"], "init": ["--list"],
     "url": ["hello"], "local tick": [],
+    "download": ["charts", "k.png"], "rm": ["uploads", "k"], "policy suggest": ["hello"],
 }
 
 # (option as typed, App attribute, value it must reach the App as)

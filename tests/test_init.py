@@ -23,9 +23,10 @@ from click.testing import CliRunner
 
 from lambdactl import config
 from lambdactl.cli import root
+from tests.conftest import seed_deps
 
 REPO = Path(__file__).resolve().parent.parent
-TEMPLATES = ["bucket-lister", "http-api", "s3-logger"]
+TEMPLATES = ["bucket-lister", "http-api", "s3-logger", "size-tracker"]
 
 
 def init(*args: str) -> tuple[int, str, str]:
@@ -69,7 +70,7 @@ def test_refuses_to_overwrite_and_writes_nothing(tmp_path: Path) -> None:
     (["My_App"], "project name 'My_App' (from the directory name 'My_App') must be 1-40 lowercase"),
     (["ok", "--name", "-bad"], "project name '-bad' (from --name)"),
     (["ok", "--name", "a" * 41], "must be 1-40"),
-    (["ok", "--template", "queue-worker"], "no template 'queue-worker'; pick one of: bucket-lister, http-api, s3-logger"),
+    (["ok", "--template", "nothere"], "no template 'nothere'; pick one of: bucket-lister, http-api, s3-logger, size-tracker"),
 ])
 def test_bad_input_is_one_line_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
     code, _, err = init(*[str(tmp_path / args[0]), *args[1:]])
@@ -128,10 +129,12 @@ def promise(readme: str) -> tuple[list[str], str]:
 
 @pytest.mark.parametrize("name", TEMPLATES)
 def test_template_deploys_and_its_smoke_test_returns_what_its_readme_says(
-        name: str, tmp_path: Path, sandbox: tuple[dict[str, str], str]) -> None:
+        name: str, tmp_path: Path, sandbox: tuple[dict[str, str], str], request: pytest.FixtureRequest) -> None:
     env, endpoint = sandbox
     project = tmp_path / f"smoke-{name}"
     cli(tmp_path, env, "init", str(project), "--template", name)
+    if name == "size-tracker":   # its matplotlib layer from the session's cache, not pip again
+        seed_deps(project, request.getfixturevalue("plotting_deps"))
     args, promised = promise((project / "README.md").read_text())
     cli(project, env, "up")
 

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 # name -> (module, one-line help). The help is here so `--help` imports nothing.
 COMMANDS: dict[str, tuple[str, str]] = {
-    "init": ("init", "Start a project from a template (s3-logger, bucket-lister, http-api); --list shows them."),
+    "init": ("init", "Start a project from a template (s3-logger, size-tracker, http-api, ...); --list shows them."),
     "package": ("package", "Build the deterministic zip of a function; print its size and CodeSha256."),
     "role": ("role", "Create or update a function's execution role and inline policy."),
     "deploy": ("deploy", "Create or update the Lambda function and its log group."),
@@ -38,6 +38,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "stats": ("stats", "Invocations, errors, cold starts, duration, memory and cost from the logs."),
     "tune": ("tune", "Invoke at several memory sizes; rank them by cost or speed; --apply the best."),
     "upload": ("upload", "Put a file into a function's trigger bucket, to see it fire."),
+    "download": ("download", "Fetch an object from a bucket ([buckets.NAME] or a name) to a file or stdout."),
+    "rm": ("rm", "Delete an object from one of the project's buckets."),
+    "policy": ("policy", "Suggest a least-privilege policy for a function from what the config wires."),
     "event": ("event", "Print a sample event (s3-put, s3-delete) for local testing."),
     "status": ("status", "What is deployed, and how it drifts from the config."),
     "local": ("local", "Start, stop or inspect the embedded local sandbox."),

@@ -60,21 +60,30 @@ def prefix(layer: Layer, runtime: str) -> str:
 def build(layer: Layer, build_dir: Path, **kwargs: Any) -> pk.Package:
     """Install LAYER's requirements for its platform (cached) and zip them deterministically."""
     start = time.perf_counter()
-    files: list[tuple[str, pk.Source]] = []
-    misses = []
+    trees = []
     for runtime in layer.runtimes:
-        tree, status, _ = pk.install_dependencies(layer.requirements, build_dir, runtime,
-                                                  layer.architecture, name=f"layers.{layer.key}",
-                                                  **kwargs)
-        misses.append(status == "miss")
-        files += [(prefix(layer, runtime) + rel, src) for rel, src in pk.collect_dependencies(tree)]
+        tree, status, key = pk.install_dependencies(layer.requirements, build_dir, runtime,
+                                                    layer.architecture, name=f"layers.{layer.key}",
+                                                    **kwargs)
+        trees.append((prefix(layer, runtime), tree, key, status == "miss"))
+    dest = build_dir / "layers" / f"{layer.name}.zip"
+    # The same dependency sets (cache keys) zip to the same bytes: an unchanged layer is not re-zipped.
+    inputs = {"trees": [[where, key] for where, _, key, _ in trees], "level": pk.COMPRESS_LEVEL}
+    reused = None if any(miss for *_, miss in trees) else pk.reuse_zip(dest, inputs)
+    if reused and reused.unzipped <= pk.UNZIPPED_LIMIT:   # else: built again, to say what is too big
+        return dataclasses.replace(reused, deps="hit", seconds=time.perf_counter() - start)
+    files: list[tuple[str, pk.Source]] = []
+    for where, tree, _, _ in trees:
+        files += [(where + rel, src) for rel, src in pk.collect_dependencies(tree)]
+    misses = [miss for *_, miss in trees]
     files.sort(key=lambda item: item[0])
     sizes = [pk.entry_size(src) for _, src in files]
     if sum(sizes) > pk.UNZIPPED_LIMIT:
         too_big(f"layers.{layer.key}", [("", [(_site_relative(rel), n) for (rel, _), n in zip(files, sizes)])],
                 "drop unneeded packages from its requirements, or split it into two layers")
     seconds = time.perf_counter() - start
-    out = pk.build_zip(files, build_dir / "layers" / f"{layer.name}.zip")
+    out = pk.build_zip(files, dest)
+    pk.remember_zip(out, inputs)
     return dataclasses.replace(out, deps="miss" if any(misses) else "hit", deps_seconds=seconds,
                                seconds=time.perf_counter() - start)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
 import threading
 import time
@@ -120,6 +121,29 @@ def build_zip(files: Sequence[tuple[str, Source]], dest: Path, *, workers: int |
         tmp.unlink(missing_ok=True)
     return Package(dest, size, sha, len(files), unzipped)
 
+
+
+def reuse_zip(dest: Path, inputs: object) -> Package | None:
+    """The zip at DEST if it was built from INPUTS (content-addressed: the dependency
+    cache keys it holds) and is untouched since: no walk, no zipping, no hashing."""
+    try:
+        meta = json.loads(dest.with_suffix(".json").read_text())
+        st = dest.stat()
+    except (OSError, ValueError):
+        return None
+    if meta.get("inputs") != json.loads(json.dumps(inputs)) or meta.get("stat") != [st.st_size, st.st_mtime_ns]:
+        return None
+    return Package(dest, st.st_size, meta["sha256"], meta["files"], meta["unzipped"])
+
+
+def remember_zip(pkg: Package, inputs: object) -> None:
+    """Record what PKG was built from, for reuse_zip."""
+    st = pkg.path.stat()
+    meta = {"inputs": inputs, "stat": [st.st_size, st.st_mtime_ns], "sha256": pkg.sha256,
+            "files": pkg.files, "unzipped": pkg.unzipped}
+    tmp = pkg.path.with_name(f".{pkg.path.stem}.{os.getpid()}.{threading.get_ident()}.json")
+    tmp.write_text(json.dumps(meta))
+    os.replace(tmp, pkg.path.with_suffix(".json"))
 
 
 # -- limits ------------------------------------------------------------------------

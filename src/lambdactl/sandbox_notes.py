@@ -2,27 +2,20 @@
 
 The sandbox's own notices belong on the user's stderr, not in the function's log
 group (which holds what the function printed, as on Lambda). `up` and `deploy`
-on the sandbox check, before any write, what the sandbox would otherwise find
-at the first invoke: the declared Python missing on this machine, and compiled
-extensions (in the package or its layers) built for another Python or CPU.
+on the sandbox say, before any write, what the sandbox would otherwise find at
+the first invoke: the declared Python missing on this machine. (Compiled
+extensions that cannot import here are refused outright: local/native.py.)
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from pathlib import Path
-
 from lambdactl.config import Function
-from lambdactl.local.pythons import HOST_VERSION, interpreter, mismatch_line, zip_mismatches
+from lambdactl.local.pythons import interpreter
 
 
-def notices(fn: Function, zips: Iterable[tuple[str, Path]]) -> list[str]:
-    """One line per difference for FN, whose code and layers are ZIPS ((what, path))."""
+def notices(fn: Function) -> list[str]:
+    """One line per difference for FN."""
+    if not fn.runtime.startswith("python"):
+        return []   # a custom runtime runs its own bootstrap
     _, missing = interpreter(fn.runtime)
-    version = HOST_VERSION if missing else fn.runtime.removeprefix("python")
-    lines = [missing] if missing else []
-    for what, path in zips:
-        line = mismatch_line(zip_mismatches(path, version), version)
-        if line:
-            lines.append(f"{what}: {line}")
-    return [f"{fn.key} on the sandbox: {line}" for line in lines]
+    return [f"{fn.key} on the sandbox: {missing}"] if missing else []

@@ -90,8 +90,9 @@ def observe_all(app: App, kinds: tuple[str, ...], key: str | None,
         for r in results:
             r.package = package_for_function(r.fn, ctx.build_dir, progress=ctx.build_progress)
             ctx.layers.check_sizes(ctx.project, r.fn, r.package)  # with its layers, before any write
-        if app.aws.target.is_local:
-            _sandbox_notices(app, results)
+    if ctx.aws.target.is_local:
+        sandbox_imports(ctx, results)
+        _sandbox_notices(app, results)
     with app.term.status("reading the current state…"):
         observed = observe(ctx, fns, kinds, {r.fn.key: r.package for r in results if r.package},
                                 journal_hints=journal_hints)
@@ -99,14 +100,26 @@ def observe_all(app: App, kinds: tuple[str, ...], key: str | None,
 
 
 def _sandbox_notices(app: App, results: list[FunctionResult]) -> None:
+    """Where the sandbox runs a function differently from Lambda: said here, on stderr,
+    never in the function's log group (sandbox_notes.py)."""
     from lambdactl.sandbox_notes import notices
 
-    builds = app.context.layers.builds
     for r in results:
-        zips = [("its package", r.package.path)] if r.package else []
-        zips += [(f"layer {ref}", builds[ref].path) for ref in r.fn.layers if ref in builds]
-        for line in notices(r.fn, zips):
+        for line in notices(r.fn):
             app.term.warn(line)
+
+
+def sandbox_imports(ctx: Any, results: list[FunctionResult]) -> None:
+    """On the sandbox, refuse (before any call) native wheels that cannot import here."""
+    from lambdactl.local import native
+
+    for r in results:
+        if r.package:
+            native.check(f"functions.{r.fn.key}", r.package.path, r.fn.runtime, r.fn.architecture)
+        for layer in ctx.project.layers_of((r.fn,)):
+            if layer.key in ctx.layers.builds:
+                native.check(f"layers.{layer.key} (used by {r.fn.key})", ctx.layers.builds[layer.key].path,
+                             r.fn.runtime, layer.architecture)
 
 
 def apply_steps(app: App, kinds: tuple[str, ...], key: str | None) -> list[FunctionResult]:

@@ -14,6 +14,7 @@ global setting. The signature was verified already (``auth.Guard``).
 from __future__ import annotations
 
 import functools
+import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -82,13 +83,34 @@ def _authorize(admin_key: str) -> Callable[[Callable[..., Any]], Callable[..., A
                 action=self._get_action(),
             )
             try:
-                request.check_action_permitted(resource)
+                for each in _resources(self, resource):
+                    request.check_action_permitted(each)
             except Exception as exc:
                 raise _as_aws_words(self, exc) from exc
 
         return authorize
 
     return make
+
+
+def _resources(response: Any, resource: str) -> list[str]:
+    """What the call acts on. moto 5.2 names a resource only for S3, SQS, IAM and STS
+    and asks "*" for the rest, so a policy scoped to a table's ARN (as AWS wants it)
+    denied every DynamoDB call: the table (or index) ARNs from the request's body."""
+    if resource != "*" or response.service_name != "dynamodb":
+        return [resource]
+    body = response.body   # moto's DynamoHandler has parsed it already
+    try:
+        body = body if isinstance(body, dict) else json.loads(body or "{}")
+    except (TypeError, ValueError):
+        return [resource]
+    prefix = f"arn:aws:dynamodb:{response.region}:{response.current_account}:table/"
+    if isinstance(body.get("TableName"), str):
+        index = f"/index/{body['IndexName']}" if isinstance(body.get("IndexName"), str) else ""
+        return [prefix + body["TableName"] + index]
+    tables = body.get("RequestItems") or [i.get(k, {}).get("TableName") for i in body.get("TransactItems", [])
+                                          for k in i]
+    return [prefix + t for t in tables if isinstance(t, str)] or [resource]
 
 
 def _as_aws_words(response: Any, exc: Exception) -> Exception:

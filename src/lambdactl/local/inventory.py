@@ -65,9 +65,16 @@ def _regional(info: SandboxInfo, region: str) -> dict[str, list[Entry]]:
         for page in logs.get_paginator("describe_log_groups").paginate()
         for g in page["logGroups"]
     ]
+    ddb = client(info, "dynamodb", region)
+    tables = [t for page in ddb.get_paginator("list_tables").paginate() for t in page["TableNames"]]
+    layers = [f"{v['LayerVersionArn'].split(':')[-2]}:{v['Version']}"
+              for page in lam.get_paginator("list_layers").paginate() for layer in page["Layers"]
+              for v in lam.list_layer_versions(LayerName=layer["LayerName"])["LayerVersions"]]
     return {
         "functions": [{"name": n, "region": region} for n in functions],
         "log_groups": [{"name": n, "region": region} for n in groups],
+        "tables": [{"name": n, "region": region} for n in tables],
+        "layers": [{"name": n, "region": region} for n in layers],
     }
 
 
@@ -77,7 +84,7 @@ def _bucket(s3: Any, name: str) -> Entry:
 
 
 def contents(info: SandboxInfo) -> dict[str, list[Entry]]:
-    """Functions, buckets, roles and log groups of every region, sorted by region and name."""
+    """Functions, buckets, roles, log groups, tables and layer versions of every region, sorted by region and name."""
     s3 = client(info, "s3", DEFAULT_REGION)
     names = [b["Name"] for b in s3.list_buckets().get("Buckets", [])]
     with ThreadPoolExecutor(max_workers=8) as pool:
@@ -90,10 +97,10 @@ def contents(info: SandboxInfo) -> dict[str, list[Entry]]:
         for r in page["Roles"]
     ]
     found: dict[str, list[Entry]] = {"functions": [], "buckets": buckets, "roles": roles,
-                                     "log_groups": []}
+                                     "log_groups": [], "tables": [], "layers": []}
     for part in per_region:
-        found["functions"] += part["functions"]
-        found["log_groups"] += part["log_groups"]
+        for kind, entries in part.items():
+            found[kind] += entries
     return {
         kind: sorted(entries, key=lambda e: (e.get("region", ""), e["name"]))
         for kind, entries in found.items()

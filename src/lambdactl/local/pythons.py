@@ -16,7 +16,6 @@ import re
 import shutil
 import subprocess
 import sys
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -148,21 +147,6 @@ def _mismatches(root: Path, version: str) -> list[tuple[str, str]]:
                 why = _verdict(name, lambda p=path: _read_head(p), version)  # type: ignore[misc]
                 if why:
                     found.append((os.path.relpath(path, root), why))
-    return found
-
-
-def zip_mismatches(archive: Path, version: str) -> list[tuple[str, str]]:
-    """The same check on a deployment package or layer zip, before it is deployed."""
-    found = []
-    with zipfile.ZipFile(archive) as zf:
-        for info in zf.infolist():
-            if info.filename.endswith(".so"):
-                def head(i: zipfile.ZipInfo = info) -> bytes:
-                    with zf.open(i) as f:
-                        return f.read(20)
-                why = _verdict(info.filename.rsplit("/", 1)[-1], head, version)
-                if why:
-                    found.append((info.filename, why))
     return found
 
 
