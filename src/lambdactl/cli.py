@@ -39,6 +39,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "upload": ("upload", "Put a file into a function's trigger bucket, to see it fire."),
     "event": ("event", "Print a sample event (s3-put, s3-delete) for local testing."),
     "status": ("status", "What is deployed, and how it drifts from the config."),
+    "rollback": ("rollback", "Point an alias back to an earlier version (default: the one before)."),
     "local": ("local", "Start, stop or inspect the embedded local sandbox."),
     "completion": ("completion", "Print the shell completion script for bash, zsh or fish."),
 }

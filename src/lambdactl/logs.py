@@ -255,6 +255,20 @@ _REPORT = re.compile(r"^REPORT RequestId: (\S+)")
 _ERROR = re.compile(r"Traceback \(most recent call last\)|\[ERROR\]|Task timed out|\bError: Runtime|errorMessage")
 
 
+def of_version(ev: LogEvent, version: str | None) -> bool:
+    """Is EV from a stream of VERSION? Lambda names streams YYYY/MM/DD/[<version>]<id>."""
+    return version is None or f"[{version}]" in ev.stream
+
+
+def only_version(version: str, render: Callable[[LogEvent], None]) -> Callable[[LogEvent], None]:
+    """RENDER, for the events of VERSION's streams only."""
+    def filtered(ev: LogEvent) -> None:
+        if of_version(ev, version):
+            render(ev)
+
+    return filtered
+
+
 def kind_of(message: str) -> str:
     if message.startswith("START RequestId:"):
         return "start"

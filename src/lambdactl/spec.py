@@ -15,6 +15,7 @@ from lambdactl.suggest import known as _known
 if TYPE_CHECKING:
     from lambdactl.kinds.project_bucket import ProjectBucket
     from lambdactl.kinds.table import Table
+    from lambdactl.spec_versions import Alias, AsyncConfig
 
 DEFAULT_CONFIG = "lambdactl.toml"
 
@@ -58,8 +59,9 @@ PROJECT_KEYS = {"name", "region", "target"}
 FUNCTION_KEYS = {
     "source", "handler", "runtime", "memory", "timeout", "architecture", "policy",
     "environment", "layers", "log_retention_days", "description", "triggers",
+    "publish", "aliases", "async",   # spec_versions.py
 }
-TRIGGER_KEYS = {"type", "bucket", "events", "prefix", "suffix", "allow_recursive"}
+TRIGGER_KEYS = {"type", "bucket", "events", "prefix", "suffix", "allow_recursive", "qualifier"}
 LAYER_KEYS = {"requirements", "runtimes", "architecture", "description"}
 MAX_LAYERS = 5                 # per function, Lambda's limit
 MAX_COMPATIBLE_RUNTIMES = 15   # PublishLayerVersion's limit
@@ -74,6 +76,7 @@ class Trigger:
     suffix: str = ""
     allow_recursive: bool = False
     type: str = "s3"
+    qualifier: str = ""          # an alias of the function the trigger invokes ("" = unqualified)
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,9 @@ class Function:
     log_retention_days: int = 14
     description: str = ""
     triggers: tuple[Trigger, ...] = ()
+    publish: bool = False                       # spec_versions.py
+    aliases: tuple[Alias, ...] = ()
+    async_config: AsyncConfig | None = None
 
     @property
     def role_name(self) -> str:

@@ -17,9 +17,10 @@ from lambdactl.commands._common import fn_argument
 @click.option("--async", "is_async", is_flag=True, help="InvocationType=Event: queue it and return (202). Retried on failure, and Lambda "
               "may run an event twice: make such handlers idempotent. Without it, a sent Invoke is never retried.")
 @click.option("--dry-run", is_flag=True, help="InvocationType=DryRun: check parameters and permissions only.")
+@click.option("--qualifier", "-q", default="", metavar="VERSION|ALIAS", help="Invoke a published version or an alias [default: $LATEST].")
 @click.pass_obj
 def command(app: App, fn: str | None, payload: str | None, event_kind: str | None, key: str | None,
-            is_async: bool, dry_run: bool) -> None:
+            is_async: bool, dry_run: bool, qualifier: str) -> None:
     """Invoke a function and show its result, log tail, REPORT numbers and cost.
 
     The returned payload goes to stdout; the log tail and report to stderr.
@@ -47,7 +48,7 @@ def command(app: App, fn: str | None, payload: str | None, event_kind: str | Non
     # RequestResponse: a client that never retries a sent Invoke (aws.invoke_client).
     lam = app.aws.invoke_client(function.timeout) if mode == "sync" else app.aws.client("lambda")
     with app.term.status(f"invoking {function.name}…"):
-        result = core.invoke(lam, function.name, body, mode, function.architecture)
+        result = core.invoke(lam, function.name, body, mode, function.architecture, qualifier)
 
     term = app.term
     if term.json:
@@ -71,5 +72,7 @@ def command(app: App, fn: str | None, payload: str | None, event_kind: str | Non
             term.write(str(result.payload))
     if result.report:
         term.info(f"[dim]{escape(core.format_report(result.report, result.cost_usd))}[/dim]")
+    if qualifier and result.version:
+        term.info(f"[dim]executed version {escape(result.version)}[/dim]")
     if result.function_error:
         raise SystemExit(1)

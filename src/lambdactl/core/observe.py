@@ -18,6 +18,7 @@ from lambdactl import dynamodb, iam
 from lambdactl import functions as fnmod
 from lambdactl import layers as layermod
 from lambdactl import staging as stagemod
+from lambdactl import versions as versmod
 from lambdactl.core.executor import run_parallel
 from lambdactl.kinds import log_group, project_bucket, s3_permission
 from lambdactl.triggers import s3 as s3mod
@@ -42,6 +43,8 @@ class Observed:
     role_unread: bool = False   # `up` will claim the role by creating it (kinds.role.claim)
     tables: dict[str, dynamodb.TableState | None] = field(default_factory=dict)   # the project's (shared)
     project_buckets: dict[str, project_bucket.BucketSettings | None] = field(default_factory=dict)   # the same
+    versions: versmod.VersionsState | None = None     # published versions (publish = true, aliases)
+    aliases: dict[str, versmod.AliasState] = field(default_factory=dict)
 
 
 def observe(ctx: Context, fns: tuple[Function, ...], kinds: tuple[str, ...],
@@ -115,8 +118,25 @@ class _Reads:
             if {"function", "permission", "notification"} & kinds:
                 self.add("lambda", fnmod.observe, fn.name, partial(setattr, o, "function"))
             if "permission" in kinds and fn.triggers and self.expected("function", fn.name):
-                self.add("lambda", s3_permission.observe_permissions, fn.name, partial(setattr, o, "permissions"))
+                self.permissions(fn, o)
+            self.versions(fn, o)
         self.shared(packages)
+
+    def permissions(self, fn: Function, o: Observed) -> None:
+        """The function's resource policy, and each alias's that a trigger targets (by "alias/Sid")."""
+        self.add("lambda", s3_permission.observe_permissions, fn.name, o.permissions.update)
+        for q in sorted({t.qualifier for t in fn.triggers if t.qualifier}):
+            self.add("lambda", partial(s3_permission.observe_permissions, qualifier=q), fn.name,
+                     partial(s3_permission.store_qualified, o.permissions, q))
+
+    def versions(self, fn: Function, o: Observed, found: bool = False) -> None:
+        """Published versions and aliases: read when the function may have them (or was FOUND)."""
+        if not (found or self.expected("function", fn.name)):
+            return
+        if {"version", "alias"} & self.kinds and (fn.publish or fn.aliases):
+            self.add("lambda", versmod.observe, fn.name, partial(setattr, o, "versions"))
+        if "alias" in self.kinds and fn.aliases:
+            self.add("lambda", versmod.observe_aliases, fn.name, partial(setattr, o, "aliases"))
 
     def shared(self, packages: dict[str, Package]) -> None:
         """Reads of what several functions share: buckets, layers, the staging bucket."""
@@ -158,7 +178,8 @@ class _Reads:
                 # Deployed from elsewhere (CI, another machine): read what round one skipped,
                 # so that a converged project makes no write here either.
                 if "permission" in self.kinds and fn.triggers:
-                    self.add("lambda", s3_permission.observe_permissions, fn.name, partial(setattr, o, "permissions"))
+                    self.permissions(fn, o)
+                self.versions(fn, o, found=True)
                 if "log_group" in self.kinds and not self.expected("log_group", fn.log_group):
                     self.add("logs", log_group.observe, fn.log_group, partial(setattr, o, "log_group"))
 
