@@ -74,7 +74,7 @@ def test_plan_shows_the_version_and_alias_steps(aws: None, project: Path, calls:
     configure(project)
     out = run("plan").stderr + run("plan").stdout
     assert "hello: create version lambdactl-demo-hello: publish code" in out
-    assert "hello: create alias lambdactl-demo-hello:live: version (to be published)" in out
+    assert "hello: create alias lambdactl-demo-hello:live: version 1 (to be published)" in out
     assert writes(calls) == {}
 
 

@@ -147,3 +147,30 @@ def test_s3_put_object_runs_the_handler_into_the_log_group(
     )
     aws("s3").put_object(Bucket=bucket, Key="contract.txt", Body=b"x")
     wait_for_log(f"/aws/lambda/{name}", f"uploaded {bucket}/contract.txt")
+
+
+def test_alias_routing_patch_point() -> None:
+    """local/aliases.py wraps LambdaBackend.invoke and reads moto's aliases."""
+    from moto.awslambda import responses
+    from moto.awslambda.models import LambdaAlias, LambdaBackend, LambdaStorage
+
+    assert list(inspect.signature(LambdaBackend.invoke).parameters) == [
+        "self", "function_name", "qualifier", "body", "headers", "response_headers"]
+    assert "self.backend.invoke(\n            function_name, qualifier, self.body, self.headers, response_headers" \
+        in inspect.getsource(responses.LambdaResponse.invoke)
+    assert list(inspect.signature(LambdaStorage._get_function_aliases).parameters) == ["self", "function_name"]
+    # moto 5.2 reads the lowercase name; boto3 sends Qualifier (aliases.qualified copies it).
+    assert 'qualifier = self._get_param("qualifier")' in inspect.getsource(responses.LambdaResponse.invoke)
+    alias = LambdaAlias("123456789012", "us-east-1", "live", "fn", "1", "", {"AdditionalVersionWeights": {"2": 0.1}})
+    assert (alias.function_version, alias.routing_config) == ("1", {"AdditionalVersionWeights": {"2": 0.1}})
+    # A published version is a copy of $LATEST with its own version and ARN (what runs).
+    assert "fn = copy.copy(self._functions[name][\"latest\"])" in inspect.getsource(LambdaStorage.publish_version)
+
+
+def test_weighted_choice_and_names() -> None:
+    from lambdactl.local.aliases import choose, split
+
+    assert choose({"2": 0.1}, "1", 0.05) == "2" and choose({"2": 0.1}, "1", 0.1) == "1"
+    assert split("fn", "live") == ("fn", "live") and split("fn:live", None) == ("fn", "live")
+    assert split("arn:aws:lambda:us-east-1:123456789012:function:fn:live", None) == ("fn", "live")
+    assert split("arn:aws:lambda:us-east-1:123456789012:function:fn", "3") == ("fn", "3")

@@ -62,8 +62,9 @@ def plan(facts: Facts, want: Desired, have: Observed) -> list[Step]:
             continue
         action = "update" if have_alias else "create"
         was = f" (was {have_alias.version})" if have_alias and have_alias.version != target else ""
+        shown = f"{known[-1]} (to be published)" if target == PENDING else target
         steps.append(Step(fn.key, NAME, f"{fn.name}:{a.name}", action,
-                          detail=f"version {target}{was}{_weights(a)}", data=data))
+                          detail=f"version {shown}{was}{_weights(a)}", data=data))
     return steps
 
 

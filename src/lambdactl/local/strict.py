@@ -45,10 +45,12 @@ _FILTER_NAME = re.compile(r"<Name>\s*(prefix|suffix)\s*</Name>", re.IGNORECASE)
 
 def install(role_delay: float | None = None) -> None:
     from moto.awslambda.models import LambdaBackend
+    from moto.awslambda.responses import LambdaResponse
     from moto.events.models import Rule
     from moto.s3.models import S3Backend
     from moto.s3.responses import S3Response
 
+    from lambdactl.local.aliases import qualified, routed
     from lambdactl.local.eventbridge import lambda_targets
 
     if role_delay is None:
@@ -57,6 +59,8 @@ def install(role_delay: float | None = None) -> None:
     _wrap(S3Backend, "put_bucket_notification_configuration", _require_s3_permission)
     _wrap(LambdaBackend, "create_function", _require_assumable_role(role_delay))
     _wrap(Rule, "send_to_targets", lambda_targets)  # moto answers 500 to Lambda targets
+    _wrap(LambdaResponse, "invoke", qualified)  # moto reads "qualifier", boto3 sends "Qualifier"
+    _wrap(LambdaBackend, "invoke", routed)  # moto ignores an alias's weights (local/aliases.py)
     install_features()
 
 
