@@ -175,3 +175,27 @@ def check_qualifiers(add: Add, functions: list[Any]) -> None:
                 add(f"functions.{fn.key}.triggers[{i}].qualifier",
                     f"{t.qualifier!r} is not an alias of {fn.key}; declare [functions.{fn.key}.aliases.{t.qualifier}]"
                     + (f" (known: {', '.join(names)})" if names else ""))
+
+
+def destination_arn(fn: Any, d: Destination, region: str, account_id: str, partition: str = "aws") -> str:
+    """The ARN a destination names (another function of the project: <project>-<key>)."""
+    if d.kind == "function":
+        return f"arn:{partition}:lambda:{region}:{account_id}:function:{fn.name.removesuffix(fn.key)}{d.target}"
+    if d.kind == "queue":   # hook for [queues.NAME]: the queue's name is <project>-<key> there too
+        return f"arn:{partition}:sqs:{region}:{account_id}:{fn.name.removesuffix(fn.key)}{d.target}"
+    return d.target
+
+
+def destination_statements(fn: Any, region: str, account_id: str, partition: str = "aws") -> list[dict[str, Any]]:
+    """What the execution role needs to deliver async results to the destinations
+    (Lambda refuses PutFunctionEventInvokeConfig without it)."""
+    cfg = fn.async_config
+    arns = sorted({destination_arn(fn, d, region, account_id, partition)
+                   for d in (cfg.on_success, cfg.on_failure) if d}) if cfg else []
+    out = []
+    for service, action, sid in (("lambda", "lambda:InvokeFunction", "LambdactlAsyncFunctions"),
+                                 ("sqs", "sqs:SendMessage", "LambdactlAsyncQueues")):
+        mine = [a for a in arns if a.split(":")[2] == service]
+        if mine:
+            out.append({"Sid": sid, "Effect": "Allow", "Action": action, "Resource": mine})
+    return out

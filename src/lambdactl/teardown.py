@@ -197,9 +197,9 @@ def plan(tgts: list[Target], found: Found, project: str) -> list[Step]:
 
 
 def published(journal: dict[str, dict[str, Any]], fn_name: str) -> list[tuple[str, str]]:
-    """(kind, name) of the versions and aliases the journal says we made of FN_NAME."""
+    """(kind, name) of the versions, aliases and async settings the journal says we made of FN_NAME."""
     return sorted((e["kind"], e["name"]) for e in journal.values()
-                  if e.get("kind") in ("version", "alias") and str(e.get("name", "")).startswith(f"{fn_name}:"))
+                  if e.get("kind") in ("version", "alias", "async_config") and str(e.get("name", "")).startswith(f"{fn_name}:"))
 
 
 def plan_log_group(t: Target, function_was_ours: bool, found: Found, project: str) -> list[Step]:

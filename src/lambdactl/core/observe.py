@@ -20,7 +20,7 @@ from lambdactl import layers as layermod
 from lambdactl import staging as stagemod
 from lambdactl import versions as versmod
 from lambdactl.core.executor import run_parallel
-from lambdactl.kinds import log_group, project_bucket, s3_permission
+from lambdactl.kinds import async_invoke, log_group, project_bucket, s3_permission
 from lambdactl.triggers import s3 as s3mod
 
 if TYPE_CHECKING:
@@ -45,6 +45,7 @@ class Observed:
     project_buckets: dict[str, project_bucket.BucketSettings | None] = field(default_factory=dict)   # the same
     versions: versmod.VersionsState | None = None     # published versions (publish = true, aliases)
     aliases: dict[str, versmod.AliasState] = field(default_factory=dict)
+    async_config: dict[str, Any] | None = None    # GetFunctionEventInvokeConfig (async = {...})
 
 
 def observe(ctx: Context, fns: tuple[Function, ...], kinds: tuple[str, ...],
@@ -85,6 +86,7 @@ class _Reads:
         self.tables: dict[str, dynamodb.TableState | None] = {}
         self.project_buckets: dict[str, project_bucket.BucketSettings | None] = {}
         self.want_role = bool({"role", "function"} & self.kinds)
+        self.journal_keys: set[str] | None = set(self.known) if self.known is not None else None
 
     def expected(self, kind: str, name: str) -> bool:
         return self.known is None or f"{kind}:{name}" in self.known
@@ -137,6 +139,13 @@ class _Reads:
             self.add("lambda", versmod.observe, fn.name, partial(setattr, o, "versions"))
         if "alias" in self.kinds and fn.aliases:
             self.add("lambda", versmod.observe_aliases, fn.name, partial(setattr, o, "aliases"))
+        if "async_config" in self.kinds and (fn.async_config or self.journaled(async_invoke.NAME, async_invoke.journal_name(fn.name))):
+            self.add("lambda", async_invoke.observe, fn.name, partial(setattr, o, "async_config"))
+
+    def journaled(self, kind: str, name: str) -> bool:
+        if self.journal_keys is None:
+            self.journal_keys = set(self.ctx.journal.resources())
+        return f"{kind}:{name}" in self.journal_keys
 
     def shared(self, packages: dict[str, Package]) -> None:
         """Reads of what several functions share: buckets, layers, the staging bucket."""

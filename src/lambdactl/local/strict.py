@@ -66,15 +66,18 @@ def install(role_delay: float | None = None) -> None:
 
 def install_features() -> None:
     """Only what AWS has and moto lacks: nothing here makes moto stricter."""
-    from moto.awslambda.models import LambdaFunction
+    from moto.awslambda.models import LambdaBackend, LambdaFunction
     from moto.dynamodb.models.table import Table
     from moto.s3.responses import S3Response
+
+    from lambdactl.local.destinations import replaced
 
     _wrap(S3Response, "_bucket_response_put", _tags_at_create)
     _wrap(LambdaFunction, "update_function_code", _updated(code=True))
     _wrap(LambdaFunction, "update_configuration", _updated(code=False))
     _wrap(LambdaFunction, "get_configuration", _with_revision)
     _wrap(Table, "set_stream_specification", _stream_off_forgets_label)
+    _wrap(LambdaBackend, "put_function_event_invoke_config", replaced)  # moto appends (local/destinations.py)
 
 
 def _stream_off_forgets_label(original: Callable[..., Any]) -> Callable[..., Any]:
