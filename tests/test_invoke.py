@@ -168,3 +168,17 @@ def test_payload_without_bom_must_be_utf8(tmp_path: Path) -> None:
     f.write_bytes('{"city": "Zürich"}'.encode("utf-16-le"))  # no BOM: not guessable
     with pytest.raises(ConfigError, match="is not UTF-8 text: byte 0xfc on line 1"):
         core.load_payload(f"@{f}")
+
+
+def test_invoke_a_version_or_alias(stubbed: Stubber) -> None:
+    """--qualifier goes to Invoke as Qualifier; the version that ran is shown."""
+    stubbed.add_response("invoke", {"StatusCode": 200, "Payload": _body(b'"v1"'), "ExecutedVersion": "1"},
+                         {"FunctionName": "lambdactl-demo-hello", "InvocationType": "RequestResponse",
+                          "LogType": "Tail", "Payload": b"{}", "Qualifier": "live"})
+    res = run("invoke", "hello", "--qualifier", "live")
+    assert json.loads(res.stdout) == "v1" and "executed version 1" in res.stderr
+    stubbed.add_client_error("invoke", "ResourceNotFoundException", "Function not found",
+                             expected_params={"FunctionName": "lambdactl-demo-hello", "InvocationType": "RequestResponse",
+                                              "LogType": "Tail", "Payload": b"{}", "Qualifier": "9"})
+    res = run("invoke", "hello", "-q", "9", code=1)
+    assert "version or alias 9 of lambdactl-demo-hello is not deployed" in res.stderr

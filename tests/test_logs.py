@@ -408,3 +408,15 @@ def test_live_tail_on_the_wire_access_denied_falls_back_to_polling() -> None:
                       live_arn=ARN, on_fallback=notes.append)
     assert drive(gen, []) == ["polled"]
     assert "AccessDeniedException" in notes[0]
+
+
+def test_logs_of_one_version(project: Path, logs: Any) -> None:
+    """--version N: only the streams whose name carries [N], as Lambda names them."""
+    t = int(time.time() * 1000)
+    logs.create_log_group(logGroupName=GROUP)
+    put(logs, "2026/12/03/[1]aaaa", t - 3000, "from one")
+    put(logs, "2026/12/03/[2]bbbb", t - 2000, "from two")
+    put(logs, "2026/12/03/[$LATEST]cccc", t - 1000, "from latest")
+    assert [ln.split(" ", 1)[1] for ln in run("logs", "hello", "--version", "2").stdout.splitlines()] == ["from two"]
+    assert [ln.split(" ", 1)[1] for ln in run("logs", "hello", "--version", "$LATEST").stdout.splitlines()] == ["from latest"]
+    assert len(run("logs", "hello").stdout.splitlines()) == 3

@@ -43,6 +43,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "policy": ("policy", "Suggest a least-privilege policy for a function from what the config wires."),
     "event": ("event", "Print a sample event (s3-put, s3-delete) for local testing."),
     "status": ("status", "What is deployed, and how it drifts from the config."),
+    "rollback": ("rollback", "Point an alias back to an earlier version (default: the one before)."),
     "local": ("local", "Start, stop or inspect the embedded local sandbox."),
     "completion": ("completion", "Print the shell completion script for bash, zsh or fish."),
     "url": ("url", "Print a function's URL (url = {...} in lambdactl.toml)."),
@@ -341,7 +342,7 @@ def to_user_error(exc: BaseException) -> LambdactlError | None:
 
         return file_error(exc)
     if type(exc).__module__.startswith("botocore"):
-        from lambdactl.aws import translate
+        from lambdactl.aws_errors import translate
 
         return translate(exc)
     return None

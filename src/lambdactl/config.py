@@ -118,6 +118,9 @@ def parse(data: dict[str, Any], cfg: Path, *, lenient: bool = False) -> Project:
         p, root, name, key, tbl, sorted(layers_tbl), refs.known(tables, buckets))) is not None]
     for where, problem in trigger_overlaps(functions):
         p.add(where, problem)
+    from lambdactl.spec_versions import check_destinations, check_qualifiers
+    check_destinations(p.add, functions, set())   # the queues' keys once [queues.NAME] lands
+    check_qualifiers(p.add, functions)
     layers = [layer for key, tbl in layers_tbl.items()
               if (layer := _parse_layer(p, root, name, key, tbl, functions)) is not None]
     p.raise_if_any()
@@ -161,6 +164,8 @@ def _parse_function(p: _Problems, root: Path, project: str, key: str, tbl: Any,
     # ${bucket} is known if triggers are declared, even one already reported as wrong.
     placeholders = allowed_placeholders(env_items, bool(triggers) or bool(tbl.get("triggers"))) | set(known_refs)
     policy_path = _parse_policy(p, where, root, tbl.get("policy"), placeholders)
+    from lambdactl import spec_versions
+    publish, aliases, async_config = spec_versions.parse(p.add, where, tbl)
     if len(p.items) > n_before and not p.lenient:
         return None
     fn = Function(
@@ -168,6 +173,7 @@ def _parse_function(p: _Problems, root: Path, project: str, key: str, tbl: Any,
         timeout=timeout, architecture=arch, policy=policy_path, environment=tuple(env_items),
         layers=tuple(layers), log_retention_days=retention, description=description,
         triggers=tuple(triggers), url=url, schedules=tuple(schedules),
+        publish=publish, aliases=aliases, async_config=async_config,
     )
     if policy_path is not None and not p.lenient:
         from lambdactl.iam import recursive_trigger_problems

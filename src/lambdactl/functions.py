@@ -69,13 +69,17 @@ def observe(lam: Any, name: str) -> FunctionState | None:
         if error_code(exc) == "ResourceNotFoundException":
             return None
         raise
-    cfg = resp["Configuration"]
+    return state_of(resp["Configuration"], dict(resp.get("Tags") or {}))
+
+
+def state_of(cfg: dict[str, Any], tags: dict[str, str]) -> FunctionState:
+    """A FunctionState from a function's (or a version's) configuration as Lambda returns it."""
     return FunctionState(
         arn=cfg["FunctionArn"],
         code_sha256=cfg["CodeSha256"],
         config=_normalise(cfg),
         architecture=(cfg.get("Architectures") or ["x86_64"])[0],
-        tags=dict(resp.get("Tags") or {}),
+        tags=tags,
         state=cfg.get("State", "Active"),
         last_update=cfg.get("LastUpdateStatus", "Successful"),
         last_modified=cfg.get("LastModified", ""),
@@ -89,6 +93,12 @@ def decide(
     if observed is None:
         return "create", []
     check_owner("Lambda function", fn.name, observed.tags, project)
+    fields = differences(observed, fn, role_arn, code_sha)
+    return ("update" if fields else "keep"), fields
+
+
+def differences(observed: FunctionState, fn: Function, role_arn: str, code_sha: str) -> list[str]:
+    """What differs between OBSERVED ($LATEST, or a published version) and FN: code, config fields."""
     fields = []
     if observed.code_sha256 != code_sha:
         fields.append("code")
@@ -96,7 +106,7 @@ def decide(
         fields.append("architecture")  # set through UpdateFunctionCode
     want = desired_config(fn, role_arn)
     fields += [k for k in CONFIG_FIELDS if observed.config.get(k) != want[k]]
-    return ("update" if fields else "keep"), fields
+    return fields
 
 
 def _retry(

@@ -118,10 +118,13 @@ def user_statements(fn: Function, values: dict[str, str]) -> list[dict[str, Any]
 
 def render_policy(fn: Function, region: str, account_id: str, partition: str = "aws",
                   refs: dict[str, str] | None = None) -> dict[str, Any]:
-    """The one inline policy: the user's statements plus our log statement."""
+    """The one inline policy: the user's statements plus our log statement (and the
+    async destinations' statements)."""
     values = render_values(fn, region, account_id, partition, refs)
     statements = user_statements(fn, values)
     statements.append(logs_statement(fn, region, account_id, partition))
+    from lambdactl.spec_versions import destination_statements
+    statements += destination_statements(fn, region, account_id, partition)   # async destinations
     return {"Version": "2012-10-17", "Statement": statements}
 
 

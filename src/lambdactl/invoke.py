@@ -136,15 +136,20 @@ class Result:
 
 
 def invoke(lam: Any, name: str, payload: bytes, mode: str = "sync",
-           architecture: str = "x86_64") -> Result:
-    """Call Invoke; decode the payload, the function error and the 4 KB log tail."""
+           architecture: str = "x86_64", qualifier: str = "") -> Result:
+    """Call Invoke (of version or alias QUALIFIER); decode the payload, the function
+    error and the 4 KB log tail."""
     kwargs: dict[str, Any] = {"FunctionName": name, "InvocationType": MODES[mode], "Payload": payload}
     if mode == "sync":
         kwargs["LogType"] = "Tail"
+    if qualifier:
+        kwargs["Qualifier"] = qualifier
     try:
         resp = send(lam, kwargs)
     except lam.exceptions.ResourceNotFoundException as exc:
-        raise AwsError(f"function {name} is not deployed", "run `lambdactl up` first",
+        what = f"version or alias {qualifier} of {name}" if qualifier else f"function {name}"
+        raise AwsError(f"{what} is not deployed", "run `lambdactl up` first" if not qualifier else
+                       "see the function's versions and aliases with `lambdactl status`",
                        code="ResourceNotFoundException") from exc
     result = Result(function=name, mode=mode, status_code=int(resp.get("StatusCode", 0)),
                     version=resp.get("ExecutedVersion"))

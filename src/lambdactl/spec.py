@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from lambdactl.kinds.project_bucket import ProjectBucket
     from lambdactl.kinds.table import Table
     from lambdactl.spec_url import FunctionUrl
+    from lambdactl.spec_versions import Alias, AsyncConfig
     from lambdactl.triggers.schedule_spec import Schedule
 
 DEFAULT_CONFIG = "lambdactl.toml"
@@ -60,9 +61,10 @@ PROJECT_KEYS = {"name", "region", "target"}
 FUNCTION_KEYS = {
     "source", "handler", "runtime", "memory", "timeout", "architecture", "policy",
     "environment", "layers", "log_retention_days", "description", "triggers",
+    "publish", "aliases", "async",   # spec_versions.py
 }
 FUNCTION_KEYS |= {"url"}     # spec_url.py
-TRIGGER_KEYS = {"type", "bucket", "events", "prefix", "suffix", "allow_recursive"}
+TRIGGER_KEYS = {"type", "bucket", "events", "prefix", "suffix", "allow_recursive", "qualifier"}
 LAYER_KEYS = {"requirements", "runtimes", "architecture", "description"}
 MAX_LAYERS = 5                 # per function, Lambda's limit
 MAX_COMPATIBLE_RUNTIMES = 15   # PublishLayerVersion's limit
@@ -77,6 +79,7 @@ class Trigger:
     suffix: str = ""
     allow_recursive: bool = False
     type: str = "s3"
+    qualifier: str = ""          # an alias of the function the trigger invokes ("" = unqualified)
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,9 @@ class Function:
     triggers: tuple[Trigger, ...] = ()
     url: FunctionUrl | None = None                   # spec_url.py
     schedules: tuple[Schedule, ...] = ()             # type = "schedule" triggers (triggers/schedule_spec.py)
+    publish: bool = False                       # spec_versions.py
+    aliases: tuple[Alias, ...] = ()
+    async_config: AsyncConfig | None = None
 
     @property
     def role_name(self) -> str:

@@ -185,6 +185,8 @@ def plan(tgts: list[Target], found: Found, project: str) -> list[Step]:
         if fstate is not None:
             steps.append(Step(t.key, "function", t.name, "delete",
                               detail=ownership.why_ours(project) + (", with its S3 permissions" if t.buckets else "") + orphan))
+            steps += [Step(t.key, kind, name, "delete", detail="goes with the function")
+                      for kind, name in published(found.journal, t.name)]
         steps += plan_log_group(t, fstate is not None, found, project)
         if role is not None:
             if ownership.is_ours(role.tags, project):
@@ -193,6 +195,12 @@ def plan(tgts: list[Target], found: Found, project: str) -> list[Step]:
                 steps.append(Step(t.key, "role", t.role_name, "skip",
                                   detail=f"belongs to {ownership.whose(role.tags)}; left alone"))
     return steps + url_kind.destroy_steps(found.journal, steps)
+
+
+def published(journal: dict[str, dict[str, Any]], fn_name: str) -> list[tuple[str, str]]:
+    """(kind, name) of the versions, aliases and async settings the journal says we made of FN_NAME."""
+    return sorted((e["kind"], e["name"]) for e in journal.values()
+                  if e.get("kind") in ("version", "alias", "async_config") and str(e.get("name", "")).startswith(f"{fn_name}:"))
 
 
 def plan_log_group(t: Target, function_was_ours: bool, found: Found, project: str) -> list[Step]:
@@ -277,6 +285,8 @@ def execute(ctx: Context, tgts: list[Target], found: Found, steps: list[Step],
             j.forget(kind, name)
         for b in t.buckets:
             j.forget("notification", f"{b}#{t.name}")
+        for kind, name in published(found.journal, t.name):
+            j.forget(kind, name)
     gone = {b for b, f in found.buckets.items() if not f.exists}
     gone |= {s.name for s in done if s.kind == "bucket" and s.action == "delete"}
     for b in sorted(gone):

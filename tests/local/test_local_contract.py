@@ -147,3 +147,65 @@ def test_s3_put_object_runs_the_handler_into_the_log_group(
     )
     aws("s3").put_object(Bucket=bucket, Key="contract.txt", Body=b"x")
     wait_for_log(f"/aws/lambda/{name}", f"uploaded {bucket}/contract.txt")
+
+
+def test_alias_routing_patch_point() -> None:
+    """local/aliases.py wraps LambdaBackend.invoke and reads moto's aliases."""
+    from moto.awslambda import responses
+    from moto.awslambda.models import LambdaAlias, LambdaBackend, LambdaStorage
+
+    from lambdactl.local import strict
+
+    def moto_own(owner: Any, name: str) -> Any:   # moto's own method, if the sandbox wrapped it
+        return strict._originals.get((owner, name), getattr(owner, name))
+
+    assert list(inspect.signature(moto_own(LambdaBackend, "invoke")).parameters) == [
+        "self", "function_name", "qualifier", "body", "headers", "response_headers"]
+    invoke_source = inspect.getsource(moto_own(responses.LambdaResponse, "invoke"))
+    assert "self.backend.invoke(\n            function_name, qualifier, self.body, self.headers, response_headers" \
+        in invoke_source
+    assert list(inspect.signature(LambdaStorage._get_function_aliases).parameters) == ["self", "function_name"]
+    # moto 5.2 reads the lowercase name; boto3 sends Qualifier (aliases.qualified copies it).
+    assert 'qualifier = self._get_param("qualifier")' in invoke_source
+    alias = LambdaAlias("123456789012", "us-east-1", "live", "fn", "1", "", {"AdditionalVersionWeights": {"2": 0.1}})
+    assert (alias.function_version, alias.routing_config) == ("1", {"AdditionalVersionWeights": {"2": 0.1}})
+    # A published version is a copy of $LATEST with its own version and ARN (what runs).
+    assert "fn = copy.copy(self._functions[name][\"latest\"])" in inspect.getsource(LambdaStorage.publish_version)
+
+
+def test_weighted_choice_and_names() -> None:
+    from lambdactl.local.aliases import choose, split
+
+    assert choose({"2": 0.1}, "1", 0.05) == "2" and choose({"2": 0.1}, "1", 0.1) == "1"
+    assert split("fn", "live") == ("fn", "live") and split("fn:live", None) == ("fn", "live")
+    assert split("arn:aws:lambda:us-east-1:123456789012:function:fn:live", None) == ("fn", "live")
+    assert split("arn:aws:lambda:us-east-1:123456789012:function:fn", "3") == ("fn", "3")
+
+
+def test_event_invoke_config_patch_point() -> None:
+    """local/destinations.replaced: moto appends each Put and reads the first; the
+    sandbox's runtime reads the function's event_invoke_config[0].config."""
+    from moto.awslambda.models import EventInvokeConfig, LambdaBackend
+
+    from lambdactl.local import strict
+
+    put = strict._originals.get((LambdaBackend, "put_function_event_invoke_config"),
+                                LambdaBackend.put_function_event_invoke_config)   # moto's own, if wrapped
+    assert list(inspect.signature(put).parameters) == ["self", "function_name", "config"]
+    assert "fn.event_invoke_config.append(event_config)" in inspect.getsource(put)
+    assert EventInvokeConfig("arn", "now", {"MaximumRetryAttempts": 1}).config == {"MaximumRetryAttempts": 1}
+
+
+def test_destination_record_shape() -> None:
+    from lambdactl.local.destinations import record
+
+    doc = record("arn:aws:lambda:us-east-1:123456789012:function:f", "$LATEST", "rid", b'{"a": 1}',
+                 b'{"errorType": "E"}', "Unhandled", "RetriesExhausted", 3)
+    assert doc["requestContext"] == {"requestId": "rid", "condition": "RetriesExhausted", "approximateInvokeCount": 3,
+                                     "functionArn": "arn:aws:lambda:us-east-1:123456789012:function:f:$LATEST"}
+    assert doc["requestPayload"] == {"a": 1} and doc["responsePayload"] == {"errorType": "E"}
+    assert doc["responseContext"] == {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"}
+    assert doc["timestamp"].endswith("Z") and doc["version"] == "1.0"
+    version = record("arn:aws:lambda:us-east-1:123456789012:function:f:2", "2", "r", b"{}", b"", None, "Success", 1)
+    assert version["requestContext"]["functionArn"].endswith(":function:f:2")
+    assert "functionError" not in version["responseContext"] and version["responsePayload"] is None

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 @click.option("--async", "is_async", is_flag=True, help="InvocationType=Event: queue it and return (202). Retried on failure, and Lambda "
               "may run an event twice: make such handlers idempotent. Without it, a sent Invoke is never retried.")
 @click.option("--dry-run", is_flag=True, help="InvocationType=DryRun: check parameters and permissions only.")
+@click.option("--qualifier", "-q", default="", metavar="VERSION|ALIAS", help="Invoke a published version or an alias [default: $LATEST].")
 @click.option("--url", "via_url", is_flag=True, help="Call the function's URL over HTTP instead (SigV4-signed when its auth is AWS_IAM).")
 @click.option("--path", "url_path", default="/", show_default=True, help="With --url: the path (and ?query) to request.")
 @click.option("--method", default="GET", show_default=True, help="With --url: the HTTP method.")
@@ -28,8 +29,8 @@ if TYPE_CHECKING:
 @click.option("--header", "headers", multiple=True, metavar="K:V", help="With --url: a request header (repeatable).")
 @click.pass_obj
 def command(app: App, fn: str | None, payload: str | None, event_kind: str | None, key: str | None,
-            is_async: bool, dry_run: bool, via_url: bool, url_path: str, method: str, data: str | None,
-            headers: tuple[str, ...]) -> None:
+            is_async: bool, dry_run: bool, qualifier: str, via_url: bool, url_path: str, method: str,
+            data: str | None, headers: tuple[str, ...]) -> None:
     """Invoke a function and show its result, log tail, REPORT numbers and cost.
 
     The returned payload goes to stdout; the log tail and report to stderr.
@@ -39,19 +40,13 @@ def command(app: App, fn: str | None, payload: str | None, event_kind: str | Non
     import json
 
     from lambdactl import invoke as core
-    from lambdactl.errors import ConfigError
     from lambdactl.ui import escape
 
-    if payload is not None and event_kind is not None:
-        raise ConfigError("--payload and --event are exclusive", "pass only one of them")
-    if is_async and dry_run:
-        raise ConfigError("--async and --dry-run are exclusive", "pass only one of them")
-    if key is not None and event_kind is None:
-        raise ConfigError("--key only applies to --event", "add --event s3-put")
+    _check_flags(payload, event_kind, key, is_async, dry_run)
     function = app.project.function(fn)
     if via_url or data is not None or headers:
         return call_url(app, function, url_path, method, data, headers,
-                        clash=not via_url or bool(payload or event_kind or is_async or dry_run))
+                        clash=not via_url or bool(payload or event_kind or is_async or dry_run or qualifier))
     if event_kind:
         body = json.dumps(core.trigger_event(function, event_kind, key, app.aws.region)).encode()
     else:
@@ -60,7 +55,7 @@ def command(app: App, fn: str | None, payload: str | None, event_kind: str | Non
     # RequestResponse: a client that never retries a sent Invoke (aws.invoke_client).
     lam = app.aws.invoke_client(function.timeout) if mode == "sync" else app.aws.client("lambda")
     with app.term.status(f"invoking {function.name}…"):
-        result = core.invoke(lam, function.name, body, mode, function.architecture)
+        result = core.invoke(lam, function.name, body, mode, function.architecture, qualifier)
 
     term = app.term
     if term.json:
@@ -84,8 +79,21 @@ def command(app: App, fn: str | None, payload: str | None, event_kind: str | Non
             term.write(str(result.payload))
     if result.report:
         term.info(f"[dim]{escape(core.format_report(result.report, result.cost_usd))}[/dim]")
+    if qualifier and result.version:
+        term.info(f"[dim]executed version {escape(result.version)}[/dim]")
     if result.function_error:
         raise SystemExit(1)
+
+
+def _check_flags(payload: str | None, event_kind: str | None, key: str | None, is_async: bool, dry_run: bool) -> None:
+    from lambdactl.errors import ConfigError
+
+    if payload is not None and event_kind is not None:
+        raise ConfigError("--payload and --event are exclusive", "pass only one of them")
+    if is_async and dry_run:
+        raise ConfigError("--async and --dry-run are exclusive", "pass only one of them")
+    if key is not None and event_kind is None:
+        raise ConfigError("--key only applies to --event", "add --event s3-put")
 
 
 def call_url(app: App, function: Function, path: str, method: str, data: str | None, headers: tuple[str, ...],

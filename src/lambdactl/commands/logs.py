@@ -18,8 +18,10 @@ from lambdactl.commands._common import fn_argument
 @click.option("--filter", "pattern", metavar="PATTERN", help="CloudWatch Logs filter pattern, e.g. ERROR.")
 @click.option("--format", "fmt", type=click.Choice(["short", "detailed", "json"]), default=None,
               help="short: time and message [default]; detailed: ISO time and stream; json: one object a line.")
+@click.option("--version", "version", metavar="N", help="Only the streams of published version N (the [N] in a stream's name); $LATEST too.")
 @click.pass_obj
-def command(app: App, fn: str | None, follow: bool, since: str, pattern: str | None, fmt: str | None) -> None:
+def command(app: App, fn: str | None, follow: bool, since: str, pattern: str | None, fmt: str | None,
+            version: str | None) -> None:
     """Show a function's CloudWatch logs, interleaved across streams; -f to follow them live.
 
     On AWS, --follow uses Live Tail; elsewhere (the sandbox) it polls about once a second.
@@ -34,10 +36,11 @@ def command(app: App, fn: str | None, follow: bool, since: str, pattern: str | N
     fmt = fmt or ("json" if app.term.json else "short")  # json: one object a line when following
     color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
     render = core.Formatter(sys.stdout, fmt, color)
+    show = render if version is None else core.only_version(version, render)
     client = app.aws.client("logs")
     group = function.log_group
     if not follow:
-        events = core.history(client, group, start, pattern)
+        events = [ev for ev in core.history(client, group, start, pattern) if core.of_version(ev, version)]
         if app.term.json and fmt == "json":  # --output json: one document
             app.term.print_json({"log_group": group, "since": start.isoformat(),
                                  "events": [core.event_json(ev) for ev in events]})
@@ -56,7 +59,7 @@ def command(app: App, fn: str | None, follow: bool, since: str, pattern: str | N
     try:
         for ev in core.follow(client, group, start, pattern, sleep=time.sleep, now=core.utcnow,
                               live_arn=live_arn, on_wait=note, on_fallback=note):
-            render(ev)
+            show(ev)
     except KeyboardInterrupt:
         pass  # Ctrl-C is how a follow ends: exit 0
     except BrokenPipeError:

@@ -38,6 +38,7 @@ class Context:
     warn: Callable[[str], None] | None = None    # one line to the user (a journal ignored)
     streams: dict[str, str] = field(default_factory=dict)   # tables' stream ARNs, read or made (refs.py)
     project_steps: list[Any] = field(default_factory=list)  # this run's project-level plan (tables)
+    published: dict[str, str] = field(default_factory=dict)  # function key -> the version this run published
 
     @property
     def journal(self) -> Journal:

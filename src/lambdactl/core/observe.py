@@ -18,8 +18,9 @@ from lambdactl import dynamodb, iam
 from lambdactl import functions as fnmod
 from lambdactl import layers as layermod
 from lambdactl import staging as stagemod
+from lambdactl import versions as versmod
 from lambdactl.core.executor import run_parallel
-from lambdactl.kinds import log_group, project_bucket, s3_permission
+from lambdactl.kinds import async_invoke, log_group, project_bucket, s3_permission
 from lambdactl.kinds import schedule as schedule_kind
 from lambdactl.kinds import url as url_kind
 from lambdactl.triggers import s3 as s3mod
@@ -47,6 +48,9 @@ class Observed:
     url: url_kind.UrlState | None = None                                       # kinds/url.py
     url_policy: dict[str, dict[str, Any]] = field(default_factory=dict)   # its resource policy, by Sid
     schedules: schedule_kind.SchedulesState = field(default_factory=schedule_kind.SchedulesState)
+    versions: versmod.VersionsState | None = None     # published versions (publish = true, aliases)
+    aliases: dict[str, versmod.AliasState] = field(default_factory=dict)
+    async_config: dict[str, Any] | None = None    # GetFunctionEventInvokeConfig (async = {...})
 
 
 def observe(ctx: Context, fns: tuple[Function, ...], kinds: tuple[str, ...],
@@ -87,6 +91,7 @@ class _Reads:
         self.tables: dict[str, dynamodb.TableState | None] = {}
         self.project_buckets: dict[str, project_bucket.BucketSettings | None] = {}
         self.want_role = bool({"role", "function"} & self.kinds)
+        self.journal_keys: set[str] | None = set(self.known) if self.known is not None else None
 
     def expected(self, kind: str, name: str) -> bool:
         return self.known is None or f"{kind}:{name}" in self.known
@@ -120,7 +125,8 @@ class _Reads:
             if {"function", "permission", "notification"} & kinds:
                 self.add("lambda", fnmod.observe, fn.name, partial(setattr, o, "function"))
             if "permission" in kinds and fn.triggers and self.expected("function", fn.name):
-                self.add("lambda", s3_permission.observe_permissions, fn.name, partial(setattr, o, "permissions"))
+                self.permissions(fn, o)
+            self.versions(fn, o)
             if self.expected("function", fn.name):
                 self.url(fn, o)
         self.shared(packages)
@@ -135,6 +141,29 @@ class _Reads:
                      partial(setattr, o, "url_policy"))
         if "schedule" in self.kinds and schedule_kind.wanted(self.ctx.journal.resources(), fn):
             self.jobs.append((partial(schedule_kind.observe, self.ctx, fn), partial(setattr, o, "schedules")))
+
+    def permissions(self, fn: Function, o: Observed) -> None:
+        """The function's resource policy, and each alias's that a trigger targets (by "alias/Sid")."""
+        self.add("lambda", s3_permission.observe_permissions, fn.name, o.permissions.update)
+        for q in sorted({t.qualifier for t in fn.triggers if t.qualifier}):
+            self.add("lambda", partial(s3_permission.observe_permissions, qualifier=q), fn.name,
+                     partial(s3_permission.store_qualified, o.permissions, q))
+
+    def versions(self, fn: Function, o: Observed, found: bool = False) -> None:
+        """Published versions and aliases: read when the function may have them (or was FOUND)."""
+        if not (found or self.expected("function", fn.name)):
+            return
+        if {"version", "alias"} & self.kinds and (fn.publish or fn.aliases):
+            self.add("lambda", versmod.observe, fn.name, partial(setattr, o, "versions"))
+        if "alias" in self.kinds and fn.aliases:
+            self.add("lambda", versmod.observe_aliases, fn.name, partial(setattr, o, "aliases"))
+        if "async_config" in self.kinds and (fn.async_config or self.journaled(async_invoke.NAME, async_invoke.journal_name(fn.name))):
+            self.add("lambda", async_invoke.observe, fn.name, partial(setattr, o, "async_config"))
+
+    def journaled(self, kind: str, name: str) -> bool:
+        if self.journal_keys is None:
+            self.journal_keys = set(self.ctx.journal.resources())
+        return f"{kind}:{name}" in self.journal_keys
 
     def shared(self, packages: dict[str, Package]) -> None:
         """Reads of what several functions share: buckets, layers, the staging bucket."""
@@ -176,7 +205,8 @@ class _Reads:
                 # Deployed from elsewhere (CI, another machine): read what round one skipped,
                 # so that a converged project makes no write here either.
                 if "permission" in self.kinds and fn.triggers:
-                    self.add("lambda", s3_permission.observe_permissions, fn.name, partial(setattr, o, "permissions"))
+                    self.permissions(fn, o)
+                self.versions(fn, o, found=True)
                 if "log_group" in self.kinds and not self.expected("log_group", fn.log_group):
                     self.add("logs", log_group.observe, fn.log_group, partial(setattr, o, "log_group"))
                 self.url(fn, o)

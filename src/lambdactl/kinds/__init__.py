@@ -11,6 +11,8 @@ from typing import cast
 
 from lambdactl.core.kind import Kind
 from lambdactl.kinds import (
+    alias,
+    async_invoke,
     bucket,
     function,
     layer,
@@ -23,18 +25,19 @@ from lambdactl.kinds import (
     table,
     url,
     url_permission,
+    version,
 )
 
 KINDS: dict[str, Kind] = {cast(Kind, m).NAME: cast(Kind, m) for m in (
-    table, project_bucket, role, log_group, layer, function, bucket, s3_permission, s3_notification,
-    url, url_permission, schedule)}
+    table, project_bucket, role, log_group, layer, function, version, alias, async_invoke, bucket, s3_permission,
+    s3_notification, url, url_permission, schedule)}
 ALL = tuple(KINDS)
 PROJECT_KINDS = tuple(k for k, m in KINDS.items() if getattr(m, "SCOPE", "function") == "project")
 FUNCTION_KINDS = {k: m for k, m in KINDS.items() if k not in PROJECT_KINDS}
 # What each step subcommand plans; `up` plans them all.
 BY_COMMAND = {
     "role": ("role",),
-    "deploy": ("log_group", "layer", "function"),
+    "deploy": ("log_group", "layer", "function", "version", "alias", "async_config"),
     "wire": ("bucket", "permission", "notification"),
     "up": ALL,
 }

@@ -39,8 +39,8 @@ def plan(facts: Facts, want: Desired, have: Observed) -> list[Step]:
     if NAME not in facts.kinds:
         return []
     fn = want.fn
-    arn = facts.function_arn(fn)
-    ours = [s3mod.our_entry(fn, i, t, arn) for i, t in enumerate(fn.triggers)]
+    arn = facts.function_arn(fn)   # or an alias's ARN (qualifier = "live")
+    ours = [s3mod.our_entry(fn, i, t, f"{arn}:{t.qualifier}" if t.qualifier else arn) for i, t in enumerate(fn.triggers)]
     steps = []
     for bucket in sorted({t.bucket for t in fn.triggers}):
         state = have.buckets.get(bucket)

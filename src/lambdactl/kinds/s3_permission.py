@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from lambdactl.core.observe import Observed
 
 NAME = "permission"
-NEEDS: tuple[str, ...] = ("function",)
+NEEDS: tuple[str, ...] = ("function", "alias")   # an alias a trigger targets holds its statement
 
 
 @dataclass(frozen=True)
@@ -30,14 +30,16 @@ def plan(facts: Facts, want: Desired, have: Observed) -> list[Step]:
     if NAME not in facts.kinds:
         return []
     steps = []
-    for bucket in sorted({t.bucket for t in want.fn.triggers}):
+    for bucket, q in sorted({(t.bucket, t.qualifier) for t in want.fn.triggers}):
         wanted = desired_permission(bucket, facts.account_id, facts.partition)
-        present = have.permissions.get(wanted["StatementId"])
+        present = have.permissions.get(f"{q}/{wanted['StatementId']}" if q else wanted["StatementId"])
         if permission_matches(present, wanted):
             action = "keep"
         else:
             action = "update" if present else "create"
-        steps.append(Step(want.fn.key, NAME, wanted["StatementId"], action,
+        if q:   # the statement goes in the alias's resource policy
+            wanted["Qualifier"] = q
+        steps.append(Step(want.fn.key, NAME, wanted["StatementId"], action, detail=f"on alias {q}" if q else "",
                           data=PermissionData(wanted, bool(present))))
     return steps
 
@@ -61,14 +63,20 @@ def bucket_arn(bucket: str, partition: str = "aws") -> str:
 
 
 def observe_permissions(lam: Any, fn_name: str, qualifier: str | None = None) -> dict[str, dict[str, Any]]:
-    """Statements of the function's (or its alias QUALIFIER's) resource policy, by Sid."""
+    """Statements of the function's resource policy (or its alias QUALIFIER's), by Sid."""
     try:
-        policy = json.loads(lam.get_policy(FunctionName=fn_name, **({"Qualifier": qualifier} if qualifier else {}))["Policy"])
+        extra = {"Qualifier": qualifier} if qualifier else {}
+        policy = json.loads(lam.get_policy(FunctionName=fn_name, **extra)["Policy"])
     except Exception as exc:
         if error_code(exc) == "ResourceNotFoundException":
             return {}
         raise
     return {st.get("Sid", ""): st for st in policy.get("Statement", [])}
+
+
+def store_qualified(into: dict[str, dict[str, Any]], qualifier: str, found: dict[str, dict[str, Any]]) -> None:
+    """An alias's statements go in with the function's, as "<alias>/<Sid>"."""
+    into.update({f"{qualifier}/{sid}": st for sid, st in found.items()})
 
 
 def desired_permission(bucket: str, account_id: str, partition: str = "aws") -> dict[str, Any]:
@@ -109,6 +117,6 @@ def add_permission(lam: Any, fn_name: str, want: dict[str, Any], replace: bool) 
 
 
 def remove_permission(lam: Any, fn_name: str, sid: str, qualifier: str | None = None) -> bool:
-    q = {"Qualifier": qualifier} if qualifier else {}
-    return deleted(lambda: lam.remove_permission(FunctionName=fn_name, StatementId=sid, **q),
+    extra = {"Qualifier": qualifier} if qualifier else {}
+    return deleted(lambda: lam.remove_permission(FunctionName=fn_name, StatementId=sid, **extra),
                    "ResourceNotFoundException")

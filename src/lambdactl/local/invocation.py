@@ -41,6 +41,8 @@ class FunctionSpec:
     # Its event invoke configuration (PutFunctionEventInvokeConfig), Lambda's defaults.
     max_retries: int = field(default=2, compare=False)
     max_event_age_s: float = field(default=21600.0, compare=False)
+    on_success: str = field(default="", compare=False)   # destination ARNs (local/destinations.py)
+    on_failure: str = field(default="", compare=False)
 
     @property
     def key(self) -> tuple[object, ...]:

@@ -153,6 +153,10 @@ def _event_invoke_config(fn: Any) -> dict[str, Any]:
         found["max_retries"] = int(config["MaximumRetryAttempts"])
     if "MaximumEventAgeInSeconds" in config:
         found["max_event_age_s"] = float(config["MaximumEventAgeInSeconds"])
+    dests = config.get("DestinationConfig") or {}
+    for key, name in (("OnSuccess", "on_success"), ("OnFailure", "on_failure")):
+        if (dests.get(key) or {}).get("Destination"):
+            found[name] = str(dests[key]["Destination"])
     return found
 
 

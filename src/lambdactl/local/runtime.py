@@ -9,6 +9,7 @@ retires environments of an older deployment and reaps idle ones.
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 import sys
 import threading
@@ -19,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from lambdactl.local import destinations
 from lambdactl.local.auth import Credentials
 from lambdactl.local.codecache import CodeCache
 from lambdactl.local.cwlogs import LogSink
@@ -40,8 +42,15 @@ log = logging.getLogger("lambdactl.sandbox")
 IDLE_TTL_S = 300.0
 MONITOR_INTERVAL_S = 0.02
 IDLE_MONITOR_INTERVAL_S = 0.25
-# Lambda waits about 1 and then 2 minutes; the sandbox keeps the shape, in seconds.
+# Lambda waits about 1 and then 2 minutes; the sandbox keeps the shape, in seconds
+# (LAMBDACTL_SANDBOX_ASYNC_DELAY: the first delay, in seconds; tests shorten it).
 ASYNC_RETRY_DELAYS_S = (1.0, 2.0)
+ASYNC_DELAY_ENV = "LAMBDACTL_SANDBOX_ASYNC_DELAY"
+
+
+def async_retry_delays() -> tuple[float, float]:
+    first = float(os.environ.get(ASYNC_DELAY_ENV) or ASYNC_RETRY_DELAYS_S[0])
+    return first, 2 * first
 
 
 class Pool:
@@ -194,7 +203,7 @@ class LocalRuntime:
         self.launch = Launch(sandbox_env, Spawner(), libs)
         self.iam = iam
         self.idle_ttl = idle_ttl
-        self.async_retry_delays = ASYNC_RETRY_DELAYS_S
+        self.async_retry_delays = async_retry_delays()
         self.sink = sink or LogSink()
         self.pool = Pool()
         self._sweep = sweep
@@ -233,23 +242,32 @@ class LocalRuntime:
 
     def _run_async(self, spec: FunctionSpec, payload: bytes, rid: str) -> None:
         """Lambda retries a failed Event invocation (twice by default), with the same
-        request id, until the event is older than the function's maximum event age."""
+        request id, until the event is older than the function's maximum event age;
+        then the outcome goes to the on_success / on_failure destination."""
         queued = time.monotonic()
         delays = [0.0, *self.async_retry_delays[: spec.max_retries]]
+        result, condition, attempts = None, "RetriesExhausted", 0
         for attempt, delay in enumerate(delays):
             if delay and self._stop.wait(delay):
                 return  # the sandbox stops: the event is dropped, as on a deleted function
             if time.monotonic() - queued > spec.max_event_age_s:
                 log.info("%s: event %s dropped: older than its maximum age", spec.name, rid)
-                return
+                condition = "EventAgeExceeded"
+                break
             try:
-                result = self.invoke(spec, payload, rid)
+                result, attempts = self.invoke(spec, payload, rid), attempt + 1
             except Exception:  # a background failure must not kill the server
                 log.exception("%s: async invocation %s crashed", spec.name, rid)
                 return
             if not result.function_error:
-                return
+                condition = "Success"
+                break
             log.info("%s: async invocation %s failed (attempt %d)", spec.name, rid, attempt + 1)
+        target = spec.on_success if condition == "Success" else spec.on_failure
+        if target:
+            body, error = (result.payload, result.function_error) if result else (b"", None)
+            destinations.deliver_safely(target, destinations.record(
+                spec.arn, spec.version, rid, payload, body, error, condition, attempts))
 
     def shutdown(self, timeout: float = 5.0) -> None:
         self._stop.set()

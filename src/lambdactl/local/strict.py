@@ -45,10 +45,12 @@ _FILTER_NAME = re.compile(r"<Name>\s*(prefix|suffix)\s*</Name>", re.IGNORECASE)
 
 def install(role_delay: float | None = None) -> None:
     from moto.awslambda.models import LambdaBackend
+    from moto.awslambda.responses import LambdaResponse
     from moto.events.models import Rule
     from moto.s3.models import S3Backend
     from moto.s3.responses import S3Response
 
+    from lambdactl.local.aliases import qualified, routed
     from lambdactl.local.eventbridge import lambda_targets
 
     if role_delay is None:
@@ -57,20 +59,25 @@ def install(role_delay: float | None = None) -> None:
     _wrap(S3Backend, "put_bucket_notification_configuration", _require_s3_permission)
     _wrap(LambdaBackend, "create_function", _require_assumable_role(role_delay))
     _wrap(Rule, "send_to_targets", lambda_targets)  # moto answers 500 to Lambda targets
+    _wrap(LambdaResponse, "invoke", qualified)  # moto reads "qualifier", boto3 sends "Qualifier"
+    _wrap(LambdaBackend, "invoke", routed)  # moto ignores an alias's weights (local/aliases.py)
     install_features()
 
 
 def install_features() -> None:
     """Only what AWS has and moto lacks: nothing here makes moto stricter."""
-    from moto.awslambda.models import LambdaFunction
+    from moto.awslambda.models import LambdaBackend, LambdaFunction
     from moto.dynamodb.models.table import Table
     from moto.s3.responses import S3Response
+
+    from lambdactl.local.destinations import replaced
 
     _wrap(S3Response, "_bucket_response_put", _tags_at_create)
     _wrap(LambdaFunction, "update_function_code", _updated(code=True))
     _wrap(LambdaFunction, "update_configuration", _updated(code=False))
     _wrap(LambdaFunction, "get_configuration", _with_revision)
     _wrap(Table, "set_stream_specification", _stream_off_forgets_label)
+    _wrap(LambdaBackend, "put_function_event_invoke_config", replaced)  # moto appends (local/destinations.py)
 
 
 def _stream_off_forgets_label(original: Callable[..., Any]) -> Callable[..., Any]:

@@ -80,6 +80,11 @@ def parse_triggers(p: _Problems, where: str, raw: Any) -> list[Trigger]:
         if not isinstance(allow, bool):
             p.add(f"{tw}.allow_recursive", "must be true or false")
             continue
+        qualifier = t.get("qualifier", "")
+        if not isinstance(qualifier, str):
+            p.add(f"{tw}.qualifier", "must be the name of one of the function's aliases, like \"live\"")
+            continue
         if not bad:
-            out.append(Trigger(bucket=bucket, events=tuple(events), prefix=prefix, suffix=suffix, allow_recursive=allow))
+            out.append(Trigger(bucket=bucket, events=tuple(events), prefix=prefix, suffix=suffix,
+                               allow_recursive=allow, qualifier=qualifier))
     return out

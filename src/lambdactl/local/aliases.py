@@ -1,0 +1,75 @@
+"""Versions and aliases on the sandbox, which moto 5.2 gets wrong on Invoke:
+
+- its Invoke handler reads the query parameter ``qualifier`` where boto3 sends
+  ``Qualifier``, so every Invoke ran $LATEST (``qualified``);
+- an alias with a RoutingConfig always ran its primary version; Lambda runs the
+  additional version with its weight (``routed``).
+
+Wraps ``moto.awslambda.models.LambdaBackend.invoke(self, function_name, qualifier,
+body, headers, response_headers)``, which moto's Invoke API calls; the version
+chosen is passed on as the qualifier, so moto's own lookup runs that version's
+code and configuration (and ``patch._invoke`` reports it as ExecutedVersion).
+tests/local/test_local_contract.py guards the names used here.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from typing import Any
+
+_random = random.Random()
+
+
+def split(function_name: str, qualifier: str | None) -> tuple[str, str | None]:
+    """(name, qualifier) from a name, "name:qualifier" or a function ARN (with one)."""
+    if function_name.startswith("arn:"):
+        tail = function_name.split(":function:", 1)[-1]
+        name, _, q = tail.partition(":")
+        return name, q or qualifier
+    name, _, q = function_name.partition(":")
+    return name, q or qualifier
+
+
+def choose(weights: dict[str, float], primary: str, draw: float) -> str:
+    """The version that serves one request: each additional version with its weight,
+    the primary with the rest. DRAW is uniform in [0, 1)."""
+    for version, weight in sorted(weights.items()):
+        if draw < float(weight):
+            return str(version)
+        draw -= float(weight)
+    return primary
+
+
+def route(backend: Any, function_name: str, qualifier: str | None) -> tuple[str, str | None]:
+    """(function_name, qualifier) to invoke: an alias with weights becomes one version."""
+    name, q = split(function_name, qualifier)
+    if not q or q.isdigit() or q.lower() == "$latest":
+        return function_name, qualifier
+    try:
+        alias = backend._lambdas._get_function_aliases(name).get(q)
+    except Exception:   # no such function: moto's own lookup says so
+        return function_name, qualifier
+    weights = ((alias.routing_config or {}).get("AdditionalVersionWeights") or {}) if alias else {}
+    if not weights:
+        return function_name, qualifier
+    return name, choose(weights, str(alias.function_version), _random.random())
+
+
+def qualified(original: Callable[..., Any]) -> Callable[..., Any]:
+    """LambdaResponse.invoke, with the Qualifier query parameter where moto looks for it."""
+    def invoke(self: Any) -> Any:
+        if "Qualifier" in self.querystring and "qualifier" not in self.querystring:
+            self.querystring["qualifier"] = self.querystring["Qualifier"]
+        return original(self)
+
+    return invoke
+
+
+def routed(original: Callable[..., Any]) -> Callable[..., Any]:
+    def invoke(self: Any, function_name: str, qualifier: str | None, body: Any, headers: Any,
+               response_headers: Any) -> Any:
+        name, q = route(self, function_name, qualifier)
+        return original(self, name, q, body, headers, response_headers)
+
+    return invoke

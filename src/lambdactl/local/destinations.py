@@ -1,0 +1,82 @@
+"""Asynchronous invocation results on the sandbox: the destination record Lambda
+sends to on_success / on_failure, delivered to a function or an SQS queue of the
+sandbox; and moto's event invoke configuration made to replace, not pile up.
+
+The record's shape is Lambda's (docs: "Capturing records of Lambda asynchronous
+invocations"): version, timestamp, requestContext (requestId, functionArn,
+condition, approximateInvokeCount), requestPayload, responseContext
+(statusCode, executedVersion, functionError), responsePayload.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+log = logging.getLogger("lambdactl.sandbox")
+
+
+def record(function_arn: str, version: str, request_id: str, payload: bytes, body: bytes,
+           function_error: str | None, condition: str, attempts: int) -> dict[str, Any]:
+    context: dict[str, Any] = {"statusCode": 200, "executedVersion": version}
+    if function_error:
+        context["functionError"] = function_error
+    return {
+        "version": "1.0",
+        "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "requestContext": {"requestId": request_id, "condition": condition, "approximateInvokeCount": attempts,
+                           # qualified, as Lambda gives it: ...:function:NAME:$LATEST or :N
+                           "functionArn": function_arn if function_arn.endswith(f":{version}")
+                           else f"{function_arn}:{version}"},
+        "requestPayload": _json(payload),
+        "responseContext": context,
+        "responsePayload": _json(body) if body else None,
+    }
+
+
+def _json(raw: bytes) -> Any:
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw.decode("utf-8", "replace")
+
+
+def deliver(arn: str, doc: dict[str, Any]) -> None:
+    """Send DOC to the function (asynchronously, as Lambda does) or queue ARN names."""
+    parts = arn.split(":")
+    service, region, account = parts[2], parts[3], parts[4]
+    body = json.dumps(doc)
+    if service == "lambda":
+        from moto.awslambda.utils import get_backend
+
+        fn = get_backend(account, region).get_function(arn)
+        fn.invoke(body, {"x-amz-invocation-type": "Event"}, {})
+    elif service == "sqs":
+        from moto.sqs.models import sqs_backends
+
+        sqs_backends[account][region].send_message(parts[5], body)
+    else:
+        log.warning("destination %s: only functions and SQS queues are delivered to on the sandbox", arn)
+
+
+def deliver_safely(arn: str, doc: dict[str, Any]) -> None:
+    """deliver(), a failure logged (Lambda drops a record it cannot deliver)."""
+    try:
+        deliver(arn, doc)
+    except Exception as exc:   # a missing queue or function must not kill the server
+        log.warning("destination %s: record of %s not delivered: %s", arn,
+                    doc["requestContext"]["requestId"], exc)
+
+
+def replaced(original: Callable[..., Any]) -> Callable[..., Any]:
+    """LambdaBackend.put_function_event_invoke_config: moto 5.2 appends each Put to a
+    list and reads its first element, so an update never showed; Lambda replaces it."""
+    def put(self: Any, function_name: str, config: dict[str, Any]) -> Any:
+        fn = self.get_function(function_name)
+        fn.event_invoke_config = []   # rebound: published versions keep their own list
+        return original(self, function_name, config)
+
+    return put
