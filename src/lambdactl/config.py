@@ -13,7 +13,7 @@ import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lambdactl import refs
+from lambdactl import refs, runtimes
 from lambdactl.checks import _check_keys, _path, _Problems, _shown, _table, _typed
 from lambdactl.errors import ConfigError
 from lambdactl.handler_check import check as check_handler
@@ -152,7 +152,10 @@ def _parse_function(p: _Problems, root: Path, project: str, key: str, tbl: Any,
 
     triggers = parse_triggers(p, where, tbl.get("triggers", []))
 
-    handler = _parse_handler(p, where, tbl.get("handler"), source, src_path, root)
+    if runtimes.is_custom(runtime):  # a bootstrap, not a Python handler: runtimes.py
+        handler = runtimes.parse_custom(p, where, tbl, layers, layer_keys, src_path, root)
+    else:
+        handler = _parse_handler(p, where, tbl.get("handler"), source, src_path, root)
 
     # ${bucket} is known if triggers are declared, even one already reported as wrong.
     placeholders = allowed_placeholders(env_items, bool(triggers) or bool(tbl.get("triggers"))) | set(known_refs)
@@ -243,8 +246,8 @@ def _parse_policy(p: _Problems, where: str, root: Path, policy: Any, placeholder
 def _parse_settings(p: _Problems, where: str, tbl: dict[str, Any]) -> tuple[Any, Any, Any, Any, Any, Any]:
     """runtime, memory, timeout, architecture, log retention and description, each checked."""
     runtime = tbl.get("runtime", "python3.12")
-    if runtime not in PYTHON_RUNTIMES:
-        p.add(f"{where}.runtime", f"{runtime!r} is not a supported Lambda Python runtime; use one of {', '.join(PYTHON_RUNTIMES)}")
+    if (problem := runtimes.runtime_problem(runtime)) is not None:
+        p.add(f"{where}.runtime", problem)
     memory = tbl.get("memory", 128)
     if _typed(p, f"{where}.memory", memory, int, "an integer (MB)") and not 128 <= memory <= 10240:
         p.add(f"{where}.memory", f"{memory} MB is out of range; Lambda allows 128-10240 MB")

@@ -74,6 +74,15 @@ def remove_tree(root: Path) -> None:
     shutil.rmtree(root, ignore_errors=True)
 
 
+def extract(package: zipfile.ZipFile, dest: Path) -> None:
+    """Unzip PACKAGE into DEST keeping the executable bits its Unix modes carry
+    (extractall drops them; a custom runtime's bootstrap needs its own)."""
+    for info in package.infolist():
+        path = package.extract(info, dest)
+        if info.create_system == 3 and (info.external_attr >> 16) & stat.S_IXUSR:
+            os.chmod(path, os.stat(path).st_mode | 0o111)
+
+
 class CodeCache:
     """Unzipped trees by content hash, each with the fingerprint it was made with."""
 
@@ -96,7 +105,7 @@ class CodeCache:
             tmp = Path(tempfile.mkdtemp(dir=self.root, prefix=".unzip-"))
             for data in zips:
                 with zipfile.ZipFile(io.BytesIO(data)) as package:
-                    package.extractall(tmp)
+                    extract(package, tmp)
             os.replace(tmp, root)
             make_read_only(root)
             self._stamps[root] = stamp = fingerprint(root)

@@ -36,6 +36,7 @@ from lambdactl.local.invocation import (
 from lambdactl.local.output import OutputReader
 from lambdactl.local.proctree import Spawner
 from lambdactl.local.runtime_api import Delivery, RuntimeApiServer
+from lambdactl.runtimes import bootstrap_candidates, is_custom
 
 # The environment's first code, run with -c (stdlib only; see bootstrap.py).
 BOOTSTRAP = (Path(__file__).parent / "bootstrap.py").read_text(encoding="utf-8")
@@ -114,11 +115,14 @@ class Environment:
         return [str(task_root), *self._layer_paths(), *libs]
 
     def _command(self, task_root: Path) -> list[str]:
-        if self._launch.libs is None:  # in-process tests: the host's sys.path
-            config = {"server": os.getpid(), "handler": self.spec.handler, "path": None}
+        config: dict[str, object] = {"server": os.getpid(), "handler": self.spec.handler,
+                                     "path": None}
+        if is_custom(self.spec.runtime):  # the function's own bootstrap, not awslambdaric
+            config["exec"] = bootstrap_candidates(task_root, self.opt_root)
+        elif self._launch.libs is None:  # in-process tests: the host's sys.path
             return [self._launch.python, "-c", BOOTSTRAP, json.dumps(config)]
-        config = {"server": os.getpid(), "handler": self.spec.handler,
-                  "path": self._sys_path(task_root)}
+        else:
+            config["path"] = self._sys_path(task_root)
         # -I: no PYTHON* variables, no user site, no current directory; -S: no
         # site-packages; -B: no __pycache__ in the read-only code; -u: lines as printed.
         return [self._launch.python, "-I", "-S", "-B", "-u", "-c", BOOTSTRAP, json.dumps(config)]
