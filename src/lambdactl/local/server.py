@@ -84,9 +84,11 @@ def preload_backends() -> None:
 
 def _install(args: Any, endpoint: str, work_dir: Path, creds: Any) -> Any:
     """moto's backends, the local Lambda runtime in moto's place, IAM enforcement."""
+    from lambdactl.local import speedups
     from lambdactl.local.patch import install
 
     preload_backends()
+    speedups.install()
     # Descendants that escape an environment's tree become ours, to be swept.
     subreaper = set_subreaper()
     runtime = install(endpoint, work_dir=work_dir, role_delay=args.role_delay, credentials=creds,
