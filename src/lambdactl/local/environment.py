@@ -159,8 +159,11 @@ class Environment:
     def sample_memory(self) -> None:
         """Track the peak memory of the whole tree; past MemorySize, kill it (Lambda's OOM)."""
         # VmHWM catches the runtime's own spikes between two samples; the sum, its children.
-        tree = proctree.tree_rss_kb(self.proc.pid)
-        self.peak_kb = max(self.peak_kb, tree, proctree.status_kb(self.proc.pid, "VmHWM"))
+        # The root is the environment's guard (bootstrap.py), not the function's memory.
+        tree = proctree.tree_rss_kb(self.proc.pid) - proctree.rss_kb(self.proc.pid)
+        hwm = max((proctree.status_kb(pid, "VmHWM") for pid in proctree.children(self.proc.pid)),
+                  default=0)
+        self.peak_kb = max(self.peak_kb, tree, hwm)
         if self.peak_kb > self.spec.memory_mb * 1024 and self.alive:
             self.kill("oom")
 

@@ -8,8 +8,7 @@ tests/local/test_local_contract.py (moto is pinned to a minor version).
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 
 def install() -> None:
@@ -24,5 +23,12 @@ def install() -> None:
     moto.backends.list_of_moto_modules = lambda: modules
     # moto 5.2: every request runs inspect.getmembers over its service's response
     # class to find the action's method. Classes do not change either.
-    names: Callable[[object], Iterable[str]] = moto.core.responses.method_names_from_class
-    moto.core.responses.method_names_from_class = functools.cache(names)
+    original: Callable[[object], list[str]] = moto.core.responses.method_names_from_class
+    known: dict[object, list[str]] = {}
+
+    def method_names(clazz: object) -> list[str]:
+        if clazz not in known:
+            known[clazz] = original(clazz)
+        return known[clazz]
+
+    moto.core.responses.method_names_from_class = method_names
