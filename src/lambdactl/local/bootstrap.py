@@ -39,6 +39,12 @@ def main() -> None:
     if os.getppid() != config["server"]:
         os._exit(70)  # the server died before PDEATHSIG was armed
     guard = os.getpid()
+    if config.get("cgroup"):  # the environment's CPU share (cpushare.py), for the whole tree
+        try:
+            with open(config["cgroup"], "w") as procs:
+                procs.write(str(guard))
+        except OSError:
+            pass  # it runs without one
     runtime = os.fork()
     if runtime:
         watch(runtime)

@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from lambdactl.local import proctree
+from lambdactl.local.cpushare import CpuCgroups
 from lambdactl.local.cwlogs import LogSink, stream_name
 from lambdactl.local.invocation import (
     INIT_LIMIT_S,
@@ -50,6 +51,7 @@ class Launch:
     spawner: Spawner
     libs: Path | None = None  # the runtime's own libraries; None: the host's sys.path
     python: str = sys.executable
+    cpu: CpuCgroups | None = None  # CPU share by memory (cpushare.py); None: unlimited
 
 
 class Environment:
@@ -85,6 +87,7 @@ class Environment:
         self._early: list[str] | None = []  # lines logged before the first invocation
         if banner:
             self._log(banner)
+        self.cgroup = launch.cpu.create(f"env-{uuid.uuid4().hex[:12]}") if launch.cpu else None
         self.api = RuntimeApiServer(self)
         try:
             self.proc = launch.spawner.popen(
@@ -117,6 +120,8 @@ class Environment:
     def _command(self, task_root: Path) -> list[str]:
         config: dict[str, object] = {"server": os.getpid(), "handler": self.spec.handler,
                                      "path": None}
+        if self.cgroup is not None:  # the guard joins it before it forks the runtime
+            config["cgroup"] = str(self.cgroup / "cgroup.procs")
         if is_custom(self.spec.runtime):  # the function's own bootstrap, not awslambdaric
             config["exec"] = bootstrap_candidates(task_root, self.opt_root)
         elif self._launch.libs is None:  # in-process tests: the host's sys.path
@@ -177,6 +182,8 @@ class Environment:
             self._fail_exited(inv, returncode)
         self._queue.put(None)  # releases a /next blocked on an empty queue
         self.api.close()
+        if self._launch.cpu and self.cgroup:
+            self._launch.cpu.remove(self.cgroup)
 
     def _fail_exited(self, inv: Invocation, returncode: int) -> None:
         if self.kill_reason == "oom":
@@ -203,6 +210,8 @@ class Environment:
     def next_invocation(self) -> Delivery | None:
         if self.init_duration_ms is None:
             self.init_duration_ms = (time.monotonic() - self._started) * 1000
+            if self._launch.cpu and self.cgroup:  # init done: invocations get memory's share
+                self._launch.cpu.limit(self.cgroup, self.spec.memory_mb)
         inv = self._queue.get()
         if inv is None:
             return None

@@ -264,6 +264,8 @@ class LocalRuntime:
                 pass
         if self._sweep:
             self.launch.spawner.sweep()
+        if self.launch.cpu:
+            self.launch.cpu.close()
         self.code.close()
 
     # -- internals ------------------------------------------------------------

@@ -17,6 +17,7 @@ import socket
 import sys
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--state-file", required=True, type=Path)
     parser.add_argument("--role-delay", type=float, default=None)
     parser.add_argument("--no-iam", action="store_true", help="handlers get full access")
+    parser.add_argument("--cpu-share", action="store_true", help="CPU in proportion to memory")
     return parser.parse_args(argv)
 
 
@@ -122,6 +124,10 @@ def main(argv: list[str] | None = None) -> int:
 
     creds = Credentials.generate()
     runtime = _install(args, endpoint, work_dir, creds)
+    if args.cpu_share:
+        from lambdactl.local.cpushare import cpu_cgroups
+
+        runtime.launch = replace(runtime.launch, cpu=cpu_cgroups())
     try:
         serve(port, creds)
     except OSError as exc:
@@ -139,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         access_key_id=creds.access_key_id,
         secret_access_key=creds.secret_access_key,
         session_token=creds.session_token,
+        cpu_share=runtime.launch.cpu.describe if runtime.launch.cpu else "",
     )
     write_state(args.state_file, info)
     log.info("sandbox listening on %s (moto %s, pid %d)", endpoint, moto.__version__, info.pid)
