@@ -27,6 +27,8 @@ import threading
 import zipfile
 from pathlib import Path
 
+from lambdactl.local.treewatch import TreeWatch
+
 Fingerprint = str
 
 
@@ -91,6 +93,7 @@ class CodeCache:
         root.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._stamps: dict[Path, Fingerprint] = {}
+        self._watch = TreeWatch.create()  # None: every check walks the tree
 
     def tree(self, zips: list[bytes], prefix: str = "") -> tuple[Path, Fingerprint]:
         """ZIPS unzipped into one directory (later over earlier, as Lambda layers /opt)."""
@@ -99,7 +102,7 @@ class CodeCache:
         root = self.root / f"{prefix}{digest[:16]}"
         with self._lock:
             stamp = self._stamps.get(root)
-            if stamp is not None and root.is_dir() and fingerprint(root) == stamp:
+            if stamp is not None and root.is_dir() and self._unchanged(root, stamp):
                 return root, stamp
             remove_tree(root)  # missing, or touched since it was unzipped
             tmp = Path(tempfile.mkdtemp(dir=self.root, prefix=".unzip-"))
@@ -109,12 +112,21 @@ class CodeCache:
             os.replace(tmp, root)
             make_read_only(root)
             self._stamps[root] = stamp = fingerprint(root)
+            if self._watch is not None:
+                self._watch.watch(root)
             return root, stamp
 
     def intact(self, root: Path, stamp: Fingerprint) -> bool:
         """Is ROOT still the tree that was stamped STAMP (and the cache's current one)?"""
         with self._lock:
-            return self._stamps.get(root) == stamp and fingerprint(root) == stamp
+            return self._stamps.get(root) == stamp and self._unchanged(root, stamp)
+
+    def _unchanged(self, root: Path, stamp: Fingerprint) -> bool:
+        if self._watch is not None and not self._watch.touched(root):
+            return True  # the kernel saw no change to any entry (treewatch.py)
+        return fingerprint(root) == stamp
 
     def close(self) -> None:
+        if self._watch is not None:
+            self._watch.close()
         remove_tree(self.root)

@@ -194,8 +194,7 @@ def start(
     port: int = DEFAULT_PORT, role_delay: float | None = None, wait: float = 20.0, iam: bool = True,
     cpu_share: bool = False,
 ) -> tuple[SandboxInfo, bool]:
-    """Start the sandbox in the background; ``(info, started_now)``. port=0: any free port.
-    CPU_SHARE: functions get CPU in proportion to their memory (cpushare.py)."""
+    """Start the sandbox in the background; ``(info, started_now)``. port=0: any free port."""
     with _locked():
         running = read_state()
         if running is not None:
@@ -228,10 +227,7 @@ def _spawn(port: int, role_delay: float | None, iam: bool = True,
     command += ["--state-file", str(state_path())]
     if role_delay is not None:
         command += ["--role-delay", str(role_delay)]
-    if not iam:
-        command.append("--no-iam")
-    if cpu_share:
-        command.append("--cpu-share")
+    command += [flag for flag, on in (("--no-iam", not iam), ("--cpu-share", cpu_share)) if on]
     with open(log_path(), "wb") as log:
         proc = subprocess.Popen(
             command,

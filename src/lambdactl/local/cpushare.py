@@ -17,6 +17,7 @@ import contextlib
 import os
 import signal
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,6 +81,31 @@ class CpuCgroups:
 
     def close(self) -> None:
         remove_all(self.base)
+
+
+@dataclass(frozen=True)
+class EnvCgroup:
+    """One environment's cgroup, or none (every method then does nothing)."""
+
+    cpu: CpuCgroups | None
+    path: Path | None
+
+    @classmethod
+    def make(cls, cpu: CpuCgroups | None) -> EnvCgroup:
+        return cls(cpu, cpu.create(f"env-{uuid.uuid4().hex[:12]}") if cpu else None)
+
+    @property
+    def procs(self) -> str | None:
+        """Where the guard writes its pid to join (before it forks the runtime)."""
+        return str(self.path / "cgroup.procs") if self.path else None
+
+    def limit(self, memory_mb: int) -> None:
+        if self.cpu and self.path:
+            self.cpu.limit(self.path, memory_mb)
+
+    def remove(self) -> None:
+        if self.cpu and self.path:
+            self.cpu.remove(self.path)
 
 
 def remove_all(base: Path) -> None:

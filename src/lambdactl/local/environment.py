@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from lambdactl.local import proctree
-from lambdactl.local.cpushare import CpuCgroups
+from lambdactl.local.cpushare import CpuCgroups, EnvCgroup
 from lambdactl.local.cwlogs import LogSink, stream_name
 from lambdactl.local.invocation import (
     INIT_LIMIT_S,
@@ -87,7 +87,7 @@ class Environment:
         self._early: list[str] | None = []  # lines logged before the first invocation
         if banner:
             self._log(banner)
-        self.cgroup = launch.cpu.create(f"env-{uuid.uuid4().hex[:12]}") if launch.cpu else None
+        self.cgroup = EnvCgroup.make(launch.cpu)  # its CPU share (cpushare.py)
         self.api = RuntimeApiServer(self)
         try:
             self.proc = launch.spawner.popen(
@@ -119,9 +119,7 @@ class Environment:
 
     def _command(self, task_root: Path) -> list[str]:
         config: dict[str, object] = {"server": os.getpid(), "handler": self.spec.handler,
-                                     "path": None}
-        if self.cgroup is not None:  # the guard joins it before it forks the runtime
-            config["cgroup"] = str(self.cgroup / "cgroup.procs")
+                                     "path": None, "cgroup": self.cgroup.procs}
         if is_custom(self.spec.runtime):  # the function's own bootstrap, not awslambdaric
             config["exec"] = bootstrap_candidates(task_root, self.opt_root)
         elif self._launch.libs is None:  # in-process tests: the host's sys.path
@@ -164,11 +162,7 @@ class Environment:
     def sample_memory(self) -> None:
         """Track the peak memory of the whole tree; past MemorySize, kill it (Lambda's OOM)."""
         # VmHWM catches the runtime's own spikes between two samples; the sum, its children.
-        # The root is the environment's guard (bootstrap.py), not the function's memory.
-        tree = proctree.tree_rss_kb(self.proc.pid) - proctree.rss_kb(self.proc.pid)
-        hwm = max((proctree.status_kb(pid, "VmHWM") for pid in proctree.children(self.proc.pid)),
-                  default=0)
-        self.peak_kb = max(self.peak_kb, tree, hwm)
+        self.peak_kb = max(self.peak_kb, *proctree.below_guard_kb(self.proc.pid))
         if self.peak_kb > self.spec.memory_mb * 1024 and self.alive:
             self.kill("oom")
 
@@ -182,8 +176,7 @@ class Environment:
             self._fail_exited(inv, returncode)
         self._queue.put(None)  # releases a /next blocked on an empty queue
         self.api.close()
-        if self._launch.cpu and self.cgroup:
-            self._launch.cpu.remove(self.cgroup)
+        self.cgroup.remove()
 
     def _fail_exited(self, inv: Invocation, returncode: int) -> None:
         if self.kill_reason == "oom":
@@ -210,8 +203,7 @@ class Environment:
     def next_invocation(self) -> Delivery | None:
         if self.init_duration_ms is None:
             self.init_duration_ms = (time.monotonic() - self._started) * 1000
-            if self._launch.cpu and self.cgroup:  # init done: invocations get memory's share
-                self._launch.cpu.limit(self.cgroup, self.spec.memory_mb)
+            self.cgroup.limit(self.spec.memory_mb)  # init done: invocations get memory's share
         inv = self._queue.get()
         if inv is None:
             return None
