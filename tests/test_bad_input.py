@@ -100,7 +100,7 @@ CASES: list[tuple[str, Callable[[Path], None] | None, list[str], int, str]] = [
     ("handler-module-path", toml_sub('handler = "app.lambda_handler"', 'handler = "missing.lambda_handler"'), ["up"], 2, "expected functions/hello/missing.py or functions/hello/missing/__init__.py"),
     ("handler-known-functions-only", both(toml_sub('handler = "app.lambda_handler"', 'handler = "app.nothere"'), write("functions/hello/app.py", "import json\nimport os\nN = 1\ndef lambda_handler(e, c):\n    return 1\n")), ["invoke", "hello"], 2, "functions/hello/app.py defines no function 'nothere'; known: lambda_handler"),
     ("handler-syntax-error", write("functions/hello/app.py", "def lambda_handler(:\n"), ["up"], 2, "syntax error"),
-    ("runtime", toml_sub('runtime = "python3.12"', 'runtime = "nodejs20.x"'), ["up"], 2, "not a supported Lambda Python runtime"),
+    ("runtime", toml_sub('runtime = "python3.12"', 'runtime = "nodejs20.x"'), ["up"], 2, "not a supported Lambda runtime"),
     ("memory-low", toml_sub("memory = 128", "memory = 64"), ["up"], 2, "64 MB is out of range"),
     ("memory-high", toml_sub("memory = 128", "memory = 20000"), ["up"], 2, "20000 MB is out of range"),
     ("memory-type", toml_sub("memory = 128", 'memory = "128"'), ["up"], 2, "must be an integer"),

@@ -13,8 +13,9 @@ import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lambdactl import refs
+from lambdactl import refs, runtimes
 from lambdactl.checks import _check_keys, _path, _Problems, _shown, _table, _typed
+from lambdactl.config_layers import parse_layer as _parse_layer
 from lambdactl.errors import ConfigError
 from lambdactl.handler_check import verdict as check_handler
 from lambdactl.spec import (  # noqa: F401 - config's names: the schema and its dataclasses
@@ -159,7 +160,10 @@ def _parse_function(p: _Problems, root: Path, project: str, key: str, tbl: Any,
     url = parse_url(p, where, tbl.get("url"))
     schedules = parse_schedules(p, where, fname, tbl.get("triggers", []))
 
-    handler = _parse_handler(p, where, tbl.get("handler"), source, src_path, root)
+    if runtimes.is_custom(runtime):  # a bootstrap, not a Python handler: runtimes.py
+        handler = runtimes.parse_custom(p, where, tbl, layers, layer_keys, src_path, root)
+    else:
+        handler = _parse_handler(p, where, tbl.get("handler"), source, src_path, root)
 
     # ${bucket} is known if triggers are declared, even one already reported as wrong.
     placeholders = allowed_placeholders(env_items, bool(triggers) or bool(tbl.get("triggers"))) | set(known_refs)
@@ -255,8 +259,8 @@ def _parse_policy(p: _Problems, where: str, root: Path, policy: Any, placeholder
 def _parse_settings(p: _Problems, where: str, tbl: dict[str, Any]) -> tuple[Any, Any, Any, Any, Any, Any]:
     """runtime, memory, timeout, architecture, log retention and description, each checked."""
     runtime = tbl.get("runtime", "python3.12")
-    if runtime not in PYTHON_RUNTIMES:
-        p.add(f"{where}.runtime", f"{runtime!r} is not a supported Lambda Python runtime; use one of {', '.join(PYTHON_RUNTIMES)}")
+    if (problem := runtimes.runtime_problem(runtime)) is not None:
+        p.add(f"{where}.runtime", problem)
     memory = tbl.get("memory", 128)
     if _typed(p, f"{where}.memory", memory, int, "an integer (MB)") and not 128 <= memory <= 10240:
         p.add(f"{where}.memory", f"{memory} MB is out of range; Lambda allows 128-10240 MB")
@@ -273,77 +277,6 @@ def _parse_settings(p: _Problems, where: str, tbl: dict[str, Any]) -> tuple[Any,
     if _typed(p, f"{where}.description", description, str, "a string") and len(description) > 256:
         p.add(f"{where}.description", "is longer than Lambda's 256 characters")
     return runtime, memory, timeout, arch, retention, description
-
-
-def _parse_layer(p: _Problems, root: Path, project: str, key: str, tbl: Any,
-                 functions: list[Function]) -> Layer | None:
-    """[layers.KEY]: a layer built from a requirements file; defaults from the functions naming it."""
-    from lambdactl.layers import marker_length
-    from lambdactl.package import has_requirements
-
-    where = f"layers.{key}"
-    n_before = len(p.items)
-    if not _table(p, where, tbl, LAYER_KEYS, "a table with requirements = \"path/requirements.txt\""):
-        return None
-    lname = f"{project}-{key}"
-    if not LAYER_KEY.fullmatch(key):
-        p.add(where, "layer names use letters, digits, '-' and '_' (Lambda's rule)")
-    elif len(lname) > 64:
-        p.add(where, f"layer name {lname!r} is {len(lname)} chars; lambdactl allows 64: shorten the project or layer name")
-    users = [fn for fn in functions if key in fn.layers]
-
-    req = tbl.get("requirements")
-    req_path = _path(p, f"{where}.requirements", req, root,
-                     "requirements = \"layers/<name>/requirements.txt\" (relative to this file)")
-    if req_path is not None and not req_path.is_file():
-        p.add(f"{where}.requirements", f"file {req!r} does not exist (paths are relative to {p.path.name})")
-    elif req_path is not None and not has_requirements(req_path.read_text(encoding="utf-8", errors="replace")):
-        p.add(f"{where}.requirements", f"{req!r} lists no packages; add some or remove [layers.{key}]")
-
-    runtimes = _layer_runtimes(p, where, tbl.get("runtimes"), users)
-
-    arch = tbl.get("architecture")
-    archs = sorted({fn.architecture for fn in users})
-    if arch is None:
-        if len(archs) > 1:
-            names = ", ".join(f"functions.{fn.key} ({fn.architecture})" for fn in users)
-            p.add(f"{where}.architecture", f"the functions using it disagree: {names}; "
-                  "set architecture in both the layer and the functions, or use two layers")
-        arch = archs[0] if archs else "x86_64"
-    elif arch not in ARCHITECTURES:
-        p.add(f"{where}.architecture", f"{arch!r} must be \"x86_64\" or \"arm64\"")
-    else:
-        for fn in users:
-            if fn.architecture != arch:
-                p.add(f"{where}.architecture", f"is {arch} but functions.{fn.key} is {fn.architecture}: "
-                      "native wheels differ; make them agree or use two layers")
-
-    description = tbl.get("description", "")
-    room = LAYER_DESCRIPTION_MAX - marker_length(project)
-    if _typed(p, f"{where}.description", description, str, "a string") and len(description) > room:
-        p.add(f"{where}.description", f"is {len(description)} chars; {room} fit next to lambdactl's marker in Lambda's 256")
-    if len(p.items) > n_before and not p.lenient:
-        return None
-    return Layer(key=key, name=lname, requirements=req_path or root, runtimes=tuple(runtimes),
-                 architecture=arch, description=description)
-
-
-def _layer_runtimes(p: _Problems, where: str, declared: Any, users: list[Function]) -> list[str]:
-    """The layer's compatible runtimes: as declared (covering its functions'), else theirs."""
-    runtimes: list[str] = sorted({fn.runtime for fn in users})
-    if declared is not None and _typed(p, f"{where}.runtimes", declared, list, "a list of runtimes like [\"python3.12\"]"):
-        bad = [r for r in declared if r not in PYTHON_RUNTIMES]
-        for r in bad:
-            p.add(f"{where}.runtimes", f"{r!r} is not a supported Lambda Python runtime; use one of {', '.join(PYTHON_RUNTIMES)}")
-        if not declared:
-            p.add(f"{where}.runtimes", "is empty; list the runtimes of the functions using it, or leave it out")
-        runtimes = sorted(set(declared))
-        for fn in users:
-            if not bad and fn.runtime not in runtimes:
-                p.add(f"{where}.runtimes", f"lacks {fn.runtime}, the runtime of functions.{fn.key}; add it")
-    if len(runtimes) > MAX_COMPATIBLE_RUNTIMES:
-        p.add(f"{where}.runtimes", f"Lambda allows at most {MAX_COMPATIBLE_RUNTIMES} compatible runtimes")
-    return runtimes
 
 
 def allowed_placeholders(env: list[tuple[str, str]], triggers: bool) -> set[str]:

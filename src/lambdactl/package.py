@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lambdactl.errors import ConfigError
+from lambdactl.runtimes import is_custom
 from lambdactl.sources import DEFAULT_EXCLUDES, collect, load_ignores  # noqa: F401
 from lambdactl.vendor import (  # noqa: F401 - package is where callers and tests find them
     BLOB,
@@ -188,7 +189,7 @@ def package_function(source: Path, build_dir: Path, name: str, *, runtime: str =
     key = ""
     deps_seconds = 0.0
     req = source / REQUIREMENTS
-    if req.is_file():
+    if req.is_file() and not is_custom(runtime):  # a custom runtime's files ship as they are
         files = [f for f in files if f[0] != REQUIREMENTS]   # not shipped
         if has_requirements(req.read_text(encoding="utf-8", errors="replace")):
             t0 = time.perf_counter()

@@ -28,7 +28,16 @@ BALANCED_WEIGHT = 0.5       # Power Tuning's default balancedWeight: cost and sp
 Run = tuple[float, int]     # (duration ms, billed ms): sorts by duration first
 T = TypeVar("T", float, Run)
 SANDBOX_NOTE = ("the sandbox does not give a function CPU in proportion to its memory: "
-                "durations will not reflect memory (the prices do)")
+                "durations will not reflect memory (the prices do); `lambdactl local start "
+                "--cpu-share` does, where the machine allows a cgroup CPU quota")
+
+
+def sandbox_note() -> str | None:
+    """SANDBOX_NOTE, unless the running sandbox gives CPU in proportion to memory."""
+    from lambdactl.local import control
+
+    info = control.read_state()
+    return None if info is not None and info.cpu_share else SANDBOX_NOTE
 
 
 def parse_memory(text: str) -> list[int]:

@@ -209,3 +209,27 @@ def test_destination_record_shape() -> None:
     version = record("arn:aws:lambda:us-east-1:123456789012:function:f:2", "2", "r", b"{}", b"", None, "Success", 1)
     assert version["requestContext"]["functionArn"].endswith(":function:f:2")
     assert "functionError" not in version["responseContext"] and version["responsePayload"] is None
+
+
+def test_speedups_patch_what_moto_calls_per_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    """speedups.py caches two per-request lookups; moto must still call them by these names."""
+    import moto.backends
+    import moto.core.responses
+    from moto.awslambda.responses import LambdaResponse
+    from moto.moto_server import werkzeug_app
+
+    from lambdactl.local import speedups
+
+    assert "backends.list_of_moto_modules()" in inspect.getsource(werkzeug_app)
+    assert "method_names_from_class(self.__class__)" in inspect.getsource(
+        moto.core.responses.BaseResponse.call_action)
+    modules = list(moto.backends.list_of_moto_modules())
+    methods = moto.core.responses.method_names_from_class(LambdaResponse)
+    monkeypatch.setattr(moto.backends, "list_of_moto_modules", moto.backends.list_of_moto_modules)
+    monkeypatch.setattr(moto.core.responses, "method_names_from_class",
+                        moto.core.responses.method_names_from_class)
+    speedups.install()
+    assert list(moto.backends.list_of_moto_modules()) == modules and "awslambda" in modules
+    assert moto.core.responses.method_names_from_class(LambdaResponse) == methods
+    assert moto.core.responses.method_names_from_class(LambdaResponse) is \
+        moto.core.responses.method_names_from_class(LambdaResponse)  # computed once

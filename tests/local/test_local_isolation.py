@@ -98,21 +98,28 @@ def test_setsid_children_do_not_survive_the_timeout(
     assert _gone(pids), [p for p in pids if alive(p)]
 
 
+def _escaped_children(tmp_path: Path) -> list[int]:
+    """On the sandbox of LAMBDACTL_HOME: the pids a warm environment's handler left
+    running (setsid, and setsid after a double fork)."""
+    info = control.start(port=0)[0]
+    iam, lam = control.client(info, "iam"), control.client(info, "lambda")
+    role = iam.create_role(RoleName="r", AssumeRolePolicyDocument=json.dumps(TRUST_POLICY))
+    lam.create_function(FunctionName="esc", Runtime="python3.11", Role=role["Role"]["Arn"],
+                        Handler="app.escape", Code={"ZipFile": package("app.py")})
+    pidfile = tmp_path / "pids"
+    response = lam.invoke(FunctionName="esc", Payload=json.dumps({"pidfile": str(pidfile)}))
+    assert json.loads(response["Payload"].read()) == "still here"
+    pids = [int(p) for p in pidfile.read_text().split()]
+    assert all(alive(pid) for pid in pids)  # the environment is warm: they live on
+    return pids
+
+
 def test_setsid_children_do_not_survive_local_stop(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, role_arn: str
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("LAMBDACTL_HOME", str(tmp_path / "home"))
-    info, _ = control.start(port=0)
     try:
-        iam, lam = control.client(info, "iam"), control.client(info, "lambda")
-        role = iam.create_role(RoleName="r", AssumeRolePolicyDocument=json.dumps(TRUST_POLICY))
-        lam.create_function(FunctionName="esc", Runtime="python3.11", Role=role["Role"]["Arn"],
-                            Handler="app.escape", Code={"ZipFile": package("app.py")})
-        pidfile = tmp_path / "pids"
-        response = lam.invoke(FunctionName="esc", Payload=json.dumps({"pidfile": str(pidfile)}))
-        assert json.loads(response["Payload"].read()) == "still here"
-        pids = [int(p) for p in pidfile.read_text().split()]
-        assert all(alive(pid) for pid in pids)  # the environment is warm: they live on
+        pids = _escaped_children(tmp_path)
     finally:
         control.stop()
     assert _gone(pids), [p for p in pids if alive(p)]
@@ -186,3 +193,26 @@ def test_wrong_cpu_is_named(tmp_path: Path) -> None:
     assert problem and problem.startswith(f"lib/_c.abi3.so is built for {other}, but runs here")
     (tmp_path / "lib" / "_c.abi3.so").unlink()
     assert native_mismatch(tmp_path / "lib", HOST_VERSION) is None
+
+
+def test_setsid_children_do_not_survive_the_server_being_sigkilled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No `local stop`, no shutdown code: the server dies at once. Each environment's
+    guard (bootstrap.py) hears it (PR_SET_PDEATHSIG) and kills its whole tree."""
+    import os
+    import signal
+
+    monkeypatch.setenv("LAMBDACTL_HOME", str(tmp_path / "home"))
+    server = control.start(port=0)[0].pid
+    try:
+        pids = _escaped_children(tmp_path)
+    finally:
+        os.kill(server, signal.SIGKILL)
+    try:
+        assert _gone(pids), [p for p in pids if alive(p)]
+    finally:
+        for pid in pids:  # what a failure leaves behind
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        control.stop()  # the state file of a dead server

@@ -106,7 +106,8 @@ def test_unsupported_functions() -> None:
     )
     assert unsupported(spec) is None
     node = FunctionSpec("f", "arn", "$LATEST", "1", "us-east-1", "a.b", "nodejs20.x", 128, 3)
-    assert "Python functions only" in (unsupported(node) or "")
+    problem = unsupported(node) or ""
+    assert "Python functions and custom runtimes (provided.al2023, provided.al2) only" in problem
 
 
 CHILD = """

@@ -30,8 +30,11 @@ def command() -> None:
               help="Make new IAM roles unassumable for SECONDS, as IAM propagation does on AWS.")
 @click.option("--no-iam", is_flag=True,
               help="Do not enforce IAM: handlers get full access instead of their role's.")
+@click.option("--cpu-share", is_flag=True,
+              help="Give each function CPU in proportion to its memory (1,769 MB = 1 vCPU), "
+                   "as Lambda does, where the machine allows a cgroup CPU quota.")
 @click.pass_obj
-def start(app: App, port: int, role_delay: float | None, no_iam: bool) -> None:
+def start(app: App, port: int, role_delay: float | None, no_iam: bool, cpu_share: bool) -> None:
     """Start the sandbox in the background.
 
     Example: lambdactl local start
@@ -40,7 +43,10 @@ def start(app: App, port: int, role_delay: float | None, no_iam: bool) -> None:
 
     t0 = time.monotonic()
     with app.term.status("starting the local sandbox…"):
-        info, started = control.start(port=port, role_delay=role_delay, iam=not no_iam)
+        info, started = control.start(port=port, role_delay=role_delay, iam=not no_iam,
+                                      cpu_share=cpu_share)
+    if cpu_share and not info.cpu_share:
+        app.term.warn(f"CPU share cannot follow memory on this machine; {info.log_file} says why")
     _show(app, info, "started" if started else "already running", time.monotonic() - t0 if started else None)
 
 

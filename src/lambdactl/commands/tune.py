@@ -43,9 +43,9 @@ def command(app: App, fn: str | None, memory_list: str, runs: int, payload: str 
 
         plots.require()  # before any AWS call: a missing extra is a usage error
     term = app.term
-    if app.aws.target.is_local:
-        term.warn(core.SANDBOX_NOTE)
-    lam = app.aws.client("lambda")
+    lam = app.aws.client("lambda")  # on the local target, the sandbox runs from here on
+    if app.aws.target.is_local and (note := core.sandbox_note()):
+        term.warn(note)
     with term.status(f"tuning {function.name}…") as status:
         def progress(memory_mb: int, run: int, total: int) -> None:
             status.update(f"{function.name} at {memory_mb} MB: run {run} of {total}")

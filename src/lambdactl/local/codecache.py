@@ -27,6 +27,8 @@ import threading
 import zipfile
 from pathlib import Path
 
+from lambdactl.local.treewatch import TreeWatch
+
 Fingerprint = str
 
 
@@ -74,6 +76,15 @@ def remove_tree(root: Path) -> None:
     shutil.rmtree(root, ignore_errors=True)
 
 
+def extract(package: zipfile.ZipFile, dest: Path) -> None:
+    """Unzip PACKAGE into DEST keeping the executable bits its Unix modes carry
+    (extractall drops them; a custom runtime's bootstrap needs its own)."""
+    for info in package.infolist():
+        path = package.extract(info, dest)
+        if info.create_system == 3 and (info.external_attr >> 16) & stat.S_IXUSR:
+            os.chmod(path, os.stat(path).st_mode | 0o111)
+
+
 class CodeCache:
     """Unzipped trees by content hash, each with the fingerprint it was made with."""
 
@@ -82,6 +93,7 @@ class CodeCache:
         root.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._stamps: dict[Path, Fingerprint] = {}
+        self._watch = TreeWatch.create()  # None: every check walks the tree
 
     def tree(self, zips: list[bytes], prefix: str = "") -> tuple[Path, Fingerprint]:
         """ZIPS unzipped into one directory (later over earlier, as Lambda layers /opt)."""
@@ -90,22 +102,31 @@ class CodeCache:
         root = self.root / f"{prefix}{digest[:16]}"
         with self._lock:
             stamp = self._stamps.get(root)
-            if stamp is not None and root.is_dir() and fingerprint(root) == stamp:
+            if stamp is not None and root.is_dir() and self._unchanged(root, stamp):
                 return root, stamp
             remove_tree(root)  # missing, or touched since it was unzipped
             tmp = Path(tempfile.mkdtemp(dir=self.root, prefix=".unzip-"))
             for data in zips:
                 with zipfile.ZipFile(io.BytesIO(data)) as package:
-                    package.extractall(tmp)
+                    extract(package, tmp)
             os.replace(tmp, root)
             make_read_only(root)
             self._stamps[root] = stamp = fingerprint(root)
+            if self._watch is not None:
+                self._watch.watch(root)
             return root, stamp
 
     def intact(self, root: Path, stamp: Fingerprint) -> bool:
         """Is ROOT still the tree that was stamped STAMP (and the cache's current one)?"""
         with self._lock:
-            return self._stamps.get(root) == stamp and fingerprint(root) == stamp
+            return self._stamps.get(root) == stamp and self._unchanged(root, stamp)
+
+    def _unchanged(self, root: Path, stamp: Fingerprint) -> bool:
+        if self._watch is not None and not self._watch.touched(root):
+            return True  # the kernel saw no change to any entry (treewatch.py)
+        return fingerprint(root) == stamp
 
     def close(self) -> None:
+        if self._watch is not None:
+            self._watch.close()
         remove_tree(self.root)

@@ -55,6 +55,7 @@ class SandboxInfo:
     access_key_id: str = ""
     secret_access_key: str = field(default="", repr=False)
     session_token: str = field(default="", repr=False)
+    cpu_share: str = ""  # how CPU follows memory (local/cpushare.py); "" where it cannot
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2)
@@ -82,6 +83,7 @@ class SandboxInfo:
             access_key_id=str(data.get("access_key_id", "")),
             secret_access_key=str(data.get("secret_access_key", "")),
             session_token=str(data.get("session_token", "")),
+            cpu_share=str(data.get("cpu_share", "")),
         )
 
 
@@ -189,7 +191,8 @@ def read_state() -> SandboxInfo | None:
 
 
 def start(
-    port: int = DEFAULT_PORT, role_delay: float | None = None, wait: float = 20.0, iam: bool = True
+    port: int = DEFAULT_PORT, role_delay: float | None = None, wait: float = 20.0, iam: bool = True,
+    cpu_share: bool = False,
 ) -> tuple[SandboxInfo, bool]:
     """Start the sandbox in the background; ``(info, started_now)``. port=0: any free port."""
     with _locked():
@@ -203,7 +206,7 @@ def start(
             )
         _require_extras()
         remove_state(state_path())
-        proc = _spawn(port, role_delay, iam)
+        proc = _spawn(port, role_delay, iam, cpu_share)
         return _wait_for_state(proc, wait), True
 
 
@@ -218,13 +221,13 @@ def _require_extras() -> None:
         )
 
 
-def _spawn(port: int, role_delay: float | None, iam: bool = True) -> subprocess.Popen[bytes]:
+def _spawn(port: int, role_delay: float | None, iam: bool = True,
+           cpu_share: bool = False) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", SERVER_MODULE, "--port", str(port)]
     command += ["--state-file", str(state_path())]
     if role_delay is not None:
         command += ["--role-delay", str(role_delay)]
-    if not iam:
-        command.append("--no-iam")
+    command += [flag for flag, on in (("--no-iam", not iam), ("--cpu-share", cpu_share)) if on]
     with open(log_path(), "wb") as log:
         proc = subprocess.Popen(
             command,

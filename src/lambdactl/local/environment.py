@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from lambdactl.local import proctree
+from lambdactl.local.cpushare import CpuCgroups, EnvCgroup
 from lambdactl.local.cwlogs import LogSink, stream_name
 from lambdactl.local.invocation import (
     INIT_LIMIT_S,
@@ -36,6 +37,7 @@ from lambdactl.local.invocation import (
 from lambdactl.local.output import OutputReader
 from lambdactl.local.proctree import Spawner
 from lambdactl.local.runtime_api import Delivery, RuntimeApiServer
+from lambdactl.runtimes import bootstrap_candidates, is_custom
 
 # The environment's first code, run with -c (stdlib only; see bootstrap.py).
 BOOTSTRAP = (Path(__file__).parent / "bootstrap.py").read_text(encoding="utf-8")
@@ -49,6 +51,7 @@ class Launch:
     spawner: Spawner
     libs: Path | None = None  # the runtime's own libraries; None: the host's sys.path
     python: str = sys.executable
+    cpu: CpuCgroups | None = None  # CPU share by memory (cpushare.py); None: unlimited
 
 
 class Environment:
@@ -81,6 +84,7 @@ class Environment:
         self._exit_code: int | None = None
         self._init_failure: tuple[bytes, str] | None = None
         self._early: list[str] | None = []  # lines logged before the first invocation
+        self.cgroup = EnvCgroup.make(launch.cpu)  # its CPU share (cpushare.py)
         self.api = RuntimeApiServer(self)
         try:
             self.proc = launch.spawner.popen(
@@ -111,11 +115,14 @@ class Environment:
         return [str(task_root), *self._layer_paths(), *libs]
 
     def _command(self, task_root: Path) -> list[str]:
-        if self._launch.libs is None:  # in-process tests: the host's sys.path
-            config = {"server": os.getpid(), "handler": self.spec.handler, "path": None}
+        config: dict[str, object] = {"server": os.getpid(), "handler": self.spec.handler,
+                                     "path": None, "cgroup": self.cgroup.procs}
+        if is_custom(self.spec.runtime):  # the function's own bootstrap, not awslambdaric
+            config["exec"] = bootstrap_candidates(task_root, self.opt_root)
+        elif self._launch.libs is None:  # in-process tests: the host's sys.path
             return [self._launch.python, "-c", BOOTSTRAP, json.dumps(config)]
-        config = {"server": os.getpid(), "handler": self.spec.handler,
-                  "path": self._sys_path(task_root)}
+        else:
+            config["path"] = self._sys_path(task_root)
         # -I: no PYTHON* variables, no user site, no current directory; -S: no
         # site-packages; -B: no __pycache__ in the read-only code; -u: lines as printed.
         return [self._launch.python, "-I", "-S", "-B", "-u", "-c", BOOTSTRAP, json.dumps(config)]
@@ -152,8 +159,7 @@ class Environment:
     def sample_memory(self) -> None:
         """Track the peak memory of the whole tree; past MemorySize, kill it (Lambda's OOM)."""
         # VmHWM catches the runtime's own spikes between two samples; the sum, its children.
-        tree = proctree.tree_rss_kb(self.proc.pid)
-        self.peak_kb = max(self.peak_kb, tree, proctree.status_kb(self.proc.pid, "VmHWM"))
+        self.peak_kb = max(self.peak_kb, *proctree.below_guard_kb(self.proc.pid))
         if self.peak_kb > self.spec.memory_mb * 1024 and self.alive:
             self.kill("oom")
 
@@ -167,6 +173,7 @@ class Environment:
             self._fail_exited(inv, returncode)
         self._queue.put(None)  # releases a /next blocked on an empty queue
         self.api.close()
+        self.cgroup.remove()
 
     def _fail_exited(self, inv: Invocation, returncode: int) -> None:
         if self.kill_reason == "oom":
@@ -193,6 +200,7 @@ class Environment:
     def next_invocation(self) -> Delivery | None:
         if self.init_duration_ms is None:
             self.init_duration_ms = (time.monotonic() - self._started) * 1000
+            self.cgroup.limit(self.spec.memory_mb)  # init done: invocations get memory's share
         inv = self._queue.get()
         if inv is None:
             return None

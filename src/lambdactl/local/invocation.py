@@ -13,6 +13,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lambdactl.runtimes import is_custom
+
 INIT_LIMIT_S = 10.0  # Lambda's limit on the init phase of an on-demand environment
 TAIL_BYTES = 4096
 
@@ -168,6 +170,8 @@ def lambda_environment(
             **sandbox_env,
         }
     )
+    if is_custom(spec.runtime):  # OS-only runtimes: Lambda sets no AWS_EXECUTION_ENV
+        del env["AWS_EXECUTION_ENV"], env["PYTHONPATH"]
     return env
 
 

@@ -83,6 +83,13 @@ def tree_rss_kb(pid: int) -> int:
     return rss_kb(pid) + sum(rss_kb(child) for child in descendants(pid))
 
 
+def below_guard_kb(guard: int) -> tuple[int, int]:
+    """(resident memory of everything below GUARD, the largest VmHWM among its children):
+    an environment's memory without its guard (bootstrap.py), which is not the function's."""
+    below = tree_rss_kb(guard) - rss_kb(guard)
+    return below, max((status_kb(pid, "VmHWM") for pid in children(guard)), default=0)
+
+
 def _signal(pids: list[int], sig: signal.Signals) -> None:
     for pid in pids:
         with contextlib.suppress(ProcessLookupError, PermissionError):

@@ -19,6 +19,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from lambdactl.runtimes import is_custom
+
 # What the runtime brings: the runtime interface client, and boto3 as Lambda bundles it.
 RUNTIME_DISTRIBUTIONS = ("awslambdaric", "boto3")
 HOST_VERSION = f"{sys.version_info.major}.{sys.version_info.minor}"
@@ -90,7 +92,7 @@ def interpreter(
     """(the Python to run RUNTIME with, a one-line warning when it is not RUNTIME's).
 
     RUN runs the version probe (the server's spawner: its sweep must know the probe)."""
-    if runtime == HOST_RUNTIME:
+    if runtime == HOST_RUNTIME or is_custom(runtime):  # a custom runtime's launcher only execs
         return HOST_PYTHON, None
     path = shutil.which(runtime)  # pyenv shims are found but fail: the probe tells
     if path and path not in _versions:

@@ -34,6 +34,7 @@ from lambdactl.local.pythons import (
     native_mismatch,
     runtime_libs,
 )
+from lambdactl.runtimes import is_custom
 
 __all__ = ["FunctionSpec", "InvokeResult", "LocalRuntime", "Pool", "sandbox_error", "unsupported"]
 
@@ -151,8 +152,9 @@ def unsupported(spec: FunctionSpec) -> str | None:
     """Why this function cannot run locally, or None."""
     if spec.package_type != "Zip":
         return "the lambdactl sandbox runs zip packages only, not container images"
-    if not spec.runtime.startswith("python"):
-        return f"the lambdactl sandbox runs Python functions only (got {spec.runtime or 'none'})"
+    if not spec.runtime.startswith("python") and not is_custom(spec.runtime):
+        return ("the lambdactl sandbox runs Python functions and custom runtimes (provided.al2023, "
+                f"provided.al2) only (got {spec.runtime or 'none'})")
     if not spec.code:
         return "the function has no code package"
     return None
@@ -280,6 +282,8 @@ class LocalRuntime:
                 pass
         if self._sweep:
             self.launch.spawner.sweep()
+        if self.launch.cpu:
+            self.launch.cpu.close()
         self.code.close()
 
     # -- internals ------------------------------------------------------------

@@ -17,6 +17,7 @@ import socket
 import sys
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--state-file", required=True, type=Path)
     parser.add_argument("--role-delay", type=float, default=None)
     parser.add_argument("--no-iam", action="store_true", help="handlers get full access")
+    parser.add_argument("--cpu-share", action="store_true", help="CPU in proportion to memory")
     return parser.parse_args(argv)
 
 
@@ -87,10 +89,11 @@ def preload_backends() -> None:
 
 def _install(args: Any, endpoint: str, work_dir: Path, creds: Any) -> Any:
     """moto's backends, the local Lambda runtime in moto's place, IAM enforcement."""
-    from lambdactl.local import urls
+    from lambdactl.local import speedups, urls
     from lambdactl.local.patch import install
 
     preload_backends()
+    speedups.install()
     urls.install(endpoint)
     # Descendants that escape an environment's tree become ours, to be swept.
     subreaper = set_subreaper()
@@ -125,6 +128,10 @@ def main(argv: list[str] | None = None) -> int:
 
     creds = Credentials.generate()
     runtime = _install(args, endpoint, work_dir, creds)
+    if args.cpu_share:
+        from lambdactl.local.cpushare import cpu_cgroups
+
+        runtime.launch = replace(runtime.launch, cpu=cpu_cgroups())
     from lambdactl.local.scheduler import Scheduler
 
     scheduler = Scheduler()
@@ -146,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         access_key_id=creds.access_key_id,
         secret_access_key=creds.secret_access_key,
         session_token=creds.session_token,
+        cpu_share=runtime.launch.cpu.describe if runtime.launch.cpu else "",
     )
     write_state(args.state_file, info)
     log.info("sandbox listening on %s (moto %s, pid %d)", endpoint, moto.__version__, info.pid)
