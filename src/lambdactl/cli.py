@@ -37,6 +37,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "stats": ("stats", "Invocations, errors, cold starts, duration, memory and cost from the logs."),
     "tune": ("tune", "Invoke at several memory sizes; rank them by cost or speed; --apply the best."),
     "upload": ("upload", "Put a file into a function's trigger bucket, to see it fire."),
+    "send": ("send", "Send a message to one of the project's queues, to see its trigger fire."),
     "event": ("event", "Print a sample event (s3-put, s3-delete) for local testing."),
     "status": ("status", "What is deployed, and how it drifts from the config."),
     "local": ("local", "Start, stop or inspect the embedded local sandbox."),

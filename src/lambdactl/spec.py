@@ -14,7 +14,9 @@ from lambdactl.suggest import known as _known
 
 if TYPE_CHECKING:
     from lambdactl.kinds.project_bucket import ProjectBucket
+    from lambdactl.kinds.queue import Queue
     from lambdactl.kinds.table import Table
+    from lambdactl.triggers.mappings import Mapping
 
 DEFAULT_CONFIG = "lambdactl.toml"
 
@@ -92,6 +94,7 @@ class Function:
     log_retention_days: int = 14
     description: str = ""
     triggers: tuple[Trigger, ...] = ()
+    mappings: tuple[Mapping, ...] = ()   # type = "sqs" / "dynamodb" triggers (triggers/mappings.py)
 
     @property
     def role_name(self) -> str:
@@ -129,6 +132,7 @@ class Project:
     layers: tuple[Layer, ...] = field(default_factory=tuple)
     tables: tuple[Table, ...] = field(default_factory=tuple)   # [tables.NAME] (kinds/table.py)
     buckets: tuple[ProjectBucket, ...] = field(default_factory=tuple)   # [buckets.NAME]
+    queues: tuple[Queue, ...] = field(default_factory=tuple)   # [queues.NAME] (kinds/queue.py)
 
     def layers_of(self, fns: tuple[Function, ...]) -> tuple[Layer, ...]:
         """The [layers.NAME] that FNS name, in declaration order."""

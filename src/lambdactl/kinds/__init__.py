@@ -15,7 +15,9 @@ from lambdactl.kinds import (
     function,
     layer,
     log_group,
+    mapping,
     project_bucket,
+    queue,
     role,
     s3_notification,
     s3_permission,
@@ -23,7 +25,7 @@ from lambdactl.kinds import (
 )
 
 KINDS: dict[str, Kind] = {cast(Kind, m).NAME: cast(Kind, m) for m in (
-    table, project_bucket, role, log_group, layer, function, bucket, s3_permission, s3_notification)}
+    table, project_bucket, queue, role, log_group, layer, function, bucket, s3_permission, s3_notification, mapping)}
 ALL = tuple(KINDS)
 PROJECT_KINDS = tuple(k for k, m in KINDS.items() if getattr(m, "SCOPE", "function") == "project")
 FUNCTION_KINDS = {k: m for k, m in KINDS.items() if k not in PROJECT_KINDS}
@@ -31,6 +33,6 @@ FUNCTION_KINDS = {k: m for k, m in KINDS.items() if k not in PROJECT_KINDS}
 BY_COMMAND = {
     "role": ("role",),
     "deploy": ("log_group", "layer", "function"),
-    "wire": ("bucket", "permission", "notification"),
+    "wire": ("bucket", "permission", "notification", "mapping"),
     "up": ALL,
 }
