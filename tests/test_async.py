@@ -97,3 +97,16 @@ def test_destroy_forgets_it(aws: None, project: Path) -> None:
     run("destroy", "--yes")
     journal = json.loads((project / ".lambdactl/state.json").read_text()) if (project / ".lambdactl/state.json").exists() else {}
     assert not any(k.startswith("async_config:") for t in journal.get("targets", {}).values() for k in t["resources"])
+
+
+def test_a_queue_destination_names_the_projects_queue(aws: None, project: Path) -> None:
+    """queue:KEY resolves to the [queues.KEY]'s own name (explicit here), created first."""
+    toml = project / "lambdactl.toml"
+    toml.write_text(toml.read_text() + '\n[queues.failed]\nname = "my-failures"\n')
+    with_async(project, '{ on_failure = "queue:failed" }')
+    run("up")
+    want = "arn:aws:sqs:us-east-1:123456789012:my-failures"
+    assert config()["DestinationConfig"]["OnFailure"] == {"Destination": want}
+    stmts = {s["Sid"]: s for s in role_policy()["Statement"]}
+    assert stmts["LambdactlAsyncQueues"]["Resource"] == [want]
+    assert client("sqs").get_queue_url(QueueName="my-failures")["QueueUrl"].endswith("/my-failures")

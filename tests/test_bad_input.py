@@ -118,7 +118,7 @@ CASES: list[tuple[str, Callable[[Path], None] | None, list[str], int, str]] = [
     ("name-too-long", toml_sub("[functions.hello]", "[functions." + "h" * 50 + "]"), ["up"], 2, "Lambda allows 64"),
     ("bucket-name", toml_sub('bucket = "lambdactl-demo-uploads"', 'bucket = "Uploads_Bucket"'), ["up"], 2, "not a valid S3 bucket name"),
     ("event-name", toml_sub('events = ["s3:ObjectCreated:*"]', 'events = ["ObjectCreated"]'), ["up"], 2, "is not an S3 event"),
-    ("trigger-type", toml_sub('type = "s3"', 'type = "sqs"'), ["up"], 2, 'only "s3"'),
+    ("trigger-type", toml_sub('type = "s3"', 'type = "kinesis"'), ["up"], 2, 'one of "s3", "schedule", "sqs"'),
     ("trigger-key", toml_sub('type = "s3"', 'type = "s3"\nprefx = "a"'), ["up"], 2, "did you mean 'prefix'"),
     ("trigger-overlap", toml_sub('events = ["s3:ObjectCreated:*"]', 'events = ["s3:ObjectCreated:*"]\n[[functions.hello.triggers]]\nbucket = "lambdactl-demo-uploads"\nprefix = "a/"'), ["up"], 2, "S3 rejects overlapping rules"),
     # -- policy files ----------------------------------------------------------

@@ -24,7 +24,7 @@ from lambdactl.cli import COMMANDS, App, root, with_global_options
 ARGS: dict[str, list[str]] = {
     "package": [], "role": [], "deploy": [], "wire": [], "up": [], "plan": [], "destroy": [],
     "invoke": ["hello"], "logs": ["hello"], "upload": ["{file}"], "status": [],
-    "stats": ["hello"], "tune": ["hello"], "dev": ["hello"], "rollback": ["hello"],
+    "stats": ["hello"], "tune": ["hello"], "dev": ["hello"], "rollback": ["hello"], "send": ["jobs", "x"],
     "event": ["s3-put", "--bucket", "b", "--key", "k"],
     "local start": [], "local stop": [], "local status": [], "local env": [],
     "completion": ["bash"], "init": ["--list"],

@@ -55,7 +55,8 @@ def test_repo_example_loads(project: Path) -> None:
         ("environment = { BIG = \"" + "x" * 5000 + "\" }", "", "Lambda allows 4 KB"),
         ("layers = [\"not-an-arn\"]", "", "is not a layer version ARN"),
         ("", "events = [\"s3:ObjectCreated:Putt\"]", "not an S3 event; did you mean 's3:ObjectCreated:Put'"),
-        ("", "type = \"sqs\"", "only \"s3\""),
+        ("", "type = \"kinesis\"", "one of \"s3\", \"schedule\", \"sqs\", \"dynamodb\""),
+        ("", "type = \"sqs\"", "is not a [queues.NAME] of this file"),
         ("", "prefx = \"a/\"", "unknown key 'prefx'; did you mean 'prefix'"),
     ],
 )

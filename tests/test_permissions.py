@@ -32,11 +32,13 @@ ACTIONS = {
     "s3:HeadBucket": ["s3:ListBucket"],
     "s3:DeleteObjects": ["s3:DeleteObject"],
     "lambda:Invoke": ["lambda:InvokeFunction"],
+    "sqs:SendMessageBatch": ["sqs:SendMessage"],
     "sts:GetCallerIdentity": [],
 }
 # Tags passed at create time need the service's tagging action too.
 TAGGING = {"iam:CreateRole": "iam:TagRole", "lambda:CreateFunction": "lambda:TagResource",
-           "logs:CreateLogGroup": "logs:TagResource", "s3:CreateBucket": "s3:TagResource"}
+           "logs:CreateLogGroup": "logs:TagResource", "s3:CreateBucket": "s3:TagResource",
+           "sqs:CreateQueue": "sqs:TagQueue", "lambda:CreateEventSourceMapping": "lambda:TagResource"}
 
 
 def readme_policy() -> set[str]:
@@ -87,6 +89,23 @@ def test_readme_policy_covers_the_main_flows(project: Path, recorded: list[tuple
     assert ("lambda", "UpdateFunctionCode") in ops and ("s3", "PutBucketNotificationConfiguration") in ops
     policy = readme_policy()
     missing = sorted({a for s, o, p in recorded for a in needed(s, o, p)} - policy)
+    assert missing == [], f"README's policy lacks {missing}"
+
+
+def test_readme_policy_covers_queues_and_mappings(project: Path, recorded: list[tuple[str, str, dict[str, Any]]]) -> None:
+    from tests.test_queues import with_queue_trigger
+
+    with_queue_trigger(project)
+    cli("up")
+    toml = project / "lambdactl.toml"
+    toml.write_text(toml.read_text().replace("visibility_timeout = 60", "visibility_timeout = 61").replace(
+        "batch_size = 5", "batch_size = 6"))
+    for args in (["up"], ["send", "jobs", "x"], ["status"], ["destroy", "--yes", "--delete-data"]):
+        cli(*args)
+    ops = {(s, o) for s, o, _ in recorded}
+    assert {("sqs", "SetQueueAttributes"), ("lambda", "UpdateEventSourceMapping"), ("sqs", "DeleteQueue")} <= ops
+    assert ("lambda", "DeleteEventSourceMapping") in ops
+    missing = sorted({a for s, o, p in recorded for a in needed(s, o, p)} - readme_policy())
     assert missing == [], f"README's policy lacks {missing}"
 
 

@@ -41,6 +41,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "download": ("download", "Fetch an object from a bucket ([buckets.NAME] or a name) to a file or stdout."),
     "rm": ("rm", "Delete an object from one of the project's buckets."),
     "policy": ("policy", "Suggest a least-privilege policy for a function from what the config wires."),
+    "send": ("send", "Send a message to one of the project's queues, to see its trigger fire."),
     "event": ("event", "Print a sample event (s3-put, s3-delete) for local testing."),
     "status": ("status", "What is deployed, and how it drifts from the config."),
     "rollback": ("rollback", "Point an alias back to an earlier version (default: the one before)."),

@@ -45,6 +45,7 @@ from lambdactl.spec import (  # noqa: F401 - config's names: the schema and its 
 )
 from lambdactl.spec_url import parse_url
 from lambdactl.textfile import read_text
+from lambdactl.triggers.mappings import with_mappings
 from lambdactl.triggers.rules import parse_triggers, rules_overlap, trigger_overlaps  # noqa: F401 - rules_overlap: config's
 from lambdactl.triggers.schedule_spec import parse_schedules
 
@@ -84,7 +85,7 @@ def load(path: str | Path | None = None, *, lenient: bool = False) -> Project:
 def parse(data: dict[str, Any], cfg: Path, *, lenient: bool = False) -> Project:
     p = _Problems(cfg, lenient)
     root = cfg.parent
-    _check_keys(p, "", data, {"project", "functions", "layers", "tables", "buckets"})
+    _check_keys(p, "", data, {"project", "functions", "layers", "tables", "buckets", "queues"})
     proj = data.get("project")
     if not isinstance(proj, dict):
         p.add("[project]", "missing; add [project] with name = \"my-app\"")
@@ -113,21 +114,24 @@ def parse(data: dict[str, Any], cfg: Path, *, lenient: bool = False) -> Project:
     if not _typed(p, "[layers]", layers_tbl, dict, "tables [layers.NAME]"):
         layers_tbl = {}
     from lambdactl.kinds import project_bucket, table
+    from lambdactl.kinds import queue as queue_kind
     # Before the functions: their references name these, a trigger's bucket too (rewritten).
     tables, buckets = table.parse(p.add, data.get("tables", {}), name), project_bucket.parse(p.add, data, name)
+    queues = queue_kind.parse(p.add, data.get("queues", {}), name)
     functions = [fn for key, tbl in functions_tbl.items() if (fn := _parse_function(
-        p, root, name, key, tbl, sorted(layers_tbl), refs.known(tables, buckets))) is not None]
+        p, root, name, key, tbl, sorted(layers_tbl), refs.known(tables, buckets, queues))) is not None]
+    functions = with_mappings(p.add, functions, functions_tbl, queues, tables)
     for where, problem in trigger_overlaps(functions):
         p.add(where, problem)
     from lambdactl.spec_versions import check_destinations, check_qualifiers
-    check_destinations(p.add, functions, set())   # the queues' keys once [queues.NAME] lands
+    functions = check_destinations(p.add, functions, {q.key: q.name for q in queues})
     check_qualifiers(p.add, functions)
     layers = [layer for key, tbl in layers_tbl.items()
               if (layer := _parse_layer(p, root, name, key, tbl, functions)) is not None]
     p.raise_if_any()
     return Project(
         name=name, root=root, path=cfg, region=region, target=target, functions=tuple(functions),
-        layers=tuple(layers), tables=tables, buckets=buckets, warnings=tuple(p.notes),
+        layers=tuple(layers), tables=tables, buckets=buckets, queues=queues, warnings=tuple(p.notes),
     )
 
 

@@ -13,6 +13,7 @@ from lambdactl.aws import deleted, error_code
 from lambdactl.core.ownership import check_owner
 from lambdactl.errors import ConfigError
 from lambdactl.policy_scan import WRITE_ACTION, allows_action, writable_in
+from lambdactl.triggers.mappings import poller_statements
 
 if TYPE_CHECKING:
     from lambdactl.config import Function
@@ -125,6 +126,7 @@ def render_policy(fn: Function, region: str, account_id: str, partition: str = "
     statements.append(logs_statement(fn, region, account_id, partition))
     from lambdactl.spec_versions import destination_statements
     statements += destination_statements(fn, region, account_id, partition)   # async destinations
+    statements += poller_statements(fn.mappings, region, account_id, partition)   # sqs / dynamodb triggers
     return {"Version": "2012-10-17", "Statement": statements}
 
 

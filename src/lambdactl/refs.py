@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from lambdactl.kinds.project_bucket import ProjectBucket
+    from lambdactl.kinds.queue import Queue
     from lambdactl.kinds.table import Table
 
 REF = re.compile(r"\$\{((?:tables|buckets|queues)\.[^}]*)\}")
@@ -17,25 +18,31 @@ TABLE_ATTRS = ("name", "arn", "stream_arn")
 UNKNOWN_STREAM = "(known once the table exists)"
 
 
-def known(tables: tuple[Table, ...], buckets: tuple[ProjectBucket, ...] = ()) -> dict[str, str]:
+def known(tables: tuple[Table, ...], buckets: tuple[ProjectBucket, ...] = (),
+          queues: tuple[Queue, ...] = ()) -> dict[str, str]:
     """Every reference the config's resources define, with a stand-in account and
     region (the checks made before any call; a bucket's ARN is exact)."""
-    return values(tables, buckets, "region", "123456789012", "aws", {})
+    return values(tables, buckets, "region", "123456789012", "aws", {}, queues)
 
 
 def unknown(text: str, names: Collection[str]) -> list[str]:
     """The references in TEXT that name nothing, each as a one-line problem."""
-    return [f"unknown reference ${{{r}}}; known: {', '.join(sorted(names)) or 'none (declare [tables.NAME] or [buckets.NAME])'}"
+    return [f"unknown reference ${{{r}}}; known: {', '.join(sorted(names)) or 'none (declare [tables.NAME], [buckets.NAME] or [queues.NAME])'}"
             for r in sorted(set(REF.findall(text))) if r not in names]
 
 
 def values(tables: tuple[Table, ...], buckets: tuple[ProjectBucket, ...], region: str, account_id: str,
-           partition: str, streams: dict[str, str]) -> dict[str, str]:
+           partition: str, streams: dict[str, str], queues: tuple[Queue, ...] = ()) -> dict[str, str]:
     """What each reference stands for. STREAMS: the tables' stream ARNs (read or
     just created); a stream ARN holds its creation time, so it cannot be computed."""
     out: dict[str, str] = {}
     for b in buckets:
         out |= {f"buckets.{b.key}": b.name, f"buckets.{b.key}.arn": f"arn:{partition}:s3:::{b.name}"}
+    from lambdactl import sqs
+
+    for q in queues:   # a queue's URL and ARN are computed
+        out |= {f"queues.{q.key}.url": sqs.url(region, account_id, q.name),
+                f"queues.{q.key}.arn": sqs.arn(partition, region, account_id, q.name)}
     for t in tables:
         arn = f"arn:{partition}:dynamodb:{region}:{account_id}:table/{t.name}"
         out |= {f"tables.{t.key}.name": t.name, f"tables.{t.key}.arn": arn,

@@ -14,9 +14,11 @@ from lambdactl.suggest import known as _known
 
 if TYPE_CHECKING:
     from lambdactl.kinds.project_bucket import ProjectBucket
+    from lambdactl.kinds.queue import Queue
     from lambdactl.kinds.table import Table
     from lambdactl.spec_url import FunctionUrl
     from lambdactl.spec_versions import Alias, AsyncConfig
+    from lambdactl.triggers.mappings import Mapping
     from lambdactl.triggers.schedule_spec import Schedule
 
 DEFAULT_CONFIG = "lambdactl.toml"
@@ -103,6 +105,7 @@ class Function:
     publish: bool = False                       # spec_versions.py
     aliases: tuple[Alias, ...] = ()
     async_config: AsyncConfig | None = None
+    mappings: tuple[Mapping, ...] = ()   # type = "sqs" / "dynamodb" triggers (triggers/mappings.py)
 
     @property
     def role_name(self) -> str:
@@ -140,6 +143,7 @@ class Project:
     layers: tuple[Layer, ...] = field(default_factory=tuple)
     tables: tuple[Table, ...] = field(default_factory=tuple)   # [tables.NAME] (kinds/table.py)
     buckets: tuple[ProjectBucket, ...] = field(default_factory=tuple)   # [buckets.NAME]
+    queues: tuple[Queue, ...] = field(default_factory=tuple)   # [queues.NAME] (kinds/queue.py)
     warnings: tuple[str, ...] = ()   # accepted, worth a word on stderr (App.project says them)
 
     def layers_of(self, fns: tuple[Function, ...]) -> tuple[Layer, ...]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 LATEST_PUBLISHED = "latest-published"
@@ -148,8 +148,9 @@ def _destination(add: Add, where: str, v: Any) -> Destination | None:
     return Destination(m.group(1), m.group(2))
 
 
-def check_destinations(add: Add, functions: list[Any], queues: set[str]) -> None:
-    """Each destination names a function of the file (not itself) or a known queue."""
+def check_destinations(add: Add, functions: list[Any], queues: dict[str, str]) -> list[Any]:
+    """Each destination names a function of the file (not itself) or one of its
+    QUEUES (key -> queue name). FUNCTIONS with queue destinations naming the queue."""
     keys = {fn.key for fn in functions}
     for fn in functions:
         cfg = fn.async_config
@@ -161,9 +162,21 @@ def check_destinations(add: Add, functions: list[Any], queues: set[str]) -> None
                 add(where, f"function:{d.target} is not another function of this file; "
                     f"known: {', '.join(sorted(keys - {fn.key})) or 'none'}")
             elif d.kind == "queue" and d.target not in queues:
-                # Hook: [queues.NAME] (issue 15's queue part) fills QUEUES once it lands.
                 add(where, f"queue:{d.target} is not a [queues.NAME] of this file; "
-                    "declare it, or give the queue's ARN (arn:aws:sqs:REGION:ACCOUNT:NAME)")
+                    f"known: {', '.join(sorted(queues)) or 'none (declare [queues.NAME])'}, or give the queue's ARN")
+    return [_queue_names(fn, queues) for fn in functions]
+
+
+def _queue_names(fn: Any, queues: dict[str, str]) -> Any:
+    """FN with each queue:KEY destination's target the queue's name (it may be explicit, or .fifo)."""
+    cfg = fn.async_config
+    if cfg is None:
+        return fn
+
+    def named(d: Destination | None) -> Destination | None:
+        return replace(d, target=queues[d.target]) if d and d.kind == "queue" and d.target in queues else d
+
+    return replace(fn, async_config=replace(cfg, on_success=named(cfg.on_success), on_failure=named(cfg.on_failure)))
 
 
 def check_qualifiers(add: Add, functions: list[Any]) -> None:
@@ -181,8 +194,8 @@ def destination_arn(fn: Any, d: Destination, region: str, account_id: str, parti
     """The ARN a destination names (another function of the project: <project>-<key>)."""
     if d.kind == "function":
         return f"arn:{partition}:lambda:{region}:{account_id}:function:{fn.name.removesuffix(fn.key)}{d.target}"
-    if d.kind == "queue":   # hook for [queues.NAME]: the queue's name is <project>-<key> there too
-        return f"arn:{partition}:sqs:{region}:{account_id}:{fn.name.removesuffix(fn.key)}{d.target}"
+    if d.kind == "queue":   # its target is the queue's name by then (check_destinations)
+        return f"arn:{partition}:sqs:{region}:{account_id}:{d.target}"
     return d.target
 
 

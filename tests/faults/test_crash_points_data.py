@@ -4,7 +4,7 @@ converges to a clean run's end state and `destroy --delete-data` leaves nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -74,18 +74,25 @@ CASES = [(w, True) for w in WRITES] + [("CreateTable", False), ("CreateBucket", 
 
 @pytest.mark.parametrize(("at", "after"), CASES, ids=[f"{w}-{'answer-lost' if a else 'before-send'}" for w, a in CASES])
 def test_up_converges_after_fault(data: Path, monkeypatch: pytest.MonkeyPatch, at: str, after: bool) -> None:
-    assert cli("up") == 0
-    clean = snapshot()
+    clean = converges_after(monkeypatch, at, after, snapshot)
     assert clean["tables"] and clean["buckets"] and clean["env"]
-    assert cli("destroy", "--yes") == 0
+
+
+def converges_after(monkeypatch: pytest.MonkeyPatch, at: str, after: bool, snap: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """A clean up (its end state SNAP()), destroy; then up with the fault at AT fails, the
+    next up reaches that state again, and destroy --delete-data leaves nothing; -> it."""
+    assert cli("up") == 0
+    clean = snap()
+    assert cli("destroy", "--yes", "--delete-data") == 0
     fault = Fault(at, after)
     fault.install(monkeypatch)
     assert cli("up") == 1
     fault.at = None
     assert cli("up") == 0
-    assert snapshot() == clean
+    assert snap() == clean
     assert cli("destroy", "--yes", "--delete-data") == 0
-    assert snapshot() == {"tables": [], "buckets": [], "env": []}
+    assert not any(snap().values())
+    return clean
 
 
 def test_up_and_destroy_of_tables_and_buckets_survive_random_faults(data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -94,13 +101,18 @@ def test_up_and_destroy_of_tables_and_buckets_survive_random_faults(data: Path, 
     from tests.faults.test_throttling import Hostile
 
     h = Hostile(monkeypatch, 20261203)
-    for run in range(8):
+    survives(h, 8, snapshot, lambda s: len(s["tables"]) == 1)
+    assert sum(h.injected.values()) > 20
+
+
+def survives(h: Any, runs: int, snap: Callable[[], dict[str, Any]], up_ok: Callable[[dict[str, Any]], bool]) -> None:
+    """RUNS rounds of up and destroy --delete-data under H's faults; each checked with the faults off."""
+    for run in range(runs):
         assert cli("up") == 0, f"run {run}: up"
         h.on = False
-        assert len(snapshot()["tables"]) == 1
+        assert up_ok(snap())
         h.on = True
         assert cli("destroy", "--yes", "--delete-data") == 0, f"run {run}: destroy"
         h.on = False
-        assert snapshot() == {"tables": [], "buckets": [], "env": []}
+        assert not any(snap().values())
         h.on = True
-    assert sum(h.injected.values()) > 20

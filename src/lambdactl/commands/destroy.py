@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 @click.option("--dry-run", is_flag=True,
               help="Show what would be removed and why each is ours (read calls only); remove nothing.")
 @click.option("--delete-data", is_flag=True,
-              help="Also delete the project's tables that hold items (else kept, with their item count).")
+              help="Also delete the project's tables, buckets and queues that hold data (else kept, with a count).")
 @click.pass_obj
 def command(app: App, yes: bool, project_name: str | None, dry_run: bool, delete_data: bool) -> None:
     """Remove everything lambdactl created for this project, and nothing else.
@@ -27,8 +28,9 @@ def command(app: App, yes: bool, project_name: str | None, dry_run: bool, delete
     A bucket lambdactl created goes only if it is empty (with its notification
     configuration); any other bucket is kept. Then the layer versions
     lambdactl published, the staged packages (over 50 MB) and the staging
-    bucket if nothing else is in it. The project's [tables.NAME] go if empty, or
-    with their items under --delete-data. Safe to run twice.
+    bucket if nothing else is in it. The project's [tables.NAME], [buckets.NAME]
+    and [queues.NAME] go if empty, or with their data under --delete-data; the
+    event-source mappings of sqs/dynamodb triggers go first. Safe to run twice.
 
     Works from names alone: a missing source directory, an invalid field or no
     lambdactl.toml at all (then from the journal in this directory) is no reason
@@ -36,8 +38,7 @@ def command(app: App, yes: bool, project_name: str | None, dry_run: bool, delete
 
     Example: lambdactl destroy --dry-run
     """
-    from lambdactl import staging, teardown
-    from lambdactl.kinds import layer, project_bucket, schedule, table
+    from lambdactl import teardown
 
     app.lenient, app.project_name = True, project_name
     if dry_run:
@@ -60,14 +61,7 @@ def command(app: App, yes: bool, project_name: str | None, dry_run: bool, delete
 
     with ctx.lock("destroy", lambda h: app.term.info(f"waiting for another lambdactl (pid {h.get('pid', '?')})…")), \
             app.term.status("destroying…"):
-        found = teardown.observe(ctx, targets)
-        done = teardown.execute(ctx, targets, found, teardown.plan(targets, found, ctx.project.name), on_step)
-        for step in [*layer.destroy(ctx), *staging.destroy(ctx, [t.name for t in targets], journal_lost),
-                     *schedule.destroy(ctx, schedule.plan_destroy(ctx, [t.name for t in targets])),
-                     *table.destroy(ctx, [s for s in data if s.kind == table.NAME]),
-                     *project_bucket.destroy(ctx, [s for s in data if s.kind == project_bucket.NAME])]:
-            on_step(step, "done")
-            done.append(step)
+        done = execute(ctx, targets, data, journal_lost, on_step)
     deleted = [s for s in done if s.action == "delete"]
     calls = ctx.aws.counter
     if app.term.json:
@@ -81,14 +75,38 @@ def command(app: App, yes: bool, project_name: str | None, dry_run: bool, delete
     app.term.debug(f"API calls: {calls.reads} reads, {calls.writes} writes")
 
 
+def execute(ctx: Any, targets: list[Any], data: list[Step], journal_lost: bool,
+            on_step: Callable[[Step, str], None]) -> list[Step]:
+    """The mappings first (they connect functions and queues), the functions' chains,
+    then what the project shares: layers, staging, schedules, tables, buckets, queues."""
+    from lambdactl import staging, teardown
+    from lambdactl.kinds import layer, mapping, project_bucket, queue, schedule, table
+
+    done = []
+    for step in mapping.destroy(ctx, mapping.plan_destroy(ctx, [(t.key, t.name) for t in targets])):
+        on_step(step, "done")
+        done.append(step)
+    found = teardown.observe(ctx, targets)
+    done += teardown.execute(ctx, targets, found, teardown.plan(targets, found, ctx.project.name), on_step)
+    for step in [*layer.destroy(ctx), *staging.destroy(ctx, [t.name for t in targets], journal_lost),
+                 *schedule.destroy(ctx, schedule.plan_destroy(ctx, [t.name for t in targets])),
+                 *table.destroy(ctx, [s for s in data if s.kind == table.NAME]),
+                 *project_bucket.destroy(ctx, [s for s in data if s.kind == project_bucket.NAME]),
+                 *queue.destroy(ctx, [s for s in data if s.kind == queue.NAME])]:
+        on_step(step, "done")
+        done.append(step)
+    return done
+
+
 def data_steps(app: App, delete_data: bool, yes: bool) -> list[Step]:
     """The project's tables and buckets: deleted if ours and empty, or with their
     data under DELETE_DATA (asked first on a terminal, each with its count)."""
-    from lambdactl.kinds import project_bucket, table
+    from lambdactl.kinds import project_bucket, queue, table
 
     ctx = app.context
-    with app.term.status("counting what the project's tables and buckets hold…"):
+    with app.term.status("counting what the project's tables, buckets and queues hold…"):
         steps = table.plan_destroy(ctx, delete_data) + project_bucket.plan_destroy(ctx, delete_data)
+        steps += queue.plan_destroy(ctx, delete_data)
     losing = [s for s in steps if s.writes and "with its" in s.detail]
     if losing and not yes:
         for s in losing:
@@ -100,13 +118,14 @@ def data_steps(app: App, delete_data: bool, yes: bool) -> list[Step]:
 def dry(app: App, delete_data: bool = False) -> None:
     """destroy --dry-run: the same plan, displayed."""
     from lambdactl.commands import _teardown
-    from lambdactl.kinds import layer, project_bucket, table
+    from lambdactl.kinds import layer, mapping, project_bucket, queue, table
 
     ctx = app.context
     with app.term.status("reading what is deployed…"):
-        _, _, steps = _teardown.planned(app, orphans=False)   # with the schedules' rules
+        tgts, _, steps = _teardown.planned(app, orphans=False)   # with the schedules' rules
+        steps = mapping.plan_destroy(ctx, [(t.key, t.name) for t in tgts]) + steps
         steps += layer.plan_destroy(ctx) + table.plan_destroy(ctx, delete_data)
-        steps += project_bucket.plan_destroy(ctx, delete_data)
+        steps += project_bucket.plan_destroy(ctx, delete_data) + queue.plan_destroy(ctx, delete_data)
     staged = [e for e in ctx.journal.resources().values() if e["kind"].startswith("staging")]
     _teardown.show(app, steps, {"staging": [e["name"] for e in staged]})
     if staged and not app.term.json:

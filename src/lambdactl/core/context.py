@@ -81,7 +81,8 @@ class Context:
         from lambdactl import refs
 
         a = self.aws
-        return refs.values(self.project.tables, self.project.buckets, a.region, a.account_id, a.partition, self.streams)
+        return refs.values(self.project.tables, self.project.buckets, a.region, a.account_id, a.partition, self.streams,
+                           self.project.queues)
 
     def policy(self, fn: Function) -> dict[str, Any]:
         from lambdactl import iam
@@ -96,10 +97,11 @@ class Context:
 
         from lambdactl import refs
 
-        if not any(refs.REF.search(v) for _, v in fn.environment):
+        if not any(refs.REF.search(v) for _, v in fn.environment) and not fn.mappings:
             return fn
         vals = self.ref_values()
-        return replace(fn, environment=tuple((k, refs.substitute(v, vals)) for k, v in fn.environment))
+        return replace(fn, environment=tuple((k, refs.substitute(v, vals)) for k, v in fn.environment),
+                       mappings=tuple(replace(m, arn=refs.substitute(m.arn, vals)) for m in fn.mappings))
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,10 @@ def execute_project(ctx: Context, steps: list[Step], on_step: Callable[[Step, st
         if on_step:
             on_step(step, "done")
 
-    failures = run_graph(todo, lambda s: [], apply)
+    def needs(step: Step) -> list[Step]:   # a queue's DLQ first (its data names it: kinds/queue.py)
+        return [s for s in todo if s.kind == step.kind and s.name in getattr(step.data, "after", ())]
+
+    failures = run_graph(todo, needs, apply)
     if failures:
         raise failures[0]
 

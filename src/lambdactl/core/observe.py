@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from lambdactl import dynamodb, iam
+from lambdactl import dynamodb, iam, sqs
 from lambdactl import functions as fnmod
 from lambdactl import layers as layermod
 from lambdactl import staging as stagemod
 from lambdactl import versions as versmod
 from lambdactl.core.executor import run_parallel
-from lambdactl.kinds import async_invoke, log_group, project_bucket, s3_permission
+from lambdactl.kinds import async_invoke, log_group, mapping, project_bucket, s3_permission
 from lambdactl.kinds import schedule as schedule_kind
 from lambdactl.kinds import url as url_kind
 from lambdactl.triggers import s3 as s3mod
@@ -51,6 +51,8 @@ class Observed:
     versions: versmod.VersionsState | None = None     # published versions (publish = true, aliases)
     aliases: dict[str, versmod.AliasState] = field(default_factory=dict)
     async_config: dict[str, Any] | None = None    # GetFunctionEventInvokeConfig (async = {...})
+    queues: dict[str, sqs.QueueState | None] = field(default_factory=dict)   # the same
+    mappings: list[dict[str, Any]] = field(default_factory=list)   # the function's event-source mappings
 
 
 def observe(ctx: Context, fns: tuple[Function, ...], kinds: tuple[str, ...],
@@ -90,6 +92,7 @@ class _Reads:
         self.bucket_states: dict[str, s3mod.BucketState] = {}
         self.tables: dict[str, dynamodb.TableState | None] = {}
         self.project_buckets: dict[str, project_bucket.BucketSettings | None] = {}
+        self.queues: dict[str, sqs.QueueState | None] = {}
         self.want_role = bool({"role", "function"} & self.kinds)
         self.journal_keys: set[str] | None = set(self.known) if self.known is not None else None
 
@@ -122,13 +125,14 @@ class _Reads:
                 self.role(fn, self.expected("role", fn.role_name))
             if "log_group" in kinds and self.expected("log_group", fn.log_group):
                 self.add("logs", log_group.observe, fn.log_group, partial(setattr, o, "log_group"))
-            if {"function", "permission", "notification"} & kinds:
+            if {"function", "permission", "notification", "mapping"} & kinds:
                 self.add("lambda", fnmod.observe, fn.name, partial(setattr, o, "function"))
             if "permission" in kinds and fn.triggers and self.expected("function", fn.name):
                 self.permissions(fn, o)
             self.versions(fn, o)
             if self.expected("function", fn.name):
                 self.url(fn, o)
+            self.mappings(fn, o, first=True)
         self.shared(packages)
 
     def url(self, fn: Function, o: Observed) -> None:
@@ -165,6 +169,14 @@ class _Reads:
             self.journal_keys = set(self.ctx.journal.resources())
         return f"{kind}:{name}" in self.journal_keys
 
+    def mappings(self, fn: Function, o: Observed, first: bool) -> None:
+        """A function's mappings: read when it has sqs/dynamodb triggers or the journal
+        knows some of them, and (JOURNAL_HINTS) the journal knows the function."""
+        journal = self.ctx.journal.resources() if self.known is None else self.known
+        some = fn.mappings or any(e["kind"] == mapping.NAME and e["name"].startswith(f"{fn.name}/") for e in journal.values())
+        if "mapping" in self.kinds and some and self.expected("function", fn.name) == first:
+            self.add("lambda", mapping.observe, fn.name, partial(setattr, o, "mappings"))
+
     def shared(self, packages: dict[str, Package]) -> None:
         """Reads of what several functions share: buckets, layers, the staging bucket."""
         ctx, kinds = self.ctx, self.kinds
@@ -184,6 +196,9 @@ class _Reads:
         if "project_bucket" in kinds:
             for pb in ctx.project.buckets:
                 self.add("s3", project_bucket.observe, pb.name, partial(self.project_buckets.__setitem__, pb.key))
+        if "queue" in kinds:
+            for q in ctx.project.queues:
+                self.jobs.append((partial(self.queue, q.name), partial(self.queues.__setitem__, q.key)))
         if "layer" in kinds:
             for layer in ctx.project.layers_of(self.fns):
                 self.add("lambda", layermod.observe, layer.name, partial(ctx.layers.observed.__setitem__, layer.key))
@@ -191,6 +206,10 @@ class _Reads:
     def table(self, name: str) -> dynamodb.TableState | None:
         a = self.a   # its tags are read by ARN: computed, not read first
         return dynamodb.observe(a.client("dynamodb"), name, f"arn:{a.partition}:dynamodb:{a.region}:{a.account_id}:table/{name}")
+
+    def queue(self, name: str) -> sqs.QueueState | None:
+        a = self.a   # read at its computed URL (the account id, in this thread)
+        return sqs.observe(a.client("sqs"), sqs.url(a.region, a.account_id, name))
 
     def second_round(self) -> None:
         """Rare: something the journal did not know of exists after all."""
@@ -207,6 +226,7 @@ class _Reads:
                 if "permission" in self.kinds and fn.triggers:
                     self.permissions(fn, o)
                 self.versions(fn, o, found=True)
+                self.mappings(fn, o, first=False)
                 if "log_group" in self.kinds and not self.expected("log_group", fn.log_group):
                     self.add("logs", log_group.observe, fn.log_group, partial(setattr, o, "log_group"))
                 self.url(fn, o)
@@ -217,8 +237,8 @@ class _Reads:
             o.role = iam.role_state(self.roles.get(fn.key), self.policies.get(fn.key))
             o.role_unread = self.want_role and fn.key not in self.roles
             o.buckets = {t.bucket: self.bucket_states[t.bucket] for t in fn.triggers if t.bucket in self.bucket_states}
-            o.tables, o.project_buckets = self.tables, self.project_buckets
-        self.out[""] = Observed(tables=self.tables, project_buckets=self.project_buckets)   # the project's own: what decide_project compares
+            o.tables, o.project_buckets, o.queues = self.tables, self.project_buckets, self.queues
+        self.out[""] = Observed(tables=self.tables, project_buckets=self.project_buckets, queues=self.queues)   # the project's own: what decide_project compares
         return self.out
 
 

@@ -17,7 +17,9 @@ from lambdactl.kinds import (
     function,
     layer,
     log_group,
+    mapping,
     project_bucket,
+    queue,
     role,
     s3_notification,
     s3_permission,
@@ -29,8 +31,8 @@ from lambdactl.kinds import (
 )
 
 KINDS: dict[str, Kind] = {cast(Kind, m).NAME: cast(Kind, m) for m in (
-    table, project_bucket, role, log_group, layer, function, version, alias, async_invoke, bucket, s3_permission,
-    s3_notification, url, url_permission, schedule)}
+    table, project_bucket, queue, role, log_group, layer, function, version, alias, async_invoke, bucket,
+    s3_permission, s3_notification, mapping, url, url_permission, schedule)}
 ALL = tuple(KINDS)
 PROJECT_KINDS = tuple(k for k, m in KINDS.items() if getattr(m, "SCOPE", "function") == "project")
 FUNCTION_KINDS = {k: m for k, m in KINDS.items() if k not in PROJECT_KINDS}
@@ -38,6 +40,6 @@ FUNCTION_KINDS = {k: m for k, m in KINDS.items() if k not in PROJECT_KINDS}
 BY_COMMAND = {
     "role": ("role",),
     "deploy": ("log_group", "layer", "function", "version", "alias", "async_config"),
-    "wire": ("bucket", "permission", "notification"),
+    "wire": ("bucket", "permission", "notification", "mapping"),
     "up": ALL,
 }

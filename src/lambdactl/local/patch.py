@@ -82,7 +82,7 @@ def install(
     global _runtime, _original_invoke
     from moto.awslambda.models import LambdaFunction
 
-    from lambdactl.local import strict
+    from lambdactl.local import pollers, strict
 
     check_patch_point()
     if _runtime is not None:
@@ -98,6 +98,7 @@ def install(
         _original_invoke = LambdaFunction.invoke
     LambdaFunction.invoke = _invoke  # type: ignore[method-assign]
     strict.install(role_delay=role_delay)
+    pollers.install()   # SQS and DynamoDB stream mappings, with Lambda's batches
     return _runtime
 
 
@@ -106,12 +107,13 @@ def uninstall() -> None:
     global _runtime, _original_invoke
     from moto.awslambda.models import LambdaFunction
 
-    from lambdactl.local import strict
+    from lambdactl.local import pollers, strict
 
     if _original_invoke is not None:
         LambdaFunction.invoke = _original_invoke  # type: ignore[method-assign]
         _original_invoke = None
     strict.uninstall()
+    pollers.uninstall()
     if _runtime is not None:
         _runtime.shutdown()
         _runtime = None

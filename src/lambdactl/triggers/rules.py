@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from lambdactl.checks import _check_keys, _Problems, _typed
 from lambdactl.spec import BUCKET_NAME, S3_EVENTS, TRIGGER_KEYS, Trigger
 from lambdactl.suggest import known as _known
+from lambdactl.triggers.mappings import TYPES as MAPPING_TYPES
 from lambdactl.triggers.schedule_spec import is_schedule
 
 if TYPE_CHECKING:
@@ -55,11 +56,11 @@ def parse_triggers(p: _Problems, where: str, raw: Any) -> list[Trigger]:
         if not isinstance(t, dict):
             p.add(tw, "must be a table")
             continue
-        if is_schedule(t):   # triggers/schedule_spec.py's
+        if is_schedule(t) or t.get("type") in MAPPING_TYPES:   # triggers/schedule_spec.py's, mappings.py's
             continue
         _check_keys(p, tw, t, TRIGGER_KEYS)
         if t.get("type", "s3") != "s3":
-            p.add(f"{tw}.type", f"{t.get('type')!r} is not supported; only \"s3\" or \"schedule\"")
+            p.add(f"{tw}.type", f"{t.get('type')!r} is not supported; one of \"s3\", \"schedule\", \"sqs\", \"dynamodb\"")
             continue
         bucket = t.get("bucket")
         if not isinstance(bucket, str) or not BUCKET_NAME.fullmatch(bucket) or ".." in bucket:

@@ -1,0 +1,171 @@
+"""[queues.NAME] and sqs/dynamodb triggers against moto: up creates the queue (tagged,
+attributes, DLQ) and the mappings, the role gets the poller statements, a second up
+writes nothing, plan/status show drift, send puts messages, destroy removes them."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from moto import mock_aws
+
+from tests.test_provision import HELLO, client, run, writes
+
+JOBS, FAILED = "lambdactl-demo-jobs", "lambdactl-demo-failed"
+QUEUES = """
+[queues.jobs]
+visibility_timeout = 60
+retention = 86400
+dlq = { queue = "failed", max_receive_count = 3 }
+
+[queues.failed]
+"""
+SQS_TRIGGER = """
+[[functions.hello.triggers]]
+type = "sqs"
+queue = "jobs"
+batch_size = 5
+batching_window = 1
+report_batch_item_failures = true
+"""
+
+
+@pytest.fixture
+def aws(project: Path) -> Iterator[None]:
+    with mock_aws():
+        yield
+
+
+def with_queue_trigger(project: Path, trigger: str = SQS_TRIGGER) -> None:
+    """hello's S3 trigger, then an sqs one (TOML: its array of tables continues)."""
+    toml = project / "lambdactl.toml"
+    text = toml.read_text()
+    toml.write_text(text.replace("\n# Returns the names", trigger + "\n# Returns the names", 1) + QUEUES)
+
+
+def queue_url(name: str) -> str:
+    return str(client("sqs").get_queue_url(QueueName=name)["QueueUrl"])
+
+
+def attrs(name: str) -> dict[str, str]:
+    return dict(client("sqs").get_queue_attributes(QueueUrl=queue_url(name), AttributeNames=["All"])["Attributes"])
+
+
+def test_up_creates_queues_tagged_with_dlq_and_the_mapping(aws: None, project: Path) -> None:
+    with_queue_trigger(project)
+    out = json.loads(run("-o", "json", "up").stdout)
+    assert [(s["name"], s["action"]) for s in out["project"]] == [(FAILED, "create"), (JOBS, "create")]
+    a = attrs(JOBS)
+    assert (a["VisibilityTimeout"], a["MessageRetentionPeriod"]) == ("60", "86400")
+    assert json.loads(a["RedrivePolicy"]) == {"deadLetterTargetArn": attrs(FAILED)["QueueArn"], "maxReceiveCount": 3}
+    assert client("sqs").list_queue_tags(QueueUrl=queue_url(JOBS))["Tags"] == {"lambdactl:project": "lambdactl-demo"}
+    [m] = client("lambda").list_event_source_mappings(FunctionName=HELLO)["EventSourceMappings"]
+    assert (m["EventSourceArn"], m["BatchSize"], m["MaximumBatchingWindowInSeconds"]) == (a["QueueArn"], 5, 1)
+    assert m["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    policy = client("iam").get_role_policy(RoleName=f"{HELLO}-role", PolicyName="lambdactl-us-east-1")["PolicyDocument"]
+    [poll] = [s for s in policy["Statement"] if s.get("Sid") == "LambdactlPollQueues"]
+    assert poll["Resource"] == [a["QueueArn"]] and "sqs:ReceiveMessage" in poll["Action"]
+
+
+def test_second_up_makes_no_write(aws: None, project: Path, calls: Counter[str]) -> None:
+    with_queue_trigger(project)
+    run("up")
+    calls.clear()
+    r = run("up")
+    assert writes(calls) == {}
+    assert "no changes" in r.stderr
+
+
+def test_drift_is_shown_and_fixed(aws: None, project: Path) -> None:
+    with_queue_trigger(project)
+    run("up")
+    client("sqs").set_queue_attributes(QueueUrl=queue_url(JOBS), Attributes={"VisibilityTimeout": "90"})
+    [m] = client("lambda").list_event_source_mappings(FunctionName=HELLO)["EventSourceMappings"]
+    client("lambda").update_event_source_mapping(UUID=m["UUID"], BatchSize=7)
+    r = run("plan")
+    assert f"update queue {JOBS} (visibility_timeout)" in r.stdout
+    assert "update mapping sqs:lambdactl-demo-jobs (batch_size)" in r.stdout
+    status = run("status", code=1)
+    assert "update mapping sqs:lambdactl-demo-jobs (batch_size)" in status.stdout
+    run("up")
+    assert attrs(JOBS)["VisibilityTimeout"] == "60"
+    assert client("lambda").get_event_source_mapping(UUID=m["UUID"])["BatchSize"] == 5
+    assert "no changes" in run("plan").stderr
+
+
+def test_send_puts_messages_and_destroy_keeps_a_queue_holding_them(aws: None, project: Path) -> None:
+    with_queue_trigger(project)
+    run("up")
+    r = run("send", "failed", '{"n": {n}}', "--count", "12")
+    assert len(r.stdout.split()) == 12 and "sent 12 message(s) to lambdactl-demo-failed" in r.stderr
+    got = client("sqs").receive_message(QueueUrl=queue_url(FAILED), MaxNumberOfMessages=10)["Messages"]
+    assert {json.loads(m["Body"])["n"] for m in got} <= set(range(1, 13))
+    out = run("destroy", "--yes")
+    assert "kept (holds 12 message(s)" in out.stderr
+    assert client("lambda").list_event_source_mappings(FunctionName=HELLO)["EventSourceMappings"] == []
+    assert [u.rsplit("/", 1)[1] for u in client("sqs").list_queues()["QueueUrls"]] == [FAILED]
+    run("destroy", "--yes", "--delete-data")
+    assert client("sqs").list_queues().get("QueueUrls", []) == []
+
+
+def test_send_to_an_unknown_or_missing_queue_is_one_line(aws: None, project: Path) -> None:
+    with_queue_trigger(project)
+    r = run("send", "jbos", "x", code=2)
+    assert "no queue 'jbos'" in r.stderr and "did you mean 'jobs'" in r.stderr
+    r = run("send", "jobs", "x", code=1)
+    assert "queue lambdactl-demo-jobs does not exist" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_removing_the_trigger_deletes_its_mapping(aws: None, project: Path) -> None:
+    with_queue_trigger(project)
+    run("up")
+    toml = project / "lambdactl.toml"
+    toml.write_text(toml.read_text().replace(SQS_TRIGGER, "\n"))
+    r = run("up")
+    assert "delete mapping sqs:lambdactl-demo-jobs" in r.stderr
+    assert client("lambda").list_event_source_mappings(FunctionName=HELLO)["EventSourceMappings"] == []
+
+
+@pytest.mark.parametrize(("text", "needle"), [
+    ('[queues.jobs]\nvisibility_timeout = 5\n', "queues.jobs.visibility_timeout: 5 s is shorter than the timeout of "
+                                                "function hello (10 s)"),
+    ('[queues.jobs]\nfifo = true\nname = "x"\n', 'needs a FIFO queue\'s name to end in ".fifo"'),
+    ('[queues.jobs]\ndlq = { queue = "nope" }\n', "queues.jobs.dlq: queue 'nope' is not declared"),
+    ('[queues.jobs]\nretention = 10\n', "queues.jobs.retention: 10 must be a whole number of seconds from 60"),
+    ('[queues.jobs]\ndlq = { queue = "f", max_receive_count = 2 }\n[queues.f]\nfifo = true\n', "FIFO queue's DLQ"),
+])
+def test_bad_queue_config_is_one_line_and_no_call(aws: None, project: Path, calls: Counter[str],
+                                                  text: str, needle: str) -> None:
+    toml = project / "lambdactl.toml"
+    toml.write_text(toml.read_text().replace("\n# Returns the names", '\n[[functions.hello.triggers]]\ntype = "sqs"\n'
+                                             'queue = "jobs"\n\n# Returns the names', 1) + text)
+    r = run("up", code=2)
+    assert needle in r.stderr and "Traceback" not in r.stderr
+    assert not calls
+
+
+def test_dynamodb_trigger_needs_the_stream_and_maps_it(aws: None, project: Path) -> None:
+    toml = project / "lambdactl.toml"
+    base = toml.read_text()
+    trigger = '\n[[functions.hello.triggers]]\ntype = "dynamodb"\ntable = "history"\nstarting_position = "TRIM_HORIZON"\n' \
+              'batch_size = 50\nbisect_on_error = true\nmax_retries = 2\nfilters = [{ eventName = ["INSERT"] }]\n'
+    table = '\n[tables.history]\npartition_key = "id"\n'
+    toml.write_text(base.replace("\n# Returns the names", trigger + "\n# Returns the names", 1) + table)
+    assert "table 'history' has no stream; set stream" in run("up", code=2).stderr
+    toml.write_text(base.replace("\n# Returns the names", trigger + "\n# Returns the names", 1) + table
+                    + 'stream = "NEW_IMAGE"\n')
+    run("up")
+    stream = client("dynamodb").describe_table(TableName="lambdactl-demo-history")["Table"]["LatestStreamArn"]
+    [m] = client("lambda").list_event_source_mappings(FunctionName=HELLO)["EventSourceMappings"]
+    assert (m["EventSourceArn"], m["StartingPosition"], m["BatchSize"]) == (stream, "TRIM_HORIZON", 50)
+    assert (m["BisectBatchOnFunctionError"], m["MaximumRetryAttempts"]) == (True, 2)
+    assert m["FilterCriteria"] == {"Filters": [{"Pattern": '{"eventName":["INSERT"]}'}]}
+    policy = client("iam").get_role_policy(RoleName=f"{HELLO}-role", PolicyName="lambdactl-us-east-1")["PolicyDocument"]
+    [read] = [s for s in policy["Statement"] if s.get("Sid") == "LambdactlReadStreams"]
+    assert read["Resource"] == ["arn:aws:dynamodb:us-east-1:123456789012:table/lambdactl-demo-history/stream/*"]
+    assert "no changes" in run("up").stderr
+    run("destroy", "--yes")
+    assert client("lambda").list_event_source_mappings()["EventSourceMappings"] == []
