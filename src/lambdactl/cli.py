@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 # name -> (module, one-line help). The help is here so `--help` imports nothing.
 COMMANDS: dict[str, tuple[str, str]] = {
-    "init": ("init", "Start a project from a template (s3-logger, size-tracker, http-api, ...); --list shows them."),
+    "init": ("init", "Start a project from a template (s3-logger, size-tracker, queue-worker, http-api, ...); --list shows them."),
     "package": ("package", "Build the deterministic zip of a function; print its size and CodeSha256."),
     "role": ("role", "Create or update a function's execution role and inline policy."),
     "deploy": ("deploy", "Create or update the Lambda function and its log group."),

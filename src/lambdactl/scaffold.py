@@ -22,6 +22,9 @@ TOKEN = "{{project}}"
 # stricter than lambdactl.toml's rule, so that every template's config is valid.
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 RENAMED = {"gitignore": ".gitignore"}
+# A custom runtime's entry point must be executable (Lambda runs it; `up` checks the
+# bit). Package data does not reliably keep modes, so init sets it by name.
+EXECUTABLE = {"bootstrap"}
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,8 @@ def write(directory: Path, files: dict[str, str]) -> list[Path]:
         path = directory / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
+        if path.name in EXECUTABLE:
+            path.chmod(0o755)
         written.append(path)
     return written
 
