@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import lambdactl
 from lambdactl import accounts
 from lambdactl.aws_errors import deleted, error_code, error_message, translate  # noqa: F401 - imported from here
 from lambdactl.errors import LambdactlError
@@ -175,7 +176,9 @@ class Aws:
         from botocore.config import Config
 
         # A client is ~100k long-lived objects (its service model): build it
-        # without cycle collections and keep later collections off it.
+        # without cycle collections, and (in a one-command process) keep later
+        # collections off it. Frozen objects are never freed, garbage included: a
+        # long-lived process (the test suite, `dev`) must not freeze (lambdactl.ONE_SHOT).
         collecting = gc.isenabled()
         gc.disable()
         try:
@@ -184,7 +187,8 @@ class Aws:
                 config=Config(retries={"mode": "standard", "max_attempts": retries}, **config),
             )
         finally:
-            gc.freeze()
+            if lambdactl.ONE_SHOT:
+                gc.freeze()
             if collecting:
                 gc.enable()
         client.meta.events.register("before-call.*.*", self.counter)

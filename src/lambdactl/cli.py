@@ -327,6 +327,9 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point of the console script."""
     import gc
 
+    import lambdactl
+
+    lambdactl.ONE_SHOT = True
     try:
         root.main(args=argv, prog_name="lambdactl")
     finally:

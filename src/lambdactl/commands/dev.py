@@ -41,9 +41,11 @@ def command(app: App, fns: tuple[str, ...], no_logs: bool) -> None:
 
     Example: lambdactl dev hello   (then edit functions/hello/app.py and save)
     """
+    import lambdactl
     from lambdactl.dev import loop as devloop
     from lambdactl.dev.watch import batches
 
+    lambdactl.ONE_SHOT = False   # a long run: nothing it builds may be frozen (aws.py)
     watched = tuple(app.project.function(k).key for k in fns)
     hooks = _hooks(app)
     dev = devloop.DevLoop(hooks, watched)
