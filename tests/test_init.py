@@ -25,7 +25,7 @@ from lambdactl import config
 from lambdactl.cli import root
 
 REPO = Path(__file__).resolve().parent.parent
-TEMPLATES = ["bucket-lister", "s3-logger"]
+TEMPLATES = ["bucket-lister", "custom-runtime", "s3-logger"]
 
 
 def init(*args: str) -> tuple[int, str, str]:
@@ -69,7 +69,7 @@ def test_refuses_to_overwrite_and_writes_nothing(tmp_path: Path) -> None:
     (["My_App"], "project name 'My_App' (from the directory name 'My_App') must be 1-40 lowercase"),
     (["ok", "--name", "-bad"], "project name '-bad' (from --name)"),
     (["ok", "--name", "a" * 41], "must be 1-40"),
-    (["ok", "--template", "http-api"], "no template 'http-api'; pick one of: bucket-lister, s3-logger"),
+    (["ok", "--template", "http-api"], "no template 'http-api'; pick one of: bucket-lister, custom-runtime, s3-logger"),
 ])
 def test_bad_input_is_one_line_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
     code, _, err = init(*[str(tmp_path / args[0]), *args[1:]])

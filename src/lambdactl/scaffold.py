@@ -93,6 +93,8 @@ def write(directory: Path, files: dict[str, str]) -> list[Path]:
         path = directory / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
+        if path.name == "bootstrap":  # a custom runtime's entry point; package data keeps no modes
+            path.chmod(0o755)
         written.append(path)
     return written
 
