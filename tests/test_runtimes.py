@@ -71,6 +71,12 @@ def test_bad_custom_runtime_settings(custom: Path, old: str, new: str, needle: s
     assert needle in _load_error(custom)
 
 
+def test_an_unknown_runtime_is_the_only_line(custom: Path) -> None:
+    toml = custom / "lambdactl.toml"
+    toml.write_text(toml.read_text().replace('"provided.al2023"', '"nodejs20.x"'))
+    assert _load_error(custom).count("\n") == 0  # no Python handler check of function.sh
+
+
 def test_a_python_dependency_layer_is_refused_for_a_custom_runtime(custom: Path) -> None:
     (custom / "layer.txt").write_text("requests\n")
     toml = custom / "lambdactl.toml"
