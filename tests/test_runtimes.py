@@ -23,7 +23,7 @@ EXAMPLE = REPO / "examples" / "custom-runtime"
 @pytest.fixture
 def custom(tmp_path: Path) -> Path:
     """A copy of examples/custom-runtime (modes kept)."""
-    shutil.copytree(EXAMPLE, tmp_path / "p", symlinks=True)
+    shutil.copytree(EXAMPLE, tmp_path / "p")   # its functions/ links to the template: copied as files (modes kept)
     return tmp_path / "p"
 
 
@@ -69,6 +69,12 @@ def test_bad_custom_runtime_settings(custom: Path, old: str, new: str, needle: s
     toml = custom / "lambdactl.toml"
     toml.write_text(toml.read_text().replace(old, new))
     assert needle in _load_error(custom)
+
+
+def test_an_unknown_runtime_is_the_only_line(custom: Path) -> None:
+    toml = custom / "lambdactl.toml"
+    toml.write_text(toml.read_text().replace('"provided.al2023"', '"nodejs20.x"'))
+    assert _load_error(custom).count("\n") == 0  # no Python handler check of function.sh
 
 
 def test_a_python_dependency_layer_is_refused_for_a_custom_runtime(custom: Path) -> None:

@@ -241,9 +241,8 @@ GLOBAL_OPTIONS: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = (
     (("--output", "-o"), dict(type=click.Choice(["text", "json"]), default="text", show_default=True,
                               help="text for people, json for scripts (one document on stdout).")),
     (("-v", "--verbose"), dict(is_flag=True, help="Show API call counts, debug lines and tracebacks.")),
-    (("--strict",), dict(is_flag=True, envvar="LAMBDACTL_STRICT",
-                         help="Refuse, before any write, what is otherwise a warning: a policy statement "
-                              "granting \"*\" on \"*\" [env LAMBDACTL_STRICT].")),
+    (("--strict",), dict(is_flag=True, envvar="LAMBDACTL_STRICT", help="Refuse, before any write, what is "
+                         "otherwise a warning: a policy granting \"*\" on \"*\" [env LAMBDACTL_STRICT].")),
 )
 
 
@@ -329,13 +328,11 @@ def main(argv: list[str] | None = None) -> None:
 
     import lambdactl
 
-    lambdactl.ONE_SHOT = True
+    lambdactl.ONE_SHOT = True   # one command, then exit: what it builds may be frozen (aws.py)
     try:
         root.main(args=argv, prog_name="lambdactl")
     finally:
-        # A command's objects (botocore's service models above all) live until it
-        # ends: let the interpreter's teardown skip collecting them (~70 ms).
-        gc.freeze()
+        gc.freeze()   # its objects live until exit: teardown skips collecting them (~70 ms)
 
 
 def to_user_error(exc: BaseException) -> LambdactlError | None:

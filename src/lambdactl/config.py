@@ -166,8 +166,10 @@ def _parse_function(p: _Problems, root: Path, project: str, key: str, tbl: Any,
 
     if runtimes.is_custom(runtime):  # a bootstrap, not a Python handler: runtimes.py
         handler = runtimes.parse_custom(p, where, tbl, layers, layer_keys, src_path, root)
-    else:
+    elif runtime in PYTHON_RUNTIMES or p.lenient:  # an unknown runtime is reported alone
         handler = _parse_handler(p, where, tbl.get("handler"), source, src_path, root)
+    else:
+        handler = "invalid.invalid"
 
     # ${bucket} is known if triggers are declared, even one already reported as wrong.
     placeholders = allowed_placeholders(env_items, bool(triggers) or bool(tbl.get("triggers"))) | set(known_refs)

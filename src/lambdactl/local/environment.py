@@ -98,6 +98,7 @@ class Environment:
             )
         except OSError:
             self.api.close()
+            self.cgroup.remove()
             raise
         stdout = self.proc.stdout
         if stdout is None:  # pragma: no cover - stdout=PIPE always gives a pipe

@@ -26,7 +26,12 @@ def _decode(raw: bytes) -> str:
 
 
 class OutputReader:
-    """Reads a pipe in a thread and calls ``on_line`` for every complete line."""
+    """Reads a pipe in a thread and calls ``on_line`` for every complete line.
+
+    ``drain()`` reads what is left in the caller's own thread (the pipe is
+    non-blocking; one reader at a time): no hand-off to the reader thread and
+    back on every invocation, which costs two thread wake-ups on a busy machine.
+    """
 
     def __init__(self, pipe: IO[bytes], on_line: Callable[[str], None], name: str) -> None:
         self._fd = pipe.fileno()
@@ -34,50 +39,54 @@ class OutputReader:
         self._on_line = on_line
         self._partial = bytearray()
         self._dropped = 0   # bytes of the current line beyond MAX_LINE
-        self._lock = threading.Lock()
-        self._waiters: list[threading.Event] = []
+        self._lock = threading.Lock()  # held while reading the pipe and splitting lines
         self._closed = False
-        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._fd, False)
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
     def drain(self, timeout: float = 2.0) -> None:
-        """Wait until everything written to the pipe so far has been delivered."""
-        event = threading.Event()
-        with self._lock:
-            if self._closed:
-                return
-            self._waiters.append(event)
-            os.write(self._wake_w, b"w")
-        event.wait(timeout)
+        """Deliver everything written to the pipe so far (a partial last line too).
+
+        TIMEOUT bounds the wait for the reader thread, if it is delivering lines now."""
+        if not self._lock.acquire(timeout=timeout):
+            return
+        try:
+            if not self._closed:
+                self._read_available()
+                self._flush_partial()
+        finally:
+            self._lock.release()
 
     def join(self, timeout: float = 2.0) -> None:
         """Wait for end of file (the child has exited and the pipe is empty)."""
         self._thread.join(timeout)
 
+    def _read_available(self) -> bool:
+        """Read until the pipe is empty (True) or at its end (False); under the lock."""
+        while True:
+            try:
+                data = os.read(self._fd, 65536)
+            except BlockingIOError:
+                return True
+            if not data:
+                return False
+            self._feed(data)
+
     def _run(self) -> None:
         try:
             while True:
-                ready, _, _ = select.select([self._fd, self._wake_r], [], [])
-                if self._fd in ready:
-                    data = os.read(self._fd, 65536)
-                    if not data:
+                select.select([self._fd], [], [])
+                with self._lock:
+                    if not self._read_available():
                         break
-                    self._feed(data)
-                    continue
-                os.read(self._wake_r, 4096)
-                self._flush_partial()
-                self._release()
         except OSError:
             pass
         finally:
-            self._flush_partial()
             with self._lock:
+                self._flush_partial()
                 self._closed = True
-                os.close(self._wake_w)
-            os.close(self._wake_r)
-            self._pipe.close()
-            self._release()
+                self._pipe.close()
 
     def _feed(self, data: bytes) -> None:
         """Split DATA into lines: linear in its size, however long a line grows."""
@@ -103,9 +112,3 @@ class OutputReader:
     def _flush_partial(self) -> None:
         if self._partial or self._dropped:
             self._emit()
-
-    def _release(self) -> None:
-        with self._lock:
-            waiters, self._waiters = self._waiters, []
-        for event in waiters:
-            event.set()
