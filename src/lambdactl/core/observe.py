@@ -137,14 +137,17 @@ class _Reads:
             return
         if {"version", "alias"} & self.kinds and (fn.publish or fn.aliases):
             self.add("lambda", versmod.observe, fn.name, partial(setattr, o, "versions"))
-        if "alias" in self.kinds and fn.aliases:
+        if "alias" in self.kinds and (fn.aliases or self.journaled("alias", f"{fn.name}:", prefix=True)):
             self.add("lambda", versmod.observe_aliases, fn.name, partial(setattr, o, "aliases"))
         if "async_config" in self.kinds and (fn.async_config or self.journaled(async_invoke.NAME, async_invoke.journal_name(fn.name))):
             self.add("lambda", async_invoke.observe, fn.name, partial(setattr, o, "async_config"))
 
-    def journaled(self, kind: str, name: str) -> bool:
+    def journaled(self, kind: str, name: str, prefix: bool = False) -> bool:
+        """Does the journal know KIND:NAME (or, with PREFIX, any KIND:NAME…)?"""
         if self.journal_keys is None:
             self.journal_keys = set(self.ctx.journal.resources())
+        if prefix:
+            return any(k.startswith(f"{kind}:{name}") for k in self.journal_keys)
         return f"{kind}:{name}" in self.journal_keys
 
     def shared(self, packages: dict[str, Package]) -> None:
