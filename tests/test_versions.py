@@ -202,3 +202,14 @@ def test_rollback_json_and_refusals(aws: None, project: Path) -> None:
                    "arn": "arn:aws:lambda:us-east-1:123456789012:function:lambdactl-demo-hello:live"}
     assert "'beta' is not an alias of hello" in run("rollback", "hello", "--alias", "beta", code=2).stderr
     assert "list-buckets has no aliases" in run("rollback", "list-buckets", code=2).stderr
+
+
+def test_status_reports_an_alias_moved_outside_lambdactl(aws: None, project: Path) -> None:
+    configure(project)
+    run("up")
+    change_code(project, "v2")
+    run("up")
+    assert run("status").exit_code == 0
+    client("lambda").update_alias(FunctionName=HELLO, Name="live", FunctionVersion="1")
+    out = run("status", code=1)
+    assert "update alias lambdactl-demo-hello:live" in out.stdout + out.stderr

@@ -45,7 +45,7 @@ class Observed:
     project_buckets: dict[str, project_bucket.BucketSettings | None] = field(default_factory=dict)   # the same
     versions: versmod.VersionsState | None = None     # published versions (publish = true, aliases)
     aliases: dict[str, versmod.AliasState] = field(default_factory=dict)
-    async_config: dict[str, Any] | None = None    # GetFunctionEventInvokeConfig (async = {...})
+    async_configs: dict[str, dict[str, Any] | None] = field(default_factory=dict)   # by qualifier (async = {...})
 
 
 def observe(ctx: Context, fns: tuple[Function, ...], kinds: tuple[str, ...],
@@ -139,8 +139,9 @@ class _Reads:
             self.add("lambda", versmod.observe, fn.name, partial(setattr, o, "versions"))
         if "alias" in self.kinds and (fn.aliases or self.journaled("alias", f"{fn.name}:", prefix=True)):
             self.add("lambda", versmod.observe_aliases, fn.name, partial(setattr, o, "aliases"))
-        if "async_config" in self.kinds and (fn.async_config or self.journaled(async_invoke.NAME, async_invoke.journal_name(fn.name))):
-            self.add("lambda", async_invoke.observe, fn.name, partial(setattr, o, "async_config"))
+        if "async_config" in self.kinds and (fn.async_config or self.journaled(async_invoke.NAME, f"{fn.name}:", prefix=True)):
+            quals = ("", *(a.name for a in fn.aliases))
+            self.add("lambda", partial(async_invoke.observe, qualifiers=quals), fn.name, partial(setattr, o, "async_configs"))
 
     def journaled(self, kind: str, name: str, prefix: bool = False) -> bool:
         """Does the journal know KIND:NAME (or, with PREFIX, any KIND:NAME…)?"""
