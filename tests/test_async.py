@@ -110,3 +110,29 @@ def test_a_queue_destination_names_the_projects_queue(aws: None, project: Path) 
     stmts = {s["Sid"]: s for s in role_policy()["Statement"]}
     assert stmts["LambdactlAsyncQueues"]["Resource"] == [want]
     assert client("sqs").get_queue_url(QueueName="my-failures")["QueueUrl"].endswith("/my-failures")
+
+
+def test_each_alias_gets_the_configuration_too(aws: None, project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lambda keeps one configuration per qualifier: an alias's invocations use the alias's.
+    (moto ignores Qualifier there, so the check is on the calls lambdactl makes.)"""
+    with_async(project, '{ max_retries = 0 }')
+    toml = project / "lambdactl.toml"
+    toml.write_text(toml.read_text().replace("max_retries = 0 }\n", "max_retries = 0 }\npublish = true\n", 1)
+                    + '\n[functions.hello.aliases.live]\nversion = "latest-published"\n')
+    seen: list[dict] = []
+    import botocore.client
+
+    original = botocore.client.BaseClient._make_api_call
+
+    def spy(self, operation, params):  # type: ignore[no-untyped-def]
+        if operation == "PutFunctionEventInvokeConfig":
+            seen.append(params)
+        return original(self, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", spy)
+    out = run("up")
+    assert "create async config lambdactl-demo-hello:live: retries 0" in out.stderr
+    assert sorted(p.get("Qualifier", "") for p in seen) == ["", "live"]
+    seen.clear()
+    run("up")
+    assert seen == []

@@ -172,3 +172,44 @@ def test_bad_versions_and_aliases_are_one_line_exit_2(aws: None, project: Path, 
     result = run("plan", code=2)
     assert message in result.stderr and "Traceback" not in result.stderr
     assert calls == Counter()
+
+
+def test_an_alias_removed_from_the_config_is_deleted(aws: None, project: Path, calls: Counter[str]) -> None:
+    configure(project, tail=LIVE + "\n[functions.hello.aliases.canary]\n")
+    run("up")
+    assert alias("canary")["FunctionVersion"] == "1"
+    configure_text = (project / "lambdactl.toml").read_text().replace("\n[functions.hello.aliases.canary]\n", "")
+    (project / "lambdactl.toml").write_text(configure_text)
+    calls.clear()
+    out = run("up")
+    assert "delete alias lambdactl-demo-hello:canary: no longer in lambdactl.toml" in out.stderr
+    assert writes(calls) == {"DeleteAlias": 1}
+    names = [a["Name"] for a in client("lambda").list_aliases(FunctionName=HELLO)["Aliases"]]
+    assert names == ["live"]
+    calls.clear()
+    run("up")
+    assert writes(calls) == {}
+
+
+def test_rollback_json_and_refusals(aws: None, project: Path) -> None:
+    configure(project)
+    run("up")
+    assert "the journal knows no version live pointed to before 1" in run("rollback", "hello", code=2).stderr
+    change_code(project, "v2")
+    run("up")
+    doc = json.loads(run("-o", "json", "rollback", "hello").stdout)
+    assert doc == {"function": "hello", "alias": "live", "was": "2", "version": "1",
+                   "arn": "arn:aws:lambda:us-east-1:123456789012:function:lambdactl-demo-hello:live"}
+    assert "'beta' is not an alias of hello" in run("rollback", "hello", "--alias", "beta", code=2).stderr
+    assert "list-buckets has no aliases" in run("rollback", "list-buckets", code=2).stderr
+
+
+def test_status_reports_an_alias_moved_outside_lambdactl(aws: None, project: Path) -> None:
+    configure(project)
+    run("up")
+    change_code(project, "v2")
+    run("up")
+    assert run("status").exit_code == 0
+    client("lambda").update_alias(FunctionName=HELLO, Name="live", FunctionVersion="1")
+    out = run("status", code=1)
+    assert "update alias lambdactl-demo-hello:live" in out.stdout + out.stderr

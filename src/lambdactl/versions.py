@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lambdactl import functions as fnmod
-from lambdactl.aws import error_code
+from lambdactl.aws import deleted, error_code
 
 
 @dataclass(frozen=True)
@@ -84,3 +84,7 @@ def point(lam: Any, name: str, alias: str, version: str, weights: tuple[tuple[st
             if error_code(exc) != "ResourceConflictException":
                 raise
     return dict(lam.update_alias(**params))
+
+
+def remove_alias(lam: Any, name: str, alias: str) -> bool:
+    return deleted(lambda: lam.delete_alias(FunctionName=name, Name=alias), "ResourceNotFoundException")

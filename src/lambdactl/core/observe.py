@@ -50,7 +50,7 @@ class Observed:
     schedules: schedule_kind.SchedulesState = field(default_factory=schedule_kind.SchedulesState)
     versions: versmod.VersionsState | None = None     # published versions (publish = true, aliases)
     aliases: dict[str, versmod.AliasState] = field(default_factory=dict)
-    async_config: dict[str, Any] | None = None    # GetFunctionEventInvokeConfig (async = {...})
+    async_configs: dict[str, dict[str, Any] | None] = field(default_factory=dict)   # by qualifier (async = {...})
     queues: dict[str, sqs.QueueState | None] = field(default_factory=dict)   # the same
     mappings: list[dict[str, Any]] = field(default_factory=list)   # the function's event-source mappings
 
@@ -159,14 +159,18 @@ class _Reads:
             return
         if {"version", "alias"} & self.kinds and (fn.publish or fn.aliases):
             self.add("lambda", versmod.observe, fn.name, partial(setattr, o, "versions"))
-        if "alias" in self.kinds and fn.aliases:
+        if "alias" in self.kinds and (fn.aliases or self.journaled("alias", f"{fn.name}:", prefix=True)):
             self.add("lambda", versmod.observe_aliases, fn.name, partial(setattr, o, "aliases"))
-        if "async_config" in self.kinds and (fn.async_config or self.journaled(async_invoke.NAME, async_invoke.journal_name(fn.name))):
-            self.add("lambda", async_invoke.observe, fn.name, partial(setattr, o, "async_config"))
+        if "async_config" in self.kinds and (fn.async_config or self.journaled(async_invoke.NAME, f"{fn.name}:", prefix=True)):
+            quals = ("", *(a.name for a in fn.aliases))
+            self.add("lambda", partial(async_invoke.observe, qualifiers=quals), fn.name, partial(setattr, o, "async_configs"))
 
-    def journaled(self, kind: str, name: str) -> bool:
+    def journaled(self, kind: str, name: str, prefix: bool = False) -> bool:
+        """Does the journal know KIND:NAME (or, with PREFIX, any KIND:NAME…)?"""
         if self.journal_keys is None:
             self.journal_keys = set(self.ctx.journal.resources())
+        if prefix:
+            return any(k.startswith(f"{kind}:{name}") for k in self.journal_keys)
         return f"{kind}:{name}" in self.journal_keys
 
     def mappings(self, fn: Function, o: Observed, first: bool) -> None:

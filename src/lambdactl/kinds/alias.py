@@ -16,13 +16,12 @@ from lambdactl import versions
 from lambdactl.core.step import Step
 from lambdactl.errors import ConfigError
 from lambdactl.kinds.version import plan as plan_version
-from lambdactl.spec_versions import LATEST_PUBLISHED
+from lambdactl.spec_versions import LATEST_PUBLISHED, Alias
 
 if TYPE_CHECKING:
     from lambdactl.core.context import Context, Facts
     from lambdactl.core.kind import Desired
     from lambdactl.core.observe import Observed
-    from lambdactl.spec_versions import Alias
 
 NAME = "alias"
 NEEDS: tuple[str, ...] = ("function", "version")
@@ -39,13 +38,15 @@ class AliasData:
 
 def plan(facts: Facts, want: Desired, have: Observed) -> list[Step]:
     fn = want.fn
-    if NAME not in facts.kinds or not fn.aliases:
+    if NAME not in facts.kinds:
         return []
+    steps = removed(facts, fn.name, fn.key, {a.name for a in fn.aliases}, have)
+    if not fn.aliases:
+        return steps
     numbers = list(have.versions.numbers) if have.versions else []
     publishing = fn.publish and any(s.action == "create" for s in plan_version(facts, want, have))
     # What a version number may name: a published one, or (predicted) the one this run publishes.
     known = numbers + ([str(int(numbers[-1]) + 1 if numbers else 1)] if publishing else [])
-    steps = []
     for a in fn.aliases:
         target, pinned = _target(facts, fn.name, a, numbers, publishing)
         if pinned:   # rolled back: all of its traffic to that version
@@ -68,6 +69,19 @@ def plan(facts: Facts, want: Desired, have: Observed) -> list[Step]:
     return steps
 
 
+def removed(facts: Facts, fn_name: str, key: str, configured: set[str], have: Observed) -> list[Step]:
+    """Aliases the journal says we made, since removed from lambdactl.toml: deleted."""
+    steps = []
+    for entry in facts.journal.values():
+        name = str(entry.get("name", ""))
+        alias = name.removeprefix(f"{fn_name}:")
+        if entry.get("kind") == NAME and name.startswith(f"{fn_name}:") and alias not in configured \
+                and alias in have.aliases:
+            steps.append(Step(key, NAME, name, "delete", detail="no longer in lambdactl.toml",
+                              data=AliasData(Alias(alias), have.aliases[alias].version, True)))
+    return sorted(steps, key=lambda s: s.name)
+
+
 def _target(facts: Facts, fn_name: str, a: Alias, numbers: list[str], publishing: bool) -> tuple[str, bool]:
     """The version A points to, and whether that is a rollback's pin."""
     if a.version != LATEST_PUBLISHED:
@@ -87,6 +101,10 @@ def _weights(a: Alias) -> str:
 def apply(ctx: Context, want: Desired, step: Step, ready: Callable[[], None]) -> None:
     data, fn = step.data, want.fn
     assert isinstance(data, AliasData)
+    if step.action == "delete":
+        versions.remove_alias(ctx.aws.client("lambda"), fn.name, data.alias.name)
+        ctx.journal.forget(NAME, step.name)
+        return
     version = ctx.published.get(fn.key, "") if data.version == PENDING else data.version
     if not version:
         raise ConfigError(f"alias {data.alias.name} of {fn.name}: no version was published to point it at",

@@ -148,7 +148,13 @@ def spec_from_moto(fn: Any) -> FunctionSpec:
 
 
 def _event_invoke_config(fn: Any) -> dict[str, Any]:
-    configs = getattr(fn, "event_invoke_config", None) or []
+    # moto 5.2 keeps one configuration per function (it ignores Qualifier) and a
+    # published version holds a copy of $LATEST's list: read $LATEST's. lambdactl
+    # sets the same one on $LATEST and each alias.
+    from moto.awslambda.models import lambda_backends
+
+    stored = lambda_backends[fn.account_id][fn.region]._lambdas._functions.get(fn.function_name) or {}
+    configs = getattr(stored.get("latest") or fn, "event_invoke_config", None) or []
     config = configs[0].config if configs else {}
     found: dict[str, Any] = {}
     if "MaximumRetryAttempts" in config:
