@@ -58,6 +58,22 @@ def test_stdout_is_the_policy_and_stderr_says_why(monkeypatch: pytest.MonkeyPatc
     assert notes[-1].startswith("# review, then save: lambdactl policy suggest tracker > policies/tracker.json")
 
 
+def test_an_empty_policy_file_is_fine_a_broken_config_is_one_line(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    project_with(tmp_path, "def handler(event, context):\n    return 1\n", "{}")
+    toml = tmp_path / "lambdactl.toml"
+    toml.write_text(toml.read_text() + 'policy = "policies/f.json"\n')
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "policies" / "f.json").write_text("")   # as `> policies/f.json` leaves it
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(root, ["policy", "suggest", "f"])
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout) == {"Version": "2012-10-17", "Statement": []}
+    toml.write_text(toml.read_text().replace('handler = "app.handler"', 'handler = "app.handler"\nmemory = "big"'))
+    result = CliRunner().invoke(root, ["policy", "suggest", "f"])
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1 and "memory" in result.stderr, result.stderr
+
+
 def project_with(tmp_path: Path, code: str, env: str, trigger: bool = False) -> config.Project:
     (tmp_path / "fn").mkdir()
     (tmp_path / "fn" / "app.py").write_text(code)

@@ -25,13 +25,11 @@ def suggest(app: App, fn: str | None) -> None:
     """
     from rich.markup import escape
 
+    from lambdactl.policy_suggest import load
     from lambdactl.policy_suggest import suggest as make
 
-    # `> policies/x.json` makes that file empty before lambdactl reads lambdactl.toml:
-    # the policy files are not checked here (they are what this writes).
-    app.lenient = True
-    function = app.project.function(fn)
-    result = make(app.project, function)
+    project = load(app.config_path)
+    result = make(project, project.function(fn))
     for note in result.notes:
         app.term.info(escape(f"# {note}"))
     app.term.print_json(result.policy)

@@ -8,12 +8,7 @@ from datetime import UTC, datetime
 os.environ.setdefault("MPLCONFIGDIR", "/tmp/matplotlib")  # Lambda's only writable place
 
 import boto3
-import matplotlib
-
-matplotlib.use("Agg")  # no display on Lambda
-import matplotlib.dates as mdates  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-from boto3.dynamodb.conditions import Key  # noqa: E402
+from boto3.dynamodb.conditions import Key
 
 s3 = boto3.client("s3")
 table = boto3.resource("dynamodb").Table(os.environ["TABLE_NAME"])
@@ -32,7 +27,21 @@ def history(bucket):
              int(i["object_count"])) for i in items]
 
 
+def pyplot():
+    """matplotlib, imported at the first invocation rather than at init: with numpy,
+    pillow and its font cache it can outlast Lambda's 10 s init phase on a busy
+    machine, while an invocation has the function's timeout. Later ones reuse it."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display on Lambda
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+
+    return plt, mdates
+
+
 def lambda_handler(event, context):
+    plt, mdates = pyplot()
     bucket = event.get("bucket") or os.environ["TRACKED_BUCKET"]
     points = history(bucket)
     fig, ax = plt.subplots(figsize=(8, 4))
