@@ -32,3 +32,18 @@ def test_a_broken_config_at_start_is_a_usage_error(project: Path, no_calls: None
     result = CliRunner().invoke(root, ["dev"])
     assert result.exit_code == 2, result.output
     assert result.stderr.count("\n") == 1 and "lambdactl.toml" in result.stderr
+
+
+def test_a_failed_start_leaves_ctrl_c_as_it_was(project: Path, no_calls: None,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """dev's own Ctrl-C handler is installed only while it runs: a start that fails
+    (here: no region anywhere) gives the process its handler back."""
+    import signal
+
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    edited = (project / "lambdactl.toml").read_text().replace('region = "us-east-1"\n', "")
+    (project / "lambdactl.toml").write_text(edited)
+    before = signal.getsignal(signal.SIGINT)
+    result = CliRunner().invoke(root, ["dev"])
+    assert result.exit_code == 1 and "no AWS region configured" in result.stderr, result.output
+    assert signal.getsignal(signal.SIGINT) is before

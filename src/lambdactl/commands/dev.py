@@ -50,7 +50,6 @@ def command(app: App, fns: tuple[str, ...], no_logs: bool) -> None:
     hooks = _hooks(app)
     dev = devloop.DevLoop(hooks, watched)
     stop = threading.Event()
-    previous = signal.signal(signal.SIGINT, _on_interrupt(app, stop))
     tail = None if no_logs else _tail(app)
 
     def follow(project: Project) -> None:   # after each full up: functions added are followed too
@@ -66,7 +65,8 @@ def command(app: App, fns: tuple[str, ...], no_logs: bool) -> None:
             app.term.info(f"[dim]watching {app.project.root} (Ctrl-C to stop)[/dim]")
 
     hooks.on_full, hooks.on_ready = follow, ready
-    try:
+    previous = signal.signal(signal.SIGINT, _on_interrupt(app, stop))
+    try:   # the handler is ours only while dev runs, whatever ends it
         dev.start()
         devloop.watch(dev, stop, batches)
     finally:
