@@ -38,6 +38,7 @@ def command(app: App, yes: bool, project_name: str | None, dry_run: bool, delete
     Example: lambdactl destroy --dry-run
     """
     from lambdactl import staging, teardown
+    from lambdactl.core.executor import run_later
     from lambdactl.kinds import layer, mapping, project_bucket, queue, table
 
     app.lenient, app.project_name = True, project_name
@@ -62,11 +63,19 @@ def command(app: App, yes: bool, project_name: str | None, dry_run: bool, delete
 
     with ctx.lock("destroy", lambda h: app.term.info(f"waiting for another lambdactl (pid {h.get('pid', '?')})…")), \
             app.term.status("destroying…"):
-        for step in mapping.destroy(ctx, mapping.plan_destroy(ctx, [(t.key, t.name) for t in targets])):
-            on_step(step, "done")   # before the functions and queues they connect
-            done.append(step)
+        # The event-source mappings: listed first (by function name, while it exists),
+        # deleted alongside the rest (nothing depends on them).
+        unmapped = mapping.plan_destroy(ctx, [(t.key, t.name) for t in targets])
+
+        def unmap() -> None:
+            for s in mapping.destroy(ctx, unmapped):
+                on_step(s, "done")
+                done.append(s)
+
+        mappings = run_later(unmap)
         found = teardown.observe(ctx, targets)
         done += teardown.execute(ctx, targets, found, teardown.plan(targets, found, ctx.project.name), on_step)
+        mappings()
         for step in [*layer.destroy(ctx), *staging.destroy(ctx, [t.name for t in targets], journal_lost),
                      *table.destroy(ctx, [s for s in data if s.kind == table.NAME]),
                      *project_bucket.destroy(ctx, [s for s in data if s.kind == project_bucket.NAME]),

@@ -38,6 +38,7 @@ class Context:
     warn: Callable[[str], None] | None = None    # one line to the user (a journal ignored)
     streams: dict[str, str] = field(default_factory=dict)   # tables' stream ARNs, read or made (refs.py)
     project_steps: list[Any] = field(default_factory=list)  # this run's project-level plan (tables)
+    project_later: Callable[[], None] = lambda: None   # waits for the steps run alongside (queues: graph.py)
 
     @property
     def journal(self) -> Journal:

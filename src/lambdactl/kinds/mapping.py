@@ -163,6 +163,7 @@ def apply(ctx: Context, want: Desired, step: Step, ready: Callable[[], None]) ->
         j.forget(NAME, name)
         return
     m = next(x for x in fn.mappings if x.label == step.name)   # resolved: its ARN is known now
+    ctx.project_later()   # the queue it reads exists (created alongside: graph.execute_project)
     if step.action == "create":
         j.record(NAME, name, "creating", function=fn.key)
         uuid = create(lam, fn.name, m, ctx.tags, ctx.sleep)
