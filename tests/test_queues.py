@@ -169,3 +169,30 @@ def test_dynamodb_trigger_needs_the_stream_and_maps_it(aws: None, project: Path)
     assert "no changes" in run("up").stderr
     run("destroy", "--yes")
     assert client("lambda").list_event_source_mappings()["EventSourceMappings"] == []
+
+
+def test_queues_are_created_alongside_the_function_chain(aws: None, project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Off the critical path: the function is created while the queues still are (each
+    CreateQueue made slow here); the mapping waits for them."""
+    import time
+
+    import botocore.client
+
+    spans: dict[str, list[tuple[float, float]]] = {}
+    original = botocore.client.BaseClient._make_api_call
+
+    def timed(self, operation, params):  # type: ignore[no-untyped-def]
+        start = time.monotonic()
+        if operation == "CreateQueue":
+            time.sleep(0.3)
+        try:
+            return original(self, operation, params)
+        finally:
+            spans.setdefault(operation, []).append((start, time.monotonic()))
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", timed)
+    with_queue_trigger(project)
+    run("up")
+    queues_done = max(end for _, end in spans["CreateQueue"])
+    assert min(start for start, _ in spans["CreateFunction"]) < queues_done
+    assert min(start for start, _ in spans["CreateEventSourceMapping"]) >= queues_done
