@@ -38,7 +38,6 @@ def command(app: App, yes: bool, project_name: str | None, dry_run: bool, delete
     Example: lambdactl destroy --dry-run
     """
     from lambdactl import staging, teardown
-    from lambdactl.core.executor import run_later
     from lambdactl.kinds import layer, mapping, project_bucket, queue, table
 
     app.lenient, app.project_name = True, project_name
@@ -56,23 +55,18 @@ def command(app: App, yes: bool, project_name: str | None, dry_run: bool, delete
                       f" ({ctx.aws.target.kind}, {ctx.aws.region})?", abort=True, err=True)
     data = data_steps(app, delete_data, yes)
 
-    def on_step(step: Step, _: str) -> None:
+    def on_step(step: Step, _: str = "done") -> None:
         symbol = "-" if step.action == "delete" else "·"
         app.term.step(symbol, f"{step.function or 'project'}: {step.describe()}",
                       style="green" if step.action == "delete" else "yellow")
 
+    def report(step: Step) -> None:   # shown and counted (teardown.execute returns its own)
+        on_step(step)
+        done.append(step)
+
     with ctx.lock("destroy", lambda h: app.term.info(f"waiting for another lambdactl (pid {h.get('pid', '?')})…")), \
             app.term.status("destroying…"):
-        # The event-source mappings: listed first (by function name, while it exists),
-        # deleted alongside the rest (nothing depends on them).
-        unmapped = mapping.plan_destroy(ctx, [(t.key, t.name) for t in targets])
-
-        def unmap() -> None:
-            for s in mapping.destroy(ctx, unmapped):
-                on_step(s, "done")
-                done.append(s)
-
-        mappings = run_later(unmap)
+        mappings = mapping.destroy_alongside(ctx, [(t.key, t.name) for t in targets], report)
         found = teardown.observe(ctx, targets)
         done += teardown.execute(ctx, targets, found, teardown.plan(targets, found, ctx.project.name), on_step)
         mappings()
@@ -80,8 +74,12 @@ def command(app: App, yes: bool, project_name: str | None, dry_run: bool, delete
                      *table.destroy(ctx, [s for s in data if s.kind == table.NAME]),
                      *project_bucket.destroy(ctx, [s for s in data if s.kind == project_bucket.NAME]),
                      *queue.destroy(ctx, [s for s in data if s.kind == queue.NAME])]:
-            on_step(step, "done")
-            done.append(step)
+            report(step)
+    summary(app, done)
+
+
+def summary(app: App, done: list[Step]) -> None:
+    ctx = app.context
     deleted = [s for s in done if s.action == "delete"]
     calls = ctx.aws.counter
     if app.term.json:

@@ -202,6 +202,21 @@ def plan_destroy(ctx: Context, names: list[tuple[str, str]]) -> list[Step]:
     return sorted(found, key=lambda s: (s.function, s.name))
 
 
+def destroy_alongside(ctx: Context, names: list[tuple[str, str]], report: Callable[[Step], None]) -> Callable[[], None]:
+    """destroy's mappings: listed now (by function name, while the functions exist),
+    deleted in a thread alongside the rest (nothing waits for them); each REPORTed.
+    -> what waits for them."""
+    from lambdactl.core.executor import run_later
+
+    steps = plan_destroy(ctx, names)
+
+    def work() -> None:
+        for s in destroy(ctx, steps):
+            report(s)
+
+    return run_later(work)
+
+
 def destroy(ctx: Context, steps: list[Step]) -> list[Step]:
     """Carry out plan_destroy's STEPS; the journal forgets each."""
     for s in steps:
