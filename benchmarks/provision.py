@@ -13,7 +13,7 @@ function while IAM propagation is slow: the proxy refuses CreateFunction with
 AWS's "cannot be assumed by Lambda" until the role is --role-delay seconds old
 (moto's roles are assumable at once).
 
-    python benchmarks/provision.py [--runs 5] [--delay 0.04] [--sizes 1,5,20] [--role-delay 8]
+    python benchmarks/provision.py [--runs 5] [--delay 0.04] [--sizes 1,5,20] [--role-delay 8] [--queues]
 
 Child processes run with bytecode caching on (PYTHONDONTWRITEBYTECODE removed),
 as an installed lambdactl does. The account id is cached after the first run
@@ -121,6 +121,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _forward
 
 
+QUEUES = False   # --queues: f0 also reads a queue that has a DLQ (issue 14's kinds)
+
+
 def make_project(root: Path, n: int) -> None:
     (root / "functions").mkdir(parents=True)
     shutil.copytree(REPO / "functions" / "hello", root / "functions" / "hello")
@@ -132,6 +135,9 @@ def make_project(root: Path, n: int) -> None:
             f'policy = "policies/hello.json"\ntimeout = 10\n\n'
             f'[[functions.f{i}.triggers]]\nbucket = "bench-uploads"\nprefix = "p{i}/"\n'
         )
+    if QUEUES:
+        lines.append('[[functions.f0.triggers]]\ntype = "sqs"\nqueue = "jobs"\n\n[queues.jobs]\n'
+                     'dlq = { queue = "failed", max_receive_count = 3 }\n\n[queues.failed]\n')
     (root / "lambdactl.toml").write_text("\n".join(lines))
 
 
@@ -188,7 +194,10 @@ def main() -> None:
     ap.add_argument("--delay", type=float, default=0.04)
     ap.add_argument("--sizes", default="1,5,20")
     ap.add_argument("--role-delay", type=float, default=8.0, help="0 to skip that scenario")
+    ap.add_argument("--queues", action="store_true", help="f0 also has an SQS trigger on a queue with a DLQ")
     opts = ap.parse_args()
+    global QUEUES
+    QUEUES = opts.queues
     import logging
 
     from moto.server import ThreadedMotoServer

@@ -65,6 +65,8 @@ def test_up_creates_queues_tagged_with_dlq_and_the_mapping(aws: None, project: P
     [m] = client("lambda").list_event_source_mappings(FunctionName=HELLO)["EventSourceMappings"]
     assert (m["EventSourceArn"], m["BatchSize"], m["MaximumBatchingWindowInSeconds"]) == (a["QueueArn"], 5, 1)
     assert m["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    # Tagged at create (moto 5.2 keeps a mapping's tags, as AWS has since 2024).
+    assert client("lambda").list_tags(Resource=m["EventSourceMappingArn"])["Tags"] == {"lambdactl:project": "lambdactl-demo"}
     policy = client("iam").get_role_policy(RoleName=f"{HELLO}-role", PolicyName="lambdactl-us-east-1")["PolicyDocument"]
     [poll] = [s for s in policy["Statement"] if s.get("Sid") == "LambdactlPollQueues"]
     assert poll["Resource"] == [a["QueueArn"]] and "sqs:ReceiveMessage" in poll["Action"]
@@ -169,3 +171,45 @@ def test_dynamodb_trigger_needs_the_stream_and_maps_it(aws: None, project: Path)
     assert "no changes" in run("up").stderr
     run("destroy", "--yes")
     assert client("lambda").list_event_source_mappings()["EventSourceMappings"] == []
+
+
+def test_queues_are_created_alongside_the_function_chain(aws: None, project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Off the critical path: the function is created while the queues still are (each
+    CreateQueue made slow here); the mapping waits for them."""
+    import time
+
+    import botocore.client
+
+    spans: dict[str, list[tuple[float, float]]] = {}
+    original = botocore.client.BaseClient._make_api_call
+
+    def timed(self, operation, params):  # type: ignore[no-untyped-def]
+        start = time.monotonic()
+        if operation == "CreateQueue":
+            time.sleep(0.3)
+        try:
+            return original(self, operation, params)
+        finally:
+            spans.setdefault(operation, []).append((start, time.monotonic()))
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", timed)
+    with_queue_trigger(project)
+    run("up")
+    queues_done = max(end for _, end in spans["CreateQueue"])
+    assert min(start for start, _ in spans["CreateFunction"]) < queues_done
+    assert min(start for start, _ in spans["CreateEventSourceMapping"]) >= queues_done
+
+
+def test_fifo_queue_send_and_url_reference(aws: None, project: Path) -> None:
+    toml = project / "lambdactl.toml"
+    toml.write_text(toml.read_text().replace(
+        "log_retention_days = 14\n", 'log_retention_days = 14\nenvironment = { ORDERS = "${queues.orders.url}" }\n', 1)
+        + '\n[queues.orders]\nfifo = true\n')
+    run("up")
+    url = queue_url("lambdactl-demo-orders.fifo")
+    assert attrs("lambdactl-demo-orders.fifo")["FifoQueue"] == "true"
+    env = client("lambda").get_function_configuration(FunctionName=HELLO)["Environment"]["Variables"]
+    assert env["ORDERS"] == "https://sqs.us-east-1.amazonaws.com/123456789012/lambdactl-demo-orders.fifo"
+    run("send", "orders", "same body", "--count", "3", "--group-id", "g1")
+    got = client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["MessageGroupId"])
+    assert [(m["Body"], m["Attributes"]["MessageGroupId"]) for m in got["Messages"]] == [("same body", "g1")] * 3

@@ -54,7 +54,7 @@ def command(app: App, yes: bool, project_name: str | None, dry_run: bool, delete
                       f" ({ctx.aws.target.kind}, {ctx.aws.region})?", abort=True, err=True)
     data = data_steps(app, delete_data, yes)
 
-    def on_step(step: Step, _: str) -> None:
+    def on_step(step: Step, _: str = "done") -> None:
         symbol = "-" if step.action == "delete" else "·"
         app.term.step(symbol, f"{step.function or 'project'}: {step.describe()}",
                       style="green" if step.action == "delete" else "yellow")
@@ -62,6 +62,11 @@ def command(app: App, yes: bool, project_name: str | None, dry_run: bool, delete
     with ctx.lock("destroy", lambda h: app.term.info(f"waiting for another lambdactl (pid {h.get('pid', '?')})…")), \
             app.term.status("destroying…"):
         done = execute(ctx, targets, data, journal_lost, on_step)
+    summary(app, done)
+
+
+def summary(app: App, done: list[Step]) -> None:
+    ctx = app.context
     deleted = [s for s in done if s.action == "delete"]
     calls = ctx.aws.counter
     if app.term.json:
@@ -77,24 +82,28 @@ def command(app: App, yes: bool, project_name: str | None, dry_run: bool, delete
 
 def execute(ctx: Any, targets: list[Any], data: list[Step], journal_lost: bool,
             on_step: Callable[[Step, str], None]) -> list[Step]:
-    """The mappings first (they connect functions and queues), the functions' chains,
-    then what the project shares: layers, staging, schedules, tables, buckets, queues."""
+    """The mappings alongside the functions' chains (they connect functions and
+    queues), then what the project shares: layers, staging, schedules, tables,
+    buckets, queues."""
     from lambdactl import staging, teardown
     from lambdactl.kinds import layer, mapping, project_bucket, queue, schedule, table
 
-    done = []
-    for step in mapping.destroy(ctx, mapping.plan_destroy(ctx, [(t.key, t.name) for t in targets])):
+    done: list[Step] = []
+
+    def report(step: Step) -> None:   # shown and counted (teardown.execute returns its own)
         on_step(step, "done")
         done.append(step)
+
+    mappings = mapping.destroy_alongside(ctx, [(t.key, t.name) for t in targets], report)
     found = teardown.observe(ctx, targets)
     done += teardown.execute(ctx, targets, found, teardown.plan(targets, found, ctx.project.name), on_step)
+    mappings()
     for step in [*layer.destroy(ctx), *staging.destroy(ctx, [t.name for t in targets], journal_lost),
                  *schedule.destroy(ctx, schedule.plan_destroy(ctx, [t.name for t in targets])),
                  *table.destroy(ctx, [s for s in data if s.kind == table.NAME]),
                  *project_bucket.destroy(ctx, [s for s in data if s.kind == project_bucket.NAME]),
                  *queue.destroy(ctx, [s for s in data if s.kind == queue.NAME])]:
-        on_step(step, "done")
-        done.append(step)
+        report(step)
     return done
 
 

@@ -39,6 +39,7 @@ class Context:
     streams: dict[str, str] = field(default_factory=dict)   # tables' stream ARNs, read or made (refs.py)
     project_steps: list[Any] = field(default_factory=list)  # this run's project-level plan (tables)
     published: dict[str, str] = field(default_factory=dict)  # function key -> the version this run published
+    project_later: Callable[[], None] = lambda: None   # waits for the steps run alongside (queues: graph.py)
 
     @property
     def journal(self) -> Journal:

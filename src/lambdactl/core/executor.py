@@ -63,3 +63,25 @@ def run_parallel(reads: list[Callable[[], Any]], stores: list[Callable[[Any], No
             meanwhile()
         for fut, store in zip(futures, stores):
             store(fut.result())
+
+
+def run_later(work: Callable[[], None]) -> Callable[[], None]:
+    """Start WORK in a thread now; -> a function that waits for it and re-raises its
+    failure (each time it is called: whoever needs WORK done learns it failed)."""
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            work()
+        except BaseException as exc:  # noqa: BLE001 - raised in the thread that waits
+            failure.append(exc)
+
+    thread = threading.Thread(target=run, name="lambdactl-later", daemon=True)
+    thread.start()
+
+    def wait() -> None:
+        thread.join()
+        if failure:
+            raise failure[0]
+
+    return wait

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from lambdactl.core.executor import run_graph
+from lambdactl.core.executor import run_graph, run_later
 from lambdactl.core.kind import Desired
 from lambdactl.kinds import FUNCTION_KINDS, KINDS, PROJECT_KINDS, role
 
@@ -47,9 +47,18 @@ def decide_project(ctx: Context, observed: Observed, kinds: tuple[str, ...]) -> 
 
 def execute_project(ctx: Context, steps: list[Step], on_step: Callable[[Step, str], None] | None = None) -> None:
     """Carry out the project-level STEPS side by side, before any function chain: a
-    function's environment and policy may name what they make (a stream's ARN)."""
+    function's environment and policy may name what they make (a stream's ARN).
+    Those of a kind marked ALONGSIDE (queues: their URL and ARN are computed) run
+    alongside the chains instead, off the critical path: ctx.project_later() waits
+    for them (a mapping does, before it names the queue)."""
     todo = [s for s in steps if s.writes]
+    later = [s for s in todo if getattr(KINDS[s.kind], "ALONGSIDE", False)]
+    if later:
+        ctx.project_later = run_later(lambda: _run(ctx, later, on_step))
+    _run(ctx, [s for s in todo if s not in later], on_step)
 
+
+def _run(ctx: Context, todo: list[Step], on_step: Callable[[Step, str], None] | None) -> None:
     def apply(step: Step, ready: Callable[[], None]) -> None:
         KINDS[step.kind].apply(ctx, None, step, ready)  # type: ignore[arg-type]
         if on_step:

@@ -163,6 +163,7 @@ def apply(ctx: Context, want: Desired, step: Step, ready: Callable[[], None]) ->
         j.forget(NAME, name)
         return
     m = next(x for x in fn.mappings if x.label == step.name)   # resolved: its ARN is known now
+    ctx.project_later()   # the queue it reads exists (created alongside: graph.execute_project)
     if step.action == "create":
         j.record(NAME, name, "creating", function=fn.key)
         uuid = create(lam, fn.name, m, ctx.tags, ctx.sleep)
@@ -199,6 +200,21 @@ def plan_destroy(ctx: Context, names: list[tuple[str, str]]) -> list[Step]:
 
     run_parallel([partial(observe, ctx.aws.client("lambda"), n) for n in todo], [partial(store, n) for n in todo])
     return sorted(found, key=lambda s: (s.function, s.name))
+
+
+def destroy_alongside(ctx: Context, names: list[tuple[str, str]], report: Callable[[Step], None]) -> Callable[[], None]:
+    """destroy's mappings: listed now (by function name, while the functions exist),
+    deleted in a thread alongside the rest (nothing waits for them); each REPORTed.
+    -> what waits for them."""
+    from lambdactl.core.executor import run_later
+
+    steps = plan_destroy(ctx, names)
+
+    def work() -> None:
+        for s in destroy(ctx, steps):
+            report(s)
+
+    return run_later(work)
 
 
 def destroy(ctx: Context, steps: list[Step]) -> list[Step]:

@@ -1,8 +1,9 @@
 """Kind: an SQS queue the project owns ([queues.NAME]; sqs.py makes the calls).
 
 A project-level kind like kinds/table.py: planned once per run, before the
-function chains. A queue with a dead-letter queue is created after it (its
-RedrivePolicy names the DLQ's ARN, which must exist).
+function chains, and created alongside them (nothing of a function waits for a
+queue but its mapping). A queue with a dead-letter queue is created after it
+(its RedrivePolicy names the DLQ's ARN, which must exist).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 NAME = "queue"
 NEEDS: tuple[str, ...] = ()
 SCOPE = "project"
+ALONGSIDE = True   # its URL and ARN are computed: created alongside the function chains
 
 KEYS = {"name", "fifo", "visibility_timeout", "retention", "dlq"}
 QUEUE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
