@@ -117,3 +117,17 @@ def test_the_access_denied_hint_points_at_that_section() -> None:
     err = translate(ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "CreateRole"))
     assert err is not None and "Permissions lambdactl needs on AWS" in str(err)
     assert "## Permissions lambdactl needs on AWS" in README
+
+
+def test_readme_policy_covers_urls_and_schedules(project: Path, recorded: list[tuple[str, str, dict[str, Any]]]) -> None:
+    toml = project / "lambdactl.toml"
+    toml.write_text(toml.read_text() + '\nurl = { auth = "NONE" }\n\n[[functions.list-buckets.triggers]]\n'
+                    'type = "schedule"\nschedule = "rate(1 day)"\n')
+    cli("up", "--yes")
+    toml.write_text(toml.read_text().replace('"NONE"', '"AWS_IAM"').replace("rate(1 day)", "rate(2 days)"))
+    for args in (["plan"], ["up"], ["status"], ["destroy", "--dry-run"], ["destroy", "--yes"]):
+        cli(*args)
+    ops = {(s, o) for s, o, _ in recorded}
+    assert {("lambda", "CreateFunctionUrlConfig"), ("events", "PutRule"), ("events", "DeleteRule")} <= ops
+    missing = sorted({a for s, o, p in recorded for a in needed(s, o, p)} - readme_policy())
+    assert missing == [], f"README's policy lacks {missing}"

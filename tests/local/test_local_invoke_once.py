@@ -26,12 +26,12 @@ def signs_as_the_sandbox(request: pytest.FixtureRequest, monkeypatch: pytest.Mon
 def runs(aws: Callable[[str], Any], name: str, ended: int, timeout: float = 15.0) -> int:
     """The invocations of NAME (START lines in its log group), once ENDED have ended."""
     deadline = time.monotonic() + timeout
+    logs = aws("logs")
     while True:
         try:
-            messages = [e["message"] for e in aws("logs").filter_log_events(
-                logGroupName=f"/aws/lambda/{name}")["events"]]
-        except aws("logs").exceptions.ResourceNotFoundException:
-            messages = []   # a loaded machine: the cold start has not logged yet
+            messages = [e["message"] for e in logs.filter_log_events(logGroupName=f"/aws/lambda/{name}")["events"]]
+        except logs.exceptions.ResourceNotFoundException:   # under load: the first line not written yet
+            messages = []
         if sum(m.startswith("END RequestId") for m in messages) >= ended or time.monotonic() > deadline:
             return sum(m.startswith("START RequestId") for m in messages)
         time.sleep(0.1)

@@ -194,7 +194,13 @@ def delete(ctx: Context, step: Step) -> Step:
 
 # -- destroy ------------------------------------------------------------------
 def plan_destroy(ctx: Context, fn_names: list[str]) -> list[Step]:
-    """Our rules of FN_NAMES (read side by side): each deleted if tagged ours."""
+    """Our rules of FN_NAMES (read side by side): each deleted if tagged ours. Read for
+    a function with schedules in the config or the journal, or for all when there is
+    no journal (destroy from names alone); no EventBridge call otherwise."""
+    journal = ctx.journal.resources()
+    configured = {fn.name for fn in ctx.project.functions if fn.schedules}
+    fn_names = [n for n in fn_names if not journal or n in configured
+                or any(k.startswith(f"{NAME}:{prefix(n)}") for k in journal)]
     found: dict[str, dict[str, RuleState]] = {}
     try:
         run_parallel([partial(read_rules, ctx.aws.client("events"), n) for n in fn_names],
