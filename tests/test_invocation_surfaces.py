@@ -40,3 +40,21 @@ def test_url_schedule_and_alias_together_then_a_no_op(aws: None, project: Path, 
     calls.clear()
     run("up")
     assert writes(calls) == {}
+
+
+def test_wire_makes_the_url_and_the_schedule_as_up_would(aws: None, project: Path, calls: Counter[str]) -> None:
+    """The step commands: role, deploy, then wire (every way the function is called)."""
+    toml = project / "lambdactl.toml"
+    toml.write_text(toml.read_text().rstrip("\n") + "\n" + (
+        'url = { auth = "AWS_IAM" }\n\n'
+        '[[functions.list-buckets.triggers]]\ntype = "schedule"\nschedule = "rate(5 minutes)"\n'))
+    for step in ("role", "deploy"):
+        run(step)
+    with pytest.raises(client("lambda").exceptions.ResourceNotFoundException):
+        client("lambda").get_function_url_config(FunctionName=LIST)
+    run("wire")
+    assert client("lambda").get_function_url_config(FunctionName=LIST)["AuthType"] == "AWS_IAM"
+    assert [r["Name"] for r in client("events").list_rules()["Rules"] if r["Name"].startswith(LIST)]
+    calls.clear()
+    run("up", "--yes")
+    assert writes(calls) == {}

@@ -28,7 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "package": ("package", "Build the deterministic zip of a function; print its size and CodeSha256."),
     "role": ("role", "Create or update a function's execution role and inline policy."),
     "deploy": ("deploy", "Create or update the Lambda function and its log group."),
-    "wire": ("wire", "Connect a function's S3 triggers: bucket, permission, notification."),
+    "wire": ("wire", "Connect a function's callers: S3 triggers, queue/stream mappings, URL, schedules."),
     "up": ("up", "Package, role, deploy and wire every function; a no-op when nothing changed."),
     "plan": ("plan", "Show what `up` would change, using read calls only."),
     "dev": ("dev", "Watch the project; on each save update code or config, or run up; follow logs."),

@@ -40,6 +40,6 @@ FUNCTION_KINDS = {k: m for k, m in KINDS.items() if k not in PROJECT_KINDS}
 BY_COMMAND = {
     "role": ("role",),
     "deploy": ("log_group", "layer", "function", "version", "alias", "async_config"),
-    "wire": ("bucket", "permission", "notification", "mapping"),
+    "wire": ("bucket", "permission", "notification", "mapping", "url", "url_permission", "schedule"),
     "up": ALL,
 }
