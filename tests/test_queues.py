@@ -213,3 +213,18 @@ def test_fifo_queue_send_and_url_reference(aws: None, project: Path) -> None:
     run("send", "orders", "same body", "--count", "3", "--group-id", "g1")
     got = client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["MessageGroupId"])
     assert [(m["Body"], m["Attributes"]["MessageGroupId"]) for m in got["Messages"]] == [("same body", "g1")] * 3
+
+
+def test_up_prune_takes_an_orphans_mapping_and_keeps_the_queue(aws: None, project: Path) -> None:
+    """A function with an sqs trigger removed from the config: --prune deletes its
+    mapping with it; the queue, still in the config, stays."""
+    with_queue_trigger(project)
+    run("up")
+    toml = project / "lambdactl.toml"
+    text = toml.read_text()
+    start, end = text.index("[functions.hello]"), text.index("# Returns the names")
+    toml.write_text(text[:start] + text[end:])
+    pruned = json.loads(run("-o", "json", "up", "--prune").stdout)["pruned"]
+    assert ("mapping", "delete") in {(s["kind"], s["action"]) for s in pruned}
+    assert client("lambda").list_event_source_mappings()["EventSourceMappings"] == []
+    assert queue_url(JOBS)

@@ -58,6 +58,7 @@ def show(app: App, steps: list[Step], extra: dict[str, Any] | None = None) -> No
 def prune(app: App) -> list[Step]:
     """up --prune: remove the orphans, as destroy would. Returns what was done."""
     from lambdactl import teardown
+    from lambdactl.kinds import mapping
 
     tgts, found, steps = planned(app, orphans=True)
     if found is None:
@@ -67,5 +68,8 @@ def prune(app: App) -> list[Step]:
         app.term.step(SYMBOL.get(step.action, "·"), f"{step.function or 'project'}: {step.describe()} (orphan)",
                       style="green" if step.action == "delete" else "yellow")
 
-    with app.context.lock("up"):
-        return teardown.execute(app.context, tgts, found, steps, on_step)
+    with app.context.lock("up"):   # its mappings first: they connect it to queues the config keeps
+        gone = mapping.destroy(app.context, mapping.plan_destroy(app.context, [(t.key, t.name) for t in tgts]))
+        for step in gone:
+            on_step(step, "done")
+        return gone + teardown.execute(app.context, tgts, found, steps, on_step)
