@@ -129,3 +129,17 @@ def test_up_prune_removes_an_orphans_rules(aws: None, project: Path) -> None:
     run("up", "--prune")
     assert rules() == {}
     assert client("lambda").list_functions()["Functions"][0]["FunctionName"] == "lambdactl-demo-hello"
+
+
+def test_destroy_without_schedules_asks_eventbridge_nothing(aws: None, project: Path, calls: Counter[str]) -> None:
+    """The schedules' destroy is planned while the journal knows the functions; planned
+    after their teardown, the emptied journal read as "no journal" and every function's
+    rules were listed (one more round trip, 5 ListRules for 5 functions)."""
+    toml = project / "lambdactl.toml"
+    text = toml.read_text()
+    start, end = text.index("[functions.hello]"), text.index("# Returns the names")
+    toml.write_text(text[:start] + text[end:])   # list-buckets only: no bucket the journal keeps
+    run("up")
+    calls.clear()
+    run("destroy", "--yes")
+    assert calls["ListRules"] == 0 and calls["DeleteFunction"] == 1

@@ -95,11 +95,14 @@ def execute(ctx: Any, targets: list[Any], data: list[Step], journal_lost: bool,
         done.append(step)
 
     mappings = mapping.destroy_alongside(ctx, [(t.key, t.name) for t in targets], report)
+    # Planned while the journal still knows the functions: after their teardown it is
+    # empty, which reads as "no journal" and lists every function's rules.
+    rules = schedule.plan_destroy(ctx, [t.name for t in targets])
     found = teardown.observe(ctx, targets)
     done += teardown.execute(ctx, targets, found, teardown.plan(targets, found, ctx.project.name), on_step)
     mappings()
     for step in [*layer.destroy(ctx), *staging.destroy(ctx, [t.name for t in targets], journal_lost),
-                 *schedule.destroy(ctx, schedule.plan_destroy(ctx, [t.name for t in targets])),
+                 *schedule.destroy(ctx, rules),
                  *table.destroy(ctx, [s for s in data if s.kind == table.NAME]),
                  *project_bucket.destroy(ctx, [s for s in data if s.kind == project_bucket.NAME]),
                  *queue.destroy(ctx, [s for s in data if s.kind == queue.NAME])]:
