@@ -22,13 +22,18 @@ def aws(project: Path) -> Iterator[None]:
         yield
 
 
-def test_url_schedule_and_alias_together_then_a_no_op(aws: None, project: Path, calls: Counter[str]) -> None:
+def on_the_alias(project: Path, auth: str) -> None:
+    """list-buckets published, alias `live`, a URL with AUTH and a schedule on the alias."""
     toml = project / "lambdactl.toml"
     toml.write_text(toml.read_text().rstrip("\n") + "\n" + (
         'publish = true\n'
-        'url = { auth = "AWS_IAM", qualifier = "live" }\n\n'
+        f'url = {{ auth = "{auth}", qualifier = "live" }}\n\n'
         '[functions.list-buckets.aliases.live]\nversion = "latest-published"\n\n'
         '[[functions.list-buckets.triggers]]\ntype = "schedule"\nschedule = "rate(5 minutes)"\nqualifier = "live"\n'))
+
+
+def test_url_schedule_and_alias_together_then_a_no_op(aws: None, project: Path, calls: Counter[str]) -> None:
+    on_the_alias(project, "AWS_IAM")
     run("up")
     lam = client("lambda")
     assert lam.get_alias(FunctionName=LIST, Name="live")["FunctionVersion"] == "1"
@@ -58,3 +63,24 @@ def test_wire_makes_the_url_and_the_schedule_as_up_would(aws: None, project: Pat
     calls.clear()
     run("up", "--yes")
     assert writes(calls) == {}
+
+
+def test_what_names_the_alias_waits_for_it(aws: None, project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The URL, its permission and the schedule all live on alias `live`: each must
+    start after the alias exists. A slowed alias makes any step that does not wait
+    fail every time (it raced, and lost now and then, in CI)."""
+    import time
+
+    from lambdactl.kinds import alias, url_permission
+
+    real = alias.apply
+
+    def slow(*args: object, **kwargs: object) -> None:
+        time.sleep(0.3)
+        real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(alias, "apply", slow)
+    on_the_alias(project, "NONE")
+    run("up", "--yes")
+    policy = client("lambda").get_policy(FunctionName=LIST, Qualifier="live")["Policy"]
+    assert url_permission.PUBLIC_SID in policy and "lambdactl-demo-list-buckets-schedule-0" in policy

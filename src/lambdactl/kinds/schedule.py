@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from lambdactl.triggers.schedule_spec import Schedule
 
 NAME = "schedule"
-NEEDS: tuple[str, ...] = ("function",)
+NEEDS: tuple[str, ...] = ("function", "alias")   # a rule aimed at an alias: its permission lives on the alias
 TARGET_ID = "lambdactl"
 
 

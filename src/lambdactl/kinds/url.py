@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from lambdactl.spec_url import FunctionUrl
 
 NAME = "url"
-NEEDS: tuple[str, ...] = ("function",)
+NEEDS: tuple[str, ...] = ("function", "alias")   # a URL on an alias: after the alias exists
 
 
 @dataclass(frozen=True)

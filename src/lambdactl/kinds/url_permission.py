@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from lambdactl.core.observe import Observed
 
 NAME = "url_permission"
-NEEDS: tuple[str, ...] = ("function",)
+NEEDS: tuple[str, ...] = ("function", "alias")   # an alias's statement: after the alias exists
 PUBLIC_SID, INVOKE_SID = "lambdactl-url-public", "lambdactl-url-invoke"
 
 
