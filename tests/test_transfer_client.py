@@ -63,3 +63,27 @@ def test_the_shared_client_would_have_retried_into_a_500(slow_complete_server: s
     a.client("s3").create_bucket(Bucket="bkt-transfer")
     with pytest.raises(Exception, match="Read timeout|CompleteMultipartUpload"):
         _upload(a.client("s3"), tmp_path)
+
+
+def test_threads_asking_at_once_build_one_transfer_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Staging and upload threads ask for it together: one client is built, not one per thread."""
+    import threading
+
+    monkeypatch.setattr("lambdactl.local.control.credentials", lambda: ("test", "test"))
+    a = Aws(Target("local", region="us-east-1", endpoint_url="http://127.0.0.1:9"))
+    built: list[str] = []
+    real = a._new_client
+
+    def counted(service: str, retries: int, **config: Any) -> Any:
+        built.append(service)
+        time.sleep(0.05)   # widens the window in which the others look
+        return real(service, retries, **config)
+
+    monkeypatch.setattr(a, "_new_client", counted)
+    got: list[Any] = []
+    threads = [threading.Thread(target=lambda: got.append(a.transfer_client())) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert built == ["s3"] and len({id(c) for c in got}) == 1

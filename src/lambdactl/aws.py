@@ -167,9 +167,10 @@ class Aws:
             return self.client("s3")
         if "s3-transfer" not in self._clients:
             self.region  # noqa: B018 - builds the session; no region is one clear error
-            with self._lock:
-                self._clients.setdefault("s3-transfer", self._new_client(
-                    "s3", 0, read_timeout=TRANSFER_READ_TIMEOUT, connect_timeout=2, max_pool_connections=16))
+            with self._lock:  # checked again under the lock: one client, built once
+                if "s3-transfer" not in self._clients:
+                    self._clients["s3-transfer"] = self._new_client(
+                        "s3", 0, read_timeout=TRANSFER_READ_TIMEOUT, connect_timeout=2, max_pool_connections=16)
         return self._clients["s3-transfer"]
 
     def _new_client(self, service: str, retries: int, **config: Any) -> Any:
