@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 HOST = re.compile(r"^([a-z0-9]+)\.lambda-url\.([a-z0-9-]+)\.localhost(?::\d+)?$")
 PATH = re.compile(r"^/lambda-url/([a-z0-9]+)(/.*)?$")
@@ -50,6 +50,23 @@ def install(endpoint: str) -> None:
         self.config.update({k: new_config[k] for k in ("Cors", "InvokeMode") if k in new_config})
 
     FunctionUrlConfig.update = update  # type: ignore[method-assign]
+    _keep_qualifier()
+
+
+def _keep_qualifier() -> None:
+    """moto 5.2 ignores CreateFunctionUrlConfig's Qualifier: the URL ran $LATEST. The
+    qualifier is kept on the config; requests invoke that alias (with its weights)."""
+    from moto.awslambda.responses import LambdaResponse
+
+    original = LambdaResponse.create_function_url_config
+
+    def create(self: Any) -> Any:
+        answer = original(self)
+        fn = self.backend.get_function(unquote(self.path.split("/")[-2]))
+        fn.url_config.qualifier = (self.querystring.get("Qualifier") or [""])[0]
+        return answer
+
+    LambdaResponse.create_function_url_config = create  # type: ignore[method-assign]
 
 
 def _find(ident: str) -> Any | None:
@@ -187,6 +204,7 @@ class Router:
         return [body]
 
     def serve(self, environ: dict[str, Any], ident: str, path: str) -> tuple[int, list[tuple[str, str]], bytes]:
+        from lambdactl.local.aliases import invoke
         from lambdactl.local.auth import Refused
 
         config = _find(ident)
@@ -206,7 +224,9 @@ class Router:
         fn = config.function
         payload = json.dumps(event(environ, ident, path, body, fn.region, fn.account_id))
         answer: dict[str, Any] = {}
-        result = fn.invoke(payload, {"x-amz-invocation-type": "RequestResponse"}, answer)
+        qualifier = getattr(config, "qualifier", "")
+        result = invoke(f"{fn.function_arn}:{qualifier}" if qualifier else fn.function_arn, payload,
+                        "RequestResponse", answer)
         return response(result if isinstance(result, bytes) else str(result).encode(),
                         answer.get("x-amz-function-error"))
 
