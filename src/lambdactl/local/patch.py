@@ -18,6 +18,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from lambdactl.local import streams
 from lambdactl.local.aliases import QUALIFIER_HEADER
 from lambdactl.local.auth import Credentials
 from lambdactl.local.runtime import FunctionSpec, LocalRuntime
@@ -265,7 +266,12 @@ def _invoke(self: Any, body: Any, request_headers: Any, response_headers: Any) -
     if inv_type == "Event":
         _runtime.invoke_async(spec, payload)
         return b""
-    result = _runtime.invoke(spec, payload)
+    rid = str(uuid.uuid4())
+    unbind = streams.bind(rid)   # a URL with RESPONSE_STREAM listens for this request's chunks
+    try:
+        result = _runtime.invoke(spec, payload, rid)
+    finally:
+        unbind()
     if len(result.payload) > RESPONSE_LIMIT:
         detail = f"Response payload size exceeded maximum allowed payload size ({RESPONSE_LIMIT} bytes)."
         result.payload = json.dumps(
