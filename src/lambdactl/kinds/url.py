@@ -73,7 +73,8 @@ def plan(facts: Facts, want: Desired, have: Observed) -> list[Step]:
         return []
     public = " (public)" if fn.url.public else ""
     if state is None:
-        return [Step(fn.key, NAME, fn.name, "create", detail=f"auth {fn.url.auth}{public}")]
+        on = f" on alias {fn.url.qualifier}" if fn.url.qualifier else ""
+        return [Step(fn.key, NAME, fn.name, "create", detail=f"auth {fn.url.auth}{public}{on}")]
     fields = differences(fn.url, state)
     return [Step(fn.key, NAME, fn.name, "update" if fields else "keep", tuple(fields),
                  detail=state.url + public, data=state)]
