@@ -115,3 +115,34 @@ def test_plan_shows_every_step_and_destroy_leaves_nothing_of_them(aws: None, pro
         lam.get_function_url_config(FunctionName=LIST, Qualifier="live")
     journal = json.loads((project / ".lambdactl" / "state.json").read_text())
     assert journal["targets"] == {}, "the journal forgets every one of them"
+
+
+def test_a_url_on_the_alias_removed_from_the_config_is_deleted_there(
+        aws: None, project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The journal keeps the alias a URL is on: dropped from lambdactl.toml, the URL and
+    its two statements are read and deleted on the alias (unqualified, Lambda answers
+    not found and they stayed). moto ignores a URL's Qualifier, so the check is on the
+    calls lambdactl makes."""
+    import botocore.client
+
+    on_the_alias(project, "NONE")
+    run("up", "--yes")
+    toml = project / "lambdactl.toml"
+    toml.write_text("".join(ln for ln in toml.read_text().splitlines(keepends=True) if not ln.startswith("url = ")))
+    seen: list[tuple[str, dict]] = []
+    original = botocore.client.BaseClient._make_api_call
+
+    def spy(self, operation, params):  # type: ignore[no-untyped-def]
+        seen.append((operation, params))
+        return original(self, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", spy)
+    run("up")
+    url_calls = [(op, p.get("Qualifier")) for op, p in seen
+                 if op in ("GetFunctionUrlConfig", "DeleteFunctionUrlConfig", "RemovePermission")
+                 and p.get("StatementId", "lambdactl-url").startswith("lambdactl-url")]
+    assert sorted(url_calls) == [("DeleteFunctionUrlConfig", "live"), ("GetFunctionUrlConfig", "live"),
+                                 ("RemovePermission", "live"), ("RemovePermission", "live")]
+    seen.clear()
+    run("up")
+    assert not [op for op, _ in seen if "Url" in op], "forgotten: nothing left to read"
