@@ -108,7 +108,10 @@ def ran_versions(aws: Any, name: str, n: int) -> Counter[str]:
     deadline = time.monotonic() + 60
     ran: Counter[str] = Counter()
     while sum(ran.values()) < n and time.monotonic() < deadline:
-        events = aws("logs").filter_log_events(logGroupName=f"/aws/lambda/{name}", filterPattern="START")["events"]
+        try:
+            events = aws("logs").filter_log_events(logGroupName=f"/aws/lambda/{name}", filterPattern="START")["events"]
+        except aws("logs").exceptions.ResourceNotFoundException:   # no invocation yet
+            events = []
         ran = Counter(e["logStreamName"].split("[", 1)[1].split("]", 1)[0] for e in events
                       if e["message"].startswith("START"))
         time.sleep(0.2)
@@ -143,3 +146,20 @@ def test_a_url_on_a_weighted_alias_runs_its_versions(aws: Any, make_function: An
     seen = Counter(json.loads(get(url)[1])["AWS_LAMBDA_FUNCTION_VERSION"] for _ in range(n))
     assert set(seen) == {"1", "2"}, seen   # never $LATEST: the URL names the alias
     within_bounds(seen["2"], n, 0.5)
+
+
+def test_a_queue_mapping_on_a_weighted_alias_splits_with_its_weights(aws: Any, make_function: Any) -> None:
+    """The pollers invoke through the same path (local/delivery.py); moto kept the
+    version's ARN on the mapping (local/aliases.mapped)."""
+    lam = aws("lambda")
+    name = versions(aws, make_function, "app.echo")
+    alias = lam.create_alias(FunctionName=name, Name="canary", FunctionVersion="1",
+                             RoutingConfig={"AdditionalVersionWeights": {"2": 0.5}})["AliasArn"]
+    url, arn = queue(aws, f"{name}-jobs")
+    mapping = lam.create_event_source_mapping(FunctionName=alias, EventSourceArn=arn, BatchSize=1)
+    assert mapping["FunctionArn"] == alias, "Lambda keeps the alias's ARN, not its version's"
+    n = 40
+    for start in range(0, n, 10):
+        aws("sqs").send_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": str(i)}
+                                                            for i in range(start, start + 10)])
+    within_bounds(ran_versions(aws, name, n)["2"], n, 0.5)

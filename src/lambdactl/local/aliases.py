@@ -83,6 +83,19 @@ def routed(original: Callable[..., Any]) -> Callable[..., Any]:
     return invoke
 
 
+def mapped(original: Callable[..., Any]) -> Callable[..., Any]:
+    """LambdaBackend.create_event_source_mapping: moto 5.2 keeps the ARN of the version an
+    alias points to; Lambda keeps the alias's, and the poller invokes the alias (weights)."""
+    def create(self: Any, spec: dict[str, Any]) -> Any:
+        name, q = split(str(spec.get("FunctionName", "")), None)
+        esm = original(self, spec)
+        if q and not q.isdigit() and q.lower() != "$latest":
+            esm.function_arn = f"{esm.function_arn.split(':function:')[0]}:function:{name}:{q}"
+        return esm
+
+    return create
+
+
 def invoke(arn: str, body: str, invocation_type: str, response_headers: dict[str, Any] | None = None) -> Any:
     """Invoke the function (version, alias: weights honoured) that ARN names, as the
     Invoke API does; moto's not-found error when there is none."""

@@ -52,7 +52,7 @@ def install(role_delay: float | None = None) -> None:
     from moto.s3.responses import S3Response
 
     from lambdactl.local.aliases import _invoke_awslambda as s3_to_alias
-    from lambdactl.local.aliases import qualified, routed
+    from lambdactl.local.aliases import mapped, qualified, routed
     from lambdactl.local.eventbridge import lambda_targets
 
     if role_delay is None:
@@ -64,6 +64,7 @@ def install(role_delay: float | None = None) -> None:
     _wrap(LambdaResponse, "invoke", qualified)  # moto reads "qualifier", boto3 sends "Qualifier"
     _wrap(LambdaBackend, "invoke", routed)  # moto ignores an alias's weights (local/aliases.py)
     _wrap(notifications, "_invoke_awslambda", lambda _: s3_to_alias)  # ... and S3's too (local/aliases.py)
+    _wrap(LambdaBackend, "create_event_source_mapping", mapped)  # ... and a mapping's (local/aliases.py)
     install_features()
 
 
