@@ -114,7 +114,8 @@ def test_a_queue_destination_names_the_projects_queue(aws: None, project: Path) 
 
 def test_each_alias_gets_the_configuration_too(aws: None, project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Lambda keeps one configuration per qualifier: an alias's invocations use the alias's.
-    (moto ignores Qualifier there, so the check is on the calls lambdactl makes.)"""
+    (moto ignores Qualifier there; tests/conftest.py installs local/async_configs.py,
+    which keeps one per qualifier as Lambda does.)"""
     with_async(project, '{ max_retries = 0 }')
     toml = project / "lambdactl.toml"
     toml.write_text(toml.read_text().replace("max_retries = 0 }\n", "max_retries = 0 }\npublish = true\n", 1)
@@ -133,6 +134,8 @@ def test_each_alias_gets_the_configuration_too(aws: None, project: Path, monkeyp
     out = run("up")
     assert "create async config lambdactl-demo-hello:live: retries 0" in out.stderr
     assert sorted(p.get("Qualifier", "") for p in seen) == ["", "live"]
+    listed = client("lambda").list_function_event_invoke_configs(FunctionName=HELLO)["FunctionEventInvokeConfigs"]
+    assert sorted(c["FunctionArn"].rsplit(":", 1)[1] for c in listed) == ["$LATEST", "live"]
     seen.clear()
     run("up")
     assert seen == []

@@ -4,6 +4,7 @@ URL config and the rule's target name the alias, and a second `up` writes nothin
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -84,3 +85,64 @@ def test_what_names_the_alias_waits_for_it(aws: None, project: Path, monkeypatch
     run("up", "--yes")
     policy = client("lambda").get_policy(FunctionName=LIST, Qualifier="live")["Policy"]
     assert url_permission.PUBLIC_SID in policy and "lambdactl-demo-list-buckets-schedule-0" in policy
+
+
+def test_plan_shows_every_step_and_destroy_leaves_nothing_of_them(aws: None, project: Path) -> None:
+    """All of issue 15's writes on one function (version, alias, public URL on the alias
+    and its two statements, a schedule's rule, target and permission, async settings on
+    $LATEST and the alias): `plan` names each, `destroy --dry-run` lists them, `destroy`
+    leaves none of them."""
+    on_the_alias(project, "NONE")
+    toml = project / "lambdactl.toml"
+    toml.write_text(toml.read_text().replace("publish = true\n", 'publish = true\nasync = { max_retries = 0 }\n', 1))
+    plan = run("plan").stdout
+    for step in ("create version lambdactl-demo-list-buckets: publish", f"create alias {LIST}:live: version 1",
+                 f"create async config {LIST}: retries 0", f"create async config {LIST}:live: retries 0",
+                 f"create url {LIST}: auth NONE (public) on alias live",
+                 "create url permission lambdactl-url-public: lambda:InvokeFunctionUrl for anyone",
+                 "create url permission lambdactl-url-invoke: lambda:InvokeFunction for anyone",
+                 f"create schedule {LIST}-schedule-0: rate(5 minutes)"):
+        assert f"list-buckets: {step}" in plan, step
+    run("up", "--yes")
+    dry = run("destroy", "--dry-run").stdout
+    for step in (f"delete alias {LIST}:live", f"delete async config {LIST}:async", f"delete async config {LIST}:live:async",
+                 f"delete version {LIST}:1", f"delete url {LIST}", f"delete schedule {LIST}-schedule-0"):
+        assert f"list-buckets: {step}" in dry, step
+    run("destroy", "--yes")
+    lam, events = client("lambda"), client("events")
+    assert lam.list_functions()["Functions"] == [] and events.list_rules()["Rules"] == []
+    with pytest.raises(lam.exceptions.ResourceNotFoundException):
+        lam.get_function_url_config(FunctionName=LIST, Qualifier="live")
+    journal = json.loads((project / ".lambdactl" / "state.json").read_text())
+    assert journal["targets"] == {}, "the journal forgets every one of them"
+
+
+def test_a_url_on_the_alias_removed_from_the_config_is_deleted_there(
+        aws: None, project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The journal keeps the alias a URL is on: dropped from lambdactl.toml, the URL and
+    its two statements are read and deleted on the alias (unqualified, Lambda answers
+    not found and they stayed). moto ignores a URL's Qualifier, so the check is on the
+    calls lambdactl makes."""
+    import botocore.client
+
+    on_the_alias(project, "NONE")
+    run("up", "--yes")
+    toml = project / "lambdactl.toml"
+    toml.write_text("".join(ln for ln in toml.read_text().splitlines(keepends=True) if not ln.startswith("url = ")))
+    seen: list[tuple[str, dict]] = []
+    original = botocore.client.BaseClient._make_api_call
+
+    def spy(self, operation, params):  # type: ignore[no-untyped-def]
+        seen.append((operation, params))
+        return original(self, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", spy)
+    run("up")
+    url_calls = [(op, p.get("Qualifier")) for op, p in seen
+                 if op in ("GetFunctionUrlConfig", "DeleteFunctionUrlConfig", "RemovePermission")
+                 and p.get("StatementId", "lambdactl-url").startswith("lambdactl-url")]
+    assert sorted(url_calls) == [("DeleteFunctionUrlConfig", "live"), ("GetFunctionUrlConfig", "live"),
+                                 ("RemovePermission", "live"), ("RemovePermission", "live")]
+    seen.clear()
+    run("up")
+    assert not [op for op, _ in seen if "Url" in op], "forgotten: nothing left to read"

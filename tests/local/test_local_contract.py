@@ -182,18 +182,24 @@ def test_weighted_choice_and_names() -> None:
     assert split("arn:aws:lambda:us-east-1:123456789012:function:fn", "3") == ("fn", "3")
 
 
-def test_event_invoke_config_patch_point() -> None:
-    """local/destinations.replaced: moto appends each Put and reads the first; the
-    sandbox's runtime reads the function's event_invoke_config[0].config."""
-    from moto.awslambda.models import EventInvokeConfig, LambdaBackend
+def test_event_invoke_config_patch_points() -> None:
+    """local/async_configs.py replaces moto's LambdaResponse methods by these names and
+    reads the function name from the path as moto does; builds moto's EventInvokeConfig;
+    local/aliases.py replaces moto.s3.notifications._invoke_awslambda."""
+    from moto.awslambda.models import EventInvokeConfig
+    from moto.awslambda.responses import LambdaResponse
+    from moto.s3 import notifications
 
-    from lambdactl.local import strict
+    from lambdactl.local import async_configs, strict
 
-    put = strict._originals.get((LambdaBackend, "put_function_event_invoke_config"),
-                                LambdaBackend.put_function_event_invoke_config)   # moto's own, if wrapped
-    assert list(inspect.signature(put).parameters) == ["self", "function_name", "config"]
-    assert "fn.event_invoke_config.append(event_config)" in inspect.getsource(put)
+    for name in async_configs.RESPONSES:
+        original = strict._originals.get((LambdaResponse, name), getattr(LambdaResponse, name))
+        assert list(inspect.signature(original).parameters) == ["self"]
+        assert ('rsplit("/", 3)[1]' if name.startswith("list") else 'rsplit("/", 2)[1]') in inspect.getsource(original)
     assert EventInvokeConfig("arn", "now", {"MaximumRetryAttempts": 1}).config == {"MaximumRetryAttempts": 1}
+    s3 = strict._originals.get((notifications, "_invoke_awslambda"), notifications._invoke_awslambda)
+    assert list(inspect.signature(s3).parameters) == ["account_id", "event_body", "fn_arn", "region_name"]
+    assert "_invoke_awslambda(account_id, event_body, notification.arn, region_name)" in inspect.getsource(notifications)
 
 
 def test_destination_record_shape() -> None:

@@ -139,7 +139,7 @@ class _Reads:
         """The function URL and its policy, the schedules' rules: when wanted, or
         journaled (to remove them)."""
         if "url" in self.kinds and (fn.url or self.ctx.journal.get("url", fn.name)):
-            q = fn.url.qualifier if fn.url else None
+            q = fn.url.qualifier if fn.url else url_kind.journaled_qualifier(self.ctx.journal.get("url", fn.name))
             self.add("lambda", partial(url_kind.observe, qualifier=q), fn.name, partial(setattr, o, "url"))
             self.add("lambda", partial(s3_permission.observe_permissions, qualifier=q), fn.name,
                      partial(setattr, o, "url_policy"))

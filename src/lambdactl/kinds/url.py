@@ -32,6 +32,7 @@ class UrlState:
     auth: str
     invoke_mode: str = "BUFFERED"
     cors: dict[str, Any] = field(default_factory=dict)
+    qualifier: str = ""   # the alias it is on ("" = the function)
 
 
 def observe(lam: Any, fn_name: str, qualifier: str | None = None) -> UrlState | None:
@@ -43,7 +44,13 @@ def observe(lam: Any, fn_name: str, qualifier: str | None = None) -> UrlState | 
         raise
     # moto 5.2 answers "Buffered" where AWS answers "BUFFERED".
     return UrlState(got["FunctionUrl"], got["AuthType"], str(got.get("InvokeMode") or "BUFFERED").upper(),
-                    dict(got.get("Cors") or {}))
+                    dict(got.get("Cors") or {}), qualifier or "")
+
+
+def journaled_qualifier(entry: dict[str, Any] | None) -> str | None:
+    """The alias the journal says our URL is on: removed from lambdactl.toml, a URL
+    on an alias is read and deleted there (unqualified, Lambda answers not found)."""
+    return str((entry or {}).get("qualifier") or "") or None
 
 
 def _qualified(qualifier: str | None) -> dict[str, str]:
@@ -73,7 +80,8 @@ def plan(facts: Facts, want: Desired, have: Observed) -> list[Step]:
         return []
     public = " (public)" if fn.url.public else ""
     if state is None:
-        return [Step(fn.key, NAME, fn.name, "create", detail=f"auth {fn.url.auth}{public}")]
+        on = f" on alias {fn.url.qualifier}" if fn.url.qualifier else ""
+        return [Step(fn.key, NAME, fn.name, "create", detail=f"auth {fn.url.auth}{public}{on}")]
     fields = differences(fn.url, state)
     return [Step(fn.key, NAME, fn.name, "update" if fields else "keep", tuple(fields),
                  detail=state.url + public, data=state)]
@@ -84,14 +92,15 @@ def apply(ctx: Context, want: Desired, step: Step, ready: Callable[[], None]) ->
     if step.action == "delete":
         state = step.data
         assert isinstance(state, UrlState)
-        deleted(lambda: lam.delete_function_url_config(FunctionName=fn.name), "ResourceNotFoundException")
+        deleted(lambda: lam.delete_function_url_config(FunctionName=fn.name, **_qualified(state.qualifier)),
+                "ResourceNotFoundException")
         j.forget(NAME, fn.name)
         return
     assert fn.url is not None
     params = {"FunctionName": fn.name, "AuthType": fn.url.auth, "Cors": fn.url.cors_config(),
               "InvokeMode": fn.url.invoke_mode, **_qualified(fn.url.qualifier)}
     if step.action == "create":
-        j.record(NAME, fn.name, "creating", function=fn.key, auth=fn.url.auth)
+        j.record(NAME, fn.name, "creating", function=fn.key, auth=fn.url.auth, qualifier=fn.url.qualifier or "")
         try:
             got = lam.create_function_url_config(**params)
         except Exception as exc:
@@ -101,7 +110,8 @@ def apply(ctx: Context, want: Desired, step: Step, ready: Callable[[], None]) ->
             got = lam.update_function_url_config(**params)
     else:
         got = lam.update_function_url_config(**params)
-    j.record(NAME, fn.name, "created", function=fn.key, auth=fn.url.auth, url=got["FunctionUrl"])
+    j.record(NAME, fn.name, "created", function=fn.key, auth=fn.url.auth, url=got["FunctionUrl"],
+             qualifier=fn.url.qualifier or "")
 
 
 def delete(ctx: Context, step: Step) -> Step:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from lambdactl.core.step import Step
 from lambdactl.kinds.s3_permission import PermissionData, add_permission, remove_permission
+from lambdactl.kinds.url import journaled_qualifier
 
 if TYPE_CHECKING:
     from lambdactl.core.context import Context, Facts
@@ -64,7 +65,8 @@ def plan(facts: Facts, want: Desired, have: Observed) -> list[Step]:
     fn = want.fn
     public = fn.url is not None and fn.url.public
     steps = []
-    for sid, params in wanted(fn.url.qualifier if fn.url else None).items():
+    qualifier = fn.url.qualifier if fn.url else journaled_qualifier(facts.get("url", fn.name))
+    for sid, params in wanted(qualifier).items():
         present = have.url_policy.get(sid)
         if public:
             action = "keep" if matches(present, params) else ("update" if present else "create")

@@ -3,12 +3,17 @@
 - its Invoke handler reads the query parameter ``qualifier`` where boto3 sends
   ``Qualifier``, so every Invoke ran $LATEST (``qualified``);
 - an alias with a RoutingConfig always ran its primary version; Lambda runs the
-  additional version with its weight (``routed``).
+  additional version with its weight (``routed``);
+- its S3 notifications, and the sandbox's own callers (EventBridge targets, URLs,
+  event-source mappings, destinations), looked the function up by ARN and ran the
+  alias's primary version: they invoke through ``invoke`` here, as the Invoke API does.
 
 Wraps ``moto.awslambda.models.LambdaBackend.invoke(self, function_name, qualifier,
 body, headers, response_headers)``, which moto's Invoke API calls; the version
 chosen is passed on as the qualifier, so moto's own lookup runs that version's
-code and configuration (and ``patch._invoke`` reports it as ExecutedVersion).
+code and configuration (and ``patch._invoke`` reports it as ExecutedVersion). The
+qualifier the caller named goes along in QUALIFIER_HEADER: an invocation runs with
+that qualifier's async configuration (local/async_configs.py).
 tests/local/test_local_contract.py guards the names used here.
 """
 
@@ -19,6 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 _random = random.Random()
+QUALIFIER_HEADER = "x-lambdactl-invoked-qualifier"   # set here only; a client's is overwritten
 
 
 def split(function_name: str, qualifier: str | None) -> tuple[str, str | None]:
@@ -70,6 +76,44 @@ def routed(original: Callable[..., Any]) -> Callable[..., Any]:
     def invoke(self: Any, function_name: str, qualifier: str | None, body: Any, headers: Any,
                response_headers: Any) -> Any:
         name, q = route(self, function_name, qualifier)
-        return original(self, name, q, body, headers, response_headers)
+        invoked = split(function_name, qualifier)[1] or "$LATEST"
+        marked = {**dict(headers or {}), QUALIFIER_HEADER: invoked}
+        return original(self, name, q, body, marked, response_headers)
 
     return invoke
+
+
+def mapped(original: Callable[..., Any]) -> Callable[..., Any]:
+    """LambdaBackend.create_event_source_mapping: moto 5.2 keeps the ARN of the version an
+    alias points to; Lambda keeps the alias's, and the poller invokes the alias (weights)."""
+    def create(self: Any, spec: dict[str, Any]) -> Any:
+        name, q = split(str(spec.get("FunctionName", "")), None)
+        esm = original(self, spec)
+        if q and not q.isdigit() and q.lower() != "$latest":
+            esm.function_arn = f"{esm.function_arn.split(':function:')[0]}:function:{name}:{q}"
+        return esm
+
+    return create
+
+
+def invoke(arn: str, body: str, invocation_type: str, response_headers: dict[str, Any] | None = None) -> Any:
+    """Invoke the function (version, alias: weights honoured) that ARN names, as the
+    Invoke API does; moto's not-found error when there is none."""
+    from moto.awslambda.models import lambda_backends
+
+    parts = arn.split(":")
+    backend = lambda_backends[parts[4]][parts[3]]
+    answer = {} if response_headers is None else response_headers
+    return backend.invoke(arn, None, body, {"x-amz-invocation-type": invocation_type}, answer)
+
+
+def _invoke_awslambda(account_id: str, event_body: Any, fn_arn: str, region_name: str) -> None:
+    """Replaces moto.s3.notifications._invoke_awslambda (same name: patch.py knows S3's
+    deliveries by it): through ``invoke``, so a notification on an alias runs the
+    alias's versions with its weights."""
+    import json
+
+    try:
+        invoke(fn_arn, json.dumps(event_body), "Event")
+    except Exception:   # noqa: BLE001 - as moto: S3 delivers asynchronously, a failure is S3's alone
+        pass

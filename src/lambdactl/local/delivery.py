@@ -9,14 +9,15 @@ from typing import Any
 
 def invoke(account: str, region: str, esm: Any, event: dict[str, Any]) -> tuple[bool, Any]:
     """Invoke the mapping's function synchronously, as the poller does; -> (ok, response)."""
-    from moto.awslambda.models import lambda_backends
+    from moto.awslambda.exceptions import UnknownFunctionException
 
-    try:
-        fn = lambda_backends[account][region].get_function(esm.function_arn)
-    except Exception:  # noqa: BLE001 - a deleted function: Lambda disables the mapping
-        return False, None
+    from lambdactl.local.aliases import invoke as invoke_arn
+
     headers: dict[str, str] = {}
-    payload = fn.invoke(json.dumps(event), {"x-amz-invocation-type": "RequestResponse"}, headers)
+    try:   # a mapping on an alias runs the alias's versions, with its weights
+        payload = invoke_arn(esm.function_arn, json.dumps(event), "RequestResponse", headers)
+    except UnknownFunctionException:   # a deleted function: Lambda disables the mapping
+        return False, None
     try:
         response = json.loads(payload) if payload else None
     except ValueError:

@@ -1,6 +1,6 @@
 """Asynchronous invocation results on the sandbox: the destination record Lambda
 sends to on_success / on_failure, delivered to a function or an SQS queue of the
-sandbox; and moto's event invoke configuration made to replace, not pile up.
+sandbox.
 
 The record's shape is Lambda's (docs: "Capturing records of Lambda asynchronous
 invocations"): version, timestamp, requestContext (requestId, functionArn,
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -50,10 +49,9 @@ def deliver(arn: str, doc: dict[str, Any]) -> None:
     service, region, account = parts[2], parts[3], parts[4]
     body = json.dumps(doc)
     if service == "lambda":
-        from moto.awslambda.utils import get_backend
+        from lambdactl.local.aliases import invoke
 
-        fn = get_backend(account, region).get_function(arn)
-        fn.invoke(body, {"x-amz-invocation-type": "Event"}, {})
+        invoke(arn, body, "Event")
     elif service == "sqs":
         from moto.sqs.models import sqs_backends
 
@@ -70,13 +68,3 @@ def deliver_safely(arn: str, doc: dict[str, Any]) -> None:
         log.warning("destination %s: record of %s not delivered: %s", arn,
                     doc["requestContext"]["requestId"], exc)
 
-
-def replaced(original: Callable[..., Any]) -> Callable[..., Any]:
-    """LambdaBackend.put_function_event_invoke_config: moto 5.2 appends each Put to a
-    list and reads its first element, so an update never showed; Lambda replaces it."""
-    def put(self: Any, function_name: str, config: dict[str, Any]) -> Any:
-        fn = self.get_function(function_name)
-        fn.event_invoke_config = []   # rebound: published versions keep their own list
-        return original(self, function_name, config)
-
-    return put

@@ -45,17 +45,14 @@ def event_for_lambda(target: dict[str, Any], event: dict[str, Any]) -> Any:
 
 
 def _invoke(target: dict[str, Any], event: Any) -> None:
-    from moto.awslambda.models import lambda_backends
+    from moto.awslambda.exceptions import UnknownFunctionException
 
-    parts = target["Arn"].split(":")
-    account, region = parts[4], parts[3]
-    try:
-        fn = lambda_backends[account][region].get_function(target["Arn"])
-    except Exception:  # noqa: BLE001 - EventBridge drops events for a missing function
+    from lambdactl.local.aliases import invoke
+
+    try:   # a target on an alias runs the alias's versions, with its weights
+        invoke(target["Arn"], event if isinstance(event, str) else json.dumps(event), "Event")
+    except UnknownFunctionException:   # EventBridge drops events for a missing function
         log.warning("EventBridge target %s: no such function; event dropped", target["Arn"])
-        return
-    body = event if isinstance(event, str) else json.dumps(event)
-    fn.invoke(body, {"x-amz-invocation-type": "Event"}, {})
 
 
 def lambda_targets(original: Callable[..., Any]) -> Callable[..., Any]:

@@ -18,6 +18,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from lambdactl.local import streams
+from lambdactl.local.aliases import QUALIFIER_HEADER
 from lambdactl.local.auth import Credentials
 from lambdactl.local.runtime import FunctionSpec, LocalRuntime
 
@@ -119,8 +121,9 @@ def uninstall() -> None:
         _runtime = None
 
 
-def spec_from_moto(fn: Any) -> FunctionSpec:
-    """The parts of a moto LambdaFunction that decide how it runs."""
+def spec_from_moto(fn: Any, qualifier: str | None = None) -> FunctionSpec:
+    """The parts of a moto LambdaFunction that decide how it runs (QUALIFIER: the one
+    invoked, whose async settings apply; local/aliases.py)."""
     variables = fn.environment_vars or {}
     arns = [layer["Arn"] for layer in getattr(fn, "layers", None) or []]
     return FunctionSpec(
@@ -143,19 +146,19 @@ def spec_from_moto(fn: Any) -> FunctionSpec:
         code=getattr(fn, "code_bytes", b"") or b"",
         layer_arns=tuple(arns),
         layers=tuple(_layer_zips(fn, arns)),
-        **_event_invoke_config(fn),
+        **_event_invoke_config(fn, qualifier),
     )
 
 
-def _event_invoke_config(fn: Any) -> dict[str, Any]:
-    # moto 5.2 keeps one configuration per function (it ignores Qualifier) and a
-    # published version holds a copy of $LATEST's list: read $LATEST's. lambdactl
-    # sets the same one on $LATEST and each alias.
+def _event_invoke_config(fn: Any, qualifier: str | None) -> dict[str, Any]:
+    """The async settings of the qualifier invoked (local/async_configs.py): an alias's,
+    a version's, $LATEST's; none given, the version FN is."""
     from moto.awslambda.models import lambda_backends
 
+    from lambdactl.local.async_configs import settings
+
     stored = lambda_backends[fn.account_id][fn.region]._lambdas._functions.get(fn.function_name) or {}
-    configs = getattr(stored.get("latest") or fn, "event_invoke_config", None) or []
-    config = configs[0].config if configs else {}
+    config = settings(stored.get("latest") or fn, qualifier or str(fn.version))
     found: dict[str, Any] = {}
     if "MaximumRetryAttempts" in config:
         found["max_retries"] = int(config["MaximumRetryAttempts"])
@@ -177,9 +180,13 @@ def _layer_zips(fn: Any, arns: list[str]) -> list[bytes]:
     return [v.code_bytes for v in versions if v is not None and v.code_bytes]
 
 
+def _header(request_headers: Any, name: str) -> str | None:
+    found = {str(k).lower(): v for k, v in dict(request_headers or {}).items()}.get(name)
+    return str(found) if found else None
+
+
 def _invocation_type(request_headers: Any) -> str:
-    headers = {str(k).lower(): v for k, v in dict(request_headers or {}).items()}
-    explicit = headers.get("x-amz-invocation-type")
+    explicit = _header(request_headers, "x-amz-invocation-type")
     if explicit:
         return str(explicit)
     # moto's triggers and InvokeAsync name no invocation type; who called decides.
@@ -198,15 +205,17 @@ def _called_by(names: frozenset[str], start: int, depth: int = 6) -> bool:
     return False
 
 
-def _s3_refused(fn: Any, payload: bytes) -> str | None:
-    """Why S3 may not invoke FN with this event (its resource policy), or None."""
+def _s3_refused(fn: Any, payload: bytes, qualifier: str | None) -> str | None:
+    """Why S3 may not invoke FN with this event (the policy of the QUALIFIER the
+    notification names, not of the version an alias's weights chose), or None."""
     from lambdactl.local.s3_policy import s3_may_invoke
 
     try:
         bucket = json.loads(payload)["Records"][0]["s3"]["bucket"]
     except (ValueError, KeyError, IndexError, TypeError):
         return None
-    if s3_may_invoke(fn.function_arn, bucket["arn"], fn.account_id):
+    arn = fn.function_arn.split(":function:")[0] + f":function:{fn.function_name}"
+    if s3_may_invoke(f"{arn}:{qualifier}" if qualifier else arn, bucket["arn"], fn.account_id):
         return None
     return (f"S3 event for {fn.function_name} dropped: its resource policy does not allow "
             f"s3.amazonaws.com to invoke it for {bucket['arn']} (lambda add-permission)")
@@ -248,15 +257,21 @@ def _invoke(self: Any, body: Any, request_headers: Any, response_headers: Any) -
         return b""
     # S3 checks the function's resource policy at every delivery, not only when the
     # notification is configured (IAM enforced; --no-iam skips it).
-    refused = _runtime.iam and _called_by(_S3_CALLERS, start=2) and _s3_refused(self, payload)
+    qualifier = _header(request_headers, QUALIFIER_HEADER)
+    refused = _runtime.iam and _called_by(_S3_CALLERS, start=2) and _s3_refused(self, payload, qualifier)
     if refused:
         log.warning("%s", refused)
         return b""
-    spec = spec_from_moto(self)
+    spec = spec_from_moto(self, qualifier)
     if inv_type == "Event":
         _runtime.invoke_async(spec, payload)
         return b""
-    result = _runtime.invoke(spec, payload)
+    rid = str(uuid.uuid4())
+    unbind = streams.bind(rid)   # a URL with RESPONSE_STREAM listens for this request's chunks
+    try:
+        result = _runtime.invoke(spec, payload, rid)
+    finally:
+        unbind()
     if len(result.payload) > RESPONSE_LIMIT:
         detail = f"Response payload size exceeded maximum allowed payload size ({RESPONSE_LIMIT} bytes)."
         result.payload = json.dumps(

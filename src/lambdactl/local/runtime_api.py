@@ -17,9 +17,12 @@ import logging
 import socket
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Protocol
+
+from lambdactl.local.streams import sink
 
 log = logging.getLogger("lambdactl.sandbox")
 
@@ -96,8 +99,9 @@ class _Handler(BaseHTTPRequestHandler):
         )
 
     def do_POST(self) -> None:
-        body = self._read_body()
         parts = self.path.removeprefix(PREFIX).strip("/").split("/")
+        # A streamed /response goes on chunk by chunk to a URL that streams (local/streams.py).
+        body = self._read_body(sink(parts[1], self.headers) if parts[-1:] == ["response"] else None)
         host = self.server.host
         error_type = self.headers.get(ERROR_TYPE_HEADER, "")
         if parts == ["init", "error"]:
@@ -115,15 +119,18 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._reply(404, {"errorType": "NotFound", "errorMessage": self.path})
 
-    def _read_body(self) -> bytes:
+    def _read_body(self, sink: Callable[[bytes], None] | None = None) -> bytes:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
             chunks: list[bytes] = []
             while True:
                 size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
                 if size == 0:
-                    self.rfile.readline()
+                    while self.rfile.readline().strip():   # trailers (a streamed error's), then the end
+                        pass
                     return b"".join(chunks)
                 chunks.append(self.rfile.read(size))
+                if sink is not None:
+                    sink(chunks[-1])
                 self.rfile.readline()
         return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 

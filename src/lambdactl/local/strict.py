@@ -47,10 +47,12 @@ def install(role_delay: float | None = None) -> None:
     from moto.awslambda.models import LambdaBackend
     from moto.awslambda.responses import LambdaResponse
     from moto.events.models import Rule
+    from moto.s3 import notifications
     from moto.s3.models import S3Backend
     from moto.s3.responses import S3Response
 
-    from lambdactl.local.aliases import qualified, routed
+    from lambdactl.local.aliases import _invoke_awslambda as s3_to_alias
+    from lambdactl.local.aliases import mapped, qualified, routed
     from lambdactl.local.eventbridge import lambda_targets
 
     if role_delay is None:
@@ -61,23 +63,37 @@ def install(role_delay: float | None = None) -> None:
     _wrap(Rule, "send_to_targets", lambda_targets)  # moto answers 500 to Lambda targets
     _wrap(LambdaResponse, "invoke", qualified)  # moto reads "qualifier", boto3 sends "Qualifier"
     _wrap(LambdaBackend, "invoke", routed)  # moto ignores an alias's weights (local/aliases.py)
+    _wrap(notifications, "_invoke_awslambda", lambda _: s3_to_alias)  # ... and S3's too (local/aliases.py)
+    _wrap(LambdaBackend, "create_event_source_mapping", mapped)  # ... and a mapping's (local/aliases.py)
     install_features()
 
 
 def install_features() -> None:
     """Only what AWS has and moto lacks: nothing here makes moto stricter."""
     from moto.awslambda.models import LambdaBackend, LambdaFunction
+    from moto.awslambda.responses import LambdaResponse
     from moto.dynamodb.models.table import Table
     from moto.s3.responses import S3Response
 
-    from lambdactl.local.destinations import replaced
+    from lambdactl.local import async_configs
 
     _wrap(S3Response, "_bucket_response_put", _tags_at_create)
     _wrap(LambdaFunction, "update_function_code", _updated(code=True))
     _wrap(LambdaFunction, "update_configuration", _updated(code=False))
     _wrap(LambdaFunction, "get_configuration", _with_revision)
     _wrap(Table, "set_stream_specification", _stream_off_forgets_label)
-    _wrap(LambdaBackend, "put_function_event_invoke_config", replaced)  # moto appends (local/destinations.py)
+    for name, make in async_configs.RESPONSES.items():   # moto ignores Qualifier (local/async_configs.py)
+        _wrap(LambdaResponse, name, make)
+    _wrap(LambdaBackend, "delete_alias", _alias_forgets_async)
+
+
+def _alias_forgets_async(original: Callable[..., Any]) -> Callable[..., Any]:
+    def delete_alias(self: Any, name: str, function_name: str) -> None:
+        from lambdactl.local.async_configs import forget
+
+        original(self, name, function_name)
+        forget(self.get_function(function_name), name)   # Lambda deletes the alias's own settings
+    return delete_alias
 
 
 def _stream_off_forgets_label(original: Callable[..., Any]) -> Callable[..., Any]:

@@ -17,10 +17,10 @@ import json
 import re
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 HOST = re.compile(r"^([a-z0-9]+)\.lambda-url\.([a-z0-9-]+)\.localhost(?::\d+)?$")
 PATH = re.compile(r"^/lambda-url/([a-z0-9]+)(/.*)?$")
@@ -50,6 +50,23 @@ def install(endpoint: str) -> None:
         self.config.update({k: new_config[k] for k in ("Cors", "InvokeMode") if k in new_config})
 
     FunctionUrlConfig.update = update  # type: ignore[method-assign]
+    _keep_qualifier()
+
+
+def _keep_qualifier() -> None:
+    """moto 5.2 ignores CreateFunctionUrlConfig's Qualifier: the URL ran $LATEST. The
+    qualifier is kept on the config; requests invoke that alias (with its weights)."""
+    from moto.awslambda.responses import LambdaResponse
+
+    original = LambdaResponse.create_function_url_config
+
+    def create(self: Any) -> Any:
+        answer = original(self)
+        fn = self.backend.get_function(unquote(self.path.split("/")[-2]))
+        fn.url_config.qualifier = (self.querystring.get("Qualifier") or [""])[0]
+        return answer
+
+    LambdaResponse.create_function_url_config = create  # type: ignore[method-assign]
 
 
 def _find(ident: str) -> Any | None:
@@ -169,6 +186,9 @@ class Router:
         if found is None:
             return self.inner(environ, start_response)
         status, headers, body = self.serve(environ, *found)
+        if not isinstance(body, bytes):   # streamed: no length, werkzeug sends it chunked
+            start_response(f"{status} {HTTPStatus(status).phrase}", headers)
+            return body
         start_response(f"{status} {HTTPStatus(status).phrase}", [*headers, ("Content-Length", str(len(body)))])
         return [body]
 
@@ -186,7 +206,9 @@ class Router:
         start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
         return [body]
 
-    def serve(self, environ: dict[str, Any], ident: str, path: str) -> tuple[int, list[tuple[str, str]], bytes]:
+    def serve(self, environ: dict[str, Any], ident: str, path: str
+              ) -> tuple[int, list[tuple[str, str]], bytes | Iterator[bytes]]:
+        from lambdactl.local.aliases import invoke
         from lambdactl.local.auth import Refused
 
         config = _find(ident)
@@ -205,8 +227,40 @@ class Router:
             body = bytes(environ["wsgi.input"].read(length)) if length else b""
         fn = config.function
         payload = json.dumps(event(environ, ident, path, body, fn.region, fn.account_id))
-        answer: dict[str, Any] = {}
-        result = fn.invoke(payload, {"x-amz-invocation-type": "RequestResponse"}, answer)
-        return response(result if isinstance(result, bytes) else str(result).encode(),
-                        answer.get("x-amz-function-error"))
+        qualifier = getattr(config, "qualifier", "")
+        target = f"{fn.function_arn}:{qualifier}" if qualifier else fn.function_arn
+
+        def call() -> tuple[int, list[tuple[str, str]], bytes]:
+            answer: dict[str, Any] = {}
+            result = invoke(target, payload, "RequestResponse", answer)
+            return response(result if isinstance(result, bytes) else str(result).encode(),
+                            answer.get("x-amz-function-error"))
+
+        return streamed(call) if config.config.get("InvokeMode") == "RESPONSE_STREAM" else call()
+
+
+def streamed(call: Callable[[], tuple[int, list[tuple[str, str]], bytes]]
+             ) -> tuple[int, list[tuple[str, str]], bytes | Iterator[bytes]]:
+    """CALL in a thread, listening: a runtime that streams (local/streams.py) has its
+    chunks passed on as they come; an answer that came whole is mapped as a buffered one."""
+    import threading
+
+    from lambdactl.local import streams
+
+    stream, done = streams.Stream(), []
+
+    def run() -> None:
+        with streams.listening(stream):
+            try:
+                done.append(call())
+            finally:
+                stream.close()
+
+    threading.Thread(target=run, name="url-stream", daemon=True).start()
+    head = stream.head()
+    if head is not None:
+        return head
+    if not done:   # the invocation itself failed in the sandbox
+        return 502, [("Content-Type", "application/json")], b'{"Message":"Internal Server Error"}'
+    return done[0]
 
