@@ -44,8 +44,8 @@ def test_wheels_for_a_python_the_sandbox_lacks_are_refused_with_the_fix(tmp_path
     assert str(err.value) == (
         f"layers.plotting (used by plot): python/numpy/_core/_m.cpython-399-x86_64-linux-gnu.so is built for "
         f"Python 3.99, but the sandbox runs python3.99 functions on Python {HOST_VERSION} here: its native "
-        "modules cannot import; give the sandbox python3.99 (`uv python install 3.99` or `pyenv install "
-        f"3.99`; see the warning above), declare python{HOST_VERSION} (runtime, and a layer's "
+        "modules cannot import; give the sandbox python3.99 and its runtime's libraries (see the warning "
+        f"above), declare python{HOST_VERSION} (runtime, and a layer's "
         "runtimes) to run it here, or deploy it with --target aws")
     # Where the sandbox has that Python (and its runtime's libraries), it runs the function on it.
     native.check("layers.plotting", pkg, "python3.99", HOST_MACHINE, Runtime("/opt/python3.99", "3.99"))
@@ -118,7 +118,7 @@ def test_up_refuses_the_layer_before_any_call(
     assert last.startswith("error: ")
     assert ("error: layers.plotting (used by plot): python/nativelib/_core.cpython-312-x86_64-linux-gnu.so "
             "is built for Python 3.12") in last
-    assert "give the sandbox python3.12 (`uv python install 3.12` or `pyenv install 3.12`" in last
+    assert "give the sandbox python3.12 and its runtime's libraries (see the warning above)" in last
     assert aws("lambda").list_layer_versions(LayerName="native-refused-plotting")["LayerVersions"] == []
     assert "native-refused-plot" not in json.dumps(aws("lambda").list_functions())
     assert not [r for r in aws("iam").list_roles()["Roles"] if r["RoleName"].startswith("native-refused")]

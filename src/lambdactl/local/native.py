@@ -105,9 +105,8 @@ def check(what: str, zip_path: Path, runtime: str, architecture: str, here: Runt
             )
         if why:
             declared = runtime.removeprefix("python")
-            get = (f"give the sandbox python{declared} (`uv python install {declared}` or "
-                   f"`pyenv install {declared}`; see the warning above), "
-                   if here.version != declared else "")
+            get = (f"give the sandbox python{declared} and its runtime's libraries (see the "
+                   "warning above), " if here.version != declared else "")
             raise ConfigError(
                 f"{what}: {name} is built for Python {why[1]}, but the sandbox runs {runtime} "
                 f"functions on Python {here.version} here: its native modules cannot import",
