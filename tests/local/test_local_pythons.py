@@ -8,10 +8,15 @@ that needs one skips, naming it, where it is absent."""
 from __future__ import annotations
 
 import importlib.metadata as metadata
+import io
+import json
 import os
 import subprocess
 import threading
+import uuid
+import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -59,6 +64,20 @@ def test_a_failing_shim_on_path_is_passed_over_for_pyenvs_version(
     assert pythons.candidates("python3.12")[0] == str(shims / "python3.12")
     assert pythons.find("python3.12") == str(expected)
     assert pythons.find("python3.13") != str(shims / "python3.13")
+
+
+def test_pyenvs_own_shims_are_not_probed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each probe of a shim runs a shell and pyenv; the version it would exec is
+    pyenv's, among the candidates anyway."""
+    real("3.12")
+    root = tmp_path / "pyenv"
+    executable(root / "shims" / "python3.12", "#!/bin/sh\nexit 127\n")
+    (root / "versions" / "3.12.1" / "bin").mkdir(parents=True)
+    (root / "versions" / "3.12.1" / "bin" / "python3.12").symlink_to(real("3.12"))
+    monkeypatch.setenv("PYENV_ROOT", str(root))
+    monkeypatch.setenv("PATH", f"{root / 'shims'}:/usr/bin:/bin")
+    assert pythons.candidates("python3.12")[0] == str(root / "versions" / "3.12.1" / "bin" / "python3.12")
+    assert str(root / "shims" / "python3.12") not in pythons.candidates("python3.12")
 
 
 def test_a_working_python_on_path_comes_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -171,3 +190,25 @@ def test_when_pip_cannot_get_them_the_host_runs_it_with_a_warning(
         "awslambdaric and boto3 for python3.13 could not be installed with ")
     assert "to get them: make the package index reachable" in here.warning
     assert [p.name for p in (tmp_path / "cache").iterdir() if p.is_dir()] == []
+
+
+def test_the_sandbox_installs_and_runs_a_declared_python_by_itself(
+        aws: Any, role_arn: str, runtime_cache: Path) -> None:
+    """A function created through the API (no `up` to prepare it): the server, with its
+    clean environment (no HOME), finds python3.13, installs its runtime's libraries into
+    the session's cache through its own spawner (its sweep must not kill pip), runs it."""
+    real("3.13")
+    code = ("import sys\n\ndef handler(event, context):\n    try:\n        import click\n"
+            "        leaked = click.__file__\n    except ImportError:\n        leaked = None\n"
+            "    return {'version': sys.version, 'leaked': leaked, 'path': sys.path}\n")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("app.py", code)
+    name = f"t-py313-{uuid.uuid4().hex[:6]}"
+    aws("lambda").create_function(FunctionName=name, Runtime="python3.13", Role=role_arn,
+                                  Handler="app.handler", Code={"ZipFile": buf.getvalue()}, Timeout=30)
+    out = json.loads(aws("lambda").invoke(FunctionName=name, Payload=b"{}")["Payload"].read())
+    assert out["version"].startswith("3.13."), out
+    assert out["leaked"] is None
+    [libs] = [p for p in out["path"] if p.startswith(str(runtime_cache))]
+    assert Path(libs).name.startswith("python3.13-awslambdaric-")

@@ -97,9 +97,12 @@ def _by_version(paths: list[Path]) -> list[str]:
 def candidates(runtime: str) -> list[str]:
     """Where RUNTIME's interpreter may be: PATH, pyenv's versions, uv's managed Pythons."""
     version = runtime.removeprefix("python")
-    found = [path] if (path := shutil.which(runtime)) else []
-    pyenv = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv") / "versions"
-    found += _by_version(list(pyenv.glob(f"{version}.*/bin/{runtime}")))
+    pyenv = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
+    path = shutil.which(runtime)
+    # A pyenv shim only execs one of pyenv's versions, searched next (and fails for a
+    # version not selected): probing it costs a shell and pyenv (~200 ms of CPU).
+    found = [path] if path and Path(path).parent != pyenv / "shims" else []
+    found += _by_version(list((pyenv / "versions").glob(f"{version}.*/bin/{runtime}")))
     data = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
     uv = Path(os.environ.get("UV_PYTHON_INSTALL_DIR") or Path(data) / "uv" / "python")
     found += _by_version(list(uv.glob(f"cpython-{version}.*/bin/{runtime}")))
