@@ -110,9 +110,10 @@ def candidates(runtime: str) -> list[str]:
 
 
 def find(runtime: str, run: Run = run_command) -> str | None:
-    """The first of RUNTIME's candidates that really runs that X.Y (pyenv's shims are
-    found on PATH but fail: the probe tells). RUN runs the probe (the server's spawner:
-    its sweep must know the probe); each path is probed once per process."""
+    """The first of RUNTIME's candidates that really runs that X.Y (one that fails, as a
+    shim for a version not installed does, or says another, is passed over). RUN runs the
+    probe (the server's spawner: its sweep must know the probe); each path is probed
+    once per process."""
     for path in candidates(runtime):
         if path not in _probed:
             out = run([path, "-I", "-S", "-c", VERSION_PROBE], 10.0)
