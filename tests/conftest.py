@@ -10,6 +10,7 @@ import hashlib
 import shutil
 import zipfile
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import botocore.client
@@ -28,6 +29,28 @@ def moto_backends_imported() -> None:
 
     preload_backends()
     strict.install_features()  # S3's tags at CreateBucket, which moto 5.2 lacks
+
+
+@pytest.fixture(autouse=True, scope="session")
+def runtime_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One cache of the declared Pythons' awslambdaric and boto3 for the whole session
+    (local/declared.py): each is installed once, not once per sandbox home."""
+    with pytest.MonkeyPatch.context() as mp:
+        cache = tmp_path_factory.getbasetemp() / "runtimes"
+        mp.setenv("LAMBDACTL_RUNTIME_CACHE", str(cache))
+        yield cache
+
+
+@pytest.fixture
+def without_pythons(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A machine with no Python but the system's: nothing on PATH, pyenv or uv for the
+    sandbox to find (local/pythons.py), and no earlier finding remembered."""
+    from lambdactl.local import declared
+
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    monkeypatch.setenv("PYENV_ROOT", str(tmp_path / "no-pyenv"))
+    monkeypatch.setenv("UV_PYTHON_INSTALL_DIR", str(tmp_path / "no-uv"))
+    monkeypatch.setattr(declared, "_resolved", {})
 
 
 @pytest.fixture(autouse=True)

@@ -131,11 +131,15 @@ def test_status_after_a_sandbox_restart_says_it_was_reset(sandbox_project) -> No
 
 def test_sandbox_notices_go_to_stderr_not_the_log_group(sandbox_project) -> None:  # type: ignore[no-untyped-def]
     root, env, _ = sandbox_project
-    bare = root / "bare-path"   # no python3.12 on PATH: the sandbox runs hello on the host's Python
+    bare = root / "bare-path"   # no python3.12 anywhere: the sandbox runs hello on the host's Python
     bare.mkdir()
-    up = cli(root, {**env, "PATH": str(bare)}, "up")
+    without = {**env, "PATH": str(bare), "PYENV_ROOT": str(bare), "UV_PYTHON_INSTALL_DIR": str(bare)}
+    up = cli(root, without, "up")
     notice = [line for line in up.stderr.splitlines() if line.startswith("warning: hello on the sandbox:")]
-    assert len(notice) == 1 and "no working python3.12 on this machine's PATH" in notice[0]
+    assert len(notice) == 1 and "no working python3.12 on this machine (PATH, pyenv, uv)" in notice[0]
+    said = cli(root, without, "-o", "json", "invoke", "hello").stderr   # invoke says it too, first
+    assert said.splitlines()[0].startswith("warning: hello on the sandbox: no working python3.12")
     invoked = json.loads(cli(root, env, "-o", "json", "invoke", "hello").stdout)
+    assert "warning" not in cli(root, env, "invoke", "hello").stderr   # found here: nothing to say
     assert "START RequestId" in invoked["log"]
     assert "lambdactl sandbox" not in invoked["log"] and "no working" not in invoked["log"]

@@ -153,7 +153,8 @@ def test_server_environment_never_carries_real_credentials(monkeypatch: pytest.M
     assert "GITHUB_TOKEN" not in env and "HOME" not in env
     assert set(env) <= {"PATH", "LANG", "LC_ALL", "TZ", "TMPDIR", "PYTHONPATH", "PYTHONUNBUFFERED",
                         "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_DEFAULT_REGION",
-                        "LAMBDACTL_SANDBOX_ROLE_DELAY"}
+                        "LAMBDACTL_SANDBOX_ROLE_DELAY", "PYENV_ROOT", "UV_PYTHON_INSTALL_DIR",
+                        "XDG_DATA_HOME", "LAMBDACTL_RUNTIME_CACHE"}
     assert env["AWS_DEFAULT_REGION"] == "us-east-1"
     assert env["AWS_CONFIG_FILE"] == env["AWS_SHARED_CREDENTIALS_FILE"] == os.devnull
     assert env["LAMBDACTL_SANDBOX_ROLE_DELAY"] == "2"

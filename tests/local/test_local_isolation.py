@@ -183,7 +183,8 @@ def test_native_code_that_cannot_load_here_stays_out_of_the_log_group(
 
 
 def test_wrong_cpu_is_named(tmp_path: Path) -> None:
-    from lambdactl.local.pythons import HOST_MACHINE, HOST_VERSION, native_mismatch
+    from lambdactl.local.native import native_mismatch
+    from lambdactl.local.pythons import HOST_MACHINE, HOST_VERSION
 
     other, code = ("arm64", 0xB7) if HOST_MACHINE == "x86_64" else ("x86_64", 0x3E)
     (tmp_path / "lib").mkdir()

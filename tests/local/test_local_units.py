@@ -13,8 +13,6 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
-
 from lambdactl.local import patch, s3_policy, strict
 from lambdactl.local.cwlogs import stream_name
 from lambdactl.local.output import MAX_LINE, OutputReader
@@ -176,21 +174,6 @@ def test_overlapping_notification_rules() -> None:
     assert check(_rule(created), _rule(["s3:ObjectRemoved:*"])) is None
     topic = {"TopicConfiguration": [_rule(created)], "QueueConfiguration": [_rule(put)]}
     assert strict.overlap_problem(topic) == strict.OVERLAP_SAME
-
-
-def test_declared_python_is_used_when_it_is_on_path(monkeypatch: pytest.MonkeyPatch) -> None:
-    import shutil
-    import sys
-
-    from lambdactl.local import pythons
-
-    declared = f"python{sys.version_info.major}.{sys.version_info.minor}"
-    assert shutil.which(declared), "the host's own pythonX.Y is on PATH in this test"
-    monkeypatch.setattr(pythons, "HOST_RUNTIME", "python3.0")  # pretend the host is another
-    assert pythons.interpreter(declared) == (shutil.which(declared), None)
-    python, warning = pythons.interpreter("python3.99")
-    assert python == pythons.HOST_PYTHON
-    assert warning and warning.startswith("no working python3.99 on this machine's PATH")
 
 
 def test_runtime_libs_hold_the_runtime_client_and_boto3_only(tmp_path: Path) -> None:

@@ -91,8 +91,8 @@ def observe_all(app: App, kinds: tuple[str, ...], key: str | None,
             r.package = package_for_function(r.fn, ctx.build_dir, progress=ctx.build_progress)
             ctx.layers.check_sizes(ctx.project, r.fn, r.package)  # with its layers, before any write
     if ctx.aws.target.is_local:
+        _sandbox_notices(app, results)   # first: it finds (or installs) the declared Python
         sandbox_imports(ctx, results)
-        _sandbox_notices(app, results)
     with app.term.status("reading the current state…"):
         observed = observe(ctx, fns, kinds, {r.fn.key: r.package for r in results if r.package},
                                 journal_hints=journal_hints)
@@ -105,21 +105,23 @@ def _sandbox_notices(app: App, results: list[FunctionResult]) -> None:
     from lambdactl.sandbox_notes import notices
 
     for r in results:
-        for line in notices(r.fn):
+        for line in notices(r.fn, app.term.info):
             app.term.warn(line)
 
 
 def sandbox_imports(ctx: Any, results: list[FunctionResult]) -> None:
     """On the sandbox, refuse (before any call) native wheels that cannot import here."""
     from lambdactl.local import native
+    from lambdactl.sandbox_notes import runtime_here
 
     for r in results:
+        here = runtime_here(r.fn.runtime)
         if r.package:
-            native.check(f"functions.{r.fn.key}", r.package.path, r.fn.runtime, r.fn.architecture)
+            native.check(f"functions.{r.fn.key}", r.package.path, r.fn.runtime, r.fn.architecture, here)
         for layer in ctx.project.layers_of((r.fn,)):
             if layer.key in ctx.layers.builds:
                 native.check(f"layers.{layer.key} (used by {r.fn.key})", ctx.layers.builds[layer.key].path,
-                             r.fn.runtime, layer.architecture)
+                             r.fn.runtime, layer.architecture, here)
 
 
 def apply_steps(app: App, kinds: tuple[str, ...], key: str | None) -> list[FunctionResult]:

@@ -52,6 +52,11 @@ def command(app: App, fn: str | None, payload: str | None, event_kind: str | Non
     else:
         body = core.load_payload(payload, getattr(sys.stdin, "buffer", sys.stdin))
     mode = "async" if is_async else "dry-run" if dry_run else "sync"
+    if app.aws.target.is_local:   # before it runs: where the sandbox runs it unlike Lambda
+        from lambdactl.sandbox_notes import notices
+
+        for line in notices(function, app.term.info):
+            app.term.warn(line)
     # RequestResponse: a client that never retries a sent Invoke (aws.invoke_client).
     lam = app.aws.invoke_client(function.timeout) if mode == "sync" else app.aws.client("lambda")
     with app.term.status(f"invoking {function.name}…"):

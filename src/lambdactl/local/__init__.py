@@ -10,15 +10,18 @@ Lambda runtime, in one background process.
 - ``runtime``      warm execution environments (``environment``, ``invocation``)
 - ``proctree``     each environment a process tree: memory, kill, escaped processes
 - ``codecache``    code and layers unzipped read-only, verified before each use
-- ``pythons``      the declared Python, the runtime's own libraries, native code checks
+- ``pythons``      where a declared Python is found (PATH, pyenv, uv); the host's runtime libs
+- ``declared``     the Python a function runs on, with its own awslambdaric/boto3 (cached)
+- ``native``       one verdict on compiled extensions: `up` refuses, the server notes
 - ``bootstrap``    the first code of every environment (sys.path, subreaper)
 - ``runtime_api``  the Lambda Runtime API those children talk to
 - ``output``, ``cwlogs``  the children's output, line by line, into CloudWatch Logs
 - ``inventory``    what the sandbox holds, in every region (``local status``)
 
 When a function declares another Python than the host's (python3.12 on a 3.11
-host) and no working python3.12 is on PATH, the sandbox warns once per function:
-one line in the sandbox log, and the same line at the top of that function's log
-group (before the first cold start's output) so that ``lambdactl logs`` shows it
-where the user looks. Native code built for another Python or CPU gets such a line too.
+host), the sandbox runs it on that Python with that runtime's own libraries
+(``declared``); where it cannot, on the host's, and says so once per function:
+`up` on the user's stderr, the server in its own log (never the function's log
+group, which holds only what the function printed). Native code built for
+another Python or CPU is refused by `up`, or noted so by the server.
 """

@@ -8,6 +8,8 @@ from pathlib import Path
 
 DEFAULT_REGION = "us-east-1"
 _INHERITED = ("PATH", "LANG", "LC_ALL", "TZ", "TMPDIR")
+# Where the declared Pythons are found and their runtime libraries cached (declared.py).
+_PYTHONS = ("PYENV_ROOT", "UV_PYTHON_INSTALL_DIR", "XDG_DATA_HOME", "LAMBDACTL_RUNTIME_CACHE")
 
 
 def sandbox_environment(role_delay: float | None = None) -> dict[str, str]:
@@ -18,7 +20,7 @@ def sandbox_environment(role_delay: float | None = None) -> dict[str, str]:
     """
     import lambdactl
 
-    env = {k: os.environ[k] for k in _INHERITED if k in os.environ}
+    env = {k: os.environ[k] for k in _INHERITED + _PYTHONS if k in os.environ}
     env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
     env.update(
         {

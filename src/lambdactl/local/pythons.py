@@ -3,9 +3,10 @@
 On Lambda a handler's sys.path is its package (/var/task), its layers (/opt)
 and the runtime's own boto3/botocore; lambdactl's virtualenv (click, rich,
 moto, flask, ...) is not there. ``runtime_libs`` builds the sandbox's
-equivalent of the runtime's directory: links to awslambdaric and boto3 and
-what they need, nothing else. ``interpreter`` finds the function's declared
-Python (``python3.12`` on PATH) and falls back to the host's.
+equivalent of the runtime's directory for the host's Python: links to
+awslambdaric and boto3 and what they need, nothing else (another Python gets
+its own copies: ``declared.py``). ``find`` looks for the function's declared
+Python: on PATH, then pyenv's versions, then uv's managed Pythons.
 """
 
 from __future__ import annotations
@@ -18,8 +19,6 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
-
-from lambdactl.runtimes import is_custom
 
 # What the runtime brings: the runtime interface client, and boto3 as Lambda bundles it.
 RUNTIME_DISTRIBUTIONS = ("awslambdaric", "boto3")
@@ -73,103 +72,56 @@ def runtime_libs(dest: Path) -> Path:
     return dest
 
 
-_versions: dict[str, str | None] = {}
 VERSION_PROBE = "import sys; print('%d.%d' % sys.version_info[:2])"
+Run = Callable[[list[str], float], "str | None"]  # (command, timeout) -> stdout if it exits 0
+_probed: dict[str, str | None] = {}  # interpreter path -> the X.Y it runs, per process
 
 
-def _run(command: list[str]) -> str | None:
+def run_command(command: list[str], timeout: float) -> str | None:
     try:
-        out = subprocess.run(command, capture_output=True, text=True, timeout=10,
+        out = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
                              stdin=subprocess.DEVNULL)
     except (OSError, subprocess.TimeoutExpired):
         return None
     return out.stdout if out.returncode == 0 else None
 
 
-def interpreter(
-    runtime: str, run: Callable[[list[str]], str | None] = _run
-) -> tuple[str, str | None]:
-    """(the Python to run RUNTIME with, a one-line warning when it is not RUNTIME's).
-
-    RUN runs the version probe (the server's spawner: its sweep must know the probe)."""
-    if runtime == HOST_RUNTIME or is_custom(runtime):  # a custom runtime's launcher only execs
-        return HOST_PYTHON, None
-    path = shutil.which(runtime)  # pyenv shims are found but fail: the probe tells
-    if path and path not in _versions:
-        out = run([path, "-I", "-S", "-c", VERSION_PROBE])
-        _versions[path] = out.strip() if out else None
-    if path and _versions[path] == runtime.removeprefix("python"):
-        return path, None
-    host = ".".join(map(str, sys.version_info[:3]))
-    return HOST_PYTHON, (
-        f"no working {runtime} on this machine's PATH: the function runs on the host's "
-        f"Python {host} instead; version-specific behaviour may differ from Lambda"
-    )
+def _by_version(paths: list[Path]) -> list[str]:
+    """PATHS (.../<name with X.Y.Z>/bin/pythonX.Y), the newest patch release first."""
+    def patch(path: Path) -> tuple[int, ...]:
+        found = re.search(r"\d+\.\d+\.(\d+)", path.parent.parent.name)
+        return (int(found.group(1)),) if found else (-1,)
+    return [str(p) for p in sorted(paths, key=patch, reverse=True)]
 
 
-# ELF e_machine values of the two CPUs Lambda runs (offset 18, little-endian).
-ELF_MACHINES = {0x3E: "x86_64", 0xB7: "arm64"}
+def candidates(runtime: str) -> list[str]:
+    """Where RUNTIME's interpreter may be: PATH, pyenv's versions, uv's managed Pythons."""
+    version = runtime.removeprefix("python")
+    pyenv = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
+    path = shutil.which(runtime)
+    # A pyenv shim only execs one of pyenv's versions, searched next (and fails for a
+    # version not selected): probing it costs a shell and pyenv (~200 ms of CPU).
+    found = [path] if path and Path(path).parent != pyenv / "shims" else []
+    found += _by_version(list((pyenv / "versions").glob(f"{version}.*/bin/{runtime}")))
+    data = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    uv = Path(os.environ.get("UV_PYTHON_INSTALL_DIR") or Path(data) / "uv" / "python")
+    found += _by_version(list(uv.glob(f"cpython-{version}.*/bin/{runtime}")))
+    return list(dict.fromkeys(found))
+
+
+def find(runtime: str, run: Run = run_command) -> str | None:
+    """The first of RUNTIME's candidates that really runs that X.Y (one that fails, as a
+    shim for a version not installed does, or says another, is passed over). RUN runs the
+    probe (the server's spawner: its sweep must know the probe); each path is probed
+    once per process."""
+    for path in candidates(runtime):
+        if path not in _probed:
+            out = run([path, "-I", "-S", "-c", VERSION_PROBE], 10.0)
+            _probed[path] = out.strip() if out else None
+        if _probed[path] == runtime.removeprefix("python"):
+            return path
+    return None
+
+
+# The CPU this machine is, in Lambda's words.
 HOST_MACHINE = {"aarch64": "arm64", "arm64": "arm64"}.get(os.uname().machine, os.uname().machine)
-_TAG = re.compile(r"\.cpython-(\d)(\d+)[a-z]*-[^.]*\.so$")
-_native: dict[tuple[Path, str], str | None] = {}
-
-
-def _elf_machine(head: bytes) -> str | None:
-    """The CPU an ELF file's first 20 bytes name, or None when it is not ELF."""
-    if len(head) < 20 or not head.startswith(b"\x7fELF"):
-        return None
-    return ELF_MACHINES.get(int.from_bytes(head[18:20], "little"), "another CPU")
-
-
-def _verdict(name: str, head: Callable[[], bytes], version: str) -> str | None:
-    """Why the compiled extension NAME (HEAD gives its first bytes) cannot load here, or None."""
-    tag = _TAG.search(name)
-    built_for = f"{tag.group(1)}.{tag.group(2)}" if tag else None
-    if built_for and built_for != version:
-        return f"is built for Python {built_for}"
-    machine = _elf_machine(head())
-    return f"is built for {machine}" if machine and machine != HOST_MACHINE else None
-
-
-def _read_head(path: str) -> bytes:
-    try:
-        with open(path, "rb") as f:
-            return f.read(20)
-    except OSError:
-        return b""
-
-
-def _mismatches(root: Path, version: str) -> list[tuple[str, str]]:
-    """(file, why) for each compiled extension under ROOT that cannot load on VERSION here."""
-    found = []
-    for dirpath, _, filenames in os.walk(root):
-        for name in filenames:
-            if name.endswith(".so"):
-                path = os.path.join(dirpath, name)
-                why = _verdict(name, lambda p=path: _read_head(p), version)  # type: ignore[misc]
-                if why:
-                    found.append((os.path.relpath(path, root), why))
-    return found
-
-
-def native_mismatch(root: Path, version: str) -> str | None:
-    """One line when ROOT's compiled extensions cannot load on Python VERSION on this CPU
-    (they would fail inside the library, numpy's "do not import from its source
-    directory", with no word about why). Cached per tree: trees are content-addressed."""
-    key = (root, version)
-    if key not in _native:
-        _native[key] = mismatch_line(_mismatches(root, version), version)
-    return _native[key]
-
-
-def mismatch_line(found: list[tuple[str, str]], version: str) -> str | None:
-    if not found:
-        return None
-    path, why = found[0]
-    more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
-    return (
-        f"{path}{more} {why}, but runs here on Python {version} on {HOST_MACHINE}: "
-        "such modules cannot import locally; on the sandbox use the host's Python and "
-        f"CPU (runtime = \"python{version}\", architecture = \"{HOST_MACHINE}\") "
-        "or run this function on AWS"
-    )

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import os
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -24,16 +23,12 @@ from lambdactl.local import destinations
 from lambdactl.local.auth import Credentials
 from lambdactl.local.codecache import CodeCache
 from lambdactl.local.cwlogs import LogSink
+from lambdactl.local.declared import HOST, cache_dir, resolve
 from lambdactl.local.environment import Environment, Launch
 from lambdactl.local.invocation import FunctionSpec, Invocation, InvokeResult, sandbox_error
+from lambdactl.local.native import native_mismatch
 from lambdactl.local.proctree import Spawner
-from lambdactl.local.pythons import (
-    HOST_PYTHON,
-    HOST_VERSION,
-    interpreter,
-    native_mismatch,
-    runtime_libs,
-)
+from lambdactl.local.pythons import runtime_libs
 from lambdactl.runtimes import is_custom
 
 __all__ = ["FunctionSpec", "InvokeResult", "LocalRuntime", "Pool", "sandbox_error", "unsupported"]
@@ -293,14 +288,17 @@ class LocalRuntime:
         if spec.layers:
             trees.append(self.code.tree([*spec.layers], "opt-"))
         opt = trees[1][0] if spec.layers else None
-        python, warning = interpreter(spec.runtime, self.launch.spawner.output)
-        launch = replace(self.launch, python=python) if self.launch.libs else self.launch
+        # Isolated (the server, work_dir = <home>/runtime): the declared Python and its own
+        # libraries (declared.py), cached under the home;
+        # else the host's sys.path, so the host's Python.
+        here = resolve(spec.runtime, cache_dir(self.work_dir.parent), run=self.launch.spawner.output,
+                       say=log.info) if self.launch.libs else HOST
+        launch = replace(self.launch, python=here.python, libs=here.libs or self.launch.libs
+                         ) if self.launch.libs else self.launch
         if self.iam and spec.role:
             launch = replace(launch, sandbox_env={**launch.sandbox_env, **_session_env(spec)})
-        declared = launch.python != HOST_PYTHON and launch.python != sys.executable
-        version = spec.runtime.removeprefix("python") if declared else HOST_VERSION
-        native = [native_mismatch(root, version) for root, _ in trees]
-        self._note(spec, [w for w in [warning, *native] if w])
+        native = [native_mismatch(root, here.version) for root, _ in trees]
+        self._note(spec, [w for w in [here.warning, *native] if w])
         env = Environment(spec, trees[0][0], launch, self.sink, opt)
         env.trees = trees
         return env
