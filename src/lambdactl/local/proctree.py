@@ -18,11 +18,13 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 PR_SET_CHILD_SUBREAPER = 36
+T = TypeVar("T")
 PROC = Path("/proc")
 
 
@@ -146,6 +148,14 @@ class Spawner:
                 done.set_result(proc)
             except BaseException as exc:  # handed to the caller's thread
                 done.set_exception(exc)
+
+    def adopt(self, start: Callable[[], T]) -> T:
+        """Run START, which makes a child of this process some other way (a zygote's fork,
+        zygote.py), where a sweep cannot see the child before its pid is known."""
+        with self._lock:
+            proc = start()
+            self._pids.add(proc.pid)  # type: ignore[attr-defined]
+        return proc
 
     def output(self, command: list[str], timeout: float = 10.0) -> str | None:
         """stdout of COMMAND if it exits 0, else None (a short helper, never swept)."""
