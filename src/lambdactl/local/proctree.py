@@ -43,12 +43,13 @@ def children(pid: int) -> list[int]:
     """Direct children of PID, from every thread's children list."""
     found: list[int] = []
     try:
-        tasks = list((PROC / str(pid) / "task").iterdir())
+        tasks = os.listdir(f"/proc/{pid}/task")
     except OSError:
         return found
     for task in tasks:
         with contextlib.suppress(OSError, ValueError):
-            found += [int(p) for p in (task / "children").read_text().split()]
+            with open(f"/proc/{pid}/task/{task}/children", "rb") as listed:
+                found += [int(p) for p in listed.read().split()]
     return found
 
 
@@ -87,9 +88,35 @@ def tree_rss_kb(pid: int) -> int:
 
 def below_guard_kb(guard: int) -> tuple[int, int]:
     """(resident memory of everything below GUARD, the largest VmHWM among its children):
-    an environment's memory without its guard (bootstrap.py), which is not the function's."""
-    below = tree_rss_kb(guard) - rss_kb(guard)
-    return below, max((status_kb(pid, "VmHWM") for pid in children(guard)), default=0)
+    an environment's memory without its guard (bootstrap.py), which is not the function's.
+    Sampled after every invocation: one read of each process's status, bytes parsed."""
+    below = peak = 0
+    seen: set[int] = set()
+    todo = [(pid, True) for pid in children(guard)]
+    while todo:
+        pid, direct = todo.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        rss, hwm = _memory_kb(pid)
+        below += rss
+        peak = max(peak, hwm) if direct else peak
+        todo += [(child, False) for child in children(pid)]
+    return below, peak
+
+
+def _memory_kb(pid: int) -> tuple[int, int]:
+    """(VmRSS, VmHWM) of PID in kB; zeros if gone."""
+    try:
+        with open(f"/proc/{pid}/status", "rb") as status:
+            text = status.read()
+    except OSError:
+        return 0, 0
+    values = []
+    for name in (b"\nVmRSS:", b"\nVmHWM:"):
+        at = text.find(name)
+        values.append(int(text[at + len(name):text.index(b"kB", at)]) if at >= 0 else 0)
+    return values[0], values[1]
 
 
 def _signal(pids: list[int], sig: signal.Signals) -> None:
