@@ -221,7 +221,12 @@ def _become(request: dict, out: int, added: dict) -> None:
     os.dup2(out, 1)
     os.dup2(out, 2)
     _redirect(os.open(os.devnull, os.O_RDONLY), 0)
-    os.closerange(3, 1 << 16)
+    for fd in [int(fd) for fd in os.listdir("/proc/self/fd")]:
+        if fd > 2:
+            try:
+                os.close(fd)  # the zygote's socket and whatever else it holds
+            except OSError:
+                pass  # the listing's own descriptor, already closed
     os.chdir(request["cwd"])
     os.environ.clear()
     os.environ.update({**added, **request["env"]})

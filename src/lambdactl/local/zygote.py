@@ -133,6 +133,9 @@ class Zygote:
             reply = {"error": str(exc)}
         if "error" in reply:
             self.close()
+            self.proc.kill()  # it may still be importing; it is no use
+            self.proc.wait()
+            spawner.forget(self.proc.pid)
             raise OSError(f"zygote for {python}: {reply['error']}")
         self.modules = frozenset(reply["modules"])
         ours.settimeout(None)
@@ -154,12 +157,13 @@ class Zygote:
             request = json.dumps({"config": config, "env": env, "cwd": str(cwd)}).encode()
             with self._lock:
                 socket.send_fds(self._sock, [request], [write])
-                pid = int(self._sock.recv(32) or b"-1")
-        except (OSError, ValueError):
+                answer = self._sock.recv(32)
+        except OSError:
             os.close(read)
             raise
         finally:
             os.close(write)
+        pid = int(answer) if answer.isdigit() else -1  # "-1": clone failed; b"": it died
         if pid <= 0:
             os.close(read)
             raise OSError("the zygote could not fork")
