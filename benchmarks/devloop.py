@@ -37,6 +37,9 @@ sys.path.insert(0, str(REPO / "tests"))
 spec = importlib.util.spec_from_file_location("provision", REPO / "benchmarks" / "provision.py")
 provision = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
 spec.loader.exec_module(provision)  # type: ignore[union-attr]
+spec = importlib.util.spec_from_file_location("sandbox", REPO / "benchmarks" / "sandbox.py")
+sandbox = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+spec.loader.exec_module(sandbox)  # type: ignore[union-attr]
 
 HANDLER = 'VERSION = {v}\n\n\ndef lambda_handler(event, context):\n    return {{"version": VERSION}}\n'
 
@@ -149,11 +152,15 @@ def sandbox_loop(root: Path, env: dict[str, str], saves: int, up_saves: int) -> 
         dev = Dev(root, env)
         version()   # warm
         took = []
+        cpu = [sandbox._server_cpu_s(state["pid"]), sandbox._server_cpu_s(dev.proc.pid)]
         for v in range(1, saves + 1):
             took.append(run(v, lambda: None))
             time.sleep(0.2)
+        cpu = [sandbox._server_cpu_s(state["pid"]) - cpu[0], sandbox._server_cpu_s(dev.proc.pid) - cpu[1]]
         dev.stop()
         summary("sandbox, dev: save -> first invoke running the new code", took)
+        print(f"  (CPU per save: the sandbox {cpu[0] / saves * 1000:.0f} ms, with the invokes polling for"
+              f" the new code and the retired environments; dev {cpu[1] / saves * 1000:.0f} ms)")
         summary("  (dev's own figure: save seen -> UpdateFunctionCode done)", [x / 1000 for x in dev.update_ms()])
         summary("  (of which the incremental zip)", [x / 1000 for x in dev.zip_ms()])
         summary("  (the first invoke of the new code alone: a cold start)", cold)

@@ -5,7 +5,11 @@
 Runs against a throwaway sandbox in a temporary LAMBDACTL_HOME (the sandbox's
 own random credentials); nothing leaves the machine. environment_rss_mb is each
 execution environment's process tree below its guard (the runtime and whatever it
-started); guard_rss_mb, the guard itself (bootstrap.py).
+started); guard_rss_mb, the guard itself (bootstrap.py); zygote_rss_mb, the
+preloaded interpreter environments are forked from (zygote.py). Forked processes
+share most of their pages: *_private_mb is what each has alone (USS).
+cpu_ms_per_invoke: CPU of the sandbox process and its reaped children (the
+retired environments) per invoke, then of this client, from /proc.
 """
 
 from __future__ import annotations
@@ -62,6 +66,30 @@ def _ms(seconds: list[float]) -> dict[str, float]:
     }
 
 
+def _server_cpu_s(pid: int) -> float:
+    """utime + stime + cutime + cstime of PID (its reaped children included)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def _private_mb(pid: int) -> float:
+    """Pages PID alone has (Private_Clean + Private_Dirty of smaps_rollup), in MB."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            kb = sum(int(line.split()[1]) for line in f if line.startswith("Private_"))
+    except OSError:
+        return 0.0
+    return round(kb / 1024, 1)
+
+
+def _cpu(pid: int, invokes: int, run: Any) -> dict[str, float]:
+    server, client = _server_cpu_s(pid), time.process_time()
+    run()
+    return {"server_ms": round((_server_cpu_s(pid) - server) * 1000 / invokes, 1),
+            "client_ms": round((time.process_time() - client) * 1000 / invokes, 1)}
+
+
 def _wait_for(logs: Any, group: str, needle: str, timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -73,6 +101,15 @@ def _wait_for(logs: Any, group: str, needle: str, timeout: float = 10.0) -> None
             return
         time.sleep(0.002)
     raise RuntimeError(f"{needle!r} never reached {group}")
+
+
+def _is_zygote(pid: int) -> bool:
+    """The zygote's forks (guards) share its command line, but lead their own session."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return b'"zygote": true' in f.read() and os.getsid(pid) != pid
+    except OSError:
+        return False
 
 
 def measure(runs: int) -> dict[str, Any]:
@@ -102,15 +139,22 @@ def measure(runs: int) -> dict[str, Any]:
             lam.invoke(FunctionName="bench", Payload=b"{}")["Payload"].read()
             return time.perf_counter() - t0
 
-        cold = []
-        for i in range(runs):  # a configuration change retires the warm environment
-            lam.update_function_configuration(
-                FunctionName="bench", Environment={"Variables": {"RUN": str(i)}}
-            )
-            cold.append(timed_invoke())
-        warm = [timed_invoke() for _ in range(runs)]
+        cold: list[float] = []
+        warm: list[float] = []
+
+        def cold_runs() -> None:
+            for i in range(runs):  # a configuration change retires the warm environment
+                lam.update_function_configuration(
+                    FunctionName="bench", Environment={"Variables": {"RUN": str(i)}}
+                )
+                cold.append(timed_invoke())
+
+        cpu_cold = _cpu(info.pid, runs, cold_runs)
+        cpu_warm = _cpu(info.pid, runs * 5, lambda: warm.extend(timed_invoke() for _ in range(runs * 5)))
         results["cold_invoke"] = _ms(cold)
+        results["cold_cpu_ms_per_invoke"] = cpu_cold  # with its UpdateFunctionConfiguration
         results["warm_invoke"] = _ms(warm)
+        results["warm_cpu_ms_per_invoke"] = cpu_warm
 
         s3.create_bucket(Bucket="bench-bucket")
         lam.add_permission(
@@ -137,13 +181,20 @@ def measure(runs: int) -> dict[str, Any]:
             to_log.append(time.perf_counter() - t0)
         results["put_object_to_log_line"] = _ms(to_log)
 
-        children = proc_children(info.pid)  # the environments' guards: each the root of its tree
+        # The server's children: the environments' guards (each the root of its tree), zygotes.
+        zygotes = [pid for pid in proc_children(info.pid) if _is_zygote(pid)]
+        guards = [pid for pid in proc_children(info.pid) if pid not in zygotes]
         results["server_rss_mb"] = round(rss_kb(info.pid) / 1024, 1)
-        results["environments"] = len(children)
+        results["zygote_rss_mb"] = [round(rss_kb(pid) / 1024, 1) for pid in zygotes]
+        results["zygote_private_mb"] = [_private_mb(pid) for pid in zygotes]
+        results["environments"] = len(guards)
         # The function's memory (REPORT's measure): the tree below the guard.
         results["environment_rss_mb"] = [
-            round((tree_rss_kb(pid) - rss_kb(pid)) / 1024, 1) for pid in children]
-        results["guard_rss_mb"] = [round(rss_kb(pid) / 1024, 1) for pid in children]
+            round((tree_rss_kb(pid) - rss_kb(pid)) / 1024, 1) for pid in guards]
+        results["environment_private_mb"] = [
+            sum(_private_mb(child) for child in proc_children(pid)) for pid in guards]
+        results["guard_rss_mb"] = [round(rss_kb(pid) / 1024, 1) for pid in guards]
+        results["guard_private_mb"] = [_private_mb(pid) for pid in guards]
     finally:
         t0 = time.monotonic()
         control.stop()
@@ -158,7 +209,9 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="lambdactl-bench-") as home:
         _isolate(home)
-        results = measure(args.runs)
+        load = os.getloadavg()[0]
+        results = {"load_average": [round(load, 1)], **measure(args.runs)}
+        results["load_average"].append(round(os.getloadavg()[0], 1))
     if args.json:
         json.dump(results, sys.stdout, indent=2)
         print()

@@ -12,6 +12,12 @@ the runtime ends, and exits with the runtime's status. The child dies with the
 guard, sets sys.path to the function's own list (task root, layers, the runtime
 client and boto3) and runs awslambdaric; or, for a custom runtime, execs the
 function's bootstrap. The handler's code never runs in the guard.
+
+With ``"zygote": true`` it is instead a zygote (``zygote.py``): it imports what
+every environment of its interpreter needs (boto3, awslambdaric's parts that read
+no environment), then, per request, forks a guard as the server's own child
+(clone with CLONE_PARENT): a new session, the function's stdout pipe, cwd and
+environment, then the guard and runtime as above, without a new interpreter.
 """
 
 import ctypes
@@ -23,6 +29,8 @@ import sys
 
 PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
+CLONE_PARENT = 0x8000
+SYS_CLONE = {"x86_64": 56, "aarch64": 220}  # the clone syscall's number per CPU
 
 
 def _prctl(option: int, value: int) -> None:
@@ -32,8 +40,9 @@ def _prctl(option: int, value: int) -> None:
         pass  # not Linux: the environment is a process group only
 
 
-def main() -> None:
-    config = json.loads(sys.argv[1])
+def main(config: dict) -> None:
+    if config.get("zygote"):
+        zygote(config)
     _prctl(PR_SET_CHILD_SUBREAPER, 1)
     _prctl(PR_SET_PDEATHSIG, signal.SIGTERM)  # the server died: clean up (guard)
     if os.getppid() != config["server"]:
@@ -142,4 +151,86 @@ def run_bootstrap(candidates: list[str]) -> None:
     os._exit(1)
 
 
-main()
+def zygote(config: dict) -> None:
+    """Preload, say which modules are loaded, then fork one guard per request."""
+    import importlib
+    import socket
+
+    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # dies with the server
+    if os.getppid() != config["server"]:
+        os._exit(70)
+    sock = socket.socket(fileno=os.dup(0))  # the server's end of a SOCK_SEQPACKET pair
+    _redirect(os.open(os.devnull, os.O_RDONLY), 0)
+    base = list(sys.path)
+    sys.path[:] = config["path"] + base
+    try:
+        for name in config["preload"]:
+            importlib.import_module(name)
+        loaded = sorted({name.split(".")[0] for name in sys.modules})
+        bad = [name for name in config["forbid"] if name in sys.modules]
+        reply = {"error": f"preloading imported {bad}"} if bad else {"modules": loaded}
+    except Exception as exc:  # the server runs this interpreter without a zygote
+        reply = {"error": f"{type(exc).__name__}: {exc}"}
+    sock.send(json.dumps(reply).encode())
+    if "error" in reply:
+        os._exit(1)
+    sys.path[:] = base
+    # What the interpreter added to the environment it was given (PEP 538's LC_CTYPE).
+    added = {k: v for k, v in os.environ.items() if k not in config["env"]}
+    while True:
+        try:
+            message, fds, _, _ = socket.recv_fds(sock, 1 << 20, 1)
+        except OSError:
+            os._exit(0)
+        if not message or not fds:
+            os._exit(0)
+        pid = _clone_parent()
+        if pid == 0:
+            sock.close()
+            request = json.loads(message)
+            _become(request, fds[0], added)
+            main(request["config"])
+        os.close(fds[0])
+        sock.send(str(pid).encode())
+
+
+def _clone_parent() -> int:
+    """fork(), but the child is the server's (this process's parent's), not ours: the
+    server waits for it and reads its status as for a process it started itself."""
+    number = SYS_CLONE.get(os.uname().machine)
+    if number is None:
+        return -1
+    libc = ctypes.PyDLL(None, use_errno=True)  # PyDLL: the GIL stays held across the fork
+    libc.syscall.restype = ctypes.c_long
+    zero = ctypes.c_void_p(0)
+    return int(libc.syscall(ctypes.c_long(number), ctypes.c_ulong(CLONE_PARENT | signal.SIGCHLD),
+                            zero, zero, zero, zero))
+
+
+def _redirect(fd: int, target: int) -> None:
+    os.dup2(fd, target)
+    os.close(fd)
+
+
+def _become(request: dict, out: int, added: dict) -> None:
+    """What Popen gives a new runtime: its own session, stdin from /dev/null, stdout and
+    stderr to the server's pipe, no other descriptor, its cwd and its environment."""
+    import time
+
+    os.setsid()
+    os.dup2(out, 1)
+    os.dup2(out, 2)
+    _redirect(os.open(os.devnull, os.O_RDONLY), 0)
+    for fd in [int(fd) for fd in os.listdir("/proc/self/fd")]:
+        if fd > 2:
+            try:
+                os.close(fd)  # the zygote's socket and whatever else it holds
+            except OSError:
+                pass  # the listing's own descriptor, already closed
+    os.chdir(request["cwd"])
+    os.environ.clear()
+    os.environ.update({**added, **request["env"]})
+    time.tzset()
+
+
+main(json.loads(sys.argv[1]))

@@ -8,7 +8,6 @@ Invoke API does.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import queue
@@ -37,10 +36,8 @@ from lambdactl.local.invocation import (
 from lambdactl.local.output import OutputReader
 from lambdactl.local.proctree import Spawner
 from lambdactl.local.runtime_api import Delivery, RuntimeApiServer
+from lambdactl.local.zygote import Zygotes, start_runtime
 from lambdactl.runtimes import bootstrap_candidates, is_custom
-
-# The environment's first code, run with -c (stdlib only; see bootstrap.py).
-BOOTSTRAP = (Path(__file__).parent / "bootstrap.py").read_text(encoding="utf-8")
 
 
 @dataclass(frozen=True)
@@ -52,6 +49,7 @@ class Launch:
     libs: Path | None = None  # the runtime's own libraries; None: the host's sys.path
     python: str = sys.executable
     cpu: CpuCgroups | None = None  # CPU share by memory (cpushare.py); None: unlimited
+    zygotes: Zygotes | None = None  # preloaded interpreters to fork (zygote.py); None: exec
 
 
 class Environment:
@@ -87,15 +85,8 @@ class Environment:
         self.cgroup = EnvCgroup.make(launch.cpu)  # its CPU share (cpushare.py)
         self.api = RuntimeApiServer(self)
         try:
-            self.proc = launch.spawner.popen(
-                self._command(task_root),
-                cwd=task_root,
-                env=self._child_env(task_root),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own session: the root of its process tree
-            )
+            self.proc = start_runtime(launch.spawner, launch.zygotes, launch.python, launch.libs,
+                                      self._config(task_root), self._child_env(task_root), task_root)
         except OSError:
             self.api.close()
             self.cgroup.remove()
@@ -115,18 +106,14 @@ class Environment:
         libs = [str(self._launch.libs)] if self._launch.libs else []
         return [str(task_root), *self._layer_paths(), *libs]
 
-    def _command(self, task_root: Path) -> list[str]:
+    def _config(self, task_root: Path) -> dict[str, object]:
         config: dict[str, object] = {"server": os.getpid(), "handler": self.spec.handler,
                                      "path": None, "cgroup": self.cgroup.procs}
         if is_custom(self.spec.runtime):  # the function's own bootstrap, not awslambdaric
             config["exec"] = bootstrap_candidates(task_root, self.opt_root)
-        elif self._launch.libs is None:  # in-process tests: the host's sys.path
-            return [self._launch.python, "-c", BOOTSTRAP, json.dumps(config)]
-        else:
+        elif self._launch.libs is not None:  # else in-process tests: the host's sys.path
             config["path"] = self._sys_path(task_root)
-        # -I: no PYTHON* variables, no user site, no current directory; -S: no
-        # site-packages; -B: no __pycache__ in the read-only code; -u: lines as printed.
-        return [self._launch.python, "-I", "-S", "-B", "-u", "-c", BOOTSTRAP, json.dumps(config)]
+        return config
 
     def _child_env(self, task_root: Path) -> dict[str, str]:
         return lambda_environment(

@@ -18,11 +18,13 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 PR_SET_CHILD_SUBREAPER = 36
+T = TypeVar("T")
 PROC = Path("/proc")
 
 
@@ -41,12 +43,13 @@ def children(pid: int) -> list[int]:
     """Direct children of PID, from every thread's children list."""
     found: list[int] = []
     try:
-        tasks = list((PROC / str(pid) / "task").iterdir())
+        tasks = os.listdir(f"/proc/{pid}/task")
     except OSError:
         return found
     for task in tasks:
         with contextlib.suppress(OSError, ValueError):
-            found += [int(p) for p in (task / "children").read_text().split()]
+            with open(f"/proc/{pid}/task/{task}/children", "rb") as listed:
+                found += [int(p) for p in listed.read().split()]
     return found
 
 
@@ -85,9 +88,35 @@ def tree_rss_kb(pid: int) -> int:
 
 def below_guard_kb(guard: int) -> tuple[int, int]:
     """(resident memory of everything below GUARD, the largest VmHWM among its children):
-    an environment's memory without its guard (bootstrap.py), which is not the function's."""
-    below = tree_rss_kb(guard) - rss_kb(guard)
-    return below, max((status_kb(pid, "VmHWM") for pid in children(guard)), default=0)
+    an environment's memory without its guard (bootstrap.py), which is not the function's.
+    Sampled after every invocation: one read of each process's status, bytes parsed."""
+    below = peak = 0
+    seen: set[int] = set()
+    todo = [(pid, True) for pid in children(guard)]
+    while todo:
+        pid, direct = todo.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        rss, hwm = _memory_kb(pid)
+        below += rss
+        peak = max(peak, hwm) if direct else peak
+        todo += [(child, False) for child in children(pid)]
+    return below, peak
+
+
+def _memory_kb(pid: int) -> tuple[int, int]:
+    """(VmRSS, VmHWM) of PID in kB; zeros if gone."""
+    try:
+        with open(f"/proc/{pid}/status", "rb") as status:
+            text = status.read()
+    except OSError:
+        return 0, 0
+    values = []
+    for name in (b"\nVmRSS:", b"\nVmHWM:"):
+        at = text.find(name)
+        values.append(int(text[at + len(name):text.index(b"kB", at)]) if at >= 0 else 0)
+    return values[0], values[1]
 
 
 def _signal(pids: list[int], sig: signal.Signals) -> None:
@@ -146,6 +175,14 @@ class Spawner:
                 done.set_result(proc)
             except BaseException as exc:  # handed to the caller's thread
                 done.set_exception(exc)
+
+    def adopt(self, start: Callable[[], T]) -> T:
+        """Run START, which makes a child of this process some other way (a zygote's fork,
+        zygote.py), where a sweep cannot see the child before its pid is known."""
+        with self._lock:
+            proc = start()
+            self._pids.add(proc.pid)  # type: ignore[attr-defined]
+        return proc
 
     def output(self, command: list[str], timeout: float = 10.0) -> str | None:
         """stdout of COMMAND if it exits 0, else None (a short helper, never swept)."""

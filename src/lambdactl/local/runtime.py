@@ -28,7 +28,8 @@ from lambdactl.local.environment import Environment, Launch
 from lambdactl.local.invocation import FunctionSpec, Invocation, InvokeResult, sandbox_error
 from lambdactl.local.native import native_mismatch
 from lambdactl.local.proctree import Spawner
-from lambdactl.local.pythons import runtime_libs
+from lambdactl.local.pythons import HOST_PYTHON, runtime_libs
+from lambdactl.local.zygote import Zygotes
 from lambdactl.runtimes import is_custom
 
 __all__ = ["FunctionSpec", "InvokeResult", "LocalRuntime", "Pool", "sandbox_error", "unsupported"]
@@ -197,7 +198,12 @@ class LocalRuntime:
             "AWS_SESSION_TOKEN": creds.session_token,
         }
         libs = runtime_libs(work_dir / "runtime-libs") if isolate else None
-        self.launch = Launch(sandbox_env, Spawner(), libs)
+        spawner = Spawner()
+        # Preloaded interpreters to fork environments from (zygote.py); the host's at once.
+        zygotes = Zygotes(spawner) if libs else None
+        if zygotes and libs:
+            zygotes.warm(HOST_PYTHON, libs)
+        self.launch = Launch(sandbox_env, spawner, libs, zygotes=zygotes)
         self.iam = iam
         self.idle_ttl = idle_ttl
         self.async_retry_delays = async_retry_delays()
@@ -275,6 +281,8 @@ class LocalRuntime:
                 env.proc.wait(max(deadline - time.monotonic(), 0.01))
             except subprocess.TimeoutExpired:
                 pass
+        if self.launch.zygotes:
+            self.launch.zygotes.close()
         if self._sweep:
             self.launch.spawner.sweep()
         if self.launch.cpu:

@@ -1,0 +1,105 @@
+"""Cold starts forked from a preloaded interpreter (local/zygote.py, issue 12's cold-start
+target), with what a new interpreter gave kept: its own session below the server, its
+own environment, cwd and random state, a vendored boto3 and a function's locale."""
+
+from __future__ import annotations
+
+import io
+import json
+import uuid
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from lambdactl.local import control
+from lambdactl.local.proctree import Spawner
+from lambdactl.local.zygote import Zygotes
+
+Aws = Callable[[str], Any]
+
+PROBE = """
+import locale, os, random, sys
+PRELOADED = "boto3" in sys.modules   # before this module imports anything
+import boto3
+AT_INIT = {"random": random.random(), "locale": locale.setlocale(locale.LC_CTYPE),
+           "cwd": os.getcwd(), "preloaded": PRELOADED}
+
+def handler(event, context):
+    with open(f"/proc/{os.getppid()}/stat") as f:
+        guard_parent = int(f.read().rsplit(")", 1)[1].split()[1])
+    if event.get("exit"):
+        os._exit(event["exit"])
+    return {**AT_INIT, "pid": os.getpid(), "guard": os.getppid(), "guard_parent": guard_parent,
+            "sid": os.getsid(0), "mine": os.environ.get("MINE"), "boto3": boto3.__file__,
+            "vendored": getattr(boto3, "VENDORED", False)}
+"""
+
+
+def _function(aws: Aws, role_arn: str, extra: dict[str, str] | None = None, **options: Any) -> str:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("probe.py", PROBE)
+        for name, text in (extra or {}).items():
+            zf.writestr(name, text)
+    name = f"t-zygote-{uuid.uuid4().hex[:6]}"
+    aws("lambda").create_function(FunctionName=name, Runtime="python3.11", Role=role_arn,
+                                  Handler="probe.handler", Code={"ZipFile": buf.getvalue()},
+                                  **options)
+    return name
+
+
+def _invoke(aws: Aws, name: str, payload: dict[str, Any] | None = None) -> Any:
+    response = aws("lambda").invoke(FunctionName=name, Payload=json.dumps(payload or {}))
+    return response, json.loads(response["Payload"].read())
+
+
+def _cold(aws: Aws, name: str, mine: str) -> Any:
+    aws("lambda").update_function_configuration(
+        FunctionName=name, Environment={"Variables": {"MINE": mine}})
+    return _invoke(aws, name)[1]
+
+
+def test_a_cold_start_is_a_fork_of_the_preloaded_interpreter(
+    aws: Aws, role_arn: str, sandbox: control.SandboxInfo
+) -> None:
+    name = _function(aws, role_arn)
+    first, second = _cold(aws, name, "one"), _cold(aws, name, "two")
+    # boto3 was imported before the handler's module was: the zygote's fork.
+    assert first["preloaded"] and second["preloaded"]
+    for seen, mine in ((first, "one"), (second, "two")):
+        assert seen["mine"] == mine  # the environment it was forked for
+        assert seen["guard_parent"] == sandbox.pid  # the server's child, as a new process
+        assert seen["sid"] == seen["guard"]  # its own session, its guard the leader
+        assert Path(seen["cwd"]).parent.name == "code"  # its code tree, as LAMBDA_TASK_ROOT
+    assert first["pid"] != second["pid"]
+    assert first["random"] != second["random"]  # reseeded at each fork
+
+
+def test_a_runtime_forked_from_the_zygote_exits_with_its_status(aws: Aws, role_arn: str) -> None:
+    name = _function(aws, role_arn)
+    response, body = _invoke(aws, name, {"exit": 3})
+    assert response["FunctionError"] == "Unhandled"
+    assert body["errorType"] == "Runtime.ExitError"
+    assert body["errorMessage"].endswith("Runtime exited with error: exit status 3")
+
+
+def test_a_vendored_boto3_is_the_one_imported(aws: Aws, role_arn: str) -> None:
+    """On Lambda /var/task comes before the runtime's boto3; a preloaded one cannot be
+    shadowed, so such a package gets a new interpreter."""
+    name = _function(aws, role_arn, {"boto3/__init__.py": "VENDORED = True\n"})
+    _, body = _invoke(aws, name)
+    assert body["vendored"] is True and not body["preloaded"]
+
+
+def test_a_locale_the_function_sets_is_the_interpreters(aws: Aws, role_arn: str) -> None:
+    """The interpreter reads the locale when it starts: a new one starts with it."""
+    name = _function(aws, role_arn, Environment={"Variables": {"LC_ALL": "POSIX"}})
+    _, body = _invoke(aws, name)
+    assert body["locale"] == "C" and not body["preloaded"]
+
+
+def test_an_interpreter_that_cannot_preload_has_no_zygote(tmp_path: Path) -> None:
+    """It starts a new interpreter per environment, as before (start_runtime's fallback)."""
+    zygotes = Zygotes(Spawner())
+    assert zygotes.get("/bin/false", tmp_path) is None
