@@ -522,3 +522,12 @@ def test_readme_layer_example_is_valid(tmp_path: Path) -> None:
     project = load(tmp_path / "lambdactl.toml")
     assert [x.name for x in project.layers] == ["tutorial-plotting"]
     assert project.layers_of(project.functions) == project.layers
+
+
+@pytest.mark.parametrize("extra", [-1, 0, 1, 2])
+def test_zipsplice_encodes_in_chunks_exactly_as_base64(extra: int) -> None:
+    from lambdactl import zipsplice
+
+    data = bytes(range(256)) * ((3 * zipsplice.CHUNK) // 256) + b"\x01\x02"[:max(extra, 0)]
+    data = data[:len(data) + extra] if extra < 0 else data
+    assert zipsplice.encode(data) == base64.b64encode(data)

@@ -19,6 +19,7 @@ from typing import Any
 
 _placeholders: dict[bytes, bytes] = {}   # base64 of a placeholder -> base64 of its zip
 _lock = threading.Lock()
+CHUNK = 3 << 18    # 768 KiB: a multiple of 3, so the chunks' base64 joins without padding
 
 
 @contextmanager
@@ -30,8 +31,9 @@ def spliced(client: Any, operation: str, content: dict[str, Any]) -> Iterator[di
         return
     mark = b"lambdactl-zip-" + os.urandom(12)
     token = base64.b64encode(mark)
+    encoded = encode(content["ZipFile"])
     with _lock:
-        _placeholders[token] = base64.b64encode(content["ZipFile"])
+        _placeholders[token] = encoded
     service = client.meta.service_model.service_id.hyphenize()
     client.meta.events.register(f"before-sign.{service}.{operation}", _splice, unique_id="lambdactl-zipsplice")
     try:
@@ -39,6 +41,13 @@ def spliced(client: Any, operation: str, content: dict[str, Any]) -> Iterator[di
     finally:
         with _lock:
             del _placeholders[token]
+
+
+def encode(data: bytes) -> bytes:
+    """DATA in base64, a chunk at a time: b2a_base64 holds the GIL, and 40 MB at once
+    stalled the other threads' calls for 0.1-0.2 s (an AddPermission took 251 ms)."""
+    view = memoryview(data)
+    return b"".join(base64.b64encode(view[i:i + CHUNK]) for i in range(0, len(data), CHUNK))
 
 
 def _splice(request: Any, **_: Any) -> None:
