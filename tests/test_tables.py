@@ -361,3 +361,17 @@ def test_tables_and_buckets_are_made_alongside_the_function_chain(aws: None, pro
     run("up")
     assert seen == {"lambdactl-demo-plain": True, "lambdactl-demo-charts": True, "lambdactl-demo-streamed": False}
     assert client("s3").head_bucket(Bucket="lambdactl-demo-charts") and "no changes" in run("up").stderr
+
+
+def test_a_provisioned_table_gets_its_capacity(aws: None, project: Path, calls: Counter[str]) -> None:
+    """billing = "provisioned" (on-demand is the default): the capacities are the table's,
+    and a second up writes nothing."""
+    add(project, '\n[tables.counts]\npartition_key = "id"\nbilling = "provisioned"\nread_capacity = 5\n'
+                 'write_capacity = 2\n')
+    run("up")
+    t = client("dynamodb").describe_table(TableName="lambdactl-demo-counts")["Table"]
+    assert t.get("BillingModeSummary", {}).get("BillingMode", "PROVISIONED") == "PROVISIONED"
+    assert (t["ProvisionedThroughput"]["ReadCapacityUnits"], t["ProvisionedThroughput"]["WriteCapacityUnits"]) == (5, 2)
+    calls.clear()
+    run("up")
+    assert writes(calls) == {}
