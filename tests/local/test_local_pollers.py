@@ -207,3 +207,22 @@ def test_maximum_concurrency_caps_a_mappings_batches_in_flight(
     ran = list(spans(aws, fn).values())
     overlap = max(sum(1 for s, e in ran if s <= start < e) for start, _ in ran)
     assert overlap == 2
+
+
+
+def test_a_fifo_groups_messages_stay_in_order_one_batch_at_a_time(
+        aws: Callable[[str], Any], make_function: Callable[..., str]) -> None:
+    """Batches of one mapping run side by side, but not within a FIFO message group (SQS
+    holds a group back while a batch of it is in flight): in order, never overlapping;
+    another group runs beside it."""
+    fn = make_function("batches.timed", files=("batches.py",), Timeout=10)
+    url, arn = make_queue(aws, "ordered.fifo", FifoQueue="true", VisibilityTimeout="30")
+    aws("lambda").create_event_source_mapping(FunctionName=fn, EventSourceArn=arn, BatchSize=1)
+    aws("sqs").send_message_batch(QueueUrl=url, Entries=[
+        {"Id": f"{g}{i}", "MessageBody": json.dumps({"name": f"{g}{i}", "sleep": 0.3}), "MessageGroupId": g,
+         "MessageDeduplicationId": f"{g}{i}"} for i in range(4) for g in "ab"])
+    wait(lambda: len(spans(aws, fn)) == 8, timeout=40)
+    ran = spans(aws, fn)
+    for g in "ab":
+        group = [ran[f"{g}{i}"] for i in range(4)]
+        assert all(end <= nxt for (_, end), (nxt, _) in zip(group, group[1:])), group   # in order, one at a time
