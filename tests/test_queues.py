@@ -251,3 +251,21 @@ def test_a_dead_letter_queue_may_have_its_own(aws: None, project: Path, calls: C
     calls.clear()
     run("up")
     assert writes(calls) == {}
+
+
+def test_send_takes_the_body_from_a_file_or_standard_input(aws: None, project: Path) -> None:
+    from click.testing import CliRunner
+
+    from lambdactl.cli import root
+
+    with_queue_trigger(project)
+    run("up")
+    (project / "order.json").write_text('{"order": 7}')
+    run("send", "failed", "@order.json")
+    piped = CliRunner().invoke(root, ["--target", "aws", "send", "failed", "-"], input='{"order": 8}',
+                               catch_exceptions=False)
+    assert piped.exit_code == 0, piped.stderr
+    got = client("sqs").receive_message(QueueUrl=queue_url(FAILED), MaxNumberOfMessages=10)["Messages"]
+    assert sorted(m["Body"] for m in got) == ['{"order": 7}', '{"order": 8}']
+    r = run("send", "failed", "@nope.json", code=2)
+    assert "@nope.json: no such file" in r.stderr and "Traceback" not in r.stderr
