@@ -138,6 +138,9 @@ def test_removing_the_trigger_deletes_its_mapping(aws: None, project: Path) -> N
     ('[queues.jobs]\ndlq = { queue = "nope" }\n', "queues.jobs.dlq: queue 'nope' is not declared"),
     ('[queues.jobs]\nretention = 10\n', "queues.jobs.retention: 10 must be a whole number of seconds from 60"),
     ('[queues.jobs]\ndlq = { queue = "f", max_receive_count = 2 }\n[queues.f]\nfifo = true\n', "FIFO queue's DLQ"),
+    ('[queues.jobs]\ndlq = { queue = "f" }\n[queues.f]\ndlq = { queue = "g" }\n[queues.g]\ndlq = { queue = "jobs" }\n',
+     "queues.f.dlq: the dead-letter queues go round in a circle (f -> g -> jobs -> f), so a failed message would "
+     "never stop moving; end the chain at a queue without dlq"),
 ])
 def test_bad_queue_config_is_one_line_and_no_call(aws: None, project: Path, calls: Counter[str],
                                                   text: str, needle: str) -> None:
@@ -228,3 +231,41 @@ def test_up_prune_takes_an_orphans_mapping_and_keeps_the_queue(aws: None, projec
     assert ("mapping", "delete") in {(s["kind"], s["action"]) for s in pruned}
     assert client("lambda").list_event_source_mappings()["EventSourceMappings"] == []
     assert queue_url(JOBS)
+
+
+def test_a_dead_letter_queue_may_have_its_own(aws: None, project: Path, calls: Counter[str]) -> None:
+    """SQS allows a DLQ its own redrive policy: the chain is created from its end (each
+    RedrivePolicy names a queue that exists), and a second up writes nothing."""
+    with_queue_trigger(project)
+    toml = project / "lambdactl.toml"
+    toml.write_text(toml.read_text().replace("[queues.failed]\n", '[queues.failed]\ndlq = { queue = "graveyard", '
+                                             'max_receive_count = 5 }\n\n[queues.graveyard]\n'))
+    out = json.loads(run("-o", "json", "up").stdout)
+    graveyard = "lambdactl-demo-graveyard"
+    assert [(s["name"], s["action"]) for s in out["project"]] == [(graveyard, "create"), (FAILED, "create"),
+                                                                    (JOBS, "create")]
+    arn = "arn:aws:sqs:us-east-1:123456789012:"
+    assert json.loads(attrs(FAILED)["RedrivePolicy"]) == {"deadLetterTargetArn": arn + graveyard, "maxReceiveCount": 5}
+    assert json.loads(attrs(JOBS)["RedrivePolicy"])["deadLetterTargetArn"] == arn + FAILED
+    assert "RedrivePolicy" not in attrs(graveyard)
+    calls.clear()
+    run("up")
+    assert writes(calls) == {}
+
+
+def test_send_takes_the_body_from_a_file_or_standard_input(aws: None, project: Path) -> None:
+    from click.testing import CliRunner
+
+    from lambdactl.cli import root
+
+    with_queue_trigger(project)
+    run("up")
+    (project / "order.json").write_text('{"order": 7}')
+    run("send", "failed", "@order.json")
+    piped = CliRunner().invoke(root, ["--target", "aws", "send", "failed", "-"], input='{"order": 8}',
+                               catch_exceptions=False)
+    assert piped.exit_code == 0, piped.stderr
+    got = client("sqs").receive_message(QueueUrl=queue_url(FAILED), MaxNumberOfMessages=10)["Messages"]
+    assert sorted(m["Body"] for m in got) == ['{"order": 7}', '{"order": 8}']
+    r = run("send", "failed", "@nope.json", code=2)
+    assert "@nope.json: no such file" in r.stderr and "Traceback" not in r.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -329,3 +330,48 @@ def test_deploy_alone_resolves_a_stream_arn_reference(aws: None, project: Path) 
     run("deploy", "hello")
     env = client("lambda").get_function_configuration(FunctionName=HELLO)["Environment"]["Variables"]
     assert env == {"STREAM": stream}
+
+
+def test_tables_and_buckets_are_made_alongside_the_function_chain(aws: None, project: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Their names and ARNs are computed, so the function chain does not wait for them:
+    each is held here until the function is created, and is (before, they were made
+    first: 3 sequential round trips for the size-tracker). A table that makes a stream
+    still goes first: a function may name the stream's ARN, known once it exists."""
+    from lambdactl.kinds import function, project_bucket, table
+
+    created, seen = threading.Event(), {}
+    fn_apply = function.apply
+
+    def fn(ctx: object, want: object, step: SimpleNamespace, ready: object) -> None:
+        fn_apply(ctx, want, step, ready)  # type: ignore[arg-type]
+        created.set()
+
+    def held(original: object) -> object:
+        def apply(ctx: object, want: object, step: SimpleNamespace, ready: object) -> None:
+            seen[step.name] = created.wait(2 if "streamed" in step.name else 30)
+            original(ctx, want, step, ready)  # type: ignore[operator]
+        return apply
+
+    monkeypatch.setattr(function, "apply", fn)
+    monkeypatch.setattr(project_bucket, "apply", held(project_bucket.apply))
+    monkeypatch.setattr(table, "apply", held(table.apply))
+    add(project, '\n[tables.plain]\npartition_key = "id"\n\n[tables.streamed]\npartition_key = "id"\n'
+                 'stream = "NEW_IMAGE"\n\n[buckets.charts]\n')
+    run("up")
+    assert seen == {"lambdactl-demo-plain": True, "lambdactl-demo-charts": True, "lambdactl-demo-streamed": False}
+    assert client("s3").head_bucket(Bucket="lambdactl-demo-charts") and "no changes" in run("up").stderr
+
+
+def test_a_provisioned_table_gets_its_capacity(aws: None, project: Path, calls: Counter[str]) -> None:
+    """billing = "provisioned" (on-demand is the default): the capacities are the table's,
+    and a second up writes nothing."""
+    add(project, '\n[tables.counts]\npartition_key = "id"\nbilling = "provisioned"\nread_capacity = 5\n'
+                 'write_capacity = 2\n')
+    run("up")
+    t = client("dynamodb").describe_table(TableName="lambdactl-demo-counts")["Table"]
+    assert t.get("BillingModeSummary", {}).get("BillingMode", "PROVISIONED") == "PROVISIONED"
+    assert (t["ProvisionedThroughput"]["ReadCapacityUnits"], t["ProvisionedThroughput"]["WriteCapacityUnits"]) == (5, 2)
+    calls.clear()
+    run("up")
+    assert writes(calls) == {}

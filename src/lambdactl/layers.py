@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from lambdactl import package as pk
 from lambdactl import staging as stagemod
+from lambdactl import zipsplice
 from lambdactl.aws import error_code
 from lambdactl.errors import ConfigError, OwnershipError
 
@@ -217,7 +218,7 @@ def inline(layer: Layer, pkg: pk.Package) -> Iterator[dict[str, Any]]:
 
 def publish(lam: Any, layer: Layer, pkg: pk.Package, project: str,
             content: Content = inline) -> dict[str, Any]:
-    with content(layer, pkg) as body:
+    with content(layer, pkg) as body, zipsplice.spliced(lam, "PublishLayerVersion", body) as body:
         return dict(lam.publish_layer_version(
             LayerName=layer.name, Description=description(layer, project, pkg.sha256),
             Content=body, CompatibleRuntimes=list(layer.runtimes),

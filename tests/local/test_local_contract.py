@@ -218,7 +218,8 @@ def test_destination_record_shape() -> None:
 
 
 def test_speedups_patch_what_moto_calls_per_request(monkeypatch: pytest.MonkeyPatch) -> None:
-    """speedups.py caches two per-request lookups; moto must still call them by these names."""
+    """speedups.py caches two per-request lookups and skips parsing a large JSON body as a query
+    string; moto must still call them by these names."""
     import moto.backends
     import moto.core.responses
     from moto.awslambda.responses import LambdaResponse
@@ -234,8 +235,14 @@ def test_speedups_patch_what_moto_calls_per_request(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(moto.backends, "list_of_moto_modules", moto.backends.list_of_moto_modules)
     monkeypatch.setattr(moto.core.responses, "method_names_from_class",
                         moto.core.responses.method_names_from_class)
+    monkeypatch.setattr(moto.core.responses, "parse_qsl", moto.core.responses.parse_qsl)
+    assert "parse_qsl(\n                                self.body, keep_blank_values=True" in inspect.getsource(
+        moto.core.responses.BaseResponse.setup_class)
     speedups.install()
     assert list(moto.backends.list_of_moto_modules()) == modules and "awslambda" in modules
+    big = '{"Content": {"ZipFile": "' + "QUJD+/==" * (speedups.LARGE_BODY // 8) + '"}}'
+    assert moto.core.responses.parse_qsl(big, keep_blank_values=True) == [(big, "")]   # one junk key, as before
+    assert moto.core.responses.parse_qsl("a=1&b=%20", keep_blank_values=True) == [("a", "1"), ("b", " ")]
     assert moto.core.responses.method_names_from_class(LambdaResponse) == methods
     assert moto.core.responses.method_names_from_class(LambdaResponse) is \
         moto.core.responses.method_names_from_class(LambdaResponse)  # computed once

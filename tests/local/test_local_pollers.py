@@ -170,3 +170,59 @@ def test_a_failing_stream_batch_is_retried_then_skipped(aws: Callable[[str], Any
     wait(lambda: len(batches(aws, fn, "crash ")) == 1 + retries)
     time.sleep(1.0)
     assert len(batches(aws, fn, "crash ")) == 1 + retries   # given up: no more attempts
+
+
+def spans(aws: Callable[[str], Any], fn: str) -> dict[str, tuple[float, float]]:
+    return {name: (start, end) for name, start, end in batches(aws, fn, "span ")}
+
+
+def test_a_slow_handler_on_one_queue_does_not_delay_another_queues_messages(
+        aws: Callable[[str], Any], make_function: Callable[..., str]) -> None:
+    """Each mapping polls on its own: while `slow` works on queue A's message for 4 s,
+    queue B's message reaches `fast` and is done (one poller for all waited for A)."""
+    slow = make_function("batches.timed", files=("batches.py",), Timeout=10)
+    fast = make_function("batches.timed", files=("batches.py",), Timeout=10)
+    urls = {}
+    for fn, name in ((slow, "indep-a"), (fast, "indep-b")):
+        urls[name], arn = make_queue(aws, name, VisibilityTimeout="30")
+        aws("lambda").create_event_source_mapping(FunctionName=fn, EventSourceArn=arn, BatchSize=1)
+    aws("sqs").send_message(QueueUrl=urls["indep-a"], MessageBody=json.dumps({"name": "a", "sleep": 4}))
+    wait(lambda: batches(aws, slow, "start ") == ["a"])   # A's handler is at work
+    aws("sqs").send_message(QueueUrl=urls["indep-b"], MessageBody=json.dumps({"name": "b"}))
+    wait(lambda: "b" in spans(aws, fast) and "a" in spans(aws, slow))
+    assert spans(aws, fast)["b"][1] < spans(aws, slow)["a"][1]
+
+
+def test_maximum_concurrency_caps_a_mappings_batches_in_flight(
+        aws: Callable[[str], Any], make_function: Callable[..., str]) -> None:
+    """ScalingConfig MaximumConcurrency = 2: six one-message batches of 1 s each run two
+    at a time, never three (the handler's own clock says when each ran)."""
+    fn = make_function("batches.timed", files=("batches.py",), Timeout=10)
+    url, arn = make_queue(aws, "capped", VisibilityTimeout="30")
+    aws("lambda").create_event_source_mapping(FunctionName=fn, EventSourceArn=arn, BatchSize=1,
+                                              ScalingConfig={"MaximumConcurrency": 2})
+    aws("sqs").send_message_batch(QueueUrl=url, Entries=[
+        {"Id": str(i), "MessageBody": json.dumps({"name": str(i), "sleep": 1})} for i in range(6)])
+    wait(lambda: len(spans(aws, fn)) == 6, timeout=40)
+    ran = list(spans(aws, fn).values())
+    overlap = max(sum(1 for s, e in ran if s <= start < e) for start, _ in ran)
+    assert overlap == 2
+
+
+
+def test_a_fifo_groups_messages_stay_in_order_one_batch_at_a_time(
+        aws: Callable[[str], Any], make_function: Callable[..., str]) -> None:
+    """Batches of one mapping run side by side, but not within a FIFO message group (SQS
+    holds a group back while a batch of it is in flight): in order, never overlapping;
+    another group runs beside it."""
+    fn = make_function("batches.timed", files=("batches.py",), Timeout=10)
+    url, arn = make_queue(aws, "ordered.fifo", FifoQueue="true", VisibilityTimeout="30")
+    aws("lambda").create_event_source_mapping(FunctionName=fn, EventSourceArn=arn, BatchSize=1)
+    aws("sqs").send_message_batch(QueueUrl=url, Entries=[
+        {"Id": f"{g}{i}", "MessageBody": json.dumps({"name": f"{g}{i}", "sleep": 0.3}), "MessageGroupId": g,
+         "MessageDeduplicationId": f"{g}{i}"} for i in range(4) for g in "ab"])
+    wait(lambda: len(spans(aws, fn)) == 8, timeout=40)
+    ran = spans(aws, fn)
+    for g in "ab":
+        group = [ran[f"{g}{i}"] for i in range(4)]
+        assert all(end <= nxt for (_, end), (nxt, _) in zip(group, group[1:])), group   # in order, one at a time

@@ -48,14 +48,23 @@ def decide_project(ctx: Context, observed: Observed, kinds: tuple[str, ...]) -> 
 def execute_project(ctx: Context, steps: list[Step], on_step: Callable[[Step, str], None] | None = None) -> None:
     """Carry out the project-level STEPS side by side, before any function chain: a
     function's environment and policy may name what they make (a stream's ARN).
-    Those of a kind marked ALONGSIDE (queues: their URL and ARN are computed) run
-    alongside the chains instead, off the critical path: ctx.project_later() waits
-    for them (a mapping does, before it names the queue)."""
+    Those of a kind marked ALONGSIDE (queues, buckets, tables without a new stream:
+    their names and ARNs are computed) run alongside the chains instead, off the
+    critical path: ctx.project_later() waits for them (a mapping does, before it
+    names the queue; an S3 notification, before it writes to the bucket)."""
     todo = [s for s in steps if s.writes]
-    later = [s for s in todo if getattr(KINDS[s.kind], "ALONGSIDE", False)]
+    later = [s for s in todo if alongside(s)]
     if later:
         ctx.project_later = run_later(lambda: _run(ctx, later, on_step))
     _run(ctx, [s for s in todo if s not in later], on_step)
+
+
+def alongside(step: Step) -> bool:
+    """Whether a project step may run alongside the chains: its kind's ALONGSIDE, a flag
+    or a predicate over the step (a table is, unless it makes a stream whose ARN a
+    function's environment or policy may name)."""
+    flag = getattr(KINDS[step.kind], "ALONGSIDE", False)
+    return bool(flag(step) if callable(flag) else flag)
 
 
 def _run(ctx: Context, todo: list[Step], on_step: Callable[[Step, str], None] | None) -> None:

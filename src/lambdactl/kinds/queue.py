@@ -67,12 +67,31 @@ def parse(add: Callable[[str, str], None], tbl: Any, project: str) -> tuple[Queu
         other = by_key.get(q.dlq)
         if q.dlq and other is None:
             add(f"queues.{q.key}.dlq", f"queue {q.dlq!r} is not declared; known: {', '.join(sorted(by_key))}")
-        elif other is not None and (other is q or other.fifo != q.fifo or other.dlq):
+        elif other is not None and (other is q or other.fifo != q.fifo):
             why = ("a queue is not its own DLQ" if other is q else "SQS needs a FIFO queue's DLQ to be FIFO, "
-                   "a standard queue's standard" if other.fifo != q.fifo else "it has a DLQ of its own (lambdactl "
-                   "supports one level)")
+                   "a standard queue's standard")
             add(f"queues.{q.key}.dlq", f"{q.dlq!r} cannot be its dead-letter queue: {why}")
+        elif (loop := _cycle(q, by_key)) and q.key == min(loop):   # said once, by the cycle's first key
+            add(f"queues.{q.key}.dlq", f"the dead-letter queues go round in a circle ({' -> '.join([*loop, q.key])}), "
+                "so a failed message would never stop moving; end the chain at a queue without dlq")
     return out
+
+
+def _cycle(q: Queue, by_key: dict[str, Queue]) -> list[str]:
+    """The keys from Q along its DLQ chain when the chain comes back to Q, else []."""
+    chain, at = [q.key], by_key.get(q.dlq)
+    while at is not None and at.key not in chain:
+        chain.append(at.key)
+        at = by_key.get(at.dlq)
+    return chain if at is q else []
+
+
+def depth(q: Queue, by_key: dict[str, Queue]) -> int:
+    """How many dead-letter queues Q's chain has after it (0: none); cycles are refused in parse."""
+    n, at = 0, by_key.get(q.dlq)
+    while at is not None and n < len(by_key):
+        n, at = n + 1, by_key.get(at.dlq)
+    return n
 
 
 def _int(add: Callable[[str, str], None], where: str, v: Any, bounds: tuple[int, int], unit: str) -> int:
@@ -127,9 +146,9 @@ def plan(facts: Facts, want: object, have: Observed) -> list[Step]:
     """Every queue of the project: create, update (attributes) or keep; a DLQ first."""
     if NAME not in facts.kinds:
         return []
-    names = {q.key: q.name for q in facts.config.queues}
-    steps = [_plan_one(facts, q, have.queues.get(q.key), names.get(q.dlq, "")) for q in facts.config.queues]
-    return sorted(steps, key=lambda s: bool(s.data.after))   # type: ignore[attr-defined] # DLQs first
+    by_key = {q.key: q for q in facts.config.queues}
+    ordered = sorted(facts.config.queues, key=lambda q: depth(q, by_key))   # a DLQ before the queues that name it
+    return [_plan_one(facts, q, have.queues.get(q.key), by_key[q.dlq].name if q.dlq in by_key else "") for q in ordered]
 
 
 def _plan_one(facts: Facts, q: Queue, state: sqs.QueueState | None, dlq_name: str) -> Step:

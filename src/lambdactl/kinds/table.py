@@ -26,6 +26,15 @@ NAME = "table"
 NEEDS: tuple[str, ...] = ()
 SCOPE = "project"
 
+
+def ALONGSIDE(step: Step) -> bool:  # noqa: N802 - graph.alongside reads it as a kind's flag
+    """Its name and ARN are computed: created alongside the function chains, unless it
+    makes a stream, whose ARN (known once made) a function may name."""
+    data = step.data
+    return not (isinstance(data, TableData) and data.table.stream and (step.action == "create" or "stream" in step.fields))
+
+
+
 KEYS = {"name", "partition_key", "sort_key", "billing", "read_capacity", "write_capacity", "ttl",
         "stream", "point_in_time_recovery"}
 KEY_TYPES = ("S", "N", "B")

@@ -6,15 +6,17 @@ message per invoke, ReportBatchItemFailures ignored, a stream's records re-sent
 until an invoke answers. ``install()`` takes that over: right after
 CreateEventSourceMapping its registration on the queue or table is removed
 (``Queue.lambda_event_source_mappings`` / ``Table.lambda_event_source_mappings``,
-so moto's own delivery never runs), and a thread polls each mapping in
-``LambdaBackend._event_source_mappings`` as Lambda does:
+so moto's own delivery never runs), and each mapping in
+``LambdaBackend._event_source_mappings`` gets a poller thread of its own, as
+Lambda's mappings are independent:
 
 - SQS: batches of up to BatchSize, waiting up to MaximumBatchingWindowInSeconds
   to fill one; the real record shape; a function error leaves the whole batch,
   a response with ``batchItemFailures`` (under ReportBatchItemFailures) only
   those messages, for redelivery once the visibility timeout has passed; SQS's
   redrive (moto's ReceiveMessage) moves a message past maxReceiveCount to the DLQ.
-  Filtered-out messages are deleted, as Lambda does.
+  Filtered-out messages are deleted, as Lambda does. A mapping's batches run side
+  by side, never more at once than its ScalingConfig's MaximumConcurrency.
 - DynamoDB streams: records in order from LATEST or TRIM_HORIZON, in batches of
   up to BatchSize; a failed batch is retried (halved under
   BisectBatchOnFunctionError) up to MaximumRetryAttempts, then skipped; under
@@ -36,6 +38,7 @@ from lambdactl.local.delivery import failed_items, invoke, matches
 
 log = logging.getLogger("lambdactl.sandbox")
 INTERVAL = 0.05            # s between polls: a sent message reaches the function this fast
+DEFAULT_CONCURRENCY = 5    # an SQS mapping's batches at once without MaximumConcurrency
 _originals: dict[str, Any] = {}
 _poller: Poller | None = None
 
@@ -97,13 +100,14 @@ def mappings() -> Iterator[tuple[str, str, Any]]:
 
 
 class Poller:
-    """One thread for every mapping of the sandbox (a function's batches run one at a time)."""
+    """Gives every enabled mapping of the sandbox a worker of its own (a thread, see
+    Worker), started when the mapping appears, stopped when it is deleted or disabled."""
 
     def __init__(self, interval: float = INTERVAL) -> None:
         self.interval = interval
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="lambdactl-pollers", daemon=True)
-        self.first_seen: dict[str, float] = {}     # SQS mapping -> when a partial batch was first seen
+        self.workers: dict[str, Worker] = {}
         self.streams = stream_records.Positions()
 
     def start(self) -> None:
@@ -111,49 +115,114 @@ class Poller:
 
     def stop(self) -> None:
         self._stop.set()
+        for worker in list(self.workers.values()):
+            worker.halted.set()
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
-            for account, region, esm in mappings():
-                try:
-                    if ":sqs:" in esm.event_source_arn:
-                        while self.poll_queue(account, region, esm):
-                            pass
-                    else:
-                        self.streams.poll(account, region, esm)
-                except Exception:  # noqa: BLE001 - one mapping's trouble must not stop the others
-                    log.exception("event-source mapping %s", esm.uuid)
+            self.supervise()
 
-    def poll_queue(self, account: str, region: str, esm: Any) -> bool:
-        """One batch from the mapping's queue, if one is due; -> whether one was delivered."""
+    def supervise(self) -> None:
+        """A worker for each enabled mapping, none for the others."""
+        live = set()
+        for account, region, esm in mappings():
+            live.add(esm.uuid)
+            if esm.uuid not in self.workers:
+                self.workers[esm.uuid] = Worker(self, account, region, esm)
+        for uuid in set(self.workers) - live:
+            self.workers.pop(uuid).halted.set()
+
+
+def concurrency(esm: Any) -> int:
+    """How many batches of an SQS mapping may run at once: ScalingConfig's
+    MaximumConcurrency (2-1000). Without one Lambda starts 5 pollers and scales up;
+    the sandbox stays at 5 (each batch in flight is an environment, a process)."""
+    cap = (esm.scaling_config or {}).get("MaximumConcurrency")
+    return int(cap) if cap else DEFAULT_CONCURRENCY
+
+
+class Worker:
+    """One mapping's poller, in its own thread: a slow handler behind one queue or stream
+    delays no other mapping. An SQS mapping's batches run side by side, each in a thread
+    of its own, never more at once than concurrency(); a stream's one at a time, in order."""
+
+    def __init__(self, poller: Poller, account: str, region: str, esm: Any) -> None:
+        self.poller, self.account, self.region, self.esm = poller, account, region, esm
+        self.halted = threading.Event()
+        self.running = 0                        # SQS batches in flight
+        self.first_seen: float | None = None    # when a partial batch was first seen
+        self._lock = threading.Lock()
+        threading.Thread(target=self._run, name=f"lambdactl-poller-{esm.uuid[:8]}", daemon=True).start()
+
+    def _run(self) -> None:
+        while not self.halted.wait(self.poller.interval):
+            try:
+                if ":sqs:" in self.esm.event_source_arn:
+                    self.fill()
+                else:
+                    self.poller.streams.poll(self.account, self.region, self.esm)
+            except Exception:  # noqa: BLE001 - the mapping's trouble must not stop its polling
+                log.exception("event-source mapping %s", self.esm.uuid)
+
+    def fill(self) -> None:
+        """Start batches while the mapping has room for one and its queue has one due."""
+        while not self.halted.is_set() and self._slot(+1):
+            messages = self.receive()
+            if not messages:
+                self._slot(-1)
+                return
+            threading.Thread(target=self._deliver, args=(messages,), daemon=True).start()
+
+    def _slot(self, change: int) -> bool:
+        """Take (+1) a slot if one is free, or give one back (-1)."""
+        with self._lock:
+            if change > 0 and self.running >= concurrency(self.esm):
+                return False
+            self.running += change
+            return True
+
+    def receive(self) -> list[Any]:
+        """One batch from the mapping's queue, if one is due (full, or its batching window
+        over); its messages stay invisible for the queue's visibility timeout."""
         from moto.sqs.models import sqs_backends
 
-        backend: Any = sqs_backends[account][region]
+        esm, backend = self.esm, sqs_backends[self.account][self.region]
         name = esm.event_source_arn.rsplit(":", 1)[1]
         queue: Any = backend.queues.get(name)
-        if queue is None:
-            return False
-        visible = len(queue.messages)
+        visible = len(queue.messages) if queue is not None else 0
         if not visible:
-            self.first_seen.pop(esm.uuid, None)
-            return False
-        since = self.first_seen.setdefault(esm.uuid, time.monotonic())
+            self.first_seen = None
+            return []
+        since = self.first_seen = self.first_seen or time.monotonic()
         if visible < esm.batch_size and time.monotonic() - since < float(esm.max_batch_window or 0):
-            return False   # the batching window is still open
-        self.first_seen.pop(esm.uuid, None)
-        messages = backend.receive_message(name, min(esm.batch_size, 10000), 0, int(queue.visibility_timeout))
-        if not messages:
-            return False
-        records = [sqs_record(m, esm.event_source_arn, region) for m in messages]
-        wanted = [r for r in records if matches(esm, r)]
-        failed: set[str] = set()
-        if wanted:
-            ok, response = invoke(account, region, esm, {"Records": wanted})
-            failed = failed_items(esm, ok, response, [r["messageId"] for r in wanted])
-        for m in messages:   # what succeeded or was filtered out goes; the failed reappear later
-            if m.id not in failed:
-                backend.delete_message(name, m.receipt_handle)
-        return not failed
+            return []   # the batching window is still open
+        self.first_seen = None
+        return list(backend.receive_message(name, min(esm.batch_size, 10000), 0, int(queue.visibility_timeout)))
+
+    def _deliver(self, messages: list[Any]) -> None:
+        try:
+            deliver(self.account, self.region, self.esm, messages)
+        except Exception:  # noqa: BLE001 - logged; the messages reappear after their visibility timeout
+            log.exception("event-source mapping %s", self.esm.uuid)
+        finally:
+            self._slot(-1)
+
+
+def deliver(account: str, region: str, esm: Any, messages: list[Any]) -> None:
+    """Hand MESSAGES to the function as one batch; delete what succeeded or was filtered
+    out, leave the failed to reappear after their visibility timeout."""
+    from moto.sqs.models import sqs_backends
+
+    name = esm.event_source_arn.rsplit(":", 1)[1]
+    records = [sqs_record(m, esm.event_source_arn, region) for m in messages]
+    wanted = [r for r in records if matches(esm, r)]
+    failed: set[str] = set()
+    if wanted:
+        ok, response = invoke(account, region, esm, {"Records": wanted})
+        failed = failed_items(esm, ok, response, [r["messageId"] for r in wanted])
+    for m in messages:
+        if m.id not in failed:
+            sqs_backends[account][region].delete_message(name, m.receipt_handle)
 
 
 def sqs_record(m: Any, queue_arn: str, region: str) -> dict[str, Any]:

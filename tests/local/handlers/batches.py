@@ -20,3 +20,17 @@ def stream(event, context):
 def crash(event, context):
     print("crash " + json.dumps([r["dynamodb"]["SequenceNumber"] for r in event["Records"]]))
     raise RuntimeError("fails every batch")
+
+
+def timed(event, context):
+    """Sleeps each message's {"sleep": s}; prints "start NAME" at once, then
+    "span [name, start, end]" (epoch seconds) per message."""
+    import time
+
+    for r in event["Records"]:
+        body = json.loads(r["body"])
+        print("start " + json.dumps(body["name"]), flush=True)
+        start = time.time()
+        time.sleep(body.get("sleep", 0))
+        print("span " + json.dumps([body["name"], start, time.time()]), flush=True)
+    return {}

@@ -1,0 +1,61 @@
+"""A large zip sent inline (PublishLayerVersion's Content.ZipFile) without botocore's copies.
+
+botocore serializes a blob as base64 decoded to str, then json.dumps the whole body
+and encodes it again: for a 40 MB layer three more copies of 54 MB and an escape
+scan of each character, 0.3-0.5 s of CPU on a loaded 2-core machine. The call
+carries a short placeholder instead, and the zip's base64 (the same characters
+botocore would write) replaces it in the serialized body before it is signed, on
+each attempt (a retry serializes again).
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+_placeholders: dict[bytes, bytes] = {}   # base64 of a placeholder -> base64 of its zip
+_lock = threading.Lock()
+CHUNK = 3 << 18    # 768 KiB: a multiple of 3, so the chunks' base64 joins without padding
+
+
+@contextmanager
+def spliced(client: Any, operation: str, content: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """CONTENT with its ZipFile bytes swapped for a placeholder that CLIENT's OPERATION
+    call puts back, encoded, into the body it sends; CONTENT itself when it has none."""
+    if not isinstance(content.get("ZipFile"), bytes):
+        yield content
+        return
+    mark = b"lambdactl-zip-" + os.urandom(12)
+    token = base64.b64encode(mark)
+    encoded = encode(content["ZipFile"])
+    with _lock:
+        _placeholders[token] = encoded
+    service = client.meta.service_model.service_id.hyphenize()
+    client.meta.events.register(f"before-sign.{service}.{operation}", _splice, unique_id="lambdactl-zipsplice")
+    try:
+        yield {**content, "ZipFile": mark}
+    finally:
+        with _lock:
+            del _placeholders[token]
+
+
+def encode(data: bytes) -> bytes:
+    """DATA in base64, a chunk at a time: b2a_base64 holds the GIL, and 40 MB at once
+    stalled the other threads' calls for 0.1-0.2 s (an AddPermission took 251 ms)."""
+    view = memoryview(data)
+    return b"".join(base64.b64encode(view[i:i + CHUNK]) for i in range(0, len(data), CHUNK))
+
+
+def _splice(request: Any, **_: Any) -> None:
+    data = request.data
+    if not isinstance(data, bytes):
+        return
+    with _lock:
+        found = [(t, z) for t, z in _placeholders.items() if t in data]
+    for token, encoded in found:
+        data = data.replace(token, encoded, 1)
+    request.data = data
