@@ -32,3 +32,16 @@ def test_well_formed_journal_is_kept(tmp_path: Path) -> None:
     path.write_text('{"targets": {"k": {"resources": {"role:a": {"kind": "role"}}}}, "version": 1}')
     assert Journal(path, "k").resources() == {"role:a": {"kind": "role"}}
     assert not list(tmp_path.glob("*.broken-*"))
+
+
+def test_may_know_is_answered_without_the_account(tmp_path: Path) -> None:
+    """A cold `up` asks the account id alongside its reads when the journal cannot hold the target."""
+    from lambdactl.state import Journal, may_know
+
+    path = tmp_path / "state.json"
+    assert not may_know(path, "us-east-1", "aws")   # no file
+    Journal(path, "111122223333/us-east-1/aws", "demo").record("role", "r", "created")
+    assert may_know(path, "us-east-1", "aws")        # any account: only the id can tell
+    assert not may_know(path, "eu-west-1", "aws") and not may_know(path, "us-east-1", "local")
+    path.write_text("not json")
+    assert may_know(path, "us-east-1", "aws")        # unreadable: the journal decides

@@ -140,6 +140,19 @@ class Journal:
         return out
 
 
+def may_know(path: Path, region: str, where: str) -> bool:
+    """Could the journal at PATH hold entries for REGION at WHERE (in any account, of any
+    project)? Answered without the account id; an unreadable file: maybe."""
+    try:
+        targets = json.loads(path.read_text(encoding="utf-8")).get("targets", {})
+        return any(k.partition("#")[0].endswith(f"/{region}/{where}") and v.get("resources")
+                   for k, v in targets.items())
+    except FileNotFoundError:
+        return False
+    except (OSError, ValueError, AttributeError):
+        return True
+
+
 def projects(path: Path) -> list[str]:
     """The projects a journal file holds entries for (destroy with no lambdactl.toml)."""
     try:
