@@ -271,19 +271,16 @@ def execute(ctx: Context, tgts: list[Target], found: Found, steps: list[Step],
             report(step)
     failures = run_graph(todo, needs, apply)
     failed = {s.function for s in todo if s not in done}
+    forget: list[tuple[str, str]] = []
     for t in tgts:
         if t.key in failed:
             continue
-        for kind, name in (("function", t.name), ("log_group", t.log_group), ("role", t.role_name)):
-            j.forget(kind, name)
-        for b in t.buckets:
-            j.forget("notification", f"{b}#{t.name}")
-        for kind, name in published(found.journal, t.name):
-            j.forget(kind, name)
+        forget += [("function", t.name), ("log_group", t.log_group), ("role", t.role_name)]
+        forget += [("notification", f"{b}#{t.name}") for b in t.buckets]
+        forget += published(found.journal, t.name)
     gone = {b for b, f in found.buckets.items() if not f.exists}
     gone |= {s.name for s in done if s.kind == "bucket" and s.action == "delete"}
-    for b in sorted(gone):
-        j.forget("bucket", b)
+    j.forget_all(forget + [("bucket", b) for b in sorted(gone)])
     if failures:
         raise failures[0]
     return [s for s in done if s.writes or s.action == "skip"]

@@ -41,7 +41,6 @@ def run(ctx: Context, tgts: list[Target], found: Found, steps: list[Step], journ
     every one of their versions of ours is gone."""
     sweep = staging.destroy_step(found.journal, [t.name for t in tgts], journal_lost)
     done = teardown.execute(ctx, tgts, found, [*steps, *([sweep] if sweep else [])], on_step)
-    for name in {x.name for x in ctx.project.layers} | {e["name"] for e in found.journal.values()
-                                                         if e["kind"] == layer.NAME}:
-        ctx.journal.forget(layer.NAME, name)
+    names = {x.name for x in ctx.project.layers} | {e["name"] for e in found.journal.values() if e["kind"] == layer.NAME}
+    ctx.journal.forget_all([(layer.NAME, n) for n in sorted(names)])
     return done
