@@ -6,3 +6,6 @@ __version__ = "0.1.0"
 # gc.freeze what it builds (aws.py). A library caller, the test suite or `dev`
 # lives on, and frozen objects are never freed, garbage included.
 ONE_SHOT = False
+# The collector's thresholds before cli.main raised them for its one command (`dev`
+# puts them back: a long run collects as usual).
+GC_DEFAULT: tuple[int, int, int] = (700, 10, 10)
