@@ -328,12 +328,7 @@ def main(argv: list[str] | None = None) -> None:
 
     import lambdactl
 
-    lambdactl.ONE_SHOT = True   # one command, then exit: what it builds may be frozen (aws.py)
-    # Nearly all a command allocates (modules, service models) lives to its end: at the
-    # default threshold (700) ~90 collections walk it, ~30 ms of a cold `up`'s ~450 ms CPU.
-    # Past 300k new objects only: none in a cold `up`; `logs -f` still collects.
-    lambdactl.GC_DEFAULT = gc.get_threshold()
-    gc.set_threshold(300_000, *lambdactl.GC_DEFAULT[1:])
+    lambdactl.one_shot()   # one command, then exit: what it builds may be frozen (aws.py)
     try:
         root.main(args=argv, prog_name="lambdactl")
     finally:

@@ -23,14 +23,15 @@ if TYPE_CHECKING:
 def command(app: App, yes: bool, project_name: str | None, dry_run: bool, delete_data: bool) -> None:
     """Remove everything lambdactl created for this project, and nothing else.
 
-    Our notification entries (other entries untouched) first, then our
-    permissions, the functions, their log groups, inline policies and roles.
-    A bucket lambdactl created goes only if it is empty (with its notification
-    configuration); any other bucket is kept. Then the layer versions
-    lambdactl published, the staged packages (over 50 MB) and the staging
-    bucket if nothing else is in it. The project's [tables.NAME], [buckets.NAME]
-    and [queues.NAME] go if empty, or with their data under --delete-data; the
-    event-source mappings of sqs/dynamodb triggers go first. Safe to run twice.
+    Our notification entries (other entries untouched), our permissions, the
+    functions, their log groups, inline policies and roles. A bucket lambdactl
+    created goes only if it is empty (with its notification configuration); any
+    other bucket is kept. The layer versions lambdactl published, the staged
+    packages (over 50 MB) and the staging bucket if nothing else is in it. The
+    project's [tables.NAME], [buckets.NAME] and [queues.NAME] go if empty, or with
+    their data under --delete-data. Each goes once what uses it is gone (a
+    function after its triggers, mappings and schedules; a queue after its
+    mappings; a layer after the functions), side by side otherwise. Safe to run twice.
 
     Works from names alone: a missing source directory, an invalid field or no
     lambdactl.toml at all (then from the journal in this directory) is no reason
