@@ -473,3 +473,25 @@ def test_verbose_timing_measures_the_whole_command(aws: None) -> None:
     r = run("-v", "up")
     seconds = float(re.search(r"([0-9.]+) s; API calls", r.stderr).group(1))  # type: ignore[union-attr]
     assert seconds >= 0.01
+
+
+def test_cold_up_asks_the_account_id_alongside_its_first_reads(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No account id cached: GetCallerIdentity goes out with the first reads, not a round
+    trip before them. It waits (up to 5 s) for a read to start: asked first, none would."""
+    import threading
+    import uuid
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", f"AKIA{uuid.uuid4().hex[:16].upper()}")   # never seen
+    original = botocore.client.BaseClient._make_api_call
+    read_started, overlapped = threading.Event(), []
+
+    def watch(self, operation_name, api_params):  # type: ignore[no-untyped-def]
+        if operation_name == "GetCallerIdentity":
+            overlapped.append(read_started.wait(5))
+        elif operation_name in ("GetFunction", "GetBucketNotificationConfiguration"):
+            read_started.set()
+        return original(self, operation_name, api_params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", watch)
+    run("up")
+    assert overlapped == [True]

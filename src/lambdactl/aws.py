@@ -259,9 +259,12 @@ class Aws:
     @property
     def target_key(self) -> str:
         """Key of this target in the state journal: account, region, endpoint."""
+        return f"{self.account_id}/{self.region}/{self.where}"
+
+    @property
+    def where(self) -> str:
         # The sandbox may come back on another port: it is one target, "local".
-        where = "local" if self.target.is_local else (self.target.endpoint_url or "aws")
-        return f"{self.account_id}/{self.region}/{where}"
+        return "local" if self.target.is_local else (self.target.endpoint_url or "aws")
 
 
 def _quick_loader() -> Any:

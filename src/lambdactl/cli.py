@@ -328,7 +328,7 @@ def main(argv: list[str] | None = None) -> None:
 
     import lambdactl
 
-    lambdactl.ONE_SHOT = True   # one command, then exit: what it builds may be frozen (aws.py)
+    lambdactl.one_shot()   # one command, then exit: what it builds may be frozen (aws.py)
     try:
         root.main(args=argv, prog_name="lambdactl")
     finally:

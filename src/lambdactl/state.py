@@ -71,8 +71,9 @@ class Journal:
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".state-", suffix=".tmp")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(data, fh, indent=2, sort_keys=True)
-                fh.write("\n")
+                # Compact: json's C encoder (indent takes the pure-Python one, 10x slower:
+                # ~1.3 ms a write, and a cold `up` writes a record before and after each create).
+                fh.write(json.dumps(data, sort_keys=True, separators=(",", ":")) + "\n")
             # No fsync (4 ms a record here, on the critical path of every create):
             # the rename is atomic and the page cache outlives a killed process.
             # A power cut may lose the last records; `up` and `destroy` then find
@@ -124,11 +125,18 @@ class Journal:
             self._write_all(data)
 
     def forget(self, kind: str, name: str) -> None:
+        self.forget_all([(kind, name)])
+
+    def forget_all(self, entries: list[tuple[str, str]]) -> None:
+        """Forget each (kind, name) of ENTRIES: one write for all (destroy's many)."""
         with self._lock:
             data = self._read_all()
-            target = data["targets"].get(self.key)
-            if not target or target["resources"].pop(f"{kind}:{name}", None) is None:
+            target = data["targets"].get(self.key) or {"resources": {}}
+            known = [key for key in dict.fromkeys(f"{k}:{n}" for k, n in entries) if key in target["resources"]]
+            if not known:
                 return
+            for key in known:
+                del target["resources"][key]
             if not target["resources"]:
                 del data["targets"][self.key]
             self._write_all(data)
@@ -138,6 +146,19 @@ class Journal:
         for entry in self.resources().values():
             out.setdefault(entry.get("function", ""), []).append(entry)
         return out
+
+
+def may_know(path: Path, region: str, where: str) -> bool:
+    """Could the journal at PATH hold entries for REGION at WHERE (in any account, of any
+    project)? Answered without the account id; an unreadable file: maybe."""
+    try:
+        targets = json.loads(path.read_text(encoding="utf-8")).get("targets", {})
+        return any(k.partition("#")[0].endswith(f"/{region}/{where}") and v.get("resources")
+                   for k, v in targets.items())
+    except FileNotFoundError:
+        return False
+    except (OSError, ValueError, AttributeError):
+        return True
 
 
 def projects(path: Path) -> list[str]:

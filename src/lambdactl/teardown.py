@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from lambdactl import functions as fnmod
 from lambdactl import iam
 from lambdactl.aws import error_code
-from lambdactl.core import ownership
+from lambdactl.core import delete_order, ownership
 from lambdactl.core.executor import run_graph, run_parallel
 from lambdactl.core.step import Step
 from lambdactl.kinds import KINDS
@@ -250,10 +250,10 @@ def plan_buckets(ours: list[Target], found: Found, project: str, steps: list[Ste
 # -- execute ------------------------------------------------------------------
 def execute(ctx: Context, tgts: list[Target], found: Found, steps: list[Step],
             on_step: Callable[[Step, str], None] | None = None) -> list[Step]:
-    """Carry out STEPS (notifications before the functions they point at); forget
-    in the journal what is gone. Raises the first failure, after the others."""
+    """Carry out STEPS as one graph, each once what needs it is gone (core/delete_order.py);
+    forget in the journal what is gone. Raises the first failure, after the others."""
     j = ctx.journal
-    todo = sorted((s for s in steps if s.writes), key=lambda s: s.kind != "notification")  # needed first
+    todo, needs = delete_order.order([s for s in steps if s.writes], {t.name: t.key for t in tgts})
     done: list[Step] = []
 
     def report(step: Step) -> None:
@@ -262,35 +262,25 @@ def execute(ctx: Context, tgts: list[Target], found: Found, steps: list[Step],
             on_step(step, "done")
 
     def apply(step: Step, _: Callable[[], None]) -> None:
-        report(KINDS[step.kind].delete(ctx, step))
+        result = KINDS[step.kind].delete(ctx, step)   # a sweep (staging) reports what it removed
+        for s in result if isinstance(result, list) else [result]:
+            report(s)
 
     for step in steps:
         if not step.writes:
             report(step)
-    unhooks = {s.name.removeprefix("s3://"): s for s in todo if s.kind == "notification"}
-    buckets = {t.name: t.buckets for t in tgts}
-
-    def needs(step: Step) -> list[Step]:
-        """A function goes after our entries that point at it."""
-        if step.kind != "function":
-            return []
-        return [unhooks[b] for b in buckets.get(step.name, ()) if b in unhooks]
-
     failures = run_graph(todo, needs, apply)
     failed = {s.function for s in todo if s not in done}
+    forget: list[tuple[str, str]] = []
     for t in tgts:
         if t.key in failed:
             continue
-        for kind, name in (("function", t.name), ("log_group", t.log_group), ("role", t.role_name)):
-            j.forget(kind, name)
-        for b in t.buckets:
-            j.forget("notification", f"{b}#{t.name}")
-        for kind, name in published(found.journal, t.name):
-            j.forget(kind, name)
+        forget += [("function", t.name), ("log_group", t.log_group), ("role", t.role_name)]
+        forget += [("notification", f"{b}#{t.name}") for b in t.buckets]
+        forget += published(found.journal, t.name)
     gone = {b for b, f in found.buckets.items() if not f.exists}
     gone |= {s.name for s in done if s.kind == "bucket" and s.action == "delete"}
-    for b in sorted(gone):
-        j.forget("bucket", b)
+    j.forget_all(forget + [("bucket", b) for b in sorted(gone)])
     if failures:
         raise failures[0]
     return [s for s in done if s.writes or s.action == "skip"]

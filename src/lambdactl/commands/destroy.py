@@ -23,14 +23,15 @@ if TYPE_CHECKING:
 def command(app: App, yes: bool, project_name: str | None, dry_run: bool, delete_data: bool) -> None:
     """Remove everything lambdactl created for this project, and nothing else.
 
-    Our notification entries (other entries untouched) first, then our
-    permissions, the functions, their log groups, inline policies and roles.
-    A bucket lambdactl created goes only if it is empty (with its notification
-    configuration); any other bucket is kept. Then the layer versions
-    lambdactl published, the staged packages (over 50 MB) and the staging
-    bucket if nothing else is in it. The project's [tables.NAME], [buckets.NAME]
-    and [queues.NAME] go if empty, or with their data under --delete-data; the
-    event-source mappings of sqs/dynamodb triggers go first. Safe to run twice.
+    Our notification entries (other entries untouched), our permissions, the
+    functions, their log groups, inline policies and roles. A bucket lambdactl
+    created goes only if it is empty (with its notification configuration); any
+    other bucket is kept. The layer versions lambdactl published, the staged
+    packages (over 50 MB) and the staging bucket if nothing else is in it. The
+    project's [tables.NAME], [buckets.NAME] and [queues.NAME] go if empty, or with
+    their data under --delete-data. Each goes once what uses it is gone (a
+    function after its triggers, mappings and schedules; a queue after its
+    mappings; a layer after the functions), side by side otherwise. Safe to run twice.
 
     Works from names alone: a missing source directory, an invalid field or no
     lambdactl.toml at all (then from the journal in this directory) is no reason
@@ -82,32 +83,11 @@ def summary(app: App, done: list[Step]) -> None:
 
 def execute(ctx: Any, targets: list[Any], data: list[Step], journal_lost: bool,
             on_step: Callable[[Step, str], None]) -> list[Step]:
-    """The mappings alongside the functions' chains (they connect functions and
-    queues), then what the project shares: layers, staging, schedules, tables,
-    buckets, queues."""
-    from lambdactl import staging, teardown
-    from lambdactl.kinds import layer, mapping, project_bucket, queue, schedule, table
+    """Plan every kind's deletes, then run them as one graph (teardown_all.py)."""
+    from lambdactl import teardown_all
 
-    done: list[Step] = []
-
-    def report(step: Step) -> None:   # shown and counted (teardown.execute returns its own)
-        on_step(step, "done")
-        done.append(step)
-
-    mappings = mapping.destroy_alongside(ctx, [(t.key, t.name) for t in targets], report)
-    # Planned while the journal still knows the functions: after their teardown it is
-    # empty, which reads as "no journal" and lists every function's rules.
-    rules = schedule.plan_destroy(ctx, [t.name for t in targets])
-    found = teardown.observe(ctx, targets)
-    done += teardown.execute(ctx, targets, found, teardown.plan(targets, found, ctx.project.name), on_step)
-    mappings()
-    for step in [*layer.destroy(ctx), *staging.destroy(ctx, [t.name for t in targets], journal_lost),
-                 *schedule.destroy(ctx, rules),
-                 *table.destroy(ctx, [s for s in data if s.kind == table.NAME]),
-                 *project_bucket.destroy(ctx, [s for s in data if s.kind == project_bucket.NAME]),
-                 *queue.destroy(ctx, [s for s in data if s.kind == queue.NAME])]:
-        report(step)
-    return done
+    found, steps = teardown_all.plan(ctx, targets, data)
+    return teardown_all.run(ctx, targets, found, steps, journal_lost, on_step)
 
 
 def data_steps(app: App, delete_data: bool, yes: bool) -> list[Step]:
@@ -129,15 +109,14 @@ def data_steps(app: App, delete_data: bool, yes: bool) -> list[Step]:
 
 def dry(app: App, delete_data: bool = False) -> None:
     """destroy --dry-run: the same plan, displayed."""
+    from lambdactl import teardown, teardown_all
     from lambdactl.commands import _teardown
-    from lambdactl.kinds import layer, mapping, project_bucket, queue, table
+    from lambdactl.kinds import project_bucket, queue, table
 
     ctx = app.context
     with app.term.status("reading what is deployed…"):
-        tgts, _, steps = _teardown.planned(app, orphans=False)   # with the schedules' rules
-        steps = mapping.plan_destroy(ctx, [(t.key, t.name) for t in tgts]) + steps
-        steps += layer.plan_destroy(ctx) + table.plan_destroy(ctx, delete_data)
-        steps += project_bucket.plan_destroy(ctx, delete_data) + queue.plan_destroy(ctx, delete_data)
+        data = table.plan_destroy(ctx, delete_data) + project_bucket.plan_destroy(ctx, delete_data)
+        _, steps = teardown_all.plan(ctx, teardown.targets(ctx), data + queue.plan_destroy(ctx, delete_data))
     staged = [e for e in ctx.journal.resources().values() if e["kind"].startswith("staging")]
     _teardown.show(app, steps, {"staging": [e["name"] for e in staged]})
     if staged and not app.term.json:

@@ -41,11 +41,14 @@ def command(app: App, fns: tuple[str, ...], no_logs: bool) -> None:
 
     Example: lambdactl dev hello   (then edit functions/hello/app.py and save)
     """
+    import gc
+
     import lambdactl
     from lambdactl.dev import loop as devloop
     from lambdactl.dev.watch import batches
 
     lambdactl.ONE_SHOT = False   # a long run: nothing it builds may be frozen (aws.py)
+    gc.set_threshold(*lambdactl.GC_DEFAULT)   # and it collects as usual
     watched = tuple(app.project.function(k).key for k in fns)
     hooks = _hooks(app)
     dev = devloop.DevLoop(hooks, watched)

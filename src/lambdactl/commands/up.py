@@ -46,7 +46,9 @@ def confirm_public(app: App, yes: bool) -> None:
     from lambdactl.kinds import url
 
     ctx = app.context
-    if yes or ctx.aws.target.is_local:
+    # No URL with auth NONE: no question, and no journal read here (reading it needs the
+    # account id: a cold `up` asks for it alongside its first reads, not before them).
+    if yes or ctx.aws.target.is_local or not any(fn.url and fn.url.public for fn in ctx.project.functions):
         return
     fresh = url.newly_public(ctx.project.functions, ctx.journal.resources())
     if not fresh:

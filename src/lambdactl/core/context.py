@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lambdactl import layers as layermod
-from lambdactl.state import Journal
+from lambdactl.state import Journal, may_know
 from lambdactl.triggers.s3_write import Writes
 
 if TYPE_CHECKING:
@@ -51,6 +51,16 @@ class Context:
                           f"{self.project.name} (a copied project directory?): ignored")
             self._journal = j
         return self._journal
+
+    def journal_snapshot(self) -> dict[str, Any] | None:
+        """The journal's entries for this target, if known without a round trip: {} when
+        the file holds none for this region and endpoint in any account (so a cold `up`
+        asks the account id, which names the target, alongside its first reads); None
+        when only the account id can tell."""
+        a = self.aws
+        if a.account_known():
+            return self.journal.resources()
+        return None if may_know(self.journal_path, a.region, a.where) else {}
 
     @property
     def tags(self) -> dict[str, str]:

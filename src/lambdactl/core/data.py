@@ -1,5 +1,5 @@
-"""destroy's pass over the project's data resources (tables, project buckets): each
-read and decided side by side, then the deletes carried out and forgotten."""
+"""destroy's pass over the project's data resources (tables, project buckets, queues):
+each read and decided side by side (their deletes run in destroy's one graph)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 from lambdactl.core.executor import run_parallel
 
 if TYPE_CHECKING:
-    from lambdactl.core.context import Context
     from lambdactl.core.step import Step
 
 
@@ -20,17 +19,6 @@ def plan_each(names: Iterable[str], one: Callable[[str], Step | None]) -> list[S
     steps: list[Step | None] = []
     run_parallel([partial(one, n) for n in todo], [steps.append for _ in todo])
     return sorted((s for s in steps if s is not None), key=lambda s: s.name)
-
-
-def delete_each(ctx: Context, steps: list[Step], delete: Callable[[Context, Step], Step]) -> list[Step]:
-    """DELETE each write step of STEPS, side by side; the journal forgets it. -> STEPS (for the report)."""
-    def one(s: Step) -> None:
-        delete(ctx, s)
-        ctx.journal.forget(s.kind, s.name)
-
-    todo = [s for s in steps if s.writes]
-    run_parallel([partial(one, s) for s in todo], [lambda _: None for _ in todo])
-    return steps
 
 
 def section(add: Callable[[str, str], None], where: str, t: object, keys: set[str], what: str) -> bool:

@@ -86,7 +86,8 @@ class _Reads:
         self.ctx, self.a, self.fns, self.kinds = ctx, ctx.aws, fns, set(kinds)
         self.out = {fn.key: Observed() for fn in fns}
         self.jobs: list[tuple[Callable[[], Any], Callable[[Any], None]]] = []
-        self.known = ctx.journal.resources() if hints and self.a.account_known() else None
+        snapshot = ctx.journal_snapshot()
+        self.known = snapshot if hints else None
         self.roles: dict[str, Any] = {}
         self.policies: dict[str, str | None] = {}
         self.bucket_states: dict[str, s3mod.BucketState] = {}
@@ -94,7 +95,9 @@ class _Reads:
         self.project_buckets: dict[str, project_bucket.BucketSettings | None] = {}
         self.queues: dict[str, sqs.QueueState | None] = {}
         self.want_role = bool({"role", "function"} & self.kinds)
-        self.journal_keys: set[str] | None = set(self.known) if self.known is not None else None
+        # What the journal knows, read once: {} at no round trip when it cannot know this target.
+        self.seen = snapshot if snapshot is not None else ctx.journal.resources()
+        self.journal_keys = set(self.seen)
 
     def expected(self, kind: str, name: str) -> bool:
         return self.known is None or f"{kind}:{name}" in self.known
@@ -138,12 +141,13 @@ class _Reads:
     def url(self, fn: Function, o: Observed) -> None:
         """The function URL and its policy, the schedules' rules: when wanted, or
         journaled (to remove them)."""
-        if "url" in self.kinds and (fn.url or self.ctx.journal.get("url", fn.name)):
-            q = fn.url.qualifier if fn.url else url_kind.journaled_qualifier(self.ctx.journal.get("url", fn.name))
+        entry = self.seen.get(f"{url_kind.NAME}:{fn.name}")
+        if "url" in self.kinds and (fn.url or entry):
+            q = fn.url.qualifier if fn.url else url_kind.journaled_qualifier(entry)
             self.add("lambda", partial(url_kind.observe, qualifier=q), fn.name, partial(setattr, o, "url"))
             self.add("lambda", partial(s3_permission.observe_permissions, qualifier=q), fn.name,
                      partial(setattr, o, "url_policy"))
-        if "schedule" in self.kinds and schedule_kind.wanted(self.ctx.journal.resources(), fn):
+        if "schedule" in self.kinds and schedule_kind.wanted(self.seen, fn):
             self.jobs.append((partial(schedule_kind.observe, self.ctx, fn), partial(setattr, o, "schedules")))
 
     def permissions(self, fn: Function, o: Observed) -> None:
@@ -167,8 +171,6 @@ class _Reads:
 
     def journaled(self, kind: str, name: str, prefix: bool = False) -> bool:
         """Does the journal know KIND:NAME (or, with PREFIX, any KIND:NAME…)?"""
-        if self.journal_keys is None:
-            self.journal_keys = set(self.ctx.journal.resources())
         if prefix:
             return any(k.startswith(f"{kind}:{name}") for k in self.journal_keys)
         return f"{kind}:{name}" in self.journal_keys
@@ -176,8 +178,7 @@ class _Reads:
     def mappings(self, fn: Function, o: Observed, first: bool) -> None:
         """A function's mappings: read when it has sqs/dynamodb triggers or the journal
         knows some of them, and (JOURNAL_HINTS) the journal knows the function."""
-        journal = self.ctx.journal.resources() if self.known is None else self.known
-        some = fn.mappings or any(e["kind"] == mapping.NAME and e["name"].startswith(f"{fn.name}/") for e in journal.values())
+        some = fn.mappings or any(e["kind"] == mapping.NAME and e["name"].startswith(f"{fn.name}/") for e in self.seen.values())
         if "mapping" in self.kinds and some and self.expected("function", fn.name) == first:
             self.add("lambda", mapping.observe, fn.name, partial(setattr, o, "mappings"))
 

@@ -24,6 +24,7 @@ from lambdactl.kinds import (
     s3_notification,
     s3_permission,
     schedule,
+    staging,
     table,
     url,
     url_permission,
@@ -31,7 +32,7 @@ from lambdactl.kinds import (
 )
 
 KINDS: dict[str, Kind] = {cast(Kind, m).NAME: cast(Kind, m) for m in (
-    table, project_bucket, queue, role, log_group, layer, function, version, alias, async_invoke, bucket,
+    staging, table, project_bucket, queue, role, log_group, layer, function, version, alias, async_invoke, bucket,
     s3_permission, s3_notification, mapping, url, url_permission, schedule)}
 ALL = tuple(KINDS)
 PROJECT_KINDS = tuple(k for k, m in KINDS.items() if getattr(m, "SCOPE", "function") == "project")

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from lambdactl.core.observe import Observed
 
 NAME = "function"
-NEEDS: tuple[str, ...] = ("role", "layer")   # the role must exist (not its policy), layers be published
+NEEDS: tuple[str, ...] = ("role", "layer", "staging")   # the role must exist (not its policy), layers be published
 
 
 def plan(facts: Facts, want: Desired, have: Observed) -> list[Step]:

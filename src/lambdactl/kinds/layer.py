@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from lambdactl.core.observe import Observed
 
 NAME = "layer"
-NEEDS: tuple[str, ...] = ()
+NEEDS: tuple[str, ...] = ("staging",)   # a layer over 50 MB is published from S3
 
 
 def plan(facts: Facts, want: Desired, have: Observed) -> list[Step]:
@@ -37,7 +37,7 @@ def apply(ctx: Context, want: Desired, step: Step, ready: Callable[[], None]) ->
 def delete(ctx: Context, step: Step) -> Step:
     name, _, number = step.name.rpartition(":")
     layermod.delete_version(ctx.aws.client("lambda"), name, int(number))
-    return step
+    return replace(step, detail="")   # reported as removed, without the plan's why
 
 
 def plan_destroy(ctx: Context) -> list[Step]:
@@ -62,14 +62,3 @@ def plan_destroy(ctx: Context) -> list[Step]:
 
     run_parallel([partial(one, n) for n in sorted(names)], [steps.extend for _ in names])
     return sorted(steps, key=lambda s: s.name)
-
-
-def destroy(ctx: Context) -> list[Step]:
-    """After the functions: every layer version plan_destroy finds ours."""
-    steps = plan_destroy(ctx)
-    deletes = [s for s in steps if s.writes]
-    run_parallel([partial(delete, ctx, s) for s in deletes], [lambda _: None for _ in deletes])
-    for name in {x.name for x in ctx.project.layers} | {
-            e["name"] for e in ctx.journal.resources().values() if e["kind"] == NAME}:
-        ctx.journal.forget(NAME, name)
-    return [replace(s, detail="") if s.writes else s for s in steps]

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from lambdactl.triggers.mappings import Mapping
 
 NAME = "mapping"
-NEEDS: tuple[str, ...] = ("role", "function")
+NEEDS: tuple[str, ...] = ("role", "function", "queue", "table")   # it reads a queue or a stream
 FIELDS = ("batch_size", "batching_window", "report_batch_item_failures", "maximum_concurrency", "filters",
           "bisect_on_error", "max_retries")
 GONE = "ResourceNotFoundException"
@@ -176,6 +176,7 @@ def delete(ctx: Context, step: Step) -> Step:
     data = step.data
     assert isinstance(data, MappingData)
     deleted(lambda: ctx.aws.client("lambda").delete_event_source_mapping(UUID=data.uuid), GONE)
+    ctx.journal.forget(NAME, journal_name(data.function_name, step.name))
     return step
 
 
@@ -202,25 +203,9 @@ def plan_destroy(ctx: Context, names: list[tuple[str, str]]) -> list[Step]:
     return sorted(found, key=lambda s: (s.function, s.name))
 
 
-def destroy_alongside(ctx: Context, names: list[tuple[str, str]], report: Callable[[Step], None]) -> Callable[[], None]:
-    """destroy's mappings: listed now (by function name, while the functions exist),
-    deleted in a thread alongside the rest (nothing waits for them); each REPORTed.
-    -> what waits for them."""
-    from lambdactl.core.executor import run_later
-
-    steps = plan_destroy(ctx, names)
-
-    def work() -> None:
-        for s in destroy(ctx, steps):
-            report(s)
-
-    return run_later(work)
-
-
 def destroy(ctx: Context, steps: list[Step]) -> list[Step]:
     """Carry out plan_destroy's STEPS; the journal forgets each."""
     for s in steps:
         assert isinstance(s.data, MappingData)
         delete(ctx, s)
-        ctx.journal.forget(NAME, journal_name(s.data.function_name, s.name))
     return steps

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from lambdactl.aws import error_code
 from lambdactl.core import ownership
-from lambdactl.core.data import delete_each, plan_each, section
+from lambdactl.core.data import plan_each, section
 from lambdactl.core.executor import run_parallel
 from lambdactl.core.step import Step
 from lambdactl.errors import OwnershipError
@@ -195,6 +195,7 @@ def delete(ctx: Context, step: Step) -> Step:
     if step.data:
         empty(s3, step.name)
     delete_bucket(s3, step.name)
+    ctx.journal.forget(NAME, step.name)
     return step
 
 
@@ -237,8 +238,3 @@ def plan_destroy(ctx: Context, delete_data: bool) -> list[Step]:
         return destroy_step(name, s, count_objects(s3, name) if ours else 0, ctx.project.name, delete_data)
 
     return plan_each(names, one)
-
-
-def destroy(ctx: Context, steps: list[Step]) -> list[Step]:
-    """Carry out plan_destroy's STEPS (buckets ours, and empty unless --delete-data)."""
-    return delete_each(ctx, steps, delete)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from lambdactl import sqs
 from lambdactl.core import ownership
-from lambdactl.core.data import delete_each, plan_each, section
+from lambdactl.core.data import plan_each, section
 from lambdactl.core.step import Step
 from lambdactl.errors import OwnershipError
 
@@ -195,6 +195,7 @@ def apply(ctx: Context, want: object, step: Step, ready: Callable[[], None]) -> 
 def delete(ctx: Context, step: Step) -> Step:
     a = ctx.aws
     sqs.delete(a.client("sqs"), sqs.url(a.region, a.account_id, step.name))
+    ctx.journal.forget(NAME, step.name)
     return step
 
 
@@ -222,8 +223,3 @@ def plan_destroy(ctx: Context, delete_data: bool) -> list[Step]:
         return destroy_step(name, s, ctx.project.name, delete_data)
 
     return plan_each(names, one)
-
-
-def destroy(ctx: Context, steps: list[Step]) -> list[Step]:
-    """Carry out plan_destroy's STEPS (queues ours, and empty unless --delete-data)."""
-    return delete_each(ctx, steps, delete)

@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 
 NAME = "role"
 NEEDS: tuple[str, ...] = ()
+# destroy deletes it without waiting for what runs as it: IAM does not check that a role
+# is unused, and the functions' deletes would put two more round trips before its own.
+DELETE_ANYTIME = True
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 NAME = "notification"
 # S3 validates the permission when the configuration is written.
-NEEDS: tuple[str, ...] = ("permission", "bucket")
+NEEDS: tuple[str, ...] = ("permission", "bucket", "project_bucket")   # a trigger may name a [buckets.NAME]
 
 
 @dataclass(frozen=True)

@@ -224,10 +224,3 @@ def plan_destroy(ctx: Context, fn_names: list[str]) -> list[Step]:
 
 def _journaled(ctx: Context) -> bool:
     return any(e.get("kind") == NAME for e in ctx.journal.resources().values())
-
-
-def destroy(ctx: Context, steps: list[Step]) -> list[Step]:
-    for s in steps:
-        if s.writes:
-            delete(ctx, s)
-    return steps

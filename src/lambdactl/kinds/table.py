@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from lambdactl import dynamodb
 from lambdactl.core import ownership
-from lambdactl.core.data import delete_each, plan_each, section
+from lambdactl.core.data import plan_each, section
 from lambdactl.core.step import Step
 from lambdactl.errors import ConfigError, OwnershipError
 
@@ -190,6 +190,7 @@ def apply(ctx: Context, want: object, step: Step, ready: Callable[[], None]) -> 
 
 def delete(ctx: Context, step: Step) -> Step:
     dynamodb.delete(ctx.aws.client("dynamodb"), step.name)
+    ctx.journal.forget(NAME, step.name)
     return step
 
 
@@ -223,8 +224,3 @@ def plan_destroy(ctx: Context, delete_data: bool) -> list[Step]:
         return destroy_step(names[name], name, s, count, ctx.project.name, delete_data)
 
     return plan_each(names, one)
-
-
-def destroy(ctx: Context, steps: list[Step]) -> list[Step]:
-    """Carry out plan_destroy's STEPS (tables ours, and empty unless --delete-data)."""
-    return delete_each(ctx, steps, delete)
