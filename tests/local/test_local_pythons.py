@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import threading
+import time
 import uuid
 import zipfile
 from pathlib import Path
@@ -212,3 +213,30 @@ def test_the_sandbox_installs_and_runs_a_declared_python_by_itself(
     assert out["leaked"] is None
     [libs] = [p for p in out["path"] if p.startswith(str(runtime_cache))]
     assert Path(libs).name.startswith("python3.13-awslambdaric-")
+
+
+def test_a_failed_install_is_not_tried_again_by_every_command(tmp_path: Path) -> None:
+    """Offline, pip spends a minute on its retries: the next commands (new processes)
+    skip it for a while with the same warning; later, or once it worked, it is tried again."""
+    runs: list[list[str]] = []
+    answer: list[str | None] = [None]
+
+    def pip(command: list[str], timeout: float) -> str | None:
+        runs.append(command)
+        if answer[0] is not None:
+            (Path(command[command.index("--target") + 1]) / "awslambdaric").mkdir(parents=True)
+        return answer[0]
+
+    def install() -> tuple[Path | None, str]:
+        return declared.install_libs("/x/python3.12", "python3.12", tmp_path, pip, lambda line: None)
+
+    assert install()[0] is None and len(runs) == 1
+    assert "--retries" in runs[0]
+    libs, why = install()
+    assert libs is None and len(runs) == 1 and "the last try failed" in why and "deleted" in why
+    marker = tmp_path / ".python3.12.failed"
+    old = time.time() - declared.RETRY_AFTER_S - 1
+    os.utime(marker, (old, old))
+    answer[0] = ""
+    libs, _ = install()
+    assert libs is not None and len(runs) == 2 and not marker.exists()

@@ -17,6 +17,7 @@ import importlib.metadata as metadata
 import os
 import shutil
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,9 @@ from lambdactl.runtimes import is_custom
 
 CACHE_ENV = "LAMBDACTL_RUNTIME_CACHE"
 INSTALL_TIMEOUT_S = 600.0
+# A failed install (no package index: offline) is not tried again by every command for
+# this long: pip's own retries cost a minute or more each time with no network.
+RETRY_AFTER_S = 600.0
 Say = Callable[[str], None]
 
 
@@ -111,15 +115,22 @@ def install_libs(python: str, runtime: str, cache: Path, run: Run,
         fcntl.flock(lock, fcntl.LOCK_EX)  # another process installs it: wait, then use its copy
         if dest.is_dir():
             return dest, ""
+        failed_at = cache / f".{runtime}.failed"
+        if failed_at.exists() and time.time() - failed_at.stat().st_mtime < RETRY_AFTER_S:
+            ago = int(time.time() - failed_at.stat().st_mtime)
+            return None, (f"the last try failed {ago} s ago and is made again {RETRY_AFTER_S / 60:.0f} "
+                          f"minutes after it, or at once if {failed_at} is deleted; its log: {log}")
         say(f"installing {' and '.join(wanted)} for {runtime} into the sandbox's cache "
             f"({dest}); once per Python version…")
         tmp = dest.with_name(f".{dest.name}.{os.getpid()}")
         shutil.rmtree(tmp, ignore_errors=True)
         out = run([python, "-m", "pip", "install", "--target", str(tmp), "--only-binary=:all:",
                    "--no-input", "--disable-pip-version-check", "--quiet", "--log", str(log),
-                   *wanted], INSTALL_TIMEOUT_S)
+                   "--retries", "1", "--timeout", "15", *wanted], INSTALL_TIMEOUT_S)
         if out is None:
             shutil.rmtree(tmp, ignore_errors=True)
+            failed_at.touch()
             return None, f"pip failed; its log: {log}"
+        failed_at.unlink(missing_ok=True)
         os.replace(tmp, dest)
     return dest, ""
