@@ -97,7 +97,10 @@ def execute(ctx: Context, fn: Function, steps: list[Step], pkg: Package | None,
     want = Desired(ctx.resolved(fn), pkg)
 
     def needs(step: Step) -> list[Step]:
-        return [s for s in todo if s.kind in KINDS[step.kind].NEEDS]
+        # A delete of the same kind and name goes first (a URL moved to another qualifier:
+        # the journal's one entry for the name is forgotten, then recorded for the new one).
+        return [s for s in todo if s.kind in KINDS[step.kind].NEEDS
+                or step.action != "delete" and (s.kind, s.name, s.action) == (step.kind, step.name, "delete")]
 
     def apply(step: Step, ready: Callable[[], None]) -> None:
         if on_step:

@@ -47,6 +47,8 @@ class Observed:
     project_buckets: dict[str, project_bucket.BucketSettings | None] = field(default_factory=dict)   # the same
     url: url_kind.UrlState | None = None                                       # kinds/url.py
     url_policy: dict[str, dict[str, Any]] = field(default_factory=dict)   # its resource policy, by Sid
+    url_moved: url_kind.UrlState | None = None   # ours where the journal says it was, its qualifier since changed
+    url_moved_policy: dict[str, dict[str, Any]] = field(default_factory=dict)   # that qualifier's policy, by Sid
     schedules: schedule_kind.SchedulesState = field(default_factory=schedule_kind.SchedulesState)
     versions: versmod.VersionsState | None = None     # published versions (publish = true, aliases)
     aliases: dict[str, versmod.AliasState] = field(default_factory=dict)
@@ -144,9 +146,13 @@ class _Reads:
         entry = self.seen.get(f"{url_kind.NAME}:{fn.name}")
         if "url" in self.kinds and (fn.url or entry):
             q = fn.url.qualifier if fn.url else url_kind.journaled_qualifier(entry)
-            self.add("lambda", partial(url_kind.observe, qualifier=q), fn.name, partial(setattr, o, "url"))
-            self.add("lambda", partial(s3_permission.observe_permissions, qualifier=q), fn.name,
-                     partial(setattr, o, "url_policy"))
+            moved = url_kind.moved_from(fn.url, entry) if fn.url else None
+            # Moved to another qualifier: ours is read where it was, to delete it; on the
+            # new one it is made, not read (create and AddPermission take over one there).
+            at, into = (q, ("url", "url_policy")) if moved is None else (moved or None, ("url_moved", "url_moved_policy"))
+            self.add("lambda", partial(url_kind.observe, qualifier=at), fn.name, partial(setattr, o, into[0]))
+            self.add("lambda", partial(s3_permission.observe_permissions, qualifier=at), fn.name,
+                     partial(setattr, o, into[1]))
         if "schedule" in self.kinds and schedule_kind.wanted(self.seen, fn):
             self.jobs.append((partial(schedule_kind.observe, self.ctx, fn), partial(setattr, o, "schedules")))
 

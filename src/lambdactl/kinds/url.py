@@ -53,6 +53,15 @@ def journaled_qualifier(entry: dict[str, Any] | None) -> str | None:
     return str((entry or {}).get("qualifier") or "") or None
 
 
+def moved_from(url: FunctionUrl, entry: dict[str, Any] | None) -> str | None:
+    """Where the journal says our URL is ("" = the function) when lambdactl.toml now
+    puts it on another qualifier; None when it is not ours or has not moved."""
+    if entry is None:
+        return None
+    was = journaled_qualifier(entry) or ""
+    return was if was != (url.qualifier or "") else None
+
+
 def _qualified(qualifier: str | None) -> dict[str, str]:
     return {"Qualifier": qualifier} if qualifier else {}
 
@@ -79,12 +88,27 @@ def plan(facts: Facts, want: Desired, have: Observed) -> list[Step]:
                          data=state)]
         return []
     public = " (public)" if fn.url.public else ""
+    made = Step(fn.key, NAME, fn.name, "create", detail=f"auth {fn.url.auth}{public}{_on(fn.url.qualifier)}")
+    if moved_from(fn.url, facts.get(NAME, fn.name)) is not None:
+        # Its qualifier changed: ours goes where it was (read there), and is made on the new one.
+        return [*_moved(fn.key, fn.name, have.url_moved, fn.url.qualifier), made]
     if state is None:
-        on = f" on alias {fn.url.qualifier}" if fn.url.qualifier else ""
-        return [Step(fn.key, NAME, fn.name, "create", detail=f"auth {fn.url.auth}{public}{on}")]
+        return [made]
     fields = differences(fn.url, state)
     return [Step(fn.key, NAME, fn.name, "update" if fields else "keep", tuple(fields),
                  detail=state.url + public, data=state)]
+
+
+def _on(qualifier: str | None) -> str:
+    return f" on alias {qualifier}" if qualifier else ""
+
+
+def _moved(key: str, fn_name: str, old: UrlState | None, to: str | None) -> list[Step]:
+    """The delete of our URL on the qualifier it moved from (none if it is gone already)."""
+    if old is None:
+        return []
+    return [Step(key, NAME, fn_name, "delete", detail=f"{old.url}{_on(old.qualifier)}: moved to "
+                 + (f"alias {to}" if to else "the function"), data=old)]
 
 
 def apply(ctx: Context, want: Desired, step: Step, ready: Callable[[], None]) -> None:
@@ -130,7 +154,8 @@ def destroy_steps(journal: dict[str, dict[str, Any]], function_steps: list[Step]
 def url_of(journal: dict[str, dict[str, Any]], steps: list[Step], fn_name: str) -> str | None:
     """The function's URL: as recorded when made, else as read."""
     entry = journal.get(f"{NAME}:{fn_name}") or {}
-    read = next((s.data.url for s in steps if s.kind == NAME and isinstance(s.data, UrlState)), None)
+    read = next((s.data.url for s in steps if s.kind == NAME and s.action != "delete"
+                 and isinstance(s.data, UrlState)), None)
     return entry.get("url") or read
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from lambdactl.core.step import Step
 from lambdactl.kinds.s3_permission import PermissionData, add_permission, remove_permission
-from lambdactl.kinds.url import journaled_qualifier
+from lambdactl.kinds.url import journaled_qualifier, moved_from
 
 if TYPE_CHECKING:
     from lambdactl.core.context import Context, Facts
@@ -64,7 +64,8 @@ def plan(facts: Facts, want: Desired, have: Observed) -> list[Step]:
         return []
     fn = want.fn
     public = fn.url is not None and fn.url.public
-    steps = []
+    moved = moved_from(fn.url, facts.get("url", fn.name)) if fn.url else None
+    steps = [] if moved is None else _moved(fn.key, moved, have.url_moved_policy)
     qualifier = fn.url.qualifier if fn.url else journaled_qualifier(facts.get("url", fn.name))
     for sid, params in wanted(qualifier).items():
         present = have.url_policy.get(sid)
@@ -77,6 +78,13 @@ def plan(facts: Facts, want: Desired, have: Observed) -> list[Step]:
         steps.append(Step(fn.key, NAME, sid, action, detail=params["Action"] + (" for anyone" if public else ""),
                           data=PermissionData(params, bool(present))))
     return steps
+
+
+def _moved(key: str, qualifier: str, present: dict[str, dict[str, Any]]) -> list[Step]:
+    """The deletes of our statements on the qualifier the URL moved from ("" = the function)."""
+    return [Step(key, NAME, sid, "delete", detail=f"{params['Action']}: moved with the URL",
+                 data=PermissionData(params, True))
+            for sid, params in wanted(qualifier or None).items() if present.get(sid)]
 
 
 def apply(ctx: Context, want: Desired, step: Step, ready: Callable[[], None]) -> None:
