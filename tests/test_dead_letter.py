@@ -93,3 +93,15 @@ def test_a_dead_letter_permission_not_yet_seen_is_retried() -> None:
         functions.create(lam, fn, ROLE, b"zip", {}, sleep=clock.sleep, clock=clock)
         stub.assert_no_pending_responses()
     assert len(clock.sleeps) == 2
+
+
+def test_a_published_version_keeps_it_and_a_no_op_up_publishes_nothing(aws: None, project: Path,
+                                                                       calls: Counter[str]) -> None:
+    with_dlq(project, f'"{QUEUE}failed"')
+    with_async(project, "true", key="publish")
+    run("up")
+    version = client("lambda").get_function_configuration(FunctionName=HELLO, Qualifier="1")
+    assert version["DeadLetterConfig"] == {"TargetArn": QUEUE + "failed"}
+    calls.clear()
+    run("up")
+    assert writes(calls) == {}
