@@ -24,13 +24,14 @@ def aws(project: Path) -> Iterator[None]:
         yield
 
 
-def with_async(project: Path, value: str) -> None:
+def with_async(project: Path, value: str, key: str = "async") -> None:
+    """The first function's KEY = VALUE (none: the line removed)."""
     toml = project / "lambdactl.toml"
     text = toml.read_text()
     marker = "log_retention_days = 14\n"
-    if "\nasync = " in text:
-        text = "\n".join(ln for ln in text.splitlines() if not ln.startswith("async = ")) + "\n"
-    toml.write_text(text.replace(marker, marker + (f"async = {value}\n" if value else ""), 1))
+    if f"\n{key} = " in text:
+        text = "\n".join(ln for ln in text.splitlines() if not ln.startswith(f"{key} = ")) + "\n"
+    toml.write_text(text.replace(marker, marker + (f"{key} = {value}\n" if value else ""), 1))
 
 
 def config() -> dict:

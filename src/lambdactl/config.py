@@ -176,6 +176,7 @@ def _parse_function(p: _Problems, root: Path, project: str, key: str, tbl: Any,
     policy_path = _parse_policy(p, where, root, tbl.get("policy"), placeholders)
     from lambdactl import spec_versions
     publish, aliases, async_config = spec_versions.parse(p.add, where, tbl)
+    dead_letter_queue = spec_versions.dead_letter(p.add, where, tbl)
     if len(p.items) > n_before and not p.lenient:
         return None
     fn = Function(
@@ -184,6 +185,7 @@ def _parse_function(p: _Problems, root: Path, project: str, key: str, tbl: Any,
         layers=tuple(layers), log_retention_days=retention, description=description,
         triggers=tuple(triggers), url=url, schedules=tuple(schedules),
         publish=publish, aliases=aliases, async_config=async_config,
+        dead_letter_queue=dead_letter_queue,
     )
     if policy_path is not None and not p.lenient:
         from lambdactl.iam import recursive_trigger_problems

@@ -16,10 +16,19 @@ if TYPE_CHECKING:
     from lambdactl.config import Function
 
 ROLE_NOT_ASSUMABLE = "cannot be assumed by Lambda"
+# Lambda checks that the role may send to the dead-letter queue; a policy just put is not
+# seen for a few seconds either (IAM propagation): InvalidParameterValueException "The provided
+# execution role does not have permissions to call SendMessage on SQS".
+DLQ_NOT_ALLOWED = "does not have permissions to call SendMessage"
+
+
+def not_yet_propagated(exc: Exception) -> bool:
+    return error_code(exc) == "InvalidParameterValueException" and (
+        ROLE_NOT_ASSUMABLE in error_message(exc) or DLQ_NOT_ALLOWED in error_message(exc))
 # Configuration fields we manage, as named in GetFunctionConfiguration.
 CONFIG_FIELDS = (
     "Runtime", "Handler", "MemorySize", "Timeout", "Role", "Environment", "Layers",
-    "Description",
+    "Description", "DeadLetterConfig",
 )
 
 
@@ -34,6 +43,7 @@ def desired_config(fn: Function, role_arn: str) -> dict[str, Any]:
         "Environment": {"Variables": fn.env},
         "Layers": list(fn.layers),
         "Description": fn.description,
+        "DeadLetterConfig": {"TargetArn": fn.dead_letter_queue},   # "" clears it
     }
 
 
@@ -59,6 +69,7 @@ def _normalise(cfg: dict[str, Any]) -> dict[str, Any]:
         "Environment": {"Variables": dict((cfg.get("Environment") or {}).get("Variables") or {})},
         "Layers": [layer["Arn"] for layer in cfg.get("Layers") or []],
         "Description": cfg.get("Description") or "",
+        "DeadLetterConfig": {"TargetArn": (cfg.get("DeadLetterConfig") or {}).get("TargetArn") or ""},
     }
 
 
@@ -153,6 +164,8 @@ def create(
     role_budget: float = 60.0,
 ) -> dict[str, Any]:
     params = desired_config(fn, role_arn)
+    if not fn.dead_letter_queue:
+        del params["DeadLetterConfig"]   # none: CreateFunction needs no empty one
     params.update(
         FunctionName=fn.name,
         Code=as_code(code),
@@ -164,16 +177,13 @@ def create(
     # A new role is not assumable by Lambda for a few seconds (IAM propagation):
     # CreateFunction fails with InvalidParameterValueException "...cannot be assumed
     # by Lambda". Retry with short capped backoff rather than a blind sleep.
-    def not_yet_assumable(exc: Exception) -> bool:
-        return error_code(exc) == "InvalidParameterValueException" and ROLE_NOT_ASSUMABLE in error_message(exc)
-
     try:
         resp = _retry(
-            lambda: lam.create_function(**params), not_yet_assumable,
+            lambda: lam.create_function(**params), not_yet_propagated,
             budget=role_budget, sleep=sleep, clock=clock,
         )
     except Exception as exc:
-        if not_yet_assumable(exc):
+        if not_yet_propagated(exc):
             raise AwsError(
                 f"role {role_arn} was still not assumable by Lambda after {role_budget:.0f} s",
                 "check its trust policy allows lambda.amazonaws.com, then run `lambdactl up` again",
@@ -204,9 +214,9 @@ def update(lam: Any, fn: Function, role_arn: str, code: bytes | dict[str, str], 
     config_fields = [f for f in fields if f in CONFIG_FIELDS]
     if config_fields:
         want = desired_config(fn, role_arn)
-        resp = lam.update_function_configuration(
-            FunctionName=fn.name, **{k: want[k] for k in config_fields}
-        )
+        resp = _retry(lambda: lam.update_function_configuration(   # a new DLQ's permission: as in create
+            FunctionName=fn.name, **{k: want[k] for k in config_fields}), not_yet_propagated,
+            budget=60.0, sleep=time.sleep, clock=time.monotonic)
         _wait_updated(lam, fn.name, resp)
 
 

@@ -63,7 +63,7 @@ PROJECT_KEYS = {"name", "region", "target"}
 FUNCTION_KEYS = {
     "source", "handler", "runtime", "memory", "timeout", "architecture", "policy",
     "environment", "layers", "log_retention_days", "description", "triggers",
-    "publish", "aliases", "async",   # spec_versions.py
+    "publish", "aliases", "async", "dead_letter_queue",   # spec_versions.py
 }
 FUNCTION_KEYS |= {"url"}     # spec_url.py
 TRIGGER_KEYS = {"type", "bucket", "events", "prefix", "suffix", "allow_recursive", "qualifier"}
@@ -105,6 +105,7 @@ class Function:
     publish: bool = False                       # spec_versions.py
     aliases: tuple[Alias, ...] = ()
     async_config: AsyncConfig | None = None
+    dead_letter_queue: str = ""   # an SQS ARN or ${queues.KEY.arn} (spec_versions.py)
     mappings: tuple[Mapping, ...] = ()   # type = "sqs" / "dynamodb" triggers (triggers/mappings.py)
 
     @property

@@ -5,6 +5,7 @@
     version = "latest-published"                      # or a version number
     weights = { 3 = 0.1 }                             # 10% of live's traffic to version 3
     async = { max_retries = 0, max_event_age = 60, on_failure = "function:other" }
+    dead_letter_queue = "queue:failed"                # Lambda's DeadLetterConfig: a [queues.NAME] or an SQS ARN
 
 Parsed and checked here (the function's own parser calls ``parse``), before any call.
 """
@@ -148,10 +149,25 @@ def _destination(add: Add, where: str, v: Any) -> Destination | None:
     return Destination(m.group(1), m.group(2))
 
 
+def dead_letter(add: Add, where: str, tbl: dict[str, Any]) -> str:
+    """dead_letter_queue of [functions.F]: "queue:KEY" (checked and made ${queues.KEY.arn}
+    by check_destinations), an SQS ARN, or "" for none."""
+    v = tbl.get("dead_letter_queue", "")
+    if v == "" or (isinstance(v, str) and SQS_ARN.fullmatch(v)):
+        return str(v)
+    m = DESTINATION.fullmatch(v) if isinstance(v, str) else None
+    if m is None or m.group(1) != "queue":
+        add(f"{where}.dead_letter_queue", f"{v!r} must be \"queue:NAME\" (a [queues.NAME]) or an SQS queue ARN "
+            "(arn:aws:sqs:REGION:ACCOUNT:NAME)")
+        return ""
+    return v
+
+
 def check_destinations(add: Add, functions: list[Any], queues: dict[str, str]) -> list[Any]:
     """Each destination names a function of the file (not itself) or one of its
     QUEUES (key -> queue name). FUNCTIONS with queue destinations naming the queue."""
     keys = {fn.key for fn in functions}
+    functions = [_dead_letter_ref(add, fn, queues) for fn in functions]
     for fn in functions:
         cfg = fn.async_config
         for field, d in (("on_success", cfg and cfg.on_success), ("on_failure", cfg and cfg.on_failure)):
@@ -165,6 +181,18 @@ def check_destinations(add: Add, functions: list[Any], queues: dict[str, str]) -
                 add(where, f"queue:{d.target} is not a [queues.NAME] of this file; "
                     f"known: {', '.join(sorted(queues)) or 'none (declare [queues.NAME])'}, or give the queue's ARN")
     return [_queue_names(fn, queues) for fn in functions]
+
+
+def _dead_letter_ref(add: Add, fn: Any, queues: dict[str, str]) -> Any:
+    """FN with dead_letter_queue = "queue:KEY" as ${queues.KEY.arn} (the graph resolves it)."""
+    if not fn.dead_letter_queue.startswith("queue:"):
+        return fn
+    key = fn.dead_letter_queue.removeprefix("queue:")
+    if key not in queues:
+        add(f"functions.{fn.key}.dead_letter_queue", f"queue:{key} is not a [queues.NAME] of this file; "
+            f"known: {', '.join(sorted(queues)) or 'none (declare [queues.NAME])'}, or give the queue's ARN")
+        return replace(fn, dead_letter_queue="")
+    return replace(fn, dead_letter_queue=f"${{queues.{key}.arn}}")
 
 
 def _queue_names(fn: Any, queues: dict[str, str]) -> Any:
@@ -200,11 +228,13 @@ def destination_arn(fn: Any, d: Destination, region: str, account_id: str, parti
 
 
 def destination_statements(fn: Any, region: str, account_id: str, partition: str = "aws") -> list[dict[str, Any]]:
-    """What the execution role needs to deliver async results to the destinations
-    (Lambda refuses PutFunctionEventInvokeConfig without it)."""
+    """What the execution role needs to deliver async results to the destinations and
+    the dead-letter queue (Lambda refuses PutFunctionEventInvokeConfig, and a
+    DeadLetterConfig, without it). FN's dead_letter_queue is resolved (an ARN) by then."""
     cfg = fn.async_config
     arns = sorted({destination_arn(fn, d, region, account_id, partition)
-                   for d in (cfg.on_success, cfg.on_failure) if d}) if cfg else []
+                   for d in ((cfg.on_success, cfg.on_failure) if cfg else ()) if d}
+                  | ({fn.dead_letter_queue} if fn.dead_letter_queue else set()))
     out = []
     for service, action, sid in (("lambda", "lambda:InvokeFunction", "LambdactlAsyncFunctions"),
                                  ("sqs", "sqs:SendMessage", "LambdactlAsyncQueues")):

@@ -108,10 +108,12 @@ class Context:
 
         from lambdactl import refs
 
-        if not any(refs.REF.search(v) for _, v in fn.environment) and not fn.mappings:
+        if not any(refs.REF.search(v) for _, v in fn.environment) and not fn.mappings \
+                and not refs.REF.search(fn.dead_letter_queue):
             return fn
         vals = self.ref_values()
         return replace(fn, environment=tuple((k, refs.substitute(v, vals)) for k, v in fn.environment),
+                       dead_letter_queue=refs.substitute(fn.dead_letter_queue, vals),
                        mappings=tuple(replace(m, arn=refs.substitute(m.arn, vals)) for m in fn.mappings))
 
 

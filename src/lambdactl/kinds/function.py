@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     from lambdactl.core.observe import Observed
 
 NAME = "function"
-NEEDS: tuple[str, ...] = ("role", "layer", "staging")   # the role must exist (not its policy), layers be published
+# the role must exist (not its policy), layers be published, a dead-letter queue be there
+NEEDS: tuple[str, ...] = ("role", "layer", "staging", "queue")
 
 
 def plan(facts: Facts, want: Desired, have: Observed) -> list[Step]:
@@ -35,12 +36,19 @@ def plan(facts: Facts, want: Desired, have: Observed) -> list[Step]:
     role_arn = have.role.arn if have.role else facts.role_arn(fn)
     # A layer about to be published has no ARN yet: PENDING differs, so Layers updates.
     action, fields = fnmod.decide(have.function, facts.layers.planned(fn), role_arn, pkg.sha256, facts.project)
-    step = Step(fn.key, NAME, fn.name, action, tuple(fields),
-                detail=f"code {pkg.sha256[:12]}…" if "code" in fields or action == "create" else "")
+    detail = ", ".join(d for d in (f"code {pkg.sha256[:12]}…" if "code" in fields or action == "create" else "",
+                                   _dead_letter(fn.dead_letter_queue, action, fields)) if d)
+    step = Step(fn.key, NAME, fn.name, action, tuple(fields), detail=detail)
     if stagemod.needs_code(step):  # over 50 MB: via the staging bucket (refused if foreign)
         step = replace(step, detail=step.detail + stagemod.detail(pkg, have.staging),
                        data=have.staging)
     return [step]
+
+
+def _dead_letter(arn: str, action: str, fields: list[str]) -> str:
+    if "DeadLetterConfig" in fields or (action == "create" and arn):
+        return f"dead-letter queue {arn}" if arn else "no dead-letter queue"
+    return ""
 
 
 def apply(ctx: Context, want: Desired, step: Step, ready: Callable[[], None]) -> None:

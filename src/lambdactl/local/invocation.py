@@ -45,6 +45,7 @@ class FunctionSpec:
     max_event_age_s: float = field(default=21600.0, compare=False)
     on_success: str = field(default="", compare=False)   # destination ARNs (local/destinations.py)
     on_failure: str = field(default="", compare=False)
+    dead_letter: str = field(default="", compare=False)   # DeadLetterConfig's ARN (local/dead_letter.py)
 
     @property
     def key(self) -> tuple[object, ...]:

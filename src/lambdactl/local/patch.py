@@ -18,7 +18,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from lambdactl.local import streams
+from lambdactl.local import dead_letter, streams
 from lambdactl.local.aliases import QUALIFIER_HEADER
 from lambdactl.local.auth import Credentials
 from lambdactl.local.runtime import FunctionSpec, LocalRuntime
@@ -147,6 +147,7 @@ def spec_from_moto(fn: Any, qualifier: str | None = None) -> FunctionSpec:
         layer_arns=tuple(arns),
         layers=tuple(_layer_zips(fn, arns)),
         **_event_invoke_config(fn, qualifier),
+        dead_letter=dead_letter.target(fn),
     )
 
 

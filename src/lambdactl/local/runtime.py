@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from lambdactl.local import destinations
+from lambdactl.local import dead_letter, destinations
 from lambdactl.local.auth import Credentials
 from lambdactl.local.codecache import CodeCache
 from lambdactl.local.cwlogs import LogSink
@@ -271,6 +271,8 @@ class LocalRuntime:
             body, error = (result.payload, result.function_error) if result else (b"", None)
             destinations.deliver_safely(target, destinations.record(
                 spec.arn, spec.version, rid, payload, body, error, condition, attempts))
+        if condition != "Success" and spec.dead_letter:   # Lambda's DLQ gets the event itself
+            dead_letter.send(spec.dead_letter, payload, rid, result.payload if result else b"", condition)
 
     def shutdown(self, timeout: float = 5.0) -> None:
         self._stop.set()

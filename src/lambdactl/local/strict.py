@@ -75,8 +75,9 @@ def install_features() -> None:
     from moto.dynamodb.models.table import Table
     from moto.s3.responses import S3Response
 
-    from lambdactl.local import async_configs
+    from lambdactl.local import async_configs, dead_letter
 
+    _wrap(LambdaFunction, "__init__", dead_letter.created)   # moto ignores DeadLetterConfig (local/dead_letter.py)
     _wrap(S3Response, "_bucket_response_put", _tags_at_create)
     _wrap(LambdaFunction, "update_function_code", _updated(code=True))
     _wrap(LambdaFunction, "update_configuration", _updated(code=False))
@@ -160,6 +161,10 @@ def _updated(code: bool) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
 
             self.last_modified = iso_8601_datetime_with_nanoseconds()
             self._lambdactl_revision = _new_revision()
+            if not code:
+                from lambdactl.local.dead_letter import remember
+
+                remember(self, spec)
             return original(self, spec)
 
         return update
@@ -179,6 +184,9 @@ def _with_revision(original: Callable[..., Any]) -> Callable[..., Any]:
         config = original(self, *args, **kwargs)
         revision = self.__dict__.setdefault("_lambdactl_revision", _new_revision())
         config.setdefault("RevisionId", revision)
+        from lambdactl.local.dead_letter import shown
+
+        shown(self, config)
         return config
 
     return get_configuration
