@@ -105,3 +105,34 @@ def test_a_published_version_keeps_it_and_a_no_op_up_publishes_nothing(aws: None
     calls.clear()
     run("up")
     assert writes(calls) == {}
+
+
+def test_the_function_is_made_after_its_dead_letter_queue(aws: None, project: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Queues are made alongside the function chains; a function naming one as its DLQ
+    waits for it (AWS checks the target when the function is created). A slowed queue
+    makes a function that does not wait be created first, every time."""
+    import time
+
+    from lambdactl import functions
+    from lambdactl.kinds import queue
+
+    order: list[str] = []
+    real_queue, real_create = queue.apply, functions.create
+
+    def slow_queue(*args: object, **kwargs: object) -> None:
+        time.sleep(0.3)
+        real_queue(*args, **kwargs)  # type: ignore[arg-type]
+        order.append("queue")
+
+    def create(*args: object, **kwargs: object) -> object:
+        order.append(f"function {args[1].name}")  # type: ignore[attr-defined]
+        return real_create(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(queue, "apply", slow_queue)
+    monkeypatch.setattr(functions, "create", create)
+    toml = project / "lambdactl.toml"
+    toml.write_text(toml.read_text() + '\n[queues.failed]\n')
+    with_dlq(project, '"queue:failed"')
+    run("up")
+    assert order.index("queue") < order.index(f"function {HELLO}")

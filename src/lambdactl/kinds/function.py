@@ -57,6 +57,8 @@ def apply(ctx: Context, want: Desired, step: Step, ready: Callable[[], None]) ->
     fn = ctx.layers.resolved(a.client("lambda"), j, ctx.project, want.fn,   # [layers.NAME] -> version ARNs
                              stagemod.layer_content(ctx))
     code = stagemod.code_for(ctx, fn, pkg, step, step.data if isinstance(step.data, stagemod.StagingState) else None)  # bytes, or a staged S3 object
+    if fn.dead_letter_queue:
+        ctx.project_later()   # its [queues.NAME] is made alongside the chains (graph.execute_project)
     if step.action == "create":
         j.record(NAME, fn.name, "creating", function=fn.key)
         resp = fnmod.create(a.client("lambda"), fn, ctx.role_arn(fn), code, ctx.tags, sleep=ctx.sleep)
