@@ -19,8 +19,9 @@ if TYPE_CHECKING:
     from lambdactl.core.observe import Observed
 
 NAME = "function"
-# the role must exist (not its policy), layers be published, a dead-letter queue be there
-NEEDS: tuple[str, ...] = ("role", "layer", "staging", "queue")
+# the role must exist (not its policy), layers be published. A dead-letter queue (made
+# alongside the chains) is waited for in apply; deleted first, it only dangles a moment.
+NEEDS: tuple[str, ...] = ("role", "layer", "staging")
 
 
 def plan(facts: Facts, want: Desired, have: Observed) -> list[Step]:
