@@ -66,15 +66,12 @@ def send(arn: str, payload: bytes, request_id: str, body: bytes, condition: str,
     """PAYLOAD (the event) to the dead-letter queue ARN names, its retries spent (BODY: the
     last answer; STATUS: Invoke's, 200 for a function error); a failure logged (Lambda
     drops the event)."""
-    error = error_message(body, condition)
-    parts = arn.split(":")
-    try:
-        if parts[2] != "sqs":
-            raise ValueError("only SQS dead-letter queues are delivered to on the sandbox")
-        from moto.sqs.models import sqs_backends
+    from lambdactl.local.destinations import send_to_queue
 
-        sqs_backends[parts[4]][parts[3]].send_message(
-            parts[5], payload.decode("utf-8", "replace"),
-            message_attributes=attributes(request_id, status, error))
+    error = error_message(body, condition)
+    try:
+        if arn.split(":")[2] != "sqs":
+            raise ValueError("only SQS dead-letter queues are delivered to on the sandbox")
+        send_to_queue(arn, payload.decode("utf-8", "replace"), attributes(request_id, status, error))
     except Exception as exc:   # a missing queue must not kill the server
         log.warning("dead-letter queue %s: event %s not delivered: %s", arn, request_id, exc)

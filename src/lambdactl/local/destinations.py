@@ -45,19 +45,25 @@ def _json(raw: bytes) -> Any:
 
 def deliver(arn: str, doc: dict[str, Any]) -> None:
     """Send DOC to the function (asynchronously, as Lambda does) or queue ARN names."""
-    parts = arn.split(":")
-    service, region, account = parts[2], parts[3], parts[4]
+    service = arn.split(":")[2]
     body = json.dumps(doc)
     if service == "lambda":
         from lambdactl.local.aliases import invoke
 
         invoke(arn, body, "Event")
     elif service == "sqs":
-        from moto.sqs.models import sqs_backends
-
-        sqs_backends[account][region].send_message(parts[5], body)
+        send_to_queue(arn, body)
     else:
         log.warning("destination %s: only functions and SQS queues are delivered to on the sandbox", arn)
+
+
+def send_to_queue(arn: str, body: str, attributes: dict[str, Any] | None = None) -> None:
+    """BODY (with message ATTRIBUTES) to the sandbox's SQS queue ARN names, through
+    moto's backend: the server's own request needs no signature."""
+    from moto.sqs.models import sqs_backends
+
+    _, _, _, region, account, name = arn.split(":", 5)
+    sqs_backends[account][region].send_message(name, body, message_attributes=attributes)
 
 
 def deliver_safely(arn: str, doc: dict[str, Any]) -> None:
