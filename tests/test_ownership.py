@@ -132,15 +132,18 @@ def test_destroy_leaves_a_foreign_function_and_its_entries(aws: None, project: P
 
 
 # -- the decisions, pure -------------------------------------------------------
-@pytest.mark.parametrize(("tags", "empty", "foreign", "delete", "why"), [
-    ({ownership.OWNER_TAG: "p"}, True, [], True, "tagged lambdactl:project=p"),
-    ({ownership.OWNER_TAG: "p"}, False, [], False, "not empty"),
-    ({ownership.OWNER_TAG: "p"}, True, ["q -> arn:sqs"], False, "did not create: q -> arn:sqs"),
-    ({ownership.OWNER_TAG: "other"}, True, [], False, "lambdactl project 'other'"),
-    ({}, True, [], False, "no lambdactl:project tag"),
+@pytest.mark.parametrize(("tags", "empty", "foreign", "objects", "delete", "why"), [
+    ({ownership.OWNER_TAG: "p"}, True, [], 0, True, "tagged lambdactl:project=p, empty"),
+    ({ownership.OWNER_TAG: "p"}, False, [], 0, False, "not empty: `lambdactl destroy --delete-data` deletes it"),
+    ({ownership.OWNER_TAG: "p"}, False, [], 3, True, "with its 3 object(s)"),         # under --delete-data
+    ({ownership.OWNER_TAG: "p"}, False, ["q -> arn:sqs"], 3, False, "did not create: q -> arn:sqs"),
+    ({ownership.OWNER_TAG: "p"}, True, ["q -> arn:sqs"], 0, False, "did not create: q -> arn:sqs"),
+    ({ownership.OWNER_TAG: "other"}, False, [], 3, False, "lambdactl project 'other'"),
+    ({}, True, [], 0, False, "no lambdactl:project tag"),
 ])
-def test_bucket_verdict(tags: dict[str, str], empty: bool, foreign: list[str], delete: bool, why: str) -> None:
-    verdict, reason = ownership.bucket_verdict(tags, empty, foreign, "p")
+def test_bucket_verdict(tags: dict[str, str], empty: bool, foreign: list[str], objects: int,
+                        delete: bool, why: str) -> None:
+    verdict, reason = ownership.bucket_verdict(tags, empty, foreign, "p", objects)
     assert verdict is delete and why in reason
 
 

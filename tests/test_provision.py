@@ -431,6 +431,33 @@ def test_destroy_keeps_our_bucket_with_objects_and_unhooks(aws: None) -> None:
     assert s3.get_object(Bucket=BUCKET, Key="elsewhere/user.txt")["Body"].read() == b"user data"
     left = s3.get_bucket_notification_configuration(Bucket=BUCKET)
     assert left.get("LambdaFunctionConfigurations", []) == []
+    # The tutorial's loop (up, upload, destroy): --delete-data takes the bucket we
+    # made with what was uploaded to it, saying how much; a second run has nothing to do.
+    s3.put_object(Bucket=BUCKET, Key="b.txt", Body=b"two")
+    r = run("destroy", "--yes", "--delete-data")
+    assert f"bucket {BUCKET}: tagged lambdactl:project" in r.stderr and "with its 2 object(s)" in r.stderr
+    assert s3.list_buckets()["Buckets"] == []
+    assert "nothing to remove" in run("destroy", "--yes", "--delete-data").stderr
+
+
+def test_destroy_delete_data_keeps_what_is_not_ours_to_empty(aws: None) -> None:
+    """--delete-data empties only a bucket we created that holds nothing foreign:
+    a bucket of the user's keeps every object; ours with their queue entry too."""
+    s3 = client("s3")
+    s3.create_bucket(Bucket=BUCKET)               # the user's, before the first up
+    s3.put_object(Bucket=BUCKET, Key="theirs.txt", Body=b"x")
+    run("up")
+    run("destroy", "--yes", "--delete-data")
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET)["Contents"]] == ["theirs.txt"]
+    s3.delete_object(Bucket=BUCKET, Key="theirs.txt")
+    s3.delete_bucket(Bucket=BUCKET)
+    run("up")                                     # made by us this time, then used by someone else too
+    s3.put_object(Bucket=BUCKET, Key="theirs.txt", Body=b"x")
+    s3.put_bucket_notification_configuration(Bucket=BUCKET, NotificationConfiguration={"QueueConfigurations": [
+        {"Id": "theirs", "QueueArn": "arn:aws:sqs:us-east-1:123456789012:q", "Events": ["s3:ObjectCreated:*"]}]})
+    r = run("destroy", "--yes", "--delete-data")
+    assert "lambdactl did not create: theirs" in r.stderr
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET)["Contents"]] == ["theirs.txt"]
 
 
 def test_permanent_error_stops_one_chain_the_others_finish(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:

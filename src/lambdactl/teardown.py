@@ -102,6 +102,8 @@ class Found:
     in_use: set[str] = field(default_factory=set)   # buckets that stay whatever they hold
     # Log groups of functions that are gone but in the journal: their tags (None: no such group).
     log_groups: dict[str, dict[str, str] | None] = field(default_factory=dict)
+    # destroy --delete-data: the objects in each bucket of ours that would go with them.
+    objects: dict[str, int] = field(default_factory=dict)
 
 
 def read_bucket(s3: Any, bucket: str, journaled: bool) -> BucketFacts:
@@ -150,6 +152,16 @@ def observe(ctx: Context, tgts: list[Target], *, prune: bool = False) -> Found:
     run_parallel([partial(log_group_tags, a.client("logs"), g) for g in orphaned],
                  [partial(found.log_groups.__setitem__, g) for g in orphaned])
     return found
+
+
+def count_held(ctx: Context, found: Found) -> None:
+    """destroy --delete-data: how many objects each non-empty bucket of ours holds
+    (it goes with them), side by side, into FOUND.objects."""
+    held = [b for b, f in found.buckets.items() if f.exists and not f.empty and b not in found.in_use
+            and ownership.is_ours(f.tags, ctx.project.name)]
+    s3 = ctx.aws.client("s3")
+    run_parallel([partial(s3mod.count_objects, s3, b) for b in held],
+                 [partial(found.objects.__setitem__, b) for b in held])
 
 
 def log_group_tags(logs: Any, name: str) -> dict[str, str] | None:
@@ -230,11 +242,13 @@ def plan_buckets(ours: list[Target], found: Found, project: str, steps: list[Ste
         names = [t.name for t in ours if b in t.buckets or facts.journaled]
         mine = [e for e in facts.notification.get("LambdaFunctionConfigurations", [])
                 if ownership.entry_is_ours(e, names)]
+        n = found.objects.get(b, 0)
         delete, why = ownership.bucket_verdict(
-            facts.tags, facts.empty, ownership.foreign_entries(facts.notification, names), project)
+            facts.tags, facts.empty, ownership.foreign_entries(facts.notification, names), project, n)
         if delete and b not in found.in_use:
+            how = bucket_kind.WithObjects if n and not facts.empty else Unhook
             steps.append(Step("", "bucket", b, "delete", detail=f"{why}; its notification configuration goes with it",
-                              data=Unhook(b, names, facts.observed())))
+                              data=how(b, names, facts.observed())))
             continue
         if mine:
             users = sorted({n for n in names if any(ownership.entry_is_ours(e, [n]) for e in mine)})

@@ -18,10 +18,11 @@ if TYPE_CHECKING:
     from lambdactl.teardown import Found, Target
 
 
-def plan(ctx: Context, tgts: list[Target], data: list[Step]) -> tuple[Found, list[Step]]:
+def plan(ctx: Context, tgts: list[Target], data: list[Step],
+         delete_data: bool = False) -> tuple[Found, list[Step]]:
     """What destroy removes and keeps, and why: the functions' event-source mappings,
-    their chains and buckets, their schedules' rules, the layers, then DATA (the
-    project's tables, buckets and queues: planned first, they may ask to confirm).
+    their chains and buckets (with their objects under DELETE_DATA), their schedules'
+    rules, the layers, then DATA (the project's tables, buckets and queues).
     The rules are read while the journal still knows the functions."""
     ctx.journal   # noqa: B018 - made once, before the threads that read it
     names = [(t.key, t.name) for t in tgts]
@@ -30,6 +31,8 @@ def plan(ctx: Context, tgts: list[Target], data: list[Step]) -> tuple[Found, lis
                   partial(schedule.plan_destroy, ctx, [t.name for t in tgts]), partial(layer.plan_destroy, ctx)],
                  [partial(got.__setitem__, k) for k in ("mappings", "found", "rules", "layers")])
     found = got["found"]
+    if delete_data:
+        teardown.count_held(ctx, found)
     return found, [*got["mappings"], *teardown.plan(tgts, found, ctx.project.name), *got["rules"],
                    *got["layers"], *data]
 

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -9,6 +8,7 @@ from lambdactl.cli import App
 
 if TYPE_CHECKING:
     from lambdactl.core.step import Step
+    from lambdactl.teardown import Found, Target
 
 
 @click.command("destroy")
@@ -18,15 +18,16 @@ if TYPE_CHECKING:
 @click.option("--dry-run", is_flag=True,
               help="Show what would be removed and why each is ours (read calls only); remove nothing.")
 @click.option("--delete-data", is_flag=True,
-              help="Also delete the project's tables, buckets and queues that hold data (else kept, with a count).")
+              help="Also delete the project's tables, buckets (trigger buckets lambdactl made too) and queues "
+                   "that hold data (else kept, with a count).")
 @click.pass_obj
 def command(app: App, yes: bool, project_name: str | None, dry_run: bool, delete_data: bool) -> None:
     """Remove everything lambdactl created for this project, and nothing else.
 
     Our notification entries (other entries untouched), our permissions, the
     functions, their log groups, inline policies and roles. A bucket lambdactl
-    created goes only if it is empty (with its notification configuration); any
-    other bucket is kept. The layer versions lambdactl published, the staged
+    created goes if it is empty, or with its objects under --delete-data (with
+    its notification configuration); any other bucket is kept. The layer versions lambdactl published, the staged
     packages (over 50 MB) and the staging bucket if nothing else is in it. The
     project's [tables.NAME], [buckets.NAME] and [queues.NAME] go if empty, or with
     their data under --delete-data. Each goes once what uses it is gone (a
@@ -39,7 +40,7 @@ def command(app: App, yes: bool, project_name: str | None, dry_run: bool, delete
 
     Example: lambdactl destroy --dry-run
     """
-    from lambdactl import teardown
+    from lambdactl import teardown, teardown_all
 
     app.lenient, app.project_name = True, project_name
     if dry_run:
@@ -53,16 +54,17 @@ def command(app: App, yes: bool, project_name: str | None, dry_run: bool, delete
         names = ", ".join(t.name for t in targets)
         click.confirm(f"Remove {names} and everything lambdactl created for them"
                       f" ({ctx.aws.target.kind}, {ctx.aws.region})?", abort=True, err=True)
-    data = data_steps(app, delete_data, yes)
 
     def on_step(step: Step, _: str = "done") -> None:
         symbol = "-" if step.action == "delete" else "·"
         app.term.step(symbol, f"{step.function or 'project'}: {step.describe()}",
                       style="green" if step.action == "delete" else "yellow")
 
-    with ctx.lock("destroy", lambda h: app.term.info(f"waiting for another lambdactl (pid {h.get('pid', '?')})…")), \
-            app.term.status("destroying…"):
-        done = execute(ctx, targets, data, journal_lost, on_step)
+    with ctx.lock("destroy", lambda h: app.term.info(f"waiting for another lambdactl (pid {h.get('pid', '?')})…")):
+        found, steps = plan(app, targets, delete_data)
+        confirm_data_loss(app, steps, yes)
+        with app.term.status("destroying…"):
+            done = teardown_all.run(ctx, targets, found, steps, journal_lost, on_step)
     summary(app, done)
 
 
@@ -81,42 +83,35 @@ def summary(app: App, done: list[Step]) -> None:
     app.term.debug(f"API calls: {calls.reads} reads, {calls.writes} writes")
 
 
-def execute(ctx: Any, targets: list[Any], data: list[Step], journal_lost: bool,
-            on_step: Callable[[Step, str], None]) -> list[Step]:
-    """Plan every kind's deletes, then run them as one graph (teardown_all.py)."""
+def plan(app: App, targets: list[Target], delete_data: bool) -> tuple[Found, list[Step]]:
+    """Every kind's deletes, planned side by side (read calls only; teardown_all.py),
+    the project's tables, buckets and queues first: deleted if ours and empty, or
+    with their data under DELETE_DATA, each with its count."""
     from lambdactl import teardown_all
-
-    found, steps = teardown_all.plan(ctx, targets, data)
-    return teardown_all.run(ctx, targets, found, steps, journal_lost, on_step)
-
-
-def data_steps(app: App, delete_data: bool, yes: bool) -> list[Step]:
-    """The project's tables and buckets: deleted if ours and empty, or with their
-    data under DELETE_DATA (asked first on a terminal, each with its count)."""
     from lambdactl.kinds import project_bucket, queue, table
 
     ctx = app.context
-    with app.term.status("counting what the project's tables, buckets and queues hold…"):
-        steps = table.plan_destroy(ctx, delete_data) + project_bucket.plan_destroy(ctx, delete_data)
-        steps += queue.plan_destroy(ctx, delete_data)
+    with app.term.status("reading what is deployed and counting what it holds…"):
+        data = table.plan_destroy(ctx, delete_data) + project_bucket.plan_destroy(ctx, delete_data)
+        return teardown_all.plan(ctx, targets, data + queue.plan_destroy(ctx, delete_data), delete_data)
+
+
+def confirm_data_loss(app: App, steps: list[Step], yes: bool) -> None:
+    """On a terminal, without --yes: list what goes with its data and ask (no undo)."""
     losing = [s for s in steps if s.writes and "with its" in s.detail]
     if losing and not yes:
         for s in losing:
             app.term.info(f"  {s.describe()}")
         click.confirm("Delete these with their data (no undo)?", abort=True, err=True)
-    return steps
 
 
 def dry(app: App, delete_data: bool = False) -> None:
     """destroy --dry-run: the same plan, displayed."""
-    from lambdactl import teardown, teardown_all
+    from lambdactl import teardown
     from lambdactl.commands import _teardown
-    from lambdactl.kinds import project_bucket, queue, table
 
     ctx = app.context
-    with app.term.status("reading what is deployed…"):
-        data = table.plan_destroy(ctx, delete_data) + project_bucket.plan_destroy(ctx, delete_data)
-        _, steps = teardown_all.plan(ctx, teardown.targets(ctx), data + queue.plan_destroy(ctx, delete_data))
+    _, steps = plan(app, teardown.targets(ctx), delete_data)
     staged = [e for e in ctx.journal.resources().values() if e["kind"].startswith("staging")]
     _teardown.show(app, steps, {"staging": [e["name"] for e in staged]})
     if staged and not app.term.json:

@@ -70,13 +70,16 @@ def foreign_entries(config: dict[str, Any], fn_names: Iterable[str]) -> list[str
     return out
 
 
-def bucket_verdict(tags: dict[str, str], empty: bool, foreign: list[str], project: str) -> tuple[bool, str]:
-    """May destroy delete this bucket? -> (delete, why). Only if ours, empty, and
-    nobody else's notification entry would go with it."""
+def bucket_verdict(tags: dict[str, str], empty: bool, foreign: list[str], project: str,
+                   objects: int = 0) -> tuple[bool, str]:
+    """May destroy delete this bucket? -> (delete, why). Only if ours, nobody else's
+    notification entry would go with it, and empty, or OBJECTS (its count, made only
+    under `destroy --delete-data`) go with it."""
     if not is_ours(tags, project):
         return False, f"kept (belongs to {whose(tags)})"
-    if not empty:
-        return False, "kept (not empty: delete its objects first to remove it)"
+    if not empty and not objects:
+        return False, "kept (not empty: `lambdactl destroy --delete-data` deletes it with its objects)"
     if foreign:
         return False, f"kept (holds notification entries lambdactl did not create: {', '.join(foreign)})"
-    return True, f"{why_ours(project)}, empty, no other notification entries"
+    held = f"with its {objects} object(s)" if objects else "empty"
+    return True, f"{why_ours(project)}, {held}, no other notification entries"

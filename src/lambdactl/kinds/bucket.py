@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from lambdactl.aws import error_code
@@ -17,6 +18,11 @@ if TYPE_CHECKING:
 
 NAME = "bucket"
 NEEDS: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class WithObjects(Unhook):
+    """destroy --delete-data: the bucket goes with its objects (emptied first)."""
 
 
 def plan(facts: Facts, want: Desired, have: Observed) -> list[Step]:
@@ -49,9 +55,12 @@ def apply(ctx: Context, want: Desired, step: Step, ready: Callable[[], None]) ->
 
 
 def delete(ctx: Context, step: Step) -> Step:
-    """Only planned for a bucket that is ours, empty and holds nothing foreign
-    (teardown.plan_buckets); an object that arrived since keeps it, minus our entries."""
+    """Only planned for a bucket that is ours, empty (or emptied first: WithObjects)
+    and holds nothing foreign (teardown.plan_buckets); an object that arrived since
+    keeps it, minus our entries."""
     s3 = ctx.aws.client("s3")
+    if isinstance(step.data, WithObjects):
+        s3mod.empty_bucket(s3, step.name)
     if delete_bucket(s3, step.name):
         return step
     data = step.data

@@ -193,24 +193,10 @@ def delete(ctx: Context, step: Step) -> Step:
     """Planned only for a bucket ours, and empty or under --delete-data (then emptied)."""
     s3 = ctx.aws.client("s3")
     if step.data:
-        empty(s3, step.name)
+        s3mod.empty_bucket(s3, step.name)
     delete_bucket(s3, step.name)
     ctx.journal.forget(NAME, step.name)
     return step
-
-
-def count_objects(s3: Any, name: str) -> int:
-    """Objects, versions and delete markers: what has to go before the bucket can."""
-    pages = s3.get_paginator("list_object_versions").paginate(Bucket=name)
-    return sum(len(p.get("Versions", [])) + len(p.get("DeleteMarkers", [])) for p in pages)
-
-
-def empty(s3: Any, name: str) -> None:
-    for page in s3.get_paginator("list_object_versions").paginate(Bucket=name):
-        objs = [{"Key": o["Key"], "VersionId": o["VersionId"]}
-                for o in page.get("Versions", []) + page.get("DeleteMarkers", [])]
-        if objs:   # at most 1000 a page, DeleteObjects' limit too
-            s3.delete_objects(Bucket=name, Delete={"Objects": objs, "Quiet": True})
 
 
 def destroy_step(name: str, s: BucketSettings | None, count: int, project: str, delete_data: bool) -> Step | None:
@@ -235,6 +221,6 @@ def plan_destroy(ctx: Context, delete_data: bool) -> list[Step]:
         s3 = ctx.aws.client("s3")
         s = observe(s3, name)
         ours = s is not None and ownership.is_ours(s.tags, ctx.project.name)
-        return destroy_step(name, s, count_objects(s3, name) if ours else 0, ctx.project.name, delete_data)
+        return destroy_step(name, s, s3mod.count_objects(s3, name) if ours else 0, ctx.project.name, delete_data)
 
     return plan_each(names, one)

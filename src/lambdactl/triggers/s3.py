@@ -196,3 +196,18 @@ def create_bucket(s3: Any, bucket: str, region: str, tags: dict[str, str]) -> bo
 # What an endpoint without CreateBucketConfiguration.Tags, or a caller without
 # s3:TagResource, gets for it.
 TAGS_REJECTED = frozenset({"MalformedXML", "InvalidArgument", "NotImplemented", "InvalidRequest", "AccessDenied"})
+
+
+def count_objects(s3: Any, name: str) -> int:
+    """Objects, versions and delete markers: what has to go before the bucket can."""
+    pages = s3.get_paginator("list_object_versions").paginate(Bucket=name)
+    return sum(len(p.get("Versions", [])) + len(p.get("DeleteMarkers", [])) for p in pages)
+
+
+def empty_bucket(s3: Any, name: str) -> None:
+    """Delete every object, version and delete marker in NAME."""
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=name):
+        objs = [{"Key": o["Key"], "VersionId": o["VersionId"]}
+                for o in page.get("Versions", []) + page.get("DeleteMarkers", [])]
+        if objs:   # at most 1000 a page, DeleteObjects' limit too
+            s3.delete_objects(Bucket=name, Delete={"Objects": objs, "Quiet": True})
