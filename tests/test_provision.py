@@ -37,6 +37,16 @@ def writes(calls: Counter[str]) -> dict[str, int]:
     return {op: n for op, n in calls.items() if is_write(op)}
 
 
+def refused_before_any_call(result: Result, *messages: str, calls: Counter[str], reads_first: bool = False) -> None:
+    """Bad input: exit 2, each of MESSAGES on stderr, no traceback, and no call (CALLS:
+    every API call counted). READS_FIRST: the refusal needs a read (a version that does
+    not exist): no write, then."""
+    assert result.exit_code == 2, result.output + result.stderr
+    assert all(m in result.stderr for m in messages), result.stderr
+    assert "Traceback" not in result.stderr
+    assert (writes(calls) if reads_first else calls) == {}
+
+
 def client(service: str):  # type: ignore[no-untyped-def]
     return boto3.client(service, region_name="us-east-1")
 
