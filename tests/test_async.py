@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from moto import mock_aws
 
-from tests.test_provision import HELLO, client, run, writes
+from tests.test_provision import HELLO, client, refused_before_any_call, run, writes
 
 ARN = "arn:aws:lambda:us-east-1:123456789012:function:"
 QUEUE = "arn:aws:sqs:us-east-1:123456789012:dlq"
@@ -87,9 +87,7 @@ def test_async_settings_and_destinations(aws: None, project: Path, calls: Counte
 def test_bad_async_is_one_line_before_any_call(aws: None, project: Path, calls: Counter[str],
                                                value: str, message: str) -> None:
     with_async(project, value)
-    result = run("up", code=2)
-    assert message in result.stderr and "Traceback" not in result.stderr
-    assert calls == Counter()
+    refused_before_any_call(run("up", code=2), message, calls=calls)
 
 
 def test_destroy_forgets_it(aws: None, project: Path) -> None:

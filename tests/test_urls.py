@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from moto import mock_aws
 
-from tests.test_provision import HELLO, client, run, writes
+from tests.test_provision import HELLO, client, refused_before_any_call, run, writes
 
 LIST = "lambdactl-demo-list-buckets"
 
@@ -39,13 +39,10 @@ def policy(fn: str = LIST) -> dict[str, dict[str, object]]:
     return {s["Sid"]: s for s in doc["Statement"]}
 
 
-def test_public_url_needs_yes_off_a_terminal_and_creates_nothing(aws: None, project: Path) -> None:
+def test_public_url_needs_yes_off_a_terminal_and_creates_nothing(aws: None, project: Path, calls: Counter[str]) -> None:
     with_url(project, '{ auth = "NONE" }')
-    result = run("up", code=2)
-    assert 'auth = "NONE" makes lambdactl-demo-list-buckets public' in result.stderr
-    assert "--yes" in result.stderr and "Traceback" not in result.stderr
-    assert client("lambda").list_functions()["Functions"] == []
-    assert client("iam").list_roles()["Roles"] == []
+    refused_before_any_call(run("up", code=2), 'auth = "NONE" makes lambdactl-demo-list-buckets public', "--yes",
+                            calls=calls)
 
 
 def test_public_url_created_with_both_statements(aws: None, project: Path, calls: Counter[str]) -> None:
@@ -127,12 +124,10 @@ def test_destroy_takes_the_url_with_the_function(aws: None, project: Path) -> No
     ('{ auth = "NONE", public = true }', "url: unknown key 'public'"),
     ('"NONE"', "url: must be a table"),
 ])
-def test_bad_url_is_one_line_before_any_call(aws: None, project: Path, url: str, problem: str) -> None:
+def test_bad_url_is_one_line_before_any_call(aws: None, project: Path, calls: Counter[str], url: str,
+                                             problem: str) -> None:
     with_url(project, url)
-    result = run("up", "--yes", code=2)
-    assert problem in result.stderr, result.stderr
-    assert "Traceback" not in result.stderr
-    assert client("lambda").list_functions()["Functions"] == []
+    refused_before_any_call(run("up", "--yes", code=2), problem, calls=calls)
 
 
 @pytest.mark.parametrize(("answer", "code"), [("n\n", 1), ("y\n", 0)])

@@ -9,7 +9,6 @@ run, and `destroy` must then leave zero resources.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
@@ -17,7 +16,6 @@ import botocore.client
 import pytest
 from botocore.exceptions import EndpointConnectionError
 from click.testing import CliRunner
-from moto import mock_aws
 
 from lambdactl.aws import is_write
 from lambdactl.cli import root
@@ -35,18 +33,12 @@ timeout = 10
 [[functions.hello.triggers]]
 bucket = "crash-uploads"
 """
+CONFIG = HELLO_ONLY   # the configured fixture's (conftest.py)
 # Writes of a clean cold `up` of HELLO_ONLY (checked by test_write_count).
 WRITES = [
     "CreateRole", "PutRolePolicy", "CreateLogGroup", "PutRetentionPolicy", "CreateFunction",
     "CreateBucket", "AddPermission", "PutBucketNotificationConfiguration",
 ]
-
-
-@pytest.fixture
-def hello(project: Path) -> Iterator[Path]:
-    (project / "lambdactl.toml").write_text(HELLO_ONLY)
-    with mock_aws():
-        yield project
 
 
 class Fault:
@@ -97,7 +89,7 @@ def snapshot() -> dict:
 EMPTY = {"functions": [], "roles": [], "policies": [], "log_groups": [], "buckets": [], "permissions": [], "notifications": []}
 
 
-def test_write_count(hello: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_write_count(configured: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     fault = Fault(None, False)
     fault.install(monkeypatch)
     assert cli("up") == 0
@@ -106,7 +98,7 @@ def test_write_count(hello: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.parametrize("after", [False, True], ids=["before-send", "answer-lost"])
 @pytest.mark.parametrize("k", range(len(WRITES)), ids=[f"crash-at-{i}-{w}" for i, w in enumerate(WRITES)])
-def test_up_converges_after_fault(hello: Path, monkeypatch: pytest.MonkeyPatch, k: int, after: bool) -> None:
+def test_up_converges_after_fault(configured: Path, monkeypatch: pytest.MonkeyPatch, k: int, after: bool) -> None:
     # The end state of a clean run, then back to nothing.
     assert cli("up") == 0
     clean = snapshot()
@@ -125,7 +117,7 @@ def test_up_converges_after_fault(hello: Path, monkeypatch: pytest.MonkeyPatch, 
 
 @pytest.mark.parametrize("after", [False, True], ids=["before-send", "answer-lost"])
 @pytest.mark.parametrize("k", range(len(WRITES)), ids=[f"crash-at-{i}-{w}" for i, w in enumerate(WRITES)])
-def test_destroy_after_fault_leaves_nothing(hello: Path, monkeypatch: pytest.MonkeyPatch, k: int, after: bool) -> None:
+def test_destroy_after_fault_leaves_nothing(configured: Path, monkeypatch: pytest.MonkeyPatch, k: int, after: bool) -> None:
     fault = Fault(WRITES[k], after)
     fault.install(monkeypatch)
     assert cli("up") == 1

@@ -6,17 +6,15 @@ nothing. Random throttling and 5xx as in tests/faults/test_throttling.py."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from tests.faults.test_crash_points import Fault, cli
 
-CALLS = """
+CONFIG = """
 [project]
 name = "crash"
 
@@ -31,13 +29,6 @@ schedule = "rate(5 minutes)"
 input = { job = "tick" }
 """
 WRITES = ["CreateFunctionUrlConfig", "AddPermission", "PutRule", "PutTargets"]
-
-
-@pytest.fixture
-def calls_project(project: Path) -> Iterator[Path]:
-    (project / "lambdactl.toml").write_text(CALLS)
-    with mock_aws():
-        yield project
 
 
 def snapshot() -> dict[str, Any]:
@@ -62,7 +53,7 @@ def snapshot() -> dict[str, Any]:
 EMPTY = {"functions": [], "urls": [], "statements": [], "rules": []}
 
 
-def test_write_count(calls_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_write_count(configured: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     fault = Fault(None, False)
     fault.install(monkeypatch)
     assert cli("up", "--yes") == 0
@@ -73,7 +64,7 @@ CASES = [(w, True) for w in WRITES] + [(w, False) for w in WRITES]
 
 
 @pytest.mark.parametrize(("at", "after"), CASES, ids=[f"{w}-{'answer-lost' if a else 'before-send'}" for w, a in CASES])
-def test_up_converges_after_fault(calls_project: Path, monkeypatch: pytest.MonkeyPatch, at: str, after: bool) -> None:
+def test_up_converges_after_fault(configured: Path, monkeypatch: pytest.MonkeyPatch, at: str, after: bool) -> None:
     assert cli("up", "--yes") == 0
     clean = snapshot()
     assert clean["urls"] and len(clean["statements"]) == 3 and clean["rules"][0][2] == [("lambdactl", '{"job":"tick"}')]
@@ -91,7 +82,7 @@ def test_up_converges_after_fault(calls_project: Path, monkeypatch: pytest.Monke
     assert snapshot() == EMPTY
 
 
-def test_up_and_destroy_survive_random_faults(calls_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_up_and_destroy_survive_random_faults(configured: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from tests.faults.test_throttling import Hostile
 
     h = Hostile(monkeypatch, 20261203)

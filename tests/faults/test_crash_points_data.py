@@ -4,17 +4,16 @@ converges to a clean run's end state and `destroy --delete-data` leaves nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from tests.faults.test_crash_points import Fault, cli
 
-DATA = """
+CONFIG = """
 [project]
 name = "crash"
 
@@ -37,13 +36,6 @@ WRITES = ["CreateTable", "UpdateTimeToLive", "UpdateContinuousBackups", "CreateB
           "PutBucketLifecycleConfiguration", "PutPublicAccessBlock"]
 
 
-@pytest.fixture
-def data(project: Path) -> Iterator[Path]:
-    (project / "lambdactl.toml").write_text(DATA)
-    with mock_aws():
-        yield project
-
-
 def snapshot() -> dict[str, Any]:
     ddb, s3, lam = (boto3.client(s, region_name="us-east-1") for s in ("dynamodb", "s3", "lambda"))
     tables = ddb.list_tables()["TableNames"]
@@ -61,7 +53,7 @@ def snapshot() -> dict[str, Any]:
     }
 
 
-def test_write_count(data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_write_count(configured: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     fault = Fault(None, False)
     fault.install(monkeypatch)
     assert cli("up") == 0
@@ -73,7 +65,7 @@ CASES = [(w, True) for w in WRITES] + [("CreateTable", False), ("CreateBucket", 
 
 
 @pytest.mark.parametrize(("at", "after"), CASES, ids=[f"{w}-{'answer-lost' if a else 'before-send'}" for w, a in CASES])
-def test_up_converges_after_fault(data: Path, monkeypatch: pytest.MonkeyPatch, at: str, after: bool) -> None:
+def test_up_converges_after_fault(configured: Path, monkeypatch: pytest.MonkeyPatch, at: str, after: bool) -> None:
     clean = converges_after(monkeypatch, at, after, snapshot)
     assert clean["tables"] and clean["buckets"] and clean["env"]
 
@@ -95,7 +87,7 @@ def converges_after(monkeypatch: pytest.MonkeyPatch, at: str, after: bool, snap:
     return clean
 
 
-def test_up_and_destroy_of_tables_and_buckets_survive_random_faults(data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_up_and_destroy_of_tables_and_buckets_survive_random_faults(configured: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """20% of calls throttled or 5xx (as tests/faults/test_throttling.py): botocore's
     retries carry the new writes and reads (CreateTable, the bucket settings, the waits)."""
     from tests.faults.test_throttling import Hostile

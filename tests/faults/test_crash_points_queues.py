@@ -6,18 +6,16 @@ calls throttled or 5xx, as tests/faults/test_throttling.py does."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from tests.faults.test_crash_points import Fault, cli
 from tests.faults.test_crash_points_data import converges_after, survives
 
-DATA = """
+CONFIG = """
 [project]
 name = "crash"
 
@@ -48,13 +46,6 @@ table = "history"
 WRITES = ["CreateQueue", "CreateEventSourceMapping"]
 
 
-@pytest.fixture
-def data(project: Path) -> Iterator[Path]:
-    (project / "lambdactl.toml").write_text(DATA)
-    with mock_aws():
-        yield project
-
-
 def snapshot() -> dict[str, Any]:
     sqs, lam = (boto3.client(s, region_name="us-east-1") for s in ("sqs", "lambda"))
     urls = sorted(sqs.list_queues().get("QueueUrls", []))
@@ -68,7 +59,7 @@ def snapshot() -> dict[str, Any]:
     }
 
 
-def test_write_count(data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_write_count(configured: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     fault = Fault(None, False)
     fault.install(monkeypatch)
     assert cli("up") == 0
@@ -80,12 +71,12 @@ CASES = [(w, after) for w in WRITES for after in (True, False)]
 
 
 @pytest.mark.parametrize(("at", "after"), CASES, ids=[f"{w}-{'answer-lost' if a else 'before-send'}" for w, a in CASES])
-def test_up_converges_after_fault(data: Path, monkeypatch: pytest.MonkeyPatch, at: str, after: bool) -> None:
+def test_up_converges_after_fault(configured: Path, monkeypatch: pytest.MonkeyPatch, at: str, after: bool) -> None:
     clean = converges_after(monkeypatch, at, after, snapshot)
     assert len(clean["queues"]) == 2 and len(clean["mappings"]) == 2 and clean["env"]
 
 
-def test_up_and_destroy_of_queues_and_mappings_survive_random_faults(data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_up_and_destroy_of_queues_and_mappings_survive_random_faults(configured: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from tests.faults.test_throttling import Hostile
 
     h = Hostile(monkeypatch, 20261203)

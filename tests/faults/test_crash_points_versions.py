@@ -6,17 +6,15 @@ Then the same project under 20% throttling and 5xx."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from tests.faults.test_crash_points import Fault, cli
 
-PROJECT = """
+CONFIG = """
 [project]
 name = "crash"
 
@@ -37,13 +35,6 @@ FIRST = ["PublishVersion", "CreateAlias", "PutFunctionEventInvokeConfig"]   # a 
 SECOND = ["PublishVersion", "UpdateAlias"]                                 # up after a code change
 
 
-@pytest.fixture
-def versioned(project: Path) -> Iterator[Path]:
-    (project / "lambdactl.toml").write_text(PROJECT)
-    with mock_aws():
-        yield project
-
-
 def change_code(project: Path) -> None:
     app = project / "functions/hello/app.py"
     app.write_text(app.read_text() + "\n# v2\n")
@@ -61,12 +52,12 @@ def snapshot() -> dict[str, Any]:
             "async": (cfg.get("MaximumRetryAttempts"), cfg["DestinationConfig"])}
 
 
-def test_write_count(versioned: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_write_count(configured: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     fault = Fault(None, False)
     fault.install(monkeypatch)
     assert cli("up") == 0
     assert set(FIRST) <= set(fault.writes) and fault.writes.count("PublishVersion") == 1
-    change_code(versioned)
+    change_code(configured)
     fault.writes.clear()
     assert cli("up") == 0
     assert sorted(fault.writes) == sorted(["UpdateFunctionCode", *SECOND])
@@ -77,12 +68,12 @@ CASES = [("first", w, a) for w in FIRST for a in (False, True)] + [("second", w,
 
 @pytest.mark.parametrize(("run", "at", "after"), CASES,
                          ids=[f"{r}-{w}-{'answer-lost' if a else 'before-send'}" for r, w, a in CASES])
-def test_up_converges_after_fault(versioned: Path, monkeypatch: pytest.MonkeyPatch, run: str, at: str, after: bool) -> None:
-    app = versioned / "functions/hello/app.py"
+def test_up_converges_after_fault(configured: Path, monkeypatch: pytest.MonkeyPatch, run: str, at: str, after: bool) -> None:
+    app = configured / "functions/hello/app.py"
     original = app.read_text()
     assert cli("up") == 0
     if run == "second":
-        change_code(versioned)
+        change_code(configured)
         assert cli("up") == 0
     clean = snapshot()
     assert len(clean["versions"]) == (3 if run == "second" else 2)   # $LATEST and each published once
@@ -94,7 +85,7 @@ def test_up_converges_after_fault(versioned: Path, monkeypatch: pytest.MonkeyPat
     fault.install(monkeypatch)
     assert cli("up") == (1 if run == "first" else 0)
     if run == "second":
-        change_code(versioned)
+        change_code(configured)
         fault.at, fault.writes = at, []
         assert cli("up") == 1
     fault.at = None
@@ -104,7 +95,7 @@ def test_up_converges_after_fault(versioned: Path, monkeypatch: pytest.MonkeyPat
     assert snapshot() == {"functions": []}
 
 
-def test_up_and_destroy_survive_random_faults(versioned: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_up_and_destroy_survive_random_faults(configured: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """20% of calls throttled or 5xx (tests/faults/test_throttling.py): botocore's retries
     carry PublishVersion, CreateAlias/UpdateAlias and PutFunctionEventInvokeConfig."""
     from tests.faults.test_throttling import Hostile
@@ -112,7 +103,7 @@ def test_up_and_destroy_survive_random_faults(versioned: Path, monkeypatch: pyte
     h = Hostile(monkeypatch, 20261215)
     for run in range(6):
         assert cli("up") == 0, f"run {run}: up"
-        change_code(versioned)
+        change_code(configured)
         assert cli("up") == 0, f"run {run}: second up"
         h.on = False
         state = snapshot()

@@ -8,6 +8,9 @@ import json
 import time
 from typing import Any
 
+import pytest
+
+from lambdactl.local import dead_letter, destinations
 from tests.local.test_local_qualifiers import queue
 
 
@@ -42,3 +45,22 @@ def test_removing_it_clears_it(aws: Any, make_function: Any) -> None:
     lam.get_waiter("function_active_v2").wait(FunctionName=name)
     lam.update_function_configuration(FunctionName=name, DeadLetterConfig={"TargetArn": ""})
     assert "DeadLetterConfig" not in lam.get_function_configuration(FunctionName=name)
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    (b'{"errorMessage": "boom", "errorType": "E"}', "boom"),
+    (b'{"errorType": "E"}', '{"errorType": "E"}'),     # JSON without errorMessage: the answer
+    (b"[1, 2]", "[1, 2]"),
+    (b"not json \xff", "not json \ufffd"),
+    (b"", "Unhandled"),                                # no answer: the condition
+])
+def test_the_error_message_lambda_puts_on_a_dead_lettered_event(body: bytes, message: str) -> None:
+    assert dead_letter.error_message(body, "Unhandled") == message
+
+
+def test_a_destination_record_carries_payload_and_answer_as_json_else_text() -> None:
+    """The same decoding as error_message's (destinations.decoded)."""
+    r = destinations.record("arn:aws:lambda:us-east-1:123456789012:function:f", "$LATEST", "rid",
+                            b'{"order": 7}', b"plain \xff", "Unhandled", "RetriesExhausted", 1)
+    assert (r["requestPayload"], r["responsePayload"]) == ({"order": 7}, "plain \ufffd")
+    assert destinations.record("f", "1", "rid", b"", b"", None, "Success", 1)["responsePayload"] is None

@@ -190,7 +190,7 @@ def _apply(app: App, kinds: tuple[str, ...], key: str | None) -> list[FunctionRe
             ctx.progress = upload_progress(term, status)
             with ThreadPoolExecutor(max_workers=max(1, min(PARALLEL_FUNCTIONS, len(todo)))) as pool:
                 list(pool.map(run, todo))
-    ctx.project_later()   # the project's steps run alongside the chains (queues) are done too
+    ctx.alongside.wait()   # the project's steps run alongside the chains (queues) are done too
     term.debug(
         f"{time.monotonic() - app.started:.2f} s; API calls: {ctx.aws.counter.reads} reads, "
         f"{ctx.aws.counter.writes} writes"

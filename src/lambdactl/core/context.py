@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lambdactl import layers as layermod
+from lambdactl.core.executor import Alongside
 from lambdactl.state import Journal, may_know
 from lambdactl.triggers.s3_write import Writes
 
@@ -39,7 +40,7 @@ class Context:
     streams: dict[str, str] = field(default_factory=dict)   # tables' stream ARNs, read or made (refs.py)
     project_steps: list[Any] = field(default_factory=list)  # this run's project-level plan (tables)
     published: dict[str, str] = field(default_factory=dict)  # function key -> the version this run published
-    project_later: Callable[[], None] = lambda: None   # waits for the steps run alongside (queues: graph.py)
+    alongside: Alongside = field(default_factory=Alongside)   # the project steps run beside the chains (graph.py)
 
     @property
     def journal(self) -> Journal:

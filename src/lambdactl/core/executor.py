@@ -9,7 +9,7 @@ finish. Failures are returned, first one first.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -65,23 +65,49 @@ def run_parallel(reads: list[Callable[[], Any]], stores: list[Callable[[Any], No
             store(fut.result())
 
 
-def run_later(work: Callable[[], None]) -> Callable[[], None]:
-    """Start WORK in a thread now; -> a function that waits for it and re-raises its
-    failure (each time it is called: whoever needs WORK done learns it failed)."""
-    failure: list[BaseException] = []
+class Alongside:
+    """Work run in a thread beside the caller's (the project steps made alongside the
+    function chains: core/graph.py). Each of its parts, named by a key, can be waited
+    for on its own (a chain's step waits for the ones it names), or all of it."""
 
-    def run() -> None:
-        try:
-            work()
-        except BaseException as exc:  # noqa: BLE001 - raised in the thread that waits
-            failure.append(exc)
+    def __init__(self) -> None:
+        self._parts: dict[Hashable, threading.Event] = {}
+        self._made: set[Hashable] = set()
+        self._failures: list[BaseException] = []
+        self._thread: threading.Thread | None = None
 
-    thread = threading.Thread(target=run, name="lambdactl-later", daemon=True)
-    thread.start()
+    def start(self, keys: Iterable[Hashable], work: Callable[[Callable[[Hashable], None]], None]) -> None:
+        """Start WORK(made) in a thread now; WORK calls made(key) as each part KEYS names is done."""
+        self._parts = {k: threading.Event() for k in keys}
 
-    def wait() -> None:
-        thread.join()
-        if failure:
-            raise failure[0]
+        def made(key: Hashable) -> None:
+            self._made.add(key)
+            self._parts[key].set()
 
-    return wait
+        def run() -> None:
+            try:
+                work(made)
+            except BaseException as exc:  # noqa: BLE001 - raised in the threads that wait
+                self._failures.append(exc)
+            finally:
+                for part in self._parts.values():   # what was not made stops waiting too
+                    part.set()
+
+        self._thread = threading.Thread(target=run, name="lambdactl-alongside", daemon=True)
+        self._thread.start()
+
+    def wait(self, keys: Iterable[Hashable] | None = None) -> None:
+        """Wait for the parts KEYS names (a key not started here: nothing to wait for), or
+        for all of the work; re-raise its failure if a part waited for was not made (each
+        time: whoever needs it learns it failed)."""
+        if keys is None:
+            if self._thread:
+                self._thread.join()
+            if self._failures:
+                raise self._failures[0]
+            return
+        for key in keys:
+            if key in self._parts:
+                self._parts[key].wait()
+                if key not in self._made:
+                    raise self._failures[0]

@@ -5,14 +5,19 @@ Within a function's chain each step starts as soon as what its kind NEEDS exists
 the role, the log group and the bucket at once; the function once its role
 exists; the S3 permission once the function exists; the notification once the
 permission and the bucket exist. A round trip is the unit of cost.
+
+Project steps whose names and ARNs are computed (queues, buckets: ALONGSIDE) run
+alongside the chains; a chain's step that names one (a kind's create_after: a
+mapping's queue, a notification's bucket, a function's dead-letter queue) waits
+for that one before its create or update, and for nothing else.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
-from lambdactl.core.executor import run_graph, run_later
+from lambdactl.core.executor import run_graph
 from lambdactl.core.kind import Desired
 from lambdactl.kinds import FUNCTION_KINDS, KINDS, PROJECT_KINDS, role
 
@@ -50,12 +55,11 @@ def execute_project(ctx: Context, steps: list[Step], on_step: Callable[[Step, st
     function's environment and policy may name what they make (a stream's ARN).
     Those of a kind marked ALONGSIDE (queues, buckets, tables without a new stream:
     their names and ARNs are computed) run alongside the chains instead, off the
-    critical path: ctx.project_later() waits for them (a mapping does, before it
-    names the queue; an S3 notification, before it writes to the bucket)."""
+    critical path (ctx.alongside): a chain's step waits for those it names (execute)."""
     todo = [s for s in steps if s.writes]
     later = [s for s in todo if alongside(s)]
     if later:
-        ctx.project_later = run_later(lambda: _run(ctx, later, on_step))
+        ctx.alongside.start([(s.kind, s.name) for s in later], lambda made: _run(ctx, later, on_step, made))
     _run(ctx, [s for s in todo if s not in later], on_step)
 
 
@@ -67,9 +71,12 @@ def alongside(step: Step) -> bool:
     return bool(flag(step) if callable(flag) else flag)
 
 
-def _run(ctx: Context, todo: list[Step], on_step: Callable[[Step, str], None] | None) -> None:
+def _run(ctx: Context, todo: list[Step], on_step: Callable[[Step, str], None] | None,
+         made: Callable[[tuple[str, str]], None] | None = None) -> None:
     def apply(step: Step, ready: Callable[[], None]) -> None:
         KINDS[step.kind].apply(ctx, None, step, ready)  # type: ignore[arg-type]
+        if made:
+            made((step.kind, step.name))
         if on_step:
             on_step(step, "done")
 
@@ -105,6 +112,8 @@ def execute(ctx: Context, fn: Function, steps: list[Step], pkg: Package | None,
     def apply(step: Step, ready: Callable[[], None]) -> None:
         if on_step:
             on_step(step, "start")
+        if step.action != "delete":
+            ctx.alongside.wait(create_after(want, step))
         KINDS[step.kind].apply(ctx, want, step, ready)
         if on_step:
             on_step(step, "done")
@@ -112,3 +121,10 @@ def execute(ctx: Context, fn: Function, steps: list[Step], pkg: Package | None,
     failures = run_graph(todo, needs, apply)
     if failures:
         raise failures[0]
+
+
+def create_after(want: Desired, step: Step) -> Iterable[tuple[str, str]]:
+    """The project steps (kind, name) STEP's create or update waits for: its kind's
+    create_after (core/kind.py); destroy's order reads NEEDS alone."""
+    after = getattr(KINDS[step.kind], "create_after", None)
+    return after(want, step) if after else ()

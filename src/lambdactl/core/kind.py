@@ -3,6 +3,14 @@
 A kind is one module: its NAME (the step kind), what it NEEDS done first within
 a function's chain, a pure PLAN from what is wanted and what was read to steps,
 APPLY (one step's calls, the only place that writes) and DELETE (destroy's step).
+
+NEEDS orders both ways: at create a step waits for the steps of its function of
+those kinds, and destroy reverses it (core/delete_order.py). What a step needs only
+at create is its kind's optional create_after(want, step) -> (kind, name) pairs:
+project steps made alongside the chains (core/graph.py: a mapping's queue, a
+notification's [buckets.NAME], a function's dead-letter queue) that it waits for
+before a create or update. Destroy ignores it: a queue is not held until every
+function that names it is gone.
 """
 
 from __future__ import annotations

@@ -99,7 +99,6 @@ class _Reads:
         self.want_role = bool({"role", "function"} & self.kinds)
         # What the journal knows, read once: {} at no round trip when it cannot know this target.
         self.seen = snapshot if snapshot is not None else ctx.journal.resources()
-        self.journal_keys = set(self.seen)
 
     def expected(self, kind: str, name: str) -> bool:
         return self.known is None or f"{kind}:{name}" in self.known
@@ -178,13 +177,13 @@ class _Reads:
     def journaled(self, kind: str, name: str, prefix: bool = False) -> bool:
         """Does the journal know KIND:NAME (or, with PREFIX, any KIND:NAME…)?"""
         if prefix:
-            return any(k.startswith(f"{kind}:{name}") for k in self.journal_keys)
-        return f"{kind}:{name}" in self.journal_keys
+            return any(k.startswith(f"{kind}:{name}") for k in self.seen)
+        return f"{kind}:{name}" in self.seen
 
     def mappings(self, fn: Function, o: Observed, first: bool) -> None:
         """A function's mappings: read when it has sqs/dynamodb triggers or the journal
         knows some of them, and (JOURNAL_HINTS) the journal knows the function."""
-        some = fn.mappings or any(e["kind"] == mapping.NAME and e["name"].startswith(f"{fn.name}/") for e in self.seen.values())
+        some = fn.mappings or self.journaled(mapping.NAME, f"{fn.name}/", prefix=True)
         if "mapping" in self.kinds and some and self.expected("function", fn.name) == first:
             self.add("lambda", mapping.observe, fn.name, partial(setattr, o, "mappings"))
 

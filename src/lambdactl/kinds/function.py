@@ -19,9 +19,15 @@ if TYPE_CHECKING:
     from lambdactl.core.observe import Observed
 
 NAME = "function"
-# the role must exist (not its policy), layers be published. A dead-letter queue (made
-# alongside the chains) is waited for in apply; deleted first, it only dangles a moment.
+# the role must exist (not its policy), layers be published. A dead-letter queue is not
+# among them: deleted first, it only dangles a moment (create_after waits for it).
 NEEDS: tuple[str, ...] = ("role", "layer", "staging")
+
+
+def create_after(want: Desired, step: Step) -> tuple[tuple[str, str], ...]:
+    """Its dead-letter queue, if made alongside the chains: AWS checks the target."""
+    arn = want.fn.dead_letter_queue   # resolved: an SQS ARN
+    return (("queue", arn.rsplit(":", 1)[-1]),) if arn else ()
 
 
 def plan(facts: Facts, want: Desired, have: Observed) -> list[Step]:
@@ -58,8 +64,6 @@ def apply(ctx: Context, want: Desired, step: Step, ready: Callable[[], None]) ->
     fn = ctx.layers.resolved(a.client("lambda"), j, ctx.project, want.fn,   # [layers.NAME] -> version ARNs
                              stagemod.layer_content(ctx))
     code = stagemod.code_for(ctx, fn, pkg, step, step.data if isinstance(step.data, stagemod.StagingState) else None)  # bytes, or a staged S3 object
-    if fn.dead_letter_queue:
-        ctx.project_later()   # its [queues.NAME] is made alongside the chains (graph.execute_project)
     if step.action == "create":
         j.record(NAME, fn.name, "creating", function=fn.key)
         resp = fnmod.create(a.client("lambda"), fn, ctx.role_arn(fn), code, ctx.tags, sleep=ctx.sleep)

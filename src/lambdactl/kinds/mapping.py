@@ -35,6 +35,13 @@ GONE = "ResourceNotFoundException"
 # permissions to call ReceiveMessage on SQS" (IAM propagation): retried briefly.
 NOT_YET_PERMITTED = "does not have permissions"
 PERMISSION_BUDGET = 60.0   # s
+SOURCE_KINDS = {"sqs": "queue", "dynamodb": "table"}   # a label's service -> the kind that makes the source
+
+
+def create_after(want: Desired, step: Step) -> tuple[tuple[str, str], ...]:
+    """The queue or table it reads, if made alongside the chains."""
+    service, source = step.name.split(":", 1)
+    return ((SOURCE_KINDS[service], source),)
 
 
 @dataclass(frozen=True)
@@ -163,7 +170,6 @@ def apply(ctx: Context, want: Desired, step: Step, ready: Callable[[], None]) ->
         j.forget(NAME, name)
         return
     m = next(x for x in fn.mappings if x.label == step.name)   # resolved: its ARN is known now
-    ctx.project_later()   # the queue it reads exists (created alongside: graph.execute_project)
     if step.action == "create":
         j.record(NAME, name, "creating", function=fn.key)
         uuid = create(lam, fn.name, m, ctx.tags, ctx.sleep)

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 NAME = "project_bucket"
 NEEDS: tuple[str, ...] = ()
 SCOPE = "project"
-ALONGSIDE = True   # its name and ARN are computed; an S3 notification waits for it (s3_notification.apply)
+ALONGSIDE = True   # its name and ARN are computed; an S3 notification waits for it (s3_notification.create_after)
 
 KEYS = {"name", "versioning", "expire_days", "block_public_access"}
 BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")

@@ -20,6 +20,11 @@ NAME = "notification"
 NEEDS: tuple[str, ...] = ("permission", "bucket", "project_bucket")   # a trigger may name a [buckets.NAME]
 
 
+def create_after(want: Desired, step: Step) -> tuple[tuple[str, str], ...]:
+    """The bucket, if a [buckets.NAME] made alongside the chains."""
+    return (("project_bucket", step.name.removeprefix("s3://")),)
+
+
 @dataclass(frozen=True)
 class NotificationData:
     ours: list[dict[str, Any]]            # our entries for the bucket
@@ -58,7 +63,6 @@ def plan(facts: Facts, want: Desired, have: Observed) -> list[Step]:
 def apply(ctx: Context, want: Desired, step: Step, ready: Callable[[], None]) -> None:
     bucket, fn, data = step.name.removeprefix("s3://"), want.fn, step.data
     assert isinstance(data, NotificationData)
-    ctx.project_later()   # a [buckets.NAME] it names may be made alongside the chains (graph.execute_project)
     ctx.journal.record(NAME, f"{bucket}#{fn.name}", "created", function=fn.key, bucket=bucket)
     ctx.s3_writes.update(ctx.aws.client("s3"), bucket, fn.name, data.ours,
                          observed=data.observed, sleep=ctx.sleep)

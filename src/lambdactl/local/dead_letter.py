@@ -13,9 +13,10 @@ ErrorMessage (String: the first 1 KB of the error).
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
+
+from lambdactl.local.destinations import decoded, send_to_queue
 
 log = logging.getLogger("lambdactl.sandbox")
 _KEY = "_lambdactl_dead_letter"   # on moto's LambdaFunction: the TargetArn, "" for none
@@ -53,10 +54,7 @@ def attributes(request_id: str, status: int, error: str) -> dict[str, dict[str, 
 
 def error_message(body: bytes, condition: str) -> str:
     """The errorMessage of a failed invocation's answer (BODY), else BODY, else CONDITION."""
-    try:
-        doc = json.loads(body)
-    except ValueError:
-        doc = None
+    doc = decoded(body)
     if isinstance(doc, dict) and doc.get("errorMessage"):
         return str(doc["errorMessage"])
     return body.decode("utf-8", "replace") or condition
@@ -66,8 +64,6 @@ def send(arn: str, payload: bytes, request_id: str, body: bytes, condition: str,
     """PAYLOAD (the event) to the dead-letter queue ARN names, its retries spent (BODY: the
     last answer; STATUS: Invoke's, 200 for a function error); a failure logged (Lambda
     drops the event)."""
-    from lambdactl.local.destinations import send_to_queue
-
     error = error_message(body, condition)
     try:
         if arn.split(":")[2] != "sqs":

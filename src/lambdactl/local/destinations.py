@@ -30,13 +30,14 @@ def record(function_arn: str, version: str, request_id: str, payload: bytes, bod
                            # qualified, as Lambda gives it: ...:function:NAME:$LATEST or :N
                            "functionArn": function_arn if function_arn.endswith(f":{version}")
                            else f"{function_arn}:{version}"},
-        "requestPayload": _json(payload),
+        "requestPayload": decoded(payload),
         "responseContext": context,
-        "responsePayload": _json(body) if body else None,
+        "responsePayload": decoded(body) if body else None,
     }
 
 
-def _json(raw: bytes) -> Any:
+def decoded(raw: bytes) -> Any:
+    """RAW (a payload, an invocation's answer) as JSON if it is, else as text."""
     try:
         return json.loads(raw)
     except ValueError:
