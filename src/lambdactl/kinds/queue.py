@@ -1,8 +1,9 @@
 """Kind: an SQS queue the project owns ([queues.NAME]; sqs.py makes the calls).
 
 A project-level kind like kinds/table.py: planned once per run, before the
-function chains, and created alongside them (nothing of a function waits for a
-queue but its mapping). A queue with a dead-letter queue is created after it
+function chains, and created alongside them (only what names a queue waits for
+it: a mapping reading it, a function whose dead-letter queue it is; their kinds'
+create_after). A queue with a dead-letter queue is created after it
 (its RedrivePolicy names the DLQ's ARN, which must exist).
 """
 
