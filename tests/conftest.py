@@ -79,6 +79,15 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
+def aws(project: Path) -> Iterator[None]:
+    """moto in process for the example project: every AWS call of the test lands there."""
+    from moto import mock_aws
+
+    with mock_aws():
+        yield
+
+
+@pytest.fixture
 def calls(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
     """Every API call, counted below lambdactl (at botocore's client), by operation."""
     seen: Counter[str] = Counter()

@@ -6,22 +6,14 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from moto import mock_aws
 
 from tests.test_provision import HELLO, client, refused_before_any_call, run, writes
 
 ARN = "arn:aws:lambda:us-east-1:123456789012:function:"
 QUEUE = "arn:aws:sqs:us-east-1:123456789012:dlq"
-
-
-@pytest.fixture
-def aws(project: Path) -> Iterator[None]:
-    with mock_aws():
-        yield
 
 
 def with_async(project: Path, value: str, key: str = "async") -> None:

@@ -23,7 +23,6 @@ from lambdactl.kinds import function, mapping, project_bucket, queue, s3_notific
 from tests.test_dead_letter import with_dlq
 from tests.test_provision import HELLO, client, run
 from tests.test_queues import JOBS, QUEUES, with_queue_trigger
-from tests.test_queues import aws as aws  # noqa: F401 - the moto fixture
 from tests.test_tables import BUCKETS, add
 
 HELD = 1.0   # s: how long a project step is held for its dependent to start

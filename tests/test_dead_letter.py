@@ -10,11 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_async import aws, with_async
+from tests.test_async import with_async
 from tests.test_provision import HELLO, client, refused_before_any_call, run, writes
 
 QUEUE = "arn:aws:sqs:us-east-1:123456789012:"
-__all__ = ["aws"]   # the fixture
 
 
 def with_dlq(project: Path, value: str) -> None:

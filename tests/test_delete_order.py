@@ -15,7 +15,6 @@ from lambdactl.kinds.s3_notification import Unhook
 from lambdactl.triggers.s3 import BucketState
 from tests.test_provision import client, run
 from tests.test_tables import HISTORY, add
-from tests.test_tables import aws as aws  # noqa: F401 - the moto fixture
 
 KEYS = {"p-a": "a", "p-b": "b"}
 

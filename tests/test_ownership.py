@@ -6,21 +6,12 @@ from __future__ import annotations
 import json
 import shutil
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from moto import mock_aws
 
 from lambdactl.core import ownership
 from tests.test_provision import BUCKET, HELLO, client, run, writes
-
-
-@pytest.fixture
-def aws(project: Path) -> Iterator[None]:
-    with mock_aws():
-        yield
-
 
 FOREIGN_QUEUE = "arn:aws:sqs:us-east-1:123456789012:theirs"
 

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
 import botocore.client
 import pytest
 from click.testing import CliRunner, Result
-from moto import mock_aws
 
 from lambdactl.aws import is_write
 from lambdactl.cli import root
@@ -19,12 +17,6 @@ from tests.faults.test_crash_points import HELLO_ONLY
 
 BUCKET = "lambdactl-demo-uploads"
 HELLO = "lambdactl-demo-hello"
-
-
-@pytest.fixture
-def aws(project: Path) -> Iterator[None]:
-    with mock_aws():
-        yield
 
 
 def run(*args: str, code: int = 0) -> Result:

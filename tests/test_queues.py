@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from moto import mock_aws
 
 from tests.test_provision import HELLO, client, run, writes
 
@@ -31,12 +29,6 @@ batch_size = 5
 batching_window = 1
 report_batch_item_failures = true
 """
-
-
-@pytest.fixture
-def aws(project: Path) -> Iterator[None]:
-    with mock_aws():
-        yield
 
 
 def with_queue_trigger(project: Path, trigger: str = SQS_TRIGGER) -> None:

@@ -7,12 +7,10 @@ import contextlib
 import json
 import threading
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from moto import mock_aws
 
 from tests.test_provision import HELLO, client, run, writes
 
@@ -25,12 +23,6 @@ ttl = "expires_at"
 stream = "NEW_IMAGE"
 point_in_time_recovery = true
 """
-
-
-@pytest.fixture
-def aws(project: Path) -> Iterator[None]:
-    with mock_aws():
-        yield
 
 
 def add(project: Path, text: str) -> None:

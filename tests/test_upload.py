@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
 import pytest
 from click.testing import CliRunner, Result
-from moto import mock_aws
 
 from lambdactl.cli import root
 from lambdactl.commands.upload import object_key
@@ -43,12 +41,6 @@ def test_object_key_rules() -> None:
         object_key(fn(Trigger(bucket="b", events=("s3:ObjectRemoved:*",))), "x", None)
     two = fn(Trigger(bucket="b1", suffix=".csv"), Trigger(bucket="b2", suffix=".txt"))
     assert object_key(two, "a.txt", None)[0].bucket == "b2"
-
-
-@pytest.fixture
-def aws(project: Path) -> Iterator[None]:
-    with mock_aws():
-        yield
 
 
 def test_upload_puts_the_file(aws: None, project: Path) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.test_invocation_surfaces import LIST, aws, on_the_alias  # noqa: F401 - aws: a fixture
+from tests.test_invocation_surfaces import LIST, on_the_alias
 from tests.test_provision import client, run, writes
 
 pytestmark = pytest.mark.usefixtures("aws")   # in moto

@@ -7,21 +7,13 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from moto import mock_aws
 
 from tests.test_provision import HELLO, client, refused_before_any_call, run, writes
 
 LIST = "lambdactl-demo-list-buckets"
-
-
-@pytest.fixture
-def aws(project: Path) -> Iterator[None]:
-    with mock_aws():
-        yield
 
 
 def with_url(project: Path, url: str | None) -> None:

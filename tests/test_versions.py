@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from moto import mock_aws
 
 from tests.test_provision import HELLO, client, refused_before_any_call, run, writes
 
@@ -18,12 +16,6 @@ LIVE = """
 [functions.hello.aliases.live]
 version = "latest-published"
 """
-
-
-@pytest.fixture
-def aws(project: Path) -> Iterator[None]:
-    with mock_aws():
-        yield
 
 
 def configure(project: Path, hello_extra: str = "publish = true\n", tail: str = LIVE) -> None:
