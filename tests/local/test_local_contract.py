@@ -236,6 +236,8 @@ def test_speedups_patch_what_moto_calls_per_request(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(moto.core.responses, "method_names_from_class",
                         moto.core.responses.method_names_from_class)
     monkeypatch.setattr(moto.core.responses, "parse_qsl", moto.core.responses.parse_qsl)
+    base = moto.core.responses.BaseResponse
+    monkeypatch.setattr(base, "_enrich_response", base.__dict__["_enrich_response"])
     assert "parse_qsl(\n                                self.body, keep_blank_values=True" in inspect.getsource(
         moto.core.responses.BaseResponse.setup_class)
     speedups.install()
@@ -246,3 +248,31 @@ def test_speedups_patch_what_moto_calls_per_request(monkeypatch: pytest.MonkeyPa
     assert moto.core.responses.method_names_from_class(LambdaResponse) == methods
     assert moto.core.responses.method_names_from_class(LambdaResponse) is \
         moto.core.responses.method_names_from_class(LambdaResponse)  # computed once
+
+
+def test_speedups_skip_the_request_id_expression_where_it_cannot_match(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """moto runs a regular expression over every response body to put the request id in
+    an XML <RequestId>; speedups.py runs it only on bodies that have one."""
+    import re
+
+    import moto.core.responses
+    from moto.core.responses import BaseResponse
+
+    from lambdactl.local import speedups
+
+    assert 're.sub(r"(?<=<RequestId>).*(?=<\\/RequestId>)", request_id, body)' in inspect.getsource(
+        moto.core.responses)
+    monkeypatch.setattr(BaseResponse, "_enrich_response", BaseResponse.__dict__["_enrich_response"])
+    speedups.install()
+    bodies: list[object] = []
+    original_sub = re.sub
+    monkeypatch.setattr(re, "sub", lambda p, r, body, *a, **k: bodies.append(body) or original_sub(p, r, body, *a, **k))
+    events = '{"events": [' + ", ".join(['{"message": "uploaded k.txt"}'] * 400) + "]}"
+    headers, body = BaseResponse._enrich_response({"status": 200}, events)
+    assert body == events and headers["status"] == "200" and len(headers["x-amzn-requestid"]) == 52
+    assert BaseResponse._enrich_response({}, b"<RequestId>x</RequestId>")[1] == b"<RequestId>x</RequestId>"
+    headers, xml = BaseResponse._enrich_response({}, "<R><RequestId>old</RequestId></R>")
+    assert xml == f"<R><RequestId>{headers['x-amzn-requestid']}</RequestId></R>"
+    assert events not in bodies and "<R><RequestId>old</RequestId></R>" in bodies

@@ -12,7 +12,6 @@ The server only moves bytes; what they mean is decided by its ``RuntimeHost``.
 
 from __future__ import annotations
 
-import http.client
 import json
 import logging
 import socket
@@ -23,6 +22,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Protocol
 
+from lambdactl.local.httpparse import LeanParse
 from lambdactl.local.streams import sink
 
 log = logging.getLogger("lambdactl.sandbox")
@@ -63,12 +63,11 @@ class _Server(ThreadingHTTPServer):
         log.warning("runtime API: %s: %s", type(exc).__name__, exc)
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(LeanParse, BaseHTTPRequestHandler):
     # HTTP/1.1 so that curl's "Expect: 100-continue" on larger posts is answered
     # at once instead of costing the runtime client a one-second wait.
     protocol_version = "HTTP/1.1"
     server: _Server
-    raw_requestline: bytes  # set by handle_one_request
 
     def setup(self) -> None:
         super().setup()
@@ -78,26 +77,6 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:
         return  # one line per request would drown the sandbox log
-
-    def parse_request(self) -> bool:
-        """http.server's, without its email parser (two requests per invocation, each
-        ~0.15 ms of CPU there): the request line, then header lines, for awslambdaric's
-        well-formed HTTP/1.1; anything else goes to http.server's own parser."""
-        self.requestline = line = str(self.raw_requestline, "iso-8859-1").rstrip("\r\n")
-        parts = line.split(" ")
-        if len(parts) != 3 or parts[2] not in ("HTTP/1.0", "HTTP/1.1"):
-            return super().parse_request()
-        self.command, self.path, self.request_version = parts
-        self.headers = headers = http.client.HTTPMessage()
-        while (raw := self.rfile.readline(65537)) not in (b"\r\n", b"\n", b""):
-            name, _, value = raw.decode("iso-8859-1").partition(":")
-            headers[name.strip()] = value.strip()
-        connection = headers.get("Connection", "").lower()
-        self.close_connection = connection == "close" or (
-            parts[2] == "HTTP/1.0" and connection != "keep-alive")
-        if headers.get("Expect", "").lower() == "100-continue":
-            self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")  # curl's larger posts wait for it
-        return True
 
     def send_response(self, code: int, message: str | None = None) -> None:
         self.send_response_only(code, message)  # no Server/Date headers, no log line

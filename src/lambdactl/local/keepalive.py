@@ -1,0 +1,96 @@
+"""HTTP/1.1 keep-alive for the sandbox server, which werkzeug's dev server turns off.
+
+werkzeug answers every request with ``Connection: close`` because http.server cannot
+skip a body the application left unread before the next request line. So each
+boto3 call (lambdactl's, a handler's) paid a new TCP connection and the server a new
+thread: measured on the warm invoke loop (py-spy), thread start and accept were ~7%
+of the server's request time, and the client's connection setup more. ``KeepAlive``
+reads a small body itself before the application runs (so the next request line is
+next on the stream), keeps the connection when the response's framing is known
+(Content-Length that matches what was written, chunked, HEAD), and closes it in
+every other case, as before: HTTP/1.0, ``Connection: close``, a chunked or large
+request body, a response whose length does not add up.
+"""
+
+from __future__ import annotations
+
+import io
+import socket
+from http.server import BaseHTTPRequestHandler
+from typing import Any
+
+BODY_LIMIT = 1 << 20   # larger request bodies (layers, big objects) stream, then close
+
+
+class _Counted:
+    """The handler's wfile, counting what is written through it."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner, self.written = inner, 0
+
+    def write(self, data: bytes) -> int:
+        self.written += len(data)
+        return int(self.inner.write(data))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+class KeepAlive(BaseHTTPRequestHandler):
+    """Mix in before werkzeug's WSGIRequestHandler (moto's MotoRequestHandler)."""
+
+    _keep = False
+    _length: int | None = None
+    _body_at = 0
+    _stream: Any = None
+
+    def setup(self) -> None:
+        super().setup()
+        # werkzeug writes headers and body apart; on a kept connection Nagle's algorithm
+        # and the client's delayed ACK would hold the body ~40 ms (closing flushed it).
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.wfile = _Counted(self.wfile)  # type: ignore[assignment]
+
+    def make_environ(self) -> dict[str, Any]:
+        environ: dict[str, Any] = super().make_environ()  # type: ignore[misc]
+        self._keep, self._length = False, None
+        length = str(environ.get("CONTENT_LENGTH") or "0")
+        if self.close_connection or "wsgi.input_terminated" in environ or not length.isdigit() \
+                or int(length) > BODY_LIMIT:
+            return environ   # chunked, large or unknown: werkzeug streams it, then closes
+        body = self.rfile.read(int(length)) if int(length) else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        self._keep = len(body) == int(length)
+        if self._keep:
+            # After the response werkzeug reads whatever the socket holds and drops it
+            # (the rest of an unread body, it assumes): on a kept connection that is the
+            # next request. It finds nothing to read until the request is over.
+            self._stream, self.rfile = self.rfile, io.BytesIO()
+        return environ
+
+    def send_header(self, keyword: str, value: str) -> None:
+        name = keyword.lower()
+        if self._keep and name == "connection" and value.lower() == "close":
+            return   # werkzeug's blanket close; decided after the response (below)
+        if name == "content-length":
+            self._length = int(value) if value.isdigit() else -1
+        super().send_header(keyword, value)
+
+    def end_headers(self) -> None:
+        super().end_headers()
+        self._body_at = self._written()
+
+    def handle_one_request(self) -> None:
+        self._keep, self._length, self._stream = False, None, None
+        try:
+            super().handle_one_request()
+        finally:
+            if self._stream is not None:
+                self.rfile = self._stream
+        framed = self.command == "HEAD" or self._length is None \
+            or self._written() - self._body_at == self._length
+        if not (self._keep and framed):
+            self.close_connection = True
+
+    def _written(self) -> int:
+        return self.wfile.written if isinstance(self.wfile, _Counted) else 0

@@ -1,0 +1,72 @@
+"""The sandbox server keeps HTTP/1.1 connections (local/keepalive.py): werkzeug closed
+each after one request, so every boto3 call paid a new connection and a server thread.
+Whatever a request leaves unread, the next one on the connection is read intact."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+
+from lambdactl.local import control
+
+
+def _conn(sandbox: control.SandboxInfo) -> http.client.HTTPConnection:
+    return http.client.HTTPConnection("127.0.0.1", sandbox.port, timeout=10)
+
+
+def _refused(conn: http.client.HTTPConnection, body: bytes = b"") -> http.client.HTTPResponse:
+    """An unsigned request: the sandbox refuses it without reading its body."""
+    conn.request("POST", "/2015-03-31/functions/x/invocations", body,
+                 {"Content-Type": "application/json"})
+    reply = conn.getresponse()
+    assert reply.status == 403 and b"not signed" in reply.read()
+    return reply
+
+
+def test_one_connection_serves_many_requests(sandbox: control.SandboxInfo) -> None:
+    conn = _conn(sandbox)
+    first = _refused(conn, b'{"unread": "' + b"x" * 5000 + b'"}')
+    assert first.getheader("Connection") is None   # HTTP/1.1: kept
+    sock = conn.sock
+    for _ in range(3):
+        _refused(conn)
+    assert conn.sock is sock   # http.client reconnects when the server closes: it did not
+    conn.close()
+
+
+def test_boto3_reuses_its_connection(sandbox: control.SandboxInfo) -> None:
+    logs = control.client(sandbox, "logs")   # a fresh client: its own connection pool
+    logs.describe_log_groups()
+    pool = logs._endpoint.http_session._manager.connection_from_url(sandbox.endpoint)
+    conn = pool.pool.queue[-1]   # back in the pool; urllib3 reconnects it if the server closed
+    sock = conn.sock
+    for _ in range(3):
+        logs.describe_log_groups()
+    assert sock is not None and conn.sock is sock and pool.num_connections == 1
+
+
+def test_closes_as_before_when_it_cannot_keep(sandbox: control.SandboxInfo) -> None:
+    def raw(request: bytes) -> bytes:
+        with socket.create_connection(("127.0.0.1", sandbox.port), timeout=10) as sock:
+            sock.sendall(request)
+            chunks = []
+            while chunk := sock.recv(65536):   # ends: the server closes the connection
+                chunks.append(chunk)
+        return b"".join(chunks)
+
+    old = raw(b"GET / HTTP/1.0\r\nHost: x\r\n\r\n")
+    asked = raw(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    chunked = raw(b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n")
+    for reply in (old, asked, chunked):
+        assert reply.startswith(b"HTTP/1.1 403 ") and b"Connection: close" in reply
+
+
+def test_the_next_request_after_an_unread_body(sandbox: control.SandboxInfo) -> None:
+    """The body a refusal left unread is not taken for the next request's start."""
+    conn = _conn(sandbox)
+    _refused(conn, json.dumps({"pad": "y" * 70000}).encode())
+    conn.request("GET", "/", headers={"Host": "x"})
+    reply = conn.getresponse()
+    assert reply.status == 403 and b"not signed" in reply.read()
+    conn.close()
