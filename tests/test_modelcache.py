@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from lambdactl import modelcache
+from lambdactl import codecache, modelcache
 from lambdactl.aws import Aws, Target
 
 MODEL = {"metadata": {"protocol": "rest-json"}, "operations": {"Op": {"name": "Op", "http": {"method": "GET"}}},
@@ -23,13 +23,13 @@ MODEL = {"metadata": {"protocol": "rest-json"}, "operations": {"Op": {"name": "O
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A home an earlier process used: it writes copies."""
     monkeypatch.setenv("LAMBDACTL_HOME", str(tmp_path / "home"))
-    monkeypatch.setattr(modelcache, "_USED", {})
+    monkeypatch.setattr(codecache, "_SEEN", {})
     modelcache.directory().mkdir(parents=True)
     return tmp_path / "home"
 
 
 def next_process(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(modelcache, "_USED", {})
+    monkeypatch.setattr(codecache, "_SEEN", {})
 
 
 def written() -> None:

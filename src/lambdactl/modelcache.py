@@ -8,10 +8,8 @@ tag (marshal's format is the interpreter's): a botocore upgrade or an edited mod
 is parsed afresh. Anything wrong with the cache (unreadable, truncated, unwritable)
 falls back to the JSON file without a word: it is only a cache.
 
-Writing the copies costs ~25 ms of CPU (marshal, 3 MB of files), so the first process
-of a home only makes the directory: a home used once (a CI job, a container, a
-throwaway $LAMBDACTL_HOME) never pays for copies it would not read. The next
-process finds the directory and writes them.
+Writing the copies costs ~25 ms of CPU (marshal, 3 MB of files): the first process
+of a home does not (codecache.used_before); the next one does.
 """
 
 from __future__ import annotations
@@ -28,11 +26,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from lambdactl.codecache import cache_dir, used_before
+
 
 def directory() -> Path:
-    from lambdactl.local.control import home
-
-    return home() / "cache" / f"botocore-data-{sys.implementation.cache_tag}"
+    return Path(cache_dir()) / f"botocore-data-{sys.implementation.cache_tag}"
 
 
 def load(full_path: str, open_method: Callable[..., Any]) -> Any:
@@ -51,24 +49,11 @@ def load(full_path: str, open_method: Callable[..., Any]) -> Any:
         pass   # no copy yet, or a damaged one: parse the JSON, and write a copy
     with open_method(full_path, "rb") as fp:
         data = json.loads(fp.read().decode("utf-8"))
-    if _used_before(copy.parent):
+    if used_before(str(copy.parent)):
         # Written in a thread, beside the command's round trips (the process waits
         # for it at exit): off the critical path.
         threading.Thread(target=_store, args=(copy, data), name="modelcache").start()
     return data
-
-
-_USED: dict[Path, bool] = {}   # cache directory -> did it exist when this process first looked
-
-
-def _used_before(where: Path) -> bool:
-    """Whether WHERE existed before this process (which makes it, if not)."""
-    if where not in _USED:
-        _USED[where] = where.is_dir()
-        if not _USED[where]:
-            with contextlib.suppress(OSError):
-                where.mkdir(parents=True, exist_ok=True)
-    return _USED[where]
 
 
 def _store(copy: Path, data: Any) -> None:
