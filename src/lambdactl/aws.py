@@ -20,6 +20,7 @@ import lambdactl
 from lambdactl import accounts
 from lambdactl.aws_errors import deleted, error_code, error_message, translate  # noqa: F401 - imported from here
 from lambdactl.errors import LambdactlError
+from lambdactl.tls import SharedContext
 
 READ_PREFIXES = ("Get", "List", "Describe", "Head", "Scan", "Query")
 LOCAL_READ_TIMEOUT = 10  # s: the sandbox's reads and writes (not Invoke) answer well within it
@@ -89,6 +90,7 @@ class Aws:
         self._clients: dict[str, Any] = {}
         self._account_id: str | None = None
         self._account_lock = threading.Lock()   # reads side by side ask once, not each
+        self._tls = SharedContext()   # the CA bundle loaded once, not per connection (tls.py)
 
     # -- construction -------------------------------------------------------
     def _make_session(self) -> Any:
@@ -192,6 +194,7 @@ class Aws:
                 gc.freeze()
             if collecting:
                 gc.enable()
+        self._tls.adopt(client)
         client.meta.events.register("before-call.*.*", self.counter)
         for event, handler in self._hooks:
             client.meta.events.register(event, handler)
