@@ -22,6 +22,8 @@ import sys
 from types import CodeType
 from typing import Any
 
+from lambdactl.paths import home_dir
+
 _CODES: dict[str, CodeType] = {}
 _USED: set[str] = set()     # the texts this process looked up
 _NEW: list[str] = []        # those it compiled: the file is written at exit if any
@@ -30,9 +32,8 @@ _SEEN: dict[str, bool] = {}   # cache directory -> did it exist when this proces
 
 
 def cache_dir() -> str:
-    """$LAMBDACTL_HOME/cache: local.control.home()'s answer, without importing the
-    sandbox's control module (~28 ms that `--help` does not pay)."""
-    return os.path.join(os.path.expanduser(os.environ.get("LAMBDACTL_HOME") or "~/.lambdactl"), "cache")
+    """$LAMBDACTL_HOME/cache."""
+    return os.path.join(home_dir(), "cache")
 
 
 def used_before(where: str) -> bool:
