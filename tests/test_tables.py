@@ -225,6 +225,24 @@ def test_bucket_references_and_a_trigger_naming_a_project_bucket(aws: None, proj
     assert s3.list_buckets()["Buckets"] == []
 
 
+def test_a_trigger_on_a_project_bucket_reads_its_notification_configuration_once(
+        aws: None, project: Path, calls: Counter[str]) -> None:
+    """The size-tracker's shape: a [buckets.NAME] that is also a trigger's bucket. Its
+    notification configuration tells both whether it exists and what it notifies: one
+    read serves the trigger and the project bucket (it was read twice, once for each)."""
+    add(project, BUCKETS)
+    toml = project / "lambdactl.toml"
+    toml.write_text(toml.read_text().replace('bucket = "lambdactl-demo-uploads"', 'bucket = "${buckets.charts}"'))
+    run("up")
+    calls.clear()
+    run("up")
+    assert writes(calls) == {}
+    assert calls["GetBucketNotificationConfiguration"] == 1
+    calls.clear()
+    run("plan")
+    assert calls["GetBucketNotificationConfiguration"] == 1
+
+
 def test_a_trigger_naming_an_unknown_project_bucket_is_a_config_error(aws: None, project: Path) -> None:
     toml = project / "lambdactl.toml"
     toml.write_text(toml.read_text().replace('bucket = "lambdactl-demo-uploads"', 'bucket = "${buckets.chart}"'))

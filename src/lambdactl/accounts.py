@@ -7,11 +7,11 @@ import json
 import os
 from pathlib import Path
 
+from lambdactl.paths import home_dir
+
 
 def cache_path() -> Path:
-    from lambdactl.local.control import home
-
-    return home() / "accounts.json"
+    return Path(home_dir()) / "accounts.json"
 
 
 def read() -> dict[str, str]:

@@ -20,6 +20,7 @@ import lambdactl
 from lambdactl import accounts
 from lambdactl.aws_errors import deleted, error_code, error_message, translate  # noqa: F401 - imported from here
 from lambdactl.errors import LambdactlError
+from lambdactl.tls import SharedContext
 
 READ_PREFIXES = ("Get", "List", "Describe", "Head", "Scan", "Query")
 LOCAL_READ_TIMEOUT = 10  # s: the sandbox's reads and writes (not Invoke) answer well within it
@@ -89,6 +90,7 @@ class Aws:
         self._clients: dict[str, Any] = {}
         self._account_id: str | None = None
         self._account_lock = threading.Lock()   # reads side by side ask once, not each
+        self._tls = SharedContext()   # the CA bundle loaded once, not per connection (tls.py)
 
     # -- construction -------------------------------------------------------
     def _make_session(self) -> Any:
@@ -192,6 +194,7 @@ class Aws:
                 gc.freeze()
             if collecting:
                 gc.enable()
+        self._tls.adopt(client)
         client.meta.events.register("before-call.*.*", self.counter)
         for event, handler in self._hooks:
             client.meta.events.register(event, handler)
@@ -268,16 +271,17 @@ class Aws:
 
 
 def _quick_loader() -> Any:
-    """botocore's data loader without two costs it pays on every process (~50 ms).
+    """botocore's data loader without three costs it pays on every process (~70 ms).
 
     Upstream checks a service name against a listing of ~400 service directories
     in three search paths (~900 listdir calls), and parses its JSON models into
-    OrderedDicts (twice as slow as dicts, which keep order anyway). lambdactl names
-    its few services itself: an unknown one still fails, when its model is loaded.
+    OrderedDicts (twice as slow as dicts, which keep order anyway), every time
+    (modelcache.py keeps them parsed). lambdactl names its few services itself: an
+    unknown one still fails, when its model is loaded.
     """
-    import json
-
     from botocore import loaders
+
+    from lambdactl import modelcache
 
     class Everything:
         def __contains__(self, _: object) -> bool:
@@ -285,10 +289,7 @@ def _quick_loader() -> Any:
 
     class FileLoader(loaders.JSONFileLoader):
         def _load_file(self, full_path: str, open_method: Any) -> Any:
-            if not os.path.isfile(full_path):
-                return None
-            with open_method(full_path, "rb") as fp:
-                return json.loads(fp.read().decode("utf-8"))
+            return modelcache.load(full_path, open_method)
 
     class Loader(loaders.Loader):
         def list_available_services(self, type_name: str) -> Any:

@@ -197,15 +197,19 @@ class _Reads:
             staged.append(ctx.layers)   # a built layer over 50 MB: the same staging bucket
         if staged:  # a package or layer over 50 MB: its staging bucket
             self.jobs.append((partial(stagemod.observe, ctx), partial(stagemod.store, staged)))
-        if {"bucket", "notification"} & kinds:
-            for b in sorted({t.bucket for fn in self.fns for t in fn.triggers}):
-                self.add("s3", s3mod.observe_bucket, b, partial(self.bucket_states.__setitem__, b))
+        triggered = {t.bucket for fn in self.fns for t in fn.triggers} if {"bucket", "notification"} & kinds else set()
+        # A trigger's bucket that is also a [buckets.NAME]: its one read serves both.
+        shared = {pb.name for pb in ctx.project.buckets} & triggered if "project_bucket" in kinds else set()
+        for b in sorted(triggered - shared):
+            self.add("s3", s3mod.observe_bucket, b, partial(self.bucket_states.__setitem__, b))
         if {"table", "role", "function"} & kinds:   # a policy or env may name a stream's ARN: read
             for t in ctx.project.tables:
                 self.jobs.append((partial(self.table, t.name), partial(self.tables.__setitem__, t.key)))
         if "project_bucket" in kinds:
             for pb in ctx.project.buckets:
-                self.add("s3", project_bucket.observe, pb.name, partial(self.project_buckets.__setitem__, pb.key))
+                also = partial(self.bucket_states.__setitem__, pb.name) if pb.name in shared else None
+                self.add("s3", partial(project_bucket.observe, also=also), pb.name,
+                         partial(self.project_buckets.__setitem__, pb.key))
         if "queue" in kinds:
             for q in ctx.project.queues:
                 self.jobs.append((partial(self.queue, q.name), partial(self.queues.__setitem__, q.key)))

@@ -106,14 +106,17 @@ def _parse_one(add: Callable[[str, str], None], key: str, t: Any, project: str) 
 
 
 # -- observe / plan -------------------------------------------------------------
-def observe(s3: Any, name: str) -> BucketSettings | None:
-    """Exists? Its tags, versioning, lifecycle rules, public access block: one round trip."""
+def observe(s3: Any, name: str, also: Callable[[s3mod.BucketState], None] | None = None) -> BucketSettings | None:
+    """Exists? Its tags, versioning, lifecycle rules, public access block: one round trip.
+    ALSO gets what was read of its notification configuration (a trigger's bucket too)."""
     parts: dict[str, Any] = {}
     calls: dict[str, Callable[[], Any]] = {"state": partial(s3mod.observe_bucket, s3, name), "tags": partial(bucket_tags, s3, name),
              "versioning": partial(_quiet, s3.get_bucket_versioning, name),
              "lifecycle": partial(_quiet, s3.get_bucket_lifecycle_configuration, name),
              "block": partial(_quiet, s3.get_public_access_block, name)}
     run_parallel(list(calls.values()), [partial(parts.__setitem__, k) for k in calls])
+    if also:
+        also(parts["state"])
     if not parts["state"].exists:
         return None
     rules = tuple((parts["lifecycle"] or {}).get("Rules", []))

@@ -31,10 +31,10 @@ def key(s3: Any) -> str:
 
 
 def path(s3: Any, bucket: str) -> Path:
-    from lambdactl.local.control import home
+    from lambdactl.paths import home_dir
 
     digest = hashlib.sha256(f"{key(s3)}|{bucket}".encode()).hexdigest()[:20]
-    return home() / "locks" / f"s3-{digest}.lock"
+    return Path(home_dir()) / "locks" / f"s3-{digest}.lock"
 
 
 def generation(s3: Any, bucket: str) -> int:

@@ -1,0 +1,98 @@
+"""The methods `@dataclass` generates, compiled once: kept under $LAMBDACTL_HOME/cache.
+
+On Python 3.11, `@dataclass` writes each class's __init__, __repr__, __eq__ (and
+__setattr__, __hash__ for frozen ones) as source text and compiles it with exec():
+the ~60 dataclasses a command imports cost ~35 ms of CPU, most of it compiling.
+The text is all the compiler sees (the globals only matter when the code runs), so
+what it compiles from the same text is the same: a one-command process
+(lambdactl.one_shot) gives `dataclasses` an exec that looks the text up first. The
+cache is one marshal file per interpreter (marshal's format is the interpreter's),
+written at exit when something new was compiled; anything wrong with it falls back
+to compiling, without a word. This module imports nothing `--help` does not.
+"""
+
+from __future__ import annotations
+
+import atexit
+import builtins
+import contextlib
+import marshal
+import os
+import sys
+from types import CodeType
+from typing import Any
+
+from lambdactl.paths import home_dir
+
+_CODES: dict[str, CodeType] = {}
+_USED: set[str] = set()     # the texts this process looked up
+_NEW: list[str] = []        # those it compiled: the file is written at exit if any
+KEEP = 5000   # past this many texts (older lambdactls'), only this process's are kept
+_SEEN: dict[str, bool] = {}   # cache directory -> did it exist when this process first looked
+
+
+def cache_dir() -> str:
+    """$LAMBDACTL_HOME/cache."""
+    return os.path.join(home_dir(), "cache")
+
+
+def used_before(where: str) -> bool:
+    """Whether the directory WHERE existed before this process (which makes it, if not).
+
+    Writing a cache costs CPU: the first process of a home only makes the directory,
+    so a home used once (a CI job, a container, a throwaway $LAMBDACTL_HOME) never
+    pays for what it would not read back. The next process writes it.
+    """
+    if where not in _SEEN:
+        _SEEN[where] = os.path.isdir(where)
+        if not _SEEN[where]:
+            with contextlib.suppress(OSError):
+                os.makedirs(where, exist_ok=True)
+    return _SEEN[where]
+
+
+def path() -> str:
+    return os.path.join(cache_dir(), f"dataclasses-{sys.implementation.cache_tag}.marshal")
+
+
+def install() -> None:
+    """From here on, the dataclasses this process creates compile from the cache."""
+    import dataclasses
+
+    if getattr(dataclasses, "exec", None) is _exec:
+        return
+    file = path()
+    with contextlib.suppress(OSError, EOFError, ValueError, TypeError):
+        with open(file, "rb") as fp:
+            codes = marshal.loads(fp.read())
+        _CODES.update({k: v for k, v in codes.items() if isinstance(k, str) and isinstance(v, CodeType)})
+    # A module global named exec shadows the builtin for dataclasses' own calls only.
+    dataclasses.exec = _exec  # type: ignore[attr-defined]
+    if used_before(os.path.dirname(file)):
+        atexit.register(save, file)
+
+
+def _exec(source: Any, globals: Any = None, locals: Any = None) -> None:
+    if isinstance(source, str):
+        code = _CODES.get(source)
+        if code is None:
+            code = _CODES[source] = compile(source, "<string>", "exec")   # as exec(text) compiles it
+            _NEW.append(source)
+        _USED.add(source)
+        source = code
+    builtins.exec(source, globals, locals)
+
+
+def save(file: str) -> None:
+    """Write the cache if this process compiled something new."""
+    if not _NEW:
+        return
+    codes = _CODES if len(_CODES) <= KEEP else {k: _CODES[k] for k in _USED}
+    tmp = f"{file}.{os.getpid()}.tmp"
+    try:
+        with open(tmp, "wb") as fp:
+            fp.write(marshal.dumps(codes))
+        os.replace(tmp, file)   # whole or not at all: a reader never sees half a file
+    except (OSError, ValueError):
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
