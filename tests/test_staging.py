@@ -21,10 +21,7 @@ from click.testing import CliRunner
 from lambdactl import package as pk
 from lambdactl import staging
 from lambdactl.cli import root
-from tests import test_provision
 from tests.test_provision import HELLO, client, run, writes
-
-aws = test_provision.aws   # the moto fixture; `calls` comes from conftest
 
 STAGING = "lambdactl-staging-123456789012-us-east-1"
 LIST = "lambdactl-demo-list-buckets"
