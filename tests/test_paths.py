@@ -21,6 +21,8 @@ def test_paths_and_control_name_the_same_home(configured: str | None, monkeypatc
     else:
         monkeypatch.setenv("LAMBDACTL_HOME", configured)
     assert paths.home_dir() == str(control.home())
+    expected = {None: tmp_path / ".lambdactl", "": tmp_path / ".lambdactl", "~/elsewhere": tmp_path / "elsewhere"}
+    assert control.home() == expected.get(configured, Path(str(configured)))
 
 
 def test_a_command_on_aws_does_not_import_the_sandbox_control_for_its_home() -> None:

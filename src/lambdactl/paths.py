@@ -1,7 +1,7 @@
 """Where lambdactl keeps its own files: $LAMBDACTL_HOME, else ~/.lambdactl.
 
-The same answer as local.control.home() (tests/test_paths.py holds them together),
-from a module that imports only os: `--help` and the commands that never touch the
+The one place that answers it (local.control.home() asks here), in a module that
+imports only os: `--help` and the commands that never touch the
 sandbox need not import the sandbox's control module for it (~7 ms of CPU).
 """
 

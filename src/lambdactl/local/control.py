@@ -32,6 +32,7 @@ from lambdactl.local import proctree
 from lambdactl.local.cleanenv import DEFAULT_REGION, sandbox_environment
 from lambdactl.local.ports import port_answers, port_free  # noqa: F401 - port_free: control's
 from lambdactl.local.proctree import stopped  # noqa: F401 - control's, for the CLI
+from lambdactl.paths import home_dir
 
 DEFAULT_PORT = 4577
 STATE_NAME = "sandbox.json"
@@ -93,9 +94,8 @@ class SandboxError(LambdactlError):
 
 # -- paths and the state file -------------------------------------------------
 def home() -> Path:
-    """$LAMBDACTL_HOME, else ~/.lambdactl."""
-    configured = os.environ.get("LAMBDACTL_HOME")
-    return Path(configured).expanduser() if configured else Path.home() / ".lambdactl"
+    """$LAMBDACTL_HOME, else ~/.lambdactl (paths.py answers it)."""
+    return Path(home_dir())
 
 
 def state_path() -> Path:
