@@ -246,7 +246,7 @@ def plan_buckets(ours: list[Target], found: Found, project: str, steps: list[Ste
         delete, why = ownership.bucket_verdict(
             facts.tags, facts.empty, ownership.foreign_entries(facts.notification, names), project, n)
         if delete and b not in found.in_use:
-            how = bucket_kind.WithObjects if n and not facts.empty else Unhook
+            how = bucket_kind.WithObjects if n else Unhook   # counted: not empty (count_held)
             steps.append(Step("", "bucket", b, "delete", detail=f"{why}; its notification configuration goes with it",
                               data=how(b, names, facts.observed())))
             continue
