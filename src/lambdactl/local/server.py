@@ -58,13 +58,16 @@ def serve(port: int, creds: Any, tick: Any = None) -> None:
     from werkzeug.serving import make_server
 
     from lambdactl.local.auth import Guard, verify
+    from lambdactl.local.direct import DirectInvoke
     from lambdactl.local.enforce import session_credentials
     from lambdactl.local.httpparse import LeanParse
     from lambdactl.local.keepalive import KeepAlive
     from lambdactl.local.urls import Router
 
     routes = {REGIONS_PATH: used_regions}
-    guard = Guard(DomainDispatcherApplication(create_backend_app), creds, routes, session_credentials)
+    moto = DomainDispatcherApplication(create_backend_app)
+    # Lambda's Invoke ahead of Flask and moto's URL maps (local/direct.py).
+    guard = Guard(DirectInvoke(moto), creds, routes, session_credentials)
     # Function URLs (local/urls.py) and the schedule clock (local/scheduler.py).
     app = Router(guard, lambda environ: verify(environ, creds, session_credentials), tick)
     # Bound here, in the caller's thread: a port taken meanwhile is an OSError, not a hang.
