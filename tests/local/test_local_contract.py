@@ -276,3 +276,43 @@ def test_speedups_skip_the_request_id_expression_where_it_cannot_match(
     headers, xml = BaseResponse._enrich_response({}, "<R><RequestId>old</RequestId></R>")
     assert xml == f"<R><RequestId>{headers['x-amzn-requestid']}</RequestId></R>"
     assert events not in bodies and "<R><RequestId>old</RequestId></R>" in bodies
+
+
+def test_speedups_draw_random_strings_in_one_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto's request ids (and other ids) come from MotoRandom.get_random_string: speedups.py
+    draws the same alphabet and length in one call, still from moto's seedable generator."""
+    import string
+
+    from moto.moto_api._internal import mock_random
+    from moto.moto_api._internal.moto_random import MotoRandom
+    from moto.utilities.aws_headers import gen_amzn_requestid_long
+
+    from lambdactl.local import speedups
+
+    assert "random.get_random_string(length=52)" in inspect.getsource(gen_amzn_requestid_long)
+    _undo_speedups_after(monkeypatch)
+    monkeypatch.setattr(MotoRandom, "get_random_string", MotoRandom.get_random_string)
+    speedups.install()
+    assert MotoRandom.get_random_string is speedups.random_string
+    ids = [gen_amzn_requestid_long() for _ in range(200)]
+    assert all(len(i) == 52 and set(i) <= set(string.ascii_letters + string.digits) for i in ids)
+    assert len(set(ids)) == 200 and set("".join(ids)) == set(string.ascii_letters + string.digits)
+    assert set(mock_random.get_random_string(400, include_digits=False)) == set(string.ascii_letters)
+    assert mock_random.get_random_string(30, lower_case=True).islower()
+    mock_random.seed(7)
+    first = mock_random.get_random_string(20)
+    mock_random.seed(7)
+    assert mock_random.get_random_string(20) == first   # moto's seed still makes ids repeat
+    mock_random.seed()
+
+
+def _undo_speedups_after(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What speedups.install() patches in moto, restored when the test ends."""
+    import moto.backends
+    import moto.core.responses
+
+    monkeypatch.setattr(moto.backends, "list_of_moto_modules", moto.backends.list_of_moto_modules)
+    for name in ("method_names_from_class", "parse_qsl"):
+        monkeypatch.setattr(moto.core.responses, name, getattr(moto.core.responses, name))
+    base = moto.core.responses.BaseResponse
+    monkeypatch.setattr(base, "_enrich_response", base.__dict__["_enrich_response"])
