@@ -89,3 +89,29 @@ def test_well_formed_requests_skip_the_email_parser(monkeypatch: pytest.MonkeyPa
     assert _outcome(Lean, BOTO)["headers"][0] == ("Host", "127.0.0.1:4577")
     with pytest.raises(AssertionError):
         _outcome(Plain, BOTO)
+
+
+def test_request_lines_are_built_only_for_a_logger_that_keeps_them(
+        caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    """QuietLog: werkzeug formats every request's line, then its logger (at WARNING in the
+    sandbox) drops it; the line is now built only when the logger would keep it."""
+    import logging
+
+    from werkzeug.serving import WSGIRequestHandler
+
+    from lambdactl.local.httpparse import QuietLog
+
+    class Handler(QuietLog, WSGIRequestHandler):
+        def __init__(self) -> None:   # no socket: what log_request reads
+            self.command, self.path, self.request_version = "POST", "/x", "HTTP/1.1"
+            self.client_address = ("127.0.0.1", 0)
+
+    built: list[str] = []
+    monkeypatch.setattr(WSGIRequestHandler, "log_date_time_string",
+                        lambda self: built.append("date") or "now")
+    with caplog.at_level(logging.WARNING, logger="werkzeug"):
+        Handler().log_request(200)
+    assert built == [] and caplog.records == []
+    with caplog.at_level(logging.INFO, logger="werkzeug"):
+        Handler().log_request(200)
+    assert built == ["date"] and '"POST /x HTTP/1.1" 200' in caplog.records[0].getMessage()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import email.parser
 import http.client
+import logging
 import re
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
@@ -80,3 +81,14 @@ def _message(lines: list[bytes], cls: Any) -> http.client.HTTPMessage:
         name, _, value = raw.decode("iso-8859-1").partition(":")
         message[name] = value.lstrip(" \t").rstrip("\r\n")
     return message
+
+
+class QuietLog(BaseHTTPRequestHandler):
+    """Mix in before werkzeug's WSGIRequestHandler: its ``log_request`` builds a line for
+    every request (the path IRI-decoded, styled, the date formatted) that the sandbox's
+    "werkzeug" logger, at WARNING, then drops: ~2% of the server's instructions per warm
+    invoke (callgrind). The line is built only when that logger would keep it."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        if logging.getLogger("werkzeug").isEnabledFor(logging.INFO):
+            super().log_request(code, size)
