@@ -7,6 +7,7 @@ from __future__ import annotations
 import http.client
 import json
 import socket
+from typing import Any
 
 from lambdactl.local import control
 
@@ -70,3 +71,43 @@ def test_the_next_request_after_an_unread_body(sandbox: control.SandboxInfo) -> 
     reply = conn.getresponse()
     assert reply.status == 403 and b"not signed" in reply.read()
     conn.close()
+
+
+def test_a_kept_response_leaves_in_one_write() -> None:
+    """Headers held until the body's write (one segment, one wake-up of the client);
+    not held before the request body is read, so "100 Continue" leaves at once."""
+    import io
+    from http.server import BaseHTTPRequestHandler
+
+    from lambdactl.local.keepalive import KeepAlive, _Counted
+
+    class Writes(io.BytesIO):
+        def __init__(self) -> None:
+            super().__init__()
+            self.calls: list[bytes] = []
+
+        def write(self, data: Any) -> int:
+            self.calls.append(bytes(data))
+            return super().write(data)
+
+    class Handler(KeepAlive, BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def __init__(self, keep: bool) -> None:   # no socket
+            self.request_version, self._keep = "HTTP/1.1", keep
+            self.wfile = _Counted(Writes())
+
+    for keep, expected in ((True, [b"HTTP/1.1 200 OK\r\n\r\nbody"]),
+                           (False, [b"HTTP/1.1 200 OK\r\n\r\n", b"body"])):
+        handler = Handler(keep)
+        handler.send_response_only(200)
+        handler.end_headers()
+        assert handler._body_at == len(b"HTTP/1.1 200 OK\r\n\r\n")
+        handler.wfile.write(b"body")
+        handler.wfile.flush()
+        assert handler.wfile.inner.calls == expected   # type: ignore[attr-defined]
+    held = Handler(True)
+    held.send_response_only(204)
+    held.end_headers()
+    held.wfile.flush()   # no body: the headers leave with the flush
+    assert held.wfile.inner.calls == [b"HTTP/1.1 204 No Content\r\n\r\n"]   # type: ignore[attr-defined]

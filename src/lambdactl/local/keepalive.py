@@ -20,17 +20,37 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 BODY_LIMIT = 1 << 20   # larger request bodies (layers, big objects) stream, then close
+_JOIN_LIMIT = 1 << 16   # a response body up to this leaves in one write with its headers
 
 
 class _Counted:
-    """The handler's wfile, counting what is written through it."""
+    """The handler's wfile, counting what is written through it; bytes held (a response's
+    headers) leave with the next write or flush."""
 
     def __init__(self, inner: Any) -> None:
-        self.inner, self.written = inner, 0
+        self.inner, self.written, self.held = inner, 0, b""
+
+    def hold(self, data: bytes) -> None:
+        self.held += data
+        self.written += len(data)
 
     def write(self, data: bytes) -> int:
         self.written += len(data)
+        if self.held and len(data) <= _JOIN_LIMIT:
+            self.inner.write(self.held + data)
+            self.held = b""
+            return len(data)
+        self.flush_held()
         return int(self.inner.write(data))
+
+    def flush_held(self) -> None:
+        if self.held:
+            data, self.held = self.held, b""
+            self.inner.write(data)
+
+    def flush(self) -> None:
+        self.flush_held()
+        self.inner.flush()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
@@ -39,6 +59,7 @@ class _Counted:
 class KeepAlive(BaseHTTPRequestHandler):
     """Mix in before werkzeug's WSGIRequestHandler (moto's MotoRequestHandler)."""
 
+    _headers_buffer: list[bytes]   # http.server's, written by flush_headers
     _keep = False
     _length: int | None = None
     _body_at = 0
@@ -79,6 +100,16 @@ class KeepAlive(BaseHTTPRequestHandler):
     def end_headers(self) -> None:
         super().end_headers()
         self._body_at = self._written()
+
+    def flush_headers(self) -> None:
+        """A kept request's response headers leave with its body, in one write: written
+        apart, they were two segments (TCP_NODELAY) and two wake-ups of the client.
+        (Not before the body is read: "100 Continue" must leave at once.)"""
+        if self._keep and isinstance(self.wfile, _Counted):
+            self.wfile.hold(b"".join(self._headers_buffer))
+            self._headers_buffer = []
+        else:
+            super().flush_headers()
 
     def handle_one_request(self) -> None:
         self._keep, self._length, self._stream = False, None, None

@@ -68,6 +68,7 @@ class _Handler(LeanParse, BaseHTTPRequestHandler):
     # at once instead of costing the runtime client a one-second wait.
     protocol_version = "HTTP/1.1"
     server: _Server
+    _headers_buffer: list[bytes]   # http.server's, written by flush_headers
 
     def setup(self) -> None:
         super().setup()
@@ -146,8 +147,10 @@ class _Handler(LeanParse, BaseHTTPRequestHandler):
         for name, value in headers.items():
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        # Headers and body in one write: apart, they were two segments and two wake-ups
+        # of the runtime client on every next/response.
+        self._headers_buffer.append(b"\r\n" + body)
+        self.flush_headers()
 
 
 class RuntimeApiServer:
