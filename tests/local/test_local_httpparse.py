@@ -115,3 +115,33 @@ def test_request_lines_are_built_only_for_a_logger_that_keeps_them(
     with caplog.at_level(logging.INFO, logger="werkzeug"):
         Handler().log_request(200)
     assert built == ["date"] and '"POST /x HTTP/1.1" 200' in caplog.records[0].getMessage()
+
+
+@pytest.mark.parametrize("extra", [b"", b"x-amz-meta-my_key: kept\r\n"])
+def test_lean_environ_is_motos(extra: bytes) -> None:
+    """LeanEnviron skips moto's two header walks when no name has an underscore: the
+    environ is the one moto's make_environ builds (and moto's own where one has)."""
+    from types import SimpleNamespace
+
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
+
+    from lambdactl.local.httpparse import LeanEnviron
+
+    def environ(cls: type) -> dict[str, Any]:
+        handler = object.__new__(cls)
+        request = (b"POST /b/k?x=1 HTTP/1.1\r\nHost: 127.0.0.1:1\r\nContent-Length: 2\r\n"
+                   b"X-Amz-Meta-Plain: p\r\n" + extra + b"\r\n{}")
+        handler.rfile, handler.wfile = io.BytesIO(request), io.BytesIO()
+        handler.raw_requestline = handler.rfile.readline()
+        handler.client_address, handler.connection = ("127.0.0.1", 5), SimpleNamespace()
+        handler.server = SimpleNamespace(ssl_context=None, multithread=True, multiprocess=False,
+                                         server_address=("127.0.0.1", 1), passthrough_errors=False)
+        assert handler.parse_request()
+        found = handler.make_environ()
+        found.pop("wsgi.input"), found.pop("wsgi.errors")
+        return dict(found)
+
+    lean = environ(type("Lean", (LeanParse, LeanEnviron, MotoRequestHandler), {}))
+    assert lean == environ(type("Moto", (LeanParse, MotoRequestHandler), {}))
+    assert lean["moto.preserved_header_names"] == (
+        {"HTTP_X_AMZ_META_MY_KEY": "x-amz-meta-my_key"} if extra else {})

@@ -12,6 +12,7 @@ versions) goes through http.server's own code, so answers do not change.
 from __future__ import annotations
 
 import email.parser
+import email.policy
 import http.client
 import logging
 import re
@@ -77,9 +78,16 @@ def _message(lines: list[bytes], cls: Any) -> http.client.HTTPMessage:
         text = b"".join(lines).decode("iso-8859-1") + "\r\n"
         return email.parser.Parser(_class=cls).parsestr(text)
     message = cls()
+    # compat32 (http.client's policy) stores a header unchanged and limits no header's
+    # count: message[name] = value is an append to the list, without its two calls each.
+    store = message._headers.append if message.policy is email.policy.compat32 else None
     for raw in lines:
         name, _, value = raw.decode("iso-8859-1").partition(":")
-        message[name] = value.lstrip(" \t").rstrip("\r\n")
+        value = value.lstrip(" \t").rstrip("\r\n")
+        if store is None:
+            message[name] = value
+        else:
+            store((name, value))
     return message
 
 
@@ -92,3 +100,19 @@ class QuietLog(BaseHTTPRequestHandler):
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         if logging.getLogger("werkzeug").isEnabledFor(logging.INFO):
             super().log_request(code, size)
+
+
+class LeanEnviron(BaseHTTPRequestHandler):
+    """Mix in before moto's MotoRequestHandler: its ``make_environ`` walks the headers
+    twice to keep the spelling of underscored ``x-amz-meta-`` names; with no underscore
+    in any name it only adds an empty map, done here without the walks."""
+
+    def make_environ(self) -> dict[str, Any]:
+        from moto.core.request import PRESERVED_HEADER_NAMES_ENVIRON_KEY
+        from werkzeug.serving import WSGIRequestHandler
+
+        if any("_" in name for name in self.headers.keys()):
+            return super().make_environ()  # type: ignore[misc]
+        environ: dict[str, Any] = WSGIRequestHandler.make_environ(self)  # type: ignore[arg-type]
+        environ[PRESERVED_HEADER_NAMES_ENVIRON_KEY] = {}
+        return environ

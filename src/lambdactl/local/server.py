@@ -60,7 +60,7 @@ def serve(port: int, creds: Any, tick: Any = None) -> None:
     from lambdactl.local.auth import Guard, verify
     from lambdactl.local.direct import DirectInvoke
     from lambdactl.local.enforce import session_credentials
-    from lambdactl.local.httpparse import LeanParse, QuietLog
+    from lambdactl.local.httpparse import LeanEnviron, LeanParse, QuietLog
     from lambdactl.local.keepalive import KeepAlive
     from lambdactl.local.urls import Router
 
@@ -71,7 +71,8 @@ def serve(port: int, creds: Any, tick: Any = None) -> None:
     # Function URLs (local/urls.py) and the schedule clock (local/scheduler.py).
     app = Router(guard, lambda environ: verify(environ, creds, session_credentials), tick)
     # Bound here, in the caller's thread: a port taken meanwhile is an OSError, not a hang.
-    handler = type("RequestHandler", (KeepAlive, LeanParse, QuietLog, MotoRequestHandler), {})
+    handler = type("RequestHandler", (KeepAlive, LeanParse, QuietLog, LeanEnviron,
+                                       MotoRequestHandler), {})
     server = make_server("127.0.0.1", port, app, True, request_handler=handler)
     threading.Thread(target=server.serve_forever, name="moto-server", daemon=True).start()
 
