@@ -1,4 +1,4 @@
-"""The methods `@dataclass` generates, compiled once: kept under $LAMBDACTL_HOME/cache.
+"""The methods `@dataclass` generates, compiled once: kept in the cache (cache_dir()).
 
 On Python 3.11, `@dataclass` writes each class's __init__, __repr__, __eq__ (and
 __setattr__, __hash__ for frozen ones) as source text and compiles it with exec():
@@ -16,6 +16,7 @@ from __future__ import annotations
 import atexit
 import builtins
 import contextlib
+import functools
 import marshal
 import os
 import sys
@@ -31,17 +32,34 @@ KEEP = 5000   # past this many texts (older lambdactls'), only this process's ar
 _SEEN: dict[str, bool] = {}   # cache directory -> did it exist when this process first looked
 
 
+# Beside the installed package: what is cached here is keyed by the interpreter and
+# by botocore's files (modelcache.py), never by a home, so every home reads it, an
+# empty one's first command too (a CI job's or a container's: ~0.1 s of its CPU).
+SHARED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "__pycache__", "lambdactl-cache")
+
+
 def cache_dir() -> str:
-    """$LAMBDACTL_HOME/cache."""
-    return os.path.join(home_dir(), "cache")
+    """$LAMBDACTL_CACHE if set; else SHARED if this process may write there; else
+    $LAMBDACTL_HOME/cache (a read-only install, or one another user owns)."""
+    return os.environ.get("LAMBDACTL_CACHE") or _chosen(SHARED, home_dir())
+
+
+@functools.lru_cache(maxsize=8)
+def _chosen(shared: str, home: str) -> str:
+    nearest = shared   # where SHARED is not made yet, its nearest directory says if it can be
+    while not os.path.isdir(nearest) and os.path.dirname(nearest) != nearest:
+        nearest = os.path.dirname(nearest)
+    if os.access(nearest, os.W_OK):
+        return shared
+    return os.path.join(home, "cache")
 
 
 def used_before(where: str) -> bool:
     """Whether the directory WHERE existed before this process (which makes it, if not).
 
-    Writing a cache costs CPU: the first process of a home only makes the directory,
-    so a home used once (a CI job, a container, a throwaway $LAMBDACTL_HOME) never
-    pays for what it would not read back. The next process writes it.
+    Writing a cache costs CPU: the first process to use a cache directory only makes
+    it, so one used once (a throwaway $LAMBDACTL_HOME's, where SHARED is not
+    writable) never pays for what it would not read back. The next process writes it.
     """
     if where not in _SEEN:
         _SEEN[where] = os.path.isdir(where)
