@@ -80,10 +80,7 @@ def install() -> None:
     if getattr(dataclasses, "exec", None) is _exec:
         return
     file = path()
-    with contextlib.suppress(OSError, EOFError, ValueError, TypeError):
-        with open(file, "rb") as fp:
-            codes = marshal.loads(fp.read())
-        _CODES.update({k: v for k, v in codes.items() if isinstance(k, str) and isinstance(v, CodeType)})
+    _CODES.update({k: v for k, v in read(file).items() if isinstance(k, str) and isinstance(v, CodeType)})
     # A module global named exec shadows the builtin for dataclasses' own calls only.
     dataclasses.exec = _exec  # type: ignore[attr-defined]
     if used_before(os.path.dirname(file)):
@@ -105,11 +102,25 @@ def save(file: str) -> None:
     """Write the cache if this process compiled something new."""
     if not _NEW:
         return
-    codes = _CODES if len(_CODES) <= KEEP else {k: _CODES[k] for k in _USED}
+    write(file, _CODES if len(_CODES) <= KEEP else {k: _CODES[k] for k in _USED})
+
+
+def read(file: str) -> dict[Any, Any]:
+    """The dict marshalled in FILE; empty if there is none, or it is damaged."""
+    with contextlib.suppress(OSError, EOFError, ValueError, TypeError):
+        with open(file, "rb") as fp:
+            data = marshal.loads(fp.read())
+        if isinstance(data, dict):
+            return data
+    return {}
+
+
+def write(file: str, data: dict[Any, Any]) -> None:
+    """DATA marshalled into FILE, whole or not at all; nothing if that fails."""
     tmp = f"{file}.{os.getpid()}.tmp"
     try:
         with open(tmp, "wb") as fp:
-            fp.write(marshal.dumps(codes))
+            fp.write(marshal.dumps(data))
         os.replace(tmp, file)   # whole or not at all: a reader never sees half a file
     except (OSError, ValueError):
         with contextlib.suppress(OSError):
