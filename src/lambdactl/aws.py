@@ -98,9 +98,9 @@ class Aws:
         # import (s3transfer and resources: ~70 ms on every command). Staging's one
         # managed upload borrows boto3's upload_file when it happens (staging.py).
         if lambdactl.ONE_SHOT:
-            from lambdactl import botodocs
+            from lambdactl import leanimports
 
-            botodocs.install()   # botocore.docs imported when a docstring is read, not at import
+            leanimports.install()   # botocore.docs imported when a docstring is read, not at import
         import botocore.exceptions
         import botocore.session
 
