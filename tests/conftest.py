@@ -62,9 +62,20 @@ def aws_isolation(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.Temp
     monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/aws-config")
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws-credentials")
     monkeypatch.setenv("LAMBDACTL_HOME", str(home))
+    monkeypatch.setenv("LAMBDACTL_CACHE", str(home / "cache"))   # not beside the package (codecache.SHARED)
     for var in ("AWS_PROFILE", "AWS_REGION", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL",
                 "LAMBDACTL_TARGET", "LAMBDACTL_CONFIG"):
         monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture
+def home_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The caches in $LAMBDACTL_HOME/cache, as where the package's directory is not
+    writable (codecache.cache_dir): for tests that change the home for a new cache."""
+    from lambdactl import codecache
+
+    monkeypatch.delenv("LAMBDACTL_CACHE", raising=False)
+    monkeypatch.setattr(codecache, "_chosen", lambda shared, home: f"{home}/cache")
 
 
 @pytest.fixture

@@ -12,6 +12,8 @@ import pytest
 
 from lambdactl import codecache
 
+pytestmark = pytest.mark.usefixtures("home_cache")
+
 
 @pytest.fixture
 def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:

@@ -19,6 +19,9 @@ MODEL = {"metadata": {"protocol": "rest-json"}, "operations": {"Op": {"name": "O
          "shapes": {"S": {"type": "structure", "members": {}, "n": 1.5, "flag": True, "none": None, "list": [1, "a"]}}}
 
 
+pytestmark = pytest.mark.usefixtures("home_cache")
+
+
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A home an earlier process used: it writes copies."""

@@ -17,14 +17,16 @@ def one_shot() -> None:
     Nearly all a command allocates (modules, botocore's service models) lives to its
     end: at the default threshold (700) ~90 collections walk it, ~30 ms of a cold
     `up`'s CPU. Past 300k new objects only: none in a cold `up`; `logs -f` still collects.
-    The dataclasses its command imports compile from a cache (codecache.py).
+    The dataclasses its command imports compile from a cache (codecache.py), and so
+    do the regular expressions (recache.py).
     """
     import gc
 
-    from lambdactl import codecache
+    from lambdactl import codecache, recache
 
     global ONE_SHOT, GC_DEFAULT
     ONE_SHOT = True
     GC_DEFAULT = gc.get_threshold()
     gc.set_threshold(300_000, *GC_DEFAULT[1:])
     codecache.install()
+    recache.install()

@@ -97,6 +97,10 @@ class Aws:
         # botocore's session, not boto3's: boto3 adds nothing lambdactl uses but its
         # import (s3transfer and resources: ~70 ms on every command). Staging's one
         # managed upload borrows boto3's upload_file when it happens (staging.py).
+        if lambdactl.ONE_SHOT:
+            from lambdactl import leanimports
+
+            leanimports.install()   # botocore.docs imported when a docstring is read, not at import
         import botocore.exceptions
         import botocore.session
 

@@ -1,5 +1,6 @@
 """botocore's JSON data files (service models, endpoint rules, endpoints.json),
-parsed once: a marshal copy of each under $LAMBDACTL_HOME/cache.
+parsed once: a marshal copy of each in the cache (codecache.cache_dir(): beside
+the installed package, so every home reads it).
 
 A cold `up` builds five clients: it reads about 5 MB of JSON (most of it gzipped)
 into dicts, ~32 ms of CPU; the same dicts from marshal copies take ~12 ms. A copy is
@@ -9,7 +10,7 @@ is parsed afresh. Anything wrong with the cache (unreadable, truncated, unwritab
 falls back to the JSON file without a word: it is only a cache.
 
 Writing the copies costs ~25 ms of CPU (marshal, 3 MB of files): the first process
-of a home does not (codecache.used_before); the next one does.
+to use the cache directory does not (codecache.used_before); the next one does.
 """
 
 from __future__ import annotations
