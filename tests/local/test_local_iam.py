@@ -55,6 +55,7 @@ def test_handler_is_denied_what_its_role_does_not_allow(aws: Aws) -> None:
         "list_buckets": "AccessDenied",
         "describe_log_groups": "AccessDeniedException",  # a JSON service's own shape
         "whoami": "ok",  # GetCallerIdentity is always allowed
+        "invoke_self": "AccessDeniedException",  # Invoke's direct route checks IAM too
     }
     # lambdactl's own calls (the sandbox's key) are not the handler's: never checked.
     assert aws("s3").list_buckets()["Buckets"]

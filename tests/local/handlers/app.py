@@ -162,6 +162,9 @@ def try_calls(event, context):
         "list_buckets": lambda: s3.list_buckets(),
         "describe_log_groups": lambda: logs.describe_log_groups(),
         "whoami": lambda: boto3.client("sts").get_caller_identity(),
+        # DryRun: the permission check alone, through the sandbox's direct Invoke route
+        "invoke_self": lambda: boto3.client("lambda").invoke(
+            FunctionName=context.function_name, InvocationType="DryRun"),
     }
     found = {}
     for name, call in calls.items():
