@@ -168,6 +168,15 @@ CASES: list[tuple[str, Callable[[Path], None] | None, list[str], int, str]] = [
     ("bad-output", None, ["--output", "yaml", "up"], 2, "'yaml' is not one of"),
     ("unknown-profile", None, ["--profile", "nope", "up"], 1, "AWS profile 'nope' not found"),
     ("destroy-needs-yes", None, ["destroy"], 2, "destroy needs --yes"),
+    # arguments typed in a Latin-1 / Shift-JIS terminal: Python keeps the bytes as surrogates
+    ("arg-payload-not-utf8", None, ["invoke", "hello", "--payload", '{"a": "\udcff"}'], 2, '\'{"a": "\\xff"}\' is not UTF-8 text (byte 0xff)'),
+    ("arg-download-key-not-utf8", None, ["download", "lambdactl-demo-uploads", "k\udce9"], 2, "'k\\xe9' is not UTF-8 text (byte 0xe9)"),
+    ("arg-rm-key-not-utf8", None, ["rm", "lambdactl-demo-uploads", "k\udce9"], 2, "'k\\xe9' is not UTF-8 text"),
+    ("upload-name-shift-jis", write_bytes(b"\x83e\x83X\x83g.txt", b"x"), ["upload", os.fsdecode(b"\x83e\x83X\x83g.txt")], 2, "the file name '\\x83e\\x83X\\x83g.txt' is not UTF-8 text, which S3 keys are; pass --key NAME"),
+    ("upload-key-not-utf8", write("f.txt", "x"), ["upload", "f.txt", "--key", "k\udcff"], 2, "--key 'k\\xff' is not UTF-8 text"),
+    ("upload-fifo", lambda p: os.mkfifo(p / "fifo"), ["upload", "fifo"], 2, "fifo is not a regular file (a FIFO, socket or device)"),
+    ("upload-device", None, ["upload", "/dev/null"], 2, "/dev/null is not a regular file"),
+    ("upload-proc-file", None, ["upload", "/proc/self/status"], 2, "says it holds 0 bytes but has content"),
     ("unknown-command", None, ["deplyo"], 2, "No such command 'deplyo'"),
     # -- AWS state -------------------------------------------------------------
     ("foreign-role", aws_state(foreign_role), ["up"], 1, "belongs to someone else"),

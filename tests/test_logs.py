@@ -289,7 +289,10 @@ def test_logs_command_history(project: Path, logs: Any) -> None:
     assert "--since" in run("logs", "hello", "--since", "later", code=2).stderr
 
 
-def test_logs_follow_ctrl_c_exits_zero(project: Path, logs: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_logs_follow_ctrl_c_is_one_line_and_exit_130(project: Path, logs: Any,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C ends a follow as it ends any command at any point: one line, exit 130
+    (it was 0 once the follow had started and 130 before: a script could not tell)."""
     t = int(time.time() * 1000)
     logs.create_log_group(logGroupName=GROUP)
     put(logs, "a", t, "hi")
@@ -298,8 +301,9 @@ def test_logs_follow_ctrl_c_exits_zero(project: Path, logs: Any, monkeypatch: py
         raise KeyboardInterrupt
 
     monkeypatch.setattr(time, "sleep", interrupt)
-    res = run("logs", "hello", "-f")
+    res = run("logs", "hello", "-f", code=130)
     assert res.stdout.split(" ", 1)[1] == "hi\n"
+    assert res.stderr.splitlines()[-1] == "interrupted (Ctrl-C)" and "Traceback" not in res.stderr
     assert "live tail unavailable" in res.stderr   # moto has no StartLiveTail: polling
 
 

@@ -93,3 +93,18 @@ def _file_in_the_way(path: str) -> tuple[str, str] | None:
         if part.is_file() or part.is_symlink() and not part.exists():
             return str(part), "not a directory"
     return None
+
+
+def argument_error(exc: UnicodeEncodeError) -> ConfigError | None:
+    """Text holding bytes that are not UTF-8, met where AWS needs UTF-8: an argument typed
+    in a Latin-1 or Shift-JIS terminal, or such a file name (Python keeps those bytes as
+    surrogates). One line showing the text; None for any other encoding failure."""
+    bad = exc.object[exc.start:exc.end] if isinstance(exc.object, str) else ""
+    if not bad or not all("\udc80" <= ch <= "\udcff" for ch in bad):
+        return None
+    text = printable(exc.object)
+    text = text if len(text) <= 80 else text[:77] + "..."
+    return ConfigError(
+        f"'{text}' is not UTF-8 text (byte 0x{ord(bad[0]) - 0xdc00:02x}); AWS takes names, keys and payloads as UTF-8",
+        "type it in a UTF-8 terminal, or give a file with such a name a UTF-8 name (`upload` takes --key)",
+    )
