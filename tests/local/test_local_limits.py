@@ -45,6 +45,22 @@ def test_response_over_6_mb_is_a_function_error(aws: Aws, make_function: Any) ->
     assert body["errorType"] == "Function.ResponseSizeTooLarge"
 
 
+@pytest.mark.parametrize(("handler", "event", "error_type"), [
+    ("app.big_error", {"bytes": 200_000}, "ValueError"), ("app.recurse", {}, "RecursionError"),
+], ids=["200-KB-message", "recursion"])
+def test_an_error_with_a_big_stack_or_message_keeps_its_type(
+    aws: Aws, make_function: Any, handler: str, event: dict[str, int], error_type: str
+) -> None:
+    """awslambdaric sends the error's X-Ray cause (up to 1 MiB) as a header: the Runtime
+    API takes it, as Lambda's does (it used to answer 431: Runtime.ExitError instead)."""
+    name = make_function(handler)
+    response = aws("lambda").invoke(FunctionName=name, Payload=json.dumps(event))
+    body = json.loads(response["Payload"].read())
+    assert response["FunctionError"] == "Unhandled" and body["errorType"] == error_type, body
+    if "bytes" in event:
+        assert body["errorMessage"] == "m" * event["bytes"]
+
+
 def test_failed_async_invocation_is_retried_twice(
     aws: Aws, make_function: Any, tmp_path: Path
 ) -> None:

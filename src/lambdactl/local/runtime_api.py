@@ -68,6 +68,9 @@ class _Handler(LeanParse, BaseHTTPRequestHandler):
     # at once instead of costing the runtime client a one-second wait.
     protocol_version = "HTTP/1.1"
     server: _Server
+    # awslambdaric sends an error's X-Ray cause (its stack) as a header of up to 1 MiB:
+    # at http.client's 64 KiB a RecursionError's was refused (431) and the error lost.
+    max_header_line = (1 << 20) + 1024
 
     def setup(self) -> None:
         super().setup()

@@ -171,3 +171,11 @@ def try_calls(event, context):
         except botocore.exceptions.ClientError as exc:
             found[name] = exc.response["Error"]["Code"]
     return found
+
+
+def big_error(event, context):
+    raise ValueError("m" * event["bytes"])
+
+
+def recurse(event, context):
+    return recurse(event, context)
