@@ -95,6 +95,7 @@ class Invocation:
         self.delivered = threading.Event()  # also set when it finishes undelivered
         self.done = threading.Event()
         self.delivered_at: float | None = None
+        self.suppressed_at: float | None = None  # its init passed Lambda's limit then
         self.finished_at: float | None = None
         self.body = b""
         self.function_error: str | None = None
