@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from collections.abc import Callable
@@ -59,6 +60,21 @@ def test_an_error_with_a_big_stack_or_message_keeps_its_type(
     assert response["FunctionError"] == "Unhandled" and body["errorType"] == error_type, body
     if "bytes" in event:
         assert body["errorMessage"] == "m" * event["bytes"]
+
+
+@pytest.mark.parametrize(("code", "detail"), [
+    (0, "Runtime exited without providing a reason"), (3, "Runtime exited with error: exit status 3"),
+])
+def test_a_runtime_that_exits_mid_invocation_is_said_alike_in_log_and_answer(
+    aws: Aws, make_function: Any, code: int, detail: str
+) -> None:
+    """os._exit(0) used to be "exit status 0" in the answer and "signal: killed" in the log."""
+    name = make_function("app.exit_with")
+    response = aws("lambda").invoke(FunctionName=name, Payload=json.dumps({"code": code}), LogType="Tail")
+    body = json.loads(response["Payload"].read())
+    assert body["errorType"] == "Runtime.ExitError" and body["errorMessage"].endswith(f"Error: {detail}")
+    tail = base64.b64decode(response["LogResult"]).decode()
+    assert f"Error: {detail}\n" in tail and "signal" not in tail
 
 
 def test_failed_async_invocation_is_retried_twice(

@@ -313,7 +313,8 @@ class Environment:
             stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
             lines.append(f"{stamp} {rid} Task timed out after {self.spec.timeout_s:.2f} seconds")
         elif inv.error_type in ("Runtime.OutOfMemory", "Runtime.ExitError"):
-            lines.append(f"RequestId: {rid} Error: {exit_detail(self.proc.returncode or -9)}")
+            code = self.proc.returncode
+            lines.append(f"RequestId: {rid} Error: {exit_detail(-9 if code is None else code)}")
         lines.append(f"END RequestId: {rid}")
         lines.append(self._report(inv, cold))
         return lines

@@ -178,6 +178,8 @@ def lambda_environment(
 
 
 def exit_detail(returncode: int) -> str:
+    if returncode == 0:  # exit(0) mid-invocation: no error status to name (Lambda's words)
+        return "Runtime exited without providing a reason"
     if returncode == -9:
         return "Runtime exited with error: signal: killed"
     if returncode < 0:
