@@ -129,6 +129,8 @@ CASES: list[tuple[str, Callable[[Path], None] | None, list[str], int, str]] = [
     ("policy-effect", write("policies/hello.json", POLICY.replace("Allow", "Permit") % "*"), ["up"], 2, "Effect must be"),
     ("policy-principal", write("policies/hello.json", '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:*", "Resource": "*"}]}'), ["up"], 2, "has a Principal"),
     ("policy-recursive", write("policies/hello.json", POLICY.replace("s3:GetObject", "s3:PutObject") % "arn:aws:s3:::${bucket}/*"), ["up"], 2, "infinite invocation loop"),
+    ("policy-action-number", write("policies/hello.json", STATEMENT % '"Action": 5, "Resource": "*"'), ["up"], 2, "Statement[0].Action must be a string or a non-empty list of strings"),
+    ("policy-unknown-element", write("policies/hello.json", STATEMENT % '"Action": "s3:GetObject", "Resources": "*"'), ["up"], 2, "unknown element 'Resources'; did you mean 'Resource'?"),
     # -- encodings ---------------------------------------------------------------
     ("toml-latin1", write_bytes("lambdactl.toml", "# café\n[project]\nname = 'x'\n".encode("latin-1")), ["up"], 2, "lambdactl.toml is not UTF-8 text: byte 0xe9 on line 1"),
     ("toml-utf16", write_bytes("lambdactl.toml", "[project]\nname = 'x'\n".encode("utf-16")), ["up"], 2, "lambdactl.toml is UTF-16 text"),
