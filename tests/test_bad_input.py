@@ -153,6 +153,9 @@ CASES: list[tuple[str, Callable[[Path], None] | None, list[str], int, str]] = [
     ("symlink-outside", symlink("functions/hello/id_rsa", "/etc/hostname"), ["up"], 2, "hello/id_rsa is a symlink to /etc/hostname, outside hello/"),
     ("symlink-dir-outside", symlink("functions/hello/lib", "../list_buckets"), ["up"], 2, "hello/lib is a symlink to"),
     ("symlink-cycle", symlink("functions/hello/again", "."), ["package", "hello"], 2, "a cycle"),
+    ("symlink-dangling", symlink("functions/hello/data.csv", "gone.csv"), ["up"], 2, "hello/data.csv is a symlink to gone.csv, which does not exist"),
+    ("symlink-loop-of-links", both(symlink("functions/hello/a", "b"), symlink("functions/hello/b", "a")), ["package", "hello"], 2, "(or is a loop of links)"),
+    ("state-dir-dangling-symlink", symlink(".lambdactl", "/nonexistent/state"), ["up"], 1, ".lambdactl: a symlink to /nonexistent/state, which does not exist; remove the link"),
     # -- the journal and its folder -----------------------------------------------
     ("state-dir-is-file", write(".lambdactl", "x"), ["up"], 1, ".lambdactl: not a directory"),
     ("state-dir-is-file-package", write(".lambdactl", "x"), ["package", "hello"], 1, ".lambdactl: not a directory"),

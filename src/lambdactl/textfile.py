@@ -83,14 +83,18 @@ def file_error(exc: OSError) -> LambdactlError:
     if exc.errno in (errno.EEXIST, errno.ENOTDIR):
         # mkdir / open under a path whose component is a file: name that file.
         path, reason = _file_in_the_way(path) or (path, reason)
-    return LambdactlError(f"{printable(path)}: {reason}", _OS_HINTS.get(exc.errno or 0))
+    hint = "remove the link, or make what it points to" if reason.startswith("a symlink") else None
+    return LambdactlError(f"{printable(path)}: {reason}", hint or _OS_HINTS.get(exc.errno or 0))
 
 
 def _file_in_the_way(path: str) -> tuple[str, str] | None:
+    import os
     from pathlib import Path
 
     for part in [Path(path), *Path(path).parents]:
-        if part.is_file() or part.is_symlink() and not part.exists():
+        if part.is_symlink() and not part.exists():
+            return str(part), f"a symlink to {printable(os.readlink(part))}, which does not exist"
+        if part.is_file():
             return str(part), "not a directory"
     return None
 
