@@ -111,6 +111,23 @@ def test_poll_waits_for_a_missing_group(logs: Any) -> None:
     assert len(notes) == 1 and "waiting for log group" in notes[0]
 
 
+def test_a_group_deleted_while_followed_ends_the_follow_in_one_line(logs: Any) -> None:
+    """`logs -f` while `destroy` runs: it polled the deleted group forever, silently."""
+    from lambdactl.errors import AwsError
+
+    t = int(time.time() * 1000)
+    logs.create_log_group(logGroupName=GROUP)
+    put(logs, "s", t, "before")
+    script = [lambda: logs.delete_log_group(logGroupName=GROUP)]
+    got: list[str] = []
+    with pytest.raises(AwsError) as err:
+        for ev in core.poll(logs, GROUP, core.from_ms(t - 10), sleep=scripted_sleep(script, [])):
+            got.append(ev.message)
+    assert got == ["before"]
+    assert str(err.value) == (f"log group {GROUP} was deleted while following it (lambdactl destroy?); "
+                              "nothing more will come; `lambdactl up` makes the function again")
+
+
 def test_poll_backs_off_when_throttled() -> None:
     client = boto3.client("logs", region_name="us-east-1")
     stub = Stubber(client)
