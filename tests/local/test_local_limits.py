@@ -77,6 +77,15 @@ def test_a_runtime_that_exits_mid_invocation_is_said_alike_in_log_and_answer(
     assert f"Error: {detail}\n" in tail and "signal" not in tail
 
 
+def test_forked_workers_count_their_own_pages_not_their_parents(aws: Aws, make_function: Any) -> None:
+    """Six forked workers of a ~30 MB runtime: ~35 MB on Lambda (a page counted once);
+    a sum of RSS made it 200+ MB and an OOM at MemorySize 128."""
+    name = make_function("app.workers", MemorySize=128)
+    response = aws("lambda").invoke(FunctionName=name, Payload=json.dumps({"n": 6, "seconds": 1.5}))
+    body = json.loads(response["Payload"].read())
+    assert "FunctionError" not in response and body == {"workers": 6}, body
+
+
 def test_failed_async_invocation_is_retried_twice(
     aws: Aws, make_function: Any, tmp_path: Path
 ) -> None:
