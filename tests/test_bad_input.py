@@ -134,6 +134,8 @@ CASES: list[tuple[str, Callable[[Path], None] | None, list[str], int, str]] = [
     # -- encodings ---------------------------------------------------------------
     ("toml-latin1", write_bytes("lambdactl.toml", "# café\n[project]\nname = 'x'\n".encode("latin-1")), ["up"], 2, "lambdactl.toml is not UTF-8 text: byte 0xe9 on line 1"),
     ("toml-utf16", write_bytes("lambdactl.toml", "[project]\nname = 'x'\n".encode("utf-16")), ["up"], 2, "lambdactl.toml is UTF-16 text"),
+    ("toml-utf16-iconv-hint", write_bytes("lambdactl.toml", "[project]\nname = 'x'\n".encode("utf-16")), ["up"], 2, "save it as UTF-8 (e.g. iconv -f utf-16 -t utf-8 FILE)"),
+    ("config-is-a-directory", lambda p: (p / "sub" / "lambdactl.toml").mkdir(parents=True), ["--config", "sub/lambdactl.toml", "up"], 2, "sub/lambdactl.toml: it is a directory"),
     ("policy-latin1", write_bytes("policies/hello.json", (POLICY % "*").replace("GetObject", "GetObject\u00e9").encode("latin-1")), ["up"], 2, "policies/hello.json: the file is not UTF-8 text"),
     ("ignore-latin1", write_bytes("functions/hello/.lambdactlignore", "caf\u00e9/\n".encode("latin-1")), ["up"], 2, "hello/.lambdactlignore is not UTF-8 text"),
     ("file-name-latin1", write_bytes(b"functions/hello/caf\xe9.txt", b"x"), ["up"], 2, "hello/caf\\xe9.txt: the file name is not UTF-8"),

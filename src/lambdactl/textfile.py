@@ -43,7 +43,7 @@ def decode(data: bytes, name: str, *, utf16: bool = False) -> str:
             line = data.count(b"\n", 0, exc.start) + 1
             found = (f"is not {(marked or 'utf-8').upper()} text: byte 0x{data[exc.start]:02x} "
                      f"on line {line} cannot be decoded")
-        raise ConfigError(f"{name} {found}", "save it as UTF-8 (e.g. iconv -f latin1 -t utf-8 FILE)") from exc
+        raise ConfigError(f"{name} {found}", f"save it as UTF-8 (e.g. iconv -f {marked or 'latin1'} -t utf-8 FILE)") from exc
 
 
 def read_text(path: Path, name: str | None = None, *, utf16: bool = False) -> str:
