@@ -93,6 +93,38 @@ def test_what_it_cannot_tell_is_accepted_with_a_warning(tmp_path: Path, source: 
     assert verdict(tmp_path, "app.handler").doubt is None   # bound where the parser sees it
 
 
+def test_a_name_bound_through_global_in_a_function_is_a_doubt_not_a_refusal(tmp_path: Path) -> None:
+    """`global handler` inside setup(), called at import: valid Python, was refused."""
+    (tmp_path / "app.py").write_text("def setup():\n    global handler\n    def handler(e, c):\n"
+                                     "        return 1\nsetup()\n")
+    found = verdict(tmp_path, "app.handler", "functions/f")
+    assert found.problem is None
+    assert found.doubt == ("functions/f/app.py binds 'handler' only inside setup() (`global`); "
+                           "accepted: `lambdactl invoke` will tell")
+
+
+@pytest.mark.parametrize(("first", "doubt"), [
+    ("def handler(e, c):", False), ("async def handler(e, c):", False), ("handler = make()", False),
+    ("from x import y as handler", False), ("def other(e, c):", True),
+])
+def test_a_module_too_big_to_parse_is_skimmed(tmp_path: Path, first: str, doubt: bool) -> None:
+    """Parsing a 48 MB module took 3 minutes and 19 GB: past PARSE_LIMIT it is skimmed,
+    in milliseconds (the padding is code that would cost the parser dearly)."""
+    import time
+
+    from lambdactl.handler_check import PARSE_LIMIT, syntax_problem
+
+    (tmp_path / "app.py").write_bytes(first.encode() + b"\n    pass\n" + b"X = 1\n" * (PARSE_LIMIT // 6 + 1))
+    started = time.monotonic()
+    found = verdict(tmp_path, "app.handler", "functions/f")
+    assert time.monotonic() - started < 1.0 and found.problem is None
+    assert (found.doubt is not None) == doubt
+    if doubt:
+        assert found.doubt == ("functions/f/app.py is 1 MB, too big to parse for the handler check; no line starts "
+                               "to define 'handler'; accepted: `lambdactl invoke` will tell")
+    assert syntax_problem(tmp_path / "app.py", "app.py") is None
+
+
 def test_up_says_the_doubt_on_stderr(tmp_path: Path) -> None:
     from click.testing import CliRunner
     from moto import mock_aws

@@ -182,3 +182,14 @@ def test_invoke_a_version_or_alias(stubbed: Stubber) -> None:
                                               "LogType": "Tail", "Payload": b"{}", "Qualifier": "9"})
     res = run("invoke", "hello", "-q", "9", code=1)
     assert "version or alias 9 of lambdactl-demo-hello is not deployed" in res.stderr
+
+
+def test_a_megabyte_error_message_is_clipped_on_stderr_not_in_json() -> None:
+    """A handler raising with a 1 MB message printed all of it to the terminal."""
+    error = {"errorType": "ValueError", "errorMessage": "m" * 1_000_000, "stackTrace": ["  File x"]}
+    text = core.format_error(error)
+    head = text.splitlines()[0]
+    assert head == f"ValueError: {'m' * core.ERROR_SHOWN}… [{1_000_000 - core.ERROR_SHOWN} more characters; " \
+                   "--output json has it whole]"
+    assert text.splitlines()[1:] == ["  File x"]
+    assert core.format_error({"errorType": "E", "errorMessage": "short"}) == "E: short"

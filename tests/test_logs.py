@@ -111,6 +111,23 @@ def test_poll_waits_for_a_missing_group(logs: Any) -> None:
     assert len(notes) == 1 and "waiting for log group" in notes[0]
 
 
+def test_a_group_deleted_while_followed_ends_the_follow_in_one_line(logs: Any) -> None:
+    """`logs -f` while `destroy` runs: it polled the deleted group forever, silently."""
+    from lambdactl.errors import AwsError
+
+    t = int(time.time() * 1000)
+    logs.create_log_group(logGroupName=GROUP)
+    put(logs, "s", t, "before")
+    script = [lambda: logs.delete_log_group(logGroupName=GROUP)]
+    got: list[str] = []
+    with pytest.raises(AwsError) as err:
+        for ev in core.poll(logs, GROUP, core.from_ms(t - 10), sleep=scripted_sleep(script, [])):
+            got.append(ev.message)
+    assert got == ["before"]
+    assert str(err.value) == (f"log group {GROUP} was deleted while following it (lambdactl destroy?); "
+                              "nothing more will come; `lambdactl up` makes the function again")
+
+
 def test_poll_backs_off_when_throttled() -> None:
     client = boto3.client("logs", region_name="us-east-1")
     stub = Stubber(client)
@@ -289,7 +306,10 @@ def test_logs_command_history(project: Path, logs: Any) -> None:
     assert "--since" in run("logs", "hello", "--since", "later", code=2).stderr
 
 
-def test_logs_follow_ctrl_c_exits_zero(project: Path, logs: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_logs_follow_ctrl_c_is_one_line_and_exit_130(project: Path, logs: Any,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C ends a follow as it ends any command at any point: one line, exit 130
+    (it was 0 once the follow had started and 130 before: a script could not tell)."""
     t = int(time.time() * 1000)
     logs.create_log_group(logGroupName=GROUP)
     put(logs, "a", t, "hi")
@@ -298,8 +318,9 @@ def test_logs_follow_ctrl_c_exits_zero(project: Path, logs: Any, monkeypatch: py
         raise KeyboardInterrupt
 
     monkeypatch.setattr(time, "sleep", interrupt)
-    res = run("logs", "hello", "-f")
+    res = run("logs", "hello", "-f", code=130)
     assert res.stdout.split(" ", 1)[1] == "hi\n"
+    assert res.stderr.splitlines()[-1] == "interrupted (Ctrl-C)" and "Traceback" not in res.stderr
     assert "live tail unavailable" in res.stderr   # moto has no StartLiveTail: polling
 
 

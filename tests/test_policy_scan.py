@@ -54,6 +54,67 @@ def test_no_loop_where_the_trigger_cannot_be_written(tmp_path: Path, statement: 
     assert recursive_trigger_problems(function(tmp_path, {"Effect": "Allow", **statement})) == []
 
 
+ALLOW_ALL_S3 = {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}
+DENIES = {   # each first, then an Allow of s3:* on *: no loop when the Deny covers the trigger
+    "deny-put-everywhere": ({"Action": "s3:PutObject", "Resource": "*"}, False),
+    "deny-put-wildcard-bucket": ({"Action": "s3:Put*", "Resource": "arn:aws:s3:::bkt/*"}, False),
+    "deny-all-but-elsewhere": ({"NotAction": "iam:*", "NotResource": "arn:aws:s3:::other/*"}, False),
+    "deny-other-prefix": ({"Action": "s3:PutObject", "Resource": "arn:aws:s3:::bkt/out/*"}, True),
+    "deny-with-condition": ({"Action": "s3:PutObject", "Resource": "*",
+                             "Condition": {"Bool": {"aws:SecureTransport": "false"}}}, True),
+    "deny-get-only": ({"Action": "s3:GetObject", "Resource": "*"}, True),
+}
+
+
+@pytest.mark.parametrize(("deny", "loops"), DENIES.values(), ids=DENIES.keys())
+def test_an_explicit_deny_of_the_writes_wins(tmp_path: Path, deny: dict[str, object], loops: bool) -> None:
+    """A Deny first and a broad Allow: was refused as a loop whatever the Deny said."""
+    problems = recursive_trigger_problems(function(tmp_path, {"Effect": "Deny", **deny}, ALLOW_ALL_S3))
+    assert bool(problems) == loops, problems
+
+
+def test_statement_as_one_object_is_read_as_iam_reads_it(tmp_path: Path) -> None:
+    """IAM takes "Statement": {...}; it was refused as "must be an IAM policy"."""
+    from lambdactl.iam import check_policy_file
+
+    fn = function(tmp_path)
+    assert fn.policy is not None
+    fn.policy.write_text(json.dumps({"Version": "2012-10-17", "Statement": {"Effect": "Allow", **LOOPS["action-case"]}}))
+    assert check_policy_file(fn.policy, set()) == []
+    assert len(recursive_trigger_problems(fn)) == 1
+
+
+@pytest.mark.parametrize(("statement", "problem"), [
+    ({"Action": [], "Resource": "*"}, "Statement[0].Action must be a string or a non-empty list of strings"),
+    ({"Action": 5, "Resource": "*"}, "Statement[0].Action must be a string or a non-empty list of strings"),
+    ({"Action": ["s3:GetObject", None], "Resource": "*"}, "Statement[0].Action must be a string or a non-empty"),
+    ({"Action": "s3:GetObject", "Resource": {"a": 1}}, "Statement[0].Resource must be a string or a non-empty"),
+    ({"Action": "s3:GetObject", "NotAction": "iam:*", "Resource": "*"}, "has both Action and NotAction; keep one"),
+    ({"Action": "s3:GetObject", "Resource": "*", "Resource ": "x"},
+     "Statement[0]: unknown element 'Resource '; did you mean 'Resource'?"),
+    ({"Action": "s3:GetObject", "Resource": "*", "NotPrincipal": {"AWS": "x"}}, "has a Principal"),
+], ids=["empty-list", "number", "list-with-null", "object", "both", "unknown-key", "not-principal"])
+def test_what_iam_would_refuse_is_said_before_any_call(tmp_path: Path, statement: dict[str, object],
+                                                       problem: str) -> None:
+    """Each was accepted and left to PutRolePolicy (MalformedPolicyDocument, or nothing on moto)."""
+    from lambdactl.iam import check_policy_file
+
+    fn = function(tmp_path, {"Effect": "Allow", **statement})
+    assert fn.policy is not None
+    problems = check_policy_file(fn.policy, set())
+    assert len(problems) == 1 and problem in problems[0], problems
+
+
+def test_an_unknown_top_level_element_is_said(tmp_path: Path) -> None:
+    from lambdactl.iam import check_policy_file
+
+    policy = tmp_path / "p.json"
+    policy.write_text(json.dumps({"Version": "2012-10-17", "Statment": [], "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}))
+    assert check_policy_file(policy, set()) == [
+        "unknown top-level element 'Statment'; did you mean 'Statement'? known: Id, Statement, Version"]
+
+
 def test_resource_patterns() -> None:
     assert resource_overlaps("arn:aws:s3:::bkt/in/a.txt", "bkt", "in/", ".txt")
     assert not resource_overlaps("arn:aws:s3:::bkt/in/a.csv", "bkt", "in/", ".txt")

@@ -27,6 +27,33 @@ def test_malformed_journal_is_moved_aside(tmp_path: Path, content: bytes) -> Non
     assert journal.by_function() == {"": [journal.get("role", "a")]}
 
 
+def test_a_journal_moved_aside_is_said_and_never_overwritten(tmp_path: Path) -> None:
+    """Two broken journals in one second keep a file each; each move is one warning."""
+    path = tmp_path / "state.json"
+    said: list[str] = []
+    for content in (b"{", b"\xff", b'{"targets": {"x": 5}}'):
+        path.write_bytes(content)
+        assert Journal(path, "k", warn=said.append).resources() == {}
+    assert sorted(p.read_bytes() for p in tmp_path.glob("state.broken-*.json")) == sorted(
+        [b"{", b"\xff", b'{"targets": {"x": 5}}'])
+    assert [w.split("(")[1].split(")")[0] for w in said] == ["not JSON", "not UTF-8", "not the journal's shape"]
+    assert all(f"{path} is not a journal lambdactl can read" in w and "moved aside to state.broken-" in w
+               for w in said)
+
+
+def test_a_journal_another_run_moved_aside_first_is_not_an_error(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "state.json"
+    path.write_bytes(b"{")
+
+    def gone(self: Path, target: Path) -> None:
+        raise FileNotFoundError(2, "No such file or directory", str(self))
+
+    monkeypatch.setattr(Path, "rename", gone)
+    said: list[str] = []
+    assert Journal(path, "k", warn=said.append).resources() == {} and said == []
+
+
 def test_well_formed_journal_is_kept(tmp_path: Path) -> None:
     path = tmp_path / "state.json"
     path.write_text('{"targets": {"k": {"resources": {"role:a": {"kind": "role"}}}}, "version": 1}')
@@ -59,3 +86,17 @@ def test_forget_all_writes_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert writes == [1] and set(j.resources()) == {"function:c"}
     j.forget_all([("role", "gone")])   # nothing to forget: no write
     assert writes == [1]
+
+
+def test_status_says_it_moved_a_broken_journal_aside(project: Path, aws: None) -> None:
+    from click.testing import CliRunner
+
+    from lambdactl.cli import root
+
+    clean = CliRunner().invoke(root, ["--target", "aws", "status"], catch_exceptions=False)
+    (project / ".lambdactl").mkdir(exist_ok=True)
+    (project / ".lambdactl" / "state.json").write_bytes(b'{"targets": {"x": 5}}')
+    result = CliRunner().invoke(root, ["--target", "aws", "status"], catch_exceptions=False)
+    assert result.exit_code == clean.exit_code and result.stdout == clean.stdout, result.stderr
+    assert "state.json is not a journal lambdactl can read (not the journal's shape): moved aside to " \
+           "state.broken-" in result.stderr

@@ -1,3 +1,3 @@
-from lambdactl.cli import main
+from lambdactl import main
 
 main()

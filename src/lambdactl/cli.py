@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from lambdactl import __version__
+from lambdactl import __version__, interrupted
 from lambdactl.errors import ConfigError, LambdactlError
 
 if TYPE_CHECKING:
@@ -204,7 +204,7 @@ class LazyGroup(click.Group):
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except KeyboardInterrupt:
-            raise SystemExit(130) from None
+            interrupted()
         except Exception as exc:
             err = to_user_error(exc)
             if err is None:  # a bug: the traceback, and where it goes
@@ -338,10 +338,10 @@ def main(argv: list[str] | None = None) -> None:
 def to_user_error(exc: BaseException) -> LambdactlError | None:
     if isinstance(exc, LambdactlError):
         return exc
-    if isinstance(exc, OSError) and exc.filename is not None:
-        from lambdactl.textfile import file_error
+    if isinstance(exc, UnicodeEncodeError) or isinstance(exc, OSError) and exc.filename is not None:
+        from lambdactl.textfile import argument_error, file_error
 
-        return file_error(exc)
+        return argument_error(exc) if isinstance(exc, UnicodeEncodeError) else file_error(exc)
     if type(exc).__module__.startswith("botocore"):
         from lambdactl.aws_errors import translate
 

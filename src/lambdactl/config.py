@@ -62,7 +62,7 @@ def find_config(path: str | Path | None) -> Path:
     cfg = Path(path) if path else Path.cwd() / DEFAULT_CONFIG
     if not cfg.is_file():
         raise ConfigError(
-            f"no config file at {cfg}",
+            f"no config file at {cfg}" + (": it is a directory" if cfg.is_dir() else ""),
             "run lambdactl in a project directory or pass --config PATH",
         )
     return cfg.resolve()

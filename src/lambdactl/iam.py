@@ -43,6 +43,7 @@ TRUST_POLICY = {
 # -- policy files (pure) ------------------------------------------------------
 def check_policy_file(path: Path, placeholders: set[str]) -> list[str]:
     """Problems with a policy file: its encoding, JSON shape and unknown placeholders."""
+    from lambdactl.suggest import known
     from lambdactl.textfile import read_text
 
     try:
@@ -58,22 +59,15 @@ def check_policy_file(path: Path, placeholders: set[str]) -> list[str]:
         doc = json.loads(PLACEHOLDER.sub("x", text))
     except json.JSONDecodeError as exc:
         return problems + [f"not valid JSON (line {exc.lineno}: {exc.msg})"]
-    if not isinstance(doc, dict) or not isinstance(doc.get("Statement"), list) or not doc["Statement"]:
+    # Statement: a list, or one statement as an object (IAM takes both).
+    if not isinstance(doc, dict) or not isinstance(doc.get("Statement"), (list, dict)) or not doc["Statement"]:
         return problems + ["must be an IAM policy: {\"Version\": \"2012-10-17\", \"Statement\": [...]}"]
+    problems += [f"unknown top-level element {k!r}; {known(k, list(policy_scan.POLICY_KEYS))}"
+                 for k in doc if k not in policy_scan.POLICY_KEYS]
     if doc.get("Version") not in ("2012-10-17", None):
         problems.append("Version must be \"2012-10-17\"")
-    for i, st in enumerate(doc["Statement"]):
-        if not isinstance(st, dict):
-            problems.append(f"Statement[{i}] must be an object")
-            continue
-        if st.get("Effect") not in ("Allow", "Deny"):
-            problems.append(f"Statement[{i}].Effect must be \"Allow\" or \"Deny\"")
-        if "Action" not in st and "NotAction" not in st:
-            problems.append(f"Statement[{i}] has no Action")
-        if "Resource" not in st and "NotResource" not in st:
-            problems.append(f"Statement[{i}] has no Resource")
-        if "Principal" in st:
-            problems.append(f"Statement[{i}] has a Principal; identity policies may not")
+    for i, st in enumerate(policy_scan.as_list(doc["Statement"])):
+        problems += policy_scan.statement_problems(i, st)
     return problems
 
 
@@ -114,7 +108,7 @@ def user_statements(fn: Function, values: dict[str, str]) -> list[dict[str, Any]
     if fn.policy is None:
         return []
     doc = json.loads(_render_text(fn.policy.read_text(encoding="utf-8"), values))
-    return list(doc["Statement"])
+    return list(policy_scan.as_list(doc["Statement"]))
 
 
 def render_policy(fn: Function, region: str, account_id: str, partition: str = "aws",
@@ -153,6 +147,8 @@ def recursive_trigger_problems(fn: Function, refs: dict[str, str] | None = None)
             continue
         if not any(e.startswith("s3:ObjectCreated") for e in trig.events):
             continue
+        if any(isinstance(st, dict) and policy_scan.denies_writes(st, trig.bucket, trig.prefix) for st in statements):
+            continue   # an explicit Deny of those writes wins over any Allow
         for st in statements:
             if not isinstance(st, dict) or st.get("Effect") != "Allow" or not allows_action(st, WRITE_ACTION):
                 continue

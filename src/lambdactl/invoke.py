@@ -210,8 +210,14 @@ def format_report(r: Report, cost_usd: float | None) -> str:
     return "  ".join(parts)
 
 
+ERROR_SHOWN = 2000   # characters of an errorMessage shown on stderr (a handler's may be MBs)
+
+
 def format_error(error: dict[str, Any]) -> str:
-    head = f"{error.get('errorType', 'Error')}: {error.get('errorMessage', '')}"
+    message = str(error.get("errorMessage", ""))
+    if len(message) > ERROR_SHOWN:
+        message = f"{message[:ERROR_SHOWN]}… [{len(message) - ERROR_SHOWN} more characters; --output json has it whole]"
+    head = f"{error.get('errorType', 'Error')}: {message}"
     trace = error.get("stackTrace") or []
     lines = [head]
     for frame in trace:

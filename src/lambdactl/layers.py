@@ -18,7 +18,6 @@ import threading
 import time
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +27,7 @@ from lambdactl import package as pk
 from lambdactl import staging as stagemod
 from lambdactl import zipsplice
 from lambdactl.aws import error_code
+from lambdactl.core.executor import thread_pool
 from lambdactl.errors import ConfigError, OwnershipError
 
 if TYPE_CHECKING:
@@ -260,7 +260,7 @@ class LayerSet:
             for ref in fn.layers:
                 self.owners.setdefault(ref, fn.key)
         if layers:
-            with ThreadPoolExecutor(max_workers=min(4, len(layers))) as pool:
+            with thread_pool(min(4, len(layers))) as pool:
                 for layer, pkg in zip(layers, pool.map(lambda x: build(x, build_dir, **kwargs), layers)):
                     self.builds[layer.key] = pkg
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from lambdactl.errors import AwsError
 from lambdactl.logformat import (  # noqa: F401 - the formatting, imported from here
     BOLD,
     DIM,
@@ -91,14 +92,15 @@ def history(logs: Any, group: str, start: datetime, pattern: str | None = None,
 def poll(logs: Any, group: str, start: datetime, pattern: str | None = None, *,
          sleep: Callable[[float], None], interval: float = POLL_INTERVAL,
          overlap_ms: int = OVERLAP_MS, limit: int | None = None,
-         on_wait: Callable[[str], None] | None = None) -> Iterator[LogEvent]:
+         on_wait: Callable[[str], None] | None = None, existed: bool = False) -> Iterator[LogEvent]:
     """Follow by polling FilterLogEvents; yields each event once, forever.
 
     Each poll restarts ``overlap_ms`` before the newest timestamp seen and drops
     events whose id was already yielded, so neither several events in one
     millisecond (across pages or polls) nor a writer that stamped its event a
-    moment before another's is lost or doubled. A missing group is waited for;
-    throttling backs off up to MAX_BACKOFF.
+    moment before another's is lost or doubled. A missing group is waited for; one
+    that goes away (EXISTED: it was there before) ends the follow with an AwsError
+    (`destroy` ran); throttling backs off up to MAX_BACKOFF.
     """
     start_ms = to_ms(start)
     newest = start_ms
@@ -111,6 +113,10 @@ def poll(logs: Any, group: str, start: datetime, pattern: str | None = None, *,
             events = fetch(logs, group, window, None, pattern, limit)
         except Exception as exc:
             code = _code(exc)
+            if code == "ResourceNotFoundException" and existed:
+                raise AwsError(f"log group {group} was deleted while following it (lambdactl destroy?)",
+                               "nothing more will come; `lambdactl up` makes the function again",
+                               code=code) from exc
             if code == "ResourceNotFoundException":
                 if on_wait and not waiting_said:
                     on_wait(f"waiting for log group {group} (the function has not run yet)")
@@ -122,7 +128,7 @@ def poll(logs: Any, group: str, start: datetime, pattern: str | None = None, *,
                 sleep(wait)
                 continue
             raise
-        wait = interval
+        wait, existed = interval, True
         for ev in events:
             if ev.key in seen:
                 continue
@@ -239,7 +245,8 @@ def follow(logs: Any, group: str, start: datetime, pattern: str | None = None, *
         except LiveTailUnavailable as exc:
             if on_fallback:
                 on_fallback(f"live tail unavailable ({exc}); polling every {interval:g} s")
-            for ev in poll(logs, group, since, pattern, sleep=sleep, interval=interval, on_wait=on_wait):
+            for ev in poll(logs, group, since, pattern, sleep=sleep, interval=interval, on_wait=on_wait,
+                           existed=shown.newest is not None):
                 if shown.add(ev):
                     yield ev
             return

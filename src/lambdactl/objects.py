@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -40,6 +42,18 @@ def bucket(project: Project | None, name: str, *, owned: bool = False) -> str:
     return name
 
 
+@contextmanager
+def _calls_on(bucket: str, key: str) -> Iterator[None]:
+    """S3's errors on s3://BUCKET/KEY in the block, said for that object. Anything else
+    (a key that is not UTF-8, say) goes on as it is, to cli.py's one translation."""
+    try:
+        yield
+    except Exception as exc:
+        if not type(exc).__module__.startswith("botocore"):
+            raise
+        raise _missing(exc, bucket, key) from exc
+
+
 def _missing(exc: Exception, bucket: str, key: str) -> LambdactlError:
     code = error_code(exc)
     if code == "NoSuchBucket":
@@ -64,10 +78,8 @@ def destination(key: str, dest: str | None) -> Path:
 def download(s3: Any, bucket: str, key: str, dest: Path | BinaryIO) -> int:
     """Stream s3://BUCKET/KEY into DEST (a path, written whole or not at all, or a
     binary stream); the number of bytes."""
-    try:
+    with _calls_on(bucket, key):
         body = s3.get_object(Bucket=bucket, Key=key)["Body"]
-    except Exception as exc:
-        raise _missing(exc, bucket, key) from exc
     if not isinstance(dest, Path):
         shutil.copyfileobj(body, dest, 1 << 20)
         dest.flush()
@@ -85,11 +97,9 @@ def download(s3: Any, bucket: str, key: str, dest: Path | BinaryIO) -> int:
 def delete(s3: Any, bucket: str, key: str) -> int:
     """Delete s3://BUCKET/KEY (S3 answers 204 for a key that is not there: asked first);
     the size it had."""
-    try:
+    with _calls_on(bucket, key):
         size = int(s3.head_object(Bucket=bucket, Key=key)["ContentLength"])
         s3.delete_object(Bucket=bucket, Key=key)
-    except Exception as exc:
-        raise _missing(exc, bucket, key) from exc
     return size
 
 

@@ -12,6 +12,10 @@ import fnmatch
 from typing import Any
 
 WRITE_ACTION = "s3:putobject"   # the write an ObjectCreated trigger fires on (lowercase: actions are)
+# The elements IAM accepts (any other is MalformedPolicyDocument at PutRolePolicy).
+POLICY_KEYS = ("Id", "Statement", "Version")
+STATEMENT_KEYS = ("Action", "Condition", "Effect", "NotAction", "NotPrincipal", "NotResource", "Principal",
+                  "Resource", "Sid")
 
 
 def as_list(value: Any) -> list[Any]:
@@ -71,3 +75,36 @@ def grants_everything(st: dict[str, Any]) -> bool:
     every_action = "*" in _strings(st.get("Action", [])) or ("NotAction" in st and not _strings(st["NotAction"]))
     every_resource = "*" in _strings(st.get("Resource", [])) or ("NotResource" in st and not _strings(st["NotResource"]))
     return st.get("Effect") == "Allow" and every_action and every_resource
+
+
+def denies_writes(st: dict[str, Any], bucket: str, prefix: str) -> bool:
+    """An unconditional Deny of s3:PutObject on every object of s3://BUCKET/PREFIX*
+    (an explicit Deny wins over any Allow)."""
+    if st.get("Effect") != "Deny" or "Condition" in st or not allows_action(st, WRITE_ACTION):
+        return False
+    if "NotResource" in st:
+        return not any(resource_overlaps(r, bucket, prefix, "") for r in _strings(st["NotResource"]))
+    return any(resource_covers(r, bucket, prefix) for r in _strings(st.get("Resource", [])))
+
+
+def statement_problems(i: int, st: Any) -> list[str]:
+    """What IAM would refuse in statement I (MalformedPolicyDocument), said before any call."""
+    from lambdactl.suggest import known
+
+    if not isinstance(st, dict):
+        return [f"Statement[{i}] must be an object"]
+    problems = [f"Statement[{i}]: unknown element {k!r}; {known(k, list(STATEMENT_KEYS))}"
+                for k in st if k not in STATEMENT_KEYS]
+    if st.get("Effect") not in ("Allow", "Deny"):
+        problems.append(f"Statement[{i}].Effect must be \"Allow\" or \"Deny\"")
+    for key, other in (("Action", "NotAction"), ("Resource", "NotResource")):
+        given = [k for k in (key, other) if k in st]
+        if not given:
+            problems.append(f"Statement[{i}] has no {key}")
+        elif len(given) == 2:
+            problems.append(f"Statement[{i}] has both {key} and {other}; keep one")
+        elif not _strings(st[given[0]]) or len(_strings(st[given[0]])) != len(as_list(st[given[0]])):
+            problems.append(f"Statement[{i}].{given[0]} must be a string or a non-empty list of strings")
+    if "Principal" in st or "NotPrincipal" in st:
+        problems.append(f"Statement[{i}] has a Principal; identity policies may not")
+    return problems

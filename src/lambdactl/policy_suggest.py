@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lambdactl.handler_check import PARSE_LIMIT
 from lambdactl.refs import REF
 
 if TYPE_CHECKING:
@@ -109,6 +110,8 @@ def calls_in(source: Path, root: Path) -> list[Call]:
     for path in sorted(source.rglob("*.py")):
         if any(part.startswith(".") or part == "__pycache__" for part in path.relative_to(source).parts):
             continue
+        if path.stat().st_size > PARSE_LIMIT:
+            continue  # its syntax tree would take ~400x its size (handler_check._skim)
         try:
             tree = ast.parse(path.read_bytes())
         except (SyntaxError, ValueError):

@@ -49,7 +49,10 @@ def collect(source: Path, patterns: tuple[str, ...] | None = None) -> list[tuple
         for name in filenames:
             rel = rel_dir + name
             path = base / name
-            if _ignored(rel, name, patterns) or not path.is_file():
+            if _ignored(rel, name, patterns):
+                continue
+            if not path.is_file():
+                _check_dangling(source, path, rel)
                 continue
             _check_name(source, rel)
             _check_link(source, root, path, rel)
@@ -67,6 +70,15 @@ def _check_name(source: Path, rel: str) -> None:
             f"{source.name}/{printable(rel)}: the file name is not UTF-8",
             "rename it (Lambda's zip names are UTF-8) or list it in .lambdactlignore",
         ) from None
+
+
+def _check_dangling(source: Path, path: Path, rel: str) -> None:
+    """A symlink to nothing (or in a loop of links) was left out without a word."""
+    if path.is_symlink():
+        raise ConfigError(
+            f"{source.name}/{printable(rel)} is a symlink to {printable(os.readlink(path))}, which does not "
+            "exist (or is a loop of links)", "fix or remove the link, or list it in .lambdactlignore",
+        )
 
 
 def _check_link(source: Path, root: Path, path: Path, rel: str) -> None:

@@ -16,6 +16,7 @@ import os
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -29,8 +30,10 @@ class Reader(Protocol):
 
 
 class Journal:
-    def __init__(self, path: Path, target_key: str, project: str = "") -> None:
+    def __init__(self, path: Path, target_key: str, project: str = "",
+                 warn: Callable[[str], None] | None = None) -> None:
         self.path = path
+        self.warn = warn   # one line to the user: a broken journal moved aside
         self.target_key = target_key
         self.project = project
         # "<account>/<region>/<endpoint>#<project>": what this journal acts on
@@ -39,15 +42,15 @@ class Journal:
 
     # -- file ---------------------------------------------------------------
     def _read_all(self) -> dict[str, Any]:
+        why = "not the journal's shape"
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return {"version": VERSION, "targets": {}}
-        except ValueError:  # not JSON, or not UTF-8
-            data = None
+        except ValueError as exc:  # not JSON, or not UTF-8
+            data, why = None, ("not UTF-8" if isinstance(exc, UnicodeDecodeError) else "not JSON")
         if not _well_formed(data):
-            # A hand-edited, broken journal: keep it aside rather than lose it.
-            self.path.rename(self.path.with_suffix(f".broken-{int(time.time())}.json"))
+            self._move_aside(why)
             return {"version": VERSION, "targets": {}}
         data.setdefault("targets", {})
         if self.key != self.target_key and self.key not in data["targets"] and self.target_key in data["targets"]:
@@ -55,6 +58,22 @@ class Journal:
             # reads it (destroy still checks each resource's own tags before deleting).
             data["targets"][self.key] = data["targets"].pop(self.target_key)
         return data
+
+    def _move_aside(self, why: str) -> None:
+        """A hand-edited, truncated or foreign journal: kept aside, never lost (a name of
+        its own, even for two in one second), and said."""
+        stamp = int(time.time())
+        aside = self.path.with_suffix(f".broken-{stamp}.json")
+        n = 1
+        while aside.exists() or aside.is_symlink():
+            aside, n = self.path.with_suffix(f".broken-{stamp}-{n}.json"), n + 1
+        try:
+            self.path.rename(aside)
+        except FileNotFoundError:
+            return  # another run moved it aside first, and said so
+        if self.warn:
+            self.warn(f"{self.path} is not a journal lambdactl can read ({why}): moved aside to {aside.name}; "
+                      "lambdactl finds what it made by name and tags")
 
     def other_projects(self) -> list[str]:
         """Projects with entries for this target when this one has none: a copied

@@ -43,7 +43,7 @@ def decode(data: bytes, name: str, *, utf16: bool = False) -> str:
             line = data.count(b"\n", 0, exc.start) + 1
             found = (f"is not {(marked or 'utf-8').upper()} text: byte 0x{data[exc.start]:02x} "
                      f"on line {line} cannot be decoded")
-        raise ConfigError(f"{name} {found}", "save it as UTF-8 (e.g. iconv -f latin1 -t utf-8 FILE)") from exc
+        raise ConfigError(f"{name} {found}", f"save it as UTF-8 (e.g. iconv -f {marked or 'latin1'} -t utf-8 FILE)") from exc
 
 
 def read_text(path: Path, name: str | None = None, *, utf16: bool = False) -> str:
@@ -83,13 +83,32 @@ def file_error(exc: OSError) -> LambdactlError:
     if exc.errno in (errno.EEXIST, errno.ENOTDIR):
         # mkdir / open under a path whose component is a file: name that file.
         path, reason = _file_in_the_way(path) or (path, reason)
-    return LambdactlError(f"{printable(path)}: {reason}", _OS_HINTS.get(exc.errno or 0))
+    hint = "remove the link, or make what it points to" if reason.startswith("a symlink") else None
+    return LambdactlError(f"{printable(path)}: {reason}", hint or _OS_HINTS.get(exc.errno or 0))
 
 
 def _file_in_the_way(path: str) -> tuple[str, str] | None:
+    import os
     from pathlib import Path
 
     for part in [Path(path), *Path(path).parents]:
-        if part.is_file() or part.is_symlink() and not part.exists():
+        if part.is_symlink() and not part.exists():
+            return str(part), f"a symlink to {printable(os.readlink(part))}, which does not exist"
+        if part.is_file():
             return str(part), "not a directory"
     return None
+
+
+def argument_error(exc: UnicodeEncodeError) -> ConfigError | None:
+    """Text holding bytes that are not UTF-8, met where AWS needs UTF-8: an argument typed
+    in a Latin-1 or Shift-JIS terminal, or such a file name (Python keeps those bytes as
+    surrogates). One line showing the text; None for any other encoding failure."""
+    bad = exc.object[exc.start:exc.end] if isinstance(exc.object, str) else ""
+    if not bad or not all("\udc80" <= ch <= "\udcff" for ch in bad):
+        return None
+    text = printable(exc.object)
+    text = text if len(text) <= 80 else text[:77] + "..."
+    return ConfigError(
+        f"'{text}' is not UTF-8 text (byte 0x{ord(bad[0]) - 0xdc00:02x}); AWS takes names, keys and payloads as UTF-8",
+        "type it in a UTF-8 terminal, or give a file with such a name a UTF-8 name (`upload` takes --key)",
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from collections.abc import Callable
@@ -43,6 +44,46 @@ def test_response_over_6_mb_is_a_function_error(aws: Aws, make_function: Any) ->
     body = json.loads(response["Payload"].read())
     assert response["FunctionError"] == "Unhandled"
     assert body["errorType"] == "Function.ResponseSizeTooLarge"
+
+
+@pytest.mark.parametrize(("handler", "event", "error_type"), [
+    ("app.big_error", {"bytes": 200_000}, "ValueError"), ("app.recurse", {}, "RecursionError"),
+], ids=["200-KB-message", "recursion"])
+def test_an_error_with_a_big_stack_or_message_keeps_its_type(
+    aws: Aws, make_function: Any, handler: str, event: dict[str, int], error_type: str
+) -> None:
+    """awslambdaric sends the error's X-Ray cause (up to 1 MiB) as a header: the Runtime
+    API takes it, as Lambda's does (it used to answer 431: Runtime.ExitError instead)."""
+    name = make_function(handler)
+    response = aws("lambda").invoke(FunctionName=name, Payload=json.dumps(event))
+    body = json.loads(response["Payload"].read())
+    assert response["FunctionError"] == "Unhandled" and body["errorType"] == error_type, body
+    if "bytes" in event:
+        assert body["errorMessage"] == "m" * event["bytes"]
+
+
+@pytest.mark.parametrize(("code", "detail"), [
+    (0, "Runtime exited without providing a reason"), (3, "Runtime exited with error: exit status 3"),
+])
+def test_a_runtime_that_exits_mid_invocation_is_said_alike_in_log_and_answer(
+    aws: Aws, make_function: Any, code: int, detail: str
+) -> None:
+    """os._exit(0) used to be "exit status 0" in the answer and "signal: killed" in the log."""
+    name = make_function("app.exit_with")
+    response = aws("lambda").invoke(FunctionName=name, Payload=json.dumps({"code": code}), LogType="Tail")
+    body = json.loads(response["Payload"].read())
+    assert body["errorType"] == "Runtime.ExitError" and body["errorMessage"].endswith(f"Error: {detail}")
+    tail = base64.b64decode(response["LogResult"]).decode()
+    assert f"Error: {detail}\n" in tail and "signal" not in tail
+
+
+def test_forked_workers_count_their_own_pages_not_their_parents(aws: Aws, make_function: Any) -> None:
+    """Six forked workers of a ~30 MB runtime: ~35 MB on Lambda (a page counted once);
+    a sum of RSS made it 200+ MB and an OOM at MemorySize 128."""
+    name = make_function("app.workers", MemorySize=128)
+    response = aws("lambda").invoke(FunctionName=name, Payload=json.dumps({"n": 6, "seconds": 1.5}))
+    body = json.loads(response["Payload"].read())
+    assert "FunctionError" not in response and body == {"workers": 6}, body
 
 
 def test_failed_async_invocation_is_retried_twice(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -143,6 +142,7 @@ def kinds_name(kinds: tuple[str, ...]) -> str:
 def _apply(app: App, kinds: tuple[str, ...], key: str | None) -> list[FunctionResult]:
     from lambdactl.cli import to_user_error
     from lambdactl.core import graph
+    from lambdactl.core.executor import thread_pool
     from lambdactl.errors import OwnershipError
 
     ctx = app.context
@@ -188,7 +188,7 @@ def _apply(app: App, kinds: tuple[str, ...], key: str | None) -> list[FunctionRe
                     fail(r, exc)
             todo = [r for r in todo if r.error is None]
             ctx.progress = upload_progress(term, status)
-            with ThreadPoolExecutor(max_workers=max(1, min(PARALLEL_FUNCTIONS, len(todo)))) as pool:
+            with thread_pool(max(1, min(PARALLEL_FUNCTIONS, len(todo)))) as pool:
                 list(pool.map(run, todo))
     ctx.alongside.wait()   # the project's steps run alongside the chains (queues) are done too
     term.debug(

@@ -60,7 +60,5 @@ def command(app: App, fn: str | None, follow: bool, since: str, pattern: str | N
         for ev in core.follow(client, group, start, pattern, sleep=time.sleep, now=core.utcnow,
                               live_arn=live_arn, on_wait=note, on_fallback=note):
             show(ev)
-    except KeyboardInterrupt:
-        pass  # Ctrl-C is how a follow ends: exit 0
     except BrokenPipeError:
         pass  # `lambdactl logs -f | head`

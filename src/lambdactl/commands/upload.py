@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import stat
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -9,6 +10,7 @@ import click
 from lambdactl.aws import error_code, translate
 from lambdactl.cli import App
 from lambdactl.errors import AwsError, ConfigError
+from lambdactl.textfile import printable
 
 if TYPE_CHECKING:
     from lambdactl.config import Function, Trigger
@@ -19,6 +21,10 @@ def object_key(fn: Function, filename: str, key: str | None) -> tuple[Trigger, s
     if not fn.triggers:
         raise ConfigError(f"function {fn.key!r} has no S3 trigger", "add [[functions.NAME.triggers]] to lambdactl.toml")
     name = key if key is not None else Path(filename).name
+    if _undecodable(name):
+        what = f"--key '{printable(name)}'" if key is not None else f"the file name '{printable(name)}'"
+        raise ConfigError(f"{what} is not UTF-8 text, which S3 keys are",
+                          "pass --key NAME" if key is None else "pass a UTF-8 --key")
     candidates = [t for t in fn.triggers if any(e.startswith("s3:ObjectCreated") for e in t.events)]
     if not candidates:
         raise ConfigError(f"no trigger of {fn.key!r} fires on object creation",
@@ -61,13 +67,35 @@ def command(app: App, file: Path, fn: str | None, key: str | None) -> None:
         app.term.write(f"uploaded {where} ({size} bytes): fires {function.name}")
 
 
+def _undecodable(text: str) -> bool:
+    return any("\udc80" <= ch <= "\udcff" for ch in text)
+
+
+def regular_size(file: Path) -> int:
+    """FILE's size, for a regular file whose size says what it holds. A FIFO or a device
+    (it would block, or never end) and /proc's files (size 0, content read on demand:
+    0 bytes would be uploaded) are refused in one line."""
+    st = file.stat()
+    if not stat.S_ISREG(st.st_mode):
+        raise ConfigError(f"{printable(str(file))} is not a regular file (a FIFO, socket or device)",
+                          "copy what it holds to a file first: upload reads a file of known size")
+    if st.st_size == 0:
+        with open(file, "rb") as f:
+            if f.read(1):
+                raise ConfigError(f"{printable(str(file))} says it holds 0 bytes but has content "
+                                  "(a /proc or /sys file)", "copy it to a regular file first")
+    return st.st_size
+
+
 def put_file(app: App, file: Path, bucket: str, key: str) -> int:
     """Stream FILE to s3://BUCKET/KEY with boto3's managed transfer (multipart above
     8 MB, never the whole file in memory); MB sent on the spinner line on a terminal."""
     from boto3.exceptions import S3UploadFailedError
     from boto3.s3.inject import upload_file
 
-    size = file.stat().st_size
+    from lambdactl.core.executor import interruptible
+
+    size = regular_size(file)
     sent = 0
     lock = threading.Lock()
     s3 = app.aws.transfer_client()
@@ -79,7 +107,7 @@ def put_file(app: App, file: Path, bucket: str, key: str) -> int:
                 status.update(f"uploading {file.name}: {sent / 2**20:.1f} / {size / 2**20:.1f} MB")
 
         try:
-            upload_file(s3, str(file), bucket, key, Callback=on_bytes)
+            interruptible(lambda: upload_file(s3, str(file), bucket, key, Callback=on_bytes))
         except S3UploadFailedError as exc:
             # boto3 wraps the ClientError (raised inside its `except ClientError`).
             cause = exc.__context__ or exc

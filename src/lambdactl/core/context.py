@@ -45,7 +45,7 @@ class Context:
     @property
     def journal(self) -> Journal:
         if self._journal is None:
-            j = Journal(self.journal_path, self.aws.target_key, self.project.name)
+            j = Journal(self.journal_path, self.aws.target_key, self.project.name, warn=self.warn)
             others = j.other_projects()
             if others and self.warn:
                 self.warn(f"{self.journal_path} holds entries of project {', '.join(others)}, not "

@@ -9,12 +9,47 @@ finish. Failures are returned, first one first.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 MAX_THREADS = 32
+
+
+@contextmanager
+def thread_pool(workers: int) -> Iterator[ThreadPoolExecutor]:
+    """A ThreadPoolExecutor whose block, on Ctrl-C, leaves at once: the calls in
+    flight are not waited for (one stuck on a silent endpoint would hold the exit
+    for its read timeout and retries); the command ends (cli.interrupted)."""
+    pool = ThreadPoolExecutor(max_workers=workers)
+    try:
+        yield pool
+    except KeyboardInterrupt:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+def interruptible(work: Callable[[], T]) -> T:
+    """WORK() in a daemon thread, waited for here: a library that, on Ctrl-C, waits for
+    its own threads (s3transfer's, stuck on a silent endpoint) cannot hold the exit."""
+    box: list[Any] = []
+
+    def run() -> None:
+        try:
+            box.append((True, work()))
+        except BaseException as exc:  # noqa: BLE001 - raised in the caller's thread
+            box.append((False, exc))
+
+    thread = threading.Thread(target=run, name="lambdactl-work", daemon=True)
+    thread.start()
+    thread.join()
+    ok, value = box[0]
+    if not ok:
+        raise value
+    return value
 
 
 def run_graph(steps: Sequence[T], needs: Callable[[T], Sequence[T]],
@@ -44,7 +79,7 @@ def run_graph(steps: Sequence[T], needs: Callable[[T], Sequence[T]],
     if len(steps) == 1:
         run(steps[0])
     elif steps:
-        with ThreadPoolExecutor(max_workers=min(threads, len(steps))) as pool:
+        with thread_pool(min(threads, len(steps))) as pool:
             list(pool.map(run, steps))
     return failures
 
@@ -57,7 +92,7 @@ def run_parallel(reads: list[Callable[[], Any]], stores: list[Callable[[Any], No
     if not reads:
         return
     # Aws.client() holds a lock while creating: boto3 client creation is not thread-safe.
-    with ThreadPoolExecutor(max_workers=min(MAX_THREADS, len(reads))) as pool:
+    with thread_pool(min(MAX_THREADS, len(reads))) as pool:
         futures = [pool.submit(r) for r in reads]
         if meanwhile:
             meanwhile()

@@ -272,12 +272,19 @@ class Environment:
         return InvokeResult(inv.request_id, inv.body, inv.function_error, inv.lines)
 
     def _await(self, inv: Invocation) -> bool:
-        """True when the invocation finished in time (init limit, then Timeout)."""
+        """True when the invocation finished in time: the init within Lambda's limit, then
+        the handler within Timeout. Past the limit Lambda logs the init's timeout and runs
+        the init again inside the invocation, under Timeout ("suppressed init"); here the
+        same init goes on, under Timeout from the limit on."""
         if not inv.delivered.wait(INIT_LIMIT_S):
-            return inv.done.is_set()
+            inv.suppressed_at = time.monotonic()
+            self.reader.drain()
+            self._log([f"INIT_REPORT Init Duration: {INIT_LIMIT_S * 1000:.2f} ms\tPhase: init\tStatus: timeout"])
+            if not inv.delivered.wait(self.spec.timeout_s):
+                return inv.done.is_set()
         if inv.done.is_set() or inv.delivered_at is None:
             return True
-        remaining = self.spec.timeout_s - (time.monotonic() - inv.delivered_at)
+        remaining = self.spec.timeout_s - (time.monotonic() - (inv.suppressed_at or inv.delivered_at))
         return inv.done.wait(max(remaining, 0.0))
 
     def _settle(self) -> None:
@@ -294,18 +301,20 @@ class Environment:
     def _closing_lines(self, inv: Invocation, cold: bool) -> list[str]:
         rid = inv.request_id
         lines: list[str] = []
-        if inv.delivered_at is None:  # failed before the handler ever ran
+        if inv.delivered_at is None and inv.suppressed_at is None:  # failed before the handler ran
             init_ms = self.init_duration_ms or 0.0
             lines.append(
                 f"INIT_REPORT Init Duration: {init_ms:.2f} ms\tPhase: init"
                 f"\tStatus: {inv.status or 'error'}\tError Type: {inv.error_type}"
             )
+        if inv.delivered_at is None:
             lines.append(f"START RequestId: {rid} Version: {self.spec.version}")
         if inv.status == "timeout":
             stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
             lines.append(f"{stamp} {rid} Task timed out after {self.spec.timeout_s:.2f} seconds")
         elif inv.error_type in ("Runtime.OutOfMemory", "Runtime.ExitError"):
-            lines.append(f"RequestId: {rid} Error: {exit_detail(self.proc.returncode or -9)}")
+            code = self.proc.returncode
+            lines.append(f"RequestId: {rid} Error: {exit_detail(-9 if code is None else code)}")
         lines.append(f"END RequestId: {rid}")
         lines.append(self._report(inv, cold))
         return lines
@@ -314,7 +323,7 @@ class Environment:
         if inv.status == "timeout":
             duration = self.spec.timeout_s * 1000
         else:
-            start = inv.delivered_at or inv.finished_at or 0.0
+            start = inv.suppressed_at or inv.delivered_at or inv.finished_at or 0.0
             duration = max(((inv.finished_at or start) - start) * 1000, 0.0)
         # Lambda never reports more than MemorySize, even for the invocation it killed.
         used_mb = min(math.ceil(self.peak_kb / 1024), self.spec.memory_mb)
@@ -325,7 +334,7 @@ class Environment:
             f"Memory Size: {self.spec.memory_mb} MB",
             f"Max Memory Used: {used_mb} MB",
         ]
-        if cold and self.init_duration_ms is not None and inv.delivered_at is not None:
+        if cold and self.init_duration_ms is not None and inv.delivered_at and not inv.suppressed_at:
             parts.append(f"Init Duration: {self.init_duration_ms:.2f} ms")
         if inv.status:
             parts.append(f"Status: {inv.status}")

@@ -31,6 +31,7 @@ class LeanParse(BaseHTTPRequestHandler):
     """Mix in before a BaseHTTPRequestHandler subclass."""
 
     raw_requestline: bytes  # set by handle_one_request
+    max_header_line = _MAXLINE   # a server may take longer lines (runtime_api.py)
 
     def parse_request(self) -> bool:
         line = str(self.raw_requestline, "iso-8859-1").rstrip("\r\n")
@@ -58,8 +59,8 @@ class LeanParse(BaseHTTPRequestHandler):
         answer, as http.server gives it) when a line or their number is over its limit."""
         lines: list[bytes] = []
         while True:
-            raw = self.rfile.readline(_MAXLINE + 1)
-            if len(raw) > _MAXLINE:
+            raw = self.rfile.readline(self.max_header_line + 1)
+            if len(raw) > self.max_header_line:
                 self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Line too long",
                                 str(http.client.LineTooLong("header line")))
                 return None

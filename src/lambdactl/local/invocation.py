@@ -95,6 +95,7 @@ class Invocation:
         self.delivered = threading.Event()  # also set when it finishes undelivered
         self.done = threading.Event()
         self.delivered_at: float | None = None
+        self.suppressed_at: float | None = None  # its init passed Lambda's limit then
         self.finished_at: float | None = None
         self.body = b""
         self.function_error: str | None = None
@@ -177,6 +178,8 @@ def lambda_environment(
 
 
 def exit_detail(returncode: int) -> str:
+    if returncode == 0:  # exit(0) mid-invocation: no error status to name (Lambda's words)
+        return "Runtime exited without providing a reason"
     if returncode == -9:
         return "Runtime exited with error: signal: killed"
     if returncode < 0:

@@ -69,6 +69,9 @@ class _Handler(LeanParse, BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _Server
     _headers_buffer: list[bytes]   # http.server's, written by flush_headers
+    # awslambdaric sends an error's X-Ray cause (its stack) as a header of up to 1 MiB:
+    # at http.client's 64 KiB a RecursionError's was refused (431) and the error lost.
+    max_header_line = (1 << 20) + 1024
 
     def setup(self) -> None:
         super().setup()

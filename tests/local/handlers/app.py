@@ -174,3 +174,31 @@ def try_calls(event, context):
         except botocore.exceptions.ClientError as exc:
             found[name] = exc.response["Error"]["Code"]
     return found
+
+
+def big_error(event, context):
+    raise ValueError("m" * event["bytes"])
+
+
+def recurse(event, context):
+    return recurse(event, context)
+
+
+def exit_with(event, context):
+    os._exit(event["code"])
+
+
+def workers(event, context):
+    """Fork N workers that touch little (multiprocessing's way), wait for them."""
+    import time
+
+    pids = []
+    for _ in range(event["n"]):
+        pid = os.fork()
+        if pid == 0:
+            time.sleep(event.get("seconds", 1.0))
+            os._exit(0)
+        pids.append(pid)
+    for pid in pids:
+        os.waitpid(pid, 0)
+    return {"workers": len(pids)}
