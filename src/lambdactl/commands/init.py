@@ -7,11 +7,19 @@ import click
 from lambdactl.cli import App
 
 
+def _templates(prefix: str) -> list[str]:
+    """Shell completion of --template: the shipped templates' names."""
+    from lambdactl import scaffold
+
+    return [name for name in scaffold.templates() if name.startswith(prefix)]
+
+
 @click.command("init")
 @click.argument("directory", required=False, default=".", metavar="[DIR]",
                 type=click.Path(file_okay=False, path_type=Path))
 @click.option("--template", "-t", "name", default="s3-logger", show_default=True, metavar="NAME",
-              help="Which template (see --list).")
+              help="Which template (see --list).",
+              shell_complete=lambda _ctx, _param, incomplete: _templates(incomplete))
 @click.option("--name", "project", metavar="NAME", help="Project name [default: DIR's name].")
 @click.option("--list", "list_", is_flag=True, help="List the templates and exit.")
 @click.pass_obj
