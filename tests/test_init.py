@@ -61,15 +61,62 @@ def test_refuses_to_overwrite_and_writes_nothing(tmp_path: Path) -> None:
     (tmp_path / "lambdactl.toml").write_text("mine")
     code, _, err = init(str(tmp_path), "--name", "app")
     assert code == 2
-    assert err.count("\n") == 1 and "lambdactl.toml already exists" in err and "never overwrites" in err
+    assert err.count("\n") == 1 and "is not empty (lambdactl.toml)" in err and "never overwrites" in err
     assert (tmp_path / "lambdactl.toml").read_text() == "mine"
     assert [p.name for p in tmp_path.iterdir()] == ["lambdactl.toml"]
 
 
+def test_refuses_a_non_empty_directory_naming_what_is_there(tmp_path: Path) -> None:
+    """Files the template does not have are no licence to mix it in: SAM and Chalice
+    refuse an existing directory too. The template's own names come first."""
+    for name in ("notes.txt", "data.csv", "b", "c", "d"):
+        (tmp_path / name).write_text("mine")
+    (tmp_path / "functions").mkdir()
+    code, _, err = init(str(tmp_path), "--name", "app")
+    assert code == 2 and "Traceback" not in err
+    assert err == (f"error: {tmp_path} is not empty (functions, b, c, d and 2 more); init never overwrites, "
+                   "nor mixes a template into other files; pick a new or empty directory: lambdactl init NEW-DIR\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b", "c", "d", "data.csv", "functions", "notes.txt"]
+    assert not any((tmp_path / "functions").iterdir())
+
+
+def test_an_empty_directory_with_a_repository_or_a_virtualenv_is_empty(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`git init`, `python -m venv .venv`, `pip install lambdactl`, then `lambdactl init`."""
+    made = tmp_path / "fresh"
+    (made / ".git").mkdir(parents=True)
+    (made / ".venv").mkdir()
+    monkeypatch.chdir(made)
+    code, _, err = init()
+    assert code == 0, err
+    assert config.load(str(made / "lambdactl.toml")).name == "fresh"
+    assert "next: lambdactl up && lambdactl invoke logger" in err   # here: no `cd`
+
+
+@pytest.mark.parametrize("dirname,project", [
+    ("My_App", "my-app"), ("my.app", "my-app"), ("my app", "my-app"), ("Photos 2024!", "photos-2024"),
+    ("a" * 50, "a" * 40), ("xn--bucket", "xn-bucket"), ("-lead-", "lead"),
+])
+def test_a_directory_name_that_is_no_project_name_is_made_one(tmp_path: Path, dirname: str, project: str) -> None:
+    """Bucket names derive from it: every name init makes is a valid S3 bucket name."""
+    code, _, err = init(str(tmp_path / dirname), "--template", "size-tracker")
+    assert code == 0, err
+    assert f"project name {project!r}, from the directory name {dirname!r}" in err
+    loaded = config.load(str(tmp_path / dirname / "lambdactl.toml"))
+    assert loaded.name == project
+    text = (tmp_path / dirname / "lambdactl.toml").read_text() + (tmp_path / dirname / "README.md").read_text()
+    buckets = [f"{project}-uploads", f"{project}-charts"]
+    assert all(b in text for b in buckets)
+    s3_name = re.compile(r"(?!xn--|sthree-|amzn-s3-demo-)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]")
+    assert all(s3_name.fullmatch(b) for b in buckets), buckets
+
+
 @pytest.mark.parametrize("args,message", [
-    (["My_App"], "project name 'My_App' (from the directory name 'My_App') must be 1-40 lowercase"),
+    (["___"], "the directory name '___' makes no project name (1-40 lowercase"),
     (["ok", "--name", "-bad"], "project name '-bad' (from --name)"),
     (["ok", "--name", "a" * 41], "must be 1-40"),
+    (["ok", "--name", "My_App"], "pass --name my-app"),
+    (["ok", "--name", "xn--app"], "not xn--/sthree-/amzn-s3-demo-…"),
     (["ok", "--template", "nothere"], "no template 'nothere'; pick one of: bucket-lister, custom-runtime, http-api, queue-worker, s3-logger, size-tracker"),
 ])
 def test_bad_input_is_one_line_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
