@@ -206,3 +206,45 @@ def test_template_deploys_and_its_smoke_test_returns_what_its_readme_says(
             assert time.monotonic() < deadline, "the upload never showed in the logs"
             time.sleep(0.5)
     cli(project, env, "destroy", "--yes")
+
+
+def test_a_copy_made_after_up_says_it_is_the_same_project(tmp_path: Path, sandbox: tuple[dict[str, str], str]) -> None:
+    """`cp -r app app2` after `up`: the copy deploys and destroys the original's resources
+    (same project name): each command there says so while the original is that project."""
+    import shutil
+
+    env, _ = sandbox
+    cli(tmp_path, env, "init", "orig", "--template", "bucket-lister")
+    cli(tmp_path / "orig", env, "up")
+    shutil.copytree(tmp_path / "orig", tmp_path / "copy")
+    said = (f"warning: {tmp_path / 'copy'} is a copy of {tmp_path / 'orig'} (its .lambdactl/ came along): "
+            "both are project 'orig' and deploy, and destroy, the same resources")
+    assert said in cli(tmp_path / "copy", env, "status").stderr
+    assert said in cli(tmp_path / "copy", env, "destroy", "--dry-run").stderr
+    assert "copy of" not in cli(tmp_path / "orig", env, "status").stderr
+    (tmp_path / "orig").rename(tmp_path / "moved")   # the original moved away: the copy is it now
+    assert "copy of" not in cli(tmp_path / "copy", env, "status").stderr
+    assert "copy of" not in cli(tmp_path / "moved", env, "status").stderr   # nor is the moved one told so
+    cli(tmp_path / "copy", env, "destroy", "--yes")
+
+
+def test_the_coming_from_rows_run_as_typed(tmp_path: Path, sandbox: tuple[dict[str, str], str]) -> None:
+    """README's "Coming from the AWS CLI / SAM / Chalice": each lambdactl command of the
+    table, as typed, in a project `init` made (destroy with --yes: this is no terminal)."""
+    env, _ = sandbox
+    project = tmp_path / "rows"
+    project.mkdir()
+    cli(project, env, "init")
+    for row in (["package"], ["plan"], ["up"], ["status"], ["help", "invoke"], ["invoke", "-h"]):
+        cli(project, env, *row)
+    assert json.loads(cli(project, env, "invoke").stdout) == {"logged": []}
+    event = json.loads(cli(project, env, "event", "s3-put").stdout)
+    assert event["Records"][0]["s3"]["bucket"]["name"] == "rows-uploads"
+    follow = subprocess.Popen([sys.executable, "-m", "lambdactl", "logs", "-f"], cwd=project, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert follow.stdout is not None and "START" in follow.stdout.readline()
+    finally:
+        follow.terminate()
+        follow.wait(timeout=30)
+    assert "removed" in cli(project, env, "destroy", "--yes").stderr

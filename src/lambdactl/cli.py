@@ -178,8 +178,12 @@ class App:
     @property
     def context(self) -> Context:
         if "context" not in self._cache:
+            from lambdactl import copies
             from lambdactl.core.context import Context
 
+            original = copies.copied_from(self.project.root, self.project.name)
+            if original is not None:
+                self.term.warn(copies.warning(self.project.root, original, self.project.name))
             root = self.project.root / ".lambdactl"
             self._cache["context"] = Context(
                 aws=self.aws, project=self.project, build_dir=root / "build",
