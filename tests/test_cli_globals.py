@@ -254,3 +254,19 @@ def test_no_color_is_no_color_for_rich_and_the_log_formatters(monkeypatch: pytes
     import os
 
     assert os.environ.get("NO_COLOR") == "1"
+
+
+@pytest.mark.parametrize("args", [["init", "--list"], ["event", "s3-put"], ["completion", "bash"]])
+def test_a_reader_that_leaves_early_is_no_bug(args: list[str], tmp_path: Path) -> None:
+    """`lambdactl init --list | head -1`: stdout's pipe closes while lambdactl writes.
+    Like any Unix tool: exit 141 (SIGPIPE's), and nothing on stderr (it was "hit a bug")."""
+    import os
+
+    read, write = os.pipe()
+    os.close(read)   # the reader is gone before the first line
+    try:
+        proc = subprocess.run([sys.executable, "-m", "lambdactl", *args], cwd=tmp_path, stdout=write,
+                              stderr=subprocess.PIPE, text=True, timeout=60)
+    finally:
+        os.close(write)
+    assert (proc.returncode, proc.stderr) == (141, "")

@@ -215,6 +215,8 @@ class LazyGroup(click.Group):
             raise
         except KeyboardInterrupt:
             raise SystemExit(130) from None
+        except BrokenPipeError:   # `lambdactl logs | head -1`: the reader left, as for any Unix tool
+            raise SystemExit(closed_stdout()) from None
         except Exception as exc:
             err = to_user_error(exc)
             if err is None:  # a bug: the traceback, and where it goes
@@ -280,6 +282,17 @@ def main(argv: list[str] | None = None) -> None:
         root.main(args=argv, prog_name="lambdactl")
     finally:
         gc.freeze()   # its objects live until exit: teardown skips collecting them (~70 ms)
+
+
+def closed_stdout() -> int:
+    """stdout's reader is gone: point stdout at /dev/null (the interpreter's last flush
+    would fail again) and exit 141, as a tool killed by SIGPIPE does; no message."""
+    import os
+    import sys
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return 141
 
 
 def checked_env_region(region: str) -> None:
