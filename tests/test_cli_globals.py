@@ -103,6 +103,10 @@ def test_global_option_before_and_after(recorded: dict[str, Any], path: str, opt
     assert getattr(recorded.pop(path), attr) == value
     run(*path.split(), *args, *option)
     assert getattr(recorded.pop(path), attr) == value
+    if " " in path:   # between the group and its subcommand: `lambdactl local -o json status`
+        group, sub = path.split()
+        run(group, *option, sub, *args)
+        assert getattr(recorded.pop(path), attr) == value
 
 
 def test_env_vars_still_work_and_the_command_line_wins(recorded: dict[str, Any],
@@ -270,3 +274,31 @@ def test_a_reader_that_leaves_early_is_no_bug(args: list[str], tmp_path: Path) -
     finally:
         os.close(write)
     assert (proc.returncode, proc.stderr) == (141, "")
+
+
+@pytest.mark.parametrize("args", [["--region", "eu-west-3", "status"], ["status", "--region", "eu-west-3"],
+                                  ["status", "--region=eu-west-3"]])
+def test_the_region_given_reaches_every_client(project: Path, monkeypatch: pytest.MonkeyPatch,
+                                               args: list[str]) -> None:
+    """Not only parsed: each API call goes to that region (over lambdactl.toml's us-east-1)."""
+    import botocore.client
+    from moto import mock_aws
+
+    regions: set[str] = set()
+    original = botocore.client.BaseClient._make_api_call
+
+    def seen(self, operation_name, api_params):  # type: ignore[no-untyped-def]
+        regions.add(self.meta.region_name)
+        return original(self, operation_name, api_params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", seen)
+    with mock_aws():
+        result = CliRunner().invoke(root, args, catch_exceptions=False)
+    assert "not deployed" in result.stdout   # status read the (empty) region, and says so
+    assert regions - {"aws-global"} == {"eu-west-3"}   # IAM is global
+
+
+def test_a_short_option_typed_with_equals_still_means_the_value(recorded: dict[str, Any]) -> None:
+    """`-o=json` (click reads "=json"): what the user meant."""
+    run("status", "-o=json")
+    assert recorded.pop("status").output == "json"

@@ -34,7 +34,7 @@ class Output(click.ParamType):
         return "[text|json|table]"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
-        given = str(value).strip().lower()
+        given = str(value).strip().lower().removeprefix("=")   # `-o=json`: click hands over "=json"
         if given in OUTPUTS:
             return given
         if ctx is not None and param is not None and param.name \
