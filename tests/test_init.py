@@ -248,3 +248,19 @@ def test_the_coming_from_rows_run_as_typed(tmp_path: Path, sandbox: tuple[dict[s
         follow.terminate()
         follow.wait(timeout=30)
     assert "removed" in cli(project, env, "destroy", "--yes").stderr
+
+
+def test_two_projects_from_one_template_side_by_side(tmp_path: Path, sandbox: tuple[dict[str, str], str]) -> None:
+    """Two s3-logger projects in one sandbox: their names (from their directories) keep
+    every resource apart, buckets too; destroying one leaves the other working."""
+    env, _ = sandbox
+    for name in ("left", "right"):
+        cli(tmp_path, env, "init", name)
+        cli(tmp_path / name, env, "up")
+    cli(tmp_path / "left", env, "destroy", "--yes")
+    got = json.loads(cli(tmp_path / "right", env, "invoke", "--event", "s3-put", "--key", "k").stdout)
+    assert got == {"logged": ["s3://right-uploads/k"]}
+    status = json.loads(cli(tmp_path, env, "local", "status", "-o", "json").stdout)["contents"]
+    names = {e["name"] for kind in status.values() for e in kind}
+    assert "right-uploads" in names and not any("left-" in n for n in names)   # log groups too
+    cli(tmp_path / "right", env, "destroy", "--yes")
