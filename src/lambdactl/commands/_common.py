@@ -119,9 +119,19 @@ def _sandbox_notices(app: App, results: list[FunctionResult]) -> None:
     never in the function's log group (sandbox_notes.py)."""
     from lambdactl.sandbox_notes import notices
 
+    started: list[float] = []
+
+    def say(line: str) -> None:   # a long step starts: the runtime's one-time install
+        app.term.info(line)
+        started.append(time.monotonic())
+
     for r in results:
-        for line in notices(r.fn, app.term.info):
+        started.clear()
+        for line in notices(r.fn, say):
             app.term.warn(line)
+        if started:   # and its end, so a pipe (CI) sees both, with how long it took
+            app.term.step("✓", f"{r.fn.runtime}'s runtime for the sandbox installed in "
+                               f"{time.monotonic() - started[0]:.1f} s")
 
 
 def sandbox_imports(ctx: Any, results: list[FunctionResult]) -> None:
