@@ -48,7 +48,8 @@ def test_each_template_is_a_valid_project(name: str, tmp_path: Path) -> None:
     code, _, err = init(str(tmp_path / "my-app"), "--template", name)
     assert code == 0, err
     made = tmp_path / "my-app"
-    assert ".lambdactl/" in (made / ".gitignore").read_text().splitlines()
+    ignored = (made / ".gitignore").read_text().splitlines()
+    assert ".lambdactl/" in ignored and ".venv/" in ignored   # init accepts a dir holding only a .venv
     assert len((made / "README.md").read_text().splitlines()) == 3
     assert "{{project}}" not in "".join(p.read_text() for p in made.rglob("*") if p.is_file())
     project = config.load(str(made / "lambdactl.toml"))   # every check lambdactl.toml gets
