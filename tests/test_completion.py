@@ -59,3 +59,18 @@ def test_bash_sources_it_and_completes(words: str, cword: int, expected: str) ->
                           cwd=REPO)   # this repository's lambdactl.toml: hello, list-buckets
     assert proc.returncode == 0, proc.stderr
     assert sorted(proc.stdout.split()) == sorted(expected.split())
+
+
+def readme_tabs() -> list[tuple[str, str]]:
+    """README's `$ lambdactl ...<TAB>` lines and what they show."""
+    block = (REPO / "README.md").read_text().split("### `lambdactl completion bash|zsh|fish`", 1)[1]
+    lines = block.split("```\n", 2)[1].splitlines()
+    return [(line[2:].replace("<TAB>", ""), lines[i + 1]) for i, line in enumerate(lines) if line.endswith("<TAB>")]
+
+
+@pytest.mark.skipif(shutil.which("bash") is None or not Path(BIN, "lambdactl").exists(),
+                    reason="needs bash and the installed console script")
+@pytest.mark.parametrize("typed,shown", readme_tabs())
+def test_the_readme_completions_are_what_bash_completes(typed: str, shown: str) -> None:
+    words = typed.split() + ([""] if typed.endswith(" ") else [])
+    test_bash_sources_it_and_completes(" ".join(w or "''" for w in words), len(words) - 1, shown)

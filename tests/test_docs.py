@@ -94,7 +94,9 @@ def transcript(lines: list[str]) -> list[tuple[str, list[str]]]:
 
 
 def shown(lines: list[str]) -> list[str]:
-    return lines[:lines.index("...")] if "..." in lines else lines
+    """LINES up to a "..." line (indented or not): what the README shows of the output."""
+    cut = [i for i, line in enumerate(lines) if line.strip() == "..."]
+    return lines[:cut[0]] if cut else lines
 
 
 def test_the_init_transcript_is_what_init_prints(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -113,7 +115,8 @@ def test_the_init_transcript_is_what_init_prints(tmp_path: Path, monkeypatch: py
     assert result.stderr.splitlines()[:len(expected)] == expected
 
 
-def test_the_output_transcript_is_what_lambdactl_prints() -> None:
+def test_the_output_transcript_is_what_lambdactl_prints(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)   # what is shown comes before any project is read
     runs = transcript(block_after("`--output` takes the AWS CLI's"))
     for command, expected in runs:
         words = command.split()
@@ -151,3 +154,13 @@ def test_coming_from_commands_parse_as_typed(command: str, recorded: dict[str, A
     assert result.exit_code == 0, result.output
     name = command.split()[1]
     assert name in recorded or name == "help" or "-h" in command
+
+
+def test_the_event_transcript_is_what_event_prints() -> None:
+    (command, expected), = transcript(block_after("### `lambdactl event s3-put|s3-delete"))
+    import shlex
+
+    result = CliRunner().invoke(root, shlex.split(command)[1:], catch_exceptions=False)
+    lines = shown(expected)
+    got = result.stdout.splitlines()[:len(lines)]
+    assert [g for g in got if "eventTime" not in g] == [e for e in lines if "eventTime" not in e]
