@@ -265,3 +265,24 @@ def test_two_projects_from_one_template_side_by_side(tmp_path: Path, sandbox: tu
     names = {e["name"] for kind in status.values() for e in kind}
     assert "right-uploads" in names and not any("left-" in n for n in names)   # log groups too
     cli(tmp_path / "right", env, "destroy", "--yes")
+
+
+def test_every_command_that_prints_data_prints_one_json_document(tmp_path: Path,
+                                                                 sandbox: tuple[dict[str, str], str]) -> None:
+    """`-o json` (after the command, as AWS CLI users type it) takes effect: stdout parses
+    as one JSON document for each command that prints data, on a project init made."""
+    env, _ = sandbox
+    cli(tmp_path, env, "init", "jsonapp")
+    project = tmp_path / "jsonapp"
+    (project / "f.txt").write_text("hello")
+    for args in (["init", "--list"], ["package"], ["plan"], ["up"], ["status"], ["invoke", "--event", "s3-put"],
+                 ["upload", "f.txt"], ["logs"], ["stats"], ["event", "s3-put"], ["policy", "suggest"],
+                 ["download", "jsonapp-uploads", "f.txt", "-"], ["rm", "jsonapp-uploads", "f.txt"],
+                 ["local", "status"], ["local", "env"], ["destroy", "--dry-run"], ["destroy", "--yes"]):
+        proc = subprocess.run([sys.executable, "-m", "lambdactl", *args, "-o", "json"], cwd=project, env=env,
+                              capture_output=True, text=True, timeout=180)
+        assert proc.returncode in (0, 3), (args, proc.stderr)   # 3: status's "not in sync" is data too
+        if args[:1] == ["download"]:
+            assert proc.stdout == "hello"   # the object itself: stdout is the file, as `-` asks
+            continue
+        json.loads(proc.stdout)
