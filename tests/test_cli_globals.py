@@ -276,13 +276,25 @@ def test_a_reader_that_leaves_early_is_no_bug(args: list[str], tmp_path: Path) -
     assert (proc.returncode, proc.stderr) == (141, "")
 
 
-@pytest.mark.parametrize("args", [["--region", "eu-west-3", "status"], ["status", "--region", "eu-west-3"],
-                                  ["status", "--region=eu-west-3"]])
+@pytest.mark.parametrize("args,env", [
+    (["--region", "eu-west-3", "status"], {}), (["status", "--region", "eu-west-3"], {}),
+    (["status", "--region=eu-west-3"], {"AWS_REGION": "eu-west-1"}),      # the command line wins
+    (["status"], {"AWS_REGION": "eu-west-3", "AWS_DEFAULT_REGION": "eu-west-1", "NO_TOML_REGION": "1"}),
+    (["status"], {"AWS_DEFAULT_REGION": "eu-west-3", "NO_TOML_REGION": "1"}),
+])
 def test_the_region_given_reaches_every_client(project: Path, monkeypatch: pytest.MonkeyPatch,
-                                               args: list[str]) -> None:
-    """Not only parsed: each API call goes to that region (over lambdactl.toml's us-east-1)."""
+                                               args: list[str], env: dict[str, str]) -> None:
+    """Not only parsed: each API call goes to that region (over lambdactl.toml's us-east-1;
+    without one there, AWS_REGION, then AWS_DEFAULT_REGION, as boto3 reads them)."""
     import botocore.client
     from moto import mock_aws
+
+    if env.pop("NO_TOML_REGION", None):
+        toml = project / "lambdactl.toml"
+        toml.write_text(toml.read_text().replace('region = "us-east-1"', ""))
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    for var, value in env.items():
+        monkeypatch.setenv(var, value)
 
     regions: set[str] = set()
     original = botocore.client.BaseClient._make_api_call
