@@ -211,11 +211,12 @@ def test_template_deploys_and_its_smoke_test_returns_what_its_readme_says(
 
 def test_a_copy_made_after_up_says_it_is_the_same_project(tmp_path: Path, sandbox: tuple[dict[str, str], str]) -> None:
     """`cp -r app app2` after `up`: the copy deploys and destroys the original's resources
-    (same project name): each command there says so while the original is that project."""
+    (same project name): each command there says so while the original is that project.
+    Renaming the copy's project is all it takes to make it separate (its bucket too)."""
     import shutil
 
     env, _ = sandbox
-    cli(tmp_path, env, "init", "orig", "--template", "bucket-lister")
+    cli(tmp_path, env, "init", "orig")
     cli(tmp_path / "orig", env, "up")
     shutil.copytree(tmp_path / "orig", tmp_path / "copy")
     said = (f"warning: {tmp_path / 'copy'} is a copy of {tmp_path / 'orig'} (its .lambdactl/ came along): "
@@ -226,7 +227,15 @@ def test_a_copy_made_after_up_says_it_is_the_same_project(tmp_path: Path, sandbo
     (tmp_path / "orig").rename(tmp_path / "moved")   # the original moved away: the copy is it now
     assert "copy of" not in cli(tmp_path / "copy", env, "status").stderr
     assert "copy of" not in cli(tmp_path / "moved", env, "status").stderr   # nor is the moved one told so
-    cli(tmp_path / "copy", env, "destroy", "--yes")
+
+    shutil.copytree(tmp_path / "moved", tmp_path / "second")
+    toml = tmp_path / "second/lambdactl.toml"
+    toml.write_text(toml.read_text().replace('name = "orig"', 'name = "second"'))
+    assert "copy of" not in cli(tmp_path / "second", env, "up").stderr
+    for where, bucket in (("second", "second-uploads"), ("moved", "orig-uploads")):
+        got = json.loads(cli(tmp_path / where, env, "invoke", "--event", "s3-put", "--key", "k").stdout)
+        assert got == {"logged": [f"s3://{bucket}/k"]}
+        cli(tmp_path / where, env, "destroy", "--yes")
 
 
 def test_the_coming_from_rows_run_as_typed(tmp_path: Path, sandbox: tuple[dict[str, str], str]) -> None:

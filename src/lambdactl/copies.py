@@ -60,4 +60,4 @@ def _project_of(root: Path) -> str | None:
 def warning(root: Path, original: Path, project: str) -> str:
     return (f"{root} is a copy of {original} (its .lambdactl/ came along): both are project {project!r} "
             "and deploy, and destroy, the same resources; to keep this one apart, set another [project] "
-            "name (and bucket names) in lambdactl.toml and delete .lambdactl/")
+            "name in lambdactl.toml (and any bucket name it spells out)")
