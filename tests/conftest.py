@@ -64,7 +64,7 @@ def aws_isolation(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.Temp
     monkeypatch.setenv("LAMBDACTL_HOME", str(home))
     monkeypatch.setenv("LAMBDACTL_CACHE", str(home / "cache"))   # not beside the package (codecache.SHARED)
     for var in ("AWS_PROFILE", "AWS_REGION", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL",
-                "LAMBDACTL_TARGET", "LAMBDACTL_CONFIG"):
+                "LAMBDACTL_TARGET", "LAMBDACTL_CONFIG", "AWS_DEFAULT_OUTPUT", "LAMBDACTL_OUTPUT"):
         monkeypatch.delenv(var, raising=False)
 
 

@@ -172,7 +172,7 @@ CASES: list[tuple[str, Callable[[Path], None] | None, list[str], int, str]] = [
     ("logs-since-year-1", None, ["logs", "hello", "--since", "0001-01-01T00:00:00Z"], 2, "reaches back before 1970"),
     ("unknown-function", None, ["deploy", "helo"], 2, "did you mean 'hello'"),
     ("missing-config", None, ["--config", "nope.toml", "up"], 2, "no config file"),
-    ("bad-output", None, ["--output", "yaml", "up"], 2, "'yaml' is not one of"),
+    ("bad-output", None, ["--output", "yaml", "up"], 2, "'yaml': lambdactl has no YAML output"),
     ("unknown-profile", None, ["--profile", "nope", "up"], 1, "AWS profile 'nope' not found"),
     ("destroy-needs-yes", None, ["destroy"], 2, "destroy needs --yes"),
     # arguments typed in a Latin-1 / Shift-JIS terminal: Python keeps the bytes as surrogates

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
 from lambdactl.cli import COMMANDS, root
+from tests.test_cli_globals import recorded  # noqa: F401 - each command's body replaced by a recorder
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
 
@@ -71,3 +73,94 @@ def test_not_supported_yet_is_refused(what: str, refused: str, tmp_path: Path,
     assert result.exit_code == 2, result.output
     assert any(n in result.stderr for n in named) and result.stderr.count("\n") == 1, result.stderr
     assert "Traceback" not in result.stderr
+
+
+# -- the README's transcripts of issue 17's sections, replayed ---------------------------
+
+def block_after(heading: str) -> list[str]:
+    """The lines of the first ``` block after HEADING."""
+    return README.split(heading, 1)[1].split("```\n", 2)[1].splitlines()
+
+
+def transcript(lines: list[str]) -> list[tuple[str, list[str]]]:
+    """[("lambdactl init --list", [its output lines]), ...]; "..." ends what is shown."""
+    runs: list[tuple[str, list[str]]] = []
+    for line in lines:
+        if line.startswith("$ "):
+            runs.append((line[2:], []))
+        elif runs:
+            runs[-1][1].append(line)
+    return runs
+
+
+def shown(lines: list[str]) -> list[str]:
+    """LINES up to a "..." line (indented or not): what the README shows of the output."""
+    cut = [i for i, line in enumerate(lines) if line.strip() == "..."]
+    return lines[:cut[0]] if cut else lines
+
+
+def test_the_init_transcript_is_what_init_prints(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    runs = dict(transcript(block_after("### `lambdactl init [DIR]")))
+    runner = CliRunner()
+    result = runner.invoke(root, ["init", "--list"], catch_exceptions=False)
+    assert result.stdout.splitlines() == runs["lambdactl init --list"]
+    result = runner.invoke(root, ["init", "my-app", "--template", "s3-logger"], catch_exceptions=False)
+    assert result.stderr.splitlines() == runs["lambdactl init my-app --template s3-logger"]
+    (tmp_path / "my-app/.lambdactl").mkdir()   # what the transcript's `up` leaves
+    result = runner.invoke(root, ["init", "my-app"])
+    assert result.exit_code == 2 and result.stderr.splitlines() == runs["cd .. && lambdactl init my-app"]
+    result = runner.invoke(root, ["init", "My_App"], catch_exceptions=False)
+    expected = shown(runs["lambdactl init My_App"])
+    assert result.stderr.splitlines()[:len(expected)] == expected
+
+
+def test_the_output_transcript_is_what_lambdactl_prints(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)   # what is shown comes before any project is read
+    runs = transcript(block_after("`--output` takes the AWS CLI's"))
+    for command, expected in runs:
+        words = command.split()
+        env = dict(w.split("=", 1) for w in words if "=" in w and not w.startswith("-"))
+        args = [w for w in words if w not in {f"{k}={v}" for k, v in env.items()}][1:]
+        result = CliRunner().invoke(root, args, env=env, prog_name="lambdactl")
+        lines = shown(expected)
+        assert result.stderr.splitlines()[:len(lines)] == lines, command
+
+
+def test_the_completion_transcript_refuses_as_shown() -> None:
+    runs = dict(transcript(block_after("### `lambdactl completion bash|zsh|fish`")))
+    result = CliRunner().invoke(root, ["completion", "tcsh"])
+    assert result.exit_code == 2 and result.stderr.splitlines() == runs["lambdactl completion tcsh"]
+
+
+def coming_from_commands() -> list[str]:
+    """Every `lambdactl ...` in the last column of "Coming from the AWS CLI / SAM / Chalice"."""
+    import re
+
+    section = README.split("## Coming from the AWS CLI / SAM / Chalice", 1)[1].split("\n## ", 1)[0]
+    rows = [line.rsplit(" | ", 1)[-1] for line in section.splitlines() if line.startswith("| ")][1:]
+    return [c for row in rows for c in re.findall(r"`(lambdactl [^`]+)`", row)]
+
+
+def test_coming_from_lists_every_row() -> None:
+    assert len(coming_from_commands()) >= 11
+
+
+@pytest.mark.parametrize("command", coming_from_commands())
+def test_coming_from_commands_parse_as_typed(command: str, recorded: dict[str, Any]) -> None:  # noqa: F811
+    """Each row's command as typed reaches its command (a required option the row
+    lacks fails here); test_init.py runs them on the sandbox too."""
+    result = CliRunner().invoke(root, command.split()[1:], prog_name="lambdactl")
+    assert result.exit_code == 0, result.output
+    name = command.split()[1]
+    assert name in recorded or name == "help" or "-h" in command
+
+
+def test_the_event_transcript_is_what_event_prints() -> None:
+    (command, expected), = transcript(block_after("### `lambdactl event s3-put|s3-delete"))
+    import shlex
+
+    result = CliRunner().invoke(root, shlex.split(command)[1:], catch_exceptions=False)
+    lines = shown(expected)
+    got = result.stdout.splitlines()[:len(lines)]
+    assert [g for g in got if "eventTime" not in g] == [e for e in lines if "eventTime" not in e]

@@ -65,3 +65,24 @@ def test_event_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     rec = json.loads(result.stdout)["Records"][0]
     assert rec["s3"]["object"] == {**rec["s3"]["object"], "key": "x+y.txt", "size": 7}
     assert rec["awsRegion"] == "us-east-1"
+
+
+def test_event_without_bucket_is_the_projects_trigger_else_sams_example(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """README's "Coming from" row: `lambdactl event s3-put`, as typed, with no --bucket/--key
+    (`sam local generate-event s3 put` needs none either)."""
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(root, ["event", "s3-put"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    s3 = json.loads(result.stdout)["Records"][0]["s3"]
+    assert (s3["bucket"]["name"], s3["object"]["key"]) == ("example-bucket", "test/key")
+    (tmp_path / "fn").mkdir()
+    (tmp_path / "fn/app.py").write_text("def handler(event, context):\n    return 1\n")
+    (tmp_path / "lambdactl.toml").write_text(
+        '[project]\nname = "p"\n[functions.f]\nsource = "fn"\nhandler = "app.handler"\n'
+        '[[functions.f.triggers]]\ntype = "s3"\nbucket = "p-in"\nprefix = "up/"\n')
+    result = CliRunner().invoke(root, ["event", "s3-delete"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)["Records"][0]
+    assert record["eventName"].startswith("ObjectRemoved:")
+    assert (record["s3"]["bucket"]["name"], record["s3"]["object"]["key"]) == ("p-in", "up/example.txt")

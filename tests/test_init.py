@@ -48,7 +48,8 @@ def test_each_template_is_a_valid_project(name: str, tmp_path: Path) -> None:
     code, _, err = init(str(tmp_path / "my-app"), "--template", name)
     assert code == 0, err
     made = tmp_path / "my-app"
-    assert ".lambdactl/" in (made / ".gitignore").read_text().splitlines()
+    ignored = (made / ".gitignore").read_text().splitlines()
+    assert ".lambdactl/" in ignored and ".venv/" in ignored   # init accepts a dir holding only a .venv
     assert len((made / "README.md").read_text().splitlines()) == 3
     assert "{{project}}" not in "".join(p.read_text() for p in made.rglob("*") if p.is_file())
     project = config.load(str(made / "lambdactl.toml"))   # every check lambdactl.toml gets
@@ -61,15 +62,62 @@ def test_refuses_to_overwrite_and_writes_nothing(tmp_path: Path) -> None:
     (tmp_path / "lambdactl.toml").write_text("mine")
     code, _, err = init(str(tmp_path), "--name", "app")
     assert code == 2
-    assert err.count("\n") == 1 and "lambdactl.toml already exists" in err and "never overwrites" in err
+    assert err.count("\n") == 1 and "is not empty (lambdactl.toml)" in err and "never overwrites" in err
     assert (tmp_path / "lambdactl.toml").read_text() == "mine"
     assert [p.name for p in tmp_path.iterdir()] == ["lambdactl.toml"]
 
 
+def test_refuses_a_non_empty_directory_naming_what_is_there(tmp_path: Path) -> None:
+    """Files the template does not have are no licence to mix it in: SAM and Chalice
+    refuse an existing directory too. The template's own names come first."""
+    for name in ("notes.txt", "data.csv", "b", "c", "d"):
+        (tmp_path / name).write_text("mine")
+    (tmp_path / "functions").mkdir()
+    code, _, err = init(str(tmp_path), "--name", "app")
+    assert code == 2 and "Traceback" not in err
+    assert err == (f"error: {tmp_path} is not empty (functions, b, c, d and 2 more); init never overwrites, "
+                   "nor mixes a template into other files; pick a new or empty directory: lambdactl init NEW-DIR\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b", "c", "d", "data.csv", "functions", "notes.txt"]
+    assert not any((tmp_path / "functions").iterdir())
+
+
+def test_an_empty_directory_with_a_repository_or_a_virtualenv_is_empty(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`git init`, `python -m venv .venv`, `pip install lambdactl`, then `lambdactl init`."""
+    made = tmp_path / "fresh"
+    (made / ".git").mkdir(parents=True)
+    (made / ".venv").mkdir()
+    monkeypatch.chdir(made)
+    code, _, err = init()
+    assert code == 0, err
+    assert config.load(str(made / "lambdactl.toml")).name == "fresh"
+    assert "next: lambdactl up && lambdactl invoke logger" in err   # here: no `cd`
+
+
+@pytest.mark.parametrize("dirname,project", [
+    ("My_App", "my-app"), ("my.app", "my-app"), ("my app", "my-app"), ("Photos 2024!", "photos-2024"),
+    ("a" * 50, "a" * 40), ("xn--bucket", "xn-bucket"), ("-lead-", "lead"),
+])
+def test_a_directory_name_that_is_no_project_name_is_made_one(tmp_path: Path, dirname: str, project: str) -> None:
+    """Bucket names derive from it: every name init makes is a valid S3 bucket name."""
+    code, _, err = init(str(tmp_path / dirname), "--template", "size-tracker")
+    assert code == 0, err
+    assert f"project name {project!r}, from the directory name {dirname!r}" in err
+    loaded = config.load(str(tmp_path / dirname / "lambdactl.toml"))
+    assert loaded.name == project
+    text = (tmp_path / dirname / "lambdactl.toml").read_text() + (tmp_path / dirname / "README.md").read_text()
+    buckets = [f"{project}-uploads", f"{project}-charts"]
+    assert all(b in text for b in buckets)
+    s3_name = re.compile(r"(?!xn--|sthree-|amzn-s3-demo-)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]")
+    assert all(s3_name.fullmatch(b) for b in buckets), buckets
+
+
 @pytest.mark.parametrize("args,message", [
-    (["My_App"], "project name 'My_App' (from the directory name 'My_App') must be 1-40 lowercase"),
+    (["___"], "the directory name '___' makes no project name (1-40 lowercase"),
     (["ok", "--name", "-bad"], "project name '-bad' (from --name)"),
     (["ok", "--name", "a" * 41], "must be 1-40"),
+    (["ok", "--name", "My_App"], "pass --name my-app"),
+    (["ok", "--name", "xn--app"], "not xn--/sthree-/amzn-s3-demo-…"),
     (["ok", "--template", "nothere"], "no template 'nothere'; pick one of: bucket-lister, custom-runtime, http-api, queue-worker, s3-logger, size-tracker"),
 ])
 def test_bad_input_is_one_line_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
@@ -159,3 +207,91 @@ def test_template_deploys_and_its_smoke_test_returns_what_its_readme_says(
             assert time.monotonic() < deadline, "the upload never showed in the logs"
             time.sleep(0.5)
     cli(project, env, "destroy", "--yes")
+
+
+def test_a_copy_made_after_up_says_it_is_the_same_project(tmp_path: Path, sandbox: tuple[dict[str, str], str]) -> None:
+    """`cp -r app app2` after `up`: the copy deploys and destroys the original's resources
+    (same project name): each command there says so while the original is that project.
+    Renaming the copy's project is all it takes to make it separate (its bucket too)."""
+    import shutil
+
+    env, _ = sandbox
+    cli(tmp_path, env, "init", "orig")
+    cli(tmp_path / "orig", env, "up")
+    shutil.copytree(tmp_path / "orig", tmp_path / "copy")
+    said = (f"warning: {tmp_path / 'copy'} is a copy of {tmp_path / 'orig'} (its .lambdactl/ came along): "
+            "both are project 'orig' and deploy, and destroy, the same resources")
+    assert said in cli(tmp_path / "copy", env, "status").stderr
+    assert said in cli(tmp_path / "copy", env, "destroy", "--dry-run").stderr
+    assert "copy of" not in cli(tmp_path / "orig", env, "status").stderr
+    (tmp_path / "orig").rename(tmp_path / "moved")   # the original moved away: the copy is it now
+    assert "copy of" not in cli(tmp_path / "copy", env, "status").stderr
+    assert "copy of" not in cli(tmp_path / "moved", env, "status").stderr   # nor is the moved one told so
+
+    shutil.copytree(tmp_path / "moved", tmp_path / "second")
+    toml = tmp_path / "second/lambdactl.toml"
+    toml.write_text(toml.read_text().replace('name = "orig"', 'name = "second"'))
+    assert "copy of" not in cli(tmp_path / "second", env, "up").stderr
+    for where, bucket in (("second", "second-uploads"), ("moved", "orig-uploads")):
+        got = json.loads(cli(tmp_path / where, env, "invoke", "--event", "s3-put", "--key", "k").stdout)
+        assert got == {"logged": [f"s3://{bucket}/k"]}
+        cli(tmp_path / where, env, "destroy", "--yes")
+
+
+def test_the_coming_from_rows_run_as_typed(tmp_path: Path, sandbox: tuple[dict[str, str], str]) -> None:
+    """README's "Coming from the AWS CLI / SAM / Chalice": each lambdactl command of the
+    table, as typed, in a project `init` made (destroy with --yes: this is no terminal)."""
+    env, _ = sandbox
+    project = tmp_path / "rows"
+    project.mkdir()
+    cli(project, env, "init")
+    for row in (["package"], ["plan"], ["up"], ["status"], ["help", "invoke"], ["invoke", "-h"]):
+        cli(project, env, *row)
+    assert json.loads(cli(project, env, "invoke").stdout) == {"logged": []}
+    event = json.loads(cli(project, env, "event", "s3-put").stdout)
+    assert event["Records"][0]["s3"]["bucket"]["name"] == "rows-uploads"
+    follow = subprocess.Popen([sys.executable, "-m", "lambdactl", "logs", "-f"], cwd=project, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert follow.stdout is not None and "START" in follow.stdout.readline()
+    finally:
+        follow.terminate()
+        follow.wait(timeout=30)
+    assert "removed" in cli(project, env, "destroy", "--yes").stderr
+
+
+def test_two_projects_from_one_template_side_by_side(tmp_path: Path, sandbox: tuple[dict[str, str], str]) -> None:
+    """Two s3-logger projects in one sandbox: their names (from their directories) keep
+    every resource apart, buckets too; destroying one leaves the other working."""
+    env, _ = sandbox
+    for name in ("left", "right"):
+        cli(tmp_path, env, "init", name)
+        cli(tmp_path / name, env, "up")
+    cli(tmp_path / "left", env, "destroy", "--yes")
+    got = json.loads(cli(tmp_path / "right", env, "invoke", "--event", "s3-put", "--key", "k").stdout)
+    assert got == {"logged": ["s3://right-uploads/k"]}
+    status = json.loads(cli(tmp_path, env, "local", "status", "-o", "json").stdout)["contents"]
+    names = {e["name"] for kind in status.values() for e in kind}
+    assert "right-uploads" in names and not any("left-" in n for n in names)   # log groups too
+    cli(tmp_path / "right", env, "destroy", "--yes")
+
+
+def test_every_command_that_prints_data_prints_one_json_document(tmp_path: Path,
+                                                                 sandbox: tuple[dict[str, str], str]) -> None:
+    """`-o json` (after the command, as AWS CLI users type it) takes effect: stdout parses
+    as one JSON document for each command that prints data, on a project init made."""
+    env, _ = sandbox
+    cli(tmp_path, env, "init", "jsonapp")
+    project = tmp_path / "jsonapp"
+    (project / "f.txt").write_text("hello")
+    for args in (["init", "--list"], ["package"], ["plan"], ["up"], ["status"], ["invoke", "--event", "s3-put"],
+                 ["upload", "f.txt"], ["logs"], ["stats"], ["event", "s3-put"], ["policy", "suggest"],
+                 ["download", "jsonapp-uploads", "f.txt", "-"], ["rm", "jsonapp-uploads", "f.txt"],
+                 ["local", "status"], ["local", "env"], ["destroy", "--dry-run"], ["destroy", "--yes"]):
+        proc = subprocess.run([sys.executable, "-m", "lambdactl", *args, "-o", "json"], cwd=project, env=env,
+                              capture_output=True, text=True, timeout=180)
+        assert proc.returncode in (0, 3), (args, proc.stderr)   # 3: status's "not in sync" is data too
+        if args[:1] == ["download"]:
+            assert proc.stdout == "hello"   # the object itself: stdout is the file, as `-` asks
+            continue
+        json.loads(proc.stdout)

@@ -129,3 +129,25 @@ def test_on_a_terminal_a_live_line_with_elapsed_time(proj: Path) -> None:  # noq
     live = text.index("0:00:0")   # the elapsed column of the live line
     assert f"building {PIP_LAYER}" in text[live:live + 200]
     assert live < text.index(f"built {PIP_LAYER} in ")
+
+
+def test_the_sandbox_runtime_install_says_when_it_ends(monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """A long step on a pipe: a line when it starts and one when it ends (it had only the first)."""
+    from lambdactl import sandbox_notes
+    from lambdactl.cli import App
+    from lambdactl.commands import _common
+
+    def installing(fn: object, say: object) -> list[str]:
+        say("installing awslambdaric==4 and boto3==1 for python3.12 into the sandbox's cache; once…")  # type: ignore[operator]
+        return []
+
+    monkeypatch.setattr(sandbox_notes, "notices", installing)
+    fn = type("Fn", (), {"runtime": "python3.12", "key": "hello"})()
+    _common._sandbox_notices(App(), [_common.FunctionResult(fn)])  # type: ignore[arg-type]
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("installing awslambdaric==4")
+    assert err[1].startswith("✓ python3.12's runtime for the sandbox installed in ") and err[1].endswith(" s")
+    monkeypatch.setattr(sandbox_notes, "notices", lambda fn, say: [])   # found in the cache: no lines
+    _common._sandbox_notices(App(), [_common.FunctionResult(fn)])  # type: ignore[arg-type]
+    assert capsys.readouterr().err == ""

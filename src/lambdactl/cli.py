@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from lambdactl import __version__, interrupted
+from lambdactl.cli_options import apply_no_color, global_options, help_command, with_global_options
 from lambdactl.errors import ConfigError, LambdactlError
 
 if TYPE_CHECKING:
@@ -62,6 +63,7 @@ class App:
     target: str | None = None
     output: str = "text"
     verbose: bool = False
+    no_color: bool = False
     strict: bool = False
     started: float = field(default_factory=time.monotonic)   # the command's start, for -v timings
     _project: Any = None
@@ -143,6 +145,8 @@ class App:
 
             project = self.project_or_none()
             region = self.region or (project.region if project else None) or env_region()
+            if region and not self.region and not (project and project.region):
+                checked_env_region(region)
             kind = self.target_kind
             endpoint = self.endpoint_url
             if kind == "local":
@@ -174,8 +178,12 @@ class App:
     @property
     def context(self) -> Context:
         if "context" not in self._cache:
+            from lambdactl import copies
             from lambdactl.core.context import Context
 
+            original = copies.copied_from(self.project.root, self.project.name)
+            if original is not None:
+                self.term.warn(copies.warning(self.project.root, original, self.project.name))
             root = self.project.root / ".lambdactl"
             self._cache["context"] = Context(
                 aws=self.aws, project=self.project, build_dir=root / "build",
@@ -192,6 +200,8 @@ class LazyGroup(click.Group):
         return list(COMMANDS)
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name == "help":   # `lambdactl help [COMMAND]`, as `aws help`; not listed
+            return with_global_options(help_command())
         if name not in COMMANDS:
             return None
         module = importlib.import_module(f"lambdactl.commands.{COMMANDS[name][0]}")
@@ -205,6 +215,8 @@ class LazyGroup(click.Group):
             raise
         except KeyboardInterrupt:
             interrupted()
+        except BrokenPipeError:   # `lambdactl logs | head -1`: the reader left, as for any Unix tool
+            raise SystemExit(closed_stdout()) from None
         except Exception as exc:
             err = to_user_error(exc)
             if err is None:  # a bug: the traceback, and where it goes
@@ -224,71 +236,6 @@ class LazyGroup(click.Group):
             formatter.write_dl(rows)
 
 
-# The global options, defined once. The root takes them with their environment
-# variables; every subcommand takes them too, so that, as in the AWS CLI, they may
-# follow it (`lambdactl invoke hello --output json`); there the later one wins.
-GLOBAL_OPTIONS: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = (
-    (("--config", "config_path"), dict(metavar="PATH", envvar="LAMBDACTL_CONFIG",
-                                       help="Project file [default: ./lambdactl.toml; env LAMBDACTL_CONFIG].")),
-    (("--profile",), dict(metavar="NAME", envvar="AWS_PROFILE", help="AWS profile [env AWS_PROFILE].")),
-    (("--region",), dict(metavar="REGION", help="AWS region [default: lambdactl.toml, then AWS_REGION / "
-                                                "AWS_DEFAULT_REGION, then the profile].")),
-    (("--endpoint-url",), dict(metavar="URL", envvar="AWS_ENDPOINT_URL",
-                               help="Send every AWS call to this endpoint, e.g. a moto server [env AWS_ENDPOINT_URL].")),
-    (("--target",), dict(type=click.Choice(["aws", "local"]), envvar="LAMBDACTL_TARGET",
-                         help="aws, or local: the embedded sandbox, no account needed "
-                              "[env LAMBDACTL_TARGET; default: lambdactl.toml's target, else aws].")),
-    (("--output", "-o"), dict(type=click.Choice(["text", "json"]), default="text", show_default=True,
-                              help="text for people, json for scripts (one document on stdout).")),
-    (("-v", "--verbose"), dict(is_flag=True, help="Show API call counts, debug lines and tracebacks.")),
-    (("--strict",), dict(is_flag=True, envvar="LAMBDACTL_STRICT", help="Refuse, before any write, what is "
-                         "otherwise a warning: a policy granting \"*\" on \"*\" [env LAMBDACTL_STRICT].")),
-)
-
-
-def global_options(f: Any) -> Any:
-    """The root's global options, in the order --help lists them."""
-    for decls, kwargs in reversed(GLOBAL_OPTIONS):
-        f = click.option(*decls, **kwargs)(f)
-    return f
-
-
-GLOBAL_EPILOG = "Global options (lambdactl --help) may also follow the command: " + ", ".join(
-    "/".join(d for d in decls if d.startswith("-")) for decls, _ in GLOBAL_OPTIONS) + "."
-
-
-class GlobalOption(click.Option):
-    """A global option given after a subcommand: it writes into the App the root
-    made. No env var and no default here, so the root's value (from the command
-    line before the subcommand, or the env) stands unless this one is given."""
-
-    def __init__(self, decls: tuple[str, ...], kwargs: dict[str, Any]) -> None:
-        own = {k: v for k, v in kwargs.items() if k not in ("envvar", "default", "show_default")}
-        super().__init__(list(decls), expose_value=False, hidden=True, callback=_set_on_app, **own)
-
-
-def _set_on_app(ctx: click.Context, param: click.Parameter, value: Any) -> None:
-    app = ctx.find_object(App)
-    if app is not None and value not in (None, False) and param.name:
-        setattr(app, param.name, value)
-
-
-def with_global_options(cmd: click.Command) -> click.Command:
-    """CMD (and a group's subcommands) taking the global options too. An option of
-    the command's own that a global one would shadow is a bug: raise, do not hide it."""
-    if not any(isinstance(p, GlobalOption) for p in cmd.params):
-        names = {opt for decls, _ in GLOBAL_OPTIONS for opt in decls if opt.startswith("-")}
-        clash = names.intersection(o for p in cmd.params for o in p.opts + p.secondary_opts)
-        if clash:
-            raise RuntimeError(f"command {cmd.name!r} has its own {', '.join(sorted(clash))}, "
-                               "which is a global option")
-        cmd.params.extend(GlobalOption(decls, kwargs) for decls, kwargs in GLOBAL_OPTIONS)
-        cmd.epilog = cmd.epilog or GLOBAL_EPILOG
-    for sub in getattr(cmd, "commands", {}).values():
-        with_global_options(sub)
-    return cmd
-
-
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "--version", prog_name="lambdactl")
 @global_options
@@ -306,9 +253,11 @@ def root(ctx: click.Context, **opts: Any) -> None:
     runs everything in an embedded sandbox on this machine.
 
     The options below may also follow the subcommand, as in the AWS CLI:
-    `lambdactl invoke hello --output json`.
+    `lambdactl invoke hello --output json`. `lambdactl help COMMAND` (or
+    `lambdactl COMMAND -h`) shows a command's help.
     """
     ctx.obj = App(**opts)
+    apply_no_color(ctx.obj)
 
 
 class UserError(click.ClickException):
@@ -333,6 +282,29 @@ def main(argv: list[str] | None = None) -> None:
         root.main(args=argv, prog_name="lambdactl")
     finally:
         gc.freeze()   # its objects live until exit: teardown skips collecting them (~70 ms)
+
+
+def closed_stdout() -> int:
+    """stdout's reader is gone: point stdout at /dev/null (the interpreter's last flush
+    would fail again) and exit 141, as a tool killed by SIGPIPE does; no message."""
+    import os
+    import sys
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return 141
+
+
+def checked_env_region(region: str) -> None:
+    """AWS_REGION / AWS_DEFAULT_REGION with a typo: one line naming the variable."""
+    import os
+
+    from lambdactl.cli_options import REGION
+
+    if not REGION.fullmatch(region):
+        var = "AWS_REGION" if os.environ.get("AWS_REGION") else "AWS_DEFAULT_REGION"
+        raise ConfigError(f"{var}={region!r} is not an AWS region name like us-east-1",
+                          f"fix or unset {var}, or pass --region")
 
 
 def to_user_error(exc: BaseException) -> LambdactlError | None:

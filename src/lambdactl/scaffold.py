@@ -51,17 +51,42 @@ def template(name: str) -> Template:
     return known[name]
 
 
-def project_name(directory: Path, name: str | None) -> str:
-    """NAME, else DIRECTORY's name, checked as a project name."""
-    chosen = name if name is not None else directory.resolve().name
-    if not NAME.fullmatch(chosen):
-        source = "--name" if name is not None else f"the directory name {directory.resolve().name!r}"
-        raise ConfigError(
-            f"project name {chosen!r} (from {source}) must be 1-40 lowercase letters, digits or '-', "
-            "starting with a letter or digit (it prefixes AWS resource and bucket names)",
-            "pass --name my-app",
-        )
-    return chosen
+# S3 refuses bucket names that start so, and bucket names start with the project's.
+RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+# What may already be in an "empty" directory: a repository, a virtualenv, editors' files.
+IGNORED = {".git", ".venv", "venv", ".DS_Store", ".idea", ".vscode"}
+
+
+def valid_name(name: str) -> bool:
+    return bool(NAME.fullmatch(name)) and not name.startswith(RESERVED_PREFIXES)
+
+
+def sanitised(text: str) -> str:
+    """TEXT as a project name: lowercase; each run of other characters one '-'; at most 40."""
+    name = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40].rstrip("-")
+    for prefix in RESERVED_PREFIXES:
+        name = name.removeprefix(prefix)
+    return name
+
+
+def project_name(directory: Path, name: str | None) -> tuple[str, str | None]:
+    """NAME, else DIRECTORY's name made a valid project name; and a note when it
+    was changed to be one (My_App -> my-app). An invalid NAME is refused."""
+    rule = ("1-40 lowercase letters, digits or '-', starting with a letter or digit, not "
+            f"{'/'.join(RESERVED_PREFIXES)}… (it prefixes AWS resource and S3 bucket names)")
+    if name is not None:
+        if not valid_name(name):
+            raise ConfigError(f"project name {name!r} (from --name) must be {rule}",
+                              f"pass --name {sanitised(name) or 'my-app'}")
+        return name, None
+    dirname = directory.resolve().name
+    if valid_name(dirname):
+        return dirname, None
+    chosen = sanitised(dirname)
+    if not valid_name(chosen):
+        raise ConfigError(f"the directory name {dirname!r} makes no project name ({rule})", "pass --name my-app")
+    return chosen, (f"project name {chosen!r}, from the directory name {dirname!r} (S3 bucket names "
+                    "want lowercase letters, digits and '-'); --name chooses another")
 
 
 def render(tpl: Template, project: str) -> dict[str, str]:
@@ -83,13 +108,18 @@ def render(tpl: Template, project: str) -> dict[str, str]:
 
 
 def write(directory: Path, files: dict[str, str]) -> list[Path]:
-    """Write FILES under DIRECTORY; refuse (before writing any) if one exists."""
-    existing = sorted(p for p in files if (directory / p).exists())
-    if existing:
+    """Write FILES under DIRECTORY, which must be new or empty (but for IGNORED):
+    refuse, before writing any, naming what is there."""
+    if directory.exists() and not directory.is_dir():
+        raise ConfigError(f"{directory} is a file, not a directory", "pick a new directory: lambdactl init my-app")
+    present = sorted(p.name for p in directory.iterdir() if p.name not in IGNORED) if directory.is_dir() else []
+    if present:
+        clash = [p for p in present if any(rel.split("/")[0] == p for rel in files)]
+        named = ", ".join((clash + [p for p in present if p not in clash])[:4])
+        more = f" and {len(present) - 4} more" if len(present) > 4 else ""
         raise ConfigError(
-            f"{directory / existing[0]} already exists"
-            + (f" (and {len(existing) - 1} more of the template's files)" if len(existing) > 1 else ""),
-            "init never overwrites: pick a new or empty directory",
+            f"{directory} is not empty ({named}{more}); init never overwrites, nor mixes a template into other files",
+            "pick a new or empty directory: lambdactl init NEW-DIR",
         )
     written = []
     for rel, text in files.items():

@@ -40,6 +40,11 @@ class Terminal:
         return self.output == "json"
 
     @property
+    def drawn_tables(self) -> bool:
+        """Tables drawn (a terminal, or --output table), not tab-separated lines."""
+        return bool(self.out.is_terminal) or self.output == "table"
+
+    @property
     def interactive(self) -> bool:
         return self.err.is_terminal
 
@@ -134,8 +139,9 @@ class Terminal:
         sys.stdout.flush()
 
     def table(self, title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-        """A summary table on stdout; plain tab-separated lines when stdout is a pipe."""
-        if not self.out.is_terminal:
+        """A summary table on stdout; plain tab-separated lines when stdout is a pipe,
+        unless --output table asks for the drawn table there too."""
+        if not self.drawn_tables:
             if title:   # the people's line, on stderr: stdout keeps only the data rows
                 self.info(title)
             for row in rows:
@@ -148,6 +154,11 @@ class Terminal:
             table.add_column(col, overflow="fold")
         for row in rows:
             table.add_row(*("" if c is None else str(c) for c in row))
+        if not self.out.is_terminal:   # --output table on a pipe: the drawing, no colour codes
+            from rich.console import Console
+
+            Console(file=sys.stdout, no_color=True, highlight=False, width=_width()).print(table)
+            return
         self.out.print(table)
 
 
@@ -182,6 +193,16 @@ class _Plain:
         out = getattr(sys, self.stream)
         out.write((plain(text) if markup else text) + "\n")
         out.flush()
+
+
+def _width() -> int:
+    """A pipe's table width: $COLUMNS if set, else wide enough not to fold ARNs."""
+    import os
+
+    try:
+        return max(40, int(os.environ.get("COLUMNS", "")))
+    except ValueError:
+        return 160
 
 
 def escape(text: str) -> str:

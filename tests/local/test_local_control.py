@@ -98,6 +98,8 @@ def test_start_stop_lifecycle(home: Path) -> None:
     children = _children_of(info.pid)
     assert children, "the warm runtime environment is a child of the server"
     assert inventory.contents(info)["functions"] == [{"name": "echo", "region": "us-east-1"}]
+    control.client(info, "sqs", "us-east-1").create_queue(QueueName="kept")   # destroy may keep one
+    assert inventory.contents(info)["queues"] == [{"name": "kept", "region": "us-east-1"}]
 
     assert control.stop() is True
     assert not alive(info.pid)

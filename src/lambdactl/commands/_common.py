@@ -16,7 +16,22 @@ if TYPE_CHECKING:
     from lambdactl.package import Package
     from lambdactl.ui import Terminal
 
-fn_argument = click.argument("fn", required=False, metavar="[FN]")
+
+
+def complete_functions(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    """Shell completion of FN: the [functions.*] keys of lambdactl.toml (read, not checked)."""
+    import tomllib
+    from pathlib import Path
+
+    path = ctx.find_root().params.get("config_path") or "lambdactl.toml"
+    try:
+        functions = tomllib.loads(Path(path).read_text(encoding="utf-8")).get("functions", {})
+    except (OSError, ValueError):
+        return []
+    return [k for k in functions if isinstance(k, str) and k.startswith(incomplete)]
+
+
+fn_argument = click.argument("fn", required=False, metavar="[FN]", shell_complete=complete_functions)
 # Function chains side by side (each runs its own steps in parallel too); Aws sizes
 # its HTTP connection pools to match.
 PARALLEL_FUNCTIONS = 16
@@ -103,9 +118,19 @@ def _sandbox_notices(app: App, results: list[FunctionResult]) -> None:
     never in the function's log group (sandbox_notes.py)."""
     from lambdactl.sandbox_notes import notices
 
+    started: list[float] = []
+
+    def say(line: str) -> None:   # a long step starts: the runtime's one-time install
+        app.term.info(line)
+        started.append(time.monotonic())
+
     for r in results:
-        for line in notices(r.fn, app.term.info):
+        started.clear()
+        for line in notices(r.fn, say):
             app.term.warn(line)
+        if started:   # and its end, so a pipe (CI) sees both, with how long it took
+            app.term.step("✓", f"{r.fn.runtime}'s runtime for the sandbox installed in "
+                               f"{time.monotonic() - started[0]:.1f} s")
 
 
 def sandbox_imports(ctx: Any, results: list[FunctionResult]) -> None:
@@ -249,7 +274,7 @@ def render_summary(app: App, title: str, results: list[FunctionResult],
         if extra:
             extra(doc)
         app.term.print_json(doc)
-    elif app.term.out.is_terminal:
+    elif app.term.drawn_tables:
         # One block per function, one resource a line: ARNs stay readable at 80 columns.
         table_rows = []
         for r in rows:

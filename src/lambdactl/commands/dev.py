@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from lambdactl.cli import App
+from lambdactl.commands._common import complete_functions
 
 if TYPE_CHECKING:
     from lambdactl.config import Project
@@ -18,7 +19,7 @@ STYLES = {"✗": "red", "=": "dim", "↻": "green", "▸": "cyan", "+": "green",
 
 
 @click.command("dev")
-@click.argument("fns", nargs=-1, metavar="[FN...]")
+@click.argument("fns", nargs=-1, metavar="[FN...]", shell_complete=complete_functions)
 @click.option("--no-logs", is_flag=True, help="Do not follow the functions' logs.")
 @click.pass_obj
 def command(app: App, fns: tuple[str, ...], no_logs: bool) -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import click
@@ -7,11 +8,19 @@ import click
 from lambdactl.cli import App
 
 
+def _templates(prefix: str) -> list[str]:
+    """Shell completion of --template: the shipped templates' names."""
+    from lambdactl import scaffold
+
+    return [name for name in scaffold.templates() if name.startswith(prefix)]
+
+
 @click.command("init")
 @click.argument("directory", required=False, default=".", metavar="[DIR]",
                 type=click.Path(file_okay=False, path_type=Path))
 @click.option("--template", "-t", "name", default="s3-logger", show_default=True, metavar="NAME",
-              help="Which template (see --list).")
+              help="Which template (see --list).",
+              shell_complete=lambda _ctx, _param, incomplete: _templates(incomplete))
 @click.option("--name", "project", metavar="NAME", help="Project name [default: DIR's name].")
 @click.option("--list", "list_", is_flag=True, help="List the templates and exit.")
 @click.pass_obj
@@ -36,14 +45,17 @@ def command(app: App, directory: Path, name: str, project: str | None, list_: bo
                 term.write(f"{t.name:<{width}}  {t.summary}")
         return
     tpl = scaffold.template(name)
-    files = scaffold.render(tpl, scaffold.project_name(directory, project))
+    chosen, note = scaffold.project_name(directory, project)
+    files = scaffold.render(tpl, chosen)
     written = scaffold.write(directory, files)
     smoke = scaffold.smoke_test(files)
+    if note:
+        term.info(note)
     if term.json:
-        term.print_json({"template": tpl.name, "directory": str(directory), "smoke_test": smoke,
-                         "files": [str(p) for p in written]})
+        term.print_json({"template": tpl.name, "project": chosen, "directory": str(directory),
+                         "smoke_test": smoke, "files": [str(p) for p in written]})
         return
     for path in written:
         term.step("+", str(path))
-    go = "" if directory.resolve() == Path.cwd() else f"cd {directory} && "
+    go = "" if directory.resolve() == Path.cwd() else f"cd {shlex.quote(str(directory))} && "
     term.info(f"next: {go}lambdactl up && {smoke}")

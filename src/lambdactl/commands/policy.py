@@ -3,6 +3,7 @@ from __future__ import annotations
 import click
 
 from lambdactl.cli import App
+from lambdactl.commands._common import complete_functions
 
 
 @click.group("policy")
@@ -14,7 +15,7 @@ def command() -> None:
 
 
 @command.command("suggest")
-@click.argument("fn", required=False, metavar="[FN]")
+@click.argument("fn", required=False, metavar="[FN]", shell_complete=complete_functions)
 @click.pass_obj
 def suggest(app: App, fn: str | None) -> None:
     """Print a least-privilege policy for FN from what lambdactl.toml wires to it

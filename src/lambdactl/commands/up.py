@@ -21,10 +21,12 @@ def command(app: App, prune: bool, yes: bool) -> None:
 
     Example: lambdactl --output json up
     """
+    from lambdactl import copies
     from lambdactl.commands import _teardown
 
     confirm_public(app, yes)
     results = apply_steps(app, ALL_KINDS, None)
+    copies.record(app.project.root)   # deployed from here: a copy of this directory can tell
     pruned = [s.as_json() for s in _teardown.prune(app)] if prune else None
     if not prune:
         for line in _teardown.orphan_lines(_teardown.planned(app, orphans=True)[2]):

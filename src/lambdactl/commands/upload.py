@@ -9,6 +9,7 @@ import click
 
 from lambdactl.aws import error_code, translate
 from lambdactl.cli import App
+from lambdactl.commands._common import complete_functions
 from lambdactl.errors import AwsError, ConfigError
 from lambdactl.textfile import printable
 
@@ -42,7 +43,7 @@ def object_key(fn: Function, filename: str, key: str | None) -> tuple[Trigger, s
 
 @click.command("upload")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.argument("fn", required=False, metavar="[FN]")
+@click.argument("fn", required=False, metavar="[FN]", shell_complete=complete_functions)
 @click.option("--key", metavar="KEY", help="Object key [default: the trigger's prefix + the file name].")
 @click.pass_obj
 def command(app: App, file: Path, fn: str | None, key: str | None) -> None:

@@ -70,8 +70,11 @@ def _regional(info: SandboxInfo, region: str) -> dict[str, list[Entry]]:
     layers = [f"{v['LayerVersionArn'].split(':')[-2]}:{v['Version']}"
               for page in lam.get_paginator("list_layers").paginate() for layer in page["Layers"]
               for v in lam.list_layer_versions(LayerName=layer["LayerName"])["LayerVersions"]]
+    # Queues too: `destroy` keeps one that holds messages, and says so; this shows it.
+    queues = [u.rsplit("/", 1)[-1] for u in client(info, "sqs", region).list_queues().get("QueueUrls", [])]
     return {
         "functions": [{"name": n, "region": region} for n in functions],
+        "queues": [{"name": n, "region": region} for n in queues],
         "log_groups": [{"name": n, "region": region} for n in groups],
         "tables": [{"name": n, "region": region} for n in tables],
         "layers": [{"name": n, "region": region} for n in layers],
@@ -84,7 +87,8 @@ def _bucket(s3: Any, name: str) -> Entry:
 
 
 def contents(info: SandboxInfo) -> dict[str, list[Entry]]:
-    """Functions, buckets, roles, log groups, tables and layer versions of every region, sorted by region and name."""
+    """Functions, buckets, roles, log groups, tables, layer versions and queues of every region,
+    sorted by region and name."""
     s3 = client(info, "s3", DEFAULT_REGION)
     names = [b["Name"] for b in s3.list_buckets().get("Buckets", [])]
     with ThreadPoolExecutor(max_workers=8) as pool:
@@ -97,7 +101,7 @@ def contents(info: SandboxInfo) -> dict[str, list[Entry]]:
         for r in page["Roles"]
     ]
     found: dict[str, list[Entry]] = {"functions": [], "buckets": buckets, "roles": roles,
-                                     "log_groups": [], "tables": [], "layers": []}
+                                     "log_groups": [], "tables": [], "layers": [], "queues": []}
     for part in per_region:
         for kind, entries in part.items():
             found[kind] += entries
