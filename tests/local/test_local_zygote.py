@@ -103,3 +103,18 @@ def test_an_interpreter_that_cannot_preload_has_no_zygote(tmp_path: Path) -> Non
     """It starts a new interpreter per environment, as before (start_runtime's fallback)."""
     zygotes = Zygotes(Spawner())
     assert zygotes.get("/bin/false", tmp_path) is None
+
+
+def test_a_closed_zygote_is_reaped_not_left_a_zombie(tmp_path: Path) -> None:
+    """`local stop` closes the zygotes: each exits at end of file and its parent (here, this
+    process, as the server in the sandbox) waits for it. Unreaped, it stayed `<defunct>`
+    in `ps` after `local stop` under an init that reaps nothing (a container's)."""
+    from lambdactl.local.pythons import HOST_PYTHON, runtime_libs
+
+    zygotes = Zygotes(Spawner())
+    zygote = zygotes.get(HOST_PYTHON, runtime_libs(tmp_path / "libs"))
+    assert zygote is not None and zygote.alive
+    pid = zygote.proc.pid
+    zygotes.close()
+    assert zygote.proc.returncode is not None
+    assert not Path(f"/proc/{pid}").exists()   # a zombie keeps its /proc entry until reaped

@@ -56,6 +56,7 @@ PRELOAD = (
 FORBID = ("runtime_client", "awslambdaric.bootstrap", "awslambdaric.lambda_runtime_client")
 LOCALE = ("LANG", "LC_ALL", "LC_CTYPE")
 START_TIMEOUT_S = 30.0
+ZYGOTE_EXIT_S = 2.0   # from end of file to exit: it holds nothing to flush
 
 
 def base_environment() -> dict[str, str]:
@@ -118,7 +119,7 @@ class Zygote:
         env = base_environment()
         config = {"zygote": True, "server": os.getpid(), "path": [str(libs)],
                   "preload": PRELOAD, "forbid": FORBID, "env": sorted(env)}
-        self._sock, self._lock = ours, threading.Lock()
+        self._sock, self._lock, self._spawner = ours, threading.Lock(), spawner
         self.modules: frozenset[str] = frozenset()
         self.env = env
         try:
@@ -132,7 +133,7 @@ class Zygote:
         except (OSError, ValueError) as exc:
             reply = {"error": str(exc)}
         if "error" in reply:
-            self.close()
+            self._sock.close()
             self.proc.kill()  # it may still be importing; it is no use
             self.proc.wait()
             spawner.forget(self.proc.pid)
@@ -170,7 +171,15 @@ class Zygote:
         return ForkedProcess(pid, os.fdopen(read, "rb"))
 
     def close(self) -> None:
-        self._sock.close()  # the zygote exits at end of file
+        """The zygote exits at end of file, and is reaped here: its parent (the server) is
+        the one to wait for it, or it stays a zombie under an init that reaps nothing."""
+        self._sock.close()
+        try:
+            self.proc.wait(ZYGOTE_EXIT_S)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self._spawner.forget(self.proc.pid)
 
 
 _listing: dict[str, frozenset[str]] = {}
