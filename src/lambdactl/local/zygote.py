@@ -133,10 +133,7 @@ class Zygote:
         except (OSError, ValueError) as exc:
             reply = {"error": str(exc)}
         if "error" in reply:
-            self._sock.close()
-            self.proc.kill()  # it may still be importing; it is no use
-            self.proc.wait()
-            spawner.forget(self.proc.pid)
+            self.close(now=True)  # it may still be importing; it is no use
             raise OSError(f"zygote for {python}: {reply['error']}")
         self.modules = frozenset(reply["modules"])
         ours.settimeout(None)
@@ -170,10 +167,13 @@ class Zygote:
             raise OSError("the zygote could not fork")
         return ForkedProcess(pid, os.fdopen(read, "rb"))
 
-    def close(self) -> None:
-        """The zygote exits at end of file, and is reaped here: its parent (the server) is
-        the one to wait for it, or it stays a zombie under an init that reaps nothing."""
+    def close(self, now: bool = False) -> None:
+        """The zygote exits at end of file (or NOW, killed), and is reaped here: its parent
+        (the server) is the one to wait for it, or it stays a zombie under an init that
+        reaps nothing."""
         self._sock.close()
+        if now:
+            self.proc.kill()
         try:
             self.proc.wait(ZYGOTE_EXIT_S)
         except subprocess.TimeoutExpired:
