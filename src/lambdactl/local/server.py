@@ -58,6 +58,7 @@ def serve(port: int, creds: Any, tick: Any = None) -> None:
     from werkzeug.serving import make_server
 
     from lambdactl.local.auth import Guard, verify
+    from lambdactl.local.codeupload import CodeUpload
     from lambdactl.local.direct import DirectInvoke
     from lambdactl.local.enforce import session_credentials
     from lambdactl.local.httpparse import LeanEnviron, LeanParse, QuietLog
@@ -67,7 +68,8 @@ def serve(port: int, creds: Any, tick: Any = None) -> None:
     routes = {REGIONS_PATH: used_regions}
     moto = DomainDispatcherApplication(create_backend_app)
     # Lambda's Invoke ahead of Flask and moto's URL maps (local/direct.py).
-    guard = Guard(DirectInvoke(moto), creds, routes, session_credentials)
+    # A large inline zip decoded once, before moto parses its JSON (local/codeupload.py).
+    guard = Guard(CodeUpload(DirectInvoke(moto)), creds, routes, session_credentials)
     # Function URLs (local/urls.py) and the schedule clock (local/scheduler.py).
     app = Router(guard, lambda environ: verify(environ, creds, session_credentials), tick)
     # Bound here, in the caller's thread: a port taken meanwhile is an OSError, not a hang.
@@ -96,12 +98,13 @@ def preload_backends() -> None:
 
 def _install(args: Any, endpoint: str, work_dir: Path, creds: Any) -> Any:
     """moto's backends, the local Lambda runtime in moto's place, IAM enforcement."""
-    from lambdactl.local import codeupdate, speedups, urls
+    from lambdactl.local import codeupdate, codeupload, speedups, urls
     from lambdactl.local.patch import install
 
     preload_backends()
     speedups.install()
     codeupdate.install()
+    codeupload.install()
     urls.install(endpoint)
     # Descendants that escape an environment's tree become ours, to be swept.
     subreaper = set_subreaper()
