@@ -51,3 +51,17 @@ def test_both_codecs_encode_alike_and_refuse_alike(monkeypatch: pytest.MonkeyPat
     assert fast == slow
     assert fast[0] == base64.b64encode(data)
     assert fast[1][:3] == [b"hello", b"hell", b""] and set(fast[1][3:]) == {ValueError}
+
+
+@pytest.mark.parametrize("releases", [True, False])
+def test_zipsplice_encodes_whole_or_in_chunks_exactly_as_base64(releases: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One call when the codec lets other threads run meanwhile (pybase64), else in chunks."""
+    from lambdactl import zipsplice
+
+    calls: list[int] = []
+    real = b64.encode
+    monkeypatch.setattr(b64, "releases_gil", lambda: releases)
+    monkeypatch.setattr(b64, "encode", lambda d: calls.append(len(d)) or real(d))
+    data = os.urandom(2 * zipsplice.CHUNK + 5)
+    assert zipsplice.encode(data) == base64.b64encode(data)
+    assert calls == ([len(data)] if releases else [zipsplice.CHUNK, zipsplice.CHUNK, 5])

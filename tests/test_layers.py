@@ -248,6 +248,30 @@ def test_the_layer_zip_bypasses_botocores_serializer(aws: None, proj: Path, monk
     assert 26 in encoded and zip_path.stat().st_size not in encoded   # the placeholder, never the zip
 
 
+def test_up_encodes_the_layer_to_publish_while_its_reads_are_in_flight(
+        aws: None, proj: Path, calls: Counter[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """As soon as ListLayerVersions says a publish is due, `up` (not `plan`) starts the zip's
+    base64 in a thread, before any write; the publish sends that, and the zip is read once."""
+    from lambdactl import zipsplice
+
+    started: list[int] = []   # the writes made when the encoding started
+    reads: list[Path] = []
+    original, read = zipsplice.encoding, pk.Package.read
+    monkeypatch.setattr(zipsplice, "encoding",
+                        lambda r: started.append(sum(writes(calls).values())) or original(r))
+    monkeypatch.setattr(pk.Package, "read", lambda self: reads.append(self.path) or read(self))
+    run("plan")
+    assert started == []
+    run("up")
+    zip_path = proj / ".lambdactl/build/layers" / f"{LAYER}.zip"
+    assert started == [0] and reads.count(zip_path) == 1
+    (v,) = versions()
+    content = client("lambda").get_layer_version(LayerName=LAYER, VersionNumber=v["Version"])["Content"]
+    assert (content["CodeSha256"], content["CodeSize"]) == (pk.file_sha256(zip_path), zip_path.stat().st_size)
+    run("up")   # unchanged: nothing to publish, nothing encoded
+    assert started == [0]
+
+
 def test_unchanged_layer_is_reused_with_zero_writes(aws: None, calls: Counter[str]) -> None:
     run("up")
     calls.clear()

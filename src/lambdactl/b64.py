@@ -16,13 +16,14 @@ Codec = Callable[[bytes | memoryview], bytes]
 
 
 @functools.cache
-def _codec() -> tuple[Codec, Codec]:
+def _codec() -> tuple[Codec, Codec, bool]:
+    """(encode, decode, whether they let other threads run meanwhile)."""
     try:
         import pybase64
     except ImportError:   # a lambdactl installed without it: the standard library's
         return (functools.partial(binascii.b2a_base64, newline=False),
-                functools.partial(binascii.a2b_base64, strict_mode=True))
-    return pybase64.b64encode, functools.partial(pybase64.b64decode, validate=True)
+                functools.partial(binascii.a2b_base64, strict_mode=True), False)
+    return pybase64.b64encode, functools.partial(pybase64.b64decode, validate=True), True
 
 
 def encode(data: bytes | memoryview) -> bytes:
@@ -33,3 +34,8 @@ def decode(data: bytes | memoryview) -> bytes:
     """DATA decoded, strictly: ValueError for anything but the standard alphabet with its
     padding (binascii's lenient default skips stray characters)."""
     return _codec()[1](data)
+
+
+def releases_gil() -> bool:
+    """pybase64 releases the GIL while it works; binascii holds it."""
+    return _codec()[2]

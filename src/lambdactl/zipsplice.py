@@ -13,8 +13,10 @@ from __future__ import annotations
 import base64
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from lambdactl import b64
@@ -24,16 +26,24 @@ _lock = threading.Lock()
 CHUNK = 3 << 18    # 768 KiB: a multiple of 3, so the chunks' base64 joins without padding
 
 
+@dataclass(frozen=True)
+class Encoded:
+    """A zip's base64, encoded before the call (layers.py: while the reads are in flight)."""
+
+    data: bytes
+
+
 @contextmanager
 def spliced(client: Any, operation: str, content: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """CONTENT with its ZipFile bytes swapped for a placeholder that CLIENT's OPERATION
-    call puts back, encoded, into the body it sends; CONTENT itself when it has none."""
-    if not isinstance(content.get("ZipFile"), bytes):
+    """CONTENT with its ZipFile bytes (or Encoded) swapped for a placeholder that CLIENT's
+    OPERATION call puts back, encoded, into the body it sends; CONTENT itself when it has none."""
+    zipped = content.get("ZipFile")
+    if not isinstance(zipped, bytes | Encoded):
         yield content
         return
     mark = b"lambdactl-zip-" + os.urandom(12)
     token = base64.b64encode(mark)
-    encoded = encode(content["ZipFile"])
+    encoded = zipped.data if isinstance(zipped, Encoded) else encode(zipped)
     with _lock:
         _placeholders[token] = encoded
     service = client.meta.service_model.service_id.hyphenize()
@@ -46,10 +56,29 @@ def spliced(client: Any, operation: str, content: dict[str, Any]) -> Iterator[di
 
 
 def encode(data: bytes) -> bytes:
-    """DATA in base64, a chunk at a time: b2a_base64 holds the GIL, and 40 MB at once
-    stalled the other threads' calls for 0.1-0.2 s (an AddPermission took 251 ms)."""
+    """DATA in base64. binascii holds the GIL, and 40 MB at once stalled the other threads'
+    calls for 0.1-0.2 s (an AddPermission took 251 ms): a chunk at a time. pybase64
+    releases it: one call, as chunks would wait for the GIL again each (up to 5 ms, the
+    switch interval, under contention: 0.27 s for 40 MB in a trace at load 4) and be
+    joined (a copy)."""
+    if b64.releases_gil():
+        return b64.encode(data)
     view = memoryview(data)
     return b"".join(b64.encode(view[i:i + CHUNK]) for i in range(0, len(data), CHUNK))
+
+
+def encoding(read: Callable[[], bytes]) -> Future[bytes]:
+    """The zip READ returns, encoded, in a thread from now on (40 MB: ~0.1 s of CPU)."""
+    done: Future[bytes] = Future()
+
+    def work() -> None:
+        try:
+            done.set_result(encode(read()))
+        except BaseException as exc:  # noqa: BLE001 - raised where the call asks for it
+            done.set_exception(exc)
+
+    threading.Thread(target=work, name="lambdactl-zip-encode", daemon=True).start()
+    return done
 
 
 def _splice(request: Any, **_: Any) -> None:

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 from lambdactl import dynamodb, iam, sqs
 from lambdactl import functions as fnmod
-from lambdactl import layers as layermod
 from lambdactl import staging as stagemod
 from lambdactl import versions as versmod
 from lambdactl.core.executor import run_parallel
@@ -215,7 +214,9 @@ class _Reads:
                 self.jobs.append((partial(self.queue, q.name), partial(self.queues.__setitem__, q.key)))
         if "layer" in kinds:
             for layer in ctx.project.layers_of(self.fns):
-                self.add("lambda", layermod.observe, layer.name, partial(ctx.layers.observed.__setitem__, layer.key))
+                # `up` (hints): a publish its answer calls for starts encoding the zip at once
+                read = partial(ctx.layers.read, ctx.project.name, self.known is not None, layer)
+                self.add("lambda", read, layer.name, partial(ctx.layers.observed.__setitem__, layer.key))
 
     def table(self, name: str) -> dynamodb.TableState | None:
         a = self.a   # its tags are read by ARN: computed, not read first
