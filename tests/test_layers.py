@@ -250,26 +250,38 @@ def test_the_layer_zip_bypasses_botocores_serializer(aws: None, proj: Path, monk
 
 def test_up_encodes_the_layer_to_publish_while_its_reads_are_in_flight(
         aws: None, proj: Path, calls: Counter[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    """As soon as ListLayerVersions says a publish is due, `up` (not `plan`) starts the zip's
-    base64 in a thread, before any write; the publish sends that, and the zip is read once."""
+    """`up` (not `plan`) starts the zip's base64 in a thread before any write: before its
+    ListLayerVersions when the journal knows no version of it with this hash, else once the
+    read says a publish is due. The publish sends that, and the zip is not read again."""
     from lambdactl import zipsplice
 
-    started: list[int] = []   # the writes made when the encoding started
+    started: list[tuple[int, int]] = []   # (writes, ListLayerVersions) when the encoding started
     reads: list[Path] = []
     original, read = zipsplice.encoding, pk.Package.read
-    monkeypatch.setattr(zipsplice, "encoding",
-                        lambda r: started.append(sum(writes(calls).values())) or original(r))
+    monkeypatch.setattr(zipsplice, "encoding", lambda path: started.append(
+        (sum(writes(calls).values()), calls["ListLayerVersions"])) or original(path))
     monkeypatch.setattr(pk.Package, "read", lambda self: reads.append(self.path) or read(self))
     run("plan")
     assert started == []
+    calls.clear()
     run("up")
     zip_path = proj / ".lambdactl/build/layers" / f"{LAYER}.zip"
-    assert started == [0] and reads.count(zip_path) == 1
+    assert started == [(0, 0)] and zip_path not in reads
     (v,) = versions()
     content = client("lambda").get_layer_version(LayerName=LAYER, VersionNumber=v["Version"])["Content"]
     assert (content["CodeSha256"], content["CodeSize"]) == (pk.file_sha256(zip_path), zip_path.stat().st_size)
-    run("up")   # unchanged: nothing to publish, nothing encoded
-    assert started == [0]
+    run("up")   # unchanged (the journal has its hash): nothing to publish, nothing encoded
+    assert started == [(0, 0)]
+    state = proj / ".lambdactl/state.json"
+    doc = json.loads(state.read_text())
+    (target,) = doc["targets"].values()
+    target["resources"][f"layer:{LAYER}"].pop("sha256")   # a journal from before it kept the hash
+    state.write_text(json.dumps(doc))                      # (or another hash): the read decides
+    (proj / "layers/plotting/requirements.txt").write_text("plotlib==1.1\n")
+    calls.clear()
+    run("up")
+    assert started == [(0, 0), (0, 1)]   # after its read, before any write
+    assert len(versions()) == 2
 
 
 def test_unchanged_layer_is_reused_with_zero_writes(aws: None, calls: Counter[str]) -> None:

@@ -217,15 +217,6 @@ def inline(layer: Layer, pkg: pk.Package) -> Iterator[dict[str, Any]]:
     yield {"ZipFile": pkg.read()}
 
 
-def encoded(done: Future[bytes]) -> Content:
-    """Inline Content whose base64 is DONE (or being made: zipsplice.encoding)."""
-    @contextmanager
-    def content(layer: Layer, pkg: pk.Package) -> Iterator[dict[str, Any]]:
-        yield {"ZipFile": zipsplice.Encoded(done.result())}
-
-    return content
-
-
 def publish(lam: Any, layer: Layer, pkg: pk.Package, project: str,
             content: Content = inline) -> dict[str, Any]:
     with content(layer, pkg) as body, zipsplice.spliced(lam, "PublishLayerVersion", body) as body:
@@ -275,17 +266,24 @@ class LayerSet:
                 for layer, pkg in zip(layers, pool.map(lambda x: build(x, build_dir, **kwargs), layers)):
                     self.builds[layer.key] = pkg
 
-    def read(self, project: str, prepare: bool, layer: Layer, lam: Any, name: str) -> list[Version]:
-        """ListLayerVersions for LAYER. With PREPARE (a run that writes), a publish the
-        versions call for (none of PROJECT's carries the built zip's hash, newest
-        first) has its inline zip read and encoded from here on, while the other
-        reads are in flight: the publish then waits for less, or not at all."""
+    def read(self, project: str, known: dict[str, Any] | None, layer: Layer, lam: Any, name: str) -> list[Version]:
+        """ListLayerVersions for LAYER; `up` (KNOWN: its journal) encodes the zip to publish early."""
+        entry = (known or {}).get(f"layer:{layer.name}")
+        self.prepare(layer, known, None if entry is None else entry.get("sha256", ""))
         versions = observe(lam, name)
-        pkg = self.builds.get(layer.key)
-        latest = next((v.sha256 for v in versions if v.project == project), None)
-        if prepare and pkg is not None and not stagemod.needed(pkg) and latest != pkg.sha256:
-            self._encoding[layer.key] = zipsplice.encoding(pkg.read)
+        self.prepare(layer, known, next((v.sha256 for v in versions if v.project == project), None))
         return versions
+
+    def prepare(self, layer: Layer, known: dict[str, Any] | None, latest: str | None) -> None:
+        """Start reading and encoding LAYER's inline zip in a thread, for a run that writes
+        (KNOWN, the journal, not None), unless the LATEST hash published ("": not known)
+        is the built zip's: the publish then waits for less. Asked with what the journal
+        says, then with the project's newest version (None: there is none)."""
+        pkg = self.builds.get(layer.key)
+        if known is None or pkg is None or stagemod.needed(pkg) or layer.key in self._encoding:
+            return
+        if latest != pkg.sha256 and latest != "":
+            self._encoding[layer.key] = zipsplice.encoding(pkg.path)
 
     def check_sizes(self, project: Project, fn: Function, pkg: pk.Package) -> None:
         check_total(fn, pkg, [(layer, self.builds[layer.key]) for layer in project.layers_of((fn,))
@@ -331,8 +329,8 @@ class LayerSet:
             prior = sorted(journaled(journal, layer.name))
             journal.record("layer", layer.name, "creating", layer=key, versions=prior)
             early = self._encoding.pop(key, None)   # an inline zip's, encoded during the reads
-            resp = publish(lam, layer, self.builds[key], project.name, encoded(early) if early else content)
-            journal.record("layer", layer.name, "created", layer=key,
+            resp = publish(lam, layer, self.builds[key], project.name, zipsplice.content_of(early) if early else content)
+            journal.record("layer", layer.name, "created", layer=key, sha256=self.builds[key].sha256,
                            versions=[*prior, int(resp["Version"])], arn=resp["LayerArn"])
             self.arns[key] = resp["LayerVersionArn"]
             return self.arns[key]

@@ -11,12 +11,14 @@ each attempt (a retry serializes again).
 from __future__ import annotations
 
 import base64
+import mmap
 import os
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from lambdactl import b64
@@ -67,18 +69,29 @@ def encode(data: bytes) -> bytes:
     return b"".join(b64.encode(view[i:i + CHUNK]) for i in range(0, len(data), CHUNK))
 
 
-def encoding(read: Callable[[], bytes]) -> Future[bytes]:
-    """The zip READ returns, encoded, in a thread from now on (40 MB: ~0.1 s of CPU)."""
+def encoding(path: Path) -> Future[bytes]:
+    """The zip at PATH, encoded, in a thread from now on (40 MB: ~0.1 s of CPU). Mapped,
+    not read: the encoder reads the page cache, with no 40 MB copy first."""
     done: Future[bytes] = Future()
 
     def work() -> None:
         try:
-            done.set_result(encode(read()))
+            with path.open("rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+                done.set_result(encode(mapped))   # type: ignore[arg-type]  # a buffer, as bytes is
         except BaseException as exc:  # noqa: BLE001 - raised where the call asks for it
             done.set_exception(exc)
 
     threading.Thread(target=work, name="lambdactl-zip-encode", daemon=True).start()
     return done
+
+
+def content_of(done: Future[bytes]) -> Callable[[Any, Any], AbstractContextManager[dict[str, Any]]]:
+    """Inline Content (layers.py) whose base64 is DONE, or being made (encoding)."""
+    @contextmanager
+    def content(layer: Any, pkg: Any) -> Iterator[dict[str, Any]]:
+        yield {"ZipFile": Encoded(done.result())}
+
+    return content
 
 
 def _splice(request: Any, **_: Any) -> None:

@@ -215,7 +215,7 @@ class _Reads:
         if "layer" in kinds:
             for layer in ctx.project.layers_of(self.fns):
                 # `up` (hints): a publish its answer calls for starts encoding the zip at once
-                read = partial(ctx.layers.read, ctx.project.name, self.known is not None, layer)
+                read = partial(ctx.layers.read, ctx.project.name, self.known, layer)
                 self.add("lambda", read, layer.name, partial(ctx.layers.observed.__setitem__, layer.key))
 
     def table(self, name: str) -> dynamodb.TableState | None:
