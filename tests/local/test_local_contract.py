@@ -294,10 +294,10 @@ def test_speedups_draw_random_strings_in_one_call(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(MotoRandom, "get_random_string", MotoRandom.get_random_string)
     speedups.install()
     assert MotoRandom.get_random_string is speedups.random_string
-    ids = [gen_amzn_requestid_long() for _ in range(200)]
+    ids = [gen_amzn_requestid_long() for _ in range(400)]
     assert all(len(i) == 52 and set(i) <= set(string.ascii_letters + string.digits) for i in ids)
-    assert len(set(ids)) == 200 and set("".join(ids)) == set(string.ascii_letters + string.digits)
-    assert set(mock_random.get_random_string(400, include_digits=False)) == set(string.ascii_letters)
+    assert len(set(ids)) == 400 and set("".join(ids)) == set(string.ascii_letters + string.digits)
+    assert set(mock_random.get_random_string(4000, include_digits=False)) == set(string.ascii_letters)
     assert mock_random.get_random_string(30, lower_case=True).islower()
     mock_random.seed(7)
     first = mock_random.get_random_string(20)

@@ -233,3 +233,34 @@ def test_signed_at_reads_x_amz_date_as_strptime_does() -> None:
         mp.setattr(time, "strptime", lambda *a: strptime_calls.append(a[0]) or time.struct_time((0,) * 9))
         auth._signed_at("20261203T141500Z")
     assert strptime_calls == []
+
+
+def test_invoke_reads_the_request_headers_by_name_without_walking_them() -> None:
+    """The Invoke API's headers (werkzeug's EnvironHeaders) reach patch._invoke through
+    aliases.routed as a mapping read by name: copying them walked the WSGI environ on
+    every invoke. Every header and the invoked qualifier are still there."""
+    from werkzeug.datastructures import EnvironHeaders
+
+    from lambdactl.local.aliases import QUALIFIER_HEADER, routed
+
+    walks: list[str] = []
+
+    class Counted(EnvironHeaders):
+        def __iter__(self):  # type: ignore[no-untyped-def]  # noqa: ANN204
+            walks.append("walk")
+            return super().__iter__()
+
+    environ = {"HTTP_X_AMZ_INVOCATION_TYPE": "DryRun", "HTTP_X_LAMBDACTL_INVOKED_QUALIFIER": "forged",
+               "HTTP_USER_AGENT": "boto3"}
+    seen: dict[str, object] = {}
+
+    def original(backend: object, name: str, q: object, body: object, marked: object, answer: object) -> None:
+        seen.update(type=patch._invocation_type(marked), qualifier=patch._header(marked, QUALIFIER_HEADER))
+        assert not walks
+        seen["all"] = dict(marked)  # type: ignore[call-overload]
+
+    routed(original)(object(), "fn", None, b"{}", Counted(environ), {})
+    assert seen["type"] == "DryRun" and seen["qualifier"] == "$LATEST"   # a client's is overwritten
+    every = seen["all"]
+    assert isinstance(every, dict) and every[QUALIFIER_HEADER] == "$LATEST"
+    assert every["X-Amz-Invocation-Type"] == "DryRun" and every["User-Agent"] == "boto3"

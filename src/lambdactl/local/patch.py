@@ -18,8 +18,10 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from werkzeug.datastructures import Headers
+
 from lambdactl.local import dead_letter, streams
-from lambdactl.local.aliases import QUALIFIER_HEADER
+from lambdactl.local.aliases import QUALIFIER_HEADER, Marked
 from lambdactl.local.auth import Credentials
 from lambdactl.local.runtime import FunctionSpec, LocalRuntime
 
@@ -182,7 +184,10 @@ def _layer_zips(fn: Any, arns: list[str]) -> list[bytes]:
 
 
 def _header(request_headers: Any, name: str) -> str | None:
-    found = {str(k).lower(): v for k, v in dict(request_headers or {}).items()}.get(name)
+    if isinstance(request_headers, (Headers, Marked)):   # case-insensitive already
+        found = request_headers.get(name)   # a lookup, not a walk of the WSGI environ
+    else:
+        found = {str(k).lower(): v for k, v in dict(request_headers or {}).items()}.get(name)
     return str(found) if found else None
 
 
