@@ -45,6 +45,24 @@ def install() -> None:
     from moto.moto_api._internal.moto_random import MotoRandom
 
     MotoRandom.get_random_string = random_string  # type: ignore[method-assign]
+    _known_accounts()
+
+
+def _known_accounts() -> None:
+    """moto 5.2: every backend lookup (``lambda_backends[account]``: ~7 per warm invoke)
+    takes moto's global backend lock, copies the account ids into a list and scans every
+    used service's BackendDict for this one. An account already there was registered by
+    that same code (a reset clears the accounts of every registered dict, then the list):
+    only a new account needs it."""
+    from moto.core.base_backend import BackendDict
+
+    create = BackendDict._create_account_specific_backend
+
+    def known_or_create(self: Any, account_id: str) -> None:
+        if not dict.__contains__(self, account_id):
+            create(self, account_id)
+
+    BackendDict._create_account_specific_backend = known_or_create  # type: ignore[method-assign]
 
 
 LARGE_BODY = 1 << 20   # bytes
