@@ -39,11 +39,12 @@ def set_subreaper() -> bool:
         return False
 
 
-def children(pid: int) -> list[int]:
-    """Direct children of PID, from every thread's children list."""
+def children(pid: int, threads: int = 0) -> list[int]:
+    """Direct children of PID, from every thread's children list (THREADS: how many PID
+    has, where known; 1: its own list only, without listing its tasks)."""
     found: list[int] = []
     try:
-        tasks = os.listdir(f"/proc/{pid}/task")
+        tasks = [str(pid)] if threads == 1 else os.listdir(f"/proc/{pid}/task")
     except OSError:
         return found
     for task in tasks:
@@ -92,19 +93,19 @@ def below_guard_kb(guard: int) -> tuple[int, int]:
     Sampled after every invocation: one read of each process's status, bytes parsed."""
     below = peak = 0
     seen: set[int] = set()
-    todo = [(pid, True) for pid in children(guard)]
+    todo = [(pid, True) for pid in children(guard, threads=1)]   # bootstrap.py: one thread
     while todo:
         pid, direct = todo.pop()
         if pid in seen:
             continue
         seen.add(pid)
-        rss, hwm = _memory_kb(pid)
+        rss, hwm, threads = _memory_kb(pid)
         # A forked child shares its parent's pages until it writes them: its own are its
         # private ones (Lambda's cgroup counts a page once; a sum of RSS counted a
         # 30 MB runtime's six workers as 210 MB, an OOM Lambda would not have).
         below += rss if direct else _private_kb(pid, rss)
         peak = max(peak, hwm) if direct else peak
-        todo += [(child, False) for child in children(pid)]
+        todo += [(child, False) for child in children(pid, threads)]
     return below, peak
 
 
@@ -115,10 +116,10 @@ def _private_kb(pid: int, rss: int) -> int:
     return rss if found is None else sum(found)
 
 
-def _memory_kb(pid: int) -> tuple[int, int]:
-    """(VmRSS, VmHWM) of PID in kB; zeros if gone."""
-    found = _fields_kb(f"/proc/{pid}/status", (b"\nVmRSS:", b"\nVmHWM:"))
-    return (found[0], found[1]) if found else (0, 0)
+def _memory_kb(pid: int) -> tuple[int, int, int]:
+    """(VmRSS, VmHWM) of PID in kB, and its number of threads; zeros if gone."""
+    found = _fields_kb(f"/proc/{pid}/status", (b"\nVmRSS:", b"\nVmHWM:", b"\nThreads:"))
+    return (found[0], found[1], found[2]) if found else (0, 0, 0)
 
 
 def _fields_kb(path: str, names: tuple[bytes, ...]) -> list[int] | None:
@@ -131,7 +132,8 @@ def _fields_kb(path: str, names: tuple[bytes, ...]) -> list[int] | None:
     values = []
     for name in names:
         at = text.find(name)
-        values.append(int(text[at + len(name):text.index(b"kB", at)]) if at >= 0 else 0)
+        end = text.find(b"\n", at + len(name)) % (len(text) + 1)   # -1: to the end
+        values.append(int(text[at + len(name):end].split()[0]) if at >= 0 else 0)   # "N kB", "N"
     return values
 
 
