@@ -76,7 +76,11 @@ def measure(n: int, out: str) -> dict[str, float]:
     finally:
         control.stop()
     per_thread = {name: round(ir / n / 1e6, 3) for name, ir in _totals(out).items() if ir}
-    return {**per_thread, "total_M_per_invoke": round(sum(per_thread.values()), 3)}
+    # The client's connection thread and the environment's Runtime API thread: the others
+    # (memory monitor, pollers, scheduler) tick with the clock, which valgrind slows.
+    busiest = sorted(per_thread.values())[-2:]
+    return {**per_thread, "request_threads_M_per_invoke": round(sum(busiest), 3),
+            "total_M_per_invoke": round(sum(per_thread.values()), 3)}
 
 
 def main() -> int:
