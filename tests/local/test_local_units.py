@@ -328,3 +328,17 @@ def test_log_lines_stamped_now_go_straight_to_the_stream(monkeypatch: pytest.Mon
         assert checked == ["checked"]   # 1970: refused as too old, as PutLogEvents refuses it
         stream = logs_backends["123456789012"]["us-east-1"].groups["/aws/lambda/f"].streams["s"]
         assert [e.message for e in stream.events] == ["START", "END"]
+
+
+def test_memory_samples_read_proc_without_file_objects(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The memory sample after every invoke reads /proc with os.open/os.read (open()'s file
+    objects cost ~10 us more per read): the same numbers, no open()."""
+    import builtins
+
+    from lambdactl.local import proctree
+
+    expected = proctree.status_kb(os.getpid(), "VmHWM")
+    monkeypatch.setattr(builtins, "open", lambda *_, **__: (_ for _ in ()).throw(AssertionError))
+    rss, hwm, threads = proctree._memory_kb(os.getpid())
+    assert rss > 0 and hwm >= expected and threads >= 1
+    assert os.getpid() in proctree.children(os.getppid())

@@ -49,9 +49,21 @@ def children(pid: int, threads: int = 0) -> list[int]:
         return found
     for task in tasks:
         with contextlib.suppress(OSError, ValueError):
-            with open(f"/proc/{pid}/task/{task}/children", "rb") as listed:
-                found += [int(p) for p in listed.read().split()]
+            found += [int(p) for p in read_proc(f"/proc/{pid}/task/{task}/children").split()]
     return found
+
+
+def read_proc(path: str) -> bytes:
+    """A /proc file's bytes with os.open/os.read: open()'s file objects cost ~10 us more
+    per read (a warm invoke's memory sample reads three files)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        chunks = []
+        while chunk := os.read(fd, 1 << 16):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def descendants(pid: int) -> list[int]:
@@ -125,8 +137,7 @@ def _memory_kb(pid: int) -> tuple[int, int, int]:
 def _fields_kb(path: str, names: tuple[bytes, ...]) -> list[int] | None:
     """The "Name:   N kB" values of NAMES in the /proc file PATH (0 if absent); None if unreadable."""
     try:
-        with open(path, "rb") as f:
-            text = f.read()
+        text = read_proc(path)
     except OSError:
         return None
     values = []
