@@ -238,6 +238,10 @@ def test_speedups_patch_what_moto_calls_per_request(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(moto.core.responses, "parse_qsl", moto.core.responses.parse_qsl)
     base = moto.core.responses.BaseResponse
     monkeypatch.setattr(base, "_enrich_response", base.__dict__["_enrich_response"])
+    from moto.core.base_backend import BackendDict
+
+    monkeypatch.setattr(BackendDict, "_create_account_specific_backend",
+                        BackendDict._create_account_specific_backend)
     assert "parse_qsl(\n                                self.body, keep_blank_values=True" in inspect.getsource(
         moto.core.responses.BaseResponse.setup_class)
     speedups.install()
@@ -294,10 +298,10 @@ def test_speedups_draw_random_strings_in_one_call(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(MotoRandom, "get_random_string", MotoRandom.get_random_string)
     speedups.install()
     assert MotoRandom.get_random_string is speedups.random_string
-    ids = [gen_amzn_requestid_long() for _ in range(200)]
+    ids = [gen_amzn_requestid_long() for _ in range(400)]
     assert all(len(i) == 52 and set(i) <= set(string.ascii_letters + string.digits) for i in ids)
-    assert len(set(ids)) == 200 and set("".join(ids)) == set(string.ascii_letters + string.digits)
-    assert set(mock_random.get_random_string(400, include_digits=False)) == set(string.ascii_letters)
+    assert len(set(ids)) == 400 and set("".join(ids)) == set(string.ascii_letters + string.digits)
+    assert set(mock_random.get_random_string(4000, include_digits=False)) == set(string.ascii_letters)
     assert mock_random.get_random_string(30, lower_case=True).islower()
     mock_random.seed(7)
     first = mock_random.get_random_string(20)
@@ -316,3 +320,42 @@ def _undo_speedups_after(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setattr(moto.core.responses, name, getattr(moto.core.responses, name))
     base = moto.core.responses.BaseResponse
     monkeypatch.setattr(base, "_enrich_response", base.__dict__["_enrich_response"])
+    from moto.core.base_backend import BackendDict
+
+    monkeypatch.setattr(BackendDict, "_create_account_specific_backend",
+                        BackendDict._create_account_specific_backend)
+
+
+def test_speedups_look_known_accounts_up_without_the_lock_and_scan(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A backend lookup of an account already there skips moto's lock, list and scan of
+    BackendDict._instances; a new account, and every account after a reset, still goes
+    through moto's own registration (so the next reset still finds the dict)."""
+    from moto.core import base_backend
+    from moto.core.base_backend import BackendDict
+    from moto.logs.models import logs_backends
+
+    from lambdactl.local import speedups
+
+    _undo_speedups_after(monkeypatch)
+    speedups.install()
+    scans: list[str] = []
+
+    class Lock:
+        def __enter__(self) -> None:
+            scans.append("lock")
+
+        def __exit__(self, *_: object) -> None:
+            pass
+
+    monkeypatch.setattr(base_backend, "backend_lock", Lock())
+    logs_backends["123456789012"]["us-east-1"]   # registered now, or before this test
+    assert logs_backends in BackendDict._instances
+    scans.clear()
+    logs_backends["123456789012"]["us-east-1"]
+    assert scans == []
+    logs_backends["210987654321"]["us-east-1"]   # a new account: moto's code
+    assert scans
+    BackendDict.reset()
+    assert logs_backends not in BackendDict._instances
+    logs_backends["123456789012"]["us-east-1"]
+    assert logs_backends in BackendDict._instances   # registered again, for the next reset

@@ -145,3 +145,22 @@ def test_lean_environ_is_motos(extra: bytes) -> None:
     assert lean == environ(type("Moto", (LeanParse, MotoRequestHandler), {}))
     assert lean["moto.preserved_header_names"] == (
         {"HTTP_X_AMZ_META_MY_KEY": "x-amz-meta-my_key"} if extra else {})
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_header_answers_as_headers_get(name: str) -> None:
+    """LeanParse.header(NAME) reads the index built while parsing: the value headers.get
+    gives (the first of a name, any case), "" where absent, for every case here."""
+    lean, plain = Lean(CASES[name]), Plain(CASES[name])
+    if not (lean.parse_request() and plain.parse_request()):
+        return
+    names = {n for n, _ in plain.headers.items()} | {"Missing", "x-a", "X-A", "content-length"}
+    for each in sorted(names):
+        assert lean.header(each) == plain.headers.get(each, "")
+
+
+def test_header_reads_no_header_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    lean = Lean(BOTO)
+    assert lean.parse_request()
+    monkeypatch.setattr(type(lean.headers), "get", lambda *_: (_ for _ in ()).throw(AssertionError))
+    assert lean.header("content-length") == "2" and lean.header("Expect") == ""

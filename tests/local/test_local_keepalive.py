@@ -111,3 +111,35 @@ def test_a_kept_response_leaves_in_one_write() -> None:
     held.end_headers()
     held.wfile.flush()   # no body: the headers leave with the flush
     assert held.wfile.inner.calls == [b"HTTP/1.1 204 No Content\r\n\r\n"]   # type: ignore[attr-defined]
+
+
+def test_headers_are_http_servers_and_the_date_is_made_once_a_second(
+        monkeypatch: Any) -> None:
+    """send_header writes http.server's lines itself (Connection still through http.server,
+    which reads it); the Date value is formatted once per second."""
+    import email.utils
+    from http.server import BaseHTTPRequestHandler
+
+    from lambdactl.local.keepalive import KeepAlive
+
+    class Plain(BaseHTTPRequestHandler):
+        def __init__(self) -> None:   # no socket
+            self.request_version, self._headers_buffer = "HTTP/1.1", []
+
+    class Handler(KeepAlive, Plain):
+        pass
+
+    lean, plain = Handler(), Plain()
+    for name, value in (("Content-Type", "application/json"), ("x-amz-executed-version", "$LATEST"),
+                        ("Content-Length", "12"), ("Connection", "keep-alive"), ("Server", "é")):
+        lean.send_header(name, value)
+        plain.send_header(name, value)
+    assert lean._headers_buffer == plain._headers_buffer and lean._length == 12
+    from lambdactl.local import keepalive
+
+    formatted: list[object] = []
+    real = email.utils.formatdate
+    monkeypatch.setattr(email.utils, "formatdate", lambda *a, **k: formatted.append(a) or real(*a, **k))
+    monkeypatch.setattr(keepalive.time, "time", lambda: 1764790000.5)
+    assert lean.date_time_string() == lean.date_time_string() == plain.date_time_string(1764790000)
+    assert len(formatted) == 2   # one for both of lean's, one for plain's

@@ -13,6 +13,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from lambdactl.local import patch, s3_policy, strict
 from lambdactl.local.cwlogs import stream_name
 from lambdactl.local.output import MAX_LINE, OutputReader
@@ -233,3 +235,110 @@ def test_signed_at_reads_x_amz_date_as_strptime_does() -> None:
         mp.setattr(time, "strptime", lambda *a: strptime_calls.append(a[0]) or time.struct_time((0,) * 9))
         auth._signed_at("20261203T141500Z")
     assert strptime_calls == []
+
+
+def test_invoke_reads_the_request_headers_by_name_without_walking_them() -> None:
+    """The Invoke API's headers (werkzeug's EnvironHeaders) reach patch._invoke through
+    aliases.routed as a mapping read by name: copying them walked the WSGI environ on
+    every invoke. Every header and the invoked qualifier are still there."""
+    from werkzeug.datastructures import EnvironHeaders
+
+    from lambdactl.local.aliases import QUALIFIER_HEADER, routed
+
+    walks: list[str] = []
+
+    class Counted(EnvironHeaders):
+        def __iter__(self):  # type: ignore[no-untyped-def]  # noqa: ANN204
+            walks.append("walk")
+            return super().__iter__()
+
+    environ = {"HTTP_X_AMZ_INVOCATION_TYPE": "DryRun", "HTTP_X_LAMBDACTL_INVOKED_QUALIFIER": "forged",
+               "HTTP_USER_AGENT": "boto3"}
+    seen: dict[str, object] = {}
+
+    def original(backend: object, name: str, q: object, body: object, marked: object, answer: object) -> None:
+        seen.update(type=patch._invocation_type(marked), qualifier=patch._header(marked, QUALIFIER_HEADER))
+        assert not walks
+        seen["all"] = dict(marked)  # type: ignore[call-overload]
+
+    routed(original)(object(), "fn", None, b"{}", Counted(environ), {})
+    assert seen["type"] == "DryRun" and seen["qualifier"] == "$LATEST"   # a client's is overwritten
+    every = seen["all"]
+    assert isinstance(every, dict) and every[QUALIFIER_HEADER] == "$LATEST"
+    assert every["X-Amz-Invocation-Type"] == "DryRun" and every["User-Agent"] == "boto3"
+
+
+def test_memory_below_a_guard_reads_no_task_list_of_a_one_thread_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """below_guard_kb (after every invoke) lists a process's tasks only when its status says
+    it has more than one thread: a child forked from a second thread is still counted."""
+    from lambdactl.local import proctree
+
+    script = ("import os, subprocess, threading, time\n"
+              "pid = os.fork()\n"
+              "if pid == 0:\n"
+              "    t = threading.Thread(target=lambda: subprocess.run(['sleep', '5']))\n"
+              "    t.start(); t.join(); os._exit(0)\n"
+              "time.sleep(5)\n")
+    guard = subprocess.Popen([sys.executable, "-c", script])
+    try:
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:   # guard -> runtime (2 threads) -> sleep
+            tree = proctree.descendants(guard.pid)
+            if len(tree) == 2:
+                break
+            time.sleep(0.02)
+        listed: list[str] = []
+        real = os.listdir
+
+        def counted(path: str) -> list[str]:
+            listed.append(path)
+            return real(path)
+
+        monkeypatch.setattr(os, "listdir", counted)
+        below, _ = proctree.below_guard_kb(guard.pid)
+        runtime, sleeper = tree
+        assert listed == [f"/proc/{runtime}/task"]   # the guard's and the sleeper's: none
+        assert below >= proctree.rss_kb(runtime) and proctree._private_kb(sleeper, 1) > 0
+    finally:
+        proctree.kill_tree(guard.pid)
+        guard.wait()
+
+
+def test_log_lines_stamped_now_go_straight_to_the_stream(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sandbox's own log lines (stamped now, in order) skip PutLogEvents' window and
+    order checks, which cannot refuse them; lines given another stamp still pass them."""
+    from moto import mock_aws
+    from moto.logs.models import LogsBackend, logs_backends
+
+    from lambdactl.local.cwlogs import LogSink
+
+    with mock_aws():
+        checked: list[str] = []
+        original = LogsBackend.put_log_events
+
+        def counted(self: object, *args: object) -> object:
+            checked.append("checked")
+            return original(self, *args)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(LogsBackend, "put_log_events", counted)
+        sink = LogSink()
+        sink.put("123456789012", "us-east-1", "/aws/lambda/f", "s", ["START", "END"])
+        assert checked == []
+        sink.put("123456789012", "us-east-1", "/aws/lambda/f", "s", ["old"], timestamp_ms=1)
+        assert checked == ["checked"]   # 1970: refused as too old, as PutLogEvents refuses it
+        stream = logs_backends["123456789012"]["us-east-1"].groups["/aws/lambda/f"].streams["s"]
+        assert [e.message for e in stream.events] == ["START", "END"]
+
+
+def test_memory_samples_read_proc_without_file_objects(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The memory sample after every invoke reads /proc with os.open/os.read (open()'s file
+    objects cost ~10 us more per read): the same numbers, no open()."""
+    import builtins
+
+    from lambdactl.local import proctree
+
+    expected = proctree.status_kb(os.getpid(), "VmHWM")
+    monkeypatch.setattr(builtins, "open", lambda *_, **__: (_ for _ in ()).throw(AssertionError))
+    rss, hwm, threads = proctree._memory_kb(os.getpid())
+    assert rss > 0 and hwm >= expected and threads >= 1
+    assert os.getpid() in proctree.children(os.getppid())

@@ -20,7 +20,7 @@ tests/local/test_local_contract.py guards the names used here.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 _random = random.Random()
@@ -72,15 +72,46 @@ def qualified(original: Callable[..., Any]) -> Callable[..., Any]:
     return invoke
 
 
+class Marked(Mapping[str, Any]):
+    """A request's headers with QUALIFIER_HEADER added, read by name (case-insensitive):
+    copying werkzeug's EnvironHeaders into a dict walked the WSGI environ on every Invoke
+    (~4% of a warm invoke's server CPU) for the two headers patch.py reads."""
+
+    def __init__(self, headers: Any, invoked: str) -> None:
+        self._headers, self._invoked = headers, invoked
+
+    def get(self, name: str, default: Any = None) -> Any:
+        if name.lower() == QUALIFIER_HEADER:
+            return self._invoked
+        found = self._headers.get(name)
+        return default if found is None else found
+
+    def __getitem__(self, name: str) -> Any:
+        found = self.get(name)
+        if found is None:
+            raise KeyError(name)
+        return found
+
+    def _all(self) -> dict[str, Any]:
+        return {**dict(self._headers.items()), QUALIFIER_HEADER: self._invoked}
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
 def routed(original: Callable[..., Any]) -> Callable[..., Any]:
     def invoke(self: Any, function_name: str, qualifier: str | None, body: Any, headers: Any,
                response_headers: Any) -> Any:
         name, q = route(self, function_name, qualifier)
         invoked = split(function_name, qualifier)[1] or "$LATEST"
-        # One pass: dict(headers or {}) over werkzeug's EnvironHeaders walked the environ
-        # twice (len, keys), then looked each header up again.
-        items = getattr(headers, "items", None)
-        marked = {**(dict(items()) if items is not None else dict(headers or {})), QUALIFIER_HEADER: invoked}
+        marked: Any
+        if hasattr(headers, "environ"):   # werkzeug's EnvironHeaders (the Invoke API's request)
+            marked = Marked(headers, invoked)
+        else:
+            marked = {**dict(headers or {}), QUALIFIER_HEADER: invoked}
         return original(self, name, q, body, marked, response_headers)
 
     return invoke

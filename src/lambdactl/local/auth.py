@@ -115,9 +115,6 @@ def expected_signature(environ: dict[str, Any], body: bytes, creds: Credentials,
                        signed: list[str], amz_date: str, claimed: str = "") -> str:
     """What botocore would have signed for this request with CREDS (sigv4.py's own
     computation first: when it gives the CLAIMED signature, botocore would too)."""
-    from botocore.awsrequest import AWSRequest
-    from botocore.credentials import Credentials as BotoCredentials
-
     from lambdactl.local.sigv4 import quick_signature
 
     headers = {name: _header(environ, name) or "" for name in signed}
@@ -131,6 +128,9 @@ def expected_signature(environ: dict[str, Any], body: bytes, creds: Credentials,
                             creds.secret_access_key, scope, amz_date)
     if quick is not None and claimed and hmac.compare_digest(quick, claimed):
         return quick
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials as BotoCredentials
+
     url = f"http://{_header(environ, 'host')}{path}" + (f"?{query}" if query else "")
     request = AWSRequest(method=environ["REQUEST_METHOD"], url=url, headers=headers, data=body)
     request.context["timestamp"] = amz_date

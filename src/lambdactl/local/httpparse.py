@@ -46,13 +46,21 @@ class LeanParse(BaseHTTPRequestHandler):
             return False
         self.headers = _message(lines, self.MessageClass)
         modern = words[2] == "HTTP/1.1" and self.protocol_version >= "HTTP/1.1"
-        connection = self.headers.get("Connection", "").lower()
+        connection = self.header("Connection").lower()
         self.close_connection = connection == "close" or (not modern and not (
             connection == "keep-alive" and self.protocol_version >= "HTTP/1.1"))
-        expect = self.headers.get("Expect", "").lower()
+        expect = self.header("Expect").lower()
         if expect == "100-continue" and modern:
             return bool(self.handle_expect_100())
         return True
+
+    def header(self, name: str) -> str:
+        """The request's header NAME ("" if absent), as ``self.headers.get`` gives it: from
+        the index ``_message`` made, not a walk that lowercases every name each call."""
+        index = getattr(self.headers, "lean_index", None)
+        if index is not None:
+            return str(index.get(name.lower(), ""))
+        return str(self.headers.get(name, ""))
 
     def _header_lines(self) -> list[bytes] | None:
         """The header block's lines, as http.client reads them; None (after an error
@@ -82,13 +90,17 @@ def _message(lines: list[bytes], cls: Any) -> http.client.HTTPMessage:
     # compat32 (http.client's policy) stores a header unchanged and limits no header's
     # count: message[name] = value is an append to the list, without its two calls each.
     store = message._headers.append if message.policy is email.policy.compat32 else None
+    index: dict[str, str] = {}
     for raw in lines:
         name, _, value = raw.decode("iso-8859-1").partition(":")
         value = value.lstrip(" \t").rstrip("\r\n")
+        index.setdefault(name.lower(), value)   # get() answers the first of a name
         if store is None:
             message[name] = value
         else:
             store((name, value))
+    if store is not None:   # compat32's get() returns a latin-1 value as stored
+        message.lean_index = index
     return message
 
 

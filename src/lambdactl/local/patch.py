@@ -18,8 +18,15 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+# The server's only (server._install imports this module after moto's backends): imported
+# here once, not in the functions every invoke calls.
+from moto.awslambda.exceptions import LambdaClientError
+from moto.awslambda.models import lambda_backends
+from werkzeug.datastructures import Headers
+
 from lambdactl.local import dead_letter, streams
-from lambdactl.local.aliases import QUALIFIER_HEADER
+from lambdactl.local.aliases import QUALIFIER_HEADER, Marked
+from lambdactl.local.async_configs import settings
 from lambdactl.local.auth import Credentials
 from lambdactl.local.runtime import FunctionSpec, LocalRuntime
 
@@ -154,10 +161,6 @@ def spec_from_moto(fn: Any, qualifier: str | None = None) -> FunctionSpec:
 def _event_invoke_config(fn: Any, qualifier: str | None) -> dict[str, Any]:
     """The async settings of the qualifier invoked (local/async_configs.py): an alias's,
     a version's, $LATEST's; none given, the version FN is."""
-    from moto.awslambda.models import lambda_backends
-
-    from lambdactl.local.async_configs import settings
-
     stored = lambda_backends[fn.account_id][fn.region]._lambdas._functions.get(fn.function_name) or {}
     config = settings(stored.get("latest") or fn, qualifier or str(fn.version))
     found: dict[str, Any] = {}
@@ -174,15 +177,16 @@ def _event_invoke_config(fn: Any, qualifier: str | None) -> dict[str, Any]:
 
 def _layer_zips(fn: Any, arns: list[str]) -> list[bytes]:
     """The zips of the function's layer versions, in order, from moto's layer storage."""
-    from moto.awslambda.models import lambda_backends
-
     backend = lambda_backends[fn.account_id][fn.region]
     versions = [backend.layers_versions_by_arn(arn) for arn in arns]
     return [v.code_bytes for v in versions if v is not None and v.code_bytes]
 
 
 def _header(request_headers: Any, name: str) -> str | None:
-    found = {str(k).lower(): v for k, v in dict(request_headers or {}).items()}.get(name)
+    if isinstance(request_headers, (Headers, Marked)):   # case-insensitive already
+        found = request_headers.get(name)   # a lookup, not a walk of the WSGI environ
+    else:
+        found = {str(k).lower(): v for k, v in dict(request_headers or {}).items()}.get(name)
     return str(found) if found else None
 
 
@@ -223,8 +227,6 @@ def _s3_refused(fn: Any, payload: bytes, qualifier: str | None) -> str | None:
 
 
 def _payload(body: Any, inv_type: str) -> bytes:
-    from moto.awslambda.exceptions import LambdaClientError
-
     raw = body.encode() if isinstance(body, str) else bytes(body or b"")
     limit = REQUEST_LIMITS.get(inv_type, REQUEST_LIMITS["RequestResponse"])
     if len(raw) > limit:

@@ -68,7 +68,6 @@ class _Handler(LeanParse, BaseHTTPRequestHandler):
     # at once instead of costing the runtime client a one-second wait.
     protocol_version = "HTTP/1.1"
     server: _Server
-    _headers_buffer: list[bytes]   # http.server's, written by flush_headers
     # awslambdaric sends an error's X-Ray cause (its stack) as a header of up to 1 MiB:
     # at http.client's 64 KiB a RecursionError's was refused (431) and the error lost.
     max_header_line = (1 << 20) + 1024
@@ -111,7 +110,7 @@ class _Handler(LeanParse, BaseHTTPRequestHandler):
         # A streamed /response goes on chunk by chunk to a URL that streams (local/streams.py).
         body = self._read_body(sink(parts[1], self.headers) if parts[-1:] == ["response"] else None)
         host = self.server.host
-        error_type = self.headers.get(ERROR_TYPE_HEADER, "")
+        error_type = self.header(ERROR_TYPE_HEADER)
         if parts == ["init", "error"]:
             host.init_error(body, error_type)
             self._reply(202, {"status": "OK"})
@@ -128,7 +127,7 @@ class _Handler(LeanParse, BaseHTTPRequestHandler):
             self._reply(404, {"errorType": "NotFound", "errorMessage": self.path})
 
     def _read_body(self, sink: Callable[[bytes], None] | None = None) -> bytes:
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+        if "chunked" in self.header("Transfer-Encoding").lower():
             chunks: list[bytes] = []
             while True:
                 size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
@@ -140,20 +139,24 @@ class _Handler(LeanParse, BaseHTTPRequestHandler):
                 if sink is not None:
                     sink(chunks[-1])
                 self.rfile.readline()
-        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        return self.rfile.read(int(self.header("Content-Length") or 0))
 
     def _reply(self, status: int, doc: dict[str, str]) -> None:
         self._send(status, json.dumps(doc).encode(), {"Content-Type": "application/json"})
 
     def _send(self, status: int, body: bytes, headers: dict[str, str]) -> None:
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        # Headers and body in one write: apart, they were two segments and two wake-ups
-        # of the runtime client on every next/response.
-        self._headers_buffer.append(b"\r\n" + body)
-        self.flush_headers()
+        """Status line, headers and body in one write (apart, they were two segments and two
+        wake-ups of the runtime client on every next/response), as send_response_only and
+        send_header would make them, without their calls per line."""
+        if self.request_version == "HTTP/0.9":
+            self.send_response(status)   # http.server sends no status line and no headers
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        lines = [f"{self.protocol_version} {status} {self.responses[status][0]}",
+                 *(f"{name}: {value}" for name, value in headers.items()),
+                 f"Content-Length: {len(body)}", "", ""]
+        self.wfile.write("\r\n".join(lines).encode("latin-1", "strict") + body)
 
 
 class RuntimeApiServer:

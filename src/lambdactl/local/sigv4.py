@@ -17,6 +17,8 @@ import hashlib
 import hmac
 from urllib.parse import quote
 
+from botocore.utils import normalize_url_path  # the server's only (auth.py imports this module)
+
 ALGORITHM = "AWS4-HMAC-SHA256"
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 
@@ -41,8 +43,6 @@ def quick_signature(method: str, path: str, query: str, headers: dict[str, str],
                     secret: str, scope: list[str], amz_date: str) -> str | None:
     """The signature botocore's SigV4Auth computes for this request (HEADERS: the signed
     ones, and X-Amz-Content-SHA256 if sent), or None where its signer differs (S3)."""
-    from botocore.utils import normalize_url_path
-
     region, service = scope[1], scope[2]
     if service == "s3":
         return None

@@ -175,12 +175,12 @@ class Router:
 
     def __init__(self, inner: Callable[..., Iterable[bytes]], verify: Callable[[dict[str, Any]], bytes],
                  tick: Callable[[dict[str, Any]], bytes] | None = None) -> None:
-        self.inner, self.verify, self.tick = inner, verify, tick
-
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         from lambdactl.local.scheduler import TICK_PATH
 
-        if self.tick is not None and environ.get("PATH_INFO") == TICK_PATH:
+        self.inner, self.verify, self.tick, self.tick_path = inner, verify, tick, TICK_PATH
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if self.tick is not None and environ.get("PATH_INFO") == self.tick_path:
             return self.ticked(environ, start_response)
         found = route(environ)
         if found is None:
