@@ -59,6 +59,35 @@ def interrupted() -> NoReturn:
     raise SystemExit(130)
 
 
+def exit_now(code: object) -> None:
+    """A one-command process whose command is done ends here, with the exit code CODE,
+    as the interpreter would end it, less its teardown: it joins the threads that are
+    not daemons (the model cache's writer), runs the atexit functions (the caches'
+    writes) and flushes stdout and stderr, then skips freeing every module and object
+    one by one (~10 ms of a `destroy`'s CPU, between its last answer and its exit).
+    Returns, and the caller exits as usual, where that is not so plain: not ONE_SHOT,
+    not the main thread, CODE not an int (the interpreter prints it), or a flush fails
+    (the interpreter reports it)."""
+    import atexit
+    import os
+    import sys
+    import threading
+
+    shutdown = getattr(threading, "_shutdown", None)   # what the interpreter calls first at exit
+    if not ONE_SHOT or shutdown is None or threading.current_thread() is not threading.main_thread():
+        return
+    if code is not None and not isinstance(code, int):
+        return
+    shutdown()   # executors told to stop, non-daemon threads joined
+    atexit._run_exitfuncs()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        return
+    os._exit(code or 0)
+
+
 def main() -> None:
     """The console script. The CLI's imports (~70 ms) are under the same Ctrl-C rule as
     a command's run (cli.py): no window for a traceback."""
