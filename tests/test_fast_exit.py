@@ -45,3 +45,13 @@ def test_the_exit_code_of_a_usage_error_is_kept(tmp_path: Path) -> None:
     assert "No such command" in p.stderr
     assert (tmp_path / "atexit").read_text() == "ran"
     assert "teardown ran" not in p.stderr
+
+
+def test_a_profiler_still_writes_its_file(tmp_path: Path) -> None:
+    """`python -m cProfile -o FILE -m lambdactl ...` writes FILE after the command: the
+    interpreter's own exit, then."""
+    out = tmp_path / "profile"
+    p = subprocess.run([sys.executable, "-m", "cProfile", "-o", str(out), "-m", "lambdactl", "--version"],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert out.stat().st_size > 0

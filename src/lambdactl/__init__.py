@@ -66,15 +66,17 @@ def exit_now(code: object) -> None:
     writes) and flushes stdout and stderr, then skips freeing every module and object
     one by one (~10 ms of a `destroy`'s CPU, between its last answer and its exit).
     Returns, and the caller exits as usual, where that is not so plain: not ONE_SHOT,
-    not the main thread, CODE not an int (the interpreter prints it), or a flush fails
-    (the interpreter reports it)."""
+    not the main thread, CODE not an int (the interpreter prints it), a profiler or
+    tracer on (`python -m cProfile` writes its file after the command), or a flush
+    fails (the interpreter reports it)."""
     import atexit
     import os
     import sys
     import threading
 
     shutdown = getattr(threading, "_shutdown", None)   # what the interpreter calls first at exit
-    if not ONE_SHOT or shutdown is None or threading.current_thread() is not threading.main_thread():
+    if not ONE_SHOT or shutdown is None or threading.current_thread() is not threading.main_thread() \
+            or sys.getprofile() or sys.gettrace():
         return
     if code is not None and not isinstance(code, int):
         return
