@@ -27,6 +27,7 @@ def names(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Call
     modelcache.directory().mkdir(parents=True)
     monkeypatch.setattr(botocore, "_xform_cache", botocore._xform_cache)
     saved = dict(botocore._xform_cache)
+    botocore._xform_cache.clear()   # as in a new process: no client made yet
     at_exit: list[Callable[..., Any]] = []
     monkeypatch.setattr(atexit, "register", lambda fn, *args: at_exit.append(lambda: fn(*args)))
     yield at_exit
