@@ -29,6 +29,7 @@ import http.client
 import http.server
 import json
 import os
+import resource
 import shutil
 import socket
 import socketserver
@@ -141,11 +142,17 @@ def make_project(root: Path, n: int) -> None:
     (root / "lambdactl.toml").write_text("\n".join(lines))
 
 
+CPU: list[float] = []   # user + sys seconds of each run()'s process, in order
+
+
 def run(root: Path, env: dict[str, str], *args: str) -> tuple[float, dict[str, int]]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     p = subprocess.run([sys.executable, "-m", "lambdactl", "--target", "aws", "-o", "json", *args],
                        cwd=root, env=env, capture_output=True, text=True)
     took = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
     if p.returncode != 0:
         raise SystemExit(f"lambdactl {' '.join(args)} failed: {p.stderr}")
     return took, json.loads(p.stdout).get("api_calls", {})
@@ -164,11 +171,13 @@ def extra_scenarios(runs: int, env: dict[str, str], proxy: Proxy) -> None:
     import boto3
 
     cold, kept = [], []
+    cold_cpu, kept_cpu = [], []
     for r in range(runs):
         with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory() as home:
             root = Path(tmp)
             make_project(root, 1)
             cold.append(run(root, {**env, "LAMBDACTL_HOME": home}, "up")[0])
+            cold_cpu.append(CPU[-1])
             run(root, env, "destroy", "--yes")
         with tempfile.TemporaryDirectory() as tmp:
             root = Path(tmp)
@@ -177,22 +186,26 @@ def extra_scenarios(runs: int, env: dict[str, str], proxy: Proxy) -> None:
             s3 = boto3.client("s3", endpoint_url=env["AWS_ENDPOINT_URL"], region_name="us-east-1",
                               aws_access_key_id="bench", aws_secret_access_key="bench")
             s3.put_object(Bucket="bench-uploads", Key=f"user/{r}.txt", Body=b"x")
+            before = proxy.count
             took, calls = run(root, env, "destroy", "--yes")
             kept.append((took, calls.get("operations", {}).get(NOTIF, 0)))
+            kept_cpu.append((CPU[-1], proxy.count - before))
             s3.delete_object(Bucket="bench-uploads", Key=f"user/{r}.txt")
             s3.delete_bucket(Bucket="bench-uploads")
+    # CPU: user + sys of the lambdactl process (median); load: the 1-minute load average at the end
     print(f"\n1 function, cold up from an empty LAMBDACTL_HOME (account id not cached): "
-          f"{statistics.median(cold):.2f} s")
+          f"{statistics.median(cold):.2f} s (CPU {statistics.median(cold_cpu):.3f} s)")
     print(f"5 functions, destroy keeping their shared bucket (a user's object in it): "
           f"{statistics.median(t for t, _ in kept):.2f} s, {statistics.median(n for _, n in kept):.0f} "
-          "notification write(s)")
+          f"notification write(s) (CPU {statistics.median(c for c, _ in kept_cpu):.3f} s, "
+          f"{statistics.median(q for _, q in kept_cpu):.0f} requests; load {os.getloadavg()[0]:.2f})")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--delay", type=float, default=0.04)
-    ap.add_argument("--sizes", default="1,5,20")
+    ap.add_argument("--sizes", default="1,5,20", help='"" for none: the last two lines only (A/B runs)')
     ap.add_argument("--role-delay", type=float, default=8.0, help="0 to skip that scenario")
     ap.add_argument("--queues", action="store_true", help="f0 also has an SQS trigger on a queue with a DLQ")
     opts = ap.parse_args()
@@ -222,7 +235,7 @@ def main() -> None:
     print(f"{'functions':>9} | {'phase':<11} | {'wall s':>6} | {'reads':>5} | {'writes':>6} | {'requests':>8}"
           f" | {'notif':>5}")
     print("-" * 70)
-    for n in [int(x) for x in opts.sizes.split(",")]:
+    for n in [int(x) for x in opts.sizes.split(",") if x]:
         samples: dict[str, list[tuple[float, dict[str, int], int]]] = {}
         for r in range(opts.runs):
             with tempfile.TemporaryDirectory() as tmp:

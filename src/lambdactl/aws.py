@@ -98,9 +98,10 @@ class Aws:
         # import (s3transfer and resources: ~70 ms on every command). Staging's one
         # managed upload borrows boto3's upload_file when it happens (staging.py).
         if lambdactl.ONE_SHOT:
-            from lambdactl import leanimports
+            from lambdactl import leanimports, modelcache
 
             leanimports.install()   # botocore.docs imported when a docstring is read, not at import
+            modelcache.install_names()   # the operations' Python names, from the cache
         import botocore.exceptions
         import botocore.session
 

@@ -280,6 +280,10 @@ def main(argv: list[str] | None = None) -> None:
     lambdactl.one_shot()   # one command, then exit: what it builds may be frozen (aws.py)
     try:
         root.main(args=argv, prog_name="lambdactl")
+    except SystemExit as end:   # click's standalone mode always ends so
+        gc.freeze()
+        lambdactl.exit_now(end.code)
+        raise
     finally:
         gc.freeze()   # its objects live until exit: teardown skips collecting them (~70 ms)
 

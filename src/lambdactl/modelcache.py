@@ -11,10 +11,15 @@ falls back to the JSON file without a word: it is only a cache.
 
 Writing the copies costs ~25 ms of CPU (marshal, 3 MB of files): the first process
 to use the cache directory does not (codecache.used_before); the next one does.
+
+The Python names of the operations (CreateFunction -> create_function), which
+botocore works out with regular expressions for every client (~1,000 a
+5-function `destroy`, ~3.5 ms of its CPU), are kept there too (install_names).
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import hashlib
 import json
@@ -27,7 +32,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from lambdactl.codecache import cache_dir, used_before
+from lambdactl.codecache import cache_dir, read, used_before, write
+
+KEEP_NAMES = 20_000   # past this many names, only this process's are kept
 
 
 def directory() -> Path:
@@ -65,3 +72,29 @@ def _store(copy: Path, data: Any) -> None:
     except (OSError, ValueError):
         with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)
+
+
+def install_names() -> None:
+    """botocore's xform_name answers from the names this botocore worked out before (a
+    file per botocore version: what it answers depends on the name and botocore alone).
+    The names worked out anew are written at exit. In a one-command process (aws.py)."""
+    import botocore
+
+    names = getattr(botocore, "_xform_cache", None)   # the dict xform_name memoizes into
+    if not isinstance(names, dict):
+        return   # another botocore's layout: it works them out, as before
+    file = directory() / f"xform-names-{botocore.__version__}"
+    names.update({k: v for k, v in read(str(file)).items() if _is_name(k, v)})
+    known = len(names)
+    if used_before(str(file.parent)):
+        atexit.register(_save_names, file, names, known)
+
+
+def _is_name(key: Any, value: Any) -> bool:
+    return isinstance(key, tuple) and len(key) == 2 and all(isinstance(k, str) for k in key) \
+        and isinstance(value, str)
+
+
+def _save_names(file: Path, names: dict[Any, Any], known: int) -> None:
+    if len(names) > known:
+        write(str(file), names if len(names) <= KEEP_NAMES else dict(list(names.items())[-KEEP_NAMES:]))

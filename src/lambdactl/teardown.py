@@ -26,6 +26,7 @@ from lambdactl.kinds.s3_notification import Unhook
 from lambdactl.triggers import s3 as s3mod
 
 if TYPE_CHECKING:
+    from lambdactl.aws import Aws
     from lambdactl.core.context import Context
 
 
@@ -124,6 +125,11 @@ def read_bucket(s3: Any, bucket: str, journaled: bool) -> BucketFacts:
     return BucketFacts(bucket, True, parts["tags"], empty, state.notification, journaled, state.generation)
 
 
+def with_client(aws: Aws, service: str, read: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """READ(client, *ARGS, **KWARGS) with SERVICE's client, made in this thread if not yet."""
+    return read(aws.client(service), *args, **kwargs)
+
+
 def observe(ctx: Context, tgts: list[Target], *, prune: bool = False) -> Found:
     """Every read destroy needs, side by side: one round trip.
 
@@ -138,13 +144,17 @@ def observe(ctx: Context, tgts: list[Target], *, prune: bool = False) -> Found:
     found.in_use |= {b.name for b in ctx.project.buckets}   # [buckets.NAME]: kinds/project_bucket.py decides
     reads: list[Callable[[], Any]] = []
     stores: list[Callable[[Any], None]] = []
-    for t in tgts:
-        reads += [partial(fnmod.observe, a.client("lambda"), t.name),
-                  partial(iam.observe, a.client("iam"), t.role_name, a.region, policy=False)]
-        stores += [partial(found.functions.__setitem__, t.name), partial(found.roles.__setitem__, t.name)]
+    # Each read makes its client in its own thread (Aws.client: one at a time), so the
+    # first requests leave once their client is made, not after all three. The buckets
+    # first: three reads each, the slowest to answer.
     for b in sorted(buckets):
-        reads.append(partial(read_bucket, a.client("s3"), b, f"bucket:{b}" in found.journal))
+        reads.append(partial(with_client, a, "s3", read_bucket, b, f"bucket:{b}" in found.journal))
         stores.append(partial(found.buckets.__setitem__, b))
+    region = a.region
+    for t in tgts:
+        reads += [partial(with_client, a, "lambda", fnmod.observe, t.name),
+                  partial(with_client, a, "iam", iam.observe, t.role_name, region, policy=False)]
+        stores += [partial(found.functions.__setitem__, t.name), partial(found.roles.__setitem__, t.name)]
     run_parallel(reads, stores)
     # Rare: a function gone, its log group in the journal. The group's tags say whose it is.
     orphaned = [t.log_group for t in tgts if found.functions.get(t.name) is None
@@ -262,6 +272,12 @@ def plan_buckets(ours: list[Target], found: Found, project: str, steps: list[Ste
 
 
 # -- execute ------------------------------------------------------------------
+def calls(step: Step) -> int:
+    """The calls in a row of STEP's delete: a role's are two (its inline policy, then the
+    role), so it starts with the notification writes, not behind the log groups."""
+    return 2 if step.kind == "role" else 1
+
+
 def execute(ctx: Context, tgts: list[Target], found: Found, steps: list[Step],
             on_step: Callable[[Step, str], None] | None = None) -> list[Step]:
     """Carry out STEPS as one graph, each once what needs it is gone (core/delete_order.py);
@@ -283,7 +299,7 @@ def execute(ctx: Context, tgts: list[Target], found: Found, steps: list[Step],
     for step in steps:
         if not step.writes:
             report(step)
-    failures = run_graph(todo, needs, apply)
+    failures = run_graph(todo, needs, apply, calls=calls)
     failed = {s.function for s in todo if s not in done}
     forget: list[tuple[str, str]] = []
     for t in tgts:
