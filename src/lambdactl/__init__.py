@@ -25,18 +25,16 @@ def one_shot() -> None:
     end: at the default threshold (700) ~90 collections walk it, ~30 ms of a cold
     `up`'s CPU. Past 300k new objects only: none in a cold `up`; `logs -f` still collects.
     The dataclasses its command imports compile from a cache (codecache.py), and so
-    do the regular expressions (recache.py); its modules are found from one
-    (importindex.py).
+    do the regular expressions (recache.py).
     """
     import gc
 
-    from lambdactl import codecache, importindex, recache
+    from lambdactl import codecache, recache
 
     global ONE_SHOT, GC_DEFAULT
     ONE_SHOT = True
     GC_DEFAULT = gc.get_threshold()
     gc.set_threshold(300_000, *GC_DEFAULT[1:])
-    importindex.install()   # where each module is, from the cache: no search of sys.path
     codecache.install()
     recache.install()
 
@@ -96,9 +94,6 @@ def main() -> None:
     """The console script. The CLI's imports (~70 ms) are under the same Ctrl-C rule as
     a command's run (cli.py): no window for a traceback."""
     try:
-        from lambdactl import importindex
-
-        importindex.install()   # before the CLI's imports (one_shot installs it for cli.main's callers)
         from lambdactl.cli import main as run
     except KeyboardInterrupt:
         interrupted()
