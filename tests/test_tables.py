@@ -225,6 +225,27 @@ def test_bucket_references_and_a_trigger_naming_a_project_bucket(aws: None, proj
     assert s3.list_buckets()["Buckets"] == []
 
 
+def test_destroy_keeps_a_project_bucket_holding_a_foreign_notification_entry(aws: None, project: Path) -> None:
+    """A [buckets.NAME] that someone else then notifies their queue from: destroy takes
+    our entries out and keeps the bucket with one line (it used to delete the bucket,
+    and their entry with it), as it does a trigger's bucket; --delete-data too."""
+    from tests.test_ownership import add_foreign_queue_entry
+
+    add(project, BUCKETS)
+    toml = project / "lambdactl.toml"
+    toml.write_text(toml.read_text().replace('bucket = "lambdactl-demo-uploads"', 'bucket = "${buckets.charts}"'))
+    run("up")
+    add_foreign_queue_entry(CHARTS)
+    dry = run("destroy", "--dry-run", "--delete-data")
+    r = run("destroy", "--yes", "--delete-data")
+    assert f"project bucket {CHARTS}: kept (holds notification entries lambdactl did not create: theirs" in r.stderr
+    assert f"delete project bucket {CHARTS}" not in dry.stderr + r.stderr
+    s3 = client("s3")
+    left = s3.get_bucket_notification_configuration(Bucket=CHARTS)
+    assert [q["Id"] for q in left["QueueConfigurations"]] == ["theirs"] and not left.get("LambdaFunctionConfigurations")
+    assert client("lambda").list_functions()["Functions"] == []
+
+
 def test_a_trigger_on_a_project_bucket_reads_its_notification_configuration_once(
         aws: None, project: Path, calls: Counter[str]) -> None:
     """The size-tracker's shape: a [buckets.NAME] that is also a trigger's bucket. Its

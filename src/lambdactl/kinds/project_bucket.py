@@ -202,12 +202,16 @@ def delete(ctx: Context, step: Step) -> Step:
     return step
 
 
-def destroy_step(name: str, s: BucketSettings | None, count: int, project: str, delete_data: bool) -> Step | None:
-    """destroy's decision for one bucket (pure): ours by tag, and empty or DELETE_DATA."""
+def destroy_step(name: str, s: BucketSettings | None, count: int, project: str, delete_data: bool,
+                 foreign: list[str] | None = None) -> Step | None:
+    """destroy's decision for one bucket (pure): ours by tag, no notification entry that
+    is not ours (FOREIGN: theirs would go with it), and empty or DELETE_DATA."""
     if s is None:
         return None
     if not ownership.is_ours(s.tags, project):
         return Step("", NAME, name, "skip", detail=f"kept (belongs to {ownership.whose(s.tags)})")
+    if foreign:
+        return Step("", NAME, name, "skip", detail=ownership.kept_for(foreign))
     if count and not delete_data:
         return Step("", NAME, name, "skip", detail=f"kept (holds {count} object(s): `lambdactl destroy "
                                                      "--delete-data` deletes it with its objects)")
@@ -215,15 +219,18 @@ def destroy_step(name: str, s: BucketSettings | None, count: int, project: str, 
         f", with its {count} object(s)" if count else ", empty"), data=bool(count))
 
 
-def plan_destroy(ctx: Context, delete_data: bool) -> list[Step]:
-    """The config's and the journal's buckets: read (with an object count), decided."""
+def plan_destroy(ctx: Context, delete_data: bool, fn_names: list[str]) -> list[Step]:
+    """The config's and the journal's buckets: read (with an object count), decided.
+    Entries of FN_NAMES (the functions destroy takes down) are ours; any other is not."""
     names = {b.name for b in ctx.project.buckets} | {
         e["name"] for e in ctx.journal.resources().values() if e["kind"] == NAME}
 
     def one(name: str) -> Step | None:
-        s3 = ctx.aws.client("s3")
-        s = observe(s3, name)
-        ours = s is not None and ownership.is_ours(s.tags, ctx.project.name)
-        return destroy_step(name, s, s3mod.count_objects(s3, name) if ours else 0, ctx.project.name, delete_data)
+        s3, read = ctx.aws.client("s3"), list[s3mod.BucketState]()
+        s = observe(s3, name, read.append)
+        foreign = ownership.foreign_entries(read[0].notification, fn_names)
+        ours = s is not None and ownership.is_ours(s.tags, ctx.project.name) and not foreign
+        return destroy_step(name, s, s3mod.count_objects(s3, name) if ours else 0, ctx.project.name,
+                            delete_data, foreign)
 
     return plan_each(names, one)
