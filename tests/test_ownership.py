@@ -271,6 +271,19 @@ def test_two_regions_share_the_role_without_rewriting_or_removing_each_other(
     assert [r["RoleName"] for r in client("iam").list_roles()["Roles"]] == []
 
 
+def test_a_trigger_bucket_of_another_region_is_refused_with_the_fix_before_any_write(aws: None) -> None:
+    """The same S3-triggered project up in a second region: the bucket (names are global)
+    already notifies the function of the first region, and S3 notifies only functions of
+    its own region. One line saying so (it said to rename the function), nothing made."""
+    run("up")
+    r = run("--region", "us-west-2", "up", code=2)
+    assert r.stderr.startswith(f"error: bucket {BUCKET} already triggers {HELLO} in us-east-1: S3 notifies only "
+                               "functions of the bucket's own region, so the project in us-west-2 needs a bucket")
+    west = __import__("boto3").client("lambda", region_name="us-west-2")
+    assert west.list_functions()["Functions"] == []
+    assert sorted(policies(f"{HELLO}-role")) == ["lambdactl-us-east-1"]
+
+
 def to_legacy_policy() -> None:
     """The role as lambdactl left it before policies were per region."""
     iam = client("iam")
