@@ -271,6 +271,22 @@ def test_two_regions_share_the_role_without_rewriting_or_removing_each_other(
     assert [r["RoleName"] for r in client("iam").list_roles()["Roles"]] == []
 
 
+def test_destroy_in_one_region_forgets_what_it_removed_though_the_role_stays(aws: None, project: Path) -> None:
+    """The role kept for the other region made destroy count that function as failed:
+    its journal kept the removed function and log group, and `status` then said they
+    had been "deleted outside lambdactl"."""
+    (project / "lambdactl.toml").write_text(TWO_REGIONS)
+    run("--region", "us-east-1", "up")
+    run("--region", "us-west-2", "up")
+    run("--region", "us-west-2", "destroy", "--yes")
+    state = json.loads((project / ".lambdactl" / "state.json").read_text())
+    west = [t for t in state["targets"].values() if t["region"] == "us-west-2"]
+    assert all(not t["resources"] for t in west), west
+    r = run("--region", "us-west-2", "status", code=1)
+    assert "outside lambdactl" not in r.stdout + r.stderr
+    assert "nothing to remove" in run("--region", "us-west-2", "destroy", "--yes").stderr
+
+
 def test_a_trigger_bucket_of_another_region_is_refused_with_the_fix_before_any_write(aws: None) -> None:
     """The same S3-triggered project up in a second region: the bucket (names are global)
     already notifies the function of the first region, and S3 notifies only functions of

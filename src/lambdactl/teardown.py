@@ -269,6 +269,7 @@ def execute(ctx: Context, tgts: list[Target], found: Found, steps: list[Step],
     j = ctx.journal
     todo, needs = delete_order.order([s for s in steps if s.writes], {t.name: t.key for t in tgts})
     done: list[Step] = []
+    carried: list[Step] = []   # TODO's steps that ended without error (a kept role reports a skip)
 
     def report(step: Step) -> None:
         done.append(step)
@@ -279,12 +280,13 @@ def execute(ctx: Context, tgts: list[Target], found: Found, steps: list[Step],
         result = KINDS[step.kind].delete(ctx, step)   # a sweep (staging) reports what it removed
         for s in result if isinstance(result, list) else [result]:
             report(s)
+        carried.append(step)
 
     for step in steps:
         if not step.writes:
             report(step)
     failures = run_graph(todo, needs, apply)
-    failed = {s.function for s in todo if s not in done}
+    failed = {s.function for s in todo if s not in carried}
     forget: list[tuple[str, str]] = []
     for t in tgts:
         if t.key in failed:
