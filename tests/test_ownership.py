@@ -109,6 +109,63 @@ def test_destroy_of_five_functions_on_our_empty_bucket_writes_no_configuration(
     assert writes(calls)["DeleteFunction"] == 5
 
 
+@pytest.mark.parametrize("project_bucket", [False, True])
+def test_destroy_keeps_a_bucket_another_project_wired_after_the_plan(
+        aws: None, project: Path, monkeypatch: pytest.MonkeyPatch, project_bucket: bool) -> None:
+    """`up` of another project and this one's `destroy` at the same time: its entry lands
+    after destroy read the bucket (empty, only our entries) and before the delete. The
+    delete, under the bucket's machine lock, sees the write generation moved, reads
+    again and keeps the bucket (it deleted it, and their trigger with it, both exit 0)."""
+    from lambdactl import teardown_all
+    from lambdactl.triggers.s3_write import Writes
+
+    if project_bucket:   # the same, for a [buckets.NAME] that is the trigger's bucket
+        toml = project / "lambdactl.toml"
+        toml.write_text(toml.read_text().replace(f'bucket = "{BUCKET}"', 'bucket = "${buckets.uploads}"')
+                        + '\n[buckets.uploads]\nname = "lambdactl-demo-uploads"\n')
+    run("up")
+    theirs = {"Id": "lambdactl-other-fn-0", "LambdaFunctionArn": "arn:aws:lambda:us-east-1:123456789012:function:other-fn",
+              "Events": ["s3:ObjectRemoved:*"]}
+    planned = teardown_all.run
+
+    def their_up_lands_now(*args: object, **kwargs: object) -> object:
+        Writes().update(client("s3"), BUCKET, "other-fn", [theirs])   # another process's lambdactl
+        return planned(*args, **kwargs)   # type: ignore[arg-type]
+
+    monkeypatch.setattr(teardown_all, "run", their_up_lands_now)
+    r = run("destroy", "--yes")
+    assert "kept (holds notification entries lambdactl did not create: lambdactl-other-fn-0" in r.stderr
+    left = client("s3").get_bucket_notification_configuration(Bucket=BUCKET)["LambdaFunctionConfigurations"]
+    assert [e["Id"] for e in left] == ["lambdactl-other-fn-0"]
+    assert client("lambda").list_functions()["Functions"] == []
+
+
+def test_up_whose_bucket_another_destroy_took_meanwhile_says_so_and_converges(
+        aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The other order of `up` and a `destroy` at once: the bucket goes between this
+    up's read and its write. One line saying what happened (it was S3's bare
+    NoSuchBucket), and the next `up` makes the bucket and wires it."""
+    from lambdactl.triggers.s3_write import Writes
+
+    run("up")
+    toml = Path("lambdactl.toml")
+    toml.write_text(toml.read_text().replace('events = ["s3:ObjectCreated:*"]', 'events = ["s3:ObjectRemoved:*"]'))
+    update = Writes.update
+
+    def their_destroy_lands_now(self: Writes, s3: object, bucket: str, *args: object, **kwargs: object) -> bool:
+        s3.delete_bucket(Bucket=bucket)   # type: ignore[attr-defined]
+        return update(self, s3, bucket, *args, **kwargs)   # type: ignore[arg-type]
+
+    with monkeypatch.context() as m:
+        m.setattr(Writes, "update", their_destroy_lands_now)
+        r = run("up", code=1)
+    assert f"bucket {BUCKET} was deleted while lambdactl wired it (a destroy at the same time?)" in r.stderr
+    assert "run `lambdactl up` again" in r.stderr, r.stderr
+    run("up")
+    [entry] = client("s3").get_bucket_notification_configuration(Bucket=BUCKET)["LambdaFunctionConfigurations"]
+    assert entry["Events"] == ["s3:ObjectRemoved:*"]
+
+
 def test_destroy_leaves_a_foreign_function_and_its_entries(aws: None, project: Path) -> None:
     """A function with our name that is not ours: its bucket entries are not ours to remove."""
     run("up")

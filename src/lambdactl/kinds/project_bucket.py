@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +19,9 @@ from lambdactl.core.data import plan_each, section
 from lambdactl.core.executor import run_parallel
 from lambdactl.core.step import Step
 from lambdactl.errors import OwnershipError
-from lambdactl.kinds.bucket import bucket_tags, delete_bucket
+from lambdactl.kinds.bucket import WithObjects, bucket_tags
+from lambdactl.kinds.bucket import delete as delete_bucket
+from lambdactl.kinds.s3_notification import Unhook
 from lambdactl.triggers import s3 as s3mod
 
 if TYPE_CHECKING:
@@ -193,12 +195,11 @@ def apply(ctx: Context, want: object, step: Step, ready: Callable[[], None]) -> 
 
 
 def delete(ctx: Context, step: Step) -> Step:
-    """Planned only for a bucket ours, and empty or under --delete-data (then emptied)."""
-    s3 = ctx.aws.client("s3")
-    if step.data:
-        s3mod.empty_bucket(s3, step.name)
-    delete_bucket(s3, step.name)
-    ctx.journal.forget(NAME, step.name)
+    """Planned only for a bucket ours, and empty or under --delete-data (then emptied);
+    carried out as a trigger's bucket is (kinds/bucket.py: under the bucket's lock)."""
+    step = delete_bucket(ctx, step)
+    if step.action == "delete":
+        ctx.journal.forget(NAME, step.name)
     return step
 
 
@@ -230,7 +231,9 @@ def plan_destroy(ctx: Context, delete_data: bool, fn_names: list[str]) -> list[S
         s = observe(s3, name, read.append)
         foreign = ownership.foreign_entries(read[0].notification, fn_names)
         ours = s is not None and ownership.is_ours(s.tags, ctx.project.name) and not foreign
-        return destroy_step(name, s, s3mod.count_objects(s3, name) if ours else 0, ctx.project.name,
-                            delete_data, foreign)
+        count = s3mod.count_objects(s3, name) if ours else 0
+        step = destroy_step(name, s, count, ctx.project.name, delete_data, foreign)
+        how = WithObjects if count else Unhook
+        return replace(step, data=how(name, fn_names, read[0])) if step and step.action == "delete" else step
 
     return plan_each(names, one)
