@@ -243,6 +243,42 @@ def test_destroy_with_no_config_uses_the_journal(aws: None, project: Path) -> No
     everything_gone()
 
 
+def test_destroy_with_no_config_takes_region_and_target_from_the_journal(aws: None, project: Path) -> None:
+    """lambdactl.toml named the region (and target); with it gone, the journal's one
+    section says where the project is: destroy went to the environment's region (or
+    to AWS instead of the sandbox) and found nothing to remove."""
+    from lambdactl import config, state
+
+    (project / "lambdactl.toml").write_text(TWO_REGIONS.replace('name = "regions"', 'name = "regions"\nregion = "us-west-2"'))
+    run("up")
+    (project / "lambdactl.toml").unlink()
+    r = run("destroy", "--yes")
+    assert "delete function regions-fn" in r.stderr
+    west = __import__("boto3").client("lambda", region_name="us-west-2")
+    assert west.list_functions()["Functions"] == []
+    journal = project / "state.json"
+    journal.write_text('{"targets": {"1/eu-west-1/local#p": {"project": "p", "resources": {"function:p-f": {}}}}}')
+    [place] = state.places(journal, "p")
+    assert (config.names_only(project, "p", place).region, config.names_only(project, "p", place).target) == (
+        "eu-west-1", "local")
+
+
+def test_destroy_with_no_config_lists_a_project_bucket_once(aws: None, project: Path) -> None:
+    """A trigger on a [buckets.NAME]: with lambdactl.toml gone, the journal knows the bucket
+    both as the trigger's and as the project's; it was planned (and counted) twice."""
+    toml = project / "lambdactl.toml"
+    toml.write_text(toml.read_text().replace(f'bucket = "{BUCKET}"', 'bucket = "${buckets.uploads}"')
+                    + f'\n[buckets.uploads]\nname = "{BUCKET}"\n')
+    run("up")
+    toml.unlink()
+    dry = (d := run("destroy", "--dry-run")).stdout + d.stderr
+    r = run("destroy", "--yes").stderr
+    assert dry.count(f"bucket {BUCKET}:") == r.count(f"bucket {BUCKET}:") == 1, r
+    assert sorted(x for x in dry.splitlines() if x[:2] in ("- ", "· ")) == sorted(
+        x for x in r.splitlines() if x[:2] in ("- ", "· "))   # the dry run lists exactly what goes
+    everything_gone()
+
+
 def test_destroy_with_no_config_and_no_journal_asks_for_the_project(aws: None, project: Path) -> None:
     (project / "lambdactl.toml").unlink()
     r = run("destroy", "--yes", code=2)

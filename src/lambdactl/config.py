@@ -52,10 +52,13 @@ from lambdactl.triggers.schedule_spec import parse_schedules
 if TYPE_CHECKING:
     pass
 
-def names_only(root: Path, name: str) -> Project:
+def names_only(root: Path, name: str, place: tuple[str, str] | None = None) -> Project:
     """A project known by its name alone (destroy with no lambdactl.toml): the
-    journal and the resources' tags say the rest."""
-    return Project(name=name, root=root, path=root / DEFAULT_CONFIG)
+    journal and the resources' tags say the rest; PLACE, the one (region, where)
+    the journal knows it in, stands for lambdactl.toml's region and target."""
+    region, where = place or (None, None)
+    return Project(name=name, root=root, path=root / DEFAULT_CONFIG, region=region,
+                   target="local" if where == "local" else None)
 
 
 def find_config(path: str | Path | None) -> Path:

@@ -190,6 +190,18 @@ def projects(path: Path) -> list[str]:
         return []
 
 
+def places(path: Path, project: str) -> list[tuple[str, str]]:
+    """Where the journal at PATH knows PROJECT: (region, "aws" | "local" | endpoint) of each
+    section holding entries (destroy with no lambdactl.toml: the region and target to use)."""
+    try:
+        targets = json.loads(path.read_text(encoding="utf-8")).get("targets", {})
+        keys = [k.partition("#")[0] for k, v in targets.items()
+                if (v.get("project") or k.partition("#")[2]) == project and v.get("resources")]
+    except (OSError, ValueError, AttributeError):
+        return []
+    return sorted({(parts[1], parts[2]) for k in keys if len(parts := k.split("/", 2)) == 3})
+
+
 def _well_formed(data: Any) -> bool:
     """{"targets": {KEY: {"resources": {ID: {...}}}}}: the shape every method relies on."""
     targets = data.get("targets", {}) if isinstance(data, dict) else None

@@ -135,7 +135,9 @@ def observe(ctx: Context, tgts: list[Target], *, prune: bool = False) -> Found:
         found.in_use = {t.bucket for fn in ctx.project.functions for t in fn.triggers}
     else:
         buckets |= {e["name"] for e in found.journal.values() if e["kind"] == "bucket"}
-    found.in_use |= {b.name for b in ctx.project.buckets}   # [buckets.NAME]: kinds/project_bucket.py decides
+    # [buckets.NAME] (the config's, or the journal's when there is no config): kinds/project_bucket.py decides
+    found.in_use |= {b.name for b in ctx.project.buckets} | {
+        e["name"] for e in found.journal.values() if e["kind"] == "project_bucket"}
     reads: list[Callable[[], Any]] = []
     stores: list[Callable[[Any], None]] = []
     for t in tgts:
