@@ -246,6 +246,20 @@ def test_destroy_keeps_a_project_bucket_holding_a_foreign_notification_entry(aws
     assert client("lambda").list_functions()["Functions"] == []
 
 
+def test_the_step_commands_make_a_trigger_on_a_project_bucket(aws: None, project: Path) -> None:
+    """role, deploy, wire in turn (the tutorial's steps) on the s3-logger template's shape:
+    wire made a trigger's bucket, but not one named [buckets.NAME], and failed on S3's
+    NoSuchBucket."""
+    add(project, BUCKETS)
+    toml = project / "lambdactl.toml"
+    toml.write_text(toml.read_text().replace('bucket = "lambdactl-demo-uploads"', 'bucket = "${buckets.charts}"'))
+    for command in ("role", "deploy", "wire"):
+        run(command, "hello")
+    [entry] = client("s3").get_bucket_notification_configuration(Bucket=CHARTS)["LambdaFunctionConfigurations"]
+    assert entry["Id"] == f"lambdactl-{HELLO}-0"
+    assert client("s3").get_bucket_versioning(Bucket=CHARTS)["Status"] == "Enabled"
+
+
 def test_a_trigger_on_a_project_bucket_reads_its_notification_configuration_once(
         aws: None, project: Path, calls: Counter[str]) -> None:
     """The size-tracker's shape: a [buckets.NAME] that is also a trigger's bucket. Its

@@ -41,6 +41,7 @@ FUNCTION_KINDS = {k: m for k, m in KINDS.items() if k not in PROJECT_KINDS}
 BY_COMMAND = {
     "role": ("role",),
     "deploy": ("log_group", "layer", "function", "version", "alias", "async_config"),
-    "wire": ("bucket", "permission", "notification", "mapping", "url", "url_permission", "schedule"),
+    # a trigger's bucket is made if missing, a [buckets.NAME] one too (with the project's others)
+    "wire": ("bucket", "project_bucket", "permission", "notification", "mapping", "url", "url_permission", "schedule"),
     "up": ALL,
 }
