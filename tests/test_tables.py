@@ -299,6 +299,20 @@ def test_destroy_keeps_a_project_bucket_with_objects_unless_delete_data(aws: Non
     assert s3.list_buckets()["Buckets"] == []
 
 
+def test_plan_destroy_delete_data_lists_exactly_what_destroy_delete_data_removes(aws: None, project: Path) -> None:
+    """`plan --destroy` had no --delete-data: what `destroy --delete-data` takes (a bucket
+    with its objects) could only be previewed with `destroy --dry-run --delete-data`."""
+    add(project, BUCKETS)
+    run("up")
+    client("s3").put_object(Bucket=CHARTS, Key="chart.png", Body=b"x")
+    plan = run("plan", "--destroy", "--delete-data")
+    assert plan.stdout == run("destroy", "--dry-run", "--delete-data").stdout
+    r = run("destroy", "--yes", "--delete-data")
+    assert sorted(plan.stdout.splitlines()) == sorted(x for x in r.stderr.splitlines() if x[:2] in ("- ", "· "))
+    assert f"delete project bucket {CHARTS}: tagged lambdactl:project=lambdactl-demo, with its 1 object(s)" in plan.stdout
+    assert "goes with --destroy" in run("plan", "--delete-data", code=2).stderr
+
+
 def test_delete_data_asks_on_a_terminal_with_the_counts(aws: None, project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from click.testing import CliRunner
 
