@@ -22,6 +22,7 @@ from lambdactl.errors import OwnershipError
 from lambdactl.kinds.bucket import WithObjects, bucket_tags
 from lambdactl.kinds.bucket import delete as delete_bucket
 from lambdactl.kinds.s3_notification import Unhook
+from lambdactl.spec import bucket_name_problem
 from lambdactl.triggers import s3 as s3mod
 
 if TYPE_CHECKING:
@@ -34,7 +35,6 @@ SCOPE = "project"
 ALONGSIDE = True   # its name and ARN are computed; an S3 notification waits for it (s3_notification.create_after)
 
 KEYS = {"name", "versioning", "expire_days", "block_public_access"}
-BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 RULE_ID = "lambdactl-expire"     # our lifecycle rule; the others are kept
 BLOCK_ALL = {k: True for k in ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")}
 TRIGGER_REF = re.compile(r"^\$\{buckets\.([^}.]+)\}$")
@@ -94,9 +94,9 @@ def _parse_one(add: Callable[[str, str], None], key: str, t: Any, project: str) 
         return None
     name, versioning = t.get("name", f"{project}-{key}".lower()), t.get("versioning", False)
     expire, block = t.get("expire_days", 0), t.get("block_public_access", True)
-    ok = isinstance(name, str) and bool(BUCKET_NAME.fullmatch(name)) and ".." not in name
-    if not ok:
-        add(f"{where}.name", f"{name!r} is not a valid S3 bucket name (3-63 lowercase letters, digits, '.', '-')")
+    ok = (problem := bucket_name_problem(name)) is None
+    if problem:
+        add(f"{where}.name", problem)
     for field, v in (("versioning", versioning), ("block_public_access", block)):
         if not isinstance(v, bool):
             ok = False
