@@ -280,3 +280,5 @@ def test_send_takes_the_body_from_a_file_or_standard_input(aws: None, project: P
     assert sorted(m["Body"] for m in got) == ['{"order": 7}', '{"order": 8}']
     r = run("send", "failed", "@nope.json", code=2)
     assert "@nope.json: no such file" in r.stderr and "Traceback" not in r.stderr
+    (project / "orders").mkdir()
+    assert "@orders: a directory, not a file" in run("send", "failed", "@orders", code=2).stderr   # was "no such file"
