@@ -313,6 +313,32 @@ def test_plan_destroy_delete_data_lists_exactly_what_destroy_delete_data_removes
     assert "goes with --destroy" in run("plan", "--delete-data", code=2).stderr
 
 
+def test_tables_buckets_and_queues_no_longer_declared_are_orphans_until_up_prune(aws: None, project: Path) -> None:
+    """A [tables/buckets/queues.NAME] section removed (or renamed) after `up`: plan and
+    status said nothing and up --prune left it; only destroy found it. Now each is an
+    orphan: an empty one goes with `up --prune`, one holding data stays, said so."""
+    from tests.test_queues import QUEUES
+
+    toml = project / "lambdactl.toml"
+    base = toml.read_text()
+    add(project, HISTORY + BUCKETS + QUEUES)
+    run("up")
+    client("dynamodb").put_item(TableName=TABLE, Item={"bucket": {"S": "b"}, "at": {"N": "1"}})
+    toml.write_text(base)
+    plan = run("plan").stdout
+    assert f"- orphan project bucket {CHARTS} (no longer in lambdactl.toml): `lambdactl up --prune` removes it" in plan
+    assert "- orphan queue lambdactl-demo-jobs (no longer in lambdactl.toml)" in plan
+    r = run("status", code=1)
+    assert f"orphan table {TABLE} (no longer in lambdactl.toml): kept (holds 1 item(s)" in r.stdout
+    assert f"orphan project bucket {CHARTS}" in run("up").stderr
+    pruned = run("up", "--prune").stderr
+    assert f"delete project bucket {CHARTS}" in pruned and f"delete table {TABLE}" not in pruned
+    assert [b["Name"] for b in client("s3").list_buckets()["Buckets"]] == ["lambdactl-demo-uploads"]   # hello's
+    assert client("sqs").list_queues().get("QueueUrls") is None
+    assert client("dynamodb").list_tables()["TableNames"] == [TABLE]   # it holds an item
+    assert "orphan" not in run("plan").stdout
+
+
 def test_delete_data_asks_on_a_terminal_with_the_counts(aws: None, project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from click.testing import CliRunner
 

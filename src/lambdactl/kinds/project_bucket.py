@@ -220,11 +220,12 @@ def destroy_step(name: str, s: BucketSettings | None, count: int, project: str, 
         f", with its {count} object(s)" if count else ", empty"), data=bool(count))
 
 
-def plan_destroy(ctx: Context, delete_data: bool, fn_names: list[str]) -> list[Step]:
-    """The config's and the journal's buckets: read (with an object count), decided.
-    Entries of FN_NAMES (the functions destroy takes down) are ours; any other is not."""
+def plan_destroy(ctx: Context, delete_data: bool, fn_names: list[str], only: set[str] | None = None) -> list[Step]:
+    """The config's and the journal's buckets (or ONLY these): read (with an object count),
+    decided. Entries of FN_NAMES (the functions destroy takes down) are ours; any other is not."""
     names = {b.name for b in ctx.project.buckets} | {
         e["name"] for e in ctx.journal.resources().values() if e["kind"] == NAME}
+    names = {n for n in names if only is None or n in only}
 
     def one(name: str) -> Step | None:
         s3, read = ctx.aws.client("s3"), list[s3mod.BucketState]()
