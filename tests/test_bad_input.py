@@ -93,6 +93,18 @@ CASES: list[tuple[str, Callable[[Path], None] | None, list[str], int, str]] = [
     ("unknown-fn-key", toml_sub("memory = 128", "memory = 128\nmemroy = 1"), ["up"], 2, "did you mean 'memory'"),
     ("no-functions", write("lambdactl.toml", "[project]\nname = 'x'\n"), ["up"], 2, "no functions declared"),
     ("missing-source", toml_sub('source = "functions/hello"', 'source = "functions/nope"'), ["up"], 2, "source: directory 'functions/nope' does not exist"),
+    # names S3 refuses at CreateBucket, after the project's table or other buckets were made
+    ("bucket-ip", toml_sub('bucket = "lambdactl-demo-uploads"', 'bucket = "10.0.0.1"'), ["up"], 2,
+     "'10.0.0.1' is not a valid S3 bucket name: S3 refuses names formatted as an IP address"),
+    ("bucket-reserved", both(toml_sub('bucket = "lambdactl-demo-uploads"', 'bucket = "${buckets.up}"'),
+                             lambda p: (p / "lambdactl.toml").write_text((p / "lambdactl.toml").read_text()
+                                                                         + '[buckets.up]\nname = "xn--up"\n')),
+     ["up"], 2, "buckets.up.name: 'xn--up' is not a valid S3 bucket name: S3 reserves the prefixes xn--"),
+    # an example copied with `cp -r`: its functions/ is a relative link that leads nowhere in the copy
+    ("copied-dangling-link", both(symlink("linked", "../../src/templates/functions"),
+                                  toml_sub('source = "functions/hello"', 'source = "linked/hello"')), ["up"], 2,
+     "directory 'linked/hello' does not exist: the link linked -> ../../src/templates/functions points nowhere "
+     "(`cp -r` copies links as links: copy with `cp -rL`)"),
     ("no-source", toml_sub('source = "functions/hello"\n', ""), ["up"], 2, "source: missing"),
     ("bad-handler-shape", toml_sub('handler = "app.lambda_handler"', 'handler = "lambda_handler"'), ["up"], 2, "must be <module>.<function>"),
     ("handler-module-missing", toml_sub('handler = "app.lambda_handler"', 'handler = "main.lambda_handler"'), ["up"], 2, "module 'main' not found"),

@@ -70,3 +70,20 @@ def test_two_projects_up_at_once_on_one_bucket_keep_both_triggers(moto_server: s
         config = s3.get_bucket_notification_configuration(Bucket=bucket)
         ids = sorted(e["Id"] for e in config.get("LambdaFunctionConfigurations", []))
         assert ids == [f"lambdactl-p{round_}a-fn-0", f"lambdactl-p{round_}b-fn-0"], f"round {round_}: {ids}"
+
+
+def test_two_copies_of_one_project_up_at_once_take_turns(moto_server: str, tmp_path: Path) -> None:
+    """`cp -r` of a project (its journal along), then `up` in both at once: one project,
+    the same resources. Each directory had its own lock, and one run failed on
+    CreateFunction's "Function already exist" in most rounds; they now take turns."""
+    env = {**os.environ, "LAMBDACTL_HOME": str(tmp_path / "home")}
+    for round_ in range(2):
+        original = project(tmp_path / str(round_), f"twin{round_}", f"twin-{round_}", "a/")
+        dirs = [original, shutil.copytree(original, tmp_path / str(round_) / "copy")]
+        procs = [subprocess.Popen([sys.executable, "-m", "lambdactl", "--target", "aws",
+                                   "--endpoint-url", moto_server, "up"], cwd=d, env=env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for d in dirs]
+        for p in procs:
+            out, err = p.communicate(timeout=120)
+            assert p.returncode == 0, f"round {round_}: {err}"
+

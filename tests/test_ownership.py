@@ -109,6 +109,63 @@ def test_destroy_of_five_functions_on_our_empty_bucket_writes_no_configuration(
     assert writes(calls)["DeleteFunction"] == 5
 
 
+@pytest.mark.parametrize("project_bucket", [False, True])
+def test_destroy_keeps_a_bucket_another_project_wired_after_the_plan(
+        aws: None, project: Path, monkeypatch: pytest.MonkeyPatch, project_bucket: bool) -> None:
+    """`up` of another project and this one's `destroy` at the same time: its entry lands
+    after destroy read the bucket (empty, only our entries) and before the delete. The
+    delete, under the bucket's machine lock, sees the write generation moved, reads
+    again and keeps the bucket (it deleted it, and their trigger with it, both exit 0)."""
+    from lambdactl import teardown_all
+    from lambdactl.triggers.s3_write import Writes
+
+    if project_bucket:   # the same, for a [buckets.NAME] that is the trigger's bucket
+        toml = project / "lambdactl.toml"
+        toml.write_text(toml.read_text().replace(f'bucket = "{BUCKET}"', 'bucket = "${buckets.uploads}"')
+                        + '\n[buckets.uploads]\nname = "lambdactl-demo-uploads"\n')
+    run("up")
+    theirs = {"Id": "lambdactl-other-fn-0", "LambdaFunctionArn": "arn:aws:lambda:us-east-1:123456789012:function:other-fn",
+              "Events": ["s3:ObjectRemoved:*"]}
+    planned = teardown_all.run
+
+    def their_up_lands_now(*args: object, **kwargs: object) -> object:
+        Writes().update(client("s3"), BUCKET, "other-fn", [theirs])   # another process's lambdactl
+        return planned(*args, **kwargs)   # type: ignore[arg-type]
+
+    monkeypatch.setattr(teardown_all, "run", their_up_lands_now)
+    r = run("destroy", "--yes")
+    assert "kept (holds notification entries lambdactl did not create: lambdactl-other-fn-0" in r.stderr
+    left = client("s3").get_bucket_notification_configuration(Bucket=BUCKET)["LambdaFunctionConfigurations"]
+    assert [e["Id"] for e in left] == ["lambdactl-other-fn-0"]
+    assert client("lambda").list_functions()["Functions"] == []
+
+
+def test_up_whose_bucket_another_destroy_took_meanwhile_says_so_and_converges(
+        aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The other order of `up` and a `destroy` at once: the bucket goes between this
+    up's read and its write. One line saying what happened (it was S3's bare
+    NoSuchBucket), and the next `up` makes the bucket and wires it."""
+    from lambdactl.triggers.s3_write import Writes
+
+    run("up")
+    toml = Path("lambdactl.toml")
+    toml.write_text(toml.read_text().replace('events = ["s3:ObjectCreated:*"]', 'events = ["s3:ObjectRemoved:*"]'))
+    update = Writes.update
+
+    def their_destroy_lands_now(self: Writes, s3: object, bucket: str, *args: object, **kwargs: object) -> bool:
+        s3.delete_bucket(Bucket=bucket)   # type: ignore[attr-defined]
+        return update(self, s3, bucket, *args, **kwargs)   # type: ignore[arg-type]
+
+    with monkeypatch.context() as m:
+        m.setattr(Writes, "update", their_destroy_lands_now)
+        r = run("up", code=1)
+    assert f"bucket {BUCKET} was deleted while lambdactl wired it (a destroy at the same time?)" in r.stderr
+    assert "run `lambdactl up` again" in r.stderr, r.stderr
+    run("up")
+    [entry] = client("s3").get_bucket_notification_configuration(Bucket=BUCKET)["LambdaFunctionConfigurations"]
+    assert entry["Events"] == ["s3:ObjectRemoved:*"]
+
+
 def test_destroy_leaves_a_foreign_function_and_its_entries(aws: None, project: Path) -> None:
     """A function with our name that is not ours: its bucket entries are not ours to remove."""
     run("up")
@@ -183,6 +240,42 @@ def test_destroy_with_no_config_uses_the_journal(aws: None, project: Path) -> No
     (project / "lambdactl.toml").unlink()
     r = run("destroy", "--yes")
     assert "removing project lambdactl-demo as the journal" in r.stderr
+    everything_gone()
+
+
+def test_destroy_with_no_config_takes_region_and_target_from_the_journal(aws: None, project: Path) -> None:
+    """lambdactl.toml named the region (and target); with it gone, the journal's one
+    section says where the project is: destroy went to the environment's region (or
+    to AWS instead of the sandbox) and found nothing to remove."""
+    from lambdactl import config, state
+
+    (project / "lambdactl.toml").write_text(TWO_REGIONS.replace('name = "regions"', 'name = "regions"\nregion = "us-west-2"'))
+    run("up")
+    (project / "lambdactl.toml").unlink()
+    r = run("destroy", "--yes")
+    assert "delete function regions-fn" in r.stderr
+    west = __import__("boto3").client("lambda", region_name="us-west-2")
+    assert west.list_functions()["Functions"] == []
+    journal = project / "state.json"
+    journal.write_text('{"targets": {"1/eu-west-1/local#p": {"project": "p", "resources": {"function:p-f": {}}}}}')
+    [place] = state.places(journal, "p")
+    assert (config.names_only(project, "p", place).region, config.names_only(project, "p", place).target) == (
+        "eu-west-1", "local")
+
+
+def test_destroy_with_no_config_lists_a_project_bucket_once(aws: None, project: Path) -> None:
+    """A trigger on a [buckets.NAME]: with lambdactl.toml gone, the journal knows the bucket
+    both as the trigger's and as the project's; it was planned (and counted) twice."""
+    toml = project / "lambdactl.toml"
+    toml.write_text(toml.read_text().replace(f'bucket = "{BUCKET}"', 'bucket = "${buckets.uploads}"')
+                    + f'\n[buckets.uploads]\nname = "{BUCKET}"\n')
+    run("up")
+    toml.unlink()
+    dry = (d := run("destroy", "--dry-run")).stdout + d.stderr
+    r = run("destroy", "--yes").stderr
+    assert dry.count(f"bucket {BUCKET}:") == r.count(f"bucket {BUCKET}:") == 1, r
+    assert sorted(x for x in dry.splitlines() if x[:2] in ("- ", "· ")) == sorted(
+        x for x in r.splitlines() if x[:2] in ("- ", "· "))   # the dry run lists exactly what goes
     everything_gone()
 
 
@@ -269,6 +362,35 @@ def test_two_regions_share_the_role_without_rewriting_or_removing_each_other(
     assert [f["FunctionName"] for f in east.list_functions()["Functions"]] == ["regions-fn"]
     run("--region", "us-east-1", "destroy", "--yes")
     assert [r["RoleName"] for r in client("iam").list_roles()["Roles"]] == []
+
+
+def test_destroy_in_one_region_forgets_what_it_removed_though_the_role_stays(aws: None, project: Path) -> None:
+    """The role kept for the other region made destroy count that function as failed:
+    its journal kept the removed function and log group, and `status` then said they
+    had been "deleted outside lambdactl"."""
+    (project / "lambdactl.toml").write_text(TWO_REGIONS)
+    run("--region", "us-east-1", "up")
+    run("--region", "us-west-2", "up")
+    run("--region", "us-west-2", "destroy", "--yes")
+    state = json.loads((project / ".lambdactl" / "state.json").read_text())
+    west = [t for t in state["targets"].values() if t["region"] == "us-west-2"]
+    assert all(not t["resources"] for t in west), west
+    r = run("--region", "us-west-2", "status", code=1)
+    assert "outside lambdactl" not in r.stdout + r.stderr
+    assert "nothing to remove" in run("--region", "us-west-2", "destroy", "--yes").stderr
+
+
+def test_a_trigger_bucket_of_another_region_is_refused_with_the_fix_before_any_write(aws: None) -> None:
+    """The same S3-triggered project up in a second region: the bucket (names are global)
+    already notifies the function of the first region, and S3 notifies only functions of
+    its own region. One line saying so (it said to rename the function), nothing made."""
+    run("up")
+    r = run("--region", "us-west-2", "up", code=2)
+    assert r.stderr.startswith(f"error: bucket {BUCKET} already triggers {HELLO} in us-east-1: S3 notifies only "
+                               "functions of the bucket's own region, so the project in us-west-2 needs a bucket")
+    west = __import__("boto3").client("lambda", region_name="us-west-2")
+    assert west.list_functions()["Functions"] == []
+    assert sorted(policies(f"{HELLO}-role")) == ["lambdactl-us-east-1"]
 
 
 def to_legacy_policy() -> None:

@@ -144,6 +144,25 @@ def test_bad_queue_config_is_one_line_and_no_call(aws: None, project: Path, call
     assert not calls
 
 
+@pytest.mark.parametrize("source", ["sqs", "dynamodb"])
+def test_the_step_commands_make_what_a_trigger_reads(aws: None, project: Path, source: str) -> None:
+    """role, deploy, wire in turn: wire makes the trigger's queue or table if missing, as
+    it makes a trigger's bucket (it failed on CreateEventSourceMapping's "Invalid
+    EventSourceArn")."""
+    if source == "sqs":
+        with_queue_trigger(project)
+    else:
+        toml = project / "lambdactl.toml"
+        toml.write_text(toml.read_text().replace("\n# Returns the names", '\n[[functions.hello.triggers]]\ntype = '
+                        '"dynamodb"\ntable = "history"\n\n# Returns the names', 1)
+                        + '\n[tables.history]\npartition_key = "id"\nstream = "NEW_IMAGE"\n')
+    for command in ("role", "deploy", "wire"):
+        run(command, "hello")
+    [m] = client("lambda").list_event_source_mappings(FunctionName=HELLO)["EventSourceMappings"]
+    assert f":{source}:" in m["EventSourceArn"]
+    assert [x for x in run("up").stderr.splitlines() if "hello:" in x or "project:" in x] == []   # all made
+
+
 def test_dynamodb_trigger_needs_the_stream_and_maps_it(aws: None, project: Path) -> None:
     toml = project / "lambdactl.toml"
     base = toml.read_text()
@@ -261,3 +280,5 @@ def test_send_takes_the_body_from_a_file_or_standard_input(aws: None, project: P
     assert sorted(m["Body"] for m in got) == ['{"order": 7}', '{"order": 8}']
     r = run("send", "failed", "@nope.json", code=2)
     assert "@nope.json: no such file" in r.stderr and "Traceback" not in r.stderr
+    (project / "orders").mkdir()
+    assert "@orders: a directory, not a file" in run("send", "failed", "@orders", code=2).stderr   # was "no such file"

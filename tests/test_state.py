@@ -13,8 +13,18 @@ from lambdactl.state import Journal
     b"[]", b"null", b'"text"', b"{", b'{"targets": []}', b'{"targets": {"k": []}}',
     b'{"targets": {"k": {}}}', b'{"targets": {"k": {"resources": {"role:a": 3}}}}',
     b'{"targets": "\xff"}',
+    # hand-edited entries that every command read with a traceback (KeyError, unhashable list) or
+    # sent to AWS (a bucket name S3 cannot have: destroy stopped on botocore's parameter check)
+    b'{"targets": {"k": {"resources": {"function:x": {}}}}}',
+    b'{"targets": {"k": {"resources": {"function:x": {"kind": "function"}}}}}',
+    b'{"targets": {"k": {"resources": {"function:x": {"kind": "function", "name": 5}}}}}',
+    b'{"targets": {"k": {"resources": {"function:x": {"kind": "function", "name": "x", "function": ["a"]}}}}}',
+    b'{"targets": {"k": {"resources": {"bucket:x": {"kind": "bucket", "name": "Not A Bucket"}}}}}',
+    b'{"targets": {"k": {"resources": {"notification:x": {"kind": "notification", "name": "x", "bucket": "a b"}}}}}',
+    b'{"targets": {"k": {"resources": {"layer:x": {"kind": "layer", "name": "x", "versions": ["1"]}}}}}',
 ], ids=["list", "null", "string", "truncated", "targets-list", "target-list", "no-resources",
-        "entry-not-object", "not-utf8"])
+        "entry-not-object", "not-utf8", "entry-no-kind", "entry-no-name", "name-not-text", "function-a-list",
+        "bad-bucket-name", "bad-notification-bucket", "versions-not-numbers"])
 def test_malformed_journal_is_moved_aside(tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "state.json"
     path.write_bytes(content)
@@ -56,8 +66,9 @@ def test_a_journal_another_run_moved_aside_first_is_not_an_error(tmp_path: Path,
 
 def test_well_formed_journal_is_kept(tmp_path: Path) -> None:
     path = tmp_path / "state.json"
-    path.write_text('{"targets": {"k": {"resources": {"role:a": {"kind": "role"}}}}, "version": 1}')
-    assert Journal(path, "k").resources() == {"role:a": {"kind": "role"}}
+    # (an entry names its kind and name: one without a name is malformed, below)
+    path.write_text('{"targets": {"k": {"resources": {"role:a": {"kind": "role", "name": "a"}}}}, "version": 1}')
+    assert Journal(path, "k").resources() == {"role:a": {"kind": "role", "name": "a"}}
     assert not list(tmp_path.glob("*.broken-*"))
 
 
@@ -100,3 +111,17 @@ def test_status_says_it_moved_a_broken_journal_aside(project: Path, aws: None) -
     assert result.exit_code == clean.exit_code and result.stdout == clean.stdout, result.stderr
     assert "state.json is not a journal lambdactl can read (not the journal's shape): moved aside to " \
            "state.broken-" in result.stderr
+
+
+@pytest.mark.parametrize("command", [["status"], ["plan"], ["destroy", "--dry-run"], ["up"]])
+def test_a_hand_edited_entry_is_moved_aside_not_a_traceback(project: Path, aws: None, command: list[str]) -> None:
+    from click.testing import CliRunner
+
+    from lambdactl.cli import root
+
+    (project / ".lambdactl").mkdir(exist_ok=True)
+    (project / ".lambdactl" / "state.json").write_text(
+        '{"targets": {"123456789012/us-east-1/aws#lambdactl-demo": {"resources": {"function:x": {"kind": "function"}}}}}')
+    result = CliRunner().invoke(root, ["--target", "aws", *command])
+    assert isinstance(result.exception, (SystemExit, type(None))), repr(result.exception)   # no traceback
+    assert result.exit_code == (1 if command == ["status"] else 0) and "moved aside" in result.stderr, result.stderr

@@ -225,6 +225,41 @@ def test_bucket_references_and_a_trigger_naming_a_project_bucket(aws: None, proj
     assert s3.list_buckets()["Buckets"] == []
 
 
+def test_destroy_keeps_a_project_bucket_holding_a_foreign_notification_entry(aws: None, project: Path) -> None:
+    """A [buckets.NAME] that someone else then notifies their queue from: destroy takes
+    our entries out and keeps the bucket with one line (it used to delete the bucket,
+    and their entry with it), as it does a trigger's bucket; --delete-data too."""
+    from tests.test_ownership import add_foreign_queue_entry
+
+    add(project, BUCKETS)
+    toml = project / "lambdactl.toml"
+    toml.write_text(toml.read_text().replace('bucket = "lambdactl-demo-uploads"', 'bucket = "${buckets.charts}"'))
+    run("up")
+    add_foreign_queue_entry(CHARTS)
+    dry = run("destroy", "--dry-run", "--delete-data")
+    r = run("destroy", "--yes", "--delete-data")
+    assert f"project bucket {CHARTS}: kept (holds notification entries lambdactl did not create: theirs" in r.stderr
+    assert f"delete project bucket {CHARTS}" not in dry.stderr + r.stderr
+    s3 = client("s3")
+    left = s3.get_bucket_notification_configuration(Bucket=CHARTS)
+    assert [q["Id"] for q in left["QueueConfigurations"]] == ["theirs"] and not left.get("LambdaFunctionConfigurations")
+    assert client("lambda").list_functions()["Functions"] == []
+
+
+def test_the_step_commands_make_a_trigger_on_a_project_bucket(aws: None, project: Path) -> None:
+    """role, deploy, wire in turn (the tutorial's steps) on the s3-logger template's shape:
+    wire made a trigger's bucket, but not one named [buckets.NAME], and failed on S3's
+    NoSuchBucket."""
+    add(project, BUCKETS)
+    toml = project / "lambdactl.toml"
+    toml.write_text(toml.read_text().replace('bucket = "lambdactl-demo-uploads"', 'bucket = "${buckets.charts}"'))
+    for command in ("role", "deploy", "wire"):
+        run(command, "hello")
+    [entry] = client("s3").get_bucket_notification_configuration(Bucket=CHARTS)["LambdaFunctionConfigurations"]
+    assert entry["Id"] == f"lambdactl-{HELLO}-0"
+    assert client("s3").get_bucket_versioning(Bucket=CHARTS)["Status"] == "Enabled"
+
+
 def test_a_trigger_on_a_project_bucket_reads_its_notification_configuration_once(
         aws: None, project: Path, calls: Counter[str]) -> None:
     """The size-tracker's shape: a [buckets.NAME] that is also a trigger's bucket. Its
@@ -262,6 +297,46 @@ def test_destroy_keeps_a_project_bucket_with_objects_unless_delete_data(aws: Non
     r = run("destroy", "--yes", "--delete-data")
     assert f"delete project bucket {CHARTS}: tagged lambdactl:project=lambdactl-demo, with its 2 object(s)" in r.stderr
     assert s3.list_buckets()["Buckets"] == []
+
+
+def test_plan_destroy_delete_data_lists_exactly_what_destroy_delete_data_removes(aws: None, project: Path) -> None:
+    """`plan --destroy` had no --delete-data: what `destroy --delete-data` takes (a bucket
+    with its objects) could only be previewed with `destroy --dry-run --delete-data`."""
+    add(project, BUCKETS)
+    run("up")
+    client("s3").put_object(Bucket=CHARTS, Key="chart.png", Body=b"x")
+    plan = run("plan", "--destroy", "--delete-data")
+    assert plan.stdout == run("destroy", "--dry-run", "--delete-data").stdout
+    r = run("destroy", "--yes", "--delete-data")
+    assert sorted(plan.stdout.splitlines()) == sorted(x for x in r.stderr.splitlines() if x[:2] in ("- ", "· "))
+    assert f"delete project bucket {CHARTS}: tagged lambdactl:project=lambdactl-demo, with its 1 object(s)" in plan.stdout
+    assert "goes with --destroy" in run("plan", "--delete-data", code=2).stderr
+
+
+def test_tables_buckets_and_queues_no_longer_declared_are_orphans_until_up_prune(aws: None, project: Path) -> None:
+    """A [tables/buckets/queues.NAME] section removed (or renamed) after `up`: plan and
+    status said nothing and up --prune left it; only destroy found it. Now each is an
+    orphan: an empty one goes with `up --prune`, one holding data stays, said so."""
+    from tests.test_queues import QUEUES
+
+    toml = project / "lambdactl.toml"
+    base = toml.read_text()
+    add(project, HISTORY + BUCKETS + QUEUES)
+    run("up")
+    client("dynamodb").put_item(TableName=TABLE, Item={"bucket": {"S": "b"}, "at": {"N": "1"}})
+    toml.write_text(base)
+    plan = run("plan").stdout
+    assert f"- orphan project bucket {CHARTS} (no longer in lambdactl.toml): `lambdactl up --prune` removes it" in plan
+    assert "- orphan queue lambdactl-demo-jobs (no longer in lambdactl.toml)" in plan
+    r = run("status", code=1)
+    assert f"orphan table {TABLE} (no longer in lambdactl.toml): kept (holds 1 item(s)" in r.stdout
+    assert f"orphan project bucket {CHARTS}" in run("up").stderr
+    pruned = run("up", "--prune").stderr
+    assert f"delete project bucket {CHARTS}" in pruned and f"delete table {TABLE}" not in pruned
+    assert [b["Name"] for b in client("s3").list_buckets()["Buckets"]] == ["lambdactl-demo-uploads"]   # hello's
+    assert client("sqs").list_queues().get("QueueUrls") is None
+    assert client("dynamodb").list_tables()["TableNames"] == [TABLE]   # it holds an item
+    assert "orphan" not in run("plan").stdout
 
 
 def test_delete_data_asks_on_a_terminal_with_the_counts(aws: None, project: Path, monkeypatch: pytest.MonkeyPatch) -> None:

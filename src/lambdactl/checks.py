@@ -55,6 +55,21 @@ def _path(p: _Problems, where: str, value: Any, root: Path, example: str) -> Pat
     return (root / value).resolve()
 
 
+def _missing(root: Path, value: str, what: str) -> str:
+    """"WHAT 'VALUE' does not exist", naming the link on the way that points nowhere: a
+    project copied with `cp -r` keeps its links (the examples' functions/ and policies/
+    link into the templates), and relative ones then lead nowhere."""
+    import os
+
+    here = root
+    for part in Path(value).parts:
+        here = here / part
+        if here.is_symlink() and not here.exists():
+            return (f"{what} {value!r} does not exist: the link {_shown(here, root)} -> {os.readlink(here)} "
+                    "points nowhere (`cp -r` copies links as links: copy with `cp -rL`)")
+    return f"{what} {value!r} does not exist"
+
+
 def _shown(path: Path, root: Path) -> str:
     """PATH as messages show it: relative to the project when inside it."""
     return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)

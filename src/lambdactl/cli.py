@@ -113,9 +113,10 @@ class App:
                     f"{exc.message}; and the journal here names {'projects ' + ', '.join(known) if known else 'no project'}",
                     "name the project to remove: lambdactl destroy --project NAME",
                 ) from exc
+            places = state.places(root / ".lambdactl" / "state.json", name)
             if not self.project_name:
                 self.term.warn(f"{exc.message}: removing project {name} as the journal in {root} knows it")
-            return config.names_only(root, name)
+            return config.names_only(root, name, places[0] if len(places) == 1 else None)
         if self.project_name and self.project_name != project.name:
             raise ConfigError(f"{project.path.name} is project {project.name!r}, not {self.project_name!r}",
                               "drop --project, or run from that project's directory")

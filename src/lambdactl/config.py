@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lambdactl import refs, runtimes
-from lambdactl.checks import _check_keys, _path, _Problems, _shown, _table, _typed
+from lambdactl.checks import _check_keys, _missing, _path, _Problems, _shown, _table, _typed
 from lambdactl.config_layers import parse_layer as _parse_layer
 from lambdactl.errors import ConfigError
 from lambdactl.handler_check import verdict as check_handler
@@ -52,10 +52,13 @@ from lambdactl.triggers.schedule_spec import parse_schedules
 if TYPE_CHECKING:
     pass
 
-def names_only(root: Path, name: str) -> Project:
+def names_only(root: Path, name: str, place: tuple[str, str] | None = None) -> Project:
     """A project known by its name alone (destroy with no lambdactl.toml): the
-    journal and the resources' tags say the rest."""
-    return Project(name=name, root=root, path=root / DEFAULT_CONFIG)
+    journal and the resources' tags say the rest; PLACE, the one (region, where)
+    the journal knows it in, stands for lambdactl.toml's region and target."""
+    region, where = place or (None, None)
+    return Project(name=name, root=root, path=root / DEFAULT_CONFIG, region=region,
+                   target="local" if where == "local" else None)
 
 
 def find_config(path: str | Path | None) -> Path:
@@ -152,7 +155,7 @@ def _parse_function(p: _Problems, root: Path, project: str, key: str, tbl: Any,
     source = tbl.get("source")
     src_path = _path(p, f"{where}.source", source, root, "source = \"functions/<dir>\" (the handler's directory)")
     if src_path is not None and not src_path.is_dir():
-        p.add(f"{where}.source", f"directory {source!r} does not exist")
+        p.add(f"{where}.source", _missing(root, source, "directory"))
     src_path = src_path or root
 
     runtime, memory, timeout, arch, retention, description = _parse_settings(p, where, tbl)
@@ -255,7 +258,7 @@ def _parse_policy(p: _Problems, where: str, root: Path, policy: Any, placeholder
     if p.lenient:
         return policy_path
     if not policy_path.is_file():
-        p.add(f"{where}.policy", f"file {policy!r} does not exist")
+        p.add(f"{where}.policy", _missing(root, policy, "file"))
         return policy_path
     from lambdactl.iam import check_policy_file
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from lambdactl.checks import _path, _Problems, _table, _typed
+from lambdactl.checks import _missing, _path, _Problems, _table, _typed
 from lambdactl.spec import (
     ARCHITECTURES,
     LAYER_DESCRIPTION_MAX,
@@ -40,7 +40,7 @@ def parse_layer(p: _Problems, root: Path, project: str, key: str, tbl: Any,
     req_path = _path(p, f"{where}.requirements", req, root,
                      "requirements = \"layers/<name>/requirements.txt\" (relative to this file)")
     if req_path is not None and not req_path.is_file():
-        p.add(f"{where}.requirements", f"file {req!r} does not exist (paths are relative to {p.path.name})")
+        p.add(f"{where}.requirements", f"{_missing(root, req, 'file')} (paths are relative to {p.path.name})")
     elif req_path is not None and not has_requirements(req_path.read_text(encoding="utf-8", errors="replace")):
         p.add(f"{where}.requirements", f"{req!r} lists no packages; add some or remove [layers.{key}]")
 

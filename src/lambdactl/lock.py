@@ -1,6 +1,7 @@
 """One writer per project and target: `up` and `destroy` never interleave writes.
 
-An flock on .lambdactl/lock-<target>.json: the kernel drops it when its process
+An flock on $LAMBDACTL_HOME/locks/lock-<project+target>.json (copies of a project
+directory share it): the kernel drops it when its process
 dies, so a crashed run's lock is never stale. The file also says who holds it
 (pid, host, since, command) so the waiting run can tell the user.
 """

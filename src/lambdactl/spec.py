@@ -57,6 +57,8 @@ PROJECT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")
 FUNCTION_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 LAYER_KEY = re.compile(r"^[A-Za-z0-9_-]+$")   # Lambda's LayerName characters
 BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+# S3 refuses these at CreateBucket (InvalidBucketName), after the project's other writes began.
+BUCKET_RESERVED = (("xn--", "sthree-", "amzn-s3-demo-"), ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"))
 ENV_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 PROJECT_KEYS = {"name", "region", "target"}
@@ -174,3 +176,16 @@ class Project:
     def select(self, key: str | None) -> tuple[Function, ...]:
         """All functions, or just KEY."""
         return self.functions if key is None else (self.function(key),)
+
+
+def bucket_name_problem(name: object) -> str | None:
+    """Why S3 would refuse NAME as a bucket name (None: it would not): checked before any call."""
+    if not isinstance(name, str) or not BUCKET_NAME.fullmatch(name) or ".." in name:
+        return f"{name!r} is not a valid S3 bucket name (3-63 lowercase letters, digits, '.', '-')"
+    if re.fullmatch(r"\d+\.\d+\.\d+\.\d+", name):
+        return f"{name!r} is not a valid S3 bucket name: S3 refuses names formatted as an IP address"
+    starts, ends = BUCKET_RESERVED
+    if name.startswith(starts) or name.endswith(ends):
+        return (f"{name!r} is not a valid S3 bucket name: S3 reserves the prefixes {', '.join(starts)} "
+                f"and the suffixes {', '.join(ends)}")
+    return None

@@ -190,11 +190,40 @@ def projects(path: Path) -> list[str]:
         return []
 
 
+def places(path: Path, project: str) -> list[tuple[str, str]]:
+    """Where the journal at PATH knows PROJECT: (region, "aws" | "local" | endpoint) of each
+    section holding entries (destroy with no lambdactl.toml: the region and target to use)."""
+    try:
+        targets = json.loads(path.read_text(encoding="utf-8")).get("targets", {})
+        keys = [k.partition("#")[0] for k, v in targets.items()
+                if (v.get("project") or k.partition("#")[2]) == project and v.get("resources")]
+    except (OSError, ValueError, AttributeError):
+        return []
+    return sorted({(parts[1], parts[2]) for k in keys if len(parts := k.split("/", 2)) == 3})
+
+
+# Entry fields that readers use as names (dict keys, set members, API parameters).
+_TEXT_FIELDS = ("kind", "name", "function", "bucket", "arn", "uuid", "source", "project", "account", "region")
+
+
 def _well_formed(data: Any) -> bool:
-    """{"targets": {KEY: {"resources": {ID: {...}}}}}: the shape every method relies on."""
+    """{"targets": {KEY: {"resources": {ID: {"kind": str, "name": str, ...}}}}}: the shape
+    every method relies on (a hand-edited entry without a kind or name, or with a list
+    for a name, failed every command with a traceback)."""
     targets = data.get("targets", {}) if isinstance(data, dict) else None
     return isinstance(targets, dict) and all(
         isinstance(t, dict) and isinstance(t.get("resources"), dict)
-        and all(isinstance(e, dict) for e in t["resources"].values())
+        and all(_entry_ok(e) for e in t["resources"].values())
         for t in targets.values()
     )
+
+
+def _entry_ok(e: Any) -> bool:
+    if not (isinstance(e, dict) and isinstance(e.get("kind"), str) and isinstance(e.get("name"), str)):
+        return False
+    from lambdactl.spec import bucket_name_problem
+
+    versions, buckets = e.get("versions", []), [e.get("bucket")] if "bucket" in e else []
+    buckets += [e["name"]] if e["kind"] in ("bucket", "project_bucket") else []
+    return all(isinstance(e[f], str) for f in _TEXT_FIELDS if f in e) and isinstance(versions, list) and all(
+        isinstance(v, int) for v in versions) and not any(bucket_name_problem(b) for b in buckets)

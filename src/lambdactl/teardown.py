@@ -141,7 +141,9 @@ def observe(ctx: Context, tgts: list[Target], *, prune: bool = False) -> Found:
         found.in_use = {t.bucket for fn in ctx.project.functions for t in fn.triggers}
     else:
         buckets |= {e["name"] for e in found.journal.values() if e["kind"] == "bucket"}
-    found.in_use |= {b.name for b in ctx.project.buckets}   # [buckets.NAME]: kinds/project_bucket.py decides
+    # [buckets.NAME] (the config's, or the journal's when there is no config): kinds/project_bucket.py decides
+    found.in_use |= {b.name for b in ctx.project.buckets} | {
+        e["name"] for e in found.journal.values() if e["kind"] == "project_bucket"}
     reads: list[Callable[[], Any]] = []
     stores: list[Callable[[Any], None]] = []
     # Each read makes its client in its own thread (Aws.client: one at a time), so the
@@ -285,6 +287,7 @@ def execute(ctx: Context, tgts: list[Target], found: Found, steps: list[Step],
     j = ctx.journal
     todo, needs = delete_order.order([s for s in steps if s.writes], {t.name: t.key for t in tgts})
     done: list[Step] = []
+    carried: list[Step] = []   # TODO's steps that ended without error (a kept role reports a skip)
 
     def report(step: Step) -> None:
         done.append(step)
@@ -295,12 +298,13 @@ def execute(ctx: Context, tgts: list[Target], found: Found, steps: list[Step],
         result = KINDS[step.kind].delete(ctx, step)   # a sweep (staging) reports what it removed
         for s in result if isinstance(result, list) else [result]:
             report(s)
+        carried.append(step)
 
     for step in steps:
         if not step.writes:
             report(step)
     failures = run_graph(todo, needs, apply, calls=calls)
-    failed = {s.function for s in todo if s not in done}
+    failed = {s.function for s in todo if s not in carried}
     forget: list[tuple[str, str]] = []
     for t in tgts:
         if t.key in failed:

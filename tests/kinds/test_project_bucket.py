@@ -56,6 +56,11 @@ def test_destroy_step(count: int, delete_data: bool, action: str, detail: str) -
     assert step.data == (action == "delete" and count > 0) or action == "skip"
 
 
+def test_destroy_keeps_our_bucket_holding_an_entry_not_ours_even_with_delete_data() -> None:
+    step = project_bucket.destroy_step("proj-charts", HAVE, 0, "proj", True, ["theirs -> arn:q"])
+    assert step is not None and step.action == "skip" and "did not create: theirs -> arn:q" in step.detail
+
+
 def test_destroy_never_deletes_a_bucket_not_ours() -> None:
     step = project_bucket.destroy_step("proj-charts", replace(HAVE, tags={}), 0, "proj", True)
     assert step is not None and step.action == "skip"

@@ -23,23 +23,51 @@ def planned(app: App, *, orphans: bool) -> tuple[list[Target], Found | None, lis
     from lambdactl import teardown
 
     ctx = app.context
-    tgts = [t for t in teardown.targets(ctx) if t.orphan or not orphans]
-    if orphans and not tgts:
+    every = teardown.targets(ctx)
+    tgts = [t for t in every if t.orphan or not orphans]
+    data = data_orphans(app, [t.name for t in every]) if orphans else []
+    if orphans and not tgts and not data:
         return [], None, []
     found = teardown.observe(ctx, tgts, prune=orphans)
     from lambdactl.kinds import schedule
 
-    return tgts, found, teardown.plan(tgts, found, ctx.project.name) + schedule.plan_destroy(ctx, [t.name for t in tgts])
+    return tgts, found, [*teardown.plan(tgts, found, ctx.project.name),
+                         *schedule.plan_destroy(ctx, [t.name for t in tgts]), *data]
+
+
+def data_orphans(app: App, fn_names: list[str]) -> list[Step]:
+    """The tables, buckets and queues the journal knows that lambdactl.toml no longer
+    declares (nor names as a trigger's bucket): destroy's decision for each, read only
+    when there are some (an empty one goes with `up --prune`; one holding data stays)."""
+    from lambdactl.kinds import project_bucket, queue, table
+
+    ctx, p = app.context, app.context.project
+    declared = {(table.NAME, t.name) for t in p.tables} | {(queue.NAME, q.name) for q in p.queues} | {
+        (project_bucket.NAME, n) for n in {b.name for b in p.buckets} | {t.bucket for f in p.functions for t in f.triggers}}
+    gone = {(e["kind"], e["name"]) for e in ctx.journal.resources().values()} - declared
+
+    def names(kind: str) -> set[str]:
+        return {n for k, n in gone if k == kind}
+
+    return [*(table.plan_destroy(ctx, False, names(table.NAME)) if names(table.NAME) else []),
+            *(queue.plan_destroy(ctx, False, names(queue.NAME)) if names(queue.NAME) else []),
+            *(project_bucket.plan_destroy(ctx, False, fn_names, names(project_bucket.NAME))
+              if names(project_bucket.NAME) else [])]
 
 
 def orphan_lines(steps: list[Step]) -> list[str]:
-    """What plan, status and up say of orphans: a line per function."""
+    """What plan, status and up say of orphans: a line per function, and per table,
+    bucket or queue no longer declared."""
     by_function: dict[str, list[str]] = {}
+    lines = []
     for s in steps:
-        if s.writes:
+        if not s.function and s.kind in ("table", "queue", "project_bucket"):
+            how = "`lambdactl up --prune` removes it" if s.writes else s.detail
+            lines.append(f"orphan {s.kind.replace('_', ' ')} {s.name} (no longer in lambdactl.toml): {how}")
+        elif s.writes:
             by_function.setdefault(s.function or "project", []).append(f"{s.kind.replace('_', ' ')} {s.name}")
     return [f"orphan {key} (no longer in lambdactl.toml): {', '.join(what)}; `lambdactl up --prune` removes it"
-            for key, what in by_function.items()]
+            for key, what in by_function.items()] + lines
 
 
 def show(app: App, steps: list[Step], extra: dict[str, Any] | None = None) -> None:

@@ -92,7 +92,8 @@ def plan(app: App, targets: list[Target], delete_data: bool) -> tuple[Found, lis
 
     ctx = app.context
     with app.term.status("reading what is deployed and counting what it holds…"):
-        data = table.plan_destroy(ctx, delete_data) + project_bucket.plan_destroy(ctx, delete_data)
+        data = [*table.plan_destroy(ctx, delete_data),
+                *project_bucket.plan_destroy(ctx, delete_data, [t.name for t in targets])]
         return teardown_all.plan(ctx, targets, data + queue.plan_destroy(ctx, delete_data), delete_data)
 
 

@@ -9,8 +9,9 @@ from lambdactl.kinds import ALL as ALL_KINDS
 
 @click.command("plan")
 @click.option("--destroy", is_flag=True, help="Show what `lambdactl destroy` would remove instead.")
+@click.option("--delete-data", is_flag=True, help="With --destroy: as `lambdactl destroy --delete-data` would.")
 @click.pass_obj
-def command(app: App, destroy: bool) -> None:
+def command(app: App, destroy: bool, delete_data: bool) -> None:
     """Show what `lambdactl up` would change, with read calls only.
 
     Functions deployed before and since removed from lambdactl.toml are shown
@@ -24,7 +25,9 @@ def command(app: App, destroy: bool) -> None:
         from lambdactl.commands.destroy import dry
 
         app.lenient = True
-        return dry(app)
+        return dry(app, delete_data)
+    if delete_data:
+        raise click.UsageError("--delete-data goes with --destroy: lambdactl plan --destroy --delete-data")
     results = plan_steps(app, ALL_KINDS, None)
     steps = [*app.context.project_steps, *(s for r in results for s in r.steps)]
     changes = [s for s in steps if s.writes]

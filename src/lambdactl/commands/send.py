@@ -39,7 +39,7 @@ def read_body(body: str | None) -> str:
     if body.startswith("@"):
         path = Path(body[1:])
         if not path.is_file():
-            raise click.UsageError(f"{body}: no such file")
+            raise click.UsageError(f"{body}: " + ("a directory, not a file" if path.is_dir() else "no such file"))
         return read_text(path, "the message file")
     return body
 

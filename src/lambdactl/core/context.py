@@ -69,12 +69,20 @@ class Context:
 
     def lock(self, command: str, on_wait: Callable[[dict[str, Any]], None] | None = None) -> Any:
         """The project+target write lock (see lock.py)."""
-        from lambdactl.lock import hold, lock_path
+        from lambdactl.lock import hold
+
+        return hold(self.lock_path(), command, on_wait=on_wait)
+
+    def lock_path(self) -> Path:
+        """Keyed by project name and target, in the home: two copies of a project directory
+        (one project, the same resources) take turns, as one directory's runs do."""
+        from lambdactl.lock import lock_path
+        from lambdactl.paths import home_dir
 
         # Keyed without the account id: taking the lock must not cost a round trip.
         t = self.aws.target
         key = f"{t.kind}/{t.profile or ''}/{t.region or ''}/{'local' if t.is_local else t.endpoint_url or 'aws'}"
-        return hold(lock_path(self.journal_path.parent, key), command, on_wait=on_wait)
+        return lock_path(Path(home_dir()) / "locks", f"{self.project.name}#{key}")
 
     def facts(self, kinds: tuple[str, ...]) -> Facts:
         a = self.aws

@@ -70,6 +70,11 @@ def foreign_entries(config: dict[str, Any], fn_names: Iterable[str]) -> list[str
     return out
 
 
+def kept_for(foreign: list[str]) -> str:
+    """Why a bucket of ours stays: their entries would go with it."""
+    return f"kept (holds notification entries lambdactl did not create: {', '.join(foreign)})"
+
+
 def bucket_verdict(tags: dict[str, str], empty: bool, foreign: list[str], project: str,
                    objects: int = 0) -> tuple[bool, str]:
     """May destroy delete this bucket? -> (delete, why). Only if ours, nobody else's
@@ -80,6 +85,6 @@ def bucket_verdict(tags: dict[str, str], empty: bool, foreign: list[str], projec
     if not empty and not objects:
         return False, "kept (not empty: `lambdactl destroy --delete-data` deletes it with its objects)"
     if foreign:
-        return False, f"kept (holds notification entries lambdactl did not create: {', '.join(foreign)})"
+        return False, kept_for(foreign)
     held = f"with its {objects} object(s)" if objects else "empty"
     return True, f"{why_ours(project)}, {held}, no other notification entries"

@@ -41,6 +41,8 @@ FUNCTION_KINDS = {k: m for k, m in KINDS.items() if k not in PROJECT_KINDS}
 BY_COMMAND = {
     "role": ("role",),
     "deploy": ("log_group", "layer", "function", "version", "alias", "async_config"),
-    "wire": ("bucket", "permission", "notification", "mapping", "url", "url_permission", "schedule"),
+    # what a trigger reads is made if missing: its bucket, and the project's buckets, queues and tables
+    "wire": ("bucket", "project_bucket", "queue", "table", "permission", "notification", "mapping", "url",
+             "url_permission", "schedule"),
     "up": ALL,
 }

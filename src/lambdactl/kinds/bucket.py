@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from lambdactl.aws import error_code
@@ -56,17 +56,19 @@ def apply(ctx: Context, want: Desired, step: Step, ready: Callable[[], None]) ->
 
 def delete(ctx: Context, step: Step) -> Step:
     """Only planned for a bucket that is ours, empty (or emptied first: WithObjects)
-    and holds nothing foreign (teardown.plan_buckets); an object that arrived since
-    keeps it, minus our entries."""
-    s3 = ctx.aws.client("s3")
-    if isinstance(step.data, WithObjects):
-        s3mod.empty_bucket(s3, step.name)
-    if delete_bucket(s3, step.name):
-        return step
-    data = step.data
+    and holds nothing foreign (teardown.plan_buckets). Under the bucket's lock: an
+    entry that another project's `up` wrote since, or an object that arrived since,
+    keeps it, minus our entries (triggers/s3_write.py)."""
+    s3, data = ctx.aws.client("s3"), step.data
     assert isinstance(data, Unhook)
-    ctx.s3_writes.remove_entries(s3, step.name, data.functions, data.observed)
-    return Step("", NAME, step.name, "skip", detail="kept (an object arrived meanwhile)")
+
+    def remove() -> bool:
+        if isinstance(data, WithObjects):
+            s3mod.empty_bucket(s3, step.name)
+        return delete_bucket(s3, step.name)
+
+    kept = ctx.s3_writes.delete_bucket(s3, step.name, data.functions, data.observed, remove)
+    return replace(step, action="skip", detail=kept) if kept else step
 
 
 def bucket_tags(s3: Any, bucket: str) -> dict[str, str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +19,10 @@ from lambdactl.core.data import plan_each, section
 from lambdactl.core.executor import run_parallel
 from lambdactl.core.step import Step
 from lambdactl.errors import OwnershipError
-from lambdactl.kinds.bucket import bucket_tags, delete_bucket
+from lambdactl.kinds.bucket import WithObjects, bucket_tags
+from lambdactl.kinds.bucket import delete as delete_bucket
+from lambdactl.kinds.s3_notification import Unhook
+from lambdactl.spec import bucket_name_problem
 from lambdactl.triggers import s3 as s3mod
 
 if TYPE_CHECKING:
@@ -32,7 +35,6 @@ SCOPE = "project"
 ALONGSIDE = True   # its name and ARN are computed; an S3 notification waits for it (s3_notification.create_after)
 
 KEYS = {"name", "versioning", "expire_days", "block_public_access"}
-BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 RULE_ID = "lambdactl-expire"     # our lifecycle rule; the others are kept
 BLOCK_ALL = {k: True for k in ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")}
 TRIGGER_REF = re.compile(r"^\$\{buckets\.([^}.]+)\}$")
@@ -92,9 +94,9 @@ def _parse_one(add: Callable[[str, str], None], key: str, t: Any, project: str) 
         return None
     name, versioning = t.get("name", f"{project}-{key}".lower()), t.get("versioning", False)
     expire, block = t.get("expire_days", 0), t.get("block_public_access", True)
-    ok = isinstance(name, str) and bool(BUCKET_NAME.fullmatch(name)) and ".." not in name
-    if not ok:
-        add(f"{where}.name", f"{name!r} is not a valid S3 bucket name (3-63 lowercase letters, digits, '.', '-')")
+    ok = (problem := bucket_name_problem(name)) is None
+    if problem:
+        add(f"{where}.name", problem)
     for field, v in (("versioning", versioning), ("block_public_access", block)):
         if not isinstance(v, bool):
             ok = False
@@ -193,21 +195,24 @@ def apply(ctx: Context, want: object, step: Step, ready: Callable[[], None]) -> 
 
 
 def delete(ctx: Context, step: Step) -> Step:
-    """Planned only for a bucket ours, and empty or under --delete-data (then emptied)."""
-    s3 = ctx.aws.client("s3")
-    if step.data:
-        s3mod.empty_bucket(s3, step.name)
-    delete_bucket(s3, step.name)
-    ctx.journal.forget(NAME, step.name)
+    """Planned only for a bucket ours, and empty or under --delete-data (then emptied);
+    carried out as a trigger's bucket is (kinds/bucket.py: under the bucket's lock)."""
+    step = delete_bucket(ctx, step)
+    if step.action == "delete":
+        ctx.journal.forget(NAME, step.name)
     return step
 
 
-def destroy_step(name: str, s: BucketSettings | None, count: int, project: str, delete_data: bool) -> Step | None:
-    """destroy's decision for one bucket (pure): ours by tag, and empty or DELETE_DATA."""
+def destroy_step(name: str, s: BucketSettings | None, count: int, project: str, delete_data: bool,
+                 foreign: list[str] | None = None) -> Step | None:
+    """destroy's decision for one bucket (pure): ours by tag, no notification entry that
+    is not ours (FOREIGN: theirs would go with it), and empty or DELETE_DATA."""
     if s is None:
         return None
     if not ownership.is_ours(s.tags, project):
         return Step("", NAME, name, "skip", detail=f"kept (belongs to {ownership.whose(s.tags)})")
+    if foreign:
+        return Step("", NAME, name, "skip", detail=ownership.kept_for(foreign))
     if count and not delete_data:
         return Step("", NAME, name, "skip", detail=f"kept (holds {count} object(s): `lambdactl destroy "
                                                      "--delete-data` deletes it with its objects)")
@@ -215,15 +220,21 @@ def destroy_step(name: str, s: BucketSettings | None, count: int, project: str, 
         f", with its {count} object(s)" if count else ", empty"), data=bool(count))
 
 
-def plan_destroy(ctx: Context, delete_data: bool) -> list[Step]:
-    """The config's and the journal's buckets: read (with an object count), decided."""
+def plan_destroy(ctx: Context, delete_data: bool, fn_names: list[str], only: set[str] | None = None) -> list[Step]:
+    """The config's and the journal's buckets (or ONLY these): read (with an object count),
+    decided. Entries of FN_NAMES (the functions destroy takes down) are ours; any other is not."""
     names = {b.name for b in ctx.project.buckets} | {
         e["name"] for e in ctx.journal.resources().values() if e["kind"] == NAME}
+    names = {n for n in names if only is None or n in only}
 
     def one(name: str) -> Step | None:
-        s3 = ctx.aws.client("s3")
-        s = observe(s3, name)
-        ours = s is not None and ownership.is_ours(s.tags, ctx.project.name)
-        return destroy_step(name, s, s3mod.count_objects(s3, name) if ours else 0, ctx.project.name, delete_data)
+        s3, read = ctx.aws.client("s3"), list[s3mod.BucketState]()
+        s = observe(s3, name, read.append)
+        foreign = ownership.foreign_entries(read[0].notification, fn_names)
+        ours = s is not None and ownership.is_ours(s.tags, ctx.project.name) and not foreign
+        count = s3mod.count_objects(s3, name) if ours else 0
+        step = destroy_step(name, s, count, ctx.project.name, delete_data, foreign)
+        how = WithObjects if count else Unhook
+        return replace(step, data=how(name, fn_names, read[0])) if step and step.action == "delete" else step
 
     return plan_each(names, one)

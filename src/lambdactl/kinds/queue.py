@@ -213,11 +213,13 @@ def destroy_step(name: str, s: sqs.QueueState | None, project: str, delete_data:
                 detail=ownership.why_ours(project) + (f", with its {s.messages} message(s)" if s.messages else ", empty"))
 
 
-def plan_destroy(ctx: Context, delete_data: bool) -> list[Step]:
-    """The config's and the journal's queues: read (with a message count), decided. Reads only."""
+def plan_destroy(ctx: Context, delete_data: bool, only: set[str] | None = None) -> list[Step]:
+    """The config's and the journal's queues (or ONLY these): read (with a message count),
+    decided. Reads only."""
     a = ctx.aws
     names = {q.name for q in ctx.project.queues}
     names |= {e["name"] for e in ctx.journal.resources().values() if e["kind"] == NAME}
+    names = {n for n in names if only is None or n in only}
 
     def one(name: str) -> Step | None:
         s = sqs.observe(a.client("sqs"), sqs.url(a.region, a.account_id, name))

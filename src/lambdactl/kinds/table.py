@@ -210,12 +210,14 @@ def destroy_step(t_key: str, name: str, s: dynamodb.TableState | None, count: tu
                 data=t_key)
 
 
-def plan_destroy(ctx: Context, delete_data: bool) -> list[Step]:
-    """The config's and the journal's tables: read (with an item count), decided. Reads only."""
+def plan_destroy(ctx: Context, delete_data: bool, only: set[str] | None = None) -> list[Step]:
+    """The config's and the journal's tables (or ONLY these): read (with an item count),
+    decided. Reads only."""
     a = ctx.aws
     names = {t.name: t.key for t in ctx.project.tables}
     names |= {e["name"]: e["name"] for e in ctx.journal.resources().values()
               if e["kind"] == NAME and e["name"] not in names}
+    names = {n: k for n, k in names.items() if only is None or n in only}
 
     def one(name: str) -> Step | None:
         ddb = a.client("dynamodb")

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from lambdactl.checks import _check_keys, _Problems, _typed
-from lambdactl.spec import BUCKET_NAME, S3_EVENTS, TRIGGER_KEYS, Trigger
+from lambdactl.spec import S3_EVENTS, TRIGGER_KEYS, Trigger, bucket_name_problem
 from lambdactl.suggest import known as _known
 from lambdactl.triggers.mappings import TYPES as MAPPING_TYPES
 from lambdactl.triggers.schedule_spec import is_schedule
@@ -63,8 +63,9 @@ def parse_triggers(p: _Problems, where: str, raw: Any) -> list[Trigger]:
             p.add(f"{tw}.type", f"{t.get('type')!r} is not supported; one of \"s3\", \"schedule\", \"sqs\", \"dynamodb\"")
             continue
         bucket = t.get("bucket")
-        if not isinstance(bucket, str) or not BUCKET_NAME.fullmatch(bucket) or ".." in bucket:
-            p.add(f"{tw}.bucket", f"{bucket!r} is not a valid S3 bucket name (3-63 lowercase letters, digits, '.', '-')")
+        problem = bucket_name_problem(bucket)   # a problem for anything but a str
+        if problem or not isinstance(bucket, str):
+            p.add(f"{tw}.bucket", problem or "")
             continue
         events = t.get("events", ["s3:ObjectCreated:*"])
         if not isinstance(events, list) or not events:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from lambdactl.aws import error_code
 from lambdactl.core.ownership import ENTRY_KINDS, entry_is_ours
-from lambdactl.errors import AwsError, OwnershipError
+from lambdactl.errors import AwsError, ConfigError, OwnershipError
 from lambdactl.triggers import machine_lock
 from lambdactl.triggers.rules import rules_overlap
 
@@ -86,6 +86,8 @@ def merge(
             if kind == "LambdaFunctionConfigurations" and is_ours(entry, fn_name):
                 mine = {o["Id"]: o for o in ours}
                 if entry["Id"] in mine and entry.get("LambdaFunctionArn") != mine[entry["Id"]]["LambdaFunctionArn"]:
+                    _refuse_other_region(bucket, fn_name, str(entry.get("LambdaFunctionArn")),
+                                         mine[entry["Id"]]["LambdaFunctionArn"])
                     raise OwnershipError(
                         f"bucket {bucket}: notification {entry['Id']!r} exists but targets "
                         f"{entry.get('LambdaFunctionArn')}; lambdactl will not modify it",
@@ -111,6 +113,19 @@ def merge(
                     "give the trigger a disjoint prefix or suffix in lambdactl.toml",
                 )
     return merged
+
+
+def _refuse_other_region(bucket: str, fn_name: str, have: str, want: str) -> None:
+    """Our entry names the same function in another region: the project deployed there
+    first, with this bucket. S3 notifies only functions of the bucket's own region (AWS
+    answers "Unable to validate the following destination configurations"): say so."""
+    h, w = have.split(":"), want.split(":")
+    if len(h) == len(w) == 7 and h[:3] == w[:3] and h[4:] == w[4:] and h[3] != w[3]:
+        raise ConfigError(
+            f"bucket {bucket} already triggers {fn_name} in {h[3]}: S3 notifies only functions of the bucket's "
+            f"own region, so the project in {w[3]} needs a bucket of its own",
+            f"for {w[3]}, name another bucket (name = \"...\" in [buckets.NAME], or the trigger's bucket), "
+            "e.g. in a copy of the project kept for that region")
 
 
 def canonical(config: dict[str, Any]) -> str:

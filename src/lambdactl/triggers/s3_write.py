@@ -14,10 +14,11 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from lambdactl.aws import error_code, error_message
-from lambdactl.core.ownership import ENTRY_KINDS
+from lambdactl.core.ownership import ENTRY_KINDS, foreign_entries, kept_for
 from lambdactl.errors import AwsError
 from lambdactl.triggers import machine_lock
 from lambdactl.triggers.s3 import BucketState, canonical, merge, observe_bucket, ours_match
@@ -52,6 +53,9 @@ def put_notification(
                         "(`lambdactl wire` adds that permission)",
                         code=error_code(exc),
                     ) from exc
+                if error_code(exc) == "NoSuchBucket":   # another project's destroy took it since our read
+                    raise AwsError(f"bucket {bucket} was deleted while lambdactl wired it (a destroy at the same time?)",
+                                   "run `lambdactl up` again: it makes the bucket", code="NoSuchBucket") from exc
                 raise
             sleep(delay * random.uniform(0.8, 1.0))
             waited += delay
@@ -172,14 +176,24 @@ class Writes:
 
     def remove_entries(self, s3: Any, bucket: str, fn_names: list[str], observed: BucketState | None) -> None:
         """Take FN_NAMES' entries out of BUCKET's notification configuration: one write."""
-
-        def without(current: dict[str, Any]) -> dict[str, Any]:
-            for name in fn_names:
-                current = merge(current, [], name, bucket)
-            return current
-
         with self.lock(bucket):
-            self.rewrite(s3, bucket, without, observed)
+            self.rewrite(s3, bucket, partial(_without, bucket, fn_names), observed)
+
+    def delete_bucket(self, s3: Any, bucket: str, fn_names: list[str], observed: BucketState | None,
+                      remove: Callable[[], bool]) -> str | None:
+        """destroy: REMOVE() the bucket (False: not empty), under its machine lock, unless a
+        writer from elsewhere added an entry not of FN_NAMES since OBSERVED (a project wiring
+        it at this moment: their trigger would go with the bucket); then only ours come out.
+        -> None when it went, else why it was kept."""
+        with self.lock(bucket):
+            with machine_lock.hold(s3, bucket) as held:
+                current, _ = self._current(s3, bucket, observed, held)   # re-read only if written since
+                foreign = foreign_entries(current, fn_names)
+                if not foreign and remove():
+                    held.bump()   # a writer that read it before finds it gone
+                    return None
+            self.rewrite(s3, bucket, partial(_without, bucket, fn_names), None)
+        return kept_for(foreign) if foreign else "kept (an object arrived meanwhile)"
 
     def _current(self, s3: Any, bucket: str, observed: BucketState | None,
                  held: machine_lock.Held) -> tuple[dict[str, Any], bool]:
@@ -191,6 +205,12 @@ class Writes:
         if last is None and observed is not None and observed.generation == held.generation:
             return observed.notification, False
         return observe_bucket(s3, bucket).notification, last is not None or observed is not None
+
+
+def _without(bucket: str, fn_names: list[str], current: dict[str, Any]) -> dict[str, Any]:
+    for name in fn_names:
+        current = merge(current, [], name, bucket)
+    return current
 
 
 def _missing(wrote: dict[str, Any], now: dict[str, Any]) -> list[str]:
