@@ -114,6 +114,18 @@ def _install(args: Any, endpoint: str, work_dir: Path, creds: Any) -> Any:
     return runtime
 
 
+def private_dirs(home: Path) -> tuple[str, ...]:
+    """What no handler may see (bootstrap.seal hides them): the user's home (~/.aws, tokens)
+    and the sandbox's (its state file holds the sandbox's own credentials)."""
+    import pwd
+
+    dirs: list[str] = []
+    for path in sorted({os.path.realpath(pwd.getpwuid(os.getuid()).pw_dir), os.path.realpath(home)}):
+        if path != "/" and os.path.isdir(path) and not any(path.startswith(d + "/") for d in dirs):
+            dirs.append(path)
+    return tuple(dirs)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     logging.basicConfig(
@@ -136,6 +148,7 @@ def main(argv: list[str] | None = None) -> int:
 
     creds = Credentials.generate()
     runtime = _install(args, endpoint, work_dir, creds)
+    runtime.launch = replace(runtime.launch, private=private_dirs(home))
     if args.cpu_share:
         from lambdactl.local.cpushare import cpu_cgroups
 

@@ -1,0 +1,83 @@
+"""A handler cannot read past its own environment (issue 12): other processes and the
+sandbox's home are out of its sight, as they are out of a microVM's.
+
+Before, a handler ran as the sandbox's user with the host's /proc: it read every
+process's environment (the user's shell, the `lambdactl` command that invoked it, the
+PLANTED secrets of this session's own process) and the sandbox's state file, whose
+credentials are the sandbox's own and pass every IAM check its role would fail.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import uuid
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from lambdactl.local import control
+from tests.local.conftest import PLANTED
+
+Aws = Callable[[str], Any]
+
+PEEK = '''
+import os
+
+def handler(event, context):
+    readable, planted = [], []
+    for pid in [p for p in os.listdir("/proc") if p.isdigit()]:
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as f:
+                environ = f.read()
+        except OSError:
+            continue
+        readable.append(int(pid))
+        planted += [pid for secret in event["planted"] if secret.encode() in environ]
+    found = {}
+    for path in event["paths"]:
+        try:
+            with open(path) as f:
+                found[path] = f.read()
+        except OSError as exc:
+            found[path] = exc.strerror
+    return {"pids": sorted(readable), "planted": planted, "files": found, "me": os.getpid(),
+            "task_root": sorted(os.listdir(os.environ["LAMBDA_TASK_ROOT"]))}
+'''
+
+
+def _function(aws: Aws, role_arn: str) -> str:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("peek.py", PEEK)
+    name = f"t-peek-{uuid.uuid4().hex[:6]}"
+    aws("lambda").create_function(FunctionName=name, Runtime="python3.11", Role=role_arn,
+                                  Handler="peek.handler", Code={"ZipFile": buf.getvalue()})
+    return name
+
+
+def test_a_handler_sees_only_its_own_processes_and_not_the_sandbox_home(
+    aws: Aws, role_arn: str, sandbox: control.SandboxInfo, sandbox_home: Path, tmp_path: Path
+) -> None:
+    mine = tmp_path / "mine.txt"   # outside both homes: still readable, as a file a test gives
+    mine.write_text("shared")
+    beside = sandbox_home / "beside-the-state-file.txt"
+    beside.write_text("private")
+    state = sandbox_home / "sandbox.json"
+    name = _function(aws, role_arn)
+    event = {"planted": list(PLANTED.values()), "paths": [str(state), str(beside), str(mine)]}
+    response = aws("lambda").invoke(FunctionName=name, Payload=json.dumps(event))
+    seen = json.loads(response["Payload"].read())
+    assert "FunctionError" not in response, seen
+    assert seen["planted"] == []                       # this very process is not in its /proc
+    assert os.getpid() not in seen["pids"] and sandbox.pid not in seen["pids"]
+    assert len(seen["pids"]) <= 3, seen["pids"]        # its init, its runtime, nothing else
+    assert sandbox.secret_access_key not in seen["files"][str(state)]
+    assert seen["files"][str(state)] == "No such file or directory"
+    assert seen["files"][str(beside)] == "No such file or directory"
+    assert seen["files"][str(mine)] == "shared"
+    assert seen["task_root"] == ["peek.py"]            # its own code is still there
+    again = json.loads(aws("lambda").invoke(FunctionName=name, Payload=json.dumps(event))["Payload"].read())
+    assert again["me"] == seen["me"]                   # warm: the same environment
