@@ -81,3 +81,47 @@ def test_a_handler_sees_only_its_own_processes_and_not_the_sandbox_home(
     assert seen["task_root"] == ["peek.py"]            # its own code is still there
     again = json.loads(aws("lambda").invoke(FunctionName=name, Payload=json.dumps(event))["Payload"].read())
     assert again["me"] == seen["me"]                   # warm: the same environment
+
+
+API = '''
+import os
+
+def handler(event, context):
+    return {"api": os.environ["AWS_LAMBDA_RUNTIME_API"], "echo": event}
+'''
+
+
+def test_only_the_environment_reaches_its_runtime_api(aws: Aws, role_arn: str) -> None:
+    """Before, any local process (another user too) could GET /next on the Runtime API's
+    port: it took the next event, and the invocation timed out waiting for it."""
+    import http.client
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("api.py", API)
+    name = f"t-api-{uuid.uuid4().hex[:6]}"
+    aws("lambda").create_function(FunctionName=name, Runtime="python3.11", Role=role_arn,
+                                  Handler="api.handler", Code={"ZipFile": buf.getvalue()},
+                                  Timeout=3)
+    lam = aws("lambda")
+    address = json.loads(lam.invoke(FunctionName=name, Payload=b"{}")["Payload"].read())["api"]
+    thief = http.client.HTTPConnection(address, timeout=5)
+    stolen: list[Any] = []
+
+    def steal() -> None:
+        try:
+            thief.request("GET", "/2018-06-01/runtime/invocation/next")
+            stolen.append(thief.getresponse().read())
+        except (OSError, http.client.HTTPException) as exc:
+            stolen.append(type(exc).__name__)
+
+    import threading
+
+    taker = threading.Thread(target=steal)
+    taker.start()
+    taker.join(0.3)   # connected and waiting for the next event, if it may
+    for n in range(3):   # the runtime's own /next waits already: the thief's is the next one
+        response = lam.invoke(FunctionName=name, Payload=json.dumps({"card": f"4111-{n}"}))
+        assert json.loads(response["Payload"].read()) == {"api": address, "echo": {"card": f"4111-{n}"}}
+    taker.join(5)
+    assert stolen and "4111" not in str(stolen[0]), stolen   # the connection was closed

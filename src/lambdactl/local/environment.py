@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from lambdactl.local import proctree
+from lambdactl.local import peers, proctree
 from lambdactl.local.cpushare import CpuCgroups, EnvCgroup
 from lambdactl.local.cwlogs import LogSink, stream_name
 from lambdactl.local.invocation import (
@@ -189,6 +189,9 @@ class Environment:
         self._log([line])
 
     # -- RuntimeHost (called from the Runtime API server's threads) -----------
+    def accepts(self, client_port: int) -> bool:
+        return peers.admit(lambda: getattr(self, "proc", None), self.api.port, client_port, self.spec.name)
+
     def next_invocation(self) -> Delivery | None:
         if self.init_duration_ms is None:
             self.init_duration_ms = (time.monotonic() - self._started) * 1000
