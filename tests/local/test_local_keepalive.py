@@ -111,3 +111,23 @@ def test_a_kept_response_leaves_in_one_write() -> None:
     held.end_headers()
     held.wfile.flush()   # no body: the headers leave with the flush
     assert held.wfile.inner.calls == [b"HTTP/1.1 204 No Content\r\n\r\n"]   # type: ignore[attr-defined]
+
+
+def test_a_connection_closed_before_its_request_line_leaves_no_traceback(
+    sandbox: control.SandboxInfo,
+) -> None:
+    """A port scan, or a client that gives up: before, each left an AttributeError
+    traceback ('command') in the sandbox's log."""
+    import time
+    from pathlib import Path
+
+    log = Path(sandbox.log_file)
+    before = log.read_text().count("Traceback")
+    for payload in (b"", b"GET / HTTP/1.1\r\nHost: x\r\n"):
+        with socket.create_connection(("127.0.0.1", sandbox.port)) as sock:
+            sock.sendall(payload)
+    conn = _conn(sandbox)
+    _refused(conn)   # served after them
+    conn.close()
+    time.sleep(0.2)
+    assert log.read_text().count("Traceback") == before
