@@ -125,3 +125,46 @@ def test_only_the_environment_reaches_its_runtime_api(aws: Aws, role_arn: str) -
         assert json.loads(response["Payload"].read()) == {"api": address, "echo": {"card": f"4111-{n}"}}
     taker.join(5)
     assert stolen and "4111" not in str(stolen[0]), stolen   # the connection was closed
+
+
+UNMOUNT = '''
+import ctypes, os
+
+def handler(event, context):
+    libc = ctypes.CDLL(None, use_errno=True)
+    results = {}
+    for target in event["targets"]:
+        failed = libc.umount2(target.encode(), 2)   # MNT_DETACH
+        results[target] = os.strerror(ctypes.get_errno()) if failed else "unmounted"
+    try:
+        with open(event["state"]) as f:
+            state = f.read()
+    except OSError as exc:
+        state = exc.strerror
+    with open("/proc/self/status") as f:
+        caps = [line.split()[1] for line in f if line.startswith(("CapEff", "CapBnd"))]
+    return {"umount": results, "state": state, "caps": caps}
+'''
+
+
+def test_a_handler_cannot_unmount_what_hides_the_homes(
+    aws: Aws, role_arn: str, sandbox: control.SandboxInfo, sandbox_home: Path
+) -> None:
+    """Before, a handler of a sandbox started by root was root with every capability in
+    its mount namespace: it unmounted the tmpfs over the sandbox's home (and /proc) and
+    read the state file. Its runtime now has no capability (and no setuid gains)."""
+    import pwd
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("unmount.py", UNMOUNT)
+    name = f"t-umount-{uuid.uuid4().hex[:6]}"
+    aws("lambda").create_function(FunctionName=name, Runtime="python3.11", Role=role_arn,
+                                  Handler="unmount.handler", Code={"ZipFile": buf.getvalue()})
+    home = os.path.realpath(pwd.getpwuid(os.getuid()).pw_dir)
+    targets = [os.path.realpath(sandbox_home), home, "/proc"]
+    event = {"targets": targets, "state": str(sandbox_home / "sandbox.json")}
+    seen = json.loads(aws("lambda").invoke(FunctionName=name, Payload=json.dumps(event))["Payload"].read())
+    assert set(seen["umount"].values()) == {"Operation not permitted"}, seen
+    assert seen["state"] == "No such file or directory"
+    assert seen["caps"] == ["0000000000000000", "0000000000000000"]

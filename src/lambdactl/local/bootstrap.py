@@ -37,6 +37,7 @@ import sys
 
 PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
+PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 24, 38
 CLONE_PARENT = 0x8000
 CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID = 0x20000, 0x10000000, 0x20000000
 MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_REC, MS_PRIVATE = 2, 4, 8, 4096, 16384, 1 << 18
@@ -136,6 +137,7 @@ def _first_process(private: dict) -> int:
     os.close(told)
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # dies with the guard, and the namespace with it
     seal(private)
+    drop_capabilities()  # else the handler (root, or its user namespace's) could unmount them
     return report
 
 
@@ -160,6 +162,18 @@ def seal(private: dict) -> None:
                 libc.mount(f"/proc/self/fd/{fd}".encode(), path.encode(), None, MS_BIND | MS_REC, None)
         for fd in fds:
             os.close(fd)
+
+
+def drop_capabilities() -> None:
+    """No capability for this process and what it starts (root's included), and none to
+    gain from a setuid program: a handler cannot unmount what ``seal`` mounted, nor mount
+    anything over it, as a Lambda handler (not root) cannot."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    for cap in range(64):
+        libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)  # EINVAL past the kernel's last: ignored
+    header = (ctypes.c_uint32 * 2)(0x20080522, 0)   # _LINUX_CAPABILITY_VERSION_3, this process
+    libc.capset(header, (ctypes.c_uint32 * 6)())    # effective, permitted, inheritable: none
 
 
 def _children(pid: int) -> list[int]:
