@@ -118,8 +118,8 @@ def _is_zygote(pid: int) -> bool:
 def measure(runs: int) -> dict[str, Any]:
     from lambdactl.iam import TRUST_POLICY
     from lambdactl.local import control
-    from lambdactl.local.proctree import children as proc_children
     from lambdactl.local.proctree import below_guard_kb, descendants, rss_kb
+    from lambdactl.local.proctree import children as proc_children
 
     started = time.monotonic()
     info, _ = control.start(port=0)

@@ -48,13 +48,15 @@ def handler(event, context):
 '''
 
 
-def _function(aws: Aws, role_arn: str) -> str:
+def _function(aws: Aws, role_arn: str, module: str, source: str, **options: Any) -> str:
+    """A python3.11 function whose package is MODULE.py holding SOURCE (handler "handler")."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr("peek.py", PEEK)
-    name = f"t-peek-{uuid.uuid4().hex[:6]}"
+        zf.writestr(f"{module}.py", source)
+    name = f"t-{module}-{uuid.uuid4().hex[:6]}"
     aws("lambda").create_function(FunctionName=name, Runtime="python3.11", Role=role_arn,
-                                  Handler="peek.handler", Code={"ZipFile": buf.getvalue()})
+                                  Handler=f"{module}.handler", Code={"ZipFile": buf.getvalue()},
+                                  **options)
     return name
 
 
@@ -66,7 +68,7 @@ def test_a_handler_sees_only_its_own_processes_and_not_the_sandbox_home(
     beside = sandbox_home / "beside-the-state-file.txt"
     beside.write_text("private")
     state = sandbox_home / "sandbox.json"
-    name = _function(aws, role_arn)
+    name = _function(aws, role_arn, "peek", PEEK)
     event = {"planted": list(PLANTED.values()), "paths": [str(state), str(beside), str(mine)]}
     response = aws("lambda").invoke(FunctionName=name, Payload=json.dumps(event))
     seen = json.loads(response["Payload"].read())
@@ -96,13 +98,7 @@ def test_only_the_environment_reaches_its_runtime_api(aws: Aws, role_arn: str) -
     port: it took the next event, and the invocation timed out waiting for it."""
     import http.client
 
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr("api.py", API)
-    name = f"t-api-{uuid.uuid4().hex[:6]}"
-    aws("lambda").create_function(FunctionName=name, Runtime="python3.11", Role=role_arn,
-                                  Handler="api.handler", Code={"ZipFile": buf.getvalue()},
-                                  Timeout=3)
+    name = _function(aws, role_arn, "api", API, Timeout=3)
     lam = aws("lambda")
     address = json.loads(lam.invoke(FunctionName=name, Payload=b"{}")["Payload"].read())["api"]
     thief = http.client.HTTPConnection(address, timeout=5)
@@ -155,12 +151,7 @@ def test_a_handler_cannot_unmount_what_hides_the_homes(
     read the state file. Its runtime now has no capability (and no setuid gains)."""
     import pwd
 
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr("unmount.py", UNMOUNT)
-    name = f"t-umount-{uuid.uuid4().hex[:6]}"
-    aws("lambda").create_function(FunctionName=name, Runtime="python3.11", Role=role_arn,
-                                  Handler="unmount.handler", Code={"ZipFile": buf.getvalue()})
+    name = _function(aws, role_arn, "unmount", UNMOUNT)
     home = os.path.realpath(pwd.getpwuid(os.getuid()).pw_dir)
     targets = [os.path.realpath(sandbox_home), home, "/proc"]
     event = {"targets": targets, "state": str(sandbox_home / "sandbox.json")}
