@@ -43,7 +43,13 @@ def handler(event, context):
                 found[path] = f.read()
         except OSError as exc:
             found[path] = exc.strerror
+    try:
+        open(event["paths"][1] + ".new", "w")
+        written = "written"
+    except OSError as exc:
+        written = exc.strerror
     return {"pids": sorted(readable), "planted": planted, "files": found, "me": os.getpid(),
+            "written": written,
             "task_root": sorted(os.listdir(os.environ["LAMBDA_TASK_ROOT"]))}
 '''
 
@@ -80,6 +86,7 @@ def test_a_handler_sees_only_its_own_processes_and_not_the_sandbox_home(
     assert seen["files"][str(state)] == "No such file or directory"
     assert seen["files"][str(beside)] == "No such file or directory"
     assert seen["files"][str(mine)] == "shared"
+    assert seen["written"] == "Read-only file system"  # as Lambda's, outside /tmp
     assert seen["task_root"] == ["peek.py"]            # its own code is still there
     again = json.loads(aws("lambda").invoke(FunctionName=name, Payload=json.dumps(event))["Payload"].read())
     assert again["me"] == seen["me"]                   # warm: the same environment

@@ -40,7 +40,8 @@ PR_SET_CHILD_SUBREAPER = 36
 PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 24, 38
 CLONE_PARENT = 0x8000
 CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID = 0x20000, 0x10000000, 0x20000000
-MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_REC, MS_PRIVATE = 2, 4, 8, 4096, 16384, 1 << 18
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT = 1, 2, 4, 8, 32
+MS_BIND, MS_REC, MS_PRIVATE = 4096, 16384, 1 << 18
 SYS_CLONE = {"x86_64": 56, "aarch64": 220}  # the clone syscall's number per CPU
 
 
@@ -160,6 +161,8 @@ def seal(private: dict) -> None:
             for path, fd in zip(kept, fds):
                 os.makedirs(path, exist_ok=True)
                 libc.mount(f"/proc/self/fd/{fd}".encode(), path.encode(), None, MS_BIND | MS_REC, None)
+            # Read-only, as Lambda's file system is outside /tmp (a cache in ~ fails there too).
+            libc.mount(None, hidden.encode(), None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, None)
         for fd in fds:
             os.close(fd)
 
