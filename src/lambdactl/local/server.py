@@ -175,6 +175,8 @@ def main(argv: list[str] | None = None) -> int:
         secret_access_key=creds.secret_access_key,
         session_token=creds.session_token,
         cpu_share=runtime.launch.cpu.describe if runtime.launch.cpu else "",
+        iam=not args.no_iam,
+        role_delay=args.role_delay,
     )
     write_state(args.state_file, info)
     log.info("sandbox listening on %s (moto %s, pid %d)", endpoint, moto.__version__, info.pid)
