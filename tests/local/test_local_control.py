@@ -253,6 +253,7 @@ def test_start_with_other_settings_than_the_running_sandbox_says_so(tmp_path: Pa
             f"error: the sandbox at http://127.0.0.1:{port} is already running without --no-iam; "
             "it keeps the settings it started with; `lambdactl local stop` (what it holds is "
             "lost), then `lambdactl local start --no-iam`"]
+        assert "already running without --cpu-share;" in run("start", "--port", "0", "--cpu-share").stderr
         assert run("start", "--port", "0").returncode == 0   # as it is: fine
         run("stop")
         assert run("start", "--port", "0", "--no-iam").returncode == 0

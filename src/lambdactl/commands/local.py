@@ -46,7 +46,7 @@ def start(app: App, port: int, role_delay: float | None, no_iam: bool, cpu_share
         info, started = control.start(port=port, role_delay=role_delay, iam=not no_iam,
                                       cpu_share=cpu_share)
     if not started:
-        _refuse_other_settings(info, no_iam, role_delay)
+        _refuse_other_settings(info, no_iam, role_delay, cpu_share)
     if cpu_share and not info.cpu_share:
         app.term.warn(f"CPU share cannot follow memory on this machine; {info.log_file} says why")
     _show(app, info, "started" if started else "already running", time.monotonic() - t0 if started else None)
@@ -143,13 +143,15 @@ def status(app: App) -> None:
     _show(app, info, "running", None, contents=inventory.contents(info))
 
 
-def _refuse_other_settings(info: SandboxInfo, no_iam: bool, role_delay: float | None) -> None:
+def _refuse_other_settings(info: SandboxInfo, no_iam: bool, role_delay: float | None,
+                           cpu_share: bool) -> None:
     """`local start --no-iam` (or another --role-delay) while a sandbox runs without it: it
     said "already running" and IAM stayed enforced. A running sandbox keeps its settings."""
     from lambdactl.local.control import SandboxError
 
     asked = [flag for flag, differs in (
         ("--no-iam", no_iam and info.iam),
+        ("--cpu-share", cpu_share and not info.cpu_share),
         (f"--role-delay {role_delay:g}" if role_delay is not None else "",
          role_delay is not None and role_delay != info.role_delay),
     ) if differs]
