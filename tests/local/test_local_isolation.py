@@ -142,7 +142,9 @@ def _escaped_children(tmp_path: Path) -> list[int]:
     payload = json.dumps({"pidfile": str(pidfile), "sleep": marker})
     response = lam.invoke(FunctionName="esc", Payload=payload)
     assert json.loads(response["Payload"].read()) == "still here"
-    pids = sleepers(marker)
+    deadline = time.monotonic() + 5   # the double fork's sleeper may not have exec'd yet
+    while len(pids := sleepers(marker)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
     assert len(pids) == 2  # the environment is warm: they live on
     return pids
 

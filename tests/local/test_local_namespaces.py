@@ -166,3 +166,37 @@ def test_a_handler_cannot_unmount_what_hides_the_homes(
     assert set(seen["umount"].values()) == {"Operation not permitted"}, seen
     assert seen["state"] == "No such file or directory"
     assert seen["caps"] == ["0000000000000000", "0000000000000000"]
+
+
+WRITE = '''
+import os
+
+def handler(event, context):
+    done = {}
+    for path in event["paths"] + [os.path.join(os.environ["LAMBDA_TASK_ROOT"], "new.py")]:
+        try:
+            with open(path, "w") as f:
+                f.write("x")
+            done[path] = "written"
+        except OSError as exc:
+            done[path] = exc.strerror
+    return done
+'''
+
+
+def test_the_file_system_is_read_only_but_tmp(aws: Aws, role_arn: str, tmp_path: Path) -> None:
+    """Before, a handler of a sandbox started by root wrote anywhere root may (/etc, /usr,
+    the runtime's shared libraries, other worktrees); on Lambda only /tmp is writable."""
+    import shutil
+    import tempfile
+
+    outside = Path(tempfile.mkdtemp(prefix="lambdactl-test-", dir="/var/tmp"))
+    try:
+        name = _function(aws, role_arn, "write", WRITE)
+        targets = [str(outside / "written"), str(tmp_path / "written")]
+        done = json.loads(aws("lambda").invoke(FunctionName=name, Payload=json.dumps({"paths": targets}))["Payload"].read())
+        assert done.pop(str(tmp_path / "written")) == "written"
+        assert set(done.values()) == {"Read-only file system"}, done   # /var/tmp, its own code
+        assert not (outside / "written").exists()
+    finally:
+        shutil.rmtree(outside)

@@ -42,6 +42,8 @@ CLONE_PARENT = 0x8000
 CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID = 0x20000, 0x10000000, 0x20000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT = 1, 2, 4, 8, 32
 MS_BIND, MS_REC, MS_PRIVATE = 4096, 16384, 1 << 18
+MOUNT_FLAGS = {b"nosuid": MS_NOSUID, b"nodev": MS_NODEV, b"noexec": MS_NOEXEC, b"noatime": 1024,
+               b"nodiratime": 2048, b"relatime": 1 << 21, b"strictatime": 1 << 24}
 SYS_CLONE = {"x86_64": 56, "aarch64": 220}  # the clone syscall's number per CPU
 
 
@@ -161,10 +163,27 @@ def seal(private: dict) -> None:
             for path, fd in zip(kept, fds):
                 os.makedirs(path, exist_ok=True)
                 libc.mount(f"/proc/self/fd/{fd}".encode(), path.encode(), None, MS_BIND | MS_REC, None)
-            # Read-only, as Lambda's file system is outside /tmp (a cache in ~ fails there too).
-            libc.mount(None, hidden.encode(), None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, None)
         for fd in fds:
             os.close(fd)
+    read_only_but_tmp(libc)
+
+
+def read_only_but_tmp(libc: ctypes.CDLL) -> None:
+    """Lambda's file system: every mount read-only (a root handler wrote /etc, /usr, the
+    runtime's libraries) but /tmp, bound onto itself first to be a mount of its own;
+    /proc, /dev and /sys as they were."""
+    import re
+
+    tmp = os.path.realpath("/tmp").encode()
+    libc.mount(tmp, tmp, None, MS_BIND | MS_REC, None)
+    with open("/proc/self/mountinfo", "rb") as f:
+        mounts = [line.split() for line in f]
+    for fields in mounts:
+        point = re.sub(rb"\\([0-7]{3})", lambda m: bytes([int(m[1], 8)]), fields[4])  # "\040": " "
+        if point == tmp or point.split(b"/")[1] in (b"proc", b"dev", b"sys"):
+            continue
+        flags = sum(MOUNT_FLAGS.get(option, 0) for option in fields[5].split(b","))  # kept: locked
+        libc.mount(None, point, None, MS_REMOUNT | MS_BIND | MS_RDONLY | flags, None)
 
 
 def drop_capabilities() -> None:
