@@ -111,6 +111,7 @@ def _install(args: Any, endpoint: str, work_dir: Path, creds: Any) -> Any:
         from lambdactl.local import enforce
 
         enforce.install(creds.access_key_id)
+    runtime.launch = replace(runtime.launch, private=private_dirs(work_dir.parent))
     return runtime
 
 
@@ -148,7 +149,6 @@ def main(argv: list[str] | None = None) -> int:
 
     creds = Credentials.generate()
     runtime = _install(args, endpoint, work_dir, creds)
-    runtime.launch = replace(runtime.launch, private=private_dirs(home))
     if args.cpu_share:
         from lambdactl.local.cpushare import cpu_cgroups
 
@@ -166,17 +166,13 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     info = SandboxInfo(
-        pid=os.getpid(),
-        port=port,
-        endpoint=endpoint,
-        started_at=time.time(),
+        pid=os.getpid(), port=port, endpoint=endpoint, started_at=time.time(),
         log_file=str(home / "sandbox.log"),
         access_key_id=creds.access_key_id,
         secret_access_key=creds.secret_access_key,
         session_token=creds.session_token,
         cpu_share=runtime.launch.cpu.describe if runtime.launch.cpu else "",
-        iam=not args.no_iam,
-        role_delay=args.role_delay,
+        iam=not args.no_iam, role_delay=args.role_delay,
     )
     write_state(args.state_file, info)
     log.info("sandbox listening on %s (moto %s, pid %d)", endpoint, moto.__version__, info.pid)
