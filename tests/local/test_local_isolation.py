@@ -271,3 +271,28 @@ def test_setsid_children_do_not_survive_the_server_being_sigkilled(
             if alive(pid):
                 os.kill(pid, signal.SIGKILL)
         control.stop()  # the state file of a dead server
+
+
+@pytest.mark.parametrize("change", ["update_function_code", "update_function_configuration",
+                                    "delete_function"])
+def test_what_a_handler_left_running_ends_with_its_deployment(
+    aws: Aws, make_function: Any, tmp_path: Path, change: str
+) -> None:
+    """Before, the old environment (and its sleepers) lived on until the function was next
+    invoked or the idle reaper came, 5 minutes later: after `destroy` or `up` of new code."""
+    name = make_function("app.escape")
+    marker = _marker()
+    payload = json.dumps({"pidfile": str(tmp_path / "pids"), "sleep": marker})
+    assert json.loads(aws("lambda").invoke(FunctionName=name, Payload=payload)["Payload"].read()) == "still here"
+    deadline = time.monotonic() + 5
+    while len(sleepers(marker)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert len(sleepers(marker)) == 2
+    lam = aws("lambda")
+    if change == "update_function_code":
+        lam.update_function_code(FunctionName=name, ZipFile=package("app.py", "victim.py"))
+    elif change == "update_function_configuration":
+        lam.update_function_configuration(FunctionName=name, MemorySize=256)
+    else:
+        lam.delete_function(FunctionName=name)
+    assert _gone_all(marker), sleepers(marker)

@@ -96,12 +96,13 @@ def preload_backends() -> None:
 
 def _install(args: Any, endpoint: str, work_dir: Path, creds: Any) -> Any:
     """moto's backends, the local Lambda runtime in moto's place, IAM enforcement."""
-    from lambdactl.local import codeupdate, speedups, urls
+    from lambdactl.local import codeupdate, retire, speedups, urls
     from lambdactl.local.patch import install
 
     preload_backends()
     speedups.install()
     codeupdate.install()
+    retire.install()   # a deleted or updated function's environments end at once
     urls.install(endpoint)
     # Descendants that escape an environment's tree become ours, to be swept.
     subreaper = set_subreaper()
