@@ -149,8 +149,8 @@ def _is_zygote(pid: int) -> bool:
 def measure(runs: int) -> dict[str, Any]:
     from lambdactl.iam import TRUST_POLICY
     from lambdactl.local import control
+    from lambdactl.local.proctree import below_guard_kb, descendants, rss_kb
     from lambdactl.local.proctree import children as proc_children
-    from lambdactl.local.proctree import rss_kb, tree_rss_kb
 
     started = time.monotonic()
     info, _ = control.start(port=0)
@@ -224,11 +224,11 @@ def measure(runs: int) -> dict[str, Any]:
         results["zygote_rss_mb"] = [round(rss_kb(pid) / 1024, 1) for pid in zygotes]
         results["zygote_private_mb"] = [_private_mb(pid) for pid in zygotes]
         results["environments"] = len(guards)
-        # The function's memory (REPORT's measure): the tree below the guard.
-        results["environment_rss_mb"] = [
-            round((tree_rss_kb(pid) - rss_kb(pid)) / 1024, 1) for pid in guards]
+        # The function's memory (REPORT's measure): the tree below the guard (and below its
+        # PID namespace's init, which is the guard's too).
+        results["environment_rss_mb"] = [round(below_guard_kb(pid)[0] / 1024, 1) for pid in guards]
         results["environment_private_mb"] = [
-            sum(_private_mb(child) for child in proc_children(pid)) for pid in guards]
+            sum(_private_mb(child) for child in descendants(pid)) for pid in guards]
         results["guard_rss_mb"] = [round(rss_kb(pid) / 1024, 1) for pid in guards]
         results["guard_private_mb"] = [_private_mb(pid) for pid in guards]
     finally:

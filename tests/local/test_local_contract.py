@@ -17,6 +17,7 @@ import pytest
 from moto.awslambda.models import LambdaFunction
 
 from lambdactl.local import patch
+from tests.local.conftest import package
 
 
 def test_moto_is_the_pinned_minor_version() -> None:
@@ -359,3 +360,21 @@ def test_speedups_look_known_accounts_up_without_the_lock_and_scan(monkeypatch: 
     assert logs_backends not in BackendDict._instances
     logs_backends["123456789012"]["us-east-1"]
     assert logs_backends in BackendDict._instances   # registered again, for the next reset
+
+
+def test_last_modified_is_written_as_lambda_writes_it(aws: Any, make_function: Any) -> None:
+    """moto wrote "2026-12-03T21:00:28.343247000Z"; Lambda writes "...28.343+0000", which a
+    script parses with strptime(..., "%Y-%m-%dT%H:%M:%S.%f%z")."""
+    import re
+    from datetime import datetime
+
+    lam = aws("lambda")
+    name = make_function("app.echo")
+    stamps = [lam.get_function(FunctionName=name)["Configuration"]["LastModified"]]
+    stamps.append(lam.update_function_configuration(FunctionName=name, MemorySize=256)["LastModified"])
+    stamps.append(lam.update_function_code(FunctionName=name, ZipFile=package("app.py"))["LastModified"])
+    stamps.append(lam.publish_version(FunctionName=name)["LastModified"])
+    stamps += [f["LastModified"] for f in lam.list_functions()["Functions"] if f["FunctionName"] == name]
+    for stamp in stamps:
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000", stamp), stamp
+        datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%f%z")

@@ -233,3 +233,32 @@ def test_a_silent_endpoint_times_out_in_seconds(monkeypatch: pytest.MonkeyPatch)
     assert str(to_user_error(info.value)) == (
         f"the sandbox at {endpoint} does not answer (stopped?); see `lambdactl local status`; "
         "restart it with `lambdactl local stop`")
+
+
+def test_start_with_other_settings_than_the_running_sandbox_says_so(tmp_path: Path) -> None:
+    """`up` started the sandbox (IAM enforced); then `local start --no-iam` said "already
+    running", exit 0, and handlers stayed denied: the user believed IAM was off."""
+    env = {**os.environ, "LAMBDACTL_HOME": str(tmp_path / "home")}
+    lambdactl = [sys.executable, "-m", "lambdactl", "local"]
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*lambdactl, *args], env=env, capture_output=True, text=True, timeout=60)
+
+    try:
+        assert run("start", "--port", "0").returncode == 0
+        port = json.loads((tmp_path / "home" / "sandbox.json").read_text())["port"]
+        refused = run("start", "--port", "0", "--no-iam")
+        assert refused.returncode == 1 and refused.stdout == ""
+        assert refused.stderr.strip().splitlines() == [
+            f"error: the sandbox at http://127.0.0.1:{port} is already running without --no-iam; "
+            "it keeps the settings it started with; `lambdactl local stop` (what it holds is "
+            "lost), then `lambdactl local start --no-iam`"]
+        assert "already running without --cpu-share;" in run("start", "--port", "0", "--cpu-share").stderr
+        assert run("start", "--port", "0").returncode == 0   # as it is: fine
+        run("stop")
+        assert run("start", "--port", "0", "--no-iam").returncode == 0
+        status = json.loads(run("status", "-o", "json").stdout)
+        assert status["iam"] is False
+        assert "IAM not enforced (--no-iam)" in run("start", "--port", "0").stdout
+    finally:
+        run("stop")

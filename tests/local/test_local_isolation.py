@@ -90,12 +90,44 @@ def test_setsid_children_do_not_survive_the_timeout(
     aws: Aws, make_function: Any, tmp_path: Path
 ) -> None:
     name = make_function("app.escape", Timeout=1)
-    pidfile = tmp_path / "pids"
-    payload = json.dumps({"pidfile": str(pidfile), "seconds": 5}).encode()
+    pidfile, marker = tmp_path / "pids", _marker()
+    payload = json.dumps({"pidfile": str(pidfile), "seconds": 5, "sleep": marker}).encode()
     response = aws("lambda").invoke(FunctionName=name, Payload=payload)
     assert json.loads(response["Payload"].read())["errorType"] == "Sandbox.Timedout"
-    pids = [int(p) for p in pidfile.read_text().split()]
-    assert _gone(pids), [p for p in pids if alive(p)]
+    assert len(pidfile.read_text().split()) == 2  # both were started
+    assert _gone_all(marker), sleepers(marker)
+
+
+def _marker() -> str:
+    """A unique number of seconds for the handler's sleepers, to find them by."""
+    import random
+
+    return f"300.{random.randrange(10**8):08d}"
+
+
+def sleepers(marker: str) -> list[int]:
+    """Our pids of the handler's `sleep MARKER...` processes (the pids it sees are its
+    PID namespace's, not ours)."""
+    import os
+
+    found = []
+    for entry in [e for e in os.listdir("/proc") if e.isdigit()]:
+        try:
+            argv = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if argv[0] == b"sleep" and len(argv) > 1 and argv[1].startswith(marker.encode()):
+            found.append(int(entry))
+    return [pid for pid in found if alive(pid)]
+
+
+def _gone_all(marker: str, timeout: float = 3.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not sleepers(marker):
+            return True
+        time.sleep(0.05)
+    return False
 
 
 def _escaped_children(tmp_path: Path) -> list[int]:
@@ -106,11 +138,14 @@ def _escaped_children(tmp_path: Path) -> list[int]:
     role = iam.create_role(RoleName="r", AssumeRolePolicyDocument=json.dumps(TRUST_POLICY))
     lam.create_function(FunctionName="esc", Runtime="python3.11", Role=role["Role"]["Arn"],
                         Handler="app.escape", Code={"ZipFile": package("app.py")})
-    pidfile = tmp_path / "pids"
-    response = lam.invoke(FunctionName="esc", Payload=json.dumps({"pidfile": str(pidfile)}))
+    pidfile, marker = tmp_path / "pids", _marker()
+    payload = json.dumps({"pidfile": str(pidfile), "sleep": marker})
+    response = lam.invoke(FunctionName="esc", Payload=payload)
     assert json.loads(response["Payload"].read()) == "still here"
-    pids = [int(p) for p in pidfile.read_text().split()]
-    assert all(alive(pid) for pid in pids)  # the environment is warm: they live on
+    deadline = time.monotonic() + 5   # the double fork's sleeper may not have exec'd yet
+    while len(pids := sleepers(marker)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert len(pids) == 2  # the environment is warm: they live on
     return pids
 
 
@@ -125,21 +160,40 @@ def test_setsid_children_do_not_survive_local_stop(
     assert _gone(pids), [p for p in pids if alive(p)]
 
 
-def test_a_function_cannot_change_what_another_runs(aws: Aws, make_function: Any) -> None:
+def test_a_function_cannot_change_what_another_runs(
+    aws: Aws, make_function: Any, sandbox_home: Path
+) -> None:
     victim = make_function("victim.handler", files=("victim.py",))
     assert invoke(aws, victim) == {"result": "original", "tampered_on_disk": False}
     attacker = make_function("app.tamper")
-    attack = invoke(aws, attacker, {"file": "victim.py"})
-    assert attack["written"], "the attacker found no code to rewrite"
+    # Another function's code is out of a handler's sight (bootstrap.seal).
+    assert invoke(aws, attacker, {"file": "victim.py"}) == {"written": [], "modes": []}
+    # What the same user can still do from outside: rewrite the unzipped tree.
+    attack = _tamper(sandbox_home / "runtime" / "code", "victim.py")
+    assert attack["written"], "no code to rewrite"
     assert attack["modes"] == ["0o444"] * len(attack["written"])  # unzipped read-only
     # Warm: the environment is retired, the code unzipped again from the function's zip.
     assert invoke(aws, victim) == {"result": "original", "tampered_on_disk": False}
-    invoke(aws, attacker, {"file": "victim.py"})
+    _tamper(sandbox_home / "runtime" / "code", "victim.py")
     # Cold (a new configuration): the tree is verified before a new environment uses it.
     aws("lambda").update_function_configuration(
         FunctionName=victim, Environment={"Variables": {"X": "1"}}
     )
     assert invoke(aws, victim) == {"result": "original", "tampered_on_disk": False}
+
+
+def _tamper(code_dir: Path, file: str) -> dict[str, list[str]]:
+    """Rewrite every unzipped copy of FILE, as the sandbox's user can from outside."""
+    import stat
+
+    written, modes = [], []
+    for path in code_dir.glob(f"*/{file}"):
+        modes.append(oct(stat.S_IMODE(path.stat().st_mode)))
+        path.parent.chmod(0o755)
+        path.chmod(0o644)
+        path.write_text(path.read_text().replace('"original"', '"pwned"'))
+        written.append(str(path))
+    return {"written": written, "modes": modes}
 
 
 def test_handlers_never_see_lambdactls_virtualenv(aws: Aws, make_function: Any) -> None:
@@ -217,3 +271,28 @@ def test_setsid_children_do_not_survive_the_server_being_sigkilled(
             if alive(pid):
                 os.kill(pid, signal.SIGKILL)
         control.stop()  # the state file of a dead server
+
+
+@pytest.mark.parametrize("change", ["update_function_code", "update_function_configuration",
+                                    "delete_function"])
+def test_what_a_handler_left_running_ends_with_its_deployment(
+    aws: Aws, make_function: Any, tmp_path: Path, change: str
+) -> None:
+    """Before, the old environment (and its sleepers) lived on until the function was next
+    invoked or the idle reaper came, 5 minutes later: after `destroy` or `up` of new code."""
+    name = make_function("app.escape")
+    marker = _marker()
+    payload = json.dumps({"pidfile": str(tmp_path / "pids"), "sleep": marker})
+    assert json.loads(aws("lambda").invoke(FunctionName=name, Payload=payload)["Payload"].read()) == "still here"
+    deadline = time.monotonic() + 5
+    while len(sleepers(marker)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert len(sleepers(marker)) == 2
+    lam = aws("lambda")
+    if change == "update_function_code":
+        lam.update_function_code(FunctionName=name, ZipFile=package("app.py", "victim.py"))
+    elif change == "update_function_configuration":
+        lam.update_function_configuration(FunctionName=name, MemorySize=256)
+    else:
+        lam.delete_function(FunctionName=name)
+    assert _gone_all(marker), sleepers(marker)

@@ -143,3 +143,21 @@ def test_headers_are_http_servers_and_the_date_is_made_once_a_second(
     monkeypatch.setattr(keepalive.time, "time", lambda: 1764790000.5)
     assert lean.date_time_string() == lean.date_time_string() == plain.date_time_string(1764790000)
     assert len(formatted) == 2   # one for both of lean's, one for plain's
+def test_a_connection_closed_before_its_request_line_leaves_no_traceback(
+    sandbox: control.SandboxInfo,
+) -> None:
+    """A port scan, or a client that gives up: before, each left an AttributeError
+    traceback ('command') in the sandbox's log."""
+    import time
+    from pathlib import Path
+
+    log = Path(sandbox.log_file)
+    before = log.read_text().count("Traceback")
+    for payload in (b"", b"GET / HTTP/1.1\r\nHost: x\r\n"):
+        with socket.create_connection(("127.0.0.1", sandbox.port)) as sock:
+            sock.sendall(payload)
+    conn = _conn(sandbox)
+    _refused(conn)   # served after them
+    conn.close()
+    time.sleep(0.2)
+    assert log.read_text().count("Traceback") == before

@@ -46,6 +46,21 @@ def test_response_over_6_mb_is_a_function_error(aws: Aws, make_function: Any) ->
     assert body["errorType"] == "Function.ResponseSizeTooLarge"
 
 
+@pytest.mark.parametrize(("size", "whole"), [(6 * MB, True), (6_291_556, True), (6_291_557, False)])
+def test_a_response_up_to_lambdas_limit_comes_back_whole(
+    aws: Aws, make_function: Any, size: int, whole: bool
+) -> None:
+    """moto refuses a response over 6,000,000 bytes (sys.getsizeof, its header included):
+    Lambda returns up to 6,291,556 (the figure its error message names)."""
+    name = make_function("app.big_response")
+    response = aws("lambda").invoke(FunctionName=name, Payload=json.dumps({"bytes": size - 2}))
+    body = response["Payload"].read()
+    if whole:
+        assert "FunctionError" not in response and len(body) == size, body[:200]
+    else:
+        assert json.loads(body)["errorType"] == "Function.ResponseSizeTooLarge"
+
+
 @pytest.mark.parametrize(("handler", "event", "error_type"), [
     ("app.big_error", {"bytes": 200_000}, "ValueError"), ("app.recurse", {}, "RecursionError"),
 ], ids=["200-KB-message", "recursion"])

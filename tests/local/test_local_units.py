@@ -339,6 +339,8 @@ def test_memory_samples_read_proc_without_file_objects(monkeypatch: pytest.Monke
 
     expected = proctree.status_kb(os.getpid(), "VmHWM")
     monkeypatch.setattr(builtins, "open", lambda *_, **__: (_ for _ in ()).throw(AssertionError))
-    rss, hwm, threads = proctree._memory_kb(os.getpid())
+    found = proctree._parse_kb(proctree._status(os.getpid()), (b"\nVmRSS:", b"\nVmHWM:", b"\nThreads:"))
+    assert found is not None
+    rss, hwm, threads = found
     assert rss > 0 and hwm >= expected and threads >= 1
     assert os.getpid() in proctree.children(os.getppid())

@@ -4,8 +4,10 @@ own environment, cwd and random state, a vendored boto3 and a function's locale.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import os
 import uuid
 import zipfile
 from collections.abc import Callable
@@ -13,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from lambdactl.local import control
-from lambdactl.local.proctree import Spawner
+from lambdactl.local.proctree import Spawner, children, descendants
 from lambdactl.local.zygote import Zygotes
 
 Aws = Callable[[str], Any]
@@ -32,6 +34,7 @@ def handler(event, context):
         os._exit(event["exit"])
     return {**AT_INIT, "pid": os.getpid(), "guard": os.getppid(), "guard_parent": guard_parent,
             "sid": os.getsid(0), "mine": os.environ.get("MINE"), "boto3": boto3.__file__,
+            "ns": os.readlink("/proc/self/ns/pid"),
             "vendored": getattr(boto3, "VENDORED", False)}
 """
 
@@ -64,16 +67,33 @@ def test_a_cold_start_is_a_fork_of_the_preloaded_interpreter(
     aws: Aws, role_arn: str, sandbox: control.SandboxInfo
 ) -> None:
     name = _function(aws, role_arn)
-    first, second = _cold(aws, name, "one"), _cold(aws, name, "two")
-    # boto3 was imported before the handler's module was: the zygote's fork.
-    assert first["preloaded"] and second["preloaded"]
-    for seen, mine in ((first, "one"), (second, "two")):
+    runtimes = []
+    for mine in ("one", "two"):
+        seen = _cold(aws, name, mine)
+        # boto3 was imported before the handler's module was: the zygote's fork.
+        assert seen["preloaded"]
         assert seen["mine"] == mine  # the environment it was forked for
-        assert seen["guard_parent"] == sandbox.pid  # the server's child, as a new process
-        assert seen["sid"] == seen["guard"]  # its own session, its guard the leader
+        # In its own PID namespace (bootstrap.seal): its guard's first child is its init.
+        assert (seen["pid"], seen["guard"], seen["guard_parent"], seen["sid"]) == (2, 1, 0, 0)
+        guard, runtime = _host_view(sandbox.pid, seen["ns"])
+        assert os.getsid(runtime) == guard  # its own session, its guard the leader
         assert Path(seen["cwd"]).parent.name == "code"  # its code tree, as LAMBDA_TASK_ROOT
-    assert first["pid"] != second["pid"]
-    assert first["random"] != second["random"]  # reseeded at each fork
+        runtimes.append((runtime, seen["random"]))
+    assert runtimes[0][0] != runtimes[1][0]
+    assert runtimes[0][1] != runtimes[1][1]  # reseeded at each fork
+
+
+def _host_view(server: int, ns: str) -> tuple[int, int]:
+    """(guard, runtime) of the environment whose PID namespace is NS, in our pids: the
+    guard is the server's own child (a new process's place), the runtime below it."""
+    for guard in children(server):
+        for pid in descendants(guard):
+            with contextlib.suppress(OSError):
+                status = Path(f"/proc/{pid}/status").read_text()
+                nspid = next(line for line in status.splitlines() if line.startswith("NSpid:"))
+                if os.readlink(f"/proc/{pid}/ns/pid") == ns and nspid.split()[-1] == "2":
+                    return guard, pid
+    raise AssertionError(f"no environment of {ns} below the server {server}")
 
 
 def test_a_runtime_forked_from_the_zygote_exits_with_its_status(aws: Aws, role_arn: str) -> None:

@@ -45,6 +45,8 @@ def start(app: App, port: int, role_delay: float | None, no_iam: bool, cpu_share
     with app.term.status("starting the local sandbox…"):
         info, started = control.start(port=port, role_delay=role_delay, iam=not no_iam,
                                       cpu_share=cpu_share)
+    if not started:
+        _refuse_other_settings(info, no_iam, role_delay, cpu_share)
     if cpu_share and not info.cpu_share:
         app.term.warn(f"CPU share cannot follow memory on this machine; {info.log_file} says why")
     _show(app, info, "started" if started else "already running", time.monotonic() - t0 if started else None)
@@ -141,6 +143,25 @@ def status(app: App) -> None:
     _show(app, info, "running", None, contents=inventory.contents(info))
 
 
+def _refuse_other_settings(info: SandboxInfo, no_iam: bool, role_delay: float | None,
+                           cpu_share: bool) -> None:
+    """`local start --no-iam` (or another --role-delay) while a sandbox runs without it: it
+    said "already running" and IAM stayed enforced. A running sandbox keeps its settings."""
+    from lambdactl.local.control import SandboxError
+
+    asked = [flag for flag, differs in (
+        ("--no-iam", no_iam and info.iam),
+        ("--cpu-share", cpu_share and not info.cpu_share),
+        (f"--role-delay {role_delay:g}" if role_delay is not None else "",
+         role_delay is not None and role_delay != info.role_delay),
+    ) if differs]
+    if asked:
+        raise SandboxError(
+            f"the sandbox at {info.endpoint} is already running without {' '.join(asked)}; "
+            "it keeps the settings it started with",
+            f"`lambdactl local stop` (what it holds is lost), then `lambdactl local start {' '.join(asked)}`")
+
+
 def _show(app: App, info: SandboxInfo, state: str, seconds: float | None, contents: dict | None = None) -> None:
     data = info.public()
     if app.term.json:
@@ -152,7 +173,8 @@ def _show(app: App, info: SandboxInfo, state: str, seconds: float | None, conten
         app.term.print_json(doc)
         return
     took = f" in {seconds:.2f} s" if seconds is not None else ""
-    app.term.write(f"sandbox: {state}{took} at {data['endpoint']} (pid {data['pid']}, log {data['log_file']})")
+    iam = "" if info.iam else "; IAM not enforced (--no-iam)"
+    app.term.write(f"sandbox: {state}{took} at {data['endpoint']} (pid {data['pid']}, log {data['log_file']}){iam}")
     from lambdactl.local.inventory import label
 
     for kind, entries in (contents or {}).items():

@@ -13,6 +13,14 @@ guard, sets sys.path to the function's own list (task root, layers, the runtime
 client and boto3) and runs awslambdaric; or, for a custom runtime, execs the
 function's bootstrap. The handler's code never runs in the guard.
 
+With ``"private"`` (the server's environments) the guard first gives the tree new
+PID and mount namespaces, as a microVM would (``seal``): the handler sees only its
+own processes in ``/proc`` (no other process's environment), and an empty directory
+where the user's home and the sandbox's home (its state file with the sandbox's own
+credentials, other functions' code) were, with only its own paths (code, layers,
+runtime libraries, its Python) bound back. Where the kernel allows no namespaces it
+runs as before.
+
 With ``"zygote": true`` it is instead a zygote (``zygote.py``): it imports what
 every environment of its interpreter needs (boto3, awslambdaric's parts that read
 no environment), then, per request, forks a guard as the server's own child
@@ -29,7 +37,13 @@ import sys
 
 PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
+PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 24, 38
 CLONE_PARENT = 0x8000
+CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID = 0x20000, 0x10000000, 0x20000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT = 1, 2, 4, 8, 32
+MS_BIND, MS_REC, MS_PRIVATE = 4096, 16384, 1 << 18
+MOUNT_FLAGS = {b"nosuid": MS_NOSUID, b"nodev": MS_NODEV, b"noexec": MS_NOEXEC, b"noatime": 1024,
+               b"nodiratime": 2048, b"relatime": 1 << 21, b"strictatime": 1 << 24}
 SYS_CLONE = {"x86_64": 56, "aarch64": 220}  # the clone syscall's number per CPU
 
 
@@ -54,9 +68,13 @@ def main(config: dict) -> None:
                 procs.write(str(guard))
         except OSError:
             pass  # it runs without one
+    report = None
+    if config.get("private") and _unshare_pid():
+        report = _first_process(config["private"])
+        guard = os.getpid()  # 1: the new namespace's init
     runtime = os.fork()
     if runtime:
-        watch(runtime)
+        watch(runtime, report)
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # the runtime dies with its guard
     if os.getppid() != guard:
         os._exit(70)
@@ -68,9 +86,11 @@ def main(config: dict) -> None:
     runpy.run_module("awslambdaric", run_name="__main__", alter_sys=True)
 
 
-def watch(runtime: int) -> None:
+def watch(runtime: int, report: "int | None" = None, told: "int | None" = None) -> None:
     """The guard: reap orphans until the runtime ends (or the server dies), then end the
-    tree and exit as the runtime did."""
+    tree and exit as the runtime did. A namespace's init (REPORT: a pipe to the guard)
+    cannot die of a signal it sends itself: it writes the status there and exits, and
+    its end ends every process of the namespace; the guard reads it (TOLD)."""
     def server_died(*_: object) -> None:
         kill_descendants()
         os._exit(137)
@@ -81,11 +101,101 @@ def watch(runtime: int) -> None:
         pid, status = os.wait()  # orphans of the handler are reaped here too
         if pid == runtime:
             break
+    if report is not None:
+        os.write(report, str(status).encode())
+        os._exit(0)
     kill_descendants()
+    if told is not None:
+        status = int(os.read(told, 32) or status)
     if os.WIFSIGNALED(status):
         signal.signal(os.WTERMSIG(status), signal.SIG_DFL)
         os.kill(os.getpid(), os.WTERMSIG(status))
     os._exit(os.waitstatus_to_exitcode(status))
+
+
+def _unshare_pid() -> bool:
+    """A new PID namespace for the guard's next child, with a user namespace (the same
+    uid and gid inside) where the user may not make one without."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(CLONE_NEWPID) == 0:
+        return True
+    uid, gid = os.getuid(), os.getgid()
+    if libc.unshare(CLONE_NEWUSER | CLONE_NEWPID) != 0:
+        return False
+    for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"),
+                       ("gid_map", f"{gid} {gid} 1")):
+        with open(f"/proc/self/{name}", "w") as f:
+            f.write(text)
+    return True
+
+
+def _first_process(private: dict) -> int:
+    """Fork the namespace's first process (its init); the guard waits for it and never
+    returns. Returns in the init: the pipe on which it reports the runtime's status."""
+    told, report = os.pipe()
+    init = os.fork()
+    if init:
+        os.close(report)
+        watch(init, told=told)
+    os.close(told)
+    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # dies with the guard, and the namespace with it
+    seal(private)
+    drop_capabilities()  # else the handler (root, or its user namespace's) could unmount them
+    return report
+
+
+def seal(private: dict) -> None:
+    """This process's own mounts: /proc of its PID namespace, and an empty tmpfs over each
+    directory of PRIVATE["hide"], with the directories of PRIVATE["keep"] under it (and
+    this Python's own) bound back."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(CLONE_NEWNS) != 0 or libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None):
+        return  # no mounts of ours, or they would reach the host's
+    libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None)
+    keep = {os.path.realpath(p) for p in [sys.prefix, sys.base_prefix, *private["keep"]]
+            if os.path.isdir(p)}
+    for hidden in private["hide"]:
+        kept = [path for path in sorted(keep) if path.startswith(hidden + "/")]
+        kept = [path for path in kept if not any(path.startswith(k + "/") for k in kept)]
+        fds = [os.open(path, os.O_PATH) for path in kept]
+        if not libc.mount(b"tmpfs", hidden.encode(), b"tmpfs", MS_NOSUID | MS_NODEV,
+                          b"mode=755,size=16k"):
+            for path, fd in zip(kept, fds):
+                os.makedirs(path, exist_ok=True)
+                libc.mount(f"/proc/self/fd/{fd}".encode(), path.encode(), None, MS_BIND | MS_REC, None)
+        for fd in fds:
+            os.close(fd)
+    read_only_but_tmp(libc)
+
+
+def read_only_but_tmp(libc: ctypes.CDLL) -> None:
+    """Lambda's file system: every mount read-only (a root handler wrote /etc, /usr, the
+    runtime's libraries) but /tmp, bound onto itself first to be a mount of its own;
+    /proc, /dev and /sys as they were."""
+    import re
+
+    tmp = os.path.realpath("/tmp").encode()
+    libc.mount(tmp, tmp, None, MS_BIND | MS_REC, None)
+    with open("/proc/self/mountinfo", "rb") as f:
+        mounts = [line.split() for line in f]
+    for fields in mounts:
+        point = re.sub(rb"\\([0-7]{3})", lambda m: bytes([int(m[1], 8)]), fields[4])  # "\040": " "
+        if point == tmp or point.split(b"/")[1] in (b"proc", b"dev", b"sys"):
+            continue
+        flags = sum(MOUNT_FLAGS.get(option, 0) for option in fields[5].split(b","))  # kept: locked
+        libc.mount(None, point, None, MS_REMOUNT | MS_BIND | MS_RDONLY | flags, None)
+
+
+def drop_capabilities() -> None:
+    """No capability for this process and what it starts (root's included), and none to
+    gain from a setuid program: a handler cannot unmount what ``seal`` mounted, nor mount
+    anything over it, as a Lambda handler (not root) cannot."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    for cap in range(64):
+        libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)  # EINVAL past the kernel's last: ignored
+    header = (ctypes.c_uint32 * 2)(0x20080522, 0)   # _LINUX_CAPABILITY_VERSION_3, this process
+    libc.capset(header, (ctypes.c_uint32 * 6)())    # effective, permitted, inheritable: none
 
 
 def _children(pid: int) -> list[int]:

@@ -57,6 +57,8 @@ class SandboxInfo:
     secret_access_key: str = field(default="", repr=False)
     session_token: str = field(default="", repr=False)
     cpu_share: str = ""  # how CPU follows memory (local/cpushare.py); "" where it cannot
+    iam: bool = True  # handlers act as their role (else --no-iam: full access)
+    role_delay: float | None = None  # --role-delay: new roles unassumable for that long
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2)
@@ -75,17 +77,10 @@ class SandboxInfo:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SandboxInfo:
-        return cls(
-            pid=int(data["pid"]),
-            port=int(data["port"]),
-            endpoint=str(data["endpoint"]),
-            started_at=float(data["started_at"]),
-            log_file=str(data["log_file"]),
-            access_key_id=str(data.get("access_key_id", "")),
-            secret_access_key=str(data.get("secret_access_key", "")),
-            session_token=str(data.get("session_token", "")),
-            cpu_share=str(data.get("cpu_share", "")),
-        )
+        optional = {name: data[name] for name in ("access_key_id", "secret_access_key",
+                    "session_token", "cpu_share", "iam", "role_delay") if name in data}
+        return cls(pid=int(data["pid"]), port=int(data["port"]), endpoint=str(data["endpoint"]),
+                   started_at=float(data["started_at"]), log_file=str(data["log_file"]), **optional)
 
 
 class SandboxError(LambdactlError):

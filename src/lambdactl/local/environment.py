@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from lambdactl.local import proctree
+from lambdactl.local import peers, proctree
 from lambdactl.local.cpushare import CpuCgroups, EnvCgroup
 from lambdactl.local.cwlogs import LogSink, stream_name
 from lambdactl.local.invocation import (
@@ -50,6 +50,7 @@ class Launch:
     python: str = sys.executable
     cpu: CpuCgroups | None = None  # CPU share by memory (cpushare.py); None: unlimited
     zygotes: Zygotes | None = None  # preloaded interpreters to fork (zygote.py); None: exec
+    private: tuple[str, ...] = ()  # directories handlers must not see (bootstrap.seal); (): no namespaces
 
 
 class Environment:
@@ -113,6 +114,9 @@ class Environment:
             config["exec"] = bootstrap_candidates(task_root, self.opt_root)
         elif self._launch.libs is not None:  # else in-process tests: the host's sys.path
             config["path"] = self._sys_path(task_root)
+        if self._launch.private:
+            keep = [*self._sys_path(task_root), *([str(self.opt_root)] if self.opt_root else [])]
+            config["private"] = {"hide": list(self._launch.private), "keep": keep}
         return config
 
     def _child_env(self, task_root: Path) -> dict[str, str]:
@@ -185,6 +189,9 @@ class Environment:
         self._log([line])
 
     # -- RuntimeHost (called from the Runtime API server's threads) -----------
+    def accepts(self, client_port: int) -> bool:
+        return peers.admit(lambda: getattr(self, "proc", None), self.api.port, client_port, self.spec.name)
+
     def next_invocation(self) -> Delivery | None:
         if self.init_duration_ms is None:
             self.init_duration_ms = (time.monotonic() - self._started) * 1000

@@ -133,7 +133,8 @@ class KeepAlive(BaseHTTPRequestHandler):
         finally:
             if self._stream is not None:
                 self.rfile = self._stream
-        framed = self.command == "HEAD" or self._length is None \
+        # No "command" when the client closed before its request line (a port scan).
+        framed = getattr(self, "command", None) == "HEAD" or self._length is None \
             or self._written() - self._body_at == self._length
         if not (self._keep and framed):
             self.close_connection = True

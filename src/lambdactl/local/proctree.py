@@ -101,7 +101,8 @@ def tree_rss_kb(pid: int) -> int:
 
 def below_guard_kb(guard: int) -> tuple[int, int]:
     """(resident memory of everything below GUARD, the largest VmHWM among its children):
-    an environment's memory without its guard (bootstrap.py), which is not the function's.
+    an environment's memory without its guard (bootstrap.py), which is not the function's,
+    nor is the init of the environment's PID namespace between them (bootstrap.seal).
     Sampled after every invocation: one read of each process's status, bytes parsed."""
     below = peak = 0
     seen: set[int] = set()
@@ -111,7 +112,11 @@ def below_guard_kb(guard: int) -> tuple[int, int]:
         if pid in seen:
             continue
         seen.add(pid)
-        rss, hwm, threads = _memory_kb(pid)
+        status = _status(pid)
+        rss, hwm, threads = _parse_kb(status, (b"\nVmRSS:", b"\nVmHWM:", b"\nThreads:")) or (0, 0, 0)
+        if direct and _namespace_init(status):
+            todo += [(child, True) for child in children(pid, threads)]
+            continue
         # A forked child shares its parent's pages until it writes them: its own are its
         # private ones (Lambda's cgroup counts a page once; a sum of RSS counted a
         # 30 MB runtime's six workers as 210 MB, an OOM Lambda would not have).
@@ -121,6 +126,15 @@ def below_guard_kb(guard: int) -> tuple[int, int]:
     return below, peak
 
 
+def _namespace_init(status: bytes | None) -> bool:
+    """Is this the first process of a PID namespace below ours ("NSpid: <ours> 1")?"""
+    at = status.find(b"\nNSpid:") if status else -1
+    if status is None or at < 0:
+        return False
+    ids = status[at + 7:status.index(b"\n", at + 1)].split()
+    return len(ids) > 1 and ids[-1] == b"1"
+
+
 def _private_kb(pid: int, rss: int) -> int:
     """PID's private memory in kB (smaps_rollup's Private_Clean + Private_Dirty); RSS
     where the kernel has no smaps_rollup (before 4.14)."""
@@ -128,17 +142,25 @@ def _private_kb(pid: int, rss: int) -> int:
     return rss if found is None else sum(found)
 
 
-def _memory_kb(pid: int) -> tuple[int, int, int]:
-    """(VmRSS, VmHWM) of PID in kB, and its number of threads; zeros if gone."""
-    found = _fields_kb(f"/proc/{pid}/status", (b"\nVmRSS:", b"\nVmHWM:", b"\nThreads:"))
-    return (found[0], found[1], found[2]) if found else (0, 0, 0)
+def _status(pid: int) -> bytes | None:
+    """/proc/<pid>/status's bytes; None if gone."""
+    try:
+        return read_proc(f"/proc/{pid}/status")
+    except OSError:
+        return None
 
 
 def _fields_kb(path: str, names: tuple[bytes, ...]) -> list[int] | None:
     """The "Name:   N kB" values of NAMES in the /proc file PATH (0 if absent); None if unreadable."""
     try:
-        text = read_proc(path)
+        return _parse_kb(read_proc(path), names)
     except OSError:
+        return None
+
+
+def _parse_kb(text: bytes | None, names: tuple[bytes, ...]) -> list[int] | None:
+    """The values of NAMES ("Name:   N kB" or "Name:   N") in TEXT (0 if absent); None if no TEXT."""
+    if text is None:
         return None
     values = []
     for name in names:

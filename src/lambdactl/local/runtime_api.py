@@ -56,6 +56,10 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     host: RuntimeHost
 
+    def verify_request(self, request: object, client_address: tuple[str, int]) -> bool:
+        accepts = getattr(self.host, "accepts", None)  # only the environment's processes (peers.py)
+        return accepts is None or bool(accepts(client_address[1]))
+
     def handle_error(self, request: object, client_address: object) -> None:
         exc = sys.exc_info()[1]
         if isinstance(exc, (ConnectionError, TimeoutError)):

@@ -98,13 +98,14 @@ def preload_backends() -> None:
 
 def _install(args: Any, endpoint: str, work_dir: Path, creds: Any) -> Any:
     """moto's backends, the local Lambda runtime in moto's place, IAM enforcement."""
-    from lambdactl.local import codeupdate, codeupload, speedups, urls
+    from lambdactl.local import codeupdate, codeupload, retire, speedups, urls
     from lambdactl.local.patch import install
 
     preload_backends()
     speedups.install()
     codeupdate.install()
     codeupload.install()
+    retire.install()   # a deleted or updated function's environments end at once
     urls.install(endpoint)
     # Descendants that escape an environment's tree become ours, to be swept.
     subreaper = set_subreaper()
@@ -114,7 +115,20 @@ def _install(args: Any, endpoint: str, work_dir: Path, creds: Any) -> Any:
         from lambdactl.local import enforce
 
         enforce.install(creds.access_key_id)
+    runtime.launch = replace(runtime.launch, private=private_dirs(work_dir.parent))
     return runtime
+
+
+def private_dirs(home: Path) -> tuple[str, ...]:
+    """What no handler may see (bootstrap.seal hides them): the user's home (~/.aws, tokens)
+    and the sandbox's (its state file holds the sandbox's own credentials)."""
+    import pwd
+
+    dirs: list[str] = []
+    for path in sorted({os.path.realpath(pwd.getpwuid(os.getuid()).pw_dir), os.path.realpath(home)}):
+        if path != "/" and os.path.isdir(path) and not any(path.startswith(d + "/") for d in dirs):
+            dirs.append(path)
+    return tuple(dirs)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -156,15 +170,13 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     info = SandboxInfo(
-        pid=os.getpid(),
-        port=port,
-        endpoint=endpoint,
-        started_at=time.time(),
+        pid=os.getpid(), port=port, endpoint=endpoint, started_at=time.time(),
         log_file=str(home / "sandbox.log"),
         access_key_id=creds.access_key_id,
         secret_access_key=creds.secret_access_key,
         session_token=creds.session_token,
         cpu_share=runtime.launch.cpu.describe if runtime.launch.cpu else "",
+        iam=not args.no_iam, role_delay=args.role_delay,
     )
     write_state(args.state_file, info)
     log.info("sandbox listening on %s (moto %s, pid %d)", endpoint, moto.__version__, info.pid)

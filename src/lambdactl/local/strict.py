@@ -86,6 +86,17 @@ def install_features() -> None:
     for name, make in async_configs.RESPONSES.items():   # moto ignores Qualifier (local/async_configs.py)
         _wrap(LambdaResponse, name, make)
     _wrap(LambdaBackend, "delete_alias", _alias_forgets_async)
+    import moto.awslambda.models as lambda_models
+
+    lambda_models.iso_8601_datetime_with_nanoseconds = lambda_timestamp  # moto: its creation time
+
+
+def lambda_timestamp() -> str:
+    """LastModified as Lambda writes it ("2026-12-03T21:00:28.343+0000"); moto wrote
+    "2026-12-03T21:00:28.343247000Z", which `strptime(..., "%Y-%m-%dT%H:%M:%S.%f%z")` refuses."""
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+0000"
 
 
 def _alias_forgets_async(original: Callable[..., Any]) -> Callable[..., Any]:
@@ -157,9 +168,7 @@ def _updated(code: bool) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
                 return original(self, spec)
             if code and spec.get("Architectures"):
                 self.architectures = spec["Architectures"]  # moto's setter validates it
-            from moto.core.utils import iso_8601_datetime_with_nanoseconds
-
-            self.last_modified = iso_8601_datetime_with_nanoseconds()
+            self.last_modified = lambda_timestamp()
             self._lambdactl_revision = _new_revision()
             if not code:
                 from lambdactl.local.dead_letter import remember

@@ -85,16 +85,18 @@ def child_hog(event, context):
 
 
 def escape(event, context):
-    """Children that try to outlive the environment: setsid, and setsid after a double fork."""
+    """Children that try to outlive the environment: setsid, and setsid after a double fork
+    (``sleep <event["sleep"]>`` and ``sleep <event["sleep"]>1``, for the test to find them)."""
     import subprocess
 
-    direct = subprocess.Popen(["sleep", "300"], start_new_session=True).pid
+    seconds = event.get("sleep", "300")
+    direct = subprocess.Popen(["sleep", seconds], start_new_session=True).pid
     read, write = os.pipe()
     if os.fork() == 0:  # the intermediate: setsid, fork the sleeper, exit at once
         os.setsid()
         pid = os.fork()
         if pid == 0:
-            os.execvp("sleep", ["sleep", "301"])
+            os.execvp("sleep", ["sleep", seconds + "1"])
         os.write(write, str(pid).encode())
         os._exit(0)
     orphan = int(os.read(read, 32))
