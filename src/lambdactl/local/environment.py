@@ -120,14 +120,9 @@ class Environment:
         return config
 
     def _child_env(self, task_root: Path) -> dict[str, str]:
-        return lambda_environment(
-            self.spec,
-            task_root=task_root,
-            api_address=self.api.address,
-            stream=self.stream,
-            sys_path=self._sys_path(task_root),
-            sandbox_env=self._launch.sandbox_env,
-        )
+        return lambda_environment(self.spec, task_root=task_root, api_address=self.api.address,
+                                  stream=self.stream, sys_path=self._sys_path(task_root),
+                                  sandbox_env=self._launch.sandbox_env)
 
     def _layer_paths(self) -> list[str]:
         """Where Lambda's Python looks in /opt, after /var/task."""
