@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from lambdactl import b64
+from lambdactl.local.direct import _scope_service
 
 LARGE = 1 << 16   # bytes of body: below it moto's own path costs little
 _ROUTES = (   # each code-upload operation's method and path, and where its body holds ZipFile
@@ -68,8 +69,6 @@ def zipfile_content(zipfile_content: str | bytes) -> Content:
 
 def _where(environ: dict[str, Any]) -> tuple[str, ...] | None:
     """The ZipFile's place in the body of a large, plain code upload; None for anything else."""
-    from lambdactl.local.direct import _scope_service
-
     if int(environ.get("CONTENT_LENGTH") or 0) <= LARGE:
         return None
     if environ.get("HTTP_CONTENT_ENCODING") or _scope_service(environ) != "lambda":

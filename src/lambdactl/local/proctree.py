@@ -142,20 +142,21 @@ def _private_kb(pid: int, rss: int) -> int:
     return rss if found is None else sum(found)
 
 
-def _status(pid: int) -> bytes | None:
-    """/proc/<pid>/status's bytes; None if gone."""
+def _read(path: str) -> bytes | None:
+    """The /proc file PATH's bytes; None if unreadable (its process gone)."""
     try:
-        return read_proc(f"/proc/{pid}/status")
+        return read_proc(path)
     except OSError:
         return None
+
+
+def _status(pid: int) -> bytes | None:
+    return _read(f"/proc/{pid}/status")
 
 
 def _fields_kb(path: str, names: tuple[bytes, ...]) -> list[int] | None:
     """The "Name:   N kB" values of NAMES in the /proc file PATH (0 if absent); None if unreadable."""
-    try:
-        return _parse_kb(read_proc(path), names)
-    except OSError:
-        return None
+    return _parse_kb(_read(path), names)
 
 
 def _parse_kb(text: bytes | None, names: tuple[bytes, ...]) -> list[int] | None:
