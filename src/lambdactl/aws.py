@@ -105,6 +105,10 @@ class Aws:
         import botocore.exceptions
         import botocore.session
 
+        if lambdactl.ONE_SHOT:
+            from lambdactl import botoquick, modelcache
+
+            botoquick.install(modelcache.directory() / f"event-names-{botocore.__version__}")
         if self.target.is_local:
             # The sandbox: its own credentials (state file), no profile or ~/.aws lookups.
             from lambdactl.local.control import credentials
