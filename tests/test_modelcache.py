@@ -152,3 +152,34 @@ def test_clients_are_built_from_the_copies(home: Path) -> None:
     assert set(modelcache.directory().iterdir()) == copies   # nothing parsed afresh
     assert again.meta.service_model.operation_names == first.meta.service_model.operation_names
     assert again.meta.endpoint_url == first.meta.endpoint_url
+
+
+def test_endpoints_json_is_kept_packed_and_read_a_service_at_a_time(home: Path) -> None:
+    """endpoints.json's copy keeps each service's entry marshalled on its own (~8 ms
+    to unmarshal whole, for the few services a command asks about): the same data,
+    the same endpoints resolved, under a name older lambdactls do not read."""
+    import botocore
+    import botocore.regions
+
+    path = os.path.join(os.path.dirname(botocore.__file__), "data", "endpoints.json")
+    plain = json.loads(Path(path).read_text())
+    assert modelcache.load(path, open) == plain
+    written()
+    (copy,) = modelcache.directory().iterdir()
+    services = modelcache.load(path, open)["partitions"][0]["services"]
+    assert isinstance(services, modelcache.Services)
+    assert all(type(v) is bytes for v in dict.values(services))   # nothing unmarshalled yet
+    assert services.get("lambda") == plain["partitions"][0]["services"]["lambda"]
+    assert type(dict.__getitem__(services, "lambda")) is dict and type(dict.__getitem__(services, "iam")) is bytes
+    assert services.get("no-such-service", "none") == "none" and "s3" in services
+    data = modelcache.load(path, open)
+    resolver, reference = botocore.regions.EndpointResolver(data), botocore.regions.EndpointResolver(plain)
+    for service, region in (("lambda", "us-east-1"), ("iam", "us-west-2"), ("s3", "cn-north-1"), ("sts", None)):
+        assert resolver.construct_endpoint(service, region) == reference.construct_endpoint(service, region)
+    assert resolver.get_available_endpoints("lambda") == reference.get_available_endpoints("lambda")
+    assert data == plain and dict(data["partitions"][1]["services"].items()) == plain["partitions"][1]["services"]
+    import copy as copying
+
+    assert copying.deepcopy(data) == plain and type(copying.deepcopy(services)) is dict
+    key = f"{path}\0{os.stat(path).st_size}\0{os.stat(path).st_mtime_ns}"   # the unpacked copy's name
+    assert copy.name != __import__("hashlib").sha256(key.encode()).hexdigest()[:40]
