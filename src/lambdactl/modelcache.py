@@ -73,7 +73,7 @@ def load(full_path: str, open_method: Callable[..., Any]) -> Any:
     return data
 
 
-class Services(dict):  # type: ignore[type-arg]
+class Services(dict):
     """A partition's services (endpoints.json), each entry unmarshalled when first read."""
 
     def __getitem__(self, name: Any) -> Any:
@@ -103,7 +103,7 @@ class Services(dict):  # type: ignore[type-arg]
     def __eq__(self, other: object) -> bool:
         return dict.__eq__(self._all(), other)
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None
 
     def __repr__(self) -> str:
         return dict.__repr__(self._all())
