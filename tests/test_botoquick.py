@@ -122,3 +122,23 @@ print(json.dumps(answers))
 
 def test_a_handler_without_kwargs_is_still_refused_each_time() -> None:
     assert run(QUICK, REFUSED) == run(PLAIN, REFUSED) == ["Event handler <function no_kwargs"] * 2
+
+
+def test_kwargs_are_read_off_a_functions_code_as_inspect_reads_them() -> None:
+    import inspect
+    import types
+
+    import botocore.handlers
+
+    from lambdactl.botoquick import _varkw
+
+    def plain(**kwargs: Any) -> None: ...
+    def mixed(x: int, *args: Any, y: int = 1, **extra: Any) -> None: ...
+    def keyword_only(x: int, *, y: int) -> None: ...
+    def positional(x: int, *args: Any) -> None: ...
+
+    functions = [plain, mixed, keyword_only, positional] + [
+        f for f in vars(botocore.handlers).values() if isinstance(f, types.FunctionType)]
+    assert len(functions) > 50
+    for f in functions:
+        assert _varkw(f.__code__) == inspect.getfullargspec(f).varkw, f
