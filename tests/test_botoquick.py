@@ -142,3 +142,31 @@ def test_kwargs_are_read_off_a_functions_code_as_inspect_reads_them() -> None:
     assert len(functions) > 50
     for f in functions:
         assert _varkw(f.__code__) == inspect.getfullargspec(f).varkw, f
+
+
+ERRORS = """
+import botocore.model
+made = [0]
+shape_init = botocore.model.Shape.__init__
+def counted(self, *args, **kwargs):
+    made[0] += 1
+    shape_init(self, *args, **kwargs)
+botocore.model.Shape.__init__ = counted
+names = {}
+for service in ("iam", "lambda", "s3", "logs", "sts"):
+    client = session.create_client(service, region_name="us-east-1")
+    model = client.meta.service_model
+    made[0] = 0
+    names[service] = [(s.name, s.error_code, s.metadata) for s in model.error_shapes]
+    names[service + " made"] = made[0]
+    names[service + " from_code"] = client.exceptions.from_code("NoSuchEntity").__name__
+print(json.dumps(names, default=str))
+"""
+
+
+def test_a_services_error_shapes_are_botocores() -> None:
+    quick, plain = run(QUICK, ERRORS), run(PLAIN, ERRORS)
+    assert {k: v for k, v in quick.items() if "made" not in k} == {k: v for k, v in plain.items() if "made" not in k}
+    assert any(name == "NoSuchEntityException" for name, _, _ in quick["iam"])
+    assert quick["iam from_code"] == "NoSuchEntityException"
+    assert plain["iam made"] > 300 and quick["iam made"] == len(quick["iam"]) < 60   # Shapes of the errors only

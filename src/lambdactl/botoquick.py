@@ -19,7 +19,8 @@ Same clients, same answers, ~40% less CPU to build them:
 - whether a handler takes **kwargs is read off a plain function's code (what inspect
   reads: ~120 handlers a Session registers), else asked of inspect once per callable;
 - a client method's docstring makes its OperationModel when it is read (help()), and
-  the search for an endpoint-discovery operation reads the model's dicts.
+  the search for an endpoint-discovery operation reads the model's dicts, as does the
+  list of a service's error shapes (made on a client's first error answer).
 """
 
 from __future__ import annotations
@@ -83,6 +84,15 @@ def install(names_file: Path | None = None) -> None:
         return None
 
     model.ServiceModel.endpoint_discovery_operation = utils.CachedProperty(endpoint_discovery_operation)
+
+    def error_shapes(self: Any) -> list[Any]:
+        # botocore's makes a Shape of every shape in the model (~700 for IAM) to keep
+        # those marked as exceptions, on a client's first error answer: the same
+        # list, the Shapes made of the marked ones only (metadata is the shape's dict)
+        shapes = self._service_description.get("shapes", {})
+        return [self.shape_for(name) for name in self.shape_names if shapes[name].get("exception", False)]
+
+    model.ServiceModel.error_shapes = utils.CachedProperty(error_shapes)
     if names_file is not None:
         _load_names(names_file)
 
