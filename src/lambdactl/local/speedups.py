@@ -49,7 +49,7 @@ def install() -> None:
     # moto 5.2: call_action turns the action's name into its method's, a character at a
     # time (~36 Python calls for "Invoke": ~2.5% of a warm invoke's request thread). A
     # pure function of the name, and the names are the services' actions: kept.
-    moto.core.responses.camelcase_to_underscores = functools.lru_cache(maxsize=1024)(  # type: ignore[assignment]
+    moto.core.responses.camelcase_to_underscores = functools.lru_cache(maxsize=1024)(
         moto.core.responses.camelcase_to_underscores)
     _known_accounts()
 
