@@ -70,9 +70,16 @@ def _ms(seconds: list[float]) -> dict[str, float]:
 
 def _server_cpu_s(pid: int) -> float:
     """utime + stime + cutime + cstime of PID (its reaped children included)."""
+    own, reaped = _server_cpu_split_s(pid)
+    return own + reaped
+
+
+def _server_cpu_split_s(pid: int) -> tuple[float, float]:
+    """utime + stime of PID, and cutime + cstime (its reaped children: retired environments)."""
     with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+        fields = [int(v) for v in f.read().rsplit(")", 1)[1].split()[11:15]]
+    tick = os.sysconf("SC_CLK_TCK")
+    return (fields[0] + fields[1]) / tick, (fields[2] + fields[3]) / tick
 
 
 def _private_mb(pid: int) -> float:
@@ -85,37 +92,62 @@ def _private_mb(pid: int) -> float:
     return round(kb / 1024, 1)
 
 
-def _sched_ns(pid: int) -> dict[str, int]:
-    """CPU time in ns of each thread of PID and of every process below it (the zygotes,
-    the guards, the runtimes), from schedstat: exact where clock ticks are 10 ms."""
+def task_dirs(pid: int) -> list[tuple[str, str]]:
+    """("server" or "environment", /proc/<process>/task/<thread>) of each thread of PID and
+    of every process below it (the zygotes, the guards, the runtimes)."""
     from lambdactl.local.proctree import descendants
 
-    found: dict[str, int] = {}
+    found = []
     for proc in [pid, *descendants(pid)]:
         try:
             tasks = os.listdir(f"/proc/{proc}/task")
         except OSError:
             continue
-        for task in tasks:
-            try:
-                with open(f"/proc/{proc}/task/{task}/schedstat") as f:
-                    found[f"{'server' if proc == pid else 'environment'} {proc}/{task}"] = int(f.read().split()[0])
-            except (OSError, ValueError, IndexError):
-                pass
+        found += [("server" if proc == pid else "environment", f"/proc/{proc}/task/{task}") for task in tasks]
     return found
+
+
+def _sched_ns(pid: int) -> dict[str, int]:
+    """CPU time in ns of each thread of PID and of every process below it, from schedstat:
+    exact where clock ticks are 10 ms."""
+    found: dict[str, int] = {}
+    for owner, task in task_dirs(pid):
+        try:
+            with open(f"{task}/schedstat") as f:
+                found[f"{owner} {task}"] = int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            pass
+    return found
+
+
+def bench_function(info: Any, warm: int = 0) -> Any:
+    """The benchmark's role and function "bench" on the sandbox INFO, invoked WARM times;
+    its Lambda client."""
+    from lambdactl.iam import TRUST_POLICY
+    from lambdactl.local import control
+
+    lam, iam = control.client(info, "lambda"), control.client(info, "iam")
+    role = iam.create_role(RoleName="bench", AssumeRolePolicyDocument=json.dumps(TRUST_POLICY))
+    lam.create_function(FunctionName="bench", Runtime="python3.11", Role=role["Role"]["Arn"],
+                        Handler="app.handler", Code={"ZipFile": _zip()})
+    for _ in range(warm):
+        lam.invoke(FunctionName="bench", Payload=b"{}")["Payload"].read()
+    return lam
 
 
 def _cpu(pid: int, invokes: int, run: Any) -> dict[str, float]:
     """CPU per invoke: the server's (with its reaped children: retired environments), this
     client's; and from schedstat (threads and processes alive before and after only, so
     for warm invokes) the server's threads and the live environments' processes."""
-    server, client, before = _server_cpu_s(pid), time.process_time(), _sched_ns(pid)
+    (own, reaped), client, before = _server_cpu_split_s(pid), time.process_time(), _sched_ns(pid)
     run()
     after = _sched_ns(pid)
+    own_after, reaped_after = _server_cpu_split_s(pid)
     sched = {"server": 0, "environment": 0}
     for key in before.keys() & after.keys():
         sched[key.split()[0]] += after[key] - before[key]
-    return {"server_ms": round((_server_cpu_s(pid) - server) * 1000 / invokes, 1),
+    return {"server_ms": round((own_after + reaped_after - own - reaped) * 1000 / invokes, 1),
+            "of_it_reaped_ms": round((reaped_after - reaped) * 1000 / invokes, 1),
             "client_ms": round((time.process_time() - client) * 1000 / invokes, 1),
             "server_threads_ms": round(sched["server"] / 1e6 / invokes, 3),
             "environment_ms": round(sched["environment"] / 1e6 / invokes, 3)}
@@ -147,7 +179,6 @@ def _is_zygote(pid: int) -> bool:
 
 
 def measure(runs: int) -> dict[str, Any]:
-    from lambdactl.iam import TRUST_POLICY
     from lambdactl.local import control
     from lambdactl.local.proctree import below_guard_kb, descendants, rss_kb
     from lambdactl.local.proctree import children as proc_children
@@ -157,16 +188,8 @@ def measure(runs: int) -> dict[str, Any]:
     results: dict[str, Any] = {"start_s": round(time.monotonic() - started, 3)}
     results["server_rss_at_start_mb"] = round(rss_kb(info.pid) / 1024, 1)
     try:
-        lam, iam = control.client(info, "lambda"), control.client(info, "iam")
+        lam = bench_function(info)
         s3, logs = control.client(info, "s3"), control.client(info, "logs")
-        role = iam.create_role(RoleName="bench", AssumeRolePolicyDocument=json.dumps(TRUST_POLICY))
-        lam.create_function(
-            FunctionName="bench",
-            Runtime="python3.11",
-            Role=role["Role"]["Arn"],
-            Handler="app.handler",
-            Code={"ZipFile": _zip()},
-        )
 
         def timed_invoke() -> float:
             t0 = time.perf_counter()

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import glob
-import json
 import os
 import subprocess
 import sys
@@ -42,7 +41,6 @@ def _totals(out: str) -> dict[str, int]:
 
 
 def measure(n: int, out: str) -> dict[str, float]:
-    from lambdactl.iam import TRUST_POLICY
     from lambdactl.local import control
 
     real = sys.executable
@@ -60,12 +58,7 @@ def measure(n: int, out: str) -> dict[str, float]:
     finally:
         sys.executable = real
     try:
-        lam, iam = control.client(info, "lambda"), control.client(info, "iam")
-        role = iam.create_role(RoleName="bench", AssumeRolePolicyDocument=json.dumps(TRUST_POLICY))
-        lam.create_function(FunctionName="bench", Runtime="python3.11", Role=role["Role"]["Arn"],
-                            Handler="app.handler", Code={"ZipFile": B._zip()})
-        for _ in range(20):
-            lam.invoke(FunctionName="bench", Payload=b"{}")["Payload"].read()
+        lam = B.bench_function(info, warm=20)
         _run(info.pid, "-z")
         _run(info.pid, "-i", "on")
         for _ in range(n):

@@ -237,6 +237,8 @@ def test_speedups_patch_what_moto_calls_per_request(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(moto.core.responses, "method_names_from_class",
                         moto.core.responses.method_names_from_class)
     monkeypatch.setattr(moto.core.responses, "parse_qsl", moto.core.responses.parse_qsl)
+    monkeypatch.setattr(moto.core.responses, "camelcase_to_underscores",
+                        moto.core.responses.camelcase_to_underscores)
     base = moto.core.responses.BaseResponse
     monkeypatch.setattr(base, "_enrich_response", base.__dict__["_enrich_response"])
     from moto.core.base_backend import BackendDict
@@ -317,7 +319,7 @@ def _undo_speedups_after(monkeypatch: pytest.MonkeyPatch) -> None:
     import moto.core.responses
 
     monkeypatch.setattr(moto.backends, "list_of_moto_modules", moto.backends.list_of_moto_modules)
-    for name in ("method_names_from_class", "parse_qsl"):
+    for name in ("method_names_from_class", "parse_qsl", "camelcase_to_underscores"):
         monkeypatch.setattr(moto.core.responses, name, getattr(moto.core.responses, name))
     base = moto.core.responses.BaseResponse
     monkeypatch.setattr(base, "_enrich_response", base.__dict__["_enrich_response"])
@@ -378,3 +380,26 @@ def test_last_modified_is_written_as_lambda_writes_it(aws: Any, make_function: A
     for stamp in stamps:
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000", stamp), stamp
         datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%f%z")
+
+
+def test_speedups_turn_an_actions_name_into_its_method_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto's call_action turns the action's name into its method's name with
+    camelcase_to_underscores, a character at a time, on every request: speedups.py keeps
+    its answers (the same ones)."""
+    import moto.core.responses
+    from moto.core import utils
+
+    from lambdactl.local import speedups
+
+    assert "camelcase_to_underscores(self._get_action())" in inspect.getsource(
+        moto.core.responses.BaseResponse.call_action)
+    calls: list[str] = []
+    original = utils.camelcase_to_underscores
+    _undo_speedups_after(monkeypatch)
+    monkeypatch.setattr(moto.core.responses, "camelcase_to_underscores",
+                        lambda name: calls.append(name) or original(name))
+    speedups.install()
+    names = ["Invoke", "GetFunction", "PutLogEvents", "ListTagsForResource", "theNewAttribute", ""]
+    assert [moto.core.responses.camelcase_to_underscores(n) for n in names * 3] == \
+        [original(n) for n in names] * 3
+    assert calls == names   # each worked out once

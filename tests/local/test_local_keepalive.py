@@ -161,3 +161,53 @@ def test_a_connection_closed_before_its_request_line_leaves_no_traceback(
     conn.close()
     time.sleep(0.2)
     assert log.read_text().count("Traceback") == before
+
+
+def test_werkzeugs_drain_polls_only_connections_it_may_find_data_on(monkeypatch: Any) -> None:
+    """After each response werkzeug polls the connection (an epoll made, select 10 ms)
+    and discards what comes, the rest of an unread body. A kept request's body was read
+    in full: the poll only waited for the next request (or 10 ms) and is skipped; a
+    request it cannot keep (HTTP/1.0, an unread large body) is drained as before."""
+    import selectors
+    import threading
+
+    from werkzeug.serving import WSGIRequestHandler, make_server
+
+    from lambdactl.local import keepalive
+
+    polls: list[float | None] = []
+    real = selectors.DefaultSelector
+
+    class Counting(real):  # type: ignore[misc, valid-type]
+        def select(self, timeout: float | None = None) -> Any:
+            polls.append(timeout)
+            return super().select(timeout)
+
+    monkeypatch.setattr(selectors, "DefaultSelector", Counting)
+    from werkzeug import serving
+
+    monkeypatch.setattr(serving, "selectors", serving.selectors)   # put back after the test
+    keepalive.install()
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "2")])
+        return [b"ok"]
+
+    handler = type("Handler", (keepalive.KeepAlive, WSGIRequestHandler), {})
+    server = make_server("127.0.0.1", 0, app, True, request_handler=handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", server.server_port, timeout=10)
+        for _ in range(3):
+            conn.request("POST", "/", b'{"a": 1}', {"Content-Type": "application/json"})
+            assert conn.getresponse().read() == b"ok"
+        conn.close()
+        assert polls == []
+        with socket.create_connection(("127.0.0.1", server.server_port), timeout=10) as sock:
+            sock.sendall(b"GET / HTTP/1.0\r\nHost: x\r\n\r\n")
+            while sock.recv(65536):
+                pass
+        assert polls and polls[0] == 0.01   # werkzeug's own drain
+    finally:
+        server.shutdown()
+        server.server_close()

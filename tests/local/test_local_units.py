@@ -344,3 +344,61 @@ def test_memory_samples_read_proc_without_file_objects(monkeypatch: pytest.Monke
     rss, hwm, threads = found
     assert rss > 0 and hwm >= expected and threads >= 1
     assert os.getpid() in proctree.children(os.getppid())
+
+
+def test_a_proc_file_read_short_of_half_a_page_is_read_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """read_proc stops at a read shorter than 2048 bytes (a seq_file's last): the read
+    that would return b"" is not made. A longer file is read to its end, as before."""
+    from lambdactl.local import proctree
+
+    reads: list[int] = []
+    real = os.read
+    monkeypatch.setattr(os, "read", lambda fd, n: reads.append(fd) or real(fd, n))
+    status = proctree.read_proc(f"/proc/{os.getpid()}/status")
+    assert len(reads) == 1 and status.startswith(b"Name:") and status.endswith(b"\n")
+    reads.clear()
+    maps = proctree.read_proc(f"/proc/{os.getpid()}/maps")   # python's: several pages
+    with open(f"/proc/{os.getpid()}/maps", "rb") as f:
+        expected = f.read()
+    assert len(maps) > 4096 and len(reads) >= 2 and maps.count(b"\n") == expected.count(b"\n")
+
+
+def test_memory_below_a_guard_reads_its_namespace_inits_status_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With an environment's INITS kept between samples, the init of its PID namespace
+    (not the function's memory) has its status read at the first sample only: the same
+    numbers; a guard whose children changed has them read again."""
+    import shutil
+
+    from lambdactl.local import proctree
+
+    script = "import os, time\nif os.fork() == 0:\n    time.sleep(20)\nos.wait()\n"
+    guard = None
+    for flags in (["-p", "-f"], ["-U", "-r", "-p", "-f"]):   # as root, or in a user namespace
+        if shutil.which("unshare") is None:
+            break
+        guard = subprocess.Popen(["unshare", *flags, sys.executable, "-c", script])
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and len(proctree.descendants(guard.pid)) < 2:
+            time.sleep(0.02)
+        if len(proctree.descendants(guard.pid)) == 2:
+            break
+        guard.kill()
+        guard.wait()
+        guard = None
+    if guard is None:
+        pytest.skip("no PID namespace can be made here")
+    try:
+        init, runtime = proctree.descendants(guard.pid)
+        inits: dict[int, int] = {}
+        first = proctree.below_guard_kb(guard.pid, inits)
+        assert inits == {init: 1}
+        statuses: list[int] = []
+        real = proctree._status
+        monkeypatch.setattr(proctree, "_status", lambda pid: statuses.append(pid) or real(pid))
+        assert proctree.below_guard_kb(guard.pid, inits) == first == proctree.below_guard_kb(guard.pid)
+        assert statuses == [runtime, init, runtime]   # the kept sample's, then the one without
+        stale = {init + 100000: 1}
+        assert proctree.below_guard_kb(guard.pid, stale) == first and stale == {init: 1}
+    finally:
+        proctree.kill_tree(guard.pid)
+        guard.wait()

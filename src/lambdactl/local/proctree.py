@@ -55,15 +55,21 @@ def children(pid: int, threads: int = 0) -> list[int]:
 
 def read_proc(path: str) -> bytes:
     """A /proc file's bytes with os.open/os.read: open()'s file objects cost ~10 us more
-    per read (a warm invoke's memory sample reads three files)."""
+    per read (a warm invoke's memory sample reads three files). One read when it comes
+    back short of a page's half: these files are the kernel's seq_files, whose read stops
+    short only at their end or with a (nearly) full page, so the read that would return
+    b"" is not made (five system calls of a warm invoke's memory sample)."""
     fd = os.open(path, os.O_RDONLY)
     try:
-        chunks = []
-        while chunk := os.read(fd, 1 << 16):
+        chunks = [os.read(fd, 1 << 16)]
+        while len(chunks[-1]) >= _SHORT and (chunk := os.read(fd, 1 << 16)):
             chunks.append(chunk)
         return b"".join(chunks)
     finally:
         os.close(fd)
+
+
+_SHORT = 2048   # half the smallest page: a seq_file read shorter than this is its last
 
 
 def descendants(pid: int) -> list[int]:
@@ -99,22 +105,33 @@ def tree_rss_kb(pid: int) -> int:
     return rss_kb(pid) + sum(rss_kb(child) for child in descendants(pid))
 
 
-def below_guard_kb(guard: int) -> tuple[int, int]:
+def below_guard_kb(guard: int, inits: dict[int, int] | None = None) -> tuple[int, int]:
     """(resident memory of everything below GUARD, the largest VmHWM among its children):
     an environment's memory without its guard (bootstrap.py), which is not the function's,
     nor is the init of the environment's PID namespace between them (bootstrap.seal).
-    Sampled after every invocation: one read of each process's status, bytes parsed."""
+    Sampled after every invocation: one read of each process's status, bytes parsed.
+    INITS (one environment's, kept between its samples): the namespace inits found below
+    GUARD, with their thread counts; that one is an init does not change while it lives
+    (and its pid is not another's while the guard, its parent, has not reaped it), so
+    its status is read once (~10 us of the kernel's per warm invoke)."""
     below = peak = 0
     seen: set[int] = set()
+    inits = {} if inits is None else inits
     todo = [(pid, True) for pid in children(guard, threads=1)]   # bootstrap.py: one thread
+    if len(todo) != len(inits) or any(pid not in inits for pid, _ in todo):
+        inits.clear()   # not the guard's children the last sample found: read them again
     while todo:
         pid, direct = todo.pop()
         if pid in seen:
             continue
         seen.add(pid)
+        if direct and pid in inits:
+            todo += [(child, True) for child in children(pid, inits[pid])]
+            continue
         status = _status(pid)
         rss, hwm, threads = _parse_kb(status, (b"\nVmRSS:", b"\nVmHWM:", b"\nThreads:")) or (0, 0, 0)
         if direct and _namespace_init(status):
+            inits[pid] = threads
             todo += [(child, True) for child in children(pid, threads)]
             continue
         # A forked child shares its parent's pages until it writes them: its own are its

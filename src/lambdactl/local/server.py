@@ -63,6 +63,7 @@ def serve(port: int, creds: Any, tick: Any = None) -> None:
     from lambdactl.local.enforce import session_credentials
     from lambdactl.local.httpparse import LeanEnviron, LeanParse, QuietLog
     from lambdactl.local.keepalive import KeepAlive
+    from lambdactl.local.keepalive import install as keep_drains
     from lambdactl.local.urls import Router
 
     routes = {REGIONS_PATH: used_regions}
@@ -72,6 +73,7 @@ def serve(port: int, creds: Any, tick: Any = None) -> None:
     guard = Guard(CodeUpload(DirectInvoke(moto)), creds, routes, session_credentials)
     # Function URLs (local/urls.py) and the schedule clock (local/scheduler.py).
     app = Router(guard, lambda environ: verify(environ, creds, session_credentials), tick)
+    keep_drains()   # werkzeug's drain after each response skips kept connections
     # Bound here, in the caller's thread: a port taken meanwhile is an OSError, not a hang.
     handler = type("RequestHandler", (KeepAlive, LeanParse, QuietLog, LeanEnviron,
                                        MotoRequestHandler), {})
