@@ -1,0 +1,95 @@
+"""lambdactl.toml edited after `up`, as a user does: plan says what will happen, up
+converges in one run, status tells the truth. Against moto (in process)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.test_provision import BUCKET, HELLO, client, run
+
+LISTER = "lambdactl-demo-list-buckets"
+TRIGGER = '\n[[functions.hello.triggers]]\ntype = "s3"\nbucket = "lambdactl-demo-uploads"\nevents = ["s3:ObjectCreated:*"]\n'
+
+
+def entries() -> list[str]:
+    config = client("s3").get_bucket_notification_configuration(Bucket=BUCKET)
+    return [e["Id"] for e in config.get("LambdaFunctionConfigurations", [])]
+
+
+def statements(fn: str) -> list[str]:
+    try:
+        return [s["Sid"] for s in json.loads(client("lambda").get_policy(FunctionName=fn)["Policy"])["Statement"]]
+    except client("lambda").exceptions.ResourceNotFoundException:
+        return []
+
+
+def edit(project: Path, old: str, new: str) -> None:
+    toml = project / "lambdactl.toml"
+    text = toml.read_text()
+    assert old in text
+    toml.write_text(text.replace(old, new))
+
+
+def without_bucket_placeholder(project: Path) -> None:
+    """hello's policy names ${bucket}, which only a function with a trigger has."""
+    policy = project / "policies" / "hello.json"
+    policy.write_text(policy.read_text().replace("${bucket}", BUCKET))
+
+
+def test_a_trigger_removed_takes_its_entry_and_permission_out(aws: None, project: Path) -> None:
+    """plan said "no changes", status "in sync", and every upload still invoked hello."""
+    run("up")
+    without_bucket_placeholder(project)
+    edit(project, TRIGGER, "\n")
+    plan = run("plan").stdout
+    assert f"- hello: delete notification s3://{BUCKET}: lambdactl-{HELLO}-0: no longer a trigger" in plan
+    assert "and the permission lambdactl-s3-lambdactl-demo-uploads" in plan
+    assert "no longer a trigger" in run("status", code=1).stdout
+    run("up")
+    assert entries() == [] and statements(HELLO) == []
+    assert "no changes" in run("plan").stderr
+    run("status")
+
+
+def test_a_permission_left_without_its_entry_goes_too(aws: None, project: Path) -> None:
+    run("up")
+    without_bucket_placeholder(project)
+    edit(project, TRIGGER, "\n")
+    s3 = client("s3")
+    s3.put_bucket_notification_configuration(Bucket=BUCKET, NotificationConfiguration={})   # by hand
+    assert "- hello: delete permission lambdactl-s3-lambdactl-demo-uploads" in run("plan").stdout
+    run("up")
+    assert statements(HELLO) == []
+    assert "no changes" in run("plan").stderr
+
+
+def test_a_trigger_moved_to_another_function_moves_in_one_up(aws: None, project: Path) -> None:
+    """The new entry overlaps the old one until it is gone: up refused on every run."""
+    run("up")
+    without_bucket_placeholder(project)
+    edit(project, TRIGGER, "\n")
+    (project / "lambdactl.toml").write_text((project / "lambdactl.toml").read_text()
+                                            + TRIGGER.replace("functions.hello", "functions.list-buckets"))
+    plan = run("plan").stdout
+    assert f"+ list-buckets: create permission lambdactl-s3-{BUCKET}" in plan
+    assert f"- hello: delete notification s3://{BUCKET}" in plan
+    run("up")
+    assert entries() == [f"lambdactl-{LISTER}-0"]
+    assert statements(HELLO) == [] and statements(LISTER) == [f"lambdactl-s3-{BUCKET}"]
+    assert "no changes" in run("plan").stderr
+    run("status")
+
+
+def test_a_function_renamed_with_its_trigger_says_how_and_up_prune_does_it(aws: None, project: Path) -> None:
+    """Its old name's entry overlaps the new one: up refused, and so did up --prune
+    (which pruned only after deploying)."""
+    run("up")
+    edit(project, "functions.hello", "functions.hi")
+    r = run("up", code=1)
+    assert "lambdactl-demo-hello is this project's, no longer in lambdactl.toml (renamed?): `lambdactl up --prune`" \
+        in r.stderr
+    run("up", "--prune")
+    assert entries() == ["lambdactl-lambdactl-demo-hi-0"]
+    assert HELLO not in [f["FunctionName"] for f in client("lambda").list_functions()["Functions"]]
+    assert "no changes" in run("plan").stderr
