@@ -93,3 +93,27 @@ def test_a_function_renamed_with_its_trigger_says_how_and_up_prune_does_it(aws: 
     assert entries() == ["lambdactl-lambdactl-demo-hi-0"]
     assert HELLO not in [f["FunctionName"] for f in client("lambda").list_functions()["Functions"]]
     assert "no changes" in run("plan").stderr
+
+
+def test_a_renamed_project_says_its_old_name_is_still_up_and_destroy_project_removes_it(
+        aws: None, project: Path) -> None:
+    """[project] name changed after up: the old project's resources were silent
+    leftovers once the new name was up, and `destroy --project OLD` refused here."""
+    run("up")
+    edit(project, 'name = "lambdactl-demo"', 'name = "renamed"')
+    r = run("up", code=1)   # the bucket is named in lambdactl.toml: the old project's entry holds it
+    assert "another lambdactl project's: a [project] name changed after up? `lambdactl destroy --project" in r.stderr
+    edit(project, "lambdactl-demo-uploads", "renamed-uploads")
+    r = run("up")
+    said = "project 'lambdactl-demo', deployed from this directory too (under that [project] name), still has"
+    assert said in r.stderr and "`lambdactl destroy --project lambdactl-demo` removes them" in r.stderr
+    assert said in run("plan").stderr and said in run("status").stderr   # not only the first time
+    names = sorted(f["FunctionName"] for f in client("lambda").list_functions()["Functions"])
+    assert names == [HELLO, LISTER, "renamed-hello", "renamed-list-buckets"]
+    run("destroy", "--yes", "--project", "lambdactl-demo")
+    names = sorted(f["FunctionName"] for f in client("lambda").list_functions()["Functions"])
+    assert names == ["renamed-hello", "renamed-list-buckets"]
+    assert BUCKET not in [b["Name"] for b in client("s3").list_buckets()["Buckets"]]
+    r = run("plan")
+    assert "no changes" in r.stderr and "still has" not in r.stderr
+    run("destroy", "--yes", "--project", "nothing-here", code=2)   # a name the journal does not know

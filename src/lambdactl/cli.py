@@ -118,6 +118,9 @@ class App:
                 self.term.warn(f"{exc.message}: removing project {name} as the journal in {root} knows it")
             return config.names_only(root, name, places[0] if len(places) == 1 else None)
         if self.project_name and self.project_name != project.name:
+            places = state.places(project.root / ".lambdactl" / "state.json", self.project_name)
+            if places:   # the project's old name (renamed in lambdactl.toml): the journal here knows it
+                return config.names_only(project.root, self.project_name, places[0] if len(places) == 1 else None)
             raise ConfigError(f"{project.path.name} is project {project.name!r}, not {self.project_name!r}",
                               "drop --project, or run from that project's directory")
         return project

@@ -120,7 +120,10 @@ def merge(
                     f"{f.get('Id', '?')!r} -> {target} (same events and prefix/suffix); S3 rejects overlapping rules",
                     f"{orphan} is this project's, no longer in lambdactl.toml (renamed?): `lambdactl up --prune` "
                     "removes it and its trigger first" if orphan else
-                    "give the trigger a disjoint prefix or suffix in lambdactl.toml",
+                    "give the trigger a disjoint prefix or suffix in lambdactl.toml"
+                    + (" (that one is another lambdactl project's: a [project] name changed after up? "
+                       "`lambdactl destroy --project OLD-NAME` removes it)" if str(f.get("Id")).startswith("lambdactl-")
+                       else ""),
                 )
     return merged
 
