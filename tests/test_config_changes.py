@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import boto3
+
 from tests.test_provision import BUCKET, HELLO, client, run
 
 LISTER = "lambdactl-demo-list-buckets"
@@ -117,3 +119,22 @@ def test_a_renamed_project_says_its_old_name_is_still_up_and_destroy_project_rem
     r = run("plan")
     assert "no changes" in r.stderr and "still has" not in r.stderr
     run("destroy", "--yes", "--project", "nothing-here", code=2)   # a name the journal does not know
+
+
+def test_a_region_changed_in_lambdactl_toml_says_where_the_project_is_still_up(aws: None, project: Path) -> None:
+    """The functions of the old region were silent leftovers: plan and status said nothing."""
+    from tests.test_ownership import drop_hello
+
+    drop_hello(project)   # hello's bucket would stay in us-east-1 (refused: tested in test_ownership)
+    run("up")
+    edit(project, 'region = "us-east-1"', 'region = "us-west-2"')
+    run("up")
+    said = ("lambdactl-demo is also deployed in region us-east-1 of account 123456789012, the journal says; "
+            "if it moved from there, `lambdactl --region us-east-1 destroy` removes it there")
+    assert said in run("plan").stderr and said in run("status").stderr
+    assert json.loads(run("-o", "json", "plan").stdout)["changes"] == 0   # stdout: the JSON alone
+    run("--region", "us-east-1", "destroy", "--yes")
+    assert client("lambda").list_functions()["Functions"] == []
+    assert "also deployed" not in run("plan").stderr
+    assert [f["FunctionName"] for f in boto3.client("lambda", region_name="us-west-2").list_functions()["Functions"]] \
+        == [LISTER]

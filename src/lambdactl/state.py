@@ -112,6 +112,11 @@ class Journal:
 
     def elsewhere(self) -> list[str]:
         """Other targets ("region us-west-2 of account 1234…") this project has entries for."""
+        return [f"region {region} of account {account}" + ("" if where == "aws" else f" at {where}")
+                for account, region, where in self.other_targets()]
+
+    def other_targets(self) -> list[tuple[str, str, str]]:
+        """(account, region, "aws" | "local" | endpoint) of the other targets this project has entries for."""
         with self._lock:
             targets = self._read_all()["targets"]
         out = []
@@ -119,7 +124,7 @@ class Journal:
             target, _, project = key.partition("#")
             if project == self.project and target != self.target_key and section.get("resources"):
                 account, region, where = (target.split("/", 2) + ["", ""])[:3]
-                out.append(f"region {region} of account {account}" + ("" if where == "aws" else f" at {where}"))
+                out.append((account, region, where))
         return sorted(out)
 
     # -- resources ----------------------------------------------------------

@@ -40,6 +40,7 @@ def command(app: App, fn: str | None) -> None:
     project = project_drift(ctx, observed[""], journal, reset_at)
     docs = [describe(ctx, r.fn, observed[r.fn.key], r.package, journal, reset_at) for r in results]
     orphans = _teardown.orphan_lines(_teardown.planned(app, orphans=True)[2])
+    _teardown.elsewhere(app)
     if app.term.json:
         app.term.print_json({"functions": docs, "project": project, "orphans": orphans})
     else:
