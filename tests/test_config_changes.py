@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import boto3
+import pytest
 
 from tests.test_provision import BUCKET, HELLO, client, run
 
@@ -138,3 +139,17 @@ def test_a_region_changed_in_lambdactl_toml_says_where_the_project_is_still_up(a
     assert "also deployed" not in run("plan").stderr
     assert [f["FunctionName"] for f in boto3.client("lambda", region_name="us-west-2").list_functions()["Functions"]] \
         == [LISTER]
+
+
+def test_commands_run_from_a_subdirectory_of_the_project_find_its_lambdactl_toml(
+        aws: None, project: Path, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """From functions/hello/ every command said "no config file at functions/hello/lambdactl.toml"."""
+    monkeypatch.chdir(project / "functions" / "hello")
+    run("up")
+    assert (project / ".lambdactl" / "state.json").is_file()   # the project's journal, not one in the subdirectory
+    assert not (project / "functions" / "hello" / ".lambdactl").exists()
+    run("status")
+    run("destroy", "--yes")
+    assert client("lambda").list_functions()["Functions"] == []
+    monkeypatch.chdir(tmp_path_factory.mktemp("elsewhere"))
+    assert "no config file at" in run("status", code=2).stderr

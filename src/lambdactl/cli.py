@@ -95,8 +95,6 @@ class App:
     def _names_only(self) -> Project:
         """destroy's project: from lambdactl.toml if it parses at all, else from the
         journal in this directory (or --project)."""
-        from pathlib import Path
-
         from lambdactl import config, state
 
         if self.project_name and not config.PROJECT_NAME.fullmatch(self.project_name):
@@ -105,7 +103,7 @@ class App:
         try:
             project = config.load(self.config_path, lenient=True)
         except ConfigError as exc:
-            root = Path(self.config_path).resolve().parent if self.config_path else Path.cwd()
+            root = config.locate(self.config_path).resolve().parent
             known = state.projects(root / ".lambdactl" / "state.json")
             name = self.project_name or (known[0] if len(known) == 1 else None)
             if name is None:
