@@ -153,3 +153,30 @@ def test_commands_run_from_a_subdirectory_of_the_project_find_its_lambdactl_toml
     assert client("lambda").list_functions()["Functions"] == []
     monkeypatch.chdir(tmp_path_factory.mktemp("elsewhere"))
     assert "no config file at" in run("status", code=2).stderr
+
+
+def test_the_json_of_up_plan_status_and_destroy_is_stdout_alone_with_the_keys_the_readme_gives(
+        aws: None, project: Path) -> None:
+    """Even with a warning on stderr (an orphan); keys as the README's table says."""
+    import re
+
+    from tests.conftest import REPO
+
+    readme = (REPO / "README.md").read_text()
+    table = readme[readme.index("### `--output json` of `up`"):readme.index("### `lambdactl rollback")]
+    documented = {}
+    for row in re.findall(r"^\| (`[^|]*`) \| (.*) \|$", table, re.M):
+        keys = set(re.findall(r"`(\w+)`", row[1]))
+        for cmd in re.findall(r"`([a-z -]+)`", row[0]):
+            documented[cmd] = keys
+    run("up")
+    from tests.test_ownership import drop_hello
+
+    drop_hello(project)   # an orphan: a warning on stderr
+    for cmd, optional in [("up", {"project", "pruned"}), ("plan", set()), ("status", set()),
+                          ("destroy --dry-run", set()), ("plan --destroy", set()), ("destroy", set())]:
+        args = [*cmd.split(), "--yes"] if cmd == "destroy" else cmd.split()
+        r = run("-o", "json", *args, code=1 if cmd == "status" else 0)
+        doc = json.loads(r.stdout)   # stdout alone is the document
+        assert set(doc) <= documented[cmd] and documented[cmd] - set(doc) <= optional, cmd
+    assert set(json.loads(run("-o", "json", "up", "--prune").stdout)) == {"functions", "api_calls", "pruned"}
