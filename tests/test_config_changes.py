@@ -180,3 +180,15 @@ def test_the_json_of_up_plan_status_and_destroy_is_stdout_alone_with_the_keys_th
         doc = json.loads(r.stdout)   # stdout alone is the document
         assert set(doc) <= documented[cmd] and documented[cmd] - set(doc) <= optional, cmd
     assert set(json.loads(run("-o", "json", "up", "--prune").stdout)) == {"functions", "api_calls", "pruned"}
+
+
+def test_our_notification_entry_removed_outside_lambdactl_is_said_so_by_status(aws: None) -> None:
+    """status said only "create notification s3://…", as for one never made."""
+    run("up")
+    client("s3").put_bucket_notification_configuration(Bucket=BUCKET, NotificationConfiguration={})
+    r = run("status", code=1)
+    assert (f"  create notification s3://{BUCKET}: lambdactl-{HELLO}-0 (lambdactl created it; it was deleted "
+            "outside lambdactl)") in r.stdout
+    run("up")
+    assert entries() == [f"lambdactl-{HELLO}-0"]
+    run("status")
