@@ -170,3 +170,20 @@ def test_a_bad_bucket_name_has_no_knock_on_placeholder_error(project: Path) -> N
     assert str(info.value).splitlines() == [
         "lambdactl.toml: functions.hello.triggers[0].bucket: 'Uploads_Bucket' is not a valid S3 bucket name "
         "(3-63 lowercase letters, digits, '.', '-')"]
+
+
+@pytest.mark.parametrize("name", ["xn--app", "sthree-app", "my-app-with-a-name-of-forty-characters-x"])
+def test_a_project_name_whose_derived_bucket_name_is_refused_is_one_line_naming_the_fix(project: Path, name: str) -> None:
+    """[buckets.uploads] named after the project: the bucket's refusal came with two
+    knock-on lines on the trigger naming it ("unknown reference ...; known: none
+    (declare [buckets.NAME])", though it is declared), and no way out."""
+    toml = project / "lambdactl.toml"
+    text = toml.read_text().replace('name = "lambdactl-demo"', f'name = "{name}"')
+    toml.write_text(text.replace('bucket = "lambdactl-demo-uploads"', 'bucket = "${buckets.uploads-of-this-application}"')
+                    + "\n[buckets.uploads-of-this-application]\n")
+    with pytest.raises(ConfigError) as info:
+        config.load(toml)
+    [line] = str(info.value).splitlines()
+    assert line.startswith(f"lambdactl.toml: buckets.uploads-of-this-application.name: '{name}-uploads-of-this-application' is not a valid")
+    assert line.endswith("(made of [project] name and the key 'uploads-of-this-application'): name the bucket with "
+                         'name = "..." in [buckets.uploads-of-this-application]')

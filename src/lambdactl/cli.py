@@ -95,8 +95,6 @@ class App:
     def _names_only(self) -> Project:
         """destroy's project: from lambdactl.toml if it parses at all, else from the
         journal in this directory (or --project)."""
-        from pathlib import Path
-
         from lambdactl import config, state
 
         if self.project_name and not config.PROJECT_NAME.fullmatch(self.project_name):
@@ -105,7 +103,7 @@ class App:
         try:
             project = config.load(self.config_path, lenient=True)
         except ConfigError as exc:
-            root = Path(self.config_path).resolve().parent if self.config_path else Path.cwd()
+            root = config.locate(self.config_path).resolve().parent
             known = state.projects(root / ".lambdactl" / "state.json")
             name = self.project_name or (known[0] if len(known) == 1 else None)
             if name is None:
@@ -118,6 +116,9 @@ class App:
                 self.term.warn(f"{exc.message}: removing project {name} as the journal in {root} knows it")
             return config.names_only(root, name, places[0] if len(places) == 1 else None)
         if self.project_name and self.project_name != project.name:
+            places = state.places(project.root / ".lambdactl" / "state.json", self.project_name)
+            if places:   # the project's old name (renamed in lambdactl.toml): the journal here knows it
+                return config.names_only(project.root, self.project_name, places[0] if len(places) == 1 else None)
             raise ConfigError(f"{project.path.name} is project {project.name!r}, not {self.project_name!r}",
                               "drop --project, or run from that project's directory")
         return project

@@ -61,8 +61,19 @@ def names_only(root: Path, name: str, place: tuple[str, str] | None = None) -> P
                    target="local" if where == "local" else None)
 
 
+def locate(path: str | Path | None) -> Path:
+    """PATH, else the lambdactl.toml of this directory or the nearest one above it (a
+    command run from functions/hello/ is the project's, as git finds its repository);
+    none: this directory's, to name in the error."""
+    if path:
+        return Path(path)
+    here = Path.cwd()
+    return next((d / DEFAULT_CONFIG for d in (here, *here.parents) if (d / DEFAULT_CONFIG).is_file()),
+                here / DEFAULT_CONFIG)
+
+
 def find_config(path: str | Path | None) -> Path:
-    cfg = Path(path) if path else Path.cwd() / DEFAULT_CONFIG
+    cfg = locate(path)
     if not cfg.is_file():
         raise ConfigError(
             f"no config file at {cfg}" + (": it is a directory" if cfg.is_dir() else ""),

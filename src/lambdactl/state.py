@@ -75,15 +75,23 @@ class Journal:
             self.warn(f"{self.path} is not a journal lambdactl can read ({why}): moved aside to {aside.name}; "
                       "lambdactl finds what it made by name and tags")
 
-    def other_projects(self) -> list[str]:
-        """Projects with entries for this target when this one has none: a copied
-        project directory brought the original's journal along. Those are ignored."""
+    def other_projects(self) -> tuple[list[str], dict[str, int]]:
+        """Other projects with entries for this target -> (those of a copied project
+        directory, which brought the original's journal along: said while this project
+        has none; those deployed from this very directory under another [project] name,
+        with their count of entries: a renamed project's, still deployed). Both ignored."""
         with self._lock:
             targets = self._read_all()["targets"]
-        if targets.get(self.key, {}).get("resources"):
-            return []
-        prefix = f"{self.target_key}#"
-        return sorted(k[len(prefix):] for k, v in targets.items() if k.startswith(prefix) and v.get("resources"))
+        prefix, here = f"{self.target_key}#", self._root()
+        others = {k[len(prefix):]: v for k, v in targets.items()
+                  if k.startswith(prefix) and k != self.key and v.get("resources")}
+        renamed = {name: len(v["resources"]) for name, v in others.items() if v.get("root") == here}
+        copied = [] if targets.get(self.key, {}).get("resources") else sorted(set(others) - set(renamed))
+        return copied, dict(sorted(renamed.items()))
+
+    def _root(self) -> str:
+        """The project directory this journal is in (.lambdactl/state.json's)."""
+        return str(self.path.parent.parent.absolute())
 
     def _write_all(self, data: dict[str, Any]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -104,6 +112,11 @@ class Journal:
 
     def elsewhere(self) -> list[str]:
         """Other targets ("region us-west-2 of account 1234…") this project has entries for."""
+        return [f"region {region} of account {account}" + ("" if where == "aws" else f" at {where}")
+                for account, region, where in self.other_targets()]
+
+    def other_targets(self) -> list[tuple[str, str, str]]:
+        """(account, region, "aws" | "local" | endpoint) of the other targets this project has entries for."""
         with self._lock:
             targets = self._read_all()["targets"]
         out = []
@@ -111,7 +124,7 @@ class Journal:
             target, _, project = key.partition("#")
             if project == self.project and target != self.target_key and section.get("resources"):
                 account, region, where = (target.split("/", 2) + ["", ""])[:3]
-                out.append(f"region {region} of account {account}" + ("" if where == "aws" else f" at {where}"))
+                out.append((account, region, where))
         return sorted(out)
 
     # -- resources ----------------------------------------------------------
@@ -127,7 +140,7 @@ class Journal:
             data = self._read_all()
             target = data["targets"].setdefault(self.key, {"resources": {}})
             account, region, _ = (self.target_key.split("/", 2) + ["", ""])[:3]
-            target.update(project=self.project, account=account, region=region)
+            target.update(project=self.project, account=account, region=region, root=self._root())
             entry = target["resources"].setdefault(f"{kind}:{name}", {})
             entry.update(attrs, kind=kind, name=name, status=status, updated=time.time(),
                          project=self.project, account=account, region=region)

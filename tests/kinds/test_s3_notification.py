@@ -40,3 +40,43 @@ def test_an_overlapping_foreign_rule_refuses_before_any_write() -> None:
 def test_our_id_pointing_elsewhere_refuses() -> None:
     with pytest.raises(OwnershipError):
         plan({"LambdaFunctionConfigurations": [{**OURS, "LambdaFunctionArn": ARN + "-other"}]})
+
+
+# -- lambdactl.toml edited after up ------------------------------------------------
+OTHER = function(key="other", name="proj-other", triggers=())
+OTHERS = {"Id": "lambdactl-proj-other-0", "LambdaFunctionArn": ARN.replace("fn", "other"),
+          "Events": ["s3:ObjectCreated:*"]}
+
+
+def test_a_bucket_no_longer_triggering_the_function_loses_its_entry_and_permission() -> None:
+    have = observed(buckets={"b-one": BucketState("b-one", True, {"LambdaFunctionConfigurations": [OTHERS]})},
+                    permissions={"lambdactl-s3-b-one": {}})
+    [step] = s3_notification.plan(facts(fns=(OTHER,)), desired(OTHER), have)
+    assert (step.action, step.name) == ("delete", "s3://b-one")
+    assert isinstance(step.data, s3_notification.NotificationData)
+    assert step.data.ours == [] and step.data.permission == "lambdactl-s3-b-one"
+    # Its entry gone already: nothing for this kind (the permission's kind takes the statement).
+    have = observed(buckets={"b-one": BucketState("b-one", True, {})})
+    assert s3_notification.plan(facts(fns=(OTHER,)), desired(OTHER), have) == []
+
+
+def test_a_trigger_moved_here_from_another_function_replaces_its_entry_in_one_write() -> None:
+    """The two overlap: S3 refuses them side by side, so the old one goes in the same write."""
+    have = observed(buckets={"b-one": BucketState("b-one", True, {"LambdaFunctionConfigurations": [OTHERS]})})
+    fn = function(triggers=(Trigger("b-one"),))
+    [step] = s3_notification.plan(facts(fns=(fn, OTHER)), desired(fn), have)
+    assert step.action == "update"
+    assert isinstance(step.data, s3_notification.NotificationData)
+    assert step.data.drop == frozenset({"lambdactl-proj-other-0"})
+    # Still in lambdactl.toml with that trigger: another function's, kept, and refused.
+    other = function(key="other", name="proj-other", triggers=(Trigger("b-one"),))
+    with pytest.raises(AwsError, match="give the trigger a disjoint prefix"):
+        s3_notification.plan(facts(fns=(fn, other)), desired(fn), have)
+
+
+def test_an_overlap_with_an_orphan_of_the_project_names_up_prune() -> None:
+    fn = function(triggers=(Trigger("b-one"),))
+    journal = {"function:proj-other": {"kind": "function", "name": "proj-other"}}
+    have = observed(buckets={"b-one": BucketState("b-one", True, {"LambdaFunctionConfigurations": [OTHERS]})})
+    with pytest.raises(AwsError, match=r"proj-other is this project's, no longer in lambdactl.toml.*up --prune"):
+        s3_notification.plan(facts(fns=(fn,), journal=journal), desired(fn), have)

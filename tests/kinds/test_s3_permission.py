@@ -27,3 +27,16 @@ def test_plan(have: dict[str, object], action: str, replace: bool) -> None:
     assert (step.name, step.action) == (SID, action)
     assert isinstance(step.data, s3_permission.PermissionData)
     assert step.data.want["SourceAccount"] == ACCOUNT and step.data.replace is replace
+
+
+@pytest.mark.parametrize(("entries", "deleted"), [
+    ([], ["lambdactl-s3-b-gone"]),   # no trigger names b-gone any more: its statement goes
+    ([{"Id": "lambdactl-proj-fn-0"}], []),   # its entry still there: the notification's step takes both
+])
+def test_a_statement_for_a_bucket_no_longer_a_trigger_goes(entries: list[dict[str, str]], deleted: list[str]) -> None:
+    from lambdactl.triggers.s3 import BucketState
+
+    have = observed(permissions={SID: statement(), "lambdactl-s3-b-gone": statement(bucket="b-gone"), "theirs": {}},
+                    buckets={"b-gone": BucketState("b-gone", True, {"LambdaFunctionConfigurations": entries})})
+    steps = s3_permission.plan(facts(), desired(FN), have)
+    assert [s.name for s in steps if s.action == "delete"] == deleted

@@ -101,3 +101,15 @@ def prune(app: App) -> list[Step]:
         for step in gone:
             on_step(step, "done")
         return gone + teardown.execute(app.context, tgts, found, steps, on_step)
+
+
+def elsewhere(app: App) -> None:
+    """plan and status: the project is also up in another region or target (its region
+    or target changed in lambdactl.toml since?): said on stderr, with the way to remove it."""
+    ctx = app.context
+    for account, region, where in ctx.journal.other_targets():
+        there = f"--region {region}" + ("" if where == ctx.aws.where else " --target aws" if where == "aws"
+                                        else " --target local" if where == "local" else f" --endpoint-url {where}")
+        app.term.info(f"{ctx.project.name} is also deployed in region {region} of account {account}"
+                      + ("" if where == "aws" else f" ({where})") + f", the journal says; if it moved from there, "
+                      f"`lambdactl {there} destroy` removes it there")

@@ -32,6 +32,7 @@ def command(app: App, destroy: bool, delete_data: bool) -> None:
     steps = [*app.context.project_steps, *(s for r in results for s in r.steps)]
     changes = [s for s in steps if s.writes]
     orphans = [s for s in _teardown.planned(app, orphans=True)[2] if s.writes]
+    _teardown.elsewhere(app)
     if app.term.json:
         app.term.print_json({"changes": len(changes), "steps": [s.as_json() for s in steps],
                              "orphans": [s.as_json() for s in orphans]})

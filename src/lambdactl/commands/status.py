@@ -40,6 +40,7 @@ def command(app: App, fn: str | None) -> None:
     project = project_drift(ctx, observed[""], journal, reset_at)
     docs = [describe(ctx, r.fn, observed[r.fn.key], r.package, journal, reset_at) for r in results]
     orphans = _teardown.orphan_lines(_teardown.planned(app, orphans=True)[2])
+    _teardown.elsewhere(app)
     if app.term.json:
         app.term.print_json({"functions": docs, "project": project, "orphans": orphans})
     else:
@@ -74,7 +75,7 @@ def steps_drift(steps: list[Step], journal: dict[str, Any], reset_at: float | No
     lines = []
     for step in (s for s in steps if s.writes):
         line = step.describe()
-        entry = journal.get(f"{step.kind}:{step.name}")
+        entry = journal.get(f"{step.kind}:{step.name}") or _entry_of(step, journal)
         if step.action == "create" and entry is not None:
             if reset_at and entry.get("updated", reset_at) < reset_at:  # before this sandbox
                 line += " (the sandbox was reset; `lambdactl up` recreates it)"
@@ -82,6 +83,13 @@ def steps_drift(steps: list[Step], journal: dict[str, Any], reset_at: float | No
                 line += " (lambdactl created it; it was deleted outside lambdactl)"
         lines.append(line)
     return lines
+
+
+def _entry_of(step: Step, journal: dict[str, Any]) -> dict[str, Any] | None:
+    """A notification entry's record: "notification:<bucket>#<function name>" (the step's name is s3://<bucket>)."""
+    bucket = step.name.removeprefix("s3://")
+    return next((e for e in journal.values() if step.kind == "notification" and e.get("kind") == "notification"
+                 and e.get("bucket") == bucket and e.get("function") == step.function), None)
 
 
 def _sandbox_started(app: App) -> float | None:

@@ -25,9 +25,11 @@ def command(app: App, prune: bool, yes: bool) -> None:
     from lambdactl.commands import _teardown
 
     confirm_public(app, yes)
+    # The orphans first: a function renamed in lambdactl.toml takes over its old name's
+    # trigger, which S3 refuses while that one is there (the two overlap).
+    pruned = [s.as_json() for s in _teardown.prune(app)] if prune else None
     results = apply_steps(app, ALL_KINDS, None)
     copies.record(app.project.root)   # deployed from here: a copy of this directory can tell
-    pruned = [s.as_json() for s in _teardown.prune(app)] if prune else None
     if not prune:
         for line in _teardown.orphan_lines(_teardown.planned(app, orphans=True)[2]):
             app.term.warn(line)

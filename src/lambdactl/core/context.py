@@ -46,10 +46,14 @@ class Context:
     def journal(self) -> Journal:
         if self._journal is None:
             j = Journal(self.journal_path, self.aws.target_key, self.project.name, warn=self.warn)
-            others = j.other_projects()
+            others, renamed = j.other_projects()
             if others and self.warn:
                 self.warn(f"{self.journal_path} holds entries of project {', '.join(others)}, not "
                           f"{self.project.name} (a copied project directory?): ignored")
+            for old, n in renamed.items():
+                if self.warn:
+                    self.warn(f"project {old!r}, deployed from this directory too (under that [project] name), still "
+                              f"has {n} resource(s) up; `lambdactl destroy --project {old}` removes them")
             self._journal = j
         return self._journal
 

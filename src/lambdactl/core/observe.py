@@ -130,13 +130,18 @@ class _Reads:
                 self.add("logs", log_group.observe, fn.log_group, partial(setattr, o, "log_group"))
             if {"function", "permission", "notification", "mapping"} & kinds:
                 self.add("lambda", fnmod.observe, fn.name, partial(setattr, o, "function"))
-            if "permission" in kinds and fn.triggers and self.expected("function", fn.name):
+            if "permission" in kinds and (fn.triggers or self.unhooked(fn)) and self.expected("function", fn.name):
                 self.permissions(fn, o)
             self.versions(fn, o)
             if self.expected("function", fn.name):
                 self.url(fn, o)
             self.mappings(fn, o, first=True)
         self.shared(packages)
+
+    def unhooked(self, fn: Function) -> set[str]:
+        """Buckets the journal knows FN's entries in that no trigger of FN names any more."""
+        return {e["bucket"] for e in self.seen.values() if e.get("kind") == "notification"
+                and e.get("name") == f"{e.get('bucket')}#{fn.name}"} - {t.bucket for t in fn.triggers}
 
     def url(self, fn: Function, o: Observed) -> None:
         """The function URL and its policy, the schedules' rules: when wanted, or
@@ -196,7 +201,8 @@ class _Reads:
             staged.append(ctx.layers)   # a built layer over 50 MB: the same staging bucket
         if staged:  # a package or layer over 50 MB: its staging bucket
             self.jobs.append((partial(stagemod.observe, ctx), partial(stagemod.store, staged)))
-        triggered = {t.bucket for fn in self.fns for t in fn.triggers} if {"bucket", "notification"} & kinds else set()
+        triggered = {b for fn in self.fns for b in {t.bucket for t in fn.triggers} | self.unhooked(fn)} \
+            if {"bucket", "notification"} & kinds else set()
         # A trigger's bucket that is also a [buckets.NAME]: its one read serves both.
         shared = {pb.name for pb in ctx.project.buckets} & triggered if "project_bucket" in kinds else set()
         for b in sorted(triggered - shared):
@@ -238,7 +244,7 @@ class _Reads:
             if o.function is not None and not self.expected("function", fn.name):
                 # Deployed from elsewhere (CI, another machine): read what round one skipped,
                 # so that a converged project makes no write here either.
-                if "permission" in self.kinds and fn.triggers:
+                if "permission" in self.kinds and (fn.triggers or self.unhooked(fn)):
                     self.permissions(fn, o)
                 self.versions(fn, o, found=True)
                 self.mappings(fn, o, first=False)
@@ -251,7 +257,8 @@ class _Reads:
             o = self.out[fn.key]
             o.role = iam.role_state(self.roles.get(fn.key), self.policies.get(fn.key))
             o.role_unread = self.want_role and fn.key not in self.roles
-            o.buckets = {t.bucket: self.bucket_states[t.bucket] for t in fn.triggers if t.bucket in self.bucket_states}
+            o.buckets = {b: self.bucket_states[b] for b in {t.bucket for t in fn.triggers} | self.unhooked(fn)
+                         if b in self.bucket_states}
             o.tables, o.project_buckets, o.queues = self.tables, self.project_buckets, self.queues
         self.out[""] = Observed(tables=self.tables, project_buckets=self.project_buckets, queues=self.queues)   # the project's own: what decide_project compares
         return self.out

@@ -82,6 +82,8 @@ def parse(add: Callable[[str, str], None], data: dict[str, Any], project: str) -
             if isinstance(t, dict) and isinstance(t.get("bucket"), str) and (m := TRIGGER_REF.match(t["bucket"])):
                 if m.group(1) in names:
                     t["bucket"] = names[m.group(1)]
+                elif m.group(1) in tbl:   # declared, but refused above: said once, there
+                    t["bucket"] = "refused-bucket-name"
                 else:
                     add(f"functions.{fkey}.triggers[{i}].bucket", f"unknown reference {t['bucket']}; known: "
                         f"{', '.join(f'${{buckets.{k}}}' for k in names) or 'none (declare [buckets.NAME])'}")
@@ -96,7 +98,8 @@ def _parse_one(add: Callable[[str, str], None], key: str, t: Any, project: str) 
     expire, block = t.get("expire_days", 0), t.get("block_public_access", True)
     ok = (problem := bucket_name_problem(name)) is None
     if problem:
-        add(f"{where}.name", problem)
+        add(f"{where}.name", problem + ("" if "name" in t else f" (made of [project] name and the key {key!r}): "
+                                        f"name the bucket with name = \"...\" in [{where}]"))
     for field, v in (("versioning", versioning), ("block_public_access", block)):
         if not isinstance(v, bool):
             ok = False

@@ -10,8 +10,10 @@ from typing import TYPE_CHECKING, Any
 
 from lambdactl.aws import deleted, error_code
 from lambdactl.core.step import Step
+from lambdactl.triggers import s3 as s3mod
 
 if TYPE_CHECKING:
+    from lambdactl.config import Function
     from lambdactl.core.context import Context, Facts
     from lambdactl.core.kind import Desired
     from lambdactl.core.observe import Observed
@@ -41,12 +43,25 @@ def plan(facts: Facts, want: Desired, have: Observed) -> list[Step]:
             wanted["Qualifier"] = q
         steps.append(Step(want.fn.key, NAME, wanted["StatementId"], action, detail=f"on alias {q}" if q else "",
                           data=PermissionData(wanted, bool(present))))
-    return steps
+    return steps + removed(want.fn, have)
+
+
+def removed(fn: Function, have: Observed) -> list[Step]:
+    """Our statement for a bucket FN no longer has a trigger on: it goes. (While the
+    bucket still holds FN's entries, the notification's step takes it, after them.)"""
+    keep = {permission_sid(t.bucket) for t in fn.triggers}
+    held = {permission_sid(b) for b, s in have.buckets.items() if s3mod.our_entries_in(s.notification, fn.name)}
+    return [Step(fn.key, NAME, sid, "delete", detail="no longer a trigger in lambdactl.toml",
+                 data=PermissionData({"StatementId": sid}, True))
+            for sid in sorted(have.permissions) if sid.startswith(permission_sid("")) and sid not in keep | held]
 
 
 def apply(ctx: Context, want: Desired, step: Step, ready: Callable[[], None]) -> None:
     data = step.data
     assert isinstance(data, PermissionData)
+    if step.action == "delete":
+        remove_permission(ctx.aws.client("lambda"), want.fn.name, step.name)
+        return
     add_permission(ctx.aws.client("lambda"), want.fn.name, data.want, data.replace)
 
 

@@ -7,6 +7,7 @@ write here is read-merge-write, keeping each foreign entry exactly as read.
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -70,12 +71,16 @@ def is_ours(entry: dict[str, Any], fn_name: str) -> bool:
 
 
 def merge(
-    current: dict[str, Any], ours: list[dict[str, Any]], fn_name: str, bucket: str
+    current: dict[str, Any], ours: list[dict[str, Any]], fn_name: str, bucket: str,
+    drop: Collection[str] = (), orphans: Collection[str] = (),
 ) -> dict[str, Any]:
-    """Replace our entries (by Id prefix) with OURS, keep every foreign entry as read.
+    """Replace our entries (by Id prefix) with OURS, keep every foreign entry as read
+    but those whose Id is in DROP (this project's other functions' entries that
+    lambdactl.toml no longer has: a trigger moved from one function to another).
 
     Raises OwnershipError if one of our Ids points elsewhere, and AwsError if one of
-    ours overlaps a foreign rule (S3 would reject the whole configuration).
+    ours overlaps a foreign rule (S3 would reject the whole configuration); ORPHANS,
+    the project's functions no longer in lambdactl.toml, name the way out in that error.
     """
     current = clean(current)
     merged: dict[str, Any] = {k: v for k, v in current.items() if k not in ENTRY_KINDS}
@@ -83,6 +88,8 @@ def merge(
     for kind in ENTRY_KINDS:
         keep = []
         for entry in current.get(kind, []):
+            if kind == "LambdaFunctionConfigurations" and entry.get("Id") in drop:
+                continue
             if kind == "LambdaFunctionConfigurations" and is_ours(entry, fn_name):
                 mine = {o["Id"]: o for o in ours}
                 if entry["Id"] in mine and entry.get("LambdaFunctionArn") != mine[entry["Id"]]["LambdaFunctionArn"]:
@@ -107,10 +114,16 @@ def merge(
                 tuple(f.get("Events", [])), _rule(f, "prefix"), _rule(f, "suffix"),
             ):
                 target = f.get("LambdaFunctionArn") or f.get("QueueArn") or f.get("TopicArn")
+                orphan = next((n for n in orphans if entry_is_ours(f, [n])), None)
                 raise AwsError(
                     f"bucket {bucket}: our trigger {o['Id']!r} overlaps the existing notification "
                     f"{f.get('Id', '?')!r} -> {target} (same events and prefix/suffix); S3 rejects overlapping rules",
-                    "give the trigger a disjoint prefix or suffix in lambdactl.toml",
+                    f"{orphan} is this project's, no longer in lambdactl.toml (renamed?): `lambdactl up --prune` "
+                    "removes it and its trigger first" if orphan else
+                    "give the trigger a disjoint prefix or suffix in lambdactl.toml"
+                    + (" (that one is another lambdactl project's: a [project] name changed after up? "
+                       "`lambdactl destroy --project OLD-NAME` removes it)" if str(f.get("Id")).startswith("lambdactl-")
+                       else ""),
                 )
     return merged
 

@@ -70,6 +70,7 @@ class _Batch:
         self.done = threading.Event()
         self.errors: dict[str, BaseException] = {}
         self.changed: set[str] = set()
+        self.drop: set[str] = set()   # entries lambdactl.toml no longer has (merge's DROP)
 
 
 class Writes:
@@ -90,7 +91,8 @@ class Writes:
         return self._locks[bucket]
 
     def update(self, s3: Any, bucket: str, fn_name: str, ours: list[dict[str, Any]], *,
-               observed: BucketState | None = None, sleep: Callable[[float], None] = time.sleep) -> bool:
+               observed: BucketState | None = None, sleep: Callable[[float], None] = time.sleep,
+               drop: frozenset[str] = frozenset()) -> bool:
         """Merge ours into the configuration (OBSERVED if still current), write if it changed.
 
         Functions deploy side by side and often share a bucket: whoever holds the
@@ -101,6 +103,7 @@ class Writes:
         with self._batches_lock:
             batch = self._batches.setdefault(bucket, _Batch())
             batch.entries[fn_name] = ours
+            batch.drop |= drop
         with self.lock(bucket):
             with self._batches_lock:
                 mine = self._batches.get(bucket) is batch
@@ -132,8 +135,8 @@ class Writes:
             def change(current: dict[str, Any], names: list[str] = names, changed: set[str] = changed) -> dict[str, Any]:
                 changed.clear()
                 for name in names:
-                    if not ours_match(current, batch.entries[name], name):
-                        current = merge(current, batch.entries[name], name, bucket)
+                    if not ours_match(current, batch.entries[name], name) or _holds(current, batch.drop):
+                        current = merge(current, batch.entries[name], name, bucket, batch.drop)
                         changed.add(name)
                 return current
 
@@ -216,3 +219,7 @@ def _without(bucket: str, fn_names: list[str], current: dict[str, Any]) -> dict[
 def _missing(wrote: dict[str, Any], now: dict[str, Any]) -> list[str]:
     have = {e.get("Id") for kind in ENTRY_KINDS for e in now.get(kind) or []}
     return [str(e.get("Id")) for kind in ENTRY_KINDS for e in wrote.get(kind) or [] if e.get("Id") not in have]
+
+
+def _holds(config: dict[str, Any], ids: set[str]) -> bool:
+    return any(e.get("Id") in ids for e in config.get("LambdaFunctionConfigurations") or [])
