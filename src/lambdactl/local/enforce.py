@@ -15,15 +15,13 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlparse
 
-from lambdactl.local.auth import JSON_SERVICES, Credentials
+from lambdactl.local.auth import ACCESS_KEY, JSON_SERVICES, Credentials
 
 SESSION_SECONDS = 12 * 3600
-_KEY = re.compile(r"(?:Credential=|AWSAccessKeyId=|X-Amz-Credential=)([A-Z0-9]+)")
 
 
 def role_session(account_id: str, role_arn: str, session_name: str) -> Credentials:
@@ -60,7 +58,7 @@ def session_credentials(access_key_id: str) -> Credentials | None:
 
 def _access_key(response: Any) -> str:
     signed = f"{response.headers.get('Authorization', '')} {urlparse(response.uri).query}"
-    found = _KEY.search(signed)
+    found = ACCESS_KEY.search(signed)
     return found.group(1) if found else ""
 
 

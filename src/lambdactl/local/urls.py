@@ -198,11 +198,11 @@ class Router:
         assert self.tick is not None
         try:
             self.verify(environ)
+            body = self.tick(environ)   # Refused too, for any key but the sandbox's own
         except Refused as refused:
             status, headers, payload = refusal(environ, refused)
             start_response(status, headers)
             return [payload]
-        body = self.tick(environ)
         start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
         return [body]
 

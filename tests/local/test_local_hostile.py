@@ -1,0 +1,125 @@
+"""Hostile handlers against the sandbox, second round (issue 12): what a handler can do
+with its own role's credentials beyond what its policies allow.
+
+One sandbox of this module's own (not the session's): a test that fails here may have
+wiped or escalated in it.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lambdactl.iam import TRUST_POLICY
+from lambdactl.local import control
+from lambdactl.local.inventory import REGIONS_PATH, signed_get
+from lambdactl.local.scheduler import TICK_PATH
+from tests.local.conftest import package
+
+Make = Callable[..., str]
+
+
+@pytest.fixture(scope="module")
+def own(sandbox_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[control.SandboxInfo]:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("LAMBDACTL_HOME", str(tmp_path_factory.mktemp("hostile-home")))
+        info, _ = control.start(port=0)
+        try:
+            yield info
+        finally:
+            control.stop()
+
+
+def role(info: control.SandboxInfo, statements: list[dict[str, Any]]) -> str:
+    """A role Lambda may assume, with STATEMENTS as its only (inline) policy."""
+    iam, name = control.client(info, "iam"), f"hostile-{uuid.uuid4().hex[:8]}"
+    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST_POLICY))["Role"]["Arn"]
+    iam.put_role_policy(RoleName=name, PolicyName="p", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": statements}))
+    return str(arn)
+
+
+def allow(actions: list[str], resource: str = "*") -> dict[str, Any]:
+    return {"Effect": "Allow", "Action": actions, "Resource": resource}
+
+
+@pytest.fixture(scope="module")
+def make(own: control.SandboxInfo) -> Make:
+    def create(handler: str, role_arn: str) -> str:
+        name = f"hostile-{uuid.uuid4().hex[:8]}"
+        control.client(own, "lambda").create_function(
+            FunctionName=name, Runtime="python3.11", Role=role_arn, Handler=f"hostile.{handler}",
+            Code={"ZipFile": package("hostile.py")})
+        return name
+
+    return create
+
+
+def run(info: control.SandboxInfo, name: str, event: dict[str, Any]) -> Any:
+    answer = control.client(info, "lambda").invoke(FunctionName=name, Payload=json.dumps(event))
+    body = json.loads(answer["Payload"].read())
+    assert "FunctionError" not in answer, body
+    return body
+
+
+@pytest.fixture(scope="module")
+def logs_only(own: control.SandboxInfo, make: Make) -> str:
+    """The lead's hostile handler: its role allows only logs."""
+    return make("raw", role(own, [allow(["logs:*"])]))
+
+
+def test_moto_api_is_refused_to_a_handler_and_resets_nothing(
+    own: control.SandboxInfo, logs_only: str
+) -> None:
+    s3 = control.client(own, "s3")
+    s3.create_bucket(Bucket="hostile-victim")
+    requests = [["GET", "/moto-api/data.json", "sts", "us-east-1"],       # every session's secret
+                ["POST", "/moto-api/reset-auth", "sts", "us-east-1"],
+                ["GET", "/latest/meta-data/iam/security-credentials/", "sts", "us-east-1"],
+                # the instance metadata backend, reached through a forged credential scope
+                ["GET", "/iam/security-credentials/", "169", "254.169.254"],
+                # a scope moto's dispatcher reads as its own motoapi host
+                ["POST", "/moto-api/reset", "motoapi", "amazonaws.com"],
+                ["POST", "/moto-api/reset", "sts", "us-east-1"]]
+    answers = run(own, logs_only, {"requests": requests})
+    assert [status for status, _ in answers] == [403] * len(requests), answers
+    assert all("AccessDenied" in body for _, body in answers), answers
+    assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["hostile-victim"]
+    assert logs_only in [f["FunctionName"] for f in control.client(own, "lambda").list_functions()["Functions"]]
+
+
+def test_moto_api_is_refused_to_the_sandboxs_own_key_too(own: control.SandboxInfo) -> None:
+    """lambdactl never calls it, and `local env` hands the key to scripts: a fresh sandbox
+    is `local stop` then `local start`."""
+    import urllib.error
+    import urllib.request
+
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    control.client(own, "s3").create_bucket(Bucket="hostile-kept")
+    request = AWSRequest(method="POST", url=f"{own.endpoint}/moto-api/reset", data=b"")
+    SigV4Auth(Credentials(own.access_key_id, own.secret_access_key), "s3", "us-east-1").add_auth(request)
+    signed = urllib.request.Request(request.url, method="POST", headers=dict(request.headers.items()))
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(signed, timeout=10)
+    assert err.value.code == 403
+    assert "not an AWS API" in err.value.read().decode()
+    assert "hostile-kept" in [b["Name"] for b in control.client(own, "s3").list_buckets()["Buckets"]]
+
+
+def test_the_sandboxs_own_endpoints_are_refused_to_role_sessions(
+    own: control.SandboxInfo, logs_only: str
+) -> None:
+    requests = [["GET", REGIONS_PATH, "sts", "us-east-1"],
+                ["POST", f"{TICK_PATH}?minutes=10080", "sts", "us-east-1"]]
+    answers = run(own, logs_only, {"requests": requests})
+    assert [status for status, _ in answers] == [403, 403], answers
+    assert all("only the sandbox's own credentials" in body for _, body in answers), answers
+    assert "us-east-1" in signed_get(own, REGIONS_PATH)   # lambdactl's own key still may
