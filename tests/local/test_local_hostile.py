@@ -123,3 +123,71 @@ def test_the_sandboxs_own_endpoints_are_refused_to_role_sessions(
     assert [status for status, _ in answers] == [403, 403], answers
     assert all("only the sandbox's own credentials" in body for _, body in answers), answers
     assert "us-east-1" in signed_get(own, REGIONS_PATH)   # lambdactl's own key still may
+
+
+@pytest.fixture(scope="module")
+def admin_role(own: control.SandboxInfo) -> str:
+    """Another project's role: it may do anything, and only Lambda may assume it."""
+    return role(own, [allow(["*"])])
+
+
+def attempt(info: control.SandboxInfo, name: str, victim: dict[str, str], *tries: str) -> dict[str, Any]:
+    return dict(run(info, name, {"victim": victim, "tries": list(tries)}))
+
+
+def test_assuming_another_projects_role_is_denied_by_its_trust_policy(
+    own: control.SandboxInfo, make: Make, admin_role: str
+) -> None:
+    """Its trust policy names lambda.amazonaws.com: AccessDenied, as STS answers (moto
+    raised TypeError on a trust policy with no AWS principal: HTTP 500)."""
+    name = make("attempts", role(own, [allow(["sts:AssumeRole"])]))
+    assert attempt(own, name, {"role": admin_role}, "assume_role") == {"assume_role": "AccessDenied"}
+
+
+def test_creating_a_function_with_a_role_needs_pass_role_on_it(
+    own: control.SandboxInfo, make: Make, admin_role: str
+) -> None:
+    """Else lambda:CreateFunction alone runs code as any role of the account."""
+    without = make("attempts", role(own, [allow(["lambda:CreateFunction"])]))
+    assert attempt(own, without, {"role": admin_role}, "pass_role") == {"pass_role": "AccessDeniedException"}
+    lam = control.client(own, "lambda")
+    assert "escalated" not in [f["FunctionName"] for f in lam.list_functions()["Functions"]]
+    passing = make("attempts", role(own, [allow(["lambda:CreateFunction"]),
+                                          allow(["iam:PassRole"], admin_role)]))
+    assert attempt(own, passing, {"role": admin_role}, "pass_role") == {"pass_role": "ok"}
+
+
+def test_invoke_is_decided_on_lambda_invoke_function_and_the_functions_arn(
+    own: control.SandboxInfo, make: Make, logs_only: str
+) -> None:
+    """A policy written as AWS wants it (lambda:InvokeFunction on one function's ARN)
+    allows that function and no other (moto checked lambda:Invoke on "*")."""
+    lam = control.client(own, "lambda")
+    target = lam.get_function(FunctionName=logs_only)["Configuration"]["FunctionArn"]
+    caller = make("attempts", role(own, [allow(["lambda:InvokeFunction"], target)]))
+    assert attempt(own, caller, {"function": logs_only}, "invoke") == {"invoke": "ok"}
+    assert attempt(own, caller, {"function": caller}, "invoke") == {"invoke": "AccessDeniedException"}
+
+
+def test_expired_session_credentials_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A role session is not valid forever: past its expiration, STS's ExpiredToken."""
+    import datetime
+
+    import boto3
+    from moto import mock_aws
+    from moto.sts.models import sts_backends
+
+    from lambdactl.local.auth import Refused
+    from lambdactl.local.enforce import role_session, session_credentials
+
+    with mock_aws():
+        arn = boto3.client("iam").create_role(
+            RoleName="expiring", AssumeRolePolicyDocument=json.dumps(TRUST_POLICY))["Role"]["Arn"]
+        creds = role_session("123456789012", arn, "fn")
+        assert session_credentials(creds.access_key_id) == creds
+        session = sts_backends["123456789012"]["aws"].get_assumed_role_from_access_key(creds.access_key_id)
+        assert session is not None
+        session.expiration -= datetime.timedelta(hours=13)
+        with pytest.raises(Refused) as refused:
+            session_credentials(creds.access_key_id)
+        assert refused.value.code == "ExpiredToken"

@@ -19,7 +19,8 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlparse
 
-from lambdactl.local.auth import ACCESS_KEY, JSON_SERVICES, Credentials
+from lambdactl.local import rolecalls
+from lambdactl.local.auth import ACCESS_KEY, JSON_SERVICES, Credentials, Refused
 
 SESSION_SECONDS = 12 * 3600
 
@@ -46,11 +47,14 @@ def session_credentials(access_key_id: str) -> Credentials | None:
     """The role session with this access key id, if moto's STS made one."""
     if not access_key_id.startswith("ASIA"):
         return None
+    from moto.core.utils import utcnow
     from moto.sts.models import sts_backends
 
     for account in list(sts_backends.keys()):
         for backend in list(sts_backends[account].values()):
             role = backend.get_assumed_role_from_access_key(access_key_id)
+            if role is not None and role.expiration < utcnow():   # as STS: not valid forever
+                raise Refused("ExpiredToken", "The security token included in the request is expired")
             if role is not None:
                 return Credentials(role.access_key_id, role.secret_access_key, role.session_token)
     return None
@@ -78,11 +82,15 @@ def _authorize(admin_key: str) -> Callable[[Callable[..., Any]], Callable[..., A
                 data=self.data,
                 body=self.raw_body,
                 headers=self.headers,
-                action=self._get_action(),
+                action=rolecalls.action(self),
             )
             try:
                 for each in _resources(self, resource):
                     request.check_action_permitted(each)
+                role = rolecalls.passed_role(self)
+                if role is not None:   # as IAM: handing a role to a function is iam:PassRole on it
+                    request._action = "iam:PassRole"
+                    request.check_action_permitted(role)
             except Exception as exc:
                 raise _as_aws_words(self, exc) from exc
 
@@ -95,6 +103,8 @@ def _resources(response: Any, resource: str) -> list[str]:
     """What the call acts on. moto 5.2 names a resource only for S3, SQS, IAM and STS
     and asks "*" for the rest, so a policy scoped to a table's ARN (as AWS wants it)
     denied every DynamoDB call: the table (or index) ARNs from the request's body."""
+    if resource == "*" and response.service_name == "awslambda":
+        return [rolecalls.lambda_resource(response)]
     if resource != "*" or response.service_name != "dynamodb":
         return [resource]
     body = response.body   # moto's DynamoHandler has parsed it already
@@ -130,7 +140,9 @@ def _as_aws_words(response: Any, exc: Exception) -> Exception:
 
 def install(admin_key: str) -> None:
     from moto.core.authorization import ActionAuthenticatorMixin
+    from moto.iam.access_control import IAMPolicyStatement
 
     from lambdactl.local.strict import _wrap
 
     _wrap(ActionAuthenticatorMixin, "_authenticate_and_authorize_action", _authorize(admin_key))
+    _wrap(IAMPolicyStatement, "_check_principal", lambda _moto: rolecalls.check_principal)
