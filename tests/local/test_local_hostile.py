@@ -191,3 +191,19 @@ def test_expired_session_credentials_are_refused(monkeypatch: pytest.MonkeyPatch
         with pytest.raises(Refused) as refused:
             session_credentials(creds.access_key_id)
         assert refused.value.code == "ExpiredToken"
+
+
+def test_an_aws_iam_function_url_answers_only_roles_allowed_invoke_function_url(
+    own: control.SandboxInfo, make: Make, logs_only: str
+) -> None:
+    """As Lambda: a role session's signature alone is not enough (any handler could
+    call every AWS_IAM URL of the sandbox); its policies must allow lambda:InvokeFunctionUrl."""
+    lam = control.client(own, "lambda")
+    target = make("hello", role(own, [allow(["logs:*"])]))
+    url = lam.create_function_url_config(FunctionName=target, AuthType="AWS_IAM")["FunctionUrl"]
+    path = "/lambda-url/" + url.split("//", 1)[1].split(".", 1)[0] + "/"
+    arn = lam.get_function(FunctionName=target)["Configuration"]["FunctionArn"]
+    allowed = make("raw", role(own, [allow(["lambda:InvokeFunctionUrl"], arn)]))
+    request = [["GET", path, "lambda", "us-east-1"]]
+    assert run(own, logs_only, {"requests": request}) == [[403, '{"Message":"Forbidden"}']]
+    assert run(own, allowed, {"requests": request}) == [[200, "hello"]]

@@ -269,12 +269,17 @@ def verify(environ: dict[str, Any], creds: Credentials, others: Resolver | None 
     return body
 
 
+def signing_key(environ: dict[str, Any]) -> str:
+    """The access key id a request names (Authorization header, presigned URL), or ""."""
+    signed = f"{_header(environ, 'authorization') or ''} {unquote(str(environ.get('QUERY_STRING', '')))}"
+    found = ACCESS_KEY.search(signed)
+    return found.group(1) if found else ""
+
+
 def own_key_only(environ: dict[str, Any], creds: Credentials) -> None:
     """For a verified request to one of the sandbox's own endpoints (regions, the schedule
     clock): Refused unless it was signed with the sandbox's own key, not a role's."""
-    signed = f"{_header(environ, 'authorization') or ''} {unquote(str(environ.get('QUERY_STRING', '')))}"
-    found = ACCESS_KEY.search(signed)
-    if found is None or not hmac.compare_digest(found.group(1), creds.access_key_id):
+    if not hmac.compare_digest(signing_key(environ), creds.access_key_id):
         raise Refused("AccessDenied", f"{environ.get('PATH_INFO', '')} is the sandbox's own "
                       "endpoint, for lambdactl: only the sandbox's own credentials may call it")
 

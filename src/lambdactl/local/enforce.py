@@ -23,6 +23,7 @@ from lambdactl.local import rolecalls
 from lambdactl.local.auth import ACCESS_KEY, JSON_SERVICES, Credentials, Refused
 
 SESSION_SECONDS = 12 * 3600
+_admin: list[str] = []   # the sandbox's own key, once install() enforces IAM
 
 
 def role_session(account_id: str, role_arn: str, session_name: str) -> Credentials:
@@ -58,6 +59,26 @@ def session_credentials(access_key_id: str) -> Credentials | None:
             if role is not None:
                 return Credentials(role.access_key_id, role.secret_access_key, role.session_token)
     return None
+
+
+def role_may(access_key_id: str, action: str, resource: str) -> bool:
+    """Do the identity policies of the role session ACCESS_KEY_ID allow ACTION on RESOURCE
+    (moto's evaluation; an explicit Deny wins)? True for any other key, or with IAM off."""
+    if not _admin or access_key_id == _admin[0] or not access_key_id.startswith("ASIA"):
+        return True
+    from moto.iam.access_control import AssumedRoleAccessKey, IAMPolicy, PermissionResult
+    from moto.sts.models import sts_backends
+
+    for account in list(sts_backends.keys()):
+        for partition, backend in list(sts_backends[account].items()):
+            role = backend.get_assumed_role_from_access_key(access_key_id)
+            if role is None:
+                continue
+            key = AssumedRoleAccessKey(account, partition, access_key_id,
+                                       {"X-Amz-Security-Token": role.session_token})
+            results = {IAMPolicy(p).is_action_permitted(action, resource) for p in key.collect_policies()}
+            return PermissionResult.PERMITTED in results and PermissionResult.DENIED not in results
+    return False
 
 
 def _access_key(response: Any) -> str:
@@ -145,4 +166,5 @@ def install(admin_key: str) -> None:
     from lambdactl.local.strict import _wrap
 
     _wrap(ActionAuthenticatorMixin, "_authenticate_and_authorize_action", _authorize(admin_key))
+    _admin[:] = [admin_key]
     _wrap(IAMPolicyStatement, "_check_principal", lambda _moto: rolecalls.check_principal)

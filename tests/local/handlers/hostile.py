@@ -65,3 +65,7 @@ def attempts(event, context):
             out[name] = getattr(exc, "response", {}).get("Error", {}).get("Code") or repr(exc)
     print(json.dumps(out))
     return out
+
+
+def hello(event, context):
+    return "hello"
