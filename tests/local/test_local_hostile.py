@@ -207,3 +207,47 @@ def test_an_aws_iam_function_url_answers_only_roles_allowed_invoke_function_url(
     request = [["GET", path, "lambda", "us-east-1"]]
     assert run(own, logs_only, {"requests": request}) == [[403, '{"Message":"Forbidden"}']]
     assert run(own, allowed, {"requests": request}) == [[200, "hello"]]
+
+
+def _rss_mb(pid: int) -> int:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(status.split("VmRSS:", 1)[1].split()[0]) // 1024
+
+
+def test_a_handler_printing_without_end_does_not_grow_the_sandbox(own: control.SandboxInfo, make: Make) -> None:
+    """Lambda's CloudWatch keeps it all; the sandbox keeps it in its own memory: the newest
+    ~32 MB of a log group (logcap.py), and moto's tracking of every object it made is off.
+    Before: each 40 MB printed stayed in the server for good (+~50 MB of RSS)."""
+    from lambdactl.local.logcap import CAP
+
+    name = make("flood", role(own, [allow(["logs:*"])]))
+    logs, group = control.client(own, "logs"), f"/aws/lambda/{name}"
+    grown = []
+    for _ in range(2):
+        before = _rss_mb(own.pid)
+        answer = control.client(own, "lambda").invoke(FunctionName=name, Payload=b'{"mb": 40}')
+        assert answer["Payload"].read() == b'"flooded"'
+        grown.append(_rss_mb(own.pid) - before)
+    assert grown[1] < 20, grown   # the second flood reuses what the first one freed
+    streams = logs.describe_log_streams(logGroupName=group)["logStreams"]
+    assert sum(s["storedBytes"] for s in streams) <= CAP
+    def found(word: str) -> int:
+        return len(logs.filter_log_events(logGroupName=group, filterPattern=word)["events"])
+
+    assert found("last-line") == 1    # the newest lines (the second flood's end) are kept
+    assert found("first-line") == 0   # 40 MB back: dropped
+
+
+def test_an_invocations_lines_keep_only_what_log_type_tail_returns() -> None:
+    """Invoke's LogType=Tail is the last 4 KB: the server held every line of the
+    invocation until it ended (100 MB printed, 100 MB held)."""
+    from lambdactl.local.invocation import TAIL_BYTES, InvokeResult, Tail
+
+    lines, every = Tail(), []
+    for i in range(20000):
+        batch = [f"line {i} " + "x" * (i % 700)]
+        lines.add(batch)
+        every += batch
+    assert len(lines) < 300 and sum(map(len, lines)) < 300 * 700
+    assert InvokeResult("r", b"", None, lines).log_tail == InvokeResult("r", b"", None, every).log_tail
+    assert len(InvokeResult("r", b"", None, lines).log_tail.encode()) == TAIL_BYTES

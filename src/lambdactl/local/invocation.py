@@ -68,6 +68,25 @@ class FunctionSpec:
         return f"/aws/lambda/{self.name}"
 
 
+class Tail(list[str]):
+    """An invocation's log lines, of which Invoke's LogType=Tail needs the last TAIL_BYTES:
+    older ones are dropped as it grows (a handler printing 100 MB held them all, in the
+    server, until the invocation ended), every LIMIT lines or MiB, whichever comes first."""
+
+    limit, size = 128, 0
+
+    def add(self, messages: list[str]) -> None:
+        self.extend(messages)
+        self.size += sum(len(m) for m in messages)
+        if len(self) > self.limit or self.size > 1 << 20:
+            kept, k = 0, len(self)
+            while k > 0 and kept < TAIL_BYTES:
+                k -= 1
+                kept += len(self[k]) + 1
+            del self[:k]
+            self.size, self.limit = kept, max(128, 2 * len(self))
+
+
 @dataclass
 class InvokeResult:
     request_id: str
@@ -101,7 +120,7 @@ class Invocation:
         self.function_error: str | None = None
         self.status: str | None = None  # REPORT's "Status: timeout|error"
         self.error_type: str | None = None  # REPORT's "Error Type: ..."
-        self.lines: list[str] = []
+        self.lines = Tail()
         self._lock = threading.Lock()
 
     def finish(

@@ -100,10 +100,11 @@ def preload_backends() -> None:
 
 def _install(args: Any, endpoint: str, work_dir: Path, creds: Any) -> Any:
     """moto's backends, the local Lambda runtime in moto's place, IAM enforcement."""
-    from lambdactl.local import codeupdate, codeupload, retire, speedups, urls
+    from lambdactl.local import awsonly, codeupdate, codeupload, retire, speedups, urls
     from lambdactl.local.patch import install
 
     preload_backends()
+    awsonly.untrack()
     speedups.install()
     codeupdate.install()
     codeupload.install()

@@ -69,3 +69,15 @@ def attempts(event, context):
 
 def hello(event, context):
     return "hello"
+
+
+def flood(event, context):
+    """event: {"mb": N}: N MiB of stdout in 1 KiB lines, between a first and a last line."""
+    import sys
+
+    print(f"first-line {context.aws_request_id}")
+    line = "y" * 1023 + "\n"
+    for _ in range(int(event["mb"]) * 1024):
+        sys.stdout.write(line)
+    print(f"last-line {context.aws_request_id}")
+    return "flooded"
