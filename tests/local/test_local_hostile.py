@@ -251,3 +251,41 @@ def test_an_invocations_lines_keep_only_what_log_type_tail_returns() -> None:
     assert len(lines) < 300 and sum(map(len, lines)) < 300 * 700
     assert InvokeResult("r", b"", None, lines).log_tail == InvokeResult("r", b"", None, every).log_tail
     assert len(InvokeResult("r", b"", None, lines).log_tail.encode()) == TAIL_BYTES
+
+
+def test_reserved_concurrency_throttles_as_lambda_does(own: control.SandboxInfo, make: Make) -> None:
+    """moto only recorded it: a function reserved to 1 ran as many invocations at once as
+    it was sent. Now a synchronous one past it is 429 TooManyRequestsException; an Event
+    one waits its turn, then runs."""
+    import threading
+    import time
+
+    import boto3
+    from botocore.config import Config
+    from botocore.exceptions import ClientError
+
+    lam, logs = control.client(own, "lambda"), control.client(own, "logs")
+    name = make("nap", role(own, [allow(["logs:*"])]))
+    lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=1)
+    other = control.client(own, "lambda")   # made here: a client takes a while to make
+    first = threading.Thread(target=lambda: other.invoke(FunctionName=name, Payload=b'{"s": 2.2, "tag": "first"}'))
+    first.start()
+    time.sleep(1.2)   # the first one is running (cold start included)
+    once = boto3.client("lambda", endpoint_url=own.endpoint, region_name="us-east-1",
+                        config=Config(retries={"total_max_attempts": 1}), **own.credentials)
+    with pytest.raises(ClientError) as err:   # (botocore retries a throttle: not here)
+        once.invoke(FunctionName=name, Payload=b'{"tag": "second"}')
+    assert err.value.response["Error"]["Code"] == "TooManyRequestsException"
+    assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 429
+    assert lam.invoke(FunctionName=name, InvocationType="Event", Payload=b'{"tag": "queued"}')["StatusCode"] == 202
+    first.join()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        events = logs.filter_log_events(logGroupName=f"/aws/lambda/{name}", filterPattern="napped")["events"]
+        if len(events) == 2:
+            break
+        time.sleep(0.1)
+    assert sorted(e["message"].split()[-1] for e in events) == ["first", "queued"]
+    lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=0)
+    with pytest.raises(ClientError, match="TooManyRequestsException"):
+        once.invoke(FunctionName=name, Payload=b"{}")

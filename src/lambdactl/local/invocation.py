@@ -46,6 +46,7 @@ class FunctionSpec:
     on_success: str = field(default="", compare=False)   # destination ARNs (local/destinations.py)
     on_failure: str = field(default="", compare=False)
     dead_letter: str = field(default="", compare=False)   # DeadLetterConfig's ARN (local/dead_letter.py)
+    reserved: int | str | None = field(default=None, compare=False)   # ReservedConcurrentExecutions (concurrency.py)
 
     @property
     def key(self) -> tuple[object, ...]:

@@ -81,3 +81,11 @@ def flood(event, context):
         sys.stdout.write(line)
     print(f"last-line {context.aws_request_id}")
     return "flooded"
+
+
+def nap(event, context):
+    import time
+
+    time.sleep(float(event.get("s", 0)))
+    print(f"napped {event.get('tag', '')}")
+    return "napped"
