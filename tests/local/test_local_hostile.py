@@ -289,3 +289,38 @@ def test_reserved_concurrency_throttles_as_lambda_does(own: control.SandboxInfo,
     lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=0)
     with pytest.raises(ClientError, match="TooManyRequestsException"):
         once.invoke(FunctionName=name, Payload=b"{}")
+
+
+def _signed_put(own: control.SandboxInfo, extra: str, body: bytes) -> bytes:
+    """A PUT of an S3 object signed with the sandbox's key (UNSIGNED-PAYLOAD, as a role
+    session's could be), EXTRA headers and the start of BODY sent raw; the answer's start."""
+    import socket
+
+    from botocore.auth import S3SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    request = AWSRequest(method="PUT", url=f"{own.endpoint}/hostile-kept/k",
+                         headers={"x-amz-content-sha256": "UNSIGNED-PAYLOAD"})
+    S3SigV4Auth(Credentials(own.access_key_id, own.secret_access_key), "s3", "us-east-1").add_auth(request)
+    head = "".join(f"{k}: {v}\r\n" for k, v in request.headers.items())
+    with socket.create_connection(("127.0.0.1", own.port), timeout=5) as sock:
+        sock.sendall(f"PUT /hostile-kept/k HTTP/1.1\r\nHost: 127.0.0.1:{own.port}\r\n{head}{extra}\r\n".encode() + body)
+        return sock.recv(200)
+
+
+def test_request_bodies_are_bounded_before_they_are_read(own: control.SandboxInfo) -> None:
+    """A chunked body announcing 0xFFFFFFFFFFFF bytes, then closing, killed the server
+    (SIGSEGV in werkzeug's DechunkedInput); a Content-Length of 300 MB made it allocate
+    300 MB and wait for them. Both are answered at once, the body unread, as S3 answers."""
+    import os
+
+    control.client(own, "s3").create_bucket(Bucket="hostile-kept")
+    rss = _rss_mb(own.pid)
+    answer = _signed_put(own, "Transfer-Encoding: chunked\r\n", b"FFFFFFFFFFFF\r\nabc")
+    assert answer.startswith(b"HTTP/1.1 411 ") and b"MissingContentLength" in answer
+    answer = _signed_put(own, f"Content-Length: {300 << 20}\r\n", b"a" * 100_000)
+    assert answer.startswith(b"HTTP/1.1 413 ") and b"RequestEntityTooLarge" in answer
+    os.kill(own.pid, 0)   # alive
+    assert _rss_mb(own.pid) - rss < 50
+    assert control.client(own, "s3").list_buckets()["Buckets"]

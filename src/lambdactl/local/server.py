@@ -55,6 +55,7 @@ def serve(port: int, creds: Any, tick: Any = None) -> None:
 
     from lambdactl.local.auth import Guard, own_key_only, verify
     from lambdactl.local.awsonly import AwsOnly
+    from lambdactl.local.bodylimit import BodyLimit
     from lambdactl.local.codeupload import CodeUpload
     from lambdactl.local.direct import DirectInvoke
     from lambdactl.local.enforce import session_credentials
@@ -77,7 +78,8 @@ def serve(port: int, creds: Any, tick: Any = None) -> None:
     # Bound here, in the caller's thread: a port taken meanwhile is an OSError, not a hang.
     handler = type("RequestHandler", (KeepAlive, LeanParse, QuietLog, LeanEnviron,
                                        MotoRequestHandler), {})
-    server = make_server("127.0.0.1", port, app, True, request_handler=handler)
+    # Bodies bounded before anything reads them (local/bodylimit.py).
+    server = make_server("127.0.0.1", port, BodyLimit(app), True, request_handler=handler)
     threading.Thread(target=server.serve_forever, name="moto-server", daemon=True).start()
 
 
