@@ -324,3 +324,19 @@ def test_request_bodies_are_bounded_before_they_are_read(own: control.SandboxInf
     os.kill(own.pid, 0)   # alive
     assert _rss_mb(own.pid) - rss < 50
     assert control.client(own, "s3").list_buckets()["Buckets"]
+
+
+def test_a_bucket_policy_granting_the_role_is_honoured_as_aws_does(own: control.SandboxInfo, make: Make) -> None:
+    """Within an account a resource-based policy alone grants access: the role allows only
+    logs, the bucket's policy lets it GetObject (moto weighed identity policies only)."""
+    s3 = control.client(own, "s3")
+    caller_role = role(own, [allow(["logs:*"])])
+    name = make("attempts", caller_role)
+    for bucket, grantee in (("hostile-shared", caller_role), ("hostile-others", role(own, [allow(["logs:*"])]))):
+        s3.create_bucket(Bucket=bucket)
+        s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+        s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": grantee}, "Action": "s3:GetObject",
+             "Resource": f"arn:aws:s3:::{bucket}/*"}]}))
+    assert attempt(own, name, {"bucket": "hostile-shared"}, "get_object") == {"get_object": "ok"}
+    assert attempt(own, name, {"bucket": "hostile-others"}, "get_object") == {"get_object": "AccessDenied"}

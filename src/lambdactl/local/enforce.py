@@ -107,7 +107,8 @@ def _authorize(admin_key: str) -> Callable[[Callable[..., Any]], Callable[..., A
             )
             try:
                 for each in _resources(self, resource):
-                    request.check_action_permitted(each)
+                    if not rolecalls.bucket_allows(self, request._action, each, request._access_key.arn):
+                        request.check_action_permitted(each)
                 role = rolecalls.passed_role(self)
                 if role is not None:   # as IAM: handing a role to a function is iam:PassRole on it
                     request._action = "iam:PassRole"

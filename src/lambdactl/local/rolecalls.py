@@ -1,6 +1,7 @@
 """Where moto's policy evaluation decides a role session's call otherwise than IAM does
 (local/enforce.py asks these): the action's IAM name, the Lambda function it acts on,
-the role a call passes, and a trust policy naming a service.
+the role a call passes, a bucket policy naming the role, and a trust policy naming a
+service.
 
 Each closes an escalation or a false denial a hostile or least-privilege handler met:
 - moto names Invoke's action ``lambda:Invoke``, not IAM's ``lambda:InvokeFunction``,
@@ -9,6 +10,8 @@ Each closes an escalation or a false denial a hostile or least-privilege handler
 - CreateFunction / UpdateFunctionConfiguration hand a role to the function: AWS checks
   ``iam:PassRole`` on it, moto did not, so a handler allowed lambda:CreateFunction could
   run code as any role of the account;
+- a bucket policy granting a role was not weighed (a GetObject it alone allows was
+  denied; within an account AWS grants it);
 - a trust policy with no AWS principal (Lambda's: ``{"Service": "lambda.amazonaws.com"}``)
   made moto's AssumeRole check raise TypeError (HTTP 500) instead of denying.
 """
@@ -86,3 +89,35 @@ def check_principal(self: Any, principal: str) -> bool:
     if aws is None:
         return False
     return aws == "*" or principal == aws or (isinstance(aws, list) and principal in aws)
+
+
+def bucket_allows(response: Any, action: str, resource: str, session_arn: str) -> bool:
+    """Does the policy of the bucket RESOURCE is in allow ACTION on it to this role session
+    (named by its role's ARN, its own, the account's or "*")? Within an account, AWS grants
+    what a resource-based policy alone allows; moto looked at identity policies only. (A
+    bucket policy's Deny moto applies itself; an identity policy's explicit Deny is not
+    weighed against such an Allow here.)"""
+    if response.service_name != "s3" or not resource.startswith("arn:aws:s3:::"):
+        return False
+    from moto.iam.access_control import IAMPolicyStatement, PermissionResult
+    from moto.s3.models import s3_backends
+
+    try:
+        bucket = s3_backends[response.current_account]["aws"].get_bucket(resource[13:].split("/")[0])
+        statements = json.loads(bucket.policy or b'{"Statement": []}')["Statement"]
+    except Exception:  # noqa: BLE001 - no such bucket, or a policy S3 would not have taken
+        return False
+    account, role = response.current_account, session_arn.split("/")[1] if "/" in session_arn else ""
+    names = {"*", account, session_arn, f"arn:aws:iam::{account}:role/{role}", f"arn:aws:iam::{account}:root"}
+    allowed = False
+    for statement in statements if isinstance(statements, list) else [statements]:
+        principal = statement.get("Principal")
+        aws = principal.get("AWS") if isinstance(principal, dict) else principal
+        if not names & {str(p) for p in (aws if isinstance(aws, list) else [aws])}:
+            continue
+        result = IAMPolicyStatement({k: v for k, v in statement.items() if k != "Principal"}
+                                    ).is_action_permitted(action, resource)
+        if result == PermissionResult.DENIED:
+            return False
+        allowed = allowed or result == PermissionResult.PERMITTED
+    return allowed

@@ -42,8 +42,9 @@ def _zip():
 
 
 def _tries(victim):
-    lam, sts = boto3.client("lambda"), boto3.client("sts")
+    lam, sts, s3 = boto3.client("lambda"), boto3.client("sts"), boto3.client("s3")
     return {
+        "get_object": lambda: s3.get_object(Bucket=victim["bucket"], Key="k")["Body"].read(),
         "assume_role": lambda: sts.assume_role(RoleArn=victim["role"], RoleSessionName="escalate"),
         "pass_role": lambda: lam.create_function(
             FunctionName="escalated", Runtime="python3.11", Role=victim["role"],
