@@ -33,6 +33,7 @@ MAX_SKEW_S = 15 * 60  # AWS refuses a request signed more than 15 minutes off
 ALGORITHM = "AWS4-HMAC-SHA256"
 _ALNUM = string.ascii_uppercase + string.digits
 _AMZ_DATE = re.compile(r"[0-9]{8}T[0-9]{6}Z")
+ACCESS_KEY = re.compile(r"(?:Credential=|AWSAccessKeyId=|X-Amz-Credential=)([A-Z0-9]+)")
 
 
 @dataclass(frozen=True)
@@ -268,6 +269,21 @@ def verify(environ: dict[str, Any], creds: Credentials, others: Resolver | None 
     return body
 
 
+def signing_key(environ: dict[str, Any]) -> str:
+    """The access key id a request names (Authorization header, presigned URL), or ""."""
+    signed = f"{_header(environ, 'authorization') or ''} {unquote(str(environ.get('QUERY_STRING', '')))}"
+    found = ACCESS_KEY.search(signed)
+    return found.group(1) if found else ""
+
+
+def own_key_only(environ: dict[str, Any], creds: Credentials) -> None:
+    """For a verified request to one of the sandbox's own endpoints (regions, the schedule
+    clock): Refused unless it was signed with the sandbox's own key, not a role's."""
+    if not hmac.compare_digest(signing_key(environ), creds.access_key_id):
+        raise Refused("AccessDenied", f"{environ.get('PATH_INFO', '')} is the sandbox's own "
+                      "endpoint, for lambdactl: only the sandbox's own credentials may call it")
+
+
 def _service(environ: dict[str, Any]) -> str:
     """The service named in the credential scope (header or presigned URL), or ""."""
     signed = _header(environ, "authorization") or unquote(str(environ.get("QUERY_STRING", "")))
@@ -308,13 +324,15 @@ class Guard:
         self.app, self.creds, self.routes, self.others = app, creds, routes or {}, others
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        route = self.routes.get(environ.get("PATH_INFO", ""))
         try:
             body = verify(environ, self.creds, self.others)
+            if route is not None:
+                own_key_only(environ, self.creds)
         except Refused as refused:
             status, headers, payload = refusal(environ, refused)
             start_response(status, headers)
             return [payload]
-        route = self.routes.get(environ.get("PATH_INFO", ""))
         if route is not None:
             payload = route()
             start_response("200 OK", [("Content-Type", "application/json"),

@@ -12,6 +12,8 @@ import threading
 import time
 from datetime import UTC, datetime
 
+from lambdactl.local import logcap
+
 
 def stream_name(version: str, now: datetime | None = None) -> str:
     """A log stream name shaped like Lambda's: ``2024/05/01/[$LATEST]<32 hex>``."""
@@ -34,6 +36,7 @@ class LogSink:
 
         self._lock = threading.Lock()
         self._backends = logs_backends   # imported once, not on every put (two per invoke)
+        self._sizes: dict[tuple[str, str, str], int] = {}   # what a group holds (logcap.cost)
 
     def put(
         self,
@@ -62,3 +65,7 @@ class LogSink:
                 log_group.put_log_events(stream, events)
             else:
                 backend.put_log_events(group, stream, events)
+            key = (account_id, region, group)
+            self._sizes[key] = self._sizes.get(key, 0) + logcap.cost(messages)
+            if self._sizes[key] > logcap.CAP:   # a handler printing without end: keep the newest
+                self._sizes[key] = logcap.trim(log_group)

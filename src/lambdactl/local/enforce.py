@@ -15,15 +15,15 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlparse
 
-from lambdactl.local.auth import JSON_SERVICES, Credentials
+from lambdactl.local import rolecalls
+from lambdactl.local.auth import ACCESS_KEY, JSON_SERVICES, Credentials, Refused
 
 SESSION_SECONDS = 12 * 3600
-_KEY = re.compile(r"(?:Credential=|AWSAccessKeyId=|X-Amz-Credential=)([A-Z0-9]+)")
+_admin: list[str] = []   # the sandbox's own key, once install() enforces IAM
 
 
 def role_session(account_id: str, role_arn: str, session_name: str) -> Credentials:
@@ -48,19 +48,42 @@ def session_credentials(access_key_id: str) -> Credentials | None:
     """The role session with this access key id, if moto's STS made one."""
     if not access_key_id.startswith("ASIA"):
         return None
+    from moto.core.utils import utcnow
     from moto.sts.models import sts_backends
 
     for account in list(sts_backends.keys()):
         for backend in list(sts_backends[account].values()):
             role = backend.get_assumed_role_from_access_key(access_key_id)
+            if role is not None and role.expiration < utcnow():   # as STS: not valid forever
+                raise Refused("ExpiredToken", "The security token included in the request is expired")
             if role is not None:
                 return Credentials(role.access_key_id, role.secret_access_key, role.session_token)
     return None
 
 
+def role_may(access_key_id: str, action: str, resource: str) -> bool:
+    """Do the identity policies of the role session ACCESS_KEY_ID allow ACTION on RESOURCE
+    (moto's evaluation; an explicit Deny wins)? True for any other key, or with IAM off."""
+    if not _admin or access_key_id == _admin[0] or not access_key_id.startswith("ASIA"):
+        return True
+    from moto.iam.access_control import AssumedRoleAccessKey, IAMPolicy, PermissionResult
+    from moto.sts.models import sts_backends
+
+    for account in list(sts_backends.keys()):
+        for partition, backend in list(sts_backends[account].items()):
+            role = backend.get_assumed_role_from_access_key(access_key_id)
+            if role is None:
+                continue
+            key = AssumedRoleAccessKey(account, partition, access_key_id,
+                                       {"X-Amz-Security-Token": role.session_token})
+            results = {IAMPolicy(p).is_action_permitted(action, resource) for p in key.collect_policies()}
+            return PermissionResult.PERMITTED in results and PermissionResult.DENIED not in results
+    return False
+
+
 def _access_key(response: Any) -> str:
     signed = f"{response.headers.get('Authorization', '')} {urlparse(response.uri).query}"
-    found = _KEY.search(signed)
+    found = ACCESS_KEY.search(signed)
     return found.group(1) if found else ""
 
 
@@ -80,11 +103,16 @@ def _authorize(admin_key: str) -> Callable[[Callable[..., Any]], Callable[..., A
                 data=self.data,
                 body=self.raw_body,
                 headers=self.headers,
-                action=self._get_action(),
+                action=rolecalls.action(self),
             )
             try:
                 for each in _resources(self, resource):
-                    request.check_action_permitted(each)
+                    if not rolecalls.bucket_allows(self, request._action, each, request._access_key.arn):
+                        request.check_action_permitted(each)
+                role = rolecalls.passed_role(self)
+                if role is not None:   # as IAM: handing a role to a function is iam:PassRole on it
+                    request._action = "iam:PassRole"
+                    request.check_action_permitted(role)
             except Exception as exc:
                 raise _as_aws_words(self, exc) from exc
 
@@ -97,6 +125,8 @@ def _resources(response: Any, resource: str) -> list[str]:
     """What the call acts on. moto 5.2 names a resource only for S3, SQS, IAM and STS
     and asks "*" for the rest, so a policy scoped to a table's ARN (as AWS wants it)
     denied every DynamoDB call: the table (or index) ARNs from the request's body."""
+    if resource == "*" and response.service_name == "awslambda":
+        return [rolecalls.lambda_resource(response)]
     if resource != "*" or response.service_name != "dynamodb":
         return [resource]
     body = response.body   # moto's DynamoHandler has parsed it already
@@ -132,7 +162,10 @@ def _as_aws_words(response: Any, exc: Exception) -> Exception:
 
 def install(admin_key: str) -> None:
     from moto.core.authorization import ActionAuthenticatorMixin
+    from moto.iam.access_control import IAMPolicyStatement
 
     from lambdactl.local.strict import _wrap
 
     _wrap(ActionAuthenticatorMixin, "_authenticate_and_authorize_action", _authorize(admin_key))
+    _admin[:] = [admin_key]
+    _wrap(IAMPolicyStatement, "_check_principal", lambda _moto: rolecalls.check_principal)

@@ -28,6 +28,7 @@ from lambdactl.local.invocation import (
     FunctionSpec,
     Invocation,
     InvokeResult,
+    Tail,
     error_type_of,
     exit_detail,
     lambda_environment,
@@ -82,7 +83,7 @@ class Environment:
         self.peak_kb, self._inits = 0, dict[int, int]()   # _inits: below_guard_kb's, kept
         self._exit_code: int | None = None
         self._init_failure: tuple[bytes, str] | None = None
-        self._early: list[str] | None = []  # lines logged before the first invocation
+        self._early: Tail | None = Tail()  # lines logged before the first invocation
         self.cgroup = EnvCgroup.make(launch.cpu)  # its CPU share (cpushare.py)
         self.api = RuntimeApiServer(self)
         try:
@@ -176,9 +177,9 @@ class Environment:
         self._sink.put(spec.account_id, spec.region, spec.log_group, self.stream, messages)
         with self._lock:
             if self._current is not None:
-                self._current.lines.extend(messages)
+                self._current.lines.add(messages)
             elif self._early is not None:
-                self._early.extend(messages)
+                self._early.add(messages)
 
     def _on_output(self, line: str) -> None:
         self._log([line])
@@ -243,7 +244,7 @@ class Environment:
         with self._lock:
             self._current = inv
             # A cold start's Tail also shows what was logged while it initialised.
-            inv.lines.extend(self._early or [])
+            inv.lines.add(self._early or [])
             self._early = None
             init_failure, exit_code = self._init_failure, self._exit_code
         # The child may have failed before this invocation was attached to it.

@@ -46,6 +46,7 @@ class FunctionSpec:
     on_success: str = field(default="", compare=False)   # destination ARNs (local/destinations.py)
     on_failure: str = field(default="", compare=False)
     dead_letter: str = field(default="", compare=False)   # DeadLetterConfig's ARN (local/dead_letter.py)
+    reserved: int | str | None = field(default=None, compare=False)   # ReservedConcurrentExecutions (concurrency.py)
 
     @property
     def key(self) -> tuple[object, ...]:
@@ -66,6 +67,25 @@ class FunctionSpec:
     @property
     def log_group(self) -> str:
         return f"/aws/lambda/{self.name}"
+
+
+class Tail(list[str]):
+    """An invocation's log lines, of which Invoke's LogType=Tail needs the last TAIL_BYTES:
+    older ones are dropped as it grows (a handler printing 100 MB held them all, in the
+    server, until the invocation ended), every LIMIT lines or MiB, whichever comes first."""
+
+    limit, size = 128, 0
+
+    def add(self, messages: list[str]) -> None:
+        self.extend(messages)
+        self.size += sum(len(m) for m in messages)
+        if len(self) > self.limit or self.size > 1 << 20:
+            kept, k = 0, len(self)
+            while k > 0 and kept < TAIL_BYTES:
+                k -= 1
+                kept += len(self[k]) + 1
+            del self[:k]
+            self.size, self.limit = kept, max(128, 2 * len(self))
 
 
 @dataclass
@@ -101,7 +121,7 @@ class Invocation:
         self.function_error: str | None = None
         self.status: str | None = None  # REPORT's "Status: timeout|error"
         self.error_type: str | None = None  # REPORT's "Error Type: ..."
-        self.lines: list[str] = []
+        self.lines = Tail()
         self._lock = threading.Lock()
 
     def finish(

@@ -24,7 +24,7 @@ from moto.awslambda.exceptions import LambdaClientError
 from moto.awslambda.models import lambda_backends
 from werkzeug.datastructures import Headers
 
-from lambdactl.local import dead_letter, streams
+from lambdactl.local import concurrency, dead_letter, streams
 from lambdactl.local.aliases import QUALIFIER_HEADER, Marked
 from lambdactl.local.async_configs import settings
 from lambdactl.local.auth import Credentials
@@ -155,6 +155,7 @@ def spec_from_moto(fn: Any, qualifier: str | None = None) -> FunctionSpec:
         layers=tuple(_layer_zips(fn, arns)),
         **_event_invoke_config(fn, qualifier),
         dead_letter=dead_letter.target(fn),
+        reserved=getattr(fn, "reserved_concurrency", None),
     )
 
 
@@ -272,7 +273,8 @@ def _invoke(self: Any, body: Any, request_headers: Any, response_headers: Any) -
     rid = str(uuid.uuid4())
     unbind = streams.bind(rid)   # a URL with RESPONSE_STREAM listens for this request's chunks
     try:
-        result = _runtime.invoke(spec, payload, rid)
+        runtime = _runtime
+        result = concurrency.sync(spec.arn, spec.reserved, lambda: runtime.invoke(spec, payload, rid))
     finally:
         unbind()
     if len(result.payload) > RESPONSE_LIMIT:

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from lambdactl.local import dead_letter, destinations
+from lambdactl.local import concurrency, dead_letter, destinations
 from lambdactl.local.auth import Credentials
 from lambdactl.local.codecache import CodeCache
 from lambdactl.local.cwlogs import LogSink
@@ -258,7 +258,9 @@ class LocalRuntime:
                 condition = "EventAgeExceeded"
                 break
             try:
-                result, attempts = self.invoke(spec, payload, rid), attempt + 1
+                result = concurrency.waiting(spec.arn, spec.reserved, self._stop,
+                                             lambda: self.invoke(spec, payload, rid))
+                attempts = attempt + 1
             except Exception:  # a background failure must not kill the server
                 log.exception("%s: async invocation %s crashed", spec.name, rid)
                 return

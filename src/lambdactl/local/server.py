@@ -50,14 +50,12 @@ def reserve_port(port: int) -> int:
 
 def serve(port: int, creds: Any, tick: Any = None) -> None:
     """moto's WSGI app behind the signature check, served from a daemon thread."""
-    from moto.moto_server.werkzeug_app import (
-        DomainDispatcherApplication,
-        MotoRequestHandler,
-        create_backend_app,
-    )
+    from moto.moto_server.werkzeug_app import MotoRequestHandler, create_backend_app
     from werkzeug.serving import make_server
 
-    from lambdactl.local.auth import Guard, verify
+    from lambdactl.local.auth import Guard, own_key_only, verify
+    from lambdactl.local.awsonly import AwsOnly
+    from lambdactl.local.bodylimit import BodyLimit
     from lambdactl.local.codeupload import CodeUpload
     from lambdactl.local.direct import DirectInvoke
     from lambdactl.local.enforce import session_credentials
@@ -67,17 +65,23 @@ def serve(port: int, creds: Any, tick: Any = None) -> None:
     from lambdactl.local.urls import Router
 
     routes = {REGIONS_PATH: used_regions}
-    moto = DomainDispatcherApplication(create_backend_app)
+    moto = AwsOnly(create_backend_app)   # moto's dispatcher, its non-AWS endpoints refused
     # Lambda's Invoke ahead of Flask and moto's URL maps (local/direct.py).
     # A large inline zip decoded once, before moto parses its JSON (local/codeupload.py).
     guard = Guard(CodeUpload(DirectInvoke(moto)), creds, routes, session_credentials)
     # Function URLs (local/urls.py) and the schedule clock (local/scheduler.py).
-    app = Router(guard, lambda environ: verify(environ, creds, session_credentials), tick)
+    def own_tick(environ: dict[str, Any]) -> bytes:   # the schedule clock: lambdactl's alone
+        own_key_only(environ, creds)
+        return bytes(tick(environ))
+
+    app = Router(guard, lambda environ: verify(environ, creds, session_credentials),
+                 own_tick if tick is not None else None)
     keep_drains()   # werkzeug's drain after each response skips kept connections
     # Bound here, in the caller's thread: a port taken meanwhile is an OSError, not a hang.
     handler = type("RequestHandler", (KeepAlive, LeanParse, QuietLog, LeanEnviron,
                                        MotoRequestHandler), {})
-    server = make_server("127.0.0.1", port, app, True, request_handler=handler)
+    # Bodies bounded before anything reads them (local/bodylimit.py).
+    server = make_server("127.0.0.1", port, BodyLimit(app), True, request_handler=handler)
     threading.Thread(target=server.serve_forever, name="moto-server", daemon=True).start()
 
 
@@ -100,10 +104,11 @@ def preload_backends() -> None:
 
 def _install(args: Any, endpoint: str, work_dir: Path, creds: Any) -> Any:
     """moto's backends, the local Lambda runtime in moto's place, IAM enforcement."""
-    from lambdactl.local import codeupdate, codeupload, retire, speedups, urls
+    from lambdactl.local import awsonly, codeupdate, codeupload, retire, speedups, urls
     from lambdactl.local.patch import install
 
     preload_backends()
+    awsonly.untrack()
     speedups.install()
     codeupdate.install()
     codeupload.install()

@@ -152,6 +152,16 @@ def response(payload: bytes, function_error: str | None) -> tuple[int, list[tupl
     return int(value["statusCode"]), headers, raw
 
 
+def iam_allowed(environ: dict[str, Any], function_arn: str) -> bool:
+    """An AWS_IAM URL answers a role session only where its role's policies allow
+    lambda:InvokeFunctionUrl on the function, or its resource policy lets anyone."""
+    from lambdactl.local.auth import signing_key
+    from lambdactl.local.enforce import role_may
+
+    key = signing_key(environ)
+    return bool(key) and role_may(key, "lambda:InvokeFunctionUrl", function_arn) or public_allowed(function_arn)
+
+
 def public_allowed(function_arn: str) -> bool:
     """Lambda answers a URL with auth NONE only when the function's resource policy
     lets anyone ("*") call lambda:InvokeFunctionUrl and, since October 2025,
@@ -198,11 +208,11 @@ class Router:
         assert self.tick is not None
         try:
             self.verify(environ)
+            body = self.tick(environ)   # Refused too, for any key but the sandbox's own
         except Refused as refused:
             status, headers, payload = refusal(environ, refused)
             start_response(status, headers)
             return [payload]
-        body = self.tick(environ)
         start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
         return [body]
 
@@ -219,6 +229,8 @@ class Router:
             try:
                 body = self.verify(environ)   # SigV4 with the sandbox's credentials (or a role's)
             except Refused:
+                return forbidden
+            if not iam_allowed(environ, config.function.function_arn):
                 return forbidden
         elif not public_allowed(config.function.function_arn):
             return forbidden

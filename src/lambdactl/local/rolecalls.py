@@ -1,0 +1,123 @@
+"""Where moto's policy evaluation decides a role session's call otherwise than IAM does
+(local/enforce.py asks these): the action's IAM name, the Lambda function it acts on,
+the role a call passes, a bucket policy naming the role, and a trust policy naming a
+service.
+
+Each closes an escalation or a false denial a hostile or least-privilege handler met:
+- moto names Invoke's action ``lambda:Invoke``, not IAM's ``lambda:InvokeFunction``,
+  and asks about resource "*" for every Lambda call, so a policy allowing one function
+  (as AWS wants it written) was denied;
+- CreateFunction / UpdateFunctionConfiguration hand a role to the function: AWS checks
+  ``iam:PassRole`` on it, moto did not, so a handler allowed lambda:CreateFunction could
+  run code as any role of the account;
+- a bucket policy granting a role was not weighed (a GetObject it alone allows was
+  denied; within an account AWS grants it);
+- a trust policy with no AWS principal (Lambda's: ``{"Service": "lambda.amazonaws.com"}``)
+  made moto's AssumeRole check raise TypeError (HTTP 500) instead of denying.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlparse
+
+# (moto's service name, moto's action) -> IAM's action, where they differ.
+IAM_NAMES = {("awslambda", "Invoke"): "InvokeFunction",
+             ("sqs", "SendMessageBatch"): "SendMessage",
+             ("sqs", "DeleteMessageBatch"): "DeleteMessage",
+             ("sqs", "ChangeMessageVisibilityBatch"): "ChangeMessageVisibility"}
+PASSES_ROLE = frozenset({"CreateFunction", "UpdateFunctionConfiguration"})
+_FUNCTION_PATH = re.compile(r"/[0-9-]+/functions/([^/]+)")
+
+
+def action(response: Any) -> str:
+    """The action IAM would check for this moto request."""
+    name = str(response._get_action())
+    return IAM_NAMES.get((response.service_name, name), name)
+
+
+def _body(response: Any) -> dict[str, Any]:
+    body = response.body
+    try:
+        parsed = body if isinstance(body, dict) else json.loads(body or "{}")
+    except (TypeError, ValueError):
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
+
+
+def function_arn(response: Any, name: str, qualifier: str = "") -> str:
+    """A function's ARN from what the caller named it by: a name, a partial or a full ARN,
+    with its qualifier (``name:alias``) or QUALIFIER."""
+    if name.startswith("arn:"):
+        arn = name
+    elif ":function:" in name:
+        arn = f"arn:aws:lambda:{response.region}:{name}"
+    else:
+        arn = f"arn:aws:lambda:{response.region}:{response.current_account}:function:{name}"
+    return f"{arn}:{qualifier}" if qualifier and arn.count(":") == 6 else arn
+
+
+def lambda_resource(response: Any) -> str:
+    """The function a Lambda call acts on (its ARN, qualified where the call is), or "*"."""
+    found = _FUNCTION_PATH.match(urlparse(response.uri).path)
+    if found is not None:
+        qualifier = parse_qs(urlparse(response.uri).query).get("Qualifier", [""])[0]
+        return function_arn(response, unquote(found.group(1)), qualifier)
+    name = _body(response).get("FunctionName") if action(response) == "CreateFunction" else None
+    return function_arn(response, name) if isinstance(name, str) else "*"
+
+
+def passed_role(response: Any) -> str | None:
+    """The role ARN this call hands to a function (checked as iam:PassRole), if any."""
+    if response.service_name != "awslambda" or action(response) not in PASSES_ROLE:
+        return None
+    role = _body(response).get("Role")
+    return role if isinstance(role, str) else None
+
+
+def check_principal(self: Any, principal: str) -> bool:
+    """moto 5.2's IAMPolicyStatement._check_principal, for a statement matched against
+    PRINCIPAL (a role session's ARN): a Service or Federated principal never matches one
+    (moto raised TypeError), "*" and an AWS principal as moto compared them, but a listed
+    one by equality (moto's ``in`` on a string was a substring test)."""
+    expected = self._statement.get("Principal")
+    if not expected or expected == "*":
+        return True
+    aws = expected.get("AWS") if isinstance(expected, dict) else None
+    if aws is None:
+        return False
+    return aws == "*" or principal == aws or (isinstance(aws, list) and principal in aws)
+
+
+def bucket_allows(response: Any, action: str, resource: str, session_arn: str) -> bool:
+    """Does the policy of the bucket RESOURCE is in allow ACTION on it to this role session
+    (named by its role's ARN, its own, the account's or "*")? Within an account, AWS grants
+    what a resource-based policy alone allows; moto looked at identity policies only. (A
+    bucket policy's Deny moto applies itself; an identity policy's explicit Deny is not
+    weighed against such an Allow here.)"""
+    if response.service_name != "s3" or not resource.startswith("arn:aws:s3:::"):
+        return False
+    from moto.iam.access_control import IAMPolicyStatement, PermissionResult
+    from moto.s3.models import s3_backends
+
+    try:
+        bucket = s3_backends[response.current_account]["aws"].get_bucket(resource[13:].split("/")[0])
+        statements = json.loads(bucket.policy or b'{"Statement": []}')["Statement"]
+    except Exception:  # noqa: BLE001 - no such bucket, or a policy S3 would not have taken
+        return False
+    account, role = response.current_account, session_arn.split("/")[1] if "/" in session_arn else ""
+    names = {"*", account, session_arn, f"arn:aws:iam::{account}:role/{role}", f"arn:aws:iam::{account}:root"}
+    allowed = False
+    for statement in statements if isinstance(statements, list) else [statements]:
+        principal = statement.get("Principal")
+        aws = principal.get("AWS") if isinstance(principal, dict) else principal
+        if not names & {str(p) for p in (aws if isinstance(aws, list) else [aws])}:
+            continue
+        result = IAMPolicyStatement({k: v for k, v in statement.items() if k != "Principal"}
+                                    ).is_action_permitted(action, resource)
+        if result == PermissionResult.DENIED:
+            return False
+        allowed = allowed or result == PermissionResult.PERMITTED
+    return allowed
