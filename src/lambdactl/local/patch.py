@@ -155,6 +155,7 @@ def spec_from_moto(fn: Any, qualifier: str | None = None) -> FunctionSpec:
         layers=tuple(_layer_zips(fn, arns)),
         **_event_invoke_config(fn, qualifier),
         dead_letter=dead_letter.target(fn),
+        ephemeral_mb=int(getattr(fn, "ephemeral_storage", 0) or 512),
     )
 
 

@@ -1,0 +1,159 @@
+"""Each execution environment sees Lambda's file system and search paths, not the host's
+(issue 12, local/jail.py): a /tmp of its own, the host hidden, its code at /var/task,
+its layers at /opt, Lambda's PATH.
+
+Before, /tmp was the host's (shared by every function and every user: one function
+read what another wrote), the whole host was readable (other projects, the README of
+this very repository), PATH was the user's (a handler's `python` was lambdactl's
+virtualenv, where `rich` and `moto` import) and the code lived at the sandbox's host
+path, so handlers opening /var/task/... or /opt/... failed locally only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from tests.local.test_local_layers import zip_of
+
+Aws = Callable[[str], Any]
+REPO = Path(__file__).resolve().parents[2]
+
+TMP = '''
+import os
+
+def handler(event, context):
+    path = "/tmp/secret"
+    before = open(path).read() if os.path.exists(path) else None
+    if event.get("write"):
+        with open(path, "w") as f:
+            f.write(event["write"])
+    return {"before": before, "pid": os.getpid(), "tmp": sorted(os.listdir("/tmp"))}
+'''
+
+
+def _function(aws: Aws, role_arn: str, source: str, files: dict[str, str] | None = None,
+              **options: Any) -> str:
+    name = f"t-jail-{uuid.uuid4().hex[:6]}"
+    aws("lambda").create_function(FunctionName=name, Runtime="python3.11", Role=role_arn,
+                                  Handler="app.handler",
+                                  Code={"ZipFile": zip_of({"app.py": source, **(files or {})})},
+                                  **options)
+    return name
+
+
+def _invoke(aws: Aws, name: str, event: dict[str, Any] | None = None) -> Any:
+    response = aws("lambda").invoke(FunctionName=name, Payload=json.dumps(event or {}))
+    body = json.loads(response["Payload"].read())
+    assert "FunctionError" not in response, body
+    return body
+
+
+def test_each_environment_has_its_own_tmp_kept_while_it_is_warm(aws: Aws, role_arn: str) -> None:
+    a, b = _function(aws, role_arn, TMP), _function(aws, role_arn, TMP)
+    first = _invoke(aws, a, {"write": "from A"})
+    assert first["before"] is None
+    assert _invoke(aws, b)["before"] is None                  # another function: not its /tmp
+    warm = _invoke(aws, a)
+    assert (warm["pid"], warm["before"]) == (first["pid"], "from A")   # the same environment keeps it
+    assert not os.path.exists("/tmp/secret") or open("/tmp/secret").read() != "from A"  # not the host's
+    aws("lambda").update_function_code(FunctionName=a, ZipFile=zip_of({"app.py": TMP + "\n# v2\n"}))
+    assert _invoke(aws, a)["before"] is None                  # a new environment: a new /tmp
+
+
+LOOK = '''
+import os, shutil, subprocess
+
+def handler(event, context):
+    seen = {}
+    for path in event["paths"]:
+        try:
+            with open(path) as f:
+                seen[path] = f.read()[:20]
+        except OSError as exc:
+            seen[path] = exc.strerror
+    python = shutil.which("python")
+    rich = subprocess.run([python or "python3", "-c", "import rich"], capture_output=True)
+    return {"seen": seen, "root": sorted(os.listdir("/")), "python": python,
+            "rich": rich.returncode, "PATH": os.environ["PATH"],
+            "LD_LIBRARY_PATH": os.environ["LD_LIBRARY_PATH"]}
+'''
+
+
+def test_the_host_is_hidden_and_path_is_lambdas(aws: Aws, role_arn: str, tmp_path: Path) -> None:
+    in_host_tmp = tmp_path / "other-users-file.txt"
+    in_host_tmp.write_text("not yours")
+    planted = REPO / f".planted-{uuid.uuid4().hex[:6]}.toml"   # beside this project's files
+    planted.write_text("[project]\n")
+    try:
+        name = _function(aws, role_arn, LOOK)
+        body = _invoke(aws, name, {"paths": [str(in_host_tmp), str(planted), str(REPO / "README.md")]})
+    finally:
+        planted.unlink()
+    assert set(body["seen"].values()) == {"No such file or directory"}, body["seen"]
+    assert set(body["root"]) <= {"bin", "sbin", "usr", "etc", "dev", "proc", "sys", "tmp", "var",
+                                 "opt", "lib", "lib32", "lib64", "libx32", "root", "work", "home"}
+    # Lambda's PATH, its Python's own bin directory for /var/lang/bin: never a virtualenv's.
+    bin_dir = os.path.dirname(os.path.realpath(sys.executable))
+    assert body["PATH"] == f"{bin_dir}:/usr/local/bin:/usr/bin/:/bin:/opt/bin"
+    assert body["LD_LIBRARY_PATH"].endswith(":/var/task:/var/task/lib:/opt/lib")
+    assert body["python"] != os.path.join(sys.prefix, "bin", "python")
+    assert body["rich"] != 0                                  # lambdactl's dependencies do not import
+
+
+CODE = '''
+import json, os, sys
+
+def handler(event, context):
+    import fromlayer
+    return {"task_root": os.environ["LAMBDA_TASK_ROOT"], "cwd": os.getcwd(), "file": __file__,
+            "data": json.load(open("/var/task/data.json")), "opt": open("/opt/share/note.txt").read(),
+            "layer": fromlayer.WHERE, "on_path": "/opt/python" in sys.path}
+'''
+
+
+def test_code_is_at_var_task_and_layers_at_opt(aws: Aws, role_arn: str) -> None:
+    layer = aws("lambda").publish_layer_version(
+        LayerName=f"l-{uuid.uuid4().hex[:6]}",
+        Content={"ZipFile": zip_of({"python/fromlayer.py": "WHERE = 'opt'\n", "share/note.txt": "hi"})},
+    )["LayerVersionArn"]
+    name = _function(aws, role_arn, CODE, {"data.json": '{"n": 1}'}, Layers=[layer])
+    body = _invoke(aws, name)
+    assert body == {"task_root": "/var/task", "cwd": "/var/task", "file": "/var/task/app.py",
+                    "data": {"n": 1}, "opt": "hi", "layer": "opt", "on_path": True}
+
+
+FILL = '''
+import errno, os
+
+def handler(event, context):
+    st = os.statvfs("/tmp")
+    written, error = 0, None
+    try:
+        with open("/tmp/fill", "wb") as f:
+            chunk = b"x" * (8 << 20)
+            while written < (event["limit_mb"] << 20):
+                f.write(chunk)
+                f.flush()
+                written += len(chunk)
+    except OSError as exc:
+        error = errno.errorcode[exc.errno]
+    finally:
+        os.remove("/tmp/fill")
+    return {"size_mb": st.f_blocks * st.f_frsize >> 20, "written_mb": written >> 20, "error": error}
+'''
+
+
+def test_tmp_is_the_ephemeral_storage_and_full_is_enospc(aws: Aws, role_arn: str) -> None:
+    name = _function(aws, role_arn, FILL, Timeout=30)
+    body = _invoke(aws, name, {"limit_mb": 600})
+    assert body["size_mb"] == 512 and body["error"] == "ENOSPC", body   # Lambda's default
+    assert body["written_mb"] <= 512
+    aws("lambda").update_function_configuration(FunctionName=name, EphemeralStorage={"Size": 1024})
+    aws("lambda").get_waiter("function_updated_v2").wait(FunctionName=name)
+    assert _invoke(aws, name, {"limit_mb": 0})["size_mb"] == 1024
