@@ -56,12 +56,13 @@ def _invoke(aws: Aws, name: str, event: dict[str, Any] | None = None) -> Any:
 
 def test_each_environment_has_its_own_tmp_kept_while_it_is_warm(aws: Aws, role_arn: str) -> None:
     a, b = _function(aws, role_arn, TMP), _function(aws, role_arn, TMP)
-    first = _invoke(aws, a, {"write": "from A"})
+    secret = f"from A {uuid.uuid4().hex}"
+    first = _invoke(aws, a, {"write": secret})
     assert first["before"] is None
     assert _invoke(aws, b)["before"] is None                  # another function: not its /tmp
     warm = _invoke(aws, a)
-    assert (warm["pid"], warm["before"]) == (first["pid"], "from A")   # the same environment keeps it
-    assert not os.path.exists("/tmp/secret") or open("/tmp/secret").read() != "from A"  # not the host's
+    assert (warm["pid"], warm["before"]) == (first["pid"], secret)   # the same environment keeps it
+    assert not os.path.exists("/tmp/secret") or Path("/tmp/secret").read_text() != secret  # not the host's
     aws("lambda").update_function_code(FunctionName=a, ZipFile=zip_of({"app.py": TMP + "\n# v2\n"}))
     assert _invoke(aws, a)["before"] is None                  # a new environment: a new /tmp
 
