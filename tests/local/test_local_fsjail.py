@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from lambdactl.local import control
 from tests.local.test_local_layers import zip_of
 
 Aws = Callable[[str], Any]
@@ -158,3 +159,63 @@ def test_tmp_is_the_ephemeral_storage_and_full_is_enospc(aws: Aws, role_arn: str
     aws("lambda").update_function_configuration(FunctionName=name, EphemeralStorage={"Size": 1024})
     aws("lambda").get_waiter("function_updated_v2").wait(FunctionName=name)
     assert _invoke(aws, name, {"limit_mb": 0})["size_mb"] == 1024
+
+
+ENV = '''
+import os
+
+def handler(event, context):
+    return {"task_root": os.environ["LAMBDA_TASK_ROOT"], "cwd": os.getcwd(), "PATH": os.environ["PATH"]}
+'''
+
+
+def test_without_namespaces_the_code_stays_at_its_host_path_and_path_is_lambdas(
+    tmp_path: Path,
+) -> None:
+    """The fallback (no namespaces: in this process, as where the kernel allows none): the
+    host's paths as before, but PATH is Lambda's there too, never the user's or a venv's."""
+    import dataclasses
+
+    from lambdactl.local.runtime import LocalRuntime
+    from tests.local.test_local_runtime import _spec
+
+    runtime = LocalRuntime(tmp_path, "http://127.0.0.1:9", isolate=True)
+    assert not runtime.launch.private
+    try:
+        spec = dataclasses.replace(_spec(zip_of({"app.py": ENV})), handler="app.handler")
+        body = json.loads(runtime.invoke(spec, b"{}").payload)
+    finally:
+        runtime.shutdown()
+    assert Path(body["task_root"]).parent == tmp_path / "code" and body["cwd"] == body["task_root"]
+    bin_dir = os.path.dirname(os.path.realpath(sys.executable))
+    assert body["PATH"] == f"{bin_dir}:/usr/local/bin:/usr/bin/:/bin:/opt/bin"
+
+
+def test_local_status_says_what_the_fallback_loses(
+    sandbox: control.SandboxInfo, sandbox_home: Path, tmp_path: Path
+) -> None:
+    """This machine allows namespaces (the sandbox says so); a sandbox that found none says
+    in `local status` what its handlers see instead."""
+    import subprocess
+
+    from lambdactl.local import lambdafs
+
+    state = json.loads((sandbox_home / "sandbox.json").read_text())
+    assert state["jailed"] is sandbox.jailed is True
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "sandbox.json").write_text(json.dumps({**state, "jailed": False}))
+    (home / "sandbox.json").chmod(0o600)
+    env = {**os.environ, "LAMBDACTL_HOME": str(home)}
+    out = subprocess.run([sys.executable, "-m", "lambdactl", "local", "status"], env=env,
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[0].endswith(f"; {lambdafs.UNJAILED}")
+
+
+def test_no_namespaces_where_the_sandbox_cannot_pivot_root(monkeypatch: Any) -> None:
+    from lambdactl.local import lambdafs
+
+    assert lambdafs.namespaces() is True   # root, or user namespaces: as the tests above need
+    monkeypatch.setattr(lambdafs, "SYS_PIVOT_ROOT", {})
+    assert lambdafs.namespaces() is False

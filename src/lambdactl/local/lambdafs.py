@@ -6,9 +6,30 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from lambdactl.local.jail import CLONE_NEWNS, SYS_PIVOT_ROOT
 from lambdactl.runtimes import is_custom
 
 EPHEMERAL_MB = 512  # Lambda's default EphemeralStorage: the size of /tmp
+CLONE_NEWUSER, CLONE_NEWPID = 0x10000000, 0x20000000
+# What `local status` says where environments cannot have namespaces of their own.
+UNJAILED = ("no namespaces on this machine: handlers see the host's files, /tmp and processes, "
+            "and their code at its host path, not /var/task")
+
+
+def namespaces() -> bool:
+    """Can an environment have PID and mount namespaces of its own here (bootstrap.py,
+    then jail.seal)? Tried once in a forked child, at the sandbox's start (before it has
+    threads); False: environments run on the host's file system (the fallback)."""
+    import ctypes
+
+    if os.uname().machine not in SYS_PIVOT_ROOT:
+        return False
+    libc = ctypes.CDLL(None, use_errno=True)
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        tried = (libc.unshare(user | CLONE_NEWPID | CLONE_NEWNS) == 0 for user in (0, CLONE_NEWUSER))
+        os._exit(0 if any(tried) else 1)
+    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
 
 
 def private_config(task_root: Path, opt_root: Path | None, libs: Path | None, tmp_mb: int) -> dict[str, object]:
