@@ -219,3 +219,15 @@ def test_no_namespaces_where_the_sandbox_cannot_pivot_root(monkeypatch: Any) -> 
     assert lambdafs.namespaces() is True   # root, or user namespaces: as the tests above need
     monkeypatch.setattr(lambdafs, "SYS_PIVOT_ROOT", {})
     assert lambdafs.namespaces() is False
+
+
+def test_what_is_bound_back_is_outermost_and_not_already_there(tmp_path: Path) -> None:
+    """jail.kept: a path under another is bound with it; one under an allowed directory is
+    there already, unless a hidden home covers it (a home under /usr)."""
+    from lambdactl.local.jail import kept
+
+    outer = tmp_path / "python"
+    (outer / "lib").mkdir(parents=True)
+    paths = [str(outer / "lib"), str(outer), "/usr/lib", "/", str(tmp_path / "missing")]
+    assert kept(paths, []) == [os.path.realpath(outer)]
+    assert kept(["/usr/lib", "/etc"], ["/usr"]) == ["/usr/lib"]

@@ -51,7 +51,7 @@ class Launch:
     python: str = sys.executable
     cpu: CpuCgroups | None = None  # CPU share by memory (cpushare.py); None: unlimited
     zygotes: Zygotes | None = None  # preloaded interpreters to fork (zygote.py); None: exec
-    private: tuple[str, ...] = ()  # (): no namespaces; else a root of its own (jail.py)
+    private: tuple[str, ...] = ()  # dirs to hide (the homes); (): no namespaces, else a root of its own (jail.py)
 
 
 class Environment:
@@ -116,7 +116,8 @@ class Environment:
         elif self._launch.libs is not None:  # else in-process tests: the host's sys.path
             config["path"] = self._sys_path(task_root)
         if self._launch.private:
-            config["private"] = private_config(task_root, self.opt_root, self._launch.libs, self.spec.ephemeral_mb)
+            config["private"] = private_config(self._launch.private, task_root, self.opt_root,
+                                               self._launch.libs, self.spec.ephemeral_mb)
         return config
 
     def _child_env(self, task_root: Path) -> dict[str, str]:

@@ -11,7 +11,9 @@ ephemeral storage: warm invocations of the environment share it, it ends with th
 environment), its code at ``/var/task``, its layers at ``/opt``, and the few host
 directories it runs on (its Python, the sandbox's runtime libraries for it) bound
 back at their own paths. Everything else (homes, ``/work``, ``/srv``, ``/mnt``, the
-host's ``/tmp``, other projects) is simply not there.
+host's ``/tmp``, other projects) is simply not there; the directories of
+``private["hide"]`` (the user's and the sandbox's homes) that are under an allowed
+directory are covered by an empty tmpfs.
 """
 
 import ctypes
@@ -37,8 +39,9 @@ def seal(private: dict, prefixes: "list[str]") -> bool:
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.unshare(CLONE_NEWNS) != 0 or libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None):
         return False  # no mounts of ours, or they would reach the host's
+    hidden = [path for path in private.get("hide", []) if path.split("/")[1] in ALLOWED]
     binds = {TASK: private["task"], OPT: private.get("opt")}
-    binds.update((path, path) for path in kept([*prefixes, *private["keep"]]))
+    binds.update((path, path) for path in kept([*prefixes, *private["keep"]], hidden))
     fds = {target: os.open(source, os.O_PATH) for target, source in binds.items()
            if source and os.path.exists(source)}  # opened now: STAGE may cover them
     if libc.mount(b"tmpfs", STAGE, b"tmpfs", MS_NOSUID | MS_NODEV, b"mode=755,size=1m"):
@@ -49,6 +52,8 @@ def seal(private: dict, prefixes: "list[str]") -> bool:
             os.symlink(os.readlink("/" + name), f"{new}/{name}")
         elif os.path.isdir("/" + name):
             _bind(libc, f"/{name}", f"{new}/{name}")
+    for path in hidden:  # a home under /usr, /etc, ...: empty
+        libc.mount(b"tmpfs", (new + path).encode(), b"tmpfs", MS_NOSUID | MS_NODEV, b"mode=755,size=16k")
     os.makedirs(f"{new}/proc")
     if libc.mount(b"proc", f"{new}/proc".encode(), b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None):
         _bind(libc, "/proc", f"{new}/proc")  # a new one refused (a user namespace's): the host's
@@ -77,11 +82,12 @@ def _bind(libc: ctypes.CDLL, source: str, target: str) -> None:
     libc.mount(source.encode(), target.encode(), None, MS_BIND | MS_REC, None)
 
 
-def kept(paths: "list[str]") -> "list[str]":
+def kept(paths: "list[str]", hidden: "list[str]") -> "list[str]":
     """The host directories (and files) of PATHS to bind back: real, outermost only, not
-    already under an allowed directory."""
+    already seen under an allowed directory (unless one of HIDDEN covers them)."""
     real = {os.path.realpath(p) for p in paths if p and os.path.exists(p)}
-    real = {p for p in real if p.split("/")[1] not in ALLOWED and p != "/"}
+    real = {p for p in real if p != "/" and (p.split("/")[1] not in ALLOWED
+                                            or any(p.startswith(h + "/") for h in hidden))}
     return sorted(p for p in real if not any(p.startswith(k + "/") for k in real))
 
 

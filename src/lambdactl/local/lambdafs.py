@@ -32,11 +32,12 @@ def namespaces() -> bool:
     return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
 
 
-def private_config(task_root: Path, opt_root: Path | None, libs: Path | None, tmp_mb: int) -> dict[str, object]:
-    """``jail.seal``'s settings: the code (/var/task), the layers (/opt), the runtime's
-    libraries bound back at their own path, the size of /tmp."""
+def private_config(hide: tuple[str, ...], task_root: Path, opt_root: Path | None, libs: Path | None,
+                   tmp_mb: int) -> dict[str, object]:
+    """``jail.seal``'s settings: what to hide (server.private_dirs), the code (/var/task),
+    the layers (/opt), the runtime's libraries bound back at their own path, /tmp's size."""
     keep = [str(libs), *_linked(libs)] if libs else []
-    return {"task": str(task_root), "opt": str(opt_root) if opt_root else None,
+    return {"hide": list(hide), "task": str(task_root), "opt": str(opt_root) if opt_root else None,
             "keep": keep, "tmp_mb": tmp_mb or EPHEMERAL_MB}
 
 
