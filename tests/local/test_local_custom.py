@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import os
 import sys
 import uuid
 import zipfile
@@ -17,7 +18,7 @@ Aws = Callable[[str], Any]
 
 # A runtime in Python with the standard library only: -IS keeps every site-packages
 # (awslambdaric's included) out of reach.
-PY_BOOTSTRAP = f"""#!{sys.executable} -IS
+PY_BOOTSTRAP = f"""#!{os.path.realpath(sys.executable)} -IS
 import json, os, sys, urllib.request
 
 API = "http://" + os.environ["AWS_LAMBDA_RUNTIME_API"] + "/2018-06-01/runtime"

@@ -86,15 +86,13 @@ def test_memory_of_child_processes_counts_and_ends_in_oom(aws: Aws, make_functio
     assert "Max Memory Used: 128 MB" in report and "Error Type: Runtime.OutOfMemory" in report
 
 
-def test_setsid_children_do_not_survive_the_timeout(
-    aws: Aws, make_function: Any, tmp_path: Path
-) -> None:
+def test_setsid_children_do_not_survive_the_timeout(aws: Aws, make_function: Any) -> None:
     name = make_function("app.escape", Timeout=1)
-    pidfile, marker = tmp_path / "pids", _marker()
-    payload = json.dumps({"pidfile": str(pidfile), "seconds": 5, "sleep": marker}).encode()
-    response = aws("lambda").invoke(FunctionName=name, Payload=payload)
+    marker = _marker()
+    payload = json.dumps({"seconds": 5, "sleep": marker}).encode()
+    response = aws("lambda").invoke(FunctionName=name, Payload=payload, LogType="Tail")
     assert json.loads(response["Payload"].read())["errorType"] == "Sandbox.Timedout"
-    assert len(pidfile.read_text().split()) == 2  # both were started
+    assert any(line.startswith("started ") for line in _tail(response))  # both were started
     assert _gone_all(marker), sleepers(marker)
 
 
@@ -130,7 +128,7 @@ def _gone_all(marker: str, timeout: float = 3.0) -> bool:
     return False
 
 
-def _escaped_children(tmp_path: Path) -> list[int]:
+def _escaped_children() -> list[int]:
     """On the sandbox of LAMBDACTL_HOME: the pids a warm environment's handler left
     running (setsid, and setsid after a double fork)."""
     info = control.start(port=0)[0]
@@ -138,8 +136,8 @@ def _escaped_children(tmp_path: Path) -> list[int]:
     role = iam.create_role(RoleName="r", AssumeRolePolicyDocument=json.dumps(TRUST_POLICY))
     lam.create_function(FunctionName="esc", Runtime="python3.11", Role=role["Role"]["Arn"],
                         Handler="app.escape", Code={"ZipFile": package("app.py")})
-    pidfile, marker = tmp_path / "pids", _marker()
-    payload = json.dumps({"pidfile": str(pidfile), "sleep": marker})
+    marker = _marker()
+    payload = json.dumps({"sleep": marker})
     response = lam.invoke(FunctionName="esc", Payload=payload)
     assert json.loads(response["Payload"].read()) == "still here"
     deadline = time.monotonic() + 5   # the double fork's sleeper may not have exec'd yet
@@ -154,7 +152,7 @@ def test_setsid_children_do_not_survive_local_stop(
 ) -> None:
     monkeypatch.setenv("LAMBDACTL_HOME", str(tmp_path / "home"))
     try:
-        pids = _escaped_children(tmp_path)
+        pids = _escaped_children()
     finally:
         control.stop()
     assert _gone(pids), [p for p in pids if alive(p)]
@@ -261,7 +259,7 @@ def test_setsid_children_do_not_survive_the_server_being_sigkilled(
     monkeypatch.setenv("LAMBDACTL_HOME", str(tmp_path / "home"))
     server = control.start(port=0)[0].pid
     try:
-        pids = _escaped_children(tmp_path)
+        pids = _escaped_children()
     finally:
         os.kill(server, signal.SIGKILL)
     try:
@@ -276,13 +274,13 @@ def test_setsid_children_do_not_survive_the_server_being_sigkilled(
 @pytest.mark.parametrize("change", ["update_function_code", "update_function_configuration",
                                     "delete_function"])
 def test_what_a_handler_left_running_ends_with_its_deployment(
-    aws: Aws, make_function: Any, tmp_path: Path, change: str
+    aws: Aws, make_function: Any, change: str
 ) -> None:
     """Before, the old environment (and its sleepers) lived on until the function was next
     invoked or the idle reaper came, 5 minutes later: after `destroy` or `up` of new code."""
     name = make_function("app.escape")
     marker = _marker()
-    payload = json.dumps({"pidfile": str(tmp_path / "pids"), "sleep": marker})
+    payload = json.dumps({"sleep": marker})
     assert json.loads(aws("lambda").invoke(FunctionName=name, Payload=payload)["Payload"].read()) == "still here"
     deadline = time.monotonic() + 5
     while len(sleepers(marker)) < 2 and time.monotonic() < deadline:

@@ -69,7 +69,7 @@ def _function(aws: Aws, role_arn: str, module: str, source: str, **options: Any)
 def test_a_handler_sees_only_its_own_processes_and_not_the_sandbox_home(
     aws: Aws, role_arn: str, sandbox: control.SandboxInfo, sandbox_home: Path, tmp_path: Path
 ) -> None:
-    mine = tmp_path / "mine.txt"   # outside both homes: still readable, as a file a test gives
+    mine = tmp_path / "mine.txt"   # outside both homes, in the host's /tmp: not there either
     mine.write_text("shared")
     beside = sandbox_home / "beside-the-state-file.txt"
     beside.write_text("private")
@@ -85,9 +85,10 @@ def test_a_handler_sees_only_its_own_processes_and_not_the_sandbox_home(
     assert sandbox.secret_access_key not in seen["files"][str(state)]
     assert seen["files"][str(state)] == "No such file or directory"
     assert seen["files"][str(beside)] == "No such file or directory"
-    assert seen["files"][str(mine)] == "shared"
-    assert seen["written"] == "Read-only file system"  # as Lambda's, outside /tmp
-    assert seen["task_root"] == ["peek.py"]            # its own code is still there
+    assert seen["files"][str(mine)] == "No such file or directory"   # its /tmp is its own (jail.py)
+    # Only in its own /tmp (the path to the runtime's libraries is made there), not the host's.
+    assert not Path(str(beside) + ".new").exists(), seen["written"]
+    assert seen["task_root"] == ["peek.py"]            # its own code is still there, at /var/task
     again = json.loads(aws("lambda").invoke(FunctionName=name, Payload=json.dumps(event))["Payload"].read())
     assert again["me"] == seen["me"]                   # warm: the same environment
 
@@ -184,7 +185,7 @@ def handler(event, context):
 '''
 
 
-def test_the_file_system_is_read_only_but_tmp(aws: Aws, role_arn: str, tmp_path: Path) -> None:
+def test_the_file_system_is_read_only_but_tmp(aws: Aws, role_arn: str) -> None:
     """Before, a handler of a sandbox started by root wrote anywhere root may (/etc, /usr,
     the runtime's shared libraries, other worktrees); on Lambda only /tmp is writable."""
     import shutil
@@ -193,10 +194,13 @@ def test_the_file_system_is_read_only_but_tmp(aws: Aws, role_arn: str, tmp_path:
     outside = Path(tempfile.mkdtemp(prefix="lambdactl-test-", dir="/var/tmp"))
     try:
         name = _function(aws, role_arn, "write", WRITE)
-        targets = [str(outside / "written"), str(tmp_path / "written")]
+        mine = f"/tmp/written-{uuid.uuid4().hex}"   # its own /tmp, not the host's
+        host = [f"/etc/written-{uuid.uuid4().hex}", f"/usr/written-{uuid.uuid4().hex}"]
+        targets = [str(outside / "written"), mine, *host]
         done = json.loads(aws("lambda").invoke(FunctionName=name, Payload=json.dumps({"paths": targets}))["Payload"].read())
-        assert done.pop(str(tmp_path / "written")) == "written"
-        assert set(done.values()) == {"Read-only file system"}, done   # /var/tmp, its own code
-        assert not (outside / "written").exists()
+        assert done.pop(mine) == "written" and not os.path.exists(mine)
+        assert done.pop(str(outside / "written")) == "No such file or directory"   # /var/tmp: not there
+        assert set(done.values()) == {"Read-only file system"}, done   # /etc, /usr, its own code
+        assert not (outside / "written").exists() and not any(map(os.path.exists, host))
     finally:
         shutil.rmtree(outside)

@@ -7,6 +7,7 @@ buffers a streamed answer."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -21,7 +22,7 @@ PAUSE = 1.5   # between the two chunks
 
 # Streams "first", waits, then "second" (or, for {"http": true}, an HTTP integration
 # response: a JSON prelude, 8 NUL bytes, then the body), with the standard library only.
-STREAMING_BOOTSTRAP = f"""#!{sys.executable} -IS
+STREAMING_BOOTSTRAP = f"""#!{os.path.realpath(sys.executable)} -IS
 import http.client, json, os, time, urllib.request
 
 HOST = os.environ["AWS_LAMBDA_RUNTIME_API"]

@@ -77,7 +77,7 @@ def test_a_cold_start_is_a_fork_of_the_preloaded_interpreter(
         assert (seen["pid"], seen["guard"], seen["guard_parent"], seen["sid"]) == (2, 1, 0, 0)
         guard, runtime = _host_view(sandbox.pid, seen["ns"])
         assert os.getsid(runtime) == guard  # its own session, its guard the leader
-        assert Path(seen["cwd"]).parent.name == "code"  # its code tree, as LAMBDA_TASK_ROOT
+        assert seen["cwd"] == "/var/task"  # its code tree, where Lambda's is (local/jail.py)
         runtimes.append((runtime, seen["random"]))
     assert runtimes[0][0] != runtimes[1][0]
     assert runtimes[0][1] != runtimes[1][1]  # reseeded at each fork

@@ -174,6 +174,10 @@ def _show(app: App, info: SandboxInfo, state: str, seconds: float | None, conten
         return
     took = f" in {seconds:.2f} s" if seconds is not None else ""
     iam = "" if info.iam else "; IAM not enforced (--no-iam)"
+    if not info.jailed:
+        from lambdactl.local.lambdafs import UNJAILED
+
+        iam += f"; {UNJAILED}"
     app.term.write(f"sandbox: {state}{took} at {data['endpoint']} (pid {data['pid']}, log {data['log_file']}){iam}")
     from lambdactl.local.inventory import label
 

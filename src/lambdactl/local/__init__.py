@@ -14,6 +14,7 @@ Lambda runtime, in one background process.
 - ``declared``     the Python a function runs on, with its own awslambdaric/boto3 (cached)
 - ``native``       one verdict on compiled extensions: `up` refuses, the server notes
 - ``bootstrap``    the first code of every environment (sys.path, subreaper)
+- ``jail``, ``lambdafs``  its own root (/var/task, /opt, a private /tmp), Lambda's PATH
 - ``runtime_api``  the Lambda Runtime API those children talk to
 - ``output``, ``cwlogs``  the children's output, line by line, into CloudWatch Logs
 - ``inventory``    what the sandbox holds, in every region (``local status``)

@@ -14,12 +14,14 @@ client and boto3) and runs awslambdaric; or, for a custom runtime, execs the
 function's bootstrap. The handler's code never runs in the guard.
 
 With ``"private"`` (the server's environments) the guard first gives the tree new
-PID and mount namespaces, as a microVM would (``seal``): the handler sees only its
-own processes in ``/proc`` (no other process's environment), and an empty directory
-where the user's home and the sandbox's home (its state file with the sandbox's own
-credentials, other functions' code) were, with only its own paths (code, layers,
-runtime libraries, its Python) bound back. Where the kernel allows no namespaces it
-runs as before.
+PID and mount namespaces, as a microVM would: the handler sees only its own
+processes in ``/proc`` (no other process's environment), and a root of its own
+(``jail.py``): the host's OS directories, its code at ``/var/task``, its layers
+at ``/opt``, a private ``/tmp`` of its ephemeral storage's size (kept across warm
+invocations, gone with the environment), its Python and the sandbox's runtime
+libraries for it; no home, no project, not the host's ``/tmp``. All of it
+read-only but ``/tmp``, and no capability to undo it. Where the kernel allows no
+namespaces it runs as before: the host's file system, ``/tmp`` and paths.
 
 With ``"zygote": true`` it is instead a zygote (``zygote.py``): it imports what
 every environment of its interpreter needs (boto3, awslambdaric's parts that read
@@ -35,15 +37,14 @@ import runpy
 import signal
 import sys
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # run as -c, jail.py's source comes first (zygote.BOOTSTRAP)
+    from lambdactl.local.jail import drop_capabilities, relocate, seal
+
 PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
-PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 24, 38
 CLONE_PARENT = 0x8000
-CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID = 0x20000, 0x10000000, 0x20000000
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT = 1, 2, 4, 8, 32
-MS_BIND, MS_REC, MS_PRIVATE = 4096, 16384, 1 << 18
-MOUNT_FLAGS = {b"nosuid": MS_NOSUID, b"nodev": MS_NODEV, b"noexec": MS_NOEXEC, b"noatime": 1024,
-               b"nodiratime": 2048, b"relatime": 1 << 21, b"strictatime": 1 << 24}
+CLONE_NEWUSER, CLONE_NEWPID = 0x10000000, 0x20000000
 SYS_CLONE = {"x86_64": 56, "aarch64": 220}  # the clone syscall's number per CPU
 
 
@@ -70,7 +71,7 @@ def main(config: dict) -> None:
             pass  # it runs without one
     report = None
     if config.get("private") and _unshare_pid():
-        report = _first_process(config["private"])
+        report = _first_process(config)
         guard = os.getpid()  # 1: the new namespace's init
     runtime = os.fork()
     if runtime:
@@ -129,9 +130,10 @@ def _unshare_pid() -> bool:
     return True
 
 
-def _first_process(private: dict) -> int:
+def _first_process(config: dict) -> int:
     """Fork the namespace's first process (its init); the guard waits for it and never
-    returns. Returns in the init: the pipe on which it reports the runtime's status."""
+    returns. Returns in the init: the pipe on which it reports the runtime's status.
+    Sealed (jail.py), the code's and layers' paths are /var/task and /opt from here on."""
     told, report = os.pipe()
     init = os.fork()
     if init:
@@ -139,63 +141,13 @@ def _first_process(private: dict) -> int:
         watch(init, told=told)
     os.close(told)
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # dies with the guard, and the namespace with it
-    seal(private)
+    private = config["private"]
+    if seal(private, [sys.prefix, sys.base_prefix]):
+        for key in ("path", "exec"):
+            config[key] = relocate(config.get(key), private)
+        os.environ.update({k: str(relocate(v, private)) for k, v in os.environ.items()})
     drop_capabilities()  # else the handler (root, or its user namespace's) could unmount them
     return report
-
-
-def seal(private: dict) -> None:
-    """This process's own mounts: /proc of its PID namespace, and an empty tmpfs over each
-    directory of PRIVATE["hide"], with the directories of PRIVATE["keep"] under it (and
-    this Python's own) bound back."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.unshare(CLONE_NEWNS) != 0 or libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None):
-        return  # no mounts of ours, or they would reach the host's
-    libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None)
-    keep = {os.path.realpath(p) for p in [sys.prefix, sys.base_prefix, *private["keep"]]
-            if os.path.isdir(p)}
-    for hidden in private["hide"]:
-        kept = [path for path in sorted(keep) if path.startswith(hidden + "/")]
-        kept = [path for path in kept if not any(path.startswith(k + "/") for k in kept)]
-        fds = [os.open(path, os.O_PATH) for path in kept]
-        if not libc.mount(b"tmpfs", hidden.encode(), b"tmpfs", MS_NOSUID | MS_NODEV,
-                          b"mode=755,size=16k"):
-            for path, fd in zip(kept, fds):
-                os.makedirs(path, exist_ok=True)
-                libc.mount(f"/proc/self/fd/{fd}".encode(), path.encode(), None, MS_BIND | MS_REC, None)
-        for fd in fds:
-            os.close(fd)
-    read_only_but_tmp(libc)
-
-
-def read_only_but_tmp(libc: ctypes.CDLL) -> None:
-    """Lambda's file system: every mount read-only (a root handler wrote /etc, /usr, the
-    runtime's libraries) but /tmp, bound onto itself first to be a mount of its own;
-    /proc, /dev and /sys as they were."""
-    import re
-
-    tmp = os.path.realpath("/tmp").encode()
-    libc.mount(tmp, tmp, None, MS_BIND | MS_REC, None)
-    with open("/proc/self/mountinfo", "rb") as f:
-        mounts = [line.split() for line in f]
-    for fields in mounts:
-        point = re.sub(rb"\\([0-7]{3})", lambda m: bytes([int(m[1], 8)]), fields[4])  # "\040": " "
-        if point == tmp or point.split(b"/")[1] in (b"proc", b"dev", b"sys"):
-            continue
-        flags = sum(MOUNT_FLAGS.get(option, 0) for option in fields[5].split(b","))  # kept: locked
-        libc.mount(None, point, None, MS_REMOUNT | MS_BIND | MS_RDONLY | flags, None)
-
-
-def drop_capabilities() -> None:
-    """No capability for this process and what it starts (root's included), and none to
-    gain from a setuid program: a handler cannot unmount what ``seal`` mounted, nor mount
-    anything over it, as a Lambda handler (not root) cannot."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
-    for cap in range(64):
-        libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)  # EINVAL past the kernel's last: ignored
-    header = (ctypes.c_uint32 * 2)(0x20080522, 0)   # _LINUX_CAPABILITY_VERSION_3, this process
-    libc.capset(header, (ctypes.c_uint32 * 6)())    # effective, permitted, inheritable: none
 
 
 def _children(pid: int) -> list[int]:

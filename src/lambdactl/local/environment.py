@@ -34,6 +34,7 @@ from lambdactl.local.invocation import (
     lambda_environment,
     sandbox_error,
 )
+from lambdactl.local.lambdafs import layer_paths, private_config, search_paths
 from lambdactl.local.output import OutputReader
 from lambdactl.local.proctree import Spawner
 from lambdactl.local.runtime_api import Delivery, RuntimeApiServer
@@ -51,7 +52,7 @@ class Launch:
     python: str = sys.executable
     cpu: CpuCgroups | None = None  # CPU share by memory (cpushare.py); None: unlimited
     zygotes: Zygotes | None = None  # preloaded interpreters to fork (zygote.py); None: exec
-    private: tuple[str, ...] = ()  # directories handlers must not see (bootstrap.seal); (): no namespaces
+    private: tuple[str, ...] = ()  # dirs to hide (the homes); (): no namespaces, else a root of its own (jail.py)
 
 
 class Environment:
@@ -106,7 +107,7 @@ class Environment:
     def _sys_path(self, task_root: Path) -> list[str]:
         """Lambda's order: the package, the layers, then the runtime's boto3."""
         libs = [str(self._launch.libs)] if self._launch.libs else []
-        return [str(task_root), *self._layer_paths(), *libs]
+        return [str(task_root), *layer_paths(self.opt_root, self.spec.runtime), *libs]
 
     def _config(self, task_root: Path) -> dict[str, object]:
         config: dict[str, object] = {"server": os.getpid(), "handler": self.spec.handler,
@@ -116,21 +117,15 @@ class Environment:
         elif self._launch.libs is not None:  # else in-process tests: the host's sys.path
             config["path"] = self._sys_path(task_root)
         if self._launch.private:
-            keep = [*self._sys_path(task_root), *([str(self.opt_root)] if self.opt_root else [])]
-            config["private"] = {"hide": list(self._launch.private), "keep": keep}
+            config["private"] = private_config(self._launch.private, task_root, self.opt_root,
+                                               self._launch.libs, self.spec.ephemeral_mb)
         return config
 
     def _child_env(self, task_root: Path) -> dict[str, str]:
         return lambda_environment(self.spec, task_root=task_root, api_address=self.api.address,
                                   stream=self.stream, sys_path=self._sys_path(task_root),
-                                  sandbox_env=self._launch.sandbox_env)
-
-    def _layer_paths(self) -> list[str]:
-        """Where Lambda's Python looks in /opt, after /var/task."""
-        if self.opt_root is None:
-            return []
-        site = self.opt_root / "python" / "lib" / self.spec.runtime / "site-packages"
-        return [str(site), str(self.opt_root / "python")]
+                                  sandbox_env=self._launch.sandbox_env, paths=search_paths(
+                                      self.spec.runtime, self._launch.python, self._launch.libs, task_root, self.opt_root))
 
     @property
     def alive(self) -> bool:

@@ -47,6 +47,7 @@ class FunctionSpec:
     on_failure: str = field(default="", compare=False)
     dead_letter: str = field(default="", compare=False)   # DeadLetterConfig's ARN (local/dead_letter.py)
     reserved: int | str | None = field(default=None, compare=False)   # ReservedConcurrentExecutions (concurrency.py)
+    ephemeral_mb: int = 512  # EphemeralStorage: the size of its /tmp (local/jail.py)
 
     @property
     def key(self) -> tuple[object, ...]:
@@ -62,6 +63,7 @@ class FunctionSpec:
             self.environment,
             self.layer_arns,
             self.role,
+            self.ephemeral_mb,
         )
 
     @property
@@ -158,10 +160,12 @@ def lambda_environment(
     stream: str,
     sys_path: list[str],
     sandbox_env: dict[str, str],
+    paths: dict[str, str],
 ) -> dict[str, str]:
-    """The runtime process's whole environment: Lambda's variables and the function's."""
+    """The runtime process's whole environment: Lambda's variables (PATHS: its PATH and
+    LD_LIBRARY_PATH, lambdafs.py) and the function's."""
     env = {
-        "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
+        **paths,
         "LANG": "en_US.UTF-8",
         "TZ": ":UTC",
         # Without these, botocore would read the host user's ~/.aws files.

@@ -156,6 +156,7 @@ def spec_from_moto(fn: Any, qualifier: str | None = None) -> FunctionSpec:
         **_event_invoke_config(fn, qualifier),
         dead_letter=dead_letter.target(fn),
         reserved=getattr(fn, "reserved_concurrency", None),
+        ephemeral_mb=int(getattr(fn, "ephemeral_storage", 0) or 512),
     )
 
 

@@ -105,8 +105,10 @@ def preload_backends() -> None:
 def _install(args: Any, endpoint: str, work_dir: Path, creds: Any) -> Any:
     """moto's backends, the local Lambda runtime in moto's place, IAM enforcement."""
     from lambdactl.local import awsonly, codeupdate, codeupload, retire, speedups, urls
+    from lambdactl.local.lambdafs import namespaces
     from lambdactl.local.patch import install
 
+    jailed = namespaces()   # forks: before any thread
     preload_backends()
     awsonly.untrack()
     speedups.install()
@@ -122,7 +124,7 @@ def _install(args: Any, endpoint: str, work_dir: Path, creds: Any) -> Any:
         from lambdactl.local import enforce
 
         enforce.install(creds.access_key_id)
-    runtime.launch = replace(runtime.launch, private=private_dirs(work_dir.parent))
+    runtime.launch = replace(runtime.launch, private=private_dirs(work_dir.parent) if jailed else ())
     return runtime
 
 
@@ -183,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         secret_access_key=creds.secret_access_key,
         session_token=creds.session_token,
         cpu_share=runtime.launch.cpu.describe if runtime.launch.cpu else "",
-        iam=not args.no_iam, role_delay=args.role_delay,
+        iam=not args.no_iam, role_delay=args.role_delay, jailed=bool(runtime.launch.private),
     )
     write_state(args.state_file, info)
     log.info("sandbox listening on %s (moto %s, pid %d)", endpoint, moto.__version__, info.pid)

@@ -174,6 +174,7 @@ def _updated(code: bool) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
                 from lambdactl.local.dead_letter import remember
 
                 remember(self, spec)
+                self.ephemeral_storage = (spec.get("EphemeralStorage") or {}).get("Size", self.ephemeral_storage)  # moto drops it
             return original(self, spec)
 
         return update
