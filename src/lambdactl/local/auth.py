@@ -269,11 +269,15 @@ def verify(environ: dict[str, Any], creds: Credentials, others: Resolver | None 
     return body
 
 
-def signing_key(environ: dict[str, Any]) -> str:
-    """The access key id a request names (Authorization header, presigned URL), or ""."""
-    signed = f"{_header(environ, 'authorization') or ''} {unquote(str(environ.get('QUERY_STRING', '')))}"
+def key_in(signed: str) -> str:
+    """The access key id SIGNED (an Authorization header and a query string) names, or ""."""
     found = ACCESS_KEY.search(signed)
     return found.group(1) if found else ""
+
+
+def signing_key(environ: dict[str, Any]) -> str:
+    """The access key id a request names (Authorization header, presigned URL), or ""."""
+    return key_in(f"{_header(environ, 'authorization') or ''} {unquote(str(environ.get('QUERY_STRING', '')))}")
 
 
 def own_key_only(environ: dict[str, Any], creds: Credentials) -> None:
@@ -284,7 +288,7 @@ def own_key_only(environ: dict[str, Any], creds: Credentials) -> None:
                       "endpoint, for lambdactl: only the sandbox's own credentials may call it")
 
 
-def _service(environ: dict[str, Any]) -> str:
+def scope_service(environ: dict[str, Any]) -> str:
     """The service named in the credential scope (header or presigned URL), or ""."""
     signed = _header(environ, "authorization") or unquote(str(environ.get("QUERY_STRING", "")))
     scope = signed.split("Credential=", 1)[-1].split("/")
@@ -295,7 +299,7 @@ def refusal(environ: dict[str, Any], refused: Refused) -> tuple[str, list[tuple[
     """An HTTP 403 that botocore parses into the right error code and message."""
     import json
 
-    service = _service(environ)
+    service = scope_service(environ)
     if service in JSON_SERVICES or _header(environ, "x-amz-target"):
         body = json.dumps({"__type": refused.code, "message": refused.message}).encode()
         ctype = "application/x-amz-json-1.1"

@@ -24,15 +24,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from lambdactl.local.auth import Refused, refusal
+from lambdactl.local.auth import Refused, refusal, scope_service
 
 LIMIT = 69_905_067         # "Request must be smaller than 69905067 bytes" (Lambda CreateFunction)
 S3_LIMIT = 256 << 20
 
 
 def _limit(environ: dict[str, Any]) -> int:
-    signed = str(environ.get("HTTP_AUTHORIZATION", "")) + str(environ.get("QUERY_STRING", ""))
-    s3 = "/s3/aws4_request" in signed or "%2Fs3%2Faws4_request" in signed or "AWSAccessKeyId=" in signed
+    s3 = scope_service(environ) == "s3" or "AWSAccessKeyId=" in str(environ.get("QUERY_STRING", ""))
     return S3_LIMIT if s3 else LIMIT
 
 

@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from lambdactl.local import rolecalls
-from lambdactl.local.auth import ACCESS_KEY, JSON_SERVICES, Credentials, Refused
+from lambdactl.local.auth import JSON_SERVICES, Credentials, Refused, key_in
 
 SESSION_SECONDS = 12 * 3600
 _admin: list[str] = []   # the sandbox's own key, once install() enforces IAM
@@ -82,9 +82,7 @@ def role_may(access_key_id: str, action: str, resource: str) -> bool:
 
 
 def _access_key(response: Any) -> str:
-    signed = f"{response.headers.get('Authorization', '')} {urlparse(response.uri).query}"
-    found = ACCESS_KEY.search(signed)
-    return found.group(1) if found else ""
+    return key_in(f"{response.headers.get('Authorization', '')} {urlparse(response.uri).query}")
 
 
 def _authorize(admin_key: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
