@@ -98,8 +98,11 @@ def test_the_host_is_hidden_and_path_is_lambdas(aws: Aws, role_arn: str, tmp_pat
     finally:
         planted.unlink()
     assert set(body["seen"].values()) == {"No such file or directory"}, body["seen"]
+    # The OS directories, plus the outermost directory of the Python bound back (the runtime's
+    # and lambdactl's own, wherever this checkout lives: /work, /home, a CI clone's root).
+    bound_back = {Path(os.path.realpath(prefix)).parts[1] for prefix in (sys.prefix, sys.base_prefix)}
     assert set(body["root"]) <= {"bin", "sbin", "usr", "etc", "dev", "proc", "sys", "tmp", "var",
-                                 "opt", "lib", "lib32", "lib64", "libx32", "root", "work", "home"}
+                                 "opt", "lib", "lib32", "lib64", "libx32", "root", *bound_back}
     # Lambda's PATH, its Python's own bin directory for /var/lang/bin: never a virtualenv's.
     bin_dir = os.path.dirname(os.path.realpath(sys.executable))
     assert body["PATH"] == f"{bin_dir}:/usr/local/bin:/usr/bin/:/bin:/opt/bin"
