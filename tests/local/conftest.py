@@ -6,6 +6,7 @@ AWS config/credential files pointed at paths that do not exist.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import time
@@ -62,6 +63,19 @@ def sandbox(sandbox_home: Path) -> Iterator[control.SandboxInfo]:
     assert started
     yield info
     control.stop()
+
+
+@contextlib.contextmanager
+def own_sandbox(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[control.SandboxInfo]:
+    """A sandbox of a test module's own, in its own LAMBDACTL_HOME (a test that fails in
+    it may have wiped, escalated or starved it), stopped at the end."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("LAMBDACTL_HOME", str(tmp_path_factory.mktemp(name)))
+        info, _ = control.start(port=0)
+        try:
+            yield info
+        finally:
+            control.stop()
 
 
 @pytest.fixture(scope="session")

@@ -19,20 +19,15 @@ from lambdactl.iam import TRUST_POLICY
 from lambdactl.local import control
 from lambdactl.local.inventory import REGIONS_PATH, signed_get
 from lambdactl.local.scheduler import TICK_PATH
-from tests.local.conftest import package
+from tests.local.conftest import own_sandbox, package
 
 Make = Callable[..., str]
 
 
 @pytest.fixture(scope="module")
 def own(sandbox_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[control.SandboxInfo]:
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("LAMBDACTL_HOME", str(tmp_path_factory.mktemp("hostile-home")))
-        info, _ = control.start(port=0)
-        try:
-            yield info
-        finally:
-            control.stop()
+    with own_sandbox(tmp_path_factory, "hostile-home") as info:
+        yield info
 
 
 def role(info: control.SandboxInfo, statements: list[dict[str, Any]]) -> str:

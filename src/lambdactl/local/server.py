@@ -51,7 +51,6 @@ def reserve_port(port: int) -> int:
 def serve(port: int, creds: Any, tick: Any = None) -> None:
     """moto's WSGI app behind the signature check, served from a daemon thread."""
     from moto.moto_server.werkzeug_app import MotoRequestHandler, create_backend_app
-    from werkzeug.serving import make_server
 
     from lambdactl.local.auth import Guard, own_key_only, verify
     from lambdactl.local.awsonly import AwsOnly
@@ -62,6 +61,7 @@ def serve(port: int, creds: Any, tick: Any = None) -> None:
     from lambdactl.local.httpparse import LeanEnviron, LeanParse, QuietLog
     from lambdactl.local.keepalive import KeepAlive
     from lambdactl.local.keepalive import install as keep_drains
+    from lambdactl.local.paced import PacedHandler, PacedServer
     from lambdactl.local.urls import Router
 
     routes = {REGIONS_PATH: used_regions}
@@ -79,9 +79,10 @@ def serve(port: int, creds: Any, tick: Any = None) -> None:
     keep_drains()   # werkzeug's drain after each response skips kept connections
     # Bound here, in the caller's thread: a port taken meanwhile is an OSError, not a hang.
     handler = type("RequestHandler", (KeepAlive, LeanParse, QuietLog, LeanEnviron,
-                                       MotoRequestHandler), {})
-    # Bodies bounded before anything reads them (local/bodylimit.py).
-    server = make_server("127.0.0.1", port, BodyLimit(app), True, request_handler=handler)
+                                       MotoRequestHandler, PacedHandler), {})
+    # Bodies bounded before anything reads them (local/bodylimit.py); a connection gets
+    # a thread only once its request is in (local/paced.py).
+    server = PacedServer("127.0.0.1", port, BodyLimit(app), handler)
     threading.Thread(target=server.serve_forever, name="moto-server", daemon=True).start()
 
 
