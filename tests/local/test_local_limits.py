@@ -91,6 +91,22 @@ def test_a_runtime_that_exits_mid_invocation_is_said_alike_in_log_and_answer(
     assert f"Error: {detail}\n" in tail and "signal" not in tail
 
 
+@pytest.mark.parametrize(("signal_name", "detail"), [
+    ("SIGKILL", "signal: killed"), ("SIGSEGV", "signal: segmentation fault"), ("SIGABRT", "signal: aborted"),
+])
+def test_a_runtime_killed_by_a_signal_is_said_as_lambda_says_it(
+    aws: Aws, make_function: Any, signal_name: str, detail: str
+) -> None:
+    """Lambda: "Runtime exited with error: signal: killed" (Go's words for the signal), in
+    the answer and the log; the sandbox said "exit status 1" (its guard's own exit)."""
+    name = make_function("app.kill_self")
+    response = aws("lambda").invoke(FunctionName=name, Payload=json.dumps({"signal": signal_name}), LogType="Tail")
+    body = json.loads(response["Payload"].read())
+    expected = f"Runtime exited with error: {detail}"
+    assert body["errorType"] == "Runtime.ExitError" and body["errorMessage"].endswith(f"Error: {expected}"), body
+    assert f"Error: {expected}\n" in base64.b64decode(response["LogResult"]).decode()
+
+
 def test_forked_workers_count_their_own_pages_not_their_parents(aws: Aws, make_function: Any) -> None:
     """Six forked workers of a ~30 MB runtime: ~35 MB on Lambda (a page counted once);
     a sum of RSS made it 200+ MB and an OOM at MemorySize 128."""

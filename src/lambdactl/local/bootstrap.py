@@ -109,8 +109,13 @@ def watch(runtime: int, report: "int | None" = None, told: "int | None" = None) 
     if told is not None:
         status = int(os.read(told, 32) or status)
     if os.WIFSIGNALED(status):
-        signal.signal(os.WTERMSIG(status), signal.SIG_DFL)
-        os.kill(os.getpid(), os.WTERMSIG(status))
+        number = os.WTERMSIG(status)
+        if number not in (signal.SIGKILL, signal.SIGSTOP):  # (no handler to reset: OSError, exit 1)
+            signal.signal(number, signal.SIG_DFL)
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # the guard's own end dumps no core
+        os.kill(os.getpid(), number)
     os._exit(os.waitstatus_to_exitcode(status))
 
 

@@ -204,10 +204,10 @@ def lambda_environment(
 def exit_detail(returncode: int) -> str:
     if returncode == 0:  # exit(0) mid-invocation: no error status to name (Lambda's words)
         return "Runtime exited without providing a reason"
-    if returncode == -9:
-        return "Runtime exited with error: signal: killed"
-    if returncode < 0:
-        return f"Runtime exited with error: signal: {-returncode}"
+    if returncode < 0:   # Go's words for it (Lambda's runtime is Go's), glibc's lowercased
+        import signal
+
+        return f"Runtime exited with error: signal: {(signal.strsignal(-returncode) or str(-returncode)).lower()}"
     return f"Runtime exited with error: exit status {returncode}"
 
 
