@@ -105,8 +105,7 @@ def _authorize(admin_key: str) -> Callable[[Callable[..., Any]], Callable[..., A
             )
             try:
                 for each in _resources(self, resource):
-                    if not rolecalls.bucket_allows(self, request._action, each, request._access_key.arn):
-                        request.check_action_permitted(each)
+                    _check(request, rolecalls.bucket_decision(self, request._action, each, request._access_key.arn), each)
                 role = rolecalls.passed_role(self)
                 if role is not None:   # as IAM: handing a role to a function is iam:PassRole on it
                     request._action = "iam:PassRole"
@@ -117,6 +116,21 @@ def _authorize(admin_key: str) -> Callable[[Callable[..., Any]], Callable[..., A
         return authorize
 
     return make
+
+
+def _check(request: Any, bucket: str, resource: str) -> None:
+    """As IAM within an account: an explicit Deny anywhere (the bucket's policy, the role's)
+    wins; else an Allow in either grants."""
+    if bucket == "deny":
+        request._raise_access_denied()
+    if bucket != "allow":
+        request.check_action_permitted(resource)
+        return
+    from moto.iam.access_control import IAMPolicy, PermissionResult
+
+    for policy in request._access_key.collect_policies():
+        if IAMPolicy(policy).is_action_permitted(request._action, resource) == PermissionResult.DENIED:
+            request._raise_access_denied()
 
 
 def _resources(response: Any, resource: str) -> list[str]:
@@ -165,5 +179,8 @@ def install(admin_key: str) -> None:
     from lambdactl.local.strict import _wrap
 
     _wrap(ActionAuthenticatorMixin, "_authenticate_and_authorize_action", _authorize(admin_key))
+    from moto.s3.models import FakeBucket
+
+    _wrap(FakeBucket, "get_permission", rolecalls.everyones_permission)
     _admin[:] = [admin_key]
     _wrap(IAMPolicyStatement, "_check_principal", lambda _moto: rolecalls.check_principal)

@@ -10,8 +10,9 @@ Each closes an escalation or a false denial a hostile or least-privilege handler
 - CreateFunction / UpdateFunctionConfiguration hand a role to the function: AWS checks
   ``iam:PassRole`` on it, moto did not, so a handler allowed lambda:CreateFunction could
   run code as any role of the account;
-- a bucket policy granting a role was not weighed (a GetObject it alone allows was
-  denied; within an account AWS grants it);
+- a bucket policy was not weighed for a role: a GetObject it alone allows was denied
+  (within an account AWS grants it), and its Deny did not stop bucket calls the identity
+  allows; an identity's explicit Deny wins over the bucket's Allow;
 - a trust policy with no AWS principal (Lambda's: ``{"Service": "lambda.amazonaws.com"}``)
   made moto's AssumeRole check raise TypeError (HTTP 500) instead of denying.
 """
@@ -91,14 +92,14 @@ def check_principal(self: Any, principal: str) -> bool:
     return aws == "*" or principal == aws or (isinstance(aws, list) and principal in aws)
 
 
-def bucket_allows(response: Any, action: str, resource: str, session_arn: str) -> bool:
-    """Does the policy of the bucket RESOURCE is in allow ACTION on it to this role session
-    (named by its role's ARN, its own, the account's or "*")? Within an account, AWS grants
-    what a resource-based policy alone allows; moto looked at identity policies only. (A
-    bucket policy's Deny moto applies itself; an identity policy's explicit Deny is not
-    weighed against such an Allow here.)"""
+def bucket_decision(response: Any, action: str, resource: str, session_arn: str) -> str:
+    """What the policy of the bucket RESOURCE is in says of ACTION on it by this role session
+    (a statement names it by its role's ARN, its own, the account's or "*"): "deny" (an
+    explicit Deny, which wins over any Allow, the identity's too), "allow" (within an
+    account a resource-based policy alone grants it) or "" (it says nothing). moto looked
+    at identity policies only, and applied a bucket's Deny to object calls of anyone."""
     if response.service_name != "s3" or not resource.startswith("arn:aws:s3:::"):
-        return False
+        return ""
     from moto.iam.access_control import IAMPolicyStatement, PermissionResult
     from moto.s3.models import s3_backends
 
@@ -106,18 +107,49 @@ def bucket_allows(response: Any, action: str, resource: str, session_arn: str) -
         bucket = s3_backends[response.current_account]["aws"].get_bucket(resource[13:].split("/")[0])
         statements = json.loads(bucket.policy or b'{"Statement": []}')["Statement"]
     except Exception:  # noqa: BLE001 - no such bucket, or a policy S3 would not have taken
-        return False
+        return ""
     account, role = response.current_account, session_arn.split("/")[1] if "/" in session_arn else ""
     names = {"*", account, session_arn, f"arn:aws:iam::{account}:role/{role}", f"arn:aws:iam::{account}:root"}
-    allowed = False
+    decision = ""
     for statement in statements if isinstance(statements, list) else [statements]:
-        principal = statement.get("Principal")
-        aws = principal.get("AWS") if isinstance(principal, dict) else principal
-        if not names & {str(p) for p in (aws if isinstance(aws, list) else [aws])}:
+        if not isinstance(statement, dict) or not _names_caller(statement, names):
             continue
-        result = IAMPolicyStatement({k: v for k, v in statement.items() if k != "Principal"}
+        result = IAMPolicyStatement({k: v for k, v in statement.items() if k not in ("Principal", "NotPrincipal")}
                                     ).is_action_permitted(action, resource)
         if result == PermissionResult.DENIED:
-            return False
-        allowed = allowed or result == PermissionResult.PERMITTED
-    return allowed
+            return "deny"
+        decision = "allow" if result == PermissionResult.PERMITTED else decision
+    return decision
+
+
+def _names_caller(statement: dict[str, Any], names: set[str]) -> bool:
+    """Does the statement's Principal (or NotPrincipal) take in the caller (any of NAMES)?"""
+    def aws(principal: Any) -> set[str]:
+        found = principal.get("AWS") if isinstance(principal, dict) else principal
+        return {str(p) for p in (found if isinstance(found, list) else [found]) if p is not None}
+
+    if "NotPrincipal" in statement:
+        return not names & aws(statement["NotPrincipal"])
+    return bool(names & aws(statement.get("Principal")))
+
+
+def everyones_permission(original: Any) -> Any:
+    """moto's FakeBucket.get_permission, which S3's object calls ask before any signature
+    check: a bucket policy's Deny of an object action, whoever it names, refused that action
+    to every caller (lambdactl's own key too). Only the statements naming everyone are
+    weighed here; those naming a role are weighed for its sessions (bucket_decision)."""
+    def get_permission(self: Any, action: str, resource: str) -> Any:
+        from moto.iam.access_control import IAMPolicy, PermissionResult
+
+        try:
+            policy = json.loads(self.policy) if self.policy else {}
+            statements = policy.get("Statement", [])
+        except (ValueError, AttributeError):
+            return original(self, action, resource)
+        everyone = [s for s in (statements if isinstance(statements, list) else [statements])
+                    if isinstance(s, dict) and _names_caller(s, {"*"})]
+        if not everyone:
+            return PermissionResult.NEUTRAL
+        return IAMPolicy(json.dumps(dict(policy, Statement=everyone))).is_action_permitted(action, resource)
+
+    return get_permission

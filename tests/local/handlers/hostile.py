@@ -45,6 +45,8 @@ def _tries(victim):
     lam, sts, s3 = boto3.client("lambda"), boto3.client("sts"), boto3.client("s3")
     return {
         "get_object": lambda: s3.get_object(Bucket=victim["bucket"], Key="k")["Body"].read(),
+        "list_objects": lambda: s3.list_objects_v2(Bucket=victim["bucket"]),
+        "put_object": lambda: s3.put_object(Bucket=victim["bucket"], Key="new", Body=b"x"),
         "assume_role": lambda: sts.assume_role(RoleArn=victim["role"], RoleSessionName="escalate"),
         "pass_role": lambda: lam.create_function(
             FunctionName="escalated", Runtime="python3.11", Role=victim["role"],
