@@ -367,3 +367,25 @@ def test_an_explicit_deny_anywhere_wins_over_an_allow_anywhere(own: control.Sand
     s3 = control.client(own, "s3")   # lambdactl's own key: the Deny names another (moto refused it too)
     s3.put_object(Bucket="hostile-denying", Key="mine", Body=b"x")
     assert s3.list_objects_v2(Bucket="hostile-denying")["KeyCount"] == 2
+
+
+def test_an_sqs_mapping_needs_a_role_that_may_poll_the_queue(own: control.SandboxInfo, make: Make) -> None:
+    """Lambda refuses CreateEventSourceMapping when the function's role may not call
+    ReceiveMessage, DeleteMessage and GetQueueAttributes on the queue; the sandbox took it
+    and polled the queue for a role allowed nothing of it."""
+    from botocore.exceptions import ClientError
+
+    lam, sqs = control.client(own, "lambda"), control.client(own, "sqs")
+    url = sqs.create_queue(QueueName=f"hostile-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    queue = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    polls = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]
+    for actions, refused in ((["logs:*"], "ReceiveMessage"), (polls[:2], "GetQueueAttributes")):
+        name = make("hello", role(own, [allow(actions, queue if actions != ["logs:*"] else "*")]))
+        with pytest.raises(ClientError) as err:
+            lam.create_event_source_mapping(FunctionName=name, EventSourceArn=queue)
+        assert err.value.response["Error"]["Code"] == "InvalidParameterValueException"
+        assert err.value.response["Error"]["Message"] == (
+            f"The function execution role does not have permissions to call {refused} on SQS")
+    assert lam.list_event_source_mappings(EventSourceArn=queue)["EventSourceMappings"] == []
+    name = make("hello", role(own, [allow(polls, queue)]))
+    assert lam.create_event_source_mapping(FunctionName=name, EventSourceArn=queue)["State"]

@@ -142,8 +142,9 @@ def test_eventbridge_delivers_to_a_lambda_target(
     name = make_function("app.echo")
     arn = aws("lambda").get_function(FunctionName=name)["Configuration"]["FunctionArn"]
     events = aws("events")
-    events.put_rule(Name=f"r-{name}", EventPattern=json.dumps({"source": [f"src.{name}"]}))
+    rule = events.put_rule(Name=f"r-{name}", EventPattern=json.dumps({"source": [f"src.{name}"]}))["RuleArn"]
     events.put_targets(Rule=f"r-{name}", Targets=[{"Id": "1", "Arn": arn}])
+    allow_rule(aws, name, rule)
     sent = events.put_events(
         Entries=[{"Source": f"src.{name}", "DetailType": "thing", "Detail": '{"n": 7}'}]
     )
@@ -151,6 +152,36 @@ def test_eventbridge_delivers_to_a_lambda_target(
     _, messages = wait_for_log(f"/aws/lambda/{name}", "'detail': {'n': 7}")
     line = next(m for m in messages if m.startswith("echo 1 "))
     assert "'detail-type': 'thing'" in line and "'time': '20" in line  # ISO time, as EventBridge
+
+
+def allow_rule(aws: Aws, name: str, rule_arn: str, qualifier: str = "") -> None:
+    """The permission Lambda requires for an EventBridge rule's target."""
+    aws("lambda").add_permission(FunctionName=name, StatementId=f"events-{rule_arn.rsplit('/', 1)[-1]}",
+                                 Action="lambda:InvokeFunction", Principal="events.amazonaws.com",
+                                 SourceArn=rule_arn, **({"Qualifier": qualifier} if qualifier else {}))
+
+
+def test_eventbridge_delivers_only_where_the_functions_policy_allows_the_rule(
+    aws: Aws, make_function: Any, sandbox: Any, wait_for_log: Any
+) -> None:
+    """Lambda refuses EventBridge without lambda:InvokeFunction for events.amazonaws.com and
+    the rule's ARN (the event is a failed invocation); the sandbox delivered it anyway."""
+    from pathlib import Path
+
+    name = make_function("app.echo")
+    arn = aws("lambda").get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+    events, log_file = aws("events"), Path(sandbox.log_file)
+    rules = [events.put_rule(Name=f"{r}-{name}", EventPattern=json.dumps({"source": [f"{r}.{name}"]}))["RuleArn"]
+             for r in ("denied", "allowed")]
+    for rule in rules:
+        events.put_targets(Rule=rule.rsplit("/", 1)[-1], Targets=[{"Id": "1", "Arn": arn}])
+    allow_rule(aws, name, "arn:aws:events:us-east-1:123456789012:rule/some-other-rule")
+    allow_rule(aws, name, rules[1])
+    for source, n in (("denied", 1), ("allowed", 2)):
+        events.put_events(Entries=[{"Source": f"{source}.{name}", "DetailType": "t", "Detail": json.dumps({"n": n})}])
+    _, messages = wait_for_log(f"/aws/lambda/{name}", "'detail': {'n': 2}")
+    assert not any("'detail': {'n': 1}" in m for m in messages), messages
+    assert f"EventBridge rule denied-{name}: event dropped" in log_file.read_text()
 
 
 def test_event_invoke_config_limits_the_retries(aws: Aws, make_function: Any) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from tests.local.test_local_limits import allow_rule
 from tests.local.test_local_urls import get
 
 
@@ -125,8 +126,9 @@ def test_eventbridge_targets_on_a_weighted_alias_split_with_its_weights(aws: Any
     name = versions(aws, make_function, "app.echo")
     alias = lam.create_alias(FunctionName=name, Name="canary", FunctionVersion="1",
                              RoutingConfig={"AdditionalVersionWeights": {"2": 0.5}})["AliasArn"]
-    events.put_rule(Name=name, EventPattern=json.dumps({"source": [name]}))
+    rule = events.put_rule(Name=name, EventPattern=json.dumps({"source": [name]}))["RuleArn"]
     events.put_targets(Rule=name, Targets=[{"Id": "fn", "Arn": alias}])
+    allow_rule(aws, name, rule, qualifier="canary")
     n = 40
     for i in range(n):
         events.put_events(Entries=[{"Source": name, "DetailType": "t", "Detail": json.dumps({"i": i})}])

@@ -20,7 +20,7 @@ FN = "arn:aws:lambda:us-east-1:123456789012:function:f"
 @pytest.fixture
 def sent(monkeypatch: pytest.MonkeyPatch) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     out: list[tuple[dict[str, Any], dict[str, Any]]] = []
-    monkeypatch.setattr(eventbridge, "deliver", lambda target, event: out.append((target, event)))
+    monkeypatch.setattr(eventbridge, "deliver", lambda rule, target, event: out.append((target, event)))
     return out
 
 

@@ -55,14 +55,14 @@ def test_s3_statement_matching() -> None:
     }
     arn_like = {"ArnLike": {"AWS:SourceArn": "arn:aws:s3:::upl*"}}
     account = {"StringEquals": {"AWS:SourceAccount": "123456789012"}}
-    assert s3_policy._allows_s3(base, bucket, "123456789012")  # no condition: any bucket
-    assert s3_policy._allows_s3(base | {"Condition": arn_like | account}, bucket, "123456789012")
+    assert s3_policy._allows(base, "s3.amazonaws.com", bucket, "123456789012")  # no condition: any bucket
+    assert s3_policy._allows(base | {"Condition": arn_like | account}, "s3.amazonaws.com", bucket, "123456789012")
     other = {"ArnLike": {"AWS:SourceArn": "arn:aws:s3:::other"}}
-    assert not s3_policy._allows_s3(base | {"Condition": other}, bucket, "123456789012")
-    assert not s3_policy._allows_s3(base | {"Condition": account}, bucket, "999999999999")
+    assert not s3_policy._allows(base | {"Condition": other}, "s3.amazonaws.com", bucket, "123456789012")
+    assert not s3_policy._allows(base | {"Condition": account}, "s3.amazonaws.com", bucket, "999999999999")
     sns = base | {"Principal": {"Service": "sns.amazonaws.com"}}
-    assert not s3_policy._allows_s3(sns, bucket, "123456789012")
-    assert not s3_policy._allows_s3(base | {"Effect": "Deny"}, bucket, "123456789012")
+    assert not s3_policy._allows(sns, "s3.amazonaws.com", bucket, "123456789012")
+    assert not s3_policy._allows(base | {"Effect": "Deny"}, "s3.amazonaws.com", bucket, "123456789012")
 
 
 def test_invocation_type_of_http_and_internal_calls() -> None:

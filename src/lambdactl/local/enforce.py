@@ -81,6 +81,46 @@ def role_may(access_key_id: str, action: str, resource: str) -> bool:
     return False
 
 
+def role_allows(account_id: str, role_arn: str, action: str, resource: str) -> bool:
+    """Do ROLE_ARN's inline and attached policies allow ACTION on RESOURCE (an explicit Deny wins)?"""
+    from moto.iam.access_control import IAMPolicy, PermissionResult
+    from moto.iam.models import iam_backends
+
+    try:
+        role = iam_backends[account_id]["aws"].get_role_by_arn(role_arn)
+    except Exception:  # noqa: BLE001 - no such role: it allows nothing
+        return False
+    policies = [*role.policies.values(), *role.managed_policies.values()]
+    results = {IAMPolicy(p).is_action_permitted(action, resource) for p in policies}
+    return PermissionResult.PERMITTED in results and PermissionResult.DENIED not in results
+
+
+# What Lambda's poller calls with the function's role, checked at CreateEventSourceMapping.
+POLLER_ACTIONS = {"sqs": ("ReceiveMessage", "DeleteMessage", "GetQueueAttributes")}
+
+
+def _poller_role_checked(original: Callable[..., Any]) -> Callable[..., Any]:
+    """moto's EventSourceMapping, made by CreateEventSourceMapping once the function is found:
+    Lambda refuses a mapping whose function's role may not poll the queue; moto took it, and
+    the poller then read the queue with no permission at all."""
+    @functools.wraps(original)
+    def init(self: Any, spec: dict[str, Any]) -> None:
+        source = str(spec.get("EventSourceArn", ""))
+        service = source.split(":")[2] if source.count(":") >= 5 else ""
+        if service in POLLER_ACTIONS and spec.get("FunctionArn"):
+            from moto.awslambda.exceptions import InvalidParameterValueException
+            from moto.awslambda.utils import get_backend
+
+            fn = get_backend(spec["AccountId"], spec["RegionName"]).get_function(spec["FunctionArn"])
+            for name in POLLER_ACTIONS[service]:
+                if not role_allows(spec["AccountId"], fn.role, f"{service}:{name}", source):
+                    raise InvalidParameterValueException(
+                        f"The function execution role does not have permissions to call {name} on {service.upper()}")
+        original(self, spec)
+
+    return init
+
+
 def _access_key(response: Any) -> str:
     return key_in(f"{response.headers.get('Authorization', '')} {urlparse(response.uri).query}")
 
@@ -179,8 +219,10 @@ def install(admin_key: str) -> None:
     from lambdactl.local.strict import _wrap
 
     _wrap(ActionAuthenticatorMixin, "_authenticate_and_authorize_action", _authorize(admin_key))
+    from moto.awslambda.models import EventSourceMapping
     from moto.s3.models import FakeBucket
 
     _wrap(FakeBucket, "get_permission", rolecalls.everyones_permission)
+    _wrap(EventSourceMapping, "__init__", _poller_role_checked)
     _admin[:] = [admin_key]
     _wrap(IAMPolicyStatement, "_check_principal", lambda _moto: rolecalls.check_principal)

@@ -4,7 +4,9 @@ moto's ``Rule.send_to_targets`` knows log groups, archives, SQS and event buses,
 and raises NotImplementedError (HTTP 500 from PutEvents) for anything else.
 ``lambda_targets`` wraps it: Lambda targets get the event as EventBridge sends
 it (asynchronously: an Event invocation, with ``Input`` or ``InputTransformer``
-applied), the other targets still go to moto.
+applied), if the function's resource policy lets events.amazonaws.com invoke it for
+the rule (as Lambda requires; else dropped, said in sandbox.log); the other targets
+still go to moto.
 """
 
 from __future__ import annotations
@@ -44,11 +46,19 @@ def event_for_lambda(target: dict[str, Any], event: dict[str, Any]) -> Any:
     return shaped
 
 
-def _invoke(target: dict[str, Any], event: Any) -> None:
+def _invoke(target: dict[str, Any], event: Any, rule: Any) -> None:
     from moto.awslambda.exceptions import UnknownFunctionException
 
     from lambdactl.local.aliases import invoke
+    from lambdactl.local.s3_policy import service_may_invoke
 
+    if not service_may_invoke(target["Arn"], "events.amazonaws.com", rule.arn, rule.account_id):
+        # Lambda refuses EventBridge without it; the event counts as a failed invocation.
+        log.warning("EventBridge rule %s: event dropped: the resource policy of %s does not let "
+                    "events.amazonaws.com invoke it for this rule (add it: lambda add-permission "
+                    "--principal events.amazonaws.com --action lambda:InvokeFunction --source-arn %s)",
+                    rule.name, target["Arn"], rule.arn)
+        return
     try:   # a target on an alias runs the alias's versions, with its weights
         invoke(target["Arn"], event if isinstance(event, str) else json.dumps(event), "Event")
     except UnknownFunctionException:   # EventBridge drops events for a missing function
@@ -69,15 +79,15 @@ def lambda_targets(original: Callable[..., Any]) -> Callable[..., Any]:
         if not self.event_pattern.matches_event(original_event):
             return
         for target in mine:
-            _invoke(target, event_for_lambda(target, original_event))
+            _invoke(target, event_for_lambda(target, original_event), self)
 
     return send_to_targets
 
 
-def deliver(target: dict[str, Any], event: dict[str, Any]) -> None:
-    """One event to one rule target, as EventBridge sends it: Lambda targets (the
+def deliver(rule: Any, target: dict[str, Any], event: dict[str, Any]) -> None:
+    """One event of RULE to one of its targets, as EventBridge sends it: Lambda targets (the
     sandbox's scheduler, local/scheduler.py); other kinds of target are not delivered."""
     if _is_lambda(target):
-        _invoke(target, event_for_lambda(target, event))
+        _invoke(target, event_for_lambda(target, event), rule)
     else:
         log.warning("scheduled event for %s not delivered: the sandbox delivers to Lambda targets only", target.get("Arn"))

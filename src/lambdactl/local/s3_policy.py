@@ -1,5 +1,6 @@
-"""May S3 invoke this function for this bucket? A function's resource policy, read
-as Lambda reads it for s3.amazonaws.com (SourceArn, SourceAccount conditions)."""
+"""May S3 invoke this function for this bucket, or EventBridge for this rule? A function's
+resource policy, read as Lambda reads it for s3.amazonaws.com or events.amazonaws.com
+(SourceArn, SourceAccount conditions)."""
 
 from __future__ import annotations
 
@@ -18,8 +19,13 @@ _FILTER_NAME = re.compile(r"<Name>\s*(prefix|suffix)\s*</Name>", re.IGNORECASE)
 
 def s3_may_invoke(function_arn: str, bucket_arn: str, bucket_account: str) -> bool:
     """Does the function's resource policy let S3 invoke it for this bucket?"""
-    statements = _policy_statements(function_arn)
-    return any(_allows_s3(s, bucket_arn, bucket_account) for s in statements)
+    return service_may_invoke(function_arn, "s3.amazonaws.com", bucket_arn, bucket_account)
+
+
+def service_may_invoke(function_arn: str, service: str, source_arn: str, source_account: str) -> bool:
+    """Does the resource policy of the function (the version or alias FUNCTION_ARN names)
+    let SERVICE invoke it for SOURCE_ARN (a bucket, an EventBridge rule)?"""
+    return any(_allows(s, service, source_arn, source_account) for s in _policy_statements(function_arn))
 
 
 def _policy_statements(function_arn: str) -> list[dict[str, Any]]:
@@ -40,28 +46,28 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def _allows_s3(statement: dict[str, Any], bucket_arn: str, bucket_account: str) -> bool:
+def _allows(statement: dict[str, Any], service: str, source_arn: str, source_account: str) -> bool:
     if statement.get("Effect", "Allow") != "Allow":
         return False
     principal = statement.get("Principal", {})
     services = _as_list(principal.get("Service", [])) if isinstance(principal, dict) else []
-    if principal != "*" and "s3.amazonaws.com" not in services:
+    if principal != "*" and service not in services:
         return False
     actions = _as_list(statement.get("Action", []))
     if not any(a in ("lambda:InvokeFunction", "lambda:*", "*") for a in actions):
         return False
-    return _conditions_hold(statement.get("Condition") or {}, bucket_arn, bucket_account)
+    return _conditions_hold(statement.get("Condition") or {}, source_arn, source_account)
 
 
-def _conditions_hold(condition: dict[str, Any], bucket_arn: str, bucket_account: str) -> bool:
+def _conditions_hold(condition: dict[str, Any], source_arn: str, source_account: str) -> bool:
     """SourceArn (ArnLike/ArnEquals) and SourceAccount, matched as IAM does."""
     for operator, clauses in condition.items():
         for key, wanted in (clauses or {}).items():
             name = key.lower()
             if name == "aws:sourcearn":
-                actual = bucket_arn
+                actual = source_arn
             elif name == "aws:sourceaccount":
-                actual = bucket_account
+                actual = source_account
             else:
                 continue
             values = [str(v) for v in _as_list(wanted)]

@@ -87,7 +87,7 @@ class Scheduler:
                     if expr.due(minute, since):
                         fired.append((rule.name, minute.strftime("%Y-%m-%dT%H:%MZ")))
                         for target in rule.targets:
-                            deliver(target, scheduled_event(rule, minute))
+                            deliver(rule, target, scheduled_event(rule, minute))
                 minute += timedelta(minutes=1)
             self.last = max(self.last, _minute(to))
         return fired
