@@ -389,3 +389,29 @@ def test_an_sqs_mapping_needs_a_role_that_may_poll_the_queue(own: control.Sandbo
     assert lam.list_event_source_mappings(EventSourceArn=queue)["EventSourceMappings"] == []
     name = make("hello", role(own, [allow(polls, queue)]))
     assert lam.create_event_source_mapping(FunctionName=name, EventSourceArn=queue)["State"]
+
+
+def test_s3_and_dynamodb_calls_are_checked_as_the_iam_actions_aws_checks(own: control.SandboxInfo, make: Make) -> None:
+    """Each call is decided on the action AWS checks (the service authorization reference),
+    not on moto's name for it: a least-privilege policy was denied what AWS allows, and a
+    CopyObject read a bucket the role may not read."""
+    s3, ddb = control.client(own, "s3"), control.client(own, "dynamodb")
+    for bucket in ("hostile-mine", "hostile-secret"):
+        s3.create_bucket(Bucket=bucket)
+        s3.put_object(Bucket=bucket, Key="k", Body=b"secret")
+    table = ddb.create_table(TableName="hostile-t", KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                             AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+                             BillingMode="PAY_PER_REQUEST")["TableDescription"]["TableArn"]
+    mine = "arn:aws:s3:::hostile-mine"
+    name = make("attempts", role(own, [allow(["s3:ListBucket"], mine), allow(["s3:PutObject", "s3:DeleteObject"], mine + "/*"),
+                                       allow(["dynamodb:PutItem"], table)]))
+    answers = attempt(own, name, {"bucket": "hostile-mine", "source": "hostile-secret", "table": "hostile-t"},
+                      "head_bucket", "copy_in", "public_access_block", "delete_objects", "transact_put")
+    assert answers == {
+        "head_bucket": "ok",                     # s3:ListBucket (moto: HeadBucket, denied)
+        "copy_in": "AccessDenied",               # and s3:GetObject on the source (moto: PutObject only)
+        "public_access_block": "AccessDenied",   # s3:GetBucketPublicAccessBlock (moto: ListBucket)
+        "delete_objects": "ok",                  # s3:DeleteObject on each key (moto: on the bucket)
+        "transact_put": "ok",                    # dynamodb:PutItem on the table (moto: TransactWriteItems)
+    }, answers
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket="hostile-mine").get("Contents", [])] == []

@@ -14,7 +14,6 @@ global setting. The signature was verified already (``auth.Guard``).
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlparse
@@ -144,8 +143,9 @@ def _authorize(admin_key: str) -> Callable[[Callable[..., Any]], Callable[..., A
                 action=rolecalls.action(self),
             )
             try:
-                for each in _resources(self, resource):
-                    _check(request, rolecalls.bucket_decision(self, request._action, each, request._access_key.arn), each)
+                for action, each in rolecalls.checks(self, request._action, resource):
+                    request._action = action
+                    _check(request, rolecalls.bucket_decision(self, action, each, request._access_key.arn), each)
                 role = rolecalls.passed_role(self)
                 if role is not None:   # as IAM: handing a role to a function is iam:PassRole on it
                     request._action = "iam:PassRole"
@@ -171,28 +171,6 @@ def _check(request: Any, bucket: str, resource: str) -> None:
     for policy in request._access_key.collect_policies():
         if IAMPolicy(policy).is_action_permitted(request._action, resource) == PermissionResult.DENIED:
             request._raise_access_denied()
-
-
-def _resources(response: Any, resource: str) -> list[str]:
-    """What the call acts on. moto 5.2 names a resource only for S3, SQS, IAM and STS
-    and asks "*" for the rest, so a policy scoped to a table's ARN (as AWS wants it)
-    denied every DynamoDB call: the table (or index) ARNs from the request's body."""
-    if resource == "*" and response.service_name == "awslambda":
-        return [rolecalls.lambda_resource(response)]
-    if resource != "*" or response.service_name != "dynamodb":
-        return [resource]
-    body = response.body   # moto's DynamoHandler has parsed it already
-    try:
-        body = body if isinstance(body, dict) else json.loads(body or "{}")
-    except (TypeError, ValueError):
-        return [resource]
-    prefix = f"arn:aws:dynamodb:{response.region}:{response.current_account}:table/"
-    if isinstance(body.get("TableName"), str):
-        index = f"/index/{body['IndexName']}" if isinstance(body.get("IndexName"), str) else ""
-        return [prefix + body["TableName"] + index]
-    tables = body.get("RequestItems") or [i.get(k, {}).get("TableName") for i in body.get("TransactItems", [])
-                                          for k in i]
-    return [prefix + t for t in tables if isinstance(t, str)] or [resource]
 
 
 def _as_aws_words(response: Any, exc: Exception) -> Exception:

@@ -33,10 +33,96 @@ PASSES_ROLE = frozenset({"CreateFunction", "UpdateFunctionConfiguration"})
 _FUNCTION_PATH = re.compile(r"/[0-9-]+/functions/([^/]+)")
 
 
+# S3 subresources moto 5.2 does not name (a GET fell to ListBucket, a PUT to CreateBucket, a
+# DELETE to DeleteBucket), and their IAM actions by method.
+S3_SUBRESOURCES = {
+    "publicAccessBlock": ("GetBucketPublicAccessBlock", "PutBucketPublicAccessBlock"),
+    "encryption": ("GetEncryptionConfiguration", "PutEncryptionConfiguration"),
+    "ownershipControls": ("GetBucketOwnershipControls", "PutBucketOwnershipControls"),
+    "replication": ("GetReplicationConfiguration", "PutReplicationConfiguration"),
+    "object-lock": ("GetBucketObjectLockConfiguration", "PutBucketObjectLockConfiguration"),
+    "requestPayment": ("GetBucketRequestPayment", "PutBucketRequestPayment"),
+    "intelligent-tiering": ("GetIntelligentTieringConfiguration", "PutIntelligentTieringConfiguration"),
+    "inventory": ("GetInventoryConfiguration", "PutInventoryConfiguration"),
+    "metrics": ("GetMetricsConfiguration", "PutMetricsConfiguration"),
+    "analytics": ("GetAnalyticsConfiguration", "PutAnalyticsConfiguration"),
+}
+_S3_DEFAULTS = {"ListBucket", "CreateBucket", "DeleteBucket"}
+# A DynamoDB transaction is checked as each of its items' own action, on its table.
+TRANSACT_ITEMS = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem",
+                  "ConditionCheck": "ConditionCheckItem", "Get": "GetItem"}
+
+
 def action(response: Any) -> str:
     """The action IAM would check for this moto request."""
     name = str(response._get_action())
+    if response.service_name == "s3":
+        return _s3_action(response, name)
     return IAM_NAMES.get((response.service_name, name), name)
+
+
+def _s3_action(response: Any, name: str) -> str:
+    """S3's IAM action where moto's own name differs: HeadBucket is s3:ListBucket, the
+    subresources it does not know (S3_SUBRESOURCES), DeleteObjectTagging."""
+    if name == "HeadBucket":
+        return "ListBucket"
+    query = parse_qs(urlparse(response.uri).query, keep_blank_values=True)
+    if name in _S3_DEFAULTS:
+        found = next((pair for key, pair in S3_SUBRESOURCES.items() if key in query), None)
+        if found is not None:
+            return found[0] if response.method == "GET" else found[1]
+    if name == "DeleteObject" and response.method == "DELETE" and "tagging" in query:
+        return "DeleteObjectTagging"
+    return name
+
+
+def checks(response: Any, action: str, resource: str) -> list[tuple[str, str]]:
+    """Each (action, resource) IAM checks for this call: a DynamoDB transaction's items,
+    DeleteObjects' keys, CopyObject's source (s3:GetObject) besides its target."""
+    if response.service_name == "dynamodb" and action.endswith(("TransactWriteItems", "TransactGetItems")):
+        prefix = f"arn:aws:dynamodb:{response.region}:{response.current_account}:table/"
+        items = [(kind, item.get(kind) or {}) for item in _body(response).get("TransactItems") or []
+                 if isinstance(item, dict) for kind in item]
+        return [(f"dynamodb:{TRANSACT_ITEMS.get(kind, kind)}", prefix + str(part.get("TableName")))
+                for kind, part in items if isinstance(part, dict)] or [(action, resource)]
+    if response.service_name == "s3":
+        return _s3_checks(response, action, resource)
+    return [(action, each) for each in resources(response, resource)]
+
+
+def _s3_checks(response: Any, action: str, resource: str) -> list[tuple[str, str]]:
+    query = parse_qs(urlparse(response.uri).query, keep_blank_values=True)
+    if response.method == "POST" and "delete" in query:   # DeleteObjects: s3:DeleteObject on each key
+        import xml.etree.ElementTree as ET
+
+        try:
+            keys = [e.text or "" for e in ET.fromstring(response.body or b"<x/>").iter() if e.tag.endswith("Key")]
+        except ET.ParseError:
+            keys = []
+        return [(action, f"{resource}/{key}") for key in keys] or [(action, resource)]
+    source = unquote(str(response.headers.get("x-amz-copy-source") or "")).lstrip("/")
+    if source and response.method == "PUT":   # CopyObject, UploadPartCopy: read the source too
+        path, _, version = source.partition("?versionId=")
+        read = "s3:GetObjectVersion" if version else "s3:GetObject"
+        return [(action, resource), (read, f"arn:aws:s3:::{path}")]
+    return [(action, resource)]
+
+
+def resources(response: Any, resource: str) -> list[str]:
+    """What the call acts on. moto 5.2 names a resource only for S3, SQS, IAM and STS
+    and asks "*" for the rest, so a policy scoped to a table's ARN (as AWS wants it)
+    denied every DynamoDB call: the table (or index) ARNs from the request's body."""
+    if resource == "*" and response.service_name == "awslambda":
+        return [lambda_resource(response)]
+    if resource != "*" or response.service_name != "dynamodb":
+        return [resource]
+    body = _body(response)
+    prefix = f"arn:aws:dynamodb:{response.region}:{response.current_account}:table/"
+    if isinstance(body.get("TableName"), str):
+        index = f"/index/{body['IndexName']}" if isinstance(body.get("IndexName"), str) else ""
+        return [prefix + body["TableName"] + index]
+    tables = body.get("RequestItems") or []
+    return [prefix + t for t in tables if isinstance(t, str)] or [resource]
 
 
 def _body(response: Any) -> dict[str, Any]:

@@ -41,11 +41,25 @@ def _zip():
     return buf.getvalue()
 
 
+def _first_error(answer):
+    if answer.get("Errors"):
+        raise Exception(answer["Errors"][0]["Code"])
+    return answer
+
+
 def _tries(victim):
     lam, sts, s3 = boto3.client("lambda"), boto3.client("sts"), boto3.client("s3")
     return {
         "get_object": lambda: s3.get_object(Bucket=victim["bucket"], Key="k")["Body"].read(),
         "list_objects": lambda: s3.list_objects_v2(Bucket=victim["bucket"]),
+        "head_bucket": lambda: s3.head_bucket(Bucket=victim["bucket"]),
+        "copy_in": lambda: s3.copy_object(Bucket=victim["bucket"], Key="copied",
+                                          CopySource={"Bucket": victim["source"], "Key": "k"}),
+        "public_access_block": lambda: s3.get_public_access_block(Bucket=victim["bucket"]),
+        "delete_objects": lambda: _first_error(s3.delete_objects(
+            Bucket=victim["bucket"], Delete={"Objects": [{"Key": "k"}]})),
+        "transact_put": lambda: boto3.client("dynamodb").transact_write_items(TransactItems=[
+            {"Put": {"TableName": victim["table"], "Item": {"k": {"S": "t"}}}}]),
         "put_object": lambda: s3.put_object(Bucket=victim["bucket"], Key="new", Body=b"x"),
         "assume_role": lambda: sts.assume_role(RoleArn=victim["role"], RoleSessionName="escalate"),
         "pass_role": lambda: lam.create_function(
