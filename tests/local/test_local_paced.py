@@ -91,8 +91,12 @@ def _app(gate: threading.Event) -> Callable[..., Any]:
     return app
 
 
+Serve = Callable[..., PacedServer]
+
+
 @pytest.fixture
-def paced() -> Iterator[tuple[PacedServer, threading.Event]]:
+def serve() -> Iterator[Serve]:
+    """PacedServer with a tiny app; LIMITS' timeouts long unless a test is about them."""
     from werkzeug.serving import WSGIRequestHandler
 
     from lambdactl.local.keepalive import KeepAlive, install
@@ -100,12 +104,20 @@ def paced() -> Iterator[tuple[PacedServer, threading.Event]]:
     install()   # as the sandbox server: werkzeug's drain leaves kept connections alone
     gate = threading.Event()
     handler = type("Handler", (KeepAlive, WSGIRequestHandler, PacedHandler), {"protocol_version": "HTTP/1.1"})
-    server = PacedServer("127.0.0.1", 0, _app(gate), handler,
-                         Limits(waiting=4, active=2, request_timeout=0.5, idle_timeout=0.5))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server, gate
+    servers: list[PacedServer] = []
+
+    def start(**limits: Any) -> PacedServer:
+        server = PacedServer("127.0.0.1", 0, _app(gate), handler,
+                             Limits(**{"waiting": 4, "active": 2, "request_timeout": 60, "idle_timeout": 60, **limits}))
+        server.gate = gate  # type: ignore[attr-defined]
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return server
+
+    yield start
     gate.set()
-    server.shutdown()
+    for server in servers:
+        server.shutdown()
 
 
 def _get(port: int, path: str = "/", keep: socket.socket | None = None) -> tuple[bytes, socket.socket]:
@@ -129,43 +141,45 @@ def _until_closed(sock: socket.socket) -> bytes:
     return data
 
 
-def test_a_request_that_does_not_arrive_in_time_gets_408(paced: tuple[PacedServer, threading.Event]) -> None:
-    server, _ = paced
+def test_a_request_that_does_not_arrive_in_time_gets_408(serve: Serve) -> None:
+    server = serve(request_timeout=0.3)
     (slow,) = _slow(server.port, 1)
     assert _until_closed(slow).startswith(b"HTTP/1.1 408 ")
     assert _get(server.port)[0].startswith(b"HTTP/1.1 200 ")
 
 
-def test_a_kept_connection_serves_again_and_is_closed_when_idle(
-    paced: tuple[PacedServer, threading.Event]
-) -> None:
-    server, _ = paced
+def test_a_kept_connection_serves_again_and_holds_no_thread_between(serve: Serve) -> None:
+    server = serve()
     first, sock = _get(server.port)
     again, _ = _get(server.port, keep=sock)
     assert first.startswith(b"HTTP/1.1 200 ") and again.startswith(b"HTTP/1.1 200 ")
-    assert _eventually(lambda: server.workers.busy == 0)   # idle between requests: no thread held
-    assert _until_closed(sock) == b""   # idle past its timeout: closed without a word
+    assert _eventually(lambda: server.workers.busy == 0)
 
 
-def test_past_the_waiting_limit_the_longest_waiting_is_evicted(paced: tuple[PacedServer, threading.Event]) -> None:
-    server, _ = paced
+def test_an_idle_kept_connection_is_closed_without_a_word(serve: Serve) -> None:
+    server = serve(idle_timeout=0.3)
+    first, sock = _get(server.port)
+    assert first.startswith(b"HTTP/1.1 200 ")
+    assert _until_closed(sock) == b""
+
+
+def test_past_the_waiting_limit_the_longest_waiting_is_evicted(serve: Serve) -> None:
+    server = serve()
     slow = _slow(server.port, 4)
     assert _get(server.port)[0].startswith(b"HTTP/1.1 200 ")   # its place: the oldest one's
     evicted = _until_closed(slow[0])
     assert evicted.startswith(b"HTTP/1.1 408 ") and b"waited longest" in evicted
 
 
-def test_past_the_active_limit_a_request_gets_503_with_the_reason(
-    paced: tuple[PacedServer, threading.Event]
-) -> None:
-    server, gate = paced
+def test_past_the_active_limit_a_request_gets_503_with_the_reason(serve: Serve) -> None:
+    server = serve()
     blocked = [socket.create_connection(("127.0.0.1", server.port), timeout=10) for _ in range(2)]
     for sock in blocked:
         sock.sendall(b"GET /block HTTP/1.1\r\nHost: x\r\n\r\n")
     assert _eventually(lambda: server.workers.busy == 2)
     refused, _ = _get(server.port)
     assert refused.startswith(b"HTTP/1.1 503 ") and b"2 requests at once, its limit" in refused
-    gate.set()
+    server.gate.set()  # type: ignore[attr-defined]
     assert all(sock.recv(4096).startswith(b"HTTP/1.1 200 ") for sock in blocked)
 
 
