@@ -22,6 +22,7 @@ from lambdactl.iam import TRUST_POLICY
 from lambdactl.local import control
 from lambdactl.local.paced import (
     GONE,
+    PARTIAL,
     READY,
     TOO_LARGE,
     WAIT,
@@ -178,9 +179,22 @@ def test_past_the_active_limit_a_request_gets_503_with_the_reason(serve: Serve) 
         sock.sendall(b"GET /block HTTP/1.1\r\nHost: x\r\n\r\n")
     assert _eventually(lambda: server.workers.busy == 2)
     refused, _ = _get(server.port)
-    assert refused.startswith(b"HTTP/1.1 503 ") and b"2 requests at once, its limit" in refused
+    assert refused.startswith(b"HTTP/1.1 503 ") and b"many requests at once as it may (2 in all)" in refused
     server.gate.set()  # type: ignore[attr-defined]
     assert all(sock.recv(4096).startswith(b"HTTP/1.1 200 ") for sock in blocked)
+
+
+def test_bodies_that_do_not_arrive_take_at_most_half_the_threads(serve: Serve) -> None:
+    """Connections announcing a large body and sending none (any local user, unsigned) took
+    every thread: the next request was a 503. Now at most half; other requests are served."""
+    server = serve(active=4)
+    hung = [socket.create_connection(("127.0.0.1", server.port), timeout=10) for _ in range(3)]
+    for sock in hung:
+        sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 20000\r\n\r\nab")
+    refused = _until_closed(hung[2])
+    assert refused.startswith(b"HTTP/1.1 503 ") and b"whose body is still arriving" in refused
+    assert server.workers.partial == 2
+    assert [_get(server.port)[0][:13] for _ in range(2)] == [b"HTTP/1.1 200 "] * 2
 
 
 @pytest.mark.parametrize(("peeked", "verdict"), [
@@ -189,8 +203,9 @@ def test_past_the_active_limit_a_request_gets_503_with_the_reason(serve: Serve) 
     (b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", READY),
     (b"POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nab", WAIT),       # a small body: in full first
     (b"POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nabcde", READY),
-    (b"PUT / HTTP/1.1\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n", READY),
-    (b"PUT / HTTP/1.1\r\nContent-Length: 9999999\r\n\r\n", READY),    # a large one streams
+    (b"PUT / HTTP/1.1\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n", PARTIAL),
+    (b"PUT / HTTP/1.1\r\nContent-Length: 9999999\r\n\r\n", PARTIAL),    # a large one streams
+    (b"PUT / HTTP/1.1\r\nContent-Length: 20000\r\n\r\n" + b"a" * 20000, READY),
     (b"GET / HTTP/1.1\r\nX: " + b"a" * (70 << 10), TOO_LARGE),
 ])
 def test_readiness(peeked: bytes, verdict: str) -> None:

@@ -16,8 +16,11 @@ for good, without limit. ``PacedServer`` instead:
 - takes a kept connection back after each response, so an idle client holds no thread;
 - keeps at most ``waiting`` connections: a new one past that evicts the one that has
   waited longest (a client sends its request as soon as it connects: that is the slowest);
-- serves at most ``active`` requests at once from a pool of threads: past that, HTTP 503
-  with one line saying why (botocore retries a 503);
+- serves at most ``active`` requests at once from a pool of threads, and of them at most
+  half whose body has not arrived yet (a large body, or one awaiting "100 Continue"): an
+  unsigned client announcing bodies it never sends cannot take every thread (measured:
+  260 such connections made every other request a 503). Past either, HTTP 503 with one
+  line saying why (botocore retries a 503);
 - fails a served connection's read or write that stalls for STALL_TIMEOUT (a body or a
   response that stops moving).
 """
@@ -50,7 +53,7 @@ _SPARE_FDS = 256         # of the process's file limit, kept for everything else
 _HEAD_END = re.compile(rb"\r?\n\r?\n")
 _LENGTH = re.compile(rb"(?im)^content-length:[ \t]*([0-9]+)[ \t]*\r?$")
 _STREAMED = re.compile(rb"(?im)^(?:expect:[ \t]*100-continue|transfer-encoding:)")
-WAIT, READY, GONE, TOO_LARGE = "wait", "ready", "gone", "too large"
+WAIT, READY, PARTIAL, GONE, TOO_LARGE = "wait", "ready", "partial", "gone", "too large"
 
 
 @dataclass(frozen=True)
@@ -78,9 +81,10 @@ def readiness(peeked: bytes) -> str:
         return TOO_LARGE if len(peeked) > HEADER_LIMIT else WAIT
     head = peeked[:end.start()]
     length = _LENGTH.search(head)
-    if _STREAMED.search(head) or length is None or int(length.group(1)) > SMALL_BODY:
-        return READY
-    return READY if len(peeked) - end.end() >= int(length.group(1)) else WAIT
+    arrived = length is not None and len(peeked) - end.end() >= int(length.group(1))
+    if _STREAMED.search(head) or (length is not None and int(length.group(1)) > SMALL_BODY and not arrived):
+        return PARTIAL   # its body streams in while it is served
+    return READY if length is None or arrived else WAIT
 
 
 def answer(sock: socket.socket, status: str, message: str) -> None:
@@ -103,16 +107,18 @@ class Workers:
 
     def __init__(self, limit: int, run: Callable[[Any], None], linger: float = 30.0) -> None:
         self.limit, self.run, self.linger = limit, run, linger
-        self.busy = self.idle = 0
+        self.busy = self.idle = self.partial = 0
         self.queue: deque[Any] = deque()
         self.cond = threading.Condition()
 
-    def submit(self, item: Any) -> bool:
-        """False when LIMIT items are being run already."""
+    def submit(self, item: Any, partial: bool = False) -> bool:
+        """False when LIMIT items are being run already (PARTIAL ones: half of LIMIT)."""
         with self.cond:
-            if self.busy >= self.limit:
+            if self.busy >= self.limit or (partial and self.partial >= max(1, self.limit // 2)):
                 return False
             self.busy += 1
+            self.partial += partial
+            item = (item, partial)
             if self.idle:
                 self.idle -= 1   # that worker is this item's
                 self.queue.append(item)
@@ -121,11 +127,12 @@ class Workers:
         threading.Thread(target=self._work, args=(item,), name="sandbox-worker", daemon=True).start()
         return True
 
-    def _work(self, item: Any) -> None:
+    def _work(self, item: tuple[Any, bool]) -> None:
         while True:
-            self.run(item)
+            self.run(item[0])
             with self.cond:
                 self.busy -= 1
+                self.partial -= item[1]
                 self.idle += 1
                 while not self.queue:
                     if not self.cond.wait(self.linger) and not self.queue:
@@ -146,7 +153,7 @@ class _Waiting:
 class Pacer:
     """The connections that have no complete request yet, in one epoll thread."""
 
-    def __init__(self, dispatch: Callable[[socket.socket, Any], bool], limits: Limits) -> None:
+    def __init__(self, dispatch: Callable[[socket.socket, Any, bool], bool], limits: Limits) -> None:
         self.dispatch, self.limits = dispatch, limits
         self.epoll = select.epoll()
         self.lock = threading.Lock()
@@ -218,9 +225,10 @@ class Pacer:
         elif verdict == TOO_LARGE:
             answer(entry.sock, "431 Request Header Fields Too Large",
                    f"the request's headers are over the sandbox's {HEADER_LIMIT:,} bytes")
-        elif not self.dispatch(entry.sock, entry.address):
-            answer(entry.sock, "503 Service Unavailable", f"the sandbox is serving {self.limits.active} "
-                   "requests at once, its limit; retry shortly")
+        elif not self.dispatch(entry.sock, entry.address, verdict == PARTIAL):
+            what = "requests" if verdict == READY else "requests whose body is still arriving"
+            answer(entry.sock, "503 Service Unavailable", f"the sandbox is serving as many {what} at "
+                   f"once as it may ({self.limits.active} in all); retry shortly")
 
     def _sweep(self) -> None:
         now = time.monotonic()
@@ -271,7 +279,8 @@ class PacedServer(ThreadedWSGIServer):
         super().__init__(host, port, app, handler=handler)
         self.limits = limits or Limits.for_process()
         self.workers = Workers(self.limits.active, self._serve)
-        self.pacer = Pacer(lambda sock, address: self.workers.submit((sock, address)), self.limits)
+        self.pacer = Pacer(lambda sock, address, partial: self.workers.submit((sock, address), partial),
+                           self.limits)
         self.pacer.start()
 
     def process_request(self, request: Any, client_address: Any) -> None:
