@@ -82,3 +82,28 @@ def test_an_untrusted_certificate_still_fails_on_every_connection(
         with pytest.raises(botocore.exceptions.SSLError):
             client.list_functions()
     assert len(loads) == 1   # botocore's own bundle, which does not hold the server's certificate
+
+
+def test_the_clients_of_one_target_make_one_tls_context(
+        server: tuple[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each client's session made an OpenSSL context of its own when built (~2.5 M
+    instructions), and adopt() dropped it for the shared one: now it is handed the
+    shared one. Requests still verify against the bundle."""
+    import botocore.httpsession
+
+    url, cert = server
+    monkeypatch.setenv("AWS_CA_BUNDLE", str(cert))
+    made: list[Any] = []
+    original = botocore.httpsession.create_urllib3_context
+    monkeypatch.setattr(botocore.httpsession, "create_urllib3_context",
+                        lambda *args, **kwargs: made.append(original(*args, **kwargs)) or made[-1])
+    aws = Aws(Target("aws", region="us-east-1", endpoint_url=url), max_attempts=1)
+    first = aws.client("lambda")   # its context, and the credential chain's metadata fetchers'
+    shared = first._endpoint.http_session._manager.connection_pool_kw["ssl_context"]
+    before = len(made)
+    clients = (first, aws.client("s3"), aws.invoke_client(3))
+    assert clients[0].list_functions()["Functions"] == [] == clients[2].list_functions()["Functions"]
+    assert len(made) == before   # it was one more per client
+    assert {id(c._endpoint.http_session._manager.connection_pool_kw["ssl_context"]) for c in clients} == {id(shared)}
+    Aws(Target("aws", region="us-east-1", endpoint_url=url), max_attempts=1).client("lambda")
+    assert len(made) > before   # another target: contexts of its own

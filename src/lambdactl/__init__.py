@@ -32,6 +32,8 @@ def one_shot() -> None:
     from lambdactl import codecache, recache
 
     global ONE_SHOT, GC_DEFAULT
+    if ONE_SHOT:   # lambdactl.main, then cli.main: once
+        return
     ONE_SHOT = True
     GC_DEFAULT = gc.get_threshold()
     gc.set_threshold(300_000, *GC_DEFAULT[1:])
@@ -92,8 +94,10 @@ def exit_now(code: object) -> None:
 
 def main() -> None:
     """The console script. The CLI's imports (~70 ms) are under the same Ctrl-C rule as
-    a command's run (cli.py): no window for a traceback."""
+    a command's run (cli.py): no window for a traceback. The caches are on before those
+    imports: click's regular expressions and the CLI's dataclasses come from them too."""
     try:
+        one_shot()
         from lambdactl.cli import main as run
     except KeyboardInterrupt:
         interrupted()

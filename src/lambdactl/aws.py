@@ -194,10 +194,11 @@ class Aws:
         collecting = gc.isenabled()
         gc.disable()
         try:
-            client = self._session.create_client(  # built by self.region, under the lock
-                service, endpoint_url=self.target.endpoint_url,
-                config=Config(retries={"mode": "standard", "max_attempts": retries}, **config),
-            )
+            with self._tls.building():   # the shared TLS context, not one of its own to drop (tls.py)
+                client = self._session.create_client(  # built by self.region, under the lock
+                    service, endpoint_url=self.target.endpoint_url,
+                    config=Config(retries={"mode": "standard", "max_attempts": retries}, **config),
+                )
         finally:
             if lambdactl.ONE_SHOT:
                 gc.freeze()

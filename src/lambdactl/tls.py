@@ -6,13 +6,22 @@ botocore client has a context of its own: on AWS a cold `up` opens 5 connections
 a 5-function `destroy` 18. The clients of one Aws share the first one's context,
 and it loads a given bundle once. What is trusted does not change: the same bundle,
 in the same context, as urllib3 would load it again and again.
+
+A client's session makes its context when it is built (an OpenSSL SSL_CTX with
+its ciphers: ~2.5 M instructions), only for adopt() to drop it: a client built
+inside building() gets the shared one instead (its pool manager's; a proxy's
+context, made at its first request, stays its own).
 """
 
 from __future__ import annotations
 
+import contextlib
 import ssl
 import threading
+from collections.abc import Iterator
 from typing import Any
+
+_HANDED = threading.local()   # .context: what the next session built in this thread gets
 
 
 class SharedContext:
@@ -31,6 +40,44 @@ class SharedContext:
                 self._context = kwargs["ssl_context"]
                 self._context.load_verify_locations = _once(self._context.load_verify_locations)  # type: ignore[method-assign]
             kwargs["ssl_context"] = self._context
+
+    @contextlib.contextmanager
+    def building(self) -> Iterator[None]:
+        """The client built in this thread meanwhile is handed the shared context, if
+        there is one yet (otherwise it makes its own, which adopt() then shares)."""
+        if self._context is None or not _hand_over():
+            yield
+            return
+        _HANDED.context = self._context
+        try:
+            yield
+        finally:
+            _HANDED.context = None
+
+
+def _hand_over() -> bool:
+    """botocore's URLLib3Session asks _get_ssl_context for its pool manager's context:
+    give it the one handed over in this thread, once. False where that is not there."""
+    try:
+        from botocore.httpsession import URLLib3Session
+    except ImportError:
+        return False
+    made = URLLib3Session.__dict__.get("_get_ssl_context")
+    if made is None:
+        return False
+    if getattr(made, "lambdactl_handed", False):
+        return True
+
+    def _get_ssl_context(self: Any) -> Any:
+        handed = getattr(_HANDED, "context", None)
+        if handed is None:
+            return made(self)
+        _HANDED.context = None
+        return handed
+
+    _get_ssl_context.lambdactl_handed = True  # type: ignore[attr-defined]
+    URLLib3Session._get_ssl_context = _get_ssl_context
+    return True
 
 
 def _once(load: Any) -> Any:

@@ -402,3 +402,31 @@ def test_memory_below_a_guard_reads_its_namespace_inits_status_once(monkeypatch:
     finally:
         proctree.kill_tree(guard.pid)
         guard.wait()
+
+
+def test_a_functions_instance_id_is_drawn_once_not_per_invoke(monkeypatch: pytest.MonkeyPatch) -> None:
+    """spec_from_moto (every invoke) gives a function the id that keeps a re-created one off
+    the old one's warm environments; it drew a UUID each time to throw it away."""
+    import uuid
+
+    import boto3
+    from moto import mock_aws
+    from moto.awslambda.models import lambda_backends
+
+    from tests.local.conftest import package
+
+    with mock_aws():
+        role = boto3.client("iam", region_name="us-east-1").create_role(
+            RoleName="r", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}))
+        boto3.client("lambda", region_name="us-east-1").create_function(
+            FunctionName="f", Runtime="python3.11", Role=role["Role"]["Arn"], Handler="app.handler",
+            Code={"ZipFile": package("app.py")})
+        fn = lambda_backends["123456789012"]["us-east-1"].get_function("f")
+        drawn: list[int] = []
+        real = uuid.uuid4
+        monkeypatch.setattr(uuid, "uuid4", lambda: drawn.append(1) or real())
+        first, second = patch.spec_from_moto(fn), patch.spec_from_moto(fn)
+        assert first.instance == second.instance and len(first.instance) == 32
+        assert len(drawn) == 1
+        fn.__dict__.pop("_lambdactl_instance")   # as a re-created function: a new one
+        assert patch.spec_from_moto(fn).instance != first.instance

@@ -146,8 +146,7 @@ def spec_from_moto(fn: Any, qualifier: str | None = None) -> FunctionSpec:
         environment=tuple(sorted((str(k), str(v)) for k, v in variables.items())),
         code_sha=getattr(fn, "code_sha_256", "") or "",
         package_type=fn.package_type or "Zip",
-        # A re-created function must not reuse the old one's warm environments.
-        instance=fn.__dict__.setdefault("_lambdactl_instance", uuid.uuid4().hex),
+        instance=_instance(fn),
         role=str(fn.role or ""),
         # moto keeps the deployed zip (from ZipFile or S3) on the function object.
         code=getattr(fn, "code_bytes", b"") or b"",
@@ -158,6 +157,16 @@ def spec_from_moto(fn: Any, qualifier: str | None = None) -> FunctionSpec:
         reserved=getattr(fn, "reserved_concurrency", None),
         ephemeral_mb=int(getattr(fn, "ephemeral_storage", 0) or 512),
     )
+
+
+def _instance(fn: Any) -> str:
+    """FN's own id, drawn at its first invoke: a re-created function must not reuse the
+    old one's warm environments. (setdefault's argument drew a UUID on every invoke, a
+    getrandom call and a UUID object, to drop it.)"""
+    found = fn.__dict__.get("_lambdactl_instance")
+    if found is None:
+        found = fn.__dict__.setdefault("_lambdactl_instance", uuid.uuid4().hex)
+    return str(found)
 
 
 def _event_invoke_config(fn: Any, qualifier: str | None) -> dict[str, Any]:
