@@ -137,7 +137,9 @@ def _refuse_other_region(bucket: str, fn_name: str, have: str, want: str) -> Non
         raise ConfigError(
             f"bucket {bucket} already triggers {fn_name} in {h[3]}: S3 notifies only functions of the bucket's "
             f"own region, so the project in {w[3]} needs a bucket of its own",
-            f"for {w[3]}, name another bucket (name = \"...\" in [buckets.NAME], or the trigger's bucket), "
+            f"if the project moved to {w[3]}, remove it from {h[3]} first: `lambdactl --region {h[3]} destroy` "
+            f"(the bucket goes too if lambdactl made it and it is empty), then `lambdactl up`; to keep both, "
+            f"name another bucket for {w[3]} (name = \"...\" in [buckets.NAME], or the trigger's bucket), "
             "e.g. in a copy of the project kept for that region")
 
 

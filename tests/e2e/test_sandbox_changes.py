@@ -1,0 +1,53 @@
+"""End to end, as a new user changes lambdactl.toml after `up` (issue 11, second round):
+the real CLI in a subprocess against a sandbox started for the test."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from tests.e2e.test_sandbox_flow import cli, sandbox_project  # noqa: F401 - the fixture
+
+
+def edit(root: Path, old: str, new: str) -> None:
+    toml = root / "lambdactl.toml"
+    text = toml.read_text()
+    assert old in text
+    toml.write_text(text.replace(old, new, 1))
+
+
+def sandbox_client(env: dict[str, str], service: str, region: str = "us-east-1") -> Any:
+    """A client of the sandbox, signed with its own key (it refuses any other)."""
+    state = json.loads((Path(env["LAMBDACTL_HOME"]) / "sandbox.json").read_text())
+    return boto3.client(service, endpoint_url=state["endpoint"], region_name=region,
+                        aws_access_key_id=state["access_key_id"], aws_secret_access_key=state["secret_access_key"])
+
+
+def functions_in(env: dict[str, str], region: str) -> list[str]:
+    return sorted(f["FunctionName"] for f in sandbox_client(env, "lambda", region).list_functions()["Functions"])
+
+
+def test_a_region_change_with_an_s3_trigger_says_to_destroy_the_old_region_first(sandbox_project) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    """The refusal named only "name another bucket": a user who moved the project had
+    no way from the message to get the bucket (global name) into the new region."""
+    root, env, _ = sandbox_project
+    cli(root, env, "up")
+    edit(root, 'region = "us-east-1"', 'region = "us-west-2"')
+    refused = cli(root, env, "up", code=2)
+    assert "if the project moved to us-west-2, remove it from us-east-1 first: " \
+           "`lambdactl --region us-east-1 destroy`" in refused.stderr
+    assert functions_in(env, "us-west-2") == []   # refused before any write
+    iam = sandbox_client(env, "iam")
+    assert iam.list_role_policies(RoleName="lambdactl-demo-list-buckets-role")["PolicyNames"] == ["lambdactl-us-east-1"]
+    # Doing what it says moves the project, bucket and trigger included.
+    cli(root, env, "--region", "us-east-1", "destroy", "--yes")
+    cli(root, env, "up")
+    assert functions_in(env, "us-east-1") == []
+    assert functions_in(env, "us-west-2") == ["lambdactl-demo-hello", "lambdactl-demo-list-buckets"]
+    s3 = sandbox_client(env, "s3", "us-west-2")
+    config = s3.get_bucket_notification_configuration(Bucket="lambdactl-demo-uploads")
+    assert [e["Id"] for e in config["LambdaFunctionConfigurations"]] == ["lambdactl-lambdactl-demo-hello-0"]
+    assert "no changes" in cli(root, env, "plan").stderr
