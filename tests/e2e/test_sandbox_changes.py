@@ -51,3 +51,28 @@ def test_a_region_change_with_an_s3_trigger_says_to_destroy_the_old_region_first
     config = s3.get_bucket_notification_configuration(Bucket="lambdactl-demo-uploads")
     assert [e["Id"] for e in config["LambdaFunctionConfigurations"]] == ["lambdactl-lambdactl-demo-hello-0"]
     assert "no changes" in cli(root, env, "plan").stderr
+
+
+def tree(root: Path) -> dict[str, tuple[int, int]]:
+    """Every file and folder of the project, with its size and mtime."""
+    return {str(p.relative_to(root)): (p.stat().st_size, p.stat().st_mtime_ns) for p in root.rglob("*")
+            if "home" not in p.relative_to(root).parts}
+
+
+def test_plan_and_status_write_nothing_in_the_project_directory(sandbox_project) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    """plan and status built their packages into .lambdactl/build: in a read-only
+    checkout (another user's, a CI cache) they could not run. Read calls only now
+    means nothing written in the project either."""
+    root, env, _ = sandbox_project
+    cli(root, env, "up")
+    for f in (root / ".lambdactl" / "build").iterdir():   # as a fresh clone with its journal
+        f.unlink()
+    (root / ".lambdactl" / "build").rmdir()
+    (root / "functions" / "hello" / "app.py").write_text(
+        (root / "functions" / "hello" / "app.py").read_text() + "\n# edited\n")
+    before = tree(root)
+    assert "update function lambdactl-demo-hello (code)" in cli(root, env, "plan").stdout
+    assert "update function lambdactl-demo-hello (code)" in cli(root, env, "status", code=1).stdout
+    assert tree(root) == before
+    cli(root, env, "up")
+    assert "no changes" in cli(root, env, "plan").stderr

@@ -21,6 +21,7 @@ def command(app: App, destroy: bool, delete_data: bool) -> None:
     """
     from lambdactl.commands import _teardown
 
+    app.read_only = True
     if destroy:
         from lambdactl.commands.destroy import dry
 
