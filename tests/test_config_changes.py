@@ -173,12 +173,13 @@ def test_the_json_of_up_plan_status_and_destroy_is_stdout_alone_with_the_keys_th
     from tests.test_ownership import drop_hello
 
     drop_hello(project)   # an orphan: a warning on stderr
-    for cmd, optional in [("up", {"project", "pruned"}), ("plan", set()), ("status", set()),
+    for cmd, optional in [("up", {"project", "pruned"}), ("plan", {"prune"}), ("status", set()),
                           ("destroy --dry-run", set()), ("plan --destroy", set()), ("destroy", set())]:
         args = [*cmd.split(), "--yes"] if cmd == "destroy" else cmd.split()
         r = run("-o", "json", *args, code=1 if cmd == "status" else 0)
         doc = json.loads(r.stdout)   # stdout alone is the document
         assert set(doc) <= documented[cmd] and documented[cmd] - set(doc) <= optional, cmd
+    assert set(json.loads(run("-o", "json", "plan", "--prune").stdout)) == documented["plan"]
     assert set(json.loads(run("-o", "json", "up", "--prune").stdout)) == {"functions", "api_calls", "pruned"}
 
 

@@ -76,3 +76,30 @@ def test_plan_and_status_write_nothing_in_the_project_directory(sandbox_project)
     assert tree(root) == before
     cli(root, env, "up")
     assert "no changes" in cli(root, env, "plan").stderr
+
+
+def test_plan_prune_shows_each_step_up_prune_then_takes(sandbox_project) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    """plan only summed the orphans up ("3 orphan resource(s)"): what `up --prune` would
+    delete, and why each is ours, showed only once it was gone."""
+    root, env, _ = sandbox_project
+    cli(root, env, "up")
+    toml = root / "lambdactl.toml"
+    toml.write_text(toml.read_text().split("# Returns the names")[0])   # list-buckets removed
+    shown = cli(root, env, "plan", "--prune")
+    preview = {line for line in shown.stdout.splitlines() if line.startswith("- ")}
+    assert preview == {
+        "- list-buckets: delete function lambdactl-demo-list-buckets: tagged lambdactl:project=lambdactl-demo; "
+        "no longer in lambdactl.toml (orphan)",
+        "- list-buckets: delete log group /aws/lambda/lambdactl-demo-list-buckets: log group of our function (orphan)",
+        "- list-buckets: delete role lambdactl-demo-list-buckets-role: tagged lambdactl:project=lambdactl-demo (orphan)"}
+    assert "`lambdactl up --prune` would remove 3 orphan resource(s)" in shown.stderr
+    doc = json.loads(cli(root, env, "-o", "json", "plan", "--prune").stdout)
+    assert sorted((s["kind"], s["name"]) for s in doc["prune"]) == [
+        ("function", "lambdactl-demo-list-buckets"), ("log_group", "/aws/lambda/lambdactl-demo-list-buckets"),
+        ("role", "lambdactl-demo-list-buckets-role")]
+    assert functions_in(env, "us-east-1") == ["lambdactl-demo-hello", "lambdactl-demo-list-buckets"]  # plan: no write
+    done = cli(root, env, "up", "--prune")
+    assert {line for line in done.stderr.splitlines() if line.startswith("- ")} == preview
+    assert functions_in(env, "us-east-1") == ["lambdactl-demo-hello"]
+    assert "no changes" in cli(root, env, "plan", "--prune").stderr
+    assert "pick one" in cli(root, env, "plan", "--prune", "--destroy", code=2).stderr

@@ -83,6 +83,21 @@ def show(app: App, steps: list[Step], extra: dict[str, Any] | None = None) -> No
                   else "nothing to remove")
 
 
+def prune_line(step: Step) -> str:
+    """A step of `up --prune`, as it says it (and `plan --prune` before it)."""
+    return f"{step.function or 'project'}: {step.describe()} (orphan)"
+
+
+def prune_preview(app: App) -> list[Step]:
+    """plan --prune: every step `up --prune` would take, in its order (read calls only)."""
+    from lambdactl.kinds import mapping
+
+    tgts, found, steps = planned(app, orphans=True)
+    if found is None:
+        return []
+    return mapping.plan_destroy(app.context, [(t.key, t.name) for t in tgts]) + steps
+
+
 def prune(app: App) -> list[Step]:
     """up --prune: remove the orphans, as destroy would. Returns what was done."""
     from lambdactl import teardown
@@ -93,7 +108,7 @@ def prune(app: App) -> list[Step]:
         return []
 
     def on_step(step: Step, _: str) -> None:
-        app.term.step(SYMBOL.get(step.action, "·"), f"{step.function or 'project'}: {step.describe()} (orphan)",
+        app.term.step(SYMBOL.get(step.action, "·"), prune_line(step),
                       style="green" if step.action == "delete" else "yellow")
 
     with app.context.lock("up"):   # its mappings first: they connect it to queues the config keeps
