@@ -118,13 +118,24 @@ def prune(app: App) -> list[Step]:
         return gone + teardown.execute(app.context, tgts, found, steps, on_step)
 
 
-def elsewhere(app: App) -> None:
+def elsewhere(app: App, *, moved_only: bool = False) -> None:
     """plan and status: the project is also up in another region or target (its region
-    or target changed in lambdactl.toml since?): said on stderr, with the way to remove it."""
+    or target changed in lambdactl.toml since?): said on stderr, with the way to remove it.
+    MOVED_ONLY (plan): only where lambdactl.toml no longer puts it, not on every plan of a
+    project deployed to two regions on purpose (status still says it)."""
     ctx = app.context
     for account, region, where in ctx.journal.other_targets():
+        if moved_only and not moved_from(ctx.project.region, ctx.project.target, region, where):
+            continue
         there = f"--region {region}" + ("" if where == ctx.aws.where else " --target aws" if where == "aws"
                                         else " --target local" if where == "local" else f" --endpoint-url {where}")
         app.term.info(f"{ctx.project.name} is also deployed in region {region} of account {account}"
                       + ("" if where == "aws" else f" ({where})") + f", the journal says; if it moved from there, "
                       f"`lambdactl {there} destroy` removes it there")
+
+
+def moved_from(region: str | None, target: str | None, there: str, where: str) -> bool:
+    """Does lambdactl.toml's REGION or TARGET (when it names them) leave out a deployment
+    in region THERE at WHERE ("aws", "local" or an endpoint)? Then it is left over from
+    before an edit of lambdactl.toml, not a second region deployed with --region."""
+    return bool(region and there != region) or bool(target and ("local" if where == "local" else "aws") != target)

@@ -37,7 +37,7 @@ def command(app: App, destroy: bool, delete_data: bool, prune: bool) -> None:
     changes = [s for s in steps if s.writes]
     pruned = _teardown.prune_preview(app) if prune else None
     orphans = [s for s in (_teardown.planned(app, orphans=True)[2] if pruned is None else pruned) if s.writes]
-    _teardown.elsewhere(app)
+    _teardown.elsewhere(app, moved_only=True)
     if app.term.json:
         app.term.print_json({"changes": len(changes), "steps": [s.as_json() for s in steps],
                              "orphans": [s.as_json() for s in orphans],
