@@ -103,3 +103,25 @@ def test_plan_prune_shows_each_step_up_prune_then_takes(sandbox_project) -> None
     assert functions_in(env, "us-east-1") == ["lambdactl-demo-hello"]
     assert "no changes" in cli(root, env, "plan", "--prune").stderr
     assert "pick one" in cli(root, env, "plan", "--prune", "--destroy", code=2).stderr
+
+
+def test_upload_says_when_it_would_not_fire_and_up_wires_it_again(sandbox_project) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    """With hello's S3 permission removed outside lambdactl, upload still printed "fires
+    lambdactl-demo-hello"; the sandbox (as S3) invoked nothing."""
+    from tests.e2e.test_sandbox_flow import wait_for_line
+
+    root, env, _ = sandbox_project
+    cli(root, env, "up")
+    sandbox_client(env, "lambda").remove_permission(FunctionName="lambdactl-demo-hello",
+                                                    StatementId="lambdactl-s3-lambdactl-demo-uploads")
+    (root / "a.txt").write_text("hi")
+    refused = cli(root, env, "upload", "a.txt", "hello", code=1)
+    assert refused.stderr.splitlines() == [
+        "error: an upload to s3://lambdactl-demo-uploads would not fire hello: lambdactl-demo-hello has no permission "
+        "for S3 to invoke it from lambdactl-demo-uploads (statement lambdactl-s3-lambdactl-demo-uploads); "
+        "run `lambdactl up` to wire it, then upload again"]
+    assert "Contents" not in sandbox_client(env, "s3").list_objects_v2(Bucket="lambdactl-demo-uploads")
+    cli(root, env, "up")
+    assert "fires lambdactl-demo-hello" in cli(root, env, "upload", "a.txt", "hello").stdout
+    wait_for_line(sandbox_client(env, "logs"), "/aws/lambda/lambdactl-demo-hello",
+                  "New object s3://lambdactl-demo-uploads/a.txt")
