@@ -39,7 +39,7 @@ def data_orphans(app: App, fn_names: list[str]) -> list[Step]:
     """The tables, buckets and queues the journal knows that lambdactl.toml no longer
     declares (nor names as a trigger's bucket): destroy's decision for each, read only
     when there are some (an empty one goes with `up --prune`; one holding data stays)."""
-    from lambdactl.kinds import project_bucket, queue, table
+    from lambdactl.kinds import layer, project_bucket, queue, table
 
     ctx, p = app.context, app.context.project
     declared = {(table.NAME, t.name) for t in p.tables} | {(queue.NAME, q.name) for q in p.queues} | {
@@ -52,7 +52,8 @@ def data_orphans(app: App, fn_names: list[str]) -> list[Step]:
     return [*(table.plan_destroy(ctx, False, names(table.NAME)) if names(table.NAME) else []),
             *(queue.plan_destroy(ctx, False, names(queue.NAME)) if names(queue.NAME) else []),
             *(project_bucket.plan_destroy(ctx, False, fn_names, names(project_bucket.NAME))
-              if names(project_bucket.NAME) else [])]
+              if names(project_bucket.NAME) else []),
+            *(layer.plan_destroy(ctx, layer.orphans(ctx)) if layer.orphans(ctx) else [])]
 
 
 def orphan_lines(steps: list[Step]) -> list[str]:
@@ -61,7 +62,7 @@ def orphan_lines(steps: list[Step]) -> list[str]:
     by_function: dict[str, list[str]] = {}
     lines = []
     for s in steps:
-        if not s.function and s.kind in ("table", "queue", "project_bucket"):
+        if not s.function and s.kind in ("table", "queue", "project_bucket", "layer"):
             how = "`lambdactl up --prune` removes it" if s.writes else s.detail
             lines.append(f"orphan {s.kind.replace('_', ' ')} {s.name} (no longer in lambdactl.toml): {how}")
         elif s.writes:
@@ -101,7 +102,7 @@ def prune_preview(app: App) -> list[Step]:
 def prune(app: App) -> list[Step]:
     """up --prune: remove the orphans, as destroy would. Returns what was done."""
     from lambdactl import teardown
-    from lambdactl.kinds import mapping
+    from lambdactl.kinds import layer, mapping
 
     tgts, found, steps = planned(app, orphans=True)
     if found is None:
@@ -115,7 +116,9 @@ def prune(app: App) -> list[Step]:
         gone = mapping.destroy(app.context, mapping.plan_destroy(app.context, [(t.key, t.name) for t in tgts]))
         for step in gone:
             on_step(step, "done")
-        return gone + teardown.execute(app.context, tgts, found, steps, on_step)
+        done = teardown.execute(app.context, tgts, found, steps, on_step)
+        app.context.journal.forget_all([(layer.NAME, n) for n in sorted(layer.orphans(app.context))])
+        return gone + done
 
 
 def elsewhere(app: App, *, moved_only: bool = False) -> None:
