@@ -125,3 +125,29 @@ def test_upload_says_when_it_would_not_fire_and_up_wires_it_again(sandbox_projec
     assert "fires lambdactl-demo-hello" in cli(root, env, "upload", "a.txt", "hello").stdout
     wait_for_line(sandbox_client(env, "logs"), "/aws/lambda/lambdactl-demo-hello",
                   "New object s3://lambdactl-demo-uploads/a.txt")
+
+
+def test_a_bucket_kept_in_the_old_region_is_refused_before_any_write(sandbox_project) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    """The project moved, its old region destroyed, but the trigger's bucket kept there
+    (it held an upload): up created the role, log group, function and permission in the
+    new region, then failed on S3's "The notification destination service region is not
+    valid for the bucket location constraint" (4 of 5 changes made)."""
+    root, env, _ = sandbox_project
+    cli(root, env, "up")
+    (root / "a.txt").write_text("hi")
+    cli(root, env, "upload", "a.txt", "hello")
+    edit(root, 'region = "us-east-1"', 'region = "us-west-2"')
+    cli(root, env, "--region", "us-east-1", "destroy", "--yes")   # the bucket stays: not empty
+    refused = cli(root, env, "up", code=2)
+    assert refused.stderr.startswith(
+        "error: bucket lambdactl-demo-uploads is in us-east-1: S3 notifies only functions of the bucket's own region, "
+        "so lambdactl-demo-hello in us-west-2 cannot be its trigger; if the project moved to us-west-2, empty and "
+        "delete the bucket in us-east-1 first (`lambdactl --region us-east-1 destroy --delete-data` if lambdactl "
+        "made it), then `lambdactl up`")
+    assert functions_in(env, "us-west-2") == []   # nothing written
+    assert "up would refuse: bucket lambdactl-demo-uploads is in us-east-1" in cli(root, env, "status", code=1).stdout
+    cli(root, env, "--region", "us-east-1", "destroy", "--yes", "--delete-data")
+    cli(root, env, "up")
+    assert sandbox_client(env, "s3").get_bucket_location(Bucket="lambdactl-demo-uploads")["LocationConstraint"] \
+        == "us-west-2"
+    assert "no changes" in cli(root, env, "plan").stderr

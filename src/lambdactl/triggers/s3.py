@@ -184,6 +184,20 @@ def observe_bucket(s3: Any, bucket: str) -> BucketState:
     return BucketState(bucket, True, clean(resp), gen)
 
 
+def arn_regions(config: dict[str, Any]) -> set[str]:
+    """The regions of the functions, queues and topics a notification configuration names
+    (S3 accepts only destinations of its bucket's own region)."""
+    return {str(e.get(k, "")).split(":")[3] for entries in config.values() if isinstance(entries, list)
+            for e in entries if isinstance(e, dict)
+            for k in ("LambdaFunctionArn", "QueueArn", "TopicArn") if str(e.get(k, "")).count(":") >= 5}
+
+
+def bucket_region(s3: Any, bucket: str) -> str:
+    """Where BUCKET lives. GetBucketLocation says None for us-east-1 and "EU" for eu-west-1."""
+    loc = s3.get_bucket_location(Bucket=bucket).get("LocationConstraint")
+    return {None: "us-east-1", "": "us-east-1", "EU": "eu-west-1"}.get(loc, loc)
+
+
 # -- apply --------------------------------------------------------------------
 def create_bucket(s3: Any, bucket: str, region: str, tags: dict[str, str]) -> bool:
     """Create the bucket with our tags; False if it already existed (and is ours to use).
