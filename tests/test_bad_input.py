@@ -124,6 +124,11 @@ CASES: list[tuple[str, Callable[[Path], None] | None, list[str], int, str]] = [
     ("env-reserved", toml_sub("memory = 128", 'memory = 128\nenvironment = { AWS_REGION = "x" }'), ["up"], 2, "reserved by Lambda"),
     ("env-number", toml_sub("memory = 128", "memory = 128\nenvironment = { N = 3 }"), ["up"], 2, "quote it"),
     ("env-too-big", toml_sub("memory = 128", 'memory = 128\nenvironment = { B = "' + "x" * 4100 + '" }'), ["up"], 2, "Lambda allows 4 KB"),
+    # an unclosed reference was deployed as literal text (environment) or sent to IAM as is (policy)
+    ("env-unclosed-ref", toml_sub("memory = 128", 'memory = 128\nenvironment = { Q = "${queues.jobs.arn" }'), ["up"], 2,
+     "environment.Q: unclosed ${queues.jobs.arn: add the closing '}' (${queues.jobs.arn})"),
+    ("policy-unclosed-placeholder", write("policies/hello.json", POLICY % "arn:aws:s3:::${bucket/*"), ["up"], 2,
+     "unclosed ${bucket/*: add the closing '}'"),
     ("env-bad-key", toml_sub("memory = 128", 'memory = 128\nenvironment = { "1X" = "x" }'), ["up"], 2, "keys must start with a letter"),
     ("layers-nested-list", toml_sub("memory = 128", "memory = 128\nlayers = [[]]"), ["up"], 2, "[] is not a layer version ARN"),
     ("layer-arn", toml_sub("memory = 128", 'memory = 128\nlayers = ["numpy"]'), ["up"], 2, "not a layer version ARN"),

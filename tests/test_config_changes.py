@@ -141,6 +141,23 @@ def test_a_region_changed_in_lambdactl_toml_says_where_the_project_is_still_up(a
         == [LISTER]
 
 
+def test_a_project_in_two_regions_on_purpose_is_not_announced_on_every_plan(aws: None, project: Path) -> None:
+    """Deployed with --region to a second region (lambdactl.toml names none), every plan
+    in either region printed "also deployed in": noise on each run. plan now says it
+    where lambdactl.toml no longer puts the project (a region edited, above); status,
+    the inventory, still says it."""
+    from tests.test_ownership import drop_hello
+
+    drop_hello(project)   # S3 notifies only its own region's functions: one bucket cannot serve both
+    edit(project, 'region = "us-east-1"\n', "")
+    run("up")
+    run("--region", "us-west-2", "up")
+    for args in ((), ("--region", "us-west-2")):
+        r = run(*args, "plan")
+        assert "no changes" in r.stderr and "also deployed" not in r.stderr
+        assert run(*args, "status").stderr.count("lambdactl-demo is also deployed in region") == 1
+
+
 def test_commands_run_from_a_subdirectory_of_the_project_find_its_lambdactl_toml(
         aws: None, project: Path, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
     """From functions/hello/ every command said "no config file at functions/hello/lambdactl.toml"."""
@@ -173,12 +190,13 @@ def test_the_json_of_up_plan_status_and_destroy_is_stdout_alone_with_the_keys_th
     from tests.test_ownership import drop_hello
 
     drop_hello(project)   # an orphan: a warning on stderr
-    for cmd, optional in [("up", {"project", "pruned"}), ("plan", set()), ("status", set()),
+    for cmd, optional in [("up", {"project", "pruned"}), ("plan", {"prune"}), ("status", set()),
                           ("destroy --dry-run", set()), ("plan --destroy", set()), ("destroy", set())]:
         args = [*cmd.split(), "--yes"] if cmd == "destroy" else cmd.split()
         r = run("-o", "json", *args, code=1 if cmd == "status" else 0)
         doc = json.loads(r.stdout)   # stdout alone is the document
         assert set(doc) <= documented[cmd] and documented[cmd] - set(doc) <= optional, cmd
+    assert set(json.loads(run("-o", "json", "plan", "--prune").stdout)) == documented["plan"]
     assert set(json.loads(run("-o", "json", "up", "--prune").stdout)) == {"functions", "api_calls", "pruned"}
 
 

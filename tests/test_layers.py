@@ -567,3 +567,20 @@ def test_zipsplice_encodes_in_chunks_exactly_as_base64(extra: int) -> None:
     data = bytes(range(256)) * ((3 * zipsplice.CHUNK) // 256) + b"\x01\x02"[:max(extra, 0)]
     data = data[:len(data) + extra] if extra < 0 else data
     assert zipsplice.encode(data) == base64.b64encode(data)
+
+
+def test_a_layer_removed_from_lambdactl_toml_is_an_orphan_up_prune_removes(aws: None, proj: Path) -> None:
+    """plan said "no changes", status "in sync" and up --prune kept every version of a
+    [layers.NAME] removed from lambdactl.toml: only destroy found them."""
+    run("up")
+    edit(proj, 'layers = ["plotting"]\n', "")
+    edit(proj, '[layers.plotting]\nrequirements = "layers/plotting/requirements.txt"\ndescription = "plotting libraries"\n', "")
+    plan = run("plan")
+    assert f"- orphan layer {LAYER}:1 (no longer in lambdactl.toml): `lambdactl up --prune` removes it" in plan.stdout
+    assert "1 orphan resource(s)" in plan.stderr
+    assert "orphan layer" in run("status", code=1).stdout
+    assert f"- project: delete layer {LAYER}:1: lambdactl's marker (orphan)" in run("plan", "--prune").stdout
+    run("up", "--prune")
+    assert versions() == [] and layer_arns() == []
+    assert "no changes" in run("plan").stderr
+    run("status")   # exit 0: in sync, no orphan

@@ -123,6 +123,17 @@ def test_removing_the_trigger_deletes_its_mapping(aws: None, project: Path) -> N
     assert client("lambda").list_event_source_mappings(FunctionName=HELLO)["EventSourceMappings"] == []
 
 
+def test_a_trigger_given_a_reference_instead_of_a_key_says_which_key(aws: None, project: Path,
+                                                                    calls: Counter[str]) -> None:
+    """queue = "${queues.jobs.arn}" (as in a policy or an environment value) was refused
+    with only "is not a [queues.NAME] of this file": the fix is to name the key."""
+    with_queue_trigger(project, SQS_TRIGGER.replace('queue = "jobs"', 'queue = "${queues.jobs.arn}"'))
+    r = run("up", code=2)
+    assert ("triggers[1].queue: '${queues.jobs.arn}' is not a [queues.NAME] of this file; known: failed, jobs "
+            '(a trigger names the [queues.NAME] itself: queue = "jobs")') in r.stderr
+    assert not calls
+
+
 @pytest.mark.parametrize(("text", "needle"), [
     ('[queues.jobs]\nvisibility_timeout = 5\n', "queues.jobs.visibility_timeout: 5 s is shorter than the timeout of "
                                                 "function hello (10 s)"),

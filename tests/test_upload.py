@@ -49,21 +49,33 @@ def test_upload_puts_the_file(aws: None, project: Path) -> None:
     f.write_text("hello")
     assert "lambdactl up" in run("upload", str(f), "hello", code=1).stderr  # no bucket yet
     s3.create_bucket(Bucket=BUCKET)
-    res = run("upload", str(f), "hello")
-    assert res.stdout.strip() == (
+    # A bucket, but nothing wired: it said "fires lambdactl-demo-hello" and nothing fired.
+    refused = run("upload", str(f), "hello", code=1).stderr
+    assert refused.startswith(f"error: an upload to s3://{BUCKET} would not fire hello: lambdactl-demo-hello has no "
+                              f"permission for S3 to invoke it from {BUCKET}")
+    assert "run `lambdactl up` to wire it, then upload again" in refused
+    assert "Contents" not in s3.list_objects_v2(Bucket=BUCKET)   # refused before the upload
+    run("up")
+    res = run("upload", str(f), "hello")   # moto in process tries Docker to run hello: its warnings first
+    assert res.stdout.strip().splitlines()[-1] == (
         f"uploaded s3://{BUCKET}/some file.txt (5 bytes): fires lambdactl-demo-hello"
     )
     assert s3.get_object(Bucket=BUCKET, Key="some file.txt")["Body"].read() == b"hello"
-    doc = json.loads(run("-o", "json", "upload", str(f), "hello", "--key", "k.txt").stdout)
+    out = run("-o", "json", "upload", str(f), "hello", "--key", "k.txt").stdout
+    doc = json.loads(out[out.find("{\n"):])   # after moto's Docker warnings, if any
     assert doc == {"bucket": BUCKET, "key": "k.txt", "bytes": 5, "fires": "lambdactl-demo-hello"}
     assert "no S3 trigger" in run("upload", str(f), "list-buckets", code=2).stderr
+    # Our entry taken out of the bucket outside lambdactl: the upload would not fire hello either.
+    s3.put_bucket_notification_configuration(Bucket=BUCKET, NotificationConfiguration={})
+    assert f"{BUCKET}'s notification configuration has no entry for lambdactl-demo-hello" in \
+        run("upload", str(f), "hello", code=1).stderr
 
 
 def test_a_large_file_streams_in_parts(aws: None, project: Path, calls: Counter[str]) -> None:
     """boto3's managed transfer: multipart above 8 MB, the file read part by part
     (put_object with the whole file's bytes held 1.09 GB of RSS for a 1 GB file)."""
     s3 = boto3.client("s3", region_name="us-east-1")
-    s3.create_bucket(Bucket=BUCKET)
+    run("up")
     f = project / "big.bin"
     with f.open("wb") as fh:   # sparse: 20 MB of zeros but one byte
         fh.truncate(20 * 2**20)
@@ -71,7 +83,7 @@ def test_a_large_file_streams_in_parts(aws: None, project: Path, calls: Counter[
         fh.write(b"x")
     calls.clear()
     res = run("upload", str(f), "hello")
-    assert res.stdout.strip() == f"uploaded s3://{BUCKET}/big.bin ({20 * 2**20} bytes): fires lambdactl-demo-hello"
+    assert res.stdout.strip().splitlines()[-1] == f"uploaded s3://{BUCKET}/big.bin ({20 * 2**20} bytes): fires lambdactl-demo-hello"
     assert calls["CreateMultipartUpload"] == 1 and calls["UploadPart"] == 3 and calls["PutObject"] == 0
     assert calls["CompleteMultipartUpload"] == 1
     body = s3.get_object(Bucket=BUCKET, Key="big.bin", Range=f"bytes={15 * 2**20}-{15 * 2**20}")["Body"].read()

@@ -18,6 +18,8 @@ from lambdactl.cli_options import apply_no_color, global_options, help_command, 
 from lambdactl.errors import ConfigError, LambdactlError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from lambdactl.aws import Aws
     from lambdactl.config import Project
     from lambdactl.core.context import Context
@@ -80,6 +82,7 @@ class App:
         return self._term
 
     lenient: bool = False          # destroy: names are enough (config.load's lenient)
+    read_only: bool = False        # plan, status: nothing written in the project's directory
     project_name: str | None = None   # destroy --project, when there is no lambdactl.toml
 
     @property
@@ -188,11 +191,29 @@ class App:
                 self.term.warn(copies.warning(self.project.root, original, self.project.name))
             root = self.project.root / ".lambdactl"
             self._cache["context"] = Context(
-                aws=self.aws, project=self.project, build_dir=root / "build",
+                aws=self.aws, project=self.project, build_dir=self.build_dir(root),
                 journal_path=root / "state.json", warn=self.term.warn,
                 build_progress=self.term.activity,
             )
         return self._cache["context"]
+
+
+    def build_dir(self, root: Path) -> Path:
+        """Where packages are built: ROOT/build. Plan and status (read calls only) create
+        nothing in the project (a read-only checkout): without a build folder they can
+        write to (and its dependency cache), they build in the home, in a folder of this
+        project's directory."""
+        import os
+
+        if not self.read_only or os.access(root / "build", os.W_OK):
+            return root / "build"
+        import hashlib
+        from pathlib import Path
+
+        from lambdactl.paths import home_dir
+
+        digest = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]
+        return Path(home_dir()) / "builds" / digest
 
 
 class LazyGroup(click.Group):

@@ -222,7 +222,8 @@ def _parse_environment(p: _Problems, where: str, env: Any, known_refs: dict[str,
                 p.add(f"{where}.environment.{k}", f"must be a string, got {v!r}; quote it")
             else:
                 env_items.append((k, v))
-                p.items += [f"{p.path.name}: {where}.environment.{k}: {x}" for x in refs.unknown(v, known_refs)]
+                p.items += [f"{p.path.name}: {where}.environment.{k}: {x}"
+                            for x in refs.unknown(v, known_refs) + refs.unclosed(v, only_refs=True)]
         size = len(json.dumps(dict(env_items), separators=(",", ":")))
         if size > 4096:
             p.add(f"{where}.environment", f"is {size} bytes; Lambda allows 4 KB in total")

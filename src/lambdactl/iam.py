@@ -55,6 +55,9 @@ def check_policy_file(path: Path, placeholders: set[str]) -> list[str]:
         for name in sorted(set(PLACEHOLDER.findall(text)))
         if name not in placeholders
     ]
+    from lambdactl.refs import unclosed
+
+    problems += unclosed(text)   # else sent as is: IAM refuses it midway (MalformedPolicyDocument)
     try:
         doc = json.loads(PLACEHOLDER.sub("x", text))
     except json.JSONDecodeError as exc:

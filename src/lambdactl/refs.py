@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from lambdactl.kinds.table import Table
 
 REF = re.compile(r"\$\{((?:tables|buckets|queues)\.[^}]*)\}")
+# "${" whose "}" never comes (a line, a JSON string or the next "${" ends it first).
+UNCLOSED = re.compile(r"\$\{([^}\"\n$]*+)(?!\})")
 TABLE_ATTRS = ("name", "arn", "stream_arn")
 UNKNOWN_STREAM = "(known once the table exists)"
 
@@ -29,6 +31,14 @@ def unknown(text: str, names: Collection[str]) -> list[str]:
     """The references in TEXT that name nothing, each as a one-line problem."""
     return [f"unknown reference ${{{r}}}; known: {', '.join(sorted(names)) or 'none (declare [tables.NAME], [buckets.NAME] or [queues.NAME])'}"
             for r in sorted(set(REF.findall(text))) if r not in names]
+
+
+def unclosed(text: str, only_refs: bool = False) -> list[str]:
+    """Each "${..." in TEXT that is never closed (kept as literal text, it would reach
+    Lambda or IAM as is), as a one-line problem; ONLY_REFS: only those that start like a
+    reference (an environment value may hold "${" of its own)."""
+    return [f"unclosed ${{{r}: add the closing '}}' (${{{r}}})" for r in UNCLOSED.findall(text)
+            if not only_refs or r.startswith(("tables.", "buckets.", "queues."))]
 
 
 def values(tables: tuple[Table, ...], buckets: tuple[ProjectBucket, ...], region: str, account_id: str,

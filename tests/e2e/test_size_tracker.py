@@ -75,4 +75,4 @@ def test_size_tracker_end_to_end(tracker: tuple[Path, dict[str, str], dict[str, 
     cli(project, env, "destroy", "--yes", "--delete-data")
     left = json.loads(cli(project, env, "-o", "json", "local", "status").stdout)["contents"]
     assert left == {"functions": [], "buckets": [], "roles": [], "log_groups": [], "tables": [], "layers": [],
-                    "queues": []}
+                    "queues": [], "mappings": []}

@@ -100,6 +100,13 @@ def test_start_stop_lifecycle(home: Path) -> None:
     assert inventory.contents(info)["functions"] == [{"name": "echo", "region": "us-east-1"}]
     control.client(info, "sqs", "us-east-1").create_queue(QueueName="kept")   # destroy may keep one
     assert inventory.contents(info)["queues"] == [{"name": "kept", "region": "us-east-1"}]
+    # What polls it for a function was not listed: a mapping left behind kept polling unseen.
+    control.client(info, "iam").put_role_policy(RoleName="r", PolicyName="p", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Resource": "*", "Action": [
+            "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]}]}))
+    lam.create_event_source_mapping(FunctionName="echo", Enabled=False,
+                                    EventSourceArn="arn:aws:sqs:us-east-1:123456789012:kept")
+    assert inventory.contents(info)["mappings"] == [{"name": "sqs:kept -> echo", "region": "us-east-1"}]
 
     assert control.stop() is True
     assert not alive(info.pid)

@@ -39,7 +39,7 @@ def data_orphans(app: App, fn_names: list[str]) -> list[Step]:
     """The tables, buckets and queues the journal knows that lambdactl.toml no longer
     declares (nor names as a trigger's bucket): destroy's decision for each, read only
     when there are some (an empty one goes with `up --prune`; one holding data stays)."""
-    from lambdactl.kinds import project_bucket, queue, table
+    from lambdactl.kinds import layer, project_bucket, queue, table
 
     ctx, p = app.context, app.context.project
     declared = {(table.NAME, t.name) for t in p.tables} | {(queue.NAME, q.name) for q in p.queues} | {
@@ -52,7 +52,8 @@ def data_orphans(app: App, fn_names: list[str]) -> list[Step]:
     return [*(table.plan_destroy(ctx, False, names(table.NAME)) if names(table.NAME) else []),
             *(queue.plan_destroy(ctx, False, names(queue.NAME)) if names(queue.NAME) else []),
             *(project_bucket.plan_destroy(ctx, False, fn_names, names(project_bucket.NAME))
-              if names(project_bucket.NAME) else [])]
+              if names(project_bucket.NAME) else []),
+            *(layer.plan_destroy(ctx, layer.orphans(ctx)) if layer.orphans(ctx) else [])]
 
 
 def orphan_lines(steps: list[Step]) -> list[str]:
@@ -61,7 +62,7 @@ def orphan_lines(steps: list[Step]) -> list[str]:
     by_function: dict[str, list[str]] = {}
     lines = []
     for s in steps:
-        if not s.function and s.kind in ("table", "queue", "project_bucket"):
+        if not s.function and s.kind in ("table", "queue", "project_bucket", "layer"):
             how = "`lambdactl up --prune` removes it" if s.writes else s.detail
             lines.append(f"orphan {s.kind.replace('_', ' ')} {s.name} (no longer in lambdactl.toml): {how}")
         elif s.writes:
@@ -83,33 +84,61 @@ def show(app: App, steps: list[Step], extra: dict[str, Any] | None = None) -> No
                   else "nothing to remove")
 
 
+def prune_line(step: Step) -> str:
+    """A step of `up --prune`, as it says it (and `plan --prune` before it)."""
+    return f"{step.function or 'project'}: {step.describe()} (orphan)"
+
+
+def prune_preview(app: App) -> list[Step]:
+    """plan --prune: every step `up --prune` would take, in its order (read calls only)."""
+    from lambdactl.kinds import mapping
+
+    tgts, found, steps = planned(app, orphans=True)
+    if found is None:
+        return []
+    return mapping.plan_destroy(app.context, [(t.key, t.name) for t in tgts]) + steps
+
+
 def prune(app: App) -> list[Step]:
     """up --prune: remove the orphans, as destroy would. Returns what was done."""
     from lambdactl import teardown
-    from lambdactl.kinds import mapping
+    from lambdactl.kinds import layer, mapping
 
     tgts, found, steps = planned(app, orphans=True)
     if found is None:
         return []
 
     def on_step(step: Step, _: str) -> None:
-        app.term.step(SYMBOL.get(step.action, "·"), f"{step.function or 'project'}: {step.describe()} (orphan)",
+        app.term.step(SYMBOL.get(step.action, "·"), prune_line(step),
                       style="green" if step.action == "delete" else "yellow")
 
     with app.context.lock("up"):   # its mappings first: they connect it to queues the config keeps
         gone = mapping.destroy(app.context, mapping.plan_destroy(app.context, [(t.key, t.name) for t in tgts]))
         for step in gone:
             on_step(step, "done")
-        return gone + teardown.execute(app.context, tgts, found, steps, on_step)
+        done = teardown.execute(app.context, tgts, found, steps, on_step)
+        app.context.journal.forget_all([(layer.NAME, n) for n in sorted(layer.orphans(app.context))])
+        return gone + done
 
 
-def elsewhere(app: App) -> None:
+def elsewhere(app: App, *, moved_only: bool = False) -> None:
     """plan and status: the project is also up in another region or target (its region
-    or target changed in lambdactl.toml since?): said on stderr, with the way to remove it."""
+    or target changed in lambdactl.toml since?): said on stderr, with the way to remove it.
+    MOVED_ONLY (plan): only where lambdactl.toml no longer puts it, not on every plan of a
+    project deployed to two regions on purpose (status still says it)."""
     ctx = app.context
     for account, region, where in ctx.journal.other_targets():
+        if moved_only and not moved_from(ctx.project.region, ctx.project.target, region, where):
+            continue
         there = f"--region {region}" + ("" if where == ctx.aws.where else " --target aws" if where == "aws"
                                         else " --target local" if where == "local" else f" --endpoint-url {where}")
         app.term.info(f"{ctx.project.name} is also deployed in region {region} of account {account}"
                       + ("" if where == "aws" else f" ({where})") + f", the journal says; if it moved from there, "
                       f"`lambdactl {there} destroy` removes it there")
+
+
+def moved_from(region: str | None, target: str | None, there: str, where: str) -> bool:
+    """Does lambdactl.toml's REGION or TARGET (when it names them) leave out a deployment
+    in region THERE at WHERE ("aws", "local" or an endpoint)? Then it is left over from
+    before an edit of lambdactl.toml, not a second region deployed with --region."""
+    return bool(region and there != region) or bool(target and ("local" if where == "local" else "aws") != target)

@@ -33,6 +33,7 @@ def command(app: App, fn: str | None) -> None:
     from lambdactl.commands import _teardown
     from lambdactl.kinds import ALL
 
+    app.read_only = True
     ctx = app.context
     results, observed = observe_all(app, ALL, fn)
     journal = ctx.journal.resources()

@@ -60,12 +60,25 @@ def command(app: App, file: Path, fn: str | None, key: str | None) -> None:
     # Without FN, the only function with an S3 trigger is the one meant.
     function = triggered[0] if fn is None and len(triggered) == 1 else app.project.function(fn)
     trig, obj_key = object_key(function, str(file), key)
-    size = put_file(app, file, trig.bucket, obj_key)
+    size = regular_size(file)   # a bad file is refused before any call
+    refuse_unwired(app, function, trig)
+    put_file(app, file, size, trig.bucket, obj_key)
     where = f"s3://{trig.bucket}/{obj_key}"
     if app.term.json:
         app.term.print_json({"bucket": trig.bucket, "key": obj_key, "bytes": size, "fires": function.name})
     else:
         app.term.write(f"uploaded {where} ({size} bytes): fires {function.name}")
+
+
+def refuse_unwired(app: App, fn: Function, trig: Trigger) -> None:
+    """It said "fires FN" whether or not S3 may invoke FN: checked before the upload."""
+    from lambdactl.kinds.s3_permission import unwired
+
+    a = app.aws
+    why = unwired(a.client("lambda"), a.client("s3"), fn, trig.bucket, trig.qualifier, a.account_id, a.partition)
+    if why:
+        raise AwsError(f"an upload to s3://{trig.bucket} would not fire {fn.key}: {why}",
+                       "run `lambdactl up` to wire it, then upload again")
 
 
 def _undecodable(text: str) -> bool:
@@ -88,7 +101,7 @@ def regular_size(file: Path) -> int:
     return st.st_size
 
 
-def put_file(app: App, file: Path, bucket: str, key: str) -> int:
+def put_file(app: App, file: Path, size: int, bucket: str, key: str) -> None:
     """Stream FILE to s3://BUCKET/KEY with boto3's managed transfer (multipart above
     8 MB, never the whole file in memory); MB sent on the spinner line on a terminal."""
     from boto3.exceptions import S3UploadFailedError
@@ -96,7 +109,6 @@ def put_file(app: App, file: Path, bucket: str, key: str) -> int:
 
     from lambdactl.core.executor import interruptible
 
-    size = regular_size(file)
     sent = 0
     lock = threading.Lock()
     s3 = app.aws.transfer_client()
@@ -116,4 +128,3 @@ def put_file(app: App, file: Path, bucket: str, key: str) -> int:
                 raise AwsError(f"bucket {bucket} does not exist", "run `lambdactl up` first",
                                code="NoSuchBucket") from exc
             raise translate(cause) or AwsError(str(exc)) from exc
-    return size

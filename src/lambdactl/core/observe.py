@@ -54,6 +54,7 @@ class Observed:
     async_configs: dict[str, dict[str, Any] | None] = field(default_factory=dict)   # by qualifier (async = {...})
     queues: dict[str, sqs.QueueState | None] = field(default_factory=dict)   # the same
     mappings: list[dict[str, Any]] = field(default_factory=list)   # the function's event-source mappings
+    bucket_regions: dict[str, str] = field(default_factory=dict)   # a trigger's bucket of unknown region (rare)
 
 
 def observe(ctx: Context, fns: tuple[Function, ...], kinds: tuple[str, ...],
@@ -95,6 +96,7 @@ class _Reads:
         self.tables: dict[str, dynamodb.TableState | None] = {}
         self.project_buckets: dict[str, project_bucket.BucketSettings | None] = {}
         self.queues: dict[str, sqs.QueueState | None] = {}
+        self.bucket_regions: dict[str, str] = {}
         self.want_role = bool({"role", "function"} & self.kinds)
         # What the journal knows, read once: {} at no round trip when it cannot know this target.
         self.seen = snapshot if snapshot is not None else ctx.journal.resources()
@@ -233,7 +235,13 @@ class _Reads:
         return sqs.observe(a.client("sqs"), sqs.url(a.region, a.account_id, name))
 
     def second_round(self) -> None:
-        """Rare: something the journal did not know of exists after all."""
+        """Rare: something the journal did not know of exists after all; a trigger's
+        bucket whose configuration names nothing of this region (another region's?)."""
+        if "notification" in self.kinds:
+            for b in sorted({t.bucket for fn in self.fns for t in fn.triggers}):
+                st = self.bucket_states.get(b)
+                if st is not None and st.exists and self.a.region not in s3mod.arn_regions(st.notification):
+                    self.add("s3", s3mod.bucket_region, b, partial(self.bucket_regions.__setitem__, b))
         for fn in self.fns:
             o = self.out[fn.key]
             if self.want_role and fn.key not in self.roles and o.function is not None:
@@ -259,6 +267,7 @@ class _Reads:
             o.role_unread = self.want_role and fn.key not in self.roles
             o.buckets = {b: self.bucket_states[b] for b in {t.bucket for t in fn.triggers} | self.unhooked(fn)
                          if b in self.bucket_states}
+            o.bucket_regions = {b: r for b, r in self.bucket_regions.items() if b in o.buckets}
             o.tables, o.project_buckets, o.queues = self.tables, self.project_buckets, self.queues
         self.out[""] = Observed(tables=self.tables, project_buckets=self.project_buckets, queues=self.queues)   # the project's own: what decide_project compares
         return self.out

@@ -40,9 +40,9 @@ def delete(ctx: Context, step: Step) -> Step:
     return replace(step, detail="")   # reported as removed, without the plan's why
 
 
-def plan_destroy(ctx: Context) -> list[Step]:
-    """Every version lambdactl published for the project, to delete; a skip step for a
-    layer's foreign versions. Read calls only.
+def plan_destroy(ctx: Context, only: set[str] | None = None) -> list[Step]:
+    """Every version lambdactl published for the project (or for the layer names ONLY),
+    to delete; a skip step for a layer's foreign versions. Read calls only.
 
     The layers of the config and of the journal; a version is ours by the marker
     in its description: the journal says where to look, the version whose it is.
@@ -50,6 +50,7 @@ def plan_destroy(ctx: Context) -> list[Step]:
     lam, project = ctx.aws.client("lambda"), ctx.project
     names = {x.name for x in project.layers}
     names |= {e["name"] for e in ctx.journal.resources().values() if e["kind"] == NAME}
+    names = names if only is None else names & only
     steps: list[Step] = []
 
     def one(name: str) -> list[Step]:
@@ -62,3 +63,9 @@ def plan_destroy(ctx: Context) -> list[Step]:
 
     run_parallel([partial(one, n) for n in sorted(names)], [steps.extend for _ in names])
     return sorted(steps, key=lambda s: s.name)
+
+
+def orphans(ctx: Context) -> set[str]:
+    """The layers the journal knows that lambdactl.toml no longer declares."""
+    return {e["name"] for e in ctx.journal.resources().values() if e["kind"] == NAME} - \
+        {x.name for x in ctx.project.layers}

@@ -61,9 +61,27 @@ def plan(facts: Facts, want: Desired, have: Observed) -> list[Step]:
             s3mod.merge(current, mine, fn.name, bucket, drop, orphans)
         action = "keep" if s3mod.ours_match(current, mine, fn.name) and not drop else (
             "update" if s3mod.our_entries_in(current, fn.name) or drop else "create")
+        if action != "keep":
+            refuse_other_region(bucket, have.bucket_regions.get(bucket), fn.name, facts.region)
         steps.append(Step(fn.key, NAME, f"s3://{bucket}", action, detail=", ".join(o["Id"] for o in mine),
                           data=NotificationData(mine, state, drop)))
     return steps + removed(fn, have)
+
+
+def refuse_other_region(bucket: str, there: str | None, fn_name: str, region: str) -> None:
+    """A bucket in another region (kept there, not empty, after the project moved; or a
+    bucket of the user's): S3 would refuse our entry ("The notification destination
+    service region is not valid for the bucket location constraint") after the function
+    and its permission were made. Said before any write."""
+    if there and there != region:
+        from lambdactl.errors import ConfigError
+
+        raise ConfigError(
+            f"bucket {bucket} is in {there}: S3 notifies only functions of the bucket's own region, so {fn_name} "
+            f"in {region} cannot be its trigger",
+            f"if the project moved to {region}, empty and delete the bucket in {there} first "
+            f"(`lambdactl --region {there} destroy --delete-data` if lambdactl made it), then `lambdactl up`; "
+            f"else name a bucket in {region} (name = \"...\" in [buckets.NAME], or the trigger's bucket)")
 
 
 def removed(fn: Function, have: Observed) -> list[Step]:

@@ -135,3 +135,21 @@ def remove_permission(lam: Any, fn_name: str, sid: str, qualifier: str | None = 
     extra = {"Qualifier": qualifier} if qualifier else {}
     return deleted(lambda: lam.remove_permission(FunctionName=fn_name, StatementId=sid, **extra),
                    "ResourceNotFoundException")
+
+
+def unwired(lam: Any, s3: Any, fn: Function, bucket: str, qualifier: str, account_id: str,
+            partition: str) -> str | None:
+    """Why an object put in BUCKET would not invoke FN (our statement or our notification
+    entry missing: a first `up` not run, or one removed outside lambdactl), else None.
+    Two reads, side by side."""
+    from lambdactl.core.executor import run_parallel
+
+    found: dict[str, Any] = {}
+    run_parallel([lambda: observe_permissions(lam, fn.name, qualifier or None), lambda: s3mod.observe_bucket(s3, bucket)],
+                 [lambda st: found.update(statements=st), lambda state: found.update(bucket=state)])
+    want = desired_permission(bucket, account_id, partition)
+    if not permission_matches(found["statements"].get(want["StatementId"]), want):
+        return f"{fn.name} has no permission for S3 to invoke it from {bucket} (statement {want['StatementId']})"
+    if found["bucket"].exists and not s3mod.our_entries_in(found["bucket"].notification, fn.name):
+        return f"{bucket}'s notification configuration has no entry for {fn.name}"
+    return None

@@ -72,13 +72,25 @@ def _regional(info: SandboxInfo, region: str) -> dict[str, list[Entry]]:
               for v in lam.list_layer_versions(LayerName=layer["LayerName"])["LayerVersions"]]
     # Queues too: `destroy` keeps one that holds messages, and says so; this shows it.
     queues = [u.rsplit("/", 1)[-1] for u in client(info, "sqs", region).list_queues().get("QueueUrls", [])]
+    # And what polls them (or a table's stream) for a function: a mapping left behind keeps polling.
+    mappings = [f"{mapping_source(m['EventSourceArn'])} -> {m['FunctionArn'].rsplit(':', 1)[-1]}"
+                for page in lam.get_paginator("list_event_source_mappings").paginate()
+                for m in page["EventSourceMappings"]]
     return {
         "functions": [{"name": n, "region": region} for n in functions],
         "queues": [{"name": n, "region": region} for n in queues],
+        "mappings": [{"name": n, "region": region} for n in mappings],
         "log_groups": [{"name": n, "region": region} for n in groups],
         "tables": [{"name": n, "region": region} for n in tables],
         "layers": [{"name": n, "region": region} for n in layers],
     }
+
+
+def mapping_source(arn: str) -> str:
+    """"sqs:QUEUE" or "dynamodb:TABLE" of an event source's ARN."""
+    parts = arn.split(":")
+    service, resource = (parts[2], parts[5]) if len(parts) > 5 else ("?", arn)
+    return f"{service}:{resource.split('/')[1] if service == 'dynamodb' and '/' in resource else resource}"
 
 
 def _bucket(s3: Any, name: str) -> Entry:
@@ -87,7 +99,8 @@ def _bucket(s3: Any, name: str) -> Entry:
 
 
 def contents(info: SandboxInfo) -> dict[str, list[Entry]]:
-    """Functions, buckets, roles, log groups, tables, layer versions and queues of every region,
+    """Functions, buckets, roles, log groups, tables, layer versions, queues and event-source
+    mappings of every region,
     sorted by region and name."""
     s3 = client(info, "s3", DEFAULT_REGION)
     names = [b["Name"] for b in s3.list_buckets().get("Buckets", [])]
@@ -101,7 +114,7 @@ def contents(info: SandboxInfo) -> dict[str, list[Entry]]:
         for r in page["Roles"]
     ]
     found: dict[str, list[Entry]] = {"functions": [], "buckets": buckets, "roles": roles,
-                                     "log_groups": [], "tables": [], "layers": [], "queues": []}
+                                     "log_groups": [], "tables": [], "layers": [], "queues": [], "mappings": []}
     for part in per_region:
         for kind, entries in part.items():
             found[kind] += entries

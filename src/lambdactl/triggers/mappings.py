@@ -87,6 +87,14 @@ def _flag(add: Callable[[str, str], None], where: str, v: Any) -> bool:
     return v is True
 
 
+def _by_key(field: str, section: str, value: object, known: dict[str, Any]) -> str:
+    """A reference where the trigger takes the key (queue = "${queues.jobs.arn}"): the fix."""
+    key = str(value).removeprefix(f"${{{section}.").split(".")[0].split("}")[0]
+    if isinstance(value, str) and value.startswith(f"${{{section}.") and key in known:
+        return f' (a trigger names the [{section}.NAME] itself: {field} = "{key}")'
+    return ""
+
+
 def _parse_one(add: Callable[[str, str], None], tw: str, t: dict[str, Any], queues: dict[str, Queue],
                tables: dict[str, Table]) -> Mapping | None:
     typ = t["type"]
@@ -97,7 +105,8 @@ def _parse_one(add: Callable[[str, str], None], tw: str, t: dict[str, Any], queu
     if typ == "sqs":
         q = queues.get(t.get("queue"))  # type: ignore[arg-type]
         if q is None:
-            add(f"{tw}.queue", f"{t.get('queue')!r} is not a [queues.NAME] of this file; known: {', '.join(sorted(queues)) or 'none'}")
+            add(f"{tw}.queue", f"{t.get('queue')!r} is not a [queues.NAME] of this file; known: {', '.join(sorted(queues)) or 'none'}"
+                + _by_key("queue", "queues", t.get("queue"), queues))
             return None
         size = _number(add, f"{tw}.batch_size", t.get("batch_size", 10), 1, 10 if q.fifo else 10000)
         if size > 10 and not window:   # Lambda: "Maximum batch size > 10 requires a batching window"
@@ -109,7 +118,8 @@ def _parse_one(add: Callable[[str, str], None], tw: str, t: dict[str, Any], queu
     tbl = tables.get(t.get("table"))  # type: ignore[arg-type]
     if tbl is None or not tbl.stream:
         add(f"{tw}.table", f"table {t.get('table')!r} has no stream; set stream = \"NEW_IMAGE\" in [tables.{t.get('table')}]"
-            if tbl else f"{t.get('table')!r} is not a [tables.NAME] of this file; known: {', '.join(sorted(tables)) or 'none'}")
+            if tbl else f"{t.get('table')!r} is not a [tables.NAME] of this file; known: {', '.join(sorted(tables)) or 'none'}"
+            + _by_key("table", "tables", t.get("table"), tables))
         return None
     pos = t.get("starting_position", "LATEST")
     if pos not in POSITIONS:

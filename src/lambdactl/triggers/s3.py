@@ -137,7 +137,9 @@ def _refuse_other_region(bucket: str, fn_name: str, have: str, want: str) -> Non
         raise ConfigError(
             f"bucket {bucket} already triggers {fn_name} in {h[3]}: S3 notifies only functions of the bucket's "
             f"own region, so the project in {w[3]} needs a bucket of its own",
-            f"for {w[3]}, name another bucket (name = \"...\" in [buckets.NAME], or the trigger's bucket), "
+            f"if the project moved to {w[3]}, remove it from {h[3]} first: `lambdactl --region {h[3]} destroy` "
+            f"(the bucket goes too if lambdactl made it and it is empty), then `lambdactl up`; to keep both, "
+            f"name another bucket for {w[3]} (name = \"...\" in [buckets.NAME], or the trigger's bucket), "
             "e.g. in a copy of the project kept for that region")
 
 
@@ -180,6 +182,20 @@ def observe_bucket(s3: Any, bucket: str) -> BucketState:
             ) from exc
         raise
     return BucketState(bucket, True, clean(resp), gen)
+
+
+def arn_regions(config: dict[str, Any]) -> set[str]:
+    """The regions of the functions, queues and topics a notification configuration names
+    (S3 accepts only destinations of its bucket's own region)."""
+    return {str(e.get(k, "")).split(":")[3] for entries in config.values() if isinstance(entries, list)
+            for e in entries if isinstance(e, dict)
+            for k in ("LambdaFunctionArn", "QueueArn", "TopicArn") if str(e.get(k, "")).count(":") >= 5}
+
+
+def bucket_region(s3: Any, bucket: str) -> str:
+    """Where BUCKET lives. GetBucketLocation says None for us-east-1 and "EU" for eu-west-1."""
+    loc = s3.get_bucket_location(Bucket=bucket).get("LocationConstraint")
+    return {None: "us-east-1", "": "us-east-1", "EU": "eu-west-1"}.get(loc, loc)
 
 
 # -- apply --------------------------------------------------------------------
