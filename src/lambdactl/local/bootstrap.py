@@ -39,7 +39,7 @@ import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # run as -c, jail.py's source comes first (zygote.BOOTSTRAP)
-    from lambdactl.local.jail import drop_capabilities, relocate, seal
+    from lambdactl.local.jail import drop_privileges, relocate, seal
 
 PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
@@ -142,11 +142,18 @@ def _first_process(config: dict) -> int:
     os.close(told)
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # dies with the guard, and the namespace with it
     private = config["private"]
-    if seal(private, [sys.prefix, sys.base_prefix]):
+    try:
+        sealed = seal(private, [sys.prefix, sys.base_prefix])
+    except OSError as exc:  # half built: never run the handler on it
+        init_error("Runtime.SandboxError", f"lambdactl sandbox: this environment's file system "
+                   f"could not be built ({exc.strerror}); restart the sandbox with "
+                   f"LAMBDACTL_SANDBOX_JAIL=0 to run handlers on the host's")
+    if sealed:
         for key in ("path", "exec"):
             config[key] = relocate(config.get(key), private)
         os.environ.update({k: str(relocate(v, private)) for k, v in os.environ.items()})
-    drop_capabilities()  # else the handler (root, or its user namespace's) could unmount them
+    drop_privileges(sealed)  # else the handler (root, or its user namespace's) could unmount them
+    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # cleared by a change of user
     return report
 
 
@@ -203,12 +210,17 @@ def run_bootstrap(candidates: list[str]) -> None:
             except OSError as exc:
                 problem = f"{path}: {exc.strerror}"
                 break
+    init_error("Runtime.InvalidEntrypoint", problem)
+
+
+def init_error(error_type: str, problem: str) -> None:
+    """Report Lambda's init error for this environment (the invocation fails with it), exit."""
     import http.client
 
-    body = json.dumps({"errorType": "Runtime.InvalidEntrypoint", "errorMessage": problem})
+    body = json.dumps({"errorType": error_type, "errorMessage": problem})
     api = http.client.HTTPConnection(os.environ["AWS_LAMBDA_RUNTIME_API"], timeout=5)
     api.request("POST", "/2018-06-01/runtime/init/error", body,
-                {"Lambda-Runtime-Function-Error-Type": "Runtime.InvalidEntrypoint"})
+                {"Lambda-Runtime-Function-Error-Type": error_type})
     api.getresponse().read()
     os._exit(1)
 

@@ -11,25 +11,48 @@ from lambdactl.runtimes import is_custom
 
 EPHEMERAL_MB = 512  # Lambda's default EphemeralStorage: the size of /tmp
 CLONE_NEWUSER, CLONE_NEWPID = 0x10000000, 0x20000000
-# What `local status` says where environments cannot have namespaces of their own.
-UNJAILED = ("no namespaces on this machine: handlers see the host's files, /tmp and processes, "
-            "and their code at its host path, not /var/task")
+JAIL_SWITCH = "LAMBDACTL_SANDBOX_JAIL"  # "0": environments on the host's file system (README)
+# What `local status` says where environments have no namespaces and root of their own.
+UNJAILED = (f"no namespaces on this machine (or {JAIL_SWITCH}=0): handlers see the host's files, "
+            "/tmp and processes, and their code at its host path, not /var/task")
 
 
 def namespaces() -> bool:
-    """Can an environment have PID and mount namespaces of its own here (bootstrap.py,
-    then jail.seal)? Tried once in a forked child, at the sandbox's start (before it has
-    threads); False: environments run on the host's file system (the fallback)."""
-    import ctypes
-
-    if os.uname().machine not in SYS_PIVOT_ROOT:
+    """Can an environment have PID and mount namespaces and a root of its own here
+    (bootstrap.py, then jail.seal, really tried)? Once, in a forked child, at the sandbox's
+    start (before it has threads); False (or JAIL_SWITCH=0): environments run on the
+    host's file system (the fallback)."""
+    if os.environ.get(JAIL_SWITCH) == "0" or os.uname().machine not in SYS_PIVOT_ROOT:
         return False
-    libc = ctypes.CDLL(None, use_errno=True)
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child
-        tried = (libc.unshare(user | CLONE_NEWPID | CLONE_NEWNS) == 0 for user in (0, CLONE_NEWUSER))
-        os._exit(0 if any(tried) else 1)
+        os._exit(_try_seal())
     return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
+
+
+def _try_seal() -> int:  # pragma: no cover - run in namespaces()'s child
+    """0 if this (forked) process could build an environment's root, as bootstrap.py does:
+    new PID and mount namespaces (in a user namespace where the user may not make them
+    without), then jail.seal, every step of it (a pivot_root refused: 1)."""
+    import ctypes
+    import sys
+
+    from lambdactl.local.jail import seal
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    uid, gid = os.getuid(), os.getgid()
+    try:
+        if libc.unshare(CLONE_NEWPID | CLONE_NEWNS) != 0:
+            if libc.unshare(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS) != 0:
+                return 1
+            for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"),
+                               ("gid_map", f"{gid} {gid} 1")):
+                with open(f"/proc/self/{name}", "w") as f:
+                    f.write(text)
+        private = {"task": os.path.realpath(sys.base_prefix), "keep": [], "hide": [], "tmp_mb": 1}
+        return 0 if seal(private, []) else 1
+    except OSError:
+        return 1
 
 
 def private_config(hide: tuple[str, ...], task_root: Path, opt_root: Path | None, libs: Path | None,
