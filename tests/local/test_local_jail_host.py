@@ -140,7 +140,7 @@ def test_a_root_that_cannot_be_finished_is_an_error_the_invoke_reports_not_exit_
         code = 5
         try:
             jail.SYS_PIVOT_ROOT = {}  # type: ignore[misc]
-            jail.seal({"task": sys.base_prefix, "keep": [], "hide": [], "tmp_mb": 1}, [])
+            jail.seal({"task": sys.base_prefix, "hide": [], "tmp_mb": 1})
         except OSError as exc:
             code = 3 if exc.strerror.startswith("pivot_root") else 4
         finally:

@@ -12,9 +12,9 @@ nodes only (``DEV``: no disk, no ``/dev/shm`` shared with the host, none on
 Lambda either), ``/sys`` read-only, a fresh ``/proc`` of its PID namespace, a
 ``/tmp`` of its own (a tmpfs of the function's ephemeral storage: warm
 invocations of the environment share it, it ends with the environment), its code
-at ``/var/task``, its layers at ``/opt``, and the few host directories it runs on
-(its Python, the sandbox's runtime libraries for it) bound back at their own
-paths. Everything else (homes, ``/work``, ``/srv``, ``/mnt``, the host's ``/tmp``
+at ``/var/task``, its layers at ``/opt``, its Python at ``/var/lang`` and the
+sandbox's runtime libraries for it (awslambdaric, boto3) at ``/var/runtime``, as on
+Lambda: no host path is left to show where the checkout or a home is. Everything else (homes, ``/work``, ``/srv``, ``/mnt``, the host's ``/tmp``
 and ``/etc``, other projects) is simply not there; the directories of
 ``private["hide"]`` (the user's and the sandbox's homes) that are under an allowed
 directory are covered by an empty tmpfs. Its System V IPC is its own too.
@@ -41,11 +41,11 @@ ETC = ("resolv.conf", "hosts", "host.conf", "nsswitch.conf", "gai.conf", "localt
        "services", "os-release")
 DEV = ("null", "zero", "full", "random", "urandom")
 SBX_USER = ("sbx_user1051", 993, 990)  # Lambda's handler user: name, uid, gid
-TASK, OPT = "/var/task", "/opt"
+TASK, OPT, LANG, RUNTIME = "/var/task", "/opt", "/var/lang", "/var/runtime"
 STAGE = b"/tmp"  # where the new root is built: any directory, covered for this namespace only
 
 
-def seal(private: dict, prefixes: "list[str]") -> bool:
+def seal(private: dict) -> bool:
     """Make this process's root the environment's (see the module's docstring); False
     where the kernel allows no mount namespace (nothing changed: the host's file system
     stays visible). OSError where a later step fails: never run a handler on half a root."""
@@ -54,8 +54,8 @@ def seal(private: dict, prefixes: "list[str]") -> bool:
         return False  # no mounts of ours, or they would reach the host's
     libc.unshare(CLONE_NEWIPC)  # shm segments of its own, gone with it (kept where refused)
     hidden = [path for path in private.get("hide", []) if path.split("/")[1] in ALLOWED]
-    binds = {TASK: private["task"], OPT: private.get("opt")}
-    binds.update((path, path) for path in kept([*prefixes, *private["keep"]], hidden))
+    binds = {TASK: private["task"], OPT: private.get("opt"), **lang_binds(private.get("lang"))}
+    binds.update((path, path) for path in private.get("keep", []) if path.split("/")[1] not in ALLOWED)
     fds = {target: os.open(source, os.O_PATH) for target, source in binds.items()
            if source and os.path.exists(source)}  # opened now: STAGE may cover them
     _mount(libc, b"tmpfs", STAGE, b"tmpfs", MS_NOSUID | MS_NODEV, b"mode=755,size=1m")
@@ -140,25 +140,80 @@ def _dev(libc: ctypes.CDLL, new: str) -> None:
         os.symlink(target, f"{new}/dev/{name}")
 
 
-def kept(paths: "list[str]", hidden: "list[str]") -> "list[str]":
-    """The host directories (and files) of PATHS to bind back: real, outermost only, not
-    already seen under an allowed directory (unless one of HIDDEN covers them)."""
-    real = {os.path.realpath(p) for p in paths if p and os.path.exists(p)}
-    real = {p for p in real if p != "/" and (p.split("/")[1] not in ALLOWED
-                                            or any(p.startswith(h + "/") for h in hidden))}
-    return sorted(p for p in real if not any(p.startswith(k + "/") for k in real))
+def lang_binds(lang: "dict | None") -> "dict[str, str]":
+    """Where LANG (lambdafs.lang_config) puts the function's Python and the runtime's
+    libraries: /var/lang, and each entry of the runtime's directory in /var/runtime (its
+    entries are links into a host site-packages, or a cache's real directories)."""
+    if not lang:
+        return {}
+    binds = {f"{RUNTIME}/{name}": source for name, source in lang["runtime"].items()}
+    return {LANG: lang["prefix"], **binds}
+
+
+def enter_lang(lang: dict) -> bool:
+    """This process (a zygote, before it imports anything) in a mount namespace of its own
+    where the host is as it is but for /var/lang and /var/runtime (lang_binds), so that
+    what it imports, and its forks' environments keep, has Lambda's paths (boto3 from
+    /var/runtime, sys.prefix /var/lang). /var is covered by a tmpfs holding the host's
+    /var entries, bound back. False where no mount namespace can be had."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if os.path.islink("/var") or not unshare(libc, CLONE_NEWNS):
+        return False
+    if libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None):
+        return False
+    host = {f"/var/{name}": f"/var/{name}" for name in os.listdir("/var")}
+    links = {path: os.readlink(path) for path in host if os.path.islink(path)}
+    wanted = {**{p: p for p in host if p not in links}, **lang_binds(lang)}
+    fds = {target: os.open(source, os.O_PATH) for target, source in wanted.items()
+           if os.path.exists(source)}  # opened now: the tmpfs covers them
+    try:
+        _mount(libc, b"tmpfs", b"/var", b"tmpfs", MS_NOSUID | MS_NODEV, b"mode=755,size=64k")
+        for path, target in links.items():
+            os.symlink(target, path)
+        for target in sorted(fds):
+            _bind(libc, f"/proc/self/fd/{fds[target]}", target)
+    except OSError:
+        return False
+    return True
+
+
+def unshare(libc: ctypes.CDLL, flags: int) -> bool:
+    """New namespaces of FLAGS; where the user may not make them, in a user namespace of
+    its own (the same uid and gid inside)."""
+    if libc.unshare(flags) == 0:
+        return True
+    uid, gid = os.getuid(), os.getgid()
+    if libc.unshare(0x10000000 | flags) != 0:  # CLONE_NEWUSER
+        return False
+    for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"),
+                       ("gid_map", f"{gid} {gid} 1")):
+        with open(f"/proc/self/{name}", "w") as f:
+            f.write(text)
+    return True
+
+
+def reexec(exe: str, config: dict) -> None:
+    """Start again as EXE (the function's Python at /var/lang), with the same flags and
+    source, on CONFIG: this interpreter runs from the host's paths, not in this root."""
+    import json
+
+    with open("/proc/self/cmdline", "rb") as f:
+        argv = f.read().split(b"\0")[:-1]
+    os.execv(exe, [exe.encode(), *argv[1:-1], json.dumps(config).encode()])
 
 
 def relocate(value: object, private: dict) -> object:
-    """VALUE (a path, a list of them, a PATH-like string) with the code's and layers'
-    host paths as the environment sees them: /var/task and /opt."""
+    """VALUE (a path, a list of them, a PATH-like string) with the code's, layers' and
+    runtime libraries' host paths as the environment sees them: /var/task, /opt and
+    /var/runtime."""
     import re
 
     if isinstance(value, list):
         return [relocate(item, private) for item in value]
     if not isinstance(value, str):
         return value
-    for host, inside in ((private["task"], TASK), (private.get("opt"), OPT)):
+    libs = private.get("libs") if private.get("lang") else None
+    for host, inside in ((private["task"], TASK), (private.get("opt"), OPT), (libs, RUNTIME)):
         if host:
             value = re.sub(re.escape(host) + r"(?=/|:|$)", inside, value)
     return value
