@@ -52,3 +52,10 @@ def test_the_size_is_created_then_planned_as_an_update_when_changed(
     assert writes(calls) == {"UpdateFunctionConfiguration": 1}
     assert client("lambda").get_function(FunctionName=HELLO)["Configuration"]["EphemeralStorage"] == {"Size": 2048}
     assert "no changes" in run("plan").stderr
+
+
+def test_a_size_set_before_the_first_up_is_created_with_the_function(aws: None, project: Path) -> None:
+    _set(project, "ephemeral_storage = 10240")
+    run("up")
+    assert client("lambda").get_function(FunctionName=HELLO)["Configuration"]["EphemeralStorage"] == {"Size": 10240}
+    assert "no changes" in run("plan").stderr

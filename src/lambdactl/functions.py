@@ -168,6 +168,8 @@ def create(
     params = desired_config(fn, role_arn)
     if not fn.dead_letter_queue:
         del params["DeadLetterConfig"]   # none: CreateFunction needs no empty one
+    if fn.ephemeral_storage == 512:
+        del params["EphemeralStorage"]   # Lambda's default: as CreateFunction has always been called
     params.update(
         FunctionName=fn.name,
         Code=as_code(code),

@@ -253,3 +253,36 @@ def test_the_python_is_at_var_lang_and_the_runtime_at_var_runtime(aws: Aws, role
         assert body["path"] == ["/var/task", "/var/runtime"]
         assert body["again"] == ["/var/lang", "/var/runtime/boto3/__init__.py"]
         assert [p for p in body["points"] if p != "/" and not p.startswith(allowed)] == [], body["points"]
+
+
+def test_a_hosts_own_var_runtime_is_covered_not_written_into(tmp_path: Path) -> None:
+    """jail.enter_lang on a host that has /var/runtime (an image like Lambda's): the runtime's
+    entries are bound in a /var/runtime of the zygote's own, not made as mount points inside
+    the host's directory. In a forked child, in a mount namespace of its own, whose /var is a
+    tmpfs standing for the host's (its /var/runtime holds one file of the host's)."""
+    from lambdactl.local import jail
+
+    module = tmp_path / "six.py"
+    module.write_text("X = 1\n")
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        answer = b"setup failed"
+        try:
+            libc = jail.ctypes.CDLL(None, use_errno=True)
+            if libc.unshare(jail.CLONE_NEWNS) == 0 and not libc.mount(None, b"/", None, jail.MS_REC | jail.MS_PRIVATE, None):
+                jail._mount(libc, b"tmpfs", b"/var", b"tmpfs", 0, b"size=64k")
+                os.makedirs("/var/runtime")
+                open("/var/runtime/hosts-own.txt", "w").close()
+                host = os.open("/var/runtime", os.O_RDONLY | os.O_DIRECTORY)
+                lang = {"prefix": sys.base_prefix, "exe": "", "runtime": {"six.py": str(module)}}
+                entered = jail.enter_lang(lang)
+                answer = json.dumps({"entered": entered, "host": sorted(os.listdir(host)),
+                                     "ours": sorted(os.listdir("/var/runtime"))}).encode()
+        finally:
+            os.write(write, answer)
+            os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    seen = json.loads(os.read(read, 4096))
+    assert seen == {"entered": True, "host": ["hosts-own.txt"], "ours": ["six.py"]}

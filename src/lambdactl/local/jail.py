@@ -161,7 +161,10 @@ def enter_lang(lang: dict) -> bool:
         return False
     if libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None):
         return False
-    host = {f"/var/{name}": f"/var/{name}" for name in os.listdir("/var")}
+    # A host's own /var/lang or /var/runtime (an image like Lambda's) is covered, not bound:
+    # the mount points below would be made inside it, on the host.
+    host = {f"/var/{name}": f"/var/{name}" for name in os.listdir("/var")
+            if f"/var/{name}" not in (LANG, RUNTIME)}
     links = {path: os.readlink(path) for path in host if os.path.islink(path)}
     wanted = {**{p: p for p in host if p not in links}, **lang_binds(lang)}
     fds = {target: os.open(source, os.O_PATH) for target, source in wanted.items()
