@@ -169,7 +169,7 @@ def _parse_function(p: _Problems, root: Path, project: str, key: str, tbl: Any,
         p.add(f"{where}.source", _missing(root, source, "directory"))
     src_path = src_path or root
 
-    runtime, memory, timeout, arch, retention, description = _parse_settings(p, where, tbl)
+    runtime, memory, timeout, arch, retention, description, ephemeral = _parse_settings(p, where, tbl)
 
     env_items = _parse_environment(p, where, tbl.get("environment", {}), known_refs)
     layers = _parse_layer_refs(p, where, tbl.get("layers", []), layer_keys)
@@ -197,7 +197,7 @@ def _parse_function(p: _Problems, root: Path, project: str, key: str, tbl: Any,
         key=key, name=fname, source=src_path, handler=handler, runtime=runtime, memory=memory,
         timeout=timeout, architecture=arch, policy=policy_path, environment=tuple(env_items),
         layers=tuple(layers), log_retention_days=retention, description=description,
-        triggers=tuple(triggers), url=url, schedules=tuple(schedules),
+        ephemeral_storage=ephemeral, triggers=tuple(triggers), url=url, schedules=tuple(schedules),
         publish=publish, aliases=aliases, async_config=async_config,
         dead_letter_queue=dead_letter_queue,
     )
@@ -279,8 +279,9 @@ def _parse_policy(p: _Problems, where: str, root: Path, policy: Any, placeholder
     return policy_path
 
 
-def _parse_settings(p: _Problems, where: str, tbl: dict[str, Any]) -> tuple[Any, Any, Any, Any, Any, Any]:
-    """runtime, memory, timeout, architecture, log retention and description, each checked."""
+def _parse_settings(p: _Problems, where: str, tbl: dict[str, Any]) -> tuple[Any, Any, Any, Any, Any, Any, Any]:
+    """runtime, memory, timeout, architecture, log retention, description and ephemeral
+    storage, each checked."""
     runtime = tbl.get("runtime", "python3.12")
     if (problem := runtimes.runtime_problem(runtime)) is not None:
         p.add(f"{where}.runtime", problem)
@@ -299,7 +300,10 @@ def _parse_settings(p: _Problems, where: str, tbl: dict[str, Any]) -> tuple[Any,
     description = tbl.get("description", "")
     if _typed(p, f"{where}.description", description, str, "a string") and len(description) > 256:
         p.add(f"{where}.description", "is longer than Lambda's 256 characters")
-    return runtime, memory, timeout, arch, retention, description
+    ephemeral = tbl.get("ephemeral_storage", 512)
+    if _typed(p, f"{where}.ephemeral_storage", ephemeral, int, "an integer (MB)") and not 512 <= ephemeral <= 10240:
+        p.add(f"{where}.ephemeral_storage", f"{ephemeral} MB is out of range; Lambda allows 512-10240 MB of /tmp")
+    return runtime, memory, timeout, arch, retention, description, ephemeral
 
 
 def allowed_placeholders(env: list[tuple[str, str]], triggers: bool) -> set[str]:

@@ -28,7 +28,7 @@ def not_yet_propagated(exc: Exception) -> bool:
 # Configuration fields we manage, as named in GetFunctionConfiguration.
 CONFIG_FIELDS = (
     "Runtime", "Handler", "MemorySize", "Timeout", "Role", "Environment", "Layers",
-    "Description", "DeadLetterConfig",
+    "Description", "DeadLetterConfig", "EphemeralStorage",
 )
 
 
@@ -44,6 +44,7 @@ def desired_config(fn: Function, role_arn: str) -> dict[str, Any]:
         "Layers": list(fn.layers),
         "Description": fn.description,
         "DeadLetterConfig": {"TargetArn": fn.dead_letter_queue},   # "" clears it
+        "EphemeralStorage": {"Size": fn.ephemeral_storage},
     }
 
 
@@ -70,6 +71,7 @@ def _normalise(cfg: dict[str, Any]) -> dict[str, Any]:
         "Layers": [layer["Arn"] for layer in cfg.get("Layers") or []],
         "Description": cfg.get("Description") or "",
         "DeadLetterConfig": {"TargetArn": (cfg.get("DeadLetterConfig") or {}).get("TargetArn") or ""},
+        "EphemeralStorage": {"Size": (cfg.get("EphemeralStorage") or {}).get("Size", 512)},
     }
 
 
@@ -166,6 +168,8 @@ def create(
     params = desired_config(fn, role_arn)
     if not fn.dead_letter_queue:
         del params["DeadLetterConfig"]   # none: CreateFunction needs no empty one
+    if fn.ephemeral_storage == 512:
+        del params["EphemeralStorage"]   # Lambda's default: as CreateFunction has always been called
     params.update(
         FunctionName=fn.name,
         Code=as_code(code),

@@ -64,7 +64,7 @@ ENV_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 PROJECT_KEYS = {"name", "region", "target"}
 FUNCTION_KEYS = {
     "source", "handler", "runtime", "memory", "timeout", "architecture", "policy",
-    "environment", "layers", "log_retention_days", "description", "triggers",
+    "environment", "layers", "log_retention_days", "description", "triggers", "ephemeral_storage",
     "publish", "aliases", "async", "dead_letter_queue",   # spec_versions.py
 }
 FUNCTION_KEYS |= {"url"}     # spec_url.py
@@ -101,6 +101,7 @@ class Function:
     layers: tuple[str, ...] = ()
     log_retention_days: int = 14
     description: str = ""
+    ephemeral_storage: int = 512  # MB of /tmp (EphemeralStorage.Size)
     triggers: tuple[Trigger, ...] = ()
     url: FunctionUrl | None = None                   # spec_url.py
     schedules: tuple[Schedule, ...] = ()             # type = "schedule" triggers (triggers/schedule_spec.py)

@@ -98,15 +98,14 @@ def test_the_host_is_hidden_and_path_is_lambdas(aws: Aws, role_arn: str, tmp_pat
     finally:
         planted.unlink()
     assert set(body["seen"].values()) == {"No such file or directory"}, body["seen"]
-    # The OS directories, plus the outermost directory of the Python bound back (the runtime's
-    # and lambdactl's own, wherever this checkout lives: /work, /home, a CI clone's root).
-    bound_back = {Path(os.path.realpath(prefix)).parts[1] for prefix in (sys.prefix, sys.base_prefix)}
+    # The OS directories only: the Python and the runtime's libraries are at /var/lang and
+    # /var/runtime, so no directory of the host's layout (/work, /root, a CI clone's /check).
     assert set(body["root"]) <= {"bin", "sbin", "usr", "etc", "dev", "proc", "sys", "tmp", "var",
-                                 "opt", "lib", "lib32", "lib64", "libx32", "root", *bound_back}
-    # Lambda's PATH, its Python's own bin directory for /var/lang/bin: never a virtualenv's.
-    bin_dir = os.path.dirname(os.path.realpath(sys.executable))
-    assert body["PATH"] == f"{bin_dir}:/usr/local/bin:/usr/bin/:/bin:/opt/bin"
-    assert body["LD_LIBRARY_PATH"].endswith(":/var/task:/var/task/lib:/opt/lib")
+                                 "opt", "lib", "lib32", "lib64", "libx32"}
+    # Lambda's PATH and LD_LIBRARY_PATH, word for word: never a virtualenv's.
+    assert body["PATH"] == "/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin"
+    assert body["LD_LIBRARY_PATH"] == ("/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:"
+                                       "/var/task:/var/task/lib:/opt/lib")
     assert body["python"] != os.path.join(sys.prefix, "bin", "python")
     assert body["rich"] != 0                                  # lambdactl's dependencies do not import
 
@@ -224,13 +223,66 @@ def test_no_namespaces_where_the_sandbox_cannot_pivot_root(monkeypatch: Any) -> 
     assert lambdafs.namespaces() is False
 
 
-def test_what_is_bound_back_is_outermost_and_not_already_there(tmp_path: Path) -> None:
-    """jail.kept: a path under another is bound with it; one under an allowed directory is
-    there already, unless a hidden home covers it (a home under /usr)."""
-    from lambdactl.local.jail import kept
+LANG = '''
+import os, subprocess, sys, boto3
 
-    outer = tmp_path / "python"
-    (outer / "lib").mkdir(parents=True)
-    paths = [str(outer / "lib"), str(outer), "/usr/lib", "/", str(tmp_path / "missing")]
-    assert kept(paths, []) == [os.path.realpath(outer)]
-    assert kept(["/usr/lib", "/etc"], ["/usr"]) == ["/usr/lib"]
+def handler(event, context):
+    with open("/proc/self/mountinfo") as f:
+        points = sorted({line.split()[4] for line in f})
+    again = subprocess.run(["/var/lang/bin/python3", "-c", "import sys, boto3; print(sys.prefix, boto3.__file__)"],
+                           capture_output=True, text=True)
+    return {"executable": sys.executable, "prefix": [sys.prefix, sys.base_prefix, sys.exec_prefix],
+            "boto3": boto3.__file__, "path": [p for p in sys.path if not p.startswith("/var/lang/lib/")],
+            "points": points, "again": again.stdout.split(), "cwd": os.getcwd()}
+'''
+
+
+def test_the_python_is_at_var_lang_and_the_runtime_at_var_runtime(aws: Aws, role_arn: str) -> None:
+    """As on Lambda: sys.executable /var/lang/bin/python3.X, boto3 from /var/runtime, for an
+    environment forked from the preloaded zygote and for one started as a new interpreter
+    (a function that sets the locale: zygote.py). No mount point at a host path."""
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    allowed = ("/usr", "/bin", "/sbin", "/lib", "/etc", "/dev", "/sys", "/proc", "/tmp", "/var/task",
+               "/var/lang", "/var/runtime", "/opt")
+    for env in ({}, {"LANG": "C.UTF-8"}):
+        name = _function(aws, role_arn, LANG, Environment={"Variables": env})
+        body = _invoke(aws, name)
+        assert body["executable"] == f"/var/lang/bin/python{version}", body
+        assert body["prefix"] == ["/var/lang"] * 3
+        assert body["boto3"] == "/var/runtime/boto3/__init__.py"
+        assert body["path"] == ["/var/task", "/var/runtime"]
+        assert body["again"] == ["/var/lang", "/var/runtime/boto3/__init__.py"]
+        assert [p for p in body["points"] if p != "/" and not p.startswith(allowed)] == [], body["points"]
+
+
+def test_a_hosts_own_var_runtime_is_covered_not_written_into(tmp_path: Path) -> None:
+    """jail.enter_lang on a host that has /var/runtime (an image like Lambda's): the runtime's
+    entries are bound in a /var/runtime of the zygote's own, not made as mount points inside
+    the host's directory. In a forked child, in a mount namespace of its own, whose /var is a
+    tmpfs standing for the host's (its /var/runtime holds one file of the host's)."""
+    from lambdactl.local import jail
+
+    module = tmp_path / "six.py"
+    module.write_text("X = 1\n")
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        answer = b"setup failed"
+        try:
+            libc = jail.ctypes.CDLL(None, use_errno=True)
+            if libc.unshare(jail.CLONE_NEWNS) == 0 and not libc.mount(None, b"/", None, jail.MS_REC | jail.MS_PRIVATE, None):
+                jail._mount(libc, b"tmpfs", b"/var", b"tmpfs", 0, b"size=64k")
+                os.makedirs("/var/runtime")
+                open("/var/runtime/hosts-own.txt", "w").close()
+                host = os.open("/var/runtime", os.O_RDONLY | os.O_DIRECTORY)
+                lang = {"prefix": sys.base_prefix, "exe": "", "runtime": {"six.py": str(module)}}
+                entered = jail.enter_lang(lang)
+                answer = json.dumps({"entered": entered, "host": sorted(os.listdir(host)),
+                                     "ours": sorted(os.listdir("/var/runtime"))}).encode()
+        finally:
+            os.write(write, answer)
+            os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    seen = json.loads(os.read(read, 4096))
+    assert seen == {"entered": True, "host": ["hosts-own.txt"], "ours": ["six.py"]}

@@ -199,9 +199,11 @@ def test_the_sandbox_installs_and_runs_a_declared_python_by_itself(
     clean environment (no HOME), finds python3.13, installs its runtime's libraries into
     the session's cache through its own spawner (its sweep must not kill pip), runs it."""
     real("3.13")
-    code = ("import sys\n\ndef handler(event, context):\n    try:\n        import click\n"
+    code = ("import os, sys\n\ndef handler(event, context):\n    try:\n        import click\n"
             "        leaked = click.__file__\n    except ImportError:\n        leaked = None\n"
-            "    return {'version': sys.version, 'leaked': leaked, 'path': sys.path}\n")
+            "    import awslambdaric\n    libs = os.path.dirname(os.path.dirname(awslambdaric.__file__))\n"
+            "    return {'version': sys.version, 'leaked': leaked, 'path': sys.path,\n"
+            "            'ric': [f for f in os.listdir(libs) if f.startswith('runtime_client')]}\n")
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         zf.writestr("app.py", code)
@@ -211,8 +213,11 @@ def test_the_sandbox_installs_and_runs_a_declared_python_by_itself(
     out = json.loads(aws("lambda").invoke(FunctionName=name, Payload=b"{}")["Payload"].read())
     assert out["version"].startswith("3.13."), out
     assert out["leaked"] is None
-    [libs] = [p for p in out["path"] if p.startswith(str(runtime_cache))]
-    assert Path(libs).name.startswith("python3.13-awslambdaric-")
+    # Its own libraries, from the session's cache: at /var/runtime (jailed, as on Lambda), else
+    # at their path in the cache; awslambdaric's extension built for 3.13, not the host's.
+    [libs] = [p for p in out["path"] if p == "/var/runtime" or p.startswith(str(runtime_cache))]
+    assert libs == "/var/runtime" or Path(libs).name.startswith("python3.13-awslambdaric-")
+    assert [f for f in out["ric"] if ".cpython-313-" in f], out["ric"]
 
 
 def test_a_failed_install_is_not_tried_again_by_every_command(tmp_path: Path) -> None:

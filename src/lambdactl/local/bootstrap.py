@@ -39,12 +39,21 @@ import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # run as -c, jail.py's source comes first (zygote.BOOTSTRAP)
-    from lambdactl.local.jail import drop_capabilities, relocate, seal
+    from lambdactl.local.jail import (
+        LANG,
+        RUNTIME,
+        drop_privileges,
+        enter_lang,
+        reexec,
+        relocate,
+        seal,
+        unshare,
+    )
 
 PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
 CLONE_PARENT = 0x8000
-CLONE_NEWUSER, CLONE_NEWPID = 0x10000000, 0x20000000
+CLONE_NEWPID = 0x20000000
 SYS_CLONE = {"x86_64": 56, "aarch64": 220}  # the clone syscall's number per CPU
 
 
@@ -58,33 +67,44 @@ def _prctl(option: int, value: int) -> None:
 def main(config: dict) -> None:
     if config.get("zygote"):
         zygote(config)
-    _prctl(PR_SET_CHILD_SUBREAPER, 1)
-    _prctl(PR_SET_PDEATHSIG, signal.SIGTERM)  # the server died: clean up (guard)
-    if os.getppid() != config["server"]:
-        os._exit(70)  # the server died before PDEATHSIG was armed
-    guard = os.getpid()
-    if config.get("cgroup"):  # the environment's CPU share (cpushare.py), for the whole tree
-        try:
-            with open(config["cgroup"], "w") as procs:
-                procs.write(str(guard))
-        except OSError:
-            pass  # it runs without one
-    report = None
-    if config.get("private") and _unshare_pid():
-        report = _first_process(config)
-        guard = os.getpid()  # 1: the new namespace's init
-    runtime = os.fork()
-    if runtime:
-        watch(runtime, report)
-    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # the runtime dies with its guard
-    if os.getppid() != guard:
-        os._exit(70)
+    if not config.get("runtime_only"):  # else: started again on /var/lang's Python (reexec)
+        guard(config)
     if config.get("exec") is not None:
         run_bootstrap(config["exec"])
     if config.get("path") is not None:
         sys.path[:] = config["path"] + [p for p in sys.path if p]
     sys.argv = ["awslambdaric", config["handler"]]
     runpy.run_module("awslambdaric", run_name="__main__", alter_sys=True)
+
+
+def guard(config: dict) -> None:
+    """Become the environment's guard (and, with "private", its namespaces' init, sealed);
+    returns in the runtime's process."""
+    _prctl(PR_SET_CHILD_SUBREAPER, 1)
+    _prctl(PR_SET_PDEATHSIG, signal.SIGTERM)  # the server died: clean up (guard)
+    if os.getppid() != config["server"]:
+        os._exit(70)  # the server died before PDEATHSIG was armed
+    me = os.getpid()
+    if config.get("cgroup"):  # the environment's CPU share (cpushare.py), for the whole tree
+        try:
+            with open(config["cgroup"], "w") as procs:
+                procs.write(str(me))
+        except OSError:
+            pass  # it runs without one
+    report = None
+    if config.get("private") and _unshare_pid():
+        report = _first_process(config)
+        me = os.getpid()  # 1: the new namespace's init
+    runtime = os.fork()
+    if runtime:
+        watch(runtime, report)
+    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # the runtime dies with its guard
+    if os.getppid() != me:
+        os._exit(70)
+    lang = (config.get("private") or {}).get("lang")
+    if config.get("sealed") and lang and config.get("exec") is None and sys.prefix != LANG:
+        # A new interpreter's (not a zygote's): its own paths are the host's, not here.
+        reexec(lang["exe"], {"runtime_only": True, "path": config["path"], "handler": config["handler"]})
 
 
 def watch(runtime: int, report: "int | None" = None, told: "int | None" = None) -> None:
@@ -122,17 +142,7 @@ def watch(runtime: int, report: "int | None" = None, told: "int | None" = None) 
 def _unshare_pid() -> bool:
     """A new PID namespace for the guard's next child, with a user namespace (the same
     uid and gid inside) where the user may not make one without."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.unshare(CLONE_NEWPID) == 0:
-        return True
-    uid, gid = os.getuid(), os.getgid()
-    if libc.unshare(CLONE_NEWUSER | CLONE_NEWPID) != 0:
-        return False
-    for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"),
-                       ("gid_map", f"{gid} {gid} 1")):
-        with open(f"/proc/self/{name}", "w") as f:
-            f.write(text)
-    return True
+    return unshare(ctypes.CDLL(None, use_errno=True), CLONE_NEWPID)
 
 
 def _first_process(config: dict) -> int:
@@ -147,11 +157,21 @@ def _first_process(config: dict) -> int:
     os.close(told)
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # dies with the guard, and the namespace with it
     private = config["private"]
-    if seal(private, [sys.prefix, sys.base_prefix]):
+    if config.get("exec") is not None:
+        import http.client  # noqa: F401  (run_bootstrap's, once the host's stdlib is gone)
+    try:
+        sealed = seal(private)
+    except OSError as exc:  # half built: never run the handler on it
+        init_error("Runtime.SandboxError", f"lambdactl sandbox: this environment's file system "
+                   f"could not be built ({exc.strerror}); restart the sandbox with "
+                   f"LAMBDACTL_SANDBOX_JAIL=0 to run handlers on the host's")
+    config["sealed"] = sealed
+    if sealed:
         for key in ("path", "exec"):
             config[key] = relocate(config.get(key), private)
         os.environ.update({k: str(relocate(v, private)) for k, v in os.environ.items()})
-    drop_capabilities()  # else the handler (root, or its user namespace's) could unmount them
+    drop_privileges(sealed)  # else the handler (root, or its user namespace's) could unmount them
+    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # cleared by a change of user
     return report
 
 
@@ -208,12 +228,17 @@ def run_bootstrap(candidates: list[str]) -> None:
             except OSError as exc:
                 problem = f"{path}: {exc.strerror}"
                 break
+    init_error("Runtime.InvalidEntrypoint", problem)
+
+
+def init_error(error_type: str, problem: str) -> None:
+    """Report Lambda's init error for this environment (the invocation fails with it), exit."""
     import http.client
 
-    body = json.dumps({"errorType": "Runtime.InvalidEntrypoint", "errorMessage": problem})
+    body = json.dumps({"errorType": error_type, "errorMessage": problem})
     api = http.client.HTTPConnection(os.environ["AWS_LAMBDA_RUNTIME_API"], timeout=5)
     api.request("POST", "/2018-06-01/runtime/init/error", body,
-                {"Lambda-Runtime-Function-Error-Type": "Runtime.InvalidEntrypoint"})
+                {"Lambda-Runtime-Function-Error-Type": error_type})
     api.getresponse().read()
     os._exit(1)
 
@@ -226,11 +251,15 @@ def zygote(config: dict) -> None:
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # dies with the server
     if os.getppid() != config["server"]:
         os._exit(70)
+    if config.get("lang") and sys.prefix != LANG and enter_lang(config["lang"]):
+        reexec(config["lang"]["exe"], config)  # Lambda's paths, before any import
     sock = socket.socket(fileno=os.dup(0))  # the server's end of a SOCK_SEQPACKET pair
     _redirect(os.open(os.devnull, os.O_RDONLY), 0)
     base = list(sys.path)
-    sys.path[:] = config["path"] + base
+    sys.path[:] = ([RUNTIME] if config.get("lang") else config["path"]) + base
     try:
+        if config.get("lang") and sys.prefix != LANG:  # new interpreters instead (reexec)
+            raise OSError("no mount namespace for /var/lang")
         for name in config["preload"]:
             importlib.import_module(name)
         loaded = sorted({name.split(".")[0] for name in sys.modules})

@@ -36,6 +36,8 @@ def sandbox_environment(role_delay: float | None = None) -> dict[str, str]:
     )
     if role_delay is not None:
         env["LAMBDACTL_SANDBOX_ROLE_DELAY"] = str(role_delay)
+    if os.environ.get("LAMBDACTL_SANDBOX_JAIL"):   # "0": no root of their own for environments (lambdafs.py)
+        env["LAMBDACTL_SANDBOX_JAIL"] = os.environ["LAMBDACTL_SANDBOX_JAIL"]
     if os.environ.get("LAMBDACTL_SANDBOX_ASYNC_DELAY"):   # the first async retry's delay (local/runtime.py)
         env["LAMBDACTL_SANDBOX_ASYNC_DELAY"] = os.environ["LAMBDACTL_SANDBOX_ASYNC_DELAY"]
     return env

@@ -34,7 +34,7 @@ from lambdactl.local.invocation import (
     lambda_environment,
     sandbox_error,
 )
-from lambdactl.local.lambdafs import layer_paths, private_config, search_paths
+from lambdactl.local.lambdafs import lang_config, layer_paths, private_config, search_paths
 from lambdactl.local.output import OutputReader
 from lambdactl.local.proctree import Spawner
 from lambdactl.local.runtime_api import Delivery, RuntimeApiServer
@@ -117,15 +117,19 @@ class Environment:
         elif self._launch.libs is not None:  # else in-process tests: the host's sys.path
             config["path"] = self._sys_path(task_root)
         if self._launch.private:
+            libs, python = self._launch.libs, self._launch.python
+            lang = lang_config(python, libs) if libs and config["path"] else None
             config["private"] = private_config(self._launch.private, task_root, self.opt_root,
-                                               self._launch.libs, self.spec.ephemeral_mb)
+                                               libs, self.spec.ephemeral_mb, lang, python)
         return config
 
     def _child_env(self, task_root: Path) -> dict[str, str]:
+        launch = self._launch
+        paths = search_paths(self.spec.runtime, launch.python, launch.libs, task_root, self.opt_root,
+                             jailed=bool(launch.private))
         return lambda_environment(self.spec, task_root=task_root, api_address=self.api.address,
                                   stream=self.stream, sys_path=self._sys_path(task_root),
-                                  sandbox_env=self._launch.sandbox_env, paths=search_paths(
-                                      self.spec.runtime, self._launch.python, self._launch.libs, task_root, self.opt_root))
+                                  sandbox_env=launch.sandbox_env, paths=paths)
 
     @property
     def alive(self) -> bool:

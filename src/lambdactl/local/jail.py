@@ -5,61 +5,77 @@ file's source followed by ``bootstrap.py``'s, run with ``python -I -S -c`` on th
 function's Python, in the environment's own mount namespace (``seal``).
 
 The environment's root is a new, empty tmpfs holding only what Lambda's image
-holds: the OS directories of the host (``ALLOWED``, bound read-only), a fresh
-``/proc`` of its PID namespace, a ``/tmp`` of its own (a tmpfs of the function's
-ephemeral storage: warm invocations of the environment share it, it ends with the
-environment), its code at ``/var/task``, its layers at ``/opt``, and the few host
-directories it runs on (its Python, the sandbox's runtime libraries for it) bound
-back at their own paths. Everything else (homes, ``/work``, ``/srv``, ``/mnt``, the
-host's ``/tmp``, other projects) is simply not there; the directories of
+holds: the OS directories of the host (``ALLOWED``, bound read-only), an ``/etc``
+of its own (the few host files that Python and common libraries read, ``ETC``,
+and a passwd/group naming Lambda's ``sbx_user1051``), a ``/dev`` of the harmless
+nodes only (``DEV``: no disk, no ``/dev/shm`` shared with the host, none on
+Lambda either), ``/sys`` read-only, a fresh ``/proc`` of its PID namespace, a
+``/tmp`` of its own (a tmpfs of the function's ephemeral storage: warm
+invocations of the environment share it, it ends with the environment), its code
+at ``/var/task``, its layers at ``/opt``, its Python at ``/var/lang`` and the
+sandbox's runtime libraries for it (awslambdaric, boto3) at ``/var/runtime``, as on
+Lambda: no host path is left to show where the checkout or a home is. Everything else (homes, ``/work``, ``/srv``, ``/mnt``, the host's ``/tmp``
+and ``/etc``, other projects) is simply not there; the directories of
 ``private["hide"]`` (the user's and the sandbox's homes) that are under an allowed
-directory are covered by an empty tmpfs.
+directory are covered by an empty tmpfs. Its System V IPC is its own too.
 """
 
 import ctypes
 import os
 
-CLONE_NEWNS = 0x20000
+CLONE_NEWNS, CLONE_NEWIPC = 0x20000, 0x8000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT = 1, 2, 4, 8, 32
 MS_BIND, MS_REC, MS_PRIVATE = 4096, 16384, 1 << 18
 MNT_DETACH = 2
 MOUNT_FLAGS = {b"nosuid": MS_NOSUID, b"nodev": MS_NODEV, b"noexec": MS_NOEXEC, b"noatime": 1024,
                b"nodiratime": 2048, b"relatime": 1 << 21, b"strictatime": 1 << 24}
-PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 24, 38
+PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 4, 24, 38
 SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}  # glibc has no wrapper for it
 # The host's directories a handler sees (Lambda's image has its own of each).
-ALLOWED = ("usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32", "etc", "dev", "sys")
-TASK, OPT = "/var/task", "/opt"
+ALLOWED = ("usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32")
+# What of the host's /etc Python and common libraries read (name resolution, TLS roots,
+# the dynamic loader's cache, zone and MIME data): no shadow, no host users, no secrets.
+ETC = ("resolv.conf", "hosts", "host.conf", "nsswitch.conf", "gai.conf", "localtime",
+       "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "ssl", "pki", "ca-certificates",
+       "ca-certificates.conf", "crypto-policies", "alternatives", "mime.types", "protocols",
+       "services", "os-release")
+DEV = ("null", "zero", "full", "random", "urandom")
+SBX_USER = ("sbx_user1051", 993, 990)  # Lambda's handler user: name, uid, gid
+TASK, OPT, LANG, RUNTIME = "/var/task", "/opt", "/var/lang", "/var/runtime"
 STAGE = b"/tmp"  # where the new root is built: any directory, covered for this namespace only
 
 
-def seal(private: dict, prefixes: "list[str]") -> bool:
+def seal(private: dict) -> bool:
     """Make this process's root the environment's (see the module's docstring); False
-    where the kernel allows no mount namespace (the host's file system stays visible)."""
+    where the kernel allows no mount namespace (nothing changed: the host's file system
+    stays visible). OSError where a later step fails: never run a handler on half a root."""
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.unshare(CLONE_NEWNS) != 0 or libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None):
         return False  # no mounts of ours, or they would reach the host's
+    libc.unshare(CLONE_NEWIPC)  # shm segments of its own, gone with it (kept where refused)
     hidden = [path for path in private.get("hide", []) if path.split("/")[1] in ALLOWED]
-    binds = {TASK: private["task"], OPT: private.get("opt")}
-    binds.update((path, path) for path in kept([*prefixes, *private["keep"]], hidden))
+    binds = {TASK: private["task"], OPT: private.get("opt"), **lang_binds(private.get("lang"))}
+    binds.update((path, path) for path in private.get("keep", []) if path.split("/")[1] not in ALLOWED)
     fds = {target: os.open(source, os.O_PATH) for target, source in binds.items()
            if source and os.path.exists(source)}  # opened now: STAGE may cover them
-    if libc.mount(b"tmpfs", STAGE, b"tmpfs", MS_NOSUID | MS_NODEV, b"mode=755,size=1m"):
-        return False
+    _mount(libc, b"tmpfs", STAGE, b"tmpfs", MS_NOSUID | MS_NODEV, b"mode=755,size=1m")
     new = STAGE.decode()
     for name in ALLOWED:
         if os.path.islink("/" + name):  # /lib -> usr/lib: the same link
             os.symlink(os.readlink("/" + name), f"{new}/{name}")
         elif os.path.isdir("/" + name):
             _bind(libc, f"/{name}", f"{new}/{name}")
-    for path in hidden:  # a home under /usr, /etc, ...: empty
-        libc.mount(b"tmpfs", (new + path).encode(), b"tmpfs", MS_NOSUID | MS_NODEV, b"mode=755,size=16k")
+    for path in hidden:  # a home under /usr, ...: empty
+        _mount(libc, b"tmpfs", (new + path).encode(), b"tmpfs", MS_NOSUID | MS_NODEV, b"mode=755,size=16k")
+    _etc(libc, new)
+    _dev(libc, new)
+    _bind(libc, "/sys", f"{new}/sys")
     os.makedirs(f"{new}/proc")
     if libc.mount(b"proc", f"{new}/proc".encode(), b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None):
         _bind(libc, "/proc", f"{new}/proc")  # a new one refused (a user namespace's): the host's
     os.makedirs(f"{new}/tmp")
     size = f"mode=1777,size={int(private.get('tmp_mb') or 512)}m".encode()
-    libc.mount(b"tmpfs", f"{new}/tmp".encode(), b"tmpfs", MS_NOSUID | MS_NODEV, size)
+    _mount(libc, b"tmpfs", f"{new}/tmp".encode(), b"tmpfs", MS_NOSUID | MS_NODEV, size)
     os.makedirs(f"{new}{OPT}", exist_ok=True)
     for target in sorted(fds):  # outer first: /tmp before what is bound under it
         _bind(libc, f"/proc/self/fd/{fds[target]}", new + target)
@@ -67,40 +83,140 @@ def seal(private: dict, prefixes: "list[str]") -> bool:
     os.chdir(new)
     machine = SYS_PIVOT_ROOT.get(os.uname().machine)
     if machine is None or libc.syscall(machine, b".", b".") or libc.umount2(b".", MNT_DETACH):
-        os._exit(71)  # half built: never run the handler on it
+        _failed("pivot_root")
     os.chdir(TASK if TASK in fds else "/")
     read_only_but_tmp(libc)
     return True
 
 
+def _failed(step: str) -> None:
+    number = ctypes.get_errno()
+    raise OSError(number, f"{step}: {os.strerror(number)}")
+
+
+def _mount(libc: ctypes.CDLL, source: "bytes | None", target: bytes, kind: "bytes | None",
+           flags: int, data: "bytes | None") -> None:
+    if libc.mount(source, target, kind, flags, data):
+        _failed(f"mount {target.decode()}")
+
+
 def _bind(libc: ctypes.CDLL, source: str, target: str) -> None:
     if os.path.isdir(source):
         os.makedirs(target, exist_ok=True)
-    else:  # a module of one file (six.py)
+    else:  # a module of one file (six.py), a device node, a file of /etc
         os.makedirs(os.path.dirname(target), exist_ok=True)
         os.close(os.open(target, os.O_CREAT | os.O_WRONLY, 0o644))
-    libc.mount(source.encode(), target.encode(), None, MS_BIND | MS_REC, None)
+    _mount(libc, source.encode(), target.encode(), None, MS_BIND | MS_REC, None)
 
 
-def kept(paths: "list[str]", hidden: "list[str]") -> "list[str]":
-    """The host directories (and files) of PATHS to bind back: real, outermost only, not
-    already seen under an allowed directory (unless one of HIDDEN covers them)."""
-    real = {os.path.realpath(p) for p in paths if p and os.path.exists(p)}
-    real = {p for p in real if p != "/" and (p.split("/")[1] not in ALLOWED
-                                            or any(p.startswith(h + "/") for h in hidden))}
-    return sorted(p for p in real if not any(p.startswith(k + "/") for k in real))
+def _etc(libc: ctypes.CDLL, new: str) -> None:
+    """/etc: the host's files of ETC (what a link leads to: /run is not there), and the
+    users of Lambda's image: root, and the handler's (sbx_user1051, its uid in effect)."""
+    os.makedirs(f"{new}/etc")
+    _mount(libc, b"tmpfs", f"{new}/etc".encode(), b"tmpfs", MS_NOSUID | MS_NODEV, b"mode=755,size=64k")
+    for name in ETC:
+        source = os.path.realpath(f"/etc/{name}")
+        if os.path.exists(source) and not source.startswith(("/proc/", "/sys/")):
+            _bind(libc, source, f"{new}/etc/{name}")
+    name, uid, gid = SBX_USER
+    if os.geteuid() != 0:  # a user namespace's: the user's own ids (drop_privileges)
+        uid, gid = os.geteuid(), os.getegid()
+    users = {"passwd": f"root:x:0:0:root:/root:/bin/bash\n{name}:x:{uid}:{gid}::/home/{name}:/sbin/nologin\n",
+             "group": f"root:x:0:\n{name}:x:{gid}:\n"}
+    for file, text in users.items():
+        with open(f"{new}/etc/{file}", "w") as f:
+            f.write(text)
+
+
+def _dev(libc: ctypes.CDLL, new: str) -> None:
+    """/dev: the nodes of DEV and the links to /proc; no disk, no host /dev/shm."""
+    os.makedirs(f"{new}/dev")
+    _mount(libc, b"tmpfs", f"{new}/dev".encode(), b"tmpfs", MS_NOSUID | MS_NOEXEC, b"mode=755,size=16k")
+    for name in DEV:
+        if os.path.exists(f"/dev/{name}"):
+            _bind(libc, f"/dev/{name}", f"{new}/dev/{name}")
+    for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
+                         ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")):
+        os.symlink(target, f"{new}/dev/{name}")
+
+
+def lang_binds(lang: "dict | None") -> "dict[str, str]":
+    """Where LANG (lambdafs.lang_config) puts the function's Python and the runtime's
+    libraries: /var/lang, and each entry of the runtime's directory in /var/runtime (its
+    entries are links into a host site-packages, or a cache's real directories)."""
+    if not lang:
+        return {}
+    binds = {f"{RUNTIME}/{name}": source for name, source in lang["runtime"].items()}
+    return {LANG: lang["prefix"], **binds}
+
+
+def enter_lang(lang: dict) -> bool:
+    """This process (a zygote, before it imports anything) in a mount namespace of its own
+    where the host is as it is but for /var/lang and /var/runtime (lang_binds), so that
+    what it imports, and its forks' environments keep, has Lambda's paths (boto3 from
+    /var/runtime, sys.prefix /var/lang). /var is covered by a tmpfs holding the host's
+    /var entries, bound back. False where no mount namespace can be had."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if os.path.islink("/var") or not unshare(libc, CLONE_NEWNS):
+        return False
+    if libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None):
+        return False
+    # A host's own /var/lang or /var/runtime (an image like Lambda's) is covered, not bound:
+    # the mount points below would be made inside it, on the host.
+    host = {f"/var/{name}": f"/var/{name}" for name in os.listdir("/var")
+            if f"/var/{name}" not in (LANG, RUNTIME)}
+    links = {path: os.readlink(path) for path in host if os.path.islink(path)}
+    wanted = {**{p: p for p in host if p not in links}, **lang_binds(lang)}
+    fds = {target: os.open(source, os.O_PATH) for target, source in wanted.items()
+           if os.path.exists(source)}  # opened now: the tmpfs covers them
+    try:
+        _mount(libc, b"tmpfs", b"/var", b"tmpfs", MS_NOSUID | MS_NODEV, b"mode=755,size=64k")
+        for path, target in links.items():
+            os.symlink(target, path)
+        for target in sorted(fds):
+            _bind(libc, f"/proc/self/fd/{fds[target]}", target)
+    except OSError:
+        return False
+    return True
+
+
+def unshare(libc: ctypes.CDLL, flags: int) -> bool:
+    """New namespaces of FLAGS; where the user may not make them, in a user namespace of
+    its own (the same uid and gid inside)."""
+    if libc.unshare(flags) == 0:
+        return True
+    uid, gid = os.getuid(), os.getgid()
+    if libc.unshare(0x10000000 | flags) != 0:  # CLONE_NEWUSER
+        return False
+    for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"),
+                       ("gid_map", f"{gid} {gid} 1")):
+        with open(f"/proc/self/{name}", "w") as f:
+            f.write(text)
+    return True
+
+
+def reexec(exe: str, config: dict) -> None:
+    """Start again as EXE (the function's Python at /var/lang), with the same flags and
+    source, on CONFIG: this interpreter runs from the host's paths, not in this root."""
+    import json
+
+    with open("/proc/self/cmdline", "rb") as f:
+        argv = f.read().split(b"\0")[:-1]
+    os.execv(exe, [exe.encode(), *argv[1:-1], json.dumps(config).encode()])
 
 
 def relocate(value: object, private: dict) -> object:
-    """VALUE (a path, a list of them, a PATH-like string) with the code's and layers'
-    host paths as the environment sees them: /var/task and /opt."""
+    """VALUE (a path, a list of them, a PATH-like string) with the code's, layers' and
+    runtime libraries' host paths as the environment sees them: /var/task, /opt and
+    /var/runtime."""
     import re
 
     if isinstance(value, list):
         return [relocate(item, private) for item in value]
     if not isinstance(value, str):
         return value
-    for host, inside in ((private["task"], TASK), (private.get("opt"), OPT)):
+    libs = private.get("libs") if private.get("lang") else None
+    for host, inside in ((private["task"], TASK), (private.get("opt"), OPT), (libs, RUNTIME)):
         if host:
             value = re.sub(re.escape(host) + r"(?=/|:|$)", inside, value)
     return value
@@ -108,26 +224,34 @@ def relocate(value: object, private: dict) -> object:
 
 def read_only_but_tmp(libc: ctypes.CDLL) -> None:
     """Lambda's file system: every mount read-only (a root handler wrote /etc, /usr, the
-    runtime's libraries) but /tmp; /proc, /dev and /sys as they were."""
+    runtime's libraries; /sys's cgroups) but /tmp and /proc. /dev's nodes stay writable:
+    a device node is written through, whatever its mount's flags."""
     import re
 
     with open("/proc/self/mountinfo", "rb") as f:
         mounts = [line.split() for line in f]
     for fields in mounts:
         point = re.sub(rb"\\([0-7]{3})", lambda m: bytes([int(m[1], 8)]), fields[4])  # "\040": " "
-        if point == b"/tmp" or point.split(b"/")[1] in (b"proc", b"dev", b"sys"):
+        if point == b"/tmp" or point.split(b"/")[1] == b"proc":
             continue
         flags = sum(MOUNT_FLAGS.get(option, 0) for option in fields[5].split(b","))  # kept: locked
         libc.mount(None, point, None, MS_REMOUNT | MS_BIND | MS_RDONLY | flags, None)
 
 
-def drop_capabilities() -> None:
-    """No capability for this process and what it starts (root's included), and none to
-    gain from a setuid program: a handler cannot unmount what ``seal`` mounted, nor mount
-    anything over it, as a Lambda handler (not root) cannot."""
+def drop_privileges(sealed: bool) -> None:
+    """No capability for this process and what it starts, and none to gain from a setuid
+    program: a handler cannot unmount what ``seal`` mounted, nor mount anything over it.
+    SEALED and root: the handler's user is Lambda's sbx_user1051 (uid 993), not root, so
+    the host's /proc/sys, /sys and device nodes (root's to write) are not its to write."""
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
     for cap in range(64):
         libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)  # EINVAL past the kernel's last: ignored
+    if sealed and os.geteuid() == 0:
+        _, uid, gid = SBX_USER
+        os.setgroups([])
+        os.setresgid(gid, gid, gid)
+        os.setresuid(uid, uid, uid)  # the kernel clears every capability it had
+        libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)  # as a process the user started: its /proc its own
     header = (ctypes.c_uint32 * 2)(0x20080522, 0)   # _LINUX_CAPABILITY_VERSION_3, this process
     libc.capset(header, (ctypes.c_uint32 * 6)())    # effective, permitted, inheritable: none

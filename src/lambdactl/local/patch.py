@@ -86,6 +86,7 @@ def install(
     sweep: bool = False,
     isolate: bool = False,
     iam: bool = False,
+    private: tuple[str, ...] = (),
 ) -> LocalRuntime:
     """Patch moto in this process; returns the runtime (call ``shutdown()`` at exit)."""
     global _runtime, _original_invoke
@@ -101,7 +102,8 @@ def install(
 
         work_dir = Path(tempfile.mkdtemp(prefix="lambdactl-runtime-"))
     _runtime = LocalRuntime(
-        work_dir, sandbox_endpoint, credentials=credentials, sweep=sweep, isolate=isolate, iam=iam
+        work_dir, sandbox_endpoint, credentials=credentials, sweep=sweep, isolate=isolate, iam=iam,
+        private=private,
     )
     if _original_invoke is None:
         _original_invoke = LambdaFunction.invoke

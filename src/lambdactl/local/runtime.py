@@ -182,12 +182,14 @@ class LocalRuntime:
         sweep: bool = False,
         isolate: bool = False,
         iam: bool = False,
+        private: tuple[str, ...] = (),
     ) -> None:
         """SWEEP: this process is a subreaper, and its children that are not runtimes are
         escaped descendants of environments, to be killed (the server; never a test process).
         ISOLATE: handlers see only their code, layers and the runtime's libraries on sys.path
         (the server); else the host's sys.path. IAM: handlers act as their execution role
-        (``enforce.py``); else with the sandbox's own credentials."""
+        (``enforce.py``); else with the sandbox's own credentials. PRIVATE: the homes to
+        hide from environments with a root of their own (jail.py); (): no namespaces."""
         self.work_dir = work_dir
         self.endpoint = sandbox_endpoint
         creds = credentials or Credentials.generate()
@@ -200,10 +202,10 @@ class LocalRuntime:
         libs = runtime_libs(work_dir / "runtime-libs") if isolate else None
         spawner = Spawner()
         # Preloaded interpreters to fork environments from (zygote.py); the host's at once.
-        zygotes = Zygotes(spawner) if libs else None
+        zygotes = Zygotes(spawner, jailed=bool(private)) if libs else None
         if zygotes and libs:
             zygotes.warm(HOST_PYTHON, libs)
-        self.launch = Launch(sandbox_env, spawner, libs, zygotes=zygotes)
+        self.launch = Launch(sandbox_env, spawner, libs, zygotes=zygotes, private=private)
         self.iam = iam
         self.idle_ttl = idle_ttl
         self.async_retry_delays = async_retry_delays()

@@ -120,12 +120,12 @@ def _install(args: Any, endpoint: str, work_dir: Path, creds: Any) -> Any:
     # Descendants that escape an environment's tree become ours, to be swept.
     subreaper = set_subreaper()
     runtime = install(endpoint, work_dir=work_dir, role_delay=args.role_delay, credentials=creds,
-                      sweep=subreaper, isolate=True, iam=not args.no_iam)
+                      sweep=subreaper, isolate=True, iam=not args.no_iam,
+                      private=private_dirs(work_dir.parent) if jailed else ())
     if not args.no_iam:
         from lambdactl.local import enforce
 
         enforce.install(creds.access_key_id)
-    runtime.launch = replace(runtime.launch, private=private_dirs(work_dir.parent) if jailed else ())
     return runtime
 
 

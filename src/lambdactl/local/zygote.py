@@ -33,6 +33,7 @@ import time
 from pathlib import Path
 from typing import IO
 
+from lambdactl.local.lambdafs import lang_config
 from lambdactl.local.proctree import Spawner
 
 log = logging.getLogger("lambdactl.sandbox")
@@ -116,11 +117,14 @@ class ForkedProcess:
 class Zygote:
     """One preloaded interpreter; ``fork`` makes a runtime of it."""
 
-    def __init__(self, python: str, libs: Path, spawner: Spawner) -> None:
+    def __init__(self, python: str, libs: Path, spawner: Spawner, jailed: bool = False) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         env = base_environment()
+        # Jailed: it runs at /var/lang, importing from /var/runtime (jail.enter_lang), as
+        # the environments forked from it see them.
         config = {"zygote": True, "server": os.getpid(), "path": [str(libs)],
-                  "preload": PRELOAD, "forbid": FORBID, "env": sorted(env)}
+                  "preload": PRELOAD, "forbid": FORBID, "env": sorted(env),
+                  "lang": lang_config(python, libs) if jailed else None}
         self._sock, self._lock, self._spawner = ours, threading.Lock(), spawner
         self.modules: frozenset[str] = frozenset()
         self.env = env
@@ -200,8 +204,8 @@ def _top_level(path: str) -> frozenset[str]:
 class Zygotes:
     """The sandbox's zygotes, one per (interpreter, runtime libraries), made on first use."""
 
-    def __init__(self, spawner: Spawner) -> None:
-        self._spawner = spawner
+    def __init__(self, spawner: Spawner, jailed: bool = False) -> None:
+        self._spawner, self.jailed = spawner, jailed
         self._lock = threading.Lock()
         self._zygotes: dict[tuple[str, str], Zygote | None] = {}
 
@@ -211,7 +215,7 @@ class Zygotes:
             zygote = self._zygotes.get(key)
             if key not in self._zygotes or (zygote is not None and not zygote.alive):
                 try:
-                    zygote = Zygote(python, libs, self._spawner)
+                    zygote = Zygote(python, libs, self._spawner, self.jailed)
                 except OSError as exc:  # that interpreter starts new processes instead
                     log.warning("lambdactl sandbox: no zygote: %s", exc)
                     zygote = None

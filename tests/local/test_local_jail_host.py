@@ -1,0 +1,148 @@
+"""What a handler can read of the host, or do to it, from inside its environment (issue 12,
+second round: local/jail.py).
+
+Before: the environment's /etc was the host's whole (every user in /etc/passwd, and
+/etc/shadow readable when the sandbox ran as root), its /dev the host's (disks, /dev/kmsg,
+/dev/kvm, and /dev/shm: a tmpfs of half the host's RAM, shared by every environment and
+the host, outliving them, counted in no one's memory), /sys writable (a root handler could
+move itself out of its CPU cgroup), /proc/sys writable (a root handler could set the host's
+kernel.core_pattern), and the handler ran as root. On Lambda it runs as sbx_user1051
+(uid 993) on an image of its own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lambdactl.local import control
+from tests.local.conftest import ALLOW_ALL
+from tests.local.test_local_layers import zip_of
+
+Aws = Callable[[str], Any]
+
+HOST = '''
+import ctypes, getpass, os, pwd, socket, ssl
+
+def handler(event, context):
+    def opened(path, flags):
+        try:
+            os.close(os.open(path, flags))
+            return "opened"
+        except OSError as exc:
+            return exc.strerror
+    try:
+        with open("/dev/null", "w") as f:
+            f.write("x")
+        null = "written"
+    except OSError as exc:
+        null = exc.strerror
+    return {
+        "uid": os.getuid(), "user": getpass.getuser(), "home": pwd.getpwuid(os.getuid()).pw_dir,
+        "users": sorted(p.pw_name for p in pwd.getpwall()),
+        "shadow": opened("/etc/shadow", os.O_RDONLY),
+        "etc": sorted(os.listdir("/etc")),
+        "dev": sorted(os.listdir("/dev")), "null": null,
+        "core_pattern": opened("/proc/sys/kernel/core_pattern", os.O_WRONLY),
+        "sys": opened("/sys/kernel/mm/transparent_hugepage/enabled", os.O_WRONLY),
+        "ipc": os.readlink("/proc/self/ns/ipc"),
+        "localhost": bool(socket.getaddrinfo("localhost", 80)),
+        "ca": ssl.create_default_context().cert_store_stats()["x509_ca"] > 0
+              or bool(ssl.get_default_verify_paths().capath),
+    }
+'''
+
+
+def test_a_handler_sees_lambdas_etc_and_dev_and_cannot_write_the_hosts_kernel_settings(
+    aws: Aws, role_arn: str
+) -> None:
+    name = f"t-host-{uuid.uuid4().hex[:6]}"
+    aws("lambda").create_function(FunctionName=name, Runtime="python3.11", Role=role_arn,
+                                  Handler="app.handler", Code={"ZipFile": zip_of({"app.py": HOST})})
+    response = aws("lambda").invoke(FunctionName=name, Payload=b"{}")
+    body = json.loads(response["Payload"].read())
+    assert "FunctionError" not in response, body
+    # Lambda's user: sbx_user1051 (uid 993 where the sandbox is root; else the user's own uid).
+    assert body["uid"] == (993 if os.getuid() == 0 else os.getuid()), body
+    assert (body["user"], body["home"]) == ("sbx_user1051", "/home/sbx_user1051")
+    assert body["users"] == ["root", "sbx_user1051"]          # no host user
+    assert body["shadow"] == "No such file or directory"
+    assert {"passwd", "group", "hosts", "resolv.conf"} <= set(body["etc"]) <= {
+        "passwd", "group", "resolv.conf", "hosts", "host.conf", "nsswitch.conf", "gai.conf",
+        "localtime", "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "ssl", "pki", "ca-certificates",
+        "ca-certificates.conf", "crypto-policies", "alternatives", "mime.types", "protocols",
+        "services", "os-release"}
+    assert body["localhost"] and body["ca"]                  # name resolution and TLS still work
+    # No disk, no kmsg, no /dev/shm (none on Lambda: multiprocessing's Queue fails there too).
+    assert set(body["dev"]) <= {"null", "zero", "full", "random", "urandom", "fd", "stdin",
+                                "stdout", "stderr"}, body["dev"]
+    assert body["null"] == "written"
+    assert body["core_pattern"] != "opened" and body["sys"] != "opened"
+    assert body["ipc"] != os.readlink("/proc/self/ns/ipc")   # System V IPC of its own
+
+
+# -- where an environment cannot have a root of its own ------------------------------
+ENV = '''
+import os
+
+def handler(event, context):
+    return {"task_root": os.environ["LAMBDA_TASK_ROOT"], "uid": os.getuid()}
+'''
+
+
+def test_the_jail_switched_off_runs_handlers_on_the_hosts_files_and_local_status_says_so(
+    sandbox_home: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The fallback, in a real sandbox: LAMBDACTL_SANDBOX_JAIL=0 (as where the kernel allows
+    no namespaces, or a pivot_root is refused: the sandbox's probe builds a whole root)."""
+    from lambdactl.iam import TRUST_POLICY
+    from lambdactl.local.lambdafs import UNJAILED
+
+    home = tmp_path_factory.mktemp("unjailed-home")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("LAMBDACTL_HOME", str(home))
+        mp.setenv("LAMBDACTL_SANDBOX_JAIL", "0")
+        info, _ = control.start(port=0)
+        try:
+            iam = control.client(info, "iam")
+            arn = iam.create_role(RoleName="unjailed", AssumeRolePolicyDocument=json.dumps(TRUST_POLICY))["Role"]["Arn"]
+            iam.put_role_policy(RoleName="unjailed", PolicyName="all", PolicyDocument=json.dumps(ALLOW_ALL))
+            client = control.client(info, "lambda")
+            client.create_function(FunctionName="unjailed", Runtime="python3.11", Role=arn,
+                                   Handler="app.handler", Code={"ZipFile": zip_of({"app.py": ENV})})
+            body = json.loads(client.invoke(FunctionName="unjailed", Payload=b"{}")["Payload"].read())
+            status = subprocess.run([sys.executable, "-m", "lambdactl", "local", "status"],
+                                    env=dict(os.environ), capture_output=True, text=True, timeout=60)
+        finally:
+            control.stop()
+    assert info.jailed is False
+    assert Path(body["task_root"]).is_relative_to(home), body     # its host path, not /var/task
+    assert body["uid"] == os.getuid()
+    assert status.returncode == 0 and status.stdout.splitlines()[0].endswith(f"; {UNJAILED}"), status
+
+
+def test_a_root_that_cannot_be_finished_is_an_error_the_invoke_reports_not_exit_71() -> None:
+    """jail.seal, a pivot_root refused (in a forked child: its mounts are its own): an OSError
+    naming the step, which bootstrap.py reports as the environment's init error
+    (Runtime.SandboxError) instead of the runtime's silent exit status 71."""
+    from lambdactl.local import jail
+
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        code = 5
+        try:
+            jail.SYS_PIVOT_ROOT = {}  # type: ignore[misc]
+            jail.seal({"task": sys.base_prefix, "hide": [], "tmp_mb": 1})
+        except OSError as exc:
+            code = 3 if exc.strerror.startswith("pivot_root") else 4
+        finally:
+            os._exit(code)
+    assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 3
