@@ -415,3 +415,40 @@ def test_s3_and_dynamodb_calls_are_checked_as_the_iam_actions_aws_checks(own: co
         "transact_put": "ok",                    # dynamodb:PutItem on the table (moto: TransactWriteItems)
     }, answers
     assert [o["Key"] for o in s3.list_objects_v2(Bucket="hostile-mine").get("Contents", [])] == []
+
+
+def _signed_post(own: control.SandboxInfo, service: str, body: str, headers: dict[str, str]) -> tuple[int, str]:
+    import urllib.error
+    import urllib.request
+
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    request = AWSRequest(method="POST", url=f"{own.endpoint}/", data=body.encode(), headers=headers)
+    SigV4Auth(Credentials(own.access_key_id, own.secret_access_key), service, "us-east-1").add_auth(request)
+    signed = urllib.request.Request(request.url, data=body.encode(), method="POST",
+                                    headers=dict(request.headers.items()))
+    try:
+        with urllib.request.urlopen(signed, timeout=10) as answer:
+            return answer.status, answer.read().decode()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read().decode()
+
+
+def test_an_unknown_or_unimplemented_action_is_an_aws_error_not_a_500(own: control.SandboxInfo) -> None:
+    """Any signed caller (a handler's role too) made moto raise and Flask answer an HTML
+    500, which botocore retried with backoff. AWS answers an unknown action with a 400;
+    an action moto lacks is said as such, in one line botocore parses and does not retry."""
+    json_call = {"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "DynamoDB_20120810.Nope"}
+    status, body = _signed_post(own, "dynamodb", "{}", json_call)
+    assert (status, json.loads(body)["__type"]) == (400, "UnknownOperationException"), body
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    status, body = _signed_post(own, "iam", "Action=Nope&Version=2010-05-08", form)
+    assert status == 400 and "<Code>InvalidAction</Code>" in body, body
+    with pytest.raises(Exception) as err:   # a real SSM call moto has not written
+        control.client(own, "ssm").list_ops_item_events()
+    meta = err.value.response["ResponseMetadata"]   # type: ignore[attr-defined]
+    assert err.value.response["Error"]["Code"] == "NotImplemented"   # type: ignore[attr-defined]
+    assert (meta["HTTPStatusCode"], meta["RetryAttempts"]) == (501, 0)
+    assert "does not implement" in str(err.value) and "list_ops_item_events" in str(err.value)

@@ -295,8 +295,10 @@ def scope_service(environ: dict[str, Any]) -> str:
     return scope[3] if len(scope) > 3 else ""
 
 
-def refusal(environ: dict[str, Any], refused: Refused) -> tuple[str, list[tuple[str, str]], bytes]:
-    """An HTTP 403 that botocore parses into the right error code and message."""
+def refusal(environ: dict[str, Any], refused: Refused,
+            status: str = "403 Forbidden") -> tuple[str, list[tuple[str, str]], bytes]:
+    """An HTTP error (403 unless STATUS) that botocore parses into the right error code
+    and message."""
     import json
 
     service = scope_service(environ)
@@ -311,7 +313,7 @@ def refusal(environ: dict[str, Any], refused: Refused) -> tuple[str, list[tuple[
         ctype = "text/xml"
     headers = [("Content-Type", ctype), ("Content-Length", str(len(body))),
                ("x-amzn-ErrorType", refused.code)]
-    return "403 Forbidden", headers, body
+    return status, headers, body
 
 
 class Guard:

@@ -37,11 +37,48 @@ def _refuse(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iter
 
 class AwsOnly(DomainDispatcherApplication):
     """moto's DomainDispatcherApplication, answering 403 where it would pick a backend
-    that is not an AWS service."""
+    that is not an AWS service, and errors in AWS's shape where moto's Flask app would
+    answer an HTML 500 (``_aws_errors``)."""
 
     def get_application(self, environ: dict[str, Any]) -> Any:
         app = super().get_application(environ)
-        return _refuse if getattr(app, "service", None) in NOT_AWS else app
+        if getattr(app, "service", None) in NOT_AWS:
+            return _refuse
+        if not getattr(app, "aws_errors", False):
+            _aws_errors(app)
+        return app
+
+
+def _aws_errors(app: Any) -> None:
+    """An action the service does not have (any signed caller, a handler too, may send
+    one) made moto raise botocore's OperationNotFoundError, and an action moto has not
+    written raises NotImplementedError: Flask answered both with an HTML 500 and a
+    traceback in sandbox.log, and botocore retried the 500 with backoff. AWS answers an
+    unknown action with a 400 (InvalidAction / UnknownOperationException); an action
+    the sandbox lacks is said as such, a 501 that botocore does not retry."""
+    from botocore.model import OperationNotFoundError
+    from flask import request
+
+    def unknown(exc: Exception) -> Any:
+        code = "UnknownOperationException" if request.headers.get("X-Amz-Target") else "InvalidAction"
+        return _answer(Refused(code, f"The action {exc} is not valid for this web service."),
+                       "400 Bad Request")
+
+    def missing(exc: Exception) -> Any:
+        detail = f" ({exc})" if str(exc) else ""
+        return _answer(Refused("NotImplemented", "the sandbox (moto) does not implement this "
+                               f"call{detail}; it works on AWS, not locally"), "501 Not Implemented")
+
+    app.register_error_handler(OperationNotFoundError, unknown)
+    app.register_error_handler(NotImplementedError, missing)
+    app.aws_errors = True
+
+
+def _answer(refused: Refused, status: str) -> Any:
+    from flask import Response, request
+
+    status, headers, payload = refusal(request.environ, refused, status)
+    return Response(payload, status=status, headers=headers)
 
 
 def untrack() -> None:
