@@ -280,6 +280,7 @@ def main(argv: list[str] | None = None) -> None:
     import lambdactl
 
     lambdactl.one_shot()   # one command, then exit: what it builds may be frozen (aws.py)
+    escaping_stdout()
     try:
         root.main(args=argv, prog_name="lambdactl")
     except SystemExit as end:   # click's standalone mode always ends so
@@ -288,6 +289,16 @@ def main(argv: list[str] | None = None) -> None:
         raise
     finally:
         gc.freeze()   # its objects live until exit: teardown skips collecting them (~70 ms)
+
+
+def escaping_stdout() -> None:
+    """A stdout whose encoding is not UTF-8 (LANG=en_US.ISO-8859-1, PYTHONIOENCODING=ascii)
+    escapes what it cannot show (\\xe9, \\u2026), as stderr always does: a project path
+    with an "é", or plan's "…", failed the command with a misleading "is not UTF-8 text"."""
+    import sys
+
+    if (sys.stdout.encoding or "").lower().replace("-", "") != "utf8" and hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="backslashreplace")
 
 
 def closed_stdout() -> int:
