@@ -63,6 +63,9 @@ def aws_isolation(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.Temp
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws-credentials")
     monkeypatch.setenv("LAMBDACTL_HOME", str(home))
     monkeypatch.setenv("LAMBDACTL_CACHE", str(home / "cache"))   # not beside the package (codecache.SHARED)
+    # Buckets' locks of this session only: in-process moto's buckets share the names and
+    # the key ("aws") of every other run's on this machine (triggers/machine_lock.py).
+    monkeypatch.setenv("LAMBDACTL_LOCK_DIR", str(home / "locks"))
     for var in ("AWS_PROFILE", "AWS_REGION", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL",
                 "LAMBDACTL_TARGET", "LAMBDACTL_CONFIG", "AWS_DEFAULT_OUTPUT", "LAMBDACTL_OUTPUT"):
         monkeypatch.delenv(var, raising=False)
