@@ -32,6 +32,17 @@ def moto_backends_imported() -> None:
 
 
 @pytest.fixture(autouse=True, scope="session")
+def ctrl_c_reaches_the_commands() -> None:
+    """pytest started in the background of a script (`pytest ... &`, a CI step) inherits
+    SIGINT ignored, and so did every command a test interrupts: they ran on to exit 0.
+    Python's own handler again, here and (reset by exec) in every child."""
+    import signal
+
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+@pytest.fixture(autouse=True, scope="session")
 def runtime_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """One cache of the declared Pythons' awslambdaric and boto3 for the whole session
     (local/declared.py): each is installed once, not once per sandbox home."""

@@ -164,7 +164,10 @@ def test_a_handler_cannot_unmount_what_hides_the_homes(
     targets = [os.path.realpath(sandbox_home), home, "/proc"]
     event = {"targets": targets, "state": str(sandbox_home / "sandbox.json")}
     seen = json.loads(aws("lambda").invoke(FunctionName=name, Payload=json.dumps(event))["Payload"].read())
-    assert set(seen["umount"].values()) == {"Operation not permitted"}, seen
+    # A home outside the directories the jail binds (/home/me, not root's /root under a bound
+    # Python) is simply not there: nothing to unmount either. Nothing is unmounted.
+    assert set(seen["umount"].values()) <= {"Operation not permitted", "No such file or directory"}, seen
+    assert seen["umount"]["/proc"] == "Operation not permitted", seen
     assert seen["state"] == "No such file or directory"
     assert seen["caps"] == ["0000000000000000", "0000000000000000"]
 
