@@ -95,7 +95,7 @@ class App:
     def _names_only(self) -> Project:
         """destroy's project: from lambdactl.toml if it parses at all, else from the
         journal in this directory (or --project)."""
-        from lambdactl import config, state
+        from lambdactl import config, copies, state
 
         if self.project_name and not config.PROJECT_NAME.fullmatch(self.project_name):
             raise ConfigError(f"--project {self.project_name!r} is not a project name",
@@ -111,6 +111,7 @@ class App:
                     f"{exc.message}; and the journal here names {'projects ' + ', '.join(known) if known else 'no project'}",
                     "name the project to remove: lambdactl destroy --project NAME",
                 ) from exc
+            copies.refuse_anothers(root, name)
             places = state.places(root / ".lambdactl" / "state.json", name)
             if not self.project_name:
                 self.term.warn(f"{exc.message}: removing project {name} as the journal in {root} knows it")
@@ -118,6 +119,7 @@ class App:
         if self.project_name and self.project_name != project.name:
             places = state.places(project.root / ".lambdactl" / "state.json", self.project_name)
             if places:   # the project's old name (renamed in lambdactl.toml): the journal here knows it
+                copies.refuse_anothers(project.root, self.project_name)
                 return config.names_only(project.root, self.project_name, places[0] if len(places) == 1 else None)
             raise ConfigError(f"{project.path.name} is project {project.name!r}, not {self.project_name!r}",
                               "drop --project, or run from that project's directory")
