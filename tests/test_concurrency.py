@@ -108,3 +108,15 @@ def test_two_projects_with_a_home_each_up_at_once_on_one_bucket_keep_both_trigge
         up_at_once(moto_server, dirs, [{**base, "LAMBDACTL_HOME": str(d / "home")} for d in dirs], round_)
         ids = trigger_ids(s3, bucket)
         assert ids == [f"lambdactl-h{round_}a-fn-0", f"lambdactl-h{round_}b-fn-0"], f"round {round_}: {ids}"
+
+
+def test_two_copies_of_one_project_with_a_home_each_up_at_once_take_turns(
+        moto_server: str, tmp_path: Path) -> None:
+    """The same project from two homes at once (two CI jobs on one machine, one AWS
+    account): the project's lock was in each home, and one `up` failed on CreateFunction's
+    "Function already exist" in every round of 4. On an AWS target it is the machine's."""
+    base = {k: v for k, v in os.environ.items() if k != "LAMBDACTL_LOCK_DIR"}
+    for round_ in range(2):
+        original = project(tmp_path / str(round_), f"job{round_}", f"job-{round_}", "a/")
+        dirs = [original, shutil.copytree(original, tmp_path / str(round_) / "copy")]
+        up_at_once(moto_server, dirs, [{**base, "LAMBDACTL_HOME": str(d / "home")} for d in dirs], round_)

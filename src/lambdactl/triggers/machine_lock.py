@@ -42,15 +42,15 @@ LOCK_DIR = "/tmp/lambdactl-locks"   # /tmp itself, not $TMPDIR: users' TMPDIRs m
 
 def path(s3: Any, bucket: str) -> Path:
     digest = hashlib.sha256(f"{key(s3)}|{bucket}".encode()).hexdigest()[:20]
-    return _directory() / f"s3-{digest}.lock"
+    return directory() / f"s3-{digest}.lock"
 
 
-def _directory() -> Path:
+def directory() -> Path:
     shared = os.environ.get("LAMBDACTL_LOCK_DIR") or (LOCK_DIR if _shared_ok(LOCK_DIR) else "")
-    return Path(shared) if shared else _home_locks()
+    return Path(shared) if shared else home_locks()
 
 
-def _home_locks() -> Path:
+def home_locks() -> Path:
     from lambdactl.paths import home_dir
 
     return Path(home_dir()) / "locks"
@@ -70,7 +70,7 @@ def _shared_ok(where: str) -> bool:
     return stat.S_ISDIR(st.st_mode) and (st.st_uid == os.getuid() or stat.S_IMODE(st.st_mode) == 0o1777)
 
 
-def _open(p: Path) -> int:
+def open_shared(p: Path) -> int:
     """The lock file, read-write for every user (each bumps the generation), never through
     a link another user planted there (a symlink, or a hard link to a file of ours)."""
     fd = os.open(p, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o666)
@@ -109,11 +109,11 @@ def hold(s3: Any, bucket: str, *, timeout: float = 120.0) -> Iterator[Held]:
     p = path(s3, bucket)
     p.parent.mkdir(parents=True, exist_ok=True)
     try:
-        fd = _open(p)
+        fd = open_shared(p)
     except OSError:   # another user's file, not writable, or a link: this user's own lock, as before
-        p = _home_locks() / p.name
+        p = home_locks() / p.name
         p.parent.mkdir(parents=True, exist_ok=True)
-        fd = _open(p)
+        fd = open_shared(p)
     try:
         waited = False
         if sys.platform != "win32":
