@@ -83,11 +83,26 @@ def open_shared(p: Path) -> int:
     return fd
 
 
+def _generation_in(raw: bytes) -> int:
+    """The generation a lock file holds: 0 for a new one; -1 for one that is not a number
+    (written by hand, or by another user: the directory is everyone's), which matches no
+    configuration read before, so it is read again."""
+    text = raw.decode("ascii", "replace").strip()
+    return int(text) if text.isdigit() else (0 if not text else -1)
+
+
+def _held_too_long(bucket: str, p: Path, timeout: float) -> Exception:
+    from lambdactl.errors import LambdactlError
+
+    return LambdactlError(f"bucket {bucket}: another process has held its notification lock {p} for {timeout:.0f} s",
+                          "wait for the other lambdactl to finish, then run the command again")
+
+
 def generation(s3: Any, bucket: str) -> int:
     """The bucket's write generation now (no lock taken): 0 if never written here."""
     try:
-        return int(path(s3, bucket).read_text(encoding="ascii") or 0)
-    except (OSError, ValueError):
+        return _generation_in(path(s3, bucket).read_bytes())
+    except OSError:
         return 0
 
 
@@ -126,10 +141,9 @@ def hold(s3: Any, bucket: str, *, timeout: float = 120.0) -> Iterator[Held]:
                     break
                 except BlockingIOError:
                     if time.monotonic() > deadline:
-                        raise
+                        raise _held_too_long(bucket, p, timeout) from None
                     waited = True
                     time.sleep(0.02)
-        raw = os.pread(fd, 32, 0)
-        yield Held(int(raw or 0), waited, fd)
+        yield Held(_generation_in(os.pread(fd, 32, 0)), waited, fd)
     finally:
         os.close(fd)   # closing drops the flock
