@@ -32,6 +32,17 @@ def moto_backends_imported() -> None:
 
 
 @pytest.fixture(autouse=True, scope="session")
+def ctrl_c_reaches_the_commands() -> None:
+    """pytest started in the background of a script (`pytest ... &`, a CI step) inherits
+    SIGINT ignored, and so did every command a test interrupts: they ran on to exit 0.
+    Python's own handler again, here and (reset by exec) in every child."""
+    import signal
+
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+@pytest.fixture(autouse=True, scope="session")
 def runtime_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """One cache of the declared Pythons' awslambdaric and boto3 for the whole session
     (local/declared.py): each is installed once, not once per sandbox home."""
@@ -63,6 +74,9 @@ def aws_isolation(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.Temp
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws-credentials")
     monkeypatch.setenv("LAMBDACTL_HOME", str(home))
     monkeypatch.setenv("LAMBDACTL_CACHE", str(home / "cache"))   # not beside the package (codecache.SHARED)
+    # Buckets' locks of this session only: in-process moto's buckets share the names and
+    # the key ("aws") of every other run's on this machine (triggers/machine_lock.py).
+    monkeypatch.setenv("LAMBDACTL_LOCK_DIR", str(home / "locks"))
     for var in ("AWS_PROFILE", "AWS_REGION", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL",
                 "LAMBDACTL_TARGET", "LAMBDACTL_CONFIG", "AWS_DEFAULT_OUTPUT", "LAMBDACTL_OUTPUT"):
         monkeypatch.delenv(var, raising=False)

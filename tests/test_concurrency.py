@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -54,6 +55,21 @@ def project(root: Path, name: str, bucket: str, prefix: str) -> Path:
     return d
 
 
+def up_at_once(moto_server: str, dirs: list[Path], envs: list[dict[str, str]], round_: int) -> None:
+    """`up` in each of DIRS at the same time (ENVS: each one's environment); all exit 0."""
+    procs = [subprocess.Popen([sys.executable, "-m", "lambdactl", "--target", "aws",
+                               "--endpoint-url", moto_server, "up"], cwd=d, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for d, env in zip(dirs, envs)]
+    for p in procs:
+        out, err = p.communicate(timeout=120)
+        assert p.returncode == 0, f"round {round_}: {err}"
+
+
+def trigger_ids(s3: Any, bucket: str) -> list[str]:
+    config = s3.get_bucket_notification_configuration(Bucket=bucket)
+    return sorted(e["Id"] for e in config.get("LambdaFunctionConfigurations", []))
+
+
 def test_two_projects_up_at_once_on_one_bucket_keep_both_triggers(moto_server: str, tmp_path: Path) -> None:
     env = {**os.environ, "LAMBDACTL_HOME": str(tmp_path / "home")}   # one user: one lock directory
     s3 = boto3.client("s3", endpoint_url=moto_server, region_name="us-east-1")
@@ -61,14 +77,8 @@ def test_two_projects_up_at_once_on_one_bucket_keep_both_triggers(moto_server: s
         bucket = f"race-{round_}"
         s3.create_bucket(Bucket=bucket)   # someone else's shared bucket
         dirs = [project(tmp_path / str(round_), f"p{round_}{x}", bucket, f"{x}/") for x in "ab"]
-        procs = [subprocess.Popen([sys.executable, "-m", "lambdactl", "--target", "aws",
-                                   "--endpoint-url", moto_server, "up"], cwd=d, env=env,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for d in dirs]
-        for p in procs:
-            out, err = p.communicate(timeout=120)
-            assert p.returncode == 0, err
-        config = s3.get_bucket_notification_configuration(Bucket=bucket)
-        ids = sorted(e["Id"] for e in config.get("LambdaFunctionConfigurations", []))
+        up_at_once(moto_server, dirs, [env, env], round_)
+        ids = trigger_ids(s3, bucket)
         assert ids == [f"lambdactl-p{round_}a-fn-0", f"lambdactl-p{round_}b-fn-0"], f"round {round_}: {ids}"
 
 
@@ -80,10 +90,33 @@ def test_two_copies_of_one_project_up_at_once_take_turns(moto_server: str, tmp_p
     for round_ in range(2):
         original = project(tmp_path / str(round_), f"twin{round_}", f"twin-{round_}", "a/")
         dirs = [original, shutil.copytree(original, tmp_path / str(round_) / "copy")]
-        procs = [subprocess.Popen([sys.executable, "-m", "lambdactl", "--target", "aws",
-                                   "--endpoint-url", moto_server, "up"], cwd=d, env=env,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for d in dirs]
-        for p in procs:
-            out, err = p.communicate(timeout=120)
-            assert p.returncode == 0, f"round {round_}: {err}"
+        up_at_once(moto_server, dirs, [env, env], round_)
 
+
+def test_two_projects_with_a_home_each_up_at_once_on_one_bucket_keep_both_triggers(
+        moto_server: str, tmp_path: Path) -> None:
+    """Two users (or two CI jobs, each with its own LAMBDACTL_HOME) on one machine: the
+    bucket's lock was in each home, so neither run saw the other, and one trigger was
+    lost in 4 rounds of 6, both exiting 0. The lock is in one directory for the machine
+    now (machine_lock.LOCK_DIR: the default, so LAMBDACTL_LOCK_DIR is unset here)."""
+    base = {k: v for k, v in os.environ.items() if k != "LAMBDACTL_LOCK_DIR"}
+    s3 = boto3.client("s3", endpoint_url=moto_server, region_name="us-east-1")
+    for round_ in range(4):
+        bucket = f"homes-{round_}"
+        s3.create_bucket(Bucket=bucket)
+        dirs = [project(tmp_path / str(round_), f"h{round_}{x}", bucket, f"{x}/") for x in "ab"]
+        up_at_once(moto_server, dirs, [{**base, "LAMBDACTL_HOME": str(d / "home")} for d in dirs], round_)
+        ids = trigger_ids(s3, bucket)
+        assert ids == [f"lambdactl-h{round_}a-fn-0", f"lambdactl-h{round_}b-fn-0"], f"round {round_}: {ids}"
+
+
+def test_two_copies_of_one_project_with_a_home_each_up_at_once_take_turns(
+        moto_server: str, tmp_path: Path) -> None:
+    """The same project from two homes at once (two CI jobs on one machine, one AWS
+    account): the project's lock was in each home, and one `up` failed on CreateFunction's
+    "Function already exist" in every round of 4. On an AWS target it is the machine's."""
+    base = {k: v for k, v in os.environ.items() if k != "LAMBDACTL_LOCK_DIR"}
+    for round_ in range(2):
+        original = project(tmp_path / str(round_), f"job{round_}", f"job-{round_}", "a/")
+        dirs = [original, shutil.copytree(original, tmp_path / str(round_) / "copy")]
+        up_at_once(moto_server, dirs, [{**base, "LAMBDACTL_HOME": str(d / "home")} for d in dirs], round_)

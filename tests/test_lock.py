@@ -71,3 +71,54 @@ def test_two_concurrent_ups_do_not_interleave(project: Path) -> None:
         assert json.loads(again.stdout)["api_calls"]["writes"] == 0
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("planted", ["symlink", "hard link"])
+def test_a_link_planted_in_the_shared_lock_directory_is_never_written_through(
+        planted: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The buckets' lock directory is every user's (mode 1777, machine_lock.LOCK_DIR): a
+    link another user put at a lock's name must not make lambdactl truncate and write a
+    file of its user's; that run takes a lock in its own home instead."""
+    from types import SimpleNamespace
+
+    from lambdactl.triggers import machine_lock
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    monkeypatch.setenv("LAMBDACTL_LOCK_DIR", str(shared))
+    monkeypatch.setenv("LAMBDACTL_HOME", str(tmp_path / "home"))
+    s3 = SimpleNamespace(meta=SimpleNamespace(endpoint_url="https://s3.amazonaws.com"))
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    where = machine_lock.path(s3, "bucket")
+    (where.symlink_to if planted == "symlink" else where.hardlink_to)(victim)
+    with machine_lock.hold(s3, "bucket") as held:
+        held.bump()
+    assert victim.read_text() == "precious\n"
+    assert (tmp_path / "home" / "locks" / where.name).read_text() == "1"
+
+
+def test_a_bucket_lock_held_too_long_or_scribbled_on_is_one_line_not_a_traceback(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The buckets' lock files are in a directory every user shares: one another process
+    holds past the timeout ended the command with a bare BlockingIOError (a traceback), and
+    one holding text that is not a number with a ValueError. Now: one line; and a
+    generation that matches nothing read before (so the configuration is read again)."""
+    import fcntl
+    from types import SimpleNamespace
+
+    from lambdactl.errors import LambdactlError
+    from lambdactl.triggers import machine_lock
+
+    monkeypatch.setenv("LAMBDACTL_LOCK_DIR", str(tmp_path / "shared"))
+    s3 = SimpleNamespace(meta=SimpleNamespace(endpoint_url="https://s3.amazonaws.com"))
+    where = machine_lock.path(s3, "bucket")
+    where.parent.mkdir()
+    where.write_text("not a number")
+    with machine_lock.hold(s3, "bucket") as held:
+        assert held.generation == -1 and machine_lock.generation(s3, "bucket") == -1
+    with open(where) as other:   # another process's flock (a separate open file holds its own)
+        fcntl.flock(other, fcntl.LOCK_EX)
+        with pytest.raises(LambdactlError, match="another process has held its notification lock"):
+            with machine_lock.hold(s3, "bucket", timeout=0.1):
+                pass

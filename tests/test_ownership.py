@@ -59,6 +59,39 @@ def test_copied_and_renamed_project_never_touches_the_original(aws: None, projec
     assert s3.list_buckets()["Buckets"] == []
 
 
+@pytest.mark.parametrize("how", ["renamed copy, --project ORIGINAL", "copy without lambdactl.toml"])
+def test_destroy_in_a_copy_of_a_project_never_removes_the_originals_live_resources(
+        how: str, aws: None, project: Path, tmp_path_factory: pytest.TempPathFactory,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`cp -r app app2`, then app2 renamed: its overlap error suggests `destroy --project
+    OLD-NAME` for a [project] renamed in place, and from the copy that removed the
+    original's functions, role and bucket while app/ still deployed them (as did destroy
+    in a copy whose lambdactl.toml was removed: the journal named the original). Refused
+    in one line naming the directory to run it in; the original's destroy still works."""
+    run("up")
+    copy = tmp_path_factory.mktemp("copy") / "app2"
+    shutil.copytree(project, copy)
+    toml = copy / "lambdactl.toml"
+    if how.startswith("renamed"):
+        toml.write_text(toml.read_text().replace('name = "lambdactl-demo"', 'name = "the-copy"'))
+        args = ["destroy", "--yes", "--project", "lambdactl-demo"]
+    else:
+        toml.unlink()
+        args = ["destroy", "--yes"]
+    monkeypatch.chdir(copy)
+    for extra in ([], ["--dry-run"]):
+        r = run(*args, *extra, code=2)
+        assert r.stderr.splitlines()[-1] == (
+            f"error: project 'lambdactl-demo' is deployed from {project.resolve()}, which is still that project "
+            f"(the journal here came from there: {copy} is a copy of it); run `lambdactl destroy` in "
+            f"{project.resolve()}, not here")
+    assert sorted(f["FunctionName"] for f in client("lambda").list_functions()["Functions"]) == [
+        "lambdactl-demo-hello", "lambdactl-demo-list-buckets"]
+    monkeypatch.chdir(project)
+    run("destroy", "--yes")
+    assert client("lambda").list_functions()["Functions"] == []
+
+
 def test_copied_journal_without_project_records_is_adopted_but_tags_still_decide(
         aws: None, project: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """A journal written before entries named their project: the copy adopts it, and

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -33,3 +35,57 @@ def test_a_command_on_aws_does_not_import_the_sandbox_control_for_its_home() -> 
             "print('lambdactl.local.control' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+HINT = "set LAMBDACTL_HOME to a directory you can write (the sandbox's state, locks and caches live there)"
+
+
+@pytest.fixture
+def no_home(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A user id with no passwd entry and no HOME (`docker run --user 4242`, a CI job's)."""
+    import pwd
+
+    def no_entry(uid: int) -> object:
+        raise KeyError(f"getpwuid(): uid not found: {uid}")
+
+    monkeypatch.delenv("HOME", raising=False)
+    monkeypatch.delenv("LAMBDACTL_HOME", raising=False)
+    monkeypatch.setattr(pwd, "getpwuid", no_entry)
+
+
+def test_no_home_at_all_is_one_line_naming_lambdactl_home(aws: None, project: Path, no_home: None) -> None:
+    """os.path.expanduser leaves "~/.lambdactl" as it is there: `up` made a directory
+    named "~" in the project for its locks (and the sandbox's state, beside the code)."""
+    import boto3
+
+    from tests.test_provision import run
+
+    r = run("up", code=2)
+    assert r.stderr.splitlines() == [
+        f"error: lambdactl has no directory for its files: HOME is not set and user id {os.getuid()} has no "
+        f"passwd entry; {HINT}"]
+    assert not (project / "~").exists()
+    assert boto3.client("lambda", region_name="us-east-1").list_functions()["Functions"] == []
+
+
+def test_the_sandbox_of_a_user_without_a_passwd_entry_hides_its_own_home(no_home: None, tmp_path: Path) -> None:
+    """The server hid the user's home and its own from handlers: pwd's KeyError for the
+    user's failed `local start` ("sandbox failed to start (exit 1): ... KeyError")."""
+    from lambdactl.local.server import private_dirs
+
+    assert private_dirs(tmp_path) == (str(tmp_path.resolve()),)
+
+
+@pytest.mark.parametrize("where", ["/nonexistent", "/nonexistent/.lambdactl/locks"])
+def test_a_home_lambdactl_may_not_write_names_lambdactl_home(where: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """HOME=/nonexistent (a service account's): the hint said "run from a directory you
+    can write", as for the project's own files, which would not help. (An OSError as
+    the kernel gives it: root is refused no directory, so the test cannot make one.)"""
+    from lambdactl.textfile import file_error
+
+    monkeypatch.delenv("LAMBDACTL_HOME", raising=False)
+    monkeypatch.setenv("HOME", "/nonexistent")
+    err = file_error(PermissionError(errno.EACCES, "Permission denied", where))
+    assert str(err) == f"{where}: permission denied; {HINT}"
+    other = file_error(PermissionError(errno.EACCES, "Permission denied", "/srv/project/.lambdactl"))
+    assert "LAMBDACTL_HOME" not in str(other)

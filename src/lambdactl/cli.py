@@ -98,7 +98,7 @@ class App:
     def _names_only(self) -> Project:
         """destroy's project: from lambdactl.toml if it parses at all, else from the
         journal in this directory (or --project)."""
-        from lambdactl import config, state
+        from lambdactl import config, copies, state
 
         if self.project_name and not config.PROJECT_NAME.fullmatch(self.project_name):
             raise ConfigError(f"--project {self.project_name!r} is not a project name",
@@ -114,6 +114,7 @@ class App:
                     f"{exc.message}; and the journal here names {'projects ' + ', '.join(known) if known else 'no project'}",
                     "name the project to remove: lambdactl destroy --project NAME",
                 ) from exc
+            copies.refuse_anothers(root, name)
             places = state.places(root / ".lambdactl" / "state.json", name)
             if not self.project_name:
                 self.term.warn(f"{exc.message}: removing project {name} as the journal in {root} knows it")
@@ -121,6 +122,7 @@ class App:
         if self.project_name and self.project_name != project.name:
             places = state.places(project.root / ".lambdactl" / "state.json", self.project_name)
             if places:   # the project's old name (renamed in lambdactl.toml): the journal here knows it
+                copies.refuse_anothers(project.root, self.project_name)
                 return config.names_only(project.root, self.project_name, places[0] if len(places) == 1 else None)
             raise ConfigError(f"{project.path.name} is project {project.name!r}, not {self.project_name!r}",
                               "drop --project, or run from that project's directory")
@@ -301,6 +303,7 @@ def main(argv: list[str] | None = None) -> None:
     import lambdactl
 
     lambdactl.one_shot()   # one command, then exit: what it builds may be frozen (aws.py)
+    escaping_stdout()
     try:
         root.main(args=argv, prog_name="lambdactl")
     except SystemExit as end:   # click's standalone mode always ends so
@@ -309,6 +312,16 @@ def main(argv: list[str] | None = None) -> None:
         raise
     finally:
         gc.freeze()   # its objects live until exit: teardown skips collecting them (~70 ms)
+
+
+def escaping_stdout() -> None:
+    """A stdout whose encoding is not UTF-8 (LANG=en_US.ISO-8859-1, PYTHONIOENCODING=ascii)
+    escapes what it cannot show (\\xe9, \\u2026), as stderr always does: a project path
+    with an "é", or plan's "…", failed the command with a misleading "is not UTF-8 text"."""
+    import sys
+
+    if (sys.stdout.encoding or "").lower().replace("-", "") != "utf8" and hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="backslashreplace")
 
 
 def closed_stdout() -> int:

@@ -23,7 +23,7 @@ import sys
 from types import CodeType
 from typing import Any
 
-from lambdactl.paths import home_dir
+from lambdactl.paths import known_home
 
 _CODES: dict[str, CodeType] = {}
 _USED: set[str] = set()     # the texts this process looked up
@@ -41,15 +41,15 @@ SHARED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "__pycache__",
 def cache_dir() -> str:
     """$LAMBDACTL_CACHE if set; else SHARED if this process may write there; else
     $LAMBDACTL_HOME/cache (a read-only install, or one another user owns)."""
-    return os.environ.get("LAMBDACTL_CACHE") or _chosen(SHARED, home_dir())
+    return os.environ.get("LAMBDACTL_CACHE") or _chosen(SHARED, known_home())
 
 
 @functools.lru_cache(maxsize=8)
-def _chosen(shared: str, home: str) -> str:
+def _chosen(shared: str, home: str | None) -> str:
     nearest = shared   # where SHARED is not made yet, its nearest directory says if it can be
     while not os.path.isdir(nearest) and os.path.dirname(nearest) != nearest:
         nearest = os.path.dirname(nearest)
-    if os.access(nearest, os.W_OK):
+    if os.access(nearest, os.W_OK) or home is None:   # no home: writes fail, without a word
         return shared
     return os.path.join(home, "cache")
 

@@ -61,3 +61,18 @@ def warning(root: Path, original: Path, project: str) -> str:
     return (f"{root} is a copy of {original} (its .lambdactl/ came along): both are project {project!r} "
             "and deploy, and destroy, the same resources; to keep this one apart, set another [project] "
             "name in lambdactl.toml (and any bucket name it spells out)")
+
+
+def refuse_anothers(root: Path, project: str) -> None:
+    """destroy of PROJECT as the journal in ROOT knows it (--project, or no lambdactl.toml):
+    refused when that journal came from another directory that still is PROJECT (a copy,
+    renamed, whose `destroy --project ORIGINAL` removed the original's live resources)."""
+    from lambdactl import state
+    from lambdactl.errors import ConfigError
+
+    here = root.resolve()
+    for other in sorted(state.roots(root / ".lambdactl" / "state.json", project)):
+        if Path(other) != here and _project_of(Path(other)) == project:
+            raise ConfigError(f"project {project!r} is deployed from {other}, which is still that project "
+                              f"(the journal here came from there: {root} is a copy of it)",
+                              f"run `lambdactl destroy` in {other}, not here")

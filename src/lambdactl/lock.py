@@ -1,7 +1,9 @@
 """One writer per project and target: `up` and `destroy` never interleave writes.
 
-An flock on $LAMBDACTL_HOME/locks/lock-<project+target>.json (copies of a project
-directory share it): the kernel drops it when its process
+An flock on lock-<project+target>.json (copies of a project directory share it), in
+the machine's lock directory for an AWS target (every user's and every home's runs
+of the project take turns: two CI jobs' `up` failed on "Function already exist"),
+in $LAMBDACTL_HOME/locks for the sandbox (each user's own): the kernel drops it when its process
 dies, so a crashed run's lock is never stale. The file also says who holds it
 (pid, host, since, command) so the waiting run can tell the user.
 """
@@ -39,9 +41,21 @@ def hold(
     wait: float = 10.0,
     on_wait: Callable[[dict[str, object]], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    fallback: Path | None = None,
 ) -> Iterator[None]:
+    """PATH may be in the machine's shared lock directory (machine_lock.directory): where
+    its file cannot be used safely there, FALLBACK (the home's) is."""
+    from lambdactl.triggers.machine_lock import open_shared
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fd = open_shared(path)
+    except OSError:
+        if fallback is None:
+            raise
+        path = fallback
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = open_shared(path)
     try:
         deadline = time.monotonic() + wait
         told = False

@@ -9,6 +9,22 @@ from __future__ import annotations
 
 import os
 
+HINT = "set LAMBDACTL_HOME to a directory you can write (the sandbox's state, locks and caches live there)"
+
+
+def known_home() -> str | None:
+    """$LAMBDACTL_HOME, else ~/.lambdactl; None where "~" means nothing (no HOME, and no
+    passwd entry for this user: `docker run --user 4242`), which os.path.expanduser
+    leaves as it is: lambdactl made a directory named "~" in the project."""
+    home = os.path.expanduser(os.environ.get("LAMBDACTL_HOME") or "~/.lambdactl")
+    return None if home.startswith("~") else home
+
 
 def home_dir() -> str:
-    return os.path.expanduser(os.environ.get("LAMBDACTL_HOME") or "~/.lambdactl")
+    home = known_home()
+    if home is None:
+        from lambdactl.errors import ConfigError
+
+        raise ConfigError(f"lambdactl has no directory for its files: HOME is not set and user id {os.getuid()} "
+                          "has no passwd entry", HINT)
+    return home

@@ -215,6 +215,16 @@ def places(path: Path, project: str) -> list[tuple[str, str]]:
     return sorted({(parts[1], parts[2]) for k in keys if len(parts := k.split("/", 2)) == 3})
 
 
+def roots(path: Path, project: str) -> set[str]:
+    """The directories that deployed PROJECT's sections of the journal at PATH (as recorded)."""
+    try:
+        targets = json.loads(path.read_text(encoding="utf-8")).get("targets", {})
+        return {str(v["root"]) for k, v in targets.items() if (v.get("project") or k.partition("#")[2]) == project
+                and v.get("resources") and isinstance(v.get("root"), str)}
+    except (OSError, ValueError, AttributeError):
+        return set()
+
+
 # Entry fields that readers use as names (dict keys, set members, API parameters).
 _TEXT_FIELDS = ("kind", "name", "function", "bucket", "arn", "uuid", "source", "project", "account", "region")
 

@@ -84,7 +84,24 @@ def file_error(exc: OSError) -> LambdactlError:
         # mkdir / open under a path whose component is a file: name that file.
         path, reason = _file_in_the_way(path) or (path, reason)
     hint = "remove the link, or make what it points to" if reason.startswith("a symlink") else None
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS) and _in_home(os.fsdecode(exc.filename)):
+        from lambdactl.paths import HINT
+
+        hint = HINT   # HOME=/nonexistent (a service account's): not the project's directory
     return LambdactlError(f"{printable(path)}: {reason}", hint or _OS_HINTS.get(exc.errno or 0))
+
+
+def _in_home(path: str) -> bool:
+    """Is PATH lambdactl's home, in it, or a directory that it was to be made in?"""
+    import os
+
+    from lambdactl.paths import known_home
+
+    home = known_home()
+    if home is None:
+        return False
+    home, path = os.path.abspath(home), os.path.abspath(path)
+    return os.path.commonpath([home, path]) in (home, path) and path != "/"
 
 
 def _file_in_the_way(path: str) -> tuple[str, str] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -269,3 +270,21 @@ def test_start_with_other_settings_than_the_running_sandbox_says_so(tmp_path: Pa
         assert "IAM not enforced (--no-iam)" in run("start", "--port", "0").stdout
     finally:
         run("stop")
+
+
+def test_local_start_without_a_port_takes_a_free_one_when_4577_is_taken(tmp_path: Path) -> None:
+    """On a shared machine another user's sandbox holds 4577: `local start` (no --port)
+    failed with "port 4577 is already in use by another process", where `up` (which
+    starts one on demand) took a free port."""
+    env = dict(os.environ, LAMBDACTL_HOME=str(tmp_path / "home"))
+    lambdactl = [sys.executable, "-m", "lambdactl", "-o", "json"]
+    with socket.socket() as other:
+        with contextlib.suppress(OSError):   # else someone holds it already: as well
+            other.bind(("127.0.0.1", control.DEFAULT_PORT))
+            other.listen()
+        try:
+            out = subprocess.run([*lambdactl, "local", "start"], env=env, capture_output=True, text=True, timeout=60)
+            assert out.returncode == 0, out.stderr
+            assert json.loads(out.stdout)["port"] != control.DEFAULT_PORT
+        finally:
+            subprocess.run([*lambdactl, "local", "stop"], env=env, capture_output=True, timeout=60)

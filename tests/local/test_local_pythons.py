@@ -119,6 +119,47 @@ def test_each_interpreter_is_probed_once_per_process(tmp_path: Path, monkeypatch
     assert pythons.find("python3.13", run) == first and len(probes) == probed
 
 
+@pytest.mark.parametrize("where", ["unreadable", "unstattable"])
+def test_pythons_where_this_user_cannot_look_are_passed_over(
+        where: str, tmp_path: Path, without_pythons: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`su user` and `sudo -E` keep root's PYENV_ROOT (/root/.pyenv, mode 0700): every
+    sandbox `up` and `invoke` failed with "/root/.pyenv/versions: permission denied"
+    (the server's search too). Root is refused no directory, so "unstattable" stands in:
+    a path the kernel refuses to stat (ENAMETOOLONG), the same OSError from the glob."""
+    if where == "unreadable":
+        if os.geteuid() == 0:
+            pytest.skip("root reads a directory of mode 0 (the 'unstattable' case runs)")
+        root = tmp_path / "theirs"
+        (root / "versions" / "3.12.1" / "bin").mkdir(parents=True)
+        root.chmod(0)
+    else:
+        root = tmp_path / ("x" * 300)
+    try:
+        for var in ("PYENV_ROOT", "UV_PYTHON_INSTALL_DIR"):
+            monkeypatch.setenv(var, str(root))
+        assert pythons.candidates("python3.12") == []
+        here = declared.resolve("python3.12", tmp_path / "cache")
+        assert (here.python, here.libs) == (HOST_PYTHON, None) and "no working python3.12" in here.warning
+    finally:
+        if where == "unreadable":
+            root.chmod(0o755)   # pytest's tmp_path cleanup
+
+
+def test_no_home_directory_at_all_is_no_error(monkeypatch: pytest.MonkeyPatch, without_pythons: None) -> None:
+    """A uid with no passwd entry and no HOME (`docker run --user 4242`): Path.home()
+    raised "Could not determine home directory" in every sandbox command; pyenv's and
+    uv's default places are then simply not searched (nor "~/.pyenv" under the cwd)."""
+    import pwd
+
+    def no_entry(uid: int) -> Any:
+        raise KeyError(f"getpwuid(): uid not found: {uid}")
+
+    for var in ("HOME", "PYENV_ROOT", "UV_PYTHON_INSTALL_DIR", "XDG_DATA_HOME"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setattr(pwd, "getpwuid", no_entry)
+    assert pythons.candidates("python3.12") == []
+
+
 def test_a_missing_python_falls_back_to_the_hosts_with_how_to_get_it(
         tmp_path: Path, without_pythons: None) -> None:
     here = declared.resolve("python3.12", tmp_path / "cache")

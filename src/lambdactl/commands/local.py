@@ -25,7 +25,8 @@ def command() -> None:
 
 
 @command.command("start")
-@click.option("--port", type=int, default=4577, show_default=True, help="Port on 127.0.0.1; 0 picks a free one.")
+@click.option("--port", type=int, default=None,
+              help="Port on 127.0.0.1; 0 picks a free one. [default: 4577, else a free one when it is taken]")
 @click.option("--role-delay", type=float, default=None, metavar="SECONDS",
               help="Make new IAM roles unassumable for SECONDS, as IAM propagation does on AWS.")
 @click.option("--no-iam", is_flag=True,
@@ -34,7 +35,7 @@ def command() -> None:
               help="Give each function CPU in proportion to its memory (1,769 MB = 1 vCPU), "
                    "as Lambda does, where the machine allows a cgroup CPU quota.")
 @click.pass_obj
-def start(app: App, port: int, role_delay: float | None, no_iam: bool, cpu_share: bool) -> None:
+def start(app: App, port: int | None, role_delay: float | None, no_iam: bool, cpu_share: bool) -> None:
     """Start the sandbox in the background.
 
     Example: lambdactl local start

@@ -74,19 +74,22 @@ class Context:
     def lock(self, command: str, on_wait: Callable[[dict[str, Any]], None] | None = None) -> Any:
         """The project+target write lock (see lock.py)."""
         from lambdactl.lock import hold
+        from lambdactl.triggers.machine_lock import home_locks
 
-        return hold(self.lock_path(), command, on_wait=on_wait)
+        path = self.lock_path()
+        return hold(path, command, on_wait=on_wait, fallback=home_locks() / path.name)
 
     def lock_path(self) -> Path:
-        """Keyed by project name and target, in the home: two copies of a project directory
-        (one project, the same resources) take turns, as one directory's runs do."""
+        """Keyed by project name and target: two copies of a project directory (one project,
+        the same resources) take turns, as one directory's runs do; on AWS whatever their
+        home (the machine's lock directory), on the sandbox in the home (each user's own)."""
         from lambdactl.lock import lock_path
-        from lambdactl.paths import home_dir
+        from lambdactl.triggers.machine_lock import directory, home_locks
 
         # Keyed without the account id: taking the lock must not cost a round trip.
         t = self.aws.target
         key = f"{t.kind}/{t.profile or ''}/{t.region or ''}/{'local' if t.is_local else t.endpoint_url or 'aws'}"
-        return lock_path(Path(home_dir()) / "locks", f"{self.project.name}#{key}")
+        return lock_path(home_locks() if t.is_local else directory(), f"{self.project.name}#{key}")
 
     def facts(self, kinds: tuple[str, ...]) -> Facts:
         a = self.aws

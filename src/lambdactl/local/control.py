@@ -187,14 +187,17 @@ def read_state() -> SandboxInfo | None:
 
 
 def start(
-    port: int = DEFAULT_PORT, role_delay: float | None = None, wait: float = 20.0, iam: bool = True,
+    port: int | None = DEFAULT_PORT, role_delay: float | None = None, wait: float = 20.0, iam: bool = True,
     cpu_share: bool = False,
 ) -> tuple[SandboxInfo, bool]:
-    """Start the sandbox in the background; ``(info, started_now)``. port=0: any free port."""
+    """Start the sandbox in the background; ``(info, started_now)``. port=0: any free port;
+    None: the default port, else any free one (another user's sandbox may hold it)."""
     with _locked():
         running = read_state()
         if running is not None:
             return running, False
+        if port is None:
+            port = DEFAULT_PORT if port_free(DEFAULT_PORT) else 0
         if port and not port_free(port):
             raise SandboxError(
                 f"port {port} is already in use by another process",

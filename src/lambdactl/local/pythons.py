@@ -97,16 +97,27 @@ def _by_version(paths: list[Path]) -> list[str]:
 def candidates(runtime: str) -> list[str]:
     """Where RUNTIME's interpreter may be: PATH, pyenv's versions, uv's managed Pythons."""
     version = runtime.removeprefix("python")
-    pyenv = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
+    home = os.path.expanduser("~")   # "~" itself: no HOME, and no passwd entry for this user
+    pyenv = os.environ.get("PYENV_ROOT") or (f"{home}/.pyenv" if home != "~" else "")
+    data = os.environ.get("XDG_DATA_HOME") or (f"{home}/.local/share" if home != "~" else "")
+    uv = os.environ.get("UV_PYTHON_INSTALL_DIR") or (f"{data}/uv/python" if data else "")
     path = shutil.which(runtime)
     # A pyenv shim only execs one of pyenv's versions, searched next (and fails for a
     # version not selected): probing it costs a shell and pyenv (~200 ms of CPU).
-    found = [path] if path and Path(path).parent != pyenv / "shims" else []
-    found += _by_version(list((pyenv / "versions").glob(f"{version}.*/bin/{runtime}")))
-    data = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
-    uv = Path(os.environ.get("UV_PYTHON_INSTALL_DIR") or Path(data) / "uv" / "python")
-    found += _by_version(list(uv.glob(f"cpython-{version}.*/bin/{runtime}")))
+    found = [path] if path and not (pyenv and Path(path).parent == Path(pyenv, "shims")) else []
+    found += _found(pyenv and f"{pyenv}/versions", f"{version}.*/bin/{runtime}")
+    found += _found(uv, f"cpython-{version}.*/bin/{runtime}")
     return list(dict.fromkeys(found))
+
+
+def _found(where: str, pattern: str) -> list[str]:
+    """PATTERN's matches under WHERE ("": nowhere), the newest patch first; none where it
+    cannot be read (another user's PYENV_ROOT, kept by `su` or `sudo -E`: a
+    PermissionError that failed every sandbox command)."""
+    try:
+        return _by_version(list(Path(where).glob(pattern))) if where else []
+    except OSError:
+        return []
 
 
 def find(runtime: str, run: Run = run_command) -> str | None:

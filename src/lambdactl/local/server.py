@@ -134,8 +134,12 @@ def private_dirs(home: Path) -> tuple[str, ...]:
     and the sandbox's (its state file holds the sandbox's own credentials)."""
     import pwd
 
+    try:
+        homes = {os.path.realpath(pwd.getpwuid(os.getuid()).pw_dir), os.path.realpath(home)}
+    except KeyError:   # a user id with no passwd entry (docker run --user 4242): no home but the sandbox's
+        homes = {os.path.realpath(home)}
     dirs: list[str] = []
-    for path in sorted({os.path.realpath(pwd.getpwuid(os.getuid()).pw_dir), os.path.realpath(home)}):
+    for path in sorted(homes):
         if path != "/" and os.path.isdir(path) and not any(path.startswith(d + "/") for d in dirs):
             dirs.append(path)
     return tuple(dirs)

@@ -1,5 +1,9 @@
 """A bucket's notification configuration, written by one lambdactl at a time on
-this machine: an flock per (S3 endpoint, bucket) in $LAMBDACTL_HOME/locks.
+this machine: an flock per (S3 endpoint, bucket) in a directory every user's runs
+share (LOCK_DIR, sticky and world-writable as /tmp is; $LAMBDACTL_LOCK_DIR if set).
+A bucket is no user's: two projects with a LAMBDACTL_HOME each (two users, two CI
+jobs) lost a trigger in most concurrent `up`s while the lock was in the home. Where
+that directory cannot be used safely, the home's locks/ is.
 
 PutBucketNotificationConfiguration replaces the whole configuration, so two
 read-merge-writes that interleave lose one writer's entry. Threads of one run
@@ -12,8 +16,11 @@ run re-reads nothing.
 from __future__ import annotations
 
 import contextlib
+import errno
+import functools
 import hashlib
 import os
+import stat
 import sys
 import time
 from collections.abc import Iterator
@@ -30,18 +37,72 @@ def key(s3: Any) -> str:
     return "aws" if host.endswith(".amazonaws.com") or host.endswith(".amazonaws.com.cn") else url
 
 
+LOCK_DIR = "/tmp/lambdactl-locks"   # /tmp itself, not $TMPDIR: users' TMPDIRs may differ
+
+
 def path(s3: Any, bucket: str) -> Path:
+    digest = hashlib.sha256(f"{key(s3)}|{bucket}".encode()).hexdigest()[:20]
+    return directory() / f"s3-{digest}.lock"
+
+
+def directory() -> Path:
+    shared = os.environ.get("LAMBDACTL_LOCK_DIR") or (LOCK_DIR if _shared_ok(LOCK_DIR) else "")
+    return Path(shared) if shared else home_locks()
+
+
+def home_locks() -> Path:
     from lambdactl.paths import home_dir
 
-    digest = hashlib.sha256(f"{key(s3)}|{bucket}".encode()).hexdigest()[:20]
-    return Path(home_dir()) / "locks" / f"s3-{digest}.lock"
+    return Path(home_dir()) / "locks"
+
+
+@functools.lru_cache(maxsize=4)
+def _shared_ok(where: str) -> bool:
+    """WHERE is (made, if need be) a real directory that every user may write and none
+    may empty of another's files (mode 1777), or this user's own."""
+    with contextlib.suppress(FileExistsError, OSError):
+        os.mkdir(where, 0o700)
+        os.chmod(where, 0o1777)   # past the umask
+    try:
+        st = os.lstat(where)
+    except OSError:
+        return False
+    return stat.S_ISDIR(st.st_mode) and (st.st_uid == os.getuid() or stat.S_IMODE(st.st_mode) == 0o1777)
+
+
+def open_shared(p: Path) -> int:
+    """The lock file, read-write for every user (each bumps the generation), never through
+    a link another user planted there (a symlink, or a hard link to a file of ours)."""
+    fd = os.open(p, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o666)
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode) or st.st_nlink != 1:
+        os.close(fd)
+        raise PermissionError(errno.EPERM, "not a lock file lambdactl made", str(p))
+    if st.st_uid == os.getuid() and stat.S_IMODE(st.st_mode) != 0o666:
+        os.fchmod(fd, 0o666)
+    return fd
+
+
+def _generation_in(raw: bytes) -> int:
+    """The generation a lock file holds: 0 for a new one; -1 for one that is not a number
+    (written by hand, or by another user: the directory is everyone's), which matches no
+    configuration read before, so it is read again."""
+    text = raw.decode("ascii", "replace").strip()
+    return int(text) if text.isdigit() else (0 if not text else -1)
+
+
+def _held_too_long(bucket: str, p: Path, timeout: float) -> Exception:
+    from lambdactl.errors import LambdactlError
+
+    return LambdactlError(f"bucket {bucket}: another process has held its notification lock {p} for {timeout:.0f} s",
+                          "wait for the other lambdactl to finish, then run the command again")
 
 
 def generation(s3: Any, bucket: str) -> int:
     """The bucket's write generation now (no lock taken): 0 if never written here."""
     try:
-        return int(path(s3, bucket).read_text(encoding="ascii") or 0)
-    except (OSError, ValueError):
+        return _generation_in(path(s3, bucket).read_bytes())
+    except OSError:
         return 0
 
 
@@ -62,7 +123,12 @@ class Held:
 def hold(s3: Any, bucket: str, *, timeout: float = 120.0) -> Iterator[Held]:
     p = path(s3, bucket)
     p.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(p, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fd = open_shared(p)
+    except OSError:   # another user's file, not writable, or a link: this user's own lock, as before
+        p = home_locks() / p.name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        fd = open_shared(p)
     try:
         waited = False
         if sys.platform != "win32":
@@ -75,10 +141,9 @@ def hold(s3: Any, bucket: str, *, timeout: float = 120.0) -> Iterator[Held]:
                     break
                 except BlockingIOError:
                     if time.monotonic() > deadline:
-                        raise
+                        raise _held_too_long(bucket, p, timeout) from None
                     waited = True
                     time.sleep(0.02)
-        raw = os.pread(fd, 32, 0)
-        yield Held(int(raw or 0), waited, fd)
+        yield Held(_generation_in(os.pread(fd, 32, 0)), waited, fd)
     finally:
         os.close(fd)   # closing drops the flock
