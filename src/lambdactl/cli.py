@@ -241,7 +241,9 @@ class LazyGroup(click.Group):
         except KeyboardInterrupt:
             interrupted()
         except BrokenPipeError:   # `lambdactl logs | head -1`: the reader left, as for any Unix tool
-            raise SystemExit(closed_stdout()) from None
+            from lambdactl import stdio
+
+            raise SystemExit(stdio.closed_stdout()) from None
         except Exception as exc:
             err = to_user_error(exc)
             if err is None:  # a bug: the traceback, and where it goes
@@ -301,9 +303,10 @@ def main(argv: list[str] | None = None) -> None:
     import gc
 
     import lambdactl
+    from lambdactl import stdio
 
     lambdactl.one_shot()   # one command, then exit: what it builds may be frozen (aws.py)
-    escaping_stdout()
+    stdio.escaping_stdout()
     try:
         root.main(args=argv, prog_name="lambdactl")
     except SystemExit as end:   # click's standalone mode always ends so
@@ -312,27 +315,6 @@ def main(argv: list[str] | None = None) -> None:
         raise
     finally:
         gc.freeze()   # its objects live until exit: teardown skips collecting them (~70 ms)
-
-
-def escaping_stdout() -> None:
-    """A stdout whose encoding is not UTF-8 (LANG=en_US.ISO-8859-1, PYTHONIOENCODING=ascii)
-    escapes what it cannot show (\\xe9, \\u2026), as stderr always does: a project path
-    with an "é", or plan's "…", failed the command with a misleading "is not UTF-8 text"."""
-    import sys
-
-    if (sys.stdout.encoding or "").lower().replace("-", "") != "utf8" and hasattr(sys.stdout, "reconfigure"):
-        sys.stdout.reconfigure(errors="backslashreplace")
-
-
-def closed_stdout() -> int:
-    """stdout's reader is gone: point stdout at /dev/null (the interpreter's last flush
-    would fail again) and exit 141, as a tool killed by SIGPIPE does; no message."""
-    import os
-    import sys
-
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-    return 141
 
 
 def checked_env_region(region: str) -> None:
