@@ -24,11 +24,15 @@ import re
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
+from lambdactl.local import arns
+
 # (moto's service name, moto's action) -> IAM's action, where they differ.
 IAM_NAMES = {("awslambda", "Invoke"): "InvokeFunction",
              ("sqs", "SendMessageBatch"): "SendMessage",
              ("sqs", "DeleteMessageBatch"): "DeleteMessage",
-             ("sqs", "ChangeMessageVisibilityBatch"): "ChangeMessageVisibility"}
+             ("sqs", "ChangeMessageVisibilityBatch"): "ChangeMessageVisibility",
+             ("sns", "PublishBatch"): "Publish"}
+SCOPED_ELSEWHERE = frozenset({"logs", "events", "sns", "sqs"})   # local/arns.py names their resources
 PASSES_ROLE = frozenset({"CreateFunction", "UpdateFunctionConfiguration"})
 _FUNCTION_PATH = re.compile(r"/[0-9-]+/functions/([^/]+)")
 
@@ -111,9 +115,12 @@ def _s3_checks(response: Any, action: str, resource: str) -> list[tuple[str, str
 def resources(response: Any, resource: str) -> list[str]:
     """What the call acts on. moto 5.2 names a resource only for S3, SQS, IAM and STS
     and asks "*" for the rest, so a policy scoped to a table's ARN (as AWS wants it)
-    denied every DynamoDB call: the table (or index) ARNs from the request's body."""
+    denied every DynamoDB call: the table (or index) ARNs from the request's body; Logs,
+    EventBridge, SNS and SQS: local/arns.py."""
     if resource == "*" and response.service_name == "awslambda":
         return [lambda_resource(response)]
+    if resource == "*" and response.service_name in SCOPED_ELSEWHERE:
+        return arns.resource_arns(response, str(response._get_action()))
     if resource != "*" or response.service_name != "dynamodb":
         return [resource]
     body = _body(response)

@@ -1,0 +1,19 @@
+"""A handler that makes the AWS calls its event lists, with its role's credentials, and
+says which its role allowed (tests/local/test_local_iam_arns.py).
+
+event: {"calls": [[label, service, method, {kwargs}], ...]} -> {label: "ok" or error code}
+"""
+
+import boto3
+
+
+def lambda_handler(event, context):
+    out = {}
+    for label, service, method, kwargs in event["calls"]:
+        try:
+            getattr(boto3.client(service), method)(**kwargs)
+            out[label] = "ok"
+        except Exception as exc:  # noqa: BLE001
+            response = getattr(exc, "response", None)
+            out[label] = response["Error"]["Code"] if response else type(exc).__name__
+    return out
