@@ -141,9 +141,12 @@ def test_a_url_on_a_weighted_alias_runs_its_versions(aws: Any, make_function: An
     lam.create_alias(FunctionName=name, Name="live", FunctionVersion="1",
                      RoutingConfig={"AdditionalVersionWeights": {"2": 0.5}})
     url = lam.create_function_url_config(FunctionName=name, Qualifier="live", AuthType="NONE")["FunctionUrl"]
-    lam.add_permission(FunctionName=name, StatementId="url", Action="lambda:InvokeFunctionUrl", Principal="*",
-                       FunctionUrlAuthType="NONE")
-    lam.add_permission(FunctionName=name, StatementId="invoke", Action="lambda:InvokeFunction", Principal="*")
+    for q in ("", "live"):
+        lam.add_permission(FunctionName=name, StatementId=f"url{q}", Action="lambda:InvokeFunctionUrl",
+                           Principal="*", FunctionUrlAuthType="NONE", **({"Qualifier": q} if q else {}))
+        lam.add_permission(FunctionName=name, StatementId=f"invoke{q}", Action="lambda:InvokeFunction",
+                           Principal="*", **({"Qualifier": q} if q else {}))
+        assert q or get(url)[0] == 403   # the function's permissions do not open its alias's URL
     n = 40
     seen = Counter(json.loads(get(url)[1])["AWS_LAMBDA_FUNCTION_VERSION"] for _ in range(n))
     assert set(seen) == {"1", "2"}, seen   # never $LATEST: the URL names the alias
@@ -165,3 +168,29 @@ def test_a_queue_mapping_on_a_weighted_alias_splits_with_its_weights(aws: Any, m
         aws("sqs").send_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": str(i)}
                                                             for i in range(start, start + 10)])
     within_bounds(ran_versions(aws, name, n)["2"], n, 0.5)
+
+
+def test_eventbridge_on_an_alias_needs_that_alias_own_permission(
+    aws: Any, make_function: Any, sandbox: Any, wait_for_log: Any
+) -> None:
+    """Lambda reads the resource policy of the qualifier a target names: a permission added
+    on alias A, or on the function, does not let the rule invoke alias B (moto keeps one
+    statement list for them all, so the sandbox delivered)."""
+    from pathlib import Path
+
+    lam, events = aws("lambda"), aws("events")
+    name = make_function("app.echo", Publish=True)
+    lam.get_waiter("function_active_v2").wait(FunctionName=name)
+    aliases = {a: lam.create_alias(FunctionName=name, Name=a, FunctionVersion="1")["AliasArn"] for a in "AB"}
+    rule = events.put_rule(Name=name, EventPattern=json.dumps({"source": [name]}))["RuleArn"]
+    events.put_targets(Rule=name, Targets=[{"Id": "b", "Arn": aliases["B"]}])
+    allow_rule(aws, name, rule, qualifier="A")
+    lam.add_permission(FunctionName=name, StatementId="unqualified", Action="lambda:InvokeFunction",
+                       Principal="events.amazonaws.com", SourceArn=rule)
+    events.put_events(Entries=[{"Source": name, "DetailType": "t", "Detail": json.dumps({"n": 1})}])
+    lam.add_permission(FunctionName=name, StatementId="on-b", Action="lambda:InvokeFunction",
+                       Principal="events.amazonaws.com", SourceArn=rule, Qualifier="B")
+    events.put_events(Entries=[{"Source": name, "DetailType": "t", "Detail": json.dumps({"n": 2})}])
+    _, messages = wait_for_log(f"/aws/lambda/{name}", "'detail': {'n': 2}")
+    assert not any("'detail': {'n': 1}" in m for m in messages), messages
+    assert f"EventBridge rule {name}: event dropped" in Path(sandbox.log_file).read_text()

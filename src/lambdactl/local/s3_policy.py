@@ -39,7 +39,17 @@ def _policy_statements(function_arn: str) -> list[dict[str, Any]]:
         fn = get_backend(parts[4], parts[3]).get_function(function_arn)
     except (LambdaClientError, KeyError):  # unknown function or region: S3 cannot validate it
         return []
-    return list(getattr(fn.policy, "statements", []) or [])
+    # moto keeps one statement list for the function, its versions and aliases (each
+    # statement's Resource names its qualifier): Lambda reads only the policy of the
+    # qualifier invoked, so a permission on alias A (or the function) does not count for B.
+    own = _policy_key(function_arn)
+    return [s for s in list(getattr(fn.policy, "statements", []) or [])
+            if _policy_key(str(s.get("Resource") or own)) == own]
+
+
+def _policy_key(arn: str) -> str:
+    """The policy a function ARN is under: the unqualified function's is $LATEST's too."""
+    return arn.removesuffix(":$LATEST")
 
 
 def _as_list(value: Any) -> list[Any]:

@@ -152,14 +152,15 @@ def response(payload: bytes, function_error: str | None) -> tuple[int, list[tupl
     return int(value["statusCode"]), headers, raw
 
 
-def iam_allowed(environ: dict[str, Any], function_arn: str) -> bool:
+def iam_allowed(environ: dict[str, Any], function_arn: str, target: str) -> bool:
     """An AWS_IAM URL answers a role session only where its role's policies allow
-    lambda:InvokeFunctionUrl on the function, or its resource policy lets anyone."""
+    lambda:InvokeFunctionUrl on the function, or the resource policy of the qualifier
+    the URL names (TARGET) lets anyone."""
     from lambdactl.local.auth import signing_key
     from lambdactl.local.enforce import role_may
 
     key = signing_key(environ)
-    return bool(key) and role_may(key, "lambda:InvokeFunctionUrl", function_arn) or public_allowed(function_arn)
+    return bool(key) and role_may(key, "lambda:InvokeFunctionUrl", function_arn) or public_allowed(target)
 
 
 def public_allowed(function_arn: str) -> bool:
@@ -225,22 +226,22 @@ class Router:
         forbidden = 403, [("Content-Type", "application/json")], b'{"Message":"Forbidden"}'
         if config is None:
             return forbidden
+        fn = config.function
+        qualifier = getattr(config, "qualifier", "")
+        target = f"{fn.function_arn}:{qualifier}" if qualifier else fn.function_arn
         if config.config.get("AuthType") == "AWS_IAM":
             try:
                 body = self.verify(environ)   # SigV4 with the sandbox's credentials (or a role's)
             except Refused:
                 return forbidden
-            if not iam_allowed(environ, config.function.function_arn):
+            if not iam_allowed(environ, fn.function_arn, target):
                 return forbidden
-        elif not public_allowed(config.function.function_arn):
+        elif not public_allowed(target):   # a URL on an alias: that alias's policy, as Lambda
             return forbidden
         else:
             length = int(environ.get("CONTENT_LENGTH") or 0)
             body = bytes(environ["wsgi.input"].read(length)) if length else b""
-        fn = config.function
         payload = json.dumps(event(environ, ident, path, body, fn.region, fn.account_id))
-        qualifier = getattr(config, "qualifier", "")
-        target = f"{fn.function_arn}:{qualifier}" if qualifier else fn.function_arn
 
         def call() -> tuple[int, list[tuple[str, str]], bytes]:
             answer: dict[str, Any] = {}
