@@ -142,3 +142,26 @@ def test_a_policy_on_a_topic_and_queue_names_allows_those_only(aws: Aws) -> None
                        "create_queue_other": "denied", "missing_other": "denied"}, answers
     queues = aws("sqs").list_queues(QueueNamePrefix=f"other-{tag}").get("QueueUrls", [])
     assert queues == []
+
+
+def test_policy_patterns_and_not_resource_match_as_iam_matches_them(aws: Aws) -> None:
+    """IAM: ``?`` is one character, ``.`` is itself, action names ignore case, and a Deny
+    with NotResource denies every resource it does not list (moto: a regular expression
+    with ``.`` any character, case-sensitive actions, NotResource an Allow of everything)."""
+    bucket = f"arns-{uuid.uuid4().hex[:8]}"
+    aws("s3").create_bucket(Bucket=bucket)
+    for key in ("k1", "k12", "a.b", "axb", "plain"):
+        aws("s3").put_object(Bucket=bucket, Key=key, Body=b"x")
+    objects = f"arn:aws:s3:::{bucket}"
+    statements = [allow(["s3:GetObject"], f"{objects}/k?"), allow(["s3:GetObject"], f"{objects}/a.b"),
+                  allow(["S3:getobject"], f"{objects}/plain")]
+    calls = [[key, "s3", "get_object", {"Bucket": bucket, "Key": key}] for key in ("k1", "k12", "a.b", "axb", "plain")]
+    assert run_as(aws, statements, calls) == {
+        "k1": "ok", "k12": "AccessDenied", "a.b": "ok", "axb": "AccessDenied", "plain": "ok"}
+    fenced = [allow(["s3:*"], "*"), {"Effect": "Deny", "Action": "s3:*", "NotResource": [f"{objects}/*"]}]
+    calls = [["inside", "s3", "get_object", {"Bucket": bucket, "Key": "plain"}],
+             ["list_buckets", "s3", "list_buckets", {}],
+             ["create_bucket", "s3", "create_bucket", {"Bucket": f"{bucket}-escaped"}]]
+    assert run_as(aws, fenced, calls) == {"inside": "ok", "list_buckets": "AccessDenied",
+                                          "create_bucket": "AccessDenied"}
+    assert f"{bucket}-escaped" not in [b["Name"] for b in aws("s3").list_buckets()["Buckets"]]

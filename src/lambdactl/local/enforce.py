@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlparse
 
-from lambdactl.local import rolecalls
+from lambdactl.local import policymatch, rolecalls
 from lambdactl.local.auth import JSON_SERVICES, Credentials, Refused, key_in
 
 SESSION_SECONDS = 12 * 3600
@@ -204,3 +204,4 @@ def install(admin_key: str) -> None:
     _wrap(EventSourceMapping, "__init__", _poller_role_checked)
     _admin[:] = [admin_key]
     _wrap(IAMPolicyStatement, "_check_principal", lambda _moto: rolecalls.check_principal)
+    policymatch.install()
