@@ -178,15 +178,27 @@ def _as_aws_words(response: Any, exc: Exception) -> Exception:
     from moto.core.exceptions import JsonRESTError
 
     json_service = response.service_name in JSON_SERVICES or response.service_name == "awslambda"
-    if getattr(exc, "error_type", "") != "AccessDenied" or not json_service:
-        return exc  # S3's "Access Denied", IAM's and STS's XML: moto's words are AWS's
+    denied = getattr(exc, "error_type", "") == "AccessDenied"
     message = str(getattr(exc, "message", exc))
+    if denied and response.service_name == "sns":
+        return _sns_authorization_error(message)
+    if not denied or not json_service:
+        return exc  # S3's "Access Denied", IAM's and STS's XML: moto's words are AWS's
     action = message.rsplit(" ", 1)[-1]
     error = JsonRESTError(
         "AccessDeniedException",
         f"{message} because no identity-based policy allows the {action} action",
     )
     error.code = 403
+    return error
+
+
+def _sns_authorization_error(message: str) -> Exception:
+    """SNS's word for an IAM denial: AuthorizationError, HTTP 403 (moto: AccessDenied)."""
+    from moto.core.exceptions import AccessDeniedError
+
+    error = AccessDeniedError.__new__(AccessDeniedError)
+    super(AccessDeniedError, error).__init__("AuthorizationError", message)
     return error
 
 
