@@ -92,6 +92,24 @@ def test_destroy_in_a_copy_of_a_project_never_removes_the_originals_live_resourc
     assert client("lambda").list_functions()["Functions"] == []
 
 
+def test_status_after_a_copy_destroyed_the_project_does_not_say_deleted_outside_lambdactl(
+        aws: None, project: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`cp -r app app2` (same [project] name), `destroy` in app2: status in app said each
+    resource "was deleted outside lambdactl", untrue (lambdactl deleted it, from the copy).
+    Neither the journal here nor the gone resource's tags can tell who; the line says both."""
+    run("up")
+    copy = tmp_path_factory.mktemp("copy") / "app2"
+    shutil.copytree(project, copy)
+    monkeypatch.chdir(copy)
+    run("destroy", "--yes")
+    assert client("lambda").list_functions()["Functions"] == []
+    monkeypatch.chdir(project)
+    out = run("status", code=1).stdout
+    assert "deleted outside lambdactl" not in out
+    assert (f"create log group /aws/lambda/{HELLO} (lambdactl created it and it is gone: deleted by hand, or by a "
+            "`lambdactl destroy` run elsewhere, such as in a copy of this directory; `lambdactl up` recreates it)") in out
+
+
 def test_copied_journal_without_project_records_is_adopted_but_tags_still_decide(
         aws: None, project: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """A journal written before entries named their project: the copy adopts it, and
