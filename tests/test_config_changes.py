@@ -230,8 +230,8 @@ def test_our_notification_entry_removed_outside_lambdactl_is_said_so_by_status(a
     run("up")
     client("s3").put_bucket_notification_configuration(Bucket=BUCKET, NotificationConfiguration={})
     r = run("status", code=1)
-    assert (f"  create notification s3://{BUCKET}: lambdactl-{HELLO}-0 (lambdactl created it; it was deleted "
-            "outside lambdactl)") in r.stdout
+    assert (f"  create notification s3://{BUCKET}: lambdactl-{HELLO}-0 (lambdactl created it and it is gone: "
+            "deleted by hand, or by a `lambdactl destroy` run elsewhere") in r.stdout
     run("up")
     assert entries() == [f"lambdactl-{HELLO}-0"]
     run("status")
