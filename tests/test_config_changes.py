@@ -141,6 +141,31 @@ def test_a_region_changed_in_lambdactl_toml_says_where_the_project_is_still_up(a
         == [LISTER]
 
 
+def test_what_destroy_kept_in_the_old_region_is_said_with_the_command_that_removes_it(
+        aws: None, project: Path) -> None:
+    """After `--region us-east-1 destroy` kept a table for its items, plan and status
+    still said "`lambdactl --region us-east-1 destroy` removes it there": running it
+    keeps the table again. They now name what is left and `destroy --delete-data`."""
+    from tests.test_ownership import drop_hello
+
+    drop_hello(project)
+    (project / "lambdactl.toml").write_text((project / "lambdactl.toml").read_text()
+                                            + '\n[tables.history]\npartition_key = "bucket"\n')
+    run("up")
+    client("dynamodb").put_item(TableName="lambdactl-demo-history", Item={"bucket": {"S": "b"}})
+    edit(project, 'region = "us-east-1"', 'region = "us-west-2"')
+    run("up")
+    r = run("--region", "us-east-1", "destroy", "--yes")
+    assert "kept (holds 1 item(s)" in r.stderr
+    for said in (run("plan").stderr, run("status").stderr):
+        assert "removes it there" not in said
+        assert ("lambdactl-demo still has table lambdactl-demo-history in region us-east-1 of account "
+                "123456789012, the journal says, kept by destroy for the data it holds; "
+                "`lambdactl --region us-east-1 destroy --delete-data` removes it with its data") in said, said
+    run("--region", "us-east-1", "destroy", "--yes", "--delete-data")
+    assert "also deployed" not in run("status").stderr and "still has" not in run("status").stderr
+
+
 def test_a_project_in_two_regions_on_purpose_is_not_announced_on_every_plan(aws: None, project: Path) -> None:
     """Deployed with --region to a second region (lambdactl.toml names none), every plan
     in either region printed "also deployed in": noise on each run. plan now says it
@@ -205,8 +230,8 @@ def test_our_notification_entry_removed_outside_lambdactl_is_said_so_by_status(a
     run("up")
     client("s3").put_bucket_notification_configuration(Bucket=BUCKET, NotificationConfiguration={})
     r = run("status", code=1)
-    assert (f"  create notification s3://{BUCKET}: lambdactl-{HELLO}-0 (lambdactl created it; it was deleted "
-            "outside lambdactl)") in r.stdout
+    assert (f"  create notification s3://{BUCKET}: lambdactl-{HELLO}-0 (lambdactl created it and it is gone: "
+            "deleted by hand, or by a `lambdactl destroy` run elsewhere") in r.stdout
     run("up")
     assert entries() == [f"lambdactl-{HELLO}-0"]
     run("status")

@@ -92,6 +92,24 @@ def test_destroy_in_a_copy_of_a_project_never_removes_the_originals_live_resourc
     assert client("lambda").list_functions()["Functions"] == []
 
 
+def test_status_after_a_copy_destroyed_the_project_does_not_say_deleted_outside_lambdactl(
+        aws: None, project: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`cp -r app app2` (same [project] name), `destroy` in app2: status in app said each
+    resource "was deleted outside lambdactl", untrue (lambdactl deleted it, from the copy).
+    Neither the journal here nor the gone resource's tags can tell who; the line says both."""
+    run("up")
+    copy = tmp_path_factory.mktemp("copy") / "app2"
+    shutil.copytree(project, copy)
+    monkeypatch.chdir(copy)
+    run("destroy", "--yes")
+    assert client("lambda").list_functions()["Functions"] == []
+    monkeypatch.chdir(project)
+    out = run("status", code=1).stdout
+    assert "deleted outside lambdactl" not in out
+    assert (f"create log group /aws/lambda/{HELLO} (lambdactl created it and it is gone: deleted by hand, or by a "
+            "`lambdactl destroy` run elsewhere, such as in a copy of this directory; `lambdactl up` recreates it)") in out
+
+
 def test_copied_journal_without_project_records_is_adopted_but_tags_still_decide(
         aws: None, project: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """A journal written before entries named their project: the copy adopts it, and
@@ -167,7 +185,9 @@ def test_destroy_keeps_a_bucket_another_project_wired_after_the_plan(
 
     monkeypatch.setattr(teardown_all, "run", their_up_lands_now)
     r = run("destroy", "--yes")
-    assert "kept (holds notification entries lambdactl did not create: lambdactl-other-fn-0" in r.stderr
+    assert ("kept (another lambdactl project wired it to its function(s) other-fn "
+            "(notification entries lambdactl-other-fn-0))") in r.stderr
+    assert "did not create" not in r.stderr
     left = client("s3").get_bucket_notification_configuration(Bucket=BUCKET)["LambdaFunctionConfigurations"]
     assert [e["Id"] for e in left] == ["lambdactl-other-fn-0"]
     assert client("lambda").list_functions()["Functions"] == []
@@ -213,6 +233,25 @@ def test_destroy_leaves_a_foreign_function_and_its_entries(aws: None, project: P
 
 
 # -- the decisions, pure -------------------------------------------------------
+FN_ARN = "arn:aws:lambda:us-east-1:123456789012:function:"
+
+
+@pytest.mark.parametrize(("foreign", "why"), [
+    ([f"lambdactl-a1-fn-0 -> {FN_ARN}a1-fn"],
+     "kept (another lambdactl project wired it to its function(s) a1-fn (notification entries lambdactl-a1-fn-0))"),
+    (["q -> arn:sqs"], "kept (holds notification entries lambdactl did not create: q -> arn:sqs)"),
+    # an Id in our shape that wires a function the Id does not name is not lambdactl's doing
+    ([f"lambdactl-a1-fn-0 -> {FN_ARN}b2"], f"did not create: lambdactl-a1-fn-0 -> {FN_ARN}b2"),
+    ([f"lambdactl-x-1 -> {FN_ARN}x", "EventBridge delivery"],
+     "its function(s) x (notification entries lambdactl-x-1); holds notification entries lambdactl did not "
+     "create: EventBridge delivery"),
+])
+def test_kept_for_names_another_lambdactl_project(foreign: list[str], why: str) -> None:
+    """A bucket kept for another lambdactl project's entry said "entries lambdactl did
+    not create: lambdactl-a1-fn-0": lambdactl did create it, for another project."""
+    assert why in ownership.kept_for(foreign)
+
+
 @pytest.mark.parametrize(("tags", "empty", "foreign", "objects", "delete", "why"), [
     ({ownership.OWNER_TAG: "p"}, True, [], 0, True, "tagged lambdactl:project=p, empty"),
     ({ownership.OWNER_TAG: "p"}, False, [], 0, False, "not empty: `lambdactl destroy --delete-data` deletes it"),

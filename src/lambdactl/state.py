@@ -127,6 +127,12 @@ class Journal:
                 out.append((account, region, where))
         return sorted(out)
 
+    def left_in(self, account: str, region: str, where: str) -> list[tuple[str, str]]:
+        """(kind, name) of what the journal still records of this project at another target."""
+        with self._lock:
+            section = self._read_all()["targets"].get(f"{account}/{region}/{where}#{self.project}", {})
+        return sorted((str(e.get("kind")), str(e.get("name"))) for e in section.get("resources", {}).values())
+
     # -- resources ----------------------------------------------------------
     def resources(self) -> dict[str, dict[str, Any]]:
         with self._lock:

@@ -151,3 +151,24 @@ def test_a_bucket_kept_in_the_old_region_is_refused_before_any_write(sandbox_pro
     assert sandbox_client(env, "s3").get_bucket_location(Bucket="lambdactl-demo-uploads")["LocationConstraint"] \
         == "us-west-2"
     assert "no changes" in cli(root, env, "plan").stderr
+
+
+def test_a_table_added_with_a_refused_trigger_is_not_created(sandbox_project) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    """The project's steps (tables, queues) ran before the functions were planned: a
+    refusal decided while planning them (here the trigger's bucket in another region)
+    came after a new table was made, and `up` exited 2 with the table left behind.
+    Every refusal planning can make now comes before the first write."""
+    root, env, _ = sandbox_project
+    cli(root, env, "up")
+    edit(root, 'region = "us-east-1"', 'region = "us-west-2"')
+    (root / "lambdactl.toml").write_text((root / "lambdactl.toml").read_text()
+                                         + '\n[tables.history]\npartition_key = "bucket"\n'
+                                         + '\n[queues.jobs]\n')
+    refused = cli(root, env, "up", code=2)
+    [line] = [s for s in refused.stderr.splitlines() if s.strip()]
+    assert line.startswith("error: bucket lambdactl-demo-uploads already triggers lambdactl-demo-hello in us-east-1")
+    assert sandbox_client(env, "dynamodb", "us-west-2").list_tables()["TableNames"] == []
+    assert sandbox_client(env, "sqs", "us-west-2").list_queues().get("QueueUrls", []) == []
+    status = cli(root, env, "status", code=1).stdout
+    assert "project: create table lambdactl-demo-history" in status and "hello: not deployed" in status, status
+    assert functions_in(env, "us-west-2") == []

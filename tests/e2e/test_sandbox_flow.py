@@ -128,7 +128,7 @@ def test_status_after_a_sandbox_restart_says_it_was_reset(sandbox_project) -> No
     cli(root, env, "local", "start", "--port", "0")
     status = cli(root, env, "status", code=1).stdout
     assert "the sandbox was reset; `lambdactl up` recreates it" in status
-    assert "deleted outside lambdactl" not in status
+    assert "deleted by hand" not in status
 
 
 def test_sandbox_notices_go_to_stderr_not_the_log_group(sandbox_project) -> None:  # type: ignore[no-untyped-def]

@@ -64,8 +64,10 @@ def plan_steps(app: App, kinds: tuple[str, ...], key: str | None, *, journal_hin
                project_pass: Callable[[list[Step]], None] | None = None) -> list[FunctionResult]:
     """Package (if deploying), read the current state, decide every step. No writes
     but PROJECT_PASS's: `up` carries out the project's steps (tables, in
-    app.context.project_steps) before the functions are planned, since their
-    references resolve from what it makes.
+    app.context.project_steps) once every function is planned, so that a refusal
+    decided there (a trigger's bucket in another region, an overlapping entry) comes
+    before the first write; the functions are planned again after it when it wrote,
+    since their references resolve from what it makes (a new stream's ARN).
 
     JOURNAL_HINTS lets the state journal spare reads (see core/observe.py): `up` uses
     it, `plan` reads everything.
@@ -74,10 +76,15 @@ def plan_steps(app: App, kinds: tuple[str, ...], key: str | None, *, journal_hin
 
     results, observed = observe_all(app, kinds, key, journal_hints=journal_hints)
     app.context.project_steps = graph.decide_project(app.context, observed[""], kinds)
-    if project_pass:
+
+    def decide() -> None:
+        for r in results:
+            r.steps = graph.decide(app.context, r.fn, observed[r.fn.key], kinds, r.package)
+
+    decide()
+    if project_pass and any(s.writes for s in app.context.project_steps):
         project_pass(app.context.project_steps)
-    for r in results:
-        r.steps = graph.decide(app.context, r.fn, observed[r.fn.key], kinds, r.package)
+        decide()   # pure: no call; what the pass made (a stream's ARN) resolves now
     return results
 
 

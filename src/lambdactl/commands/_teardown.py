@@ -132,9 +132,23 @@ def elsewhere(app: App, *, moved_only: bool = False) -> None:
             continue
         there = f"--region {region}" + ("" if where == ctx.aws.where else " --target aws" if where == "aws"
                                         else " --target local" if where == "local" else f" --endpoint-url {where}")
-        app.term.info(f"{ctx.project.name} is also deployed in region {region} of account {account}"
-                      + ("" if where == "aws" else f" ({where})") + f", the journal says; if it moved from there, "
-                      f"`lambdactl {there} destroy` removes it there")
+        app.term.info(elsewhere_line(ctx.project.name, f"region {region} of account {account}"
+                                     + ("" if where == "aws" else f" ({where})"), f"lambdactl {there} destroy",
+                                     ctx.journal.left_in(account, region, where)))
+
+
+# What `destroy` keeps while it holds data (items, objects, messages) unless --delete-data.
+DATA_KINDS = ("table", "queue", "project_bucket", "bucket")
+
+
+def elsewhere_line(project: str, where: str, destroy: str, left: list[tuple[str, str]]) -> str:
+    """The line for a deployment of PROJECT at WHERE. When only data is LEFT there, a
+    destroy there kept it: `destroy` again would keep it again, --delete-data does not."""
+    if left and all(kind in DATA_KINDS for kind, _ in left):
+        what = ", ".join(f"{kind.removeprefix('project_')} {name}" for kind, name in left)
+        return (f"{project} still has {what} in {where}, the journal says, kept by destroy for the data it "
+                f"holds; `{destroy} --delete-data` removes it with its data")
+    return f"{project} is also deployed in {where}, the journal says; if it moved from there, `{destroy}` removes it there"
 
 
 def moved_from(region: str | None, target: str | None, there: str, where: str) -> bool:

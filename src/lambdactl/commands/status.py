@@ -70,6 +70,12 @@ def project_drift(ctx: Context, o: Observed, journal: dict[str, Any], reset_at: 
         return [f"up would refuse: {exc}"]
 
 
+# What the journal can tell of a resource it records that is gone: not who removed it
+# (a `destroy` in a copy of this directory, with the same [project] name, or by hand).
+GONE = (" (lambdactl created it and it is gone: deleted by hand, or by a `lambdactl destroy` run elsewhere, "
+        "such as in a copy of this directory; `lambdactl up` recreates it)")
+
+
 def steps_drift(steps: list[Step], journal: dict[str, Any], reset_at: float | None) -> list[str]:
     """A line per change `up` would make. RESET_AT: when the running sandbox started
     (what lambdactl recorded before then went with the old one)."""
@@ -81,7 +87,7 @@ def steps_drift(steps: list[Step], journal: dict[str, Any], reset_at: float | No
             if reset_at and entry.get("updated", reset_at) < reset_at:  # before this sandbox
                 line += " (the sandbox was reset; `lambdactl up` recreates it)"
             else:
-                line += " (lambdactl created it; it was deleted outside lambdactl)"
+                line += GONE
         lines.append(line)
     return lines
 

@@ -70,9 +70,27 @@ def foreign_entries(config: dict[str, Any], fn_names: Iterable[str]) -> list[str
     return out
 
 
+def lambdactl_function(foreign: str) -> str | None:
+    """The function a line of `foreign_entries` wires, when the entry is another
+    lambdactl project's: its Id is lambdactl-<function>-<digits> and it targets that
+    function (the Id names no project: function names are the project's prefix plus
+    the function's own name, not split back apart)."""
+    ident, _, target = foreign.partition(" -> ")
+    fn = target.rpartition(":function:")[2]
+    head, _, index = ident.rpartition("-")
+    return fn if ":function:" in target and index.isdigit() and head == f"lambdactl-{fn}" else None
+
+
 def kept_for(foreign: list[str]) -> str:
-    """Why a bucket of ours stays: their entries would go with it."""
-    return f"kept (holds notification entries lambdactl did not create: {', '.join(foreign)})"
+    """Why a bucket of ours stays: another lambdactl project's entries, or entries
+    lambdactl did not create at all, would go with it."""
+    theirs = [f for f in foreign if lambdactl_function(f)]
+    others = [f for f in foreign if f not in theirs]
+    why = ([f"another lambdactl project wired it to its function(s) "
+            f"{', '.join(str(lambdactl_function(f)) for f in theirs)} "
+            f"(notification entries {', '.join(f.partition(' -> ')[0] for f in theirs)})"] if theirs else []) + (
+        [f"holds notification entries lambdactl did not create: {', '.join(others)}"] if others else [])
+    return f"kept ({'; '.join(why)})"
 
 
 def bucket_verdict(tags: dict[str, str], empty: bool, foreign: list[str], project: str,
