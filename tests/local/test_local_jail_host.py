@@ -61,15 +61,21 @@ def handler(event, context):
 '''
 
 
-def test_a_handler_sees_lambdas_etc_and_dev_and_cannot_write_the_hosts_kernel_settings(
-    aws: Aws, role_arn: str
-) -> None:
+def _run(aws: Aws, role_arn: str, source: str) -> Any:
+    """A new function of SOURCE (app.handler) invoked once: its answer."""
     name = f"t-host-{uuid.uuid4().hex[:6]}"
     aws("lambda").create_function(FunctionName=name, Runtime="python3.11", Role=role_arn,
-                                  Handler="app.handler", Code={"ZipFile": zip_of({"app.py": HOST})})
+                                  Handler="app.handler", Code={"ZipFile": zip_of({"app.py": source})})
     response = aws("lambda").invoke(FunctionName=name, Payload=b"{}")
     body = json.loads(response["Payload"].read())
     assert "FunctionError" not in response, body
+    return body
+
+
+def test_a_handler_sees_lambdas_etc_and_dev_and_cannot_write_the_hosts_kernel_settings(
+    aws: Aws, role_arn: str
+) -> None:
+    body = _run(aws, role_arn, HOST)
     # Lambda's user: sbx_user1051 (uid 993 where the sandbox is root; else the user's own uid).
     assert body["uid"] == (993 if os.getuid() == 0 else os.getuid()), body
     assert (body["user"], body["home"]) == ("sbx_user1051", "/home/sbx_user1051")
@@ -146,3 +152,31 @@ def test_a_root_that_cannot_be_finished_is_an_error_the_invoke_reports_not_exit_
         finally:
             os._exit(code)
     assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 3
+
+
+IDENTITY = '''
+import socket
+
+def handler(event, context):
+    name = socket.gethostname()
+    with open("/proc/self/cgroup") as f:
+        cgroups = [line.rstrip("\\n").split(":", 2)[2] for line in f]
+    return {"hostname": name, "resolves": socket.gethostbyname(name), "cgroups": cgroups}
+'''
+
+
+def test_a_handler_has_a_lambda_like_hostname_and_does_not_see_the_hosts_cgroups(
+    aws: Aws, role_arn: str
+) -> None:
+    """Before, the hostname was the host's (`vm` here) and /proc/self/cgroup showed the host's
+    hierarchy (the sandbox's own cgroup paths). On Lambda the hostname is a link-local address
+    of the microVM; here each environment has its own UTS and cgroup namespaces."""
+    import re
+    import socket
+
+    body = _run(aws, role_arn, IDENTITY)
+    assert body["hostname"] != socket.gethostname(), body
+    assert re.fullmatch(r"169\.254\.\d{1,3}\.\d{1,3}", body["hostname"]), body
+    assert body["resolves"] == body["hostname"]              # no DNS lookup, no /etc/hosts entry
+    assert body["cgroups"] and set(body["cgroups"]) == {"/"}, body
+    assert socket.gethostname() == os.uname().nodename       # the host's own is untouched

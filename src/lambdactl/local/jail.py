@@ -17,13 +17,14 @@ sandbox's runtime libraries for it (awslambdaric, boto3) at ``/var/runtime``, as
 Lambda: no host path is left to show where the checkout or a home is. Everything else (homes, ``/work``, ``/srv``, ``/mnt``, the host's ``/tmp``
 and ``/etc``, other projects) is simply not there; the directories of
 ``private["hide"]`` (the user's and the sandbox's homes) that are under an allowed
-directory are covered by an empty tmpfs. Its System V IPC is its own too.
+directory are covered by an empty tmpfs. Its System V IPC, hostname and cgroup view
+(``_identity``) are its own too.
 """
 
 import ctypes
 import os
 
-CLONE_NEWNS, CLONE_NEWIPC = 0x20000, 0x8000000
+CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWCGROUP = 0x20000, 0x8000000, 0x4000000, 0x2000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT = 1, 2, 4, 8, 32
 MS_BIND, MS_REC, MS_PRIVATE = 4096, 16384, 1 << 18
 MNT_DETACH = 2
@@ -53,6 +54,7 @@ def seal(private: dict) -> bool:
     if libc.unshare(CLONE_NEWNS) != 0 or libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None):
         return False  # no mounts of ours, or they would reach the host's
     libc.unshare(CLONE_NEWIPC)  # shm segments of its own, gone with it (kept where refused)
+    _identity(libc)
     hidden = [path for path in private.get("hide", []) if path.split("/")[1] in ALLOWED]
     binds = {TASK: private["task"], OPT: private.get("opt"), **lang_binds(private.get("lang"))}
     binds.update((path, path) for path in private.get("keep", []) if path.split("/")[1] not in ALLOWED)
@@ -87,6 +89,17 @@ def seal(private: dict) -> bool:
     os.chdir(TASK if TASK in fds else "/")
     read_only_but_tmp(libc)
     return True
+
+
+def _identity(libc: ctypes.CDLL) -> None:
+    """A hostname of its own, as Lambda's microVMs have (a link-local address: it resolves
+    to itself, with no DNS lookup), and a cgroup namespace rooted at the environment's
+    cgroup: /proc/self/cgroup shows "/", not the host's hierarchy. Kept where refused."""
+    if libc.unshare(CLONE_NEWUTS) == 0:
+        high, low = os.urandom(2)
+        name = f"169.254.{high}.{1 + low % 254}"
+        libc.sethostname(name.encode(), len(name))
+    libc.unshare(CLONE_NEWCGROUP)  # after the guard joined its cgroup (cpushare.py)
 
 
 def _failed(step: str) -> None:
