@@ -42,6 +42,10 @@ ETC = ("resolv.conf", "hosts", "host.conf", "nsswitch.conf", "gai.conf", "localt
        "services", "os-release")
 DEV = ("null", "zero", "full", "random", "urandom")
 SBX_USER = ("sbx_user1051", 993, 990)  # Lambda's handler user: name, uid, gid
+# Landlock (Linux 6.7+: TCP ports; 6.12+: scopes): its syscalls, the same on every CPU.
+LANDLOCK_CREATE, LANDLOCK_ADD_RULE, LANDLOCK_RESTRICT = 444, 445, 446
+CONNECT_TCP, NET_PORT_RULE, SCOPES = 2, 2, 3  # scopes: abstract unix sockets, signals
+OPEN_PORTS = (53, 80, 443)  # DNS over TCP, HTTP, HTTPS: the internet a handler usually needs
 TASK, OPT, LANG, RUNTIME = "/var/task", "/opt", "/var/lang", "/var/runtime"
 STAGE = b"/tmp"  # where the new root is built: any directory, covered for this namespace only
 
@@ -268,3 +272,38 @@ def drop_privileges(sealed: bool) -> None:
         libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)  # as a process the user started: its /proc its own
     header = (ctypes.c_uint32 * 2)(0x20080522, 0)   # _LINUX_CAPABILITY_VERSION_3, this process
     libc.capset(header, (ctypes.c_uint32 * 6)())    # effective, permitted, inheritable: none
+
+
+def fence(env: "dict[str, str]") -> int:
+    """TCP connections only to the environment's Runtime API, the sandbox's endpoint (the
+    ports of ENV's AWS_LAMBDA_RUNTIME_API and AWS_ENDPOINT_URL) and OPEN_PORTS; no abstract
+    unix socket made outside the environment. Lambda's microVM does not share the host's
+    loopback: here it is the host's, and its other services (databases, dev servers, another
+    user's sandbox, the session bus) are not the handler's to reach. For this process and all
+    it starts, irrevocably (Landlock; after PR_SET_NO_NEW_PRIVS). Returns Landlock's ABI (0:
+    the kernel has none, nothing fenced; below 4: no TCP rules; below 6: no scopes)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    abi = int(libc.syscall(LANDLOCK_CREATE, None, ctypes.c_size_t(0), ctypes.c_uint32(1)))
+    if abi < 4:
+        return max(abi, 0)
+    ports = set(OPEN_PORTS)
+    for name in ("AWS_LAMBDA_RUNTIME_API", "AWS_ENDPOINT_URL"):
+        text = env.get(name, "").rstrip("/").rpartition(":")[2]
+        if text.isdigit():
+            ports.add(int(text))
+    attr = (ctypes.c_uint64 * 3)(0, CONNECT_TCP, SCOPES if abi >= 6 else 0)
+    ruleset = int(libc.syscall(LANDLOCK_CREATE, attr, ctypes.c_size_t(24 if abi >= 6 else 16),
+                               ctypes.c_uint32(0)))
+    if ruleset < 0:
+        _failed("landlock_create_ruleset")
+    try:
+        for port in sorted(ports):
+            rule = (ctypes.c_uint64 * 2)(CONNECT_TCP, port)
+            if libc.syscall(LANDLOCK_ADD_RULE, ruleset, NET_PORT_RULE, rule, ctypes.c_uint32(0)):
+                _failed("landlock_add_rule")
+        if libc.syscall(LANDLOCK_RESTRICT, ruleset, ctypes.c_uint32(0)):
+            _failed("landlock_restrict_self")
+    finally:
+        os.close(ruleset)
+    return abi
