@@ -61,15 +61,21 @@ def handler(event, context):
 '''
 
 
+def _run(aws: Aws, role_arn: str, source: str, event: dict[str, Any] | None = None) -> Any:
+    """A new function of SOURCE (app.handler) invoked once with EVENT: its answer."""
+    name = f"t-host-{uuid.uuid4().hex[:6]}"
+    aws("lambda").create_function(FunctionName=name, Runtime="python3.11", Role=role_arn,
+                                  Handler="app.handler", Code={"ZipFile": zip_of({"app.py": source})})
+    response = aws("lambda").invoke(FunctionName=name, Payload=json.dumps(event or {}))
+    body = json.loads(response["Payload"].read())
+    assert "FunctionError" not in response, body
+    return body
+
+
 def test_a_handler_sees_lambdas_etc_and_dev_and_cannot_write_the_hosts_kernel_settings(
     aws: Aws, role_arn: str
 ) -> None:
-    name = f"t-host-{uuid.uuid4().hex[:6]}"
-    aws("lambda").create_function(FunctionName=name, Runtime="python3.11", Role=role_arn,
-                                  Handler="app.handler", Code={"ZipFile": zip_of({"app.py": HOST})})
-    response = aws("lambda").invoke(FunctionName=name, Payload=b"{}")
-    body = json.loads(response["Payload"].read())
-    assert "FunctionError" not in response, body
+    body = _run(aws, role_arn, HOST)
     # Lambda's user: sbx_user1051 (uid 993 where the sandbox is root; else the user's own uid).
     assert body["uid"] == (993 if os.getuid() == 0 else os.getuid()), body
     assert (body["user"], body["home"]) == ("sbx_user1051", "/home/sbx_user1051")
@@ -146,3 +152,77 @@ def test_a_root_that_cannot_be_finished_is_an_error_the_invoke_reports_not_exit_
         finally:
             os._exit(code)
     assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 3
+
+
+IDENTITY = '''
+import socket
+
+def handler(event, context):
+    name = socket.gethostname()
+    with open("/proc/self/cgroup") as f:
+        cgroups = [line.rstrip("\\n").split(":", 2)[2] for line in f]
+    return {"hostname": name, "resolves": socket.gethostbyname(name), "cgroups": cgroups}
+'''
+
+
+def test_a_handler_has_a_lambda_like_hostname_and_does_not_see_the_hosts_cgroups(
+    aws: Aws, role_arn: str
+) -> None:
+    """Before, the hostname was the host's (`vm` here) and /proc/self/cgroup showed the host's
+    hierarchy (the sandbox's own cgroup paths). On Lambda the hostname is a link-local address
+    of the microVM; here each environment has its own UTS and cgroup namespaces."""
+    import re
+    import socket
+
+    body = _run(aws, role_arn, IDENTITY)
+    assert body["hostname"] != socket.gethostname(), body
+    assert re.fullmatch(r"169\.254\.\d{1,3}\.\d{1,3}", body["hostname"]), body
+    assert body["resolves"] == body["hostname"]              # no DNS lookup, no /etc/hosts entry
+    assert body["cgroups"] and set(body["cgroups"]) == {"/"}, body
+    assert socket.gethostname() == os.uname().nodename       # the host's own is untouched
+
+
+LOOPBACK = '''
+import boto3, errno, socket
+
+def handler(event, context):
+    def reach(family, address):
+        with socket.socket(family, socket.SOCK_STREAM) as s:
+            s.settimeout(5)
+            try:
+                s.connect(address)
+                return "connected"
+            except OSError as exc:
+                return errno.errorcode.get(exc.errno, str(exc))
+    return {"tcp": reach(socket.AF_INET, ("127.0.0.1", event["port"])),
+            "abstract": reach(socket.AF_UNIX, "\\0" + event["abstract"]),
+            "sandbox": boto3.client("sts").get_caller_identity()["Arn"]}
+'''
+
+
+def test_a_handler_cannot_reach_the_hosts_other_loopback_services(aws: Aws, role_arn: str) -> None:
+    """Before, a handler could connect to any port on 127.0.0.1 (another user's database,
+    dev server or sandbox) and to any abstract unix socket (a session bus): the host's
+    loopback is not a Lambda function's. Now (jail.fence) only its Runtime API, the sandbox's
+    endpoint and the internet's usual ports. Skipped where the kernel has no Landlock TCP rules."""
+    import socket
+
+    if _landlock_abi() < 6:
+        pytest.skip("this kernel has no Landlock TCP rules and scopes (Linux 6.12+)")
+    name = f"lambdactl-test-{uuid.uuid4().hex}"
+    with socket.socket() as service, socket.socket(socket.AF_UNIX) as bus:
+        service.bind(("127.0.0.1", 0))
+        service.listen()
+        bus.bind("\0" + name)
+        bus.listen()
+        body = _run(aws, role_arn, LOOPBACK, {"port": service.getsockname()[1], "abstract": name})
+    assert body["tcp"] == "EACCES" and body["abstract"] == "EPERM", body
+    assert body["sandbox"].startswith("arn:aws:sts::"), body   # the sandbox's endpoint still is
+
+
+def _landlock_abi() -> int:
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    return max(int(libc.syscall(444, None, ctypes.c_size_t(0), ctypes.c_uint32(1))), 0)

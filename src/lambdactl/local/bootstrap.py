@@ -44,6 +44,7 @@ if TYPE_CHECKING:  # run as -c, jail.py's source comes first (zygote.BOOTSTRAP)
         RUNTIME,
         drop_privileges,
         enter_lang,
+        fence,
         reexec,
         relocate,
         seal,
@@ -171,6 +172,12 @@ def _first_process(config: dict) -> int:
             config[key] = relocate(config.get(key), private)
         os.environ.update({k: str(relocate(v, private)) for k, v in os.environ.items()})
     drop_privileges(sealed)  # else the handler (root, or its user namespace's) could unmount them
+    try:
+        fence(dict(os.environ))  # the host's loopback: only the Runtime API and the sandbox
+    except OSError as exc:
+        init_error("Runtime.SandboxError", f"lambdactl sandbox: this environment's network "
+                   f"could not be fenced ({exc.strerror}); restart the sandbox with "
+                   f"LAMBDACTL_SANDBOX_JAIL=0 to run handlers on the host's")
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # cleared by a change of user
     return report
 

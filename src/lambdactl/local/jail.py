@@ -17,13 +17,14 @@ sandbox's runtime libraries for it (awslambdaric, boto3) at ``/var/runtime``, as
 Lambda: no host path is left to show where the checkout or a home is. Everything else (homes, ``/work``, ``/srv``, ``/mnt``, the host's ``/tmp``
 and ``/etc``, other projects) is simply not there; the directories of
 ``private["hide"]`` (the user's and the sandbox's homes) that are under an allowed
-directory are covered by an empty tmpfs. Its System V IPC is its own too.
+directory are covered by an empty tmpfs. Its System V IPC, hostname and cgroup view
+(``_identity``) are its own too.
 """
 
 import ctypes
 import os
 
-CLONE_NEWNS, CLONE_NEWIPC = 0x20000, 0x8000000
+CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWCGROUP = 0x20000, 0x8000000, 0x4000000, 0x2000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT = 1, 2, 4, 8, 32
 MS_BIND, MS_REC, MS_PRIVATE = 4096, 16384, 1 << 18
 MNT_DETACH = 2
@@ -41,6 +42,10 @@ ETC = ("resolv.conf", "hosts", "host.conf", "nsswitch.conf", "gai.conf", "localt
        "services", "os-release")
 DEV = ("null", "zero", "full", "random", "urandom")
 SBX_USER = ("sbx_user1051", 993, 990)  # Lambda's handler user: name, uid, gid
+# Landlock (Linux 6.7+: TCP ports; 6.12+: scopes): its syscalls, the same on every CPU.
+LANDLOCK_CREATE, LANDLOCK_ADD_RULE, LANDLOCK_RESTRICT = 444, 445, 446
+CONNECT_TCP, NET_PORT_RULE, SCOPES = 2, 2, 3  # scopes: abstract unix sockets, signals
+OPEN_PORTS = (53, 80, 443)  # DNS over TCP, HTTP, HTTPS: the internet a handler usually needs
 TASK, OPT, LANG, RUNTIME = "/var/task", "/opt", "/var/lang", "/var/runtime"
 STAGE = b"/tmp"  # where the new root is built: any directory, covered for this namespace only
 
@@ -53,6 +58,7 @@ def seal(private: dict) -> bool:
     if libc.unshare(CLONE_NEWNS) != 0 or libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None):
         return False  # no mounts of ours, or they would reach the host's
     libc.unshare(CLONE_NEWIPC)  # shm segments of its own, gone with it (kept where refused)
+    _identity(libc)
     hidden = [path for path in private.get("hide", []) if path.split("/")[1] in ALLOWED]
     binds = {TASK: private["task"], OPT: private.get("opt"), **lang_binds(private.get("lang"))}
     binds.update((path, path) for path in private.get("keep", []) if path.split("/")[1] not in ALLOWED)
@@ -87,6 +93,17 @@ def seal(private: dict) -> bool:
     os.chdir(TASK if TASK in fds else "/")
     read_only_but_tmp(libc)
     return True
+
+
+def _identity(libc: ctypes.CDLL) -> None:
+    """A hostname of its own, as Lambda's microVMs have (a link-local address: it resolves
+    to itself, with no DNS lookup), and a cgroup namespace rooted at the environment's
+    cgroup: /proc/self/cgroup shows "/", not the host's hierarchy. Kept where refused."""
+    if libc.unshare(CLONE_NEWUTS) == 0:
+        high, low = os.urandom(2)
+        name = f"169.254.{high}.{1 + low % 254}"
+        libc.sethostname(name.encode(), len(name))
+    libc.unshare(CLONE_NEWCGROUP)  # after the guard joined its cgroup (cpushare.py)
 
 
 def _failed(step: str) -> None:
@@ -255,3 +272,38 @@ def drop_privileges(sealed: bool) -> None:
         libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)  # as a process the user started: its /proc its own
     header = (ctypes.c_uint32 * 2)(0x20080522, 0)   # _LINUX_CAPABILITY_VERSION_3, this process
     libc.capset(header, (ctypes.c_uint32 * 6)())    # effective, permitted, inheritable: none
+
+
+def fence(env: "dict[str, str]") -> int:
+    """TCP connections only to the environment's Runtime API, the sandbox's endpoint (the
+    ports of ENV's AWS_LAMBDA_RUNTIME_API and AWS_ENDPOINT_URL) and OPEN_PORTS; no abstract
+    unix socket made outside the environment. Lambda's microVM does not share the host's
+    loopback: here it is the host's, and its other services (databases, dev servers, another
+    user's sandbox, the session bus) are not the handler's to reach. For this process and all
+    it starts, irrevocably (Landlock; after PR_SET_NO_NEW_PRIVS). Returns Landlock's ABI (0:
+    the kernel has none, nothing fenced; below 4: no TCP rules; below 6: no scopes)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    abi = int(libc.syscall(LANDLOCK_CREATE, None, ctypes.c_size_t(0), ctypes.c_uint32(1)))
+    if abi < 4:
+        return max(abi, 0)
+    ports = set(OPEN_PORTS)
+    for name in ("AWS_LAMBDA_RUNTIME_API", "AWS_ENDPOINT_URL"):
+        text = env.get(name, "").rstrip("/").rpartition(":")[2]
+        if text.isdigit():
+            ports.add(int(text))
+    attr = (ctypes.c_uint64 * 3)(0, CONNECT_TCP, SCOPES if abi >= 6 else 0)
+    ruleset = int(libc.syscall(LANDLOCK_CREATE, attr, ctypes.c_size_t(24 if abi >= 6 else 16),
+                               ctypes.c_uint32(0)))
+    if ruleset < 0:
+        _failed("landlock_create_ruleset")
+    try:
+        for port in sorted(ports):
+            rule = (ctypes.c_uint64 * 2)(CONNECT_TCP, port)
+            if libc.syscall(LANDLOCK_ADD_RULE, ruleset, NET_PORT_RULE, rule, ctypes.c_uint32(0)):
+                _failed("landlock_add_rule")
+        if libc.syscall(LANDLOCK_RESTRICT, ruleset, ctypes.c_uint32(0)):
+            _failed("landlock_restrict_self")
+    finally:
+        os.close(ruleset)
+    return abi
