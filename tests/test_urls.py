@@ -33,8 +33,12 @@ def policy(fn: str = LIST) -> dict[str, dict[str, object]]:
 
 def test_public_url_needs_yes_off_a_terminal_and_creates_nothing(aws: None, project: Path, calls: Counter[str]) -> None:
     with_url(project, '{ auth = "NONE" }')
+    # Whether to ask depends on the journal (a URL it knows as public is not asked again),
+    # and the journal is keyed by account: with no account id cached yet (this test alone,
+    # or first in its session) the refusal needs GetCallerIdentity first. No write, ever.
     refused_before_any_call(run("up", code=2), 'auth = "NONE" makes lambdactl-demo-list-buckets public', "--yes",
-                            calls=calls)
+                            calls=calls, reads_first=True)
+    assert set(calls) <= {"GetCallerIdentity"}, calls
 
 
 def test_public_url_created_with_both_statements(aws: None, project: Path, calls: Counter[str]) -> None:
