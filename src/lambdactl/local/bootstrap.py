@@ -40,6 +40,7 @@ import sys
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # run as -c, jail.py's source comes first (zygote.BOOTSTRAP)
     from lambdactl.local.jail import (
+        CLONE_NEWPID,
         LANG,
         RUNTIME,
         drop_privileges,
@@ -54,7 +55,6 @@ if TYPE_CHECKING:  # run as -c, jail.py's source comes first (zygote.BOOTSTRAP)
 PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
 CLONE_PARENT = 0x8000
-CLONE_NEWPID = 0x20000000
 SYS_CLONE = {"x86_64": 56, "aarch64": 220}  # the clone syscall's number per CPU
 
 

@@ -25,6 +25,7 @@ import ctypes
 import os
 
 CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWCGROUP = 0x20000, 0x8000000, 0x4000000, 0x2000000
+CLONE_NEWUSER, CLONE_NEWPID = 0x10000000, 0x20000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT = 1, 2, 4, 8, 32
 MS_BIND, MS_REC, MS_PRIVATE = 4096, 16384, 1 << 18
 MNT_DETACH = 2
@@ -203,7 +204,7 @@ def unshare(libc: ctypes.CDLL, flags: int) -> bool:
     if libc.unshare(flags) == 0:
         return True
     uid, gid = os.getuid(), os.getgid()
-    if libc.unshare(0x10000000 | flags) != 0:  # CLONE_NEWUSER
+    if libc.unshare(CLONE_NEWUSER | flags) != 0:
         return False
     for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"),
                        ("gid_map", f"{gid} {gid} 1")):

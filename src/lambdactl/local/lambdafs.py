@@ -6,11 +6,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from lambdactl.local.jail import CLONE_NEWNS, LANG, SYS_PIVOT_ROOT
+from lambdactl.local.jail import CLONE_NEWNS, CLONE_NEWPID, LANG, SYS_PIVOT_ROOT
 from lambdactl.runtimes import is_custom
 
 EPHEMERAL_MB = 512  # Lambda's default EphemeralStorage: the size of /tmp
-CLONE_NEWPID = 0x20000000
 JAIL_SWITCH = "LAMBDACTL_SANDBOX_JAIL"  # "0": environments on the host's file system (README)
 # What `local status` says where environments have no namespaces and root of their own.
 UNJAILED = (f"no namespaces on this machine (or {JAIL_SWITCH}=0): handlers see the host's files, "
