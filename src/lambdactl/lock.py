@@ -11,17 +11,60 @@ dies, so a crashed run's lock is never stale. The file also says who holds it
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
+import functools
 import hashlib
 import json
 import os
 import socket
+import stat
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from lambdactl.errors import LambdactlError
+
+LOCK_DIR = "/tmp/lambdactl-locks"   # /tmp itself, not $TMPDIR: users' TMPDIRs may differ
+
+
+def directory() -> Path:
+    shared = os.environ.get("LAMBDACTL_LOCK_DIR") or (LOCK_DIR if _shared_ok(LOCK_DIR) else "")
+    return Path(shared) if shared else home_locks()
+
+
+def home_locks() -> Path:
+    from lambdactl.paths import home_dir
+
+    return Path(home_dir()) / "locks"
+
+
+@functools.lru_cache(maxsize=4)
+def _shared_ok(where: str) -> bool:
+    """WHERE is (made, if need be) a real directory that every user may write and none
+    may empty of another's files (mode 1777), or this user's own."""
+    with contextlib.suppress(FileExistsError, OSError):
+        os.mkdir(where, 0o700)
+        os.chmod(where, 0o1777)   # past the umask
+    try:
+        st = os.lstat(where)
+    except OSError:
+        return False
+    return stat.S_ISDIR(st.st_mode) and (st.st_uid == os.getuid() or stat.S_IMODE(st.st_mode) == 0o1777)
+
+
+def open_shared(p: Path) -> int:
+    """The lock file, read-write for every user (each bumps the generation), never through
+    a link another user planted there (a symlink, or a hard link to a file of ours)."""
+    fd = os.open(p, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o666)
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode) or st.st_nlink != 1:
+        os.close(fd)
+        raise PermissionError(errno.EPERM, "not a lock file lambdactl made", str(p))
+    if st.st_uid == os.getuid() and stat.S_IMODE(st.st_mode) != 0o666:
+        os.fchmod(fd, 0o666)
+    return fd
 
 
 class LockedError(LambdactlError):
@@ -43,10 +86,8 @@ def hold(
     sleep: Callable[[float], None] = time.sleep,
     fallback: Path | None = None,
 ) -> Iterator[None]:
-    """PATH may be in the machine's shared lock directory (machine_lock.directory): where
-    its file cannot be used safely there, FALLBACK (the home's) is."""
-    from lambdactl.triggers.machine_lock import open_shared
-
+    """PATH may be in the machine's shared lock directory (``directory``): where its file
+    cannot be used safely there, FALLBACK (the home's) is."""
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         fd = open_shared(path)

@@ -73,8 +73,7 @@ class Context:
 
     def lock(self, command: str, on_wait: Callable[[dict[str, Any]], None] | None = None) -> Any:
         """The project+target write lock (see lock.py)."""
-        from lambdactl.lock import hold
-        from lambdactl.triggers.machine_lock import home_locks
+        from lambdactl.lock import hold, home_locks
 
         path = self.lock_path()
         return hold(path, command, on_wait=on_wait, fallback=home_locks() / path.name)
@@ -83,8 +82,7 @@ class Context:
         """Keyed by project name and target: two copies of a project directory (one project,
         the same resources) take turns, as one directory's runs do; on AWS whatever their
         home (the machine's lock directory), on the sandbox in the home (each user's own)."""
-        from lambdactl.lock import lock_path
-        from lambdactl.triggers.machine_lock import directory, home_locks
+        from lambdactl.lock import directory, home_locks, lock_path
 
         # Keyed without the account id: taking the lock must not cost a round trip.
         t = self.aws.target

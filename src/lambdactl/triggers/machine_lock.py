@@ -1,6 +1,6 @@
 """A bucket's notification configuration, written by one lambdactl at a time on
 this machine: an flock per (S3 endpoint, bucket) in a directory every user's runs
-share (LOCK_DIR, sticky and world-writable as /tmp is; $LAMBDACTL_LOCK_DIR if set).
+share (lock.LOCK_DIR, sticky and world-writable as /tmp is; $LAMBDACTL_LOCK_DIR if set).
 A bucket is no user's: two projects with a LAMBDACTL_HOME each (two users, two CI
 jobs) lost a trigger in most concurrent `up`s while the lock was in the home. Where
 that directory cannot be used safely, the home's locks/ is.
@@ -16,11 +16,8 @@ run re-reads nothing.
 from __future__ import annotations
 
 import contextlib
-import errno
-import functools
 import hashlib
 import os
-import stat
 import sys
 import time
 from collections.abc import Iterator
@@ -28,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
+
+from lambdactl.lock import directory, home_locks, open_shared
 
 
 def key(s3: Any) -> str:
@@ -37,50 +36,9 @@ def key(s3: Any) -> str:
     return "aws" if host.endswith(".amazonaws.com") or host.endswith(".amazonaws.com.cn") else url
 
 
-LOCK_DIR = "/tmp/lambdactl-locks"   # /tmp itself, not $TMPDIR: users' TMPDIRs may differ
-
-
 def path(s3: Any, bucket: str) -> Path:
     digest = hashlib.sha256(f"{key(s3)}|{bucket}".encode()).hexdigest()[:20]
     return directory() / f"s3-{digest}.lock"
-
-
-def directory() -> Path:
-    shared = os.environ.get("LAMBDACTL_LOCK_DIR") or (LOCK_DIR if _shared_ok(LOCK_DIR) else "")
-    return Path(shared) if shared else home_locks()
-
-
-def home_locks() -> Path:
-    from lambdactl.paths import home_dir
-
-    return Path(home_dir()) / "locks"
-
-
-@functools.lru_cache(maxsize=4)
-def _shared_ok(where: str) -> bool:
-    """WHERE is (made, if need be) a real directory that every user may write and none
-    may empty of another's files (mode 1777), or this user's own."""
-    with contextlib.suppress(FileExistsError, OSError):
-        os.mkdir(where, 0o700)
-        os.chmod(where, 0o1777)   # past the umask
-    try:
-        st = os.lstat(where)
-    except OSError:
-        return False
-    return stat.S_ISDIR(st.st_mode) and (st.st_uid == os.getuid() or stat.S_IMODE(st.st_mode) == 0o1777)
-
-
-def open_shared(p: Path) -> int:
-    """The lock file, read-write for every user (each bumps the generation), never through
-    a link another user planted there (a symlink, or a hard link to a file of ours)."""
-    fd = os.open(p, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o666)
-    st = os.fstat(fd)
-    if not stat.S_ISREG(st.st_mode) or st.st_nlink != 1:
-        os.close(fd)
-        raise PermissionError(errno.EPERM, "not a lock file lambdactl made", str(p))
-    if st.st_uid == os.getuid() and stat.S_IMODE(st.st_mode) != 0o666:
-        os.fchmod(fd, 0o666)
-    return fd
 
 
 def _generation_in(raw: bytes) -> int:
