@@ -64,6 +64,18 @@ def param(response: Any, key: str) -> Any:
         return None
 
 
+def function_arn(response: Any, name: str, qualifier: str = "") -> str:
+    """A function's ARN from what the caller named it by: a name, a partial or a full ARN,
+    with its qualifier (``name:alias``) or QUALIFIER."""
+    if name.startswith("arn:"):
+        arn = name
+    elif ":function:" in name:
+        arn = f"arn:aws:lambda:{response.region}:{name}"
+    else:
+        arn = f"{prefix(response, 'lambda')}function:{name}"
+    return f"{arn}:{qualifier}" if qualifier and arn.count(":") == 6 else arn
+
+
 def table_arn(response: Any, table: str) -> str:
     """A DynamoDB table's ARN from its name or its ARN."""
     return table if table.startswith("arn:") else f"{prefix(response, 'dynamodb')}table/{table}"

@@ -123,26 +123,14 @@ def resources(response: Any, resource: str) -> list[str]:
     return [resource]
 
 
-def function_arn(response: Any, name: str, qualifier: str = "") -> str:
-    """A function's ARN from what the caller named it by: a name, a partial or a full ARN,
-    with its qualifier (``name:alias``) or QUALIFIER."""
-    if name.startswith("arn:"):
-        arn = name
-    elif ":function:" in name:
-        arn = f"arn:aws:lambda:{response.region}:{name}"
-    else:
-        arn = f"arn:aws:lambda:{response.region}:{response.current_account}:function:{name}"
-    return f"{arn}:{qualifier}" if qualifier and arn.count(":") == 6 else arn
-
-
 def lambda_resource(response: Any) -> str:
     """The function a Lambda call acts on (its ARN, qualified where the call is), or "*"."""
     found = _FUNCTION_PATH.match(urlparse(response.uri).path)
     if found is not None:
         qualifier = parse_qs(urlparse(response.uri).query).get("Qualifier", [""])[0]
-        return function_arn(response, unquote(found.group(1)), qualifier)
+        return arns.function_arn(response, unquote(found.group(1)), qualifier)
     name = arns.param(response, "FunctionName") if action(response) == "CreateFunction" else None
-    return function_arn(response, name) if isinstance(name, str) else "*"
+    return arns.function_arn(response, name) if isinstance(name, str) else "*"
 
 
 def passed_roles(response: Any) -> list[str]:
