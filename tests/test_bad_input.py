@@ -148,6 +148,13 @@ CASES: list[tuple[str, Callable[[Path], None] | None, list[str], int, str]] = [
     ("policy-recursive", write("policies/hello.json", POLICY.replace("s3:GetObject", "s3:PutObject") % "arn:aws:s3:::${bucket}/*"), ["up"], 2, "infinite invocation loop"),
     ("policy-action-number", write("policies/hello.json", STATEMENT % '"Action": 5, "Resource": "*"'), ["up"], 2, "Statement[0].Action must be a string or a non-empty list of strings"),
     ("policy-unknown-element", write("policies/hello.json", STATEMENT % '"Action": "s3:GetObject", "Resources": "*"'), ["up"], 2, "unknown element 'Resources'; did you mean 'Resource'?"),
+    # Condition blocks IAM refuses (MalformedPolicyDocument at PutRolePolicy, after CreateRole)
+    ("policy-condition-operator", write("policies/hello.json", STATEMENT % '"Action": "s3:GetObject", "Resource": "*", "Condition": {"StringEqual": {"aws:RequestedRegion": "us-east-1"}}'), ["up"], 2,
+     "policies/hello.json: Statement[0].Condition: unknown condition operator 'StringEqual'; did you mean 'StringEquals'?"),
+    ("policy-condition-set-operator", write("policies/hello.json", STATEMENT % '"Action": "s3:GetObject", "Resource": "*", "Condition": {"ForAnyValues:StringEquals": {"aws:TagKeys": ["a"]}}'), ["plan"], 2,
+     "unknown condition operator 'ForAnyValues:StringEquals'; did you mean 'ForAnyValue:StringEquals'?"),
+    ("policy-condition-shape", write("policies/hello.json", STATEMENT % '"Action": "s3:GetObject", "Resource": "*", "Condition": {"StringEquals": "us-east-1"}'), ["up"], 2,
+     "Statement[0].Condition.StringEquals must map condition keys to values"),
     # -- encodings ---------------------------------------------------------------
     ("toml-latin1", write_bytes("lambdactl.toml", "# café\n[project]\nname = 'x'\n".encode("latin-1")), ["up"], 2, "lambdactl.toml is not UTF-8 text: byte 0xe9 on line 1"),
     ("toml-utf16", write_bytes("lambdactl.toml", "[project]\nname = 'x'\n".encode("utf-16")), ["up"], 2, "lambdactl.toml is UTF-16 text"),

@@ -19,6 +19,14 @@ if TYPE_CHECKING:
     from lambdactl.config import Function
 
 PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")   # ${name} in a policy file
+
+
+def iam_variable(name: str) -> bool:
+    """Is ${NAME} an IAM policy variable (``${aws:userid}``, ``${s3:prefix, 'x'}``, ``${*}``),
+    which IAM resolves, rather than one of lambdactl's placeholders (which hold no ':')?"""
+    return ":" in name or name.strip() in ("*", "?", "$")
+
+
 # A role is global, its function regional: each region the project is deployed to
 # keeps its own inline policy on the role (its ARNs name that region), and the role
 # goes with the last one. Before that, one policy named "lambdactl" served every
@@ -53,7 +61,7 @@ def check_policy_file(path: Path, placeholders: set[str]) -> list[str]:
     problems = [
         f"unknown placeholder ${{{name}}}; known: {', '.join(sorted(placeholders))}"
         for name in sorted(set(PLACEHOLDER.findall(text)))
-        if name not in placeholders
+        if name not in placeholders and not iam_variable(name)
     ]
     from lambdactl.refs import unclosed
 
@@ -88,6 +96,8 @@ def render_values(fn: Function, region: str, account_id: str, partition: str = "
 def _render_text(text: str, values: dict[str, str]) -> str:
     def sub(m: Any) -> str:
         name = m.group(1)
+        if iam_variable(name) and name not in values:
+            return str(m.group(0))   # IAM resolves it, per request
         if name not in values:
             raise ConfigError(f"unknown placeholder ${{{name}}}")
         # Values go inside JSON strings: escape them as JSON would.

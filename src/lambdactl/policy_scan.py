@@ -107,4 +107,8 @@ def statement_problems(i: int, st: Any) -> list[str]:
             problems.append(f"Statement[{i}].{given[0]} must be a string or a non-empty list of strings")
     if "Principal" in st or "NotPrincipal" in st:
         problems.append(f"Statement[{i}] has a Principal; identity policies may not")
+    if "Condition" in st:
+        from lambdactl.local.conditions import problems as condition_problems
+
+        problems += condition_problems(st["Condition"], f"Statement[{i}]")
     return problems

@@ -2,9 +2,10 @@
 
 Each execution environment gets a session of the function's role (an STS
 assumed role in moto: its own access key, secret and token), and every AWS
-call signed with one is decided by moto's policy evaluation
-(``moto.iam.access_control``) against the role's inline and attached
-policies: AccessDenied as AWS words it where they do not allow the call.
+call signed with one is decided against the role's inline and attached policies
+(local/statements.py, with the call's request context: local/reqcontext.py, and
+Condition blocks: local/conditions.py): AccessDenied as AWS words it where they do
+not allow the call.
 lambdactl's own calls (the sandbox's key) are never checked. moto checks
 nothing by default (it counts requests up to INITIAL_NO_AUTH_ACTION_COUNT);
 ``install`` makes its check run for role sessions only, without touching that
@@ -18,15 +19,17 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlparse
 
-from lambdactl.local import policymatch, rolecalls
+from lambdactl.local import policymatch, reqcontext, rolecalls, statements
 from lambdactl.local.auth import JSON_SERVICES, Credentials, Refused, key_in
+from lambdactl.local.conditions import Context
 
 SESSION_SECONDS = 12 * 3600
 _admin: list[str] = []   # the sandbox's own key, once install() enforces IAM
 
 
-def role_session(account_id: str, role_arn: str, session_name: str) -> Credentials:
-    """A session of ROLE_ARN (moto's STS), as Lambda gives a function's environment."""
+def role_session(account_id: str, role_arn: str, session_name: str, function_arn: str = "") -> Credentials:
+    """A session of ROLE_ARN (moto's STS), as Lambda gives a function's environment
+    (FUNCTION_ARN's: lambda:SourceFunctionArn in its calls' context)."""
     from moto.sts.models import sts_backends
     from moto.utilities.utils import get_partition
 
@@ -40,6 +43,8 @@ def role_session(account_id: str, role_arn: str, session_name: str) -> Credentia
         duration=SESSION_SECONDS,
         external_id=None,  # type: ignore[arg-type]
     )
+    if function_arn:
+        reqcontext.remember(role.access_key_id, function_arn)
     return Credentials(role.access_key_id, role.secret_access_key, role.session_token)
 
 
@@ -60,12 +65,19 @@ def session_credentials(access_key_id: str) -> Credentials | None:
     return None
 
 
-def role_may(access_key_id: str, action: str, resource: str) -> bool:
+def _statements(policies: list[Any]) -> list[Any]:
+    """The statements of moto's policies (inline documents, managed Policy objects)."""
+    from moto.iam.access_control import IAMPolicy
+
+    return [st for p in policies for st in statements.of_document(IAMPolicy(p)._policy_json)]
+
+
+def role_may(access_key_id: str, action: str, resource: str, region: str = "us-east-1") -> bool:
     """Do the identity policies of the role session ACCESS_KEY_ID allow ACTION on RESOURCE
-    (moto's evaluation; an explicit Deny wins)? True for any other key, or with IAM off."""
+    in REGION (an explicit Deny wins)? True for any other key, or with IAM off."""
     if not _admin or access_key_id == _admin[0] or not access_key_id.startswith("ASIA"):
         return True
-    from moto.iam.access_control import AssumedRoleAccessKey, IAMPolicy, PermissionResult
+    from moto.iam.access_control import AssumedRoleAccessKey
     from moto.sts.models import sts_backends
 
     for account in list(sts_backends.keys()):
@@ -75,14 +87,13 @@ def role_may(access_key_id: str, action: str, resource: str) -> bool:
                 continue
             key = AssumedRoleAccessKey(account, partition, access_key_id,
                                        {"X-Amz-Security-Token": role.session_token})
-            results = {IAMPolicy(p).is_action_permitted(action, resource) for p in key.collect_policies()}
-            return PermissionResult.PERMITTED in results and PermissionResult.DENIED not in results
+            context = reqcontext.session(access_key_id, region)
+            return statements.decide(_statements(key.collect_policies()), action, resource, context) == "allow"
     return False
 
 
 def role_allows(account_id: str, role_arn: str, action: str, resource: str) -> bool:
     """Do ROLE_ARN's inline and attached policies allow ACTION on RESOURCE (an explicit Deny wins)?"""
-    from moto.iam.access_control import IAMPolicy, PermissionResult
     from moto.iam.models import iam_backends
 
     try:
@@ -90,8 +101,9 @@ def role_allows(account_id: str, role_arn: str, action: str, resource: str) -> b
     except Exception:  # noqa: BLE001 - no such role: it allows nothing
         return False
     policies = [*role.policies.values(), *role.managed_policies.values()]
-    results = {IAMPolicy(p).is_action_permitted(action, resource) for p in policies}
-    return PermissionResult.PERMITTED in results and PermissionResult.DENIED not in results
+    region = resource.split(":")[3] if resource.count(":") >= 5 else "us-east-1"
+    context = reqcontext.of_role(account_id, role_arn, region or "us-east-1")
+    return statements.decide(_statements(policies), action, resource, context) == "allow"
 
 
 # What Lambda's poller calls with the function's role, checked at CreateEventSourceMapping.
@@ -129,6 +141,8 @@ def _authorize(admin_key: str) -> Callable[[Callable[..., Any]], Callable[..., A
         @functools.wraps(original)
         def authorize(self: Any, iam_request_cls: type, resource: str = "*") -> None:
             key = _access_key(self)
+            caller = reqcontext.caller(self, key, admin_key)
+            reqcontext.CALLER.set(caller)
             if not key.startswith("ASIA") or key == admin_key:
                 return  # lambdactl itself (or moto's own, unsigned, internal calls)
             path = self.raw_path
@@ -145,10 +159,12 @@ def _authorize(admin_key: str) -> Callable[[Callable[..., Any]], Callable[..., A
             try:
                 for action, each in rolecalls.checks(self, request._action, resource):
                     request._action = action
-                    _check(request, rolecalls.bucket_decision(self, action, each, request._access_key.arn), each)
+                    context = reqcontext.with_service(caller, self, action, each)
+                    bucket = rolecalls.bucket_decision(self, action, each, request._access_key.arn, context)
+                    _check(request, bucket, each, context)
                 for role in rolecalls.passed_roles(self):   # as IAM: handing a role on is iam:PassRole
                     request._action = "iam:PassRole"
-                    request.check_action_permitted(role)
+                    _check(request, "", role, reqcontext.with_service(caller, self, "iam:PassRole", role))
             except Exception as exc:
                 raise _as_aws_words(self, exc) from exc
 
@@ -157,19 +173,29 @@ def _authorize(admin_key: str) -> Callable[[Callable[..., Any]], Callable[..., A
     return make
 
 
-def _check(request: Any, bucket: str, resource: str) -> None:
+def _check(request: Any, bucket: str, resource: str, context: Context) -> None:
     """As IAM within an account: an explicit Deny anywhere (the bucket's policy, the role's)
-    wins; else an Allow in either grants."""
-    if bucket == "deny":
-        request._raise_access_denied()
-    if bucket != "allow":
-        request.check_action_permitted(resource)
+    wins; else an Allow in either grants. GetCallerIdentity is always allowed."""
+    if request._action == "sts:GetCallerIdentity":
         return
-    from moto.iam.access_control import IAMPolicy, PermissionResult
+    identity = statements.decide(_statements(request._access_key.collect_policies()),
+                                 request._action, resource, context)
+    if "deny" in (bucket, identity) or "allow" not in (bucket, identity):
+        request._raise_access_denied()
+    if identity == "allow" and request._is_assuming_role_operation(resource) \
+            and not request._check_role_trust_relationship(resource):
+        request._raise_access_denied()
 
-    for policy in request._access_key.collect_policies():
-        if IAMPolicy(policy).is_action_permitted(request._action, resource) == PermissionResult.DENIED:
-            request._raise_access_denied()
+
+def _caller_known(original: Callable[..., Any]) -> Callable[..., Any]:
+    """moto's S3 asks a bucket's policy of an object call (FakeBucket.get_permission)
+    before it authorizes the call: the caller's context is set first."""
+    @functools.wraps(original)
+    def key_response(self: Any, *args: Any, **kwargs: Any) -> Any:
+        reqcontext.CALLER.set(reqcontext.caller(self, _access_key(self), _admin[0] if _admin else ""))
+        return original(self, *args, **kwargs)
+
+    return key_response
 
 
 def _as_aws_words(response: Any, exc: Exception) -> Exception:
@@ -213,6 +239,9 @@ def install(admin_key: str) -> None:
     from moto.s3.models import FakeBucket
 
     _wrap(FakeBucket, "get_permission", rolecalls.everyones_permission)
+    from moto.s3.responses import S3Response
+
+    _wrap(S3Response, "_key_response", _caller_known)
     _wrap(EventSourceMapping, "__init__", _poller_role_checked)
     _admin[:] = [admin_key]
     _wrap(IAMPolicyStatement, "_check_principal", lambda _moto: rolecalls.check_principal)

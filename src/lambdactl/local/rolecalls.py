@@ -20,12 +20,12 @@ Each closes an escalation or a false denial a hostile or least-privilege handler
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
-from lambdactl.local import arns
+from lambdactl.local import arns, reqcontext, statements
+from lambdactl.local.conditions import Context
 
 # (moto's service name, moto's action) -> IAM's action, where they differ.
 IAM_NAMES = {("awslambda", "Invoke"): "InvokeFunction",
@@ -169,34 +169,27 @@ def check_principal(self: Any, principal: str) -> bool:
     return aws == "*" or principal == aws or (isinstance(aws, list) and principal in aws)
 
 
-def bucket_decision(response: Any, action: str, resource: str, session_arn: str) -> str:
+def bucket_decision(response: Any, action: str, resource: str, session_arn: str,
+                    context: Context | None = None) -> str:
     """What the policy of the bucket RESOURCE is in says of ACTION on it by this role session
-    (a statement names it by its role's ARN, its own, the account's or "*"): "deny" (an
-    explicit Deny, which wins over any Allow, the identity's too), "allow" (within an
-    account a resource-based policy alone grants it) or "" (it says nothing). moto looked
-    at identity policies only, and applied a bucket's Deny to object calls of anyone."""
+    (a statement names it by its role's ARN, its own, the account's or "*") in CONTEXT:
+    "deny" (an explicit Deny, which wins over any Allow, the identity's too), "allow"
+    (within an account a resource-based policy alone grants it) or "" (it says nothing).
+    moto looked at identity policies only, and applied a bucket's Deny to object calls of
+    anyone."""
     if response.service_name != "s3" or not resource.startswith("arn:aws:s3:::"):
         return ""
-    from moto.iam.access_control import IAMPolicyStatement, PermissionResult
     from moto.s3.models import s3_backends
 
     try:
         bucket = s3_backends[response.current_account]["aws"].get_bucket(resource[13:].split("/")[0])
-        statements = json.loads(bucket.policy or b'{"Statement": []}')["Statement"]
+        found = statements.of_document(bucket.policy or b'{"Statement": []}')
     except Exception:  # noqa: BLE001 - no such bucket, or a policy S3 would not have taken
         return ""
     account, role = response.current_account, session_arn.split("/")[1] if "/" in session_arn else ""
     names = {"*", account, session_arn, f"arn:aws:iam::{account}:role/{role}", f"arn:aws:iam::{account}:root"}
-    decision = ""
-    for statement in statements if isinstance(statements, list) else [statements]:
-        if not isinstance(statement, dict) or not _names_caller(statement, names):
-            continue
-        result = IAMPolicyStatement({k: v for k, v in statement.items() if k not in ("Principal", "NotPrincipal")}
-                                    ).is_action_permitted(action, resource)
-        if result == PermissionResult.DENIED:
-            return "deny"
-        decision = "allow" if result == PermissionResult.PERMITTED else decision
-    return decision
+    return statements.decide([s for s in found if isinstance(s, dict) and _names_caller(s, names)],
+                             action, resource, context or {})
 
 
 def _names_caller(statement: dict[str, Any], names: set[str]) -> bool:
@@ -216,17 +209,14 @@ def everyones_permission(original: Any) -> Any:
     to every caller (lambdactl's own key too). Only the statements naming everyone are
     weighed here; those naming a role are weighed for its sessions (bucket_decision)."""
     def get_permission(self: Any, action: str, resource: str) -> Any:
-        from moto.iam.access_control import IAMPolicy, PermissionResult
+        from moto.iam.access_control import PermissionResult
 
-        try:
-            policy = json.loads(self.policy) if self.policy else {}
-            statements = policy.get("Statement", [])
-        except (ValueError, AttributeError):
+        if not self.policy:
             return original(self, action, resource)
-        everyone = [s for s in (statements if isinstance(statements, list) else [statements])
+        everyone = [s for s in statements.of_document(self.policy)
                     if isinstance(s, dict) and _names_caller(s, {"*"})]
-        if not everyone:
-            return PermissionResult.NEUTRAL
-        return IAMPolicy(json.dumps(dict(policy, Statement=everyone))).is_action_permitted(action, resource)
+        said = statements.decide(everyone, action, resource, reqcontext.CALLER.get() or {})
+        return {"deny": PermissionResult.DENIED, "allow": PermissionResult.PERMITTED}.get(
+            said, PermissionResult.NEUTRAL)
 
     return get_permission

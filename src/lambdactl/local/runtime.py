@@ -160,7 +160,7 @@ def _session_env(spec: FunctionSpec) -> dict[str, str]:
     """The environment's credentials: a session of the function's role, as on Lambda."""
     from lambdactl.local.enforce import role_session
 
-    creds = role_session(spec.account_id, spec.role, spec.name)
+    creds = role_session(spec.account_id, spec.role, spec.name, spec.arn)
     return {
         "AWS_ACCESS_KEY_ID": creds.access_key_id,
         "AWS_SECRET_ACCESS_KEY": creds.secret_access_key,

@@ -1,10 +1,9 @@
 """May S3 invoke this function for this bucket, or EventBridge for this rule? A function's
 resource policy, read as Lambda reads it for s3.amazonaws.com or events.amazonaws.com
-(SourceArn, SourceAccount conditions)."""
+(its Condition evaluated as IAM does: local/conditions.py)."""
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from collections.abc import Callable
 from typing import Any
@@ -66,28 +65,19 @@ def _allows(statement: dict[str, Any], service: str, source_arn: str, source_acc
     actions = _as_list(statement.get("Action", []))
     if not any(a in ("lambda:InvokeFunction", "lambda:*", "*") for a in actions):
         return False
-    return _conditions_hold(statement.get("Condition") or {}, source_arn, source_account)
+    return _conditions_hold(statement.get("Condition"), service, source_arn, source_account)
 
 
-def _conditions_hold(condition: dict[str, Any], source_arn: str, source_account: str) -> bool:
-    """SourceArn (ArnLike/ArnEquals) and SourceAccount, matched as IAM does."""
-    for operator, clauses in condition.items():
-        for key, wanted in (clauses or {}).items():
-            name = key.lower()
-            if name == "aws:sourcearn":
-                actual = source_arn
-            elif name == "aws:sourceaccount":
-                actual = source_account
-            else:
-                continue
-            values = [str(v) for v in _as_list(wanted)]
-            if operator.lower().endswith("like"):
-                matched = any(fnmatch.fnmatchcase(actual, v) for v in values)
-            else:
-                matched = actual in values
-            if not matched:
-                return False
-    return True
+def _conditions_hold(condition: Any, service: str, source_arn: str, source_account: str) -> bool:
+    """The statement's Condition, against the context the service's delivery carries
+    (aws:SourceArn, aws:SourceAccount; no organization: aws:SourceOrgID is absent), in
+    any operator (local/conditions.py)."""
+    if not condition:
+        return True
+    from lambdactl.local import conditions, reqcontext
+
+    context = reqcontext.delivery(service, source_arn, source_account)
+    return conditions.holds(condition, context)
 
 
 # -- IAM role propagation ---------------------------------------------------------

@@ -9,7 +9,8 @@ condition keys for ..."): S3 in local/s3keys.py, DynamoDB in local/dynamokeys.py
 the tags (``aws:ResourceTag/KEY`` of the function, queue, topic, table, log group, rule
 or event bus the call acts on, read from moto's backends; ``aws:RequestTag/KEY`` and
 ``aws:TagKeys`` of the create and tag calls), Lambda's (``lambda:FunctionArn``,
-``lambda:Principal``, ``lambda:FunctionUrlAuthType``, ``lambda:Layer``), SNS's
+``lambda:Principal``, ``lambda:FunctionUrlAuthType``, ``lambda:Layer``),
+``iam:PassedToService`` of an ``iam:PassRole`` check, SNS's
 (``sns:Protocol``, ``sns:Endpoint``) and EventBridge's (``events:source``,
 ``events:detail-type``, ``events:TargetArn``). SQS and CloudWatch Logs have no keys of
 their own beyond the tags.
@@ -38,6 +39,8 @@ UNTAG_KEYS = {"awslambda": ("UntagResource", "tagKeys"), "sqs": ("UntagQueue", "
               "sns": ("UntagResource", "TagKeys"), "dynamodb": ("UntagResource", "TagKeys"),
               "logs": ("UntagResource", "tagKeys"), "events": ("UntagResource", "TagKeys")}
 UNTAG_LOG_GROUP = ("UntagLogGroup", "tags")
+# iam:PassedToService: the service principal the role is handed to, by moto's service name.
+PASSED_TO = {"awslambda": "lambda.amazonaws.com"}
 
 
 def keys(response: Any, action: str, resource: str) -> dict[str, list[str]]:
@@ -45,6 +48,8 @@ def keys(response: Any, action: str, resource: str) -> dict[str, list[str]]:
     whose request is being authorized): lower-cased key -> its values (one for a single-valued
     key; a key the call does not carry is absent, not empty)."""
     service, name = response.service_name, action.split(":", 1)[-1]
+    if action == "iam:PassRole":   # the role a call hands on (local/rolecalls.passed_roles)
+        return {"iam:passedtoservice": [PASSED_TO.get(service, f"{service}.amazonaws.com")]}
     try:
         if service == "s3":
             return s3keys.keys(response, name, resource)
