@@ -58,6 +58,10 @@ def resource_arns(response: Any, name: str) -> list[str]:
 def param(response: Any, key: str) -> Any:
     """The request's parameter KEY as moto parsed it (JSON body, query or path), or None:
     the one way the sandbox reads a request's parameters."""
+    params = getattr(response, "params", None) if getattr(response, "automated_parameter_parsing", False) else None
+    if isinstance(params, dict):   # moto parsed it already (DynamoDB, SQS, SNS): a lookup, not a ChainMap's
+        found = params.get(key)
+        return found if found is not None else getattr(response, "uri_match", {}).get(key)
     try:
         return response._get_param(key)
     except Exception:  # noqa: BLE001 - a body moto cannot parse: it acts on nothing we can name
