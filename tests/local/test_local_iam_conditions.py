@@ -57,3 +57,24 @@ def test_iam_refuses_an_operator_it_does_not_know(aws: Aws, operator: str) -> No
                                                      "Condition": {operator: {"aws:RequestedRegion": "x"}}}]}
     with pytest.raises(iam.exceptions.MalformedPolicyDocumentException):
         iam.put_role_policy(RoleName=role, PolicyName="p", PolicyDocument=json.dumps(policy))
+
+
+def test_sns_delivers_only_where_the_functions_policy_lets_it(
+    aws: Aws, make_function: Any, wait_for_log: Any
+) -> None:
+    """Lambda refuses SNS's invocation unless the function's resource policy lets
+    sns.amazonaws.com invoke it for the topic (with its Condition held): moto delivered
+    every message to any subscribed function."""
+    lam, sns = aws("lambda"), aws("sns")
+    name = make_function("app.echo")
+    arn = lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+    topic = sns.create_topic(Name=f"cond-{name}")["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=arn)
+    sns.publish(TopicArn=topic, Message="without-permission")
+    grant = {"FunctionName": name, "Action": "lambda:InvokeFunction", "Principal": "sns.amazonaws.com"}
+    lam.add_permission(StatementId="other", SourceArn=topic + "-other", **grant)
+    sns.publish(TopicArn=topic, Message="other-topic")
+    lam.add_permission(StatementId="ok", SourceArn=topic, **grant)
+    sns.publish(TopicArn=topic, Message="with-permission")
+    _, messages = wait_for_log(f"/aws/lambda/{name}", "with-permission")
+    assert not [m for m in messages if "without-permission" in m or "other-topic" in m], messages

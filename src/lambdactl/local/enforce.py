@@ -244,6 +244,11 @@ def install(admin_key: str) -> None:
     from moto.s3.responses import S3Response
 
     _wrap(S3Response, "_key_response", _caller_known)
+    from moto.sns.models import Subscription
+
+    from lambdactl.local.s3_policy import sns_checked
+
+    _wrap(Subscription, "publish", sns_checked)
     _wrap(EventSourceMapping, "__init__", _poller_role_checked)
     _admin[:] = [admin_key]
     _wrap(IAMPolicyStatement, "_check_principal", lambda _moto: rolecalls.check_principal)
