@@ -4,7 +4,8 @@ Lambda runtime, in one background process.
 - ``control``      start / stop / find the background process (imports fast; the CLI's API)
 - ``server``       the process itself: ``python -m lambdactl.local.server``
 - ``auth``         only requests signed with the sandbox's own credentials reach moto
-- ``enforce``      IAM: handlers act as their execution role, moto's policy evaluation decides
+- ``enforce``      IAM: handlers act as their execution role; ``statements``, ``conditions``
+                   and ``reqcontext`` decide as IAM does (Condition blocks, request context)
 - ``patch``        swaps moto's Docker-only ``LambdaFunction.invoke`` for ``runtime``
 - ``strict``       S3 / IAM checks that AWS makes and moto does not; ``eventbridge``
 - ``runtime``      warm execution environments (``environment``, ``invocation``)

@@ -72,9 +72,11 @@ def _statements(policies: list[Any]) -> list[Any]:
     return [st for p in policies for st in statements.of_document(IAMPolicy(p)._policy_json)]
 
 
-def role_may(access_key_id: str, action: str, resource: str, region: str = "us-east-1") -> bool:
+def role_may(access_key_id: str, action: str, resource: str, region: str = "us-east-1",
+             extra: Context | None = None) -> bool:
     """Do the identity policies of the role session ACCESS_KEY_ID allow ACTION on RESOURCE
-    in REGION (an explicit Deny wins)? True for any other key, or with IAM off."""
+    in REGION, with the service's keys EXTRA (an explicit Deny wins)? True for any other
+    key, or with IAM off."""
     if not _admin or access_key_id == _admin[0] or not access_key_id.startswith("ASIA"):
         return True
     from moto.iam.access_control import AssumedRoleAccessKey
@@ -87,7 +89,7 @@ def role_may(access_key_id: str, action: str, resource: str, region: str = "us-e
                 continue
             key = AssumedRoleAccessKey(account, partition, access_key_id,
                                        {"X-Amz-Security-Token": role.session_token})
-            context = reqcontext.session(access_key_id, region)
+            context = reqcontext.session(access_key_id, region) | dict(extra or {})
             return statements.decide(_statements(key.collect_policies()), action, resource, context) == "allow"
     return False
 
@@ -242,6 +244,11 @@ def install(admin_key: str) -> None:
     from moto.s3.responses import S3Response
 
     _wrap(S3Response, "_key_response", _caller_known)
+    from moto.sns.models import Subscription
+
+    from lambdactl.local.s3_policy import sns_checked
+
+    _wrap(Subscription, "publish", sns_checked)
     _wrap(EventSourceMapping, "__init__", _poller_role_checked)
     _admin[:] = [admin_key]
     _wrap(IAMPolicyStatement, "_check_principal", lambda _moto: rolecalls.check_principal)

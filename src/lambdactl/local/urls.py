@@ -160,7 +160,10 @@ def iam_allowed(environ: dict[str, Any], function_arn: str, target: str) -> bool
     from lambdactl.local.enforce import role_may
 
     key = signing_key(environ)
-    return bool(key) and role_may(key, "lambda:InvokeFunctionUrl", function_arn) or public_allowed(target)
+    region = function_arn.split(":")[3] if function_arn.count(":") >= 6 else "us-east-1"
+    url_keys = {"lambda:functionurlauthtype": ["AWS_IAM"]}   # IAM's context for InvokeFunctionUrl
+    return bool(key) and role_may(key, "lambda:InvokeFunctionUrl", function_arn, region, url_keys) \
+        or public_allowed(target)
 
 
 def public_allowed(function_arn: str) -> bool:

@@ -1,0 +1,80 @@
+"""Condition blocks in the sandbox's resource policies and IAM (issue 12): a function's
+resource policy decides S3's delivery with its whole Condition, and IAM refuses a policy
+with an operator it does not know."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from lambdactl.iam import TRUST_POLICY
+
+Aws = Callable[[str], Any]
+
+
+def test_s3_delivers_only_where_the_permissions_condition_holds(
+    aws: Aws, make_function: Any, wait_for_log: Any
+) -> None:
+    """A permission naming another bucket, or a key S3's delivery does not carry
+    (aws:PrincipalOrgID: a service has no organization; moto's add_permission writes it as
+    StringEquals, which fails on an absent key), lets S3 deliver nothing."""
+    lam, s3 = aws("lambda"), aws("s3")
+    name = make_function("app.on_upload")
+    arn = lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+    account = arn.split(":")[4]
+    bucket = f"cond-{name.lower()}"[:63]
+    s3.create_bucket(Bucket=bucket)
+    grant = {"FunctionName": name, "Action": "lambda:InvokeFunction", "Principal": "s3.amazonaws.com"}
+    lam.add_permission(StatementId="ok", SourceArn=f"arn:aws:s3:::{bucket}", SourceAccount=account, **grant)
+    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={
+        "LambdaFunctionConfigurations": [{"LambdaFunctionArn": arn, "Events": ["s3:ObjectCreated:*"]}]})
+    s3.put_object(Bucket=bucket, Key="first", Body=b"1")
+    wait_for_log(f"/aws/lambda/{name}", f"uploaded {bucket}/first")
+    lam.remove_permission(FunctionName=name, StatementId="ok")
+    lam.add_permission(StatementId="other", SourceArn="arn:aws:s3:::someone-elses-bucket", **grant)
+    s3.put_object(Bucket=bucket, Key="other-bucket", Body=b"2")
+    lam.remove_permission(FunctionName=name, StatementId="other")
+    lam.add_permission(StatementId="org", SourceArn=f"arn:aws:s3:::{bucket}", PrincipalOrgID="o-a1b2c3d4e5", **grant)
+    s3.put_object(Bucket=bucket, Key="org", Body=b"3")
+    time.sleep(1.0)  # time enough for a (wrongly) delivered S3 event to start and print
+    lam.invoke(FunctionName=name, Payload=json.dumps(
+        {"Records": [{"s3": {"bucket": {"name": bucket}, "object": {"key": "direct"}}}]}))
+    _, messages = wait_for_log(f"/aws/lambda/{name}", f"uploaded {bucket}/direct")
+    assert not [m for m in messages if "other-bucket" in m or f"{bucket}/org" in m], messages
+
+
+@pytest.mark.parametrize("operator", ["StringEqual", "ForAnyValues:StringEquals"])
+def test_iam_refuses_an_operator_it_does_not_know(aws: Aws, operator: str) -> None:
+    """PutRolePolicy answers MalformedPolicyDocument, as IAM does (moto's validator)."""
+    iam = aws("iam")
+    role = f"cond-refused-{len(operator)}"
+    iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(TRUST_POLICY))
+    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*",
+                                                     "Condition": {operator: {"aws:RequestedRegion": "x"}}}]}
+    with pytest.raises(iam.exceptions.MalformedPolicyDocumentException):
+        iam.put_role_policy(RoleName=role, PolicyName="p", PolicyDocument=json.dumps(policy))
+
+
+def test_sns_delivers_only_where_the_functions_policy_lets_it(
+    aws: Aws, make_function: Any, wait_for_log: Any
+) -> None:
+    """Lambda refuses SNS's invocation unless the function's resource policy lets
+    sns.amazonaws.com invoke it for the topic (with its Condition held): moto delivered
+    every message to any subscribed function."""
+    lam, sns = aws("lambda"), aws("sns")
+    name = make_function("app.echo")
+    arn = lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+    topic = sns.create_topic(Name=f"cond-{name}")["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=arn)
+    sns.publish(TopicArn=topic, Message="without-permission")
+    grant = {"FunctionName": name, "Action": "lambda:InvokeFunction", "Principal": "sns.amazonaws.com"}
+    lam.add_permission(StatementId="other", SourceArn=topic + "-other", **grant)
+    sns.publish(TopicArn=topic, Message="other-topic")
+    lam.add_permission(StatementId="ok", SourceArn=topic, **grant)
+    sns.publish(TopicArn=topic, Message="with-permission")
+    _, messages = wait_for_log(f"/aws/lambda/{name}", "with-permission")
+    assert not [m for m in messages if "without-permission" in m or "other-topic" in m], messages
