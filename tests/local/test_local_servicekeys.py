@@ -209,6 +209,8 @@ def test_lambda_keys(seen: Seen, client: Callable[[str], Any]) -> None:
                                                      "aws:resourcetag/team": ["blue"]}
     lam.create_function_url_config(FunctionName="f", AuthType="AWS_IAM")
     assert keys_of(seen, "lambda:CreateFunctionUrlConfig")["lambda:functionurlauthtype"] == ["AWS_IAM"]
+    lam.get_function_url_config(FunctionName="f")
+    assert keys_of(seen, "lambda:GetFunctionUrlConfig")["lambda:functionurlauthtype"] == ["AWS_IAM"]
     queue = client("sqs").create_queue(QueueName="events")["QueueUrl"]
     source = client("sqs").get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     lam.create_event_source_mapping(FunctionName="f", EventSourceArn=source)

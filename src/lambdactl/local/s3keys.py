@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, parse_qsl, unquote, urlparse
 
 Context = dict[str, list[str]]
 
-LIST_ACTIONS = frozenset({"ListBucket", "ListBucketVersions", "ListBucketMultipartUploads"})
+LIST_ACTIONS = frozenset({"ListBucket", "ListBucketVersions"})
 LIST_KEYS = ("prefix", "delimiter", "max-keys")
 # The request headers that are keys of the object (and bucket) writes.
 WRITE_HEADERS = {

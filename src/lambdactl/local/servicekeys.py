@@ -162,6 +162,8 @@ def _lambda(response: Any, name: str, resource: str) -> Context:
         out["lambda:functionurlauthtype"] = _given(response, "FunctionUrlAuthType")
     if name in ("CreateFunctionUrlConfig", "UpdateFunctionUrlConfig"):
         out["lambda:functionurlauthtype"] = _given(response, "AuthType")
+    if name in ("GetFunctionUrlConfig", "DeleteFunctionUrlConfig"):   # the URL's own, in moto's backend
+        out["lambda:functionurlauthtype"] = _url_auth_type(response, resource)
     if name in ("CreateFunction", "UpdateFunctionConfiguration"):
         layers = arns.param(response, "Layers")
         out["lambda:layer"] = [str(x) for x in layers] if isinstance(layers, list) else []
@@ -174,6 +176,17 @@ def _mapping_function(response: Any) -> list[str]:
     uuid = urlparse(response.uri).path.rstrip("/").rsplit("/", 1)[-1]
     found = get_backend(response.current_account, response.region).get_event_source_mapping(uuid)
     return [str(found.function_arn)] if found is not None else []
+
+
+def _url_auth_type(response: Any, resource: str) -> list[str]:
+    from moto.awslambda.utils import get_backend
+
+    try:
+        config = get_backend(response.current_account, response.region).get_function(resource).url_config
+    except Exception:  # noqa: BLE001 - no such function: Lambda answers that
+        return []
+    found = config.config.get("AuthType") if config is not None else None
+    return [str(found)] if found else []
 
 
 def _given(response: Any, param: str) -> list[str]:
