@@ -54,3 +54,20 @@ def test_a_subscription_filter_role_needs_pass_role_unless_it_delivers_to_lambda
     assert run_as(aws, [logs], calls) == {"kinesis": DENIED}
     assert aws("logs").describe_subscription_filters(logGroupName=group)["subscriptionFilters"] == []
     assert run_as(aws, [logs, allow(["iam:PassRole"], role)], calls) == {"kinesis": "ok"}
+
+
+def test_pass_role_sees_the_service_the_role_is_passed_to(aws: Aws) -> None:
+    """``iam:PassedToService`` (the key AWS's own PassRole examples condition on): an
+    iam:PassRole allowed only towards events.amazonaws.com lets PutTargets hand the role on,
+    one allowed only towards lambda.amazonaws.com does not."""
+    role, tag = powerful_role(aws), uuid.uuid4().hex[:8]
+    aws("events").put_rule(Name=f"svc-{tag}", ScheduleExpression="rate(1 hour)", State="DISABLED")
+    events = allow(["events:PutTargets"], ARN.format(service="events", rest=f"rule/svc-{tag}"))
+    calls = [["put", "events", "put_targets", {"Rule": f"svc-{tag}", "Targets": [
+        {"Id": "a", "Arn": ARN.format(service="sqs", rest=f"svc-{tag}"), "RoleArn": role}]}]]
+
+    def pass_to(service: str) -> dict[str, Any]:
+        return dict(allow(["iam:PassRole"], role), Condition={"StringEquals": {"iam:PassedToService": service}})
+
+    assert run_as(aws, [events, pass_to("events.amazonaws.com")], calls) == {"put": "ok"}
+    assert run_as(aws, [events, pass_to("lambda.amazonaws.com")], calls) == {"put": DENIED}
