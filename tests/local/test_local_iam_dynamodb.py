@@ -108,3 +108,18 @@ def test_a_stream_iterator_and_its_records_are_checked_on_the_stream(aws: Aws) -
     on_table = [allow(["dynamodb:GetShardIterator", "dynamodb:GetRecords"], table)]
     assert run_as(aws, on_stream, calls) == {"iterator": "ok", "records": "ok"}
     assert run_as(aws, on_table, calls) == {"iterator": DENIED, "records": DENIED}
+
+
+def test_a_call_naming_its_table_by_table_arn_is_checked_on_it(aws: Aws) -> None:
+    """ExportTableToPointInTime names its table by ``TableArn``: checked on "*" before."""
+    tag = uuid.uuid4().hex[:8]
+    mine, other = make_table(aws, f"ddb-e-{tag}"), make_table(aws, f"ddb-f-{tag}")
+    for table in (mine, other):
+        aws("dynamodb").update_continuous_backups(
+            TableName=table, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+    aws("s3").create_bucket(Bucket=f"ddb-export-{tag}")
+    export = {"S3Bucket": f"ddb-export-{tag}"}
+    calls = [["mine", "dynamodb", "export_table_to_point_in_time", dict(export, TableArn=mine)],
+             ["other", "dynamodb", "export_table_to_point_in_time", dict(export, TableArn=other)]]
+    answers = run_as(aws, [allow(["dynamodb:ExportTableToPointInTime"], mine)], calls)
+    assert answers["other"] == DENIED and answers["mine"] != DENIED, answers

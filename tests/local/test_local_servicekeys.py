@@ -213,8 +213,10 @@ def test_lambda_keys(seen: Seen, client: Callable[[str], Any]) -> None:
     assert keys_of(seen, "lambda:GetFunctionUrlConfig")["lambda:functionurlauthtype"] == ["AWS_IAM"]
     queue = client("sqs").create_queue(QueueName="events")["QueueUrl"]
     source = client("sqs").get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    lam.create_event_source_mapping(FunctionName="f", EventSourceArn=source)
+    mapping = lam.create_event_source_mapping(FunctionName="f", EventSourceArn=source)["UUID"]
     assert keys_of(seen, "lambda:CreateEventSourceMapping") == {"lambda:functionarn": [arn]}
+    lam.delete_event_source_mapping(UUID=mapping)   # names no function: the mapping's, from moto
+    assert keys_of(seen, "lambda:DeleteEventSourceMapping") == {"lambda:functionarn": [arn]}
     lam.untag_resource(Resource=arn, TagKeys=["team", "old"])
     assert keys_of(seen, "lambda:UntagResource")["aws:tagkeys"] == ["old", "team"]
     assert json.dumps(keys_of(seen, "lambda:UntagResource"))   # plain str lists throughout

@@ -93,7 +93,8 @@ def _dynamodb(response: Any, name: str, prefix: str) -> list[str]:
     tables = param(response, "RequestItems")   # BatchGetItem, BatchWriteItem: each table
     if isinstance(tables, dict):
         return [table_arn(response, t) for t in tables if isinstance(t, str)]
-    found = param(response, "ResourceArn") or param(response, "StreamArn") or param(response, "ShardIterator")
+    found = (param(response, "ResourceArn") or param(response, "TableArn")   # tags, resource policies, exports
+             or param(response, "StreamArn") or param(response, "ShardIterator"))
     return [found.split("|", 1)[0]] if isinstance(found, str) and found.startswith("arn:") else []
 
 
