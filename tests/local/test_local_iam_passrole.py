@@ -30,7 +30,7 @@ def test_put_targets_with_a_role_needs_pass_role_on_it(aws: Aws) -> None:
     role, tag = powerful_role(aws), uuid.uuid4().hex[:8]
     queue = aws("sqs").create_queue(QueueName=f"pass-{tag}")["QueueUrl"]
     target = aws("sqs").get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    aws("events").put_rule(Name=f"pass-{tag}", ScheduleExpression="rate(1 hour)", State="DISABLED")
+    aws("events").put_rule(Name=f"pass-{tag}", EventPattern=json.dumps({"source": [f"pass.{tag}"]}))
     events = allow(["events:PutTargets"], ARN.format(service="events", rest=f"rule/pass-{tag}"))
     calls = [["with_role", "events", "put_targets", {"Rule": f"pass-{tag}", "Targets": [
                  {"Id": "a", "Arn": target, "RoleArn": role}]}],
@@ -61,10 +61,14 @@ def test_pass_role_sees_the_service_the_role_is_passed_to(aws: Aws) -> None:
     iam:PassRole allowed only towards events.amazonaws.com lets PutTargets hand the role on,
     one allowed only towards lambda.amazonaws.com does not."""
     role, tag = powerful_role(aws), uuid.uuid4().hex[:8]
-    aws("events").put_rule(Name=f"svc-{tag}", ScheduleExpression="rate(1 hour)", State="DISABLED")
+    # A pattern no other test's event matches, and a queue that exists: moto's PutEvents
+    # delivers every default-bus event to each matching rule (a schedule rule matched all).
+    aws("events").put_rule(Name=f"svc-{tag}", EventPattern=json.dumps({"source": [f"svc.{tag}"]}))
+    queue = aws("sqs").create_queue(QueueName=f"svc-{tag}")["QueueUrl"]
+    target = aws("sqs").get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     events = allow(["events:PutTargets"], ARN.format(service="events", rest=f"rule/svc-{tag}"))
     calls = [["put", "events", "put_targets", {"Rule": f"svc-{tag}", "Targets": [
-        {"Id": "a", "Arn": ARN.format(service="sqs", rest=f"svc-{tag}"), "RoleArn": role}]}]]
+        {"Id": "a", "Arn": target, "RoleArn": role}]}]]
 
     def pass_to(service: str) -> dict[str, Any]:
         return dict(allow(["iam:PassRole"], role), Condition={"StringEquals": {"iam:PassedToService": service}})
