@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from lambdactl.iam import TRUST_POLICY
+from tests.local.conftest import package
 
 Aws = Callable[[str], Any]
 
@@ -78,3 +79,34 @@ def test_sns_delivers_only_where_the_functions_policy_lets_it(
     sns.publish(TopicArn=topic, Message="with-permission")
     _, messages = wait_for_log(f"/aws/lambda/{name}", "with-permission")
     assert not [m for m in messages if "without-permission" in m or "other-topic" in m], messages
+
+
+def test_a_trust_policy_is_read_as_sts_reads_it(aws: Aws) -> None:
+    """AssumeRole from a handler: a trust policy naming the handler's role admits its
+    sessions (moto compared the session's ARN: denied); one admitting "*" only under a
+    condition the caller does not meet (ArnLike aws:PrincipalArn, StringEquals
+    aws:PrincipalAccount) refuses it (moto skipped ArnLike, and took a missing key for a
+    match: any role of the account got in)."""
+    iam, lam = aws("iam"), aws("lambda")
+    own = iam.create_role(RoleName="cond-chainer", AssumeRolePolicyDocument=json.dumps(TRUST_POLICY))["Role"]["Arn"]
+    iam.put_role_policy(RoleName="cond-chainer", PolicyName="p", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]}))
+    account = own.split(":")[4]
+
+    def target(name: str, principal: Any, condition: dict[str, Any] | None = None) -> str:
+        statement = {"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}
+        trust = {"Version": "2012-10-17", "Statement": [dict(statement, Condition=condition) if condition else statement]}
+        return str(iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"])
+
+    roles = {
+        "names-the-role": target("cond-t-named", {"AWS": own}),
+        "admins-only": target("cond-t-admins", "*", {"ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::{account}:role/admin-*"}}),
+        "other-account": target("cond-t-other", {"AWS": "*"}, {"StringEquals": {"aws:PrincipalAccount": "999999999999"}}),
+    }
+    lam.create_function(FunctionName="cond-chainer", Runtime="python3.11", Role=own, Handler="hostile.attempts",
+                        Code={"ZipFile": package("hostile.py")})
+    found = {}
+    for case, arn in roles.items():
+        answer = lam.invoke(FunctionName="cond-chainer", Payload=json.dumps({"victim": {"role": arn}, "tries": ["assume_role"]}))
+        found[case] = json.loads(answer["Payload"].read())["assume_role"]
+    assert found == {"names-the-role": "ok", "admins-only": "AccessDenied", "other-account": "AccessDenied"}

@@ -183,11 +183,29 @@ def _check(request: Any, bucket: str, resource: str, context: Context) -> None:
         return
     identity = statements.decide(_statements(request._access_key.collect_policies()),
                                  request._action, resource, context)
+    if request._is_assuming_role_operation(resource):   # the role's trust policy must admit the caller
+        trust = _trust(request, resource, context)
+        if identity == "deny" or not (trust == "grant" or (trust == "delegate" and identity == "allow")):
+            request._raise_access_denied()
+        return
     if "deny" in (bucket, identity) or "allow" not in (bucket, identity):
         request._raise_access_denied()
-    if identity == "allow" and request._is_assuming_role_operation(resource) \
-            and not request._check_role_trust_relationship(resource):
-        request._raise_access_denied()
+
+
+def _trust(request: Any, role_arn: str, context: Context) -> str:
+    """The trust policy of ROLE_ARN on this AssumeRole (rolecalls.trust_decision), with
+    the call's sts: keys; "delegate" unless the caller's own policies allow it too."""
+    role = request.backend.get_role_by_arn(role_arn)
+    data = request._data if isinstance(request._data, dict) else {}
+
+    def first(name: str) -> list[str]:
+        value = data.get(name)
+        return [str(value[0] if isinstance(value, list) else value)] if value else []
+
+    keys = {"sts:externalid": first("ExternalId"), "sts:rolesessionname": first("RoleSessionName")}
+    context = {**context, **{k: v for k, v in keys.items() if v}}
+    caller = request._access_key
+    return rolecalls.trust_decision(role.assume_role_policy_document, caller.account_id, caller.arn, context)
 
 
 def _caller_known(original: Callable[..., Any]) -> Callable[..., Any]:

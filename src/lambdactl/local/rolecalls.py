@@ -209,6 +209,28 @@ def bucket_decision(response: Any, action: str, resource: str, session_arn: str,
                              action, resource, context or {})
 
 
+def trust_decision(trust_policy: Any, account: str, session_arn: str, context: Context) -> str:
+    """What a role's trust policy says of sts:AssumeRole by the role session SESSION_ARN
+    (its role's ARN: aws:PrincipalArn in CONTEXT): "deny"; "grant" (a
+    statement names the caller, its session or "*": within an account that alone
+    allows); "delegate" (it names the account: the caller's own policies must allow
+    too); or "". moto compared the principal with the session's ARN only (a trust policy
+    naming the caller's role denied it) and knew only StringEquals conditions (an
+    ArnLike on aws:PrincipalArn let any role of the account in)."""
+    found = [s for s in statements.of_document(trust_policy) if isinstance(s, dict)]
+    caller = {"*", session_arn, *context.get("aws:principalarn", [])}
+
+    def said(names: set[str]) -> str:
+        chosen = [{k: v for k, v in s.items() if k not in ("Principal", "NotPrincipal")}
+                  for s in found if _names_caller(s, names)]
+        return statements.decide(chosen, "sts:AssumeRole", "*", context)
+
+    named, delegated = said(caller), said({account, f"arn:aws:iam::{account}:root"})
+    if "deny" in (named, delegated):
+        return "deny"
+    return "grant" if named else "delegate" if delegated else ""
+
+
 def _names_caller(statement: dict[str, Any], names: set[str]) -> bool:
     """Does the statement's Principal (or NotPrincipal) take in the caller (any of NAMES)?"""
     def aws(principal: Any) -> set[str]:
