@@ -132,6 +132,8 @@ def sandbox_project(tmp_path: Path) -> Iterator[tuple[Path, dict[str, str], dict
     try:
         exported = json.loads(cli(root, env, "-o", "json", "local", "env").stdout)
         cli(root, env, "up")   # the policy's ${aws:userid} is IAM's, not an unknown placeholder
+        again = json.loads(cli(root, env, "-o", "json", "up").stdout)
+        assert again["api_calls"]["writes"] == 0   # converged: IAM keeps the variable as written
         s3 = client(exported, "s3")
         s3.create_bucket(Bucket=DATA)
         s3.put_object(Bucket=DATA, Key="k", Body=b"x")
