@@ -110,3 +110,26 @@ def test_a_trust_policy_is_read_as_sts_reads_it(aws: Aws) -> None:
         answer = lam.invoke(FunctionName="cond-chainer", Payload=json.dumps({"victim": {"role": arn}, "tries": ["assume_role"]}))
         found[case] = json.loads(answer["Payload"].read())["assume_role"]
     assert found == {"names-the-role": "ok", "admins-only": "AccessDenied", "other-account": "AccessDenied"}
+
+
+def test_a_bucket_policy_naming_a_role_with_a_path_binds_its_sessions(aws: Aws) -> None:
+    """A role made with a path (arn:aws:iam::A:role/team/R): its sessions' ARNs carry no
+    path, and the bucket policy's principal was matched against role/R only, so its Deny
+    of that role did not bind the role's handler."""
+    iam, s3, lam = aws("iam"), aws("s3"), aws("lambda")
+    arn = iam.create_role(RoleName="cond-pathed", Path="/team/",
+                          AssumeRolePolicyDocument=json.dumps(TRUST_POLICY))["Role"]["Arn"]
+    iam.put_role_policy(RoleName="cond-pathed", PolicyName="p", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}))
+    for bucket in ("cond-pathed-denied", "cond-pathed-open"):
+        s3.create_bucket(Bucket=bucket)
+        s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    s3.put_bucket_policy(Bucket="cond-pathed-denied", Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Deny", "Principal": {"AWS": arn}, "Action": "s3:GetObject",
+         "Resource": "arn:aws:s3:::cond-pathed-denied/*"}]}))
+    lam.create_function(FunctionName="cond-pathed", Runtime="python3.11", Role=arn, Handler="app.try_calls",
+                        Code={"ZipFile": package("app.py")})
+    answer = lam.invoke(FunctionName="cond-pathed", Payload=json.dumps(
+        {"allowed": "cond-pathed-open", "other": "cond-pathed-denied"}))
+    found = json.loads(answer["Payload"].read())
+    assert (found["get_allowed"], found["get_other"]) == ("ok", "AccessDenied"), found

@@ -203,10 +203,13 @@ def bucket_decision(response: Any, action: str, resource: str, session_arn: str,
         found = statements.of_document(bucket.policy or b'{"Statement": []}')
     except Exception:  # noqa: BLE001 - no such bucket, or a policy S3 would not have taken
         return ""
+    context = context or {}
     account, role = response.current_account, session_arn.split("/")[1] if "/" in session_arn else ""
-    names = {"*", account, session_arn, f"arn:aws:iam::{account}:role/{role}", f"arn:aws:iam::{account}:root"}
+    # The role's own ARN, with its path (arn:aws:iam::A:role/team/R): a session's ARN has none.
+    roles = context.get("aws:principalarn") or [f"arn:aws:iam::{account}:role/{role}"]
+    names = {"*", account, session_arn, *roles, f"arn:aws:iam::{account}:root"}
     return statements.decide([s for s in found if isinstance(s, dict) and _names_caller(s, names)],
-                             action, resource, context or {})
+                             action, resource, context)
 
 
 def trust_decision(trust_policy: Any, account: str, session_arn: str, context: Context) -> str:
