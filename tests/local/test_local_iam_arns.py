@@ -165,3 +165,30 @@ def test_policy_patterns_and_not_resource_match_as_iam_matches_them(aws: Aws) ->
     assert run_as(aws, fenced, calls) == {"inside": "ok", "list_buckets": "AccessDenied",
                                           "create_bucket": "AccessDenied"}
     assert f"{bucket}-escaped" not in [b["Name"] for b in aws("s3").list_buckets()["Buckets"]]
+
+
+def test_the_log_tagging_calls_act_on_the_group_itself(aws: Aws) -> None:
+    """TagResource, UntagResource, ListTagsForResource and the old TagLogGroup /
+    ListTagsLogGroup act on ``log-group:G`` (AWS: "not authorized to perform:
+    logs:ListTagsForResource on resource: arn:aws:logs:R:A:log-group:G"), which
+    ``log-group:G:*`` does not match. They were checked on "*"."""
+    tag = uuid.uuid4().hex[:8]
+    mine, other = f"/aws/lambda/tags-{tag}", f"/aws/lambda/tags-other-{tag}"
+    for group in (mine, other):
+        aws("logs").create_log_group(logGroupName=group)
+    arn = ARN.format(service="logs", rest=f"log-group:{mine}")
+    other_arn = ARN.format(service="logs", rest=f"log-group:{other}")
+    actions = ["logs:TagResource", "logs:UntagResource", "logs:ListTagsForResource",
+               "logs:TagLogGroup", "logs:ListTagsLogGroup"]
+    calls = [["tag", "logs", "tag_resource", {"resourceArn": arn, "tags": {"team": "a"}}],
+             ["list", "logs", "list_tags_for_resource", {"resourceArn": arn}],
+             ["untag", "logs", "untag_resource", {"resourceArn": arn, "tagKeys": ["team"]}],
+             ["tag_old", "logs", "tag_log_group", {"logGroupName": mine, "tags": {"team": "a"}}],
+             ["list_old", "logs", "list_tags_log_group", {"logGroupName": mine}],
+             ["tag_other", "logs", "tag_resource", {"resourceArn": other_arn, "tags": {"team": "a"}}],
+             ["tag_other_old", "logs", "tag_log_group", {"logGroupName": other, "tags": {"team": "a"}}]]
+    assert run_as(aws, [allow(actions, arn)], calls) == {
+        "tag": "ok", "list": "ok", "untag": "ok", "tag_old": "ok", "list_old": "ok",
+        "tag_other": DENIED, "tag_other_old": DENIED}
+    assert run_as(aws, [allow(actions, f"{arn}:*")], calls[:2]) == {"tag": DENIED, "list": DENIED}
+    assert aws("logs").list_tags_for_resource(resourceArn=other_arn)["tags"] == {}

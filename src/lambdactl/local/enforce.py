@@ -164,8 +164,7 @@ def _authorize(admin_key: str) -> Callable[[Callable[..., Any]], Callable[..., A
                     context = reqcontext.with_service(caller, self, action, each)
                     bucket = rolecalls.bucket_decision(self, action, each, request._access_key.arn, context)
                     _check(request, bucket, each, context)
-                role = rolecalls.passed_role(self)
-                if role is not None:   # as IAM: handing a role to a function is iam:PassRole on it
+                for role in rolecalls.passed_roles(self):   # as IAM: handing a role on is iam:PassRole
                     request._action = "iam:PassRole"
                     _check(request, "", role, reqcontext.with_service(caller, self, "iam:PassRole", role))
             except Exception as exc:
@@ -223,7 +222,8 @@ def _as_aws_words(response: Any, exc: Exception) -> Exception:
     """moto answers XML everywhere; JSON services' clients need their own shape."""
     from moto.core.exceptions import JsonRESTError
 
-    json_service = response.service_name in JSON_SERVICES or response.service_name == "awslambda"
+    json_service = (response.service_name in JSON_SERVICES or response.service_name == "awslambda"
+                    or bool(response.headers.get("x-amz-target")))   # DynamoDB Streams, ...
     denied = getattr(exc, "error_type", "") == "AccessDenied"
     message = str(getattr(exc, "message", exc))
     if denied and response.service_name == "sns":

@@ -7,9 +7,10 @@ Each closes an escalation or a false denial a hostile or least-privilege handler
 - moto names Invoke's action ``lambda:Invoke``, not IAM's ``lambda:InvokeFunction``,
   and asks about resource "*" for every Lambda call, so a policy allowing one function
   (as AWS wants it written) was denied;
-- CreateFunction / UpdateFunctionConfiguration hand a role to the function: AWS checks
-  ``iam:PassRole`` on it, moto did not, so a handler allowed lambda:CreateFunction could
-  run code as any role of the account;
+- CreateFunction / UpdateFunctionConfiguration hand a role to the function (PutTargets
+  to an EventBridge target, PutSubscriptionFilter to Logs): AWS checks ``iam:PassRole``
+  on it, moto did not, so a handler allowed lambda:CreateFunction could run code as any
+  role of the account, and one allowed events:PutTargets hand any role to EventBridge;
 - a bucket policy was not weighed for a role: a GetObject it alone allows was denied
   (within an account AWS grants it), and its Deny did not stop bucket calls the identity
   allows; an identity's explicit Deny wins over the bucket's Allow;
@@ -19,7 +20,6 @@ Each closes an escalation or a false denial a hostile or least-privilege handler
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
@@ -33,7 +33,7 @@ IAM_NAMES = {("awslambda", "Invoke"): "InvokeFunction",
              ("sqs", "DeleteMessageBatch"): "DeleteMessage",
              ("sqs", "ChangeMessageVisibilityBatch"): "ChangeMessageVisibility",
              ("sns", "PublishBatch"): "Publish"}
-SCOPED_ELSEWHERE = frozenset({"logs", "events", "sns", "sqs"})   # local/arns.py names their resources
+SCOPED_ELSEWHERE = frozenset({"logs", "events", "sns", "sqs", "dynamodb", "dynamodbstreams"})   # local/arns.py names their resources
 PASSES_ROLE = frozenset({"CreateFunction", "UpdateFunctionConfiguration"})
 _FUNCTION_PATH = re.compile(r"/[0-9-]+/functions/([^/]+)")
 
@@ -85,10 +85,9 @@ def checks(response: Any, action: str, resource: str) -> list[tuple[str, str]]:
     """Each (action, resource) IAM checks for this call: a DynamoDB transaction's items,
     DeleteObjects' keys, CopyObject's source (s3:GetObject) besides its target."""
     if response.service_name == "dynamodb" and action.endswith(("TransactWriteItems", "TransactGetItems")):
-        prefix = f"arn:aws:dynamodb:{response.region}:{response.current_account}:table/"
-        items = [(kind, item.get(kind) or {}) for item in _body(response).get("TransactItems") or []
+        items = [(kind, item.get(kind) or {}) for item in arns.param(response, "TransactItems") or []
                  if isinstance(item, dict) for kind in item]
-        return [(f"dynamodb:{TRANSACT_ITEMS.get(kind, kind)}", prefix + str(part.get("TableName")))
+        return [(f"dynamodb:{TRANSACT_ITEMS.get(kind, kind)}", arns.table_arn(response, str(part.get("TableName"))))
                 for kind, part in items if isinstance(part, dict)] or [(action, resource)]
     if response.service_name == "s3":
         return _s3_checks(response, action, resource)
@@ -115,43 +114,13 @@ def _s3_checks(response: Any, action: str, resource: str) -> list[tuple[str, str
 
 def resources(response: Any, resource: str) -> list[str]:
     """What the call acts on. moto 5.2 names a resource only for S3, SQS, IAM and STS
-    and asks "*" for the rest, so a policy scoped to a table's ARN (as AWS wants it)
-    denied every DynamoDB call: the table (or index) ARNs from the request's body; Logs,
-    EventBridge, SNS and SQS: local/arns.py."""
+    and asks "*" for the rest: Lambda's function here, DynamoDB's, Logs', EventBridge's,
+    SNS's and SQS's in local/arns.py."""
     if resource == "*" and response.service_name == "awslambda":
         return [lambda_resource(response)]
     if resource == "*" and response.service_name in SCOPED_ELSEWHERE:
         return arns.resource_arns(response, str(response._get_action()))
-    if resource != "*" or response.service_name != "dynamodb":
-        return [resource]
-    body = _body(response)
-    prefix = f"arn:aws:dynamodb:{response.region}:{response.current_account}:table/"
-    if isinstance(body.get("TableName"), str):
-        index = f"/index/{body['IndexName']}" if isinstance(body.get("IndexName"), str) else ""
-        return [prefix + body["TableName"] + index]
-    tables = body.get("RequestItems") or []
-    return [prefix + t for t in tables if isinstance(t, str)] or [resource]
-
-
-def _body(response: Any) -> dict[str, Any]:
-    body = response.body
-    try:
-        parsed = body if isinstance(body, dict) else json.loads(body or "{}")
-    except (TypeError, ValueError):
-        return {}
-    return parsed if isinstance(parsed, dict) else {}
-
-
-def function_arn(response: Any, name: str, qualifier: str = "") -> str:
-    """A function's ARN from what the caller named it by: a name, a partial or a full ARN,
-    with its qualifier (``name:alias``) or QUALIFIER."""
-    if name.startswith("arn:"):
-        arn = name
-    elif ":function:" in name:
-        arn = f"arn:aws:lambda:{response.region}:{name}"
-    else:
-        arn = f"arn:aws:lambda:{response.region}:{response.current_account}:function:{name}"
-    return f"{arn}:{qualifier}" if qualifier and arn.count(":") == 6 else arn
+    return [resource]
 
 
 def lambda_resource(response: Any) -> str:
@@ -159,17 +128,31 @@ def lambda_resource(response: Any) -> str:
     found = _FUNCTION_PATH.match(urlparse(response.uri).path)
     if found is not None:
         qualifier = parse_qs(urlparse(response.uri).query).get("Qualifier", [""])[0]
-        return function_arn(response, unquote(found.group(1)), qualifier)
-    name = _body(response).get("FunctionName") if action(response) == "CreateFunction" else None
-    return function_arn(response, name) if isinstance(name, str) else "*"
+        return arns.function_arn(response, unquote(found.group(1)), qualifier)
+    name = arns.param(response, "FunctionName") if action(response) == "CreateFunction" else None
+    return arns.function_arn(response, name) if isinstance(name, str) else "*"
 
 
-def passed_role(response: Any) -> str | None:
-    """The role ARN this call hands to a function (checked as iam:PassRole), if any."""
-    if response.service_name != "awslambda" or action(response) not in PASSES_ROLE:
-        return None
-    role = _body(response).get("Role")
-    return role if isinstance(role, str) else None
+def passed_roles(response: Any) -> list[str]:
+    """The role ARNs this call hands to a service (each checked as iam:PassRole, as AWS's
+    service authorization reference lists it): a function's role (CreateFunction,
+    UpdateFunctionConfiguration), each EventBridge target's RoleArn (PutTargets), a
+    subscription filter's roleArn unless it delivers to a Lambda function
+    (PutSubscriptionFilter). The reference lists none for CreateEventSourceMapping (the
+    mapping uses the function's role), SQS, or SNS's delivery-status and Firehose roles."""
+    name = action(response)
+    if response.service_name == "awslambda" and name in PASSES_ROLE:
+        found = [arns.param(response, "Role")]
+    elif response.service_name == "events" and name == "PutTargets":
+        targets = arns.param(response, "Targets")
+        found = [t.get("RoleArn") for t in targets if isinstance(t, dict)] if isinstance(targets, list) else []
+    elif response.service_name == "logs" and name == "PutSubscriptionFilter":
+        destination = arns.param(response, "destinationArn")
+        to_lambda = isinstance(destination, str) and destination.startswith("arn:aws:lambda:")
+        found = [] if to_lambda else [arns.param(response, "roleArn")]
+    else:
+        return []
+    return [role for role in found if isinstance(role, str) and role]
 
 
 def check_principal(self: Any, principal: str) -> bool:
