@@ -133,3 +133,25 @@ def test_a_bucket_policy_naming_a_role_with_a_path_binds_its_sessions(aws: Aws) 
         {"allowed": "cond-pathed-open", "other": "cond-pathed-denied"}))
     found = json.loads(answer["Payload"].read())
     assert (found["get_allowed"], found["get_other"]) == ("ok", "AccessDenied"), found
+
+
+def test_a_bucket_policy_naming_everyone_is_weighed_with_s3s_keys(aws: Aws) -> None:
+    """The common 'Deny * s3:PutObject unless s3:x-amz-server-side-encryption is AES256'
+    bucket policy: S3's own keys are in the context of a statement naming "*", for
+    lambdactl's calls and handlers' alike (it refused every PutObject, AES256 too)."""
+    iam, s3, lam = aws("iam"), aws("s3"), aws("lambda")
+    bucket = "cond-sse-only"
+    s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Deny", "Principal": "*", "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{bucket}/*",
+         "Condition": {"StringNotEquals": {"s3:x-amz-server-side-encryption": "AES256"}}}]}))
+    s3.put_object(Bucket=bucket, Key="own-sse", Body=b"x", ServerSideEncryption="AES256")
+    with pytest.raises(s3.exceptions.ClientError):
+        s3.put_object(Bucket=bucket, Key="own-plain", Body=b"x")
+    role = iam.create_role(RoleName="cond-sse", AssumeRolePolicyDocument=json.dumps(TRUST_POLICY))["Role"]["Arn"]
+    iam.put_role_policy(RoleName="cond-sse", PolicyName="p", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*"}]}))
+    lam.create_function(FunctionName="cond-sse", Runtime="python3.11", Role=role, Handler="sse.put_both",
+                        Code={"ZipFile": package("sse.py")})
+    answer = lam.invoke(FunctionName="cond-sse", Payload=json.dumps({"bucket": bucket}))
+    assert json.loads(answer["Payload"].read()) == {"sse": "ok", "plain": "AccessDenied"}

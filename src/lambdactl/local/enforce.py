@@ -144,7 +144,7 @@ def _authorize(admin_key: str) -> Callable[[Callable[..., Any]], Callable[..., A
         def authorize(self: Any, iam_request_cls: type, resource: str = "*") -> None:
             key = _access_key(self)
             caller = reqcontext.caller(self, key, admin_key)
-            reqcontext.CALLER.set(caller)
+            reqcontext.CALLER.set((caller, self))
             if not key.startswith("ASIA") or key == admin_key:
                 return  # lambdactl itself (or moto's own, unsigned, internal calls)
             path = self.raw_path
@@ -209,11 +209,17 @@ def _trust(request: Any, role_arn: str, context: Context) -> str:
 
 def _caller_known(original: Callable[..., Any]) -> Callable[..., Any]:
     """moto's S3 asks a bucket's policy of an object call (FakeBucket.get_permission)
-    before it authorizes the call: the caller's context is set first."""
+    before it authorizes the call: the caller's context is set first. Its refusal was an
+    empty 403 (boto3: error code "403"); S3 answers AccessDenied."""
     @functools.wraps(original)
     def key_response(self: Any, *args: Any, **kwargs: Any) -> Any:
-        reqcontext.CALLER.set(reqcontext.caller(self, _access_key(self), _admin[0] if _admin else ""))
-        return original(self, *args, **kwargs)
+        reqcontext.CALLER.set((reqcontext.caller(self, _access_key(self), _admin[0] if _admin else ""), self))
+        result = original(self, *args, **kwargs)
+        if isinstance(result, tuple) and len(result) == 3 and result[0] == 403 and not result[2]:
+            from moto.s3.exceptions import S3AccessDeniedError
+
+            raise S3AccessDeniedError()
+        return result
 
     return key_response
 

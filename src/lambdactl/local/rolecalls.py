@@ -240,8 +240,19 @@ def everyones_permission(original: Any) -> Any:
             return original(self, action, resource)
         everyone = [s for s in statements.of_document(self.policy)
                     if isinstance(s, dict) and _names_caller(s, {"*"})]
-        said = statements.decide(everyone, action, resource, reqcontext.CALLER.get() or {})
+        said = statements.decide(everyone, action, resource, _callers_context(action, resource))
         return {"deny": PermissionResult.DENIED, "allow": PermissionResult.PERMITTED}.get(
             said, PermissionResult.NEUTRAL)
 
     return get_permission
+
+
+def _callers_context(action: str, resource: str) -> Context:
+    """The context of the call moto's S3 is serving (set by local/enforce.py), with S3's
+    own keys for ACTION on RESOURCE: a bucket policy naming "*" was weighed without them
+    (a Deny of PutObject unless s3:x-amz-server-side-encryption AES256 refused every
+    PutObject, those sending AES256 too)."""
+    caller = reqcontext.CALLER.get()
+    if caller is None:
+        return {}
+    return reqcontext.with_service(caller[0], caller[1], action, resource)
