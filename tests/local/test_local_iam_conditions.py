@@ -155,3 +155,17 @@ def test_a_bucket_policy_naming_everyone_is_weighed_with_s3s_keys(aws: Aws) -> N
                         Code={"ZipFile": package("sse.py")})
     answer = lam.invoke(FunctionName="cond-sse", Payload=json.dumps({"bucket": bucket}))
     assert json.loads(answer["Payload"].read()) == {"sse": "ok", "plain": "AccessDenied"}
+
+
+def test_a_bucket_policy_denying_get_object_to_everyone_denies_head_object(aws: Aws) -> None:
+    """HeadObject is s3:GetObject to IAM; moto asked the bucket's policy about
+    's3:HeadObject', which no policy names, so a Deny of GetObject let HEAD through."""
+    s3 = aws("s3")
+    s3.create_bucket(Bucket="cond-no-reads")
+    s3.put_object(Bucket="cond-no-reads", Key="k", Body=b"x")
+    s3.put_bucket_policy(Bucket="cond-no-reads", Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Deny", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::cond-no-reads/*"}]}))
+    for call in (s3.head_object, s3.get_object):
+        with pytest.raises(s3.exceptions.ClientError) as refused:
+            call(Bucket="cond-no-reads", Key="k")
+        assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403

@@ -228,6 +228,10 @@ def _names_caller(statement: dict[str, Any], names: set[str]) -> bool:
     return bool(names & aws(statement.get("Principal")))
 
 
+# moto names an object call's action by its HTTP method; IAM's for HEAD and POST differ.
+OBJECT_METHODS = {"s3:HeadObject": "s3:GetObject", "s3:PostObject": "s3:PutObject"}
+
+
 def everyones_permission(original: Any) -> Any:
     """moto's FakeBucket.get_permission, which S3's object calls ask before any signature
     check: a bucket policy's Deny of an object action, whoever it names, refused that action
@@ -240,6 +244,7 @@ def everyones_permission(original: Any) -> Any:
             return original(self, action, resource)
         everyone = [s for s in statements.of_document(self.policy)
                     if isinstance(s, dict) and _names_caller(s, {"*"})]
+        action = OBJECT_METHODS.get(action, action)
         said = statements.decide(everyone, action, resource, _callers_context(action, resource))
         return {"deny": PermissionResult.DENIED, "allow": PermissionResult.PERMITTED}.get(
             said, PermissionResult.NEUTRAL)
