@@ -169,3 +169,36 @@ def test_a_bucket_policy_denying_get_object_to_everyone_denies_head_object(aws: 
         with pytest.raises(s3.exceptions.ClientError) as refused:
             call(Bucket="cond-no-reads", Key="k")
         assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+
+
+def test_resource_policies_grant_what_they_name_within_the_account(aws: Aws) -> None:
+    """Within one account a resource-based policy naming the role grants on its own, and
+    one naming the account leaves it to the role's policies (IAM's evaluation logic): a
+    function's permission for the role lets its handler invoke it (moto never read it:
+    denied), and a bucket policy allowing the account's root does not let a role with no
+    S3 permission read (moto's check granted it)."""
+    iam, s3, lam = aws("iam"), aws("s3"), aws("lambda")
+    role = iam.create_role(RoleName="cond-granted", AssumeRolePolicyDocument=json.dumps(TRUST_POLICY))["Role"]["Arn"]
+    account = role.split(":")[4]
+    s3.create_bucket(Bucket="cond-account-bucket")
+    s3.put_object(Bucket="cond-account-bucket", Key="k", Body=b"x")
+    s3.put_bucket_policy(Bucket="cond-account-bucket", Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account}:root"}, "Action": "s3:GetObject",
+         "Resource": "arn:aws:s3:::cond-account-bucket/*"}]}))
+    for name, handler in (("cond-callee", "app.echo"), ("cond-caller", "hostile.attempts")):
+        lam.create_function(FunctionName=name, Runtime="python3.11", Role=role, Handler=handler,
+                            Code={"ZipFile": package("app.py", "hostile.py")})
+    victim = {"function": "cond-callee", "bucket": "cond-account-bucket"}
+
+    def attempt() -> dict[str, str]:
+        answer = lam.invoke(FunctionName="cond-caller", Payload=json.dumps({"victim": victim, "tries": ["invoke"]}))
+        return dict(json.loads(answer["Payload"].read()))
+
+    assert attempt() == {"invoke": "AccessDeniedException"}
+    lam.add_permission(FunctionName="cond-callee", StatementId="caller", Action="lambda:InvokeFunction", Principal=role)
+    assert attempt() == {"invoke": "ok"}
+    lam.create_function(FunctionName="cond-reader", Runtime="python3.11", Role=role, Handler="app.try_calls",
+                        Code={"ZipFile": package("app.py")})
+    answer = lam.invoke(FunctionName="cond-reader", Payload=json.dumps(
+        {"allowed": "cond-account-bucket", "other": "cond-account-bucket"}))
+    assert json.loads(answer["Payload"].read())["get_allowed"] == "AccessDenied"

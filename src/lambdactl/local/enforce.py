@@ -162,8 +162,8 @@ def _authorize(admin_key: str) -> Callable[[Callable[..., Any]], Callable[..., A
                 for action, each in rolecalls.checks(self, request._action, resource):
                     request._action = action
                     context = reqcontext.with_service(caller, self, action, each)
-                    bucket = rolecalls.bucket_decision(self, action, each, request._access_key.arn, context)
-                    _check(request, bucket, each, context)
+                    own = rolecalls.resource_decision(self, action, each, request._access_key.arn, context)
+                    _check(request, own, each, context)
                 for role in rolecalls.passed_roles(self):   # as IAM: handing a role on is iam:PassRole
                     request._action = "iam:PassRole"
                     _check(request, "", role, reqcontext.with_service(caller, self, "iam:PassRole", role))
@@ -175,9 +175,10 @@ def _authorize(admin_key: str) -> Callable[[Callable[..., Any]], Callable[..., A
     return make
 
 
-def _check(request: Any, bucket: str, resource: str, context: Context) -> None:
-    """As IAM within an account: an explicit Deny anywhere (the bucket's policy, the role's)
-    wins; else an Allow in either grants. GetCallerIdentity is always allowed."""
+def _check(request: Any, own: str, resource: str, context: Context) -> None:
+    """As IAM within an account: an explicit Deny anywhere (the resource's own policy, OWN:
+    rolecalls.resource_decision; the role's) wins; else an Allow in either grants.
+    GetCallerIdentity is always allowed."""
     if request._action == "sts:GetCallerIdentity":
         return
     identity = statements.decide(_statements(request._access_key.collect_policies()),
@@ -187,7 +188,7 @@ def _check(request: Any, bucket: str, resource: str, context: Context) -> None:
         if identity == "deny" or not (trust == "grant" or (trust == "delegate" and identity == "allow")):
             request._raise_access_denied()
         return
-    if "deny" in (bucket, identity) or "allow" not in (bucket, identity):
+    if "deny" in (own, identity) or "allow" not in (own, identity):
         request._raise_access_denied()
 
 
