@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -93,6 +94,20 @@ def test_unknown_placeholder_in_policy(project: Path) -> None:
     )
     with pytest.raises(ConfigError, match=r"unknown placeholder \$\{bukket\}"):
         config.load(write(project))
+
+
+def test_iam_policy_variables_pass_to_iam_unchanged(project: Path) -> None:
+    """${aws:userid}, ${aws:PrincipalTag/team, 'none'}, ${*}: IAM's own policy variables
+    (reference_policies_variables.html), resolved per request; lambdactl's placeholders
+    (no colon) are still filled in. They were refused as unknown placeholders."""
+    from lambdactl.iam import render_policy
+
+    resource = "arn:aws:s3:::${bucket}/${aws:userid}/${aws:PrincipalTag/team, 'none'}/${*}"
+    (project / "policies/hello.json").write_text(json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": resource}]}))
+    fn = config.load(write(project)).functions[0]
+    rendered = render_policy(fn, "us-east-1", "123456789012")["Statement"][0]["Resource"]
+    assert rendered == f"arn:aws:s3:::{fn.triggers[0].bucket}/${{aws:userid}}/${{aws:PrincipalTag/team, 'none'}}/${{*}}"
 
 
 def test_policy_must_be_json(project: Path) -> None:

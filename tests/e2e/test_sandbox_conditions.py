@@ -47,6 +47,8 @@ def handler(event, context):
         "source_function": lambda: east("iam").list_roles(),
         "source_function_other": lambda: east("iam").list_users(),
         "principal_tag": lambda: east("s3").list_objects_v2(Bucket=bucket),
+        "prefix_home": lambda: east("s3").list_objects_v2(Bucket=bucket, Prefix="home/"),
+        "prefix_other": lambda: east("s3").list_objects_v2(Bucket=bucket, Prefix="other/"),
     }
     found = {}
     for name, call in calls.items():
@@ -80,6 +82,7 @@ STATEMENTS = [
     allow("iam:ListUsers", {"ArnEquals": {
         "lambda:SourceFunctionArn": "arn:aws:lambda:us-east-1:123456789012:function:someone-else"}}),
     allow("s3:ListBucket", {"StringEquals": {"aws:PrincipalTag/team": "blue"}}, f"arn:aws:s3:::{DATA}"),
+    allow("s3:ListBucket", {"StringLike": {"s3:prefix": "home/*"}}, f"arn:aws:s3:::{DATA}"),
 ]
 TOML = '''[project]
 name = "cond"
@@ -132,6 +135,8 @@ def sandbox_project(tmp_path: Path) -> Iterator[tuple[Path, dict[str, str], dict
     try:
         exported = json.loads(cli(root, env, "-o", "json", "local", "env").stdout)
         cli(root, env, "up")   # the policy's ${aws:userid} is IAM's, not an unknown placeholder
+        again = json.loads(cli(root, env, "-o", "json", "up").stdout)
+        assert again["api_calls"]["writes"] == 0   # converged: IAM keeps the variable as written
         s3 = client(exported, "s3")
         s3.create_bucket(Bucket=DATA)
         s3.put_object(Bucket=DATA, Key="k", Body=b"x")
@@ -154,6 +159,7 @@ def test_conditioned_policies_decide_a_handlers_calls_as_aws(tmp_path: Path) -> 
             "for_all_values": "ok", "for_any_value": "AccessDeniedException",   # on an absent multivalued key
             "source_function": "ok", "source_function_other": "AccessDenied",   # lambda:SourceFunctionArn
             "principal_tag": "AccessDenied",                                # the role has no tag team yet
+            "prefix_home": "ok", "prefix_other": "AccessDenied",            # StringLike s3:prefix
         }, first
         role = client(exported, "lambda").get_function(FunctionName="cond-probe")["Configuration"]["Role"]
         client(exported, "iam").tag_role(RoleName=role.rsplit("/", 1)[-1], Tags=[{"Key": "team", "Value": "blue"}])

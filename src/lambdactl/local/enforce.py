@@ -144,7 +144,7 @@ def _authorize(admin_key: str) -> Callable[[Callable[..., Any]], Callable[..., A
         def authorize(self: Any, iam_request_cls: type, resource: str = "*") -> None:
             key = _access_key(self)
             caller = reqcontext.caller(self, key, admin_key)
-            reqcontext.CALLER.set(caller)
+            reqcontext.CALLER.set((caller, self))
             if not key.startswith("ASIA") or key == admin_key:
                 return  # lambdactl itself (or moto's own, unsigned, internal calls)
             path = self.raw_path
@@ -162,8 +162,8 @@ def _authorize(admin_key: str) -> Callable[[Callable[..., Any]], Callable[..., A
                 for action, each in rolecalls.checks(self, request._action, resource):
                     request._action = action
                     context = reqcontext.with_service(caller, self, action, each)
-                    bucket = rolecalls.bucket_decision(self, action, each, request._access_key.arn, context)
-                    _check(request, bucket, each, context)
+                    own = rolecalls.resource_decision(self, action, each, request._access_key.arn, context)
+                    _check(request, own, each, context)
                 for role in rolecalls.passed_roles(self):   # as IAM: handing a role on is iam:PassRole
                     request._action = "iam:PassRole"
                     _check(request, "", role, reqcontext.with_service(caller, self, "iam:PassRole", role))
@@ -175,27 +175,52 @@ def _authorize(admin_key: str) -> Callable[[Callable[..., Any]], Callable[..., A
     return make
 
 
-def _check(request: Any, bucket: str, resource: str, context: Context) -> None:
-    """As IAM within an account: an explicit Deny anywhere (the bucket's policy, the role's)
-    wins; else an Allow in either grants. GetCallerIdentity is always allowed."""
+def _check(request: Any, own: str, resource: str, context: Context) -> None:
+    """As IAM within an account: an explicit Deny anywhere (the resource's own policy, OWN:
+    rolecalls.resource_decision; the role's) wins; else an Allow in either grants.
+    GetCallerIdentity is always allowed."""
     if request._action == "sts:GetCallerIdentity":
         return
     identity = statements.decide(_statements(request._access_key.collect_policies()),
                                  request._action, resource, context)
-    if "deny" in (bucket, identity) or "allow" not in (bucket, identity):
+    if request._is_assuming_role_operation(resource):   # the role's trust policy must admit the caller
+        trust = _trust(request, resource, context)
+        if identity == "deny" or not (trust == "grant" or (trust == "delegate" and identity == "allow")):
+            request._raise_access_denied()
+        return
+    if "deny" in (own, identity) or "allow" not in (own, identity):
         request._raise_access_denied()
-    if identity == "allow" and request._is_assuming_role_operation(resource) \
-            and not request._check_role_trust_relationship(resource):
-        request._raise_access_denied()
+
+
+def _trust(request: Any, role_arn: str, context: Context) -> str:
+    """The trust policy of ROLE_ARN on this AssumeRole (rolecalls.trust_decision), with
+    the call's sts: keys; "delegate" unless the caller's own policies allow it too."""
+    role = request.backend.get_role_by_arn(role_arn)
+    data = request._data if isinstance(request._data, dict) else {}
+
+    def first(name: str) -> list[str]:
+        value = data.get(name)
+        return [str(value[0] if isinstance(value, list) else value)] if value else []
+
+    keys = {"sts:externalid": first("ExternalId"), "sts:rolesessionname": first("RoleSessionName")}
+    context = {**context, **{k: v for k, v in keys.items() if v}}
+    caller = request._access_key
+    return rolecalls.trust_decision(role.assume_role_policy_document, caller.account_id, caller.arn, context)
 
 
 def _caller_known(original: Callable[..., Any]) -> Callable[..., Any]:
     """moto's S3 asks a bucket's policy of an object call (FakeBucket.get_permission)
-    before it authorizes the call: the caller's context is set first."""
+    before it authorizes the call: the caller's context is set first. Its refusal was an
+    empty 403 (boto3: error code "403"); S3 answers AccessDenied."""
     @functools.wraps(original)
     def key_response(self: Any, *args: Any, **kwargs: Any) -> Any:
-        reqcontext.CALLER.set(reqcontext.caller(self, _access_key(self), _admin[0] if _admin else ""))
-        return original(self, *args, **kwargs)
+        reqcontext.CALLER.set((reqcontext.caller(self, _access_key(self), _admin[0] if _admin else ""), self))
+        result = original(self, *args, **kwargs)
+        if isinstance(result, tuple) and len(result) == 3 and result[0] == 403 and not result[2]:
+            from moto.s3.exceptions import S3AccessDeniedError
+
+            raise S3AccessDeniedError()
+        return result
 
     return key_response
 

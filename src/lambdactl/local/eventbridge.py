@@ -68,20 +68,31 @@ def _invoke(target: dict[str, Any], event: Any, rule: Any) -> None:
 def lambda_targets(original: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(original)
     def send_to_targets(self: Any, original_event: Any, transform_input: bool = True) -> None:
-        mine = [t for t in self.targets if _is_lambda(t)]
-        if not mine:
-            original(self, original_event, transform_input)
+        # EventBridge: a disabled rule, or one with no event pattern (a schedule), takes no
+        # put event; moto delivered to both.
+        if self.state != "ENABLED" or not getattr(self.event_pattern, "_pattern", None):
             return
+        mine = [t for t in self.targets if _is_lambda(t)]
         others = copy.copy(self)
         others.targets = [t for t in self.targets if not _is_lambda(t)]
         if others.targets:
-            original(others, original_event, transform_input)
-        if not self.event_pattern.matches_event(original_event):
+            _to_others(original, others, original_event, transform_input)
+        if not mine or not self.event_pattern.matches_event(original_event):
             return
         for target in mine:
             _invoke(target, event_for_lambda(target, original_event), self)
 
     return send_to_targets
+
+
+def _to_others(original: Callable[..., Any], rule: Any, event: Any, transform_input: bool) -> None:
+    """moto's delivery to the rule's other targets. A target that fails (a queue deleted
+    since) fails that delivery only, as on EventBridge: moto's error failed PutEvents."""
+    try:
+        original(rule, event, transform_input)
+    except Exception as exc:  # noqa: BLE001 - whatever moto raises for the target
+        log.warning("EventBridge rule %s: event not delivered to %s: %s", rule.name,
+                    ", ".join(str(t.get("Arn")) for t in rule.targets), exc)
 
 
 def deliver(rule: Any, target: dict[str, Any], event: dict[str, Any]) -> None:

@@ -29,7 +29,8 @@ from lambdactl.local import servicekeys
 Context = dict[str, list[str]]
 # The caller of the request being served (moto's S3 asks a bucket's policy before the
 # request is authorized: local/enforce.py sets it first).
-CALLER: contextvars.ContextVar[Context | None] = contextvars.ContextVar("lambdactl_caller", default=None)
+# (the caller's global keys, moto's response: for the service's keys of the call)
+CALLER: contextvars.ContextVar[tuple[Context, Any] | None] = contextvars.ContextVar("lambdactl_caller", default=None)
 _sessions: dict[str, tuple[str, float]] = {}   # access key id -> (function ARN, issued at)
 
 

@@ -169,27 +169,69 @@ def check_principal(self: Any, principal: str) -> bool:
     return aws == "*" or principal == aws or (isinstance(aws, list) and principal in aws)
 
 
-def bucket_decision(response: Any, action: str, resource: str, session_arn: str,
-                    context: Context | None = None) -> str:
-    """What the policy of the bucket RESOURCE is in says of ACTION on it by this role session
-    (a statement names it by its role's ARN, its own, the account's or "*") in CONTEXT:
-    "deny" (an explicit Deny, which wins over any Allow, the identity's too), "allow"
-    (within an account a resource-based policy alone grants it) or "" (it says nothing).
-    moto looked at identity policies only, and applied a bucket's Deny to object calls of
-    anyone."""
-    if response.service_name != "s3" or not resource.startswith("arn:aws:s3:::"):
+def resource_decision(response: Any, action: str, resource: str, session_arn: str,
+                      context: Context | None = None) -> str:
+    """What RESOURCE's own policy (a bucket's, a function's) says of ACTION on it by this
+    role session, in CONTEXT: "deny" (an explicit Deny naming it, its role, the account or
+    "*" wins over any Allow, the identity's too), "allow" (a statement naming it, its
+    role or "*": within an account a resource-based policy alone grants it) or "" (it
+    says nothing; an Allow naming the account leaves it to the role's own policies).
+    moto weighed identity policies only; a bucket policy naming the account granted any
+    role of it; a function's policy naming a role was not read."""
+    context = context or {}
+    found = _resource_statements(response, resource)
+    if not found:
         return ""
-    from moto.s3.models import s3_backends
+    account = response.current_account
+    role = session_arn.split("/")[1] if "/" in session_arn else ""
+    # The role's own ARN, with its path (arn:aws:iam::A:role/team/R): a session's ARN has none.
+    roles = context.get("aws:principalarn") or [f"arn:aws:iam::{account}:role/{role}"]
+    named, delegated = _said(found, {"*", session_arn, *roles}, account, action, resource, context)
+    return "deny" if "deny" in (named, delegated) else named
 
+
+def _resource_statements(response: Any, resource: str) -> list[Any]:
+    """The statements of the policy of the bucket, or of the function (its qualifier's), RESOURCE names."""
     try:
-        bucket = s3_backends[response.current_account]["aws"].get_bucket(resource[13:].split("/")[0])
-        found = statements.of_document(bucket.policy or b'{"Statement": []}')
+        if response.service_name == "s3" and resource.startswith("arn:aws:s3:::"):
+            from moto.s3.models import s3_backends
+
+            bucket = s3_backends[response.current_account]["aws"].get_bucket(resource[13:].split("/")[0])
+            return [s for s in statements.of_document(bucket.policy or b"{}") if isinstance(s, dict)]
+        if response.service_name == "awslambda" and resource.startswith("arn:aws:lambda:"):
+            from lambdactl.local.s3_policy import policy_statements
+
+            return [s for s in policy_statements(resource) if isinstance(s, dict)]
     except Exception:  # noqa: BLE001 - no such bucket, or a policy S3 would not have taken
-        return ""
-    account, role = response.current_account, session_arn.split("/")[1] if "/" in session_arn else ""
-    names = {"*", account, session_arn, f"arn:aws:iam::{account}:role/{role}", f"arn:aws:iam::{account}:root"}
-    return statements.decide([s for s in found if isinstance(s, dict) and _names_caller(s, names)],
-                             action, resource, context or {})
+        return []
+    return []
+
+
+def _said(found: list[Any], caller: set[str], account: str, action: str, resource: str,
+          context: Context) -> tuple[str, str]:
+    """(what FOUND's statements naming CALLER say, what those naming ACCOUNT say)."""
+    def said(names: set[str]) -> str:
+        chosen = [{k: v for k, v in s.items() if k not in ("Principal", "NotPrincipal")}
+                  for s in found if _names_caller(s, names)]
+        return statements.decide(chosen, action, resource, context)
+
+    return said(caller), said({account, f"arn:aws:iam::{account}:root"})
+
+
+def trust_decision(trust_policy: Any, account: str, session_arn: str, context: Context) -> str:
+    """What a role's trust policy says of sts:AssumeRole by the role session SESSION_ARN
+    (its role's ARN: aws:PrincipalArn in CONTEXT): "deny"; "grant" (a
+    statement names the caller, its session or "*": within an account that alone
+    allows); "delegate" (it names the account: the caller's own policies must allow
+    too); or "". moto compared the principal with the session's ARN only (a trust policy
+    naming the caller's role denied it) and knew only StringEquals conditions (an
+    ArnLike on aws:PrincipalArn let any role of the account in)."""
+    found = [s for s in statements.of_document(trust_policy) if isinstance(s, dict)]
+    caller = {"*", session_arn, *context.get("aws:principalarn", [])}
+    named, delegated = _said(found, caller, account, "sts:AssumeRole", "*", context)
+    if "deny" in (named, delegated):
+        return "deny"
+    return "grant" if named else "delegate" if delegated else ""
 
 
 def _names_caller(statement: dict[str, Any], names: set[str]) -> bool:
@@ -203,11 +245,15 @@ def _names_caller(statement: dict[str, Any], names: set[str]) -> bool:
     return bool(names & aws(statement.get("Principal")))
 
 
+# moto names an object call's action by its HTTP method; IAM's for HEAD and POST differ.
+OBJECT_METHODS = {"s3:HeadObject": "s3:GetObject", "s3:PostObject": "s3:PutObject"}
+
+
 def everyones_permission(original: Any) -> Any:
     """moto's FakeBucket.get_permission, which S3's object calls ask before any signature
     check: a bucket policy's Deny of an object action, whoever it names, refused that action
     to every caller (lambdactl's own key too). Only the statements naming everyone are
-    weighed here; those naming a role are weighed for its sessions (bucket_decision)."""
+    weighed here; those naming a role are weighed for its sessions (resource_decision)."""
     def get_permission(self: Any, action: str, resource: str) -> Any:
         from moto.iam.access_control import PermissionResult
 
@@ -215,8 +261,20 @@ def everyones_permission(original: Any) -> Any:
             return original(self, action, resource)
         everyone = [s for s in statements.of_document(self.policy)
                     if isinstance(s, dict) and _names_caller(s, {"*"})]
-        said = statements.decide(everyone, action, resource, reqcontext.CALLER.get() or {})
+        action = OBJECT_METHODS.get(action, action)
+        said = statements.decide(everyone, action, resource, _callers_context(action, resource))
         return {"deny": PermissionResult.DENIED, "allow": PermissionResult.PERMITTED}.get(
             said, PermissionResult.NEUTRAL)
 
     return get_permission
+
+
+def _callers_context(action: str, resource: str) -> Context:
+    """The context of the call moto's S3 is serving (set by local/enforce.py), with S3's
+    own keys for ACTION on RESOURCE: a bucket policy naming "*" was weighed without them
+    (a Deny of PutObject unless s3:x-amz-server-side-encryption AES256 refused every
+    PutObject, those sending AES256 too)."""
+    caller = reqcontext.CALLER.get()
+    if caller is None:
+        return {}
+    return reqcontext.with_service(caller[0], caller[1], action, resource)

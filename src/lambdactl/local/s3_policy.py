@@ -27,10 +27,10 @@ def s3_may_invoke(function_arn: str, bucket_arn: str, bucket_account: str) -> bo
 def service_may_invoke(function_arn: str, service: str, source_arn: str, source_account: str) -> bool:
     """Does the resource policy of the function (the version or alias FUNCTION_ARN names)
     let SERVICE invoke it for SOURCE_ARN (a bucket, an EventBridge rule)?"""
-    return any(_allows(s, service, source_arn, source_account) for s in _policy_statements(function_arn))
+    return any(_allows(s, service, source_arn, source_account) for s in policy_statements(function_arn))
 
 
-def _policy_statements(function_arn: str) -> list[dict[str, Any]]:
+def policy_statements(function_arn: str) -> list[dict[str, Any]]:
     from moto.awslambda.exceptions import LambdaClientError
     from moto.awslambda.utils import get_backend
 

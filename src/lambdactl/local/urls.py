@@ -170,10 +170,10 @@ def public_allowed(function_arn: str) -> bool:
     """Lambda answers a URL with auth NONE only when the function's resource policy
     lets anyone ("*") call lambda:InvokeFunctionUrl and, since October 2025,
     lambda:InvokeFunction too."""
-    from lambdactl.local.s3_policy import _policy_statements
+    from lambdactl.local.s3_policy import policy_statements
 
     granted: set[str] = set()
-    for st in _policy_statements(function_arn):
+    for st in policy_statements(function_arn):
         principal = st.get("Principal")
         if st.get("Effect", "Allow") == "Allow" and (principal == "*" or principal == {"AWS": "*"}):
             actions = st.get("Action")
