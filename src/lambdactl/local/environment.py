@@ -205,6 +205,7 @@ class Environment:
             deadline_ms=deadline_ms,
             function_arn=self.spec.arn,
             trace_id=f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]};Sampled=0",
+            client_context=inv.client_context,
         )
 
     def _pending(self, request_id: str) -> Invocation | None:

@@ -111,9 +111,10 @@ class InvokeResult:
 class Invocation:
     """One request's progress; the first outcome to arrive wins."""
 
-    def __init__(self, request_id: str, payload: bytes) -> None:
+    def __init__(self, request_id: str, payload: bytes, client_context: str = "") -> None:
         self.request_id = request_id
         self.payload = payload
+        self.client_context = client_context  # Invoke's ClientContext, decoded: JSON or ""
         self.delivered = threading.Event()  # also set when it finishes undelivered
         self.done = threading.Event()
         self.delivered_at: float | None = None

@@ -1,0 +1,59 @@
+"""Invoke as Lambda answers it: ClientContext, the request id, the runtime's limits (issue 12)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+Aws = Callable[[str], Any]
+FILES = ("claims.py",)
+
+
+def _context(**fields: Any) -> str:
+    return base64.b64encode(json.dumps(fields).encode()).decode()
+
+
+def test_client_context_reaches_the_handlers_context(aws: Aws, make_function: Any) -> None:
+    name = make_function("claims.context_of", files=FILES)
+    sent = _context(client={"installation_id": "i-1", "app_title": "notes"},
+                    custom={"tenant": "ada", "n": 1}, env={"platform": "Android"})
+    body = json.loads(aws("lambda").invoke(FunctionName=name, ClientContext=sent)["Payload"].read())
+    assert body["client_context"] == {"client": "notes", "custom": {"tenant": "ada", "n": 1},
+                                      "env": {"platform": "Android"}}
+    plain = json.loads(aws("lambda").invoke(FunctionName=name)["Payload"].read())
+    assert plain["client_context"] is None
+
+
+@pytest.mark.parametrize("bad", ["not base64!", base64.b64encode(b"{nope").decode(),
+                                 base64.b64encode(b"[1, 2]").decode()],
+                         ids=["not-base64", "not-json", "not-an-object"])
+def test_a_client_context_that_is_not_base64_json_is_refused_as_lambda_does(
+    aws: Aws, make_function: Any, bad: str
+) -> None:
+    name = make_function("claims.context_of", files=FILES)
+    with pytest.raises(ClientError) as err:
+        aws("lambda").invoke(FunctionName=name, ClientContext=bad)
+    response = err.value.response
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert response["Error"]["Code"] == "InvalidRequestContentException"
+    assert response["Error"]["Message"] == "Client context must be a valid Base64-encoded JSON object."
+
+
+def test_invoke_answers_with_the_invocations_own_request_id(
+    aws: Aws, make_function: Any, wait_for_log: Any
+) -> None:
+    """The x-amzn-RequestId of Invoke's answer is the one the handler and the log's START /
+    END / REPORT lines carry (moto drew a random 52-character one): the id users look up."""
+    name = make_function("claims.context_of", files=FILES)
+    response = aws("lambda").invoke(FunctionName=name, LogType="Tail")
+    answered = response["ResponseMetadata"]["RequestId"]
+    assert json.loads(response["Payload"].read())["request_id"] == answered
+    assert f"START RequestId: {answered} " in base64.b64decode(response["LogResult"]).decode()
+    queued = aws("lambda").invoke(FunctionName=name, InvocationType="Event")
+    assert queued["StatusCode"] == 202
+    wait_for_log(f"/aws/lambda/{name}", f"START RequestId: {queued['ResponseMetadata']['RequestId']} ")
