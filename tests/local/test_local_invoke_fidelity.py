@@ -57,3 +57,14 @@ def test_invoke_answers_with_the_invocations_own_request_id(
     queued = aws("lambda").invoke(FunctionName=name, InvocationType="Event")
     assert queued["StatusCode"] == 202
     wait_for_log(f"/aws/lambda/{name}", f"START RequestId: {queued['ResponseMetadata']['RequestId']} ")
+
+
+def test_a_handler_may_open_1024_files_as_on_lambda(aws: Aws, make_function: Any) -> None:
+    """Lambda's quota: 1,024 file descriptors per environment, soft and hard (the sandbox
+    gave handlers the host's, here 20,000: code leaking descriptors worked locally)."""
+    name = make_function("claims.limits", files=FILES)
+    limits = json.loads(aws("lambda").invoke(FunctionName=name)["Payload"].read())
+    assert limits["NOFILE"] == [1024, 1024]
+    name = make_function("claims.open_files", files=FILES)
+    opened = json.loads(aws("lambda").invoke(FunctionName=name)["Payload"].read())
+    assert opened["error"] == "Too many open files" and 1000 < opened["opened"] < 1024, opened

@@ -102,6 +102,9 @@ def guard(config: dict) -> None:
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # the runtime dies with its guard
     if os.getppid() != me:
         os._exit(70)
+    import resource  # Lambda's quota: 1,024 file descriptors, soft and hard (was the host's)
+
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(1024, resource.getrlimit(resource.RLIMIT_NOFILE)[1]),) * 2)
     lang = (config.get("private") or {}).get("lang")
     if config.get("sealed") and lang and config.get("exec") is None and sys.prefix != LANG:
         # A new interpreter's (not a zygote's): its own paths are the host's, not here.
