@@ -33,6 +33,7 @@ environment, then the guard and runtime as above, without a new interpreter.
 import ctypes
 import json
 import os
+import resource  # here: a new interpreter's stdlib is gone once its root is sealed
 import runpy
 import signal
 import sys
@@ -102,8 +103,7 @@ def guard(config: dict) -> None:
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # the runtime dies with its guard
     if os.getppid() != me:
         os._exit(70)
-    import resource  # Lambda's quota: 1,024 file descriptors, soft and hard (was the host's)
-
+    # Lambda's quota: 1,024 file descriptors, soft and hard (was the host's).
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(1024, resource.getrlimit(resource.RLIMIT_NOFILE)[1]),) * 2)
     lang = (config.get("private") or {}).get("lang")
     if config.get("sealed") and lang and config.get("exec") is None and sys.prefix != LANG:
@@ -136,8 +136,6 @@ def watch(runtime: int, report: "int | None" = None, told: "int | None" = None) 
         number = os.WTERMSIG(status)
         if number not in (signal.SIGKILL, signal.SIGSTOP):  # (no handler to reset: OSError, exit 1)
             signal.signal(number, signal.SIG_DFL)
-        import resource
-
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # the guard's own end dumps no core
         os.kill(os.getpid(), number)
     os._exit(os.waitstatus_to_exitcode(status))
