@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -68,3 +69,20 @@ def test_a_handler_may_open_1024_files_as_on_lambda(aws: Aws, make_function: Any
     name = make_function("claims.open_files", files=FILES)
     opened = json.loads(aws("lambda").invoke(FunctionName=name)["Payload"].read())
     assert opened["error"] == "Too many open files" and 1000 < opened["opened"] < 1024, opened
+
+
+def test_an_environment_is_frozen_between_its_invocations(aws: Aws, make_function: Any) -> None:
+    """Lambda freezes the environment once the runtime asks for its next event: a thread
+    or daemon the handler left running stops until the next invocation. The sandbox let
+    them run on (about 50 ticks of each in the second below; a count, not a clock: the
+    frozen ones make a few at most, between the answer and the freeze)."""
+    name = make_function("claims.ticking", files=FILES)
+    before = json.loads(aws("lambda").invoke(FunctionName=name, Payload=b'{"start": true, "wait": 0.1}')["Payload"].read())
+    assert before["thread"] > 0 and before["daemon"] > 0, before   # they run while it is invoked
+    time.sleep(1.0)
+    after = json.loads(aws("lambda").invoke(FunctionName=name)["Payload"].read())
+    assert after["thread"] - before["thread"] < 20, (before, after)
+    assert after["daemon"] - before["daemon"] < 20, (before, after)
+    # Thawed: they go on while an invocation runs (here 0.2 s of it).
+    later = json.loads(aws("lambda").invoke(FunctionName=name, Payload=b'{"wait": 0.2}')["Payload"].read())
+    assert later["thread"] > after["thread"] and later["daemon"] > after["daemon"], (after, later)

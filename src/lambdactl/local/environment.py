@@ -23,6 +23,7 @@ from pathlib import Path
 from lambdactl.local import peers, proctree
 from lambdactl.local.cpushare import CpuCgroups, EnvCgroup
 from lambdactl.local.cwlogs import LogSink, stream_name
+from lambdactl.local.freeze import Freezer
 from lambdactl.local.invocation import (
     INIT_LIMIT_S,
     FunctionSpec,
@@ -94,13 +95,12 @@ class Environment:
             self.api.close()
             self.cgroup.remove()
             raise
+        self.freezer = Freezer(self.proc.pid)  # between invocations, as on Lambda
         stdout = self.proc.stdout
         if stdout is None:  # pragma: no cover - stdout=PIPE always gives a pipe
             raise OSError("runtime child has no stdout pipe")
         self.reader = OutputReader(stdout, self._on_output, f"out-{self.proc.pid}")
-        self._watcher = threading.Thread(
-            target=self._watch, name=f"env-{self.proc.pid}", daemon=True
-        )
+        self._watcher = threading.Thread(target=self._watch, name=f"env-{self.proc.pid}", daemon=True)
         self._watcher.start()
 
     # -- the child ------------------------------------------------------------
@@ -191,7 +191,7 @@ class Environment:
         if self.init_duration_ms is None:
             self.init_duration_ms = (time.monotonic() - self._started) * 1000
             self.cgroup.limit(self.spec.memory_mb)  # init done: invocations get memory's share
-        inv = self._queue.get()
+        inv = self.freezer.take(self._queue, not (self._current is None or self._current.done.is_set()))
         if inv is None:
             return None
         self.reader.drain()  # init output, then START, as on Lambda

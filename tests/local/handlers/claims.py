@@ -1,6 +1,9 @@
 """Handlers for test_local_invoke_fidelity.py: what Lambda's Invoke API and runtime give them."""
 
+import os
 import resource
+import threading
+import time
 
 
 def context_of(event, context):
@@ -28,3 +31,38 @@ def open_files(event, context):
         for f in opened:
             f.close()
     return {"opened": len(opened)}
+
+
+_ticks = [0]
+
+
+def _tick():
+    while True:
+        _ticks[0] += 1
+        time.sleep(0.02)
+
+
+def ticking(event, context):
+    """Leaves a thread and a daemon (setsid, double fork) counting every 20 ms; returns
+    both counts."""
+    path = f"/tmp/{context.function_name}-ticks"
+    if event.get("start"):
+        threading.Thread(target=_tick, daemon=True).start()
+        if os.fork() == 0:
+            os.setsid()
+            if os.fork() == 0:
+                n = 0
+                while True:
+                    n += 1
+                    with open(path, "w") as f:
+                        f.write(str(n))
+                    time.sleep(0.02)
+            os._exit(0)
+        os.wait()
+    time.sleep(event.get("wait", 0))
+    try:
+        with open(path) as f:
+            daemon = int(f.read() or 0)
+    except (OSError, ValueError):
+        daemon = 0
+    return {"thread": _ticks[0], "daemon": daemon}
