@@ -97,3 +97,32 @@ def test_updates_apply_invoke_mode_and_an_empty_cors(aws: Any, make_function: An
     lam.update_function_url_config(FunctionName=name, Cors={}, InvokeMode="RESPONSE_STREAM")
     got = lam.get_function_url_config(FunctionName=name)
     assert (got.get("Cors") or {}, got["InvokeMode"]) == ({}, "RESPONSE_STREAM")
+
+
+def test_a_url_request_lambda_refuses_is_its_status_not_a_500(aws: Any, make_function: Any) -> None:
+    """A body over Lambda's 6 MB payload, or a function at its reserved concurrency: the
+    Invoke underneath is refused before the function runs. The URL answered an HTML 500
+    (werkzeug's, the traceback in sandbox.log); now 413 and 429, in the shape of its other
+    errors."""
+    import urllib.error
+    import urllib.request
+    from urllib.parse import urlsplit
+
+    lam = aws("lambda")
+    name = make_function("app.echo")
+    url = lam.create_function_url_config(FunctionName=name, AuthType="NONE")["FunctionUrl"]
+    lam.add_permission(FunctionName=name, StatementId="url", Action="lambda:InvokeFunctionUrl", Principal="*",
+                       FunctionUrlAuthType="NONE")
+    lam.add_permission(FunctionName=name, StatementId="invoke", Action="lambda:InvokeFunction", Principal="*",
+                       InvokedViaFunctionUrl=True)
+    parts = urlsplit(url)
+    plain = f"http://127.0.0.1:{parts.port}/lambda-url/{parts.hostname.split('.', 1)[0]}/"  # type: ignore[union-attr]
+    request = urllib.request.Request(plain, data=b"x" * (7 * 1024 * 1024), method="POST",
+                                     headers={"Content-Type": "text/plain"})
+    try:
+        urllib.request.urlopen(request, timeout=30)
+        raise AssertionError("a 7 MB body was accepted")
+    except urllib.error.HTTPError as e:
+        assert (e.code, json.loads(e.read())) == (413, {"Message": "Request Entity Too Large"})
+    lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=0)
+    assert get(url) == (429, b'{"Message":"Rate Exceeded."}')

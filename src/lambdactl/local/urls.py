@@ -152,6 +152,17 @@ def response(payload: bytes, function_error: str | None) -> tuple[int, list[tupl
     return int(value["statusCode"]), headers, raw
 
 
+def refused(error: Any) -> tuple[int, list[tuple[str, str]], bytes]:
+    """The URL's answer to an invocation Lambda refused before running it: an event over
+    the 6 MB of a synchronous payload (413), a function at its reserved concurrency (429);
+    anything else is a 502, as a function's own error. (It was an HTML 500 from werkzeug,
+    the traceback in sandbox.log.)"""
+    words = {413: "Request Entity Too Large", 429: "Rate Exceeded."}
+    status = error.code if error.code in words else 502
+    body = json.dumps({"Message": words.get(status, "Internal Server Error")}, separators=(",", ":"))
+    return status, [("Content-Type", "application/json")], body.encode()
+
+
 def iam_allowed(environ: dict[str, Any], function_arn: str, target: str) -> bool:
     """An AWS_IAM URL answers a role session only where its role's policies allow
     lambda:InvokeFunctionUrl on the function, or the resource policy of the qualifier
@@ -219,6 +230,8 @@ class Router:
 
     def serve(self, environ: dict[str, Any], ident: str, path: str
               ) -> tuple[int, list[tuple[str, str]], bytes | Iterator[bytes]]:
+        from moto.core.exceptions import JsonRESTError
+
         from lambdactl.local.aliases import invoke
         from lambdactl.local.auth import Refused
 
@@ -245,7 +258,10 @@ class Router:
 
         def call() -> tuple[int, list[tuple[str, str]], bytes]:
             answer: dict[str, Any] = {}
-            result = invoke(target, payload, "RequestResponse", answer)
+            try:
+                result = invoke(target, payload, "RequestResponse", answer)
+            except JsonRESTError as error:   # refused before it ran
+                return refused(error)
             return response(result if isinstance(result, bytes) else str(result).encode(),
                             answer.get("x-amz-function-error"))
 
