@@ -6,6 +6,7 @@ import base64
 import json
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -86,3 +87,26 @@ def test_an_environment_is_frozen_between_its_invocations(aws: Aws, make_functio
     # Thawed: they go on while an invocation runs (here 0.2 s of it).
     later = json.loads(aws("lambda").invoke(FunctionName=name, Payload=b'{"wait": 0.2}')["Payload"].read())
     assert later["thread"] > after["thread"] and later["daemon"] > after["daemon"], (after, later)
+
+
+@pytest.mark.parametrize(("kind", "error"), [("threads", "RuntimeError: can't start new thread"),
+                                             ("processes", "BlockingIOError: [Errno 11]")])
+def test_an_environment_runs_at_most_1024_processes_and_threads_as_on_lambda(
+    aws: Aws, make_function: Any, sandbox: Any, kind: str, error: str
+) -> None:
+    """Lambda's quota: 1,024 processes and threads per environment; the next fork fails
+    (EAGAIN). The sandbox started 2,000 of either, and a fork bomb reached the machine.
+    Bounded by a pids cgroup (local/pidlimit.py) where the machine gives the sandbox one;
+    sandbox.log says whether it does."""
+    import os
+
+    from lambdactl.local import pidlimit
+
+    probe, why = pidlimit.setup(os.getpid())   # as the sandbox's server does at start
+    if probe is None:
+        pytest.skip(f"no pids cgroup on this machine: {why}")
+    pidlimit.close(probe)
+    assert "processes and threads: at most 1024" in Path(sandbox.log_file).read_text()
+    name = make_function("claims.crowd", files=FILES, Timeout=60, MemorySize=2048)
+    got = json.loads(aws("lambda").invoke(FunctionName=name, Payload=json.dumps({"kind": kind}))["Payload"].read())
+    assert 1000 < got.get("started", 0) < 1024 and got["error"].startswith(error), got

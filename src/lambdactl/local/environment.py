@@ -54,6 +54,7 @@ class Launch:
     cpu: CpuCgroups | None = None  # CPU share by memory (cpushare.py); None: unlimited
     zygotes: Zygotes | None = None  # preloaded interpreters to fork (zygote.py); None: exec
     private: tuple[str, ...] = ()  # dirs to hide (the homes); (): no namespaces, else a root of its own (jail.py)
+    pids: tuple[tuple[str, object], ...] = ()  # its guard's pids cgroup (pidlimit.guard_config); (): unbounded
 
 
 class Environment:
@@ -106,12 +107,11 @@ class Environment:
     # -- the child ------------------------------------------------------------
     def _sys_path(self, task_root: Path) -> list[str]:
         """Lambda's order: the package, the layers, then the runtime's boto3."""
-        libs = [str(self._launch.libs)] if self._launch.libs else []
-        return [str(task_root), *layer_paths(self.opt_root, self.spec.runtime), *libs]
+        return [str(task_root), *layer_paths(self.opt_root, self.spec.runtime), *([str(self._launch.libs)] if self._launch.libs else [])]
 
     def _config(self, task_root: Path) -> dict[str, object]:
         config: dict[str, object] = {"server": os.getpid(), "handler": self.spec.handler,
-                                     "path": None, "cgroup": self.cgroup.procs}
+                                     "path": None, "cgroup": self.cgroup.procs, **dict(self._launch.pids)}
         if is_custom(self.spec.runtime):  # the function's own bootstrap, not awslambdaric
             config["exec"] = bootstrap_candidates(task_root, self.opt_root)
         elif self._launch.libs is not None:  # else in-process tests: the host's sys.path

@@ -66,3 +66,29 @@ def ticking(event, context):
     except (OSError, ValueError):
         daemon = 0
     return {"thread": _ticks[0], "daemon": daemon}
+
+
+def crowd(event, context):
+    """Starts up to 2,000 threads or processes (waiting until released); returns how many
+    started and what stopped it."""
+    import subprocess
+
+    release, started, error = threading.Event(), [], None
+    try:
+        while len(started) < 2000:
+            if event["kind"] == "threads":
+                thread = threading.Thread(target=release.wait)
+                thread.start()
+                started.append(thread)
+            else:
+                started.append(subprocess.Popen(["sleep", "60"]))
+    except (RuntimeError, OSError) as exc:
+        error = f"{type(exc).__name__}: {exc}"
+    release.set()
+    for one in started:
+        if event["kind"] == "threads":
+            one.join()
+        else:
+            one.kill()
+            one.wait()
+    return {"started": len(started), "error": error}
