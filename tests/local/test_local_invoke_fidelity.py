@@ -110,3 +110,19 @@ def test_an_environment_runs_at_most_1024_processes_and_threads_as_on_lambda(
     name = make_function("claims.crowd", files=FILES, Timeout=60, MemorySize=2048)
     got = json.loads(aws("lambda").invoke(FunctionName=name, Payload=json.dumps({"kind": kind}))["Payload"].read())
     assert 1000 < got.get("started", 0) < 1024 and got["error"].startswith(error), got
+
+
+def test_a_runtime_that_exits_reports_its_init_and_memory(aws: Aws, make_function: Any) -> None:
+    """Its REPORT said 'Max Memory Used: 0 MB' (no sample yet) and an exit in the init
+    'INIT_REPORT Init Duration: 0.00 ms'; Lambda reports what was used and how long."""
+    name = make_function("exits_in_init.handler", files=("exits_in_init.py",))
+    response = aws("lambda").invoke(FunctionName=name, LogType="Tail")
+    tail = base64.b64decode(response["LogResult"]).decode()
+    assert json.loads(response["Payload"].read())["errorType"] == "Runtime.ExitError"
+    init = next(line for line in tail.splitlines() if line.startswith("INIT_REPORT"))
+    assert "Status: error" in init and float(init.split("Init Duration: ")[1].split(" ms")[0]) > 0, init
+    name = make_function("app.exit_with")
+    response = aws("lambda").invoke(FunctionName=name, Payload=b'{"code": 3}', LogType="Tail")
+    report = next(line for line in base64.b64decode(response["LogResult"]).decode().splitlines()
+                  if line.startswith("REPORT"))
+    assert "Error Type: Runtime.ExitError" in report and int(report.split("Max Memory Used: ")[1].split()[0]) > 0, report

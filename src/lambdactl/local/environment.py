@@ -154,6 +154,8 @@ class Environment:
         returncode = self.proc.wait()
         with self._lock:
             self._exit_code = returncode
+            if self.init_duration_ms is None:   # it ended in its init (INIT_REPORT said 0.00 ms)
+                self.init_duration_ms = (time.monotonic() - self._started) * 1000
             self._launch.spawner.forget(self.proc.pid)
             inv = self._current
         if inv is not None:
@@ -191,6 +193,7 @@ class Environment:
         if self.init_duration_ms is None:
             self.init_duration_ms = (time.monotonic() - self._started) * 1000
             self.cgroup.limit(self.spec.memory_mb)  # init done: invocations get memory's share
+            self.sample_memory()   # what the init took: REPORT's floor should the runtime then die
         inv = self.freezer.take(self._queue, not (self._current is None or self._current.done.is_set()))
         if inv is None:
             return None
@@ -343,8 +346,5 @@ class Environment:
         ]
         if cold and self.init_duration_ms is not None and inv.delivered_at and not inv.suppressed_at:
             parts.append(f"Init Duration: {self.init_duration_ms:.2f} ms")
-        if inv.status:
-            parts.append(f"Status: {inv.status}")
-        if inv.error_type:
-            parts.append(f"Error Type: {inv.error_type}")
-        return "\t".join(parts)
+        tail = (("Status", inv.status), ("Error Type", inv.error_type))
+        return "\t".join(parts + [f"{name}: {value}" for name, value in tail if value])
