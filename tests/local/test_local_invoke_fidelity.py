@@ -126,3 +126,13 @@ def test_a_runtime_that_exits_reports_its_init_and_memory(aws: Aws, make_functio
     report = next(line for line in base64.b64decode(response["LogResult"]).decode().splitlines()
                   if line.startswith("REPORT"))
     assert "Error Type: Runtime.ExitError" in report and int(report.split("Max Memory Used: ")[1].split()[0]) > 0, report
+
+
+def test_lambdas_reserved_variables_are_all_set(aws: Aws, make_function: Any) -> None:
+    """Lambda's reserved LAMBDA_RUNTIME_DIR (/var/runtime) and AWS_ACCESS_KEY (the role's
+    key, as AWS_ACCESS_KEY_ID) were missing: code reading them failed on the sandbox only."""
+    name = make_function("claims.variables", files=FILES)
+    names = ["LAMBDA_RUNTIME_DIR", "AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID"]
+    seen = json.loads(aws("lambda").invoke(FunctionName=name, Payload=json.dumps({"names": names}))["Payload"].read())
+    assert seen["LAMBDA_RUNTIME_DIR"] == "/var/runtime"
+    assert seen["AWS_ACCESS_KEY"] == seen["AWS_ACCESS_KEY_ID"] and seen["AWS_ACCESS_KEY"]

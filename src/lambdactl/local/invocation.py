@@ -189,6 +189,7 @@ def lambda_environment(
             "AWS_REGION": spec.region,
             "AWS_DEFAULT_REGION": spec.region,
             "LAMBDA_TASK_ROOT": str(task_root),
+            "LAMBDA_RUNTIME_DIR": "/var/runtime",   # where Lambda's runtime libraries are (lambdafs.py)
             # For Python subprocesses of the handler (its own runtime ignores it: -I).
             "PYTHONPATH": os.pathsep.join(sys_path),
             "PYTHONUNBUFFERED": "1",
@@ -197,6 +198,8 @@ def lambda_environment(
             **sandbox_env,
         }
     )
+    if "AWS_ACCESS_KEY_ID" in env:   # Lambda sets the key under both of its names
+        env["AWS_ACCESS_KEY"] = env["AWS_ACCESS_KEY_ID"]
     if is_custom(spec.runtime):  # OS-only runtimes: Lambda sets no AWS_EXECUTION_ENV
         del env["AWS_EXECUTION_ENV"], env["PYTHONPATH"]
     return env

@@ -92,3 +92,7 @@ def crowd(event, context):
             one.kill()
             one.wait()
     return {"started": len(started), "error": error}
+
+
+def variables(event, context):
+    return {name: os.environ.get(name) for name in event["names"]}
