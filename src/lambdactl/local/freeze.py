@@ -34,10 +34,10 @@ class Freezer:
 
     def take(self, waiting: queue.SimpleQueue[T], busy: bool) -> T:
         """The next item of WAITING; while none is there the tree is frozen, unless it is
-        BUSY (an invocation still running: a second ``/next`` must not stop it)."""
-        if busy or not waiting.empty():
-            return waiting.get()
-        self.freeze()
+        BUSY (an invocation still running: a second ``/next`` must not stop it). Thawed
+        whichever ``/next`` the item goes to (a handler's own thread may be waiting too)."""
+        if not busy and waiting.empty():
+            self.freeze()
         try:
             return waiting.get()
         finally:
