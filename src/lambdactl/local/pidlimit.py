@@ -6,7 +6,7 @@ BlockingIOError). The sandbox had no such bound: 2,000 threads or processes star
 and a fork bomb in a handler reached the whole machine. RLIMIT_NPROC cannot say it:
 it counts per user, and every environment of every sandbox on the machine runs as
 ``sbx_user1051``. A cgroup's ``pids.max`` can: the sandbox makes a cgroup of its own
-(``lambdactl-sandbox-<pid>``) under its own, in cgroup v2 where the pids controller is
+(``lambdactl-pids-<pid>``) under its own, in cgroup v2 where the pids controller is
 delegated to it, else in cgroup v1's pids hierarchy where that is mounted and writable
 (as root); each environment's guard (bootstrap.py) makes ``env-<its pid>`` there, sets
 ``pids.max`` and joins it before it forks the runtime, so the whole tree is bounded.
