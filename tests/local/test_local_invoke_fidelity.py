@@ -136,3 +136,20 @@ def test_lambdas_reserved_variables_are_all_set(aws: Aws, make_function: Any) ->
     seen = json.loads(aws("lambda").invoke(FunctionName=name, Payload=json.dumps({"names": names}))["Payload"].read())
     assert seen["LAMBDA_RUNTIME_DIR"] == "/var/runtime"
     assert seen["AWS_ACCESS_KEY"] == seen["AWS_ACCESS_KEY_ID"] and seen["AWS_ACCESS_KEY"]
+
+
+@pytest.mark.parametrize(("param", "field", "allowed"), [
+    ("InvocationType", "invocationType", "Event, RequestResponse, DryRun"), ("LogType", "logType", "Tail, None")])
+def test_an_invocation_or_log_type_lambda_does_not_have_is_refused(
+    aws: Aws, make_function: Any, param: str, field: str, allowed: str
+) -> None:
+    """InvocationType=Bogus ran the function as RequestResponse, and LogType=Bogus was
+    ignored; Lambda refuses both before running anything (botocore does not check them)."""
+    name = make_function("claims.context_of", files=FILES)
+    with pytest.raises(ClientError) as err:
+        aws("lambda").invoke(FunctionName=name, **{param: "Bogus"})
+    response = err.value.response
+    assert (response["ResponseMetadata"]["HTTPStatusCode"], response["Error"]["Code"]) == (400, "ValidationException")
+    assert response["Error"]["Message"] == (
+        f"1 validation error detected: Value 'Bogus' at '{field}' failed to satisfy constraint: "
+        f"Member must satisfy enum value set: [{allowed}]")

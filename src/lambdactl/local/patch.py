@@ -9,8 +9,6 @@ tests/local/test_contract.py guards the patch point against moto upgrades.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import inspect
 import json
 import logging
@@ -30,6 +28,8 @@ from lambdactl.local import concurrency, dead_letter, streams
 from lambdactl.local.aliases import QUALIFIER_HEADER, Marked
 from lambdactl.local.async_configs import settings
 from lambdactl.local.auth import Credentials
+from lambdactl.local.invokeargs import check_enum
+from lambdactl.local.invokeargs import client_context as parse_client_context
 from lambdactl.local.runtime import FunctionSpec, LocalRuntime
 
 EXPECTED_PARAMS = ["self", "body", "request_headers", "response_headers"]
@@ -214,7 +214,8 @@ def _header(request_headers: Any, name: str) -> str | None:
 def _invocation_type(request_headers: Any) -> str:
     explicit = _header(request_headers, "x-amz-invocation-type")
     if explicit:
-        return str(explicit)
+        check_enum("invocationType", explicit)
+        return explicit
     # moto's triggers and InvokeAsync name no invocation type; who called decides.
     return "Event" if _called_by(_ASYNC_CALLERS, start=2) else "RequestResponse"
 
@@ -270,22 +271,6 @@ def _payload(body: Any, inv_type: str) -> bytes:
     return raw
 
 
-def _client_context(request_headers: Any) -> str:
-    """Invoke's ClientContext (X-Amz-Client-Context: base64 of a JSON object) as the JSON
-    the Runtime API hands the runtime client; anything else Lambda refuses before running."""
-    raw = _header(request_headers, "x-amz-client-context")
-    if not raw:
-        return ""
-    try:
-        found = json.loads(base64.b64decode(raw, validate=True))
-    except (ValueError, binascii.Error):
-        found = None
-    if not isinstance(found, dict):
-        raise LambdaClientError("InvalidRequestContentException",
-                                "Client context must be a valid Base64-encoded JSON object.")
-    return json.dumps(found)   # ASCII, one line: a header's value
-
-
 def _keep_request_id(headers: Any, body: Any) -> tuple[Any, Any]:
     """Lambda answers Invoke with the invocation's own request id (its START line's, the
     async event's): moto draws another for every answer, over the one _invoke set."""
@@ -305,7 +290,8 @@ def _invoke(self: Any, body: Any, request_headers: Any, response_headers: Any) -
     inv_type = _invocation_type(request_headers)
     response_headers["x-amz-executed-version"] = str(self.version)
     payload = _payload(body, inv_type)
-    client_context = _client_context(request_headers)
+    check_enum("logType", _header(request_headers, "x-amz-log-type"))
+    client_context = parse_client_context(_header(request_headers, "x-amz-client-context"))
     if inv_type == "DryRun":  # validates the request only; never runs code
         return b""
     # S3 checks the function's resource policy at every delivery, not only when the
