@@ -153,3 +153,19 @@ def test_an_invocation_or_log_type_lambda_does_not_have_is_refused(
     assert response["Error"]["Message"] == (
         f"1 validation error detected: Value 'Bogus' at '{field}' failed to satisfy constraint: "
         f"Member must satisfy enum value set: [{allowed}]")
+
+
+def test_the_sweep_leaves_a_cgroup_its_guard_has_not_joined_yet(tmp_path: Path) -> None:
+    """The server removes empty environment cgroups each second; one its guard has just
+    made (mkdir, then pids.max, then cgroup.procs) is empty for a moment: removed then,
+    the environment ran unbounded. Plain directories stand in for cgroups here."""
+    import os
+
+    from lambdactl.local import pidlimit
+
+    young, old = tmp_path / "env-1", tmp_path / "env-2"
+    young.mkdir()
+    old.mkdir()
+    os.utime(old, (0, 0))
+    pidlimit.sweep(tmp_path)
+    assert young.is_dir() and not old.exists()

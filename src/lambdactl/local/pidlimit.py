@@ -17,6 +17,7 @@ Where no such cgroup can be made, ``setup`` says why and environments are unboun
 from __future__ import annotations
 
 import contextlib
+import time
 from pathlib import Path
 
 from lambdactl.local.cpushare import CGROUP_FS, _own_cgroups, _words, own_base, remove_all
@@ -24,6 +25,7 @@ from lambdactl.local.cpushare import CGROUP_FS, _own_cgroups, _words, own_base, 
 LIMIT = 1024   # Lambda's "execution processes/threads" quota
 PREFIX = "lambdactl-pids-"   # then the server's pid
 OWN_TASKS = 2  # the guard and its PID namespace's init, above the function's tree
+FRESH_S = 5.0  # sweep leaves a cgroup this young: made, its guard not in it yet
 
 
 def setup(server_pid: int, fs: Path = CGROUP_FS, v2: bool = True) -> tuple[Path | None, str]:
@@ -54,11 +56,14 @@ def guard_config(base: Path | None) -> tuple[tuple[str, object], ...]:
     return (("pids", str(base)), ("pids_max", LIMIT + OWN_TASKS)) if base else ()
 
 
-def sweep(base: Path) -> None:
-    """Remove the cgroups of environments that ended (the kernel refuses a busy one)."""
+def sweep(base: Path, now: float | None = None) -> None:
+    """Remove the cgroups of environments that ended (the kernel refuses a busy one); not
+    one made in the last seconds: its guard may not have joined it yet."""
+    now = time.time() if now is None else now
     for child in base.iterdir():
         with contextlib.suppress(OSError):
-            child.rmdir()
+            if now - child.stat().st_mtime > FRESH_S:
+                child.rmdir()
 
 
 def close(base: Path) -> None:
