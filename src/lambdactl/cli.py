@@ -148,12 +148,9 @@ class App:
     @property
     def aws(self) -> Aws:
         if self._aws is None:
-            from lambdactl.aws import Aws, Target, env_region
+            from lambdactl.aws import Aws, Target
 
-            project = self.project_or_none()
-            region = self.region or (project.region if project else None) or env_region()
-            if region and not self.region and not (project and project.region):
-                checked_env_region(region)
+            region = self.chosen_region()
             kind = self.target_kind
             endpoint = self.endpoint_url
             if kind == "local":
@@ -161,6 +158,16 @@ class App:
                 region = region or "us-east-1"
             self._aws = Aws(Target(kind, region, None if kind == "local" else self.profile, endpoint))
         return self._aws
+
+    def chosen_region(self) -> str | None:
+        """--region, else the project's, else AWS_REGION / AWS_DEFAULT_REGION (checked)."""
+        from lambdactl.aws import env_region
+
+        project = self.project_or_none()
+        region = self.region or (project.region if project else None) or env_region()
+        if region and not self.region and not (project and project.region):
+            checked_env_region(region)
+        return region
 
     def sandbox_endpoint(self) -> str:
         try:

@@ -76,3 +76,29 @@ def test_the_aws_cli_with_local_env(local_env: dict[str, str], tmp_path: Path) -
     proc = subprocess.run(["aws", "s3", "ls"], env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "cli-sees-it" in proc.stdout
+
+
+def test_local_env_exports_the_projects_region(tmp_path: Path) -> None:
+    """In an eu-west-1 project `local env` exported us-east-1: `eval` it, and `aws lambda
+    list-functions` showed none of the project's functions (they live in eu-west-1). It
+    is the region lambdactl's own commands use there: --region, the project's, AWS_REGION."""
+    home, project = tmp_path / "home", tmp_path / "proj"
+    env = {k: v for k, v in os.environ.items() if k not in ("AWS_REGION", "AWS_DEFAULT_REGION")}
+    env["LAMBDACTL_HOME"] = str(home)
+
+    def cli(*args: str, cwd: Path = tmp_path) -> str:
+        proc = subprocess.run([sys.executable, "-m", "lambdactl", *args], env=env, cwd=cwd,
+                              capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout
+
+    cli("init", str(project), "--template", "s3-logger")
+    toml = project / "lambdactl.toml"
+    toml.write_text(toml.read_text().replace('region = "us-east-1"', 'region = "eu-west-1"'))
+    cli("local", "start", "--port", "0")
+    try:
+        assert "export AWS_REGION=eu-west-1\nexport AWS_DEFAULT_REGION=eu-west-1\n" in cli("local", "env", cwd=project)
+        assert "export AWS_REGION=ap-south-1\n" in cli("--region", "ap-south-1", "local", "env", cwd=project)
+        assert "export AWS_REGION=us-east-1\n" in cli("local", "env")   # no project: the sandbox's default
+    finally:
+        cli("local", "stop")

@@ -97,3 +97,59 @@ def test_updates_apply_invoke_mode_and_an_empty_cors(aws: Any, make_function: An
     lam.update_function_url_config(FunctionName=name, Cors={}, InvokeMode="RESPONSE_STREAM")
     got = lam.get_function_url_config(FunctionName=name)
     assert (got.get("Cors") or {}, got["InvokeMode"]) == ({}, "RESPONSE_STREAM")
+
+
+def test_a_url_request_lambda_refuses_is_its_status_not_a_500(aws: Any, make_function: Any) -> None:
+    """A body over Lambda's 6 MB payload, or a function at its reserved concurrency: the
+    Invoke underneath is refused before the function runs. The URL answered an HTML 500
+    (werkzeug's, the traceback in sandbox.log); now 413 and 429, in the shape of its other
+    errors."""
+    import urllib.error
+    import urllib.request
+    from urllib.parse import urlsplit
+
+    lam = aws("lambda")
+    name = make_function("app.echo")
+    url = lam.create_function_url_config(FunctionName=name, AuthType="NONE")["FunctionUrl"]
+    lam.add_permission(FunctionName=name, StatementId="url", Action="lambda:InvokeFunctionUrl", Principal="*",
+                       FunctionUrlAuthType="NONE")
+    lam.add_permission(FunctionName=name, StatementId="invoke", Action="lambda:InvokeFunction", Principal="*",
+                       InvokedViaFunctionUrl=True)
+    parts = urlsplit(url)
+    plain = f"http://127.0.0.1:{parts.port}/lambda-url/{parts.hostname.split('.', 1)[0]}/"  # type: ignore[union-attr]
+    request = urllib.request.Request(plain, data=b"x" * (7 * 1024 * 1024), method="POST",
+                                     headers={"Content-Type": "text/plain"})
+    try:
+        urllib.request.urlopen(request, timeout=30)
+        raise AssertionError("a 7 MB body was accepted")
+    except urllib.error.HTTPError as e:
+        assert (e.code, json.loads(e.read())) == (413, {"Message": "Request Entity Too Large"})
+    lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=0)
+    assert get(url) == (429, b'{"Message":"Rate Exceeded."}')
+
+
+def test_an_aws_iam_url_tells_the_function_who_signed(aws: Any, make_function: Any, sandbox: Any) -> None:
+    """Lambda gives an AWS_IAM URL's function the signer (requestContext.authorizer.iam:
+    its key, account, ARN and id, as STS names them) and the function's account; the
+    sandbox gave "anonymous" and no authorizer, so code reading the caller failed there only."""
+    import urllib.request
+    from urllib.parse import urlsplit
+
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    name = make_function("app.echo")
+    url = aws("lambda").create_function_url_config(FunctionName=name, AuthType="AWS_IAM")["FunctionUrl"]
+    parts = urlsplit(url)
+    plain = f"http://127.0.0.1:{parts.port}/lambda-url/{parts.hostname.split('.', 1)[0]}/who"  # type: ignore[union-attr]
+    request = AWSRequest(method="GET", url=plain)
+    SigV4Auth(Credentials(sandbox.access_key_id, sandbox.secret_access_key, sandbox.session_token),
+              "lambda", "us-east-1").add_auth(request)
+    with urllib.request.urlopen(urllib.request.Request(plain, headers=dict(request.headers)), timeout=30) as r:
+        context = json.loads(r.read())["event"]["requestContext"]
+    me = aws("sts").get_caller_identity()
+    assert context["accountId"] == "123456789012"
+    assert context["authorizer"]["iam"] == {
+        "accessKey": sandbox.access_key_id, "accountId": me["Account"], "callerId": me["UserId"],
+        "cognitoIdentity": None, "principalOrgId": None, "userArn": me["Arn"], "userId": me["UserId"]}

@@ -84,12 +84,15 @@ def env(app: App) -> None:
     if info is None:
         app.term.error("the sandbox is not running; start it with `lambdactl local start`")
         raise SystemExit(3)
+    # The region lambdactl's own commands use here (--region, the project's, AWS_REGION):
+    # it printed us-east-1 always, so in an eu-west-1 project other tools saw nothing.
+    region = app.chosen_region() or control.DEFAULT_REGION
     variables = {
         "AWS_ENDPOINT_URL": info.endpoint,
         "AWS_ACCESS_KEY_ID": info.access_key_id,
         "AWS_SECRET_ACCESS_KEY": info.secret_access_key,
-        "AWS_REGION": control.DEFAULT_REGION,
-        "AWS_DEFAULT_REGION": control.DEFAULT_REGION,   # what botocore and AWS CLI v1 read
+        "AWS_REGION": region,
+        "AWS_DEFAULT_REGION": region,   # what botocore and AWS CLI v1 read
     }
     if app.term.json:
         app.term.print_json(variables)

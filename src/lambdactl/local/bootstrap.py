@@ -33,6 +33,7 @@ environment, then the guard and runtime as above, without a new interpreter.
 import ctypes
 import json
 import os
+import resource  # here: a new interpreter's stdlib is gone once its root is sealed
 import runpy
 import signal
 import sys
@@ -87,11 +88,9 @@ def guard(config: dict) -> None:
         os._exit(70)  # the server died before PDEATHSIG was armed
     me = os.getpid()
     if config.get("cgroup"):  # the environment's CPU share (cpushare.py), for the whole tree
-        try:
-            with open(config["cgroup"], "w") as procs:
-                procs.write(str(me))
-        except OSError:
-            pass  # it runs without one
+        _join(os.path.dirname(config["cgroup"]), {"cgroup.procs": me})
+    if config.get("pids"):  # Lambda's 1,024 processes and threads, for the whole tree (pidlimit.py)
+        _join(f"{config['pids']}/env-{me}", {"pids.max": config["pids_max"], "cgroup.procs": me})
     report = None
     if config.get("private") and _unshare_pid():
         report = _first_process(config)
@@ -102,10 +101,24 @@ def guard(config: dict) -> None:
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # the runtime dies with its guard
     if os.getppid() != me:
         os._exit(70)
+    # Lambda's quota: 1,024 file descriptors, soft and hard (was the host's).
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(1024, resource.getrlimit(resource.RLIMIT_NOFILE)[1]),) * 2)
     lang = (config.get("private") or {}).get("lang")
     if config.get("sealed") and lang and config.get("exec") is None and sys.prefix != LANG:
         # A new interpreter's (not a zygote's): its own paths are the host's, not here.
         reexec(lang["exe"], {"runtime_only": True, "path": config["path"], "handler": config["handler"]})
+
+
+def _join(cgroup: str, values: dict) -> None:
+    """Write VALUES to CGROUP's files, made if missing (or a dead guard's of this pid, not
+    swept yet); where refused, the tree runs without it."""
+    try:
+        os.makedirs(cgroup, exist_ok=True)
+        for name, value in values.items():
+            with open(f"{cgroup}/{name}", "w") as f:
+                f.write(str(value))
+    except OSError:
+        pass
 
 
 def watch(runtime: int, report: "int | None" = None, told: "int | None" = None) -> None:
@@ -133,8 +146,6 @@ def watch(runtime: int, report: "int | None" = None, told: "int | None" = None) 
         number = os.WTERMSIG(status)
         if number not in (signal.SIGKILL, signal.SIGSTOP):  # (no handler to reset: OSError, exit 1)
             signal.signal(number, signal.SIG_DFL)
-        import resource
-
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # the guard's own end dumps no core
         os.kill(os.getpid(), number)
     os._exit(os.waitstatus_to_exitcode(status))

@@ -152,19 +152,28 @@ def setup(server_pid: int, fs: Path = CGROUP_FS) -> tuple[CpuCgroups | None, str
             continue
         if version == 1 and not (parent / "cpu.cfs_quota_us").exists():
             continue
-        for stale in parent.glob(f"{PREFIX}*"):  # of sandboxes that died without stop
-            if not _alive(stale.name.removeprefix(PREFIX)):
-                remove_all(stale)
-        base = parent / f"{PREFIX}{server_pid}"
         try:
-            base.mkdir(exist_ok=True)
-            if version == 2:
-                (base / "cgroup.subtree_control").write_text("+cpu\n")
+            base = own_base(parent, f"{PREFIX}{server_pid}", "cpu", version)
         except OSError as exc:
             reasons.append(f"cannot create a cgroup under {parent}: {exc.strerror}")
             continue
         return CpuCgroups(base, version), ""
     return None, "; ".join(reasons) or "no cgroup cpu controller is mounted"
+
+
+def own_base(parent: Path, name: str, controller: str, version: int) -> Path:
+    """The sandbox's cgroup NAME (a prefix, then the server's pid) under PARENT (CONTROLLER
+    enabled below it, in v2), once those of sandboxes that died without stop are gone;
+    OSError where it cannot be made."""
+    prefix = name.rstrip("0123456789")
+    for stale in parent.glob(f"{prefix}*"):
+        if not _alive(stale.name.removeprefix(prefix)):
+            remove_all(stale)
+    base = parent / name
+    base.mkdir(exist_ok=True)
+    if version == 2:
+        (base / "cgroup.subtree_control").write_text(f"+{controller}\n")
+    return base
 
 
 def _words(path: Path) -> list[str]:

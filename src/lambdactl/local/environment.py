@@ -23,6 +23,7 @@ from pathlib import Path
 from lambdactl.local import peers, proctree
 from lambdactl.local.cpushare import CpuCgroups, EnvCgroup
 from lambdactl.local.cwlogs import LogSink, stream_name
+from lambdactl.local.freeze import Freezer
 from lambdactl.local.invocation import (
     INIT_LIMIT_S,
     FunctionSpec,
@@ -53,6 +54,7 @@ class Launch:
     cpu: CpuCgroups | None = None  # CPU share by memory (cpushare.py); None: unlimited
     zygotes: Zygotes | None = None  # preloaded interpreters to fork (zygote.py); None: exec
     private: tuple[str, ...] = ()  # dirs to hide (the homes); (): no namespaces, else a root of its own (jail.py)
+    pids: tuple[tuple[str, object], ...] = ()  # its guard's pids cgroup (pidlimit.guard_config); (): unbounded
 
 
 class Environment:
@@ -94,24 +96,22 @@ class Environment:
             self.api.close()
             self.cgroup.remove()
             raise
+        self.freezer = Freezer(self.proc.pid)  # between invocations, as on Lambda
         stdout = self.proc.stdout
         if stdout is None:  # pragma: no cover - stdout=PIPE always gives a pipe
             raise OSError("runtime child has no stdout pipe")
         self.reader = OutputReader(stdout, self._on_output, f"out-{self.proc.pid}")
-        self._watcher = threading.Thread(
-            target=self._watch, name=f"env-{self.proc.pid}", daemon=True
-        )
+        self._watcher = threading.Thread(target=self._watch, name=f"env-{self.proc.pid}", daemon=True)
         self._watcher.start()
 
     # -- the child ------------------------------------------------------------
     def _sys_path(self, task_root: Path) -> list[str]:
         """Lambda's order: the package, the layers, then the runtime's boto3."""
-        libs = [str(self._launch.libs)] if self._launch.libs else []
-        return [str(task_root), *layer_paths(self.opt_root, self.spec.runtime), *libs]
+        return [str(task_root), *layer_paths(self.opt_root, self.spec.runtime), *([str(self._launch.libs)] if self._launch.libs else [])]
 
     def _config(self, task_root: Path) -> dict[str, object]:
         config: dict[str, object] = {"server": os.getpid(), "handler": self.spec.handler,
-                                     "path": None, "cgroup": self.cgroup.procs}
+                                     "path": None, "cgroup": self.cgroup.procs, **dict(self._launch.pids)}
         if is_custom(self.spec.runtime):  # the function's own bootstrap, not awslambdaric
             config["exec"] = bootstrap_candidates(task_root, self.opt_root)
         elif self._launch.libs is not None:  # else in-process tests: the host's sys.path
@@ -154,6 +154,8 @@ class Environment:
         returncode = self.proc.wait()
         with self._lock:
             self._exit_code = returncode
+            if self.init_duration_ms is None:   # it ended in its init (INIT_REPORT said 0.00 ms)
+                self.init_duration_ms = (time.monotonic() - self._started) * 1000
             self._launch.spawner.forget(self.proc.pid)
             inv = self._current
         if inv is not None:
@@ -191,7 +193,8 @@ class Environment:
         if self.init_duration_ms is None:
             self.init_duration_ms = (time.monotonic() - self._started) * 1000
             self.cgroup.limit(self.spec.memory_mb)  # init done: invocations get memory's share
-        inv = self._queue.get()
+            self.sample_memory()   # what the init took: REPORT's floor should the runtime then die
+        inv = self.freezer.take(self._queue, not (self._current is None or self._current.done.is_set()))
         if inv is None:
             return None
         self.reader.drain()  # init output, then START, as on Lambda
@@ -205,6 +208,7 @@ class Environment:
             deadline_ms=deadline_ms,
             function_arn=self.spec.arn,
             trace_id=f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]};Sampled=0",
+            client_context=inv.client_context,
         )
 
     def _pending(self, request_id: str) -> Invocation | None:
@@ -342,8 +346,5 @@ class Environment:
         ]
         if cold and self.init_duration_ms is not None and inv.delivered_at and not inv.suppressed_at:
             parts.append(f"Init Duration: {self.init_duration_ms:.2f} ms")
-        if inv.status:
-            parts.append(f"Status: {inv.status}")
-        if inv.error_type:
-            parts.append(f"Error Type: {inv.error_type}")
-        return "\t".join(parts)
+        tail = (("Status", inv.status), ("Error Type", inv.error_type))
+        return "\t".join(parts + [f"{name}: {value}" for name, value in tail if value])

@@ -111,9 +111,10 @@ class InvokeResult:
 class Invocation:
     """One request's progress; the first outcome to arrive wins."""
 
-    def __init__(self, request_id: str, payload: bytes) -> None:
+    def __init__(self, request_id: str, payload: bytes, client_context: str = "") -> None:
         self.request_id = request_id
         self.payload = payload
+        self.client_context = client_context  # Invoke's ClientContext, decoded: JSON or ""
         self.delivered = threading.Event()  # also set when it finishes undelivered
         self.done = threading.Event()
         self.delivered_at: float | None = None
@@ -188,6 +189,7 @@ def lambda_environment(
             "AWS_REGION": spec.region,
             "AWS_DEFAULT_REGION": spec.region,
             "LAMBDA_TASK_ROOT": str(task_root),
+            "LAMBDA_RUNTIME_DIR": "/var/runtime",   # where Lambda's runtime libraries are (lambdafs.py)
             # For Python subprocesses of the handler (its own runtime ignores it: -I).
             "PYTHONPATH": os.pathsep.join(sys_path),
             "PYTHONUNBUFFERED": "1",
@@ -196,6 +198,8 @@ def lambda_environment(
             **sandbox_env,
         }
     )
+    if "AWS_ACCESS_KEY_ID" in env:   # Lambda sets the key under both of its names
+        env["AWS_ACCESS_KEY"] = env["AWS_ACCESS_KEY_ID"]
     if is_custom(spec.runtime):  # OS-only runtimes: Lambda sets no AWS_EXECUTION_ENV
         del env["AWS_EXECUTION_ENV"], env["PYTHONPATH"]
     return env

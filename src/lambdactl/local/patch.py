@@ -28,6 +28,8 @@ from lambdactl.local import concurrency, dead_letter, streams
 from lambdactl.local.aliases import QUALIFIER_HEADER, Marked
 from lambdactl.local.async_configs import settings
 from lambdactl.local.auth import Credentials
+from lambdactl.local.invokeargs import check_enum
+from lambdactl.local.invokeargs import client_context as parse_client_context
 from lambdactl.local.runtime import FunctionSpec, LocalRuntime
 
 EXPECTED_PARAMS = ["self", "body", "request_headers", "response_headers"]
@@ -48,6 +50,7 @@ REQUEST_LIMITS = {"RequestResponse": 6 * 1024 * 1024, "DryRun": 6 * 1024 * 1024,
 RESPONSE_LIMIT = 6291556  # the figure Lambda's error message names
 
 _S3_CALLERS = frozenset({"_invoke_awslambda"})  # moto.s3.notifications
+REQUEST_ID = "x-amzn-requestid"
 log = logging.getLogger("lambdactl.sandbox")
 
 _runtime: LocalRuntime | None = None
@@ -91,6 +94,7 @@ def install(
     """Patch moto in this process; returns the runtime (call ``shutdown()`` at exit)."""
     global _runtime, _original_invoke
     from moto.awslambda.models import LambdaFunction
+    from moto.awslambda.responses import LambdaResponse
 
     from lambdactl.local import pollers, strict
 
@@ -108,6 +112,7 @@ def install(
     if _original_invoke is None:
         _original_invoke = LambdaFunction.invoke
     LambdaFunction.invoke = _invoke  # type: ignore[method-assign]
+    LambdaResponse._enrich_response = staticmethod(_keep_request_id)  # type: ignore[method-assign]
     strict.install(role_delay=role_delay)
     pollers.install()   # SQS and DynamoDB stream mappings, with Lambda's batches
     return _runtime
@@ -117,12 +122,15 @@ def uninstall() -> None:
     """Restore moto's own invoke (tests) and stop the runtime."""
     global _runtime, _original_invoke
     from moto.awslambda.models import LambdaFunction
+    from moto.awslambda.responses import LambdaResponse
 
     from lambdactl.local import pollers, strict
 
     if _original_invoke is not None:
         LambdaFunction.invoke = _original_invoke  # type: ignore[method-assign]
         _original_invoke = None
+    if "_enrich_response" in LambdaResponse.__dict__:
+        del LambdaResponse._enrich_response
     strict.uninstall()
     pollers.uninstall()
     if _runtime is not None:
@@ -206,7 +214,8 @@ def _header(request_headers: Any, name: str) -> str | None:
 def _invocation_type(request_headers: Any) -> str:
     explicit = _header(request_headers, "x-amz-invocation-type")
     if explicit:
-        return str(explicit)
+        check_enum("invocationType", explicit)
+        return explicit
     # moto's triggers and InvokeAsync name no invocation type; who called decides.
     return "Event" if _called_by(_ASYNC_CALLERS, start=2) else "RequestResponse"
 
@@ -262,6 +271,18 @@ def _payload(body: Any, inv_type: str) -> bytes:
     return raw
 
 
+def _keep_request_id(headers: Any, body: Any) -> tuple[Any, Any]:
+    """Lambda answers Invoke with the invocation's own request id (its START line's, the
+    async event's): moto draws another for every answer, over the one _invoke set."""
+    from moto.core.responses import BaseResponse
+
+    kept = headers.get(REQUEST_ID) if isinstance(headers, dict) else None
+    headers, body = BaseResponse._enrich_response(headers, body)
+    if kept:
+        headers[REQUEST_ID] = kept
+    return headers, body
+
+
 def _invoke(self: Any, body: Any, request_headers: Any, response_headers: Any) -> bytes:
     """Replacement for moto's LambdaFunction.invoke; runs the handler locally."""
     if _runtime is None:
@@ -269,6 +290,8 @@ def _invoke(self: Any, body: Any, request_headers: Any, response_headers: Any) -
     inv_type = _invocation_type(request_headers)
     response_headers["x-amz-executed-version"] = str(self.version)
     payload = _payload(body, inv_type)
+    check_enum("logType", _header(request_headers, "x-amz-log-type"))
+    client_context = parse_client_context(_header(request_headers, "x-amz-client-context"))
     if inv_type == "DryRun":  # validates the request only; never runs code
         return b""
     # S3 checks the function's resource policy at every delivery, not only when the
@@ -279,14 +302,14 @@ def _invoke(self: Any, body: Any, request_headers: Any, response_headers: Any) -
         log.warning("%s", refused)
         return b""
     spec = spec_from_moto(self, qualifier)
-    if inv_type == "Event":
-        _runtime.invoke_async(spec, payload)
+    if inv_type == "Event":   # ClientContext reaches synchronous invocations only, as on Lambda
+        response_headers[REQUEST_ID] = _runtime.invoke_async(spec, payload)
         return b""
-    rid = str(uuid.uuid4())
+    rid = response_headers[REQUEST_ID] = str(uuid.uuid4())
     unbind = streams.bind(rid)   # a URL with RESPONSE_STREAM listens for this request's chunks
     try:
         runtime = _runtime
-        result = concurrency.sync(spec.arn, spec.reserved, lambda: runtime.invoke(spec, payload, rid))
+        result = concurrency.sync(spec.arn, spec.reserved, lambda: runtime.invoke(spec, payload, rid, client_context))
     finally:
         unbind()
     if len(result.payload) > RESPONSE_LIMIT:

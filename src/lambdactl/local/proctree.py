@@ -188,7 +188,7 @@ def _parse_kb(text: bytes | None, names: tuple[bytes, ...]) -> list[int] | None:
     return values
 
 
-def _signal(pids: list[int], sig: signal.Signals) -> None:
+def signal_each(pids: list[int], sig: signal.Signals) -> None:
     for pid in pids:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(pid, sig)
@@ -206,9 +206,9 @@ def kill_tree(root: int) -> None:
         new = [pid for pid in tree if pid not in seen]
         if not new:
             break
-        _signal(new, signal.SIGSTOP)
+        signal_each(new, signal.SIGSTOP)
         seen += new
-    _signal(seen, signal.SIGKILL)
+    signal_each(seen, signal.SIGKILL)
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(root, signal.SIGKILL)  # its session's group (start_new_session)
 

@@ -219,7 +219,7 @@ class LocalRuntime:
         self._monitor.start()
 
     def invoke(
-        self, spec: FunctionSpec, payload: bytes, request_id: str | None = None
+        self, spec: FunctionSpec, payload: bytes, request_id: str | None = None, client_context: str = ""
     ) -> InvokeResult:
         rid = request_id or str(uuid.uuid4())
         problem = unsupported(spec)
@@ -233,7 +233,7 @@ class LocalRuntime:
             body = sandbox_error(rid, "Sandbox.Unsupported", problem)
             return InvokeResult(rid, body, "Unhandled", [problem])
         try:
-            return env.invoke(Invocation(rid, payload), cold)
+            return env.invoke(Invocation(rid, payload, client_context), cold)
         finally:
             self.pool.release(env)
 

@@ -40,6 +40,7 @@ class Delivery:
     deadline_ms: int
     function_arn: str
     trace_id: str
+    client_context: str = ""  # JSON, as awslambdaric reads it into context.client_context
 
 
 class RuntimeHost(Protocol):
@@ -97,17 +98,16 @@ class _Handler(LeanParse, BaseHTTPRequestHandler):
             self._reply(410, {"errorType": "EnvironmentShutdown", "errorMessage": "gone"})
             self.close_connection = True
             return
-        self._send(
-            200,
-            delivery.payload,
-            {
-                "Content-Type": "application/json",
-                "Lambda-Runtime-Aws-Request-Id": delivery.request_id,
-                "Lambda-Runtime-Deadline-Ms": str(delivery.deadline_ms),
-                "Lambda-Runtime-Invoked-Function-Arn": delivery.function_arn,
-                "Lambda-Runtime-Trace-Id": delivery.trace_id,
-            },
-        )
+        headers = {
+            "Content-Type": "application/json",
+            "Lambda-Runtime-Aws-Request-Id": delivery.request_id,
+            "Lambda-Runtime-Deadline-Ms": str(delivery.deadline_ms),
+            "Lambda-Runtime-Invoked-Function-Arn": delivery.function_arn,
+            "Lambda-Runtime-Trace-Id": delivery.trace_id,
+        }
+        if delivery.client_context:
+            headers["Lambda-Runtime-Client-Context"] = delivery.client_context
+        self._send(200, delivery.payload, headers)
 
     def do_POST(self) -> None:
         parts = self.path.removeprefix(PREFIX).strip("/").split("/")

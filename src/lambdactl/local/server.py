@@ -21,6 +21,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from lambdactl.local import pidlimit
 from lambdactl.local.codecache import remove_tree
 from lambdactl.local.control import SandboxInfo, remove_state, write_state
 from lambdactl.local.inventory import REGIONS_PATH, used_regions
@@ -145,6 +146,18 @@ def private_dirs(home: Path) -> tuple[str, ...]:
     return tuple(dirs)
 
 
+def _bound(args: argparse.Namespace, runtime: Any) -> Path | None:
+    """CPU in proportion to memory (--cpu-share), and Lambda's bound on processes and
+    threads (pidlimit.py), where the machine lets; returns the pids cgroup."""
+    if args.cpu_share:
+        from lambdactl.local.cpushare import cpu_cgroups
+
+        runtime.launch = replace(runtime.launch, cpu=cpu_cgroups())
+    pids = pidlimit.pid_cgroups(v2=not (runtime.launch.cpu and runtime.launch.cpu.version == 2))
+    runtime.launch = replace(runtime.launch, pids=pidlimit.guard_config(pids))
+    return pids
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     logging.basicConfig(
@@ -167,10 +180,7 @@ def main(argv: list[str] | None = None) -> int:
 
     creds = Credentials.generate()
     runtime = _install(args, endpoint, work_dir, creds)
-    if args.cpu_share:
-        from lambdactl.local.cpushare import cpu_cgroups
-
-        runtime.launch = replace(runtime.launch, cpu=cpu_cgroups())
+    pids = _bound(args, runtime)
     from lambdactl.local.scheduler import Scheduler
 
     scheduler = Scheduler()
@@ -195,10 +205,13 @@ def main(argv: list[str] | None = None) -> int:
     write_state(args.state_file, info)
     log.info("sandbox listening on %s (moto %s, pid %d)", endpoint, moto.__version__, info.pid)
     while not stop.wait(1.0):
-        pass
+        if pids:
+            pidlimit.sweep(pids)   # the cgroups of environments that ended
     log.info("stopping: ending runtime environments")
     scheduler.stop()
     runtime.shutdown()
+    if pids:
+        pidlimit.close(pids)
     # No server.stop(): it waits out werkzeug's 0.5 s poll; exiting closes the socket.
     remove_state(args.state_file, pid=info.pid)
     log.info("stopped")

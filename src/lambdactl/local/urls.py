@@ -93,8 +93,10 @@ def route(environ: dict[str, Any]) -> tuple[str, str] | None:
     return None
 
 
-def event(environ: dict[str, Any], ident: str, path: str, body: bytes, region: str, account: str) -> dict[str, Any]:
-    """Lambda's payload format 2.0 for this request."""
+def event(environ: dict[str, Any], ident: str, path: str, body: bytes, region: str, account: str,
+          caller: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Lambda's payload format 2.0 for this request; CALLER: an AWS_IAM URL's signer
+    (``caller``), whose request carries the function's account and ``authorizer.iam``."""
     headers: dict[str, str] = {}
     for key, value in environ.items():
         if key.startswith("HTTP_") or key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
@@ -111,7 +113,7 @@ def event(environ: dict[str, Any], ident: str, path: str, body: bytes, region: s
         "version": "2.0", "routeKey": "$default", "rawPath": path, "rawQueryString": query,
         "headers": {k: v for k, v in headers.items() if k != "cookie"},
         "requestContext": {
-            "accountId": "anonymous", "apiId": ident, "domainName": headers.get("host", "").split(":")[0],
+            "accountId": account if caller else "anonymous", "apiId": ident, "domainName": headers.get("host", "").split(":")[0],
             "domainPrefix": ident, "requestId": str(uuid.uuid4()), "routeKey": "$default", "stage": "$default",
             "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)), "timeEpoch": int(now * 1000),
             "http": {"method": method, "path": path, "protocol": str(environ.get("SERVER_PROTOCOL", "HTTP/1.1")),
@@ -119,6 +121,8 @@ def event(environ: dict[str, Any], ident: str, path: str, body: bytes, region: s
         },
         "isBase64Encoded": False,
     }
+    if caller:
+        out["requestContext"]["authorizer"] = {"iam": caller}
     if "cookie" in headers:
         out["cookies"] = [c.strip() for c in headers["cookie"].split(";") if c.strip()]
     if params:
@@ -150,6 +154,33 @@ def response(payload: bytes, function_error: str | None) -> tuple[int, list[tupl
     if value.get("isBase64Encoded") and body is not None:
         raw = base64.b64decode(raw)
     return int(value["statusCode"]), headers, raw
+
+
+def caller(environ: dict[str, Any], account: str, region: str) -> dict[str, Any]:
+    """Who signed an AWS_IAM URL's request, as Lambda hands it to the function
+    (requestContext.authorizer.iam) and STS's GetCallerIdentity names it: a role's
+    session, or the sandbox's own key (moto's default user). It had none: code reading
+    the caller's ARN failed on the sandbox only."""
+    from moto.sts.models import sts_backends
+    from moto.utilities.utils import get_partition
+
+    from lambdactl.local.auth import signing_key
+
+    key = signing_key(environ)
+    user_id, arn, owner = sts_backends[account][get_partition(region)].get_caller_identity(key, region)
+    return {"accessKey": key, "accountId": owner, "callerId": user_id, "cognitoIdentity": None,
+            "principalOrgId": None, "userArn": arn, "userId": user_id}
+
+
+def refused(error: Any) -> tuple[int, list[tuple[str, str]], bytes]:
+    """The URL's answer to an invocation Lambda refused before running it: an event over
+    the 6 MB of a synchronous payload (413), a function at its reserved concurrency (429);
+    anything else is a 502, as a function's own error. (It was an HTML 500 from werkzeug,
+    the traceback in sandbox.log.)"""
+    words = {413: "Request Entity Too Large", 429: "Rate Exceeded."}
+    status = error.code if error.code in words else 502
+    body = json.dumps({"Message": words.get(status, "Internal Server Error")}, separators=(",", ":"))
+    return status, [("Content-Type", "application/json")], body.encode()
 
 
 def iam_allowed(environ: dict[str, Any], function_arn: str, target: str) -> bool:
@@ -222,6 +253,8 @@ class Router:
 
     def serve(self, environ: dict[str, Any], ident: str, path: str
               ) -> tuple[int, list[tuple[str, str]], bytes | Iterator[bytes]]:
+        from moto.core.exceptions import JsonRESTError
+
         from lambdactl.local.aliases import invoke
         from lambdactl.local.auth import Refused
 
@@ -232,6 +265,7 @@ class Router:
         fn = config.function
         qualifier = getattr(config, "qualifier", "")
         target = f"{fn.function_arn}:{qualifier}" if qualifier else fn.function_arn
+        signer: dict[str, Any] | None = None   # AWS_IAM: who signed (requestContext.authorizer)
         if config.config.get("AuthType") == "AWS_IAM":
             try:
                 body = self.verify(environ)   # SigV4 with the sandbox's credentials (or a role's)
@@ -239,16 +273,20 @@ class Router:
                 return forbidden
             if not iam_allowed(environ, fn.function_arn, target):
                 return forbidden
+            signer = caller(environ, fn.account_id, fn.region)
         elif not public_allowed(target):   # a URL on an alias: that alias's policy, as Lambda
             return forbidden
         else:
             length = int(environ.get("CONTENT_LENGTH") or 0)
             body = bytes(environ["wsgi.input"].read(length)) if length else b""
-        payload = json.dumps(event(environ, ident, path, body, fn.region, fn.account_id))
+        payload = json.dumps(event(environ, ident, path, body, fn.region, fn.account_id, signer))
 
         def call() -> tuple[int, list[tuple[str, str]], bytes]:
             answer: dict[str, Any] = {}
-            result = invoke(target, payload, "RequestResponse", answer)
+            try:
+                result = invoke(target, payload, "RequestResponse", answer)
+            except JsonRESTError as error:   # refused before it ran
+                return refused(error)
             return response(result if isinstance(result, bytes) else str(result).encode(),
                             answer.get("x-amz-function-error"))
 

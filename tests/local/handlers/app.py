@@ -84,6 +84,14 @@ def child_hog(event, context):
     return subprocess.run([sys.executable, "-c", code]).returncode
 
 
+def _cmdline(pid):
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read()
+    except OSError:
+        return b""
+
+
 def escape(event, context):
     """Children that try to outlive the environment: setsid, and setsid after a double fork
     (``sleep <event["sleep"]>`` and ``sleep <event["sleep"]>1``, for the test to find them)."""
@@ -100,6 +108,10 @@ def escape(event, context):
         os.write(write, str(pid).encode())
         os._exit(0)
     orphan = int(os.read(read, 32))
+    for _ in range(200):  # both exec'd: once it answers, the environment is frozen (as on Lambda)
+        if all(_cmdline(pid).startswith(b"sleep") for pid in (direct, orphan)):
+            break
+        time.sleep(0.01)
     print(f"started {direct} {orphan}", flush=True)  # its /tmp is its own: the log tells the test
     time.sleep(float(event.get("seconds", 0)))
     return "still here"
