@@ -107,7 +107,8 @@ def parse(data: dict[str, Any], cfg: Path, *, lenient: bool = False) -> Project:
     _check_keys(p, "project", proj, PROJECT_KEYS)
     name = proj.get("name")
     if not isinstance(name, str) or not PROJECT_NAME.fullmatch(name) or len(name) > 40:
-        p.add("project.name", f"{name!r} must be 1-40 letters, digits or '-', starting with a letter or digit")
+        p.add("project.name", 'missing; set name = "my-app" in [project] (the prefix of every resource name)' if name is None
+              else f"{name!r} must be 1-40 letters, digits or '-', starting with a letter or digit")
         if lenient:  # every resource name derives from it: nothing can be found without it
             raise ConfigError(p.items[-1])
         name = "invalid"
@@ -248,7 +249,8 @@ def _parse_layer_refs(p: _Problems, where: str, layers: Any, layer_keys: list[st
 def _parse_handler(p: _Problems, where: str, handler: Any, source: Any, src_path: Path, root: Path) -> str:
     """<module>.<function>, and (not in lenient mode) that the module defines it."""
     if not isinstance(handler, str) or not re.fullmatch(r"[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)+", handler):
-        p.add(f"{where}.handler", f"{handler!r} must be <module>.<function>, e.g. \"app.lambda_handler\"")
+        p.add(f"{where}.handler", "missing; set handler = \"app.lambda_handler\" (<module>.<function>)" if handler is None
+              else f"{handler!r} must be <module>.<function>, e.g. \"app.lambda_handler\"")
         return "invalid.invalid"
     if isinstance(source, str) and src_path.is_dir() and not p.lenient:
         found = check_handler(src_path, handler, _shown(src_path, root))
