@@ -89,15 +89,17 @@ def load(path: str | Path | None = None, *, lenient: bool = False) -> Project:
     file or a field out of range is no reason to keep resources up.
     """
     cfg = find_config(path)
+    text = read_text(cfg)
     try:
-        data = tomllib.loads(read_text(cfg))
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{cfg.name} is not valid TOML: {exc}") from exc
-    return parse(data, cfg, lenient=lenient)
+    return parse(data, cfg, lenient=lenient, text=text)
 
 
-def parse(data: dict[str, Any], cfg: Path, *, lenient: bool = False) -> Project:
-    p = _Problems(cfg, lenient)
+def parse(data: dict[str, Any], cfg: Path, *, lenient: bool = False, text: str | None = None) -> Project:
+    """DATA, lambdactl.toml's values, checked; TEXT (its text) lets each problem name its line."""
+    p = _Problems(cfg, lenient, text)
     root = cfg.parent
     _check_keys(p, "", data, {"project", "functions", "layers", "tables", "buckets", "queues"})
     proj = data.get("project")
@@ -223,8 +225,8 @@ def _parse_environment(p: _Problems, where: str, env: Any, known_refs: dict[str,
                 p.add(f"{where}.environment.{k}", f"must be a string, got {v!r}; quote it")
             else:
                 env_items.append((k, v))
-                p.items += [f"{p.path.name}: {where}.environment.{k}: {x}"
-                            for x in refs.unknown(v, known_refs) + refs.unclosed(v, only_refs=True)]
+                for x in refs.unknown(v, known_refs) + refs.unclosed(v, only_refs=True):
+                    p.add(f"{where}.environment.{k}", x)
         size = len(json.dumps(dict(env_items), separators=(",", ":")))
         if size > 4096:
             p.add(f"{where}.environment", f"is {size} bytes; Lambda allows 4 KB in total")
