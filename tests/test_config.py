@@ -57,7 +57,7 @@ def test_repo_example_loads(project: Path) -> None:
         ("layers = [\"not-an-arn\"]", "", "is not a layer version ARN"),
         ("", "events = [\"s3:ObjectCreated:Putt\"]", "not an S3 event; did you mean 's3:ObjectCreated:Put'"),
         ("", "type = \"kinesis\"", "one of \"s3\", \"schedule\", \"sqs\", \"dynamodb\""),
-        ("", "type = \"sqs\"", "is not a [queues.NAME] of this file"),
+        ("", "type = \"sqs\"", "queue: missing; set queue = \"NAME\" for one of the file's [queues.NAME]"),
         ("", "prefx = \"a/\"", "unknown key 'prefx'; did you mean 'prefix'"),
     ],
 )
@@ -183,7 +183,7 @@ def test_a_bad_bucket_name_has_no_knock_on_placeholder_error(project: Path) -> N
     with pytest.raises(ConfigError) as info:
         config.load(toml)
     assert str(info.value).splitlines() == [
-        "lambdactl.toml: functions.hello.triggers[0].bucket: 'Uploads_Bucket' is not a valid S3 bucket name "
+        "lambdactl.toml:21: functions.hello.triggers[0].bucket: 'Uploads_Bucket' is not a valid S3 bucket name "
         "(3-63 lowercase letters, digits, '.', '-')"]
 
 
@@ -199,6 +199,122 @@ def test_a_project_name_whose_derived_bucket_name_is_refused_is_one_line_naming_
     with pytest.raises(ConfigError) as info:
         config.load(toml)
     [line] = str(info.value).splitlines()
-    assert line.startswith(f"lambdactl.toml: buckets.uploads-of-this-application.name: '{name}-uploads-of-this-application' is not a valid")
+    assert line.startswith(f"lambdactl.toml:33: buckets.uploads-of-this-application.name: '{name}-uploads-of-this-application' is not a valid")
     assert line.endswith("(made of [project] name and the key 'uploads-of-this-application'): name the bucket with "
                          'name = "..." in [buckets.uploads-of-this-application]')
+
+
+# -- a newcomer's slips: each said as what it is (newuser3) ------------------------------
+SCHEDULE = 'schedule = "rate(5 minutes)"\ninput = { job = "nightly" }\nenabled = true'
+SQS = 'queue = "jobs"\nbatch_size = 10\nreport_batch_item_failures = true'
+QUEUES = '\n[queues.jobs]\nvisibility_timeout = 60\n'
+
+
+def problems(project: Path, body: str) -> list[str]:
+    write(project, body=body)
+    with pytest.raises(ConfigError) as exc:
+        config.load(project / "lambdactl.toml")
+    return str(exc.value).splitlines()
+
+
+@pytest.mark.parametrize(("typo", "keys", "meant"), [("shedule", SCHEDULE, "schedule"), ("sq", SQS, "sqs")])
+def test_a_misspelt_trigger_type_is_said_as_that_alone(project: Path, typo: str, keys: str, meant: str) -> None:
+    """`type = "shedule"` was taken for an S3 trigger: the first line said "unknown key
+    'schedule'; known: allow_recursive, bucket, ...", one such line per key, and the type
+    itself came last."""
+    body = BASE.format(extra="", trigger="").replace('bucket = "demo-bucket"\n', f'type = "{typo}"\n{keys}\n') + QUEUES
+    lines = problems(project, body)
+    assert lines == [f"lambdactl.toml:12: functions.hello.triggers[0].type: '{typo}' is not supported; "
+                     f"did you mean '{meant}'? one of \"s3\", \"schedule\", \"sqs\", \"dynamodb\""], lines
+
+
+@pytest.mark.parametrize(("keys", "meant"), [(SCHEDULE, "schedule"), (SQS, "sqs")])
+def test_a_misspelt_type_key_names_the_type_its_keys_belong_to(project: Path, keys: str, meant: str) -> None:
+    """`tye = "schedule"`: no type, so an S3 trigger, and every schedule key was "unknown"."""
+    body = BASE.format(extra="", trigger="").replace('bucket = "demo-bucket"\n', f'tye = "{meant}"\n{keys}\n') + QUEUES
+    lines = problems(project, body)
+    assert len(lines) == 2, lines
+    assert lines[0].endswith("unknown key 'tye'; did you mean 'type'?" + lines[0].split("?", 1)[1])
+    assert lines[1].startswith("lambdactl.toml:11: functions.hello.triggers[0].type: missing, and ")
+    assert lines[1].endswith(f'set type = "{meant}" (without type, a trigger is an S3 one)'), lines
+
+
+def test_an_unknown_key_in_a_table_key_is_refused_not_dropped(project: Path) -> None:
+    """`sort_key = { name = "at", tye = "N" }` made a table whose sort key was a string (S):
+    the misspelt type was dropped without a word."""
+    body = BASE.format(extra="", trigger="") + (
+        '\n[tables.history]\npartition_key = "bucket"\nsort_key = { name = "at", tye = "N" }\n')
+    assert problems(project, body) == [
+        "lambdactl.toml:17: tables.history.sort_key: unknown key 'tye'; did you mean 'type'? known: name, type"]
+
+
+def test_an_unknown_key_in_a_queue_dlq_is_named(project: Path) -> None:
+    body = BASE.format(extra="", trigger="") + (
+        '\n[queues.jobs]\ndlq = { quue = "failed" }\n[queues.failed]\n')
+    assert problems(project, body) == [
+        "lambdactl.toml:16: queues.jobs.dlq: unknown key 'quue'; did you mean 'queue'? known: max_receive_count, queue"]
+
+
+@pytest.mark.parametrize(("drop", "where", "fix"), [   # the line: of the table that lacks it
+    ('handler = "app.lambda_handler"\n', "5: functions.hello.handler", 'set handler = "app.lambda_handler"'),
+    ('name = "demo"\n', "2: project.name", 'set name = "my-app" in [project]'),
+    ('bucket = "demo-bucket"\n', "11: functions.hello.triggers[0].bucket", 'set bucket = "${buckets.NAME}"'),
+])
+def test_a_required_key_left_out_is_said_missing_not_none(project: Path, drop: str, where: str, fix: str) -> None:
+    """Left out, these said "None must be <module>.<function>" (Python's None, to a user)."""
+    lines = problems(project, BASE.format(extra="", trigger="").replace(drop, ""))
+    assert lines[0].startswith(f"lambdactl.toml:{where}: missing; {fix}"), lines
+    assert "None" not in "\n".join(lines)
+
+
+def test_an_sqs_trigger_without_queue_is_said_missing(project: Path) -> None:
+    lines = problems(project, BASE.format(extra="", trigger="").replace('bucket = "demo-bucket"\n', 'type = "sqs"\n') + QUEUES)
+    assert lines == ['lambdactl.toml:11: functions.hello.triggers[0].queue: missing; set queue = "NAME" for one of '
+                     "the file's [queues.NAME]; known: jobs"], lines
+
+
+LINES = '''# a comment line
+[project]
+name = "demo"
+
+[tables.history]
+partition_key = { name = "bucket", tye = "S" }   # line 6
+
+[functions.hello]
+source = "functions/hello"
+handler = "app.lambda_handler"
+runime = "python3.12"                            # line 11
+environment = { A = "1", B = """
+not a key = here
+""" }
+memory = 64                                      # line 15
+
+[[functions.hello.triggers]]
+bucket = "demo-bucket"
+
+[[functions.hello.triggers]]
+type = "shedule"                                 # line 21
+events = [
+  "s3:ObjectCreated:*",
+]
+
+[queues.jobs]
+dlq = { queue = "failed", max_receive_count = 0 }   # line 27
+[quees.failed]                                   # line 28
+'''
+
+
+def test_each_problem_names_its_line(project: Path) -> None:
+    """The checker's ask: one line naming the key, the file AND the line. The lines named
+    only the file and the key's path (tomllib keeps no positions): in a long file,
+    `functions.hello.triggers[1].type` was for the reader to count out."""
+    lines = problems(project, LINES)
+    assert [line.split(": ", 2)[:2] for line in lines] == [
+        ["lambdactl.toml:28", "unknown key 'quees'; did you mean 'queues'? known"],   # a table header
+        ["lambdactl.toml:6", "tables.history.partition_key"],          # a key inside an inline table
+        ["lambdactl.toml:27", "queues.jobs.dlq.max_receive_count"],
+        ["lambdactl.toml:27", "queues.jobs.dlq"],
+        ["lambdactl.toml:11", "functions.hello"],                       # unknown key 'runime'
+        ["lambdactl.toml:15", "functions.hello.memory"],                # after a multi-line string
+        ["lambdactl.toml:21", "functions.hello.triggers[1].type"],      # the second [[...triggers]]
+    ], lines

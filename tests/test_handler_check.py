@@ -138,5 +138,5 @@ def test_up_says_the_doubt_on_stderr(tmp_path: Path) -> None:
     with mock_aws():
         result = CliRunner().invoke(root, ["--config", str(tmp_path / "lambdactl.toml"), "--target", "aws", "plan"])
     assert result.exit_code == 0, result.output
-    assert ("warning: lambdactl.toml: functions.f.handler: fn/app.py: cannot tell whether it defines 'handler' "
+    assert ("warning: lambdactl.toml:6: functions.f.handler: fn/app.py: cannot tell whether it defines 'handler' "
             "(it uses from os.path import *); accepted: `lambdactl invoke` will tell") in result.stderr.splitlines()

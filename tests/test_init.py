@@ -97,6 +97,8 @@ def test_an_empty_directory_with_a_repository_or_a_virtualenv_is_empty(tmp_path:
 @pytest.mark.parametrize("dirname,project", [
     ("My_App", "my-app"), ("my.app", "my-app"), ("my app", "my-app"), ("Photos 2024!", "photos-2024"),
     ("a" * 50, "a" * 40), ("xn--bucket", "xn-bucket"), ("-lead-", "lead"),
+    # Latin letters keep their base letter; they made "pr-j-ect", "app" and "caf-cr-me" (newuser3)
+    ("Prøj ect", "proj-ect"), ("ÆØÅ-app", "aeoa-app"), ("Café Crème", "cafe-creme"), ("Straße", "strasse"),
 ])
 def test_a_directory_name_that_is_no_project_name_is_made_one(tmp_path: Path, dirname: str, project: str) -> None:
     """Bucket names derive from it: every name init makes is a valid S3 bucket name."""

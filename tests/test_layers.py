@@ -119,7 +119,7 @@ def test_config_errors_one_line_exit_2_no_calls(proj: Path, calls: Counter[str],
                                                  message: str) -> None:
     edit(proj, old, new)
     r = run("up", code=2)
-    assert r.stderr.startswith("error: lambdactl.toml: ") and message in r.stderr, r.stderr
+    assert r.stderr.startswith("error: lambdactl.toml:") and message in r.stderr, r.stderr
     assert sum(calls.values()) == 0
 
 

@@ -122,3 +122,29 @@ def test_a_bucket_lock_held_too_long_or_scribbled_on_is_one_line_not_a_traceback
         with pytest.raises(LambdactlError, match="another process has held its notification lock"):
             with machine_lock.hold(s3, "bucket", timeout=0.1):
                 pass
+
+
+def test_the_wait_is_told_with_the_holder_named_not_pid_unknown(tmp_path: Path) -> None:
+    """A holder writes its record just after it takes the lock. A second run that looked in
+    between said "waiting for another lambdactl (pid ?) to finish…" (seen with two `up` at
+    once). It now looks again before telling; the record lands during that look here (the
+    injected sleep writes it), with no real waiting."""
+    import fcntl
+
+    from lambdactl.lock import open_shared, waiting
+
+    path = tmp_path / "lock.json"
+    held = open_shared(path)
+    fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)   # taken, its record not written yet
+    told: list[dict[str, object]] = []
+
+    def sleep(_: float) -> None:
+        if not path.read_text():
+            os.pwrite(held, json.dumps({"pid": 4242, "host": "h", "since": 0, "command": "up"}).encode(), 0)
+        elif len(told) == 1:
+            os.close(held)   # the first run ends: the lock is free
+
+    with hold(path, "up", wait=60, on_wait=told.append, sleep=sleep):
+        pass
+    assert [waiting(h) for h in told] == ["waiting for another lambdactl up (pid 4242) to finish…"]
+    assert waiting({}) == "waiting for another lambdactl to finish…"

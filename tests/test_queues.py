@@ -155,6 +155,19 @@ def test_bad_queue_config_is_one_line_and_no_call(aws: None, project: Path, call
     assert not calls
 
 
+def test_a_visibility_timeout_out_of_range_is_said_once(aws: None, project: Path, calls: Counter[str]) -> None:
+    """visibility_timeout = 99999 was said out of range, and then again as "0 s is shorter
+    than the timeout of function hello (10 s)": a 0 the user never wrote."""
+    toml = project / "lambdactl.toml"
+    toml.write_text(toml.read_text().replace("\n# Returns the names", '\n[[functions.hello.triggers]]\ntype = "sqs"\n'
+                                             'queue = "jobs"\n\n# Returns the names', 1)
+                    + "[queues.jobs]\nvisibility_timeout = 99999\n")
+    r = run("up", code=2)
+    assert r.stderr.splitlines() == [r.stderr.splitlines()[0]], r.stderr
+    assert r.stderr.endswith("queues.jobs.visibility_timeout: 99999 must be a whole number of seconds from 0 to 43200\n")
+    assert not calls
+
+
 @pytest.mark.parametrize("source", ["sqs", "dynamodb"])
 def test_the_step_commands_make_what_a_trigger_reads(aws: None, project: Path, source: str) -> None:
     """role, deploy, wire in turn: wire makes the trigger's queue or table if missing, as

@@ -49,14 +49,14 @@ def _load_error(root: Path) -> str:
 def test_a_missing_bootstrap_is_one_clear_line(custom: Path) -> None:
     (custom / "functions/echo/bootstrap").unlink()
     assert _load_error(custom) == (
-        "lambdactl.toml: functions.echo.source: functions/echo/bootstrap is missing: a custom "
+        "lambdactl.toml:11: functions.echo.source: functions/echo/bootstrap is missing: a custom "
         "runtime runs the executable file `bootstrap` at the package root (see examples/custom-runtime)")
 
 
 def test_a_bootstrap_without_its_executable_bit_is_refused_with_the_fix(custom: Path) -> None:
     (custom / "functions/echo/bootstrap").chmod(0o644)
     assert _load_error(custom) == (
-        "lambdactl.toml: functions.echo.source: functions/echo/bootstrap is not executable; "
+        "lambdactl.toml:11: functions.echo.source: functions/echo/bootstrap is not executable; "
         "run: chmod +x functions/echo/bootstrap")
 
 
@@ -91,7 +91,7 @@ def test_the_cli_refuses_before_any_aws_call(custom: Path, tmp_path: Path) -> No
                                                       "LAMBDACTL_HOME": str(tmp_path / "home")})
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [
-        "error: lambdactl.toml: functions.echo.source: functions/echo/bootstrap is not executable; "
+        "error: lambdactl.toml:11: functions.echo.source: functions/echo/bootstrap is not executable; "
         "run: chmod +x functions/echo/bootstrap"]
     assert not (tmp_path / "home" / "sandbox.json").exists()  # nothing started, nothing created
 

@@ -19,6 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from lambdactl import package as pk
+from lambdactl import vendor
 from lambdactl.cli import root
 from lambdactl.config import Function
 from lambdactl.errors import ConfigError, LambdactlError
@@ -107,6 +108,29 @@ def test_pip_error_parsing() -> None:
            "(from versions: none)\nERROR: No matching distribution found for numpy==1.0\n")
     assert pk.no_wheel_requirement(err) == "numpy==1.0"
     assert pk.no_wheel_requirement("ERROR: something else") is None
+
+
+def test_a_version_that_does_not_exist_is_said_as_that() -> None:
+    """`requests>=99` said "no wheel of requests>=99 for Lambda's platform", and to pin a
+    version "that publishes a manylinux2014_x86_64 or pure-Python wheel": every version of
+    requests does; what does not exist is the version asked for, and pip listed them."""
+    err = ("ERROR: Could not find a version that satisfies the requirement requests>=99 (from versions: "
+           "2.0.0, 2.31.0, 2.34.0.dev1, 2.34.2)\nERROR: No matching distribution found for requests>=99\n")
+    e = vendor._pip_error("demo-hello", err, "python3.12", "x86_64")
+    assert e.exit_code == 2
+    assert str(e) == ("demo-hello: no version of requests matches requests>=99 in requirements.txt; the versions "
+                      "with a wheel for Lambda's platform manylinux2014_x86_64 (python3.12, x86_64) go from 2.0.0 "
+                      "to 2.34.2; change the version in requirements.txt, e.g. requests==2.34.2")
+
+
+def test_a_name_pip_knows_no_version_of_says_to_check_its_spelling() -> None:
+    """`reqeusts`: "(from versions: none)", a misspelt name as often as a missing wheel."""
+    err = ("ERROR: Could not find a version that satisfies the requirement reqeusts (from versions: none)\n"
+           "ERROR: No matching distribution found for reqeusts\n")
+    msg = str(vendor._pip_error("demo-hello", err, "python3.12", "x86_64"))
+    assert msg.startswith("demo-hello: no wheel of reqeusts for Lambda's platform manylinux2014_x86_64"), msg
+    assert "check the spelling of 'reqeusts' in requirements.txt" in msg
+    assert vendor.offered_versions("no list here") is None
 
 
 # -- real pip against the wheelhouse ---------------------------------------------

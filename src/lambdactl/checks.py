@@ -13,17 +13,31 @@ from lambdactl.suggest import known as _known
 class _Problems:
     """Collects config problems; ``raise_if_any`` reports them all at once."""
 
-    def __init__(self, path: Path, lenient: bool = False) -> None:
+    def __init__(self, path: Path, lenient: bool = False, text: str | None = None) -> None:
         self.path = path
         self.items: list[str] = []
         self.notes: list[str] = []   # accepted, but worth a word (warnings)
         self.lenient = lenient   # names only (destroy): report nothing, check no file
+        self.text = text         # the file's text: each problem names its line
+        self._lines: dict[str, int] | None = None
+
+    def _at(self, where: str, message: str) -> str:
+        """"lambdactl.toml:36: functions.hello.runtime: MESSAGE": the file, the line (when the
+        text is known), the field."""
+        line = None
+        if self.text is not None:
+            from lambdactl.tomllines import key_lines, line_of
+
+            self._lines = key_lines(self.text) if self._lines is None else self._lines
+            line = line_of(self._lines, where, message)
+        head = f"{self.path.name}:{line}" if line else self.path.name
+        return f"{head}: {where}: {message}" if where else f"{head}: {message}"
 
     def add(self, where: str, message: str) -> None:
-        self.items.append(f"{self.path.name}: {where}: {message}" if where else f"{self.path.name}: {message}")
+        self.items.append(self._at(where, message))
 
     def note(self, where: str, message: str) -> None:
-        self.notes.append(f"{self.path.name}: {where}: {message}")
+        self.notes.append(self._at(where, message))
 
     def raise_if_any(self) -> None:
         if self.items and not self.lenient:

@@ -89,15 +89,17 @@ def load(path: str | Path | None = None, *, lenient: bool = False) -> Project:
     file or a field out of range is no reason to keep resources up.
     """
     cfg = find_config(path)
+    text = read_text(cfg)
     try:
-        data = tomllib.loads(read_text(cfg))
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{cfg.name} is not valid TOML: {exc}") from exc
-    return parse(data, cfg, lenient=lenient)
+    return parse(data, cfg, lenient=lenient, text=text)
 
 
-def parse(data: dict[str, Any], cfg: Path, *, lenient: bool = False) -> Project:
-    p = _Problems(cfg, lenient)
+def parse(data: dict[str, Any], cfg: Path, *, lenient: bool = False, text: str | None = None) -> Project:
+    """DATA, lambdactl.toml's values, checked; TEXT (its text) lets each problem name its line."""
+    p = _Problems(cfg, lenient, text)
     root = cfg.parent
     _check_keys(p, "", data, {"project", "functions", "layers", "tables", "buckets", "queues"})
     proj = data.get("project")
@@ -107,7 +109,8 @@ def parse(data: dict[str, Any], cfg: Path, *, lenient: bool = False) -> Project:
     _check_keys(p, "project", proj, PROJECT_KEYS)
     name = proj.get("name")
     if not isinstance(name, str) or not PROJECT_NAME.fullmatch(name) or len(name) > 40:
-        p.add("project.name", f"{name!r} must be 1-40 letters, digits or '-', starting with a letter or digit")
+        p.add("project.name", 'missing; set name = "my-app" in [project] (the prefix of every resource name)' if name is None
+              else f"{name!r} must be 1-40 letters, digits or '-', starting with a letter or digit")
         if lenient:  # every resource name derives from it: nothing can be found without it
             raise ConfigError(p.items[-1])
         name = "invalid"
@@ -222,8 +225,8 @@ def _parse_environment(p: _Problems, where: str, env: Any, known_refs: dict[str,
                 p.add(f"{where}.environment.{k}", f"must be a string, got {v!r}; quote it")
             else:
                 env_items.append((k, v))
-                p.items += [f"{p.path.name}: {where}.environment.{k}: {x}"
-                            for x in refs.unknown(v, known_refs) + refs.unclosed(v, only_refs=True)]
+                for x in refs.unknown(v, known_refs) + refs.unclosed(v, only_refs=True):
+                    p.add(f"{where}.environment.{k}", x)
         size = len(json.dumps(dict(env_items), separators=(",", ":")))
         if size > 4096:
             p.add(f"{where}.environment", f"is {size} bytes; Lambda allows 4 KB in total")
@@ -248,7 +251,8 @@ def _parse_layer_refs(p: _Problems, where: str, layers: Any, layer_keys: list[st
 def _parse_handler(p: _Problems, where: str, handler: Any, source: Any, src_path: Path, root: Path) -> str:
     """<module>.<function>, and (not in lenient mode) that the module defines it."""
     if not isinstance(handler, str) or not re.fullmatch(r"[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)+", handler):
-        p.add(f"{where}.handler", f"{handler!r} must be <module>.<function>, e.g. \"app.lambda_handler\"")
+        p.add(f"{where}.handler", "missing; set handler = \"app.lambda_handler\" (<module>.<function>)" if handler is None
+              else f"{handler!r} must be <module>.<function>, e.g. \"app.lambda_handler\"")
         return "invalid.invalid"
     if isinstance(source, str) and src_path.is_dir() and not p.lenient:
         found = check_handler(src_path, handler, _shown(src_path, root))

@@ -99,14 +99,16 @@ def hold(
         fd = open_shared(path)
     try:
         deadline = time.monotonic() + wait
-        told = False
+        told, polls = False, 0
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
-                holder = _holder(path)
-                if not told and on_wait:
+                holder, polls = _holder(path), polls + 1
+                # The holder writes its record just after taking the lock: told at once, the
+                # wait could name no one ("pid ?"); a record that never comes is waited 1 s.
+                if not told and on_wait and (holder.get("pid") or polls > 5):
                     on_wait(holder)
                     told = True
                 if time.monotonic() >= deadline:
@@ -123,6 +125,12 @@ def hold(
         yield
     finally:
         os.close(fd)  # releases the flock
+
+
+def waiting(holder: dict[str, Any]) -> str:
+    """The line said while another run holds the lock: what it is, when its record says."""
+    who = f"lambdactl {holder.get('command', '')}".strip()
+    return f"waiting for another {who}" + (f" (pid {holder['pid']})" if holder.get("pid") else "") + " to finish…"
 
 
 def _holder(path: Path) -> dict[str, Any]:

@@ -53,7 +53,7 @@ READ_ONLY = {"s3": ("s3:GetObject",), "dynamodb": ("dynamodb:GetItem", "dynamodb
              "sqs": ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes")}
 TARGET_ARGS = ("Bucket", "TableName", "QueueUrl")
 SERVICE = {"buckets": "s3", "tables": "dynamodb", "queues": "sqs"}
-POLICY_PROBLEM = re.compile(r"^[^:]+: functions\.[^.]+\.policy: ")
+POLICY_PROBLEM = re.compile(r"^[^:]+(:\d+)?: functions\.[^.]+\.policy: ")
 
 
 @dataclass(frozen=True)

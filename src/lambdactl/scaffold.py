@@ -61,9 +61,17 @@ def valid_name(name: str) -> bool:
     return bool(NAME.fullmatch(name)) and not name.startswith(RESERVED_PREFIXES)
 
 
+# Latin letters that no Unicode decomposition takes to ASCII (é -> e is NFKD's).
+_LETTERS = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "ß": "ss", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"})
+
+
 def sanitised(text: str) -> str:
-    """TEXT as a project name: lowercase; each run of other characters one '-'; at most 40."""
-    name = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40].rstrip("-")
+    """TEXT as a project name: lowercase, Latin letters without their accents (Prøjekt ->
+    projekt, Café -> cafe); each run of other characters one '-'; at most 40."""
+    import unicodedata
+
+    plain = unicodedata.normalize("NFKD", text.lower().translate(_LETTERS)).encode("ascii", "ignore").decode()
+    name = re.sub(r"[^a-z0-9]+", "-", plain).strip("-")[:40].rstrip("-")
     for prefix in RESERVED_PREFIXES:
         name = name.removeprefix(prefix)
     return name

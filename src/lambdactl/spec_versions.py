@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from lambdactl.suggest import known
+
 LATEST_PUBLISHED = "latest-published"
 ALIAS_KEYS = {"version", "weights", "description"}
 ALIAS_NAME = re.compile(r"^(?!^[0-9]+$)[A-Za-z0-9_-]{1,128}$")   # Lambda's: not all digits
@@ -84,7 +86,7 @@ def _alias(add: Add, where: str, name: str, t: Any, publish: bool) -> Alias | No
         add(where, "must be a table with version = \"latest-published\" or a version number")
         return None
     for k in sorted(set(t) - ALIAS_KEYS):
-        add(where, f"unknown key {k!r}; known: {', '.join(sorted(ALIAS_KEYS))}")
+        add(where, f"unknown key {k!r}; {known(k, sorted(ALIAS_KEYS))}")
     if not ALIAS_NAME.fullmatch(name):
         add(where, "alias names use 1-128 letters, digits, '-' and '_', and are not all digits")
     raw = t.get("version", LATEST_PUBLISHED)
@@ -126,7 +128,7 @@ def _async(add: Add, where: str, t: Any) -> AsyncConfig | None:
         add(where, "must be a table like { max_retries = 0, on_failure = \"function:NAME\" }")
         return None
     for k in sorted(set(t) - ASYNC_KEYS):
-        add(where, f"unknown key {k!r}; known: {', '.join(sorted(ASYNC_KEYS))}")
+        add(where, f"unknown key {k!r}; {known(k, sorted(ASYNC_KEYS))}")
     retries, age = t.get("max_retries"), t.get("max_event_age")
     if retries is not None and (isinstance(retries, bool) or not isinstance(retries, int) or not 0 <= retries <= 2):
         add(f"{where}.max_retries", f"{retries!r} is out of range; Lambda allows 0-2")

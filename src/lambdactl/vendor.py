@@ -165,15 +165,33 @@ def no_wheel_requirement(stderr: str) -> str | None:
     return None
 
 
+def offered_versions(stderr: str) -> list[str] | None:
+    """The versions pip found wheels of ("(from versions: 2.0.0, 2.1.0)"; [] for "none"),
+    released ones only when there are any; None when pip did not say."""
+    m = re.search(r"\(from versions: ([^)]*)\)", stderr)
+    if not m:
+        return None
+    found = [v.strip() for v in m.group(1).split(",") if v.strip() and v.strip() != "none"]
+    return [v for v in found if re.fullmatch(r"[\d.]+", v)] or found
+
+
 def _pip_error(name: str, stderr: str, runtime: str, architecture: str) -> LambdactlError:
     platform = pip_platform(architecture)
     req = no_wheel_requirement(stderr)
     if req:
         project = re.split(r"[<>=!~\[;@ ]", req, maxsplit=1)[0] or req
+        versions = offered_versions(stderr)
+        if versions:   # wheels there are: the version asked for is what does not exist
+            return ConfigError(f"{name}: no version of {project} matches {req} in requirements.txt; the versions with "
+                               f"a wheel for Lambda's platform {platform} ({runtime}, {architecture}) go from "
+                               f"{versions[0]} to {versions[-1]}",
+                               f"change the version in requirements.txt, e.g. {project}=={versions[-1]}")
         return ConfigError(
             f"{name}: no wheel of {req} for Lambda's platform {platform} "
             f"(cp{python_version(runtime).replace('.', '')}, {runtime}, {architecture})",
-            f"pin a version of {project} that publishes a {platform} or pure-Python wheel, "
+            (f"check the spelling of {project!r} in requirements.txt (pip finds no version of it with such a wheel); if it is "
+             "right, pin" if versions == [] else "pin") +
+            f" a version of {project} that publishes a {platform} or pure-Python wheel, "
             f"use a pure-Python alternative, or provide it in a Lambda layer built for "
             f"{architecture}",
         )

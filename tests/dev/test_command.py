@@ -47,3 +47,16 @@ def test_a_failed_start_leaves_ctrl_c_as_it_was(project: Path, no_calls: None,
     result = CliRunner().invoke(root, ["dev"])
     assert result.exit_code == 1 and "no AWS region configured" in result.stderr, result.output
     assert signal.getsignal(signal.SIGINT) is before
+
+
+def test_outside_a_project_it_says_there_is_no_config(tmp_path: Path, no_calls: None,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run where there is no lambdactl.toml (and, as on a new machine, no region anywhere),
+    `dev` said "no AWS region configured" with exit 1: it made its logs client before it
+    read the project. Every other command says there is no config file, exit 2."""
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(root, ["dev"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (f"error: no config file at {tmp_path / 'lambdactl.toml'}; run lambdactl in a "
+                             "project directory or pass --config PATH\n"), result.stderr

@@ -158,10 +158,11 @@ def sandbox_imports(ctx: Any, results: list[FunctionResult]) -> None:
 def apply_steps(app: App, kinds: tuple[str, ...], key: str | None) -> list[FunctionResult]:
     """Plan, then execute every function's chain; functions side by side."""
 
+    from lambdactl.lock import waiting
+
     ctx = app.context
     term = app.term
-    with ctx.lock(kinds_name(kinds), lambda h: term.info(
-            f"waiting for another lambdactl (pid {h.get('pid', '?')}) to finish…")):
+    with ctx.lock(kinds_name(kinds), lambda h: term.info(waiting(h))):
         return _apply(app, kinds, key)
 
 

@@ -60,7 +60,9 @@ def command(app: App, yes: bool, project_name: str | None, dry_run: bool, delete
         app.term.step(symbol, f"{step.function or 'project'}: {step.describe()}",
                       style="green" if step.action == "delete" else "yellow")
 
-    with ctx.lock("destroy", lambda h: app.term.info(f"waiting for another lambdactl (pid {h.get('pid', '?')})…")):
+    from lambdactl.lock import waiting
+
+    with ctx.lock("destroy", lambda h: app.term.info(waiting(h))):
         found, steps = plan(app, targets, delete_data)
         confirm_data_loss(app, steps, yes)
         with app.term.status("destroying…"):

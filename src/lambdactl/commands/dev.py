@@ -50,7 +50,8 @@ def command(app: App, fns: tuple[str, ...], no_logs: bool) -> None:
 
     lambdactl.ONE_SHOT = False   # a long run: nothing it builds may be frozen (aws.py)
     gc.set_threshold(*lambdactl.GC_DEFAULT)   # and it collects as usual
-    watched = tuple(app.project.function(k).key for k in fns)
+    project = app.project   # no lambdactl.toml here: that, not the logs client's missing region, is the error
+    watched = tuple(project.function(k).key for k in fns)
     hooks = _hooks(app)
     dev = devloop.DevLoop(hooks, watched)
     stop = threading.Event()

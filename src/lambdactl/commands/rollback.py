@@ -19,11 +19,11 @@ def command(app: App, fn: str | None, alias_name: str | None, to: str | None) ->
     Example: lambdactl rollback hello --alias live --to 3
     """
     from lambdactl import rollback as core
+    from lambdactl.lock import waiting
 
     function = app.project.function(fn)
     ctx = app.context
-    with ctx.lock("rollback", lambda h: app.term.info(
-            f"waiting for another lambdactl (pid {h.get('pid', '?')}) to finish…")):
+    with ctx.lock("rollback", lambda h: app.term.info(waiting(h))):
         done = core.rollback(ctx, function, alias_name, to)
     if app.term.json:
         app.term.print_json(done.as_json())

@@ -8,6 +8,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from lambdactl.core.executor import run_parallel
+from lambdactl.suggest import known
 
 if TYPE_CHECKING:
     from lambdactl.core.step import Step
@@ -28,5 +29,5 @@ def section(add: Callable[[str, str], None], where: str, t: object, keys: set[st
         add(where, f"must be {what}")
         return False
     for k in sorted(set(t) - keys):
-        add(where, f"unknown key {k!r}; known: {', '.join(sorted(keys))}")
+        add(where, f"unknown key {k!r}; {known(k, sorted(keys))}")
     return True

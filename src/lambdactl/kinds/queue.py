@@ -19,6 +19,7 @@ from lambdactl.core import ownership
 from lambdactl.core.data import plan_each, section
 from lambdactl.core.step import Step
 from lambdactl.errors import OwnershipError
+from lambdactl.suggest import known
 
 if TYPE_CHECKING:
     from lambdactl.core.context import Context, Facts
@@ -99,7 +100,8 @@ def _int(add: Callable[[str, str], None], where: str, v: Any, bounds: tuple[int,
     lo, hi = bounds
     if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
         add(where, f"{v!r} must be a whole number of {unit} from {lo} to {hi}")
-        return lo
+        # the nearest bound stands in: 99999999 s is said once, not again as "0 s is shorter than ..."
+        return min(max(v, lo), hi) if isinstance(v, int) and not isinstance(v, bool) else lo
     return v
 
 
@@ -122,8 +124,12 @@ def _parse_one(add: Callable[[str, str], None], key: str, t: Any, project: str) 
     ret = _int(add, f"{where}.retention", t.get("retention", sqs.DEFAULT_RETENTION), RETENTION, "seconds")
     dlq, receives = t.get("dlq"), 0
     if dlq is not None:
-        if not isinstance(dlq, dict) or set(dlq) - {"queue", "max_receive_count"} or not isinstance(dlq.get("queue"), str):
-            add(f"{where}.dlq", f"{dlq!r} must be {{ queue = \"other\", max_receive_count = 3 }}")
+        extra = sorted(set(dlq) - {"queue", "max_receive_count"}) if isinstance(dlq, dict) else []
+        for k in extra:
+            add(f"{where}.dlq", f"unknown key {k!r}; {known(k, ['max_receive_count', 'queue'])}")
+        if not isinstance(dlq, dict) or extra or not isinstance(dlq.get("queue"), str):
+            if not extra:
+                add(f"{where}.dlq", f"{dlq!r} must be {{ queue = \"other\", max_receive_count = 3 }}")
             return None
         receives = _int(add, f"{where}.dlq.max_receive_count", dlq.get("max_receive_count", 3), RECEIVES, "receives")
     if not isinstance(name, str):

@@ -17,6 +17,7 @@ from lambdactl.core import ownership
 from lambdactl.core.data import plan_each, section
 from lambdactl.core.step import Step
 from lambdactl.errors import ConfigError, OwnershipError
+from lambdactl.suggest import known
 
 if TYPE_CHECKING:
     from lambdactl.core.context import Context, Facts
@@ -107,6 +108,10 @@ def _key(add: Callable[[str, str], None], where: str, role: str, v: Any, require
     if v is None:
         if required:
             add(where, "missing; set partition_key = { name = \"id\", type = \"S\" }")
+        return None
+    if isinstance(v, dict) and set(v) - {"name", "type"}:   # `tye = "N"` would make an S key silently
+        for k in sorted(set(v) - {"name", "type"}):
+            add(where, f"unknown key {k!r}; {known(k, ['name', 'type'])}")
         return None
     name, typ = (v, "S") if isinstance(v, str) else (v.get("name"), v.get("type", "S")) if isinstance(v, dict) else (None, None)
     if not isinstance(name, str) or not name or typ not in KEY_TYPES:

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from lambdactl.suggest import known
+
 if TYPE_CHECKING:
     from lambdactl.kinds.queue import Queue
     from lambdactl.kinds.table import Table
@@ -87,6 +89,14 @@ def _flag(add: Callable[[str, str], None], where: str, v: Any) -> bool:
     return v is True
 
 
+def _undeclared(value: object, field: str, section: str, declared: dict[str, Any]) -> str:
+    """FIELD's VALUE names no [SECTION.NAME]: the problem, and the fix."""
+    names = ", ".join(sorted(declared)) or "none"
+    if value is None:
+        return f"missing; set {field} = \"NAME\" for one of the file's [{section}.NAME]; known: {names}"
+    return f"{value!r} is not a [{section}.NAME] of this file; known: {names}" + _by_key(field, section, value, declared)
+
+
 def _by_key(field: str, section: str, value: object, known: dict[str, Any]) -> str:
     """A reference where the trigger takes the key (queue = "${queues.jobs.arn}"): the fix."""
     key = str(value).removeprefix(f"${{{section}.").split(".")[0].split("}")[0]
@@ -99,14 +109,13 @@ def _parse_one(add: Callable[[str, str], None], tw: str, t: dict[str, Any], queu
                tables: dict[str, Table]) -> Mapping | None:
     typ = t["type"]
     for k in sorted(set(t) - KEYS[typ]):
-        add(tw, f"unknown key {k!r} for a {typ} trigger; known: {', '.join(sorted(KEYS[typ]))}")
+        add(tw, f"unknown key {k!r} for a {typ} trigger; {known(k, sorted(KEYS[typ]))}")
     filters = _filters(add, f"{tw}.filters", t.get("filters", []))
     window = _number(add, f"{tw}.batching_window", t.get("batching_window", 0), 0, 300)
     if typ == "sqs":
         q = queues.get(t.get("queue"))  # type: ignore[arg-type]
         if q is None:
-            add(f"{tw}.queue", f"{t.get('queue')!r} is not a [queues.NAME] of this file; known: {', '.join(sorted(queues)) or 'none'}"
-                + _by_key("queue", "queues", t.get("queue"), queues))
+            add(f"{tw}.queue", _undeclared(t.get("queue"), "queue", "queues", queues))
             return None
         size = _number(add, f"{tw}.batch_size", t.get("batch_size", 10), 1, 10 if q.fifo else 10000)
         if size > 10 and not window:   # Lambda: "Maximum batch size > 10 requires a batching window"
@@ -118,8 +127,7 @@ def _parse_one(add: Callable[[str, str], None], tw: str, t: dict[str, Any], queu
     tbl = tables.get(t.get("table"))  # type: ignore[arg-type]
     if tbl is None or not tbl.stream:
         add(f"{tw}.table", f"table {t.get('table')!r} has no stream; set stream = \"NEW_IMAGE\" in [tables.{t.get('table')}]"
-            if tbl else f"{t.get('table')!r} is not a [tables.NAME] of this file; known: {', '.join(sorted(tables)) or 'none'}"
-            + _by_key("table", "tables", t.get("table"), tables))
+            if tbl else _undeclared(t.get("table"), "table", "tables", tables))
         return None
     pos = t.get("starting_position", "LATEST")
     if pos not in POSITIONS:

@@ -7,9 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 from lambdactl.checks import _check_keys, _Problems, _typed
 from lambdactl.spec import S3_EVENTS, TRIGGER_KEYS, Trigger, bucket_name_problem
+from lambdactl.suggest import closest
 from lambdactl.suggest import known as _known
+from lambdactl.triggers.mappings import KEYS as MAPPING_KEYS
 from lambdactl.triggers.mappings import TYPES as MAPPING_TYPES
-from lambdactl.triggers.schedule_spec import is_schedule
+from lambdactl.triggers.schedule_spec import SCHEDULE_KEYS, is_schedule
 
 if TYPE_CHECKING:
     from lambdactl.spec import Function
@@ -47,6 +49,36 @@ def trigger_overlaps(functions: Iterable[Function]) -> list[tuple[str, str]]:
     return out
 
 
+TYPES = ("s3", "schedule", *MAPPING_TYPES)
+# The keys that only one other type of trigger has: a table with one of them and no type
+# (or `tye = ...`) is that type's, not an S3 trigger with unknown keys.
+_TELLING = {"schedule": "schedule", "input": "schedule", "enabled": "schedule", "queue": "sqs",
+            "report_batch_item_failures": "sqs", "maximum_concurrency": "sqs", "table": "dynamodb",
+            "starting_position": "dynamodb", "bisect_on_error": "dynamodb"}
+_KEYS = {"schedule": SCHEDULE_KEYS, **MAPPING_KEYS}
+
+
+def _s3_keys(p: _Problems, tw: str, t: dict[str, Any]) -> bool:
+    """Whether T is an S3 trigger with only an S3 trigger's keys; else its one problem said:
+    a type misspelled (`type = "shedule"`), or a type missing from a table whose keys are
+    another type's, is said as that, not as each key being unknown to an S3 trigger."""
+    typ = t.get("type", "s3")
+    if typ != "s3":
+        close = closest(str(typ), list(TYPES))
+        p.add(f"{tw}.type", f"{typ!r} is not supported; " + (f"did you mean {close!r}? " if close else "")
+              + ", ".join(f'"{t}"' if i else f'one of "{t}"' for i, t in enumerate(TYPES)))
+        return False
+    implied = sorted({_TELLING[k] for k in t if k in _TELLING})
+    if "type" in t or not implied:
+        _check_keys(p, tw, t, TRIGGER_KEYS)
+        return True
+    theirs = {k for k in t if k in _TELLING}
+    _check_keys(p, tw, t, TRIGGER_KEYS.union(*(_KEYS[i] for i in implied)))   # `tye`: did you mean 'type'?
+    p.add(f"{tw}.type", f"missing, and {', '.join(sorted(theirs))} are keys of a {' or '.join(implied)} trigger; "
+          f"set type = \"{implied[0]}\" (without type, a trigger is an S3 one)")
+    return False
+
+
 def parse_triggers(p: _Problems, where: str, raw: Any) -> list[Trigger]:
     out: list[Trigger] = []
     if not _typed(p, f"{where}.triggers", raw, list, "an array of tables ([[functions.NAME.triggers]])"):
@@ -58,12 +90,11 @@ def parse_triggers(p: _Problems, where: str, raw: Any) -> list[Trigger]:
             continue
         if is_schedule(t) or t.get("type") in MAPPING_TYPES:   # triggers/schedule_spec.py's, mappings.py's
             continue
-        _check_keys(p, tw, t, TRIGGER_KEYS)
-        if t.get("type", "s3") != "s3":
-            p.add(f"{tw}.type", f"{t.get('type')!r} is not supported; one of \"s3\", \"schedule\", \"sqs\", \"dynamodb\"")
+        if not _s3_keys(p, tw, t):
             continue
         bucket = t.get("bucket")
-        problem = bucket_name_problem(bucket)   # a problem for anything but a str
+        problem = ('missing; set bucket = "${buckets.NAME}" (a [buckets.NAME] of this file) or a bucket name'
+                   if bucket is None else bucket_name_problem(bucket))   # a problem for anything but a str
         if problem or not isinstance(bucket, str):
             p.add(f"{tw}.bucket", problem or "")
             continue
