@@ -38,7 +38,7 @@ from lambdactl.local.invocation import (
 from lambdactl.local.lambdafs import lang_config, layer_paths, private_config, search_paths
 from lambdactl.local.output import OutputReader
 from lambdactl.local.proctree import Spawner
-from lambdactl.local.runtime_api import Delivery, RuntimeApiServer
+from lambdactl.local.runtime_api import TOO_LARGE, Delivery, RuntimeApiServer
 from lambdactl.local.zygote import Zygotes, start_runtime
 from lambdactl.runtimes import bootstrap_candidates, is_custom
 
@@ -228,6 +228,7 @@ class Environment:
         inv = self._pending(request_id)
         if inv is not None:
             inv.finish(body, "Unhandled")
+            self.retired |= error_type == TOO_LARGE   # awslambdaric exits on its 413: the next one starts cold
         return inv is not None
 
     def init_error(self, body: bytes, error_type: str) -> None:
@@ -325,8 +326,7 @@ class Environment:
         elif inv.error_type in ("Runtime.OutOfMemory", "Runtime.ExitError"):
             code = self.proc.returncode
             lines.append(f"RequestId: {rid} Error: {exit_detail(-9 if code is None else code)}")
-        lines.append(f"END RequestId: {rid}")
-        lines.append(self._report(inv, cold))
+        lines += [f"END RequestId: {rid}", self._report(inv, cold)]
         return lines
 
     def _report(self, inv: Invocation, cold: bool) -> str:

@@ -31,6 +31,7 @@ from lambdactl.local.auth import Credentials
 from lambdactl.local.invokeargs import check_enum
 from lambdactl.local.invokeargs import client_context as parse_client_context
 from lambdactl.local.runtime import FunctionSpec, LocalRuntime
+from lambdactl.local.runtime_api import RESPONSE_LIMIT, too_large_payload
 
 EXPECTED_PARAMS = ["self", "body", "request_headers", "response_headers"]
 SUPPORTED_MOTO = "5.2."
@@ -47,7 +48,6 @@ _ASYNC_CALLERS = frozenset(
 # Lambda's payload quotas (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
 REQUEST_LIMITS = {"RequestResponse": 6 * 1024 * 1024, "DryRun": 6 * 1024 * 1024,
                   "Event": 1024 * 1024}
-RESPONSE_LIMIT = 6291556  # the figure Lambda's error message names
 
 _S3_CALLERS = frozenset({"_invoke_awslambda"})  # moto.s3.notifications
 REQUEST_ID = "x-amzn-requestid"
@@ -312,12 +312,8 @@ def _invoke(self: Any, body: Any, request_headers: Any, response_headers: Any) -
         result = concurrency.sync(spec.arn, spec.reserved, lambda: runtime.invoke(spec, payload, rid, client_context))
     finally:
         unbind()
-    if len(result.payload) > RESPONSE_LIMIT:
-        detail = f"Response payload size exceeded maximum allowed payload size ({RESPONSE_LIMIT} bytes)."
-        result.payload = json.dumps(
-            {"errorMessage": detail, "errorType": "Function.ResponseSizeTooLarge"}
-        ).encode()
-        result.function_error = "Unhandled"
+    if len(result.payload) > RESPONSE_LIMIT:   # an error's (a response's is refused by the Runtime API)
+        result.payload, result.function_error = too_large_payload(), "Unhandled"
     if result.function_error:
         response_headers["x-amz-function-error"] = result.function_error
     response_headers["x-amz-log-result"] = result.log_result
