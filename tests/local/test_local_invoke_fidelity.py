@@ -169,3 +169,28 @@ def test_the_sweep_leaves_a_cgroup_its_guard_has_not_joined_yet(tmp_path: Path) 
     os.utime(old, (0, 0))
     pidlimit.sweep(tmp_path)
     assert young.is_dir() and not old.exists()
+
+
+def test_each_invocation_gets_lambdas_x_ray_variables(aws: Aws, make_function: Any) -> None:
+    """Lambda sets AWS_XRAY_CONTEXT_MISSING and AWS_XRAY_DAEMON_ADDRESS (tracing or not) and a
+    new _X_AMZN_TRACE_ID per invocation (Root, Parent, Sampled), whose root Invoke's answer
+    names (X-Amzn-Trace-Id); the sandbox set neither variable, a trace without Parent and no
+    header. A function's own value of an X-Ray variable wins: they are not reserved."""
+    name = make_function("app.traced", Environment={"Variables": {"AWS_XRAY_CONTEXT_MISSING": "IGNORE_ERROR"}})
+    roots = set()
+    for _ in range(2):
+        response = aws("lambda").invoke(FunctionName=name, Payload=b"{}")
+        env = json.loads(response["Payload"].read())["env"]
+        fields = dict(part.split("=", 1) for part in env["_X_AMZN_TRACE_ID"].split(";"))
+        assert set(fields) == {"Root", "Parent", "Sampled"} and fields["Sampled"] == "0"
+        assert len(fields["Root"]) == 35 and fields["Root"].startswith("1-") and len(fields["Parent"]) == 16
+        header = response["ResponseMetadata"]["HTTPHeaders"]["x-amzn-trace-id"]
+        assert header == f"root={fields['Root']};sampled=0"
+        roots.add(fields["Root"])
+        assert env["AWS_XRAY_CONTEXT_MISSING"] == "IGNORE_ERROR"
+        assert env["AWS_XRAY_DAEMON_ADDRESS"] == "127.0.0.1:2000"
+        assert (env["_AWS_XRAY_DAEMON_ADDRESS"], env["_AWS_XRAY_DAEMON_PORT"]) == ("127.0.0.1", "2000")
+    assert len(roots) == 2
+    plain = make_function("app.traced")
+    env = json.loads(aws("lambda").invoke(FunctionName=plain, Payload=b"{}")["Payload"].read())["env"]
+    assert env["AWS_XRAY_CONTEXT_MISSING"] == "LOG_ERROR"

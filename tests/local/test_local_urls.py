@@ -9,6 +9,8 @@ import io
 import json
 from typing import Any
 
+import pytest
+
 from lambdactl.local import urls
 
 
@@ -153,3 +155,32 @@ def test_an_aws_iam_url_tells_the_function_who_signed(aws: Any, make_function: A
     assert context["authorizer"]["iam"] == {
         "accessKey": sandbox.access_key_id, "accountId": me["Account"], "callerId": me["UserId"],
         "cognitoIdentity": None, "principalOrgId": None, "userArn": me["Arn"], "userId": me["UserId"]}
+
+
+def test_a_url_answer_names_its_invocation_and_trace(aws: Any, make_function: Any) -> None:
+    """A Lambda URL answers with x-amzn-RequestId (the handler's context.aws_request_id, its
+    event's requestContext.requestId too) and X-Amzn-Trace-Id (the root of the handler's
+    _X_AMZN_TRACE_ID), Date and a JSON Content-Type by default. It had neither id, and the
+    event's requestId was another random one; a 403 carries a request id as well."""
+    import urllib.error
+    import urllib.request
+    from urllib.parse import urlsplit
+
+    lam = aws("lambda")
+    name = make_function("app.traced")
+    url = lam.create_function_url_config(FunctionName=name, AuthType="NONE")["FunctionUrl"]
+    parts = urlsplit(url)
+    plain = f"http://127.0.0.1:{parts.port}/lambda-url/{parts.hostname.split('.', 1)[0]}/x"  # type: ignore[union-attr]
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(plain, timeout=30)
+    assert refused.value.code == 403 and refused.value.headers["x-amzn-RequestId"]
+    lam.add_permission(FunctionName=name, StatementId="url", Action="lambda:InvokeFunctionUrl", Principal="*",
+                       FunctionUrlAuthType="NONE")
+    lam.add_permission(FunctionName=name, StatementId="invoke", Action="lambda:InvokeFunction", Principal="*",
+                       InvokedViaFunctionUrl=True)
+    with urllib.request.urlopen(plain, timeout=30) as r:
+        headers, body = r.headers, json.loads(r.read())
+    assert headers["x-amzn-RequestId"] == body["request_id"] == body["event_request_id"]
+    root = dict(p.split("=", 1) for p in body["env"]["_X_AMZN_TRACE_ID"].split(";"))["Root"]
+    assert headers["X-Amzn-Trace-Id"] == f"root={root};sampled=0"
+    assert headers["Content-Type"] == "application/json" and headers["Date"]

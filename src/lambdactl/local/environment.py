@@ -15,7 +15,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -207,7 +206,7 @@ class Environment:
             payload=inv.payload,
             deadline_ms=deadline_ms,
             function_arn=self.spec.arn,
-            trace_id=f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]};Sampled=0",
+            trace_id=inv.trace_id,
             client_context=inv.client_context,
         )
 
@@ -276,7 +275,7 @@ class Environment:
         with self._lock:
             self._current = None
         self.last_used = time.monotonic()
-        return InvokeResult(inv.request_id, inv.body, inv.function_error, inv.lines)
+        return InvokeResult(inv.request_id, inv.body, inv.function_error, inv.lines, inv.trace_id)
 
     def _await(self, inv: Invocation) -> bool:
         """True when the invocation finished in time: the init within Lambda's limit, then

@@ -10,6 +10,7 @@ import json
 import os
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from lambdactl.runtimes import is_custom
 
 INIT_LIMIT_S = 10.0  # Lambda's limit on the init phase of an on-demand environment
 TAIL_BYTES = 4096
+XRAY_DAEMON = ("127.0.0.1", 2000)
 
 
 @dataclass(frozen=True)
@@ -90,12 +92,27 @@ class Tail(list[str]):
             self.size, self.limit = kept, max(128, 2 * len(self))
 
 
+def trace_header() -> str:
+    """A new X-Ray trace header, as Lambda hands one to each invocation (Lambda-Runtime-Trace-Id,
+    then _X_AMZN_TRACE_ID): a root of the epoch seconds and 96 random bits, a parent segment,
+    not sampled (tracing PassThrough, Lambda's default)."""
+    bits = uuid.uuid4().hex
+    return f"Root=1-{int(time.time()):08x}-{bits[:24]};Parent={uuid.uuid4().hex[:16]};Sampled=0"
+
+
+def trace_response_header(trace: str) -> str:
+    """X-Amzn-Trace-Id of Invoke's answer (and a URL's): the invocation's root, lower-cased keys."""
+    fields = dict(part.split("=", 1) for part in trace.split(";") if "=" in part)
+    return f"root={fields.get('Root', '')};sampled={fields.get('Sampled', '0')}"
+
+
 @dataclass
 class InvokeResult:
     request_id: str
     payload: bytes
     function_error: str | None = None
     log_lines: list[str] = field(default_factory=list)
+    trace_id: str = ""   # the X-Ray trace header the handler got
 
     @property
     def log_tail(self) -> str:
@@ -115,6 +132,7 @@ class Invocation:
         self.request_id = request_id
         self.payload = payload
         self.client_context = client_context  # Invoke's ClientContext, decoded: JSON or ""
+        self.trace_id = trace_header()
         self.delivered = threading.Event()  # also set when it finishes undelivered
         self.done = threading.Event()
         self.delivered_at: float | None = None
@@ -169,6 +187,13 @@ def lambda_environment(
         **paths,
         "LANG": "en_US.UTF-8",
         "TZ": ":UTC",
+        # Lambda's X-Ray daemon address (169.254.79.129:2000 there) is where one listens by
+        # default on a workstation; nothing does here unless you run one: the SDK's UDP
+        # segments go nowhere, and a missing context is logged, not raised (LOG_ERROR).
+        "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
+        "AWS_XRAY_DAEMON_ADDRESS": f"{XRAY_DAEMON[0]}:{XRAY_DAEMON[1]}",
+        "_AWS_XRAY_DAEMON_ADDRESS": XRAY_DAEMON[0],
+        "_AWS_XRAY_DAEMON_PORT": str(XRAY_DAEMON[1]),
         # Without these, botocore would read the host user's ~/.aws files.
         "AWS_CONFIG_FILE": os.devnull,
         "AWS_SHARED_CREDENTIALS_FILE": os.devnull,

@@ -28,6 +28,7 @@ from lambdactl.local import concurrency, dead_letter, streams
 from lambdactl.local.aliases import QUALIFIER_HEADER, Marked
 from lambdactl.local.async_configs import settings
 from lambdactl.local.auth import Credentials
+from lambdactl.local.invocation import trace_response_header
 from lambdactl.local.invokeargs import check_enum
 from lambdactl.local.invokeargs import client_context as parse_client_context
 from lambdactl.local.runtime import FunctionSpec, LocalRuntime
@@ -305,7 +306,8 @@ def _invoke(self: Any, body: Any, request_headers: Any, response_headers: Any) -
     if inv_type == "Event":   # ClientContext reaches synchronous invocations only, as on Lambda
         response_headers[REQUEST_ID] = _runtime.invoke_async(spec, payload)
         return b""
-    rid = response_headers[REQUEST_ID] = str(uuid.uuid4())
+    # A function URL names its request id (its event's requestContext.requestId) beforehand.
+    rid = response_headers[REQUEST_ID] = response_headers.get(REQUEST_ID) or str(uuid.uuid4())
     unbind = streams.bind(rid)   # a URL with RESPONSE_STREAM listens for this request's chunks
     try:
         runtime = _runtime
@@ -316,6 +318,8 @@ def _invoke(self: Any, body: Any, request_headers: Any, response_headers: Any) -
         result.payload, result.function_error = too_large_payload(), "Unhandled"
     if result.function_error:
         response_headers["x-amz-function-error"] = result.function_error
+    if result.trace_id:
+        response_headers["x-amzn-trace-id"] = trace_response_header(result.trace_id)
     response_headers["x-amz-log-result"] = result.log_result
     return _Unmeasured(result.payload) if len(result.payload) > 5_999_000 else result.payload
 

@@ -94,9 +94,10 @@ def route(environ: dict[str, Any]) -> tuple[str, str] | None:
 
 
 def event(environ: dict[str, Any], ident: str, path: str, body: bytes, region: str, account: str,
-          caller: dict[str, Any] | None = None) -> dict[str, Any]:
+          caller: dict[str, Any] | None = None, request_id: str = "") -> dict[str, Any]:
     """Lambda's payload format 2.0 for this request; CALLER: an AWS_IAM URL's signer
-    (``caller``), whose request carries the function's account and ``authorizer.iam``."""
+    (``caller``), whose request carries the function's account and ``authorizer.iam``;
+    REQUEST_ID: the invocation's (the response's x-amzn-RequestId)."""
     headers: dict[str, str] = {}
     for key, value in environ.items():
         if key.startswith("HTTP_") or key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
@@ -114,7 +115,7 @@ def event(environ: dict[str, Any], ident: str, path: str, body: bytes, region: s
         "headers": {k: v for k, v in headers.items() if k != "cookie"},
         "requestContext": {
             "accountId": account if caller else "anonymous", "apiId": ident, "domainName": headers.get("host", "").split(":")[0],
-            "domainPrefix": ident, "requestId": str(uuid.uuid4()), "routeKey": "$default", "stage": "$default",
+            "domainPrefix": ident, "requestId": request_id or str(uuid.uuid4()), "routeKey": "$default", "stage": "$default",
             "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)), "timeEpoch": int(now * 1000),
             "http": {"method": method, "path": path, "protocol": str(environ.get("SERVER_PROTOCOL", "HTTP/1.1")),
                      "sourceIp": str(environ.get("REMOTE_ADDR", "127.0.0.1")), "userAgent": headers.get("user-agent", "")},
@@ -231,6 +232,8 @@ class Router:
         if found is None:
             return self.inner(environ, start_response)
         status, headers, body = self.serve(environ, *found)
+        if not any(name == "x-amzn-RequestId" for name, _ in headers):   # Lambda names one on every answer
+            headers = [*headers, ("x-amzn-RequestId", str(uuid.uuid4()))]
         if not isinstance(body, bytes):   # streamed: no length, werkzeug sends it chunked
             start_response(f"{status} {HTTPStatus(status).phrase}", headers)
             return body
@@ -279,18 +282,22 @@ class Router:
         else:
             length = int(environ.get("CONTENT_LENGTH") or 0)
             body = bytes(environ["wsgi.input"].read(length)) if length else b""
-        payload = json.dumps(event(environ, ident, path, body, fn.region, fn.account_id, signer))
+        rid = str(uuid.uuid4())
+        payload = json.dumps(event(environ, ident, path, body, fn.region, fn.account_id, signer, rid))
 
         def call() -> tuple[int, list[tuple[str, str]], bytes]:
-            answer: dict[str, Any] = {}
+            answer: dict[str, Any] = {"x-amzn-requestid": rid}   # patch._invoke runs it under this id
             try:
                 result = invoke(target, payload, "RequestResponse", answer)
             except JsonRESTError as error:   # refused before it ran
                 return refused(error)
-            return response(result if isinstance(result, bytes) else str(result).encode(),
-                            answer.get("x-amz-function-error"))
+            status, headers, raw = response(result if isinstance(result, bytes) else str(result).encode(),
+                                            answer.get("x-amz-function-error"))
+            trace = [("X-Amzn-Trace-Id", answer["x-amzn-trace-id"])] if "x-amzn-trace-id" in answer else []
+            return status, [*headers, *trace], raw
 
-        return streamed(call) if config.config.get("InvokeMode") == "RESPONSE_STREAM" else call()
+        status, headers, out = streamed(call) if config.config.get("InvokeMode") == "RESPONSE_STREAM" else call()
+        return status, [*headers, ("x-amzn-RequestId", rid)], out
 
 
 def streamed(call: Callable[[], tuple[int, list[tuple[str, str]], bytes]]

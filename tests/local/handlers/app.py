@@ -221,3 +221,11 @@ def kill_self(event, context):
     import signal
 
     os.kill(os.getpid(), getattr(signal, event["signal"]))
+
+
+def traced(event, context):
+    """What an invocation knows of its ids: X-Ray's variables and its request id."""
+    keys = ("_X_AMZN_TRACE_ID", "AWS_XRAY_CONTEXT_MISSING", "AWS_XRAY_DAEMON_ADDRESS",
+            "_AWS_XRAY_DAEMON_ADDRESS", "_AWS_XRAY_DAEMON_PORT")
+    return {"env": {k: os.environ.get(k) for k in keys}, "request_id": context.aws_request_id,
+            "event_request_id": (event.get("requestContext") or {}).get("requestId")}
