@@ -8,6 +8,7 @@ Invoke API does.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import queue
@@ -80,7 +81,7 @@ class Environment:
         self._started = time.monotonic()
         self.init_duration_ms: float | None = None
         self.kill_reason: str | None = None
-        self.retired = False
+        self.retired = self.refused = False   # refused: a /response of it was (413)
         self.last_used = time.monotonic()
         self.peak_kb, self._inits = 0, dict[int, int]()   # _inits: below_guard_kb's, kept
         self._exit_code: int | None = None
@@ -227,7 +228,8 @@ class Environment:
         inv = self._pending(request_id)
         if inv is not None:
             inv.finish(body, "Unhandled")
-            self.retired |= error_type == TOO_LARGE   # awslambdaric exits on its 413: the next one starts cold
+            if error_type == TOO_LARGE:   # awslambdaric exits on its 413: its last lines, then a cold start
+                self.retired = self.refused = True
         return inv is not None
 
     def init_error(self, body: bytes, error_type: str) -> None:
@@ -299,13 +301,11 @@ class Environment:
 
     def _settle(self) -> None:
         """Make sure every line the child printed so far is in the log."""
-        if self.kill_reason is None:
+        if self.kill_reason is None and not (self.refused and not is_custom(self.spec.runtime)):
             self.reader.drain()
             return
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(2.0)
-        except subprocess.TimeoutExpired:
-            pass
         self.reader.join()
 
     def _closing_lines(self, inv: Invocation, cold: bool) -> list[str]:
