@@ -184,3 +184,13 @@ def test_a_url_answer_names_its_invocation_and_trace(aws: Any, make_function: An
     root = dict(p.split("=", 1) for p in body["env"]["_X_AMZN_TRACE_ID"].split(";"))["Root"]
     assert headers["X-Amzn-Trace-Id"] == f"root={root};sampled=0"
     assert headers["Content-Type"] == "application/json" and headers["Date"]
+    # The event's headers, as Lambda's front end adds them: the trace, the client, scheme and port.
+    seen = body["headers"]
+    assert seen["x-amzn-trace-id"] == f"Root={root}"
+    assert (seen["x-forwarded-for"], seen["x-forwarded-proto"], seen["x-forwarded-port"]) == (
+        "127.0.0.1", "http", str(parts.port))
+    given = "Root=1-6b129668-da696b43f3ff49d4abefae21;Sampled=1"
+    with urllib.request.urlopen(urllib.request.Request(plain, headers={"X-Amzn-Trace-Id": given}), timeout=30) as r:
+        headers, body = r.headers, json.loads(r.read())
+    assert body["env"]["_X_AMZN_TRACE_ID"].startswith("Root=1-6b129668-da696b43f3ff49d4abefae21;Parent=")
+    assert headers["X-Amzn-Trace-Id"] == "root=1-6b129668-da696b43f3ff49d4abefae21;sampled=1"

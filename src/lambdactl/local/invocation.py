@@ -8,9 +8,11 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import threading
 import time
 import uuid
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +21,10 @@ from lambdactl.runtimes import is_custom
 INIT_LIMIT_S = 10.0  # Lambda's limit on the init phase of an on-demand environment
 TAIL_BYTES = 4096
 XRAY_DAEMON = ("127.0.0.1", 2000)
+TRACE_ROOT = re.compile(r"1-[0-9a-f]{8}-[0-9a-f]{24}")
+# The X-Ray header of the request an invocation is made for (patch._invoke sets it in the
+# caller's thread, where the Invocation is made).
+CALLER_TRACE: ContextVar[str] = ContextVar("caller_trace", default="")
 
 
 @dataclass(frozen=True)
@@ -92,17 +98,31 @@ class Tail(list[str]):
             self.size, self.limit = kept, max(128, 2 * len(self))
 
 
-def trace_header() -> str:
-    """A new X-Ray trace header, as Lambda hands one to each invocation (Lambda-Runtime-Trace-Id,
-    then _X_AMZN_TRACE_ID): a root of the epoch seconds and 96 random bits, a parent segment,
-    not sampled (tracing PassThrough, Lambda's default)."""
-    bits = uuid.uuid4().hex
-    return f"Root=1-{int(time.time()):08x}-{bits[:24]};Parent={uuid.uuid4().hex[:16]};Sampled=0"
+def new_root() -> str:
+    """An X-Ray trace id: version 1, the epoch seconds, 96 random bits."""
+    return f"1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]}"
+
+
+def _fields(header: str) -> dict[str, str]:
+    return dict(part.strip().split("=", 1) for part in header.split(";") if "=" in part)
+
+
+def trace_header(caller: str = "") -> str:
+    """The X-Ray trace header Lambda hands an invocation (Lambda-Runtime-Trace-Id, then
+    _X_AMZN_TRACE_ID), with tracing PassThrough (its default): the CALLER's trace goes on
+    (Invoke's X-Amzn-Trace-Id, which botocore sends from a handler's own _X_AMZN_TRACE_ID, or
+    a URL's), its Root and Sampled kept; else a new root, not sampled. A new parent segment."""
+    fields = {k.lower(): v for k, v in _fields(caller).items()}
+    root = fields.get("root", "")
+    if not TRACE_ROOT.fullmatch(root):
+        root, fields = new_root(), {}
+    sampled = fields.get("sampled") if fields.get("sampled") in ("0", "1") else "0"
+    return f"Root={root};Parent={uuid.uuid4().hex[:16]};Sampled={sampled}"
 
 
 def trace_response_header(trace: str) -> str:
     """X-Amzn-Trace-Id of Invoke's answer (and a URL's): the invocation's root, lower-cased keys."""
-    fields = dict(part.split("=", 1) for part in trace.split(";") if "=" in part)
+    fields = _fields(trace)
     return f"root={fields.get('Root', '')};sampled={fields.get('Sampled', '0')}"
 
 
@@ -132,7 +152,7 @@ class Invocation:
         self.request_id = request_id
         self.payload = payload
         self.client_context = client_context  # Invoke's ClientContext, decoded: JSON or ""
-        self.trace_id = trace_header()
+        self.trace_id = trace_header(CALLER_TRACE.get())
         self.delivered = threading.Event()  # also set when it finishes undelivered
         self.done = threading.Event()
         self.delivered_at: float | None = None

@@ -28,7 +28,7 @@ from lambdactl.local import concurrency, dead_letter, streams
 from lambdactl.local.aliases import QUALIFIER_HEADER, Marked
 from lambdactl.local.async_configs import settings
 from lambdactl.local.auth import Credentials
-from lambdactl.local.invocation import trace_response_header
+from lambdactl.local.invocation import CALLER_TRACE, trace_response_header
 from lambdactl.local.invokeargs import check_enum
 from lambdactl.local.invokeargs import client_context as parse_client_context
 from lambdactl.local.runtime import FunctionSpec, LocalRuntime
@@ -309,11 +309,13 @@ def _invoke(self: Any, body: Any, request_headers: Any, response_headers: Any) -
     # A function URL names its request id (its event's requestContext.requestId) beforehand.
     rid = response_headers[REQUEST_ID] = response_headers.get(REQUEST_ID) or str(uuid.uuid4())
     unbind = streams.bind(rid)   # a URL with RESPONSE_STREAM listens for this request's chunks
+    traced = CALLER_TRACE.set(_header(request_headers, "x-amzn-trace-id") or "")   # its trace goes on
     try:
         runtime = _runtime
         result = concurrency.sync(spec.arn, spec.reserved, lambda: runtime.invoke(spec, payload, rid, client_context))
     finally:
         unbind()
+        CALLER_TRACE.reset(traced)
     if len(result.payload) > RESPONSE_LIMIT:   # an error's (a response's is refused by the Runtime API)
         result.payload, result.function_error = too_large_payload(), "Unhandled"
     if result.function_error:

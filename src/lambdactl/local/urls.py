@@ -94,16 +94,22 @@ def route(environ: dict[str, Any]) -> tuple[str, str] | None:
 
 
 def event(environ: dict[str, Any], ident: str, path: str, body: bytes, region: str, account: str,
-          caller: dict[str, Any] | None = None, request_id: str = "") -> dict[str, Any]:
+          caller: dict[str, Any] | None = None, request_id: str = "", trace: str = "") -> dict[str, Any]:
     """Lambda's payload format 2.0 for this request; CALLER: an AWS_IAM URL's signer
     (``caller``), whose request carries the function's account and ``authorizer.iam``;
-    REQUEST_ID: the invocation's (the response's x-amzn-RequestId)."""
+    REQUEST_ID: the invocation's (the response's x-amzn-RequestId); TRACE: its X-Ray header."""
     headers: dict[str, str] = {}
     for key, value in environ.items():
         if key.startswith("HTTP_") or key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
             name = key.removeprefix("HTTP_").replace("_", "-").lower()
             if value:
                 headers[name] = f"{headers[name]},{value}" if name in headers else str(value)
+    # What Lambda's front end adds: the client's address (after any the client named), the
+    # scheme and port it was reached on (here plain HTTP on the sandbox's port), the trace.
+    client = str(environ.get("REMOTE_ADDR", "127.0.0.1"))
+    headers["x-forwarded-for"] = f"{headers['x-forwarded-for']}, {client}" if "x-forwarded-for" in headers else client
+    headers.update({"x-forwarded-proto": "http", "x-forwarded-port": str(environ.get("SERVER_PORT", ""))})
+    headers.update({"x-amzn-trace-id": trace} if trace else {})
     query = str(environ.get("QUERY_STRING", ""))
     params: dict[str, str] = {}
     for k, v in parse_qsl(query, keep_blank_values=True):
@@ -282,22 +288,31 @@ class Router:
         else:
             length = int(environ.get("CONTENT_LENGTH") or 0)
             body = bytes(environ["wsgi.input"].read(length)) if length else b""
-        rid = str(uuid.uuid4())
-        payload = json.dumps(event(environ, ident, path, body, fn.region, fn.account_id, signer, rid))
+        rid, trace = str(uuid.uuid4()), _trace(environ)
+        payload = json.dumps(event(environ, ident, path, body, fn.region, fn.account_id, signer, rid, trace))
 
         def call() -> tuple[int, list[tuple[str, str]], bytes]:
             answer: dict[str, Any] = {"x-amzn-requestid": rid}   # patch._invoke runs it under this id
             try:
-                result = invoke(target, payload, "RequestResponse", answer)
+                result = invoke(target, payload, "RequestResponse", answer, trace)
             except JsonRESTError as error:   # refused before it ran
                 return refused(error)
             status, headers, raw = response(result if isinstance(result, bytes) else str(result).encode(),
                                             answer.get("x-amz-function-error"))
-            trace = [("X-Amzn-Trace-Id", answer["x-amzn-trace-id"])] if "x-amzn-trace-id" in answer else []
-            return status, [*headers, *trace], raw
+            traced = [("X-Amzn-Trace-Id", answer["x-amzn-trace-id"])] if "x-amzn-trace-id" in answer else []
+            return status, [*headers, *traced], raw
 
         status, headers, out = streamed(call) if config.config.get("InvokeMode") == "RESPONSE_STREAM" else call()
         return status, [*headers, ("x-amzn-RequestId", rid)], out
+
+
+def _trace(environ: dict[str, Any]) -> str:
+    """The request's X-Ray header: the client's, if it names a trace, else a new root."""
+    from lambdactl.local.invocation import TRACE_ROOT, new_root
+
+    given = str(environ.get("HTTP_X_AMZN_TRACE_ID", ""))
+    root = next((p.strip()[5:] for p in given.split(";") if p.strip().lower().startswith("root=")), "")
+    return given if TRACE_ROOT.fullmatch(root) else f"Root={new_root()}"
 
 
 def streamed(call: Callable[[], tuple[int, list[tuple[str, str]], bytes]]
