@@ -7,6 +7,7 @@ import http.client
 import http.server
 import json
 import socket
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -151,3 +152,33 @@ def test_a_streamed_response_passes_on_200_mb_then_413(
     assert reply.status == 413 and b"(1048576 bytes)" in reply.read()
     assert len(passed) == 1 << 20
     assert [e[2] for e in host.errors] == ["Function.ResponseSizeTooLarge"]
+
+
+def test_a_handler_opening_hundreds_of_connections_gets_32(api: tuple[RuntimeApiServer, Host]) -> None:
+    """Each connection to an environment's Runtime API is checked against every descriptor of
+    its tree (peers.py), and served by a thread: a handler opening 400 cost the server 2.2 s
+    of CPU, and its own invocation hung past 30 s on a backlog of 5. Past 32 open at once
+    (awslambdaric keeps one) a connection is closed unchecked; one closing makes room."""
+    server, host = api
+    checked: list[int] = []
+    host.accepts = lambda port: checked.append(port) or True   # type: ignore[attr-defined]
+    address = ("127.0.0.1", server.port)
+    conns = [socket.create_connection(address, timeout=5) for _ in range(40)]
+    try:
+        conns[-1].sendall(b"GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert conns[-1].recv(100) == b""   # the 40th: closed
+        assert len(checked) == 32
+        conns[0].close()
+        for _ in range(500):   # the server sees the close, then takes a new one
+            time.sleep(0.01)
+            fresh = socket.create_connection(address, timeout=5)
+            fresh.sendall(b"GET /nope HTTP/1.1\r\nHost: x\r\n\r\n")
+            if fresh.recv(100).startswith(b"HTTP/1.1 404"):
+                break
+            fresh.close()
+        else:
+            raise AssertionError("no room made by a closed connection")
+        fresh.close()
+    finally:
+        for conn in conns:
+            conn.close()

@@ -20,7 +20,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Protocol
+from typing import Any, Protocol
 
 from lambdactl.local.httpparse import LeanParse
 from lambdactl.local.streams import sink
@@ -66,12 +66,40 @@ class RuntimeHost(Protocol):
 
 
 class _Server(ThreadingHTTPServer):
+    """At most MAX_CONNECTIONS open at once: awslambdaric keeps one, a shell runtime's curl
+    opens one per request. A handler opening hundreds had each one checked against every
+    descriptor of its tree (peers.py: quadratic, 1.6 s of the server's CPU for 400) and a
+    server thread each."""
+
     daemon_threads = True
     host: RuntimeHost
+    MAX_CONNECTIONS = 32
+    request_queue_size = 64   # accept's backlog: a connection over the bound is closed, not left to retry SYNs
+
+    def server_activate(self) -> None:
+        self.open_connections, self.counting = 0, threading.Lock()
+        super().server_activate()
 
     def verify_request(self, request: object, client_address: tuple[str, int]) -> bool:
+        with self.counting:
+            if self.open_connections >= self.MAX_CONNECTIONS:
+                return False
+            self.open_connections += 1
         accepts = getattr(self.host, "accepts", None)  # only the environment's processes (peers.py)
-        return accepts is None or bool(accepts(client_address[1]))
+        if accepts is None or accepts(client_address[1]):
+            return True
+        self._closed()
+        return False
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._closed()
+
+    def _closed(self) -> None:
+        with self.counting:
+            self.open_connections -= 1
 
     def handle_error(self, request: object, client_address: object) -> None:
         exc = sys.exc_info()[1]
