@@ -264,6 +264,7 @@ class Router:
               ) -> tuple[int, list[tuple[str, str]], bytes | Iterator[bytes]]:
         from moto.core.exceptions import JsonRESTError
 
+        from lambdactl.local import urlcors
         from lambdactl.local.aliases import invoke
         from lambdactl.local.auth import Refused
 
@@ -271,6 +272,9 @@ class Router:
         forbidden = 403, [("Content-Type", "application/json")], b'{"Message":"Forbidden"}'
         if config is None:
             return forbidden
+        cors = config.config.get("Cors") or {}
+        if (answer := urlcors.preflight(cors, environ)) is not None:   # Lambda's own, unsigned
+            return answer
         fn = config.function
         qualifier = getattr(config, "qualifier", "")
         target = f"{fn.function_arn}:{qualifier}" if qualifier else fn.function_arn
@@ -303,7 +307,7 @@ class Router:
             return status, [*headers, *traced], raw
 
         status, headers, out = streamed(call) if config.config.get("InvokeMode") == "RESPONSE_STREAM" else call()
-        return status, [*headers, ("x-amzn-RequestId", rid)], out
+        return status, urlcors.applied(cors, environ, [*headers, ("x-amzn-RequestId", rid)]), out
 
 
 def _trace(environ: dict[str, Any]) -> str:
