@@ -155,3 +155,26 @@ def test_presigned_urls_verify_and_expire(
             urllib.request.urlopen(bad, timeout=5)
         assert err.value.code == 403
         assert code in err.value.read()
+
+
+def test_local_env_says_the_toml_is_invalid(
+    sandbox: control.SandboxInfo, sandbox_home: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """An invalid lambdactl.toml was passed over: `local env` printed us-east-1 exports for
+    a project meant for another region. It says what is wrong, on which line, and exits 2;
+    with --region it needs no project."""
+    from click.testing import CliRunner
+
+    from lambdactl.cli import root
+
+    monkeypatch.setenv("LAMBDACTL_HOME", str(sandbox_home))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "lambdactl.toml").write_text('[project]\nname = "far"\nregion = "eu-west-1"\nregoin = "x"\n')
+    result = CliRunner().invoke(root, ["local", "env"], catch_exceptions=False)
+    assert result.exit_code == 2 and "export" not in result.output
+    assert result.output.startswith("error: lambdactl.toml:4: project: unknown key 'regoin'"), result.output
+    given = CliRunner().invoke(root, ["--region", "eu-west-1", "local", "env"], catch_exceptions=False)
+    assert given.exit_code == 0 and "export AWS_REGION=eu-west-1" in given.output
+    (tmp_path / "lambdactl.toml").write_text('[project\nname = "far"\n')
+    broken = CliRunner().invoke(root, ["local", "env"], catch_exceptions=False)
+    assert broken.exit_code == 2 and "is not valid TOML" in broken.output and "line 1" in broken.output

@@ -16,7 +16,7 @@ from lambdactl.local.direct import DirectInvoke, eligible
 AUTH = ("AWS4-HMAC-SHA256 Credential=LKIAEXAMPLE/20260101/us-east-1/lambda/aws4_request, "
         "SignedHeaders=host;x-amz-date, Signature=00")
 # Differ between any two answers: the request id, the clock, the log tail (request ids).
-VARYING = {"x-amzn-requestid", "date", "x-amz-log-result"}
+VARYING = {"x-amzn-requestid", "date", "x-amz-log-result", "x-amzn-trace-id"}   # per invocation
 
 
 def _environ(**extra: Any) -> dict[str, Any]:

@@ -169,3 +169,58 @@ def test_the_sweep_leaves_a_cgroup_its_guard_has_not_joined_yet(tmp_path: Path) 
     os.utime(old, (0, 0))
     pidlimit.sweep(tmp_path)
     assert young.is_dir() and not old.exists()
+
+
+def test_each_invocation_gets_lambdas_x_ray_variables(aws: Aws, make_function: Any) -> None:
+    """Lambda sets AWS_XRAY_CONTEXT_MISSING and AWS_XRAY_DAEMON_ADDRESS (tracing or not) and a
+    new _X_AMZN_TRACE_ID per invocation (Root, Parent, Sampled), whose root Invoke's answer
+    names (X-Amzn-Trace-Id); the sandbox set neither variable, a trace without Parent and no
+    header. A function's own value of an X-Ray variable wins: they are not reserved."""
+    name = make_function("app.traced", Environment={"Variables": {"AWS_XRAY_CONTEXT_MISSING": "IGNORE_ERROR"}})
+    roots = set()
+    for _ in range(2):
+        response = aws("lambda").invoke(FunctionName=name, Payload=b"{}")
+        env = json.loads(response["Payload"].read())["env"]
+        fields = dict(part.split("=", 1) for part in env["_X_AMZN_TRACE_ID"].split(";"))
+        assert set(fields) == {"Root", "Parent", "Sampled"} and fields["Sampled"] == "0"
+        assert len(fields["Root"]) == 35 and fields["Root"].startswith("1-") and len(fields["Parent"]) == 16
+        header = response["ResponseMetadata"]["HTTPHeaders"]["x-amzn-trace-id"]
+        assert header == f"root={fields['Root']};sampled=0"
+        roots.add(fields["Root"])
+        assert env["AWS_XRAY_CONTEXT_MISSING"] == "IGNORE_ERROR"
+        assert env["AWS_XRAY_DAEMON_ADDRESS"] == "127.0.0.1:2000"
+        assert (env["_AWS_XRAY_DAEMON_ADDRESS"], env["_AWS_XRAY_DAEMON_PORT"]) == ("127.0.0.1", "2000")
+    assert len(roots) == 2
+    plain = make_function("app.traced")
+    env = json.loads(aws("lambda").invoke(FunctionName=plain, Payload=b"{}")["Payload"].read())["env"]
+    assert env["AWS_XRAY_CONTEXT_MISSING"] == "LOG_ERROR"
+
+
+def test_a_callers_trace_goes_on_in_the_invocation(aws: Aws, make_function: Any) -> None:
+    """With tracing PassThrough, Lambda continues the caller's trace (Invoke's X-Amzn-Trace-Id,
+    which botocore sends from a handler's own _X_AMZN_TRACE_ID): the same Root, a new Parent.
+    The sandbox started a new trace for every invocation."""
+    callee = make_function("app.traced")
+    caller = make_function("app.chain")
+    got = json.loads(aws("lambda").invoke(FunctionName=caller, Payload=json.dumps({"then": callee}))["Payload"].read())
+    mine = dict(p.split("=", 1) for p in got["mine"].split(";"))
+    theirs = dict(p.split("=", 1) for p in got["theirs"]["env"]["_X_AMZN_TRACE_ID"].split(";"))
+    assert theirs["Root"] == mine["Root"] and theirs["Parent"] != mine["Parent"]
+    lam = aws("lambda")
+
+    def send(header: str) -> Any:
+        def add(request: Any, **_: Any) -> None:
+            request.headers["X-Amzn-Trace-Id"] = header
+        lam.meta.events.register("before-send.lambda.Invoke", add)
+        try:
+            return lam.invoke(FunctionName=callee, Payload=b"{}")
+        finally:
+            lam.meta.events.unregister("before-send.lambda.Invoke", add)
+
+    sampled = send("Root=1-6b129668-da696b43f3ff49d4abefae21;Sampled=1")
+    assert json.loads(sampled["Payload"].read())["env"]["_X_AMZN_TRACE_ID"].startswith(
+        "Root=1-6b129668-da696b43f3ff49d4abefae21;Parent=")
+    assert sampled["ResponseMetadata"]["HTTPHeaders"]["x-amzn-trace-id"] == (
+        "root=1-6b129668-da696b43f3ff49d4abefae21;sampled=1")
+    bogus = json.loads(send("Root=nonsense;Sampled=1")["Payload"].read())["env"]["_X_AMZN_TRACE_ID"]
+    assert "nonsense" not in bogus and bogus.endswith(";Sampled=0")

@@ -37,12 +37,22 @@ def test_payload_under_the_quota_runs(aws: Aws, make_function: Any) -> None:
     assert "FunctionError" not in response
 
 
-def test_response_over_6_mb_is_a_function_error(aws: Aws, make_function: Any) -> None:
+def test_response_over_6_mb_is_a_function_error(aws: Aws, make_function: Any, wait_for_log: Any) -> None:
+    """The Runtime API refuses it (413), so awslambdaric's post fails and its process exits,
+    as on Lambda: the next invocation starts a new environment and succeeds (it found the
+    dying one: Runtime.ExitError)."""
     name = make_function("app.big_response")
     response = aws("lambda").invoke(FunctionName=name, Payload=json.dumps({"bytes": 6500000}))
     body = json.loads(response["Payload"].read())
     assert response["FunctionError"] == "Unhandled"
-    assert body["errorType"] == "Function.ResponseSizeTooLarge"
+    assert body == {"errorMessage": "Response payload size exceeded maximum allowed payload size (6291556 bytes).",
+                    "errorType": "Function.ResponseSizeTooLarge"}
+    again = aws("lambda").invoke(FunctionName=name, Payload=json.dumps({"bytes": 10}), LogType="Tail")
+    assert "FunctionError" not in again and again["Payload"].read() == b'"' + b"x" * 10 + b'"'
+    # The runtime's own words on the 413 are in the log, before the invocation's END.
+    _, messages = wait_for_log(f"/aws/lambda/{name}", "Http response code: 413")
+    said = next(i for i, m in enumerate(messages) if "Http response code: 413" in m)
+    assert said < next(i for i, m in enumerate(messages) if m.startswith("END RequestId")), messages
 
 
 @pytest.mark.parametrize(("size", "whole"), [(6 * MB, True), (6_291_556, True), (6_291_557, False)])

@@ -9,6 +9,8 @@ import io
 import json
 from typing import Any
 
+import pytest
+
 from lambdactl.local import urls
 
 
@@ -153,3 +155,86 @@ def test_an_aws_iam_url_tells_the_function_who_signed(aws: Any, make_function: A
     assert context["authorizer"]["iam"] == {
         "accessKey": sandbox.access_key_id, "accountId": me["Account"], "callerId": me["UserId"],
         "cognitoIdentity": None, "principalOrgId": None, "userArn": me["Arn"], "userId": me["UserId"]}
+
+
+def test_a_url_answer_names_its_invocation_and_trace(aws: Any, make_function: Any) -> None:
+    """A Lambda URL answers with x-amzn-RequestId (the handler's context.aws_request_id, its
+    event's requestContext.requestId too) and X-Amzn-Trace-Id (the root of the handler's
+    _X_AMZN_TRACE_ID), Date and a JSON Content-Type by default. It had neither id, and the
+    event's requestId was another random one; a 403 carries a request id as well."""
+    import urllib.error
+    import urllib.request
+    from urllib.parse import urlsplit
+
+    lam = aws("lambda")
+    name = make_function("app.traced")
+    url = lam.create_function_url_config(FunctionName=name, AuthType="NONE")["FunctionUrl"]
+    parts = urlsplit(url)
+    plain = f"http://127.0.0.1:{parts.port}/lambda-url/{parts.hostname.split('.', 1)[0]}/x"  # type: ignore[union-attr]
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(plain, timeout=30)
+    assert refused.value.code == 403 and refused.value.headers["x-amzn-RequestId"]
+    lam.add_permission(FunctionName=name, StatementId="url", Action="lambda:InvokeFunctionUrl", Principal="*",
+                       FunctionUrlAuthType="NONE")
+    lam.add_permission(FunctionName=name, StatementId="invoke", Action="lambda:InvokeFunction", Principal="*",
+                       InvokedViaFunctionUrl=True)
+    with urllib.request.urlopen(plain, timeout=30) as r:
+        headers, body = r.headers, json.loads(r.read())
+    assert headers["x-amzn-RequestId"] == body["request_id"] == body["event_request_id"]
+    root = dict(p.split("=", 1) for p in body["env"]["_X_AMZN_TRACE_ID"].split(";"))["Root"]
+    assert headers["X-Amzn-Trace-Id"] == f"root={root};sampled=0"
+    assert headers["Content-Type"] == "application/json" and headers["Date"]
+    # The event's headers, as Lambda's front end adds them: the trace, the client, scheme and port.
+    seen = body["headers"]
+    assert seen["x-amzn-trace-id"] == f"Root={root}"
+    assert (seen["x-forwarded-for"], seen["x-forwarded-proto"], seen["x-forwarded-port"]) == (
+        "127.0.0.1", "http", str(parts.port))
+    given = "Root=1-6b129668-da696b43f3ff49d4abefae21;Sampled=1"
+    with urllib.request.urlopen(urllib.request.Request(plain, headers={"X-Amzn-Trace-Id": given}), timeout=30) as r:
+        headers, body = r.headers, json.loads(r.read())
+    assert body["env"]["_X_AMZN_TRACE_ID"].startswith("Root=1-6b129668-da696b43f3ff49d4abefae21;Parent=")
+    assert headers["X-Amzn-Trace-Id"] == "root=1-6b129668-da696b43f3ff49d4abefae21;sampled=1"
+
+
+def test_a_urls_cors_configuration_is_applied(aws: Any, make_function: Any) -> None:
+    """moto keeps Cors and nothing applied it: a browser's preflight reached the function (or,
+    unsigned, an AWS_IAM URL's 403) and no answer named an allowed origin. As on Lambda, the URL
+    answers a preflight itself, unsigned, and puts the configured headers on the function's
+    answers to an allowed origin, in place of the function's own."""
+    import urllib.request
+    from urllib.parse import urlsplit
+
+    lam = aws("lambda")
+
+    def plain(url: str, path: str = "/x") -> str:
+        parts = urlsplit(url)
+        return f"http://127.0.0.1:{parts.port}/lambda-url/{parts.hostname.split('.', 1)[0]}{path}"  # type: ignore[union-attr]
+
+    def call(url: str, method: str, headers: dict[str, str]) -> tuple[int, Any, bytes]:
+        with urllib.request.urlopen(urllib.request.Request(url, method=method, headers=headers), timeout=30) as r:
+            return r.status, r.headers, r.read()
+
+    private = make_function("app.echo")
+    cors = {"AllowOrigins": ["https://app.example"], "AllowMethods": ["GET", "POST"], "AllowHeaders": ["x-custom"],
+            "MaxAge": 300, "AllowCredentials": True}
+    url = plain(lam.create_function_url_config(FunctionName=private, AuthType="AWS_IAM", Cors=cors)["FunctionUrl"])
+    status, headers, body = call(url, "OPTIONS", {"Origin": "https://app.example",
+                                                  "Access-Control-Request-Method": "POST"})
+    assert (status, body) == (200, b"")
+    assert headers["Access-Control-Allow-Origin"] == "https://app.example"
+    assert (headers["Access-Control-Allow-Methods"], headers["Access-Control-Allow-Headers"]) == ("GET,POST", "x-custom")
+    assert (headers["Access-Control-Max-Age"], headers["Access-Control-Allow-Credentials"]) == ("300", "true")
+    status, headers, _ = call(url, "OPTIONS", {"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"})
+    assert status == 200 and "Access-Control-Allow-Origin" not in headers
+
+    public = make_function("app.echo")
+    url = plain(lam.create_function_url_config(FunctionName=public, AuthType="NONE",
+                                               Cors={"AllowOrigins": ["*"], "ExposeHeaders": ["x-amzn-RequestId"]})["FunctionUrl"])
+    lam.add_permission(FunctionName=public, StatementId="url", Action="lambda:InvokeFunctionUrl", Principal="*",
+                       FunctionUrlAuthType="NONE")
+    lam.add_permission(FunctionName=public, StatementId="invoke", Action="lambda:InvokeFunction", Principal="*",
+                       InvokedViaFunctionUrl=True)
+    status, headers, body = call(url, "GET", {"Origin": "https://anywhere.example"})
+    assert status == 200 and json.loads(body)["event"]["requestContext"]["http"]["method"] == "GET"
+    assert (headers["Access-Control-Allow-Origin"], headers["Access-Control-Expose-Headers"]) == ("*", "x-amzn-RequestId")
+    assert "Access-Control-Allow-Origin" not in call(url, "GET", {})[1]   # no Origin: not a CORS request

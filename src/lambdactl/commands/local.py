@@ -78,6 +78,7 @@ def env(app: App) -> None:
 
     Example: eval "$(lambdactl local env)" && aws s3 ls
     """
+    from lambdactl import config
     from lambdactl.local import control
 
     info = control.read_state()
@@ -86,6 +87,8 @@ def env(app: App) -> None:
         raise SystemExit(3)
     # The region lambdactl's own commands use here (--region, the project's, AWS_REGION):
     # it printed us-east-1 always, so in an eu-west-1 project other tools saw nothing.
+    if not app.region and config.locate(app.config_path).is_file():
+        _ = app.project   # an invalid lambdactl.toml is said (its line), not passed over for us-east-1
     region = app.chosen_region() or control.DEFAULT_REGION
     variables = {
         "AWS_ENDPOINT_URL": info.endpoint,

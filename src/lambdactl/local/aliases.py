@@ -130,15 +130,17 @@ def mapped(original: Callable[..., Any]) -> Callable[..., Any]:
     return create
 
 
-def invoke(arn: str, body: str, invocation_type: str, response_headers: dict[str, Any] | None = None) -> Any:
+def invoke(arn: str, body: str, invocation_type: str, response_headers: dict[str, Any] | None = None,
+           trace: str = "") -> Any:
     """Invoke the function (version, alias: weights honoured) that ARN names, as the
-    Invoke API does; moto's not-found error when there is none."""
+    Invoke API does (TRACE: its X-Amzn-Trace-Id); moto's not-found error when there is none."""
     from moto.awslambda.models import lambda_backends
 
     parts = arn.split(":")
     backend = lambda_backends[parts[4]][parts[3]]
     answer = {} if response_headers is None else response_headers
-    return backend.invoke(arn, None, body, {"x-amz-invocation-type": invocation_type}, answer)
+    headers = {"x-amz-invocation-type": invocation_type, **({"x-amzn-trace-id": trace} if trace else {})}
+    return backend.invoke(arn, None, body, headers, answer)
 
 
 def _invoke_awslambda(account_id: str, event_body: Any, fn_arn: str, region_name: str) -> None:

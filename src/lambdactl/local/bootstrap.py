@@ -34,12 +34,11 @@ import ctypes
 import json
 import os
 import resource  # here: a new interpreter's stdlib is gone once its root is sealed
-import runpy
 import signal
 import sys
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # run as -c, jail.py's source comes first (zygote.BOOTSTRAP)
+if TYPE_CHECKING:  # run as -c, jail.py's and quickexit.py's sources come first (zygote.BOOTSTRAP)
     from lambdactl.local.jail import (
         CLONE_NEWPID,
         LANG,
@@ -52,6 +51,7 @@ if TYPE_CHECKING:  # run as -c, jail.py's source comes first (zygote.BOOTSTRAP)
         seal,
         unshare,
     )
+    from lambdactl.local.quickexit import run_module
 
 PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
@@ -76,7 +76,7 @@ def main(config: dict) -> None:
     if config.get("path") is not None:
         sys.path[:] = config["path"] + [p for p in sys.path if p]
     sys.argv = ["awslambdaric", config["handler"]]
-    runpy.run_module("awslambdaric", run_name="__main__", alter_sys=True)
+    run_module("awslambdaric")   # quickexit.py: no teardown of the zygote's preloaded modules
 
 
 def guard(config: dict) -> None:

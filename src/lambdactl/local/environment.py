@@ -8,6 +8,7 @@ Invoke API does.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import queue
@@ -15,7 +16,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,7 +38,7 @@ from lambdactl.local.invocation import (
 from lambdactl.local.lambdafs import lang_config, layer_paths, private_config, search_paths
 from lambdactl.local.output import OutputReader
 from lambdactl.local.proctree import Spawner
-from lambdactl.local.runtime_api import Delivery, RuntimeApiServer
+from lambdactl.local.runtime_api import TOO_LARGE, Delivery, RuntimeApiServer
 from lambdactl.local.zygote import Zygotes, start_runtime
 from lambdactl.runtimes import bootstrap_candidates, is_custom
 
@@ -81,7 +81,7 @@ class Environment:
         self._started = time.monotonic()
         self.init_duration_ms: float | None = None
         self.kill_reason: str | None = None
-        self.retired = False
+        self.retired = self.refused = False   # refused: a /response of it was (413)
         self.last_used = time.monotonic()
         self.peak_kb, self._inits = 0, dict[int, int]()   # _inits: below_guard_kb's, kept
         self._exit_code: int | None = None
@@ -207,7 +207,7 @@ class Environment:
             payload=inv.payload,
             deadline_ms=deadline_ms,
             function_arn=self.spec.arn,
-            trace_id=f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]};Sampled=0",
+            trace_id=inv.trace_id,
             client_context=inv.client_context,
         )
 
@@ -228,6 +228,8 @@ class Environment:
         inv = self._pending(request_id)
         if inv is not None:
             inv.finish(body, "Unhandled")
+            if error_type == TOO_LARGE:   # awslambdaric exits on its 413: its last lines, then a cold start
+                self.retired = self.refused = True
         return inv is not None
 
     def init_error(self, body: bytes, error_type: str) -> None:
@@ -275,7 +277,7 @@ class Environment:
         with self._lock:
             self._current = None
         self.last_used = time.monotonic()
-        return InvokeResult(inv.request_id, inv.body, inv.function_error, inv.lines)
+        return InvokeResult(inv.request_id, inv.body, inv.function_error, inv.lines, inv.trace_id)
 
     def _await(self, inv: Invocation) -> bool:
         """True when the invocation finished in time: the init within Lambda's limit, then
@@ -299,13 +301,11 @@ class Environment:
 
     def _settle(self) -> None:
         """Make sure every line the child printed so far is in the log."""
-        if self.kill_reason is None:
+        if self.kill_reason is None and not (self.refused and not is_custom(self.spec.runtime)):
             self.reader.drain()
             return
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(2.0)
-        except subprocess.TimeoutExpired:
-            pass
         self.reader.join()
 
     def _closing_lines(self, inv: Invocation, cold: bool) -> list[str]:
@@ -325,8 +325,7 @@ class Environment:
         elif inv.error_type in ("Runtime.OutOfMemory", "Runtime.ExitError"):
             code = self.proc.returncode
             lines.append(f"RequestId: {rid} Error: {exit_detail(-9 if code is None else code)}")
-        lines.append(f"END RequestId: {rid}")
-        lines.append(self._report(inv, cold))
+        lines += [f"END RequestId: {rid}", self._report(inv, cold)]
         return lines
 
     def _report(self, inv: Invocation, cold: bool) -> str:

@@ -8,8 +8,11 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import threading
 import time
+import uuid
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +20,11 @@ from lambdactl.runtimes import is_custom
 
 INIT_LIMIT_S = 10.0  # Lambda's limit on the init phase of an on-demand environment
 TAIL_BYTES = 4096
+XRAY_DAEMON = ("127.0.0.1", 2000)
+TRACE_ROOT = re.compile(r"1-[0-9a-f]{8}-[0-9a-f]{24}")
+# The X-Ray header of the request an invocation is made for (patch._invoke sets it in the
+# caller's thread, where the Invocation is made).
+CALLER_TRACE: ContextVar[str] = ContextVar("caller_trace", default="")
 
 
 @dataclass(frozen=True)
@@ -90,12 +98,41 @@ class Tail(list[str]):
             self.size, self.limit = kept, max(128, 2 * len(self))
 
 
+def new_root() -> str:
+    """An X-Ray trace id: version 1, the epoch seconds, 96 random bits."""
+    return f"1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]}"
+
+
+def _fields(header: str) -> dict[str, str]:
+    return dict(part.strip().split("=", 1) for part in header.split(";") if "=" in part)
+
+
+def trace_header(caller: str = "") -> str:
+    """The X-Ray trace header Lambda hands an invocation (Lambda-Runtime-Trace-Id, then
+    _X_AMZN_TRACE_ID), with tracing PassThrough (its default): the CALLER's trace goes on
+    (Invoke's X-Amzn-Trace-Id, which botocore sends from a handler's own _X_AMZN_TRACE_ID, or
+    a URL's), its Root and Sampled kept; else a new root, not sampled. A new parent segment."""
+    fields = {k.lower(): v for k, v in _fields(caller).items()}
+    root = fields.get("root", "")
+    if not TRACE_ROOT.fullmatch(root):
+        root, fields = new_root(), {}
+    sampled = fields.get("sampled") if fields.get("sampled") in ("0", "1") else "0"
+    return f"Root={root};Parent={uuid.uuid4().hex[:16]};Sampled={sampled}"
+
+
+def trace_response_header(trace: str) -> str:
+    """X-Amzn-Trace-Id of Invoke's answer (and a URL's): the invocation's root, lower-cased keys."""
+    fields = _fields(trace)
+    return f"root={fields.get('Root', '')};sampled={fields.get('Sampled', '0')}"
+
+
 @dataclass
 class InvokeResult:
     request_id: str
     payload: bytes
     function_error: str | None = None
     log_lines: list[str] = field(default_factory=list)
+    trace_id: str = ""   # the X-Ray trace header the handler got
 
     @property
     def log_tail(self) -> str:
@@ -115,6 +152,7 @@ class Invocation:
         self.request_id = request_id
         self.payload = payload
         self.client_context = client_context  # Invoke's ClientContext, decoded: JSON or ""
+        self.trace_id = trace_header(CALLER_TRACE.get())
         self.delivered = threading.Event()  # also set when it finishes undelivered
         self.done = threading.Event()
         self.delivered_at: float | None = None
@@ -169,6 +207,13 @@ def lambda_environment(
         **paths,
         "LANG": "en_US.UTF-8",
         "TZ": ":UTC",
+        # Lambda's X-Ray daemon address (169.254.79.129:2000 there) is where one listens by
+        # default on a workstation; nothing does here unless you run one: the SDK's UDP
+        # segments go nowhere, and a missing context is logged, not raised (LOG_ERROR).
+        "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
+        "AWS_XRAY_DAEMON_ADDRESS": f"{XRAY_DAEMON[0]}:{XRAY_DAEMON[1]}",
+        "_AWS_XRAY_DAEMON_ADDRESS": XRAY_DAEMON[0],
+        "_AWS_XRAY_DAEMON_PORT": str(XRAY_DAEMON[1]),
         # Without these, botocore would read the host user's ~/.aws files.
         "AWS_CONFIG_FILE": os.devnull,
         "AWS_SHARED_CREDENTIALS_FILE": os.devnull,

@@ -28,9 +28,11 @@ from lambdactl.local import concurrency, dead_letter, streams
 from lambdactl.local.aliases import QUALIFIER_HEADER, Marked
 from lambdactl.local.async_configs import settings
 from lambdactl.local.auth import Credentials
+from lambdactl.local.invocation import CALLER_TRACE, trace_response_header
 from lambdactl.local.invokeargs import check_enum
 from lambdactl.local.invokeargs import client_context as parse_client_context
 from lambdactl.local.runtime import FunctionSpec, LocalRuntime
+from lambdactl.local.runtime_api import RESPONSE_LIMIT, too_large_payload
 
 EXPECTED_PARAMS = ["self", "body", "request_headers", "response_headers"]
 SUPPORTED_MOTO = "5.2."
@@ -47,7 +49,6 @@ _ASYNC_CALLERS = frozenset(
 # Lambda's payload quotas (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
 REQUEST_LIMITS = {"RequestResponse": 6 * 1024 * 1024, "DryRun": 6 * 1024 * 1024,
                   "Event": 1024 * 1024}
-RESPONSE_LIMIT = 6291556  # the figure Lambda's error message names
 
 _S3_CALLERS = frozenset({"_invoke_awslambda"})  # moto.s3.notifications
 REQUEST_ID = "x-amzn-requestid"
@@ -305,21 +306,22 @@ def _invoke(self: Any, body: Any, request_headers: Any, response_headers: Any) -
     if inv_type == "Event":   # ClientContext reaches synchronous invocations only, as on Lambda
         response_headers[REQUEST_ID] = _runtime.invoke_async(spec, payload)
         return b""
-    rid = response_headers[REQUEST_ID] = str(uuid.uuid4())
+    # A function URL names its request id (its event's requestContext.requestId) beforehand.
+    rid = response_headers[REQUEST_ID] = response_headers.get(REQUEST_ID) or str(uuid.uuid4())
     unbind = streams.bind(rid)   # a URL with RESPONSE_STREAM listens for this request's chunks
+    traced = CALLER_TRACE.set(_header(request_headers, "x-amzn-trace-id") or "")   # its trace goes on
     try:
         runtime = _runtime
         result = concurrency.sync(spec.arn, spec.reserved, lambda: runtime.invoke(spec, payload, rid, client_context))
     finally:
         unbind()
-    if len(result.payload) > RESPONSE_LIMIT:
-        detail = f"Response payload size exceeded maximum allowed payload size ({RESPONSE_LIMIT} bytes)."
-        result.payload = json.dumps(
-            {"errorMessage": detail, "errorType": "Function.ResponseSizeTooLarge"}
-        ).encode()
-        result.function_error = "Unhandled"
+        CALLER_TRACE.reset(traced)
+    if len(result.payload) > RESPONSE_LIMIT:   # an error's (a response's is refused by the Runtime API)
+        result.payload, result.function_error = too_large_payload(), "Unhandled"
     if result.function_error:
         response_headers["x-amz-function-error"] = result.function_error
+    if result.trace_id:
+        response_headers["x-amzn-trace-id"] = trace_response_header(result.trace_id)
     response_headers["x-amz-log-result"] = result.log_result
     return _Unmeasured(result.payload) if len(result.payload) > 5_999_000 else result.payload
 

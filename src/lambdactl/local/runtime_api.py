@@ -20,7 +20,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Protocol
+from typing import Any, Protocol
 
 from lambdactl.local.httpparse import LeanParse
 from lambdactl.local.streams import sink
@@ -29,6 +29,18 @@ log = logging.getLogger("lambdactl.sandbox")
 
 PREFIX = "/2018-06-01/runtime"
 ERROR_TYPE_HEADER = "Lambda-Runtime-Function-Error-Type"
+# Lambda's bounds on what a function answers: 6 MB buffered (the figure its messages name),
+# 200 MB streamed (https://docs.aws.amazon.com/lambda/latest/dg/configuration-response-streaming.html).
+RESPONSE_LIMIT = 6291556
+STREAM_LIMIT = 200 * 1024 * 1024
+TOO_LARGE = "Function.ResponseSizeTooLarge"
+_PIECE = 1 << 16
+
+
+def too_large_payload(limit: int = RESPONSE_LIMIT) -> bytes:
+    """What Invoke answers for a response over LIMIT (with X-Amz-Function-Error: Unhandled)."""
+    detail = f"Response payload size exceeded maximum allowed payload size ({limit} bytes)."
+    return json.dumps({"errorMessage": detail, "errorType": TOO_LARGE}).encode()
 
 
 @dataclass(frozen=True)
@@ -54,12 +66,40 @@ class RuntimeHost(Protocol):
 
 
 class _Server(ThreadingHTTPServer):
+    """At most MAX_CONNECTIONS open at once: awslambdaric keeps one, a shell runtime's curl
+    opens one per request. A handler opening hundreds had each one checked against every
+    descriptor of its tree (peers.py: quadratic, 1.6 s of the server's CPU for 400) and a
+    server thread each."""
+
     daemon_threads = True
     host: RuntimeHost
+    MAX_CONNECTIONS = 32
+    request_queue_size = 64   # accept's backlog: a connection over the bound is closed, not left to retry SYNs
+
+    def server_activate(self) -> None:
+        self.open_connections, self.counting = 0, threading.Lock()
+        super().server_activate()
 
     def verify_request(self, request: object, client_address: tuple[str, int]) -> bool:
+        with self.counting:
+            if self.open_connections >= self.MAX_CONNECTIONS:
+                return False
+            self.open_connections += 1
         accepts = getattr(self.host, "accepts", None)  # only the environment's processes (peers.py)
-        return accepts is None or bool(accepts(client_address[1]))
+        if accepts is None or accepts(client_address[1]):
+            return True
+        self._closed()
+        return False
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._closed()
+
+    def _closed(self) -> None:
+        with self.counting:
+            self.open_connections -= 1
 
     def handle_error(self, request: object, client_address: object) -> None:
         exc = sys.exc_info()[1]
@@ -111,39 +151,82 @@ class _Handler(LeanParse, BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         parts = self.path.removeprefix(PREFIX).strip("/").split("/")
-        # A streamed /response goes on chunk by chunk to a URL that streams (local/streams.py).
-        body = self._read_body(sink(parts[1], self.headers) if parts[-1:] == ["response"] else None)
         host = self.server.host
+        if len(parts) == 3 and parts[0] == "invocation" and parts[2] == "response":
+            self._response(host, parts[1])
+            return
+        body = self._read_body(RESPONSE_LIMIT + _PIECE)[0]   # errors: awslambdaric's are bounded too
         error_type = self.header(ERROR_TYPE_HEADER)
         if parts == ["init", "error"]:
             host.init_error(body, error_type)
             self._reply(202, {"status": "OK"})
-        elif len(parts) == 3 and parts[0] == "invocation" and parts[2] in ("response", "error"):
-            if parts[2] == "response":
-                accepted = host.invocation_response(parts[1], body)
-            else:
-                accepted = host.invocation_error(parts[1], body, error_type)
-            if accepted:
-                self._reply(202, {"status": "OK"})
-            else:
-                self._reply(400, {"errorType": "InvalidRequestID", "errorMessage": parts[1]})
+        elif len(parts) == 3 and parts[0] == "invocation" and parts[2] == "error":
+            self._accepted(host.invocation_error(parts[1], body, error_type), parts[1])
         else:
             self._reply(404, {"errorType": "NotFound", "errorMessage": self.path})
 
-    def _read_body(self, sink: Callable[[bytes], None] | None = None) -> bytes:
+    def _response(self, host: RuntimeHost, request_id: str) -> None:
+        """A /response: over Lambda's limit, Lambda's runtime API answers the runtime 413 and
+        the invocation fails with Function.ResponseSizeTooLarge (its bytes are read and dropped,
+        never held: a handler posting 5 GB took as much of the server's memory)."""
+        # A streamed /response goes on chunk by chunk to a URL that streams (local/streams.py).
+        to = sink(request_id, self.headers)
+        limit = RESPONSE_LIMIT if to is None else STREAM_LIMIT
+        body, size = self._read_body(limit, to)
+        if size <= limit:
+            self._accepted(host.invocation_response(request_id, body), request_id)
+            return
+        accepted = host.invocation_error(request_id, too_large_payload(limit), TOO_LARGE)
+        if not accepted:
+            self._reply(400, {"errorType": "InvalidRequestID", "errorMessage": request_id})
+            return
+        self._reply(413, {"errorMessage": f"Exceeded maximum allowed payload size ({limit} bytes).",
+                          "errorType": "RequestEntityTooLarge"})
+
+    def _accepted(self, accepted: bool, request_id: str) -> None:
+        if accepted:
+            self._reply(202, {"status": "OK"})
+        else:
+            self._reply(400, {"errorType": "InvalidRequestID", "errorMessage": request_id})
+
+    def _read_body(self, limit: int, sink: Callable[[bytes], None] | None = None) -> tuple[bytes, int]:
+        """(the body, its size): its first LIMIT bytes go on to SINK; at most those and
+        RESPONSE_LIMIT are kept (a longer stream's buffered copy is never used); the rest is
+        read and dropped."""
+        kept, passed = bytearray(), [0]
+        keep = min(limit, RESPONSE_LIMIT + _PIECE)
+
+        def take(data: bytes) -> None:
+            if len(kept) < keep:
+                kept.extend(data[:keep - len(kept)])
+            if sink is not None and passed[0] < limit:
+                sink(data[:limit - passed[0]])
+                passed[0] += len(data)
+
         if "chunked" in self.header("Transfer-Encoding").lower():
-            chunks: list[bytes] = []
+            size = 0
             while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
+                left = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if left == 0:
                     while self.rfile.readline().strip():   # trailers (a streamed error's), then the end
                         pass
-                    return b"".join(chunks)
-                chunks.append(self.rfile.read(size))
-                if sink is not None:
-                    sink(chunks[-1])
+                    return bytes(kept), size
+                size += self._read_exactly(left, take)
                 self.rfile.readline()
-        return self.rfile.read(int(self.header("Content-Length") or 0))
+        size = self._read_exactly(int(self.header("Content-Length") or 0), take)
+        return bytes(kept), size
+
+    def _read_exactly(self, length: int, take: Callable[[bytes], None]) -> int:
+        """Read LENGTH bytes (fewer at the end of the stream) in pieces; their count."""
+        done = 0
+        while done < length:
+            # At most Lambda's 6 MB at once: a read allocates its whole size up front.
+            data = self.rfile.read(min(length - done, RESPONSE_LIMIT if done == 0 else _PIECE))
+            if not data:
+                break
+            take(data)
+            done += len(data)
+        return done
 
     def _reply(self, status: int, doc: dict[str, str]) -> None:
         self._send(status, json.dumps(doc).encode(), {"Content-Type": "application/json"})

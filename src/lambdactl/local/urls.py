@@ -94,15 +94,22 @@ def route(environ: dict[str, Any]) -> tuple[str, str] | None:
 
 
 def event(environ: dict[str, Any], ident: str, path: str, body: bytes, region: str, account: str,
-          caller: dict[str, Any] | None = None) -> dict[str, Any]:
+          caller: dict[str, Any] | None = None, request_id: str = "", trace: str = "") -> dict[str, Any]:
     """Lambda's payload format 2.0 for this request; CALLER: an AWS_IAM URL's signer
-    (``caller``), whose request carries the function's account and ``authorizer.iam``."""
+    (``caller``), whose request carries the function's account and ``authorizer.iam``;
+    REQUEST_ID: the invocation's (the response's x-amzn-RequestId); TRACE: its X-Ray header."""
     headers: dict[str, str] = {}
     for key, value in environ.items():
         if key.startswith("HTTP_") or key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
             name = key.removeprefix("HTTP_").replace("_", "-").lower()
             if value:
                 headers[name] = f"{headers[name]},{value}" if name in headers else str(value)
+    # What Lambda's front end adds: the client's address (after any the client named), the
+    # scheme and port it was reached on (here plain HTTP on the sandbox's port), the trace.
+    client = str(environ.get("REMOTE_ADDR", "127.0.0.1"))
+    headers["x-forwarded-for"] = f"{headers['x-forwarded-for']}, {client}" if "x-forwarded-for" in headers else client
+    headers.update({"x-forwarded-proto": "http", "x-forwarded-port": str(environ.get("SERVER_PORT", ""))})
+    headers.update({"x-amzn-trace-id": trace} if trace else {})
     query = str(environ.get("QUERY_STRING", ""))
     params: dict[str, str] = {}
     for k, v in parse_qsl(query, keep_blank_values=True):
@@ -114,7 +121,7 @@ def event(environ: dict[str, Any], ident: str, path: str, body: bytes, region: s
         "headers": {k: v for k, v in headers.items() if k != "cookie"},
         "requestContext": {
             "accountId": account if caller else "anonymous", "apiId": ident, "domainName": headers.get("host", "").split(":")[0],
-            "domainPrefix": ident, "requestId": str(uuid.uuid4()), "routeKey": "$default", "stage": "$default",
+            "domainPrefix": ident, "requestId": request_id or str(uuid.uuid4()), "routeKey": "$default", "stage": "$default",
             "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)), "timeEpoch": int(now * 1000),
             "http": {"method": method, "path": path, "protocol": str(environ.get("SERVER_PROTOCOL", "HTTP/1.1")),
                      "sourceIp": str(environ.get("REMOTE_ADDR", "127.0.0.1")), "userAgent": headers.get("user-agent", "")},
@@ -231,6 +238,8 @@ class Router:
         if found is None:
             return self.inner(environ, start_response)
         status, headers, body = self.serve(environ, *found)
+        if not any(name == "x-amzn-RequestId" for name, _ in headers):   # Lambda names one on every answer
+            headers = [*headers, ("x-amzn-RequestId", str(uuid.uuid4()))]
         if not isinstance(body, bytes):   # streamed: no length, werkzeug sends it chunked
             start_response(f"{status} {HTTPStatus(status).phrase}", headers)
             return body
@@ -255,6 +264,7 @@ class Router:
               ) -> tuple[int, list[tuple[str, str]], bytes | Iterator[bytes]]:
         from moto.core.exceptions import JsonRESTError
 
+        from lambdactl.local import urlcors
         from lambdactl.local.aliases import invoke
         from lambdactl.local.auth import Refused
 
@@ -262,6 +272,9 @@ class Router:
         forbidden = 403, [("Content-Type", "application/json")], b'{"Message":"Forbidden"}'
         if config is None:
             return forbidden
+        cors = config.config.get("Cors") or {}
+        if (answer := urlcors.preflight(cors, environ)) is not None:   # Lambda's own, unsigned
+            return answer
         fn = config.function
         qualifier = getattr(config, "qualifier", "")
         target = f"{fn.function_arn}:{qualifier}" if qualifier else fn.function_arn
@@ -279,18 +292,31 @@ class Router:
         else:
             length = int(environ.get("CONTENT_LENGTH") or 0)
             body = bytes(environ["wsgi.input"].read(length)) if length else b""
-        payload = json.dumps(event(environ, ident, path, body, fn.region, fn.account_id, signer))
+        rid, trace = str(uuid.uuid4()), _trace(environ)
+        payload = json.dumps(event(environ, ident, path, body, fn.region, fn.account_id, signer, rid, trace))
 
         def call() -> tuple[int, list[tuple[str, str]], bytes]:
-            answer: dict[str, Any] = {}
+            answer: dict[str, Any] = {"x-amzn-requestid": rid}   # patch._invoke runs it under this id
             try:
-                result = invoke(target, payload, "RequestResponse", answer)
+                result = invoke(target, payload, "RequestResponse", answer, trace)
             except JsonRESTError as error:   # refused before it ran
                 return refused(error)
-            return response(result if isinstance(result, bytes) else str(result).encode(),
-                            answer.get("x-amz-function-error"))
+            status, headers, raw = response(result if isinstance(result, bytes) else str(result).encode(),
+                                            answer.get("x-amz-function-error"))
+            traced = [("X-Amzn-Trace-Id", answer["x-amzn-trace-id"])] if "x-amzn-trace-id" in answer else []
+            return status, [*headers, *traced], raw
 
-        return streamed(call) if config.config.get("InvokeMode") == "RESPONSE_STREAM" else call()
+        status, headers, out = streamed(call) if config.config.get("InvokeMode") == "RESPONSE_STREAM" else call()
+        return status, urlcors.applied(cors, environ, [*headers, ("x-amzn-RequestId", rid)]), out
+
+
+def _trace(environ: dict[str, Any]) -> str:
+    """The request's X-Ray header: the client's, if it names a trace, else a new root."""
+    from lambdactl.local.invocation import TRACE_ROOT, new_root
+
+    given = str(environ.get("HTTP_X_AMZN_TRACE_ID", ""))
+    root = next((p.strip()[5:] for p in given.split(";") if p.strip().lower().startswith("root=")), "")
+    return given if TRACE_ROOT.fullmatch(root) else f"Root={new_root()}"
 
 
 def streamed(call: Callable[[], tuple[int, list[tuple[str, str]], bytes]]

@@ -1,5 +1,6 @@
 """Test handlers for the sandbox; zipped as the package root by tests/local."""
 
+import json
 import os
 import time
 
@@ -221,3 +222,18 @@ def kill_self(event, context):
     import signal
 
     os.kill(os.getpid(), getattr(signal, event["signal"]))
+
+
+def traced(event, context):
+    """What an invocation knows of its ids: X-Ray's variables and its request id."""
+    keys = ("_X_AMZN_TRACE_ID", "AWS_XRAY_CONTEXT_MISSING", "AWS_XRAY_DAEMON_ADDRESS",
+            "_AWS_XRAY_DAEMON_ADDRESS", "_AWS_XRAY_DAEMON_PORT")
+    return {"env": {k: os.environ.get(k) for k in keys}, "request_id": context.aws_request_id,
+            "event_request_id": (event.get("requestContext") or {}).get("requestId"),
+            "headers": event.get("headers")}
+
+
+def chain(event, context):
+    """Invoke the function EVENT names (botocore passes this invocation's trace on)."""
+    answer = boto3.client("lambda").invoke(FunctionName=event["then"], Payload=b"{}")
+    return {"mine": os.environ.get("_X_AMZN_TRACE_ID"), "theirs": json.loads(answer["Payload"].read())}
