@@ -296,3 +296,28 @@ def test_a_session_policys_denial_names_the_session_policy(aws: Aws) -> None:
         "list": f"AccessDenied: {user} s3:ListAllMyBuckets with an explicit deny in a session policy",
         "put": f'AccessDenied: {user} s3:PutObject on resource: "arn:aws:s3:::rp-none-{tag}/k" because no '
                "session policy allows the s3:PutObject action"}
+
+
+def test_dynamodb_enclosing_operation_tells_a_transactions_items_apart(aws: Aws) -> None:
+    """dynamodb:EnclosingOperation, as the DynamoDB Developer Guide's "Using IAM with
+    DynamoDB transactions" uses it: GetItem allowed only within TransactGetItems, PutItem
+    denied within TransactWriteItems. The sandbox did not give the key: the first denied
+    every transaction, the second denied nothing."""
+    tag = uuid.uuid4().hex[:8]
+    table = str(aws("dynamodb").create_table(
+        TableName=f"rp-tx-{tag}", KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST")["TableDescription"]["TableArn"])
+    in_tx = {"ForAnyValue:StringEquals": {"dynamodb:EnclosingOperation": ["TransactGetItems"]}}
+    write_tx = {"ForAnyValue:StringEquals": {"dynamodb:EnclosingOperation": ["TransactWriteItems"]}}
+    role = make_role(aws, [{**allow("dynamodb:GetItem", table), "Condition": in_tx},
+                           allow("dynamodb:PutItem", table),
+                           {**allow("dynamodb:PutItem", table, effect="Deny"), "Condition": write_tx}], tag)
+    key, item = {"k": {"S": "a"}}, {"k": {"S": "a"}, "v": {"S": "1"}}
+    calls = [["get", "dynamodb", "get_item", {"TableName": table, "Key": key}],
+             ["tx_get", "dynamodb", "transact_get_items", {"TransactItems": [{"Get": {"TableName": table, "Key": key}}]}],
+             ["put", "dynamodb", "put_item", {"TableName": table, "Item": item}],
+             ["tx_put", "dynamodb", "transact_write_items", {"TransactItems": [{"Put": {"TableName": table,
+                                                                                       "Item": item}}]}]]
+    assert codes(run(aws, role, calls)) == {"get": "AccessDeniedException", "tx_get": "ok", "put": "ok",
+                                            "tx_put": "AccessDeniedException"}
