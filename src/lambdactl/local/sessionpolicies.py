@@ -33,9 +33,15 @@ class Bounds:
 
 def of_documents(documents: list[Any]) -> list[Any]:
     """The statements of moto's policies (JSON text, inline documents, managed Policy objects)."""
-    from moto.iam.access_control import IAMPolicy
+    return [st for p in documents for st in statements.of_document(_text(p))]
 
-    return [st for p in documents for st in statements.of_document(IAMPolicy(p)._policy_json)]
+
+def _text(policy: Any) -> Any:
+    """A moto policy's document: its default version's for a managed policy."""
+    versions = getattr(policy, "versions", None)
+    if versions is not None:
+        return next((v.document for v in versions if v.is_default), "{}")
+    return policy.get("policy_document", "{}") if isinstance(policy, dict) else policy
 
 
 def of_role(account_id: str, role_arn: str) -> Bounds:
