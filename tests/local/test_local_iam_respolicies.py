@@ -321,3 +321,26 @@ def test_dynamodb_enclosing_operation_tells_a_transactions_items_apart(aws: Aws)
                                                                                        "Item": item}}]}]]
     assert codes(run(aws, role, calls)) == {"get": "AccessDeniedException", "tx_get": "ok", "put": "ok",
                                             "tx_put": "AccessDeniedException"}
+
+
+@pytest.mark.parametrize("operator", ["stringEquals", "stringequals", "StringEqualsifexists"])
+def test_iam_refuses_a_condition_operator_written_in_another_case(aws: Aws, operator: str) -> None:
+    """Condition operator names are case-sensitive: AWS answers CreateRole with
+    "MalformedPolicyDocument: Invalid Condition type : stringEquals" (as reported from
+    AWS in ministryofjustice/modernisation-platform-environments#8893). moto took any
+    operator in CreateRole's trust policy (the role's AssumeRole then never matched), and
+    said only "Syntax errors in policy." to PutRolePolicy and UpdateAssumeRolePolicy."""
+    iam, tag = aws("iam"), uuid.uuid4().hex[:8]
+    condition = {operator: {"aws:SourceAccount": ACCOUNT}}
+    trust = {"Version": "2012-10-17", "Statement": [{**TRUST_POLICY["Statement"][0], "Condition": condition}]}
+    refused = f"operation: Invalid Condition type : {operator}$"
+    with pytest.raises(iam.exceptions.MalformedPolicyDocumentException, match=refused):
+        iam.create_role(RoleName=f"rp-case-{tag}", AssumeRolePolicyDocument=json.dumps(trust))
+    with pytest.raises(iam.exceptions.NoSuchEntityException):
+        iam.get_role(RoleName=f"rp-case-{tag}")
+    make_role(aws, [], f"case-{tag}")
+    with pytest.raises(iam.exceptions.MalformedPolicyDocumentException, match=refused):
+        iam.update_assume_role_policy(RoleName=f"rp-case-{tag}", PolicyDocument=json.dumps(trust))
+    policy = {"Version": "2012-10-17", "Statement": [{**allow("s3:*", "*"), "Condition": condition}]}
+    with pytest.raises(iam.exceptions.MalformedPolicyDocumentException, match=refused):
+        iam.put_role_policy(RoleName=f"rp-case-{tag}", PolicyName="p", PolicyDocument=json.dumps(policy))

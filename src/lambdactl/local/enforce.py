@@ -25,6 +25,7 @@ from lambdactl.local import (
     denials,
     evaluation,
     policymatch,
+    policyvalid,
     reqcontext,
     respolicies,
     rolecalls,
@@ -283,3 +284,4 @@ def install(admin_key: str) -> None:
     _admin[:] = [admin_key]
     _wrap(IAMPolicyStatement, "_check_principal", lambda _moto: rolecalls.check_principal)
     policymatch.install()
+    policyvalid.install()
