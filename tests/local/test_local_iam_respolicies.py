@@ -344,3 +344,27 @@ def test_iam_refuses_a_condition_operator_written_in_another_case(aws: Aws, oper
     policy = {"Version": "2012-10-17", "Statement": [{**allow("s3:*", "*"), "Condition": condition}]}
     with pytest.raises(iam.exceptions.MalformedPolicyDocumentException, match=refused):
         iam.put_role_policy(RoleName=f"rp-case-{tag}", PolicyName="p", PolicyDocument=json.dumps(policy))
+
+
+def test_a_deny_with_not_principal_spares_a_session_only_where_it_names_session_role_and_account(aws: Aws) -> None:
+    """"If the NotPrincipal element was missing the ARN of the role, the effect of the policy
+    might be to explicitly deny access to the role"; likewise the account's (IAM User Guide,
+    "AWS JSON policy elements: NotPrincipal", whose example names all three). The sandbox
+    spared every session of a role its NotPrincipal named alone."""
+    tag = uuid.uuid4().hex[:8]
+    s3 = aws("s3")
+    role = make_role(aws, [allow("s3:GetObject", "*")], tag)
+    name = f"rp-np-{tag}"
+    session = f"arn:aws:sts::{ACCOUNT}:assumed-role/rp-{tag}/{name}"
+    spared = {"role-only": [role], "session-role": [session, role],
+              "all-three": [session, role, f"arn:aws:iam::{ACCOUNT}:root"]}
+    for label, principals in spared.items():
+        bucket = f"rp-np-{label}-{tag}"
+        s3.create_bucket(Bucket=bucket)
+        s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+        s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Deny", "NotPrincipal": {"AWS": principals}, "Action": "s3:GetObject",
+             "Resource": f"arn:aws:s3:::{bucket}/*"}]}))
+    calls = [[label, "s3", "get_object", {"Bucket": f"rp-np-{label}-{tag}", "Key": "k"}] for label in spared]
+    assert codes(run(aws, role, calls, name=name)) == {"role-only": "AccessDenied", "session-role": "AccessDenied",
+                                                       "all-three": "ok"}

@@ -180,22 +180,37 @@ EVERYONE_DENIED: contextvars.ContextVar[tuple[str, str] | None] = contextvars.Co
 def everyones_permission(original: Any) -> Any:
     """moto's FakeBucket.get_permission, which S3's object calls ask before any signature
     check: a bucket policy's Deny of an object action, whoever it names, refused that action
-    to every caller (lambdactl's own key too). Only the statements naming everyone are
-    weighed here; those naming a role are weighed for its sessions (local/respolicies.py)."""
+    to every caller (lambdactl's own key too). Only the statements naming everyone (and a
+    NotPrincipal, _binds) are weighed here; those naming a role are weighed for its
+    sessions (local/respolicies.py)."""
     def get_permission(self: Any, action: str, resource: str) -> Any:
         from moto.iam.access_control import PermissionResult
 
         if not self.policy:
             return original(self, action, resource)
-        everyone = [s for s in statements.of_document(self.policy)
-                    if isinstance(s, dict) and respolicies.names_caller(s, {"*"})]
         action = OBJECT_METHODS.get(action, action)
-        said = statements.decide(everyone, action, resource, _callers_context(action, resource))
+        context = _callers_context(action, resource)
+        everyone = [s for s in statements.of_document(self.policy) if isinstance(s, dict) and _binds(s, context)]
+        said = statements.decide(everyone, action, resource, context)
         EVERYONE_DENIED.set((action, resource) if said == "deny" else None)
         return {"deny": PermissionResult.DENIED, "allow": PermissionResult.PERMITTED}.get(
             said, PermissionResult.NEUTRAL)
 
     return get_permission
+
+
+def _binds(statement: dict[str, Any], context: Context) -> bool:
+    """Is STATEMENT one weighed here for the caller of CONTEXT: one naming everyone, or a
+    NotPrincipal leaving out neither lambdactl's key (the account's root) nor its account?
+    A role session's NotPrincipal is weighed per name (its session's, its role's, its
+    account's: local/respolicies.py), as AWS's NotPrincipal page asks all three be listed;
+    here it had been taken to name everyone, sparing no one it listed."""
+    if "NotPrincipal" not in statement:
+        return respolicies.names_caller(statement, {"*"})
+    if context.get("aws:principaltype") == ["AssumedRole"]:
+        return False
+    account = (context.get("aws:principalaccount") or [""])[0]
+    return respolicies.names_caller(statement, {account, f"arn:aws:iam::{account}:root"})
 
 
 def _callers_context(action: str, resource: str) -> Context:
