@@ -14,6 +14,7 @@ ARN, but not one naming the session's ARN.
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -368,3 +369,31 @@ def test_a_deny_with_not_principal_spares_a_session_only_where_it_names_session_
     calls = [[label, "s3", "get_object", {"Bucket": f"rp-np-{label}-{tag}", "Key": "k"}] for label in spared]
     assert codes(run(aws, role, calls, name=name)) == {"role-only": "AccessDenied", "session-role": "AccessDenied",
                                                        "all-three": "ok"}
+
+
+def test_sns_delivers_to_a_queue_only_where_the_queues_policy_lets_the_topic_send(aws: Aws) -> None:
+    """SQS refuses SNS's delivery unless the queue's policy lets sns.amazonaws.com
+    sqs:SendMessage for the topic, within one account too (the Amazon SNS Developer Guide's
+    "Subscribing an Amazon SQS queue to an Amazon SNS topic": give the topic permission to
+    send to the queue). moto delivered every message to any subscribed queue."""
+    tag = uuid.uuid4().hex[:8]
+    sns, sqs = aws("sns"), aws("sqs")
+    topic = sns.create_topic(Name=f"rp-fan-{tag}")["TopicArn"]
+    url, arn = queue(aws, f"rp-fan-{tag}")
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+
+    def admit(source: str) -> None:
+        sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps({"Version": "2012-10-17", "Statement": [
+            {**allow("sqs:SendMessage", arn, {"Service": "sns.amazonaws.com"}),
+             "Condition": {"ArnEquals": {"aws:SourceArn": source}}}]})})
+
+    sns.publish(TopicArn=topic, Message="no-policy")
+    admit(f"{topic}-other")
+    sns.publish(TopicArn=topic, Message="other-topic")
+    admit(topic)
+    sns.publish(TopicArn=topic, Message="admitted")
+    bodies: list[str] = []
+    deadline = time.monotonic() + 5
+    while "admitted" not in str(bodies) and time.monotonic() < deadline:
+        bodies += [m["Body"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])]
+    assert [json.loads(b)["Message"] for b in bodies] == ["admitted"]

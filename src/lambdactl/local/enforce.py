@@ -274,7 +274,7 @@ def install(admin_key: str) -> None:
     _wrap(S3Response, "_key_response", _caller_known)
     from moto.sns.models import Subscription
 
-    from lambdactl.local.s3_policy import sns_checked
+    from lambdactl.local.snsdelivery import sns_checked
 
     _wrap(Subscription, "publish", sns_checked)
     _wrap(EventSourceMapping, "__init__", _poller_role_checked)
