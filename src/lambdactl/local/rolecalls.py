@@ -11,9 +11,8 @@ Each closes an escalation or a false denial a hostile or least-privilege handler
   to an EventBridge target, PutSubscriptionFilter to Logs): AWS checks ``iam:PassRole``
   on it, moto did not, so a handler allowed lambda:CreateFunction could run code as any
   role of the account, and one allowed events:PutTargets hand any role to EventBridge;
-- a bucket policy was not weighed for a role: a GetObject it alone allows was denied
-  (within an account AWS grants it), and its Deny did not stop bucket calls the identity
-  allows; an identity's explicit Deny wins over the bucket's Allow;
+- a bucket policy's Deny of an object action refused it to every caller, whoever it named
+  (everyones_permission; the policies naming a role are weighed in local/respolicies.py);
 - a trust policy with no AWS principal (Lambda's: ``{"Service": "lambda.amazonaws.com"}``)
   made moto's AssumeRole check raise TypeError (HTTP 500) instead of denying.
 """
