@@ -397,3 +397,28 @@ def test_sns_delivers_to_a_queue_only_where_the_queues_policy_lets_the_topic_sen
     while "admitted" not in str(bodies) and time.monotonic() < deadline:
         bodies += [m["Body"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])]
     assert [json.loads(b)["Message"] for b in bodies] == ["admitted"]
+
+
+def test_aws_managed_policies_attach_and_decide_as_on_aws(aws: Aws) -> None:
+    """The AWS tutorials' `aws iam attach-role-policy --policy-arn
+    arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole` answered
+    NoSuchEntity (moto loads AWS's managed policies only when told to); now the policy is
+    there when named, and decides the role's calls as its document says."""
+    iam, tag = aws("iam"), uuid.uuid4().hex[:8]
+    role = make_role(aws, [], tag)
+    basic = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+    iam.attach_role_policy(RoleName=f"rp-{tag}", PolicyArn=basic)
+    iam.attach_role_policy(RoleName=f"rp-{tag}", PolicyArn="arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")
+    attached = iam.list_attached_role_policies(RoleName=f"rp-{tag}")["AttachedPolicies"]
+    assert sorted(p["PolicyName"] for p in attached) == ["AWSLambdaBasicExecutionRole", "AmazonS3ReadOnlyAccess"]
+    assert iam.get_policy(PolicyArn=basic)["Policy"]["Path"] == "/service-role/"
+    version = iam.get_policy_version(PolicyArn=basic, VersionId="v1")["PolicyVersion"]["Document"]
+    assert "logs:PutLogEvents" in json.dumps(version)
+    with pytest.raises(iam.exceptions.NoSuchEntityException):
+        iam.attach_role_policy(RoleName=f"rp-{tag}", PolicyArn="arn:aws:iam::aws:policy/NoSuchPolicyAtAll")
+    with pytest.raises(iam.exceptions.NoSuchEntityException):   # the path is part of the ARN
+        iam.attach_role_policy(RoleName=f"rp-{tag}", PolicyArn="arn:aws:iam::aws:policy/AWSLambdaBasicExecutionRole")
+    calls = [["group", "logs", "create_log_group", {"logGroupName": f"/rp/{tag}"}],
+             ["list", "s3", "list_buckets", {}],
+             ["put", "s3", "put_object", {"Bucket": f"rp-none-{tag}", "Key": "k", "Body": "x"}]]
+    assert codes(run(aws, role, calls)) == {"group": "ok", "list": "ok", "put": "AccessDenied"}

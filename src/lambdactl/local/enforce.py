@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from lambdactl.local import (
+    awsmanaged,
     denials,
     evaluation,
     policymatch,
@@ -285,3 +286,4 @@ def install(admin_key: str) -> None:
     _wrap(IAMPolicyStatement, "_check_principal", lambda _moto: rolecalls.check_principal)
     policymatch.install()
     policyvalid.install()
+    awsmanaged.install()
