@@ -11,12 +11,11 @@ asked for with a narrower policy could do all its role could.
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from lambdactl.local import statements
+from lambdactl.local import awsmanaged, statements
 
 _policy_arns: dict[str, list[str]] = {}   # access key id -> its managed session policies' ARNs
 
@@ -73,22 +72,11 @@ def of_session(account_id: str, access_key_id: str, role_arn: str, inline: str |
 
 
 def _managed(backend: Any, arn: str) -> list[Any]:
-    """The statements of the managed policy ARN: the account's, or AWS's (moto's copy of
-    them, which it loads into IAM only when told to); none where there is no such policy."""
+    """The statements of the managed policy ARN: the account's, or AWS's (local/awsmanaged.py
+    makes it from moto's copy); none where there is no such policy."""
+    awsmanaged.ensure(backend, arn)
     policy = backend.managed_policies.get(arn)
-    if policy is not None:
-        return of_documents([policy])
-    if arn.startswith("arn:aws:iam::aws:policy/"):
-        return list(_aws_managed().get(arn.rsplit("/", 1)[-1], []))
-    return []
-
-
-@functools.lru_cache(maxsize=1)
-def _aws_managed() -> dict[str, list[Any]]:
-    from moto.iam.aws_managed_policies import aws_managed_policies_data
-
-    return {name: statements.of_document(p.get("Document"))
-            for name, p in json.loads(aws_managed_policies_data).items()}
+    return of_documents([policy]) if policy is not None else []
 
 
 def recording_policy_arns(original: Callable[..., Any]) -> Callable[..., Any]:
