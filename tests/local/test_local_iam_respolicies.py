@@ -422,3 +422,21 @@ def test_aws_managed_policies_attach_and_decide_as_on_aws(aws: Aws) -> None:
              ["list", "s3", "list_buckets", {}],
              ["put", "s3", "put_object", {"Bucket": f"rp-none-{tag}", "Key": "k", "Body": "x"}]]
     assert codes(run(aws, role, calls)) == {"group": "ok", "list": "ok", "put": "AccessDenied"}
+
+
+def test_a_bucket_policys_deny_of_everyone_is_worded_for_lambdactls_own_key_too(aws: Aws) -> None:
+    """lambdactl's own key stands for the account's root user, whom a bucket policy's Deny
+    naming "*" binds, as on AWS; S3 words it as for any caller of the account (it said
+    "Access Denied")."""
+    tag = uuid.uuid4().hex[:8]
+    s3, bucket = aws("s3"), f"rp-root-{tag}"
+    s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        allow("s3:PutObject", f"arn:aws:s3:::{bucket}/locked/*", "*", "Deny")]}))
+    s3.put_object(Bucket=bucket, Key="open/k", Body=b"x")
+    with pytest.raises(s3.exceptions.ClientError) as denied:
+        s3.put_object(Bucket=bucket, Key="locked/k", Body=b"x")
+    assert denied.value.response["Error"] == {
+        "Code": "AccessDenied",
+        "Message": f'User: arn:aws:iam::{ACCOUNT}:root is not authorized to perform: s3:PutObject on resource: '
+                   f'"arn:aws:s3:::{bucket}/locked/k" with an explicit deny in a resource-based policy'}

@@ -226,7 +226,7 @@ def _caller_known(original: Callable[..., Any]) -> Callable[..., Any]:
     """moto's S3 asks a bucket's policy of an object call (FakeBucket.get_permission)
     before it authorizes the call: the caller's context is set first. Its refusal was an
     empty 403 (boto3: error code "403"); S3 answers AccessDenied, in its words for a role
-    session (an explicit deny in a resource-based policy)."""
+    session or lambdactl's own key (an explicit deny in a resource-based policy)."""
     @functools.wraps(original)
     def key_response(self: Any, *args: Any, **kwargs: Any) -> Any:
         key = _access_key(self)
@@ -236,10 +236,12 @@ def _caller_known(original: Callable[..., Any]) -> Callable[..., Any]:
         if isinstance(result, tuple) and len(result) == 3 and result[0] == 403 and not result[2]:
             from moto.s3.exceptions import S3AccessDeniedError
 
-            denied, session = rolecalls.EVERYONE_DENIED.get(), _session_arn(key)
-            if denied is None or session is None:
+            denied, caller = rolecalls.EVERYONE_DENIED.get(), _session_arn(key)
+            if _admin and key == _admin[0]:   # lambdactl's own key: the account's root user
+                caller = f"arn:aws:iam::{self.current_account}:root"
+            if denied is None or caller is None:
                 raise S3AccessDeniedError()
-            raise denials.denied(self, session, *denied, evaluation.Denial(True, "resource"))
+            raise denials.denied(self, caller, *denied, evaluation.Denial(True, "resource"))
         return result
 
     return key_response
