@@ -440,3 +440,25 @@ def test_a_bucket_policys_deny_of_everyone_is_worded_for_lambdactls_own_key_too(
         "Code": "AccessDenied",
         "Message": f'User: arn:aws:iam::{ACCOUNT}:root is not authorized to perform: s3:PutObject on resource: '
                    f'"arn:aws:s3:::{bucket}/locked/k" with an explicit deny in a resource-based policy'}
+
+
+def test_iam_permissions_boundary_key_lets_a_handler_create_only_bounded_roles(aws: Aws) -> None:
+    """The IAM User Guide's delegation pattern ("Permissions boundaries for IAM entities"):
+    CreateRole, PutRolePolicy allowed only with iam:PermissionsBoundary = a given policy, the
+    one the request sets (CreateRole) or the role has (PutRolePolicy). The sandbox gave no
+    such key: every one of them was denied."""
+    tag = uuid.uuid4().hex[:8]
+    boundary = managed(aws, [allow("s3:GetObject", "*")], f"b-{tag}")
+    bounded = {"StringEquals": {"iam:PermissionsBoundary": boundary}}
+    role = make_role(aws, [{**allow(["iam:CreateRole", "iam:PutRolePolicy"], "*"), "Condition": bounded}], tag)
+    trust, policy = json.dumps(TRUST_POLICY), json.dumps({"Version": "2012-10-17", "Statement": [allow("s3:*", "*")]})
+    aws("iam").create_role(RoleName=f"rp-loose-{tag}", AssumeRolePolicyDocument=trust)
+    calls = [["bounded", "iam", "create_role", {"RoleName": f"rp-made-{tag}", "AssumeRolePolicyDocument": trust,
+                                                "PermissionsBoundary": boundary}],
+             ["unbounded", "iam", "create_role", {"RoleName": f"rp-free-{tag}", "AssumeRolePolicyDocument": trust}],
+             ["policy_bounded", "iam", "put_role_policy", {"RoleName": f"rp-made-{tag}", "PolicyName": "p",
+                                                           "PolicyDocument": policy}],
+             ["policy_loose", "iam", "put_role_policy", {"RoleName": f"rp-loose-{tag}", "PolicyName": "p",
+                                                         "PolicyDocument": policy}]]
+    assert codes(run(aws, role, calls)) == {"bounded": "ok", "unbounded": "AccessDenied", "policy_bounded": "ok",
+                                            "policy_loose": "AccessDenied"}
