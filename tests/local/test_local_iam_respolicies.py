@@ -462,3 +462,24 @@ def test_iam_permissions_boundary_key_lets_a_handler_create_only_bounded_roles(a
                                                          "PolicyDocument": policy}]]
     assert codes(run(aws, role, calls)) == {"bounded": "ok", "unbounded": "AccessDenied", "policy_bounded": "ok",
                                             "policy_loose": "AccessDenied"}
+
+
+def test_assume_role_durations_are_held_to_awss_limits(aws: Aws) -> None:
+    """A handler's AssumeRole is role chaining, limited to an hour ("The requested
+    DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining."),
+    and no one gets more than the role's MaxSessionDuration ("... exceeds the
+    MaxSessionDuration set for this role."), as STS answers (ValidationError). moto issued both."""
+    tag = uuid.uuid4().hex[:8]
+    caller = make_role(aws, [allow("sts:AssumeRole", "*")], f"caller-{tag}")
+    target = str(aws("iam").create_role(RoleName=f"rp-long-{tag}", MaxSessionDuration=7200, AssumeRolePolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [allow("sts:AssumeRole", "*", {"AWS": [caller, f"arn:aws:iam::{ACCOUNT}:root"]})]}))["Role"]["Arn"])
+    calls = [[f"chained_{s}", "sts", "assume_role", {"RoleArn": target, "RoleSessionName": "sess", "DurationSeconds": s}]
+             for s in (3600, 3601)]
+    assert run(aws, caller, calls, name=f"rp-chain-{tag}") == {
+        "caller": f"arn:aws:sts::{ACCOUNT}:assumed-role/rp-caller-{tag}/rp-chain-{tag}", "chained_3600": "ok",
+        "chained_3601": "ValidationError: The requested DurationSeconds exceeds the 1 hour session limit for roles "
+                        "assumed by role chaining."}
+    sts = aws("sts")
+    assert sts.assume_role(RoleArn=target, RoleSessionName="sess", DurationSeconds=7200)["Credentials"]
+    with pytest.raises(sts.exceptions.ClientError, match="exceeds the MaxSessionDuration set for this role"):
+        sts.assume_role(RoleArn=target, RoleSessionName="sess", DurationSeconds=7201)

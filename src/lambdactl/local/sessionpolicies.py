@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from lambdactl.local import awsmanaged, statements
+from lambdactl.local import awsmanaged, reqcontext, statements
 
 _policy_arns: dict[str, list[str]] = {}   # access key id -> its managed session policies' ARNs
 
@@ -79,10 +79,19 @@ def _managed(backend: Any, arn: str) -> list[Any]:
     return of_documents([policy]) if policy is not None else []
 
 
+CHAINED_MAX_S = 3600
+CHAINED = "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining."
+PAST_MAX = "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
+
+
 def recording_policy_arns(original: Callable[..., Any]) -> Callable[..., Any]:
-    """moto's STSResponse.assume_role, which dropped PolicyArns: kept for the new session."""
+    """moto's STSResponse.assume_role, which dropped PolicyArns (kept now for the new
+    session) and issued any DurationSeconds: AWS refuses more than the role's
+    MaxSessionDuration, and more than an hour to a role session (a handler's AssumeRole is
+    role chaining), with a ValidationError in these words."""
     @functools.wraps(original)
     def assume_role(self: Any) -> Any:
+        _check_duration(self)
         result = original(self)
         given = self._get_params().get("PolicyArns") or []
         arns = [str(p.get("arn")) for p in given if isinstance(p, dict) and p.get("arn")]
@@ -92,3 +101,19 @@ def recording_policy_arns(original: Callable[..., Any]) -> Callable[..., Any]:
         return result
 
     return assume_role
+
+
+def _check_duration(response: Any) -> None:
+    from moto.iam.models import iam_backends
+    from moto.sts.exceptions import STSValidationError
+
+    asked = int(response._get_param("DurationSeconds") or 3600)
+    caller = reqcontext.CALLER.get()
+    if asked > CHAINED_MAX_S and caller is not None and caller[0].get("aws:principaltype") == ["AssumedRole"]:
+        raise STSValidationError(CHAINED)
+    try:
+        role = iam_backends[response.current_account]["aws"].get_role_by_arn(response._get_param("RoleArn"))
+    except Exception:  # noqa: BLE001 - no such role: moto's answer stands
+        return
+    if asked > int(role.max_session_duration or 3600):
+        raise STSValidationError(PAST_MAX)
