@@ -78,16 +78,25 @@ def session_credentials(access_key_id: str) -> Credentials | None:
     return None
 
 
-def _session_bounds(access_key_id: str) -> tuple[str, sessionpolicies.Bounds] | None:
-    """(the account, the bounds) of the role session ACCESS_KEY_ID, if moto's STS made it."""
+def _assumed(access_key_id: str) -> tuple[str, Any] | None:
+    """(the account, moto's AssumedRole) of the role session ACCESS_KEY_ID, if moto's STS made it."""
     from moto.sts.models import sts_backends
 
     for account in list(sts_backends.keys()):
         for backend in list(sts_backends[account].values()):
             role = backend.get_assumed_role_from_access_key(access_key_id)
             if role is not None:
-                return account, sessionpolicies.of_session(account, access_key_id, role.role_arn, role.policy)
+                return account, role
     return None
+
+
+def _session_bounds(access_key_id: str) -> sessionpolicies.Bounds | None:
+    """The bounds of the role session ACCESS_KEY_ID, if moto's STS made it."""
+    found = _assumed(access_key_id)
+    if found is None:
+        return None
+    account, role = found
+    return sessionpolicies.of_session(account, access_key_id, role.role_arn, role.policy)
 
 
 def _said(bounds: sessionpolicies.Bounds, action: str, resource: str, context: Context,
@@ -107,11 +116,11 @@ def role_may(access_key_id: str, action: str, resource: str, region: str = "us-e
     keys EXTRA? True for any other key, or with IAM off."""
     if not _admin or access_key_id == _admin[0] or not access_key_id.startswith("ASIA"):
         return True
-    found = _session_bounds(access_key_id)
-    if found is None:
+    bounds = _session_bounds(access_key_id)
+    if bounds is None:
         return False
     context = reqcontext.session(access_key_id, region) | dict(extra or {})
-    return evaluation.denial(_said(found[1], action, resource, context)) is None
+    return evaluation.denial(_said(bounds, action, resource, context)) is None
 
 
 def role_allows(account_id: str, role_arn: str, action: str, resource: str) -> bool:
@@ -172,8 +181,7 @@ def _authorize(admin_key: str) -> Callable[[Callable[..., Any]], Callable[..., A
                 headers=self.headers,
                 action=rolecalls.action(self),
             )
-            found = _session_bounds(key)
-            bounds = found[1] if found is not None else sessionpolicies.Bounds([])
+            bounds = _session_bounds(key) or sessionpolicies.Bounds([])
             for action, each in rolecalls.checks(self, request._action, resource):
                 context = reqcontext.with_service(caller, self, action, each)
                 own = respolicies.resource_decision(self, action, each, request._access_key.arn, context,
@@ -251,14 +259,8 @@ def _session_arn(access_key_id: str) -> str | None:
     """The ARN of the role session ACCESS_KEY_ID (checked: not lambdactl's own key)."""
     if not _admin or access_key_id == _admin[0] or not access_key_id.startswith("ASIA"):
         return None
-    from moto.sts.models import sts_backends
-
-    for account in list(sts_backends.keys()):
-        for backend in list(sts_backends[account].values()):
-            role = backend.get_assumed_role_from_access_key(access_key_id)
-            if role is not None:
-                return str(role.arn)
-    return None
+    found = _assumed(access_key_id)
+    return str(found[1].arn) if found is not None else None
 
 
 def install(admin_key: str) -> None:
