@@ -186,7 +186,8 @@ def test_session_policies_limit_an_assumed_roles_session(aws: Aws) -> None:
 def test_a_denial_says_who_what_on_what_and_why_in_each_services_words(aws: Aws) -> None:
     """As AWS's services word a same-account denial now ("Troubleshoot access denied error
     messages", IAM User Guide; "Access denied message examples", Amazon S3 User Guide), each
-    with its own code: S3 quotes the resource and names none for ListAllMyBuckets; SNS says
+    with its own code: S3 quotes the resource and names none for ListAllMyBuckets, Lambda
+    names "*" for ListFunctions (as reported from AWS in RhinoSecurityLabs/cloudgoat#384); SNS says
     AuthorizationError and SNS:Publish; SQS says AccessDenied and lower-cases the action.
     moto said "Access Denied" for S3 and "because no identity-based policy allows" for an
     explicit Deny too, and never named the resource."""
@@ -208,7 +209,8 @@ def test_a_denial_says_who_what_on_what_and_why_in_each_services_words(aws: Aws)
              ["delete", "s3", "delete_object", {"Bucket": bucket, "Key": "k"}],
              ["send", "sqs", "send_message_batch", {"QueueUrl": url, "Entries": [{"Id": "1", "MessageBody": "m"}]}],
              ["publish", "sns", "publish", {"TopicArn": topic, "Message": "m"}],
-             ["get_item", "dynamodb", "get_item", {"TableName": table, "Key": {"k": {"S": "a"}}}]]
+             ["get_item", "dynamodb", "get_item", {"TableName": table, "Key": {"k": {"S": "a"}}}],
+             ["functions", "lambda", "list_functions", {}]]
     answers = run(aws, role, calls, name=f"rp-fn-{tag}")
     user = f"User: {answers.pop('caller')} is not authorized to perform:"
     assert user == f"User: arn:aws:sts::{ACCOUNT}:assumed-role/rp-{tag}/rp-fn-{tag} is not authorized to perform:"
@@ -224,7 +226,9 @@ def test_a_denial_says_who_what_on_what_and_why_in_each_services_words(aws: Aws)
         "publish": f"AuthorizationError: {user} SNS:Publish on resource: {topic} because no identity-based "
                    "policy allows the SNS:Publish action",
         "get_item": f"AccessDeniedException: {user} dynamodb:GetItem on resource: {table} because no permissions "
-                    "boundary allows the dynamodb:GetItem action"}
+                    "boundary allows the dynamodb:GetItem action",
+        "functions": f"AccessDeniedException: {user} lambda:ListFunctions on resource: * because no identity-based "
+                     "policy allows the lambda:ListFunctions action"}
     assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"x"   # nothing was deleted
 
 

@@ -8,7 +8,7 @@ message examples", Amazon S3 User Guide):
 on resource: RESOURCE because no identity-based policy allows the ACTION action`` (or
 ``with an explicit deny in a resource-based policy``, a permissions boundary, a session
 policy). Each keeps its own code and shape: S3 ``AccessDenied`` (403, XML, the resource in
-quotes, none for ListAllMyBuckets); SNS ``AuthorizationError`` naming its actions ``SNS:Publish``;
+quotes, none for ListAllMyBuckets; Lambda ``on resource: *`` for ListFunctions); SNS ``AuthorizationError`` naming its actions ``SNS:Publish``;
 SQS its actions lower-cased (``sqs:sendmessage``) and the code ``AccessDenied``; Lambda, Logs, DynamoDB, EventBridge
 ``AccessDeniedException`` (403, JSON); IAM and STS ``AccessDenied`` (XML).
 moto said "User: ARN is not authorized to perform: ACTION" everywhere, S3 "Access Denied".
@@ -27,7 +27,9 @@ def message(service: str, caller_arn: str, action: str, resource: str, why: Deni
     prefix, _, name = action.partition(":")
     action = {"sns": f"SNS:{name}", "sqs": action.lower()}.get(prefix, action)
     shown = f'"{resource}"' if service == "s3" else resource
-    on = f" on resource: {shown}" if resource not in ("*", "", "arn:aws:s3:::*") else ""   # ListAllMyBuckets
+    # None for S3's ListAllMyBuckets or a call on no resource; Lambda says "on resource: *".
+    named = resource not in ("*", "", "arn:aws:s3:::*") or (resource == "*" and service == "awslambda")
+    on = f" on resource: {shown}" if named else ""
     return f"User: {caller_arn} is not authorized to perform: {action}{on} {why.words(action)}"
 
 
