@@ -153,7 +153,7 @@ def test_conditioned_policies_decide_a_handlers_calls_as_aws(tmp_path: Path) -> 
             "region_allowed": "ok", "region_elsewhere": "AccessDenied",     # an Allow on the region
             "deny_not_holding": "ok",                                       # a Deny whose condition fails
             "own_prefix": "ok", "other_prefix": "AccessDenied",             # ${aws:userid} in Resource
-            "ip_loopback": "ok", "ip_elsewhere": "AccessDeniedException",   # IpAddress (SQS: JSON)
+            "ip_loopback": "ok", "ip_elsewhere": "AccessDenied",   # IpAddress (SQS: its query code)
             "date_past": "AuthorizationError",                              # DateLessThan in the past (SNS's word)
             "null_username": "ok", "if_exists": "ok",                       # Null, ...IfExists on an absent key
             "for_all_values": "ok", "for_any_value": "AccessDeniedException",   # on an absent multivalued key

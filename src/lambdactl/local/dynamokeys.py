@@ -11,6 +11,10 @@ local/servicekeys.py. A key the request does not carry is absent.
   its update sets or removes.
 - ``dynamodb:Select``, ``dynamodb:ReturnValues``, ``dynamodb:ReturnConsumedCapacity``:
   the request's parameters, where given.
+- ``dynamodb:EnclosingOperation``: ``TransactWriteItems`` or ``TransactGetItems`` for each
+  item of a transaction (checked as its PutItem, UpdateItem, DeleteItem, ConditionCheckItem
+  or GetItem), as the DynamoDB Developer Guide's "Using IAM with DynamoDB transactions"
+  writes it (allow an action only within a transaction, or deny transactional writes).
 """
 
 from __future__ import annotations
@@ -43,6 +47,9 @@ def keys(response: Any, name: str, resource: str) -> Context:
         value = arns.param(response, param)
         if isinstance(value, str):
             out[key] = [value]
+    enclosing = str(response._get_action())
+    if enclosing in ("TransactWriteItems", "TransactGetItems") and name in TRANSACT_KINDS:
+        out["dynamodb:enclosingoperation"] = [enclosing]
     requests = _requests(response, name, table)
     hash_key = _hash_key(response, table, resource)
     leading = [_value(r[field][hash_key]) for r in requests for field in ("Key", "Item")

@@ -2,10 +2,12 @@
 
 Each execution environment gets a session of the function's role (an STS
 assumed role in moto: its own access key, secret and token), and every AWS
-call signed with one is decided against the role's inline and attached policies
-(local/statements.py, with the call's request context: local/reqcontext.py, and
-Condition blocks: local/conditions.py): AccessDenied as AWS words it where they do
-not allow the call.
+call signed with one is decided as IAM decides it within an account
+(local/evaluation.py) from the role's inline and attached policies, its permissions
+boundary and the session's policies (local/sessionpolicies.py), and the resource's own
+policy (local/respolicies.py), each read by local/statements.py with the call's request
+context (local/reqcontext.py) and Condition blocks (local/conditions.py): AccessDenied as
+the service words it (local/denials.py) where they do not allow the call.
 lambdactl's own calls (the sandbox's key) are never checked. moto checks
 nothing by default (it counts requests up to INITIAL_NO_AUTH_ACTION_COUNT);
 ``install`` makes its check run for role sessions only, without touching that
@@ -19,8 +21,19 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlparse
 
-from lambdactl.local import policymatch, reqcontext, rolecalls, statements
-from lambdactl.local.auth import JSON_SERVICES, Credentials, Refused, key_in
+from lambdactl.local import (
+    awsmanaged,
+    denials,
+    evaluation,
+    policymatch,
+    policyvalid,
+    reqcontext,
+    respolicies,
+    rolecalls,
+    sessionpolicies,
+    statements,
+)
+from lambdactl.local.auth import Credentials, Refused, key_in
 from lambdactl.local.conditions import Context
 
 SESSION_SECONDS = 12 * 3600
@@ -65,47 +78,57 @@ def session_credentials(access_key_id: str) -> Credentials | None:
     return None
 
 
-def _statements(policies: list[Any]) -> list[Any]:
-    """The statements of moto's policies (inline documents, managed Policy objects)."""
-    from moto.iam.access_control import IAMPolicy
+def _assumed(access_key_id: str) -> tuple[str, Any] | None:
+    """(the account, moto's AssumedRole) of the role session ACCESS_KEY_ID, if moto's STS made it."""
+    from moto.sts.models import sts_backends
 
-    return [st for p in policies for st in statements.of_document(IAMPolicy(p)._policy_json)]
+    for account in list(sts_backends.keys()):
+        for backend in list(sts_backends[account].values()):
+            role = backend.get_assumed_role_from_access_key(access_key_id)
+            if role is not None:
+                return account, role
+    return None
+
+
+def _session_bounds(access_key_id: str) -> sessionpolicies.Bounds | None:
+    """The bounds of the role session ACCESS_KEY_ID, if moto's STS made it."""
+    found = _assumed(access_key_id)
+    if found is None:
+        return None
+    account, role = found
+    return sessionpolicies.of_session(account, access_key_id, role.role_arn, role.policy)
+
+
+def _said(bounds: sessionpolicies.Bounds, action: str, resource: str, context: Context,
+          own: str = "") -> evaluation.Said:
+    """What each policy bounding a session says of ACTION on RESOURCE (OWN: the resource's)."""
+    def say(found: list[Any] | None) -> str | None:
+        return None if found is None else statements.decide(found, action, resource, context)
+
+    return evaluation.Said(statements.decide(bounds.identity, action, resource, context), own,
+                           say(bounds.boundary), say(bounds.session))
 
 
 def role_may(access_key_id: str, action: str, resource: str, region: str = "us-east-1",
              extra: Context | None = None) -> bool:
-    """Do the identity policies of the role session ACCESS_KEY_ID allow ACTION on RESOURCE
-    in REGION, with the service's keys EXTRA (an explicit Deny wins)? True for any other
-    key, or with IAM off."""
+    """Do the policies of the role session ACCESS_KEY_ID (its role's, its permissions
+    boundary, its session policies) allow ACTION on RESOURCE in REGION, with the service's
+    keys EXTRA? True for any other key, or with IAM off."""
     if not _admin or access_key_id == _admin[0] or not access_key_id.startswith("ASIA"):
         return True
-    from moto.iam.access_control import AssumedRoleAccessKey
-    from moto.sts.models import sts_backends
-
-    for account in list(sts_backends.keys()):
-        for partition, backend in list(sts_backends[account].items()):
-            role = backend.get_assumed_role_from_access_key(access_key_id)
-            if role is None:
-                continue
-            key = AssumedRoleAccessKey(account, partition, access_key_id,
-                                       {"X-Amz-Security-Token": role.session_token})
-            context = reqcontext.session(access_key_id, region) | dict(extra or {})
-            return statements.decide(_statements(key.collect_policies()), action, resource, context) == "allow"
-    return False
+    bounds = _session_bounds(access_key_id)
+    if bounds is None:
+        return False
+    context = reqcontext.session(access_key_id, region) | dict(extra or {})
+    return evaluation.denial(_said(bounds, action, resource, context)) is None
 
 
 def role_allows(account_id: str, role_arn: str, action: str, resource: str) -> bool:
-    """Do ROLE_ARN's inline and attached policies allow ACTION on RESOURCE (an explicit Deny wins)?"""
-    from moto.iam.models import iam_backends
-
-    try:
-        role = iam_backends[account_id]["aws"].get_role_by_arn(role_arn)
-    except Exception:  # noqa: BLE001 - no such role: it allows nothing
-        return False
-    policies = [*role.policies.values(), *role.managed_policies.values()]
+    """Do ROLE_ARN's policies (and its permissions boundary) allow ACTION on RESOURCE?"""
     region = resource.split(":")[3] if resource.count(":") >= 5 else "us-east-1"
     context = reqcontext.of_role(account_id, role_arn, region or "us-east-1")
-    return statements.decide(_statements(policies), action, resource, context) == "allow"
+    bounds = sessionpolicies.of_role(account_id, role_arn)
+    return evaluation.denial(_said(bounds, action, resource, context)) is None
 
 
 # What Lambda's poller calls with the function's role, checked at CreateEventSourceMapping.
@@ -158,43 +181,41 @@ def _authorize(admin_key: str) -> Callable[[Callable[..., Any]], Callable[..., A
                 headers=self.headers,
                 action=rolecalls.action(self),
             )
-            try:
-                for action, each in rolecalls.checks(self, request._action, resource):
-                    request._action = action
-                    context = reqcontext.with_service(caller, self, action, each)
-                    own = rolecalls.resource_decision(self, action, each, request._access_key.arn, context)
-                    _check(request, own, each, context)
-                for role in rolecalls.passed_roles(self):   # as IAM: handing a role on is iam:PassRole
-                    request._action = "iam:PassRole"
-                    _check(request, "", role, reqcontext.with_service(caller, self, "iam:PassRole", role))
-            except Exception as exc:
-                raise _as_aws_words(self, exc) from exc
+            bounds = _session_bounds(key) or sessionpolicies.Bounds([])
+            for action, each in rolecalls.checks(self, request._action, resource):
+                context = reqcontext.with_service(caller, self, action, each)
+                own = respolicies.resource_decision(self, action, each, request._access_key.arn, context,
+                                                    bounds.boundary is not None)
+                _check(self, request, bounds, action, each, own, context)
+            for role in rolecalls.passed_roles(self):   # as IAM: handing a role on is iam:PassRole
+                context = reqcontext.with_service(caller, self, "iam:PassRole", role)
+                _check(self, request, bounds, "iam:PassRole", role, "", context)
 
         return authorize
 
     return make
 
 
-def _check(request: Any, own: str, resource: str, context: Context) -> None:
-    """As IAM within an account: an explicit Deny anywhere (the resource's own policy, OWN:
-    rolecalls.resource_decision; the role's) wins; else an Allow in either grants.
+def _check(response: Any, request: Any, bounds: sessionpolicies.Bounds, action: str, resource: str,
+           own: str, context: Context) -> None:
+    """ACTION on RESOURCE by the role session of REQUEST, decided as IAM decides it within an
+    account (local/evaluation.py) from its BOUNDS and the resource's own policy (OWN:
+    respolicies.resource_decision); AssumeRole needs the target role's trust policy instead.
     GetCallerIdentity is always allowed."""
-    if request._action == "sts:GetCallerIdentity":
+    if action == "sts:GetCallerIdentity":
         return
-    identity = statements.decide(_statements(request._access_key.collect_policies()),
-                                 request._action, resource, context)
-    if request._is_assuming_role_operation(resource):   # the role's trust policy must admit the caller
-        trust = _trust(request, resource, context)
-        if identity == "deny" or not (trust == "grant" or (trust == "delegate" and identity == "allow")):
-            request._raise_access_denied()
-        return
-    if "deny" in (own, identity) or "allow" not in (own, identity):
-        request._raise_access_denied()
+    request._action = action
+    assuming = request._is_assuming_role_operation(resource)
+    if assuming:   # the role's trust policy must admit the caller
+        own = _trust(request, resource, context, bounds.boundary is not None)
+    why = evaluation.denial(_said(bounds, action, resource, context, own), required=assuming)
+    if why is not None:
+        raise denials.denied(response, request._access_key.arn, action, resource, why)
 
 
-def _trust(request: Any, role_arn: str, context: Context) -> str:
-    """The trust policy of ROLE_ARN on this AssumeRole (rolecalls.trust_decision), with
-    the call's sts: keys; "delegate" unless the caller's own policies allow it too."""
+def _trust(request: Any, role_arn: str, context: Context, bounded: bool) -> str:
+    """The trust policy of ROLE_ARN on this AssumeRole (respolicies.trust_decision), with
+    the call's sts: keys."""
     role = request.backend.get_role_by_arn(role_arn)
     data = request._data if isinstance(request._data, dict) else {}
 
@@ -205,54 +226,41 @@ def _trust(request: Any, role_arn: str, context: Context) -> str:
     keys = {"sts:externalid": first("ExternalId"), "sts:rolesessionname": first("RoleSessionName")}
     context = {**context, **{k: v for k, v in keys.items() if v}}
     caller = request._access_key
-    return rolecalls.trust_decision(role.assume_role_policy_document, caller.account_id, caller.arn, context)
+    return respolicies.trust_decision(role.assume_role_policy_document, caller.account_id, caller.arn,
+                                      context, bounded)
 
 
 def _caller_known(original: Callable[..., Any]) -> Callable[..., Any]:
     """moto's S3 asks a bucket's policy of an object call (FakeBucket.get_permission)
     before it authorizes the call: the caller's context is set first. Its refusal was an
-    empty 403 (boto3: error code "403"); S3 answers AccessDenied."""
+    empty 403 (boto3: error code "403"); S3 answers AccessDenied, in its words for a role
+    session or lambdactl's own key (an explicit deny in a resource-based policy)."""
     @functools.wraps(original)
     def key_response(self: Any, *args: Any, **kwargs: Any) -> Any:
-        reqcontext.CALLER.set((reqcontext.caller(self, _access_key(self), _admin[0] if _admin else ""), self))
+        key = _access_key(self)
+        reqcontext.CALLER.set((reqcontext.caller(self, key, _admin[0] if _admin else ""), self))
+        rolecalls.EVERYONE_DENIED.set(None)
         result = original(self, *args, **kwargs)
         if isinstance(result, tuple) and len(result) == 3 and result[0] == 403 and not result[2]:
             from moto.s3.exceptions import S3AccessDeniedError
 
-            raise S3AccessDeniedError()
+            denied, caller = rolecalls.EVERYONE_DENIED.get(), _session_arn(key)
+            if _admin and key == _admin[0]:   # lambdactl's own key: the account's root user
+                caller = f"arn:aws:iam::{self.current_account}:root"
+            if denied is None or caller is None:
+                raise S3AccessDeniedError()
+            raise denials.denied(self, caller, *denied, evaluation.Denial(True, "resource"))
         return result
 
     return key_response
 
 
-def _as_aws_words(response: Any, exc: Exception) -> Exception:
-    """moto answers XML everywhere; JSON services' clients need their own shape."""
-    from moto.core.exceptions import JsonRESTError
-
-    json_service = (response.service_name in JSON_SERVICES or response.service_name == "awslambda"
-                    or bool(response.headers.get("x-amz-target")))   # DynamoDB Streams, ...
-    denied = getattr(exc, "error_type", "") == "AccessDenied"
-    message = str(getattr(exc, "message", exc))
-    if denied and response.service_name == "sns":
-        return _sns_authorization_error(message)
-    if not denied or not json_service:
-        return exc  # S3's "Access Denied", IAM's and STS's XML: moto's words are AWS's
-    action = message.rsplit(" ", 1)[-1]
-    error = JsonRESTError(
-        "AccessDeniedException",
-        f"{message} because no identity-based policy allows the {action} action",
-    )
-    error.code = 403
-    return error
-
-
-def _sns_authorization_error(message: str) -> Exception:
-    """SNS's word for an IAM denial: AuthorizationError, HTTP 403 (moto: AccessDenied)."""
-    from moto.core.exceptions import AccessDeniedError
-
-    error = AccessDeniedError.__new__(AccessDeniedError)
-    super(AccessDeniedError, error).__init__("AuthorizationError", message)
-    return error
+def _session_arn(access_key_id: str) -> str | None:
+    """The ARN of the role session ACCESS_KEY_ID (checked: not lambdactl's own key)."""
+    if not _admin or access_key_id == _admin[0] or not access_key_id.startswith("ASIA"):
+        return None
+    found = _assumed(access_key_id)
+    return str(found[1].arn) if found is not None else None
 
 
 def install(admin_key: str) -> None:
@@ -271,10 +279,15 @@ def install(admin_key: str) -> None:
     _wrap(S3Response, "_key_response", _caller_known)
     from moto.sns.models import Subscription
 
-    from lambdactl.local.s3_policy import sns_checked
+    from lambdactl.local.snsdelivery import sns_checked
 
     _wrap(Subscription, "publish", sns_checked)
     _wrap(EventSourceMapping, "__init__", _poller_role_checked)
+    from moto.sts.responses import TokenResponse
+
+    _wrap(TokenResponse, "assume_role", sessionpolicies.recording_policy_arns)
     _admin[:] = [admin_key]
     _wrap(IAMPolicyStatement, "_check_principal", lambda _moto: rolecalls.check_principal)
     policymatch.install()
+    policyvalid.install()
+    awsmanaged.install()

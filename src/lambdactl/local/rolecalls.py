@@ -1,7 +1,7 @@
 """Where moto's policy evaluation decides a role session's call otherwise than IAM does
 (local/enforce.py asks these): the action's IAM name, the Lambda function it acts on,
-the role a call passes, a bucket policy naming the role, and a trust policy naming a
-service.
+the role a call passes, a bucket policy naming everyone, and a trust policy naming a
+service (resource-based policies naming a role: local/respolicies.py).
 
 Each closes an escalation or a false denial a hostile or least-privilege handler met:
 - moto names Invoke's action ``lambda:Invoke``, not IAM's ``lambda:InvokeFunction``,
@@ -11,20 +11,20 @@ Each closes an escalation or a false denial a hostile or least-privilege handler
   to an EventBridge target, PutSubscriptionFilter to Logs): AWS checks ``iam:PassRole``
   on it, moto did not, so a handler allowed lambda:CreateFunction could run code as any
   role of the account, and one allowed events:PutTargets hand any role to EventBridge;
-- a bucket policy was not weighed for a role: a GetObject it alone allows was denied
-  (within an account AWS grants it), and its Deny did not stop bucket calls the identity
-  allows; an identity's explicit Deny wins over the bucket's Allow;
+- a bucket policy's Deny of an object action refused it to every caller, whoever it named
+  (everyones_permission; the policies naming a role are weighed in local/respolicies.py);
 - a trust policy with no AWS principal (Lambda's: ``{"Service": "lambda.amazonaws.com"}``)
   made moto's AssumeRole check raise TypeError (HTTP 500) instead of denying.
 """
 
 from __future__ import annotations
 
+import contextvars
 import re
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
-from lambdactl.local import arns, reqcontext, statements
+from lambdactl.local import arns, reqcontext, respolicies, statements
 from lambdactl.local.conditions import Context
 
 # (moto's service name, moto's action) -> IAM's action, where they differ.
@@ -169,104 +169,47 @@ def check_principal(self: Any, principal: str) -> bool:
     return aws == "*" or principal == aws or (isinstance(aws, list) and principal in aws)
 
 
-def resource_decision(response: Any, action: str, resource: str, session_arn: str,
-                      context: Context | None = None) -> str:
-    """What RESOURCE's own policy (a bucket's, a function's) says of ACTION on it by this
-    role session, in CONTEXT: "deny" (an explicit Deny naming it, its role, the account or
-    "*" wins over any Allow, the identity's too), "allow" (a statement naming it, its
-    role or "*": within an account a resource-based policy alone grants it) or "" (it
-    says nothing; an Allow naming the account leaves it to the role's own policies).
-    moto weighed identity policies only; a bucket policy naming the account granted any
-    role of it; a function's policy naming a role was not read."""
-    context = context or {}
-    found = _resource_statements(response, resource)
-    if not found:
-        return ""
-    account = response.current_account
-    role = session_arn.split("/")[1] if "/" in session_arn else ""
-    # The role's own ARN, with its path (arn:aws:iam::A:role/team/R): a session's ARN has none.
-    roles = context.get("aws:principalarn") or [f"arn:aws:iam::{account}:role/{role}"]
-    named, delegated = _said(found, {"*", session_arn, *roles}, account, action, resource, context)
-    return "deny" if "deny" in (named, delegated) else named
-
-
-def _resource_statements(response: Any, resource: str) -> list[Any]:
-    """The statements of the policy of the bucket, or of the function (its qualifier's), RESOURCE names."""
-    try:
-        if response.service_name == "s3" and resource.startswith("arn:aws:s3:::"):
-            from moto.s3.models import s3_backends
-
-            bucket = s3_backends[response.current_account]["aws"].get_bucket(resource[13:].split("/")[0])
-            return [s for s in statements.of_document(bucket.policy or b"{}") if isinstance(s, dict)]
-        if response.service_name == "awslambda" and resource.startswith("arn:aws:lambda:"):
-            from lambdactl.local.s3_policy import policy_statements
-
-            return [s for s in policy_statements(resource) if isinstance(s, dict)]
-    except Exception:  # noqa: BLE001 - no such bucket, or a policy S3 would not have taken
-        return []
-    return []
-
-
-def _said(found: list[Any], caller: set[str], account: str, action: str, resource: str,
-          context: Context) -> tuple[str, str]:
-    """(what FOUND's statements naming CALLER say, what those naming ACCOUNT say)."""
-    def said(names: set[str]) -> str:
-        chosen = [{k: v for k, v in s.items() if k not in ("Principal", "NotPrincipal")}
-                  for s in found if _names_caller(s, names)]
-        return statements.decide(chosen, action, resource, context)
-
-    return said(caller), said({account, f"arn:aws:iam::{account}:root"})
-
-
-def trust_decision(trust_policy: Any, account: str, session_arn: str, context: Context) -> str:
-    """What a role's trust policy says of sts:AssumeRole by the role session SESSION_ARN
-    (its role's ARN: aws:PrincipalArn in CONTEXT): "deny"; "grant" (a
-    statement names the caller, its session or "*": within an account that alone
-    allows); "delegate" (it names the account: the caller's own policies must allow
-    too); or "". moto compared the principal with the session's ARN only (a trust policy
-    naming the caller's role denied it) and knew only StringEquals conditions (an
-    ArnLike on aws:PrincipalArn let any role of the account in)."""
-    found = [s for s in statements.of_document(trust_policy) if isinstance(s, dict)]
-    caller = {"*", session_arn, *context.get("aws:principalarn", [])}
-    named, delegated = _said(found, caller, account, "sts:AssumeRole", "*", context)
-    if "deny" in (named, delegated):
-        return "deny"
-    return "grant" if named else "delegate" if delegated else ""
-
-
-def _names_caller(statement: dict[str, Any], names: set[str]) -> bool:
-    """Does the statement's Principal (or NotPrincipal) take in the caller (any of NAMES)?"""
-    def aws(principal: Any) -> set[str]:
-        found = principal.get("AWS") if isinstance(principal, dict) else principal
-        return {str(p) for p in (found if isinstance(found, list) else [found]) if p is not None}
-
-    if "NotPrincipal" in statement:
-        return not names & aws(statement["NotPrincipal"])
-    return bool(names & aws(statement.get("Principal")))
-
-
 # moto names an object call's action by its HTTP method; IAM's for HEAD and POST differ.
 OBJECT_METHODS = {"s3:HeadObject": "s3:GetObject", "s3:PostObject": "s3:PutObject"}
+# (action, resource) of the object call a bucket policy's Deny naming everyone just refused.
+EVERYONE_DENIED: contextvars.ContextVar[tuple[str, str] | None] = contextvars.ContextVar(
+    "lambdactl_everyone_denied", default=None)
 
 
 def everyones_permission(original: Any) -> Any:
     """moto's FakeBucket.get_permission, which S3's object calls ask before any signature
     check: a bucket policy's Deny of an object action, whoever it names, refused that action
-    to every caller (lambdactl's own key too). Only the statements naming everyone are
-    weighed here; those naming a role are weighed for its sessions (resource_decision)."""
+    to every caller (lambdactl's own key too). Only the statements naming everyone (and a
+    NotPrincipal, _binds) are weighed here; those naming a role are weighed for its
+    sessions (local/respolicies.py)."""
     def get_permission(self: Any, action: str, resource: str) -> Any:
         from moto.iam.access_control import PermissionResult
 
         if not self.policy:
             return original(self, action, resource)
-        everyone = [s for s in statements.of_document(self.policy)
-                    if isinstance(s, dict) and _names_caller(s, {"*"})]
         action = OBJECT_METHODS.get(action, action)
-        said = statements.decide(everyone, action, resource, _callers_context(action, resource))
+        context = _callers_context(action, resource)
+        everyone = [s for s in statements.of_document(self.policy) if isinstance(s, dict) and _binds(s, context)]
+        said = statements.decide(everyone, action, resource, context)
+        EVERYONE_DENIED.set((action, resource) if said == "deny" else None)
         return {"deny": PermissionResult.DENIED, "allow": PermissionResult.PERMITTED}.get(
             said, PermissionResult.NEUTRAL)
 
     return get_permission
+
+
+def _binds(statement: dict[str, Any], context: Context) -> bool:
+    """Is STATEMENT one weighed here for the caller of CONTEXT: one naming everyone, or a
+    NotPrincipal leaving out neither lambdactl's key (the account's root) nor its account?
+    A role session's NotPrincipal is weighed per name (its session's, its role's, its
+    account's: local/respolicies.py), as AWS's NotPrincipal page asks all three be listed;
+    here it had been taken to name everyone, sparing no one it listed."""
+    if "NotPrincipal" not in statement:
+        return respolicies.names_caller(statement, {"*"})
+    if context.get("aws:principaltype") == ["AssumedRole"]:
+        return False
+    account = (context.get("aws:principalaccount") or [""])[0]
+    return respolicies.names_caller(statement, {account, f"arn:aws:iam::{account}:root"})
 
 
 def _callers_context(action: str, resource: str) -> Context:

@@ -5,8 +5,6 @@ events.amazonaws.com or sns.amazonaws.com
 
 from __future__ import annotations
 
-import functools
-import logging
 import re
 from collections.abc import Callable
 from typing import Any
@@ -81,25 +79,6 @@ def _conditions_hold(condition: Any, service: str, source_arn: str, source_accou
 
     context = reqcontext.delivery(service, source_arn, source_account)
     return conditions.holds(condition, context)
-
-
-def sns_checked(original: Callable[..., Any]) -> Callable[..., Any]:
-    """moto's SNS Subscription.publish: a lambda subscription delivers only where the
-    function's resource policy lets sns.amazonaws.com invoke it for the topic, as Lambda
-    refuses SNS otherwise (moto delivered every message to any subscribed function)."""
-    @functools.wraps(original)
-    def publish(self: Any, *args: Any, **kwargs: Any) -> Any:
-        topic = self.topic
-        if self.protocol == "lambda" and not service_may_invoke(
-                self.endpoint, "sns.amazonaws.com", topic.arn, topic.account_id):
-            logging.getLogger("lambdactl.sandbox").warning(
-                "SNS topic %s: message dropped: the resource policy of %s does not let sns.amazonaws.com "
-                "invoke it for this topic (lambda add-permission --principal sns.amazonaws.com "
-                "--action lambda:InvokeFunction --source-arn %s)", topic.arn, self.endpoint, topic.arn)
-            return None
-        return original(self, *args, **kwargs)
-
-    return publish
 
 
 # -- IAM role propagation ---------------------------------------------------------

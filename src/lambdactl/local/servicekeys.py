@@ -10,7 +10,7 @@ the tags (``aws:ResourceTag/KEY`` of the function, queue, topic, table, log grou
 or event bus the call acts on, read from moto's backends; ``aws:RequestTag/KEY`` and
 ``aws:TagKeys`` of the create and tag calls), Lambda's (``lambda:FunctionArn``,
 ``lambda:Principal``, ``lambda:FunctionUrlAuthType``, ``lambda:Layer``),
-``iam:PassedToService`` of an ``iam:PassRole`` check, SNS's
+``iam:PassedToService`` of an ``iam:PassRole`` check, ``iam:PermissionsBoundary``, SNS's
 (``sns:Protocol``, ``sns:Endpoint``) and EventBridge's (``events:source``,
 ``events:detail-type``, ``events:TargetArn``). SQS and CloudWatch Logs have no keys of
 their own beyond the tags.
@@ -213,5 +213,27 @@ def _events(response: Any, name: str, resource: str) -> Context:
     return {}
 
 
-_SERVICES = {"awslambda": _lambda, "dynamodb": lambda r, n, res: dynamokeys.keys(r, n, res),
+# IAM actions with iam:PermissionsBoundary: the boundary they set (the request's), or the one
+# the role they change has (the service authorization reference lists these).
+BOUNDARY_SET = frozenset({"CreateRole", "PutRolePermissionsBoundary", "CreateUser", "PutUserPermissionsBoundary"})
+BOUNDARY_HELD = frozenset({"AttachRolePolicy", "DetachRolePolicy", "PutRolePolicy", "DeleteRolePolicy",
+                           "DeleteRolePermissionsBoundary"})
+
+
+def _iam(response: Any, name: str, resource: str) -> dict[str, list[str]]:
+    """iam:PermissionsBoundary, as the delegated-administration pattern of the IAM User Guide
+    ("Permissions boundaries for IAM entities") uses it: allow CreateRole, PutRolePolicy, ...
+    only where the role is (or is made) bounded by a given policy."""
+    if name in BOUNDARY_SET:
+        return {"iam:permissionsboundary": _given(response, "PermissionsBoundary")}
+    if name not in BOUNDARY_HELD or not isinstance(arns.param(response, "RoleName"), str):
+        return {}
+    from moto.iam.models import iam_backends
+
+    role = iam_backends[response.current_account]["aws"].get_role(arns.param(response, "RoleName"))
+    held = role.permissions_boundary_arn
+    return {"iam:permissionsboundary": [held]} if held else {}
+
+
+_SERVICES = {"awslambda": _lambda, "iam": _iam, "dynamodb": lambda r, n, res: dynamokeys.keys(r, n, res),
              "sns": _sns, "events": _events}

@@ -11,6 +11,7 @@ wins, else any Allow grants (``decide``).
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable
 from typing import Any
@@ -67,10 +68,18 @@ def decide(statements: Iterable[Any], action: str, resource: str, context: Conte
 
 
 def of_document(document: Any) -> list[Any]:
-    """The statements of a policy document (JSON text or parsed); [] for what is not one."""
+    """The statements of a policy document (JSON text or parsed); [] for what is not one.
+    Text is parsed once (the same role's policies are read on every call): callers read
+    the statements, never change them."""
+    if isinstance(document, (str, bytes)):
+        return _parsed(document)
+    found = document.get("Statement", []) if isinstance(document, dict) else []
+    return found if isinstance(found, list) else [found]
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed(text: str | bytes) -> list[Any]:
     try:
-        parsed = json.loads(document) if isinstance(document, (str, bytes)) else document
+        return of_document(json.loads(text))
     except ValueError:
         return []
-    found = parsed.get("Statement", []) if isinstance(parsed, dict) else []
-    return found if isinstance(found, list) else [found]
