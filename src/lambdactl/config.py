@@ -136,7 +136,7 @@ def parse(data: dict[str, Any], cfg: Path, *, lenient: bool = False, text: str |
     tables, buckets = table.parse(p.add, data.get("tables", {}), name), project_bucket.parse(p.add, data, name)
     queues = queue_kind.parse(p.add, data.get("queues", {}), name)
     functions = [fn for key, tbl in functions_tbl.items() if (fn := _parse_function(
-        p, root, name, key, tbl, sorted(layers_tbl), refs.known(tables, buckets, queues))) is not None]
+        p, root, name, key, tbl, sorted(layers_tbl), refs.refused(data, refs.known(tables, buckets, queues)))) is not None]
     functions = with_mappings(p.add, functions, functions_tbl, queues, tables)
     for where, problem in trigger_overlaps(functions):
         p.add(where, problem)
