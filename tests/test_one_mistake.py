@@ -27,10 +27,25 @@ POLICY = ('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action":
           '"sqs:SendMessage"], "Resource": ["${tables.history.arn}", "${buckets.charts.arn}/*", "${queues.jobs.arn}"]}]}')
 
 
-def _project(project: Path) -> None:
+def _project(project: Path, old: str = "", new: str = "") -> None:
     toml = project / "lambdactl.toml"
     toml.write_text(toml.read_text().replace("memory = 128", USES, 1) + RESOURCES)
     (project / "policies" / "hello.json").write_text(POLICY)
+    if old:
+        assert old in toml.read_text(), old
+        toml.write_text(toml.read_text().replace(old, new, 1))
+
+
+def _one_line(args: list[str]) -> str:
+    """The one line of stderr of lambdactl ARGS, which must refuse before any write."""
+    with mock_aws():
+        before = inventory()
+        result = CliRunner().invoke(root, ["--target", "aws", *args])
+        assert inventory() == before
+    assert result.exit_code == 2, result.output + result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    return lines[0]
 
 
 # (id, old, new, the one line's needle): each resource declared and used, then refused
@@ -51,14 +66,41 @@ def test_the_project_is_valid_as_written(project: Path) -> None:
 
 @pytest.mark.parametrize(("old", "new", "needle"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_a_refused_resource_is_said_once(project: Path, old: str, new: str, needle: str) -> None:
-    _project(project)
-    toml = project / "lambdactl.toml"
-    assert old in toml.read_text()
-    toml.write_text(toml.read_text().replace(old, new, 1))
+    _project(project, old, new)
+    assert needle in _one_line(["plan"])   # not "unknown reference" again in each user
+
+
+HANDLER = 'handler = "app.lambda_handler"'
+SOURCE = 'source = "functions/hello"'
+# (id, old, new, the line's needle): what a newcomer writes, refused with the fix
+NEWCOMER = [
+    # the handler's file as source: it said "directory 'functions/hello/app.py' does not exist"
+    ("source-is-the-handler-file", SOURCE, 'source = "functions/hello/app.py"',
+     "source: 'functions/hello/app.py' is a file, but source is a directory, zipped as the package root: "
+     'set source = "functions/hello" and handler = "app.<function>"'),
+    ("source-is-a-file", SOURCE, 'source = "policies/hello.json"', "'policies/hello.json' is a file, but source is a directory"),
+    # the handler's path from the project: it said only "must be <module>.<function>"
+    ("handler-path-from-project", HANDLER, 'handler = "functions/hello/app.lambda_handler"',
+     "handler: 'functions/hello/app.lambda_handler' names the module from the project's directory, but Lambda "
+     'imports it from the package root (functions/hello/): set handler = "app.lambda_handler"'),
+    ("handler-dotted-from-project", HANDLER, 'handler = "functions.hello.app.lambda_handler"',
+     'set handler = "app.lambda_handler"'),
+    ("handler-path-missing", HANDLER, 'handler = "sub/app.lambda_handler"',
+     "module 'sub/app' not found: expected functions/hello/sub/app.py or functions/hello/sub/app/__init__.py"),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "needle"), [c[1:] for c in NEWCOMER], ids=[c[0] for c in NEWCOMER])
+def test_a_newcomers_value_is_refused_with_its_fix(project: Path, old: str, new: str, needle: str) -> None:
+    _project(project, old, new)
+    assert needle in _one_line(["plan"])
+
+
+def test_a_handler_in_a_subdirectory_is_accepted_as_lambda_does(project: Path) -> None:
+    """Lambda's Python runtime imports "sub/app.lambda_handler" as sub.app: AWS accepts it."""
+    _project(project, HANDLER, 'handler = "sub/app.lambda_handler"')
+    (project / "functions" / "hello" / "sub").mkdir()
+    (project / "functions" / "hello" / "app.py").rename(project / "functions" / "hello" / "sub" / "app.py")
     with mock_aws():
-        before = inventory()
         result = CliRunner().invoke(root, ["--target", "aws", "plan"])
-        assert inventory() == before
-    assert result.exit_code == 2, result.output + result.stderr
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and needle in lines[0], result.stderr   # not "unknown reference" in each user
+    assert result.exit_code == 0, result.stderr

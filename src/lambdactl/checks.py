@@ -84,6 +84,16 @@ def _missing(root: Path, value: str, what: str) -> str:
     return f"{what} {value!r} does not exist"
 
 
+def _not_a_source(root: Path, value: str) -> str:
+    """Why VALUE, a function's source, is no directory: it is a file (the handler's, often),
+    or it is not there."""
+    if not (root / value).is_file():
+        return _missing(root, value, "directory")
+    fix = (f'set source = "{Path(value).parent.as_posix()}" and handler = "{Path(value).stem}.<function>"'
+           if value.endswith(".py") else "set source to the directory that holds the handler's module")
+    return f"{value!r} is a file, but source is a directory, zipped as the package root: {fix}"
+
+
 def _shown(path: Path, root: Path) -> str:
     """PATH as messages show it: relative to the project when inside it."""
     return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)

@@ -14,7 +14,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lambdactl import refs, runtimes
-from lambdactl.checks import _check_keys, _missing, _path, _Problems, _shown, _table, _typed
+from lambdactl.checks import (
+    _check_keys,
+    _missing,
+    _not_a_source,
+    _path,
+    _Problems,
+    _shown,
+    _table,
+    _typed,
+)
 from lambdactl.config_layers import parse_layer as _parse_layer
 from lambdactl.errors import ConfigError
 from lambdactl.handler_check import verdict as check_handler
@@ -169,7 +178,7 @@ def _parse_function(p: _Problems, root: Path, project: str, key: str, tbl: Any,
     source = tbl.get("source")
     src_path = _path(p, f"{where}.source", source, root, "source = \"functions/<dir>\" (the handler's directory)")
     if src_path is not None and not src_path.is_dir():
-        p.add(f"{where}.source", _missing(root, source, "directory"))
+        p.add(f"{where}.source", _not_a_source(root, source))
     src_path = src_path or root
 
     runtime, memory, timeout, arch, retention, description, ephemeral = _parse_settings(p, where, tbl)
@@ -250,7 +259,7 @@ def _parse_layer_refs(p: _Problems, where: str, layers: Any, layer_keys: list[st
 
 def _parse_handler(p: _Problems, where: str, handler: Any, source: Any, src_path: Path, root: Path) -> str:
     """<module>.<function>, and (not in lenient mode) that the module defines it."""
-    if not isinstance(handler, str) or not re.fullmatch(r"[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)+", handler):
+    if not isinstance(handler, str) or not re.fullmatch(r"[A-Za-z_]\w*([./][A-Za-z_]\w*)*\.[A-Za-z_]\w*", handler):
         p.add(f"{where}.handler", "missing; set handler = \"app.lambda_handler\" (<module>.<function>)" if handler is None
               else f"{handler!r} must be <module>.<function>, e.g. \"app.lambda_handler\"")
         return "invalid.invalid"

@@ -41,10 +41,14 @@ def verdict(source: Path, handler: str, shown: str | None = None) -> Verdict:
     """What the check finds for HANDLER in SOURCE. SHOWN is how messages name SOURCE
     (a path relative to the project) [default: its directory name]."""
     module, func = handler.rsplit(".", 1)
-    rel = Path(*module.split("."))
+    rel = Path(*module.replace("/", ".").split("."))   # "sub/app": Lambda's runtime imports sub.app
     where = shown or source.name
     candidates = [source / rel.with_suffix(".py"), source / rel / "__init__.py"]
     path = next((c for c in candidates if c.is_file()), None)
+    inside = rel.as_posix().removeprefix(f"{where}/")
+    if path is None and inside != rel.as_posix() and inside:   # "functions/api/app.handler"
+        return Verdict(f"{handler!r} names the module from the project's directory, but Lambda imports it "
+                       f"from the package root ({where}/): set handler = \"{inside.replace('/', '.')}.{func}\"")
     if path is None:
         return Verdict(f"module {module!r} not found: expected {where}/{rel.with_suffix('.py').as_posix()} "
                        f"or {where}/{rel.as_posix()}/__init__.py")
