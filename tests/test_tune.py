@@ -91,3 +91,13 @@ def test_tune_figure_axes_have_units() -> None:
     left, right = fig.axes
     assert (left.get_xlabel(), left.get_ylabel(), right.get_ylabel()) == (
         "memory (MB)", "average duration (ms)", "cost per 1M invocations (USD)")
+
+
+@pytest.mark.parametrize("output", ["text", "json"])
+def test_a_function_not_deployed_is_said_so(project: Path, aws: None, output: str) -> None:
+    """Before `up` (or after `destroy`) tune said "GetFunctionConfiguration failed:
+    ResourceNotFoundException: Function not found: arn:...", unlike invoke."""
+    result = CliRunner().invoke(root, ["--target", "aws", "-o", output, "tune", "hello"])
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == ["error: function lambdactl-demo-hello is not deployed; run `lambdactl up` first"]
