@@ -85,6 +85,16 @@ NEWCOMER = [
      'imports it from the package root (functions/hello/): set handler = "app.lambda_handler"'),
     ("handler-dotted-from-project", HANDLER, 'handler = "functions.hello.app.lambda_handler"',
      'set handler = "app.lambda_handler"'),
+    # CORS origins were not checked: Lambda took them and no browser's request ever matched
+    ("cors-origin-no-scheme", "memory = 128", 'memory = 128\nurl = { cors = { allow_origins = ["example.com"] } }',
+     "url.cors.allow_origins: 'example.com' has no scheme; write \"https://example.com\" (scheme://host[:port])"),
+    ("cors-origin-trailing-slash", "memory = 128", 'memory = 128\nurl = { cors = { allow_origins = ["https://a.example/"] } }',
+     "'https://a.example/' has a path, which a browser's Origin never has (no request would match); "
+     'write "https://a.example"'),
+    ("cors-origin-empty", "memory = 128", 'memory = 128\nurl = { cors = { allow_origins = [""] } }',
+     "'' is not an origin; write scheme://host[:port]"),
+    ("cors-origins-too-many", "memory = 128", "memory = 128\nurl = { cors = { allow_origins = [" +
+     ", ".join(f'"https://{i}.example"' for i in range(101)) + "] } }", "lists 101 origins; Lambda allows 100"),
     ("handler-path-missing", HANDLER, 'handler = "sub/app.lambda_handler"',
      "module 'sub/app' not found: expected functions/hello/sub/app.py or functions/hello/sub/app/__init__.py"),
 ]
@@ -94,6 +104,15 @@ NEWCOMER = [
 def test_a_newcomers_value_is_refused_with_its_fix(project: Path, old: str, new: str, needle: str) -> None:
     _project(project, old, new)
     assert needle in _one_line(["plan"])
+
+
+@pytest.mark.parametrize("origins", ['"*"', '"https://example.com:8443"', '"http://localhost:3000"',
+                                     '"https://*.example.com"', '"*", "https://a.example"'])
+def test_cors_origins_lambda_takes_are_accepted(project: Path, origins: str) -> None:
+    _project(project, "memory = 128", f"memory = 128\nurl = {{ cors = {{ allow_origins = [{origins}] }} }}")
+    with mock_aws():
+        result = CliRunner().invoke(root, ["--target", "aws", "plan"])
+    assert result.exit_code == 0, result.stderr
 
 
 def test_a_handler_in_a_subdirectory_is_accepted_as_lambda_does(project: Path) -> None:
