@@ -95,6 +95,12 @@ NEWCOMER = [
      "'' is not an origin; write scheme://host[:port]"),
     ("cors-origins-too-many", "memory = 128", "memory = 128\nurl = { cors = { allow_origins = [" +
      ", ".join(f'"https://{i}.example"' for i in range(101)) + "] } }", "lists 101 origins; Lambda allows 100"),
+    # pip took these, and Lambda got a link to this machine (-e) or a stale copy (a directory)
+    ("requirements-editable", "", "", "source: functions/hello/requirements.txt line 2: '-e .' is an editable install, "
+     "a link to . on this machine that Lambda never gets (the import fails there); list the package by name and version"),
+    ("requirements-local-dir", "", "", "functions/hello/requirements.txt line 3: './lib' is a directory on this machine"),
+    ("layer-requirements-editable", "log_retention_days = 14", 'log_retention_days = 14\nlayers = ["deps"]\n[layers.deps]\nrequirements = "deps.txt"',
+     "layers.deps.requirements: deps.txt line 1: '--editable=../shared' is an editable install"),
     ("handler-path-missing", HANDLER, 'handler = "sub/app.lambda_handler"',
      "module 'sub/app' not found: expected functions/hello/sub/app.py or functions/hello/sub/app/__init__.py"),
 ]
@@ -103,6 +109,10 @@ NEWCOMER = [
 @pytest.mark.parametrize(("old", "new", "needle"), [c[1:] for c in NEWCOMER], ids=[c[0] for c in NEWCOMER])
 def test_a_newcomers_value_is_refused_with_its_fix(project: Path, old: str, new: str, needle: str) -> None:
     _project(project, old, new)
+    (project / "deps.txt").write_text("--editable=../shared\n")
+    if "requirements.txt" in needle:
+        (project / "functions" / "hello" / "requirements.txt").write_text(
+            "# shared code\n-e .\nrequests\n" if "editable" in needle else "requests\n\n./lib  # ours\n")
     assert needle in _one_line(["plan"])
 
 
@@ -123,3 +133,12 @@ def test_a_handler_in_a_subdirectory_is_accepted_as_lambda_does(project: Path) -
     with mock_aws():
         result = CliRunner().invoke(root, ["--target", "aws", "plan"])
     assert result.exit_code == 0, result.stderr
+
+
+@pytest.mark.parametrize("line", ["requests>=2  # pinned below", "x @ https://example.com/x-1.0-py3-none-any.whl",
+                                  "./dist/x-1.0-py3-none-any.whl", "-r base.txt", "--find-links ./wheels"])
+def test_requirements_pip_and_lambda_take_are_not_refused(tmp_path: Path, line: str) -> None:
+    from lambdactl.requirements_check import problems
+
+    (tmp_path / "requirements.txt").write_text(f"{line}\n")
+    assert problems(tmp_path / "requirements.txt", "requirements.txt", "functions/hello/") == []

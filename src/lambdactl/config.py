@@ -176,10 +176,7 @@ def _parse_function(p: _Problems, root: Path, project: str, key: str, tbl: Any,
 
     n_before = len(p.items)
     source = tbl.get("source")
-    src_path = _path(p, f"{where}.source", source, root, "source = \"functions/<dir>\" (the handler's directory)")
-    if src_path is not None and not src_path.is_dir():
-        p.add(f"{where}.source", _not_a_source(root, source))
-    src_path = src_path or root
+    src_path = _parse_source(p, where, root, source)
 
     runtime, memory, timeout, arch, retention, description, ephemeral = _parse_settings(p, where, tbl)
 
@@ -219,6 +216,20 @@ def _parse_function(p: _Problems, root: Path, project: str, key: str, tbl: Any,
         for problem in recursive_trigger_problems(fn, known_refs):
             p.add(f"{where}.triggers", problem)
     return fn
+
+
+def _parse_source(p: _Problems, where: str, root: Path, source: Any) -> Path:
+    """The function's directory (ROOT when it is wrong: reported), and its requirements.txt's
+    lines that cannot reach Lambda."""
+    src_path = _path(p, f"{where}.source", source, root, "source = \"functions/<dir>\" (the handler's directory)")
+    if src_path is not None and not src_path.is_dir():
+        p.add(f"{where}.source", _not_a_source(root, source))
+    elif src_path is not None and (src_path / "requirements.txt").is_file() and not p.lenient:
+        from lambdactl.requirements_check import problems
+        for problem in problems(src_path / "requirements.txt", f"{source}/requirements.txt",
+                                f"{source}/ (next to the handler)"):
+            p.add(f"{where}.source", problem)
+    return src_path or root
 
 
 def _parse_environment(p: _Problems, where: str, env: Any, known_refs: dict[str, str]) -> list[tuple[str, str]]:
