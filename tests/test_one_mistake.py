@@ -101,6 +101,9 @@ NEWCOMER = [
     ("requirements-local-dir", "", "", "functions/hello/requirements.txt line 3: './lib' is a directory on this machine"),
     ("layer-requirements-editable", "log_retention_days = 14", 'log_retention_days = 14\nlayers = ["deps"]\n[layers.deps]\nrequirements = "deps.txt"',
      "layers.deps.requirements: deps.txt line 1: '--editable=../shared' is an editable install"),
+    # 'проект' was said not to be "1-40 letters": it is, of another script
+    ("project-name-cyrillic", 'name = "lambdactl-demo"', 'name = "проект"',
+     "project.name: 'проект' must be 1-40 letters a-z or A-Z, digits or '-'"),
     ("handler-path-missing", HANDLER, 'handler = "sub/app.lambda_handler"',
      "module 'sub/app' not found: expected functions/hello/sub/app.py or functions/hello/sub/app/__init__.py"),
 ]

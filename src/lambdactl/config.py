@@ -119,7 +119,7 @@ def parse(data: dict[str, Any], cfg: Path, *, lenient: bool = False, text: str |
     name = proj.get("name")
     if not isinstance(name, str) or not PROJECT_NAME.fullmatch(name) or len(name) > 40:
         p.add("project.name", 'missing; set name = "my-app" in [project] (the prefix of every resource name)' if name is None
-              else f"{name!r} must be 1-40 letters, digits or '-', starting with a letter or digit")
+              else f"{name!r} must be 1-40 letters a-z or A-Z, digits or '-', starting with a letter or digit")
         if lenient:  # every resource name derives from it: nothing can be found without it
             raise ConfigError(p.items[-1])
         name = "invalid"
