@@ -22,7 +22,7 @@ expire_days = 30
 
 [queues.jobs]
 """
-USES = 'memory = 128\nenvironment = { T = "${tables.history.name}", B = "${buckets.charts}", Q = "${queues.jobs.url}" }'
+USES = 'memory = 128\nenvironment = { TT = "${tables.history.name}", BB = "${buckets.charts}", QQ = "${queues.jobs.url}" }'
 POLICY = ('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["dynamodb:PutItem", "s3:PutObject", '
           '"sqs:SendMessage"], "Resource": ["${tables.history.arn}", "${buckets.charts.arn}/*", "${queues.jobs.arn}"]}]}')
 
@@ -104,6 +104,9 @@ NEWCOMER = [
     # 'проект' was said not to be "1-40 letters": it is, of another script
     ("project-name-cyrillic", 'name = "lambdactl-demo"', 'name = "проект"',
      "project.name: 'проект' must be 1-40 letters a-z or A-Z, digits or '-'"),
+    # Lambda's key pattern is [a-zA-Z]([a-zA-Z0-9_])+: CreateFunction refused "X" after the role was made
+    ("env-key-one-letter", "{ TT = ", '{ X = "1", TT = ',
+     "environment.X: keys must start with a letter, be 2 characters or more and use letters, digits and '_'"),
     ("handler-path-missing", HANDLER, 'handler = "sub/app.lambda_handler"',
      "module 'sub/app' not found: expected functions/hello/sub/app.py or functions/hello/sub/app/__init__.py"),
 ]

@@ -238,7 +238,7 @@ def _parse_environment(p: _Problems, where: str, env: Any, known_refs: dict[str,
     if _typed(p, f"{where}.environment", env, dict, "a table of strings"):
         for k, v in env.items():
             if not ENV_KEY.fullmatch(k):
-                p.add(f"{where}.environment.{k}", "keys must start with a letter and use letters, digits and '_'")
+                p.add(f"{where}.environment.{k}", "keys must start with a letter, be 2 characters or more and use letters, digits and '_'")
             elif k in RESERVED_ENV:
                 p.add(f"{where}.environment.{k}", "is reserved by Lambda; choose another name")
             if not isinstance(v, str):
