@@ -107,6 +107,11 @@ NEWCOMER = [
     # Lambda's key pattern is [a-zA-Z]([a-zA-Z0-9_])+: CreateFunction refused "X" after the role was made
     ("env-key-one-letter", "{ TT = ", '{ X = "1", TT = ',
      "environment.X: keys must start with a letter, be 2 characters or more and use letters, digits and '_'"),
+    # the file's name in the handler: it said "expected functions/hello/app/py.py" / "defines no function 'py'"
+    ("handler-module-with-py", HANDLER, 'handler = "app.py.lambda_handler"',
+     "handler: 'app.py.lambda_handler' names the module with its file's '.py'; set handler = \"app.lambda_handler\""),
+    ("handler-is-the-file", HANDLER, 'handler = "app.py"',
+     "handler: 'app.py' names the file; the handler is <module>.<function>: \"app.lambda_handler\""),
     ("handler-path-missing", HANDLER, 'handler = "sub/app.lambda_handler"',
      "module 'sub/app' not found: expected functions/hello/sub/app.py or functions/hello/sub/app/__init__.py"),
 ]
