@@ -41,7 +41,7 @@ def command(app: App, fn: str | None, memory_list: str, runs: int, payload: str 
     if plot_path:
         from lambdactl import plots
 
-        plots.require()  # before any AWS call: a missing extra is a usage error
+        plots.require(plot_path)  # before any AWS call: a missing extra, a format it cannot draw
     term = app.term
     lam = app.aws.client("lambda")  # on the local target, the sandbox runs from here on
     memory_now = core.current_memory(lam, function.name)   # not deployed: said before the sandbox's note
