@@ -136,6 +136,19 @@ def test_cors_origins_lambda_takes_are_accepted(project: Path, origins: str) -> 
     assert result.exit_code == 0, result.stderr
 
 
+@pytest.mark.parametrize(("chars", "refused"), [(1500, ""), (2100, "environment: is 4296 bytes; Lambda allows 4 KB")])
+def test_the_environment_is_measured_in_utf8_bytes(project: Path, chars: int, refused: str) -> None:
+    """1,500 Cyrillic letters (3,000 bytes) were said to be 9,015 bytes, over Lambda's 4 KB:
+    json.dumps wrote each as a 6-byte \\uXXXX escape."""
+    _project(project, "{ TT = ", '{ GREETING = "' + "ж" * chars + '", TT = ')
+    if refused:
+        assert refused in _one_line(["plan"])
+        return
+    with mock_aws():
+        result = CliRunner().invoke(root, ["--target", "aws", "plan"])
+    assert result.exit_code == 0, result.stderr
+
+
 def test_a_handler_in_a_subdirectory_is_accepted_as_lambda_does(project: Path) -> None:
     """Lambda's Python runtime imports "sub/app.lambda_handler" as sub.app: AWS accepts it."""
     _project(project, HANDLER, 'handler = "sub/app.lambda_handler"')

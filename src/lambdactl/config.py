@@ -247,7 +247,8 @@ def _parse_environment(p: _Problems, where: str, env: Any, known_refs: dict[str,
                 env_items.append((k, v))
                 for x in refs.unknown(v, known_refs) + refs.unclosed(v, only_refs=True):
                     p.add(f"{where}.environment.{k}", x)
-        size = len(json.dumps(dict(env_items), separators=(",", ":")))
+        # UTF-8 bytes, as Lambda counts them: "ж" is 2, not the 6 of json's "\u0436"
+        size = len(json.dumps(dict(env_items), separators=(",", ":"), ensure_ascii=False).encode())
         if size > 4096:
             p.add(f"{where}.environment", f"is {size} bytes; Lambda allows 4 KB in total")
     return env_items
