@@ -100,8 +100,9 @@ def _int(add: Callable[[str, str], None], where: str, v: Any, bounds: tuple[int,
     lo, hi = bounds
     if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
         add(where, f"{v!r} must be a whole number of {unit} from {lo} to {hi}")
-        # the nearest bound stands in: 99999999 s is said once, not again as "0 s is shorter than ..."
-        return min(max(v, lo), hi) if isinstance(v, int) and not isinstance(v, bool) else lo
+        # the nearest bound stands in: 99999999 s is said once, not again as "0 s is shorter than ...";
+        # no number at all ("x"), the highest: no bound of the others' is said for it either
+        return min(max(v, lo), hi) if isinstance(v, int) and not isinstance(v, bool) else hi
     return v
 
 
