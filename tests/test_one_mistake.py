@@ -54,6 +54,10 @@ CASES = [
     ("bucket-expire", "expire_days = 30", "expire_days = -1", "buckets.charts.expire_days: must be a number of days"),
     ("bucket-versioning", "expire_days = 30", 'versioning = "yes"', "buckets.charts.versioning: must be true or false"),
     ("queue-retention", "[queues.jobs]", "[queues.jobs]\nretention = 1", "queues.jobs.retention: 1 must be"),
+    # a FIFO queue's key with its ".fifo": it made the name 'lambdactl-demo-jobs.fifo.fifo', refused as a name
+    ("queue-key-fifo", '[queues.jobs]', '[queues.jobs]\n\n[queues."orders.fifo"]\nfifo = true',
+     "queues.orders.fifo: queue keys use letters, digits, '-' and '_' (references name them: ${queues.KEY.url}); "
+     "a FIFO queue is [queues.orders] with fifo = true (its name gets \".fifo\")"),
     # not a number: said, then again as "0 s is shorter than the timeout of function hello"
     ("queue-visibility-not-a-number", "[queues.jobs]", '[queues.jobs]\nvisibility_timeout = "60"\n\n'
      '[[functions.list-buckets.triggers]]\ntype = "sqs"\nqueue = "jobs"',

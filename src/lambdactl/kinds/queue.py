@@ -110,6 +110,11 @@ def _parse_one(add: Callable[[str, str], None], key: str, t: Any, project: str) 
     where = f"queues.{key}"
     if not section(add, where, t, KEYS, "a table, e.g. visibility_timeout = 60"):
         return None
+    if not QUEUE_NAME.fullmatch(key):   # [queues."jobs.fifo"] made 'p-jobs.fifo.fifo', and ${queues.jobs.fifo.url}
+        fifo_fix = f"; a FIFO queue is [queues.{key.removesuffix('.fifo')}] with fifo = true (its name gets \".fifo\")"
+        add(where, "queue keys use letters, digits, '-' and '_' (references name them: ${queues.KEY.url})"
+            + (fifo_fix if key.endswith(".fifo") else ""))
+        return None
     fifo = t.get("fifo", False)
     if not isinstance(fifo, bool):
         add(f"{where}.fifo", f"must be true or false, got {fifo!r}")
