@@ -87,6 +87,9 @@ NEWCOMER = [
      "source: 'functions/hello/app.py' is a file, but source is a directory, zipped as the package root: "
      'set source = "functions/hello" and handler = "app.<function>"'),
     ("source-is-a-file", SOURCE, 'source = "policies/hello.json"', "'policies/hello.json' is a file, but source is a directory"),
+    # a directory where a file goes: it said "file 'policies' does not exist"
+    ("policy-is-a-directory", 'policy = "policies/hello.json"', 'policy = "policies"',
+     "policy: 'policies' is a directory, not a file; name one in it: policies/hello.json, policies/list_buckets.json"),
     # the handler's path from the project: it said only "must be <module>.<function>"
     ("handler-path-from-project", HANDLER, 'handler = "functions/hello/app.lambda_handler"',
      "handler: 'functions/hello/app.lambda_handler' names the module from the project's directory, but Lambda "

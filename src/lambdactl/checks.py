@@ -75,6 +75,9 @@ def _missing(root: Path, value: str, what: str) -> str:
     link into the templates), and relative ones then lead nowhere."""
     import os
 
+    if what == "file" and (root / value).is_dir():   # policy = "policies": it said "does not exist"
+        inside = [f"{value.rstrip('/')}/{f.name}" for f in sorted((root / value).iterdir()) if f.is_file()][:3]
+        return f"{value!r} is a directory, not a file" + (f"; name one in it: {', '.join(inside)}" if inside else "")
     here = root
     for part in Path(value).parts:
         here = here / part
