@@ -52,7 +52,7 @@ def test_repo_example_loads(project: Path) -> None:
         ("log_retention_days = 15", "", "log_retention_days: 15 is not a CloudWatch retention"),
         ("memroy = 256", "", "unknown key 'memroy'; did you mean 'memory'"),
         ("environment = { AWS_REGION = \"x\" }", "", "reserved by Lambda"),
-        ("environment = { N = 1 }", "", "must be a string, got 1; quote it"),
+        ("environment = { NN = 1 }", "", "must be a string, got 1; quote it"),
         ("environment = { BIG = \"" + "x" * 5000 + "\" }", "", "Lambda allows 4 KB"),
         ("layers = [\"not-an-arn\"]", "", "is not a layer version ARN"),
         ("", "events = [\"s3:ObjectCreated:Putt\"]", "not an S3 event; did you mean 's3:ObjectCreated:Put'"),
@@ -284,7 +284,7 @@ partition_key = { name = "bucket", tye = "S" }   # line 6
 source = "functions/hello"
 handler = "app.lambda_handler"
 runime = "python3.12"                            # line 11
-environment = { A = "1", B = """
+environment = { AA = "1", BB = """
 not a key = here
 """ }
 memory = 64                                      # line 15

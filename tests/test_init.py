@@ -120,6 +120,12 @@ def test_a_directory_name_that_is_no_project_name_is_made_one(tmp_path: Path, di
     (["ok", "--name", "a" * 41], "must be 1-40"),
     (["ok", "--name", "My_App"], "pass --name my-app"),
     (["ok", "--name", "xn--app"], "not xn--/sthree-/amzn-s3-demo-…"),
+    # another script: 'Проект-2' made project '2' (and 'Отчёт-2' the same '2': one project's resources)
+    (["Проект-2"], "the directory name 'Проект-2' has letters outside a-z (Проект), which AWS resource and S3 "
+     "bucket names (the project name prefixes them) cannot hold; pass --name with 1-40 lowercase letters a-z"),
+    (["Отчёт 2024"], "has letters outside a-z (Отчёт)"),
+    (["Проект"], "the directory name 'Проект' has letters outside a-z"),
+    (["ok", "--name", "проект"], "--name 'проект' has letters outside a-z (проект)"),
     (["ok", "--template", "nothere"], "no template 'nothere'; pick one of: bucket-lister, custom-runtime, http-api, queue-worker, s3-logger, size-tracker"),
 ])
 def test_bad_input_is_one_line_exit_2(tmp_path: Path, args: list[str], message: str) -> None:

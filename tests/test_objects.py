@@ -88,3 +88,26 @@ def test_rm_deletes_from_the_projects_buckets_only(s3, tmp_path: Path) -> None: 
     err = run("rm", "someone-elses", "a.txt", code=2).stderr
     assert err.startswith("error: bucket 'someone-elses' is not one of this project's buckets") and err.count("\n") == 1
     assert s3.list_objects_v2(Bucket="someone-elses")["KeyCount"] == 1
+
+
+def test_rm_in_a_bucket_not_made_yet_says_so() -> None:
+    """Before `up` (or after `destroy`) rm said "s3://b/a.txt does not exist; check the
+    key: `aws s3 ls s3://b/` lists them": S3's 404 to a HEAD has no body, so a missing
+    bucket looked like a missing key (seen on the sandbox, which answers over HTTP as S3
+    does). moto in process puts NoSuchBucket in its HEAD answer, laxer than S3: botocore's
+    Stubber plays S3's answers here."""
+    from botocore.stub import Stubber
+
+    from lambdactl import objects
+    from lambdactl.errors import AwsError
+
+    client = boto3.client("s3", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    with Stubber(client) as stub:
+        stub.add_client_error("head_object", service_error_code="404", service_message="Not Found",
+                              http_status_code=404, expected_params={"Bucket": "b", "Key": "a.txt"})
+        stub.add_client_error("list_objects_v2", service_error_code="NoSuchBucket", http_status_code=404,
+                              expected_params={"Bucket": "b", "MaxKeys": 1})
+        with pytest.raises(AwsError) as err:
+            objects.delete(client, "b", "a.txt")
+        stub.assert_no_pending_responses()
+    assert str(err.value) == "bucket b does not exist; run `lambdactl up` first"

@@ -27,6 +27,16 @@ def test_paths_and_control_name_the_same_home(configured: str | None, monkeypatc
     assert control.home() == expected.get(configured, Path(str(configured)))
 
 
+def test_a_relative_home_is_taken_from_where_lambdactl_runs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """LAMBDACTL_HOME=.lh: the sandbox's server, started in its home, was handed the
+    relative state file .lh/sandbox.json, wrote .lh/.lh/sandbox.json, and the CLI waited
+    20 s for it: "sandbox did not start within 20 s"."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LAMBDACTL_HOME", ".lh")
+    assert control.state_path() == tmp_path / ".lh" / "sandbox.json"
+    assert paths.home_dir() == str(tmp_path / ".lh")
+
+
 def test_a_command_on_aws_does_not_import_the_sandbox_control_for_its_home() -> None:
     """The account cache and the S3 lock file name the home through paths.py."""
     code = ("import sys; from lambdactl import accounts; from lambdactl.triggers import machine_lock; "

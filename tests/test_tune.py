@@ -91,3 +91,31 @@ def test_tune_figure_axes_have_units() -> None:
     left, right = fig.axes
     assert (left.get_xlabel(), left.get_ylabel(), right.get_ylabel()) == (
         "memory (MB)", "average duration (ms)", "cost per 1M invocations (USD)")
+
+
+@pytest.mark.parametrize("output", ["text", "json"])
+def test_a_function_not_deployed_is_said_so(project: Path, aws: None, output: str) -> None:
+    """Before `up` (or after `destroy`) tune said "GetFunctionConfiguration failed:
+    ResourceNotFoundException: Function not found: arn:...", unlike invoke."""
+    result = CliRunner().invoke(root, ["--target", "aws", "-o", output, "tune", "hello"])
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == ["error: function lambdactl-demo-hello is not deployed; run `lambdactl up` first"]
+
+
+@pytest.mark.parametrize("command", [["tune", "hello"], ["stats", "hello"]])
+def test_a_plot_format_matplotlib_cannot_draw_is_refused_before_any_call(
+        project: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]) -> None:
+    """`--plot chart.txt` was a traceback ("hit a bug"), after tune's 50 invocations."""
+    pytest.importorskip("matplotlib")
+    import botocore.client
+
+    def no_calls(*_: object) -> None:
+        raise AssertionError("an AWS call was made")
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", no_calls)
+    result = CliRunner().invoke(root, ["--target", "aws", *command, "--plot", "chart.txt"])
+    assert result.exit_code == 2
+    (line,) = result.stderr.splitlines()   # the formats listed are matplotlib's version's
+    assert line.startswith("error: --plot chart.txt: matplotlib draws no .txt file; name a .png file (or one of ")
+    assert ".svg" in line and "Traceback" not in result.stderr

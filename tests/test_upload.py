@@ -47,7 +47,10 @@ def test_upload_puts_the_file(aws: None, project: Path) -> None:
     s3 = boto3.client("s3", region_name="us-east-1")
     f = project / "some file.txt"
     f.write_text("hello")
-    assert "lambdactl up" in run("upload", str(f), "hello", code=1).stderr  # no bucket yet
+    # no bucket yet: it said "lambdactl-demo-hello has no permission for S3 to invoke it"
+    assert run("upload", str(f), "hello", code=1).stderr == (
+        f"error: an upload to s3://{BUCKET} would not fire hello: bucket {BUCKET} does not exist (not deployed yet, "
+        "or destroyed); run `lambdactl up` to wire it, then upload again\n")
     s3.create_bucket(Bucket=BUCKET)
     # A bucket, but nothing wired: it said "fires lambdactl-demo-hello" and nothing fired.
     refused = run("upload", str(f), "hello", code=1).stderr

@@ -75,6 +75,9 @@ def _missing(root: Path, value: str, what: str) -> str:
     link into the templates), and relative ones then lead nowhere."""
     import os
 
+    if what == "file" and (root / value).is_dir():   # policy = "policies": it said "does not exist"
+        inside = [f"{value.rstrip('/')}/{f.name}" for f in sorted((root / value).iterdir()) if f.is_file()][:3]
+        return f"{value!r} is a directory, not a file" + (f"; name one in it: {', '.join(inside)}" if inside else "")
     here = root
     for part in Path(value).parts:
         here = here / part
@@ -82,6 +85,16 @@ def _missing(root: Path, value: str, what: str) -> str:
             return (f"{what} {value!r} does not exist: the link {_shown(here, root)} -> {os.readlink(here)} "
                     "points nowhere (`cp -r` copies links as links: copy with `cp -rL`)")
     return f"{what} {value!r} does not exist"
+
+
+def _not_a_source(root: Path, value: str) -> str:
+    """Why VALUE, a function's source, is no directory: it is a file (the handler's, often),
+    or it is not there."""
+    if not (root / value).is_file():
+        return _missing(root, value, "directory")
+    fix = (f'set source = "{Path(value).parent.as_posix()}" and handler = "{Path(value).stem}.<function>"'
+           if value.endswith(".py") else "set source to the directory that holds the handler's module")
+    return f"{value!r} is a file, but source is a directory, zipped as the package root: {fix}"
 
 
 def _shown(path: Path, root: Path) -> str:

@@ -339,9 +339,9 @@ def checked_env_region(region: str) -> None:
 def to_user_error(exc: BaseException) -> LambdactlError | None:
     if isinstance(exc, LambdactlError):
         return exc
-    if isinstance(exc, UnicodeEncodeError) or isinstance(exc, OSError) and exc.filename is not None:
-        from lambdactl.textfile import argument_error, file_error
+    from lambdactl.textfile import argument_error, file_error, is_file_error
 
+    if isinstance(exc, UnicodeEncodeError) or is_file_error(exc):
         return argument_error(exc) if isinstance(exc, UnicodeEncodeError) else file_error(exc)
     if type(exc).__module__.startswith("botocore"):
         from lambdactl.aws_errors import translate

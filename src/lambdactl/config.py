@@ -14,7 +14,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lambdactl import refs, runtimes
-from lambdactl.checks import _check_keys, _missing, _path, _Problems, _shown, _table, _typed
+from lambdactl.checks import (
+    _check_keys,
+    _missing,
+    _not_a_source,
+    _path,
+    _Problems,
+    _shown,
+    _table,
+    _typed,
+)
 from lambdactl.config_layers import parse_layer as _parse_layer
 from lambdactl.errors import ConfigError
 from lambdactl.handler_check import verdict as check_handler
@@ -110,7 +119,7 @@ def parse(data: dict[str, Any], cfg: Path, *, lenient: bool = False, text: str |
     name = proj.get("name")
     if not isinstance(name, str) or not PROJECT_NAME.fullmatch(name) or len(name) > 40:
         p.add("project.name", 'missing; set name = "my-app" in [project] (the prefix of every resource name)' if name is None
-              else f"{name!r} must be 1-40 letters, digits or '-', starting with a letter or digit")
+              else f"{name!r} must be 1-40 letters a-z or A-Z, digits or '-', starting with a letter or digit")
         if lenient:  # every resource name derives from it: nothing can be found without it
             raise ConfigError(p.items[-1])
         name = "invalid"
@@ -136,7 +145,7 @@ def parse(data: dict[str, Any], cfg: Path, *, lenient: bool = False, text: str |
     tables, buckets = table.parse(p.add, data.get("tables", {}), name), project_bucket.parse(p.add, data, name)
     queues = queue_kind.parse(p.add, data.get("queues", {}), name)
     functions = [fn for key, tbl in functions_tbl.items() if (fn := _parse_function(
-        p, root, name, key, tbl, sorted(layers_tbl), refs.known(tables, buckets, queues))) is not None]
+        p, root, name, key, tbl, sorted(layers_tbl), refs.refused(data, refs.known(tables, buckets, queues)))) is not None]
     functions = with_mappings(p.add, functions, functions_tbl, queues, tables)
     for where, problem in trigger_overlaps(functions):
         p.add(where, problem)
@@ -167,10 +176,7 @@ def _parse_function(p: _Problems, root: Path, project: str, key: str, tbl: Any,
 
     n_before = len(p.items)
     source = tbl.get("source")
-    src_path = _path(p, f"{where}.source", source, root, "source = \"functions/<dir>\" (the handler's directory)")
-    if src_path is not None and not src_path.is_dir():
-        p.add(f"{where}.source", _missing(root, source, "directory"))
-    src_path = src_path or root
+    src_path = _parse_source(p, where, root, source)
 
     runtime, memory, timeout, arch, retention, description, ephemeral = _parse_settings(p, where, tbl)
 
@@ -212,13 +218,27 @@ def _parse_function(p: _Problems, root: Path, project: str, key: str, tbl: Any,
     return fn
 
 
+def _parse_source(p: _Problems, where: str, root: Path, source: Any) -> Path:
+    """The function's directory (ROOT when it is wrong: reported), and its requirements.txt's
+    lines that cannot reach Lambda."""
+    src_path = _path(p, f"{where}.source", source, root, "source = \"functions/<dir>\" (the handler's directory)")
+    if src_path is not None and not src_path.is_dir():
+        p.add(f"{where}.source", _not_a_source(root, source))
+    elif src_path is not None and (src_path / "requirements.txt").is_file() and not p.lenient:
+        from lambdactl.requirements_check import problems
+        for problem in problems(src_path / "requirements.txt", f"{source}/requirements.txt",
+                                f"{source}/ (next to the handler)"):
+            p.add(f"{where}.source", problem)
+    return src_path or root
+
+
 def _parse_environment(p: _Problems, where: str, env: Any, known_refs: dict[str, str]) -> list[tuple[str, str]]:
     """Lambda's rules for environment variables; references (${tables.NAME.arn}) known."""
     env_items: list[tuple[str, str]] = []
     if _typed(p, f"{where}.environment", env, dict, "a table of strings"):
         for k, v in env.items():
             if not ENV_KEY.fullmatch(k):
-                p.add(f"{where}.environment.{k}", "keys must start with a letter and use letters, digits and '_'")
+                p.add(f"{where}.environment.{k}", "keys must start with a letter, be 2 characters or more and use letters, digits and '_'")
             elif k in RESERVED_ENV:
                 p.add(f"{where}.environment.{k}", "is reserved by Lambda; choose another name")
             if not isinstance(v, str):
@@ -227,7 +247,8 @@ def _parse_environment(p: _Problems, where: str, env: Any, known_refs: dict[str,
                 env_items.append((k, v))
                 for x in refs.unknown(v, known_refs) + refs.unclosed(v, only_refs=True):
                     p.add(f"{where}.environment.{k}", x)
-        size = len(json.dumps(dict(env_items), separators=(",", ":")))
+        # UTF-8 bytes, as Lambda counts them: "ж" is 2, not the 6 of json's "\u0436"
+        size = len(json.dumps(dict(env_items), separators=(",", ":"), ensure_ascii=False).encode())
         if size > 4096:
             p.add(f"{where}.environment", f"is {size} bytes; Lambda allows 4 KB in total")
     return env_items
@@ -250,7 +271,7 @@ def _parse_layer_refs(p: _Problems, where: str, layers: Any, layer_keys: list[st
 
 def _parse_handler(p: _Problems, where: str, handler: Any, source: Any, src_path: Path, root: Path) -> str:
     """<module>.<function>, and (not in lenient mode) that the module defines it."""
-    if not isinstance(handler, str) or not re.fullmatch(r"[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)+", handler):
+    if not isinstance(handler, str) or not re.fullmatch(r"[A-Za-z_]\w*([./][A-Za-z_]\w*)*\.[A-Za-z_]\w*", handler):
         p.add(f"{where}.handler", "missing; set handler = \"app.lambda_handler\" (<module>.<function>)" if handler is None
               else f"{handler!r} must be <module>.<function>, e.g. \"app.lambda_handler\"")
         return "invalid.invalid"

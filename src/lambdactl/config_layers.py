@@ -43,6 +43,10 @@ def parse_layer(p: _Problems, root: Path, project: str, key: str, tbl: Any,
         p.add(f"{where}.requirements", f"{_missing(root, req, 'file')} (paths are relative to {p.path.name})")
     elif req_path is not None and not has_requirements(req_path.read_text(encoding="utf-8", errors="replace")):
         p.add(f"{where}.requirements", f"{req!r} lists no packages; add some or remove [layers.{key}]")
+    elif req_path is not None and not p.lenient:
+        from lambdactl.requirements_check import problems
+        for problem in problems(req_path, str(req), "a function's directory"):
+            p.add(f"{where}.requirements", problem)
 
     runtimes = _layer_runtimes(p, where, tbl.get("runtimes"), users)
 

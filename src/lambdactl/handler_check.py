@@ -41,10 +41,17 @@ def verdict(source: Path, handler: str, shown: str | None = None) -> Verdict:
     """What the check finds for HANDLER in SOURCE. SHOWN is how messages name SOURCE
     (a path relative to the project) [default: its directory name]."""
     module, func = handler.rsplit(".", 1)
-    rel = Path(*module.split("."))
+    rel = Path(*module.replace("/", ".").split("."))   # "sub/app": Lambda's runtime imports sub.app
     where = shown or source.name
     candidates = [source / rel.with_suffix(".py"), source / rel / "__init__.py"]
     path = next((c for c in candidates if c.is_file()), None)
+    if path is None and rel.name == "py" and (source / rel.parent).with_suffix(".py").is_file():   # "app.py.handler"
+        return Verdict(f"{handler!r} names the module with its file's '.py'; set handler = "
+                       f"\"{module.removesuffix('.py')}.{func}\"")
+    inside = rel.as_posix().removeprefix(f"{where}/")
+    if path is None and inside != rel.as_posix() and inside:   # "functions/api/app.handler"
+        return Verdict(f"{handler!r} names the module from the project's directory, but Lambda imports it "
+                       f"from the package root ({where}/): set handler = \"{inside.replace('/', '.')}.{func}\"")
     if path is None:
         return Verdict(f"module {module!r} not found: expected {where}/{rel.with_suffix('.py').as_posix()} "
                        f"or {where}/{rel.as_posix()}/__init__.py")
@@ -58,6 +65,10 @@ def verdict(source: Path, handler: str, shown: str | None = None) -> Verdict:
     bindings.visit(tree)
     if func in bindings.names:
         return Verdict()
+    if func == "py":   # "app.py": the file, not a function in it
+        defined = sorted(n for n, callable_ in bindings.names.items() if callable_ and not n.startswith("_"))
+        guess = "lambda_handler" if "lambda_handler" in defined or not defined else defined[0]
+        return Verdict(f"{handler!r} names the file; the handler is <module>.<function>: \"{module}.{guess}\"")
     if func in bindings.via_global:
         return Verdict(doubt=f"{name} binds {func!r} only inside {bindings.via_global[func]}() (`global`); "
                              "accepted: `lambdactl invoke` will tell")

@@ -98,7 +98,14 @@ def delete(s3: Any, bucket: str, key: str) -> int:
     """Delete s3://BUCKET/KEY (S3 answers 204 for a key that is not there: asked first);
     the size it had."""
     with _calls_on(bucket, key):
-        size = int(s3.head_object(Bucket=bucket, Key=key)["ContentLength"])
+        try:
+            size = int(s3.head_object(Bucket=bucket, Key=key)["ContentLength"])
+        except Exception as exc:
+            if error_code(exc) not in ("404", "NotFound"):
+                raise
+            # A HEAD's 404 has no body, so no NoSuchBucket: a listing tells a missing bucket from a missing key.
+            s3.list_objects_v2(Bucket=bucket, MaxKeys=1)
+            raise
         s3.delete_object(Bucket=bucket, Key=key)
     return size
 

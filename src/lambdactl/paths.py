@@ -17,7 +17,9 @@ def known_home() -> str | None:
     passwd entry for this user: `docker run --user 4242`), which os.path.expanduser
     leaves as it is: lambdactl made a directory named "~" in the project."""
     home = os.path.expanduser(os.environ.get("LAMBDACTL_HOME") or "~/.lambdactl")
-    return None if home.startswith("~") else home
+    # Absolute: the sandbox's server runs in this directory and was handed a relative
+    # state file (LAMBDACTL_HOME=.lh wrote .lh/.lh/sandbox.json: "did not start within 20 s").
+    return None if home.startswith("~") else os.path.abspath(home)
 
 
 def home_dir() -> str:

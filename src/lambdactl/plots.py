@@ -17,8 +17,9 @@ if TYPE_CHECKING:
     from lambdactl.tune import Trial
 
 
-def require() -> Any:
-    """matplotlib.pyplot on the Agg backend, or a one-line usage error."""
+def require(path: str | None = None) -> Any:
+    """matplotlib.pyplot on the Agg backend, or a one-line usage error; PATH's format
+    checked too (before any AWS call: `--plot chart.txt` failed after tune's invocations)."""
     try:
         import matplotlib
 
@@ -27,6 +28,12 @@ def require() -> Any:
     except ImportError as exc:
         raise ConfigError("--plot needs matplotlib, which is not installed",
                           "install it with: pip install 'lambdactl[plot]'") from exc
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    suffix = Path(path).suffix.lower().lstrip(".") if path else ""
+    if suffix and suffix not in (known := FigureCanvasBase.get_supported_filetypes()):
+        raise ConfigError(f"--plot {path}: matplotlib draws no .{suffix} file",
+                          f"name a .png file (or one of .{', .'.join(sorted(known))})")
     return plt
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from lambdactl.kinds.project_bucket import ProjectBucket
@@ -25,6 +25,21 @@ def known(tables: tuple[Table, ...], buckets: tuple[ProjectBucket, ...] = (),
     """Every reference the config's resources define, with a stand-in account and
     region (the checks made before any call; a bucket's ARN is exact)."""
     return values(tables, buckets, "region", "123456789012", "aws", {}, queues)
+
+
+def refused(data: dict[str, Any], known_refs: dict[str, str]) -> dict[str, str]:
+    """KNOWN_REFS, plus stand-ins for the references of each [tables|buckets|queues.NAME]
+    declared but refused: its problem is said once, in its section, not again as an
+    unknown reference in every environment value and policy that names it."""
+    out: dict[str, str] = {}
+    for kind, suffixes in (("tables", tuple(f".{a}" for a in TABLE_ATTRS)), ("buckets", ("", ".arn")),
+                           ("queues", (".url", ".arn"))):
+        section = data.get(kind)
+        for key in section if isinstance(section, dict) else ():
+            stand_in = "refused-bucket-name" if kind == "buckets" else f"refused-{kind}-{key}"
+            out |= {f"{kind}.{key}{s}": f"arn:aws:s3:::{stand_in}" if s == ".arn" and kind == "buckets" else stand_in
+                    for s in suffixes}
+    return out | known_refs
 
 
 def unknown(text: str, names: Collection[str]) -> list[str]:

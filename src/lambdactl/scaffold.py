@@ -82,6 +82,11 @@ def project_name(directory: Path, name: str | None) -> tuple[str, str | None]:
     was changed to be one (My_App -> my-app). An invalid NAME is refused."""
     rule = ("1-40 lowercase letters, digits or '-', starting with a letter or digit, not "
             f"{'/'.join(RESERVED_PREFIXES)}… (it prefixes AWS resource and S3 bucket names)")
+    for given, what in ((name, "--name"), (None if name is not None else directory.resolve().name, "the directory name")):
+        if given is not None and (foreign := "".join(c for c in given if c.isalpha() and not sanitised(c))):
+            raise ConfigError(f"{what} {given!r} has letters outside a-z ({foreign}), which AWS resource and S3 bucket "
+                              "names (the project name prefixes them) cannot hold",
+                              "pass --name with 1-40 lowercase letters a-z, digits or '-', e.g. --name my-app")
     if name is not None:
         if not valid_name(name):
             raise ConfigError(f"project name {name!r} (from --name) must be {rule}",

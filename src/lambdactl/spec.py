@@ -59,7 +59,7 @@ LAYER_KEY = re.compile(r"^[A-Za-z0-9_-]+$")   # Lambda's LayerName characters
 BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 # S3 refuses these at CreateBucket (InvalidBucketName), after the project's other writes began.
 BUCKET_RESERVED = (("xn--", "sthree-", "amzn-s3-demo-"), ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"))
-ENV_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+ENV_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]+$")   # Lambda's pattern: two characters at least
 
 PROJECT_KEYS = {"name", "region", "target"}
 FUNCTION_KEYS = {

@@ -79,7 +79,34 @@ def _parse_cors(p: _Problems, where: str, raw: Any) -> tuple[tuple[str, Any], ..
             continue
         elif key == "allow_methods" and (bad := [m for m in value if m.upper() not in CORS_METHODS]):
             p.add(w, f"{bad[0]!r} is not an HTTP method; use {', '.join(CORS_METHODS)}")
+        elif key == "allow_origins" and (problem := _origins_problem(value)):
+            p.add(w, problem)
         else:
             value = tuple(m.upper() for m in value) if key == "allow_methods" else tuple(value)
         out.append((CORS_KEYS[key], value))
     return tuple(sorted(out))
+
+
+def _origins_problem(origins: list[str]) -> str | None:
+    """Lambda's rule for AllowOrigins: at most 100, each "*" or scheme://host[:port] of at
+    most 253 characters. A browser's Origin header never has a path, so "https://a.com/"
+    would match no request."""
+    import re
+
+    if len(origins) > 100:
+        return f"lists {len(origins)} origins; Lambda allows 100"
+    for origin in origins:
+        if origin == "*":
+            continue
+        found = re.fullmatch(r"(?:([A-Za-z][A-Za-z0-9+.-]*)://)?([^/\s?#]+)?(.*)", origin)
+        scheme, host, rest = found.groups() if found else (None, None, origin)
+        if not origin or re.search(r"\s", origin) or host is None:
+            return f"{origin!r} is not an origin; write scheme://host[:port], e.g. \"https://example.com\", or \"*\""
+        if scheme is None:
+            return f"{origin!r} has no scheme; write \"https://{origin.rstrip('/')}\" (scheme://host[:port])"
+        if rest:
+            return (f"{origin!r} has a path, which a browser's Origin never has (no request would match); "
+                    f"write \"{scheme}://{host}\"")
+        if len(origin) > 253:
+            return f"{origin[:40]!r}... is {len(origin)} characters; Lambda allows 253"
+    return None

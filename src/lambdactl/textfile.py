@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import errno
 from pathlib import Path
+from typing import TypeGuard
 
 from lambdactl.errors import ConfigError, LambdactlError
 
@@ -72,10 +73,19 @@ _OS_HINTS = {
 }
 
 
+def is_file_error(exc: BaseException) -> TypeGuard[OSError]:
+    """An OSError to say in one line: on a named file, or a full disk (the flush of a
+    file's last write, on close, names none)."""
+    return isinstance(exc, OSError) and (exc.filename is not None or exc.errno in (errno.ENOSPC, errno.EDQUOT))
+
+
 def file_error(exc: OSError) -> LambdactlError:
     """Any OSError on a named file: one line naming the path (relative when it can) and the fix."""
     import os
 
+    if exc.filename is None:   # a full disk, found on close: where it writes is all one can say
+        return LambdactlError(f"{(exc.strerror or 'no space left on device').lower()} while writing",
+                              "free some disk space (the project's .lambdactl/, LAMBDACTL_HOME) and run it again")
     path = os.fsdecode(exc.filename)
     rel = os.path.relpath(path) if os.path.isabs(path) else path
     path = rel if not rel.startswith("..") else path

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from lambdactl.errors import ConfigError, LambdactlError
+from lambdactl.errors import AwsError, ConfigError, LambdactlError
 from lambdactl.invoke import cost, invoke
 
 STRATEGIES = ("cost", "speed", "balanced")
@@ -133,12 +133,21 @@ def measure(lam: Any, name: str, memory_mb: int, runs: int, payload: bytes,
     return trial
 
 
+def current_memory(lam: Any, name: str) -> int:
+    """$LATEST's MemorySize; a function not deployed (yet, or any more) said so, with the fix."""
+    try:
+        return int(lam.get_function_configuration(FunctionName=name)["MemorySize"])
+    except lam.exceptions.ResourceNotFoundException as exc:
+        raise AwsError(f"function {name} is not deployed", "run `lambdactl up` first",
+                       code="ResourceNotFoundException") from exc
+
+
 def run(lam: Any, name: str, memories: Sequence[int], runs: int, payload: bytes,
         architecture: str = "x86_64", progress: Progress | None = None,
-        on_restore: Callable[[int], None] | None = None) -> tuple[int, list[Trial]]:
-    """(the original MemorySize, a Trial per memory size). The original is set back
+        on_restore: Callable[[int], None] | None = None, original: int | None = None) -> tuple[int, list[Trial]]:
+    """(the original MemorySize (ORIGINAL when the caller read it), a Trial per memory size). It is set back
     before returning, and on any exception, KeyboardInterrupt included."""
-    original = int(lam.get_function_configuration(FunctionName=name)["MemorySize"])
+    original = current_memory(lam, name) if original is None else original
     trials: list[Trial] = []
     try:
         for memory_mb in memories:

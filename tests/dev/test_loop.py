@@ -194,3 +194,27 @@ def test_a_new_requirement_is_vendored_and_sent(dev: Dev, wheelhouse: Path,
     assert dev.handle("functions/hello/requirements.txt") == {"UpdateFunctionCode": 1}
     sha, zipped = built(dev.root)
     assert deployed_sha() == sha and zipped.read("purelib/__init__.py") == b"VALUE = 'pure'\n"
+
+
+def test_destroy_while_dev_runs_is_said_once_per_save(dev: Dev) -> None:
+    """It said "UpdateFunctionCode failed: ResourceNotFoundException: Function not found:
+    arn:...; keeping what is deployed": nothing was deployed, and no fix was named."""
+    lam().delete_function(FunctionName=HELLO)   # as `lambdactl destroy` from another terminal
+    edit(dev.root, "functions/hello/app.py", '"statusCode": 200', '"statusCode": 201')
+    assert dev.handle("functions/hello/app.py") == {"UpdateFunctionCode": 1}
+    assert dev.said == ["✗ hello: function lambdactl-demo-hello is not deployed any more (`lambdactl destroy` "
+                        "while dev ran?); nothing sent; stop dev, or run `lambdactl up` to make it again"]
+
+
+def test_a_file_beside_the_project_does_not_retry_a_failed_change(dev: Dev) -> None:
+    """`lambdactl dev 2> dev.log` in the project's directory: each line dev wrote was an
+    event in the watched directory, each event retried the failed change, which wrote
+    a line: 130 failed UpdateFunctionCode calls in 15 s after one save."""
+    lam().delete_function(FunctionName=HELLO)
+    edit(dev.root, "functions/hello/app.py", '"statusCode": 200', '"statusCode": 201')
+    dev.handle("functions/hello/app.py")
+    (dev.root / "dev.log").write_text(dev.said[0])
+    assert dev.handle("dev.log") == {}
+    assert dev.said == []
+    # the next save of the project retries it, as before
+    assert dev.handle("functions/hello/app.py") == {"UpdateFunctionCode": 1}

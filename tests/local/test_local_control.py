@@ -288,3 +288,17 @@ def test_local_start_without_a_port_takes_a_free_one_when_4577_is_taken(tmp_path
             assert json.loads(out.stdout)["port"] != control.DEFAULT_PORT
         finally:
             subprocess.run([*lambdactl, "local", "stop"], env=env, capture_output=True, timeout=60)
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full on this system")
+def test_a_full_disk_at_start_is_said_so(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """LAMBDACTL_HOME on a full disk: the server's state file cannot be written, and the
+    line was "sandbox failed to start (exit 1): File ".../control.py", line 112, in
+    write_state | with os.fdopen(...) | OSError: [Errno 28] No space left on device".
+    The stand-in server writes to /dev/full, a real ENOSPC."""
+    (home / "fullserver.py").write_text("with open('/dev/full', 'w') as out:\n    out.write('{}')\n")
+    monkeypatch.setattr(control, "SERVER_MODULE", "fullserver")   # python -m finds it in its cwd, home
+    with pytest.raises(control.SandboxError) as err:
+        control.start(port=0, wait=10)
+    assert str(err.value) == (f"{home}: no space left on device; free some disk space, or set LAMBDACTL_HOME "
+                              "to a directory on another disk")

@@ -39,7 +39,7 @@ def command(app: App, fn: str | None, since: str, plot_path: str | None) -> None
     if plot_path:
         from lambdactl import plots
 
-        plots.require()  # before any AWS call: a missing extra is a usage error
+        plots.require(plot_path)  # before any AWS call: a missing extra, a format it cannot draw
     with app.term.status(f"reading {function.log_group}…"):
         events = logs.history(app.aws.client("logs"), function.log_group, start, end=until)
         invs = stats.invocations(events)

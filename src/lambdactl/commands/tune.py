@@ -41,9 +41,10 @@ def command(app: App, fn: str | None, memory_list: str, runs: int, payload: str 
     if plot_path:
         from lambdactl import plots
 
-        plots.require()  # before any AWS call: a missing extra is a usage error
+        plots.require(plot_path)  # before any AWS call: a missing extra, a format it cannot draw
     term = app.term
     lam = app.aws.client("lambda")  # on the local target, the sandbox runs from here on
+    memory_now = core.current_memory(lam, function.name)   # not deployed: said before the sandbox's note
     if app.aws.target.is_local and (note := core.sandbox_note()):
         term.warn(note)
     with term.status(f"tuning {function.name}…") as status:
@@ -54,7 +55,7 @@ def command(app: App, fn: str | None, memory_list: str, runs: int, payload: str 
 
         original, trials = core.run(
             lam, function.name, memories, runs, body, function.architecture, progress,
-            on_restore=lambda mb: term.step("↺", f"restoring MemorySize {mb} MB", style="dim"))
+            on_restore=lambda mb: term.step("↺", f"restoring MemorySize {mb} MB", style="dim"), original=memory_now)
     ranked = core.rank(trials, strategy)
     best = ranked[0]
     applied = core.apply(app.project.path, function.key, best.memory_mb) if apply_ else False

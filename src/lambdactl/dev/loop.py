@@ -77,9 +77,10 @@ class DevLoop:
         """Make the project current after CHANGED; False if it could not (said why).
         QUIET: say nothing of code found unchanged."""
         assert self.project is not None
-        self.pending |= part_of(self.project, {p.resolve() for p in changed})
-        if not self.pending:
-            return True
+        new = part_of(self.project, {p.resolve() for p in changed})
+        if not new:   # nothing of the project (dev's own log file in its directory): no retry, no line
+            return not self.pending
+        self.pending |= new
         try:
             project = self.hooks.load()
             decision = decide(self.project, project, self.pending, self.watched)
@@ -93,7 +94,8 @@ class DevLoop:
             line = self.hooks.explain(exc)
             if line is None:
                 raise
-            self.hooks.say("✗", f"{line}; keeping what is deployed")
+            gone = getattr(exc, "code", "") == "ResourceNotFoundException"   # nothing deployed to keep
+            self.hooks.say("✗", line if gone else f"{line}; keeping what is deployed")
             return False
         if done:
             self.pending.clear()

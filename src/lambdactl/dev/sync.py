@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lambdactl import functions as fnmod
-from lambdactl.errors import LambdactlError
+from lambdactl.errors import AwsError, LambdactlError
 from lambdactl.handler_check import syntax_problem
 from lambdactl.package import BuildProgress, DeflateMemo, Package, package_for_function
 
@@ -37,13 +37,23 @@ def build(fn: Function, build_dir: Path, memo: DeflateMemo, changed: Iterable[Pa
 
 def push_code(ctx: Context, fn: Function, pkg: Package) -> None:
     """UpdateFunctionCode (and its wait), and the journal's CodeSha256."""
-    fnmod.update(ctx.aws.client("lambda"), ctx.resolved(fn), ctx.role_arn(fn), pkg.read(), ["code"])
+    _update(ctx, fn, pkg.read(), ["code"])
     ctx.journal.amend("function", fn.name, code_sha256=pkg.sha256)
 
 
 def push_config(ctx: Context, fn: Function, fields: Iterable[str]) -> None:
     """UpdateFunctionConfiguration of FIELDS only (and its wait)."""
-    fnmod.update(ctx.aws.client("lambda"), ctx.resolved(fn), ctx.role_arn(fn), b"", list(fields))
+    _update(ctx, fn, b"", list(fields))
+
+
+def _update(ctx: Context, fn: Function, code: bytes, fields: list[str]) -> None:
+    lam = ctx.aws.client("lambda")
+    try:
+        fnmod.update(lam, ctx.resolved(fn), ctx.role_arn(fn), code, fields)
+    except lam.exceptions.ResourceNotFoundException as exc:   # `lambdactl destroy` while dev ran
+        raise AwsError(f"{fn.key}: function {fn.name} is not deployed any more (`lambdactl destroy` while dev "
+                       "ran?); nothing sent", "stop dev, or run `lambdactl up` to make it again",
+                       code="ResourceNotFoundException") from exc
 
 
 def policy_changed(ctx: Context, old: Function, new: Function) -> bool:

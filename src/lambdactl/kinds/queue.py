@@ -100,14 +100,20 @@ def _int(add: Callable[[str, str], None], where: str, v: Any, bounds: tuple[int,
     lo, hi = bounds
     if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
         add(where, f"{v!r} must be a whole number of {unit} from {lo} to {hi}")
-        # the nearest bound stands in: 99999999 s is said once, not again as "0 s is shorter than ..."
-        return min(max(v, lo), hi) if isinstance(v, int) and not isinstance(v, bool) else lo
+        # the nearest bound stands in: 99999999 s is said once, not again as "0 s is shorter than ...";
+        # no number at all ("x"), the highest: no bound of the others' is said for it either
+        return min(max(v, lo), hi) if isinstance(v, int) and not isinstance(v, bool) else hi
     return v
 
 
 def _parse_one(add: Callable[[str, str], None], key: str, t: Any, project: str) -> Queue | None:
     where = f"queues.{key}"
     if not section(add, where, t, KEYS, "a table, e.g. visibility_timeout = 60"):
+        return None
+    if not QUEUE_NAME.fullmatch(key):   # [queues."jobs.fifo"] made 'p-jobs.fifo.fifo', and ${queues.jobs.fifo.url}
+        fifo_fix = f"; a FIFO queue is [queues.{key.removesuffix('.fifo')}] with fifo = true (its name gets \".fifo\")"
+        add(where, "queue keys use letters, digits, '-' and '_' (references name them: ${queues.KEY.url})"
+            + (fifo_fix if key.endswith(".fifo") else ""))
         return None
     fifo = t.get("fifo", False)
     if not isinstance(fifo, bool):

@@ -147,9 +147,11 @@ def unwired(lam: Any, s3: Any, fn: Function, bucket: str, qualifier: str, accoun
     found: dict[str, Any] = {}
     run_parallel([lambda: observe_permissions(lam, fn.name, qualifier or None), lambda: s3mod.observe_bucket(s3, bucket)],
                  [lambda st: found.update(statements=st), lambda state: found.update(bucket=state)])
+    if not found["bucket"].exists:   # before `up`, after `destroy`: not a missing permission
+        return f"bucket {bucket} does not exist (not deployed yet, or destroyed)"
     want = desired_permission(bucket, account_id, partition)
     if not permission_matches(found["statements"].get(want["StatementId"]), want):
         return f"{fn.name} has no permission for S3 to invoke it from {bucket} (statement {want['StatementId']})"
-    if found["bucket"].exists and not s3mod.our_entries_in(found["bucket"].notification, fn.name):
+    if not s3mod.our_entries_in(found["bucket"].notification, fn.name):
         return f"{bucket}'s notification configuration has no entry for {fn.name}"
     return None
