@@ -14,14 +14,13 @@ client and boto3) and runs awslambdaric; or, for a custom runtime, execs the
 function's bootstrap. The handler's code never runs in the guard.
 
 With ``"private"`` (the server's environments) the guard first gives the tree new
-PID and mount namespaces, as a microVM would: the handler sees only its own
-processes in ``/proc`` (no other process's environment), and a root of its own
-(``jail.py``): the host's OS directories, its code at ``/var/task``, its layers
-at ``/opt``, a private ``/tmp`` of its ephemeral storage's size (kept across warm
-invocations, gone with the environment), its Python and the sandbox's runtime
-libraries for it; no home, no project, not the host's ``/tmp``. All of it
-read-only but ``/tmp``, and no capability to undo it. Where the kernel allows no
-namespaces it runs as before: the host's file system, ``/tmp`` and paths.
+PID, mount and network namespaces, as a microVM would: the handler sees only its own
+processes in ``/proc`` (no other process's environment), a root of its own
+(``jail.py``: the host's OS directories, its code at ``/var/task``, its layers at
+``/opt``, a ``/tmp`` of its own, its Python; no home, no project; all read-only but
+``/tmp``, and no capability to undo it) and a network of its own (``netjail.py``).
+Where the kernel allows no namespaces it runs as before: the host's file system,
+``/tmp``, paths and network.
 
 With ``"zygote": true`` it is instead a zygote (``zygote.py``): it imports what
 every environment of its interpreter needs (boto3, awslambdaric's parts that read
@@ -30,12 +29,14 @@ no environment), then, per request, forks a guard as the server's own child
 environment, then the guard and runtime as above, without a new interpreter.
 """
 
+import contextlib
 import ctypes
 import json
 import os
 import resource  # here: a new interpreter's stdlib is gone once its root is sealed
 import runpy
 import signal
+import socket
 import sys
 
 TYPE_CHECKING = False
@@ -44,6 +45,7 @@ if TYPE_CHECKING:  # run as -c, jail.py's source comes first (zygote.BOOTSTRAP)
         CLONE_NEWPID,
         LANG,
         RUNTIME,
+        SBX_USER,
         drop_privileges,
         enter_lang,
         fence,
@@ -52,6 +54,7 @@ if TYPE_CHECKING:  # run as -c, jail.py's source comes first (zygote.BOOTSTRAP)
         seal,
         unshare,
     )
+    from lambdactl.local.netjail import isolate, lend
 
 PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
@@ -91,10 +94,13 @@ def guard(config: dict) -> None:
         _join(os.path.dirname(config["cgroup"]), {"cgroup.procs": me})
     if config.get("pids"):  # Lambda's 1,024 processes and threads, for the whole tree (pidlimit.py)
         _join(f"{config['pids']}/env-{me}", {"pids.max": config["pids_max"], "cgroup.procs": me})
-    report = None
-    if config.get("private") and _unshare_pid():
-        report = _first_process(config)
+    report, channel = None, lend(SBX_USER) if config.get("private") else -1  # netjail.py: a thread now,
+    # none once the next child's PID namespace is new (in a user namespace where the user may not make one).
+    if channel >= 0 and unshare(ctypes.CDLL(None, use_errno=True), CLONE_NEWPID):
+        report = _first_process(config, channel)
         me = os.getpid()  # 1: the new namespace's init
+    elif channel >= 0:
+        os.close(channel)  # the lending thread waits on, for nothing
     runtime = os.fork()
     if runtime:
         watch(runtime, report)
@@ -151,26 +157,23 @@ def watch(runtime: int, report: "int | None" = None, told: "int | None" = None) 
     os._exit(os.waitstatus_to_exitcode(status))
 
 
-def _unshare_pid() -> bool:
-    """A new PID namespace for the guard's next child, with a user namespace (the same
-    uid and gid inside) where the user may not make one without."""
-    return unshare(ctypes.CDLL(None, use_errno=True), CLONE_NEWPID)
-
-
-def _first_process(config: dict) -> int:
+def _first_process(config: dict, channel: int) -> int:
     """Fork the namespace's first process (its init); the guard waits for it and never
     returns. Returns in the init: the pipe on which it reports the runtime's status.
+    CHANNEL: where the init sends its socket() calls' listener (netjail.isolate).
     Sealed (jail.py), the code's and layers' paths are /var/task and /opt from here on."""
     told, report = os.pipe()
     init = os.fork()
     if init:
         os.close(report)
+        os.close(channel)
         watch(init, told=told)
     os.close(told)
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # dies with the guard, and the namespace with it
     private = config["private"]
     if config.get("exec") is not None:
         import http.client  # noqa: F401  (run_bootstrap's, once the host's stdlib is gone)
+    private["net"] = isolate(channel)  # a network namespace of its own
     try:
         sealed = seal(private)
     except OSError as exc:  # half built: never run the handler on it
@@ -200,11 +203,8 @@ def _children(pid: int) -> list[int]:
     except OSError:
         return found
     for task in tasks:
-        try:
-            with open(f"/proc/{pid}/task/{task}/children") as f:
-                found += [int(p) for p in f.read().split()]
-        except (OSError, ValueError):
-            pass
+        with contextlib.suppress(OSError, ValueError), open(f"/proc/{pid}/task/{task}/children") as f:
+            found += [int(p) for p in f.read().split()]
     return found
 
 
@@ -229,10 +229,8 @@ def kill_descendants() -> None:
 
 
 def _signal(pid: int, sig: int) -> None:
-    try:
+    with contextlib.suppress(OSError):
         os.kill(pid, sig)
-    except OSError:
-        pass
 
 
 def run_bootstrap(candidates: list[str]) -> None:
@@ -264,7 +262,6 @@ def init_error(error_type: str, problem: str) -> None:
 def zygote(config: dict) -> None:
     """Preload, say which modules are loaded, then fork one guard per request."""
     import importlib
-    import socket
 
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # dies with the server
     if os.getppid() != config["server"]:

@@ -74,7 +74,7 @@ def seal(private: dict) -> bool:
             _bind(libc, f"/{name}", f"{new}/{name}")
     for path in hidden:  # a home under /usr, ...: empty
         _mount(libc, b"tmpfs", (new + path).encode(), b"tmpfs", MS_NOSUID | MS_NODEV, b"mode=755,size=16k")
-    _etc(libc, new)
+    _etc(libc, new, bool(private.get("net")))
     _dev(libc, new)
     _bind(libc, "/sys", f"{new}/sys")
     os.makedirs(f"{new}/proc")
@@ -127,14 +127,18 @@ def _bind(libc: ctypes.CDLL, source: str, target: str) -> None:
     _mount(libc, source.encode(), target.encode(), None, MS_BIND | MS_REC, None)
 
 
-def _etc(libc: ctypes.CDLL, new: str) -> None:
+def _etc(libc: ctypes.CDLL, new: str, own_net: bool) -> None:
     """/etc: the host's files of ETC (what a link leads to: /run is not there), and the
-    users of Lambda's image: root, and the handler's (sbx_user1051, its uid in effect)."""
+    users of Lambda's image: root, and the handler's (sbx_user1051, its uid in effect).
+    OWN_NET (netjail.py: UDP leaves no environment): resolv.conf's copy, over TCP."""
     os.makedirs(f"{new}/etc")
     _mount(libc, b"tmpfs", f"{new}/etc".encode(), b"tmpfs", MS_NOSUID | MS_NODEV, b"mode=755,size=64k")
     for name in ETC:
         source = os.path.realpath(f"/etc/{name}")
-        if os.path.exists(source) and not source.startswith(("/proc/", "/sys/")):
+        if own_net and name == "resolv.conf" and os.path.isfile(source):
+            with open(source) as host, open(f"{new}/etc/{name}", "w") as f:
+                f.write(host.read(32768).rstrip("\n") + "\noptions use-vc\n")
+        elif os.path.exists(source) and not source.startswith(("/proc/", "/sys/")):
             _bind(libc, source, f"{new}/etc/{name}")
     name, uid, gid = SBX_USER
     if os.geteuid() != 0:  # a user namespace's: the user's own ids (drop_privileges)

@@ -24,7 +24,7 @@ from lambdactl.local.cpushare import CGROUP_FS, _own_cgroups, _words, own_base, 
 
 LIMIT = 1024   # Lambda's "execution processes/threads" quota
 PREFIX = "lambdactl-pids-"   # then the server's pid
-OWN_TASKS = 2  # the guard and its PID namespace's init, above the function's tree
+OWN_TASKS = 3  # the guard (and its thread lending sockets, netjail.py), its PID namespace's init
 FRESH_S = 5.0  # sweep leaves a cgroup this young: made, its guard not in it yet
 
 

@@ -1,0 +1,135 @@
+"""An execution environment's network: a namespace of its own, TCP lent by its guard.
+
+Standard library only, and no code at module level: ``zygote.BOOTSTRAP`` is
+``jail.py``'s source, this file's, then ``bootstrap.py``'s.
+
+In the host's network namespace a handler read every socket of the machine
+(``/proc/net/tcp``, ``unix``, ``udp``: each listening port and connection, with its
+owner's uid) and sent UDP to any port of 127.0.0.1 (a resolver, syslog, statsd,
+another user's service): Landlock fences TCP only. Here the environment's first
+process (``isolate``) gives it a network namespace of its own, with only a loopback
+that is its own: ``/proc/<any pid>/net`` lists the environment's sockets, nothing
+else, and UDP (and raw sockets, SCTP, ...) reach nothing outside it. TCP, what a
+handler needs (its Runtime API, the sandbox, the internet on ports 53, 80, 443,
+fenced by ``jail.fence``), is lent: a seccomp filter hands each
+``socket(AF_INET or AF_INET6, SOCK_STREAM, 0 or IPPROTO_TCP)`` to the guard, which
+stays in the host's namespace, makes the socket there and puts it in the handler's
+descriptor table as the call's result (``lend``: SECCOMP_IOCTL_NOTIF_ADDFD, Linux
+5.9+). A call the filter does not catch (the i386 or x32 ABI, io_uring) makes a socket
+of the environment's own namespace: nothing is reachable through it. Name resolution
+goes over TCP (``options use-vc`` in the environment's ``/etc/resolv.conf``, which
+glibc honours). Where the kernel refuses a step, the environment keeps the host's
+network, as before.
+"""
+
+import ctypes
+import fcntl
+import os
+import socket
+import struct
+import threading
+
+CLONE_NEWNET = 0x40000000
+SYS_SECCOMP = {"x86_64": 317, "aarch64": 277}
+SYS_SOCKET = {"x86_64": 41, "aarch64": 198}
+AUDIT_ARCH = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}
+SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER = 1, 8
+RET_ALLOW, RET_USER_NOTIF = 0x7FFF0000, 0x7FC00000
+NOTIF_RECV, NOTIF_SEND, NOTIF_ADDFD = 0xC0502100, 0xC0182101, 0x40182103  # _IOWR('!', ...)
+ADDFD_FLAG_SEND, FLAG_CONTINUE = 2, 1
+NOTIF = struct.Struct("=QIIiIQ6Q")  # seccomp_notif: id, pid, flags, then seccomp_data
+SOCK_TYPE_MASK, SOCK_CLOEXEC = 0xF, 0o2000000
+USE_VC = "options use-vc\n"  # glibc's resolver over TCP: UDP leaves no environment
+
+
+def _filter(machine: str) -> bytes:
+    """BPF: socket(AF_INET or AF_INET6, SOCK_STREAM | flags, ...) of the native ABI goes
+    to the listener; every other call is allowed."""
+    ld, jeq, and_, ret = 0x20, 0x15, 0x54, 0x06
+    code = [(ld, 0, 0, 4), (jeq, 0, 8, AUDIT_ARCH[machine]),        # seccomp_data.arch
+            (ld, 0, 0, 0), (jeq, 0, 6, SYS_SOCKET[machine]),         # .nr
+            (ld, 0, 0, 16), (jeq, 1, 0, socket.AF_INET), (jeq, 0, 3, socket.AF_INET6),  # args[0]
+            (ld, 0, 0, 24), (and_, 0, 0, SOCK_TYPE_MASK), (jeq, 1, 0, socket.SOCK_STREAM),
+            (ret, 0, 0, RET_ALLOW), (ret, 0, 0, RET_USER_NOTIF)]
+    return b"".join(struct.pack("=HBBI", *op) for op in code)
+
+
+def isolate(channel: int) -> bool:
+    """In the environment's first process, with its capabilities still: the filter (its
+    listener sent to the guard over CHANNEL, a unix socket), a network namespace of its
+    own, its loopback up. False (the host's network kept) where a step is refused."""
+    machine = os.uname().machine
+    if machine not in SYS_SECCOMP:
+        return False
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    code = ctypes.create_string_buffer(_filter(machine))
+    program = struct.pack("=HxxxxxxQ", len(code.raw) // 8, ctypes.addressof(code))
+    listener = int(libc.syscall(SYS_SECCOMP[machine], SECCOMP_SET_MODE_FILTER,
+                                SECCOMP_FILTER_FLAG_NEW_LISTENER, ctypes.c_char_p(program)))
+    if listener < 0:
+        return False
+    with socket.socket(fileno=channel) as sock:
+        socket.send_fds(sock, [b"n"], [listener])
+    os.close(listener)
+    if libc.unshare(CLONE_NEWNET) != 0:
+        return False  # sockets are lent from the same namespace: as before, but for the cost
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:  # not caught: its own
+        request = struct.pack("=16sH", b"lo", 0)
+        flags = struct.unpack_from("=16sH", socket_ioctl(sock, 0x8913, request))[1]  # SIOCGIFFLAGS
+        socket_ioctl(sock, 0x8914, struct.pack("=16sH", b"lo", flags | 1))  # SIOCSIFFLAGS: IFF_UP
+    return True
+
+
+def socket_ioctl(sock: socket.socket, request: int, data: bytes) -> bytes:
+    return fcntl.ioctl(sock.fileno(), request, data + bytes(40 - len(data)))
+
+
+def lend(user: "tuple[str, int, int]") -> int:
+    """The guard's side, on a thread of its own: receive the listener, then serve each
+    caught socket() with one made here, in the host's namespace, owned by the handler's
+    USER (name, uid, gid) where the guard is root (else SO_REUSEPORT would let a handler
+    share a port with root's services). Returns the descriptor the environment's first
+    process sends the listener on; the thread ends where it sends none (its network is
+    the host's)."""
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+
+    def serve() -> None:
+        with ours:
+            _, fds, _, _ = socket.recv_fds(ours, 1, 1)
+        if fds:
+            _serve(fds[0], user)
+
+    threading.Thread(target=serve, name="lend", daemon=True).start()
+    return theirs.detach()
+
+
+def _serve(listener: int, user: "tuple[str, int, int]") -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    if os.geteuid() == 0:  # this thread's file system ids only: a socket's owner is its maker's
+        libc.setfsgid(user[2])
+        libc.setfsuid(user[1])
+    buffer = ctypes.create_string_buffer(NOTIF.size)
+    while True:
+        ctypes.memset(buffer, 0, NOTIF.size)
+        if libc.ioctl(listener, NOTIF_RECV, buffer) != 0:
+            if ctypes.get_errno() in (4, 2):  # EINTR; ENOENT: the caller died meanwhile
+                continue
+            return
+        ident, _, _, _, _, _, family, kind, protocol, _, _, _ = NOTIF.unpack(buffer.raw)
+        if protocol not in (0, socket.IPPROTO_TCP):  # SCTP, MPTCP: the environment's own
+            _answer(libc, listener, ident, 0, FLAG_CONTINUE)
+            continue
+        fd = int(libc.socket(ctypes.c_int(family), ctypes.c_int(kind | SOCK_CLOEXEC), ctypes.c_int(protocol)))
+        if fd < 0:
+            _answer(libc, listener, ident, -ctypes.get_errno(), 0)
+            continue
+        flags = os.O_CLOEXEC if kind & SOCK_CLOEXEC else 0
+        addfd = ctypes.create_string_buffer(struct.pack("=QIIII", ident, ADDFD_FLAG_SEND, fd, 0, flags))
+        if libc.ioctl(listener, NOTIF_ADDFD, addfd) < 0 and ctypes.get_errno() != 2:
+            _answer(libc, listener, ident, -ctypes.get_errno(), 0)  # EMFILE: its limit
+        os.close(fd)
+
+
+def _answer(libc: ctypes.CDLL, listener: int, ident: int, error: int, flags: int) -> None:
+    libc.ioctl(listener, NOTIF_SEND, ctypes.create_string_buffer(struct.pack("=QqiI", ident, 0, error, flags)))
