@@ -282,3 +282,39 @@ def test_a_handler_sees_no_host_socket_and_its_udp_reaches_no_host_port(
     assert len(body["seen"]) > 10 and body["ifs"] == ["lo"], body
     assert "options use-vc" in body["resolver"], body["resolver"]
     assert body["sandbox"].startswith("arn:aws:sts::"), body   # TCP to the sandbox, lent
+
+
+LISTEN = '''
+import errno, socket
+
+def handler(event, context):
+    bound = {}
+    for host in ("127.0.0.1", "0.0.0.0"):
+        listener = socket.socket()
+        try:
+            listener.bind((host, 0))
+            listener.listen()
+            globals().setdefault("kept", []).append(listener)
+            bound[host] = listener.getsockname()[1]
+        except OSError as exc:
+            bound[host] = errno.errorcode.get(exc.errno, str(exc))
+    return bound
+'''
+
+
+def test_a_handler_cannot_listen_on_the_hosts_ports(aws: Aws, role_arn: str) -> None:
+    """Before, a handler bound and listened on any port of the host (0.0.0.0 too: reachable
+    from the network and from every local user, a backdoor for as long as its environment
+    lived; nothing outside a Lambda function can connect in). Now (jail.fence) binding a TCP
+    port is refused, EACCES, as Landlock refuses it."""
+    import socket
+
+    if _landlock_abi() < 4:
+        pytest.skip("this kernel has no Landlock TCP rules (Linux 6.7+)")
+    body = _run(aws, role_arn, LISTEN)
+    for host, port in body.items():
+        if isinstance(port, int):   # it listened: can anyone outside connect?
+            with socket.socket() as probe:
+                probe.settimeout(5)
+                assert probe.connect_ex(("127.0.0.1", port)) != 0, (host, port)
+    assert body == {"127.0.0.1": "EACCES", "0.0.0.0": "EACCES"}, body

@@ -45,7 +45,7 @@ DEV = ("null", "zero", "full", "random", "urandom")
 SBX_USER = ("sbx_user1051", 993, 990)  # Lambda's handler user: name, uid, gid
 # Landlock (Linux 6.7+: TCP ports; 6.12+: scopes): its syscalls, the same on every CPU.
 LANDLOCK_CREATE, LANDLOCK_ADD_RULE, LANDLOCK_RESTRICT = 444, 445, 446
-CONNECT_TCP, NET_PORT_RULE, SCOPES = 2, 2, 3  # scopes: abstract unix sockets, signals
+BIND_TCP, CONNECT_TCP, NET_PORT_RULE, SCOPES = 1, 2, 2, 3  # scopes: abstract unix sockets, signals
 OPEN_PORTS = (53, 80, 443)  # DNS over TCP, HTTP, HTTPS: the internet a handler usually needs
 TASK, OPT, LANG, RUNTIME = "/var/task", "/opt", "/var/lang", "/var/runtime"
 STAGE = b"/tmp"  # where the new root is built: any directory, covered for this namespace only
@@ -281,8 +281,10 @@ def drop_privileges(sealed: bool) -> None:
 
 def fence(env: "dict[str, str]") -> int:
     """TCP connections only to the environment's Runtime API, the sandbox's endpoint (the
-    ports of ENV's AWS_LAMBDA_RUNTIME_API and AWS_ENDPOINT_URL) and OPEN_PORTS; no abstract
-    unix socket made outside the environment. Lambda's microVM does not share the host's
+    ports of ENV's AWS_LAMBDA_RUNTIME_API and AWS_ENDPOINT_URL) and OPEN_PORTS; no TCP port
+    bound (a handler listening on the host's 0.0.0.0 took connections from the network,
+    which nothing outside reaches on Lambda); no abstract unix socket made outside the
+    environment. Lambda's microVM does not share the host's
     loopback: here it is the host's, and its other services (databases, dev servers, another
     user's sandbox, the session bus) are not the handler's to reach. For this process and all
     it starts, irrevocably (Landlock; after PR_SET_NO_NEW_PRIVS). Returns Landlock's ABI (0:
@@ -297,7 +299,7 @@ def fence(env: "dict[str, str]") -> int:
         text = env.get(name, "").rstrip("/").rpartition(":")[2]
         if text.isdigit():
             ports.add(int(text))
-    attr = (ctypes.c_uint64 * 3)(0, CONNECT_TCP, SCOPES if abi >= 6 else 0)
+    attr = (ctypes.c_uint64 * 3)(0, BIND_TCP | CONNECT_TCP, SCOPES if abi >= 6 else 0)
     ruleset = int(libc.syscall(LANDLOCK_CREATE, attr, ctypes.c_size_t(24 if abi >= 6 else 16),
                                ctypes.c_uint32(0)))
     if ruleset < 0:
