@@ -61,11 +61,12 @@ def handler(event, context):
 '''
 
 
-def _run(aws: Aws, role_arn: str, source: str, event: dict[str, Any] | None = None) -> Any:
-    """A new function of SOURCE (app.handler) invoked once with EVENT: its answer."""
+def _run(aws: Aws, role_arn: str, source: str, event: dict[str, Any] | None = None, **options: Any) -> Any:
+    """A new function of SOURCE (app.handler, OPTIONS) invoked once with EVENT: its answer."""
     name = f"t-host-{uuid.uuid4().hex[:6]}"
     aws("lambda").create_function(FunctionName=name, Runtime="python3.11", Role=role_arn,
-                                  Handler="app.handler", Code={"ZipFile": zip_of({"app.py": source})})
+                                  Handler="app.handler", Code={"ZipFile": zip_of({"app.py": source})},
+                                  **options)
     response = aws("lambda").invoke(FunctionName=name, Payload=json.dumps(event or {}))
     body = json.loads(response["Payload"].read())
     assert "FunctionError" not in response, body
@@ -318,3 +319,41 @@ def test_a_handler_cannot_listen_on_the_hosts_ports(aws: Aws, role_arn: str) -> 
                 probe.settimeout(5)
                 assert probe.connect_ex(("127.0.0.1", port)) != 0, (host, port)
     assert body == {"127.0.0.1": "EACCES", "0.0.0.0": "EACCES"}, body
+
+
+MEMORY_ASIDE = '''
+import ctypes, errno, os
+
+def handler(event, context):
+    held = {}
+    fd = os.memfd_create("aside")   # pages of no process's RSS while unmapped
+    chunk = b"x" * (1 << 20)
+    try:
+        for _ in range(event["mb"]):
+            os.write(fd, chunk)
+    except OSError as exc:
+        held["memfd_error"] = errno.errorcode.get(exc.errno, str(exc))
+    held["memfd_mb"] = os.fstat(fd).st_size >> 20
+    os.close(fd)
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.shmat.restype = ctypes.c_void_p
+    segment = libc.shmget(0, 32 << 20, 0o1600)   # IPC_PRIVATE, IPC_CREAT | 0600
+    address = libc.shmat(segment, None, 0)
+    ctypes.memset(address, 1, 32 << 20)
+    libc.shmdt(ctypes.c_void_p(address))   # detached: its pages are no process's either
+    stat = ctypes.create_string_buffer(256)
+    held["shm_after_detach"] = "kept" if libc.shmctl(segment, 2, stat) == 0 else errno.errorcode[ctypes.get_errno()]
+    return held
+'''
+
+
+def test_memory_held_outside_every_process_is_bounded(aws: Aws, role_arn: str) -> None:
+    """Before, a 128 MB function held 600 MB of the host's RAM in a memfd (its pages in no
+    process's RSS while unmapped: REPORT said 35 MB, and no OOM), and any amount in System V
+    shared memory segments left detached. On Lambda both count in the function's memory.
+    Now a memfd is a file of the environment's /tmp (netjail.py: bounded by its ephemeral
+    storage, 512 MB here: ENOSPC), and a segment ends when its last process detaches
+    (kernel.shm_rmid_forced in its own IPC namespace), so attached, its pages are counted."""
+    body = _run(aws, role_arn, MEMORY_ASIDE, {"mb": 600}, Timeout=60)
+    assert body["memfd_error"] == "ENOSPC" and body["memfd_mb"] < 600, body
+    assert body["shm_after_detach"] == "EINVAL", body

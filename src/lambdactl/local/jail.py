@@ -58,7 +58,12 @@ def seal(private: dict) -> bool:
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.unshare(CLONE_NEWNS) != 0 or libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None):
         return False  # no mounts of ours, or they would reach the host's
-    libc.unshare(CLONE_NEWIPC)  # shm segments of its own, gone with it (kept where refused)
+    if libc.unshare(CLONE_NEWIPC) == 0:  # shm segments of its own, gone with it (kept where refused)
+        try:  # its namespace's setting: each segment also ends with its last process detached
+            with open("/proc/sys/kernel/shm_rmid_forced", "w") as f:  # (else no one's RSS had it)
+                f.write("1")
+        except OSError:
+            pass
     _identity(libc)
     hidden = [path for path in private.get("hide", []) if path.split("/")[1] in ALLOWED]
     binds = {TASK: private["task"], OPT: private.get("opt"), **lang_binds(private.get("lang"))}
