@@ -49,10 +49,10 @@ if TYPE_CHECKING:  # run as -c, jail.py's source comes first (zygote.BOOTSTRAP)
         drop_privileges,
         enter_lang,
         fence,
+        own_user,
         reexec,
         relocate,
         seal,
-        unshare,
     )
     from lambdactl.local.netjail import isolate, lend
 
@@ -94,13 +94,14 @@ def guard(config: dict) -> None:
         _join(os.path.dirname(config["cgroup"]), {"cgroup.procs": me})
     if config.get("pids"):  # Lambda's 1,024 processes and threads, for the whole tree (pidlimit.py)
         _join(f"{config['pids']}/env-{me}", {"pids.max": config["pids_max"], "cgroup.procs": me})
-    report, channel = None, lend(SBX_USER) if config.get("private") else -1  # netjail.py: a thread now,
-    # none once the next child's PID namespace is new (in a user namespace where the user may not make one).
-    if channel >= 0 and unshare(ctypes.CDLL(None, use_errno=True), CLONE_NEWPID):
-        report = _first_process(config, channel)
-        me = os.getpid()  # 1: the new namespace's init
-    elif channel >= 0:
-        os.close(channel)  # the lending thread waits on, for nothing
+    libc, report = ctypes.CDLL(None, use_errno=True), None
+    if config.get("private") and own_user(libc):  # first: one thread only may make a user namespace
+        channel = lend(SBX_USER)  # netjail.py: a thread now, none once the PID namespace is new
+        if libc.unshare(CLONE_NEWPID) == 0:  # the next child's
+            report = _first_process(config, channel)
+            me = os.getpid()  # 1: the new namespace's init
+        else:
+            os.close(channel)  # the lending thread waits on, for nothing
     runtime = os.fork()
     if runtime:
         watch(runtime, report)
