@@ -95,7 +95,7 @@ def guard(config: dict) -> None:
     if config.get("pids"):  # Lambda's 1,024 processes and threads, for the whole tree (pidlimit.py)
         _join(f"{config['pids']}/env-{me}", {"pids.max": config["pids_max"], "cgroup.procs": me})
     libc, report = ctypes.CDLL(None, use_errno=True), None
-    if config.get("private") and own_user(libc):  # first: one thread only may make a user namespace
+    if config.get("private") and own_user(libc, config.get("nproc", 0)):  # first: one thread only may
         channel = lend(SBX_USER)  # netjail.py: a thread now, none once the PID namespace is new
         if libc.unshare(CLONE_NEWPID) == 0:  # the next child's
             report = _first_process(config, channel)

@@ -23,6 +23,7 @@ directory are covered by an empty tmpfs. Its System V IPC, hostname and cgroup v
 
 import ctypes
 import os
+import resource
 
 CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWCGROUP = 0x20000, 0x8000000, 0x4000000, 0x2000000
 CLONE_NEWUSER, CLONE_NEWPID = 0x10000000, 0x20000000
@@ -215,13 +216,15 @@ def unshare(libc: ctypes.CDLL, flags: int) -> bool:
     return own_user(libc) and libc.unshare(flags) == 0
 
 
-def own_user(libc: ctypes.CDLL) -> bool:
+def own_user(libc: ctypes.CDLL, nproc: int = 0) -> bool:
     """A user namespace of this process's own (the same uid and gid inside) where it lacks
     CAP_SYS_ADMIN, for the namespaces it then makes; True where it has it (none needed).
+    NPROC: one in any case, and at most NPROC tasks in it (RLIMIT_NPROC, which the kernel
+    counts per user namespace and uid: pidlimit.py's bound where no cgroup is had).
     Before any thread is started: a process of more than one may not make one."""
     with open("/proc/self/status") as f:
         effective = next((int(line.split()[1], 16) for line in f if line.startswith("CapEff:")), 0)
-    if effective >> 21 & 1:  # CAP_SYS_ADMIN
+    if effective >> 21 & 1 and not nproc:  # CAP_SYS_ADMIN
         return True
     uid, gid = os.getuid(), os.getgid()
     if libc.unshare(CLONE_NEWUSER) != 0:
@@ -230,6 +233,8 @@ def own_user(libc: ctypes.CDLL) -> bool:
                        ("gid_map", f"{gid} {gid} 1")):
         with open(f"/proc/self/{name}", "w") as f:
             f.write(text)
+    if nproc:
+        resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
     return True
 
 

@@ -154,7 +154,7 @@ def _bound(args: argparse.Namespace, runtime: Any) -> Path | None:
 
         runtime.launch = replace(runtime.launch, cpu=cpu_cgroups())
     pids = pidlimit.pid_cgroups(v2=not (runtime.launch.cpu and runtime.launch.cpu.version == 2))
-    runtime.launch = replace(runtime.launch, pids=pidlimit.guard_config(pids))
+    runtime.launch = replace(runtime.launch, pids=pidlimit.guard_config(pids, jailed=bool(runtime.launch.private)))
     return pids
 
 
@@ -201,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:
         session_token=creds.session_token,
         cpu_share=runtime.launch.cpu.describe if runtime.launch.cpu else "",
         iam=not args.no_iam, role_delay=args.role_delay, jailed=bool(runtime.launch.private),
+        pids=pidlimit.describe(runtime.launch.pids),
     )
     write_state(args.state_file, info)
     log.info("sandbox listening on %s (moto %s, pid %d)", endpoint, moto.__version__, info.pid)
