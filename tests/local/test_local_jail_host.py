@@ -357,3 +357,62 @@ def test_memory_held_outside_every_process_is_bounded(aws: Aws, role_arn: str) -
     body = _run(aws, role_arn, MEMORY_ASIDE, {"mb": 600}, Timeout=60)
     assert body["memfd_error"] == "ENOSPC" and body["memfd_mb"] < 600, body
     assert body["shm_after_detach"] == "EINVAL", body
+
+
+def test_an_environment_whose_namespaces_cannot_be_made_fails_rather_than_run_on_the_host(
+    tmp_path: Path,
+) -> None:
+    """Before, a guard that could not make its environment's namespaces (the user's user or
+    PID namespaces used up: a handler of a sandbox not run by root can use them up) ran the
+    handler anyway, on the host's file system and /proc, though the sandbox had found it
+    could jail it (its probe at start). Now the invocation fails with Runtime.SandboxError.
+    Here the guard (bootstrap.py, as a new interpreter) runs in a user namespace that may
+    make no PID or user namespace; a Runtime API of the test's own takes what it posts."""
+    import ctypes
+    import http.server
+    import threading
+
+    from lambdactl.local.zygote import BOOTSTRAP, FLAGS
+
+    posted: list[tuple[str, bytes]] = []
+
+    class Api(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            posted.append((self.path, self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(202)
+            self.end_headers()
+
+        def do_GET(self) -> None:  # noqa: N802 - /next: a runtime ran
+            posted.append((self.path, b""))
+            self.send_response(500)
+            self.end_headers()
+
+        def log_message(self, *_: Any) -> None:
+            pass
+
+    api = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Api)
+    threading.Thread(target=api.serve_forever, daemon=True).start()
+    (tmp_path / "app.py").write_text("def handler(event, context):\n    return 1\n")
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        code = 9
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            assert libc.unshare(0x10000000) == 0   # CLONE_NEWUSER: root of its own
+            for name, text in (("setgroups", "deny"), ("uid_map", "0 0 1"), ("gid_map", "0 0 1")):
+                Path(f"/proc/self/{name}").write_text(text)
+            for name in ("max_pid_namespaces", "max_user_namespaces"):
+                Path(f"/proc/sys/user/{name}").write_text("0")
+            config = {"server": os.getpid(), "handler": "app.handler", "path": None,
+                      "private": {"task": str(tmp_path), "hide": [], "tmp_mb": 1}}
+            env = {"AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{api.server_address[1]}", "PATH": "/usr/bin:/bin"}
+            code = subprocess.run([sys.executable, *FLAGS, "-c", BOOTSTRAP, json.dumps(config)],
+                                  env=env, cwd=tmp_path, timeout=30, capture_output=True).returncode
+        finally:
+            os._exit(code)
+    code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    api.shutdown()
+    assert code == 1 and [path for path, _ in posted] == ["/2018-06-01/runtime/init/error"], (code, posted)
+    error = json.loads(posted[0][1])
+    assert error["errorType"] == "Runtime.SandboxError", error
+    assert "namespaces could not be made" in error["errorMessage"], error

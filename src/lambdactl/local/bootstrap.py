@@ -63,10 +63,8 @@ SYS_CLONE = {"x86_64": 56, "aarch64": 220}  # the clone syscall's number per CPU
 
 
 def _prctl(option: int, value: int) -> None:
-    try:
+    with contextlib.suppress(OSError, AttributeError):  # not Linux: a process group only
         ctypes.CDLL(None, use_errno=True).prctl(option, value, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass  # not Linux: the environment is a process group only
 
 
 def main(config: dict) -> None:
@@ -95,13 +93,17 @@ def guard(config: dict) -> None:
     if config.get("pids"):  # Lambda's 1,024 processes and threads, for the whole tree (pidlimit.py)
         _join(f"{config['pids']}/env-{me}", {"pids.max": config["pids_max"], "cgroup.procs": me})
     libc, report = ctypes.CDLL(None, use_errno=True), None
-    if config.get("private") and own_user(libc, config.get("nproc", 0)):  # first: one thread only may
-        channel = lend(SBX_USER)  # netjail.py: a thread now, none once the PID namespace is new
+    # A user namespace first where needed (a process of one thread only may make one), then
+    # the thread lending sockets (netjail.py), then the PID namespace (no thread after it).
+    if config.get("private") and own_user(libc, config.get("nproc", 0)):
+        channel = lend(SBX_USER)
         if libc.unshare(CLONE_NEWPID) == 0:  # the next child's
             report = _first_process(config, channel)
             me = os.getpid()  # 1: the new namespace's init
-        else:
-            os.close(channel)  # the lending thread waits on, for nothing
+    if config.get("private") and report is None:  # never a handler with the host in sight
+        init_error("Runtime.SandboxError", f"lambdactl sandbox: this environment's namespaces could "
+                   f"not be made ({os.strerror(ctypes.get_errno())}); restart the sandbox with "
+                   f"LAMBDACTL_SANDBOX_JAIL=0 to run handlers on the host's")
     runtime = os.fork()
     if runtime:
         watch(runtime, report)

@@ -231,8 +231,12 @@ def own_user(libc: ctypes.CDLL, nproc: int = 0) -> bool:
         return False
     for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"),
                        ("gid_map", f"{gid} {gid} 1")):
-        with open(f"/proc/self/{name}", "w") as f:
-            f.write(text)
+        try:
+            with open(f"/proc/self/{name}", "w") as f:
+                f.write(text)
+        except OSError as exc:
+            ctypes.set_errno(exc.errno or 0)
+            return False
     if nproc:
         resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
     return True
