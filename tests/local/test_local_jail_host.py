@@ -416,3 +416,33 @@ def test_an_environment_whose_namespaces_cannot_be_made_fails_rather_than_run_on
     error = json.loads(posted[0][1])
     assert error["errorType"] == "Runtime.SandboxError", error
     assert "namespaces could not be made" in error["errorMessage"], error
+
+
+USERNS = '''
+import ctypes, os, threading
+
+def handler(event, context):
+    libc = ctypes.CDLL(None, use_errno=True)
+    made = {}
+    for name, flags in (("user", 0x10000000), ("user_and_mount", 0x10000000 | 0x20000)):
+        made[name] = "made" if libc.unshare(flags) == 0 else os.strerror(ctypes.get_errno())
+    worker = threading.Thread(target=lambda: made.setdefault("thread", "ran"))
+    worker.start()
+    worker.join()
+    pid = os.fork()
+    if pid == 0:
+        os._exit(7)
+    made["fork"] = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    return made
+'''
+
+
+def test_a_handler_cannot_make_a_user_namespace(aws: Aws, role_arn: str) -> None:
+    """Before, a handler made a user namespace of its own (and a mount namespace in it),
+    mounted a tmpfs there and wrote 700 MB into it in a 128 MB function: pages of no
+    process's RSS, bounded by nothing (REPORT: 35 MB). Now (netjail.py's seccomp filter)
+    unshare and clone of a user namespace are EPERM, as for any other namespace without
+    capabilities; threads and forks still work (clone3 is ENOSYS: glibc then uses clone)."""
+    body = _run(aws, role_arn, USERNS)
+    assert body == {"user": "Operation not permitted", "user_and_mount": "Operation not permitted",
+                    "thread": "ran", "fork": 7}, body

@@ -36,9 +36,12 @@ CLONE_NEWNET = 0x40000000
 SYS_SECCOMP = {"x86_64": 317, "aarch64": 277}
 SYS_SOCKET = {"x86_64": 41, "aarch64": 198}
 SYS_MEMFD_CREATE = {"x86_64": 319, "aarch64": 279}
+SYS_UNSHARE, SYS_CLONE, SYS_CLONE3 = {"x86_64": 272, "aarch64": 97}, {"x86_64": 56, "aarch64": 220}, 435
+CLONE_NEWUSER, X32 = 0x10000000, 0x40000000  # X32: x86_64's other ABI, its numbers from here
 AUDIT_ARCH = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}
 SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER = 1, 8
-RET_ALLOW, RET_USER_NOTIF = 0x7FFF0000, 0x7FC00000
+RET_ALLOW, RET_USER_NOTIF, RET_ERRNO, EPERM, ENOSYS = 0x7FFF0000, 0x7FC00000, 0x50000, 1, 38
+LD, JEQ, JGE, JSET, AND, RET = 0x20, 0x15, 0x35, 0x45, 0x54, 0x06  # BPF: the opcodes used
 NOTIF_RECV, NOTIF_SEND, NOTIF_ID_VALID, NOTIF_ADDFD = 0xC0502100, 0xC0182101, 0x40082102, 0x40182103
 ADDFD_FLAG_SEND, FLAG_CONTINUE = 2, 1
 NOTIF = struct.Struct("=QIIiIQ6Q")  # seccomp_notif: id, pid, flags, then seccomp_data
@@ -47,15 +50,33 @@ USE_VC = "options use-vc\n"  # glibc's resolver over TCP: UDP leaves no environm
 
 
 def _filter(machine: str) -> bytes:
-    """BPF: memfd_create, and socket(AF_INET or AF_INET6, SOCK_STREAM | flags, ...), of the
-    native ABI go to the listener; every other call is allowed."""
-    ld, jeq, and_, ret = 0x20, 0x15, 0x54, 0x06
-    code = [(ld, 0, 0, 4), (jeq, 0, 9, AUDIT_ARCH[machine]),        # seccomp_data.arch
-            (ld, 0, 0, 0), (jeq, 8, 0, SYS_MEMFD_CREATE[machine]), (jeq, 0, 6, SYS_SOCKET[machine]),
-            (ld, 0, 0, 16), (jeq, 1, 0, socket.AF_INET), (jeq, 0, 3, socket.AF_INET6),  # args[0]
-            (ld, 0, 0, 24), (and_, 0, 0, SOCK_TYPE_MASK), (jeq, 1, 0, socket.SOCK_STREAM),
-            (ret, 0, 0, RET_ALLOW), (ret, 0, 0, RET_USER_NOTIF)]
-    return b"".join(struct.pack("=HBBI", *op) for op in code)
+    """BPF: memfd_create, and socket(AF_INET or AF_INET6, SOCK_STREAM | flags, ...), go to
+    the listener; a new user namespace (unshare, clone) is EPERM, as a process without
+    capabilities gets for any other namespace: in one, a handler mounted a tmpfs of its
+    own and held 700 MB of the host's RAM in it, in no process's RSS; clone3, whose flags
+    a filter cannot read, is ENOSYS (glibc then uses clone), and so is every call of
+    another ABI (i386, x32): through one, none of this would hold."""
+    code: list[tuple[object, object, object, int]] = [  # (opcode, label if true, if false, k)
+        (LD, 0, 0, 4), (JEQ, 0, "enosys", AUDIT_ARCH[machine]),  # seccomp_data.arch
+        (LD, 0, 0, 0), (JGE, "enosys", 0, X32), (JEQ, "enosys", 0, SYS_CLONE3),  # .nr
+        (JEQ, "flags", 0, SYS_UNSHARE[machine]), (JEQ, "flags", 0, SYS_CLONE[machine]),
+        (JEQ, "notif", 0, SYS_MEMFD_CREATE[machine]), (JEQ, 0, "allow", SYS_SOCKET[machine]),
+        (LD, 0, 0, 16), (JEQ, "type", 0, socket.AF_INET), (JEQ, 0, "allow", socket.AF_INET6),
+        ("type", 0, 0, 0), (LD, 0, 0, 24), (AND, 0, 0, SOCK_TYPE_MASK),
+        (JEQ, "notif", "allow", socket.SOCK_STREAM),
+        ("flags", 0, 0, 0), (LD, 0, 0, 16), (JSET, "eperm", "allow", CLONE_NEWUSER),  # args[0]
+        ("allow", 0, 0, 0), (RET, 0, 0, RET_ALLOW), ("notif", 0, 0, 0), (RET, 0, 0, RET_USER_NOTIF),
+        ("eperm", 0, 0, 0), (RET, 0, 0, RET_ERRNO | EPERM), ("enosys", 0, 0, 0), (RET, 0, 0, RET_ERRNO | ENOSYS)]
+    labels: dict[object, int] = {}
+    program: list[tuple[object, object, object, int]] = []
+    for op in code:
+        if isinstance(op[0], str):
+            labels[op[0]] = len(program)
+        else:
+            program.append(op)
+    jump = lambda at, to: to if isinstance(to, int) else labels[to] - at - 1  # noqa: E731
+    return b"".join(struct.pack("=HBBI", op, jump(at, jt), jump(at, jf), k)
+                    for at, (op, jt, jf, k) in enumerate(program))
 
 
 def isolate(channel: int) -> bool:
