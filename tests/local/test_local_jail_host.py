@@ -54,6 +54,7 @@ def handler(event, context):
         "core_pattern": opened("/proc/sys/kernel/core_pattern", os.O_WRONLY),
         "sys": opened("/sys/kernel/mm/transparent_hugepage/enabled", os.O_WRONLY),
         "ipc": os.readlink("/proc/self/ns/ipc"),
+        "core": __import__("resource").getrlimit(__import__("resource").RLIMIT_CORE),
         "localhost": bool(socket.getaddrinfo("localhost", 80)),
         "ca": ssl.create_default_context().cert_store_stats()["x509_ca"] > 0
               or bool(ssl.get_default_verify_paths().capath),
@@ -94,6 +95,7 @@ def test_a_handler_sees_lambdas_etc_and_dev_and_cannot_write_the_hosts_kernel_se
     assert body["null"] == "written"
     assert body["core_pattern"] != "opened" and body["sys"] != "opened"
     assert body["ipc"] != os.readlink("/proc/self/ns/ipc")   # System V IPC of its own
+    assert body["core"] == [0, 0], body   # no core dump, none to allow (the host's core_pattern's)
 
 
 # -- where an environment cannot have a root of its own ------------------------------

@@ -289,9 +289,12 @@ def drop_privileges(sealed: bool) -> None:
     """No capability for this process and what it starts, and none to gain from a setuid
     program: a handler cannot unmount what ``seal`` mounted, nor mount anything over it.
     SEALED and root: the handler's user is Lambda's sbx_user1051 (uid 993), not root, so
-    the host's /proc/sys, /sys and device nodes (root's to write) are not its to write."""
+    the host's /proc/sys, /sys and device nodes (root's to write) are not its to write.
+    No core dump either, as on Lambda: the host's core_pattern writes it (a pipe to
+    systemd-coredump keeps a crash's whole memory on the host's disk, per crash)."""
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     for cap in range(64):
         libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)  # EINVAL past the kernel's last: ignored
     if sealed and os.geteuid() == 0:
