@@ -141,16 +141,20 @@ def _serve(listener: int, user: "tuple[str, int, int]") -> None:
         if libc.ioctl(listener, NOTIF_RECV, buffer) != 0:
             if ctypes.get_errno() in (4, 2):  # EINTR; ENOENT: the caller died meanwhile
                 continue
-            return
+            break
         ident, pid, _, nr, _, _, *args = NOTIF.unpack(buffer.raw)
-        if nr == memfd:
-            _in_tmp(libc, listener, ident, pid, args[1])
-        elif args[2] not in (0, socket.IPPROTO_TCP):  # SCTP, MPTCP: the environment's own
-            _answer(libc, listener, ident, 0, FLAG_CONTINUE)
-        else:
-            fd = int(libc.socket(ctypes.c_int(args[0]), ctypes.c_int(args[1] | SOCK_CLOEXEC),
-                                 ctypes.c_int(args[2])))
-            _hand(libc, listener, ident, fd, -ctypes.get_errno(), args[1] & SOCK_CLOEXEC)
+        try:
+            if nr == memfd:
+                _in_tmp(libc, listener, ident, pid, args[1])
+            elif args[2] not in (0, socket.IPPROTO_TCP):  # SCTP, MPTCP: the environment's own
+                _answer(libc, listener, ident, 0, FLAG_CONTINUE)
+            else:
+                fd = int(libc.socket(ctypes.c_int(args[0]), ctypes.c_int(args[1] | SOCK_CLOEXEC),
+                                     ctypes.c_int(args[2])))
+                _hand(libc, listener, ident, fd, -ctypes.get_errno(), args[1] & SOCK_CLOEXEC)
+        except Exception:  # never a caller left waiting: its call fails (EIO)
+            _answer(libc, listener, ident, -5, 0)
+    os.close(listener)  # the filter's calls fail (ENOSYS) from now on, rather than wait
 
 
 def _in_tmp(libc: ctypes.CDLL, listener: int, ident: int, pid: int, flags: int) -> None:
