@@ -84,3 +84,27 @@ def test_rlimit_nproc_in_a_user_namespace_counts_that_namespaces_tasks_only() ->
     os.close(read)
     assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
     assert started and started[0] == 5, started   # 6 tasks: the child itself and 5 more
+
+
+def test_the_cpu_share_cgroup_of_v2_bounds_the_environments_tasks_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before, `local start --cpu-share` on cgroup v2 left environments unbounded: a process
+    is in one v2 cgroup, the guard joined its CPU share's, and the pids cgroup was given up.
+    Now the CPU share's cgroups get the pids controller too, where they can, and each
+    environment's its pids.max. Plain files stand in for cgroupfs here."""
+    from lambdactl.local import cpushare
+
+    (tmp_path / "cgroup.controllers").write_text("cpu io memory pids\n")
+    mine = tmp_path / "sandbox.scope"
+    mine.mkdir()
+    (mine / "cgroup.subtree_control").write_text("cpu pids\n")
+    monkeypatch.setattr(cpushare, "_own_cgroups", lambda: {"": "/sandbox.scope"})
+    cpu, why = cpushare.setup(4242, fs=tmp_path, pids_max=pidlimit.LIMIT + pidlimit.OWN_TASKS)
+    assert cpu is not None and cpu.version == 2 and cpu.pids_max == 1027, why
+    env = cpu.create("env-1")
+    assert env is not None and (env / "pids.max").read_text() == "1027\n"
+    (mine / "cgroup.subtree_control").write_text("cpu\n")   # no pids for its children: as before
+    cpu, _ = cpushare.setup(4243, fs=tmp_path, pids_max=1027)
+    assert cpu is not None and cpu.pids_max == 0
+    assert cpu.create("env-2") is not None and not (cpu.base / "env-2" / "pids.max").exists()
