@@ -448,3 +448,20 @@ def test_a_handler_cannot_make_a_user_namespace(aws: Aws, role_arn: str) -> None
     body = _run(aws, role_arn, USERNS)
     assert body == {"user": "Operation not permitted", "user_and_mount": "Operation not permitted",
                     "thread": "ran", "fork": 7}, body
+
+
+PARENT = '''
+import os, signal, time
+
+def handler(event, context):
+    os.kill(os.getppid(), signal.SIGTERM)
+    time.sleep(0.5)
+    return {"alive": True, "parent": os.getppid()}
+'''
+
+
+def test_a_handler_signalling_its_parent_does_not_end_its_environment(aws: Aws, role_arn: str) -> None:
+    """Before, a handler's SIGTERM to its parent (its PID namespace's init) ran the guard's
+    clean-up there: the environment ended, Runtime.ExitError 'exit status 137'. On Lambda
+    the runtime's parent is not the handler's to signal; here the init ignores it."""
+    assert _run(aws, role_arn, PARENT) == {"alive": True, "parent": 1}

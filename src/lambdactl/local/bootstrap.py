@@ -134,12 +134,13 @@ def watch(runtime: int, report: "int | None" = None, told: "int | None" = None) 
     """The guard: reap orphans until the runtime ends (or the server dies), then end the
     tree and exit as the runtime did. A namespace's init (REPORT: a pipe to the guard)
     cannot die of a signal it sends itself: it writes the status there and exits, and
-    its end ends every process of the namespace; the guard reads it (TOLD)."""
+    its end ends every process of the namespace; the guard reads it (TOLD). The init
+    ignores SIGTERM: a handler's kill of its parent ended its environment."""
     def server_died(*_: object) -> None:
         kill_descendants()
         os._exit(137)
 
-    signal.signal(signal.SIGTERM, server_died)
+    signal.signal(signal.SIGTERM, server_died if report is None else signal.SIG_IGN)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     while True:
         pid, status = os.wait()  # orphans of the handler are reaped here too
@@ -163,8 +164,7 @@ def watch(runtime: int, report: "int | None" = None, told: "int | None" = None) 
 def _first_process(config: dict, channel: int) -> int:
     """Fork the namespace's first process (its init); the guard waits for it and never
     returns. Returns in the init: the pipe on which it reports the runtime's status.
-    CHANNEL: where the init sends its socket() calls' listener (netjail.isolate).
-    Sealed (jail.py), the code's and layers' paths are /var/task and /opt from here on."""
+    CHANNEL: to the guard (netjail.isolate). Sealed (jail.py), /var/task and /opt from here on."""
     told, report = os.pipe()
     init = os.fork()
     if init:
