@@ -14,9 +14,10 @@ handler needs (its Runtime API, the sandbox, the internet on ports 53, 80, 443,
 fenced by ``jail.fence``), is lent: a seccomp filter hands each
 ``socket(AF_INET or AF_INET6, SOCK_STREAM, 0 or IPPROTO_TCP)`` to the guard, which
 stays in the host's namespace, makes the socket there and puts it in the handler's
-descriptor table as the call's result (``lend``: SECCOMP_IOCTL_NOTIF_ADDFD, Linux
-5.9+). A call the filter does not catch (the i386 or x32 ABI, io_uring) makes a socket
-of the environment's own namespace: nothing is reachable through it. Name resolution
+descriptor table as the call's result (``lend``: SECCOMP_IOCTL_NOTIF_ADDFD with
+SECCOMP_ADDFD_FLAG_SEND, Linux 5.14+). A socket made another way (io_uring's socket
+operation) is of the environment's own namespace: nothing is reachable through it; the
+i386 and x32 ABIs, which a filter of the native one does not see, are refused. Name resolution
 goes over TCP (``options use-vc`` in the environment's ``/etc/resolv.conf``, which
 glibc honours). Where the kernel refuses a step, the environment keeps the host's
 network, as before.
@@ -28,6 +29,7 @@ the caller's ``/tmp`` instead (``_in_tmp``), bounded by the ephemeral storage.
 import ctypes
 import fcntl
 import os
+import re
 import socket
 import struct
 import threading
@@ -46,7 +48,7 @@ NOTIF_RECV, NOTIF_SEND, NOTIF_ID_VALID, NOTIF_ADDFD = 0xC0502100, 0xC0182101, 0x
 ADDFD_FLAG_SEND, FLAG_CONTINUE = 2, 1
 NOTIF = struct.Struct("=QIIiIQ6Q")  # seccomp_notif: id, pid, flags, then seccomp_data
 SOCK_TYPE_MASK, SOCK_CLOEXEC, MFD_CLOEXEC = 0xF, 0o2000000, 1
-USE_VC = "options use-vc\n"  # glibc's resolver over TCP: UDP leaves no environment
+KERNEL = (5, 14)  # SECCOMP_ADDFD_FLAG_SEND: before it, a lent socket could not be handed over
 
 
 def _filter(machine: str) -> bytes:
@@ -74,7 +76,10 @@ def _filter(machine: str) -> bytes:
             labels[op[0]] = len(program)
         else:
             program.append(op)
-    jump = lambda at, to: to if isinstance(to, int) else labels[to] - at - 1  # noqa: E731
+
+    def jump(at: int, to: object) -> object:
+        return to if isinstance(to, int) else labels[to] - at - 1
+
     return b"".join(struct.pack("=HBBI", op, jump(at, jt), jump(at, jf), k)
                     for at, (op, jt, jf, k) in enumerate(program))
 
@@ -83,8 +88,8 @@ def isolate(channel: int) -> bool:
     """In the environment's first process, with its capabilities still: the filter (its
     listener sent to the guard over CHANNEL, a unix socket), a network namespace of its
     own, its loopback up. False (the host's network kept) where a step is refused."""
-    machine = os.uname().machine
-    if machine not in SYS_SECCOMP:
+    machine, version = os.uname().machine, re.match(r"(\d+)\.(\d+)", os.uname().release)
+    if machine not in SYS_SECCOMP or not version or tuple(map(int, version.groups())) < KERNEL:
         return False
     libc = ctypes.CDLL(None, use_errno=True)
     libc.syscall.restype = ctypes.c_long
@@ -101,12 +106,12 @@ def isolate(channel: int) -> bool:
         return False  # sockets are lent from the same namespace: as before, but for the cost
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:  # not caught: its own
         request = struct.pack("=16sH", b"lo", 0)
-        flags = struct.unpack_from("=16sH", socket_ioctl(sock, 0x8913, request))[1]  # SIOCGIFFLAGS
-        socket_ioctl(sock, 0x8914, struct.pack("=16sH", b"lo", flags | 1))  # SIOCSIFFLAGS: IFF_UP
+        flags = struct.unpack_from("=16sH", _ioctl(sock, 0x8913, request))[1]  # SIOCGIFFLAGS
+        _ioctl(sock, 0x8914, struct.pack("=16sH", b"lo", flags | 1))  # SIOCSIFFLAGS: IFF_UP
     return True
 
 
-def socket_ioctl(sock: socket.socket, request: int, data: bytes) -> bytes:
+def _ioctl(sock: socket.socket, request: int, data: bytes) -> bytes:
     return fcntl.ioctl(sock.fileno(), request, data + bytes(40 - len(data)))
 
 
