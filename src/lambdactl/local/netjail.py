@@ -51,9 +51,9 @@ SOCK_TYPE_MASK, SOCK_CLOEXEC, MFD_CLOEXEC = 0xF, 0o2000000, 1
 KERNEL = (5, 14)  # SECCOMP_ADDFD_FLAG_SEND: before it, a lent socket could not be handed over
 
 
-def _filter(machine: str) -> bytes:
+def _filter(machine: str, lending: bool = True) -> bytes:
     """BPF: memfd_create, and socket(AF_INET or AF_INET6, SOCK_STREAM | flags, ...), go to
-    the listener; a new user namespace (unshare, clone) is EPERM, as a process without
+    the listener (LENDING; else they are allowed); a new user namespace (unshare, clone) is EPERM, as a process without
     capabilities gets for any other namespace: in one, a handler mounted a tmpfs of its
     own and held 700 MB of the host's RAM in it, in no process's RSS; clone3, whose flags
     a filter cannot read, is ENOSYS (glibc then uses clone), and so is every call of
@@ -67,7 +67,8 @@ def _filter(machine: str) -> bytes:
         ("type", 0, 0, 0), (LD, 0, 0, 24), (AND, 0, 0, SOCK_TYPE_MASK),
         (JEQ, "notif", "allow", socket.SOCK_STREAM),
         ("flags", 0, 0, 0), (LD, 0, 0, 16), (JSET, "eperm", "allow", CLONE_NEWUSER),  # args[0]
-        ("allow", 0, 0, 0), (RET, 0, 0, RET_ALLOW), ("notif", 0, 0, 0), (RET, 0, 0, RET_USER_NOTIF),
+        ("allow", 0, 0, 0), (RET, 0, 0, RET_ALLOW),
+        ("notif", 0, 0, 0), (RET, 0, 0, RET_USER_NOTIF if lending else RET_ALLOW),
         ("eperm", 0, 0, 0), (RET, 0, 0, RET_ERRNO | EPERM), ("enosys", 0, 0, 0), (RET, 0, 0, RET_ERRNO | ENOSYS)]
     labels: dict[object, int] = {}
     program: list[tuple[object, object, object, int]] = []
@@ -86,20 +87,24 @@ def _filter(machine: str) -> bytes:
 
 def isolate(channel: int) -> bool:
     """In the environment's first process, with its capabilities still: the filter (its
-    listener sent to the guard over CHANNEL, a unix socket), a network namespace of its
-    own, its loopback up. False (the host's network kept) where a step is refused."""
+    listener sent to the guard over CHANNEL, a unix socket, then closed), a network
+    namespace of its own, its loopback up. False (the host's network kept) where a step
+    is refused; before Linux 5.14 (KERNEL), the filter without its listener: no socket
+    lent, no memfd in /tmp, but still no user namespace and no other ABI."""
     machine, version = os.uname().machine, re.match(r"(\d+)\.(\d+)", os.uname().release)
-    if machine not in SYS_SECCOMP or not version or tuple(map(int, version.groups())) < KERNEL:
-        return False
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.syscall.restype = ctypes.c_long
-    code = ctypes.create_string_buffer(_filter(machine))
-    program = struct.pack("=HxxxxxxQ", len(code.raw) // 8, ctypes.addressof(code))
-    listener = int(libc.syscall(SYS_SECCOMP[machine], SECCOMP_SET_MODE_FILTER,
-                                SECCOMP_FILTER_FLAG_NEW_LISTENER, ctypes.c_char_p(program)))
-    if listener < 0:
-        return False
     with socket.socket(fileno=channel) as sock:
+        if machine not in SYS_SECCOMP or not version:
+            return False
+        lending = tuple(map(int, version.groups())) >= KERNEL
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.syscall.restype = ctypes.c_long
+        code = ctypes.create_string_buffer(_filter(machine, lending))
+        program = struct.pack("=HxxxxxxQ", len(code.raw) // 8, ctypes.addressof(code))
+        listener = int(libc.syscall(SYS_SECCOMP[machine], SECCOMP_SET_MODE_FILTER,
+                                    SECCOMP_FILTER_FLAG_NEW_LISTENER if lending else 0,
+                                    ctypes.c_char_p(program)))
+        if listener < 0 or not lending:
+            return False
         socket.send_fds(sock, [b"n"], [listener])
     os.close(listener)
     if libc.unshare(CLONE_NEWNET) != 0:
