@@ -465,3 +465,35 @@ def test_a_handler_signalling_its_parent_does_not_end_its_environment(aws: Aws, 
     clean-up there: the environment ended, Runtime.ExitError 'exit status 137'. On Lambda
     the runtime's parent is not the handler's to signal; here the init ignores it."""
     assert _run(aws, role_arn, PARENT) == {"alive": True, "parent": 1}
+
+
+KEYS = '''
+import ctypes, os
+
+def handler(event, context):
+    libc = ctypes.CDLL(None, use_errno=True)
+    if event["put"]:
+        made = libc.syscall(248, b"user", event["name"].encode(), b"secret-of-one-function", 22, -4)
+        return {"put": "added" if made > 0 else os.strerror(ctypes.get_errno())}
+    key = libc.syscall(250, 10, -4, b"user", event["name"].encode(), 0)   # KEYCTL_SEARCH, @u
+    if key < 0:
+        return {"found": os.strerror(ctypes.get_errno())}
+    value = ctypes.create_string_buffer(64)
+    size = libc.syscall(250, 11, key, value, 64)   # KEYCTL_READ
+    libc.syscall(250, 21, key)   # KEYCTL_INVALIDATE: none left on the machine
+    return {"found": value.raw[:max(size, 0)].decode()}
+'''
+
+
+def test_a_function_cannot_read_what_another_put_in_the_kernels_keyring(aws: Aws, role_arn: str) -> None:
+    """Before, one function's handler added a key to its user keyring and another
+    function's read it: the kernel keeps one per uid, and every environment of a sandbox
+    started by root runs as sbx_user1051. Now (netjail.py) the keyring calls are ENOSYS, as
+    where the kernel has none. x86_64's numbers: add_key 248, keyctl 250."""
+    if os.uname().machine != "x86_64":
+        pytest.skip("the handler calls x86_64's system call numbers")
+    name = f"lambdactl-test-{uuid.uuid4().hex[:8]}"
+    put = _run(aws, role_arn, KEYS, {"put": True, "name": name})
+    found = _run(aws, role_arn, KEYS, {"put": False, "name": name})
+    assert put == {"put": "Function not implemented"}, put
+    assert found == {"found": "Function not implemented"}, found

@@ -40,6 +40,7 @@ SYS_SOCKET = {"x86_64": 41, "aarch64": 198}
 SYS_MEMFD_CREATE = {"x86_64": 319, "aarch64": 279}
 SYS_UNSHARE, SYS_CLONE, SYS_CLONE3 = {"x86_64": 272, "aarch64": 97}, {"x86_64": 56, "aarch64": 220}, 435
 CLONE_NEWUSER, X32 = 0x10000000, 0x40000000  # X32: x86_64's other ABI, its numbers from here
+SYS_KEYS = {"x86_64": (248, 249, 250), "aarch64": (217, 218, 219)}  # add_key, request_key, keyctl
 AUDIT_ARCH = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}
 SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER = 1, 8
 RET_ALLOW, RET_USER_NOTIF, RET_ERRNO, EPERM, ENOSYS = 0x7FFF0000, 0x7FC00000, 0x50000, 1, 38
@@ -57,10 +58,14 @@ def _filter(machine: str, lending: bool = True) -> bytes:
     capabilities gets for any other namespace: in one, a handler mounted a tmpfs of its
     own and held 700 MB of the host's RAM in it, in no process's RSS; clone3, whose flags
     a filter cannot read, is ENOSYS (glibc then uses clone), and so is every call of
-    another ABI (i386, x32): through one, none of this would hold."""
+    another ABI (i386, x32): through one, none of this would hold. The kernel's keyrings
+    are ENOSYS too, as where the kernel has none: a user's keyring is per uid, and every
+    environment of a root sandbox runs as sbx_user1051, so a key one function added,
+    another read."""
     code: list[tuple[object, object, object, int]] = [  # (opcode, label if true, if false, k)
         (LD, 0, 0, 4), (JEQ, 0, "enosys", AUDIT_ARCH[machine]),  # seccomp_data.arch
         (LD, 0, 0, 0), (JGE, "enosys", 0, X32), (JEQ, "enosys", 0, SYS_CLONE3),  # .nr
+        *((JEQ, "enosys", 0, number) for number in SYS_KEYS[machine]),
         (JEQ, "flags", 0, SYS_UNSHARE[machine]), (JEQ, "flags", 0, SYS_CLONE[machine]),
         (JEQ, "notif", 0, SYS_MEMFD_CREATE[machine]), (JEQ, 0, "allow", SYS_SOCKET[machine]),
         (LD, 0, 0, 16), (JEQ, "type", 0, socket.AF_INET), (JEQ, 0, "allow", socket.AF_INET6),
