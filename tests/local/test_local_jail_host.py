@@ -497,3 +497,25 @@ def test_a_function_cannot_read_what_another_put_in_the_kernels_keyring(aws: Aws
     found = _run(aws, role_arn, KEYS, {"put": False, "name": name})
     assert put == {"put": "Function not implemented"}, put
     assert found == {"found": "Function not implemented"}, found
+
+
+SYSFS = '''
+import glob, os
+
+def handler(event, context):
+    pids = []
+    for path in glob.glob("/sys/fs/cgroup/**/cgroup.procs", recursive=True):
+        with open(path) as f:
+            pids += f.read().split()
+    return {"cgroup_pids": len(pids), "net": sorted(os.listdir("/sys/class/net")),
+            "cpus": os.cpu_count() or 0}
+'''
+
+
+def test_a_handlers_sys_lists_no_host_process_nor_interface(aws: Aws, role_arn: str) -> None:
+    """Before, /sys was the host's, bound: its cgroup hierarchies listed the pid of every
+    process of the machine (other environments', other users'), and /sys/class/net the
+    host's interfaces. Now a sysfs of the environment's own (jail.seal): its network's
+    interfaces, no cgroup hierarchy mounted; the CPUs are still there to count."""
+    body = _run(aws, role_arn, SYSFS)
+    assert body == {"cgroup_pids": 0, "net": ["lo"], "cpus": os.cpu_count()}, body

@@ -9,7 +9,8 @@ holds: the OS directories of the host (``ALLOWED``, bound read-only), an ``/etc`
 of its own (the few host files that Python and common libraries read, ``ETC``,
 and a passwd/group naming Lambda's ``sbx_user1051``), a ``/dev`` of the harmless
 nodes only (``DEV``: no disk, no ``/dev/shm`` shared with the host, none on
-Lambda either), ``/sys`` read-only, a fresh ``/proc`` of its PID namespace, a
+Lambda either), a ``/sys`` of its own, read-only (a new sysfs: not the host's cgroup
+hierarchies, which listed every host process's pid, nor its network interfaces), a fresh ``/proc`` of its PID namespace, a
 ``/tmp`` of its own (a tmpfs of the function's ephemeral storage: warm
 invocations of the environment share it, it ends with the environment), its code
 at ``/var/task``, its layers at ``/opt``, its Python at ``/var/lang`` and the
@@ -82,7 +83,9 @@ def seal(private: dict) -> bool:
         _mount(libc, b"tmpfs", (new + path).encode(), b"tmpfs", MS_NOSUID | MS_NODEV, b"mode=755,size=16k")
     _etc(libc, new, bool(private.get("net")))
     _dev(libc, new)
-    _bind(libc, "/sys", f"{new}/sys")
+    os.makedirs(f"{new}/sys")  # a sysfs of its own: its network's, none of the host's cgroups
+    if libc.mount(b"sysfs", f"{new}/sys".encode(), b"sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, None):
+        _bind(libc, "/sys", f"{new}/sys")  # refused (a user namespace's, in the host's network)
     os.makedirs(f"{new}/proc")
     if libc.mount(b"proc", f"{new}/proc".encode(), b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None):
         _bind(libc, "/proc", f"{new}/proc")  # a new one refused (a user namespace's): the host's
