@@ -88,6 +88,18 @@ def test_memory_of_child_processes_counts_and_ends_in_oom(aws: Aws, make_functio
     assert "Max Memory Used: 128 MB" in report and "Error Type: Runtime.OutOfMemory" in report
 
 
+def test_pages_children_share_count_once_and_end_in_oom(aws: Aws, make_function: Any) -> None:
+    """Before, a process below the runtime counted its private pages only: a child that
+    allocated 60 MB and forked a grandchild holding it, ten times, held 600 MB in a 128 MB
+    function (REPORT: 95 MB, no OOM). On Lambda a page counts once, whoever maps it; here
+    each process's proportional share of its pages (proctree._tree_kb)."""
+    name = make_function("app.shared_hog", MemorySize=128, Timeout=20)
+    response = aws("lambda").invoke(FunctionName=name, Payload=b'{"chunks": 10}', LogType="Tail")
+    body = json.loads(response["Payload"].read())
+    assert body.get("errorType") == "Runtime.OutOfMemory", body
+    assert "Max Memory Used: 128 MB" in [line for line in _tail(response) if line.startswith("REPORT")][0]
+
+
 def test_setsid_children_do_not_survive_the_timeout(aws: Aws, make_function: Any) -> None:
     name = make_function("app.escape", Timeout=1)
     marker = _marker()

@@ -185,6 +185,8 @@ def _show(app: App, info: SandboxInfo, state: str, seconds: float | None, conten
         from lambdactl.local.lambdafs import UNJAILED
 
         iam += f"; {UNJAILED}"
+    if info.pids == "":   # None: started by a lambdactl that did not say
+        iam += f"; processes and threads not bounded per environment (see {data['log_file']})"
     app.term.write(f"sandbox: {state}{took} at {data['endpoint']} (pid {data['pid']}, log {data['log_file']}){iam}")
     from lambdactl.local.inventory import label
 

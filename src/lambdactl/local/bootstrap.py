@@ -14,14 +14,13 @@ client and boto3) and runs awslambdaric; or, for a custom runtime, execs the
 function's bootstrap. The handler's code never runs in the guard.
 
 With ``"private"`` (the server's environments) the guard first gives the tree new
-PID and mount namespaces, as a microVM would: the handler sees only its own
-processes in ``/proc`` (no other process's environment), and a root of its own
-(``jail.py``): the host's OS directories, its code at ``/var/task``, its layers
-at ``/opt``, a private ``/tmp`` of its ephemeral storage's size (kept across warm
-invocations, gone with the environment), its Python and the sandbox's runtime
-libraries for it; no home, no project, not the host's ``/tmp``. All of it
-read-only but ``/tmp``, and no capability to undo it. Where the kernel allows no
-namespaces it runs as before: the host's file system, ``/tmp`` and paths.
+PID, mount and network namespaces, as a microVM would: the handler sees only its own
+processes in ``/proc`` (no other process's environment), a root of its own
+(``jail.py``: the host's OS directories, its code at ``/var/task``, its layers at
+``/opt``, a ``/tmp`` of its own, its Python; no home, no project; all read-only but
+``/tmp``, and no capability to undo it) and a network of its own (``netjail.py``).
+Where the kernel allows no namespaces it runs as before: the host's file system,
+``/tmp``, paths and network.
 
 With ``"zygote": true`` it is instead a zygote (``zygote.py``): it imports what
 every environment of its interpreter needs (boto3, awslambdaric's parts that read
@@ -30,11 +29,13 @@ no environment), then, per request, forks a guard as the server's own child
 environment, then the guard and runtime as above, without a new interpreter.
 """
 
+import contextlib
 import ctypes
 import json
 import os
 import resource  # here: a new interpreter's stdlib is gone once its root is sealed
 import signal
+import socket
 import sys
 
 TYPE_CHECKING = False
@@ -43,14 +44,16 @@ if TYPE_CHECKING:  # run as -c, jail.py's and quickexit.py's sources come first 
         CLONE_NEWPID,
         LANG,
         RUNTIME,
+        SBX_USER,
         drop_privileges,
         enter_lang,
         fence,
+        own_user,
         reexec,
         relocate,
         seal,
-        unshare,
     )
+    from lambdactl.local.netjail import isolate, lend
     from lambdactl.local.quickexit import run_module
 
 PR_SET_PDEATHSIG = 1
@@ -60,10 +63,8 @@ SYS_CLONE = {"x86_64": 56, "aarch64": 220}  # the clone syscall's number per CPU
 
 
 def _prctl(option: int, value: int) -> None:
-    try:
+    with contextlib.suppress(OSError, AttributeError):  # not Linux: a process group only
         ctypes.CDLL(None, use_errno=True).prctl(option, value, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass  # not Linux: the environment is a process group only
 
 
 def main(config: dict) -> None:
@@ -91,10 +92,18 @@ def guard(config: dict) -> None:
         _join(os.path.dirname(config["cgroup"]), {"cgroup.procs": me})
     if config.get("pids"):  # Lambda's 1,024 processes and threads, for the whole tree (pidlimit.py)
         _join(f"{config['pids']}/env-{me}", {"pids.max": config["pids_max"], "cgroup.procs": me})
-    report = None
-    if config.get("private") and _unshare_pid():
-        report = _first_process(config)
-        me = os.getpid()  # 1: the new namespace's init
+    libc, report = ctypes.CDLL(None, use_errno=True), None
+    # A user namespace first where needed (a process of one thread only may make one), then
+    # the thread lending sockets (netjail.py), then the PID namespace (no thread after it).
+    if config.get("private") and own_user(libc, config.get("nproc", 0)):
+        channel = lend(SBX_USER)
+        if libc.unshare(CLONE_NEWPID) == 0:  # the next child's
+            report = _first_process(config, channel)
+            me = os.getpid()  # 1: the new namespace's init
+    if config.get("private") and report is None:  # never a handler with the host in sight
+        init_error("Runtime.SandboxError", f"lambdactl sandbox: this environment's namespaces could "
+                   f"not be made ({os.strerror(ctypes.get_errno())}); restart the sandbox with "
+                   f"LAMBDACTL_SANDBOX_JAIL=0 to run handlers on the host's")
     runtime = os.fork()
     if runtime:
         watch(runtime, report)
@@ -125,12 +134,13 @@ def watch(runtime: int, report: "int | None" = None, told: "int | None" = None) 
     """The guard: reap orphans until the runtime ends (or the server dies), then end the
     tree and exit as the runtime did. A namespace's init (REPORT: a pipe to the guard)
     cannot die of a signal it sends itself: it writes the status there and exits, and
-    its end ends every process of the namespace; the guard reads it (TOLD)."""
+    its end ends every process of the namespace; the guard reads it (TOLD). The init
+    ignores SIGTERM: a handler's kill of its parent ended its environment."""
     def server_died(*_: object) -> None:
         kill_descendants()
         os._exit(137)
 
-    signal.signal(signal.SIGTERM, server_died)
+    signal.signal(signal.SIGTERM, server_died if report is None else signal.SIG_IGN)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     while True:
         pid, status = os.wait()  # orphans of the handler are reaped here too
@@ -151,26 +161,22 @@ def watch(runtime: int, report: "int | None" = None, told: "int | None" = None) 
     os._exit(os.waitstatus_to_exitcode(status))
 
 
-def _unshare_pid() -> bool:
-    """A new PID namespace for the guard's next child, with a user namespace (the same
-    uid and gid inside) where the user may not make one without."""
-    return unshare(ctypes.CDLL(None, use_errno=True), CLONE_NEWPID)
-
-
-def _first_process(config: dict) -> int:
+def _first_process(config: dict, channel: int) -> int:
     """Fork the namespace's first process (its init); the guard waits for it and never
     returns. Returns in the init: the pipe on which it reports the runtime's status.
-    Sealed (jail.py), the code's and layers' paths are /var/task and /opt from here on."""
+    CHANNEL: to the guard (netjail.isolate). Sealed (jail.py), /var/task and /opt from here on."""
     told, report = os.pipe()
     init = os.fork()
     if init:
         os.close(report)
+        os.close(channel)
         watch(init, told=told)
     os.close(told)
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # dies with the guard, and the namespace with it
     private = config["private"]
     if config.get("exec") is not None:
         import http.client  # noqa: F401  (run_bootstrap's, once the host's stdlib is gone)
+    private["net"] = isolate(channel)  # a network namespace of its own
     try:
         sealed = seal(private)
     except OSError as exc:  # half built: never run the handler on it
@@ -200,11 +206,8 @@ def _children(pid: int) -> list[int]:
     except OSError:
         return found
     for task in tasks:
-        try:
-            with open(f"/proc/{pid}/task/{task}/children") as f:
-                found += [int(p) for p in f.read().split()]
-        except (OSError, ValueError):
-            pass
+        with contextlib.suppress(OSError, ValueError), open(f"/proc/{pid}/task/{task}/children") as f:
+            found += [int(p) for p in f.read().split()]
     return found
 
 
@@ -229,10 +232,8 @@ def kill_descendants() -> None:
 
 
 def _signal(pid: int, sig: int) -> None:
-    try:
+    with contextlib.suppress(OSError):
         os.kill(pid, sig)
-    except OSError:
-        pass
 
 
 def run_bootstrap(candidates: list[str]) -> None:
@@ -264,7 +265,6 @@ def init_error(error_type: str, problem: str) -> None:
 def zygote(config: dict) -> None:
     """Preload, say which modules are loaded, then fork one guard per request."""
     import importlib
-    import socket
 
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # dies with the server
     if os.getppid() != config["server"]:

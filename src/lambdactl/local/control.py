@@ -60,6 +60,7 @@ class SandboxInfo:
     iam: bool = True  # handlers act as their role (else --no-iam: full access)
     role_delay: float | None = None  # --role-delay: new roles unassumable for that long
     jailed: bool = True  # environments have namespaces and a root of their own (jail.py)
+    pids: str | None = None  # what bounds an environment's tasks (pidlimit.describe); "": nothing
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2)
@@ -79,7 +80,7 @@ class SandboxInfo:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SandboxInfo:
         optional = {name: data[name] for name in ("access_key_id", "secret_access_key",
-                    "session_token", "cpu_share", "iam", "role_delay", "jailed") if name in data}
+                    "session_token", "cpu_share", "iam", "role_delay", "jailed", "pids") if name in data}
         return cls(pid=int(data["pid"]), port=int(data["port"]), endpoint=str(data["endpoint"]),
                    started_at=float(data["started_at"]), log_file=str(data["log_file"]), **optional)
 

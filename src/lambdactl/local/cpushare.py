@@ -39,6 +39,7 @@ class CpuCgroups:
 
     base: Path
     version: int  # 2: cpu.max; 1: cpu.cfs_quota_us
+    pids_max: int = 0  # v2 with the pids controller too: each environment's bound (pidlimit.py)
 
     @property
     def describe(self) -> str:
@@ -53,6 +54,8 @@ class CpuCgroups:
             path.mkdir()
             if self.version == 1:
                 (path / "cpu.cfs_period_us").write_text(f"{PERIOD_US}\n")
+            elif self.pids_max:  # a process is in one v2 cgroup: its tasks are bounded here too
+                (path / "pids.max").write_text(f"{self.pids_max}\n")
         except OSError:
             return None
         return path
@@ -143,8 +146,9 @@ def _candidates(fs: Path) -> list[tuple[Path, int]]:
     return out
 
 
-def setup(server_pid: int, fs: Path = CGROUP_FS) -> tuple[CpuCgroups | None, str]:
-    """The sandbox's CPU cgroups, or None and why CPU share cannot follow memory here."""
+def setup(server_pid: int, fs: Path = CGROUP_FS, pids_max: int = 0) -> tuple[CpuCgroups | None, str]:
+    """The sandbox's CPU cgroups, or None and why CPU share cannot follow memory here. In
+    v2, with the pids controller too where it can have it, and PIDS_MAX per environment."""
     reasons = []
     for parent, version in _candidates(fs):
         if version == 2 and "cpu" not in _words(parent / "cgroup.subtree_control"):
@@ -157,7 +161,7 @@ def setup(server_pid: int, fs: Path = CGROUP_FS) -> tuple[CpuCgroups | None, str
         except OSError as exc:
             reasons.append(f"cannot create a cgroup under {parent}: {exc.strerror}")
             continue
-        return CpuCgroups(base, version), ""
+        return CpuCgroups(base, version, _with_pids(base, pids_max) if version == 2 else 0), ""
     return None, "; ".join(reasons) or "no cgroup cpu controller is mounted"
 
 
@@ -174,6 +178,17 @@ def own_base(parent: Path, name: str, controller: str, version: int) -> Path:
     if version == 2:
         (base / "cgroup.subtree_control").write_text(f"+{controller}\n")
     return base
+
+
+def _with_pids(base: Path, pids_max: int) -> int:
+    """PIDS_MAX where BASE's children can have the pids controller too, else 0."""
+    if not pids_max or "pids" not in _words(base.parent / "cgroup.subtree_control"):
+        return 0
+    try:
+        (base / "cgroup.subtree_control").write_text("+pids\n")
+    except OSError:
+        return 0
+    return pids_max
 
 
 def _words(path: Path) -> list[str]:
@@ -193,11 +208,11 @@ def _alive(pid: str) -> bool:
     return True
 
 
-def cpu_cgroups() -> CpuCgroups | None:
+def cpu_cgroups(pids_max: int = 0) -> CpuCgroups | None:
     """The server's CPU cgroups, with one line in its log saying whether CPU follows memory."""
     import logging
 
-    cpu, why = setup(os.getpid())
+    cpu, why = setup(os.getpid(), pids_max=pids_max)
     log = logging.getLogger("lambdactl.sandbox")
     if cpu is None:
         log.warning("CPU share does not follow memory on this machine (%s): functions share "

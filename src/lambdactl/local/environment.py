@@ -83,7 +83,7 @@ class Environment:
         self.kill_reason: str | None = None
         self.retired = self.refused = False   # refused: a /response of it was (413)
         self.last_used = time.monotonic()
-        self.peak_kb, self._inits = 0, dict[int, int]()   # _inits: below_guard_kb's, kept
+        self.peak_kb, self._inits, self._alone = 0, dict[int, int](), dict[int, int]()  # below_guard_kb's
         self._exit_code: int | None = None
         self._init_failure: tuple[bytes, str] | None = None
         self._early: Tail | None = Tail()  # lines logged before the first invocation
@@ -146,7 +146,7 @@ class Environment:
     def sample_memory(self) -> None:
         """Track the peak memory of the whole tree; past MemorySize, kill it (Lambda's OOM)."""
         # VmHWM catches the runtime's own spikes between two samples; the sum, its children.
-        self.peak_kb = max(self.peak_kb, *proctree.below_guard_kb(self.proc.pid, self._inits))
+        self.peak_kb = max(self.peak_kb, *proctree.below_guard_kb(self.proc.pid, self._inits, self._alone))
         if self.peak_kb > self.spec.memory_mb * 1024 and self.alive:
             self.kill("oom")
 

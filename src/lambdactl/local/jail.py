@@ -9,7 +9,8 @@ holds: the OS directories of the host (``ALLOWED``, bound read-only), an ``/etc`
 of its own (the few host files that Python and common libraries read, ``ETC``,
 and a passwd/group naming Lambda's ``sbx_user1051``), a ``/dev`` of the harmless
 nodes only (``DEV``: no disk, no ``/dev/shm`` shared with the host, none on
-Lambda either), ``/sys`` read-only, a fresh ``/proc`` of its PID namespace, a
+Lambda either), a ``/sys`` of its own, read-only (a new sysfs: not the host's cgroup
+hierarchies, which listed every host process's pid, nor its network interfaces), a fresh ``/proc`` of its PID namespace, a
 ``/tmp`` of its own (a tmpfs of the function's ephemeral storage: warm
 invocations of the environment share it, it ends with the environment), its code
 at ``/var/task``, its layers at ``/opt``, its Python at ``/var/lang`` and the
@@ -23,6 +24,7 @@ directory are covered by an empty tmpfs. Its System V IPC, hostname and cgroup v
 
 import ctypes
 import os
+import resource
 
 CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWCGROUP = 0x20000, 0x8000000, 0x4000000, 0x2000000
 CLONE_NEWUSER, CLONE_NEWPID = 0x10000000, 0x20000000
@@ -45,7 +47,7 @@ DEV = ("null", "zero", "full", "random", "urandom")
 SBX_USER = ("sbx_user1051", 993, 990)  # Lambda's handler user: name, uid, gid
 # Landlock (Linux 6.7+: TCP ports; 6.12+: scopes): its syscalls, the same on every CPU.
 LANDLOCK_CREATE, LANDLOCK_ADD_RULE, LANDLOCK_RESTRICT = 444, 445, 446
-CONNECT_TCP, NET_PORT_RULE, SCOPES = 2, 2, 3  # scopes: abstract unix sockets, signals
+BIND_TCP, CONNECT_TCP, NET_PORT_RULE, SCOPES = 1, 2, 2, 3  # scopes: abstract unix sockets, signals
 OPEN_PORTS = (53, 80, 443)  # DNS over TCP, HTTP, HTTPS: the internet a handler usually needs
 TASK, OPT, LANG, RUNTIME = "/var/task", "/opt", "/var/lang", "/var/runtime"
 STAGE = b"/tmp"  # where the new root is built: any directory, covered for this namespace only
@@ -58,7 +60,12 @@ def seal(private: dict) -> bool:
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.unshare(CLONE_NEWNS) != 0 or libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None):
         return False  # no mounts of ours, or they would reach the host's
-    libc.unshare(CLONE_NEWIPC)  # shm segments of its own, gone with it (kept where refused)
+    if libc.unshare(CLONE_NEWIPC) == 0:  # shm segments of its own, gone with it (kept where refused)
+        try:  # its namespace's setting: each segment also ends with its last process detached
+            with open("/proc/sys/kernel/shm_rmid_forced", "w") as f:  # (else no one's RSS had it)
+                f.write("1")
+        except OSError:
+            pass
     _identity(libc)
     hidden = [path for path in private.get("hide", []) if path.split("/")[1] in ALLOWED]
     binds = {TASK: private["task"], OPT: private.get("opt"), **lang_binds(private.get("lang"))}
@@ -74,9 +81,11 @@ def seal(private: dict) -> bool:
             _bind(libc, f"/{name}", f"{new}/{name}")
     for path in hidden:  # a home under /usr, ...: empty
         _mount(libc, b"tmpfs", (new + path).encode(), b"tmpfs", MS_NOSUID | MS_NODEV, b"mode=755,size=16k")
-    _etc(libc, new)
+    _etc(libc, new, bool(private.get("net")))
     _dev(libc, new)
-    _bind(libc, "/sys", f"{new}/sys")
+    os.makedirs(f"{new}/sys")  # a sysfs of its own: its network's, none of the host's cgroups
+    if libc.mount(b"sysfs", f"{new}/sys".encode(), b"sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, None):
+        _bind(libc, "/sys", f"{new}/sys")  # refused (a user namespace's, in the host's network)
     os.makedirs(f"{new}/proc")
     if libc.mount(b"proc", f"{new}/proc".encode(), b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None):
         _bind(libc, "/proc", f"{new}/proc")  # a new one refused (a user namespace's): the host's
@@ -127,14 +136,18 @@ def _bind(libc: ctypes.CDLL, source: str, target: str) -> None:
     _mount(libc, source.encode(), target.encode(), None, MS_BIND | MS_REC, None)
 
 
-def _etc(libc: ctypes.CDLL, new: str) -> None:
+def _etc(libc: ctypes.CDLL, new: str, own_net: bool) -> None:
     """/etc: the host's files of ETC (what a link leads to: /run is not there), and the
-    users of Lambda's image: root, and the handler's (sbx_user1051, its uid in effect)."""
+    users of Lambda's image: root, and the handler's (sbx_user1051, its uid in effect).
+    OWN_NET (netjail.py: UDP leaves no environment): resolv.conf's copy, over TCP."""
     os.makedirs(f"{new}/etc")
     _mount(libc, b"tmpfs", f"{new}/etc".encode(), b"tmpfs", MS_NOSUID | MS_NODEV, b"mode=755,size=64k")
     for name in ETC:
         source = os.path.realpath(f"/etc/{name}")
-        if os.path.exists(source) and not source.startswith(("/proc/", "/sys/")):
+        if own_net and name == "resolv.conf" and os.path.isfile(source):
+            with open(source) as host, open(f"{new}/etc/{name}", "w") as f:
+                f.write(host.read(32768).rstrip("\n") + "\noptions use-vc\n")
+        elif os.path.exists(source) and not source.startswith(("/proc/", "/sys/")):
             _bind(libc, source, f"{new}/etc/{name}")
     name, uid, gid = SBX_USER
     if os.geteuid() != 0:  # a user namespace's: the user's own ids (drop_privileges)
@@ -203,13 +216,32 @@ def unshare(libc: ctypes.CDLL, flags: int) -> bool:
     its own (the same uid and gid inside)."""
     if libc.unshare(flags) == 0:
         return True
+    return own_user(libc) and libc.unshare(flags) == 0
+
+
+def own_user(libc: ctypes.CDLL, nproc: int = 0) -> bool:
+    """A user namespace of this process's own (the same uid and gid inside) where it lacks
+    CAP_SYS_ADMIN, for the namespaces it then makes; True where it has it (none needed).
+    NPROC: one in any case, and at most NPROC tasks in it (RLIMIT_NPROC, which the kernel
+    counts per user namespace and uid: pidlimit.py's bound where no cgroup is had).
+    Before any thread is started: a process of more than one may not make one."""
+    with open("/proc/self/status") as f:
+        effective = next((int(line.split()[1], 16) for line in f if line.startswith("CapEff:")), 0)
+    if effective >> 21 & 1 and not nproc:  # CAP_SYS_ADMIN
+        return True
     uid, gid = os.getuid(), os.getgid()
-    if libc.unshare(CLONE_NEWUSER | flags) != 0:
+    if libc.unshare(CLONE_NEWUSER) != 0:
         return False
     for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"),
                        ("gid_map", f"{gid} {gid} 1")):
-        with open(f"/proc/self/{name}", "w") as f:
-            f.write(text)
+        try:
+            with open(f"/proc/self/{name}", "w") as f:
+                f.write(text)
+        except OSError as exc:
+            ctypes.set_errno(exc.errno or 0)
+            return False
+    if nproc:
+        resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
     return True
 
 
@@ -260,9 +292,12 @@ def drop_privileges(sealed: bool) -> None:
     """No capability for this process and what it starts, and none to gain from a setuid
     program: a handler cannot unmount what ``seal`` mounted, nor mount anything over it.
     SEALED and root: the handler's user is Lambda's sbx_user1051 (uid 993), not root, so
-    the host's /proc/sys, /sys and device nodes (root's to write) are not its to write."""
+    the host's /proc/sys, /sys and device nodes (root's to write) are not its to write.
+    No core dump either, as on Lambda: the host's core_pattern writes it (a pipe to
+    systemd-coredump keeps a crash's whole memory on the host's disk, per crash)."""
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     for cap in range(64):
         libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)  # EINVAL past the kernel's last: ignored
     if sealed and os.geteuid() == 0:
@@ -277,8 +312,10 @@ def drop_privileges(sealed: bool) -> None:
 
 def fence(env: "dict[str, str]") -> int:
     """TCP connections only to the environment's Runtime API, the sandbox's endpoint (the
-    ports of ENV's AWS_LAMBDA_RUNTIME_API and AWS_ENDPOINT_URL) and OPEN_PORTS; no abstract
-    unix socket made outside the environment. Lambda's microVM does not share the host's
+    ports of ENV's AWS_LAMBDA_RUNTIME_API and AWS_ENDPOINT_URL) and OPEN_PORTS; no TCP port
+    bound (a handler listening on the host's 0.0.0.0 took connections from the network,
+    which nothing outside reaches on Lambda); no abstract unix socket made outside the
+    environment. Lambda's microVM does not share the host's
     loopback: here it is the host's, and its other services (databases, dev servers, another
     user's sandbox, the session bus) are not the handler's to reach. For this process and all
     it starts, irrevocably (Landlock; after PR_SET_NO_NEW_PRIVS). Returns Landlock's ABI (0:
@@ -293,7 +330,7 @@ def fence(env: "dict[str, str]") -> int:
         text = env.get(name, "").rstrip("/").rpartition(":")[2]
         if text.isdigit():
             ports.add(int(text))
-    attr = (ctypes.c_uint64 * 3)(0, CONNECT_TCP, SCOPES if abi >= 6 else 0)
+    attr = (ctypes.c_uint64 * 3)(0, BIND_TCP | CONNECT_TCP, SCOPES if abi >= 6 else 0)
     ruleset = int(libc.syscall(LANDLOCK_CREATE, attr, ctypes.c_size_t(24 if abi >= 6 else 16),
                                ctypes.c_uint32(0)))
     if ruleset < 0:

@@ -105,7 +105,8 @@ def tree_rss_kb(pid: int) -> int:
     return rss_kb(pid) + sum(rss_kb(child) for child in descendants(pid))
 
 
-def below_guard_kb(guard: int, inits: dict[int, int] | None = None) -> tuple[int, int]:
+def below_guard_kb(guard: int, inits: dict[int, int] | None = None,
+                   alone: dict[int, int] | None = None) -> tuple[int, int]:
     """(resident memory of everything below GUARD, the largest VmHWM among its children):
     an environment's memory without its guard (bootstrap.py), which is not the function's,
     nor is the init of the environment's PID namespace between them (bootstrap.seal).
@@ -113,18 +114,25 @@ def below_guard_kb(guard: int, inits: dict[int, int] | None = None) -> tuple[int
     INITS (one environment's, kept between its samples): the namespace inits found below
     GUARD, with their thread counts; that one is an init does not change while it lives
     (and its pid is not another's while the guard, its parent, has not reaped it), so
-    its status is read once (~10 us of the kernel's per warm invoke)."""
-    below = peak = 0
-    seen: set[int] = set()
-    inits = {} if inits is None else inits
+    its status is read once (~10 us of the kernel's per warm invoke). ALONE (kept too):
+    what the runtime shares outside its tree, read once (``_tree_kb``)."""
+    runtimes, others, peak = _walk(guard, {} if inits is None else inits)
+    return _tree_kb(runtimes, others, {} if alone is None else alone), peak
+
+
+def _walk(guard: int, inits: dict[int, int]) -> tuple[dict[int, int], dict[int, int], int]:
+    """({runtime: VmRSS} of the guard's children, {pid: VmRSS} of the processes below them,
+    the runtimes' largest VmHWM)."""
+    runtimes: dict[int, int] = {}
+    others: dict[int, int] = {}
+    peak = 0
     todo = [(pid, True) for pid in children(guard, threads=1)]   # bootstrap.py: one thread
     if len(todo) != len(inits) or any(pid not in inits for pid, _ in todo):
         inits.clear()   # not the guard's children the last sample found: read them again
     while todo:
         pid, direct = todo.pop()
-        if pid in seen:
+        if pid in runtimes or pid in others:
             continue
-        seen.add(pid)
         if direct and pid in inits:
             todo += [(child, True) for child in children(pid, inits[pid])]
             continue
@@ -134,13 +142,31 @@ def below_guard_kb(guard: int, inits: dict[int, int] | None = None) -> tuple[int
             inits[pid] = threads
             todo += [(child, True) for child in children(pid, threads)]
             continue
-        # A forked child shares its parent's pages until it writes them: its own are its
-        # private ones (Lambda's cgroup counts a page once; a sum of RSS counted a
-        # 30 MB runtime's six workers as 210 MB, an OOM Lambda would not have).
-        below += rss if direct else _private_kb(pid, rss)
+        (runtimes if direct else others)[pid] = rss
         peak = max(peak, hwm) if direct else peak
         todo += [(child, False) for child in children(pid, threads)]
-    return below, peak
+    return runtimes, others, peak
+
+
+def _tree_kb(runtimes: dict[int, int], others: dict[int, int], alone: dict[int, int]) -> int:
+    """A page counted once, as Lambda's cgroup counts it. The runtime alone: its RSS. With
+    processes below it, each one's proportional share (Pss) of every page it maps: a page
+    the tree's processes share sums to one page, whoever allocated it. A sum of RSS counted
+    a 30 MB runtime's six forked workers as 210 MB; their private pages only (as before)
+    missed pages a child allocated and then forked: shared, no one's private, 600 MB held
+    by a 128 MB function's grandchildren. The runtime's pages shared outside the tree (with
+    the zygote it was forked from, other environments' runtimes, shared libraries) count
+    whole, as its RSS counted them: RSS - Pss when it was first seen (ALONE, per runtime)."""
+    for pid, rss in runtimes.items():
+        if pid not in alone:
+            pss = _fields_kb(f"/proc/{pid}/smaps_rollup", (b"\nPss:",))
+            alone[pid] = rss - pss[0] if pss else 0
+    if not others:
+        return sum(runtimes.values())
+    shares = {pid: _fields_kb(f"/proc/{pid}/smaps_rollup", (b"\nPss:",)) for pid in [*runtimes, *others]}
+    if any(share is None for pid, share in shares.items() if pid in runtimes):
+        return sum(runtimes.values()) + sum(_private_kb(pid, rss) for pid, rss in others.items())  # before 4.14
+    return sum((share or [0])[0] for share in shares.values()) + sum(alone[pid] for pid in runtimes)
 
 
 def _namespace_init(status: bytes | None) -> bool:

@@ -146,16 +146,19 @@ def private_dirs(home: Path) -> tuple[str, ...]:
     return tuple(dirs)
 
 
-def _bound(args: argparse.Namespace, runtime: Any) -> Path | None:
+def _bound(args: argparse.Namespace, runtime: Any) -> tuple[Path | None, str]:
     """CPU in proportion to memory (--cpu-share), and Lambda's bound on processes and
-    threads (pidlimit.py), where the machine lets; returns the pids cgroup."""
+    threads (pidlimit.py), where the machine lets; returns the pids cgroup, and the bound."""
     if args.cpu_share:
         from lambdactl.local.cpushare import cpu_cgroups
 
-        runtime.launch = replace(runtime.launch, cpu=cpu_cgroups())
-    pids = pidlimit.pid_cgroups(v2=not (runtime.launch.cpu and runtime.launch.cpu.version == 2))
-    runtime.launch = replace(runtime.launch, pids=pidlimit.guard_config(pids))
-    return pids
+        runtime.launch = replace(runtime.launch, cpu=cpu_cgroups(pidlimit.LIMIT + pidlimit.OWN_TASKS))
+    cpu = runtime.launch.cpu
+    if cpu and cpu.pids_max:   # v2: the CPU share's cgroup of each environment bounds its tasks
+        return None, f"{pidlimit.LIMIT} processes and threads per environment (cgroup v2 pids.max)"
+    pids = pidlimit.pid_cgroups(v2=not (cpu and cpu.version == 2))
+    runtime.launch = replace(runtime.launch, pids=pidlimit.guard_config(pids, jailed=bool(runtime.launch.private)))
+    return pids, pidlimit.describe(runtime.launch.pids)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -180,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
 
     creds = Credentials.generate()
     runtime = _install(args, endpoint, work_dir, creds)
-    pids = _bound(args, runtime)
+    pids, bound = _bound(args, runtime)
     from lambdactl.local.scheduler import Scheduler
 
     scheduler = Scheduler()
@@ -201,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:
         session_token=creds.session_token,
         cpu_share=runtime.launch.cpu.describe if runtime.launch.cpu else "",
         iam=not args.no_iam, role_delay=args.role_delay, jailed=bool(runtime.launch.private),
+        pids=bound,
     )
     write_state(args.state_file, info)
     log.info("sandbox listening on %s (moto %s, pid %d)", endpoint, moto.__version__, info.pid)

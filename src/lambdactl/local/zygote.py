@@ -39,9 +39,11 @@ from lambdactl.local.proctree import Spawner
 log = logging.getLogger("lambdactl.sandbox")
 
 # The environment's first code, run with -c (stdlib only; see bootstrap.py): the
-# file system it builds (jail.py), then the guard, the runtime, the zygote.
+# file system it builds (jail.py), its network (netjail.py), then the guard, the
+# runtime, the zygote.
 BOOTSTRAP = "\n".join((Path(__file__).parent / name).read_text(encoding="utf-8")
-                      for name in ("jail.py", "quickexit.py", "bootstrap.py"))
+                      for name in ("jail.py", "netjail.py", "quickexit.py",
+                                   "bootstrap.py"))
 # -I: no PYTHON* variables, no user site, no current directory; -S: no
 # site-packages; -B: no __pycache__ in the read-only code; -u: lines as printed.
 FLAGS = ("-I", "-S", "-B", "-u")

@@ -85,6 +85,26 @@ def child_hog(event, context):
     return subprocess.run([sys.executable, "-c", code]).returncode
 
 
+def shared_hog(event, context):
+    """A child allocates 60 MB at a time and forks a grandchild each time, that holds it:
+    each chunk shared by two processes, private to neither."""
+    import time
+
+    child = os.fork()
+    if child == 0:
+        kept = []
+        for _ in range(event.get("chunks", 10)):
+            kept.append(b"x" * (60 << 20))
+            if os.fork() == 0:
+                time.sleep(event.get("seconds", 4))
+                os._exit(0)
+            time.sleep(0.2)
+        time.sleep(event.get("seconds", 4))
+        os._exit(0)
+    time.sleep(event.get("seconds", 4))
+    return {"child": child}
+
+
 def _cmdline(pid):
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as f:
