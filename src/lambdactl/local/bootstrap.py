@@ -53,7 +53,7 @@ if TYPE_CHECKING:  # run as -c, jail.py's and quickexit.py's sources come first 
         relocate,
         seal,
     )
-    from lambdactl.local.netjail import isolate, lend
+    from lambdactl.local.netjail import fork_beside_lender, isolate, lend
     from lambdactl.local.quickexit import run_module
 
 PR_SET_PDEATHSIG = 1
@@ -166,7 +166,7 @@ def _first_process(config: dict, channel: int) -> int:
     returns. Returns in the init: the pipe on which it reports the runtime's status.
     CHANNEL: to the guard (netjail.isolate). Sealed (jail.py), /var/task and /opt from here on."""
     told, report = os.pipe()
-    init = os.fork()
+    init = fork_beside_lender()
     if init:
         os.close(report)
         os.close(channel)

@@ -33,6 +33,7 @@ import re
 import socket
 import struct
 import threading
+import warnings
 
 CLONE_NEWNET = 0x40000000
 SYS_SECCOMP = {"x86_64": 317, "aarch64": 277}
@@ -142,6 +143,15 @@ def lend(user: "tuple[str, int, int]") -> int:
 
     threading.Thread(target=serve, name="lend", daemon=True).start()
     return theirs.detach()
+
+
+def fork_beside_lender() -> int:
+    """os.fork() in the guard while its lending thread (lend) runs. The child, the
+    environment's init, takes none of that thread's locks; Python 3.12's DeprecationWarning
+    about fork() with threads (shown: this code is __main__) landed in every cold start's log."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return os.fork()
 
 
 def _serve(listener: int, user: "tuple[str, int, int]") -> None:
