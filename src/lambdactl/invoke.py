@@ -45,6 +45,15 @@ class Report:
         return cost(self.billed_ms, self.memory_mb, architecture)
 
 
+
+def not_deployed(name: str, qualifier: str | None = None) -> AwsError:
+    """Lambda's ResourceNotFoundException for NAME (or its version or alias QUALIFIER),
+    said with the fix: the one line of every command that calls a function."""
+    what = f"version or alias {qualifier} of {name}" if qualifier else f"function {name}"
+    return AwsError(f"{what} is not deployed", "run `lambdactl up` first" if not qualifier else
+                    "see the function's versions and aliases with `lambdactl status`",
+                    code="ResourceNotFoundException")
+
 def cost(billed_ms: float, memory_mb: int, architecture: str = "x86_64") -> float:
     """USD for one invocation: GB-seconds at the architecture's price, plus the request."""
     price = PRICE_PER_GB_S.get(architecture, PRICE_PER_GB_S["x86_64"])
@@ -147,10 +156,7 @@ def invoke(lam: Any, name: str, payload: bytes, mode: str = "sync",
     try:
         resp = send(lam, kwargs)
     except lam.exceptions.ResourceNotFoundException as exc:
-        what = f"version or alias {qualifier} of {name}" if qualifier else f"function {name}"
-        raise AwsError(f"{what} is not deployed", "run `lambdactl up` first" if not qualifier else
-                       "see the function's versions and aliases with `lambdactl status`",
-                       code="ResourceNotFoundException") from exc
+        raise not_deployed(name, qualifier) from exc
     result = Result(function=name, mode=mode, status_code=int(resp.get("StatusCode", 0)),
                     version=resp.get("ExecutedVersion"))
     body = resp.get("Payload")

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from lambdactl.errors import AwsError, ConfigError, LambdactlError
-from lambdactl.invoke import cost, invoke
+from lambdactl.errors import ConfigError, LambdactlError
+from lambdactl.invoke import cost, invoke, not_deployed
 
 STRATEGIES = ("cost", "speed", "balanced")
 TRIM = 0.2                  # dropped from each end, as Power Tuning does
@@ -138,8 +138,7 @@ def current_memory(lam: Any, name: str) -> int:
     try:
         return int(lam.get_function_configuration(FunctionName=name)["MemorySize"])
     except lam.exceptions.ResourceNotFoundException as exc:
-        raise AwsError(f"function {name} is not deployed", "run `lambdactl up` first",
-                       code="ResourceNotFoundException") from exc
+        raise not_deployed(name) from exc
 
 
 def run(lam: Any, name: str, memories: Sequence[int], runs: int, payload: bytes,
