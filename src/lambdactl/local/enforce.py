@@ -66,33 +66,19 @@ def session_credentials(access_key_id: str) -> Credentials | None:
     if not access_key_id.startswith("ASIA"):
         return None
     from moto.core.utils import utcnow
-    from moto.sts.models import sts_backends
 
-    for account in list(sts_backends.keys()):
-        for backend in list(sts_backends[account].values()):
-            role = backend.get_assumed_role_from_access_key(access_key_id)
-            if role is not None and role.expiration < utcnow():   # as STS: not valid forever
-                raise Refused("ExpiredToken", "The security token included in the request is expired")
-            if role is not None:
-                return Credentials(role.access_key_id, role.secret_access_key, role.session_token)
-    return None
-
-
-def _assumed(access_key_id: str) -> tuple[str, Any] | None:
-    """(the account, moto's AssumedRole) of the role session ACCESS_KEY_ID, if moto's STS made it."""
-    from moto.sts.models import sts_backends
-
-    for account in list(sts_backends.keys()):
-        for backend in list(sts_backends[account].values()):
-            role = backend.get_assumed_role_from_access_key(access_key_id)
-            if role is not None:
-                return account, role
-    return None
+    found = reqcontext.assumed(access_key_id)
+    if found is None:
+        return None
+    role = found[1]
+    if role.expiration < utcnow():   # as STS: not valid forever
+        raise Refused("ExpiredToken", "The security token included in the request is expired")
+    return Credentials(role.access_key_id, role.secret_access_key, role.session_token)
 
 
 def _session_bounds(access_key_id: str) -> sessionpolicies.Bounds | None:
     """The bounds of the role session ACCESS_KEY_ID, if moto's STS made it."""
-    found = _assumed(access_key_id)
+    found = reqcontext.assumed(access_key_id)
     if found is None:
         return None
     account, role = found
@@ -244,23 +230,17 @@ def _caller_known(original: Callable[..., Any]) -> Callable[..., Any]:
         if isinstance(result, tuple) and len(result) == 3 and result[0] == 403 and not result[2]:
             from moto.s3.exceptions import S3AccessDeniedError
 
-            denied, caller = rolecalls.EVERYONE_DENIED.get(), _session_arn(key)
+            denied, caller = rolecalls.EVERYONE_DENIED.get(), None
             if _admin and key == _admin[0]:   # lambdactl's own key: the account's root user
                 caller = f"arn:aws:iam::{self.current_account}:root"
+            elif _admin and (found := reqcontext.assumed(key)) is not None:   # a role session
+                caller = str(found[1].arn)
             if denied is None or caller is None:
                 raise S3AccessDeniedError()
             raise denials.denied(self, caller, *denied, evaluation.Denial(True, "resource"))
         return result
 
     return key_response
-
-
-def _session_arn(access_key_id: str) -> str | None:
-    """The ARN of the role session ACCESS_KEY_ID (checked: not lambdactl's own key)."""
-    if not _admin or access_key_id == _admin[0] or not access_key_id.startswith("ASIA"):
-        return None
-    found = _assumed(access_key_id)
-    return str(found[1].arn) if found is not None else None
 
 
 def install(admin_key: str) -> None:

@@ -75,17 +75,23 @@ def role_keys(account_id: str, role_arn: str, session_name: str) -> Context:
     return out
 
 
-def session(access_key_id: str, region: str, source_ip: str = "127.0.0.1") -> Context:
-    """The global keys of a call to REGION signed with the role session ACCESS_KEY_ID."""
+def assumed(access_key_id: str) -> tuple[str, Any] | None:
+    """(the account, moto's AssumedRole) of the role session ACCESS_KEY_ID, if moto's STS made it."""
     from moto.sts.models import sts_backends
 
-    out = _common(region, source_ip)
     for account in list(sts_backends.keys()):
         for backend in list(sts_backends[account].values()):
             role = backend.get_assumed_role_from_access_key(access_key_id)
             if role is not None:
-                out |= role_keys(account, role.role_arn, role.session_name)
-                break
+                return account, role
+    return None
+
+
+def session(access_key_id: str, region: str, source_ip: str = "127.0.0.1") -> Context:
+    """The global keys of a call to REGION signed with the role session ACCESS_KEY_ID."""
+    out = _common(region, source_ip)
+    if (found := assumed(access_key_id)) is not None:
+        out |= role_keys(found[0], found[1].role_arn, found[1].session_name)
     function = _sessions.get(access_key_id)
     if function is not None:
         out["lambda:sourcefunctionarn"] = [function[0]]

@@ -75,9 +75,7 @@ def _resource_statements(response: Any, resource: str) -> list[Any]:
 
             document = {"Statement": policy_statements(resource)}
         elif service == "sqs" and resource.startswith("arn:aws:sqs:") and len(parts) == 6:
-            from moto.sqs.models import sqs_backends
-
-            document = sqs_backends[parts[4]][parts[3]].get_queue(parts[5]).policy or "{}"
+            document = queue_policy(resource)
         elif service == "sns" and resource.startswith("arn:aws:sns:") and len(parts) == 6:
             from moto.sns.models import sns_backends
 
@@ -87,6 +85,15 @@ def _resource_statements(response: Any, resource: str) -> list[Any]:
     except Exception:  # noqa: BLE001 - no such resource, or a policy its service would not have taken
         return []
     return [s for s in statements.of_document(document) if isinstance(s, dict)]
+
+
+def queue_policy(queue_arn: str) -> Any:
+    """The policy document of the SQS queue QUEUE_ARN ("{}" where it has none); raises
+    where there is no such queue."""
+    from moto.sqs.models import sqs_backends
+
+    parts = queue_arn.split(":")
+    return sqs_backends[parts[4]][parts[3]].get_queue(parts[5]).policy or "{}"
 
 
 def names_caller(statement: dict[str, Any], names: set[str], bounded: bool = False) -> bool:

@@ -107,7 +107,7 @@ def _check_duration(response: Any) -> None:
     from moto.iam.models import iam_backends
     from moto.sts.exceptions import STSValidationError
 
-    asked = int(response._get_param("DurationSeconds") or 3600)
+    asked = response._get_int_param("DurationSeconds", 3600)
     caller = reqcontext.CALLER.get()
     if asked > CHAINED_MAX_S and caller is not None and caller[0].get("aws:principaltype") == ["AssumedRole"]:
         raise STSValidationError(CHAINED)

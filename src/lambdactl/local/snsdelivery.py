@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from lambdactl.local import reqcontext, statements
+from lambdactl.local.respolicies import queue_policy
 from lambdactl.local.s3_policy import service_may_invoke
 
 
@@ -26,9 +27,7 @@ def queue_admits(service: str, action: str, queue_arn: str, source_arn: str, sou
     if len(parts) != 6:
         return False
     try:
-        from moto.sqs.models import sqs_backends
-
-        document = sqs_backends[parts[4]][parts[3]].get_queue(parts[5]).policy or "{}"
+        document = queue_policy(queue_arn)
     except Exception:  # noqa: BLE001 - no such queue: nothing is delivered to it
         return False
 
