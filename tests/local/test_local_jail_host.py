@@ -519,3 +519,27 @@ def test_a_handlers_sys_lists_no_host_process_nor_interface(aws: Aws, role_arn: 
     interfaces, no cgroup hierarchy mounted; the CPUs are still there to count."""
     body = _run(aws, role_arn, SYSFS)
     assert body == {"cgroup_pids": 0, "net": ["lo"], "cpus": os.cpu_count()}, body
+
+
+GUARD_SOCKETS = '''
+import os, socket
+
+def handler(event, context):
+    kinds = []
+    for name in os.listdir("/proc/self/fd"):
+        try:
+            with socket.socket(fileno=os.dup(int(name))) as sock:
+                kinds.append(sock.type.name)
+        except OSError:   # not a socket
+            pass
+    return {"sockets": sorted(kinds)}
+'''
+
+
+def test_a_handler_holds_no_socket_of_its_guard(aws: Aws, role_arn: str) -> None:
+    """Before, every jailed runtime and its handler held the guard's end of netjail's
+    lending socket pair, a unix SOCK_SEQPACKET socket (the guard forks the environment's
+    init while its lending thread has it open): a dead descriptor, one of Lambda's 1,024.
+    The runtime's own sockets (its Runtime API connections) are stream sockets."""
+    body = _run(aws, role_arn, GUARD_SOCKETS)
+    assert body["sockets"] and "SOCK_SEQPACKET" not in body["sockets"], body

@@ -141,6 +141,9 @@ def lend(user: "tuple[str, int, int]") -> int:
         if fds:
             _serve(fds[0], user)
 
+    # Not inherited: the guard forks the environment's init while this thread holds OURS, and
+    # every runtime and handler below held it (closed through the object: twice is harmless).
+    os.register_at_fork(after_in_child=ours.close)
     threading.Thread(target=serve, name="lend", daemon=True).start()
     return theirs.detach()
 
