@@ -178,7 +178,7 @@ class _Handler(LeanParse, BaseHTTPRequestHandler):
             return
         accepted = host.invocation_error(request_id, too_large_payload(limit), TOO_LARGE)
         if not accepted:
-            self._reply(400, {"errorType": "InvalidRequestID", "errorMessage": request_id})
+            self._accepted(False, request_id)
             return
         self._reply(413, {"errorMessage": f"Exceeded maximum allowed payload size ({limit} bytes).",
                           "errorType": "RequestEntityTooLarge"})
@@ -193,12 +193,14 @@ class _Handler(LeanParse, BaseHTTPRequestHandler):
         """(the body, its size): its first LIMIT bytes go on to SINK; at most those and
         RESPONSE_LIMIT are kept (a longer stream's buffered copy is never used); the rest is
         read and dropped."""
-        kept, passed = bytearray(), [0]
+        kept: list[bytes] = []   # pieces, joined once: a body read in one piece is not copied
+        held, passed = [0], [0]
         keep = min(limit, RESPONSE_LIMIT + _PIECE)
 
         def take(data: bytes) -> None:
-            if len(kept) < keep:
-                kept.extend(data[:keep - len(kept)])
+            if held[0] < keep:
+                kept.append(data[:keep - held[0]])
+                held[0] += len(kept[-1])
             if sink is not None and passed[0] < limit:
                 sink(data[:limit - passed[0]])
                 passed[0] += len(data)
@@ -210,11 +212,11 @@ class _Handler(LeanParse, BaseHTTPRequestHandler):
                 if left == 0:
                     while self.rfile.readline().strip():   # trailers (a streamed error's), then the end
                         pass
-                    return bytes(kept), size
+                    return b"".join(kept), size
                 size += self._read_exactly(left, take)
                 self.rfile.readline()
         size = self._read_exactly(int(self.header("Content-Length") or 0), take)
-        return bytes(kept), size
+        return b"".join(kept), size
 
     def _read_exactly(self, length: int, take: Callable[[bytes], None]) -> int:
         """Read LENGTH bytes (fewer at the end of the stream) in pieces; their count."""
