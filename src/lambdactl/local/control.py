@@ -249,10 +249,10 @@ def _wait_for_state(proc: subprocess.Popen[bytes], wait: float) -> SandboxInfo:
         if info is not None and info.pid == proc.pid:
             return info
         if proc.poll() is not None:
-            if "[Errno 28]" in _log_tail():   # ENOSPC writing its state file: the traceback would say it worse
+            if "[Errno 28]" in (tail := _log_tail()):   # ENOSPC writing its state file: the traceback would say it worse
                 raise SandboxError(f"{home()}: no space left on device", "free some disk space, or set LAMBDACTL_HOME to a directory on another disk")
             raise SandboxError(
-                f"sandbox failed to start (exit {proc.returncode}): {_log_tail()}",
+                f"sandbox failed to start (exit {proc.returncode}): {tail}",
                 f"full log: {log_path()}",
             )
         time.sleep(0.02)

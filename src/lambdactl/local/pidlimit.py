@@ -76,9 +76,13 @@ def describe(config: tuple[tuple[str, object], ...]) -> str:
     """Which bound guard_config's CONFIG puts on an environment's tasks ("" for none)."""
     settings = dict(config)
     if "pids" in settings:
-        version = 1 if Path(str(settings["pids"])).is_relative_to(CGROUP_FS / "pids") else 2
-        return f"{LIMIT} processes and threads per environment (cgroup v{version} pids.max)"
-    return f"{LIMIT} processes and threads per environment (RLIMIT_NPROC)" if "nproc" in settings else ""
+        return bound(f"cgroup v{1 if Path(str(settings['pids'])).is_relative_to(CGROUP_FS / 'pids') else 2} pids.max")
+    return bound("RLIMIT_NPROC") if "nproc" in settings else ""
+
+
+def bound(how: str) -> str:
+    """The words of LIMIT, as `local status` shows it, set by HOW."""
+    return f"{LIMIT} processes and threads per environment ({how})"
 
 
 def sweep(base: Path, now: float | None = None) -> None:

@@ -155,7 +155,7 @@ def _bound(args: argparse.Namespace, runtime: Any) -> tuple[Path | None, str]:
         runtime.launch = replace(runtime.launch, cpu=cpu_cgroups(pidlimit.LIMIT + pidlimit.OWN_TASKS))
     cpu = runtime.launch.cpu
     if cpu and cpu.pids_max:   # v2: the CPU share's cgroup of each environment bounds its tasks
-        return None, f"{pidlimit.LIMIT} processes and threads per environment (cgroup v2 pids.max)"
+        return None, pidlimit.bound("cgroup v2 pids.max")
     pids = pidlimit.pid_cgroups(v2=not (cpu and cpu.version == 2))
     runtime.launch = replace(runtime.launch, pids=pidlimit.guard_config(pids, jailed=bool(runtime.launch.private)))
     return pids, pidlimit.describe(runtime.launch.pids)
